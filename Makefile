@@ -1,0 +1,93 @@
+# faultline build. `make` builds build/faultline.efi and build/faultline.img;
+# `make test` runs the host unit tests and the QEMU integration tests.
+# Dependencies (clang, lld, gnu-efi, OVMF, QEMU, mtools, gdisk, fonts, musl)
+# are installed from Debian packages by tools/deps.sh when missing.
+
+BUILD   := build
+CC      := clang
+LD      := lld-link
+PYTHON  := python3
+FONT    ?= /usr/share/consolefonts/Lat15-Terminus16.psf.gz
+
+KERNEL_CFLAGS := --target=x86_64-unknown-windows -std=c11 -ffreestanding -fno-stack-protector \
+	-mno-red-zone -mno-stack-arg-probe -mgeneral-regs-only -fshort-wchar -fno-builtin \
+	-fno-omit-frame-pointer -mno-omit-leaf-frame-pointer -fno-delete-null-pointer-checks \
+	-O2 -g -Wall -Wextra -Werror -Wno-unused-parameter -I. \
+	-I/usr/include/efi -I/usr/include/efi/x86_64
+KERNEL_ASFLAGS := --target=x86_64-unknown-windows -I. -g
+# Separate RX/R/RW sections, 4 KiB aligned, relocatable (firmware may load us anywhere), NX_COMPAT.
+KERNEL_LDFLAGS := /subsystem:efi_application /entry:efi_main /nodefaultlib /dll /dynamicbase \
+	/nxcompat /filealign:4096 /base:0x140000000 /largeaddressaware
+
+# Every kernel source, one concept per file, by folder.
+KERNEL_SRCS := $(wildcard efi/*.c kernel/*.c cpu/*.c fault/*.c paging/*.c lib/*.c checks/*.c)
+KERNEL_ASM  := $(wildcard efi/*.S kernel/*.S cpu/*.S fault/*.S paging/*.S)
+KERNEL_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(KERNEL_SRCS)) \
+	$(patsubst %.S,$(BUILD)/obj/%.o,$(KERNEL_ASM)) $(BUILD)/obj/font.o
+
+HOST_CC     := cc
+HOST_CFLAGS := -std=c11 -I. -DHOST_TEST -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=all \
+	-Wall -Wextra -Werror
+UNIT_SRCS   := $(wildcard tests/unit/test_*.c)
+UNIT_BINS   := $(patsubst tests/unit/%.c,$(BUILD)/host/%,$(UNIT_SRCS))
+
+.PHONY: all deps image usb test test-unit test-qemu clean
+all: deps $(BUILD)/faultline.img
+
+deps:
+	@tools/deps.sh
+
+$(BUILD)/font.c: $(FONT) tools/psf2c.py
+	@mkdir -p $(dir $@)
+	$(PYTHON) tools/psf2c.py $(FONT) $@
+
+$(BUILD)/obj/font.o: $(BUILD)/font.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	@$(CC) $(KERNEL_CFLAGS) -c $< -o $@
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	@$(CC) $(KERNEL_CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/obj/%.o: %.S
+	@mkdir -p $(dir $@)
+	@echo "  AS      $<"
+	@$(CC) $(KERNEL_ASFLAGS) -MMD -MP -c $< -o $@
+
+# The EFI application; a second link keeps DWARF in the PE for gdb (run.sh --gdb).
+$(BUILD)/faultline.efi: $(KERNEL_OBJS)
+	@echo "  LINK    $@"
+	@$(LD) $(KERNEL_LDFLAGS) /debug:none /out:$@ $(KERNEL_OBJS)
+	@$(LD) $(KERNEL_LDFLAGS) /debug:dwarf /out:$(BUILD)/faultline.debug.efi $(KERNEL_OBJS)
+	@$(PYTHON) tools/pecheck.py $@
+
+include user/user.mk
+
+$(BUILD)/faultline.img: $(BUILD)/faultline.efi faultline.cfg tools/mkimage.sh $(USER_BINS)
+	@echo "  IMAGE   $@"
+	@tools/mkimage.sh $@ $(BUILD)/faultline.efi faultline.cfg $(USER_BINS)
+
+image: $(BUILD)/faultline.img
+usb: all
+	@echo "build/faultline.img is ready: ./run.sh flash /dev/sdX writes it to a USB stick"
+
+$(BUILD)/host/%: tests/unit/%.c $(BUILD)/font.c
+	@mkdir -p $(dir $@)
+	$(HOST_CC) $(HOST_CFLAGS) $< -o $@ -lm
+
+test-unit: deps
+	@FAULTLINE_TESTS=unit $(PYTHON) tests/run_all.py
+
+test-qemu: all
+	@FAULTLINE_TESTS=qemu $(PYTHON) tests/run_all.py
+
+test: deps
+	@$(MAKE) --no-print-directory all
+	@$(PYTHON) tests/run_all.py
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

@@ -1,0 +1,86 @@
+/*
+ * GDT, TSS and the segment-register reload. Long mode ignores base and limit
+ * for code/data segments, so the descriptors differ only in their type, DPL
+ * and L/D bits. The TSS carries RSP0 (entry from ring 3) and three IST stacks
+ * so that #DF, NMI and #MC always run on a known-good stack.
+ */
+#include "cpu/gdt.h"
+#include "lib/string.h"
+
+#define STACK_BYTES (16 * 1024)
+
+static uint8_t ist_stacks[3][STACK_BYTES] __attribute__((aligned(16)));
+static uint8_t entry_stack[STACK_BYTES * 2] __attribute__((aligned(16)));
+
+struct tss64 cpu_tss __attribute__((aligned(16)));
+
+/* access: P=1<<7, DPL<<5, S=1<<4, type; flags nibble: G=8, D/B=4, L=2 */
+#define SEG(access, flags) (((uint64_t)(access) << 40) | ((uint64_t)(flags) << 52) | 0xffffull | (0xfull << 48))
+
+static uint64_t gdt[8] __attribute__((aligned(16))) = {
+	[0] = 0,
+	[GDT_KERNEL_CS / 8]   = SEG(0x9a, 0xa),  /* present, ring 0, code exec/read, L=1 G=1 */
+	[GDT_KERNEL_DS / 8]   = SEG(0x92, 0xc),  /* present, ring 0, data read/write */
+	[GDT_USER_DS / 8]     = SEG(0xf2, 0xc),  /* present, ring 3, data read/write */
+	[GDT_USER_CS / 8]     = SEG(0xfa, 0xa),  /* present, ring 3, code, L=1 */
+	[GDT_KERNEL32_CS / 8] = SEG(0x9a, 0xc),  /* present, ring 0, code, D=1 (32-bit) */
+	/* [6], [7]: the TSS, filled at run time */
+};
+
+struct __attribute__((packed)) descriptor_pointer {
+	uint16_t limit;
+	uint64_t base;
+};
+
+/* Reloads CS with a far return, and the data segments, after lgdt. */
+static void reload_segments(void)
+{
+	__asm__ volatile(
+		"pushq %[cs]\n\t"
+		"leaq 1f(%%rip), %%rax\n\t"
+		"pushq %%rax\n\t"
+		"lretq\n"
+		"1:\n\t"
+		"movl %[ds], %%eax\n\t"
+		"movl %%eax, %%ds\n\t"
+		"movl %%eax, %%es\n\t"
+		"movl %%eax, %%ss\n\t"
+		"xorl %%eax, %%eax\n\t"
+		"movl %%eax, %%fs\n\t"
+		"movl %%eax, %%gs\n\t"
+		: : [cs] "i"(GDT_KERNEL_CS), [ds] "i"(GDT_KERNEL_DS) : "rax", "memory");
+}
+
+/* See cpu/gdt.h. */
+void gdt_init(void)
+{
+	memset(&cpu_tss, 0, sizeof(cpu_tss));
+	cpu_tss.ist[IST_DOUBLE_FAULT - 1] = (uint64_t)(uintptr_t)(ist_stacks[0] + STACK_BYTES);
+	cpu_tss.ist[IST_NMI - 1] = (uint64_t)(uintptr_t)(ist_stacks[1] + STACK_BYTES);
+	cpu_tss.ist[IST_MACHINE_CHECK - 1] = (uint64_t)(uintptr_t)(ist_stacks[2] + STACK_BYTES);
+	cpu_tss.rsp[0] = kernel_entry_stack_top();
+	cpu_tss.iomap_base = sizeof(cpu_tss); /* no I/O bitmap: ring 3 gets no ports */
+
+	uint64_t base = (uint64_t)(uintptr_t)&cpu_tss;
+	uint64_t limit = sizeof(cpu_tss) - 1;
+	gdt[GDT_TSS / 8] = (limit & 0xffff) | ((base & 0xffffff) << 16) | (0x89ull << 40) |
+			   (((limit >> 16) & 0xf) << 48) | (((base >> 24) & 0xff) << 56);
+	gdt[GDT_TSS / 8 + 1] = base >> 32;
+
+	struct descriptor_pointer gdtr = { sizeof(gdt) - 1, (uint64_t)(uintptr_t)gdt };
+	__asm__ volatile("lgdt %0" : : "m"(gdtr) : "memory");
+	reload_segments();
+	__asm__ volatile("ltr %w0" : : "r"((uint16_t)GDT_TSS) : "memory");
+}
+
+/* See cpu/gdt.h. */
+uint64_t kernel_entry_stack_top(void)
+{
+	return (uint64_t)(uintptr_t)(entry_stack + sizeof(entry_stack));
+}
+
+/* See cpu/gdt.h. */
+void tss_set_kernel_stack(uint64_t rsp0)
+{
+	cpu_tss.rsp[0] = rsp0;
+}

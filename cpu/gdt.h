@@ -1,0 +1,48 @@
+/*
+ * The kernel's GDT and TSS. Selector order is the one SYSCALL/SYSRET need:
+ * STAR[47:32] = KERNEL_CS (SS = KERNEL_CS + 8); STAR[63:48] = USER_DS - 8,
+ * so SYSRET loads CS = USER_CS and SS = USER_DS.
+ */
+#ifndef FAULTLINE_GDT_H
+#define FAULTLINE_GDT_H
+
+#include <stdint.h>
+
+#define GDT_KERNEL_CS   0x08
+#define GDT_KERNEL_DS   0x10
+#define GDT_USER_DS     0x18   /* used with RPL 3: 0x1b */
+#define GDT_USER_CS     0x20   /* used with RPL 3: 0x23 */
+#define GDT_KERNEL32_CS 0x28   /* 32-bit code, for the LA57 trampoline */
+#define GDT_TSS         0x30   /* 16-byte system descriptor */
+#define __KERNEL_CS GDT_KERNEL_CS
+#define __KERNEL_DS GDT_KERNEL_DS
+#define __USER_DS   (GDT_USER_DS | 3)
+#define __USER_CS   (GDT_USER_CS | 3)
+
+/* Interrupt stack table slots (1-based, as in the IDT gate's IST field). */
+#define IST_DOUBLE_FAULT 1
+#define IST_NMI          2
+#define IST_MACHINE_CHECK 3
+
+struct tss64 {
+	uint32_t reserved0;
+	uint64_t rsp[3];
+	uint64_t reserved1;
+	uint64_t ist[7];
+	uint64_t reserved2;
+	uint16_t reserved3;
+	uint16_t iomap_base;
+} __attribute__((packed));
+
+extern struct tss64 cpu_tss;
+
+/* Loads the GDT, reloads every segment register and loads the TSS. Cannot fail. */
+void gdt_init(void);
+
+/* Sets the stack the CPU switches to on entry from ring 3. */
+void tss_set_kernel_stack(uint64_t rsp0);
+
+/* The top of the kernel stack used for entries from ring 3 (TSS.RSP0). */
+uint64_t kernel_entry_stack_top(void);
+
+#endif

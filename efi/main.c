@@ -1,0 +1,51 @@
+/*
+ * efi_main: the firmware hands us the machine here. We gather what the kernel
+ * needs, read our files, leave boot services and jump to the kernel. Failure
+ * before ExitBootServices is reported on the firmware console and returned to
+ * the firmware (which then tries the next boot option).
+ */
+#include "efi/efi.h"
+#include "lib/string.h"
+
+EFI_SYSTEM_TABLE *efi_st;
+EFI_BOOT_SERVICES *efi_bs;
+EFI_HANDLE efi_image;
+
+/* The kernel's boot stack, in our own .bss (never firmware memory). */
+#define KERNEL_BOOT_STACK_SIZE (64 * 1024)
+static uint8_t kernel_boot_stack[KERNEL_BOOT_STACK_SIZE] __attribute__((aligned(16)));
+
+/* The entry point the PE header names. Returns only if the handoff failed. */
+EFI_STATUS EFIAPI efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
+{
+	efi_st = st;
+	efi_bs = st->BootServices;
+	efi_image = image;
+
+	/* The firmware's 5-minute watchdog would reset us mid-benchmark. */
+	efi_bs->SetWatchdogTimer(0, 0, 0, NULL);
+	efi_puts("faultline: firmware phase");
+
+	uint64_t bi_phys = 0;
+	EFI_STATUS s = efi_bs->AllocatePages(AllocateAnyPages, EfiLoaderData,
+		(sizeof(struct boot_info) + 4095) / 4096, &bi_phys);
+	if (EFI_ERROR(s)) {
+		efi_puts("faultline: cannot allocate the boot-info page(s)");
+		return s;
+	}
+	struct boot_info *bi = (struct boot_info *)(uintptr_t)bi_phys;
+	memset(bi, 0, sizeof(*bi));
+	bi->magic = BOOT_INFO_MAGIC;
+	bi->in_use[bi->in_use_count++] = (struct boot_range){ bi_phys, sizeof(*bi), "boot_info" };
+
+	efi_gather(bi);
+	efi_load_files(bi);
+
+	s = efi_exit_boot_services(bi);
+	if (EFI_ERROR(s)) {
+		efi_printf("faultline: ExitBootServices failed (status 0x%llx)", (uint64_t)s);
+		return s;
+	}
+	kernel_enter(bi, kernel_boot_stack + sizeof(kernel_boot_stack));
+	return EFI_LOAD_ERROR; /* not reached: kernel_enter does not return */
+}

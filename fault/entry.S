@@ -1,0 +1,119 @@
+/*
+ * Exception and interrupt entry stubs.
+ *
+ * Each stub makes the stack look the same whatever the vector: it pushes a
+ * zero where the CPU pushes no error code, then the vector number, and jumps
+ * to exception_common. exception_common saves the general registers to form
+ * a struct pt_regs (fault/ptrace.h), calls exception_dispatch(regs) with the
+ * MS x64 convention (rcx = regs, 32 bytes of shadow space, rsp 16-aligned:
+ * the CPU aligns rsp before pushing its 5-word frame, and 2 + 15 more words
+ * keep it aligned), restores the registers and returns with iretq.
+ * Expects: interrupts off (all gates are interrupt gates). Leaves: the
+ * interrupted context, possibly changed through regs (e.g. a fixup's rip).
+ */
+	.text
+
+.macro STUB vector, has_error
+	.globl exception_stub_\vector
+exception_stub_\vector:
+	.if \has_error == 0
+	pushq $0
+	.endif
+	pushq $\vector
+	jmp exception_common
+	.p2align 4
+.endm
+
+	.p2align 4
+	.globl exception_stubs_start
+exception_stubs_start:
+	STUB 0, 0
+	STUB 1, 0
+	STUB 2, 0
+	STUB 3, 0
+	STUB 4, 0
+	STUB 5, 0
+	STUB 6, 0
+	STUB 7, 0
+	STUB 8, 1
+	STUB 9, 0
+	STUB 10, 1
+	STUB 11, 1
+	STUB 12, 1
+	STUB 13, 1
+	STUB 14, 1
+	STUB 15, 0
+	STUB 16, 0
+	STUB 17, 1
+	STUB 18, 0
+	STUB 19, 0
+	STUB 20, 0
+	STUB 21, 1
+	STUB 22, 0
+	STUB 23, 0
+	STUB 24, 0
+	STUB 25, 0
+	STUB 26, 0
+	STUB 27, 0
+	STUB 28, 0
+	STUB 29, 1
+	STUB 30, 1
+	STUB 31, 0
+	/* The legacy PIC's 16 lines, remapped to 0x20..0x2f and masked. */
+	STUB 32, 0
+	STUB 33, 0
+	STUB 34, 0
+	STUB 35, 0
+	STUB 36, 0
+	STUB 37, 0
+	STUB 38, 0
+	STUB 39, 0
+	STUB 40, 0
+	STUB 41, 0
+	STUB 42, 0
+	STUB 43, 0
+	STUB 44, 0
+	STUB 45, 0
+	STUB 46, 0
+	STUB 47, 0
+	/* The local APIC's spurious-interrupt vector. */
+	STUB 255, 0
+
+exception_common:
+	cld
+	pushq %rdi
+	pushq %rsi
+	pushq %rdx
+	pushq %rcx
+	pushq %rax
+	pushq %r8
+	pushq %r9
+	pushq %r10
+	pushq %r11
+	pushq %rbx
+	pushq %rbp
+	pushq %r12
+	pushq %r13
+	pushq %r14
+	pushq %r15
+	movq %rsp, %rcx
+	subq $32, %rsp
+	call exception_dispatch
+	addq $32, %rsp
+	popq %r15
+	popq %r14
+	popq %r13
+	popq %r12
+	popq %rbp
+	popq %rbx
+	popq %r11
+	popq %r10
+	popq %r9
+	popq %r8
+	popq %rax
+	popq %rcx
+	popq %rdx
+	popq %rsi
+	popq %rdi
+	addq $16, %rsp
+	iretq

@@ -1,0 +1,42 @@
+/* The IDT: all 32 exception vectors, the PIC's 16 (masked), and the APIC spurious vector. */
+#ifndef FAULTLINE_IDT_H
+#define FAULTLINE_IDT_H
+
+#include <stdint.h>
+
+#define X86_TRAP_DE   0
+#define X86_TRAP_DB   1
+#define X86_TRAP_NMI  2
+#define X86_TRAP_BP   3
+#define X86_TRAP_OF   4
+#define X86_TRAP_BR   5
+#define X86_TRAP_UD   6
+#define X86_TRAP_NM   7
+#define X86_TRAP_DF   8
+#define X86_TRAP_OLD_MF 9
+#define X86_TRAP_TS   10
+#define X86_TRAP_NP   11
+#define X86_TRAP_SS   12
+#define X86_TRAP_GP   13
+#define X86_TRAP_PF   14
+#define X86_TRAP_SPURIOUS 15
+#define X86_TRAP_MF   16
+#define X86_TRAP_AC   17
+#define X86_TRAP_MC   18
+#define X86_TRAP_XF   19
+#define X86_TRAP_VE   20
+#define X86_TRAP_CP   21
+#define X86_TRAP_HV   28
+#define X86_TRAP_VC   29
+#define X86_TRAP_SX   30
+
+#define PIC_VECTOR_BASE 0x20
+#define SPURIOUS_APIC_VECTOR 0xff
+
+/* Builds and loads the IDT, remaps and masks the 8259 PICs. Cannot fail. */
+void idt_init(void);
+
+/* Human name of an exception vector ("#PF page fault"), or "interrupt". */
+const char *exception_name(uint64_t vector);
+
+#endif

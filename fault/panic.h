@@ -1,0 +1,20 @@
+/*
+ * The end of the road for the kernel's own mistakes: a full register dump,
+ * a frame-pointer backtrace, a {"type":"panic"} record, the summary, and the
+ * run ends as a failure. Never used for a user program's mistakes.
+ */
+#ifndef FAULTLINE_PANIC_H
+#define FAULTLINE_PANIC_H
+
+#include "fault/ptrace.h"
+
+/* An unexpected exception in the kernel: dumps regs and ends the run. */
+void die(const char *why, struct pt_regs *regs) __attribute__((noreturn));
+
+/* An invariant violation: message, backtrace from here, panic record, end. */
+void panic(const char *fmt, ...) __attribute__((noreturn));
+
+/* Prints "#PF error code 0x7 [P W U]"-style decoding into buf. */
+void decode_pf_error(uint64_t code, char *buf, uint64_t size);
+
+#endif

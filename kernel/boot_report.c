@@ -1,0 +1,63 @@
+/*
+ * boot_report: one {"type":"boot"} record with the firmware, the CPU and its
+ * paging features, the paging mode, the TSC, and the memory as the kernel
+ * sees it; and the same facts as a few lines for the person at the screen.
+ */
+#include "kernel/boot_report.h"
+#include "cpu/acpi.h"
+#include "cpu/cpufeature.h"
+#include "cpu/x86.h"
+#include "lib/fbcon.h"
+#include "lib/kprintf.h"
+#include "lib/record.h"
+#include "lib/tsc.h"
+#include "paging/buddy.h"
+
+/* The paging mode in force now: 5 if CR4.LA57 is set, else 4. */
+static uint32_t current_paging_levels(void)
+{
+	return (read_cr4() & X86_CR4_LA57) ? 5 : 4;
+}
+
+/* See kernel/boot_report.h. */
+void boot_report(const struct boot_info *bi, const struct memmap *mm)
+{
+	struct buddy_stats st;
+	buddy_get_stats(&st);
+	const struct cpuinfo_x86 *c = &boot_cpu_data;
+
+	kprintf("cpu      %s family %u model %u stepping %u%s%s\n", c->x86_model_id, c->x86, c->x86_model,
+		c->x86_stepping, cpu_has(c, X86_FEATURE_HYPERVISOR) ? ", hypervisor " : "", c->hypervisor_id);
+	kprintf("paging   %u-level, MAXPHYADDR %u, linear %u bits\n", current_paging_levels(),
+		c->x86_phys_bits, c->x86_virt_bits);
+	kprintf("tsc      %llu Hz (%s)\n", tsc_hz, tsc_source);
+	kprintf("memory   %llu MiB usable, %llu frames free, struct page array %llu KiB\n",
+		mm->usable_bytes >> 20, st.free_pages, st.mem_map_bytes >> 10);
+
+	struct json *j = record_begin("boot");
+	json_str(j, "firmware", bi->firmware_vendor);
+	json_hex(j, "firmware_revision", bi->firmware_revision);
+	json_hex(j, "uefi_revision", bi->uefi_revision);
+	cpu_features_json(c, j);
+	json_u64(j, "paging_levels", current_paging_levels());
+	json_u64(j, "tsc_hz", tsc_hz);
+	json_str(j, "tsc_source", tsc_source);
+	json_u64(j, "usable_bytes", mm->usable_bytes);
+	json_u64(j, "ram_end", mm->ram_end);
+	json_u64(j, "managed_frames", st.managed_pages);
+	json_u64(j, "free_frames", st.free_pages);
+	json_u64(j, "struct_page_bytes", st.mem_map_bytes);
+	json_u64(j, "memmap_regions", bi->region_count);
+	json_u64(j, "exit_boot_services_tries", bi->exit_boot_services_tries);
+	json_hex(j, "image_base", bi->image_base);
+	json_u64(j, "image_size", bi->image_size);
+	json_object_begin(j, "framebuffer");
+	json_bool(j, "present", fbcon_active());
+	json_u64(j, "width", bi->fb.width);
+	json_u64(j, "height", bi->fb.height);
+	json_u64(j, "stride", bi->fb.stride);
+	json_close(j);
+	acpi_json(j);
+	json_bool(j, "smbios", bi->smbios || bi->smbios3);
+	record_end();
+}

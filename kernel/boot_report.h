@@ -1,0 +1,11 @@
+/* The boot record: what machine this is and what faultline made of it. */
+#ifndef FAULTLINE_BOOT_REPORT_H
+#define FAULTLINE_BOOT_REPORT_H
+
+#include "kernel/bootinfo.h"
+#include "paging/memmap.h"
+
+/* Prints the machine summary for people and emits {"type":"boot",...} (docs/records.md). */
+void boot_report(const struct boot_info *bi, const struct memmap *mm);
+
+#endif

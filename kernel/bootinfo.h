@@ -1,0 +1,126 @@
+/*
+ * The handoff from the firmware phase (efi/) to the kernel.
+ *
+ * efi/ fills one struct boot_info and passes its address to kernel_main()
+ * after ExitBootServices. Nothing in here is a UEFI type: the memory map is
+ * translated into neutral memory kinds, and everything the firmware phase
+ * allocated and the kernel still needs is listed in in_use[] so that the
+ * frame allocator never hands it out.
+ */
+#ifndef FAULTLINE_BOOTINFO_H
+#define FAULTLINE_BOOTINFO_H
+
+#include <stdint.h>
+
+#define BOOT_INFO_MAGIC 0x656e696c746c7561ULL /* "aultline" */
+
+#define BOOT_MAX_REGIONS 1024
+#define BOOT_MAX_IN_USE 64
+#define BOOT_MAX_FILES 32
+#define BOOT_FILE_NAME_MAX 96
+
+/* What a range of physical memory is, as far as the kernel is concerned. */
+enum memory_kind {
+	MEM_USABLE = 0,      /* conventional memory, free now */
+	MEM_RECLAIMABLE,     /* boot-services / loader memory: free after ExitBootServices
+	                        unless listed in boot_info.in_use[] */
+	MEM_ACPI_RECLAIM,    /* ACPI tables: keep (we read them) */
+	MEM_ACPI_NVS,        /* never touch */
+	MEM_RUNTIME_CODE,    /* EFI runtime services: never reuse */
+	MEM_RUNTIME_DATA,
+	MEM_MMIO,
+	MEM_RESERVED,
+	MEM_UNUSABLE,
+	MEM_PERSISTENT,
+	MEM_KIND_COUNT
+};
+
+#define MEMF_WB       (1u << 0) /* write-back cacheable */
+#define MEMF_RUNTIME  (1u << 1) /* firmware wants it mapped for runtime services */
+
+struct boot_memory_region {
+	uint64_t phys_start;
+	uint64_t pages;      /* 4 KiB pages */
+	uint32_t kind;       /* enum memory_kind */
+	uint32_t flags;      /* MEMF_* */
+	uint32_t firmware_type; /* the firmware's own type number, for reports */
+	uint32_t reserved;
+};
+
+/* A physical range the kernel still uses after the handoff (never freed). */
+struct boot_range {
+	uint64_t phys_start;
+	uint64_t bytes;
+	const char *what;    /* static string in the image */
+};
+
+enum fb_format {
+	FB_NONE = 0,
+	FB_RGBX,             /* byte 0 red */
+	FB_BGRX,             /* byte 0 blue */
+	FB_BITMASK,
+};
+
+struct boot_framebuffer {
+	uint64_t base;       /* physical */
+	uint64_t size;
+	uint32_t width, height;
+	uint32_t stride;     /* pixels per scan line */
+	uint32_t format;     /* enum fb_format */
+	uint32_t red_mask, green_mask, blue_mask;
+};
+
+enum boot_file_status {
+	FILE_LOADED = 0,
+	FILE_MISSING,
+	FILE_TOO_LARGE,
+	FILE_READ_ERROR,
+};
+
+struct boot_file {
+	char name[BOOT_FILE_NAME_MAX]; /* as named in the config, e.g. "hello" */
+	uint64_t phys;                 /* where its bytes are (identity == physical) */
+	uint64_t size;
+	uint32_t status;               /* enum boot_file_status */
+	uint32_t reserved;
+};
+
+struct boot_info {
+	uint64_t magic;
+
+	char firmware_vendor[64];      /* ASCII */
+	uint32_t firmware_revision;
+	uint32_t uefi_revision;
+
+	uint64_t acpi_rsdp;            /* physical, 0 if none */
+	uint64_t smbios;               /* SMBIOS 2.x entry point, 0 if none */
+	uint64_t smbios3;              /* SMBIOS 3.x entry point, 0 if none */
+	uint64_t runtime_services;     /* opaque; only efi/ interprets it */
+
+	uint64_t image_base;           /* where the firmware loaded us */
+	uint64_t image_size;
+
+	struct boot_framebuffer fb;
+
+	/* The config file as read from the ESP (NUL-terminated copy). */
+	char *config_text;
+	uint64_t config_size;
+	uint32_t config_status;        /* enum boot_file_status */
+	uint32_t config_reserved;
+
+	uint32_t region_count;
+	uint32_t in_use_count;
+	uint32_t file_count;
+	uint32_t exit_boot_services_tries;
+	uint32_t memmap_desc_size;     /* the firmware's descriptor stride, for reports */
+	uint32_t memmap_truncated;     /* descriptors that did not fit in regions[] */
+
+	struct boot_memory_region regions[BOOT_MAX_REGIONS];
+	struct boot_range in_use[BOOT_MAX_IN_USE];
+	struct boot_file files[BOOT_MAX_FILES];
+};
+
+/* The kernel's entry point; does not return. */
+void kernel_main(struct boot_info *bi) __attribute__((noreturn));
+
+#endif

@@ -1,0 +1,404 @@
+/*
+ * The \faultline.cfg parser (see kernel/config.h for the keys).
+ *
+ * The text is read line by line straight from the caller's bytes (it need
+ * not be NUL-terminated). For each line, in order:
+ *
+ *   1. A line longer than CONFIG_MAX_LINE characters is ignored (warning).
+ *   2. A line holding a NUL byte or another control character (anything
+ *      below 0x20 except tab, or 0x7f) is ignored (warning). A "\r" just
+ *      before the "\n" is not part of the line, so CRLF files work.
+ *   3. '#' starts a comment; the rest of the line is dropped.
+ *   4. Spaces and tabs around the line, the key and the value are trimmed;
+ *      an empty line is skipped.
+ *   5. "key = value" is split at the first '='; the key must be one of the
+ *      known lowercase keys, the value must be valid for it.
+ *
+ * Every problem becomes a warning that names the line and says what stays in
+ * force, e.g. `line 4: paging = "6": expected auto, 4 or 5 (keeping auto)`.
+ * A later paging/checks/exit line overrides an earlier one. Only the first
+ * CONFIG_MAX_BYTES bytes are read; a line cut by that limit is dropped.
+ * A UTF-8 byte order mark at the very start is skipped.
+ *
+ * run = PROGRAM ARGS... splits on spaces and tabs; double quotes group words
+ * (no escapes, `""` is an empty argument, `a"b c"d` is one word "ab cd").
+ * PROGRAM must be a plain file name: letters, digits, '.', '_', '-', not
+ * "." and without "..". test = NAME takes one word of the same characters.
+ */
+#include <stdarg.h>
+#include <stdbool.h>
+#include "kernel/config.h"
+#include "lib/format.h"
+#ifdef HOST_TEST
+#include <string.h>
+#else
+#include "lib/string.h"
+#endif
+
+/* A piece of the config text: n bytes at p, not NUL-terminated. */
+struct slice {
+	const char *p;
+	size_t n;
+};
+
+/* Longest piece of a line quoted back in a warning. */
+#define QUOTE_MAX 40
+
+/* Fills cfg with the defaults (auto paging, default checks, auto exit, no runs). */
+void config_defaults(struct faultline_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->paging = PAGING_AUTO;
+	cfg->checks = CHECKS_DEFAULT;
+	cfg->exit = EXIT_AUTO;
+}
+
+/* Adds a warning (text cut to fit); past CONFIG_MAX_WARNINGS only counts it. */
+void config_warn(struct faultline_config *cfg, uint32_t line, const char *text)
+{
+	if (cfg->warning_count >= CONFIG_MAX_WARNINGS) {
+		cfg->warnings_dropped++;
+		return;
+	}
+	struct config_warning *w = &cfg->warnings[cfg->warning_count++];
+	w->line = line;
+	format(w->text, sizeof(w->text), "%s", text ? text : "");
+}
+
+/* Adds a warning "line N: " + the formatted message. */
+static void warn_line(struct faultline_config *cfg, uint32_t line, const char *fmt, ...)
+{
+	char text[CONFIG_WARNING_LEN];
+	int n = format(text, sizeof(text), "line %u: ", line);
+	va_list ap;
+	va_start(ap, fmt);
+	if (n >= 0 && (size_t)n < sizeof(text))
+		vformat(text + n, sizeof(text) - (size_t)n, fmt, ap);
+	va_end(ap);
+	config_warn(cfg, line, text);
+}
+
+/* Returns true for the characters trimmed around lines, keys and values. */
+static bool is_blank(char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+/* Returns s without leading and trailing spaces and tabs. */
+static struct slice trim(struct slice s)
+{
+	while (s.n > 0 && is_blank(s.p[0])) {
+		s.p++;
+		s.n--;
+	}
+	while (s.n > 0 && is_blank(s.p[s.n - 1]))
+		s.n--;
+	return s;
+}
+
+/* Returns true if s is exactly the NUL-terminated word. */
+static bool slice_is(struct slice s, const char *word)
+{
+	return strlen(word) == s.n && memcmp(s.p, word, s.n) == 0;
+}
+
+/* Returns the offset of the first c in s, or s.n if there is none. */
+static size_t slice_find(struct slice s, char c)
+{
+	size_t i = 0;
+	while (i < s.n && s.p[i] != c)
+		i++;
+	return i;
+}
+
+/* Returns the first control byte in s (below 0x20 except tab, or 0x7f), or -1. */
+static int find_control_byte(struct slice s)
+{
+	for (size_t i = 0; i < s.n; i++) {
+		unsigned char c = (unsigned char)s.p[i];
+		if ((c < 0x20 && c != '\t') || c == 0x7f)
+			return c;
+	}
+	return -1;
+}
+
+/*
+ * Returns true if s is a plain file name: only letters, digits, '.', '_'
+ * and '-', not empty, not ".", and without "..".
+ */
+static bool is_plain_name(const char *s)
+{
+	if (s[0] == '\0' || strcmp(s, ".") == 0)
+		return false;
+	for (size_t i = 0; s[i]; i++) {
+		char c = s[i];
+		bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+			  (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
+		if (!ok || (c == '.' && s[i + 1] == '.'))
+			return false;
+	}
+	return true;
+}
+
+static const char *paging_name(enum config_paging p)
+{
+	return p == PAGING_4 ? "4" : p == PAGING_5 ? "5" : "auto";
+}
+
+static const char *checks_name(enum config_checks c)
+{
+	return c == CHECKS_NONE ? "none" : c == CHECKS_FULL ? "full" : "default";
+}
+
+static const char *exit_name(enum config_exit e)
+{
+	return e == EXIT_QEMU ? "qemu" : e == EXIT_HALT ? "halt" : "auto";
+}
+
+/* paging = auto | 4 | 5. A bad value keeps the current setting (warning). */
+static void parse_paging(struct faultline_config *cfg, uint32_t line, struct slice v)
+{
+	if (slice_is(v, "auto"))
+		cfg->paging = PAGING_AUTO;
+	else if (slice_is(v, "4"))
+		cfg->paging = PAGING_4;
+	else if (slice_is(v, "5"))
+		cfg->paging = PAGING_5;
+	else
+		warn_line(cfg, line, "paging = \"%.*s\": expected auto, 4 or 5 (keeping %s)",
+			  (int)(v.n < QUOTE_MAX ? v.n : QUOTE_MAX), v.p, paging_name(cfg->paging));
+}
+
+/* checks = none | default | full. A bad value keeps the current setting (warning). */
+static void parse_checks(struct faultline_config *cfg, uint32_t line, struct slice v)
+{
+	if (slice_is(v, "none"))
+		cfg->checks = CHECKS_NONE;
+	else if (slice_is(v, "default"))
+		cfg->checks = CHECKS_DEFAULT;
+	else if (slice_is(v, "full"))
+		cfg->checks = CHECKS_FULL;
+	else
+		warn_line(cfg, line, "checks = \"%.*s\": expected none, default or full (keeping %s)",
+			  (int)(v.n < QUOTE_MAX ? v.n : QUOTE_MAX), v.p, checks_name(cfg->checks));
+}
+
+/* exit = auto | qemu | halt. A bad value keeps the current setting (warning). */
+static void parse_exit(struct faultline_config *cfg, uint32_t line, struct slice v)
+{
+	if (slice_is(v, "auto"))
+		cfg->exit = EXIT_AUTO;
+	else if (slice_is(v, "qemu"))
+		cfg->exit = EXIT_QEMU;
+	else if (slice_is(v, "halt"))
+		cfg->exit = EXIT_HALT;
+	else
+		warn_line(cfg, line, "exit = \"%.*s\": expected auto, qemu or halt (keeping %s)",
+			  (int)(v.n < QUOTE_MAX ? v.n : QUOTE_MAX), v.p, exit_name(cfg->exit));
+}
+
+/*
+ * run = PROGRAM ARGS...: splits v into the next free runs[] slot and counts
+ * it only if the whole line is good; otherwise warns and leaves run_count.
+ */
+static void parse_run(struct faultline_config *cfg, uint32_t line, struct slice v)
+{
+	if (cfg->run_count >= CONFIG_MAX_RUNS) {
+		warn_line(cfg, line, "more than %d run lines (ignored)", CONFIG_MAX_RUNS);
+		return;
+	}
+	struct config_run *run = &cfg->runs[cfg->run_count];
+	uint32_t argc = 0;
+	size_t i = 0;
+
+	for (;;) {
+		while (i < v.n && is_blank(v.p[i]))
+			i++;
+		if (i == v.n)
+			break;
+		if (argc == CONFIG_MAX_ARGS) {
+			warn_line(cfg, line, "run has more than %d words, program included (ignored)",
+				  CONFIG_MAX_ARGS);
+			return;
+		}
+		/* One word: up to an unquoted blank; quotes group and are removed. */
+		char *arg = run->argv[argc];
+		size_t len = 0;
+		bool quoted = false;
+		for (; i < v.n && (quoted || !is_blank(v.p[i])); i++) {
+			if (v.p[i] == '"') {
+				quoted = !quoted;
+				continue;
+			}
+			if (len == CONFIG_MAX_ARG_LEN - 1) {
+				warn_line(cfg, line, "run word %u is longer than %d characters (ignored)",
+					  argc + 1, CONFIG_MAX_ARG_LEN - 1);
+				return;
+			}
+			arg[len++] = v.p[i];
+		}
+		if (quoted) {
+			warn_line(cfg, line, "run has an unterminated quote (ignored)");
+			return;
+		}
+		arg[len] = '\0';
+		argc++;
+	}
+	if (!is_plain_name(run->argv[0])) {
+		warn_line(cfg, line, "run program \"%.*s\" must be a plain file name "
+			  "(letters, digits, '.', '_', '-') (ignored)", QUOTE_MAX, run->argv[0]);
+		return;
+	}
+	run->argc = argc;
+	run->line = line;
+	for (uint32_t a = argc; a < CONFIG_MAX_ARGS; a++)
+		run->argv[a][0] = '\0';
+	cfg->run_count++;
+}
+
+/* test = NAME: one plain word, remembered once (duplicates are not stored twice). */
+static void parse_test(struct faultline_config *cfg, uint32_t line, struct slice v)
+{
+	char name[CONFIG_TEST_LEN];
+	int quote = (int)(v.n < QUOTE_MAX ? v.n : QUOTE_MAX);
+
+	if (v.n >= CONFIG_TEST_LEN) {
+		warn_line(cfg, line, "test = \"%.*s\": longer than %d characters (ignored)",
+			  quote, v.p, CONFIG_TEST_LEN - 1);
+		return;
+	}
+	memcpy(name, v.p, v.n);
+	name[v.n] = '\0';
+	if (!is_plain_name(name)) {
+		warn_line(cfg, line, "test = \"%.*s\": expected one word of letters, digits, "
+			  "'.', '_', '-' (ignored)", quote, v.p);
+		return;
+	}
+	if (config_has_test(cfg, name))
+		return;
+	if (cfg->test_count >= CONFIG_MAX_TESTS) {
+		warn_line(cfg, line, "more than %d test lines (ignored)", CONFIG_MAX_TESTS);
+		return;
+	}
+	memcpy(cfg->tests[cfg->test_count++], name, v.n + 1);
+}
+
+/* Handles one line (without its newline): see the file comment for the steps. */
+static void parse_line(struct faultline_config *cfg, uint32_t line, struct slice s)
+{
+	if (s.n > CONFIG_MAX_LINE) {
+		warn_line(cfg, line, "longer than %d characters (ignored)", CONFIG_MAX_LINE);
+		return;
+	}
+	int bad = find_control_byte(s);
+	if (bad == 0) {
+		warn_line(cfg, line, "contains a NUL byte (ignored)");
+		return;
+	}
+	if (bad > 0) {
+		warn_line(cfg, line, "contains control character 0x%02x (ignored)", bad);
+		return;
+	}
+
+	s.n = slice_find(s, '#');
+	s = trim(s);
+	if (s.n == 0)
+		return;
+
+	int quote = (int)(s.n < QUOTE_MAX ? s.n : QUOTE_MAX);
+	size_t eq = slice_find(s, '=');
+	if (eq == s.n) {
+		warn_line(cfg, line, "\"%.*s\" is not key = value (ignored)", quote, s.p);
+		return;
+	}
+	struct slice key = trim((struct slice){ s.p, eq });
+	struct slice val = trim((struct slice){ s.p + eq + 1, s.n - eq - 1 });
+	int key_quote = (int)(key.n < QUOTE_MAX ? key.n : QUOTE_MAX);
+
+	if (key.n == 0) {
+		warn_line(cfg, line, "\"%.*s\" has no key before '=' (ignored)", quote, s.p);
+		return;
+	}
+	bool known = slice_is(key, "paging") || slice_is(key, "checks") || slice_is(key, "exit") ||
+		     slice_is(key, "run") || slice_is(key, "test");
+	if (!known) {
+		warn_line(cfg, line, "unknown key \"%.*s\" (ignored)", key_quote, key.p);
+		return;
+	}
+	if (val.n == 0) {
+		if (slice_is(key, "paging"))
+			warn_line(cfg, line, "paging has no value (keeping %s)", paging_name(cfg->paging));
+		else if (slice_is(key, "checks"))
+			warn_line(cfg, line, "checks has no value (keeping %s)", checks_name(cfg->checks));
+		else if (slice_is(key, "exit"))
+			warn_line(cfg, line, "exit has no value (keeping %s)", exit_name(cfg->exit));
+		else
+			warn_line(cfg, line, "%.*s has no value (ignored)", key_quote, key.p);
+		return;
+	}
+
+	if (slice_is(key, "paging"))
+		parse_paging(cfg, line, val);
+	else if (slice_is(key, "checks"))
+		parse_checks(cfg, line, val);
+	else if (slice_is(key, "exit"))
+		parse_exit(cfg, line, val);
+	else if (slice_is(key, "run"))
+		parse_run(cfg, line, val);
+	else
+		parse_test(cfg, line, val);
+}
+
+/*
+ * Parses len bytes of text into cfg (which holds the defaults or an earlier
+ * parse). Never fails: every problem becomes a warning. Line numbers start at 1.
+ */
+void config_parse(struct faultline_config *cfg, const char *text, size_t len)
+{
+	bool last_line_cut = false;
+
+	if (!text)
+		len = 0;
+	if (len > CONFIG_MAX_BYTES) {
+		char msg[CONFIG_WARNING_LEN];
+		format(msg, sizeof(msg), "config is %llu bytes; only the first %d are read",
+		       (uint64_t)len, CONFIG_MAX_BYTES);
+		config_warn(cfg, 0, msg);
+		/* The line running over the limit is complete only if its newline is the next byte. */
+		last_line_cut = text[CONFIG_MAX_BYTES - 1] != '\n' && text[CONFIG_MAX_BYTES] != '\n';
+		len = CONFIG_MAX_BYTES;
+	}
+
+	size_t pos = 0;
+	if (len >= 3 && (unsigned char)text[0] == 0xef && (unsigned char)text[1] == 0xbb &&
+	    (unsigned char)text[2] == 0xbf)
+		pos = 3;                         /* UTF-8 byte order mark */
+
+	for (uint32_t line = 1; pos < len; line++) {
+		struct slice rest = { text + pos, len - pos };
+		size_t end = slice_find(rest, '\n');
+		struct slice s = { rest.p, end };
+		bool has_newline = end < rest.n;
+
+		pos += end + (has_newline ? 1 : 0);
+		if (!has_newline && last_line_cut) {
+			warn_line(cfg, line, "cut by the %d-byte limit (ignored)", CONFIG_MAX_BYTES);
+			break;
+		}
+		if (s.n > 0 && s.p[s.n - 1] == '\r')
+			s.n--;
+		parse_line(cfg, line, s);
+	}
+}
+
+/* Returns 1 if a "test = name" line asked for name, else 0. */
+int config_has_test(const struct faultline_config *cfg, const char *name)
+{
+	if (!name)
+		return 0;
+	uint32_t count = cfg->test_count < CONFIG_MAX_TESTS ? cfg->test_count : CONFIG_MAX_TESTS;
+	for (uint32_t i = 0; i < count; i++)
+		if (strncmp(cfg->tests[i], name, CONFIG_TEST_LEN) == 0)  /* stored names end within */
+			return 1;
+	return 0;
+}

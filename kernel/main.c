@@ -1,0 +1,112 @@
+/*
+ * kernel_main: the machine is ours from here (boot services are gone,
+ * interrupts are off, we run on the kernel's boot stack). The order matters:
+ *
+ *   1. serial, GDT/TSS, IDT        so anything that goes wrong is seen and dumped
+ *   2. CPU identity, framebuffer   so people see what is happening
+ *   3. config                      what this run is asked to do
+ *   4. ACPI, TSC                   timing for every later measurement
+ *   5. physical memory             the frame allocator
+ *   6. the boot record, self-checks, the programs, the summary, the exit
+ */
+#include "kernel/bootinfo.h"
+#include "kernel/config.h"
+#include "kernel/exit.h"
+#include "kernel/kernel.h"
+#include "kernel/memory.h"
+#include "kernel/boot_report.h"
+#include "kernel/selftest.h"
+#include "cpu/acpi.h"
+#include "cpu/cpufeature.h"
+#include "cpu/gdt.h"
+#include "cpu/x86.h"
+#include "fault/idt.h"
+#include "fault/panic.h"
+#include "lib/fbcon.h"
+#include "lib/kprintf.h"
+#include "lib/record.h"
+#include "lib/serial.h"
+#include "lib/tsc.h"
+#include "paging/buddy.h"
+#include "paging/memmap.h"
+
+uint64_t direct_map_base;
+uint64_t kernel_image_base;
+uint64_t kernel_image_size;
+
+struct faultline_config boot_config;
+static struct memmap boot_memmap;
+
+/* See kernel/kernel.h. */
+bool kernel_address_readable(uint64_t addr, uint64_t len)
+{
+	return addr >= kernel_image_base && len <= kernel_image_size &&
+	       addr - kernel_image_base <= kernel_image_size - len;
+}
+
+/* Reads the config the firmware phase loaded, reporting every problem. */
+static void read_config(struct boot_info *bi)
+{
+	config_defaults(&boot_config);
+	if (bi->config_status == FILE_LOADED)
+		config_parse(&boot_config, bi->config_text, bi->config_size);
+	else if (bi->config_status == FILE_MISSING)
+		config_warn(&boot_config, 0, "\\faultline.cfg not found; using the defaults");
+	else
+		config_warn(&boot_config, 0, "\\faultline.cfg could not be read; using the defaults");
+	for (uint32_t i = 0; i < boot_config.warning_count; i++) {
+		const struct config_warning *w = &boot_config.warnings[i];
+		kprintf("config: %s\n", w->text);
+		record_warning("config", "%s", w->text);
+	}
+	if (boot_config.warnings_dropped)
+		record_warning("config", "%u more config warnings not shown", boot_config.warnings_dropped);
+}
+
+/* Reports each program the config names: loaded, or why not. */
+static void list_programs(struct boot_info *bi)
+{
+	for (uint32_t i = 0; i < bi->file_count; i++) {
+		const struct boot_file *f = &bi->files[i];
+		static const char *const why[] = { "loaded", "not found", "too large", "read error" };
+		kprintf("program %-20s %s (%llu bytes)\n", f->name, why[f->status & 3], f->size);
+		if (f->status != FILE_LOADED)
+			record_warning("program", "\\faultline\\bin\\%s: %s", f->name, why[f->status & 3]);
+	}
+}
+
+/* See kernel/bootinfo.h. */
+void kernel_main(struct boot_info *bi)
+{
+	serial_init();
+	gdt_init();
+	idt_init();
+	kernel_image_base = bi->image_base;
+	kernel_image_size = bi->image_size;
+
+	cpu_detect(&boot_cpu_data);
+	if (bi->fb.format != FB_NONE)
+		fbcon_init(&bi->fb, phys_to_virt(bi->fb.base));
+	kprintf("\nfaultline: the machine is ours (%s, %s)\n", bi->firmware_vendor, boot_cpu_data.x86_model_id);
+
+	read_config(bi);
+	machine_exit_set_mode(boot_config.exit, cpu_has(&boot_cpu_data, X86_FEATURE_HYPERVISOR));
+
+	acpi_init(bi->acpi_rsdp);
+	tsc_init(&boot_cpu_data);
+
+	if (memmap_build(bi, &boot_memmap) < 0)
+		record_warning("memmap", "more usable ranges than the allocator tracks; the smallest are left out");
+	if (buddy_init(&boot_memmap) < 0)
+		panic("buddy_init: no room for the struct page array");
+
+	boot_report(bi, &boot_memmap);
+	list_programs(bi);
+	run_selftests(bi, &boot_memmap);
+	run_test_hooks(&boot_config);
+
+	struct record_totals t = record_totals();
+	kprintf("faultline: %u passed, %u failed, %u skipped\n", t.passed, t.failed, t.skipped);
+	record_summary();
+	machine_exit(t.failed ? EXIT_STATUS_FAILURE : EXIT_STATUS_SUCCESS);
+}

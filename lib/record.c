@@ -1,0 +1,103 @@
+/*
+ * Records (lib/record.h): a JSON object built in one static buffer and written
+ * to serial as one line, preceded by a newline if human text left the line
+ * open. Also keeps the run's pass/fail/skip totals for the summary record.
+ */
+#include <stdarg.h>
+#include "lib/record.h"
+#include "lib/console.h"
+#include "lib/format.h"
+#include "lib/string.h"
+
+static char record_buf[RECORD_MAX];
+static struct json record_json;
+static struct record_totals totals;
+
+/* See lib/record.h. */
+struct json *record_begin(const char *type)
+{
+	json_begin(&record_json, record_buf, sizeof(record_buf));
+	json_str(&record_json, "type", type);
+	return &record_json;
+}
+
+/* See lib/record.h. */
+void record_end(void)
+{
+	const char *s = json_end(&record_json);
+	console_serial_begin_line();
+	console_serial_write(s, strlen(s));
+	console_serial_write("\n", 1);
+}
+
+static void record_test_v(const char *name, int result, const char *fmt, va_list ap)
+{
+	char detail[512];
+	vformat(detail, sizeof(detail), fmt ? fmt : "", ap);
+	if (result == TEST_PASS)
+		totals.passed++;
+	else if (result == TEST_SKIP)
+		totals.skipped++;
+	else
+		totals.failed++;
+	struct json *j = record_begin("test");
+	json_str(j, "name", name);
+	json_str(j, "result", result == TEST_PASS ? "pass" : result == TEST_SKIP ? "skip" : "fail");
+	json_str(j, "detail", detail);
+	record_end();
+}
+
+/* See lib/record.h. */
+void record_test(const char *name, int result, const char *detail_fmt, ...)
+{
+	va_list ap;
+	va_start(ap, detail_fmt);
+	record_test_v(name, result, detail_fmt, ap);
+	va_end(ap);
+}
+
+/* See lib/record.h. */
+bool record_check(const char *name, bool cond, const char *detail_fmt, ...)
+{
+	va_list ap;
+	va_start(ap, detail_fmt);
+	record_test_v(name, cond ? TEST_PASS : TEST_FAIL, detail_fmt, ap);
+	va_end(ap);
+	return cond;
+}
+
+/* See lib/record.h. */
+void record_warning(const char *what, const char *detail_fmt, ...)
+{
+	char detail[512];
+	va_list ap;
+	va_start(ap, detail_fmt);
+	vformat(detail, sizeof(detail), detail_fmt, ap);
+	va_end(ap);
+	struct json *j = record_begin("warning");
+	json_str(j, "what", what);
+	json_str(j, "detail", detail);
+	record_end();
+}
+
+/* See lib/record.h. */
+void record_count_failure(void)
+{
+	totals.failed++;
+}
+
+/* See lib/record.h. */
+struct record_totals record_totals(void)
+{
+	return totals;
+}
+
+/* See lib/record.h. */
+void record_summary(void)
+{
+	struct json *j = record_begin("summary");
+	json_u64(j, "passed", totals.passed);
+	json_u64(j, "failed", totals.failed);
+	json_u64(j, "skipped", totals.skipped);
+	record_end();
+}

@@ -1,0 +1,42 @@
+/*
+ * Machine-readable records: one single-line JSON object per line on serial,
+ * each with a "type" (schema: docs/records.md). Human text may sit between
+ * records; a record always starts at the beginning of a line.
+ *
+ *   struct json *j = record_begin("boot");
+ *   json_u64(j, "tsc_hz", hz);
+ *   record_end();
+ *
+ * One record is built at a time (interrupts are off in the kernel).
+ */
+#ifndef FAULTLINE_RECORD_H
+#define FAULTLINE_RECORD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "lib/json.h"
+
+#define RECORD_MAX 4096
+
+struct json *record_begin(const char *type);
+void record_end(void);
+
+/* {"type":"test","name":...,"result":"pass"|"fail"|"skip","detail":...}; counts it. */
+void record_test(const char *name, int result, const char *detail_fmt, ...);
+enum { TEST_PASS = 0, TEST_FAIL = 1, TEST_SKIP = 2 };
+/* Convenience: pass if cond, else fail; returns cond. */
+bool record_check(const char *name, bool cond, const char *detail_fmt, ...);
+
+/* {"type":"warning","what":...,"detail":...} */
+void record_warning(const char *what, const char *detail_fmt, ...);
+
+/* Counts a failure that is not a test record (kill that no test expected, panic). */
+void record_count_failure(void);
+
+struct record_totals { uint32_t passed, failed, skipped; };
+struct record_totals record_totals(void);
+
+/* {"type":"summary","passed":N,"failed":N,"skipped":N} */
+void record_summary(void);
+
+#endif

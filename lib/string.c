@@ -1,0 +1,140 @@
+/*
+ * Freestanding memory and string helpers (see lib/string.h).
+ *
+ * The compiler itself emits calls to memset/memcpy/memmove/memcmp (struct
+ * copies, zeroed arrays), so these must never be compiled into calls to
+ * themselves: the kernel is built with -fno-builtin, which stops clang from
+ * turning the loops below back into library calls. memset and memcpy (and
+ * memmove's forward case) use `rep stosb` / `rep movsb`, which modern x86
+ * CPUs run at full speed (ERMS); the ABI guarantees the direction flag is
+ * clear on entry, so the string instructions move upwards.
+ *
+ * Host unit tests build this file with HOST_TEST defined to get the plain
+ * C loops (which AddressSanitizer can see into) and without it to get the
+ * `rep` versions, renaming every function so it does not clash with libc.
+ */
+#include <stdint.h>
+#include "lib/string.h"
+
+/* Fills n bytes at dst with (unsigned char)c. Returns dst. */
+void *memset(void *dst, int c, size_t n)
+{
+#ifndef HOST_TEST
+	void *d = dst;
+	__asm__ volatile("rep stosb"
+			 : "+D"(d), "+c"(n)
+			 : "a"(c)
+			 : "memory");
+#else
+	unsigned char *d = dst;
+	for (size_t i = 0; i < n; i++)
+		d[i] = (unsigned char)c;
+#endif
+	return dst;
+}
+
+/* Copies n bytes from src to dst; the ranges must not overlap. Returns dst. */
+void *memcpy(void *dst, const void *src, size_t n)
+{
+#ifndef HOST_TEST
+	void *d = dst;
+	const void *s = src;
+	__asm__ volatile("rep movsb"
+			 : "+D"(d), "+S"(s), "+c"(n)
+			 :
+			 : "memory");
+#else
+	unsigned char *d = dst;
+	const unsigned char *s = src;
+	for (size_t i = 0; i < n; i++)
+		d[i] = s[i];
+#endif
+	return dst;
+}
+
+/*
+ * Copies n bytes from src to dst; the ranges may overlap. Returns dst.
+ * Overlap with dst above src copies from the top down in a plain loop, so
+ * the direction flag is never touched (an interrupt taken with DF set
+ * would see a broken ABI).
+ */
+void *memmove(void *dst, const void *src, size_t n)
+{
+	unsigned char *d = dst;
+	const unsigned char *s = src;
+
+	if ((uintptr_t)d - (uintptr_t)s >= n)  /* dst below src, or no overlap */
+		return memcpy(dst, src, n);
+	while (n > 0) {
+		n--;
+		d[n] = s[n];
+	}
+	return dst;
+}
+
+/* Compares n bytes as unsigned chars. Returns <0, 0 or >0 like the C library. */
+int memcmp(const void *a, const void *b, size_t n)
+{
+	const unsigned char *x = a, *y = b;
+	for (size_t i = 0; i < n; i++)
+		if (x[i] != y[i])
+			return (int)x[i] - (int)y[i];
+	return 0;
+}
+
+/* Returns the number of bytes before the terminating NUL. */
+size_t strlen(const char *s)
+{
+	size_t n = 0;
+	while (s[n])
+		n++;
+	return n;
+}
+
+/* Returns strlen(s), but at most max; never reads past s[max - 1]. */
+size_t strnlen(const char *s, size_t max)
+{
+	size_t n = 0;
+	while (n < max && s[n])
+		n++;
+	return n;
+}
+
+/* Compares two strings as unsigned chars. Returns <0, 0 or >0. */
+int strcmp(const char *a, const char *b)
+{
+	const unsigned char *x = (const unsigned char *)a, *y = (const unsigned char *)b;
+	while (*x && *x == *y) {
+		x++;
+		y++;
+	}
+	return (int)*x - (int)*y;
+}
+
+/* Compares at most n bytes of two strings as unsigned chars. Returns <0, 0 or >0. */
+int strncmp(const char *a, const char *b, size_t n)
+{
+	const unsigned char *x = (const unsigned char *)a, *y = (const unsigned char *)b;
+	for (size_t i = 0; i < n; i++) {
+		if (x[i] != y[i])
+			return (int)x[i] - (int)y[i];
+		if (x[i] == 0)
+			break;
+	}
+	return 0;
+}
+
+/*
+ * Copies at most size-1 bytes of src into dst and always terminates dst
+ * when size > 0. Returns strlen(src); a result >= size means it was cut.
+ */
+size_t strlcpy(char *dst, const char *src, size_t size)
+{
+	size_t len = strlen(src);
+	if (size > 0) {
+		size_t n = len < size - 1 ? len : size - 1;
+		memmove(dst, src, n);
+		dst[n] = '\0';
+	}
+	return len;
+}

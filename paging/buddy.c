@@ -1,0 +1,493 @@
+/*
+ * The buddy allocator (design in buddy.h): free lists per order, linked
+ * through struct page by PFN, split on allocation, merge on free.
+ *
+ * Invariants (buddy_check() verifies them):
+ *   - a free block of order k starts at a PFN aligned to 2^k, its first
+ *     frame has PG_buddy and order k and is on free list k; its other frames
+ *     have no flags; all its frames have _refcount 0;
+ *   - no PG_buddy frame is off the lists, and no free block's buddy is a free
+ *     block of the same order (it would have been merged);
+ *   - stats.free_pages is the sum of the free blocks' sizes.
+ */
+#include "paging/buddy.h"
+
+#include "lib/string.h"
+
+uint64_t mem_map_phys;
+uint64_t max_mapnr;
+
+static struct {
+	uint32_t free_head[NR_PAGE_ORDERS];  /* first free block of each order, PFN_NONE if none */
+	struct buddy_stats stats;
+	void (*bad_page_hook)(const char *reason, uint64_t pfn);
+} zone;
+
+static uint64_t order_pages(uint32_t order) { return (uint64_t)1 << order; }
+
+/*
+ * The PFN a struct page pointer stands for, computed without dereferencing
+ * it, or PFN_NONE if the pointer is not an element of mem_map.
+ */
+static uint64_t checked_page_to_pfn(const struct page *page)
+{
+	uintptr_t base = (uintptr_t)mem_map_base(), p = (uintptr_t)page;
+
+	if (p < base || (p - base) % sizeof(struct page) != 0)
+		return PFN_NONE;
+	if ((p - base) / sizeof(struct page) >= max_mapnr)
+		return PFN_NONE;
+	return (p - base) / sizeof(struct page);
+}
+
+/* Counts a misuse at pfn (PFN_NONE if unknown) and tells the hook. */
+static void report_bad(const char *reason, uint64_t pfn)
+{
+	zone.stats.bad_pages++;
+	zone.stats.last_bad_reason = reason;
+	zone.stats.last_bad_pfn = pfn;
+	if (zone.bad_page_hook)
+		zone.bad_page_hook(reason, pfn);
+}
+
+void bad_page(const struct page *page, const char *reason)
+{
+	report_bad(reason, checked_page_to_pfn(page));
+}
+
+void buddy_set_bad_page_hook(void (*hook)(const char *reason, uint64_t pfn))
+{
+	zone.bad_page_hook = hook;
+}
+
+/* Puts the free block at pfn on free list `order` and marks its head. */
+static void add_to_free_list(uint64_t pfn, uint32_t order)
+{
+	struct page *page = pfn_to_page(pfn);
+	uint32_t head = zone.free_head[order];
+
+	page->flags = PG_buddy;
+	page->order = (uint8_t)order;
+	page->lru_prev = PFN_NONE;
+	page->lru_next = head;
+	if (head != PFN_NONE)
+		pfn_to_page(head)->lru_prev = (uint32_t)pfn;
+	zone.free_head[order] = (uint32_t)pfn;
+	zone.stats.free_blocks[order]++;
+}
+
+/* Unlinks the free block at pfn from free list `order` and clears its mark. */
+static void del_from_free_list(uint64_t pfn, uint32_t order)
+{
+	struct page *page = pfn_to_page(pfn);
+
+	if (page->lru_prev != PFN_NONE)
+		pfn_to_page(page->lru_prev)->lru_next = page->lru_next;
+	else
+		zone.free_head[order] = page->lru_next;
+	if (page->lru_next != PFN_NONE)
+		pfn_to_page(page->lru_next)->lru_prev = page->lru_prev;
+	page->flags = 0;
+	page->order = 0;
+	page->lru_next = page->lru_prev = PFN_NONE;
+	zone.stats.free_blocks[order]--;
+}
+
+/*
+ * Returns a block of 2^order frames at pfn (whose struct pages are in the
+ * free state) to the free lists, merging it with its buddy while the buddy
+ * is a free block of the same order.
+ */
+static void free_block(uint64_t pfn, uint32_t order)
+{
+	zone.stats.free_pages += order_pages(order);
+	while (order < MAX_ORDER) {
+		uint64_t buddy = pfn ^ order_pages(order);
+		struct page *bp;
+
+		if (buddy >= max_mapnr)
+			break;
+		bp = pfn_to_page(buddy);
+		if (!PageBuddy(bp) || bp->order != order)
+			break;
+		del_from_free_list(buddy, order);
+		pfn &= ~order_pages(order);
+		order++;
+	}
+	add_to_free_list(pfn, order);
+}
+
+struct page *alloc_pages(uint32_t order)
+{
+	uint32_t k = order;
+	uint64_t pfn;
+	struct page *page;
+
+	if (order > MAX_ORDER || max_mapnr == 0) {
+		zone.stats.alloc_failures++;
+		return NULL;
+	}
+	while (k <= MAX_ORDER && zone.free_head[k] == PFN_NONE)
+		k++;
+	if (k > MAX_ORDER) {
+		zone.stats.alloc_failures++;
+		return NULL;
+	}
+	pfn = zone.free_head[k];
+	del_from_free_list(pfn, k);
+	while (k > order) {
+		k--;
+		add_to_free_list(pfn + order_pages(k), k);
+	}
+	zone.stats.free_pages -= order_pages(order);
+
+	page = pfn_to_page(pfn);
+	page->flags = 0;
+	page->_refcount = 1;
+	page->_mapcount = -1;
+	page->order = (uint8_t)order;
+	page->lru_next = page->lru_prev = PFN_NONE;
+	page->private = 0;
+	return page;
+}
+
+/*
+ * Makes the frames of a block whose last reference is going away free again.
+ * Returns 0, or -1 (after bad_page()) if a frame is still mapped or carries
+ * a flag no allocated frame can have; the block then stays allocated with
+ * its last reference, unchanged.
+ */
+static int free_pages_prepare(uint64_t pfn, uint32_t order)
+{
+	for (uint64_t i = 0; i < order_pages(order); i++) {
+		struct page *p = pfn_to_page(pfn + i);
+
+		if (p->_mapcount != -1) {
+			bad_page(p, "freeing a mapped page");
+			return -1;
+		}
+		if (p->flags & (PG_buddy | PG_reserved)) {
+			bad_page(p, "freeing a block containing a free or reserved page");
+			return -1;
+		}
+	}
+	for (uint64_t i = 0; i < order_pages(order); i++) {
+		struct page *p = pfn_to_page(pfn + i);
+
+		p->flags = 0;
+		p->_refcount = 0;
+		p->order = 0;
+		p->lru_next = p->lru_prev = PFN_NONE;
+		p->private = 0;
+	}
+	return 0;
+}
+
+/*
+ * Drops one reference to the allocated block headed by page, which the
+ * caller says is of `order`; frees it when that was the last reference.
+ * Every inconsistency is reported via bad_page() and changes nothing.
+ */
+static void drop_reference(struct page *page, uint32_t order)
+{
+	uint64_t pfn = checked_page_to_pfn(page);
+
+	if (pfn == PFN_NONE) {
+		bad_page(page, "freeing a pointer that is not a struct page");
+		return;
+	}
+	if (order > MAX_ORDER) {
+		bad_page(page, "freeing with an order above MAX_ORDER");
+		return;
+	}
+	if (PageReserved(page) && page->_refcount <= 1) {
+		bad_page(page, "freeing a reserved page");
+		return;
+	}
+	if (PageBuddy(page) || page->_refcount <= 0) {
+		bad_page(page, "freeing a free page (double free?)");
+		return;
+	}
+	if (page->order != order || (pfn & (order_pages(order) - 1))) {
+		bad_page(page, "freeing with an order other than the allocation's");
+		return;
+	}
+	if (PageZero(page) && page->_refcount == 1) {
+		bad_page(page, "dropping the last reference to the zero page");
+		return;
+	}
+	if (page->_refcount > 1) {
+		page->_refcount--;
+		return;
+	}
+	if (free_pages_prepare(pfn, order) == 0)
+		free_block(pfn, order);
+}
+
+void __free_pages(struct page *page, uint32_t order)
+{
+	drop_reference(page, order);
+}
+
+void put_page(struct page *page)
+{
+	if (checked_page_to_pfn(page) == PFN_NONE) {
+		bad_page(page, "put_page on a pointer that is not a struct page");
+		return;
+	}
+	drop_reference(page, page->order);
+}
+
+struct page *alloc_zeroed_page(void)
+{
+	struct page *page = alloc_pages(0);
+
+	if (page)
+		memset(page_address(page), 0, PAGE_SIZE);
+	return page;
+}
+
+uint64_t get_zeroed_page(void)
+{
+	struct page *page = alloc_zeroed_page();
+
+	return page ? (uint64_t)(uintptr_t)page_address(page) : 0;
+}
+
+void free_page(uint64_t addr)
+{
+	uint64_t pfn;
+
+	if (addr == 0)
+		return;
+	pfn = __pa((const void *)(uintptr_t)addr) >> PAGE_SHIFT;
+	if (!pfn_valid(pfn)) {
+		report_bad("free_page of an address outside mem_map", pfn);
+		return;
+	}
+	__free_pages(pfn_to_page(pfn), 0);
+}
+
+uint64_t nr_free_pages(void) { return zone.stats.free_pages; }
+uint64_t totalram_pages(void) { return zone.stats.managed_pages; }
+
+void buddy_get_stats(struct buddy_stats *out)
+{
+	*out = zone.stats;
+}
+
+/* ---- initialisation ---- */
+
+/* The end PFN of mm's usable memory below limit_pfn (ranges cut there). */
+static uint64_t covered_end_pfn(const struct memmap *mm, uint64_t limit_pfn)
+{
+	uint64_t end = 0;
+
+	for (uint32_t i = 0; i < mm->count; i++) {
+		uint64_t s = mm->ranges[i].start >> PAGE_SHIFT, e = mm->ranges[i].end >> PAGE_SHIFT;
+		if (s >= limit_pfn)
+			continue;
+		if (e > limit_pfn)
+			e = limit_pfn;
+		if (e > end)
+			end = e;
+	}
+	return end;
+}
+
+/* The bytes mem_map takes to describe end_pfn frames, in whole frames. */
+static uint64_t mem_map_size(uint64_t end_pfn)
+{
+	return (end_pfn * sizeof(struct page) + PAGE_SIZE - 1) & PAGE_MASK;
+}
+
+/*
+ * Chooses where mem_map goes: the top of the largest range below end_pfn.
+ * Returns 1 and sets *pa if that range can hold need bytes, else 0.
+ */
+static int place_mem_map(const struct memmap *mm, uint64_t end_pfn, uint64_t need, uint64_t *pa)
+{
+	uint64_t best_start = 0, best_end = 0;
+
+	for (uint32_t i = 0; i < mm->count; i++) {
+		uint64_t s = mm->ranges[i].start, e = mm->ranges[i].end;
+		if (s >= end_pfn << PAGE_SHIFT)
+			continue;
+		if (e > end_pfn << PAGE_SHIFT)
+			e = end_pfn << PAGE_SHIFT;
+		if (e - s > best_end - best_start) {
+			best_start = s;
+			best_end = e;
+		}
+	}
+	if (best_end - best_start < need)
+		return 0;
+	*pa = best_end - need;
+	return 1;
+}
+
+/* The start PFN of the highest range that begins below limit_pfn (0 if none). */
+static uint64_t highest_start_below(const struct memmap *mm, uint64_t limit_pfn)
+{
+	uint64_t best = 0;
+
+	for (uint32_t i = 0; i < mm->count; i++) {
+		uint64_t s = mm->ranges[i].start >> PAGE_SHIFT;
+		if (s < limit_pfn && s > best)
+			best = s;
+	}
+	return best;
+}
+
+/* Frees [start_pfn, end_pfn) (struct pages already in the free state) as the
+ * largest aligned blocks that fit. */
+static void free_range(uint64_t start_pfn, uint64_t end_pfn)
+{
+	while (start_pfn < end_pfn) {
+		uint32_t order = MAX_ORDER;
+
+		while (order > 0 && ((start_pfn & (order_pages(order) - 1)) ||
+				     order_pages(order) > end_pfn - start_pfn))
+			order--;
+		free_block(start_pfn, order);
+		zone.stats.managed_pages += order_pages(order);
+		start_pfn += order_pages(order);
+	}
+}
+
+/* Puts [start_pfn, end_pfn)'s struct pages in the free state and frees them. */
+static void release_range(uint64_t start_pfn, uint64_t end_pfn)
+{
+	for (uint64_t pfn = start_pfn; pfn < end_pfn; pfn++) {
+		struct page *p = pfn_to_page(pfn);
+		p->flags = 0;
+		p->_refcount = 0;
+	}
+	free_range(start_pfn, end_pfn);
+}
+
+int buddy_init(const struct memmap *mm)
+{
+	uint64_t limit = mm->max_pfn < PFN_NONE ? mm->max_pfn : PFN_NONE;
+	uint64_t end_pfn, need, map_pa = 0, map_start_pfn, map_end_pfn;
+	struct page *map;
+
+	for (uint32_t k = 0; k < NR_PAGE_ORDERS; k++)
+		zone.free_head[k] = PFN_NONE;
+	zone.stats = (struct buddy_stats){ 0 };
+	mem_map_phys = 0;
+	max_mapnr = 0;
+
+	/* The smallest cut of the top of memory for which mem_map fits somewhere. */
+	for (;;) {
+		end_pfn = covered_end_pfn(mm, limit);
+		if (end_pfn == 0)
+			return -1;
+		need = mem_map_size(end_pfn);
+		if (place_mem_map(mm, end_pfn, need, &map_pa))
+			break;
+		limit = highest_start_below(mm, end_pfn);
+	}
+	mem_map_phys = map_pa;
+	max_mapnr = end_pfn;
+	zone.stats.mem_map_phys = map_pa;
+	zone.stats.mem_map_bytes = need;
+	zone.stats.max_mapnr = end_pfn;
+
+	map = mem_map_base();
+	for (uint64_t pfn = 0; pfn < end_pfn; pfn++) {
+		map[pfn] = (struct page){
+			.flags = PG_reserved, ._refcount = 1, ._mapcount = -1,
+			.lru_next = PFN_NONE, .lru_prev = PFN_NONE,
+		};
+	}
+
+	map_start_pfn = map_pa >> PAGE_SHIFT;
+	map_end_pfn = map_start_pfn + (need >> PAGE_SHIFT);
+	for (uint32_t i = 0; i < mm->count; i++) {
+		uint64_t s = mm->ranges[i].start >> PAGE_SHIFT, e = mm->ranges[i].end >> PAGE_SHIFT;
+
+		if (e > end_pfn) {
+			zone.stats.lost_pages += e - (s > end_pfn ? s : end_pfn);
+			e = end_pfn;
+		}
+		if (s >= e)
+			continue;
+		if (map_start_pfn >= s && map_end_pfn <= e) {
+			release_range(s, map_start_pfn);
+			release_range(map_end_pfn, e);
+		} else {
+			release_range(s, e);
+		}
+	}
+	return 0;
+}
+
+/* ---- consistency check ---- */
+
+/* Checks one free block listed on list `order`; returns the problems found. */
+static uint32_t check_free_block(uint64_t pfn, uint32_t order)
+{
+	struct page *head = pfn_to_page(pfn);
+	uint32_t problems = 0;
+
+	if (!PageBuddy(head) || head->order != order)
+		problems++;
+	if (pfn & (order_pages(order) - 1))
+		problems++;
+	if (pfn + order_pages(order) > max_mapnr)
+		return problems + 1;
+	for (uint64_t i = 0; i < order_pages(order); i++) {
+		struct page *p = pfn_to_page(pfn + i);
+		int inside_taken = (p->flags & PG_reserved) || (i > 0 && (p->flags & PG_buddy));
+		if (p->_refcount != 0 || inside_taken) {
+			problems++;  /* overlaps another block, a reserved or an allocated frame */
+			break;
+		}
+	}
+	if (order < MAX_ORDER) {
+		uint64_t buddy = pfn ^ order_pages(order);
+		if (buddy > pfn && buddy < max_mapnr && PageBuddy(pfn_to_page(buddy)) &&
+		    pfn_to_page(buddy)->order == order)
+			problems++;  /* two free buddies left unmerged */
+	}
+	return problems;
+}
+
+uint32_t buddy_check(void)
+{
+	uint32_t problems = 0;
+	uint64_t listed_blocks = 0, listed_pages = 0, marked = 0;
+
+	if (max_mapnr == 0)
+		return 0;  /* nothing managed, nothing listed */
+
+	for (uint32_t order = 0; order < NR_PAGE_ORDERS; order++) {
+		uint64_t count = 0;
+		uint32_t prev = PFN_NONE;
+
+		for (uint32_t pfn = zone.free_head[order]; pfn != PFN_NONE;
+		     pfn = pfn_to_page(pfn)->lru_next) {
+			if (pfn >= max_mapnr || count >= max_mapnr) {
+				problems++;  /* link out of bounds, or a cycle */
+				break;
+			}
+			if (pfn_to_page(pfn)->lru_prev != prev)
+				problems++;
+			problems += check_free_block(pfn, order);
+			count++;
+			listed_pages += order_pages(order);
+			prev = pfn;
+		}
+		if (count != zone.stats.free_blocks[order])
+			problems++;
+		listed_blocks += count;
+	}
+	if (listed_pages != zone.stats.free_pages || zone.stats.free_pages > zone.stats.managed_pages)
+		problems++;
+	for (uint64_t pfn = 0; pfn < max_mapnr; pfn++)
+		marked += PageBuddy(pfn_to_page(pfn));
+	if (marked != listed_blocks)
+		problems++;
+	return problems;
+}

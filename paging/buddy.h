@@ -1,0 +1,97 @@
+/*
+ * The buddy allocator: all physical frames the kernel hands out.
+ *
+ * Blocks of 2^order frames, order 0 (4 KiB) to MAX_ORDER (18: 1 GiB), each
+ * aligned to its size. One free list per order; allocation takes the smallest
+ * free block that fits and splits it, halving, putting the upper halves back;
+ * freeing merges a block with its buddy (pfn ^ 2^order) for as long as the
+ * buddy's struct page says it is a free block of the same order (PG_buddy), so
+ * neither path ever scans a list.
+ *
+ * buddy_init() places mem_map (see paging/page.h) at the top of the largest
+ * usable range, marks every frame reserved, then frees the usable ranges in
+ * the largest aligned blocks that fit, so init costs one write per struct page
+ * plus a handful of list operations per range.
+ *
+ * Misuse (double free, freeing a reserved, mapped or never-allocated frame, a
+ * bad order) is reported through bad_page() and the block is left alone;
+ * allocation failure is a NULL return. Single CPU, no locking: not to be
+ * called from an interrupt handler that can interrupt the allocator.
+ */
+#ifndef FAULTLINE_BUDDY_H
+#define FAULTLINE_BUDDY_H
+
+#include <stdint.h>
+
+#include "paging/memmap.h"
+#include "paging/page.h"
+
+#define MAX_ORDER 18                     /* largest block: 2^18 frames = 1 GiB */
+#define NR_PAGE_ORDERS (MAX_ORDER + 1)
+
+/* What the allocator knows about itself, for reports and checks. */
+struct buddy_stats {
+	uint64_t managed_pages;              /* frames given to the allocator at init */
+	uint64_t free_pages;                 /* of those, free now */
+	uint64_t free_blocks[NR_PAGE_ORDERS]; /* free blocks per order */
+	uint64_t mem_map_phys;               /* where the struct page array lives */
+	uint64_t mem_map_bytes;              /* its size, rounded up to whole frames */
+	uint64_t max_mapnr;                  /* struct pages in it (PFN 0 .. max_mapnr - 1) */
+	uint64_t lost_pages;                 /* usable frames mem_map could not describe
+	                                        (above what it could cover) */
+	uint64_t alloc_failures;             /* alloc_pages() calls that returned NULL */
+	uint64_t bad_pages;                  /* bad_page() reports */
+	const char *last_bad_reason;         /* the latest report, NULL if none */
+	uint64_t last_bad_pfn;
+};
+
+/*
+ * Takes over the usable ranges of mm: places mem_map, initialises every
+ * struct page and frees all usable frames. Resets any earlier state, so it may
+ * be called again (host tests do). direct_map_base must already reach mm's
+ * ranges. Returns 0, or -1 if no usable range can hold mem_map (then nothing
+ * is managed and every allocation fails).
+ */
+int buddy_init(const struct memmap *mm);
+
+/* Returns the first page of a free block of 2^order frames (refcount 1,
+ * unmapped, no flags), or NULL if there is none or order > MAX_ORDER. */
+struct page *alloc_pages(uint32_t order);
+
+/* Drops the reference the caller holds on a block from alloc_pages(page's
+ * order); the last reference frees it. Misuse is reported via bad_page(). */
+void __free_pages(struct page *page, uint32_t order);
+
+static inline struct page *alloc_page(void) { return alloc_pages(0); }
+static inline void __free_page(struct page *page) { __free_pages(page, 0); }
+
+/* Returns a frame whose 4096 bytes are zero, or NULL. */
+struct page *alloc_zeroed_page(void);
+
+/* Linux's address-based pair: a zeroed frame's direct-map address (0 if none),
+ * and freeing a frame by that address. */
+uint64_t get_zeroed_page(void);
+void free_page(uint64_t addr);
+
+/* Free frames now, and frames managed in total. */
+uint64_t nr_free_pages(void);
+uint64_t totalram_pages(void);
+
+/* Copies the allocator's counters into out. */
+void buddy_get_stats(struct buddy_stats *out);
+
+/* Sets the function bad_page() calls after counting (NULL: count only). The
+ * kernel installs one that prints and, with full checks, panics. */
+void buddy_set_bad_page_hook(void (*hook)(const char *reason, uint64_t pfn));
+
+/*
+ * Verifies the allocator's invariants: every free-list entry is the PG_buddy
+ * head of an in-bounds block aligned to its order, links are consistent, no
+ * free block contains another or a reserved frame, no PG_buddy frame is
+ * missing from the lists, no two free buddies were left unmerged, and the
+ * per-order and total counts match. Walks all of mem_map. Returns the number
+ * of problems found (0 = consistent).
+ */
+uint32_t buddy_check(void);
+
+#endif

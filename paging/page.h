@@ -1,0 +1,143 @@
+/*
+ * struct page: one descriptor per physical frame, Linux style (FLATMEM).
+ *
+ * The descriptors form one array, mem_map, indexed by PFN from 0 to
+ * max_mapnr - 1. The buddy allocator (paging/buddy.c) carves it out of usable
+ * memory at boot and owns its placement; everyone reaches it through
+ * pfn_to_page()/page_to_pfn().
+ *
+ * mem_map is addressed through __va() on every lookup rather than through a
+ * saved pointer, so it stays reachable when direct_map_base moves from the
+ * firmware's identity map to PAGE_OFFSET. A struct page pointer taken before
+ * that switch is stale afterwards; the allocator's own state (free lists
+ * linked by PFN) is not affected.
+ *
+ * States of a frame:
+ *   reserved   PG_reserved, _refcount 1: never handed out or freed (holes,
+ *              firmware memory, mem_map itself, the low 1 MiB).
+ *   free       _refcount 0. The first frame of a free block has PG_buddy and
+ *              its order; the others have no flags.
+ *   allocated  _refcount >= 1 on the first frame of the block (which holds the
+ *              allocation order, so put_page() knows what to free); the other
+ *              frames of a multi-page block keep _refcount 0 and are owned
+ *              through the first one.
+ * _mapcount follows Linux: -1 means mapped nowhere; page_mapcount() is
+ * _mapcount + 1. A frame must be unmapped (page_mapcount() == 0) to be freed.
+ */
+#ifndef FAULTLINE_PAGE_H
+#define FAULTLINE_PAGE_H
+
+#include <stdint.h>
+
+#include "kernel/memory.h"
+
+/* page->flags */
+#define PG_reserved (1u << 0)   /* not managed by the allocator */
+#define PG_buddy    (1u << 1)   /* free: first frame of a block on a buddy free list */
+#define PG_pgtable  (1u << 2)   /* holds a page table (any level) */
+#define PG_zero     (1u << 3)   /* the shared zero page */
+#define PG_anon     (1u << 4)   /* anonymous memory of a process */
+#define PG_dirty    (1u << 5)   /* contents differ from their backing (software-tracked) */
+
+#define PFN_NONE 0xffffffffu    /* "no frame" in a 32-bit PFN link */
+
+struct page {
+	uint32_t flags;          /* PG_* */
+	int32_t _refcount;       /* references; 0 = free */
+	int32_t _mapcount;       /* page-table entries mapping it, minus one */
+	uint8_t order;           /* free: block order; allocated (first frame): allocation order */
+	uint8_t pad[3];
+	uint32_t lru_next;       /* free: next free block of the same order (PFN_NONE ends);  */
+	uint32_t lru_prev;       /* allocated: free for the owner's own lists */
+	uint64_t private;        /* allocated: the owner's word (reset to 0 on allocation) */
+};
+
+_Static_assert(sizeof(struct page) == 32, "struct page must stay 32 bytes");
+
+/* Defined by paging/buddy.c, set by buddy_init(). */
+extern uint64_t mem_map_phys;   /* physical address of mem_map[0] */
+extern uint64_t max_mapnr;      /* number of entries in mem_map */
+
+/* Reports a struct page in a state that forbids the requested operation
+ * (double free, freeing a reserved or mapped page, refcount underflow...).
+ * Counts it and calls the hook set by buddy_set_bad_page_hook(). Defined in buddy.c. */
+void bad_page(const struct page *page, const char *reason);
+
+/* The array itself, through the current direct map. */
+static inline struct page *mem_map_base(void) { return (struct page *)__va(mem_map_phys); }
+
+/* Returns 1 if pfn has a struct page. */
+static inline int pfn_valid(uint64_t pfn) { return pfn < max_mapnr; }
+
+/* The descriptor of a frame; pfn must be valid (pfn_valid()). */
+static inline struct page *pfn_to_page(uint64_t pfn) { return mem_map_base() + pfn; }
+static inline uint64_t page_to_pfn(const struct page *page)
+{
+	return (uint64_t)(page - mem_map_base());
+}
+static inline uint64_t page_to_phys(const struct page *page) { return page_to_pfn(page) << PAGE_SHIFT; }
+static inline struct page *phys_to_page(uint64_t pa) { return pfn_to_page(pa >> PAGE_SHIFT); }
+
+/* The frame's contents through the direct map. */
+static inline void *page_address(const struct page *page) { return __va(page_to_phys(page)); }
+/* The descriptor of the frame behind a direct-map address. */
+static inline struct page *virt_to_page(const void *va) { return phys_to_page(__pa(va)); }
+
+/* Flag helpers, Linux names. */
+static inline int PageReserved(const struct page *p) { return (p->flags & PG_reserved) != 0; }
+static inline int PageBuddy(const struct page *p) { return (p->flags & PG_buddy) != 0; }
+static inline int PageTable(const struct page *p) { return (p->flags & PG_pgtable) != 0; }
+static inline int PageZero(const struct page *p) { return (p->flags & PG_zero) != 0; }
+static inline int PageAnon(const struct page *p) { return (p->flags & PG_anon) != 0; }
+static inline int PageDirty(const struct page *p) { return (p->flags & PG_dirty) != 0; }
+static inline void SetPageReserved(struct page *p) { p->flags |= PG_reserved; }
+static inline void ClearPageReserved(struct page *p) { p->flags &= ~PG_reserved; }
+static inline void __SetPageTable(struct page *p) { p->flags |= PG_pgtable; }
+static inline void __ClearPageTable(struct page *p) { p->flags &= ~PG_pgtable; }
+static inline void SetPageZero(struct page *p) { p->flags |= PG_zero; }
+static inline void SetPageAnon(struct page *p) { p->flags |= PG_anon; }
+static inline void ClearPageAnon(struct page *p) { p->flags &= ~PG_anon; }
+static inline void SetPageDirty(struct page *p) { p->flags |= PG_dirty; }
+static inline void ClearPageDirty(struct page *p) { p->flags &= ~PG_dirty; }
+
+/* Reference counting. */
+static inline int32_t page_ref_count(const struct page *page) { return page->_refcount; }
+
+/* Takes a reference on an allocated page. A free page is reported (bad_page)
+ * and left unchanged. */
+static inline void get_page(struct page *page)
+{
+	if (page->_refcount <= 0) {
+		bad_page(page, "get_page on a free page");
+		return;
+	}
+	page->_refcount++;
+}
+
+/* Drops a reference; the last one frees the block (of the order it was
+ * allocated with) to the buddy allocator. Defined in buddy.c. */
+void put_page(struct page *page);
+
+/* Mappings (Linux: _mapcount starts at -1). */
+static inline int32_t page_mapcount(const struct page *page) { return page->_mapcount + 1; }
+
+/* Records one more page-table entry mapping the page; returns the new count. */
+static inline int32_t page_mapcount_inc(struct page *page)
+{
+	page->_mapcount++;
+	return page->_mapcount + 1;
+}
+
+/* Records one mapping fewer; returns the new count. Going below zero is
+ * reported (bad_page) and the count stays at zero. */
+static inline int32_t page_mapcount_dec(struct page *page)
+{
+	if (page->_mapcount < 0) {
+		bad_page(page, "page_mapcount_dec on an unmapped page");
+		return 0;
+	}
+	page->_mapcount--;
+	return page->_mapcount + 1;
+}
+
+#endif

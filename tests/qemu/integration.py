@@ -1,0 +1,214 @@
+"""QEMU integration tests: boot the image under OVMF with chosen configs and
+CPU models, parse the records, assert. Each case is one test; cases run two
+at a time (the CI machine has two cores).
+
+A case is a function taking nothing and returning a list of problems (empty
+means pass); it boots through tools/qemu_run.boot().
+"""
+import concurrent.futures
+import os
+import sys
+import time
+
+import qemu_run
+
+PASSED, FAILED = qemu_run.QEMU_EXIT_PASSED, qemu_run.QEMU_EXIT_FAILED
+CASES = []
+
+
+def case(fn):
+    CASES.append(fn)
+    return fn
+
+
+def base_config(*lines):
+    return "\n".join(("exit = qemu",) + lines) + "\n"
+
+
+def expect_clean_run(run, problems, what=""):
+    """The common verdict: passed exit, boot and summary records, nothing failed."""
+    if run.timed_out:
+        problems.append("%stimed out after %.0f s" % (what, run.seconds))
+        return
+    if run.status != PASSED:
+        problems.append("%sQEMU exit status %d, want %d" % (what, run.status, PASSED))
+    summary = run.first("summary")
+    if not summary:
+        problems.append("%sno summary record" % what)
+    elif summary.get("failed") != 0:
+        fails = [r for r in run.of_type("test") if r.get("result") == "fail"]
+        problems.append("%ssummary failed=%s: %s" % (what, summary.get("failed"), fails[:3]))
+    if run.of_type("panic"):
+        problems.append("%spanic: %s" % (what, run.first("panic")))
+    if not run.first("boot"):
+        problems.append("%sno boot record" % what)
+
+
+BOOT_FIELDS = ["firmware", "cpu_vendor", "cpu_family", "cpu_model", "cpu_name", "features",
+               "paging_levels", "tsc_hz", "tsc_source", "usable_bytes", "free_frames"]
+FEATURES = ["nx", "smep", "smap", "pku", "pcid", "invpcid", "pge", "pdpe1gb", "la57", "invariant_tsc"]
+
+
+def check_boot_record(run, problems):
+    boot = run.first("boot")
+    if not boot:
+        return None
+    for k in BOOT_FIELDS:
+        if k not in boot:
+            problems.append("boot record lacks %s" % k)
+    for f in FEATURES:
+        if f not in boot.get("features", {}):
+            problems.append("boot features lack %s" % f)
+    return boot
+
+
+def cpu_case(cpu, expect_features):
+    def fn():
+        problems = []
+        run = qemu_run.boot(base_config(), cpu=cpu)
+        expect_clean_run(run, problems)
+        boot = check_boot_record(run, problems)
+        if boot:
+            for f, want in expect_features.items():
+                got = boot.get("features", {}).get(f)
+                if got != want:
+                    problems.append("%s: feature %s is %s, want %s" % (cpu, f, got, want))
+        return problems
+    fn.__name__ = "boot_cpu_" + cpu.replace("-", "_")
+    return case(fn)
+
+
+cpu_case("max", {"nx": True, "la57": True, "pdpe1gb": True})
+cpu_case("qemu64", {"nx": True, "la57": False, "smep": False, "pcid": False})
+cpu_case("Haswell-v4", {"nx": True, "smep": True, "pcid": True, "la57": False})
+cpu_case("EPYC", {"nx": True, "pdpe1gb": True, "la57": False, "smap": True})
+
+
+def memory_case(mem, low, high):
+    def fn():
+        problems = []
+        run = qemu_run.boot(base_config(), mem=mem)
+        expect_clean_run(run, problems)
+        boot = run.first("boot") or {}
+        usable = boot.get("usable_bytes", 0)
+        if not low <= usable <= high:
+            problems.append("-m %s: usable_bytes %d not in [%d, %d]" % (mem, usable, low, high))
+        return problems
+    fn.__name__ = "boot_memory_" + mem
+    return case(fn)
+
+
+memory_case("128M", 64 << 20, 128 << 20)
+memory_case("4G", 3 << 30, 4 << 30)
+
+
+def exception_case(hook, vector, extra_check=None):
+    def fn():
+        problems = []
+        run = qemu_run.boot(base_config("test = " + hook))
+        if run.status != FAILED:
+            problems.append("exit status %d, want %d (failure)" % (run.status, FAILED))
+        panic = run.first("panic")
+        if not panic:
+            problems.append("no panic record")
+        else:
+            if vector is not None and panic.get("vector") != vector:
+                problems.append("panic vector %s, want %s" % (panic.get("vector"), vector))
+            if extra_check:
+                extra_check(panic, problems)
+        if vector is not None:
+            for word in ("RIP", "CR2", "CR3", "CR4", "EFER", "RAX", "R15", "backtrace"):
+                if word not in run.log:
+                    problems.append("dump lacks %s" % word)
+        summary = run.first("summary")
+        if not summary or summary.get("failed", 0) < 1:
+            problems.append("summary does not count the failure: %s" % summary)
+        return problems
+    fn.__name__ = "exception_" + hook
+    return case(fn)
+
+
+exception_case("ud2", 6)
+exception_case("gp", 13)
+exception_case("de", 0)
+exception_case("pf", 14, lambda p, probs: None if "!P" in p.get("error_decoded", "")
+               else probs.append("page-fault decode wrong: %s" % p.get("error_decoded")))
+exception_case("panic", None, lambda p, probs: None if p.get("reason") == "invariant"
+               else probs.append("panic reason %s" % p.get("reason")))
+
+
+@case
+def config_broken_lines_warn_and_go_on():
+    problems = []
+    cfg = base_config("pagin = 4", "paging = 6", "checks = sometimes", "run = nosuchprogram",
+                      "run = ../escape", "just some words")
+    run = qemu_run.boot(cfg)
+    expect_clean_run(run, problems)
+    warnings = run.of_type("warning")
+    text = " ".join(str(w) for w in warnings)
+    for needle in ("line 2", "pagin", "line 3", "line 4", "nosuchprogram", "line 6", "line 7"):
+        if needle not in text:
+            problems.append("no warning mentions %r (warnings: %s)" % (needle, text[:400]))
+    return problems
+
+
+@case
+def config_missing_uses_defaults():
+    problems = []
+    import subprocess
+    import tempfile
+    import shutil
+    with tempfile.TemporaryDirectory() as wd:
+        img = qemu_run.prepare_image(wd)
+        subprocess.run(["mdel", "-i", qemu_run.esp(img), "::/faultline.cfg"], check=True,
+                       env=dict(os.environ, MTOOLS_SKIP_CHECK="1"))
+        run = qemu_run.boot(image=img)
+    expect_clean_run(run, problems)
+    if not any("not found" in str(w) for w in run.of_type("warning")):
+        problems.append("no warning about the missing config")
+    return problems
+
+
+@case
+def config_hostile_bytes():
+    problems = []
+    import random
+    rnd = random.Random(1234)
+    junk = bytes(rnd.randrange(256) for _ in range(40000))
+    run = qemu_run.boot("exit = qemu\n" + junk.decode("latin-1"))
+    # A config of junk still boots and ends with a verdict; warnings say why.
+    if run.timed_out or run.status not in (PASSED,):
+        problems.append("status %d after a junk config" % run.status)
+    if not run.of_type("warning"):
+        problems.append("no warnings for a junk config")
+    if run.of_type("panic"):
+        problems.append("panic on a junk config")
+    return problems
+
+
+def run_case(fn):
+    start = time.time()
+    try:
+        problems = fn()
+    except Exception as e:  # a harness error is a failure, not a crash of the runner
+        problems = ["harness error: %r" % e]
+    return fn.__name__, problems, time.time() - start
+
+
+def run_all():
+    only = os.environ.get("FAULTLINE_CASES")
+    cases = [c for c in CASES if not only or any(o in c.__name__ for o in only.split(","))]
+    passed = failed = 0
+    workers = int(os.environ.get("FAULTLINE_JOBS", "2"))
+    with concurrent.futures.ThreadPoolExecutor(max_workers=workers) as pool:
+        for name, problems, secs in pool.map(run_case, cases):
+            if problems:
+                failed += 1
+                print("qemu: FAIL %-40s (%.0f s)" % (name, secs))
+                for p in problems:
+                    print("        " + p)
+            else:
+                passed += 1
+                print("qemu: pass %-40s (%.0f s)" % (name, secs))
+            sys.stdout.flush()
+    return passed, failed

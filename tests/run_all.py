@@ -1,0 +1,63 @@
+#!/usr/bin/env python3
+"""make test: the host unit tests, then the QEMU integration tests.
+
+Prints every failure with its reason and closes with one line
+"N passed, N failed" (unit-test checks plus integration cases). Exits 1 if
+anything failed.
+"""
+import glob
+import os
+import re
+import subprocess
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "tests", "qemu"))
+sys.path.insert(0, os.path.join(ROOT, "tools"))
+
+
+def run_unit_tests():
+    """Builds and runs every tests/unit/test_*.c; returns (passed, failed)."""
+    passed = failed = 0
+    sources = sorted(glob.glob(os.path.join(ROOT, "tests", "unit", "test_*.c")))
+    bins = ["build/host/" + os.path.basename(s)[:-2] for s in sources]
+    build = subprocess.run(["make", "--no-print-directory", "-C", ROOT] + bins,
+                           capture_output=True, text=True)
+    if build.returncode != 0:
+        print(build.stdout + build.stderr)
+        print("unit: build failed")
+        return 0, 1
+    for b in bins:
+        proc = subprocess.run([os.path.join(ROOT, b)], capture_output=True, text=True, timeout=600)
+        out = proc.stdout + proc.stderr
+        m = re.search(r"(\d+) passed, (\d+) failed", out)
+        if not m:
+            print(out)
+            print("unit: %s printed no result line (exit %d)" % (b, proc.returncode))
+            failed += 1
+            continue
+        p, f = int(m.group(1)), int(m.group(2))
+        if proc.returncode != 0 and f == 0:
+            f = 1  # crashed or sanitizer report after the tally
+        if f:
+            print(out)
+        print("unit: %-28s %5d passed, %d failed" % (os.path.basename(b), p, f))
+        passed += p
+        failed += f
+    return passed, failed
+
+
+def main():
+    only = os.environ.get("FAULTLINE_TESTS", "")
+    up, uf = (0, 0) if only == "qemu" else run_unit_tests()
+    qp = qf = 0
+    if only != "unit":
+        import integration
+        qp, qf = integration.run_all()
+    passed, failed = up + qp, uf + qf
+    print("%d passed, %d failed" % (passed, failed))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

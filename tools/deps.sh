@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Installs what faultline needs to build and test, from Debian packages, when
+# it is missing. Safe to run every time: it only calls apt-get when a tool or
+# file is absent. Needs root (or sudo) the first time on a fresh machine.
+set -euo pipefail
+
+need=()
+have_cmd() { command -v "$1" >/dev/null 2>&1; }
+have_cmd clang || need+=(clang)
+have_cmd lld-link || need+=(lld)
+[ -f /usr/include/efi/efi.h ] || need+=(gnu-efi)
+[ -f /usr/share/OVMF/OVMF_CODE_4M.fd ] || need+=(ovmf)
+have_cmd qemu-system-x86_64 || need+=(qemu-system-x86)
+have_cmd mcopy || need+=(mtools)
+have_cmd sgdisk || need+=(gdisk)
+[ -f /usr/share/consolefonts/Lat15-Terminus16.psf.gz ] || need+=(console-setup-linux)
+have_cmd musl-gcc || need+=(musl-tools)
+have_cmd python3 || need+=(python3)
+have_cmd cc || need+=(gcc)
+have_cmd ld.lld || need+=(lld)
+
+[ ${#need[@]} -eq 0 ] && exit 0
+
+echo "faultline: installing missing packages: ${need[*]}" >&2
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then
+	if have_cmd sudo; then sudo="sudo"; else
+		echo "faultline: need root to install: apt-get install ${need[*]}" >&2
+		exit 1
+	fi
+fi
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
