@@ -364,8 +364,8 @@ void config_parse(struct faultline_config *cfg, const char *text, size_t len)
 		format(msg, sizeof(msg), "config is %llu bytes; only the first %d are read",
 		       (uint64_t)len, CONFIG_MAX_BYTES);
 		config_warn(cfg, 0, msg);
-		/* The line running over the limit is complete only if its newline is the next byte. */
-		last_line_cut = text[CONFIG_MAX_BYTES - 1] != '\n' && text[CONFIG_MAX_BYTES] != '\n';
+		/* A last line without its newline in the prefix is whole only if the newline comes next. */
+		last_line_cut = text[CONFIG_MAX_BYTES] != '\n';
 		len = CONFIG_MAX_BYTES;
 	}
 

@@ -2,12 +2,15 @@
  * kernel_main: the machine is ours from here (boot services are gone,
  * interrupts are off, we run on the kernel's boot stack). The order matters:
  *
- *   1. serial, GDT/TSS, IDT        so anything that goes wrong is seen and dumped
- *   2. CPU identity, framebuffer   so people see what is happening
- *   3. config                      what this run is asked to do
- *   4. ACPI, TSC                   timing for every later measurement
- *   5. physical memory             the frame allocator
- *   6. the boot record, self-checks, the programs, the summary, the exit
+ *   kernel_main (on the firmware's page tables, at the firmware's load address)
+ *     1. serial, GDT/TSS, IDT        so anything that goes wrong is seen and dumped
+ *     2. CPU identity, config        what this machine can do, what we are asked to do
+ *     3. physical memory             the memory map, struct page, the buddy allocator
+ *     4. paging_init                 our own tables, maybe 5 levels, the kernel moved
+ *                                    to the top 2 GiB; continues in kernel_main_high
+ *   kernel_main_high (final addresses)
+ *     5. framebuffer, warnings, ACPI, TSC
+ *     6. the boot record, self-checks, the programs, the summary, the exit
  */
 #include "kernel/bootinfo.h"
 #include "kernel/config.h"
@@ -28,6 +31,7 @@
 #include "lib/serial.h"
 #include "lib/tsc.h"
 #include "paging/buddy.h"
+#include "paging/init.h"
 #include "paging/memmap.h"
 
 uint64_t direct_map_base;
@@ -44,16 +48,21 @@ bool kernel_address_readable(uint64_t addr, uint64_t len)
 	       addr - kernel_image_base <= kernel_image_size - len;
 }
 
-/* Reads the config the firmware phase loaded, reporting every problem. */
+/* Reads the config the firmware phase loaded; problems become warnings. */
 static void read_config(struct boot_info *bi)
 {
 	config_defaults(&boot_config);
 	if (bi->config_status == FILE_LOADED)
-		config_parse(&boot_config, bi->config_text, bi->config_size);
+		config_parse(&boot_config, (const char *)__va((uint64_t)(uintptr_t)bi->config_text), bi->config_size);
 	else if (bi->config_status == FILE_MISSING)
 		config_warn(&boot_config, 0, "\\faultline.cfg not found; using the defaults");
 	else
 		config_warn(&boot_config, 0, "\\faultline.cfg could not be read; using the defaults");
+}
+
+/* Reports the config's warnings (after the switch, so they reach the screen too). */
+static void report_config_warnings(void)
+{
 	for (uint32_t i = 0; i < boot_config.warning_count; i++) {
 		const struct config_warning *w = &boot_config.warnings[i];
 		kprintf("config: %s\n", w->text);
@@ -75,30 +84,19 @@ static void list_programs(struct boot_info *bi)
 	}
 }
 
-/* See kernel/bootinfo.h. */
-void kernel_main(struct boot_info *bi)
+/* Second half of boot, at the kernel's final address on its own page tables. */
+static void kernel_main_high(struct boot_info *bi)
 {
-	serial_init();
-	gdt_init();
-	idt_init();
-	kernel_image_base = bi->image_base;
-	kernel_image_size = bi->image_size;
-
-	cpu_detect(&boot_cpu_data);
+	paging_finish_boot();
 	if (bi->fb.format != FB_NONE)
 		fbcon_init(&bi->fb, phys_to_virt(bi->fb.base));
 	kprintf("\nfaultline: the machine is ours (%s, %s)\n", bi->firmware_vendor, boot_cpu_data.x86_model_id);
-
-	read_config(bi);
-	machine_exit_set_mode(boot_config.exit, cpu_has(&boot_cpu_data, X86_FEATURE_HYPERVISOR));
+	report_config_warnings();
+	if (paging_report.la57_fallback)
+		record_warning("paging", "paging = 5 asked, but the CPU has no LA57: running with 4 levels");
 
 	acpi_init(bi->acpi_rsdp);
 	tsc_init(&boot_cpu_data);
-
-	if (memmap_build(bi, &boot_memmap) < 0)
-		record_warning("memmap", "more usable ranges than the allocator tracks; the smallest are left out");
-	if (buddy_init(&boot_memmap) < 0)
-		panic("buddy_init: no room for the struct page array");
 
 	boot_report(bi, &boot_memmap);
 	list_programs(bi);
@@ -109,4 +107,23 @@ void kernel_main(struct boot_info *bi)
 	kprintf("faultline: %u passed, %u failed, %u skipped\n", t.passed, t.failed, t.skipped);
 	record_summary();
 	machine_exit(t.failed ? EXIT_STATUS_FAILURE : EXIT_STATUS_SUCCESS);
+}
+
+/* See kernel/bootinfo.h. First half of boot: still on the firmware's tables. */
+void kernel_main(struct boot_info *bi)
+{
+	serial_init();
+	gdt_init();
+	idt_init();
+	kernel_image_base = bi->image_base;
+	kernel_image_size = bi->image_size;
+	cpu_detect(&boot_cpu_data);
+	read_config(bi);
+	machine_exit_set_mode(boot_config.exit, cpu_has(&boot_cpu_data, X86_FEATURE_HYPERVISOR));
+
+	if (memmap_build(bi, &boot_memmap) < 0)
+		config_warn(&boot_config, 0, "memory map: more usable ranges than the allocator tracks; the smallest are left out");
+	if (buddy_init(&boot_memmap) < 0)
+		panic("buddy_init: no room for the struct page array");
+	paging_init(bi, boot_config.paging, kernel_main_high);
 }

@@ -10,6 +10,12 @@
 #include "lib/string.h"
 #include "lib/tsc.h"
 #include "paging/buddy.h"
+#include "paging/init.h"
+#include "paging/layout.h"
+#include "paging/page.h"
+#include "paging/tlb.h"
+#include "paging/verify.h"
+#include "cpu/cpufeature.h"
 
 struct __attribute__((packed)) descriptor_table { uint16_t limit; uint64_t base; };
 
@@ -67,6 +73,85 @@ static void check_frames(const struct memmap *mm)
 	record_check("frames.buddy_consistent", problems == 0, "%u problems in the free lists", problems);
 }
 
+/* The paging mode and control bits are what paging_init chose. */
+static void check_paging_mode(void)
+{
+	uint64_t cr0 = read_cr0(), cr4 = read_cr4(), efer = rdmsr(MSR_EFER);
+	uint32_t levels = (cr4 & X86_CR4_LA57) ? 5 : 4;
+	record_check("paging.levels", levels == paging_report.levels && levels == (uint32_t)pgtable_levels(),
+		     "CR4.LA57 says %u levels; firmware had %u; requested %u%s", levels,
+		     paging_report.firmware_levels, paging_report.requested,
+		     paging_report.la57_fallback ? " (no LA57: fell back to 4)" : "");
+	bool want_smep = boot_cpu_has(X86_FEATURE_SMEP), want_smap = boot_cpu_has(X86_FEATURE_SMAP);
+	bool ok = (cr0 & X86_CR0_WP) && (cr4 & X86_CR4_PGE) &&
+		  (!boot_cpu_has(X86_FEATURE_NX) || (efer & EFER_NXE)) &&
+		  !!(cr4 & X86_CR4_SMEP) == want_smep && !!(cr4 & X86_CR4_SMAP) == want_smap;
+	record_check("paging.control_bits", ok, "CR0 0x%llx CR4 0x%llx EFER 0x%llx (smep %d smap %d expected)",
+		     cr0, cr4, efer, want_smep, want_smap);
+}
+
+/* The kernel runs in the top 2 GiB and the user half of its tables is empty. */
+static void check_kernel_layout(void)
+{
+	uint64_t rip = (uint64_t)(uintptr_t)&check_kernel_layout;
+	uint32_t user_entries = 0;
+	for (uint32_t i = 0; i < PTRS_PER_PGD / 2; i++)
+		user_entries += pgd_val(init_top_pgt[i]) != 0;
+	record_check("paging.kernel_layout", rip >= __START_KERNEL_map && user_entries == 0 &&
+		     direct_map_base == (pgtable_l5_enabled() ? __PAGE_OFFSET_BASE_L5 : __PAGE_OFFSET_BASE_L4),
+		     "code at 0x%llx, direct map at 0x%llx, %u user-half root entries, %lld relocations, "
+		     "direct map %llu MiB with %s leaves", rip, direct_map_base, user_entries,
+		     paging_report.relocations, paging_report.direct_map_bytes >> 20,
+		     paging_report.direct_map_leaf == PG_LEVEL_1G ? "1 GiB" : "2 MiB");
+}
+
+/* The verifier finds every invariant holding on the kernel's tables. */
+static void check_verifier(const char *name)
+{
+	struct pgtable_verify v;
+	pgd_t *roots[1] = { init_top_pgt };
+	uint64_t problems = verify_page_tables(roots, 1, &v);
+	record_check(name, problems == 0, "%llu tables, %llu leaves, %llu PG_pgtable pages; %llu problems%s%s",
+		     v.tables, v.leaves, v.pgtable_pages, problems, problems ? ": " : "", v.first_problem);
+}
+
+/*
+ * In 5-level mode: a frame mapped at a virtual address above 2^47 (out of
+ * reach of 4-level paging) is written there and read back through the direct
+ * map; unmapping gives every table back.
+ */
+static void check_high_mapping(void)
+{
+	if (!pgtable_l5_enabled()) {
+		record_test("paging.la57_high_address", TEST_SKIP, "4-level paging: no addresses above 2^47");
+		return;
+	}
+	const uint64_t va = 0x00f0123456789000ull; /* bit 55 set: only 5-level reaches it */
+	uint64_t free_before = nr_free_pages();
+	struct page *frame = alloc_zeroed_page();
+	if (!frame) {
+		record_test("paging.la57_high_address", TEST_FAIL, "no free frame");
+		return;
+	}
+	int err = map_range(init_top_pgt, va, page_to_phys(frame), PAGE_SIZE, PAGE_KERNEL, PG_LEVEL_4K);
+	bool ok = err == 0;
+	uint64_t seen = 0;
+	if (ok) {
+		volatile uint64_t *p = (volatile uint64_t *)va;
+		p[0] = 0x5a5a1234c0ffee57ull;
+		p[511] = va;
+		const uint64_t *direct = (const uint64_t *)page_address(frame);
+		seen = direct[0];
+		ok = seen == 0x5a5a1234c0ffee57ull && direct[511] == va;
+		unmap_range(init_top_pgt, va, PAGE_SIZE);
+		flush_tlb_page(va);
+	}
+	__free_page(frame);
+	record_check("paging.la57_high_address", ok && nr_free_pages() == free_before,
+		     "map 0x%llx: %d; read back 0x%llx through the direct map; free frames %llu -> %llu",
+		     va, err, seen, free_before, nr_free_pages());
+}
+
 /* See kernel/selftest.h. */
 void run_selftests(const struct boot_info *bi, const struct memmap *mm)
 {
@@ -77,6 +162,11 @@ void run_selftests(const struct boot_info *bi, const struct memmap *mm)
 	check_interrupts_off();
 	check_tsc();
 	check_frames(mm);
+	check_paging_mode();
+	check_kernel_layout();
+	check_verifier("paging.verify_boot");
+	check_high_mapping();
+	check_verifier("paging.verify_after_high_mapping");
 }
 
 /* See kernel/selftest.h. */

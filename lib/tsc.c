@@ -5,11 +5,10 @@
  *
  * The first half of the file is pure arithmetic and the calibration loop over
  * two abstract clocks (host-tested); the second half reads the hardware.
- * tsc_to_ns() works like Linux's cyc2ns: ns = cycles * mult >> 32, with mult
- * computed once and a 128-bit product, so there is no division per call and
- * no overflow for large cycle counts. 128-bit values are built from 32-bit
- * halves instead of unsigned __int128 so that no compiler runtime helper is
- * ever needed on the freestanding target.
+ * tsc_to_ns() is exact (rounded down) and cannot overflow in between: it
+ * splits cycles into whole seconds and a remainder. 128-bit intermediates are
+ * built from 32-bit halves instead of unsigned __int128, so no compiler
+ * runtime helper (__udivti3) is ever needed on the freestanding target.
  */
 #include "lib/tsc.h"
 #include "cpu/acpi.h"
@@ -18,14 +17,12 @@
 
 #define NSEC_PER_SEC  1000000000ull
 #define USEC_PER_SEC  1000000ull
-#define CYC2NS_SHIFT  32
 #define FS_PER_SEC    1000000000000000ull
 
 uint64_t tsc_hz;
 const char *tsc_source = "none";
 uint32_t tsc_calibration_ms;
 uint32_t tsc_calibration_runs;
-static uint64_t cyc2ns_mult;       /* ns per cycle, times 2^CYC2NS_SHIFT */
 
 /* ---- 128-bit helpers ---- */
 
@@ -65,18 +62,6 @@ uint64_t mul_u64_u64_div_u64(uint64_t a, uint64_t b, uint64_t c)
 		}
 	}
 	return q;
-}
-
-uint64_t mul_u64_u64_shr(uint64_t a, uint64_t b, unsigned int shift)
-{
-	uint64_t hi, lo;
-
-	mul_64x64_128(a, b, &hi, &lo);
-	if (shift == 0)
-		return lo;
-	if (shift < 64)
-		return (lo >> shift) | (hi << (64 - shift));
-	return shift < 128 ? hi >> (shift - 64) : 0;
 }
 
 /* ---- frequency arithmetic ---- */
@@ -148,9 +133,15 @@ uint64_t tsc_median(uint64_t *v, uint32_t n)
 
 /* ---- calibration against an abstract reference ---- */
 
+bool tsc_window_ends_sharp(uint64_t window, uint64_t start_gap, uint64_t end_gap)
+{
+	return start_gap <= window / TSC_MAX_END_BLUR && end_gap <= window / TSC_MAX_END_BLUR;
+}
+
 uint64_t tsc_calibrate_once(const struct tsc_reference *ref, uint32_t window_ms)
 {
-	uint64_t target, limit, prev, now, ticks = 0, tsc_start, tsc_now;
+	uint64_t target, limit, prev, now, ticks = 0;
+	uint64_t tsc_first, tsc_prev, tsc_now, tsc_start, start_gap;
 
 	if (ref->hz_den == 0 || ref->hz_den > UINT64_MAX / 1000)
 		return 0;
@@ -160,21 +151,28 @@ uint64_t tsc_calibrate_once(const struct tsc_reference *ref, uint32_t window_ms)
 	/* The most TSC cycles a window can take: at TSC_HZ_MAX for window_ms. */
 	limit = mul_u64_u64_div_u64(TSC_HZ_MAX, window_ms, 1000);
 
-	/* Start on a tick edge, so the window begins at a known reference instant. */
-	tsc_start = ref->read_tsc(ref->ctx);
+	/*
+	 * Start on a tick edge, so the window begins at a known reference
+	 * instant; the edge lies between the TSC reads around the read that
+	 * first saw it (tsc_prev .. tsc_now).
+	 */
+	tsc_first = tsc_now = ref->read_tsc(ref->ctx);
 	prev = ref->read_ref(ref->ctx) & ref->mask;
 	do {
+		tsc_prev = tsc_now;
 		now = ref->read_ref(ref->ctx) & ref->mask;
 		tsc_now = ref->read_tsc(ref->ctx);
-		if (tsc_now - tsc_start > limit)
+		if (tsc_now - tsc_first > limit)
 			return 0;       /* the reference does not move */
 	} while (now == prev);
+	start_gap = tsc_now - tsc_prev;
 
 	tsc_start = tsc_now;
 	prev = now;
 	while (ticks < target) {
 		uint64_t delta;
 
+		tsc_prev = tsc_now;
 		now = ref->read_ref(ref->ctx) & ref->mask;
 		tsc_now = ref->read_tsc(ref->ctx);
 		if (tsc_now - tsc_start > limit)
@@ -185,6 +183,8 @@ uint64_t tsc_calibrate_once(const struct tsc_reference *ref, uint32_t window_ms)
 		ticks += delta;
 		prev = now;
 	}
+	if (!tsc_window_ends_sharp(tsc_now - tsc_start, start_gap, tsc_now - tsc_prev))
+		return 0;
 	return tsc_hz_from_ref(tsc_now - tsc_start, ticks, ref->hz_num, ref->hz_den);
 }
 
@@ -215,19 +215,20 @@ void tsc_set_frequency(uint64_t hz, const char *source, uint32_t calibration_ms,
 		tsc_source = "none";
 		tsc_calibration_ms = 0;
 		tsc_calibration_runs = 0;
-		cyc2ns_mult = 0;
 		return;
 	}
 	tsc_hz = hz;
 	tsc_source = source;
 	tsc_calibration_ms = calibration_ms;
 	tsc_calibration_runs = runs;
-	cyc2ns_mult = ((NSEC_PER_SEC << CYC2NS_SHIFT) + hz / 2) / hz;
 }
 
 uint64_t tsc_to_ns(uint64_t cycles)
 {
-	return mul_u64_u64_shr(cycles, cyc2ns_mult, CYC2NS_SHIFT);
+	if (tsc_hz == 0)
+		return 0;
+	return cycles / tsc_hz * NSEC_PER_SEC +
+	       mul_u64_u64_div_u64(cycles % tsc_hz, NSEC_PER_SEC, tsc_hz);
 }
 
 void tsc_json(struct json *j)
@@ -336,13 +337,14 @@ static uint64_t calibrate_against_hpet(uint32_t *good)
 /*
  * One PIT window: channel 2 in mode 0 counts window_ms worth of ticks down
  * and raises OUT2 (port 0x61 bit 5) at the end. Returns the TSC frequency,
- * or 0 if OUT2 never rises or was already high.
+ * or 0 if OUT2 never rises, was already high, or either end of the window
+ * is blurred by a slow port access (tsc_window_ends_sharp).
  */
 static uint64_t pit_calibrate_once(uint32_t window_ms)
 {
 	uint32_t latch = PIT_TICK_RATE * window_ms / 1000;   /* <= 0xffff: window <= 54 ms */
 	uint64_t limit = mul_u64_u64_div_u64(TSC_HZ_MAX, window_ms, 1000);
-	uint64_t tsc_start, tsc_now;
+	uint64_t tsc_before, tsc_start, tsc_prev, tsc_now, start, end;
 	uint32_t polls = 0;
 	uint8_t saved = inb(PORT_61);
 	bool out2;
@@ -350,9 +352,11 @@ static uint64_t pit_calibrate_once(uint32_t window_ms)
 	outb(PORT_61, (uint8_t)((saved & ~PORT_61_SPKR) | PORT_61_GATE2));
 	outb(PIT_MODE, PIT_CH2_MODE0);
 	outb(PIT_CH2_DATA, (uint8_t)latch);
-	outb(PIT_CH2_DATA, (uint8_t)(latch >> 8));
-	tsc_start = rdtsc_ordered();
+	tsc_before = rdtsc_ordered();
+	outb(PIT_CH2_DATA, (uint8_t)(latch >> 8));   /* the count starts with this write */
+	tsc_start = tsc_now = rdtsc_ordered();
 	do {
+		tsc_prev = tsc_now;
 		out2 = (inb(PORT_61) & PORT_61_OUT2) != 0;
 		tsc_now = rdtsc_ordered();
 		polls++;
@@ -360,12 +364,17 @@ static uint64_t pit_calibrate_once(uint32_t window_ms)
 	outb(PORT_61, saved);
 	if (!out2 || polls < PIT_MIN_POLLS)
 		return 0;
+	/* Each end happened somewhere between two TSC reads: take the middle. */
+	start = tsc_before + (tsc_start - tsc_before) / 2;
+	end = tsc_prev + (tsc_now - tsc_prev) / 2;
+	if (!tsc_window_ends_sharp(end - start, tsc_start - tsc_before, tsc_now - tsc_prev))
+		return 0;
 	/*
 	 * The count is loaded on the first clock after the write (on average
 	 * half a tick later) and OUT2 rises latch ticks after that: the window
 	 * is latch + 1/2 ticks, counted here in half ticks.
 	 */
-	return tsc_hz_from_ref(tsc_now - tsc_start, 2 * (uint64_t)latch + 1, 2 * PIT_TICK_RATE, 1);
+	return tsc_hz_from_ref(end - start, 2 * (uint64_t)latch + 1, 2 * PIT_TICK_RATE, 1);
 }
 
 /* Median TSC frequency against PIT channel 2; 0 if fewer than half the runs worked. */

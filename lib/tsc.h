@@ -13,7 +13,7 @@
  * the median of the plausible runs wins. If nothing works tsc_hz stays 0 and
  * tsc_source is "none".
  *
- * The arithmetic (128-bit multiply/divide, counter wraparound, Hz from a tick
+ * The arithmetic (128-bit multiply-divide, counter wraparound, Hz from a tick
  * delta, the calibration loop over two abstract clocks) is pure and
  * host-tested; only the hardware accessors are kernel-only.
  */
@@ -29,6 +29,10 @@
 #define TSC_CALIBRATION_RUNS 5
 #define TSC_MAX_RUNS         15
 #define PIT_TICK_RATE        1193182u
+
+/* A window whose start or end is known only to within more than 1/this of
+ * its length (a read stalled by an SMI or a preempting host) is discarded. */
+#define TSC_MAX_END_BLUR     1000
 
 /* Frequencies outside this range are treated as a failed measurement. */
 #define TSC_HZ_MIN 1000000ull           /* 1 MHz */
@@ -47,8 +51,9 @@ extern uint32_t tsc_calibration_runs;   /* runs that produced a plausible value 
  */
 void tsc_init(const struct cpuinfo_x86 *c);
 
-/* Returns cycles converted to nanoseconds at tsc_hz (exact to < 1 ppb, no
- * overflow for any input whose result fits 64 bits); 0 before tsc_init. */
+/* Returns cycles converted to nanoseconds at tsc_hz, rounded down, exact for
+ * every input (the result fits 64 bits whenever tsc_hz >= 1 GHz); 0 while
+ * tsc_hz is 0. */
 uint64_t tsc_to_ns(uint64_t cycles);
 
 /* Spins for at least us microseconds. Before tsc_init it assumes the TSC runs
@@ -63,9 +68,6 @@ void tsc_json(struct json *j);
 /* Returns a * b / c with a 128-bit intermediate, rounded down; UINT64_MAX if
  * the quotient does not fit 64 bits or c is 0. */
 uint64_t mul_u64_u64_div_u64(uint64_t a, uint64_t b, uint64_t c);
-
-/* Returns the low 64 bits of (a * b) >> shift, with a 128-bit product; shift < 128. */
-uint64_t mul_u64_u64_shr(uint64_t a, uint64_t b, unsigned int shift);
 
 /* Returns true if hz is within [TSC_HZ_MIN, TSC_HZ_MAX]. */
 bool tsc_hz_plausible(uint64_t hz);
@@ -105,11 +107,19 @@ struct tsc_reference {
 };
 
 /*
+ * Returns true if both ends of a window of `window` TSC cycles are known to
+ * within window / TSC_MAX_END_BLUR: start_gap and end_gap are the TSC cycles
+ * between the reads that bracket each end.
+ */
+bool tsc_window_ends_sharp(uint64_t window, uint64_t start_gap, uint64_t end_gap);
+
+/*
  * One calibration window: waits for the reference to tick (so the window
  * starts on an edge), counts at least window_ms worth of reference ticks,
  * and returns the TSC frequency. Returns 0 if the reference stops, runs so
- * slowly that the TSC would have to exceed TSC_HZ_MAX, or jumps by more than
- * half its range between two reads.
+ * slowly that the TSC would have to exceed TSC_HZ_MAX, jumps by more than
+ * half its range between two reads, or if a read at either end of the
+ * window took too long to pin that end down (tsc_window_ends_sharp).
  */
 uint64_t tsc_calibrate_once(const struct tsc_reference *ref, uint32_t window_ms);
 
@@ -118,7 +128,7 @@ uint64_t tsc_calibrate_once(const struct tsc_reference *ref, uint32_t window_ms)
 uint64_t tsc_calibrate(const struct tsc_reference *ref, uint32_t window_ms, uint32_t runs,
 		       uint32_t *good);
 
-/* Sets tsc_hz, tsc_source, tsc_calibration_ms/_runs and the tsc_to_ns() scale;
+/* Sets tsc_hz, tsc_source, tsc_calibration_ms and tsc_calibration_runs;
  * an hz of 0 resets them to "none". */
 void tsc_set_frequency(uint64_t hz, const char *source, uint32_t calibration_ms, uint32_t runs);
 

@@ -396,8 +396,9 @@ int free_pgtables(pgd_t *pgd, uint64_t start, uint64_t end);
  * Calls fn(ctx, va, level, entry) for each non-none leaf entry (present or
  * not, 4 KiB or large) meeting [start, end), in address order; va is where
  * the leaf begins (below start for a large leaf that starts earlier). fn may
- * change *entry. A nonzero return from fn stops the walk and is returned.
- * Returns 0, or -EINVAL for an unaligned/non-canonical/empty range.
+ * change *entry (never frees a table). A nonzero return from fn stops the
+ * walk and is returned. Returns 0 (also for start == end), or -EINVAL for
+ * an unaligned, non-canonical or backwards range or a NULL fn.
  */
 typedef int (*pt_leaf_fn)(void *ctx, uint64_t va, int level, uint64_t *entry);
 int walk_leaves(pgd_t *pgd, uint64_t start, uint64_t end, pt_leaf_fn fn, void *ctx);

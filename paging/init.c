@@ -1,0 +1,336 @@
+/*
+ * paging_init: from the firmware's page tables to the kernel's own.
+ *
+ *   1. choose the mode: 5 levels if asked (or auto) and the CPU has LA57
+ *   2. build init_top_pgt: the direct map of every RAM range at PAGE_OFFSET
+ *      (1 GiB leaves when the CPU has them, else 2 MiB), the framebuffer and
+ *      HPET pages, the kernel image at __START_KERNEL_map section by section
+ *      (text RX, read-only data R+NX, data RW+NX, all global), and, only for
+ *      the switch, an identity map of the image and of the trampoline page
+ *   3. EFER.NXE, CR0.WP, CR4.PGE, then load it: a plain CR3 write in the same
+ *      mode, or the LA57 trampoline (paging/la57_switch.S) to change mode
+ *   4. point the direct map base at PAGE_OFFSET, apply the image's base
+ *      relocations for its new address, jump there on the same stack
+ *   5. (paging_finish_boot, from the new address) reload GDT and IDT there,
+ *      unmap the identity mappings, flush, and turn on SMEP/SMAP
+ */
+#include "paging/init.h"
+#include "paging/buddy.h"
+#include "paging/layout.h"
+#include "paging/page.h"
+#include "paging/tlb.h"
+#include "cpu/cpufeature.h"
+#include "cpu/gdt.h"
+#include "cpu/x86.h"
+#include "fault/idt.h"
+#include "fault/panic.h"
+#include "kernel/kernel.h"
+#include "kernel/pe.h"
+#include "lib/kprintf.h"
+#include "lib/record.h"
+#include "lib/string.h"
+
+pgd_t *init_top_pgt;
+uint64_t init_top_pgt_phys;
+struct paging_report paging_report;
+
+/* Kept for paging_finish_boot: what to unmap once we run at the final address. */
+static uint64_t identity_image_start, identity_image_size, trampoline_phys;
+static int64_t image_delta;
+static uint64_t page_offset;      /* PAGE_OFFSET of the mode being built */
+
+extern char la57_switch_start[], la57_switch_end[];
+extern const uint32_t la57_switch_ljmp_offset[2];
+void call_on_stack(void (*fn)(void *), void *arg, void *stack_top) __attribute__((noreturn));
+
+/* See paging/init.h. Page-table pages are zeroed by the walker. */
+uint64_t pgtable_alloc_page(void *ctx)
+{
+	(void)ctx;
+	struct page *page = alloc_page();
+	if (!page)
+		return 0;
+	__SetPageTable(page);
+	return page_to_phys(page);
+}
+
+/* See paging/init.h. */
+void pgtable_free_page(void *ctx, uint64_t phys)
+{
+	(void)ctx;
+	struct page *page = phys_to_page(phys);
+	__ClearPageTable(page);
+	__free_page(page);
+}
+
+/* Every table comes from the buddy allocator, marked PG_pgtable. Set twice: at
+ * boot, and again at the final address (the pointers are taken at run time). */
+static void set_pgtable_ops(void)
+{
+	pt_default_ops = (struct pt_ops){ pgtable_alloc_page, pgtable_free_page, NULL };
+}
+
+/* A zeroed page below 4 GiB (CR3 and code the 32-bit trampoline uses). Pages
+ * above 4 GiB met on the way are given back. Returns 0 if none. */
+static uint64_t alloc_page_below_4g(bool as_table)
+{
+	struct page *rejected[64];
+	uint32_t n = 0;
+	uint64_t found = 0;
+	while (n < 64) {
+		struct page *p = alloc_page();
+		if (!p)
+			break;
+		if (page_to_phys(p) < (1ull << 32)) {
+			found = page_to_phys(p);
+			if (as_table)
+				__SetPageTable(p);
+			memset(__va(found), 0, PAGE_SIZE);
+			break;
+		}
+		rejected[n++] = p;
+	}
+	while (n)
+		__free_page(rejected[--n]);
+	return found;
+}
+
+/* Is this firmware memory kind RAM (to be in the direct map)? */
+static bool kind_is_ram(uint32_t kind)
+{
+	return kind == MEM_USABLE || kind == MEM_RECLAIMABLE || kind == MEM_ACPI_RECLAIM ||
+	       kind == MEM_ACPI_NVS || kind == MEM_RUNTIME_CODE || kind == MEM_RUNTIME_DATA;
+}
+
+struct range { uint64_t start, end; };
+static struct range ram[BOOT_MAX_REGIONS];
+
+/* Sorted, merged RAM ranges of the firmware map. Returns how many. */
+static uint32_t collect_ram_ranges(const struct boot_info *bi)
+{
+	uint32_t n = 0;
+	for (uint32_t i = 0; i < bi->region_count && i < BOOT_MAX_REGIONS; i++) {
+		const struct boot_memory_region *r = &bi->regions[i];
+		if (!kind_is_ram(r->kind) || !(r->flags & MEMF_WB) || !r->pages)
+			continue;
+		struct range x = { r->phys_start & PAGE_MASK, r->phys_start + r->pages * PAGE_SIZE };
+		uint32_t k = n++;
+		while (k && ram[k - 1].start > x.start) { /* insertion sort: maps are short and nearly sorted */
+			ram[k] = ram[k - 1];
+			k--;
+		}
+		ram[k] = x;
+	}
+	uint32_t out = 0;
+	for (uint32_t i = 0; i < n; i++) {
+		if (out && ram[i].start <= ram[out - 1].end) {
+			if (ram[i].end > ram[out - 1].end)
+				ram[out - 1].end = ram[i].end;
+		} else {
+			ram[out++] = ram[i];
+		}
+	}
+	return out;
+}
+
+/* Maps [pa, pa+size) at __va(pa) page by page where nothing maps it yet (MMIO). */
+static void map_mmio_direct(pgd_t *pgd, uint64_t pa, uint64_t size)
+{
+	uint64_t start = pa & PAGE_MASK, end = (pa + size + PAGE_SIZE - 1) & PAGE_MASK;
+	for (uint64_t p = start; p < end; p += PAGE_SIZE) {
+		struct walk_result w;
+		if (follow_addr(pgd, page_offset + p, &w) == 0)
+			continue;
+		if (map_range(pgd, page_offset + p, p, PAGE_SIZE, PAGE_KERNEL, PG_LEVEL_4K))
+			panic("map_mmio_direct: cannot map 0x%llx", p);
+	}
+}
+
+/* The protection for the image page at rva: from the section that holds it. */
+static pgprot_t image_page_prot(const struct pe_image *img, uint64_t rva)
+{
+	for (uint32_t i = 0; i < img->section_count; i++) {
+		const struct pe_section *s = &img->sections[i];
+		uint64_t start = s->rva & PAGE_MASK, end = ((uint64_t)s->rva + s->size + PAGE_SIZE - 1) & PAGE_MASK;
+		if (rva < start || rva >= end)
+			continue;
+		if (s->flags & PE_SCN_EXECUTE)
+			return __pgprot(__PAGE_KERNEL_EXEC & ~_PAGE_RW);     /* text: RX */
+		if (s->flags & PE_SCN_WRITE)
+			return PAGE_KERNEL;                                 /* data: RW NX */
+		return PAGE_KERNEL_RO;                                      /* rdata: R NX */
+	}
+	return PAGE_KERNEL_RO; /* headers and padding */
+}
+
+/* Maps the image at va_base page by page with per-section permissions.
+ * global: whether the entries survive CR3 loads (not for the boot identity). */
+static void map_image(pgd_t *pgd, const struct pe_image *img, uint64_t phys, uint64_t va_base, bool global)
+{
+	for (uint64_t rva = 0; rva < img->image_size; rva += PAGE_SIZE) {
+		pgprot_t prot = image_page_prot(img, rva);
+		if (!global)
+			prot = __pgprot(pgprot_val(prot) & ~_PAGE_GLOBAL);
+		if (map_range(pgd, va_base + rva, phys + rva, PAGE_SIZE, prot, PG_LEVEL_4K))
+			panic("map_image: cannot map rva 0x%llx at 0x%llx", rva, va_base + rva);
+	}
+}
+
+/* Builds init_top_pgt for the chosen mode. */
+static void build_kernel_tables(const struct boot_info *bi, const struct pe_image *img, bool need_low_root)
+{
+	init_top_pgt_phys = need_low_root ? alloc_page_below_4g(true) : pgtable_alloc_page(NULL);
+	if (!init_top_pgt_phys)
+		panic("paging_init: no page for the root table");
+	memset(__va(init_top_pgt_phys), 0, PAGE_SIZE);
+	pgd_t *pgd = (pgd_t *)__va(init_top_pgt_phys);
+
+	int leaf = boot_cpu_has(X86_FEATURE_PDPE1GB) ? PG_LEVEL_1G : PG_LEVEL_2M;
+	paging_report.direct_map_leaf = leaf;
+	uint32_t n = collect_ram_ranges(bi);
+	for (uint32_t i = 0; i < n; i++) {
+		int err = map_range(pgd, page_offset + ram[i].start, ram[i].start,
+				    ram[i].end - ram[i].start, PAGE_KERNEL, leaf);
+		if (err)
+			panic("paging_init: direct map of [0x%llx, 0x%llx) failed (%d)", ram[i].start, ram[i].end, err);
+		paging_report.direct_map_bytes += ram[i].end - ram[i].start;
+	}
+	if (bi->fb.format != FB_NONE && bi->fb.size)
+		map_mmio_direct(pgd, bi->fb.base, bi->fb.size);
+
+	map_image(pgd, img, bi->image_base, __START_KERNEL_map, true);
+	map_image(pgd, img, bi->image_base, bi->image_base, false); /* transient: for the switch */
+	identity_image_start = bi->image_base;
+	identity_image_size = img->image_size;
+}
+
+/* Loads the new tables. Same mode: a CR3 write. Other mode: via the trampoline. */
+static void load_kernel_tables(uint32_t from_levels, uint32_t to_levels)
+{
+	uint64_t efer = rdmsr(MSR_EFER);
+	if (boot_cpu_has(X86_FEATURE_NX))
+		wrmsr(MSR_EFER, efer | EFER_NXE);
+	write_cr0(read_cr0() | X86_CR0_WP);
+
+	if (from_levels == to_levels) {
+		write_cr3(init_top_pgt_phys);
+		return;
+	}
+	/* The trampoline page: identity-mapped, executable, writable (it keeps rsp). */
+	trampoline_phys = alloc_page_below_4g(false);
+	if (!trampoline_phys)
+		panic("paging_init: no page below 4 GiB for the LA57 trampoline");
+	uint8_t *code = (uint8_t *)__va(trampoline_phys);
+	uint64_t len = (uint64_t)(la57_switch_end - la57_switch_start);
+	memcpy(code, la57_switch_start, len);
+	uint32_t target = (uint32_t)(trampoline_phys + la57_switch_ljmp_offset[1]);
+	memcpy(code + la57_switch_ljmp_offset[0], &target, 4);
+
+	pgd_t *pgd = init_top_pgt;
+	if (map_range(pgd, trampoline_phys, trampoline_phys, PAGE_SIZE, __pgprot(_PAGE_PRESENT | _PAGE_RW | _PAGE_ACCESSED | _PAGE_DIRTY), PG_LEVEL_4K))
+		panic("paging_init: cannot map the trampoline");
+
+	/*
+	 * First hop, in the firmware's mode, onto tables of ours that hold the
+	 * identity mappings: going 4 -> 5, the p4d table under pgd[0] of the new
+	 * 5-level root is itself a valid 4-level root for addresses below 2^48;
+	 * going 5 -> 4, a scratch 5-level root whose entry 0 is the new pml4.
+	 */
+	uint64_t hop;
+	if (to_levels == 5) {
+		hop = pgd_val(pgd[0]) & PTE_PFN_MASK;
+	} else {
+		hop = pgtable_alloc_page(NULL);
+		if (!hop)
+			panic("paging_init: no page for the 5->4 hop table");
+		uint64_t *scratch = (uint64_t *)__va(hop);
+		memset(scratch, 0, PAGE_SIZE);
+		scratch[0] = init_top_pgt_phys | _PAGE_PRESENT | _PAGE_RW | _PAGE_ACCESSED;
+	}
+	write_cr3(hop);
+
+	uint64_t cr4 = read_cr4() & ~X86_CR4_PCIDE;
+	cr4 = to_levels == 5 ? (cr4 | X86_CR4_LA57) : (cr4 & ~X86_CR4_LA57);
+	void (*la57_switch)(uint64_t, uint64_t) = (void (*)(uint64_t, uint64_t))(uintptr_t)trampoline_phys;
+	la57_switch(init_top_pgt_phys, cr4);
+	if (to_levels == 4)
+		pgtable_free_page(NULL, hop);
+	paging_report.switched_mode = true;
+}
+
+/* See paging/init.h. */
+void paging_init(struct boot_info *bi, enum config_paging requested, void (*next)(struct boot_info *bi))
+{
+	uint32_t from = (read_cr4() & X86_CR4_LA57) ? 5 : 4;
+	bool has_la57 = boot_cpu_has(X86_FEATURE_LA57);
+	uint32_t to = from;
+	if (requested == PAGING_5 || (requested == PAGING_AUTO && has_la57))
+		to = has_la57 ? 5 : 4;
+	else if (requested == PAGING_4)
+		to = 4;
+	paging_report.firmware_levels = from;
+	paging_report.levels = to;
+	paging_report.requested = requested;
+	paging_report.la57_fallback = requested == PAGING_5 && !has_la57;
+	paging_report.image_phys = bi->image_base;
+
+	struct pe_image img;
+	if (pe_parse((const uint8_t *)__va(bi->image_base), bi->image_size, &img) < 0)
+		panic("paging_init: our own PE headers do not parse");
+
+	set_pgtable_ops();
+	pgtable_set_phys_bits(boot_cpu_data.x86_phys_bits);
+	if (!boot_cpu_has(X86_FEATURE_NX))
+		__supported_pte_mask &= ~_PAGE_NX;
+	if (!boot_cpu_has(X86_FEATURE_PGE))
+		__supported_pte_mask &= ~_PAGE_GLOBAL;
+	pgtable_l5_enabled_flag = to == 5;
+	page_offset = to == 5 ? __PAGE_OFFSET_BASE_L5 : __PAGE_OFFSET_BASE_L4;
+
+	build_kernel_tables(bi, &img, from != to);
+	init_top_pgt = (pgd_t *)__va(init_top_pgt_phys); /* still the identity view */
+	load_kernel_tables(from, to);
+
+	/* Now on our tables: only the direct map, the image (both places) and the
+	 * trampoline. bi and everything else physical must go through __va now. */
+	direct_map_base = page_offset;
+	init_top_pgt = (pgd_t *)__va(init_top_pgt_phys);
+	write_cr4(read_cr4() | X86_CR4_PGE);
+
+	image_delta = (int64_t)(__START_KERNEL_map - paging_report.image_phys);
+	paging_report.relocations = pe_apply_relocations((uint8_t *)__va(paging_report.image_phys), &img, image_delta);
+	if (paging_report.relocations < 0)
+		panic("paging_init: malformed base relocations");
+
+	/* Code addresses taken here are the identity ones: move them up by hand. */
+	uint64_t fn = (uint64_t)(uintptr_t)next;
+	if (fn < __START_KERNEL_map)
+		fn += (uint64_t)image_delta;
+	uint64_t rsp;
+	__asm__ volatile("movq %%rsp, %0" : "=r"(rsp));
+	call_on_stack((void (*)(void *))(uintptr_t)fn, __va((uint64_t)(uintptr_t)bi),
+		      (void *)(uintptr_t)((rsp & ~15ull) - 256 + (uint64_t)image_delta));
+}
+
+/* See paging/init.h. */
+void paging_finish_boot(void)
+{
+	kernel_image_base = __START_KERNEL_map;
+	set_pgtable_ops();
+	gdt_init();
+	idt_init();
+	if (unmap_range(init_top_pgt, identity_image_start, identity_image_size) < 0)
+		panic("paging_finish_boot: cannot unmap the boot identity mapping");
+	if (trampoline_phys) {
+		if (unmap_range(init_top_pgt, trampoline_phys, PAGE_SIZE) < 0)
+			panic("paging_finish_boot: cannot unmap the trampoline");
+		__free_page(phys_to_page(trampoline_phys));
+	}
+	flush_tlb_all();
+	uint64_t cr4 = read_cr4();
+	if (boot_cpu_has(X86_FEATURE_SMEP))
+		cr4 |= X86_CR4_SMEP;
+	if (boot_cpu_has(X86_FEATURE_SMAP))
+		cr4 |= X86_CR4_SMAP;
+	write_cr4(cr4);
+}

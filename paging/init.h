@@ -1,0 +1,53 @@
+/*
+ * The kernel's own page tables (Linux: arch/x86/mm/init_64.c, head64.c):
+ * init_top_pgt holds the direct map of RAM at PAGE_OFFSET, the kernel image
+ * at __START_KERNEL_map with per-section permissions, and nothing in the user
+ * half. paging_init() builds them, switches the paging mode if asked (the
+ * LA57 trampoline), moves the kernel to its final addresses and continues in
+ * `next` there; it does not return.
+ */
+#ifndef FAULTLINE_PAGING_INIT_H
+#define FAULTLINE_PAGING_INIT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "kernel/bootinfo.h"
+#include "kernel/config.h"
+#include "paging/pgtable.h"
+
+extern pgd_t *init_top_pgt;          /* the kernel's root table (direct-map address) */
+extern uint64_t init_top_pgt_phys;
+
+/* What paging_init did, for the boot record and the self-checks. */
+struct paging_report {
+	uint32_t firmware_levels;        /* the mode the firmware left us in */
+	uint32_t levels;                 /* the mode we run in now */
+	uint32_t requested;              /* enum config_paging */
+	bool la57_fallback;              /* 5 asked, CPU has no LA57: running 4 */
+	bool switched_mode;              /* went through the LA57 trampoline */
+	uint32_t direct_map_leaf;        /* PG_LEVEL_1G or PG_LEVEL_2M: largest leaf used */
+	uint64_t direct_map_bytes;       /* RAM mapped at PAGE_OFFSET */
+	uint64_t image_phys;             /* where the firmware loaded us */
+	int64_t relocations;             /* addresses moved to __START_KERNEL_map */
+	uint64_t tables_at_boot;         /* page-table pages in init_top_pgt after boot */
+};
+extern struct paging_report paging_report;
+
+/*
+ * Builds the kernel tables for the requested mode (falling back to 4 levels
+ * without LA57), loads them, relocates the kernel to __START_KERNEL_map and
+ * calls next(bi_direct_map_address) on the boot stack's final address.
+ * Setup failures (no memory for tables, a bad PE image) panic: nothing can
+ * run without them.
+ */
+void paging_init(struct boot_info *bi, enum config_paging requested,
+		 void (*next)(struct boot_info *bi)) __attribute__((noreturn));
+
+/* Called first thing in `next`: drops the transient identity mappings of boot. */
+void paging_finish_boot(void);
+
+/* The page-table page allocator used for every table (struct page accounted). */
+uint64_t pgtable_alloc_page(void *ctx);
+void pgtable_free_page(void *ctx, uint64_t phys);
+
+#endif

@@ -1,0 +1,108 @@
+/*
+ * Dropping stale translations from this CPU's TLB (and paging-structure
+ * caches) after page-table entries change. Kernel only: under HOST_TEST this
+ * header is empty, so host tests can include the paging headers freely.
+ *
+ *   flush_tlb_page(addr)      one address, current address space (INVLPG)
+ *   flush_tlb_local()         all non-global entries of the current PCID (CR3 reload)
+ *   flush_tlb_all()           everything, global entries and all PCIDs included
+ *   invpcid_flush_*()         by PCID, through INVPCID when tlb_has_invpcid,
+ *                             otherwise a correct (broader) fallback
+ *
+ * INVLPG and CR3 loads also invalidate the paging-structure caches, so after
+ * freeing page-table pages a flush that covers the freed range is enough.
+ */
+#ifndef FAULTLINE_TLB_H
+#define FAULTLINE_TLB_H
+
+#ifndef HOST_TEST
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "cpu/x86.h"
+
+/* Set at boot if CPUID.(EAX=7,ECX=0):EBX[10] (INVPCID) is present. Defined in paging/pgtable.c. */
+extern bool tlb_has_invpcid;
+
+#define CR3_PCID_MASK  0xfffull           /* CR3 bits 11..0 hold the PCID when CR4.PCIDE=1 */
+#define CR3_NOFLUSH    (1ull << 63)       /* on a CR3 write: keep this PCID's entries */
+
+/* INVPCID types (Intel SDM, INVPCID). */
+#define INVPCID_TYPE_INDIV_ADDR       0
+#define INVPCID_TYPE_SINGLE_CTXT      1
+#define INVPCID_TYPE_ALL_INCL_GLOBAL  2
+#define INVPCID_TYPE_ALL_NON_GLOBAL   3
+
+/* Runs INVPCID of the given type; the CPU must have it. */
+static inline void __invpcid(uint64_t pcid, uint64_t addr, uint64_t type)
+{
+	struct { uint64_t pcid, addr; } desc = { pcid, addr };
+	__asm__ volatile("invpcid %0, %1" : : "m"(desc), "r"(type) : "memory");
+}
+
+/* Drops the translation (global or not) of addr in the current PCID. */
+static inline void flush_tlb_page(uint64_t addr)
+{
+	__asm__ volatile("invlpg (%0)" : : "r"(addr) : "memory");
+}
+
+/* Drops all non-global translations of the current PCID by reloading CR3. */
+static inline void flush_tlb_local(void)
+{
+	write_cr3(read_cr3() & ~CR3_NOFLUSH);
+}
+
+/*
+ * Drops every translation, global ones and all PCIDs included: INVPCID type
+ * 2 if available, else toggling CR4.PGE (any change of PGE flushes it all),
+ * with interrupts off so nothing runs between the two CR4 writes.
+ */
+static inline void flush_tlb_all(void)
+{
+	if (tlb_has_invpcid) {
+		__invpcid(0, 0, INVPCID_TYPE_ALL_INCL_GLOBAL);
+		return;
+	}
+	uint64_t flags = read_rflags();
+	cli();
+	uint64_t cr4 = read_cr4();
+	write_cr4(cr4 ^ X86_CR4_PGE);
+	write_cr4(cr4);
+	if (flags & X86_EFLAGS_IF)
+		__asm__ volatile("sti" : : : "memory");
+}
+
+/*
+ * Drops the translation of addr tagged with pcid. Without INVPCID, INVLPG
+ * if pcid is the current one (it only reaches the current PCID), else
+ * everything.
+ */
+static inline void invpcid_flush_one(uint64_t pcid, uint64_t addr)
+{
+	if (tlb_has_invpcid)
+		__invpcid(pcid, addr, INVPCID_TYPE_INDIV_ADDR);
+	else if (!(read_cr4() & X86_CR4_PCIDE) || (read_cr3() & CR3_PCID_MASK) == pcid)
+		flush_tlb_page(addr);
+	else
+		flush_tlb_all();
+}
+
+/*
+ * Drops the non-global translations of every PCID. Without INVPCID: with
+ * PCIDs off a CR3 reload does exactly that; with them on, only a full
+ * flush reaches the other PCIDs.
+ */
+static inline void invpcid_flush_all_nonglobals(void)
+{
+	if (tlb_has_invpcid)
+		__invpcid(0, 0, INVPCID_TYPE_ALL_NON_GLOBAL);
+	else if (read_cr4() & X86_CR4_PCIDE)
+		flush_tlb_all();
+	else
+		flush_tlb_local();
+}
+
+#endif /* HOST_TEST */
+
+#endif

@@ -1,0 +1,119 @@
+/*
+ * The page-table verifier (paging/verify.h). One recursive walk per root,
+ * level by level from the top (5 or 4) to the ptes; the kernel half of every
+ * root after the first is skipped because it is the same tables.
+ */
+#include "paging/verify.h"
+#include "paging/page.h"
+#include "lib/format.h"
+
+struct verify_walk {
+	struct pgtable_verify *out;
+	int pass;                      /* 0: reset scratch counters, 1: count, 2: compare */
+};
+
+static void problem(struct pgtable_verify *out, const char *fmt, uint64_t a, uint64_t b)
+{
+	if (out->problems++ == 0)
+		format(out->first_problem, sizeof(out->first_problem), fmt, a, b);
+}
+
+/* Sign-extends a virtual address built from table indices. */
+static uint64_t canonical(uint64_t va)
+{
+	uint32_t shift = 63 - __VIRTUAL_MASK_SHIFT;
+	return (uint64_t)((int64_t)(va << shift) >> shift);
+}
+
+static uint32_t level_shift(int level)
+{
+	return PAGE_SHIFT + 9 * (uint32_t)(level - 1);
+}
+
+static bool is_leaf(int level, uint64_t e)
+{
+	return level == PG_LEVEL_4K || ((level == PG_LEVEL_2M || level == PG_LEVEL_1G) && (e & _PAGE_PSE));
+}
+
+static void check_table_page(struct verify_walk *w, uint64_t phys)
+{
+	uint64_t pfn = phys >> PAGE_SHIFT;
+	if (w->pass != 1)
+		return;
+	w->out->tables++;
+	if (!pfn_valid(pfn) || !PageTable(pfn_to_page(pfn))) {
+		w->out->unaccounted_tables++;
+		problem(w->out, "table page 0x%llx is not a PG_pgtable page (%llu)", phys, 0);
+	}
+}
+
+static void visit_user_leaf(struct verify_walk *w, uint64_t e)
+{
+	if (e & _PAGE_SPECIAL)
+		return;
+	uint64_t pfn = (e & PTE_PFN_MASK) >> PAGE_SHIFT;
+	if (!pfn_valid(pfn))
+		return;
+	struct page *page = pfn_to_page(pfn);
+	if (w->pass == 0) {
+		page->private = 0;
+	} else if (w->pass == 1) {
+		page->private++;
+	} else if (page->private) {
+		if ((int64_t)page->private != page_mapcount(page)) {
+			w->out->mapcount_mismatch++;
+			problem(w->out, "pfn 0x%llx is mapped %llu times, page_mapcount differs", pfn, page->private);
+		}
+		page->private = 0; /* compared once; the scratch word is left clear */
+	}
+}
+
+static void walk_table(struct verify_walk *w, uint64_t table_phys, int level, uint64_t va_base, bool skip_kernel)
+{
+	const uint64_t *t = (const uint64_t *)__va(table_phys);
+	check_table_page(w, table_phys);
+	for (uint32_t i = 0; i < 512; i++) {
+		uint64_t e = t[i];
+		if (!(e & _PAGE_PRESENT))
+			continue;
+		uint64_t va = canonical(va_base + ((uint64_t)i << level_shift(level)));
+		bool kernel_half = (va >> 63) != 0;
+		if (kernel_half && skip_kernel)
+			continue;
+		if (w->pass == 1 && kernel_half && (e & _PAGE_USER)) {
+			w->out->user_in_kernel_half++;
+			problem(w->out, "kernel-half entry for 0x%llx is user-accessible (level %llu)", va, (uint64_t)level);
+		}
+		if (is_leaf(level, e)) {
+			if (w->pass == 1) {
+				w->out->leaves++;
+				if (kernel_half && (e & _PAGE_RW) && !(e & _PAGE_NX) && (__supported_pte_mask & _PAGE_NX)) {
+					w->out->writable_exec++;
+					problem(w->out, "kernel page 0x%llx is writable and executable (level %llu)", va, (uint64_t)level);
+				}
+			}
+			if (!kernel_half && level == PG_LEVEL_4K)
+				visit_user_leaf(w, e);
+			continue;
+		}
+		walk_table(w, e & PTE_PFN_MASK, level - 1, va, skip_kernel);
+	}
+}
+
+/* See paging/verify.h. */
+uint64_t verify_page_tables(pgd_t *const *roots, uint32_t n, struct pgtable_verify *out)
+{
+	*out = (struct pgtable_verify){ 0 };
+	int top = pgtable_l5_enabled() ? 5 : 4;
+	for (int pass = 0; pass < 3; pass++) {
+		struct verify_walk w = { out, pass };
+		for (uint32_t r = 0; r < n; r++)
+			walk_table(&w, __pa(roots[r]), top, 0, r > 0);
+	}
+	for (uint64_t pfn = 0; pfn < max_mapnr; pfn++)
+		if (PageTable(pfn_to_page(pfn)))
+			out->pgtable_pages++;
+	if (out->pgtable_pages != out->tables)
+		problem(out, "%llu PG_pgtable pages in mem_map but %llu tables reached", out->pgtable_pages, out->tables);
+	return out->problems;
+}

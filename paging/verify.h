@@ -1,0 +1,39 @@
+/*
+ * The page-table verifier: walks every table under the given roots and checks
+ * the invariants the rest of faultline relies on. Callable from the boot
+ * self-checks and after every ring-3 program.
+ *
+ *   - no kernel-half entry, at any level, is user-accessible
+ *   - kernel-half leaves are W^X (never writable and executable)
+ *   - every table page reached is a PG_pgtable page in mem_map, and every
+ *     PG_pgtable page in mem_map is reached (none leaked, none unaccounted)
+ *   - every user-half 4 KiB leaf that maps a struct page: the number of
+ *     entries mapping it equals page_mapcount()
+ *
+ * The map-count check counts in page->private of user-mapped pages and leaves
+ * it 0: nothing else may keep state there for a mapped page.
+ */
+#ifndef FAULTLINE_VERIFY_H
+#define FAULTLINE_VERIFY_H
+
+#include <stdint.h>
+#include "paging/pgtable.h"
+
+struct pgtable_verify {
+	uint64_t tables;               /* table pages reached (roots included) */
+	uint64_t leaves;               /* present leaves */
+	uint64_t pgtable_pages;        /* PG_pgtable pages in mem_map */
+	uint64_t user_in_kernel_half;  /* violations of each kind */
+	uint64_t writable_exec;
+	uint64_t unaccounted_tables;
+	uint64_t mapcount_mismatch;
+	uint64_t problems;             /* sum of the above plus table-count mismatch */
+	char first_problem[160];
+};
+
+/* Verifies the tables under roots[0..n) (each a root's direct-map address;
+ * kernel-half tables shared between roots are walked once). Returns the number
+ * of problems (0: all invariants hold); details in *out. */
+uint64_t verify_page_tables(pgd_t *const *roots, uint32_t n, struct pgtable_verify *out);
+
+#endif
