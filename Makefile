@@ -11,7 +11,7 @@ FONT    ?= /usr/share/consolefonts/Lat15-Terminus16.psf.gz
 
 KERNEL_CFLAGS := --target=x86_64-unknown-windows -std=c11 -ffreestanding -fno-stack-protector \
 	-mno-red-zone -mno-stack-arg-probe -mgeneral-regs-only -fshort-wchar -fno-builtin \
-	-fno-omit-frame-pointer -mno-omit-leaf-frame-pointer -fno-delete-null-pointer-checks \
+	-fno-omit-frame-pointer -mno-omit-leaf-frame-pointer -fno-delete-null-pointer-checks -fno-strict-aliasing \
 	-O2 -g -Wall -Wextra -Werror -Wno-unused-parameter -I. \
 	-I/usr/include/efi -I/usr/include/efi/x86_64
 KERNEL_ASFLAGS := --target=x86_64-unknown-windows -I. -g
@@ -91,3 +91,6 @@ clean:
 	rm -rf $(BUILD)
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
+
+# The PE test reads the built application.
+$(BUILD)/host/test_pe: $(BUILD)/faultline.efi

@@ -78,9 +78,10 @@ static void check_paging_mode(void)
 {
 	uint64_t cr0 = read_cr0(), cr4 = read_cr4(), efer = rdmsr(MSR_EFER);
 	uint32_t levels = (cr4 & X86_CR4_LA57) ? 5 : 4;
+	static const char *const asked[] = { "auto", "", "", "", "4", "5" };
 	record_check("paging.levels", levels == paging_report.levels && levels == (uint32_t)pgtable_levels(),
-		     "CR4.LA57 says %u levels; firmware had %u; requested %u%s", levels,
-		     paging_report.firmware_levels, paging_report.requested,
+		     "CR4.LA57 says %u levels; firmware had %u; paging = %s%s", levels,
+		     paging_report.firmware_levels, asked[paging_report.requested % 6],
 		     paging_report.la57_fallback ? " (no LA57: fell back to 4)" : "");
 	bool want_smep = boot_cpu_has(X86_FEATURE_SMEP), want_smap = boot_cpu_has(X86_FEATURE_SMAP);
 	bool ok = (cr0 & X86_CR0_WP) && (cr4 & X86_CR4_PGE) &&

@@ -284,6 +284,7 @@ void paging_init(struct boot_info *bi, enum config_paging requested, void (*next
 		__supported_pte_mask &= ~_PAGE_NX;
 	if (!boot_cpu_has(X86_FEATURE_PGE))
 		__supported_pte_mask &= ~_PAGE_GLOBAL;
+	tlb_has_invpcid = boot_cpu_has(X86_FEATURE_INVPCID);
 	pgtable_l5_enabled_flag = to == 5;
 	page_offset = to == 5 ? __PAGE_OFFSET_BASE_L5 : __PAGE_OFFSET_BASE_L4;
 

@@ -97,11 +97,20 @@ static inline pteval_t pte_flags(pte_t pte) { return pte_val(pte) & PTE_FLAGS_MA
 static inline uint64_t pte_pfn(pte_t pte) { return (pte_val(pte) & PTE_PFN_MASK) >> PAGE_SHIFT; }
 static inline pgprot_t pte_pgprot(pte_t pte) { return __pgprot(pte_flags(pte)); }
 
-/* The entry mapping frame pfn with prot; bits the CPU lacks (__supported_pte_mask) are dropped. */
+/*
+ * prot without the bits this CPU lacks (__supported_pte_mask: NX, G). Only
+ * for present protections: in a non-present one bit 8 is _PAGE_PROTNONE.
+ */
+static inline pgprotval_t massage_pgprot(pgprot_t prot)
+{
+	pgprotval_t v = pgprot_val(prot);
+	return (v & _PAGE_PRESENT) ? v & __supported_pte_mask : v;
+}
+
+/* The entry mapping frame pfn with prot (massaged). */
 static inline pte_t pfn_pte(uint64_t pfn, pgprot_t prot)
 {
-	return __pte(((pfn << PAGE_SHIFT) & PTE_PFN_MASK) |
-		     (pgprot_val(prot) & PTE_FLAGS_MASK & __supported_pte_mask));
+	return __pte(((pfn << PAGE_SHIFT) & PTE_PFN_MASK) | (massage_pgprot(prot) & PTE_FLAGS_MASK));
 }
 
 /* Needs page_to_pfn() from paging/page.h where it is used. */
@@ -150,8 +159,7 @@ static inline pte_t pte_clear_cow(pte_t pte) { return pte_clear_flags(pte, _PAGE
  */
 static inline pte_t pte_modify(pte_t pte, pgprot_t newprot)
 {
-	pteval_t v = (pte_val(pte) & _PAGE_CHG_MASK) |
-		     (pgprot_val(newprot) & ~_PAGE_CHG_MASK & __supported_pte_mask);
+	pteval_t v = (pte_val(pte) & _PAGE_CHG_MASK) | (massage_pgprot(newprot) & ~_PAGE_CHG_MASK);
 	if (v & _PAGE_COW)
 		v &= ~_PAGE_RW;
 	return __pte(v);
@@ -171,7 +179,7 @@ static inline pte_t *pmd_page_vaddr(pmd_t pmd) { return (pte_t *)__va(pmd_val(pm
 static inline pmd_t pfn_pmd(uint64_t pfn, pgprot_t prot)
 {
 	return __pmd(((pfn << PAGE_SHIFT) & PHYSICAL_PMD_PAGE_MASK) |
-		     (pgprot_val(prot) & (PTE_FLAGS_MASK | _PAGE_PAT_LARGE) & __supported_pte_mask));
+		     (massage_pgprot(prot) & (PTE_FLAGS_MASK | _PAGE_PAT_LARGE)));
 }
 
 static inline int pud_none(pud_t pud)    { return pud_val(pud) == 0; }
@@ -186,7 +194,7 @@ static inline pmd_t *pud_pgtable(pud_t pud)    { return (pmd_t *)__va(pud_val(pu
 static inline pud_t pfn_pud(uint64_t pfn, pgprot_t prot)
 {
 	return __pud(((pfn << PAGE_SHIFT) & PHYSICAL_PUD_PAGE_MASK) |
-		     (pgprot_val(prot) & (PTE_FLAGS_MASK | _PAGE_PAT_LARGE) & __supported_pte_mask));
+		     (massage_pgprot(prot) & (PTE_FLAGS_MASK | _PAGE_PAT_LARGE)));
 }
 
 static inline int p4d_none(p4d_t p4d)    { return p4d_val(p4d) == 0; }

@@ -97,7 +97,8 @@ extern uint64_t physical_mask;
 
 /*
  * Bits the CPU accepts in a leaf. Boot clears _PAGE_NX when EFER.NXE cannot
- * be set (it is a reserved bit then); pfn_pte() and friends apply the mask.
+ * be set (it is a reserved bit then) and _PAGE_GLOBAL without CR4.PGE;
+ * pfn_pte() and friends apply the mask to present protections only.
  */
 extern uint64_t __supported_pte_mask;
 

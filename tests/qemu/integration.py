@@ -84,6 +84,37 @@ cpu_case("Haswell-v4", {"nx": True, "smep": True, "la57": False, "pdpe1gb": Fals
 cpu_case("EPYC", {"nx": True, "pdpe1gb": True, "la57": False, "smap": True})
 
 
+def paging_case(cpu, paging, want_levels, want_warning):
+    def fn():
+        problems = []
+        run = qemu_run.boot(base_config("paging = " + paging), cpu=cpu)
+        expect_clean_run(run, problems)
+        boot = run.first("boot") or {}
+        if boot.get("paging_levels") != want_levels:
+            problems.append("paging_levels %s, want %s" % (boot.get("paging_levels"), want_levels))
+        warned = any(w.get("what") == "paging" for w in run.of_type("warning"))
+        if warned != want_warning:
+            problems.append("paging warning %s, want %s" % (warned, want_warning))
+        names = {t.get("name"): t.get("result") for t in run.of_type("test")}
+        for t in ("paging.levels", "paging.control_bits", "paging.kernel_layout", "paging.verify_boot",
+                  "paging.verify_after_high_mapping"):
+            if names.get(t) != "pass":
+                problems.append("%s: %s" % (t, names.get(t)))
+        want_high = "pass" if want_levels == 5 else "skip"
+        if names.get("paging.la57_high_address") != want_high:
+            problems.append("paging.la57_high_address %s, want %s" % (names.get("paging.la57_high_address"), want_high))
+        return problems
+    fn.__name__ = "paging_%s_%s" % (paging, cpu.replace("-", "_"))
+    return case(fn)
+
+
+paging_case("max", "5", 5, False)
+paging_case("max", "4", 4, False)
+paging_case("max", "auto", 5, False)
+paging_case("qemu64", "5", 4, True)
+paging_case("Haswell-v4", "auto", 4, False)
+
+
 def memory_case(mem, low, high):
     def fn():
         problems = []
@@ -100,6 +131,23 @@ def memory_case(mem, low, high):
 
 memory_case("128M", 64 << 20, 128 << 20)
 memory_case("4G", 3 << 30, 4 << 30)
+
+
+@case
+def boot_8G_image_above_4G():
+    """-m 8G: the firmware loads the image at its preferred base, 0x140000000
+    (5 GiB), so the takeover, relocation and LA57 switch run from above 4 GiB."""
+    problems = []
+    run = qemu_run.boot(base_config(), mem="8G")
+    expect_clean_run(run, problems)
+    boot = run.first("boot") or {}
+    base = int(boot.get("image_base", "0x0"), 16)
+    if base < (1 << 32):
+        problems.append("image_base 0x%x is below 4 GiB: the test does not cover a high load" % base)
+    usable = boot.get("usable_bytes", 0)
+    if not (7 << 30) <= usable <= (8 << 30):
+        problems.append("usable_bytes %d not in [7 GiB, 8 GiB]" % usable)
+    return problems
 
 
 def exception_case(hook, vector, extra_check=None):

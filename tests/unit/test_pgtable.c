@@ -316,6 +316,14 @@ TEST(pfn_roundtrip_52_and_39_bits)
 	CHECK_EQ_U64(pte_val(pte_mknexec(__pte(0))), 0);
 	__supported_pte_mask = ~0ull;
 
+	/* No PGE: G goes from present protections, but PROT_NONE (same bit) stays. */
+	__supported_pte_mask = ~_PAGE_GLOBAL;
+	CHECK_EQ_U64(pte_val(pfn_pte(1, PAGE_KERNEL)), 0x8000000000001063ull);
+	CHECK(pte_protnone(pfn_pte(1, PAGE_NONE)));
+	CHECK(pte_protnone(pte_modify(pfn_pte(1, PAGE_SHARED), PAGE_NONE)));
+	CHECK_EQ_U64(pmd_val(pfn_pmd(0x200, PAGE_KERNEL_LARGE)), 0x80000000002000e3ull);
+	__supported_pte_mask = ~0ull;
+
 	/* Large leaves: bit 12 is PAT, not address. */
 	pmd_t pmd = pfn_pmd(0x200, __pgprot(__PAGE_KERNEL | _PAGE_PSE | _PAGE_PAT_LARGE));
 	CHECK(pmd_leaf(pmd));
