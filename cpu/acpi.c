@@ -181,6 +181,21 @@ const struct acpi_table_header *acpi_find_table(const char sig[4])
 	return acpi_find_table_nth(sig, 0);
 }
 
+/* See cpu/acpi.h. */
+void acpi_for_each_table_range(void (*fn)(void *ctx, uint64_t phys, uint64_t len), void *ctx)
+{
+	if (!acpi.ready)
+		return;
+	const struct acpi_table_header *root = phys_to_virt(acpi.root_phys);
+	fn(ctx, acpi.root_phys, root->length);
+	for (uint32_t i = 0; i < acpi.entry_count; i++) {
+		uint64_t phys = root_entry(i);
+		const struct acpi_table_header *h = map_table(phys);
+		if (h)
+			fn(ctx, phys, h->length);
+	}
+}
+
 uint32_t acpi_table_count(void)
 {
 	return acpi.entry_count;

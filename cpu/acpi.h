@@ -120,6 +120,12 @@ const struct acpi_table_header *acpi_find_table(const char sig[4]);
 const struct acpi_table_header *acpi_find_table_nth(const char sig[4], uint32_t n);
 
 /* Number of tables listed by the root table, valid or not (0 before init). */
+/*
+ * Calls fn for the root table and every valid table it lists, with the
+ * table's physical address and length: so the kernel can map them before it
+ * leaves the firmware's identity map. Nothing happens before acpi_init().
+ */
+void acpi_for_each_table_range(void (*fn)(void *ctx, uint64_t phys, uint64_t len), void *ctx);
 uint32_t acpi_table_count(void);
 
 /* Tables skipped because their length was impossible or their checksum wrong. */

@@ -40,8 +40,7 @@ void boot_report(const struct boot_info *bi, const struct memmap *mm)
 	json_hex(j, "uefi_revision", bi->uefi_revision);
 	cpu_features_json(c, j);
 	json_u64(j, "paging_levels", current_paging_levels());
-	json_u64(j, "tsc_hz", tsc_hz);
-	json_str(j, "tsc_source", tsc_source);
+	tsc_json(j);
 	json_u64(j, "usable_bytes", mm->usable_bytes);
 	json_u64(j, "ram_end", mm->ram_end);
 	json_u64(j, "managed_frames", st.managed_pages);

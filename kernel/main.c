@@ -6,11 +6,12 @@
  *     1. serial, GDT/TSS, IDT        so anything that goes wrong is seen and dumped
  *     2. CPU identity, config        what this machine can do, what we are asked to do
  *     3. physical memory             the memory map, struct page, the buddy allocator
- *     4. paging_init                 our own tables, maybe 5 levels, the kernel moved
+ *     4. ACPI tables                 found while the firmware's identity map still covers them
+ *     5. paging_init                 our own tables, maybe 5 levels, the kernel moved
  *                                    to the top 2 GiB; continues in kernel_main_high
  *   kernel_main_high (final addresses)
- *     5. framebuffer, warnings, ACPI, TSC
- *     6. the boot record, self-checks, the programs, the summary, the exit
+ *     6. framebuffer, warnings, TSC
+ *     7. the boot record, self-checks, the programs, the summary, the exit
  */
 #include "kernel/bootinfo.h"
 #include "kernel/config.h"
@@ -95,7 +96,6 @@ static void kernel_main_high(struct boot_info *bi)
 	if (paging_report.la57_fallback)
 		record_warning("paging", "paging = 5 asked, but the CPU has no LA57: running with 4 levels");
 
-	acpi_init(bi->acpi_rsdp);
 	tsc_init(&boot_cpu_data);
 
 	boot_report(bi, &boot_memmap);
@@ -125,5 +125,6 @@ void kernel_main(struct boot_info *bi)
 		config_warn(&boot_config, 0, "memory map: more usable ranges than the allocator tracks; the smallest are left out");
 	if (buddy_init(&boot_memmap) < 0)
 		panic("buddy_init: no room for the struct page array");
+	acpi_init(bi->acpi_rsdp); /* stores physical addresses only; paging_init maps the tables */
 	paging_init(bi, boot_config.paging, kernel_main_high);
 }

@@ -133,9 +133,9 @@ uint64_t tsc_median(uint64_t *v, uint32_t n)
 
 /* ---- calibration against an abstract reference ---- */
 
-bool tsc_window_ends_sharp(uint64_t window, uint64_t start_gap, uint64_t end_gap)
+bool tsc_window_end_sharp(uint64_t window, uint64_t gap)
 {
-	return start_gap <= window / TSC_MAX_END_BLUR && end_gap <= window / TSC_MAX_END_BLUR;
+	return gap <= window / TSC_MAX_END_BLUR;
 }
 
 uint64_t tsc_calibrate_once(const struct tsc_reference *ref, uint32_t window_ms)
@@ -169,7 +169,7 @@ uint64_t tsc_calibrate_once(const struct tsc_reference *ref, uint32_t window_ms)
 
 	tsc_start = tsc_now;
 	prev = now;
-	while (ticks < target) {
+	for (;;) {
 		uint64_t delta;
 
 		tsc_prev = tsc_now;
@@ -182,8 +182,13 @@ uint64_t tsc_calibrate_once(const struct tsc_reference *ref, uint32_t window_ms)
 			return 0;       /* a glitch (or a counter running backwards) */
 		ticks += delta;
 		prev = now;
+		/* End at the first read, once the window is long enough, that
+		 * was quick enough to pin the end down; a slow one extends it. */
+		if (ticks >= target && tsc_window_end_sharp(tsc_now - tsc_start, tsc_now - tsc_prev))
+			break;
 	}
-	if (!tsc_window_ends_sharp(tsc_now - tsc_start, start_gap, tsc_now - tsc_prev))
+	/* The start cannot be moved afterwards: a blurred start loses the run. */
+	if (!tsc_window_end_sharp(tsc_now - tsc_start, start_gap))
 		return 0;
 	return tsc_hz_from_ref(tsc_now - tsc_start, ticks, ref->hz_num, ref->hz_den);
 }
@@ -196,6 +201,10 @@ uint64_t tsc_calibrate(const struct tsc_reference *ref, uint32_t window_ms, uint
 
 	if (runs > TSC_MAX_RUNS)
 		runs = TSC_MAX_RUNS;
+	/* A short first window, thrown away, warms the caches and branch
+	 * predictors (under QEMU TCG: translates the loop) so that the first
+	 * counted window does not start with a slow read. */
+	tsc_calibrate_once(ref, 1);
 	for (uint32_t i = 0; i < runs; i++) {
 		hz[i] = tsc_calibrate_once(ref, window_ms);
 		if (tsc_hz_plausible(hz[i]))
@@ -338,7 +347,7 @@ static uint64_t calibrate_against_hpet(uint32_t *good)
  * One PIT window: channel 2 in mode 0 counts window_ms worth of ticks down
  * and raises OUT2 (port 0x61 bit 5) at the end. Returns the TSC frequency,
  * or 0 if OUT2 never rises, was already high, or either end of the window
- * is blurred by a slow port access (tsc_window_ends_sharp).
+ * is blurred by a slow port access (tsc_window_end_sharp).
  */
 static uint64_t pit_calibrate_once(uint32_t window_ms)
 {
@@ -367,7 +376,8 @@ static uint64_t pit_calibrate_once(uint32_t window_ms)
 	/* Each end happened somewhere between two TSC reads: take the middle. */
 	start = tsc_before + (tsc_start - tsc_before) / 2;
 	end = tsc_prev + (tsc_now - tsc_prev) / 2;
-	if (!tsc_window_ends_sharp(end - start, tsc_start - tsc_before, tsc_now - tsc_prev))
+	if (!tsc_window_end_sharp(end - start, tsc_start - tsc_before) ||
+	    !tsc_window_end_sharp(end - start, tsc_now - tsc_prev))
 		return 0;
 	/*
 	 * The count is loaded on the first clock after the write (on average

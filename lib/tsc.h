@@ -107,24 +107,26 @@ struct tsc_reference {
 };
 
 /*
- * Returns true if both ends of a window of `window` TSC cycles are known to
- * within window / TSC_MAX_END_BLUR: start_gap and end_gap are the TSC cycles
- * between the reads that bracket each end.
+ * Returns true if an end of a window of `window` TSC cycles is known to
+ * within window / TSC_MAX_END_BLUR: gap is the TSC cycles between the two
+ * reads that bracket that end.
  */
-bool tsc_window_ends_sharp(uint64_t window, uint64_t start_gap, uint64_t end_gap);
+bool tsc_window_end_sharp(uint64_t window, uint64_t gap);
 
 /*
  * One calibration window: waits for the reference to tick (so the window
- * starts on an edge), counts at least window_ms worth of reference ticks,
- * and returns the TSC frequency. Returns 0 if the reference stops, runs so
- * slowly that the TSC would have to exceed TSC_HZ_MAX, jumps by more than
- * half its range between two reads, or if a read at either end of the
- * window took too long to pin that end down (tsc_window_ends_sharp).
+ * starts on an edge), counts at least window_ms worth of reference ticks
+ * (more if the read that would end the window was slow: the end must be
+ * sharp, see tsc_window_end_sharp), and returns the TSC frequency. Returns
+ * 0 if the reference stops, runs so slowly that the TSC would have to exceed
+ * TSC_HZ_MAX, jumps by more than half its range between two reads, or if the
+ * read that saw the starting edge was too slow to pin the start down.
  */
 uint64_t tsc_calibrate_once(const struct tsc_reference *ref, uint32_t window_ms);
 
-/* runs (<= TSC_MAX_RUNS) windows; returns their median (tsc_median), 0 on failure.
- * *good (if not NULL) gets the number of plausible runs. */
+/* runs (<= TSC_MAX_RUNS) windows after a 1 ms warm-up window that does not
+ * count; returns their median (tsc_median), 0 on failure. *good (if not
+ * NULL) gets the number of plausible runs. */
 uint64_t tsc_calibrate(const struct tsc_reference *ref, uint32_t window_ms, uint32_t runs,
 		       uint32_t *good);
 

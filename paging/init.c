@@ -3,8 +3,8 @@
  *
  *   1. choose the mode: 5 levels if asked (or auto) and the CPU has LA57
  *   2. build init_top_pgt: the direct map of every RAM range at PAGE_OFFSET
- *      (1 GiB leaves when the CPU has them, else 2 MiB), the framebuffer and
- *      HPET pages, the kernel image at __START_KERNEL_map section by section
+ *      (1 GiB leaves when the CPU has them, else 2 MiB), the framebuffer, the
+ *      HPET page and any ACPI table outside RAM (acpi_init ran before us), the kernel image at __START_KERNEL_map section by section
  *      (text RX, read-only data R+NX, data RW+NX, all global), and, only for
  *      the switch, an identity map of the image and of the trampoline page
  *   3. EFER.NXE, CR0.WP, CR4.PGE, then load it: a plain CR3 write in the same
@@ -19,6 +19,7 @@
 #include "paging/layout.h"
 #include "paging/page.h"
 #include "paging/tlb.h"
+#include "cpu/acpi.h"
 #include "cpu/cpufeature.h"
 #include "cpu/gdt.h"
 #include "cpu/x86.h"
@@ -133,17 +134,24 @@ static uint32_t collect_ram_ranges(const struct boot_info *bi)
 	return out;
 }
 
-/* Maps [pa, pa+size) at __va(pa) page by page where nothing maps it yet (MMIO). */
-static void map_mmio_direct(pgd_t *pgd, uint64_t pa, uint64_t size)
+/* Maps [pa, pa+size) at __va(pa) page by page where nothing maps it yet: MMIO,
+ * and firmware tables that lie outside RAM. */
+static void map_mmio_direct(pgd_t *pgd, uint64_t pa, uint64_t size, pgprot_t prot)
 {
 	uint64_t start = pa & PAGE_MASK, end = (pa + size + PAGE_SIZE - 1) & PAGE_MASK;
 	for (uint64_t p = start; p < end; p += PAGE_SIZE) {
 		struct walk_result w;
 		if (follow_addr(pgd, page_offset + p, &w) == 0)
 			continue;
-		if (map_range(pgd, page_offset + p, p, PAGE_SIZE, PAGE_KERNEL, PG_LEVEL_4K))
+		if (map_range(pgd, page_offset + p, p, PAGE_SIZE, prot, PG_LEVEL_4K))
 			panic("map_mmio_direct: cannot map 0x%llx", p);
 	}
+}
+
+/* acpi_for_each_table_range callback: ACPI tables may sit outside RAM. */
+static void map_acpi_table(void *ctx, uint64_t phys, uint64_t len)
+{
+	map_mmio_direct((pgd_t *)ctx, phys, len, PAGE_KERNEL_RO);
 }
 
 /* The protection for the image page at rva: from the section that holds it. */
@@ -196,7 +204,11 @@ static void build_kernel_tables(const struct boot_info *bi, const struct pe_imag
 		paging_report.direct_map_bytes += ram[i].end - ram[i].start;
 	}
 	if (bi->fb.format != FB_NONE && bi->fb.size)
-		map_mmio_direct(pgd, bi->fb.base, bi->fb.size);
+		map_mmio_direct(pgd, bi->fb.base, bi->fb.size, PAGE_KERNEL);
+	acpi_for_each_table_range(map_acpi_table, pgd);
+	uint64_t hpet;
+	if (acpi_get_hpet_base(&hpet))
+		map_mmio_direct(pgd, hpet, PAGE_SIZE, __pgprot(__PAGE_KERNEL | _PAGE_PCD | _PAGE_PWT));
 
 	map_image(pgd, img, bi->image_base, __START_KERNEL_map, true);
 	map_image(pgd, img, bi->image_base, bi->image_base, false); /* transient: for the switch */
