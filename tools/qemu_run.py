@@ -151,9 +151,13 @@ def main():
         if args.gdb:
             dbg = os.path.join(ROOT, "build", "faultline.debug.efi")
             print("run.sh: QEMU waits for gdb on :1234. In gdb:\n"
-                  "  target remote :1234\n  continue\n"
-                  "then, once the boot record prints image_base=B:\n"
-                  "  add-symbol-file %s -o B-0x140000000\n" % dbg, file=sys.stderr)
+                  "  add-symbol-file %s -o 0xfffffffe40000000\n"
+                  "  target remote :1234\n"
+                  "  continue\n"
+                  "Symbols then match the kernel at its final address (0xffffffff80000000,\n"
+                  "from paging_init on). Before that it runs where the firmware loaded it:\n"
+                  "use -o IMAGE_BASE-0x140000000 (image_base is in the boot record)." % dbg,
+                  file=sys.stderr)
         log = open(args.log, "wb") if args.log else None
         proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE)
         start = time.time()
