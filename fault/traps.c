@@ -4,14 +4,40 @@
  * case: page faults to the fault path, spurious interrupts are counted and
  * dropped, and anything else the kernel did not expect ends in die().
  */
+#include "fault/fault.h"
 #include "fault/idt.h"
 #include "fault/panic.h"
 #include "fault/ptrace.h"
 #include "fault/traps.h"
+#include "fault/uaccess.h"
+#include "kernel/process.h"
 #include "cpu/x86.h"
 #include "lib/record.h"
 
 uint64_t spurious_interrupts;
+
+/* An exception from ring 3 other than #PF: the signal Linux would send. */
+static void __attribute__((noreturn)) user_exception(struct pt_regs *regs)
+{
+	switch (regs->vector) {
+	case X86_TRAP_DE:
+	case X86_TRAP_MF:
+	case X86_TRAP_XF:
+		force_sig_fault(SIGFPE, exception_name(regs->vector), regs->ip, regs);
+	case X86_TRAP_UD:
+		force_sig_fault(SIGILL, exception_name(regs->vector), regs->ip, regs);
+	case X86_TRAP_DB:
+	case X86_TRAP_BP:
+		force_sig_fault(SIGTRAP, exception_name(regs->vector), regs->ip, regs);
+	case X86_TRAP_AC:
+		force_sig_fault(SIGBUS, exception_name(regs->vector), regs->ip, regs);
+	case X86_TRAP_GP:
+		/* Includes accesses to non-canonical addresses: the address is unknown (0). */
+		force_sig_fault(SIGSEGV, "#GP general protection (e.g. a non-canonical address)", 0, regs);
+	default:
+		force_sig_fault(SIGSEGV, exception_name(regs->vector), regs->ip, regs);
+	}
+}
 
 /* Called from exception_common with interrupts off. Returns to resume regs. */
 void exception_dispatch(struct pt_regs *regs)
@@ -30,5 +56,13 @@ void exception_dispatch(struct pt_regs *regs)
 		outb(0x20, 0x20);
 		return;
 	}
+	if (v == X86_TRAP_PF) {
+		exc_page_fault(regs);
+		return;
+	}
+	if (user_mode(regs))
+		user_exception(regs);
+	if (fixup_exception(regs))
+		return;
 	die(exception_name(v), regs);
 }

@@ -60,7 +60,9 @@ struct elf_image {
 	uint64_t load_bias;         /* 0 for ET_EXEC; page-aligned */
 	uint32_t segment_count;     /* PT_LOAD segments with p_memsz > 0, in file order */
 	struct elf_segment segments[ELF_MAX_PHDRS];
-	uint64_t phdr_addr;         /* AT_PHDR: user address of the program headers, 0 if not loaded */
+	uint64_t phdr_addr;         /* AT_PHDR: PT_PHDR's address (inside a PT_LOAD), else where the
+	                               first PT_LOAD whose file bytes hold the whole table maps it,
+	                               else 0 */
 	uint16_t phent;             /* AT_PHENT: e_phentsize */
 	uint16_t phnum;             /* AT_PHNUM: e_phnum */
 	uint64_t load_start;        /* lowest segment page */

@@ -11,7 +11,7 @@
  *                                    to the top 2 GiB; continues in kernel_main_high
  *   kernel_main_high (final addresses)
  *     6. framebuffer, warnings, TSC
- *     7. the boot record, self-checks, the programs, the summary, the exit
+ *     7. the boot record, self-checks, the ring-3 programs, the summary, the exit
  */
 #include "kernel/bootinfo.h"
 #include "kernel/config.h"
@@ -34,6 +34,8 @@
 #include "paging/buddy.h"
 #include "paging/init.h"
 #include "paging/memmap.h"
+#include "paging/memory.h"
+#include "kernel/process.h"
 
 uint64_t direct_map_base;
 uint64_t kernel_image_base;
@@ -101,6 +103,9 @@ static void kernel_main_high(struct boot_info *bi)
 	boot_report(bi, &boot_memmap);
 	list_programs(bi);
 	run_selftests(bi, &boot_memmap);
+	if (zero_page_init() < 0)
+		panic("zero_page_init: no frame for the zero page");
+	run_programs(&boot_config, bi);
 	run_test_hooks(&boot_config);
 
 	struct record_totals t = record_totals();

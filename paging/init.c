@@ -34,6 +34,7 @@
 pgd_t *init_top_pgt;
 uint64_t init_top_pgt_phys;
 struct paging_report paging_report;
+uint64_t pgtable_pages_allocated;
 
 /* Kept for paging_finish_boot: what to unmap once we run at the final address. */
 static uint64_t identity_image_start, identity_image_size, trampoline_phys;
@@ -51,6 +52,7 @@ uint64_t pgtable_alloc_page(void *ctx)
 	struct page *page = alloc_page();
 	if (!page)
 		return 0;
+	pgtable_pages_allocated++;
 	__SetPageTable(page);
 	return page_to_phys(page);
 }

@@ -46,6 +46,9 @@ void paging_init(struct boot_info *bi, enum config_paging requested,
 /* Called first thing in `next`: drops the transient identity mappings of boot. */
 void paging_finish_boot(void);
 
+/* Page-table pages allocated since boot (the fault path tells table-allocating faults apart). */
+extern uint64_t pgtable_pages_allocated;
+
 /* The page-table page allocator used for every table (struct page accounted). */
 uint64_t pgtable_alloc_page(void *ctx);
 void pgtable_free_page(void *ctx, uint64_t phys);

@@ -1,0 +1,55 @@
+/*
+ * Every page fault is classified, counted and timed (RDTSC from handler entry
+ * to return) into a fixed-size log2 histogram per class. The table is reset
+ * when a program starts and read through the introspection syscall and by the
+ * benchmark reports. Page clearing done inside a fault is timed separately.
+ */
+#ifndef FAULTLINE_FAULT_STATS_H
+#define FAULTLINE_FAULT_STATS_H
+
+#include <stdint.h>
+
+enum fault_class {
+	FAULT_READ_ZERO = 0,      /* read of untouched anonymous memory: the zero page mapped */
+	FAULT_READ_ZERO_PT,       /* ... that also had to allocate page-table pages */
+	FAULT_WRITE_ANON,         /* write to untouched anonymous memory: a zeroed frame */
+	FAULT_WRITE_ANON_PT,      /* ... that also had to allocate page-table pages */
+	FAULT_SHARED_ANON,        /* any access to untouched shared anonymous memory */
+	FAULT_COW_ZERO,           /* write to the zero page: a fresh zeroed frame */
+	FAULT_REUSE,              /* write to a read-only private page we alone map: made writable */
+	FAULT_COW_COPY,           /* write to a shared private page: copied */
+	FAULT_STACK_GROW,         /* below a VM_GROWSDOWN VMA: stack grown, page mapped */
+	FAULT_SPURIOUS,           /* the entry already allowed the access (stale TLB) */
+	FAULT_UACCESS,            /* kernel user-copy touching unmapped user memory: demand-paged */
+	FAULT_SEGV,               /* no VMA / access error / bad address: program killed */
+	FAULT_OOM,                /* no memory: program killed */
+	FAULT_NR_CLASSES
+};
+
+#define FAULT_HIST_BUCKETS 48     /* bucket b counts latencies in [2^b, 2^(b+1)) cycles; 0 also in 0 */
+
+struct fault_class_stats {
+	uint64_t count;
+	uint64_t cycles_total;
+	uint64_t cycles_min;
+	uint64_t cycles_max;
+	uint64_t clear_cycles;        /* of cycles_total, spent zeroing frames */
+	uint64_t pgtables_allocated;  /* page-table pages these faults allocated */
+	uint64_t hist[FAULT_HIST_BUCKETS];
+};
+
+struct fault_stats {
+	struct fault_class_stats cls[FAULT_NR_CLASSES];
+};
+
+extern struct fault_stats fault_stats;
+
+const char *fault_class_name(enum fault_class c);
+
+/* Clears every counter (at program start). */
+void fault_stats_reset(void);
+
+/* Accounts one fault of class c that took cycles (clear: of which zeroing). */
+void fault_stats_account(enum fault_class c, uint64_t cycles, uint64_t clear_cycles, uint64_t pgtables);
+
+#endif

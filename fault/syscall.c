@@ -1,0 +1,57 @@
+/*
+ * do_syscall_64: the syscall table. Arguments arrive as Linux passes them
+ * (rdi, rsi, rdx, r10, r8, r9); the result, a value or -errno, goes back in
+ * rax. A number we do not implement returns -ENOSYS and, once per program
+ * and number, a warning record naming it.
+ */
+#include "fault/syscall.h"
+#include "kernel/process.h"
+#include "lib/record.h"
+
+/* The -ENOSYS answer, with its one warning per program and number. */
+static int64_t sys_ni_syscall(uint64_t nr)
+{
+	for (uint32_t i = 0; i < current->warned_count; i++)
+		if (current->warned_syscalls[i] == nr)
+			return -ENOSYS;
+	if (current->warned_count < sizeof(current->warned_syscalls) / sizeof(current->warned_syscalls[0]))
+		current->warned_syscalls[current->warned_count++] = (uint32_t)nr;
+	record_warning("syscall", "%s: syscall %llu is not implemented: -ENOSYS", current->comm, nr);
+	return -ENOSYS;
+}
+
+/* See fault/syscall.h. */
+void do_syscall_64(struct pt_regs *regs)
+{
+	uint64_t nr = regs->ax;
+	uint64_t a0 = regs->di, a1 = regs->si, a2 = regs->dx, a3 = regs->r10, a4 = regs->r8, a5 = regs->r9;
+	int64_t ret;
+
+	switch (nr) {
+	case __NR_read:            ret = sys_read(a0, a1, a2); break;
+	case __NR_write:           ret = sys_write(a0, a1, a2); break;
+	case __NR_writev:          ret = sys_writev(a0, a1, a2); break;
+	case __NR_mmap:            ret = sys_mmap(a0, a1, a2, a3, a4, a5); break;
+	case __NR_munmap:          ret = sys_munmap(a0, a1); break;
+	case __NR_mprotect:        ret = sys_mprotect(a0, a1, a2); break;
+	case __NR_brk:             ret = sys_brk(a0); break;
+	case __NR_madvise:         ret = sys_madvise(a0, a1, a2); break;
+	case __NR_mremap:          ret = sys_mremap(a0, a1, a2, a3, a4); break;
+	case __NR_getrusage:       ret = sys_getrusage(a0, a1); break;
+	case __NR_clock_gettime:   ret = sys_clock_gettime(a0, a1); break;
+	case __NR_gettimeofday:    ret = sys_gettimeofday(a0, a1); break;
+	case __NR_uname:           ret = sys_uname(a0); break;
+	case __NR_getrandom:       ret = sys_getrandom(a0, a1, a2); break;
+	case __NR_arch_prctl:      ret = sys_arch_prctl(a0, a1); break;
+	case __NR_getpid:
+	case __NR_gettid:          ret = current->pid; break;
+	case __NR_set_tid_address: current->tid_address = a0; ret = current->pid; break;
+	case __NR_sched_yield:     ret = 0; break;
+	case __NR_ioctl:           ret = (a0 <= 2) ? -ENOTTY : -EBADF; break;
+	case __NR_exit:
+	case __NR_exit_group:      do_exit((int32_t)(a0 & 0xff));
+	case __NR_faultline_introspect: ret = sys_faultline_introspect(a0, a1, a2, a3); break;
+	default:                   ret = sys_ni_syscall(nr); break;
+	}
+	regs->ax = (uint64_t)ret;
+}

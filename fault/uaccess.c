@@ -1,0 +1,69 @@
+/*
+ * User copies (fault/uaccess.h) and their exception-table fixups. The copy
+ * loops are in fault/uaccess_copy.S; this file checks the ranges and knows
+ * which instruction may fault and where to resume.
+ */
+#include "fault/uaccess.h"
+#include "paging/pgtable.h"
+
+uint64_t __copy_user(void *dst, const void *src, uint64_t n);
+uint64_t __clear_user(void *dst, uint64_t n);
+extern char copy_user_fault_ip[], copy_user_fixup[];
+extern char clear_user_fault_ip[], clear_user_fixup[];
+
+/* The exception table: each faulting instruction and where to resume. */
+static const struct { const char *ip; const char *fixup; } extable[] = {
+	{ copy_user_fault_ip, copy_user_fixup },
+	{ clear_user_fault_ip, clear_user_fixup },
+};
+
+/* See fault/uaccess.h. */
+bool access_ok(uint64_t addr, uint64_t n)
+{
+	return n <= TASK_SIZE_MAX && addr <= TASK_SIZE_MAX - n;
+}
+
+/* See fault/uaccess.h. */
+uint64_t copy_from_user(void *dst, uint64_t usrc, uint64_t n)
+{
+	if (!access_ok(usrc, n))
+		return n;
+	return __copy_user(dst, (const void *)(uintptr_t)usrc, n);
+}
+
+/* See fault/uaccess.h. */
+uint64_t copy_to_user(uint64_t udst, const void *src, uint64_t n)
+{
+	if (!access_ok(udst, n))
+		return n;
+	return __copy_user((void *)(uintptr_t)udst, src, n);
+}
+
+/* See fault/uaccess.h. */
+uint64_t clear_user(uint64_t udst, uint64_t n)
+{
+	if (!access_ok(udst, n))
+		return n;
+	return __clear_user((void *)(uintptr_t)udst, n);
+}
+
+/* See fault/uaccess.h. */
+bool in_uaccess(const struct pt_regs *regs)
+{
+	for (uint32_t i = 0; i < sizeof(extable) / sizeof(extable[0]); i++)
+		if (regs->ip == (uint64_t)(uintptr_t)extable[i].ip)
+			return true;
+	return false;
+}
+
+/* See fault/uaccess.h. */
+bool fixup_exception(struct pt_regs *regs)
+{
+	for (uint32_t i = 0; i < sizeof(extable) / sizeof(extable[0]); i++) {
+		if (regs->ip == (uint64_t)(uintptr_t)extable[i].ip) {
+			regs->ip = (uint64_t)(uintptr_t)extable[i].fixup;
+			return true;
+		}
+	}
+	return false;
+}

@@ -1,0 +1,31 @@
+/*
+ * The kernel's only ways into user memory. Each returns the number of bytes
+ * NOT copied (0 = success), like Linux: a bad pointer never faults the
+ * kernel, it comes back as a short count the caller turns into -EFAULT.
+ * Faults inside them go through the normal page-fault path first, so
+ * not-yet-touched user memory is demand-paged as for the program itself.
+ */
+#ifndef FAULTLINE_UACCESS_H
+#define FAULTLINE_UACCESS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "fault/ptrace.h"
+
+/* True if [addr, addr+n) lies entirely below the user-half limit (TASK_SIZE_MAX). */
+bool access_ok(uint64_t addr, uint64_t n);
+
+uint64_t copy_from_user(void *dst, uint64_t usrc, uint64_t n);
+uint64_t copy_to_user(uint64_t udst, const void *src, uint64_t n);
+uint64_t clear_user(uint64_t udst, uint64_t n);
+
+/* Is regs->ip one of the user-copy instructions (a fault there may be demand paging)? */
+bool in_uaccess(const struct pt_regs *regs);
+
+/* If regs->ip is a user-copy instruction, moves it to its fixup and returns true. */
+bool fixup_exception(struct pt_regs *regs);
+
+/* Set at boot when SMAP is on: STAC/CLAC are then executed around user copies. */
+extern uint8_t uaccess_smap;
+
+#endif

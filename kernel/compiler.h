@@ -1,0 +1,8 @@
+/* Compiler hints, as Linux spells them. */
+#ifndef FAULTLINE_COMPILER_H
+#define FAULTLINE_COMPILER_H
+
+#define likely(x)   __builtin_expect(!!(x), 1)
+#define unlikely(x) __builtin_expect(!!(x), 0)
+
+#endif

@@ -1,0 +1,211 @@
+/*
+ * exec_program and exit_mm (kernel/exec.h). The program's segments are
+ * copied into anonymous frames at exec time (there is no page cache: the
+ * file is already in memory); bss and the stack are demand-paged like any
+ * anonymous memory, except the stack pages the arguments occupy.
+ */
+#include "kernel/exec.h"
+#include "kernel/elf.h"
+#include "kernel/exec_stack.h"
+#include "fault/syscall.h"
+#include "cpu/cpufeature.h"
+#include "cpu/x86.h"
+#include "fault/fault.h"
+#include "lib/string.h"
+#include "paging/buddy.h"
+#include "paging/init.h"
+#include "paging/memory.h"
+#include "paging/page.h"
+#include "paging/slab.h"
+#include "paging/vma.h"
+
+static struct kmem_cache *mm_cachep;
+
+/* See kernel/exec.h. */
+void pgd_copy_kernel_half(pgd_t *pgd)
+{
+	for (uint32_t i = PTRS_PER_PGD / 2; i < PTRS_PER_PGD; i++)
+		pgd[i] = init_top_pgt[i];
+}
+
+static struct mm_struct *mm_alloc(void)
+{
+	if (!mm_cachep)
+		mm_cachep = kmem_cache_create("mm_struct", sizeof(struct mm_struct), 64);
+	if (!mm_cachep)
+		return NULL;
+	struct mm_struct *mm = kmem_cache_zalloc(mm_cachep);
+	if (!mm)
+		return NULL;
+	if (mm_init(mm)) {
+		kmem_cache_free(mm_cachep, mm);
+		return NULL;
+	}
+	uint64_t root = pgtable_alloc_page(NULL);
+	if (!root) {
+		kmem_cache_free(mm_cachep, mm);
+		return NULL;
+	}
+	mm->pgd = (pgd_t *)__va(root);
+	memset(mm->pgd, 0, PAGE_SIZE);
+	pgd_copy_kernel_half(mm->pgd);
+	mm->mmap_base = STACK_TOP - STACK_LIMIT_BYTES - MMAP_MIN_GAP;
+	return mm;
+}
+
+/* vma_range_fn for teardown: drop the pages and tables of a removed range. */
+static void unmap_removed(void *ctx, uint64_t start, uint64_t end)
+{
+	zap_page_range((struct mm_struct *)ctx, start, end);
+}
+
+static void mm_free(struct mm_struct *mm)
+{
+	mm_release_vmas(mm, unmap_removed, mm);
+	for (uint32_t i = 0; i < PTRS_PER_PGD / 2; i++)
+		mm->pgd[i] = __pgd(0);
+	pgtable_free_page(NULL, __pa(mm->pgd));
+	kmem_cache_free(mm_cachep, mm);
+}
+
+/*
+ * Puts a new frame holding bytes [src, src+n) (rest zero) at addr of vma,
+ * writable if the VMA is. Returns 0 or -ENOMEM.
+ */
+static int install_page(struct vm_area_struct *vma, uint64_t addr, const uint8_t *src, uint64_t n)
+{
+	struct mm_struct *mm = vma->vm_mm;
+	struct page *page = alloc_zeroed_page();
+	if (!page)
+		return -ENOMEM;
+	if (n)
+		memcpy(page_address(page), src, n);
+	pte_t *pte = walk_pte(mm->pgd, addr, true, NULL);
+	if (!pte) {
+		__free_page(page);
+		return -ENOMEM;
+	}
+	SetPageAnon(page);
+	pte_t entry = pte_mkyoung(mk_pte(page, vma->vm_page_prot));
+	if (vma->vm_flags & VM_WRITE)
+		entry = pte_mkwrite(pte_mkdirty(entry));
+	page_mapcount_inc(page);
+	inc_mm_counter(mm, MM_ANONPAGES);
+	set_pte_at(mm, addr, pte, entry);
+	return 0;
+}
+
+static uint64_t vm_flags_from_elf(uint32_t prot)
+{
+	uint64_t f = VM_MAYREAD | VM_MAYWRITE | VM_MAYEXEC;
+	if (prot & ELF_PROT_READ)
+		f |= VM_READ;
+	if (prot & ELF_PROT_WRITE)
+		f |= VM_WRITE;
+	if (prot & ELF_PROT_EXEC)
+		f |= VM_EXEC;
+	return f;
+}
+
+/* Maps one PT_LOAD segment: file bytes copied, the rest zero (bss on demand). */
+static int load_segment(struct mm_struct *mm, const uint8_t *file, const struct elf_segment *seg)
+{
+	uint64_t end = (seg->memsz_end + PAGE_SIZE - 1) & PAGE_MASK;
+	int err = vma_map_range(mm, seg->vaddr, end - seg->vaddr, vm_flags_from_elf(seg->prot));
+	if (err)
+		return err;
+	struct vm_area_struct *vma = find_vma(mm, seg->vaddr);
+	for (uint64_t a = seg->vaddr; a < seg->filesz_end; a += PAGE_SIZE) {
+		uint64_t n = seg->filesz_end - a < PAGE_SIZE ? seg->filesz_end - a : PAGE_SIZE;
+		err = install_page(vma, a, file + seg->file_offset + (a - seg->vaddr), n);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/* See kernel/exec.h. */
+int exec_program(struct task_struct *t, const uint8_t *file, uint64_t size,
+		 const char *const *argv, uint32_t argc, struct pt_regs *regs, const char **why)
+{
+	static struct elf_image img;
+	static uint8_t stack_buf[STACK_INITIAL_PAGES * PAGE_SIZE];
+	int err = elf_parse(file, size, DEFAULT_MAP_WINDOW, &img);
+	if (err) {
+		*why = img.error ? img.error : "not a static x86-64 ELF executable";
+		return err < 0 ? err : -err;
+	}
+	struct mm_struct *mm = mm_alloc();
+	if (!mm) {
+		*why = "out of memory for the address space";
+		return -ENOMEM;
+	}
+	t->mm = mm;
+	for (uint32_t i = 0; i < img.segment_count; i++) {
+		err = load_segment(mm, file, &img.segments[i]);
+		if (err) {
+			*why = err == -EEXIST ? "segments share a page" : "out of memory loading segments";
+			goto fail;
+		}
+	}
+	mm->start_brk = mm->brk = img.brk_start;
+	mm->start_code = img.load_start;
+
+	/* The stack: a VM_GROWSDOWN VMA, its top pages holding argv/envp/auxv. */
+	struct exec_auxv_info aux = {
+		.phdr = img.phdr_addr, .phent = img.phent, .phnum = img.phnum, .entry = img.entry,
+		.hwcap = 0, .execfn = argv[0],
+	};
+	uint32_t a, b, c, d;
+	cpuid_count(1, 0, &a, &b, &c, &d);
+	aux.hwcap = d;
+	uint64_t seed = rdtsc();
+	for (int i = 0; i < 16; i++, seed = seed * 6364136223846793005ull + 1442695040888963407ull)
+		aux.random[i] = (uint8_t)(seed >> 56);
+	static const char *const envp[] = { "PATH=/", "FAULTLINE=1" };
+	struct exec_stack_result st;
+	err = exec_build_stack(stack_buf, sizeof(stack_buf), STACK_TOP, argv, argc, envp, 2, &aux, &st);
+	if (err) {
+		*why = "arguments do not fit the initial stack";
+		err = -E2BIG;
+		goto fail;
+	}
+	uint64_t stack_low = (st.rsp & PAGE_MASK);
+	err = vma_map_range(mm, stack_low, STACK_TOP - stack_low, VM_STACK_FLAGS);
+	if (err) {
+		*why = "cannot map the stack";
+		goto fail;
+	}
+	mm->start_stack = st.rsp;
+	struct vm_area_struct *svma = find_vma(mm, stack_low);
+	for (uint64_t p = stack_low; p < STACK_TOP; p += PAGE_SIZE) {
+		const uint8_t *src = stack_buf + sizeof(stack_buf) - (STACK_TOP - p);
+		err = install_page(svma, p, src, PAGE_SIZE);
+		if (err) {
+			*why = "out of memory for the stack";
+			goto fail;
+		}
+	}
+
+	memset(regs, 0, sizeof(*regs));
+	regs->ip = img.entry;
+	regs->sp = st.rsp;
+	regs->cs = 0x23;
+	regs->ss = 0x1b;
+	regs->flags = 0x2;
+	return 0;
+fail:
+	mm_free(mm);
+	t->mm = NULL;
+	return err;
+}
+
+/* See kernel/exec.h. */
+void exit_mm(struct task_struct *t)
+{
+	if (!t->mm)
+		return;
+	mm_free(t->mm);
+	t->mm = NULL;
+	kmem_cache_shrink_all();
+}

@@ -1,0 +1,66 @@
+/*
+ * A ring-3 program run: its task (Linux's task_struct, much reduced), its
+ * address space, and how it ended. Programs run one after another; `current`
+ * is the one running, NULL between programs.
+ */
+#ifndef FAULTLINE_PROCESS_H
+#define FAULTLINE_PROCESS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "fault/ptrace.h"
+#include "paging/mm_types.h"
+
+#define TASK_COMM_LEN 96
+
+/* Callee-saved kernel registers and rsp, saved by enter_user (fault/syscall_entry.S). */
+struct kernel_context {
+	uint64_t rbx, rbp, rdi, rsi, r12, r13, r14, r15, rsp;
+};
+
+enum task_end { TASK_EXITED = 1, TASK_KILLED = 2 };
+
+struct task_struct {
+	char comm[TASK_COMM_LEN];      /* the program's name, as the config gave it */
+	uint32_t pid;
+	struct mm_struct *mm;
+	uint64_t min_flt, maj_flt;     /* getrusage: counted as Linux's mm_account_fault */
+	uint64_t start_tsc;
+	uint64_t tid_address;          /* set_tid_address */
+	uint64_t fs_base;
+	int32_t exit_code;             /* exit status, or the signal number when killed */
+	enum task_end end;
+	struct kernel_context kctx;    /* where return_to_kernel goes */
+	uint32_t warned_syscalls[8];   /* -ENOSYS warnings already given (syscall numbers) */
+	uint32_t warned_count;
+};
+
+extern struct task_struct *current;
+
+/* Signal numbers (Linux x86-64) used in kill records. */
+#define SIGILL  4
+#define SIGTRAP 5
+#define SIGBUS  7
+#define SIGFPE  8
+#define SIGKILL 9
+#define SIGSEGV 11
+
+/*
+ * Ends the current program: emits its exit record (TASK_EXITED, code = exit
+ * status) and returns to the kernel's run loop. Never returns.
+ */
+void do_exit(int32_t code) __attribute__((noreturn));
+
+/*
+ * Kills the current program with signal sig: a {"type":"kill"} record with
+ * addr, rip, error_code and reason, then back to the run loop. Never returns.
+ */
+void force_sig_fault(int sig, const char *reason, uint64_t addr, const struct pt_regs *regs)
+	__attribute__((noreturn));
+
+/* Runs every `run =` program of the config, in order (kernel/run.c). */
+struct faultline_config;
+struct boot_info;
+void run_programs(const struct faultline_config *cfg, const struct boot_info *bi);
+
+#endif

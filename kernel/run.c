@@ -1,0 +1,163 @@
+/*
+ * run_programs: every `run =` line of the config, in order, each program in
+ * its own address space. Around each run the kernel checks what a program
+ * must never be able to change: after it ends (exit or kill) every frame it
+ * used is free again and the page tables pass the verifier.
+ */
+#include "kernel/process.h"
+#include "kernel/bootinfo.h"
+#include "kernel/config.h"
+#include "kernel/exec.h"
+#include "cpu/gdt.h"
+#include "cpu/x86.h"
+#include "fault/fault_stats.h"
+#include "fault/uaccess.h"
+#include "lib/format.h"
+#include "lib/kprintf.h"
+#include "lib/record.h"
+#include "lib/string.h"
+#include "lib/tsc.h"
+#include "paging/buddy.h"
+#include "paging/init.h"
+#include "paging/slab.h"
+#include "paging/verify.h"
+
+struct task_struct *current;
+static struct task_struct task;
+static uint32_t next_pid = 1;
+
+uint64_t enter_user(struct pt_regs *regs, struct kernel_context *ctx);
+void return_to_kernel(struct kernel_context *ctx, uint64_t status) __attribute__((noreturn));
+extern uint64_t syscall_kernel_rsp;
+void entry_SYSCALL_64(void);
+
+/* SYSCALL/SYSRET set-up: EFER.SCE, the entry point, selectors, the flag mask. */
+static void syscall_init(void)
+{
+	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SCE);
+	wrmsr(MSR_STAR, ((uint64_t)(GDT_USER_DS - 8) << 48) | ((uint64_t)GDT_KERNEL_CS << 32));
+	wrmsr(MSR_LSTAR, (uint64_t)(uintptr_t)entry_SYSCALL_64);
+	wrmsr(MSR_SYSCALL_MASK, X86_EFLAGS_TF | X86_EFLAGS_DF | X86_EFLAGS_IF | X86_EFLAGS_IOPL |
+				  X86_EFLAGS_AC | X86_EFLAGS_NT);
+	syscall_kernel_rsp = kernel_entry_stack_top();
+	tss_set_kernel_stack(kernel_entry_stack_top());
+}
+
+/* See kernel/process.h. */
+void do_exit(int32_t code)
+{
+	current->end = TASK_EXITED;
+	current->exit_code = code;
+	struct json *j = record_begin("exit");
+	json_str(j, "program", current->comm);
+	json_i64(j, "status", code);
+	record_end();
+	return_to_kernel(&current->kctx, TASK_EXITED);
+}
+
+/* See kernel/process.h. */
+void force_sig_fault(int sig, const char *reason, uint64_t addr, const struct pt_regs *regs)
+{
+	static const char *const names[] = {
+		[SIGILL] = "SIGILL", [SIGTRAP] = "SIGTRAP", [SIGBUS] = "SIGBUS",
+		[SIGFPE] = "SIGFPE", [SIGKILL] = "SIGKILL", [SIGSEGV] = "SIGSEGV",
+	};
+	current->end = TASK_KILLED;
+	current->exit_code = sig;
+	kprintf("%s: killed by %s at 0x%llx (rip 0x%llx): %s\n", current->comm, names[sig], addr, regs->ip, reason);
+	struct json *j = record_begin("kill");
+	json_str(j, "program", current->comm);
+	json_str(j, "signal", names[sig]);
+	json_u64(j, "signo", (uint64_t)sig);
+	json_hex(j, "addr", addr);
+	json_hex(j, "rip", regs->ip);
+	json_hex(j, "error_code", regs->error_code);
+	json_u64(j, "vector", regs->vector);
+	json_str(j, "reason", reason);
+	record_end();
+	return_to_kernel(&current->kctx, TASK_KILLED);
+}
+
+/* Finds the loaded file called name. */
+static const struct boot_file *find_file(const struct boot_info *bi, const char *name)
+{
+	for (uint32_t i = 0; i < bi->file_count; i++)
+		if (strcmp(bi->files[i].name, name) == 0)
+			return &bi->files[i];
+	return NULL;
+}
+
+/* The per-program checks after it ended. */
+static void check_after_program(const char *name, uint64_t free_before)
+{
+	char test[160];
+	kmem_cache_shrink_all();
+	uint64_t free_after = nr_free_pages();
+	format(test, sizeof(test), "kernel.%s.frames_returned", name);
+	record_check(test, free_after == free_before, "free frames %llu before, %llu after",
+		     free_before, free_after);
+	struct pgtable_verify v;
+	pgd_t *roots[1] = { init_top_pgt };
+	uint64_t problems = verify_page_tables(roots, 1, &v);
+	format(test, sizeof(test), "kernel.%s.verify", name);
+	record_check(test, problems == 0, "%llu tables, %llu PG_pgtable pages; %llu problems%s%s",
+		     v.tables, v.pgtable_pages, problems, problems ? ": " : "", v.first_problem);
+}
+
+/* Runs one program to its end. */
+static void run_one(const struct config_run *run, const struct boot_info *bi)
+{
+	const char *name = run->argv[0];
+	const struct boot_file *f = find_file(bi, name);
+	if (!f || f->status != FILE_LOADED)
+		return; /* already reported as a program warning */
+
+	kmem_cache_shrink_all();
+	uint64_t free_before = nr_free_pages();
+	memset(&task, 0, sizeof(task));
+	strlcpy(task.comm, name, sizeof(task.comm));
+	task.pid = next_pid++;
+	const char *argv[CONFIG_MAX_ARGS];
+	for (uint32_t i = 0; i < run->argc; i++)
+		argv[i] = run->argv[i];
+
+	static struct pt_regs regs;
+	const char *why = "";
+	int err = exec_program(&task, (const uint8_t *)__va(f->phys), f->size, argv, run->argc, &regs, &why);
+	if (err) {
+		record_warning("exec", "%s: cannot run: %s (%d)", name, why, err);
+		check_after_program(name, free_before);
+		return;
+	}
+	kprintf("run: %s (pid %u)\n", name, task.pid);
+	fault_stats_reset();
+	current = &task;
+	task.start_tsc = rdtsc();
+	write_cr3(__pa(task.mm->pgd));
+	wrmsr(MSR_FS_BASE, 0);
+	enter_user(&regs, &task.kctx);
+
+	/* Back from the program (exit or kill): check its tables before they go. */
+	struct pgtable_verify v;
+	pgd_t *roots[2] = { init_top_pgt, task.mm->pgd };
+	uint64_t problems = verify_page_tables(roots, 2, &v);
+	char test[160];
+	format(test, sizeof(test), "kernel.%s.verify_live", name);
+	record_check(test, problems == 0, "%llu tables, %llu leaves; %llu problems%s%s", v.tables, v.leaves,
+		     problems, problems ? ": " : "", v.first_problem);
+	write_cr3(init_top_pgt_phys);
+	current = NULL;
+	exit_mm(&task);
+	check_after_program(name, free_before);
+}
+
+/* See kernel/process.h. */
+void run_programs(const struct faultline_config *cfg, const struct boot_info *bi)
+{
+	if (!cfg->run_count)
+		return;
+	syscall_init();
+	uaccess_smap = (read_cr4() & X86_CR4_SMAP) != 0;
+	for (uint32_t i = 0; i < cfg->run_count; i++)
+		run_one(&cfg->runs[i], bi);
+}

@@ -1,0 +1,259 @@
+/*
+ * The small syscalls: console I/O, time, identity, randomness, the FS base,
+ * getrusage, and faultline's introspection call. Every user pointer goes
+ * through copy_to_user/copy_from_user: a bad one is -EFAULT, never a fault
+ * of the kernel.
+ */
+#include "fault/fault_stats.h"
+#include "fault/syscall.h"
+#include "fault/uaccess.h"
+#include "cpu/cpufeature.h"
+#include "cpu/x86.h"
+#include "kernel/process.h"
+#include "lib/console.h"
+#include "lib/string.h"
+#include "lib/tsc.h"
+#include "paging/memory.h"
+#include "paging/page.h"
+#include "paging/pgtable.h"
+
+#define WRITE_CHUNK 512
+
+/* See fault/syscall.h. fd 0 is at end of file; there are no other files. */
+int64_t sys_read(uint64_t fd, uint64_t buf, uint64_t count)
+{
+	(void)buf;
+	(void)count;
+	return fd == 0 ? 0 : -EBADF;
+}
+
+/* Copies count bytes from the user buffer to the console, in chunks. */
+static int64_t console_write_user(uint64_t buf, uint64_t count)
+{
+	char chunk[WRITE_CHUNK];
+	uint64_t done = 0;
+	if (!access_ok(buf, count))
+		return -EFAULT;
+	while (done < count) {
+		uint64_t n = count - done < WRITE_CHUNK ? count - done : WRITE_CHUNK;
+		uint64_t left = copy_from_user(chunk, buf + done, n);
+		if (n - left)
+			console_write(chunk, n - left);
+		done += n - left;
+		if (left)
+			return done ? (int64_t)done : -EFAULT;
+	}
+	return (int64_t)done;
+}
+
+/* See fault/syscall.h. fd 1 and 2 go to the console (serial and screen). */
+int64_t sys_write(uint64_t fd, uint64_t buf, uint64_t count)
+{
+	if (fd != 1 && fd != 2)
+		return -EBADF;
+	return console_write_user(buf, count);
+}
+
+/* See fault/syscall.h. */
+int64_t sys_writev(uint64_t fd, uint64_t iov, uint64_t iovcnt)
+{
+	if (fd != 1 && fd != 2)
+		return -EBADF;
+	if (iovcnt > 1024)
+		return -EINVAL;
+	int64_t total = 0;
+	for (uint64_t i = 0; i < iovcnt; i++) {
+		uint64_t v[2];
+		if (copy_from_user(v, iov + i * 16, 16))
+			return total ? total : -EFAULT;
+		if (!v[1])
+			continue;
+		int64_t r = console_write_user(v[0], v[1]);
+		if (r < 0)
+			return total ? total : r;
+		total += r;
+		if ((uint64_t)r < v[1])
+			break;
+	}
+	return total;
+}
+
+/* See fault/syscall.h. Only RUSAGE_SELF (0) and RUSAGE_CHILDREN (-1: zeros). */
+int64_t sys_getrusage(uint64_t who, uint64_t ru)
+{
+	uint64_t r[18];
+	memset(r, 0, sizeof(r));
+	if (who != 0 && who != (uint64_t)-1 && who != 1)
+		return -EINVAL;
+	if (who == 0 || who == 1) {
+		uint64_t ns = tsc_to_ns(rdtsc() - current->start_tsc);
+		r[0] = ns / 1000000000ull;                 /* ru_utime: all of our time is the program's */
+		r[1] = (ns / 1000ull) % 1000000ull;
+		r[4] = (get_mm_rss(current->mm) * PAGE_SIZE) >> 10;  /* ru_maxrss, KiB */
+		r[8] = current->min_flt;                   /* ru_minflt */
+		r[9] = current->maj_flt;                   /* ru_majflt */
+	}
+	return copy_to_user(ru, r, sizeof(r)) ? -EFAULT : 0;
+}
+
+/* Nanoseconds since boot, from the calibrated TSC. */
+static uint64_t ktime_get_ns(void)
+{
+	return tsc_to_ns(rdtsc());
+}
+
+/* See fault/syscall.h. Every clock is time since boot (there is no RTC). */
+int64_t sys_clock_gettime(uint64_t clk, uint64_t tp)
+{
+	if (clk > 11)
+		return -EINVAL;
+	uint64_t ns = clk == 2 || clk == 3 ? tsc_to_ns(rdtsc() - current->start_tsc) : ktime_get_ns();
+	uint64_t ts[2] = { ns / 1000000000ull, ns % 1000000000ull };
+	return copy_to_user(tp, ts, sizeof(ts)) ? -EFAULT : 0;
+}
+
+/* See fault/syscall.h. */
+int64_t sys_gettimeofday(uint64_t tv, uint64_t tz)
+{
+	uint64_t ns = ktime_get_ns();
+	uint64_t t[2] = { ns / 1000000000ull, (ns / 1000ull) % 1000000ull };
+	if (tv && copy_to_user(tv, t, sizeof(t)))
+		return -EFAULT;
+	uint32_t zone[2] = { 0, 0 };
+	if (tz && copy_to_user(tz, zone, sizeof(zone)))
+		return -EFAULT;
+	return 0;
+}
+
+/* See fault/syscall.h. */
+int64_t sys_uname(uint64_t buf)
+{
+	static char u[6][65];
+	memset(u, 0, sizeof(u));
+	strlcpy(u[0], "Linux", 65);              /* what programs expect to parse */
+	strlcpy(u[1], "faultline", 65);
+	strlcpy(u[2], "6.1.0-faultline", 65);
+	strlcpy(u[3], "#1 faultline", 65);
+	strlcpy(u[4], "x86_64", 65);
+	strlcpy(u[5], "(none)", 65);
+	return copy_to_user(buf, u, sizeof(u)) ? -EFAULT : 0;
+}
+
+/* See fault/syscall.h. RDRAND when the CPU has it, else a TSC-seeded generator. */
+int64_t sys_getrandom(uint64_t buf, uint64_t len, uint64_t flags)
+{
+	static uint64_t state;
+	if (flags & ~(uint64_t)7)
+		return -EINVAL;
+	if (len > 33554431)
+		len = 33554431;
+	if (!state)
+		state = rdtsc() | 1;
+	uint8_t chunk[256];
+	uint64_t done = 0;
+	while (done < len) {
+		uint64_t n = len - done < sizeof(chunk) ? len - done : sizeof(chunk);
+		for (uint64_t i = 0; i < n; i += 8) {
+			state ^= state << 13;
+			state ^= state >> 7;
+			state ^= state << 17;
+			uint64_t v = state ^ rdtsc();
+			memcpy(chunk + i, &v, n - i < 8 ? n - i : 8);
+		}
+		if (copy_to_user(buf + done, chunk, n))
+			return done ? (int64_t)done : -EFAULT;
+		done += n;
+	}
+	return (int64_t)done;
+}
+
+#define ARCH_SET_GS 0x1001
+#define ARCH_SET_FS 0x1002
+#define ARCH_GET_FS 0x1003
+#define ARCH_GET_GS 0x1004
+
+/* See fault/syscall.h. FS for TLS; GS is refused (the kernel does not swap it). */
+int64_t sys_arch_prctl(uint64_t code, uint64_t addr)
+{
+	switch (code) {
+	case ARCH_SET_FS:
+		if (addr >= TASK_SIZE_MAX)
+			return -EPERM;
+		current->fs_base = addr;
+		wrmsr(MSR_FS_BASE, addr);
+		return 0;
+	case ARCH_GET_FS:
+		return copy_to_user(addr, &current->fs_base, 8) ? -EFAULT : 0;
+	default:
+		return -EINVAL;
+	}
+}
+
+/* The faultline-only call (user/rt/faultline.h has the user side). */
+#define FL_INTROSPECT_PRESENT     0
+#define FL_INTROSPECT_PTE         1
+#define FL_INTROSPECT_FAULT_STATS 2
+#define FL_INTROSPECT_VERSION     1
+
+struct fl_pte_info {
+	uint64_t va, levels, entry[5], pfn, flags;
+};
+#define FL_PTE_PRESENT   (1ull << 0)
+#define FL_PTE_WRITE     (1ull << 1)
+#define FL_PTE_USER      (1ull << 2)
+#define FL_PTE_NX        (1ull << 3)
+#define FL_PTE_HUGE      (1ull << 4)
+#define FL_PTE_ZERO_PAGE (1ull << 5)
+
+/* Walks mm's tables for va without changing anything. */
+static void describe_va(uint64_t va, struct fl_pte_info *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->va = va & PAGE_MASK;
+	out->levels = (uint64_t)pgtable_levels();
+	uint64_t table = __pa(current->mm->pgd);
+	uint64_t all = _PAGE_RW | _PAGE_USER, nx = 0;
+	for (int step = 0, level = pgtable_levels(); level >= 1; step++, level--) {
+		uint64_t shift = PAGE_SHIFT + 9 * (uint64_t)(level - 1);
+		uint64_t e = ((const uint64_t *)__va(table))[(va >> shift) & 511];
+		out->entry[step] = e;
+		if (!(e & _PAGE_PRESENT))
+			return;
+		all &= e;
+		nx |= e & _PAGE_NX;
+		bool leaf = level == 1 || ((level == 2 || level == 3) && (e & _PAGE_PSE));
+		if (leaf) {
+			uint64_t frame_mask = ~((1ull << shift) - 1) & PTE_PFN_MASK;
+			uint64_t phys = (e & frame_mask) + (va & ((1ull << shift) - 1) & PAGE_MASK);
+			out->pfn = phys >> PAGE_SHIFT;
+			out->flags = FL_PTE_PRESENT | ((all & _PAGE_RW) ? FL_PTE_WRITE : 0) |
+				     ((all & _PAGE_USER) ? FL_PTE_USER : 0) | (nx ? FL_PTE_NX : 0) |
+				     (level > 1 ? FL_PTE_HUGE : 0) | (is_zero_pfn(out->pfn) ? FL_PTE_ZERO_PAGE : 0);
+			return;
+		}
+		table = e & PTE_PFN_MASK;
+	}
+}
+
+/* See fault/syscall.h. */
+int64_t sys_faultline_introspect(uint64_t op, uint64_t arg, uint64_t buf, uint64_t len)
+{
+	switch (op) {
+	case FL_INTROSPECT_PRESENT:
+		return FL_INTROSPECT_VERSION;
+	case FL_INTROSPECT_PTE: {
+		struct fl_pte_info info;
+		if (arg >= TASK_SIZE_MAX || len < sizeof(info))
+			return -EINVAL;
+		describe_va(arg, &info);
+		return copy_to_user(buf, &info, sizeof(info)) ? -EFAULT : 0;
+	}
+	case FL_INTROSPECT_FAULT_STATS: {
+		/* struct fault_stats as it is (fault/fault_stats.h), classes in enum order. */
+		uint64_t n = len < sizeof(fault_stats) ? len : sizeof(fault_stats);
+		return copy_to_user(buf, &fault_stats, n) ? -EFAULT : (int64_t)n;
+	}
+	default:
+		return -EINVAL;
+	}
+}

@@ -1,0 +1,314 @@
+/*
+ * The memory syscalls: mmap, munmap, mprotect, brk, madvise, mremap, after
+ * Linux's mm/mmap.c, mm/mprotect.c, mm/madvise.c and mm/mremap.c, for
+ * anonymous memory. The VMA bookkeeping is paging/vma.c; the page-table side
+ * (zap, protection change, populate) is paging/memory.c.
+ */
+#include "fault/syscall.h"
+#include "kernel/exec.h"
+#include "kernel/process.h"
+#include "lib/string.h"
+#include "paging/memory.h"
+#include "paging/page.h"
+#include "paging/tlb.h"
+#include "paging/vma.h"
+
+#define PROT_READ   0x1
+#define PROT_WRITE  0x2
+#define PROT_EXEC   0x4
+#define MAP_SHARED  0x01
+#define MAP_PRIVATE 0x02
+#define MAP_SHARED_VALIDATE 0x03
+#define MAP_TYPE    0x0f
+#define MAP_FIXED   0x10
+#define MAP_ANONYMOUS 0x20
+#define MAP_GROWSDOWN 0x0100
+#define MAP_DENYWRITE 0x0800
+#define MAP_EXECUTABLE 0x1000
+#define MAP_LOCKED  0x2000
+#define MAP_NORESERVE 0x4000
+#define MAP_POPULATE 0x8000
+#define MAP_NONBLOCK 0x10000
+#define MAP_STACK   0x20000
+#define MAP_HUGETLB 0x40000
+#define MAP_FIXED_NOREPLACE 0x100000
+#define MADV_NORMAL 0
+#define MADV_RANDOM 1
+#define MADV_SEQUENTIAL 2
+#define MADV_WILLNEED 3
+#define MADV_DONTNEED 4
+#define MADV_FREE 8
+#define MADV_HUGEPAGE 14
+#define MADV_NOHUGEPAGE 15
+#define MREMAP_MAYMOVE 1
+#define MREMAP_FIXED 2
+
+#define PAGE_ALIGN(x) (((x) + PAGE_SIZE - 1) & PAGE_MASK)
+
+/* The highest user address a mapping may reach: the 47-bit window unless a
+ * hint asks for more (5-level paging, as Linux). */
+static uint64_t mmap_limit(uint64_t hint, uint64_t len)
+{
+	if (hint && hint + len > DEFAULT_MAP_WINDOW)
+		return TASK_SIZE_MAX;
+	return DEFAULT_MAP_WINDOW;
+}
+
+static uint64_t calc_vm_flags(uint64_t prot, uint64_t flags)
+{
+	uint64_t vm = VM_MAYREAD | VM_MAYWRITE | VM_MAYEXEC;
+	if (prot & PROT_READ)
+		vm |= VM_READ;
+	if (prot & PROT_WRITE)
+		vm |= VM_WRITE;
+	if (prot & PROT_EXEC)
+		vm |= VM_EXEC;
+	if ((flags & MAP_TYPE) == MAP_SHARED || (flags & MAP_TYPE) == MAP_SHARED_VALIDATE)
+		vm |= VM_SHARED | VM_MAYSHARE;
+	if (flags & MAP_GROWSDOWN)
+		vm |= VM_GROWSDOWN;
+	if (flags & MAP_NORESERVE)
+		vm |= VM_NORESERVE;
+	return vm;
+}
+
+/* vma_range_fn: the pages of a range that stopped being mapped. */
+static void unmap_pages(void *ctx, uint64_t start, uint64_t end)
+{
+	zap_page_range((struct mm_struct *)ctx, start, end);
+}
+
+/* vma_range_fn: a range whose VMA got new rights (mprotect). */
+static void reprotect_pages(void *ctx, uint64_t start, uint64_t end)
+{
+	struct vm_area_struct *vma = find_vma((struct mm_struct *)ctx, start);
+	if (vma)
+		change_protection(vma, start, end);
+}
+
+/* See fault/syscall.h. */
+int64_t sys_mmap(uint64_t addr, uint64_t len, uint64_t prot, uint64_t flags, uint64_t fd, uint64_t off)
+{
+	struct mm_struct *mm = current->mm;
+	(void)fd;
+	if (!(flags & MAP_ANONYMOUS))
+		return -EBADF;           /* no files: any fd is a bad one */
+	if ((flags & MAP_TYPE) != MAP_PRIVATE && (flags & MAP_TYPE) != MAP_SHARED &&
+	    (flags & MAP_TYPE) != MAP_SHARED_VALIDATE)
+		return -EINVAL;
+	if (flags & MAP_HUGETLB)
+		return -EINVAL;          /* no hugetlbfs */
+	if (off & ~PAGE_MASK)
+		return -EINVAL;
+	if (!len)
+		return -EINVAL;
+	uint64_t plen = PAGE_ALIGN(len);
+	if (!plen || plen > TASK_SIZE_MAX)
+		return -ENOMEM;
+	if (prot & ~(uint64_t)(PROT_READ | PROT_WRITE | PROT_EXEC))
+		return -EINVAL;
+
+	uint64_t vm_flags = calc_vm_flags(prot, flags);
+	uint64_t start;
+	if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
+		if (addr & ~PAGE_MASK)
+			return -EINVAL;
+		if (addr < ELF_MIN_USER_ADDR || addr + plen > TASK_SIZE_MAX || addr + plen < addr)
+			return (flags & MAP_FIXED) ? -ENOMEM : -EPERM;
+		start = addr;
+		if (find_vma_intersection(mm, start, start + plen)) {
+			if (!(flags & MAP_FIXED))
+				return -EEXIST;  /* MAP_FIXED_NOREPLACE */
+			int err = vma_unmap_range(mm, start, plen, unmap_pages, mm);
+			if (err)
+				return err;
+		}
+	} else {
+		uint64_t hint = addr ? PAGE_ALIGN(addr) : 0;
+		if (hint < ELF_MIN_USER_ADDR)
+			hint = 0;
+		start = get_unmapped_area(mm, plen, hint, ELF_MIN_USER_ADDR, mmap_limit(hint, plen));
+		if (IS_ERR_VALUE(start))
+			return (int64_t)start;
+	}
+	int err = vma_map_range(mm, start, plen, vm_flags);
+	if (err)
+		return err;
+	if (flags & MAP_POPULATE) {
+		struct vm_area_struct *vma = find_vma(mm, start);
+		/* Like Linux, a population that runs out of memory still returns the mapping. */
+		for (; vma && vma->vm_start < start + plen; vma = vma_next(vma)) {
+			uint64_t s = vma->vm_start > start ? vma->vm_start : start;
+			uint64_t e = vma->vm_end < start + plen ? vma->vm_end : start + plen;
+			if (vma->vm_flags & VM_ACCESS_FLAGS)
+				populate_range(vma, s, e);
+		}
+	}
+	return (int64_t)start;
+}
+
+/* See fault/syscall.h. */
+int64_t sys_munmap(uint64_t addr, uint64_t len)
+{
+	if ((addr & ~PAGE_MASK) || !len)
+		return -EINVAL;
+	uint64_t plen = PAGE_ALIGN(len);
+	if (addr > TASK_SIZE_MAX || plen > TASK_SIZE_MAX - addr)
+		return -EINVAL;
+	return vma_unmap_range(current->mm, addr, plen, unmap_pages, current->mm);
+}
+
+/* See fault/syscall.h. */
+int64_t sys_mprotect(uint64_t addr, uint64_t len, uint64_t prot)
+{
+	if (addr & ~PAGE_MASK)
+		return -EINVAL;
+	if (prot & ~(uint64_t)(PROT_READ | PROT_WRITE | PROT_EXEC))
+		return -EINVAL;
+	if (!len)
+		return 0;
+	uint64_t plen = PAGE_ALIGN(len);
+	if (!plen || addr > TASK_SIZE_MAX || plen > TASK_SIZE_MAX - addr)
+		return -ENOMEM;
+	return vma_protect_range(current->mm, addr, plen, calc_vm_flags(prot, MAP_PRIVATE) & VM_ACCESS_FLAGS,
+				 reprotect_pages, current->mm);
+}
+
+/* See fault/syscall.h. Linux semantics: returns the new break, or the old
+ * one when the request cannot be met. */
+int64_t sys_brk(uint64_t brk)
+{
+	struct mm_struct *mm = current->mm;
+	if (brk < mm->start_brk)
+		return (int64_t)mm->brk;
+	uint64_t newbrk = PAGE_ALIGN(brk), oldbrk = PAGE_ALIGN(mm->brk);
+	if (newbrk == oldbrk) {
+		mm->brk = brk;
+		return (int64_t)brk;
+	}
+	if (newbrk < oldbrk) {
+		if (vma_unmap_range(mm, newbrk, oldbrk - newbrk, unmap_pages, mm))
+			return (int64_t)mm->brk;
+		mm->brk = brk;
+		return (int64_t)brk;
+	}
+	if (find_vma_intersection(mm, oldbrk, newbrk + PAGE_SIZE))
+		return (int64_t)mm->brk;
+	if (vma_map_range(mm, oldbrk, newbrk - oldbrk, VM_DATA_FLAGS_NON_EXEC))
+		return (int64_t)mm->brk;
+	mm->brk = brk;
+	return (int64_t)brk;
+}
+
+/* See fault/syscall.h. */
+int64_t sys_madvise(uint64_t addr, uint64_t len, uint64_t advice)
+{
+	struct mm_struct *mm = current->mm;
+	if (addr & ~PAGE_MASK)
+		return -EINVAL;
+	uint64_t plen = PAGE_ALIGN(len);
+	if (addr > TASK_SIZE_MAX || plen > TASK_SIZE_MAX - addr)
+		return -EINVAL;
+	switch (advice) {
+	case MADV_NORMAL: case MADV_RANDOM: case MADV_SEQUENTIAL: case MADV_WILLNEED:
+	case MADV_HUGEPAGE: case MADV_NOHUGEPAGE:
+		break;
+	case MADV_DONTNEED: case MADV_FREE:
+		break;
+	default:
+		return -EINVAL;
+	}
+	if (!plen)
+		return 0;
+	/* Like Linux: the whole range must be mapped (else -ENOMEM), holes are skipped. */
+	int64_t ret = 0;
+	uint64_t end = addr + plen, cursor = addr;
+	for (struct vm_area_struct *vma = find_vma(mm, addr); vma && vma->vm_start < end; vma = vma_next(vma)) {
+		if (vma->vm_start > cursor)
+			ret = -ENOMEM;
+		uint64_t s = vma->vm_start > addr ? vma->vm_start : addr;
+		uint64_t e = vma->vm_end < end ? vma->vm_end : end;
+		if (advice == MADV_DONTNEED || advice == MADV_FREE)
+			zap_page_range(mm, s, e);
+		else if (advice == MADV_HUGEPAGE)
+			vma->vm_flags = (vma->vm_flags | VM_HUGEPAGE) & ~VM_NOHUGEPAGE;
+		else if (advice == MADV_NOHUGEPAGE)
+			vma->vm_flags = (vma->vm_flags | VM_NOHUGEPAGE) & ~VM_HUGEPAGE;
+		cursor = e;
+	}
+	if (cursor < end)
+		ret = -ENOMEM;
+	return ret;
+}
+
+struct move_ctx {
+	struct mm_struct *mm;
+	int64_t delta;
+	int failed;
+};
+
+/* walk_leaves callback: moves one present entry delta bytes up (move_page_tables). */
+static int move_one(void *ctx, uint64_t va, int level, uint64_t *entry)
+{
+	struct move_ctx *m = ctx;
+	if (level != PG_LEVEL_4K || !*entry)
+		return 0;
+	pte_t *dst = walk_pte(m->mm->pgd, va + (uint64_t)m->delta, true, NULL);
+	if (!dst) {
+		m->failed = 1;
+		return 1;
+	}
+	set_pte_at(m->mm, va + (uint64_t)m->delta, dst, __pte(*entry));
+	*entry = 0;
+	flush_tlb_page(va);
+	return 0;
+}
+
+/* See fault/syscall.h. Shrinks in place, grows in place when the pages
+ * above are free, else moves (MREMAP_MAYMOVE) by moving the entries. */
+int64_t sys_mremap(uint64_t addr, uint64_t old_len, uint64_t new_len, uint64_t flags, uint64_t new_addr)
+{
+	struct mm_struct *mm = current->mm;
+	(void)new_addr;
+	if ((addr & ~PAGE_MASK) || (flags & ~(uint64_t)(MREMAP_MAYMOVE | MREMAP_FIXED)))
+		return -EINVAL;
+	if (flags & MREMAP_FIXED)
+		return -EINVAL;          /* moving to a chosen address is not supported */
+	old_len = PAGE_ALIGN(old_len);
+	new_len = PAGE_ALIGN(new_len);
+	if (!new_len || !old_len)
+		return -EINVAL;
+	struct vm_area_struct *vma = find_vma(mm, addr);
+	if (!vma || vma->vm_start > addr || addr + old_len > vma->vm_end)
+		return -EFAULT;
+	if (new_len <= old_len) {
+		if (new_len < old_len) {
+			int err = vma_unmap_range(mm, addr + new_len, old_len - new_len, unmap_pages, mm);
+			if (err)
+				return err;
+		}
+		return (int64_t)addr;
+	}
+	uint64_t flags_vm = vma->vm_flags;
+	if (!find_vma_intersection(mm, addr + old_len, addr + new_len) && addr + new_len <= TASK_SIZE_MAX) {
+		int err = vma_map_range(mm, addr + old_len, new_len - old_len, flags_vm);
+		if (!err)
+			return (int64_t)addr;
+	}
+	if (!(flags & MREMAP_MAYMOVE))
+		return -ENOMEM;
+	uint64_t dst = get_unmapped_area(mm, new_len, 0, ELF_MIN_USER_ADDR, DEFAULT_MAP_WINDOW);
+	if (IS_ERR_VALUE(dst))
+		return (int64_t)dst;
+	int err = vma_map_range(mm, dst, new_len, flags_vm);
+	if (err)
+		return err;
+	struct move_ctx m = { mm, (int64_t)(dst - addr), 0 };
+	walk_leaves(mm->pgd, addr, addr + old_len, move_one, &m);
+	if (m.failed) {
+		vma_unmap_range(mm, dst, new_len, unmap_pages, mm);
+		return -ENOMEM;
+	}
+	vma_unmap_range(mm, addr, old_len, unmap_pages, mm);
+	return (int64_t)dst;
+}

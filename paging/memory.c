@@ -1,0 +1,273 @@
+/*
+ * The generic page-fault path and page-table teardown (paging/memory.h),
+ * after Linux's mm/memory.c. The cases handle_pte_fault meets:
+ *
+ *   pte table missing or entry none   do_anonymous_page
+ *       read, private VMA               map the zero page read-only (special)
+ *       write, or shared VMA            a zeroed frame: mk_pte, pte_mkyoung,
+ *                                       pte_mkdirty, pte_mkwrite (VM_WRITE), set_pte_at
+ *   present, write, not writable      do_wp_page
+ *       the zero page                   a fresh zeroed frame (cow-zero)
+ *       an anonymous page mapped once   made writable in place (reuse)
+ *       mapped more than once           copied (cow-copy)
+ *   present and already allowing it   spurious: young/dirty set, TLB entry flushed
+ *   not present but not none          (swap entries: not used yet) SIGBUS
+ */
+#include "paging/memory.h"
+#include "paging/buddy.h"
+#include "paging/init.h"
+#include "paging/page.h"
+#include "paging/tlb.h"
+#include "kernel/compiler.h"
+#include "kernel/process.h"
+#include "cpu/x86.h"
+#include "lib/string.h"
+
+uint64_t zero_pfn;
+
+/* See paging/memory.h. */
+int zero_page_init(void)
+{
+	struct page *page = alloc_zeroed_page();
+	if (!page)
+		return -1;
+	SetPageZero(page);
+	zero_pfn = page_to_pfn(page);
+	return 0;
+}
+
+/* A zeroed frame for user memory; the zeroing time goes to vmf->clear_cycles. */
+static struct page *alloc_zeroed_user_page(struct vm_fault *vmf)
+{
+	struct page *page = alloc_page();
+	if (unlikely(!page))
+		return NULL;
+	uint64_t t0 = rdtsc_ordered();
+	memset(page_address(page), 0, PAGE_SIZE);
+	vmf->clear_cycles += rdtsc_ordered() - t0;
+	SetPageAnon(page);
+	return page;
+}
+
+/* Maps a new anonymous page (or the zero page) at a none entry. */
+static vm_fault_t do_anonymous_page(struct vm_fault *vmf)
+{
+	struct vm_area_struct *vma = vmf->vma;
+	struct mm_struct *mm = vma->vm_mm;
+
+	if (pte_alloc(mm, vmf->pmd))
+		return VM_FAULT_OOM;
+	vmf->pte = pte_offset_map(vmf->pmd, vmf->address);
+
+	/* Read of private memory: the shared zero page, read-only. */
+	if (!(vmf->flags & FAULT_FLAG_WRITE) && !(vma->vm_flags & VM_SHARED)) {
+		pte_t entry = pte_mkspecial(pfn_pte(zero_pfn, vma->vm_page_prot));
+		set_pte_at(mm, vmf->address, vmf->pte, entry);
+		vmf->cls = FAULT_READ_ZERO;
+		return 0;
+	}
+
+	struct page *page = alloc_zeroed_user_page(vmf);
+	if (!page)
+		return VM_FAULT_OOM;
+	pte_t entry = mk_pte(page, vma->vm_page_prot);
+	entry = pte_mkyoung(entry);
+	if (vma->vm_flags & VM_WRITE)
+		entry = pte_mkwrite(pte_mkdirty(entry));
+	page_mapcount_inc(page);
+	inc_mm_counter(mm, (vma->vm_flags & VM_SHARED) ? MM_SHMEMPAGES : MM_ANONPAGES);
+	set_pte_at(mm, vmf->address, vmf->pte, entry);
+	/* update_mmu_cache(): nothing to do on x86 */
+	vmf->cls = (vma->vm_flags & VM_SHARED) ? FAULT_SHARED_ANON : FAULT_WRITE_ANON;
+	return 0;
+}
+
+/* Write to a present read-only entry of a writable VMA: copy-on-write. */
+static vm_fault_t do_wp_page(struct vm_fault *vmf)
+{
+	struct vm_area_struct *vma = vmf->vma;
+	struct mm_struct *mm = vma->vm_mm;
+	uint64_t pfn = pte_pfn(vmf->orig_pte);
+
+	if (!is_zero_pfn(pfn)) {
+		struct page *old = pfn_to_page(pfn);
+		if (PageAnon(old) && page_mapcount(old) == 1 && page_ref_count(old) == 1) {
+			/* wp_page_reuse: we are the only user, make it writable in place. */
+			pte_t entry = pte_mkyoung(pte_mkdirty(pte_mkwrite(vmf->orig_pte)));
+			set_pte_at(mm, vmf->address, vmf->pte, entry);
+			flush_tlb_page(vmf->address);
+			vmf->cls = FAULT_REUSE;
+			return 0;
+		}
+	}
+	/* wp_page_copy: a new frame, zeroed for the zero page, else a copy. */
+	struct page *page;
+	if (is_zero_pfn(pfn)) {
+		page = alloc_zeroed_user_page(vmf);
+		vmf->cls = FAULT_COW_ZERO;
+	} else {
+		page = alloc_page();
+		if (page) {
+			memcpy(page_address(page), page_address(pfn_to_page(pfn)), PAGE_SIZE);
+			SetPageAnon(page);
+		}
+		vmf->cls = FAULT_COW_COPY;
+	}
+	if (!page)
+		return VM_FAULT_OOM;
+	pte_t entry = pte_mkyoung(pte_mkwrite(pte_mkdirty(mk_pte(page, vma->vm_page_prot))));
+	page_mapcount_inc(page);
+	set_pte_at(mm, vmf->address, vmf->pte, entry);
+	flush_tlb_page(vmf->address);
+	if (is_zero_pfn(pfn)) {
+		inc_mm_counter(mm, MM_ANONPAGES);
+	} else {
+		struct page *old = pfn_to_page(pfn);
+		page_mapcount_dec(old);
+		put_page(old);
+	}
+	return 0;
+}
+
+/* Dispatches on the state of the entry (see the table at the top). */
+static vm_fault_t handle_pte_fault(struct vm_fault *vmf)
+{
+	vmf->pte = pte_offset_map(vmf->pmd, vmf->address);
+	if (!vmf->pte)
+		return do_anonymous_page(vmf);
+	vmf->orig_pte = ptep_get(vmf->pte);
+	if (pte_none(vmf->orig_pte))
+		return do_anonymous_page(vmf);
+	if (!pte_present(vmf->orig_pte))
+		return VM_FAULT_SIGBUS;
+	if ((vmf->flags & FAULT_FLAG_WRITE) && !pte_write(vmf->orig_pte))
+		return do_wp_page(vmf);
+	/* The entry allows the access already: a stale TLB entry. */
+	pte_t entry = pte_mkyoung(vmf->orig_pte);
+	if (vmf->flags & FAULT_FLAG_WRITE)
+		entry = pte_mkdirty(entry);
+	set_pte_at(vmf->vma->vm_mm, vmf->address, vmf->pte, entry);
+	flush_tlb_page(vmf->address);
+	vmf->cls = FAULT_SPURIOUS;
+	return 0;
+}
+
+/* Allocates the upper levels for address, then handles the pte. */
+static vm_fault_t __handle_mm_fault(struct vm_fault *vmf)
+{
+	struct mm_struct *mm = vmf->vma->vm_mm;
+	pgd_t *pgd = pgd_offset(mm, vmf->address);
+	p4d_t *p4d = p4d_alloc(mm, pgd, vmf->address);
+	if (!p4d)
+		return VM_FAULT_OOM;
+	pud_t *pud = pud_alloc(mm, p4d, vmf->address);
+	if (!pud)
+		return VM_FAULT_OOM;
+	vmf->pmd = pmd_alloc(mm, pud, vmf->address);
+	if (!vmf->pmd)
+		return VM_FAULT_OOM;
+	return handle_pte_fault(vmf);
+}
+
+/* See paging/memory.h. */
+vm_fault_t handle_mm_fault(struct vm_area_struct *vma, uint64_t address, uint32_t flags,
+			   enum fault_class *cls, uint64_t *clear_cycles)
+{
+	struct vm_fault vmf = {
+		.vma = vma,
+		.address = address & PAGE_MASK,
+		.flags = flags,
+		.cls = FAULT_SPURIOUS,
+	};
+	vm_fault_t ret = __handle_mm_fault(&vmf);
+	*cls = vmf.cls;
+	*clear_cycles = vmf.clear_cycles;
+	/* mm_account_fault: every fault handled without error is a minor fault. */
+	if (!(ret & VM_FAULT_ERROR) && current)
+		current->min_flt++;
+	return ret;
+}
+
+struct zap_ctx {
+	struct mm_struct *mm;
+};
+
+/* walk_leaves callback: drops the page behind one entry. */
+static int zap_one(void *ctx, uint64_t va, int level, uint64_t *entry)
+{
+	struct zap_ctx *z = ctx;
+	(void)va;
+	pte_t pte = __pte(*entry);
+	if (level != PG_LEVEL_4K || !pte_present(pte) || pte_special(pte))
+		return 0;
+	struct page *page = pfn_to_page(pte_pfn(pte));
+	page_mapcount_dec(page);
+	dec_mm_counter(z->mm, MM_ANONPAGES);
+	*entry = 0;
+	put_page(page);
+	return 0;
+}
+
+/* See paging/memory.h. */
+void zap_page_range(struct mm_struct *mm, uint64_t start, uint64_t end)
+{
+	struct zap_ctx z = { mm };
+	if (start >= end)
+		return;
+	walk_leaves(mm->pgd, start, end, zap_one, &z);
+	unmap_range(mm->pgd, start, end - start);
+	if (end - start <= 64 * PAGE_SIZE) {
+		for (uint64_t a = start; a < end; a += PAGE_SIZE)
+			flush_tlb_page(a);
+	} else {
+		flush_tlb_local();
+	}
+}
+
+struct protect_ctx {
+	struct vm_area_struct *vma;
+};
+
+/* walk_leaves callback: new protection for one present entry. A private
+ * anonymous page we alone map may become writable at once (Linux 6.1's
+ * can_change_pte_writable); the zero page never does. */
+static int protect_one(void *ctx, uint64_t va, int level, uint64_t *entry)
+{
+	struct protect_ctx *p = ctx;
+	pte_t pte = __pte(*entry);
+	if (level != PG_LEVEL_4K || !pte_present(pte))
+		return 0;
+	pte_t newpte = pte_modify(pte, p->vma->vm_page_prot);
+	if ((p->vma->vm_flags & VM_WRITE) && !pte_special(pte)) {
+		struct page *page = pfn_to_page(pte_pfn(pte));
+		if ((p->vma->vm_flags & VM_SHARED) || (PageAnon(page) && page_mapcount(page) == 1))
+			newpte = pte_mkwrite(newpte);
+	}
+	*entry = pte_val(newpte);
+	flush_tlb_page(va);
+	return 0;
+}
+
+/* See paging/memory.h. */
+void change_protection(struct vm_area_struct *vma, uint64_t start, uint64_t end)
+{
+	struct protect_ctx p = { vma };
+	walk_leaves(vma->vm_mm->pgd, start, end, protect_one, &p);
+}
+
+/* See paging/memory.h. */
+vm_fault_t populate_range(struct vm_area_struct *vma, uint64_t start, uint64_t end)
+{
+	uint32_t flags = (vma->vm_flags & VM_WRITE) ? FAULT_FLAG_WRITE : 0;
+	for (uint64_t a = start; a < end; a += PAGE_SIZE) {
+		enum fault_class cls;
+		uint64_t clear;
+		struct walk_result w;
+		if (follow_addr(vma->vm_mm->pgd, a, &w) == 0 && (!(flags & FAULT_FLAG_WRITE) || (*w.entry & _PAGE_RW)))
+			continue;
+		vm_fault_t ret = handle_mm_fault(vma, a, flags, &cls, &clear);
+		if (ret & VM_FAULT_ERROR)
+			return ret;
+	}
+	return 0;
+}

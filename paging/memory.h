@@ -1,0 +1,73 @@
+/*
+ * The generic half of the page-fault path (Linux mm/memory.c) and the page-
+ * table side of munmap, mprotect and teardown:
+ *
+ *   handle_mm_fault -> __handle_mm_fault (pgd_offset, p4d_alloc, pud_alloc,
+ *   pmd_alloc) -> handle_pte_fault -> do_anonymous_page | do_wp_page
+ *
+ * A struct vm_fault carries the state down the chain; each step decides one
+ * thing. The result says whether the access can be retried (0) or why not.
+ */
+#ifndef FAULTLINE_MEMORY_FAULT_H
+#define FAULTLINE_MEMORY_FAULT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "fault/fault_stats.h"
+#include "paging/mm_types.h"
+#include "paging/pgtable.h"
+
+#define FAULT_FLAG_WRITE       (1u << 0)
+#define FAULT_FLAG_USER        (1u << 1)   /* from ring 3 (not a kernel user-copy) */
+#define FAULT_FLAG_INSTRUCTION (1u << 2)
+
+typedef uint32_t vm_fault_t;
+#define VM_FAULT_OOM     (1u << 0)
+#define VM_FAULT_SIGBUS  (1u << 1)
+#define VM_FAULT_SIGSEGV (1u << 2)
+#define VM_FAULT_ERROR   (VM_FAULT_OOM | VM_FAULT_SIGBUS | VM_FAULT_SIGSEGV)
+
+struct vm_fault {
+	struct vm_area_struct *vma;
+	uint64_t address;          /* page-aligned */
+	uint32_t flags;            /* FAULT_FLAG_* */
+	pmd_t *pmd;
+	pte_t *pte;                /* NULL while the pte table does not exist */
+	pte_t orig_pte;
+	enum fault_class cls;      /* what handling this fault turned out to be */
+	uint64_t clear_cycles;     /* TSC cycles spent zeroing a frame */
+};
+
+/* The shared zero page: one frame of zeros, mapped read-only by every read
+ * fault on private anonymous memory (marked _PAGE_SPECIAL: no map count). */
+extern uint64_t zero_pfn;
+static inline bool is_zero_pfn(uint64_t pfn) { return pfn == zero_pfn; }
+
+/* Allocates the zero page. Returns 0, or -1 if no frame. */
+int zero_page_init(void);
+
+/*
+ * Resolves a fault at address in vma (the caller found the VMA and checked
+ * the access against it). Returns 0 when the access can be retried, else
+ * VM_FAULT_* bits. *cls and *clear_cycles tell what it was, for the stats.
+ * Counts the fault in the task's min_flt as Linux's mm_account_fault does.
+ */
+vm_fault_t handle_mm_fault(struct vm_area_struct *vma, uint64_t address, uint32_t flags,
+			   enum fault_class *cls, uint64_t *clear_cycles);
+
+/*
+ * Releases the pages mapped in [start, end) of mm (map counts, references,
+ * rss), clears the entries and frees page-table pages left empty. Flushes the
+ * TLB for the range. Linux: zap_page_range + free_pgtables.
+ */
+void zap_page_range(struct mm_struct *mm, uint64_t start, uint64_t end);
+
+/* Re-applies vma's vm_page_prot to the present entries in [start, end)
+ * (mprotect). Linux's change_protection. */
+void change_protection(struct vm_area_struct *vma, uint64_t start, uint64_t end);
+
+/* Faults in every page of [start, end) of vma as a write when it is writable,
+ * else as a read (MAP_POPULATE). Returns 0 or VM_FAULT_OOM. */
+vm_fault_t populate_range(struct vm_area_struct *vma, uint64_t start, uint64_t end);
+
+#endif
