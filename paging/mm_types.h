@@ -1,0 +1,130 @@
+/*
+ * The descriptors of a user address space, Linux's include/linux/mm_types.h
+ * for faultline: struct vm_area_struct (one mapped range with one set of
+ * permissions), struct mm_struct (the whole address space) and the vm_flags
+ * bits, with Linux's values.
+ *
+ * The VMAs of an mm are kept twice, both in address order: an AVL tree keyed
+ * by vm_start (mm->mm_rb, for O(log n) lookups and the free-gap search) and a
+ * doubly linked list (mm->mmap, vm_next/vm_prev, for walking and for the
+ * neighbours of a VMA). The operations that keep them in step are in
+ * paging/vma.c; nothing else changes the linkage or the bounds of a VMA in a
+ * tree.
+ *
+ * Fields may be added to either struct: split_vma() copies a whole VMA and
+ * mm_init() zeroes a whole mm, so new fields start out zero and are
+ * inherited by both halves of a split.
+ */
+#ifndef FAULTLINE_MM_TYPES_H
+#define FAULTLINE_MM_TYPES_H
+
+#include <stdint.h>
+
+#include "paging/pgtable_types.h"
+
+/* ---- vm_flags ------------------------------------------------------------ */
+
+#define VM_NONE       0x00000000ull
+#define VM_READ       0x00000001ull   /* the access rights now */
+#define VM_WRITE      0x00000002ull
+#define VM_EXEC       0x00000004ull
+#define VM_SHARED     0x00000008ull   /* writes are seen by every mapper (no copy-on-write) */
+#define VM_MAYREAD    0x00000010ull   /* the rights mprotect may grant: VM_READ << 4 ... */
+#define VM_MAYWRITE   0x00000020ull
+#define VM_MAYEXEC    0x00000040ull
+#define VM_MAYSHARE   0x00000080ull
+#define VM_GROWSDOWN  0x00000100ull   /* a stack: expand_stack() extends it downwards */
+#define VM_LOCKED     0x00002000ull   /* mlock: pages stay resident */
+#define VM_DONTCOPY   0x00020000ull   /* not inherited by fork */
+#define VM_ACCOUNT    0x00100000ull   /* counted against the commit limit */
+#define VM_NORESERVE  0x00200000ull   /* no commit accounting (MAP_NORESERVE) */
+#define VM_HUGEPAGE   0x20000000ull   /* madvise(MADV_HUGEPAGE) */
+#define VM_NOHUGEPAGE 0x40000000ull   /* madvise(MADV_NOHUGEPAGE) */
+
+#define VM_STACK             VM_GROWSDOWN
+#define VM_ACCESS_FLAGS      (VM_READ | VM_WRITE | VM_EXEC)
+#define VM_MAYACCESS_FLAGS   (VM_MAYREAD | VM_MAYWRITE | VM_MAYEXEC)
+/* What anonymous data and stack mappings get (Linux: VM_DATA_FLAGS_NON_EXEC). */
+#define VM_DATA_FLAGS_NON_EXEC (VM_READ | VM_WRITE | VM_MAYREAD | VM_MAYWRITE | VM_MAYEXEC)
+#define VM_STACK_FLAGS       (VM_STACK | VM_DATA_FLAGS_NON_EXEC | VM_ACCOUNT)
+
+/* ---- One mapped range ------------------------------------------------------ */
+
+struct mm_struct;
+
+struct vm_area_struct {
+	uint64_t vm_start;                  /* first byte (page-aligned) */
+	uint64_t vm_end;                    /* one past the last byte (page-aligned) */
+
+	/* Address-ordered list; NULL at either end. */
+	struct vm_area_struct *vm_next, *vm_prev;
+
+	/* AVL tree linkage (paging/vma.c only). */
+	struct vm_area_struct *vm_rb_left, *vm_rb_right, *vm_rb_parent;
+	uint64_t vm_rb_subtree_gap;         /* largest free gap below a VMA of this subtree */
+	int32_t vm_rb_height;               /* 1 for a leaf */
+
+	struct mm_struct *vm_mm;            /* the address space it belongs to */
+	pgprot_t vm_page_prot;              /* vm_get_page_prot(vm_flags): what PTEs get */
+	uint64_t vm_flags;                  /* VM_* */
+};
+
+/* ---- The address space ------------------------------------------------------ */
+
+/* Resident-page counters (Linux's enum of rss_stat). */
+enum {
+	MM_FILEPAGES,     /* file-backed pages */
+	MM_ANONPAGES,     /* anonymous pages */
+	MM_SWAPENTS,      /* anonymous pages swapped out */
+	MM_SHMEMPAGES,    /* shared anonymous pages */
+	NR_MM_COUNTERS
+};
+
+struct mm_struct {
+	pgd_t *pgd;                         /* top-level page table */
+
+	struct vm_area_struct *mm_rb;       /* root of the VMA tree */
+	struct vm_area_struct *mmap;        /* lowest VMA (list head) */
+	struct vm_area_struct *mmap_cache;  /* last find_vma() result */
+	uint32_t map_count;                 /* VMAs */
+
+	/* Pages mapped, as Linux's vm_stat_account() counts them. */
+	uint64_t total_vm;                  /* all VMAs */
+	uint64_t exec_vm;                   /* VM_EXEC without VM_WRITE, not stack */
+	uint64_t stack_vm;                  /* VM_STACK */
+	uint64_t data_vm;                   /* private writable, not stack */
+
+	uint64_t task_size;                 /* user space is [0, task_size) */
+	uint64_t mmap_base;                 /* get_unmapped_area() searches down from here */
+	uint64_t stack_guard_gap;           /* kept free below a VM_GROWSDOWN VMA by the search */
+	uint64_t start_code, end_code, start_data, end_data;
+	uint64_t start_brk, brk;            /* the heap: [start_brk, brk) */
+	uint64_t start_stack;               /* top of the initial stack */
+
+	int64_t rss_stat[NR_MM_COUNTERS];   /* resident pages by kind */
+	uint64_t hiwater_rss;               /* highest get_mm_rss() seen (update_hiwater_rss) */
+};
+
+/* ---- Resident-set counters (Linux's helpers) ------------------------------- */
+
+static inline int64_t get_mm_counter(const struct mm_struct *mm, int member) { return mm->rss_stat[member]; }
+static inline void add_mm_counter(struct mm_struct *mm, int member, int64_t value) { mm->rss_stat[member] += value; }
+static inline void inc_mm_counter(struct mm_struct *mm, int member) { mm->rss_stat[member]++; }
+static inline void dec_mm_counter(struct mm_struct *mm, int member) { mm->rss_stat[member]--; }
+
+/* Resident pages: file + anonymous + shared anonymous. */
+static inline uint64_t get_mm_rss(const struct mm_struct *mm)
+{
+	return (uint64_t)(mm->rss_stat[MM_FILEPAGES] + mm->rss_stat[MM_ANONPAGES] +
+			  mm->rss_stat[MM_SHMEMPAGES]);
+}
+
+static inline void update_hiwater_rss(struct mm_struct *mm)
+{
+	uint64_t rss = get_mm_rss(mm);
+
+	if (rss > mm->hiwater_rss)
+		mm->hiwater_rss = rss;
+}
+
+#endif

@@ -1,0 +1,870 @@
+/*
+ * The VMAs of an address space (design in vma.h and mm_types.h).
+ *
+ * Layout of this file, bottom-up:
+ *   1. the AVL tree keyed by vm_start, augmented with the largest free gap
+ *      of each subtree (the space between a VMA and the one before it), so
+ *      that find_vma() and get_unmapped_area() are O(log n);
+ *   2. linking: list and tree kept in step, and the bound changes that move
+ *      a gap (every change of vm_start/vm_end goes through set_vm_start /
+ *      set_vm_end so the gaps stay right);
+ *   3. Linux's building blocks and the range operations made of them;
+ *   4. vma_check().
+ *
+ * Failure atomicity: the only thing that can fail midway is allocating a
+ * VMA for a split, so each operation first works out how many it needs,
+ * allocates them all, and only then changes anything.
+ */
+#include "paging/vma.h"
+
+#include <stddef.h>
+
+#include "lib/string.h"
+#include "paging/slab.h"
+
+static struct kmem_cache *vm_area_cachep;
+
+static uint64_t vma_page_align(uint64_t x) { return (x + PAGE_SIZE - 1) & PAGE_MASK; }
+static uint64_t vma_max(uint64_t a, uint64_t b) { return a > b ? a : b; }
+
+/* ---- Protections and page accounting ---------------------------------------- */
+
+pgprot_t vm_get_page_prot(uint64_t vm_flags)
+{
+	switch (vm_flags & (VM_READ | VM_WRITE | VM_EXEC | VM_SHARED)) {
+	case VM_READ:
+		return PAGE_READONLY;
+	case VM_WRITE:
+	case VM_WRITE | VM_READ:
+		return PAGE_COPY;
+	case VM_EXEC:
+	case VM_EXEC | VM_READ:
+		return PAGE_READONLY_EXEC;
+	case VM_EXEC | VM_WRITE:
+	case VM_EXEC | VM_WRITE | VM_READ:
+		return PAGE_COPY_EXEC;
+	case VM_SHARED | VM_READ:
+		return PAGE_READONLY;
+	case VM_SHARED | VM_WRITE:
+	case VM_SHARED | VM_WRITE | VM_READ:
+		return PAGE_SHARED;
+	case VM_SHARED | VM_EXEC:
+	case VM_SHARED | VM_EXEC | VM_READ:
+		return PAGE_READONLY_EXEC;
+	case VM_SHARED | VM_EXEC | VM_WRITE:
+	case VM_SHARED | VM_EXEC | VM_WRITE | VM_READ:
+		return PAGE_SHARED_EXEC;
+	default:   /* VM_NONE, VM_SHARED */
+		return PAGE_NONE;
+	}
+}
+
+static bool is_exec_mapping(uint64_t f) { return (f & (VM_WRITE | VM_EXEC | VM_STACK)) == VM_EXEC; }
+static bool is_stack_mapping(uint64_t f) { return (f & VM_STACK) == VM_STACK; }
+static bool is_data_mapping(uint64_t f) { return (f & (VM_WRITE | VM_SHARED | VM_STACK)) == VM_WRITE; }
+
+/* Linux's vm_stat_account(): adds npages (may be negative) to mm's counters. */
+static void vm_stat_account(struct mm_struct *mm, uint64_t flags, int64_t npages)
+{
+	mm->total_vm += (uint64_t)npages;
+	if (is_exec_mapping(flags))
+		mm->exec_vm += (uint64_t)npages;
+	else if (is_stack_mapping(flags))
+		mm->stack_vm += (uint64_t)npages;
+	else if (is_data_mapping(flags))
+		mm->data_vm += (uint64_t)npages;
+}
+
+static int64_t vma_range_pages(uint64_t start, uint64_t end) { return (int64_t)((end - start) >> PAGE_SHIFT); }
+
+/* Whether a VMA with these attributes may become one with vma. The one place
+ * to extend when VMAs get more attributes than their flags. */
+static bool is_mergeable_vma(const struct vm_area_struct *vma, uint64_t vm_flags)
+{
+	return vma->vm_flags == vm_flags;
+}
+
+static bool vma_can_merge(const struct vm_area_struct *a, const struct vm_area_struct *b)
+{
+	return a && b && a->vm_end == b->vm_start && is_mergeable_vma(a, b->vm_flags);
+}
+
+/* ---- The tree ------------------------------------------------------------------ */
+
+static int32_t vma_node_height(const struct vm_area_struct *v) { return v ? v->vm_rb_height : 0; }
+static uint64_t vma_node_gap(const struct vm_area_struct *v) { return v ? v->vm_rb_subtree_gap : 0; }
+
+/* Where the free space below v begins: the end of the VMA before it, or 0. */
+static uint64_t vma_prev_end(const struct vm_area_struct *v) { return v->vm_prev ? v->vm_prev->vm_end : 0; }
+
+/* Recomputes v's height and subtree gap from its children and list neighbour. */
+static void vma_node_update(struct vm_area_struct *v)
+{
+	int32_t hl = vma_node_height(v->vm_rb_left), hr = vma_node_height(v->vm_rb_right);
+	uint64_t gap = v->vm_start - vma_prev_end(v);
+
+	v->vm_rb_height = 1 + (hl > hr ? hl : hr);
+	gap = vma_max(gap, vma_node_gap(v->vm_rb_left));
+	v->vm_rb_subtree_gap = vma_max(gap, vma_node_gap(v->vm_rb_right));
+}
+
+/* Puts new where old hangs under parent (or at the root). */
+static void vma_replace_child(struct mm_struct *mm, struct vm_area_struct *parent,
+			  struct vm_area_struct *old, struct vm_area_struct *new)
+{
+	if (!parent)
+		mm->mm_rb = new;
+	else if (parent->vm_rb_left == old)
+		parent->vm_rb_left = new;
+	else
+		parent->vm_rb_right = new;
+	if (new)
+		new->vm_rb_parent = parent;
+}
+
+/* Rotations; each returns the node now at x's place. */
+static struct vm_area_struct *vma_rotate_left(struct mm_struct *mm, struct vm_area_struct *x)
+{
+	struct vm_area_struct *y = x->vm_rb_right;
+
+	x->vm_rb_right = y->vm_rb_left;
+	if (y->vm_rb_left)
+		y->vm_rb_left->vm_rb_parent = x;
+	vma_replace_child(mm, x->vm_rb_parent, x, y);
+	y->vm_rb_left = x;
+	x->vm_rb_parent = y;
+	vma_node_update(x);
+	vma_node_update(y);
+	return y;
+}
+
+static struct vm_area_struct *vma_rotate_right(struct mm_struct *mm, struct vm_area_struct *x)
+{
+	struct vm_area_struct *y = x->vm_rb_left;
+
+	x->vm_rb_left = y->vm_rb_right;
+	if (y->vm_rb_right)
+		y->vm_rb_right->vm_rb_parent = x;
+	vma_replace_child(mm, x->vm_rb_parent, x, y);
+	y->vm_rb_right = x;
+	x->vm_rb_parent = y;
+	vma_node_update(x);
+	vma_node_update(y);
+	return y;
+}
+
+/*
+ * Walks from v to the root recomputing heights and gaps and restoring the
+ * AVL balance. Called after any change below or at v: a node linked or
+ * unlinked there, or a gap that moved (v's vm_start, its predecessor's end).
+ */
+static void vma_tree_fixup(struct mm_struct *mm, struct vm_area_struct *v)
+{
+	while (v) {
+		int32_t balance;
+
+		vma_node_update(v);
+		balance = vma_node_height(v->vm_rb_left) - vma_node_height(v->vm_rb_right);
+		if (balance > 1) {
+			struct vm_area_struct *l = v->vm_rb_left;
+			if (vma_node_height(l->vm_rb_left) < vma_node_height(l->vm_rb_right))
+				vma_rotate_left(mm, l);
+			v = vma_rotate_right(mm, v);
+		} else if (balance < -1) {
+			struct vm_area_struct *r = v->vm_rb_right;
+			if (vma_node_height(r->vm_rb_right) < vma_node_height(r->vm_rb_left))
+				vma_rotate_right(mm, r);
+			v = vma_rotate_left(mm, v);
+		}
+		v = v->vm_rb_parent;
+	}
+}
+
+/* Adds vma to the tree by vm_start (its list links must already be set). */
+static void vma_tree_insert(struct mm_struct *mm, struct vm_area_struct *vma)
+{
+	struct vm_area_struct **link = &mm->mm_rb, *parent = NULL;
+
+	while (*link) {
+		parent = *link;
+		link = vma->vm_start < parent->vm_start ? &parent->vm_rb_left : &parent->vm_rb_right;
+	}
+	vma->vm_rb_left = vma->vm_rb_right = NULL;
+	vma->vm_rb_parent = parent;
+	vma->vm_rb_height = 1;
+	*link = vma;
+	vma_tree_fixup(mm, vma);
+}
+
+/* Takes vma out of the tree (its list links must already be gone). */
+static void vma_tree_erase(struct mm_struct *mm, struct vm_area_struct *vma)
+{
+	struct vm_area_struct *fix;
+
+	if (vma->vm_rb_left && vma->vm_rb_right) {
+		/* Put the in-order successor s (no left child) in vma's place. */
+		struct vm_area_struct *s = vma->vm_rb_right;
+
+		while (s->vm_rb_left)
+			s = s->vm_rb_left;
+		if (s->vm_rb_parent == vma) {
+			fix = s;
+		} else {
+			fix = s->vm_rb_parent;
+			vma_replace_child(mm, fix, s, s->vm_rb_right);
+			s->vm_rb_right = vma->vm_rb_right;
+			s->vm_rb_right->vm_rb_parent = s;
+		}
+		vma_replace_child(mm, vma->vm_rb_parent, vma, s);
+		s->vm_rb_left = vma->vm_rb_left;
+		s->vm_rb_left->vm_rb_parent = s;
+	} else {
+		fix = vma->vm_rb_parent;
+		vma_replace_child(mm, fix, vma, vma->vm_rb_left ? vma->vm_rb_left : vma->vm_rb_right);
+	}
+	vma->vm_rb_left = vma->vm_rb_right = vma->vm_rb_parent = NULL;
+	vma_tree_fixup(mm, fix);
+}
+
+static struct vm_area_struct *vma_tree_last(const struct mm_struct *mm)
+{
+	struct vm_area_struct *v = mm->mm_rb;
+
+	while (v && v->vm_rb_right)
+		v = v->vm_rb_right;
+	return v;
+}
+
+/* ---- Linking ------------------------------------------------------------------- */
+
+/* Adds vma to list and tree after prev (NULL: first); vma must fit between
+ * prev and prev's successor. */
+static void vma_link(struct mm_struct *mm, struct vm_area_struct *vma, struct vm_area_struct *prev)
+{
+	struct vm_area_struct *next = prev ? prev->vm_next : mm->mmap;
+
+	vma->vm_prev = prev;
+	vma->vm_next = next;
+	if (prev)
+		prev->vm_next = vma;
+	else
+		mm->mmap = vma;
+	if (next)
+		next->vm_prev = vma;
+	vma_tree_insert(mm, vma);
+	if (next)
+		vma_tree_fixup(mm, next);   /* its gap now begins at vma's end */
+	mm->map_count++;
+}
+
+/* Takes vma out of list and tree (not freed, pages not unaccounted). */
+static void vma_unlink(struct mm_struct *mm, struct vm_area_struct *vma)
+{
+	struct vm_area_struct *prev = vma->vm_prev, *next = vma->vm_next;
+
+	if (prev)
+		prev->vm_next = next;
+	else
+		mm->mmap = next;
+	if (next)
+		next->vm_prev = prev;
+	vma->vm_next = vma->vm_prev = NULL;
+	vma_tree_erase(mm, vma);
+	if (next)
+		vma_tree_fixup(mm, next);   /* its gap now begins at prev's end */
+	if (mm->mmap_cache == vma)
+		mm->mmap_cache = NULL;
+	mm->map_count--;
+}
+
+/* Moves vma's start; the caller keeps it between its neighbours. */
+static void set_vm_start(struct mm_struct *mm, struct vm_area_struct *vma, uint64_t start)
+{
+	vma->vm_start = start;
+	vma_tree_fixup(mm, vma);
+}
+
+/* Moves vma's end; the caller keeps it below the next VMA. */
+static void set_vm_end(struct mm_struct *mm, struct vm_area_struct *vma, uint64_t end)
+{
+	vma->vm_end = end;
+	if (vma->vm_next)
+		vma_tree_fixup(mm, vma->vm_next);
+}
+
+/* Sets flags and the protection that goes with them. */
+static void set_vm_flags(struct vm_area_struct *vma, uint64_t vm_flags)
+{
+	vma->vm_flags = vm_flags;
+	vma->vm_page_prot = vm_get_page_prot(vm_flags);
+}
+
+/* If next touches vma and is equal, vma takes next's range and next is freed. */
+static void vma_merge_with_next(struct mm_struct *mm, struct vm_area_struct *vma)
+{
+	struct vm_area_struct *next = vma->vm_next;
+	uint64_t end;
+
+	if (!vma_can_merge(vma, next))
+		return;
+	end = next->vm_end;
+	vma_unlink(mm, next);
+	vm_area_free(next);
+	set_vm_end(mm, vma, end);
+}
+
+/* ---- Allocation ----------------------------------------------------------------- */
+
+struct vm_area_struct *vm_area_alloc(struct mm_struct *mm)
+{
+	struct vm_area_struct *vma;
+
+	if (!vm_area_cachep)
+		return NULL;
+	vma = kmem_cache_zalloc(vm_area_cachep);
+	if (vma)
+		vma->vm_mm = mm;
+	return vma;
+}
+
+void vm_area_free(struct vm_area_struct *vma)
+{
+	kmem_cache_free(vm_area_cachep, vma);
+}
+
+int mm_init(struct mm_struct *mm)
+{
+	if (!vm_area_cachep) {
+		vm_area_cachep = kmem_cache_create("vm_area_struct", sizeof(struct vm_area_struct), 0);
+		if (!vm_area_cachep)
+			return -ENOMEM;
+	}
+	memset(mm, 0, sizeof(*mm));
+	mm->task_size = TASK_SIZE_MAX;
+	mm->mmap_base = (mm->task_size - MMAP_MIN_GAP) & PAGE_MASK;
+	mm->stack_guard_gap = STACK_GUARD_GAP;
+	return 0;
+}
+
+void mm_release_vmas(struct mm_struct *mm, vma_range_fn on_removed, void *ctx)
+{
+	struct vm_area_struct *vma = mm->mmap;
+
+	mm->mm_rb = mm->mmap = mm->mmap_cache = NULL;
+	mm->map_count = 0;
+	mm->total_vm = mm->exec_vm = mm->stack_vm = mm->data_vm = 0;
+	while (vma) {
+		struct vm_area_struct *next = vma->vm_next;
+		uint64_t start = vma->vm_start, end = vma->vm_end;
+
+		vm_area_free(vma);
+		if (on_removed)
+			on_removed(ctx, start, end);
+		vma = next;
+	}
+}
+
+/* ---- Lookup -------------------------------------------------------------------- */
+
+struct vm_area_struct *find_vma(struct mm_struct *mm, uint64_t addr)
+{
+	struct vm_area_struct *vma = mm->mmap_cache, *v;
+
+	if (vma && vma->vm_start <= addr && addr < vma->vm_end)
+		return vma;
+	vma = NULL;
+	for (v = mm->mm_rb; v;) {
+		if (v->vm_end > addr) {
+			vma = v;
+			if (v->vm_start <= addr)
+				break;
+			v = v->vm_rb_left;
+		} else {
+			v = v->vm_rb_right;
+		}
+	}
+	if (vma)
+		mm->mmap_cache = vma;
+	return vma;
+}
+
+struct vm_area_struct *find_vma_prev(struct mm_struct *mm, uint64_t addr,
+				     struct vm_area_struct **pprev)
+{
+	struct vm_area_struct *vma = find_vma(mm, addr);
+
+	*pprev = vma ? vma->vm_prev : vma_tree_last(mm);
+	return vma;
+}
+
+struct vm_area_struct *find_vma_intersection(struct mm_struct *mm, uint64_t start, uint64_t end)
+{
+	struct vm_area_struct *vma = find_vma(mm, start);
+
+	return (vma && vma->vm_start < end) ? vma : NULL;
+}
+
+uint64_t vm_start_gap(const struct mm_struct *mm, const struct vm_area_struct *vma)
+{
+	uint64_t start = vma->vm_start;
+
+	if (vma->vm_flags & VM_GROWSDOWN)
+		start = start > mm->stack_guard_gap ? start - mm->stack_guard_gap : 0;
+	return start;
+}
+
+/* ---- Building blocks ----------------------------------------------------------- */
+
+/* 0 if [start, end) is a non-empty page-aligned range of user space. */
+static int vma_range_invalid(const struct mm_struct *mm, uint64_t start, uint64_t end)
+{
+	if (start >= end || (start | end) & ~PAGE_MASK || end > mm->task_size)
+		return -EINVAL;
+	return 0;
+}
+
+int insert_vm_struct(struct mm_struct *mm, struct vm_area_struct *vma)
+{
+	struct vm_area_struct *prev, *next;
+
+	if (vma_range_invalid(mm, vma->vm_start, vma->vm_end))
+		return -EINVAL;
+	next = find_vma_prev(mm, vma->vm_start, &prev);
+	if (next && next->vm_start < vma->vm_end)
+		return -EEXIST;
+	vma->vm_mm = mm;
+	vma->vm_page_prot = vm_get_page_prot(vma->vm_flags);
+	vma_link(mm, vma, prev);
+	vm_stat_account(mm, vma->vm_flags, (int64_t)vma_pages(vma));
+	return 0;
+}
+
+struct vm_area_struct *vma_merge(struct mm_struct *mm, struct vm_area_struct *prev,
+				 uint64_t start, uint64_t end, uint64_t vm_flags)
+{
+	struct vm_area_struct *next = prev ? prev->vm_next : mm->mmap;
+	bool merge_prev, merge_next;
+
+	if (vma_range_invalid(mm, start, end) || (prev && (prev->vm_mm != mm || prev->vm_end > start)) ||
+	    (next && next->vm_start < end))
+		return NULL;
+	merge_prev = prev && prev->vm_end == start && is_mergeable_vma(prev, vm_flags);
+	merge_next = next && next->vm_start == end && is_mergeable_vma(next, vm_flags);
+	if (!merge_prev && !merge_next)
+		return NULL;
+
+	vm_stat_account(mm, vm_flags, vma_range_pages(start, end));
+	if (merge_prev) {
+		set_vm_end(mm, prev, end);
+		vma_merge_with_next(mm, prev);   /* closes the hole entirely if next fits too */
+		return prev;
+	}
+	set_vm_start(mm, next, start);
+	return next;
+}
+
+/* split_vma() with the new VMA supplied: cannot fail. */
+static void split_vma_with(struct mm_struct *mm, struct vm_area_struct *vma, uint64_t addr,
+			   int new_below, struct vm_area_struct *new)
+{
+	*new = *vma;   /* same attributes, whatever fields VMAs carry */
+	if (new_below) {
+		new->vm_end = addr;
+		set_vm_start(mm, vma, addr);
+		vma_link(mm, new, vma->vm_prev);
+	} else {
+		new->vm_start = addr;
+		set_vm_end(mm, vma, addr);
+		vma_link(mm, new, vma);
+	}
+}
+
+int split_vma(struct mm_struct *mm, struct vm_area_struct *vma, uint64_t addr, int new_below)
+{
+	struct vm_area_struct *new;
+
+	if ((addr & ~PAGE_MASK) || addr <= vma->vm_start || addr >= vma->vm_end)
+		return -EINVAL;
+	new = vm_area_alloc(mm);
+	if (!new)
+		return -ENOMEM;
+	split_vma_with(mm, vma, addr, new_below, new);
+	return 0;
+}
+
+/* ---- Range operations ---------------------------------------------------------- */
+
+/* [*start, *start + len) as a page range inside user space: rounds len up.
+ * Returns 0, -EINVAL (unaligned start, len 0) or bad_range_err. */
+static int vma_user_range(const struct mm_struct *mm, uint64_t start, uint64_t len, uint64_t *end,
+		      int bad_range_err)
+{
+	if ((start & ~PAGE_MASK) || len == 0)
+		return -EINVAL;
+	if (len > mm->task_size || start > mm->task_size - vma_page_align(len))
+		return bad_range_err;
+	*end = start + vma_page_align(len);
+	return 0;
+}
+
+int vma_map_range(struct mm_struct *mm, uint64_t start, uint64_t len, uint64_t vm_flags)
+{
+	struct vm_area_struct *prev, *next, *vma;
+	uint64_t end;
+	int err = vma_user_range(mm, start, len, &end, -ENOMEM);
+
+	if (err)
+		return err;
+	next = find_vma_prev(mm, start, &prev);
+	if (next && next->vm_start < end)
+		return -EEXIST;
+	if (vma_merge(mm, prev, start, end, vm_flags))
+		return 0;
+	vma = vm_area_alloc(mm);
+	if (!vma)
+		return -ENOMEM;
+	vma->vm_start = start;
+	vma->vm_end = end;
+	vma->vm_flags = vm_flags;
+	return insert_vm_struct(mm, vma);   /* cannot fail: the range was checked */
+}
+
+int vma_unmap_range(struct mm_struct *mm, uint64_t start, uint64_t len,
+		    vma_range_fn on_removed, void *ctx)
+{
+	struct vm_area_struct *vma;
+	uint64_t end;
+	int err = vma_user_range(mm, start, len, &end, -EINVAL);
+
+	if (err)
+		return err;
+	vma = find_vma(mm, start);
+	if (!vma || vma->vm_start >= end)
+		return 0;
+
+	if (vma->vm_start < start && vma->vm_end > end) {
+		/* A hole punched into one VMA: the part above becomes a new VMA. */
+		struct vm_area_struct *upper = vm_area_alloc(mm);
+
+		if (!upper)
+			return -ENOMEM;
+		split_vma_with(mm, vma, end, 0, upper);
+	}
+	if (vma->vm_start < start) {
+		uint64_t old_end = vma->vm_end;
+
+		set_vm_end(mm, vma, start);
+		vm_stat_account(mm, vma->vm_flags, -vma_range_pages(start, old_end));
+		if (on_removed)
+			on_removed(ctx, start, old_end);
+		vma = vma->vm_next;
+	}
+	while (vma && vma->vm_start < end) {
+		struct vm_area_struct *next = vma->vm_next;
+		uint64_t piece_start = vma->vm_start;
+
+		if (vma->vm_end <= end) {
+			uint64_t piece_end = vma->vm_end;
+
+			vma_unlink(mm, vma);
+			vm_stat_account(mm, vma->vm_flags, -vma_range_pages(piece_start, piece_end));
+			vm_area_free(vma);
+			if (on_removed)
+				on_removed(ctx, piece_start, piece_end);
+		} else {
+			set_vm_start(mm, vma, end);
+			vm_stat_account(mm, vma->vm_flags, -vma_range_pages(piece_start, end));
+			if (on_removed)
+				on_removed(ctx, piece_start, end);
+		}
+		vma = next;
+	}
+	return 0;
+}
+
+/* The flags vma gets from mprotect to rwx. */
+static uint64_t mprotect_vm_flags(const struct vm_area_struct *vma, uint64_t rwx)
+{
+	return (vma->vm_flags & ~VM_ACCESS_FLAGS) | rwx;
+}
+
+int vma_protect_range(struct mm_struct *mm, uint64_t start, uint64_t len, uint64_t new_flags_rwx,
+		      vma_range_fn on_changed, void *ctx)
+{
+	struct vm_area_struct *first, *last, *vma, *spare[2] = { NULL, NULL };
+	uint64_t end, covered;
+	uint32_t need = 0, used = 0;
+	int err;
+
+	if ((start & ~PAGE_MASK) || (new_flags_rwx & ~VM_ACCESS_FLAGS))
+		return -EINVAL;
+	if (len == 0)
+		return 0;
+	err = vma_user_range(mm, start, len, &end, -ENOMEM);
+	if (err)
+		return err;
+
+	/* Check the whole range before touching anything. */
+	first = find_vma(mm, start);
+	if (!first || first->vm_start > start)
+		return -ENOMEM;
+	covered = start;
+	for (vma = first;; vma = vma->vm_next) {
+		uint64_t nf;
+
+		if (!vma || vma->vm_start > covered)
+			return -ENOMEM;
+		nf = mprotect_vm_flags(vma, new_flags_rwx);
+		if ((nf & ~(nf >> 4)) & VM_ACCESS_FLAGS)
+			return -EACCES;   /* a right the VMA may never have */
+		covered = vma->vm_end;
+		if (covered >= end)
+			break;
+	}
+	last = vma;
+
+	need += first->vm_start < start && mprotect_vm_flags(first, new_flags_rwx) != first->vm_flags;
+	need += last->vm_end > end && mprotect_vm_flags(last, new_flags_rwx) != last->vm_flags;
+	for (uint32_t i = 0; i < need; i++) {
+		spare[i] = vm_area_alloc(mm);
+		if (!spare[i]) {
+			vm_area_free(spare[0]);
+			return -ENOMEM;
+		}
+	}
+
+	/* Cut at the ends (first/last keep the inner parts), then change. */
+	if (first->vm_start < start && mprotect_vm_flags(first, new_flags_rwx) != first->vm_flags)
+		split_vma_with(mm, first, start, 1, spare[used++]);
+	if (last->vm_end > end && mprotect_vm_flags(last, new_flags_rwx) != last->vm_flags)
+		split_vma_with(mm, last, end, 0, spare[used++]);
+	for (vma = first; vma && vma->vm_start < end; vma = vma->vm_next) {
+		uint64_t old = vma->vm_flags, nf = mprotect_vm_flags(vma, new_flags_rwx);
+
+		if (nf == old)
+			continue;
+		vm_stat_account(mm, old, -(int64_t)vma_pages(vma));
+		vm_stat_account(mm, nf, (int64_t)vma_pages(vma));
+		set_vm_flags(vma, nf);
+		if (on_changed)
+			on_changed(ctx, vma->vm_start, vma->vm_end);
+	}
+
+	/* Re-merge every pair that has a changed VMA in it. */
+	vma = first->vm_prev ? first->vm_prev : first;
+	while (vma && vma->vm_next && vma->vm_next->vm_start <= end) {
+		if (vma_can_merge(vma, vma->vm_next))
+			vma_merge_with_next(mm, vma);
+		else
+			vma = vma->vm_next;
+	}
+	return 0;
+}
+
+/*
+ * The highest address a with [a, a+len) inside [low, high) in a gap below a
+ * VMA of subtree v, clear of stack guard gaps. Returns true with *out set,
+ * false if none. Subtrees whose largest raw gap is short are skipped, and so
+ * are those lying wholly above high or below low, so this is O(log n).
+ */
+static bool vma_search_topdown(const struct mm_struct *mm, const struct vm_area_struct *v,
+			   uint64_t len, uint64_t low, uint64_t high, uint64_t *out)
+{
+	uint64_t gap_start, gap_end;
+
+	if (!v || v->vm_rb_subtree_gap < len)
+		return false;
+	gap_start = vma_prev_end(v);
+	if (gap_start < high) {
+		/* The right subtree's gaps lie above this one: try them first. */
+		if (vma_search_topdown(mm, v->vm_rb_right, len, low, high, out))
+			return true;
+		gap_end = vm_start_gap(mm, v);
+		if (gap_end > high)
+			gap_end = high;
+		gap_start = vma_max(gap_start, low);
+		if (gap_end > gap_start && gap_end - gap_start >= len) {
+			*out = gap_end - len;
+			return true;
+		}
+	}
+	if (vma_prev_end(v) <= low)
+		return false;   /* every gap to the left ends at or below low */
+	return vma_search_topdown(mm, v->vm_rb_left, len, low, high, out);
+}
+
+/* The highest fit for len bytes in [low, high), above or between VMAs. */
+static bool unmapped_area_topdown(const struct mm_struct *mm, uint64_t len, uint64_t low,
+				  uint64_t high, uint64_t *out)
+{
+	const struct vm_area_struct *last = vma_tree_last(mm);
+	uint64_t top_start = last ? vma_max(last->vm_end, low) : low;
+
+	if (high <= low || high - low < len)
+		return false;
+	if (high > top_start && high - top_start >= len) {
+		*out = high - len;
+		return true;
+	}
+	return vma_search_topdown(mm, mm->mm_rb, len, low, high, out);
+}
+
+uint64_t get_unmapped_area(struct mm_struct *mm, uint64_t len, uint64_t hint,
+			   uint64_t low, uint64_t high)
+{
+	uint64_t addr, top;
+
+	if (len == 0)
+		return (uint64_t)-EINVAL;
+	if (len > mm->task_size)
+		return (uint64_t)-ENOMEM;
+	len = vma_page_align(len);
+	if (high > mm->task_size)
+		high = mm->task_size;
+	high &= PAGE_MASK;
+	if (low > high)
+		return (uint64_t)-ENOMEM;
+	low = vma_page_align(low);
+
+	if (hint && hint <= mm->task_size) {
+		struct vm_area_struct *vma;
+
+		addr = vma_page_align(hint);
+		vma = find_vma(mm, addr);
+		if (addr >= low && addr <= high && high - addr >= len &&
+		    (!vma || addr + len <= vm_start_gap(mm, vma)))
+			return addr;
+	}
+	top = (mm->mmap_base && mm->mmap_base < high) ? mm->mmap_base & PAGE_MASK : high;
+	if (unmapped_area_topdown(mm, len, low, top, &addr))
+		return addr;
+	if (top < high && unmapped_area_topdown(mm, len, low, high, &addr))
+		return addr;
+	return (uint64_t)-ENOMEM;
+}
+
+int expand_stack(struct mm_struct *mm, struct vm_area_struct *vma, uint64_t addr,
+		 uint64_t stack_limit, uint64_t guard_gap)
+{
+	struct vm_area_struct *prev;
+
+	if (!vma || !(vma->vm_flags & VM_GROWSDOWN))
+		return -EFAULT;
+	addr &= PAGE_MASK;
+	if (addr >= vma->vm_start)
+		return 0;
+	if (vma->vm_end - addr > stack_limit)
+		return -ENOMEM;
+	prev = vma->vm_prev;
+	if (prev) {
+		if (addr < prev->vm_end)
+			return -ENOMEM;
+		if (!(prev->vm_flags & VM_GROWSDOWN) && (prev->vm_flags & VM_ACCESS_FLAGS) &&
+		    addr - prev->vm_end < guard_gap)
+			return -ENOMEM;
+	}
+	vm_stat_account(mm, vma->vm_flags, vma_range_pages(addr, vma->vm_start));
+	if (prev && prev->vm_end == addr && is_mergeable_vma(prev, vma->vm_flags)) {
+		/* Grown into an equal VMA: vma takes it over. */
+		addr = prev->vm_start;
+		vma_unlink(mm, prev);
+		vm_area_free(prev);
+	}
+	set_vm_start(mm, vma, addr);
+	return 0;
+}
+
+/* ---- Self-check ---------------------------------------------------------------- */
+
+struct vma_check_state {
+	struct mm_struct *mm;
+	int problems;
+	uint32_t visited;
+	const struct vm_area_struct *last;   /* previous VMA in order */
+	const struct vm_area_struct *cursor; /* where the list says the next VMA is */
+	bool cache_seen;
+	uint64_t total_vm, exec_vm, stack_vm, data_vm;
+};
+
+/* One VMA in address order: bounds, ownership, list position, neighbours. */
+static void vma_check_one(struct vma_check_state *st, const struct vm_area_struct *v)
+{
+	struct mm_struct *mm = st->mm;
+	uint64_t pages = (v->vm_end - v->vm_start) >> PAGE_SHIFT;
+
+	if (v->vm_start >= v->vm_end || ((v->vm_start | v->vm_end) & ~PAGE_MASK) ||
+	    v->vm_end > mm->task_size)
+		st->problems++;
+	if (v->vm_mm != mm)
+		st->problems++;
+	if (pgprot_val(v->vm_page_prot) != pgprot_val(vm_get_page_prot(v->vm_flags)))
+		st->problems++;
+	if (v != st->cursor || v->vm_prev != st->last)
+		st->problems++;
+	if (!st->last && mm->mmap != v)
+		st->problems++;
+	if (st->last && st->last->vm_end > v->vm_start)
+		st->problems++;   /* out of order or overlapping */
+	if (vma_can_merge(st->last, v))
+		st->problems++;   /* should have been one VMA */
+	if (v == mm->mmap_cache)
+		st->cache_seen = true;
+	st->total_vm += pages;
+	if (is_exec_mapping(v->vm_flags))
+		st->exec_vm += pages;
+	else if (is_stack_mapping(v->vm_flags))
+		st->stack_vm += pages;
+	else if (is_data_mapping(v->vm_flags))
+		st->data_vm += pages;
+	st->last = v;
+	st->cursor = v->vm_next;
+}
+
+/* Checks subtree v (hanging under parent) in order; returns its real height. */
+static int32_t vma_check_subtree(struct vma_check_state *st, const struct vm_area_struct *v,
+			     const struct vm_area_struct *parent, uint32_t depth)
+{
+	int32_t hl, hr, h;
+	uint64_t gap;
+
+	if (!v)
+		return 0;
+	if (depth > 96 || st->visited > st->mm->map_count) {
+		st->problems++;   /* far deeper than any AVL tree: a cycle */
+		return 0;
+	}
+	st->visited++;
+	if (v->vm_rb_parent != parent)
+		st->problems++;
+	hl = vma_check_subtree(st, v->vm_rb_left, v, depth + 1);
+	vma_check_one(st, v);
+	hr = vma_check_subtree(st, v->vm_rb_right, v, depth + 1);
+	h = 1 + (hl > hr ? hl : hr);
+	if (v->vm_rb_height != h || hl - hr > 1 || hr - hl > 1)
+		st->problems++;
+	gap = vma_max(v->vm_start - vma_prev_end(v), vma_max(vma_node_gap(v->vm_rb_left), vma_node_gap(v->vm_rb_right)));
+	if (v->vm_rb_subtree_gap != gap)
+		st->problems++;
+	return h;
+}
+
+int vma_check(struct mm_struct *mm)
+{
+	struct vma_check_state st = { .mm = mm, .cursor = mm->mmap };
+
+	if (mm->mm_rb && mm->mm_rb->vm_rb_parent)
+		st.problems++;
+	vma_check_subtree(&st, mm->mm_rb, NULL, 0);
+	if (st.cursor)
+		st.problems++;   /* the list goes on past the tree's last VMA */
+	if (!mm->mm_rb && mm->mmap)
+		st.problems++;
+	if (st.visited != mm->map_count)
+		st.problems++;
+	if (mm->mmap_cache && !st.cache_seen)
+		st.problems++;
+	if (st.total_vm != mm->total_vm || st.exec_vm != mm->exec_vm ||
+	    st.stack_vm != mm->stack_vm || st.data_vm != mm->data_vm)
+		st.problems++;
+	return st.problems;
+}
