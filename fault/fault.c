@@ -103,7 +103,7 @@ static enum fault_class do_user_addr_fault(struct pt_regs *regs, uint64_t error_
 	}
 	bool grew = false;
 	if (unlikely(vma->vm_start > address)) {
-		if (!(vma->vm_flags & VM_GROWSDOWN)) {
+		if (!(vma->vm_flags & VM_GROWSDOWN) || vma->vm_end - address > STACK_LIMIT_BYTES) {
 			bad_area(regs, address, "no mapping at this address");
 			return FAULT_SEGV;
 		}

@@ -130,6 +130,7 @@ int exec_program(struct task_struct *t, const uint8_t *file, uint64_t size,
 {
 	static struct elf_image img;
 	static uint8_t stack_buf[STACK_INITIAL_PAGES * PAGE_SIZE];
+	memset(stack_buf, 0, sizeof(stack_buf));
 	int err = elf_parse(file, size, DEFAULT_MAP_WINDOW, &img);
 	if (err) {
 		*why = img.error ? img.error : "not a static x86-64 ELF executable";

@@ -228,7 +228,9 @@ int64_t sys_madvise(uint64_t addr, uint64_t len, uint64_t advice)
 			ret = -ENOMEM;
 		uint64_t s = vma->vm_start > addr ? vma->vm_start : addr;
 		uint64_t e = vma->vm_end < end ? vma->vm_end : end;
-		if (advice == MADV_DONTNEED || advice == MADV_FREE)
+		/* Shared anonymous pages live on in Linux's shmem object; with no such
+		 * object here, dropping them would lose the data: keep them mapped. */
+		if ((advice == MADV_DONTNEED || advice == MADV_FREE) && !(vma->vm_flags & VM_SHARED))
 			zap_page_range(mm, s, e);
 		else if (advice == MADV_HUGEPAGE)
 			vma->vm_flags = (vma->vm_flags | VM_HUGEPAGE) & ~VM_NOHUGEPAGE;
@@ -264,16 +266,33 @@ static int move_one(void *ctx, uint64_t va, int level, uint64_t *entry)
 	return 0;
 }
 
+/* Moves the entries of [addr, addr+len) to a new VMA at dst (already free). */
+static int64_t move_vma(struct mm_struct *mm, uint64_t addr, uint64_t len, uint64_t dst, uint64_t new_len,
+			uint64_t vm_flags)
+{
+	int err = vma_map_range(mm, dst, new_len, vm_flags);
+	if (err)
+		return err;
+	struct move_ctx m = { mm, (int64_t)(dst - addr), 0 };
+	walk_leaves(mm->pgd, addr, addr + len, move_one, &m);
+	if (m.failed) {
+		vma_unmap_range(mm, dst, new_len, unmap_pages, mm);
+		return -ENOMEM;
+	}
+	vma_unmap_range(mm, addr, len, unmap_pages, mm);
+	return (int64_t)dst;
+}
+
 /* See fault/syscall.h. Shrinks in place, grows in place when the pages
- * above are free, else moves (MREMAP_MAYMOVE) by moving the entries. */
+ * above are free, else moves (MREMAP_MAYMOVE, to new_addr with
+ * MREMAP_FIXED) by moving the page-table entries, as Linux does. */
 int64_t sys_mremap(uint64_t addr, uint64_t old_len, uint64_t new_len, uint64_t flags, uint64_t new_addr)
 {
 	struct mm_struct *mm = current->mm;
-	(void)new_addr;
 	if ((addr & ~PAGE_MASK) || (flags & ~(uint64_t)(MREMAP_MAYMOVE | MREMAP_FIXED)))
 		return -EINVAL;
-	if (flags & MREMAP_FIXED)
-		return -EINVAL;          /* moving to a chosen address is not supported */
+	if ((flags & MREMAP_FIXED) && !(flags & MREMAP_MAYMOVE))
+		return -EINVAL;
 	old_len = PAGE_ALIGN(old_len);
 	new_len = PAGE_ALIGN(new_len);
 	if (!new_len || !old_len)
@@ -281,6 +300,25 @@ int64_t sys_mremap(uint64_t addr, uint64_t old_len, uint64_t new_len, uint64_t f
 	struct vm_area_struct *vma = find_vma(mm, addr);
 	if (!vma || vma->vm_start > addr || addr + old_len > vma->vm_end)
 		return -EFAULT;
+	uint64_t vm_flags = vma->vm_flags;
+
+	if (flags & MREMAP_FIXED) {
+		if ((new_addr & ~PAGE_MASK) || new_addr < ELF_MIN_USER_ADDR ||
+		    new_addr > TASK_SIZE_MAX - new_len)
+			return -EINVAL;
+		if (new_addr < addr + old_len && addr < new_addr + new_len)
+			return -EINVAL;  /* the ranges overlap */
+		int err = vma_unmap_range(mm, new_addr, new_len, unmap_pages, mm);
+		if (err)
+			return err;
+		if (new_len < old_len) {
+			err = vma_unmap_range(mm, addr + new_len, old_len - new_len, unmap_pages, mm);
+			if (err)
+				return err;
+			old_len = new_len;
+		}
+		return move_vma(mm, addr, old_len, new_addr, new_len, vm_flags);
+	}
 	if (new_len <= old_len) {
 		if (new_len < old_len) {
 			int err = vma_unmap_range(mm, addr + new_len, old_len - new_len, unmap_pages, mm);
@@ -289,26 +327,13 @@ int64_t sys_mremap(uint64_t addr, uint64_t old_len, uint64_t new_len, uint64_t f
 		}
 		return (int64_t)addr;
 	}
-	uint64_t flags_vm = vma->vm_flags;
-	if (!find_vma_intersection(mm, addr + old_len, addr + new_len) && addr + new_len <= TASK_SIZE_MAX) {
-		int err = vma_map_range(mm, addr + old_len, new_len - old_len, flags_vm);
-		if (!err)
-			return (int64_t)addr;
-	}
+	if (!find_vma_intersection(mm, addr + old_len, addr + new_len) && addr + new_len <= TASK_SIZE_MAX &&
+	    !vma_map_range(mm, addr + old_len, new_len - old_len, vm_flags))
+		return (int64_t)addr;
 	if (!(flags & MREMAP_MAYMOVE))
 		return -ENOMEM;
 	uint64_t dst = get_unmapped_area(mm, new_len, 0, ELF_MIN_USER_ADDR, DEFAULT_MAP_WINDOW);
 	if (IS_ERR_VALUE(dst))
 		return (int64_t)dst;
-	int err = vma_map_range(mm, dst, new_len, flags_vm);
-	if (err)
-		return err;
-	struct move_ctx m = { mm, (int64_t)(dst - addr), 0 };
-	walk_leaves(mm->pgd, addr, addr + old_len, move_one, &m);
-	if (m.failed) {
-		vma_unmap_range(mm, dst, new_len, unmap_pages, mm);
-		return -ENOMEM;
-	}
-	vma_unmap_range(mm, addr, old_len, unmap_pages, mm);
-	return (int64_t)dst;
+	return move_vma(mm, addr, old_len, dst, new_len, vm_flags);
 }

@@ -251,9 +251,9 @@ static void vma_link(struct mm_struct *mm, struct vm_area_struct *vma, struct vm
 		mm->mmap = vma;
 	if (next)
 		next->vm_prev = vma;
+	/* next's gap now begins at vma's end; next is the ancestor where the
+	 * search for vma's leaf last went left, so this walk recomputes it. */
 	vma_tree_insert(mm, vma);
-	if (next)
-		vma_tree_fixup(mm, next);   /* its gap now begins at vma's end */
 	mm->map_count++;
 }
 
@@ -415,7 +415,8 @@ uint64_t vm_start_gap(const struct mm_struct *mm, const struct vm_area_struct *v
 
 /* ---- Building blocks ----------------------------------------------------------- */
 
-/* 0 if [start, end) is a non-empty page-aligned range of user space. */
+/* Returns 0 if [start, end) is a non-empty page-aligned range of user space,
+ * else -EINVAL. */
 static int vma_range_invalid(const struct mm_struct *mm, uint64_t start, uint64_t end)
 {
 	if (start >= end || (start | end) & ~PAGE_MASK || end > mm->task_size)
@@ -494,10 +495,11 @@ int split_vma(struct mm_struct *mm, struct vm_area_struct *vma, uint64_t addr, i
 
 /* ---- Range operations ---------------------------------------------------------- */
 
-/* [*start, *start + len) as a page range inside user space: rounds len up.
- * Returns 0, -EINVAL (unaligned start, len 0) or bad_range_err. */
+/* Sets *end for [start, start + len) with len rounded up to pages. Returns 0;
+ * -EINVAL for an unaligned start or len 0; bad_range_err if the range wraps
+ * or leaves user space (mmap and mprotect say -ENOMEM there, munmap -EINVAL). */
 static int vma_user_range(const struct mm_struct *mm, uint64_t start, uint64_t len, uint64_t *end,
-		      int bad_range_err)
+			  int bad_range_err)
 {
 	if ((start & ~PAGE_MASK) || len == 0)
 		return -EINVAL;

@@ -179,7 +179,8 @@ int vma_unmap_range(struct mm_struct *mm, uint64_t start, uint64_t len,
  * change VMAs. Returns 0 (also for len 0); -EINVAL for an unaligned start or
  * bits other than VM_ACCESS_FLAGS; -ENOMEM if part of the range is not
  * mapped or a split could not be allocated; -EACCES if a VMA lacks the
- * VM_MAY* bit for a requested right. Nothing changes on failure.
+ * VM_MAY* bit for a requested right; when the range has several problems
+ * the lowest one decides, as in Linux. Nothing changes on failure.
  */
 int vma_protect_range(struct mm_struct *mm, uint64_t start, uint64_t len, uint64_t new_flags_rwx,
 		      vma_range_fn on_changed, void *ctx);

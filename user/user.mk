@@ -1,2 +1,59 @@
-# Ring-3 programs: static x86-64 Linux ELF executables (see user/README in docs/).
-USER_BINS :=
+# Ring-3 programs (docs/ring3.md): static x86-64 Linux ELF executables that
+# run the same on faultline and on Linux. Included by the top Makefile.
+#
+#   user/rt/*.c, *.S    the freestanding runtime (plus lib/format, string, json)
+#   user/tests/NAME.c   a test program on the runtime  -> build/user/NAME
+#   user/musl/NAME.c    an ordinary C program, musl-gcc -static -> build/user/NAME
+#
+# `make user` builds them all; user/run_on_linux.sh runs them on this host.
+
+USER_CC      := clang
+USER_LD      := ld.lld
+USER_MUSL_CC := musl-gcc
+
+USER_CFLAGS := --target=x86_64-linux-gnu -std=c11 -ffreestanding -fno-stack-protector \
+	-O2 -fno-pic -fno-pie -ffunction-sections -fdata-sections \
+	-Wall -Wextra -Werror -I.
+# Non-PIE (ET_EXEC) at lld's default base; every PT_LOAD page-aligned in the
+# file and in memory, no segment sharing a page (what kernel/elf.h expects).
+USER_LDFLAGS := -static -nostdlib -e _start --gc-sections --build-id=none --fatal-warnings \
+	-z noexecstack -z separate-loadable-segments
+USER_MUSL_CFLAGS := -static -O2 -std=c11 -Wall -Wextra -Werror
+
+USER_RT_SRCS := $(wildcard user/rt/*.c) lib/format.c lib/string.c lib/json.c
+USER_RT_ASM  := $(wildcard user/rt/*.S)
+USER_RT_OBJS := $(patsubst %.c,$(BUILD)/user/obj/%.o,$(USER_RT_SRCS)) \
+	$(patsubst %.S,$(BUILD)/user/obj/%.o,$(USER_RT_ASM))
+
+USER_TEST_SRCS := $(wildcard user/tests/*.c)
+USER_MUSL_SRCS := $(wildcard user/musl/*.c)
+USER_TEST_BINS := $(patsubst user/tests/%.c,$(BUILD)/user/%,$(USER_TEST_SRCS))
+USER_MUSL_BINS := $(patsubst user/musl/%.c,$(BUILD)/user/%,$(USER_MUSL_SRCS))
+USER_BINS := $(USER_TEST_BINS) $(USER_MUSL_BINS)
+
+$(BUILD)/user/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	@echo "  CC [u]  $<"
+	@$(USER_CC) $(USER_CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/user/obj/%.o: %.S
+	@mkdir -p $(dir $@)
+	@echo "  AS [u]  $<"
+	@$(USER_CC) --target=x86_64-linux-gnu -I. -MMD -MP -c $< -o $@
+
+$(USER_TEST_BINS): $(BUILD)/user/%: $(BUILD)/user/obj/user/tests/%.o $(USER_RT_OBJS)
+	@echo "  LD [u]  $@"
+	@$(USER_LD) $(USER_LDFLAGS) $^ -o $@
+
+$(USER_MUSL_BINS): $(BUILD)/user/%: user/musl/%.c
+	@mkdir -p $(dir $@)
+	@echo "  MUSL    $@"
+	@$(USER_MUSL_CC) $(USER_MUSL_CFLAGS) $< -o $@
+
+.PHONY: user print-user-bins
+user: $(USER_BINS)
+
+print-user-bins:
+	@echo $(USER_BINS)
+
+-include $(shell find $(BUILD)/user/obj -name '*.d' 2>/dev/null)

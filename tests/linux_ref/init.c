@@ -1,0 +1,507 @@
+/*
+ * init for the Linux reference machine: PID 1 of a Debian kernel booted under
+ * QEMU with an initramfs that holds this program, the ring-3 test programs in
+ * /bin/ and the list of what to run in /run.list (tools/linux_ref.py builds it).
+ *
+ * It mounts /proc and /sys, turns transparent huge pages off, reports the
+ * kernel it runs on, then runs every line of /run.list in order, one at a time:
+ * fork, execve("/bin/PROGRAM", {PROGRAM, ARGS...}, {}) with the serial console
+ * as stdin/stdout/stderr, wait, and print one record saying how it ended:
+ *
+ *   {"type":"exit","program":"NAME","status":N}
+ *   {"type":"kill","program":"NAME","signal":"SIGSEGV","signo":11}
+ *
+ * After each program anything it left running is killed, so the next program
+ * starts on an idle machine. Last comes {"type":"linux_done","programs":N} and
+ * the machine powers off, which ends QEMU.
+ *
+ * /run.list has the syntax of faultline.cfg `run =` values (kernel/config.c):
+ * PROGRAM ARGS... split on spaces and tabs, double quotes group words (no
+ * escapes, `""` is an empty argument); blank lines and lines starting with '#'
+ * are skipped. PROGRAM is a plain file name. Problems (a bad line, a program
+ * that cannot be executed, THP left on) are {"type":"warning",...} records, and
+ * the run goes on, as on faultline.
+ *
+ * Built static: musl-gcc -static -O2 tests/linux_ref/init.c -o build/linux_ref/init
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/reboot.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define RUN_LIST "/run.list"
+#define PROGRAM_DIR "/bin/"
+#define THP_DIR "/sys/kernel/mm/transparent_hugepage/"
+#define LINE_MAX_BYTES 4096
+#define ARGS_MAX 64
+#define LIST_MAX_BYTES (256 * 1024)
+
+/* ---- output: whole records with one write each ---- */
+
+/* Writes all n bytes of p to fd 1, retrying short writes. */
+static void write_all(const char *p, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = write(1, p, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return;
+		p += w;
+		n -= (size_t)w;
+	}
+}
+
+/* A record being built: text plus how much is used; overflow is truncated. */
+struct record {
+	char text[2048];
+	size_t len;
+};
+
+/* Appends formatted text to r (cut at the buffer's end). */
+static void record_add(struct record *r, const char *fmt, ...)
+{
+	if (r->len >= sizeof(r->text))
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(r->text + r->len, sizeof(r->text) - r->len, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		r->len += (size_t)n < sizeof(r->text) - r->len ? (size_t)n : sizeof(r->text) - r->len - 1;
+}
+
+/* Appends s as a JSON string (quoted, escaped) to r. */
+static void record_add_string(struct record *r, const char *s)
+{
+	record_add(r, "\"");
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c == '"' || c == '\\')
+			record_add(r, "\\%c", c);
+		else if (c == '\n')
+			record_add(r, "\\n");
+		else if (c < 0x20 || c == 0x7f)
+			record_add(r, "\\u%04x", c);
+		else
+			record_add(r, "%c", c);
+	}
+	record_add(r, "\"");
+}
+
+/*
+ * Writes r as a line of its own. The leading newline ends whatever a program
+ * printed without one, so the record always starts a line.
+ */
+static void record_emit(struct record *r)
+{
+	char line[sizeof(r->text) + 2];
+	size_t n = r->len;
+	line[0] = '\n';
+	memcpy(line + 1, r->text, n);
+	line[n + 1] = '\n';
+	write_all(line, n + 2);
+}
+
+/* Prints {"type":"warning","what":WHAT,"detail":DETAIL}. */
+static void warn(const char *what, const char *fmt, ...)
+{
+	char detail[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(detail, sizeof(detail), fmt, ap);
+	va_end(ap);
+	struct record r = { .len = 0 };
+	record_add(&r, "{\"type\":\"warning\",\"what\":");
+	record_add_string(&r, what);
+	record_add(&r, ",\"detail\":");
+	record_add_string(&r, detail);
+	record_add(&r, "}");
+	record_emit(&r);
+}
+
+/* ---- the machine: console, file systems, THP ---- */
+
+/*
+ * Makes fds 0-2 the console when the kernel could not open /dev/console for
+ * us (an initramfs without the node): mounts devtmpfs and opens it. Silent on
+ * failure, since there is nowhere to say it.
+ */
+static void ensure_console(void)
+{
+	if (fcntl(1, F_GETFD) >= 0)
+		return;
+	mkdir("/dev", 0755);
+	mount("devtmpfs", "/dev", "devtmpfs", 0, NULL);
+	int fd = open("/dev/console", O_RDWR | O_NOCTTY);
+	if (fd < 0)
+		return;
+	for (int i = 0; i < 3; i++)
+		if (fd != i)
+			dup2(fd, i);
+	if (fd > 2)
+		close(fd);
+}
+
+/* Mounts a pseudo file system at dir (created if missing); warns on failure. */
+static void mount_pseudo(const char *type, const char *dir)
+{
+	mkdir(dir, 0555);
+	if (mount(type, dir, type, MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) != 0 && errno != EBUSY)
+		warn("mount", "mount %s on %s: %s", type, dir, strerror(errno));
+}
+
+/*
+ * Reads a small text file into buf (NUL-terminated, trailing newline dropped).
+ * Returns 0, or -1 with errno set (buf then holds "").
+ */
+static int read_text(const char *path, char *buf, size_t size)
+{
+	buf[0] = '\0';
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	ssize_t n = read(fd, buf, size - 1);
+	int saved = errno;
+	close(fd);
+	if (n < 0) {
+		errno = saved;
+		return -1;
+	}
+	buf[n] = '\0';
+	if (n > 0 && buf[n - 1] == '\n')
+		buf[n - 1] = '\0';
+	return 0;
+}
+
+/* Writes text to an existing file. Returns 0, or -1 with errno set. */
+static int write_text(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	ssize_t n = write(fd, text, strlen(text));
+	int saved = errno;
+	close(fd);
+	if (n < 0) {
+		errno = saved;
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Sets one THP knob to "never" and reads it back into now. Warns if the write
+ * fails or the kernel does not show "[never]" afterwards.
+ */
+static void thp_set_never(const char *knob, char *now, size_t size)
+{
+	char path[128];
+	snprintf(path, sizeof(path), THP_DIR "%s", knob);
+	if (write_text(path, "never") != 0)
+		warn("thp", "writing never to %s: %s", path, strerror(errno));
+	if (read_text(path, now, size) != 0)
+		warn("thp", "reading %s: %s", path, strerror(errno));
+	else if (!strstr(now, "[never]"))
+		warn("thp", "%s is \"%s\" after writing never", path, now);
+}
+
+/*
+ * Returns 5 if this process can map memory above the 47-bit (4-level) user
+ * limit, i.e. the kernel runs with 5-level paging, else 4. Linux only maps
+ * there when asked with a hint address above 2^47.
+ */
+static int paging_levels(void)
+{
+	void *hint = (void *)(UINT64_C(1) << 52);
+	void *p = mmap(hint, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return 4;
+	int levels = (uintptr_t)p >= (UINT64_C(1) << 47) ? 5 : 4;
+	munmap(p, 4096);
+	return levels;
+}
+
+/* Turns THP off and prints {"type":"linux_boot",...}: kernel, paging and THP state. */
+static void report_machine(void)
+{
+	char enabled[128], defrag[128];
+	thp_set_never("enabled", enabled, sizeof(enabled));
+	thp_set_never("defrag", defrag, sizeof(defrag));
+
+	struct utsname u;
+	if (uname(&u) != 0)
+		memset(&u, 0, sizeof(u));
+	struct record r = { .len = 0 };
+	record_add(&r, "{\"type\":\"linux_boot\",\"release\":");
+	record_add_string(&r, u.release);
+	record_add(&r, ",\"version\":");
+	record_add_string(&r, u.version);
+	record_add(&r, ",\"machine\":");
+	record_add_string(&r, u.machine);
+	record_add(&r, ",\"paging_levels\":%d,\"thp_enabled\":", paging_levels());
+	record_add_string(&r, enabled);
+	record_add(&r, ",\"thp_defrag\":");
+	record_add_string(&r, defrag);
+	record_add(&r, "}");
+	record_emit(&r);
+}
+
+/* ---- the run list ---- */
+
+/*
+ * Splits line in place into words (the faultline.cfg `run =` rules). Fills
+ * argv (NULL-terminated) and returns the word count, or -1 with a reason in
+ * *why for an unterminated quote or too many words.
+ */
+static int split_words(char *line, char **argv, int max, const char **why)
+{
+	int argc = 0;
+	char *in = line;
+	for (;;) {
+		while (*in == ' ' || *in == '\t')
+			in++;
+		if (*in == '\0')
+			break;
+		if (argc == max) {
+			*why = "too many arguments";
+			return -1;
+		}
+		char *word = in, *out = in;
+		while (*in != '\0' && *in != ' ' && *in != '\t') {
+			if (*in == '"') {
+				in++;
+				while (*in != '\0' && *in != '"')
+					*out++ = *in++;
+				if (*in != '"') {
+					*why = "unterminated quote";
+					return -1;
+				}
+				in++;
+			} else {
+				*out++ = *in++;
+			}
+		}
+		char *next = *in ? in + 1 : in;
+		*out = '\0';
+		argv[argc++] = word;
+		in = next;
+	}
+	argv[argc] = NULL;
+	return argc;
+}
+
+/* Returns 1 if name is a plain file name: [A-Za-z0-9._-]+, not "." and no "..". */
+static int plain_name(const char *name)
+{
+	if (name[0] == '\0' || strcmp(name, ".") == 0 || strstr(name, ".."))
+		return 0;
+	for (const char *p = name; *p; p++) {
+		char c = *p;
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == '.' || c == '_' || c == '-'))
+			return 0;
+	}
+	return 1;
+}
+
+/* ---- running one program ---- */
+
+/* Returns "SIGSEGV" etc. for signo (a static string; "SIGRTMIN+n", "SIG?n" otherwise). */
+static const char *signal_name(int signo)
+{
+	static const char *const names[] = {
+		[SIGHUP] = "SIGHUP",	 [SIGINT] = "SIGINT",	  [SIGQUIT] = "SIGQUIT",
+		[SIGILL] = "SIGILL",	 [SIGTRAP] = "SIGTRAP",	  [SIGABRT] = "SIGABRT",
+		[SIGBUS] = "SIGBUS",	 [SIGFPE] = "SIGFPE",	  [SIGKILL] = "SIGKILL",
+		[SIGUSR1] = "SIGUSR1",	 [SIGSEGV] = "SIGSEGV",	  [SIGUSR2] = "SIGUSR2",
+		[SIGPIPE] = "SIGPIPE",	 [SIGALRM] = "SIGALRM",	  [SIGTERM] = "SIGTERM",
+		[SIGSTKFLT] = "SIGSTKFLT", [SIGCHLD] = "SIGCHLD", [SIGCONT] = "SIGCONT",
+		[SIGSTOP] = "SIGSTOP",	 [SIGTSTP] = "SIGTSTP",	  [SIGTTIN] = "SIGTTIN",
+		[SIGTTOU] = "SIGTTOU",	 [SIGURG] = "SIGURG",	  [SIGXCPU] = "SIGXCPU",
+		[SIGXFSZ] = "SIGXFSZ",	 [SIGVTALRM] = "SIGVTALRM", [SIGPROF] = "SIGPROF",
+		[SIGWINCH] = "SIGWINCH", [SIGIO] = "SIGIO",	  [SIGPWR] = "SIGPWR",
+		[SIGSYS] = "SIGSYS",
+	};
+	static char other[24];
+	if (signo > 0 && signo < (int)(sizeof(names) / sizeof(names[0])) && names[signo])
+		return names[signo];
+	if (signo >= SIGRTMIN && signo <= SIGRTMAX)
+		snprintf(other, sizeof(other), "SIGRTMIN+%d", signo - SIGRTMIN);
+	else
+		snprintf(other, sizeof(other), "SIG?%d", signo);
+	return other;
+}
+
+/* Kills every process but us and reaps them all, so nothing outlives its program. */
+static void kill_leftovers(void)
+{
+	kill(-1, SIGKILL);
+	while (waitpid(-1, NULL, 0) > 0 || errno == EINTR)
+		;
+}
+
+/*
+ * Runs /bin/argv[0] with argv and an empty environment and waits for it.
+ * Returns 1 with an exit or kill record printed, or 0 with a warning if it
+ * could not be started (the exec error comes back through a close-on-exec pipe).
+ */
+static int run_program(int line_no, char **argv)
+{
+	char path[256];
+	snprintf(path, sizeof(path), PROGRAM_DIR "%s", argv[0]);
+
+	int pipefd[2];
+	if (pipe2(pipefd, O_CLOEXEC) != 0) {
+		warn("program", "line %d: pipe: %s", line_no, strerror(errno));
+		return 0;
+	}
+	pid_t pid = fork();
+	if (pid < 0) {
+		warn("program", "line %d: fork: %s", line_no, strerror(errno));
+		close(pipefd[0]);
+		close(pipefd[1]);
+		return 0;
+	}
+	if (pid == 0) {
+		char *envp[] = { NULL };
+		close(pipefd[0]);
+		if (chdir("/") != 0)
+			_exit(127);
+		execve(path, argv, envp);
+		int err = errno;
+		ssize_t ignored = write(pipefd[1], &err, sizeof(err));
+		(void)ignored;
+		_exit(127);
+	}
+	close(pipefd[1]);
+	int exec_errno = 0;
+	ssize_t got;
+	do
+		got = read(pipefd[0], &exec_errno, sizeof(exec_errno));
+	while (got < 0 && errno == EINTR);
+	close(pipefd[0]);
+
+	int status = 0;
+	pid_t w;
+	do
+		w = waitpid(pid, &status, 0);
+	while (w < 0 && errno == EINTR);
+	kill_leftovers();
+
+	if (got == (ssize_t)sizeof(exec_errno)) {
+		warn("program", "line %d: cannot execute %s: %s", line_no, path, strerror(exec_errno));
+		return 0;
+	}
+	struct record r = { .len = 0 };
+	if (w != pid) {
+		warn("program", "line %d: waitpid %s: %s", line_no, argv[0], strerror(errno));
+		return 0;
+	}
+	if (WIFSIGNALED(status)) {
+		int sig = WTERMSIG(status);
+		record_add(&r, "{\"type\":\"kill\",\"program\":");
+		record_add_string(&r, argv[0]);
+		record_add(&r, ",\"signal\":\"%s\",\"signo\":%d}", signal_name(sig), sig);
+	} else {
+		record_add(&r, "{\"type\":\"exit\",\"program\":");
+		record_add_string(&r, argv[0]);
+		record_add(&r, ",\"status\":%d}", WEXITSTATUS(status));
+	}
+	record_emit(&r);
+	return 1;
+}
+
+/*
+ * Runs every line of /run.list in order. Returns how many programs ran to an
+ * exit or kill record.
+ */
+static int run_list(void)
+{
+	static char list[LIST_MAX_BYTES + 1];
+	int fd = open(RUN_LIST, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		warn("config", "%s: %s", RUN_LIST, strerror(errno));
+		return 0;
+	}
+	size_t len = 0;
+	for (;;) {
+		ssize_t n = read(fd, list + len, LIST_MAX_BYTES - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+		if (len == LIST_MAX_BYTES) {
+			warn("config", "%s is longer than %d bytes (the rest is ignored)", RUN_LIST,
+			     LIST_MAX_BYTES);
+			break;
+		}
+	}
+	close(fd);
+	list[len] = '\0';
+
+	int programs = 0, line_no = 0;
+	char *next = list;
+	while (*next) {
+		char *line = next;
+		char *nl = strchr(line, '\n');
+		next = nl ? nl + 1 : line + strlen(line);
+		if (nl)
+			*nl = '\0';
+		line_no++;
+		size_t n = strlen(line);
+		if (n > 0 && line[n - 1] == '\r')
+			line[--n] = '\0';
+		if (n >= LINE_MAX_BYTES) {
+			warn("config", "line %d: longer than %d bytes", line_no, LINE_MAX_BYTES - 1);
+			continue;
+		}
+		char *argv[ARGS_MAX + 1];
+		const char *why = NULL;
+		int argc = split_words(line, argv, ARGS_MAX, &why);
+		if (argc < 0) {
+			warn("config", "line %d: %s", line_no, why);
+			continue;
+		}
+		if (argc == 0 || argv[0][0] == '#')
+			continue;
+		if (!plain_name(argv[0])) {
+			warn("config", "line %d: \"%s\" is not a plain program name", line_no, argv[0]);
+			continue;
+		}
+		programs += run_program(line_no, argv);
+	}
+	return programs;
+}
+
+int main(void)
+{
+	ensure_console();
+	mount_pseudo("proc", "/proc");
+	mount_pseudo("sysfs", "/sys");
+	report_machine();
+
+	int programs = run_list();
+
+	struct record r = { .len = 0 };
+	record_add(&r, "{\"type\":\"linux_done\",\"programs\":%d}", programs);
+	record_emit(&r);
+	sync();
+	reboot(RB_POWER_OFF);
+	/* Power-off failed: PID 1 must not return, and QEMU's timeout ends the run. */
+	warn("poweroff", "reboot(RB_POWER_OFF): %s", strerror(errno));
+	for (;;)
+		pause();
+}

@@ -1,0 +1,108 @@
+#!/usr/bin/env python3
+"""Self-test of the Linux reference machine (tools/linux_ref.py).
+
+Builds the two example programs in tests/linux_ref/examples/ with musl-gcc
+-static, boots them in one run of the reference and checks the records:
+
+  linux_ref.boot      a linux_boot record: the kernel's release, THP "[never]"
+  linux_ref.hello     hello passes its own test (THP never, seen from inside)
+  linux_ref.exit      hello ends with {"type":"exit","status":0}
+  linux_ref.kill      null_deref ends with {"type":"kill","signal":"SIGSEGV","signo":11}
+  linux_ref.order     the end records come in run-list order, then linux_done
+  linux_ref.done      {"type":"linux_done","programs":2} and QEMU exited 0
+
+Prints one line per check, then "N passed, N failed"; exits 1 if any failed.
+"""
+import os
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, os.path.join(ROOT, "tools"))
+import linux_ref  # noqa: E402
+
+EXAMPLES = os.path.join(HERE, "examples")
+EXAMPLE_BUILD = os.path.join(linux_ref.BUILD_DIR, "examples")
+
+
+def build_examples():
+    """Returns {name: built path} for hello and null_deref."""
+    return {name: linux_ref.build_static(os.path.join(EXAMPLES, name + ".c"),
+                                         os.path.join(EXAMPLE_BUILD, name))
+            for name in ("hello", "null_deref")}
+
+
+def check_run(run):
+    """Returns [(check name, problem or None)] for one boot of the two examples."""
+    checks = []
+
+    def check(name, problem):
+        checks.append((name, problem))
+
+    boot = run.first("linux_boot")
+    if not boot:
+        check("linux_ref.boot", "no linux_boot record")
+    elif not boot.get("release") or "[never]" not in boot.get("thp_enabled", ""):
+        check("linux_ref.boot", "release %r, thp_enabled %r" % (boot.get("release"),
+                                                               boot.get("thp_enabled")))
+    else:
+        check("linux_ref.boot", None)
+
+    hello = [r for r in run.of_type("test") if r.get("name") == "linux_ref.hello"]
+    if len(hello) != 1:
+        check("linux_ref.hello", "%d linux_ref.hello test records, want 1" % len(hello))
+    elif hello[0].get("result") != "pass" or "[never]" not in hello[0].get("detail", ""):
+        check("linux_ref.hello", "record %r" % hello[0])
+    else:
+        check("linux_ref.hello", None)
+
+    ends = [r for r in run.records if r["type"] in ("exit", "kill")]
+    by_program = {r.get("program"): r for r in ends}
+    want_exit = {"type": "exit", "program": "hello", "status": 0}
+    want_kill = {"type": "kill", "program": "null_deref", "signal": "SIGSEGV", "signo": 11}
+    got = by_program.get("hello")
+    check("linux_ref.exit", None if got == want_exit else "got %r, want %r" % (got, want_exit))
+    got = by_program.get("null_deref")
+    check("linux_ref.kill", None if got == want_kill else "got %r, want %r" % (got, want_kill))
+
+    order = [r["type"] + ":" + str(r.get("program", "")) for r in run.records
+             if r["type"] in ("exit", "kill", "linux_done")]
+    want_order = ["exit:hello", "kill:null_deref", "linux_done:"]
+    check("linux_ref.order", None if order == want_order else "got %r, want %r" % (order, want_order))
+
+    done = run.first("linux_done")
+    if run.timed_out:
+        check("linux_ref.done", "timed out after %.0f s" % run.seconds)
+    elif done != {"type": "linux_done", "programs": 2}:
+        check("linux_ref.done", "linux_done record %r" % done)
+    elif run.status != 0:
+        check("linux_ref.done", "QEMU exit status %d, want 0 (power-off)" % run.status)
+    else:
+        check("linux_ref.done", None)
+
+    warnings = run.of_type("warning")
+    check("linux_ref.no_warnings", None if not warnings else "warnings: %r" % warnings[:3])
+    return checks
+
+
+def main():
+    try:
+        progs = build_examples()
+        run = linux_ref.run_programs([(progs["hello"], []), (progs["null_deref"], [])], timeout=180)
+    except linux_ref.LinuxRefError as e:
+        print("linux_ref.setup: FAIL: %s" % e)
+        print("0 passed, 1 failed")
+        return 1
+    checks = check_run(run)
+    failed = [c for c in checks if c[1]]
+    for name, problem in checks:
+        print("%s: %s" % (name, "FAIL: " + problem if problem else "pass"))
+    if failed:
+        print("---- serial log ----\n" + run.log)
+    print("linux_ref: %s, boot %.1f s" % (linux_ref.kernel_release() or "kernel ?", run.seconds))
+    print("%d passed, %d failed" % (len(checks) - len(failed), len(failed)))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
