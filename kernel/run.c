@@ -8,6 +8,7 @@
 #include "kernel/bootinfo.h"
 #include "kernel/config.h"
 #include "kernel/exec.h"
+#include "kernel/user_records.h"
 #include "cpu/gdt.h"
 #include "cpu/x86.h"
 #include "fault/fault_stats.h"
@@ -136,6 +137,7 @@ static void run_one(const struct config_run *run, const struct boot_info *bi)
 	write_cr3(__pa(task.mm->pgd));
 	wrmsr(MSR_FS_BASE, 0);
 	enter_user(&regs, &task.kctx);
+	user_output_reset();
 
 	/* Back from the program (exit or kill): check its tables before they go. */
 	struct pgtable_verify v;

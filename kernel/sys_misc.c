@@ -10,6 +10,7 @@
 #include "cpu/cpufeature.h"
 #include "cpu/x86.h"
 #include "kernel/process.h"
+#include "kernel/user_records.h"
 #include "lib/console.h"
 #include "lib/string.h"
 #include "lib/tsc.h"
@@ -37,8 +38,10 @@ static int64_t console_write_user(uint64_t buf, uint64_t count)
 	while (done < count) {
 		uint64_t n = count - done < WRITE_CHUNK ? count - done : WRITE_CHUNK;
 		uint64_t left = copy_from_user(chunk, buf + done, n);
-		if (n - left)
+		if (n - left) {
 			console_write(chunk, n - left);
+			user_output_scan(chunk, n - left);
+		}
 		done += n - left;
 		if (left)
 			return done ? (int64_t)done : -EFAULT;

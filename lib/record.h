@@ -30,6 +30,9 @@ bool record_check(const char *name, bool cond, const char *detail_fmt, ...);
 /* {"type":"warning","what":...,"detail":...} */
 void record_warning(const char *what, const char *detail_fmt, ...);
 
+/* Counts a test result reported by someone else (a ring-3 program's record). */
+void record_count_result(int result);
+
 /* Counts a failure that is not a test record (kill that no test expected, panic). */
 void record_count_failure(void);
 
