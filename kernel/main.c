@@ -32,7 +32,9 @@
 #include "lib/serial.h"
 #include "lib/tsc.h"
 #include "paging/buddy.h"
+#include "paging/efi_map.h"
 #include "paging/init.h"
+#include "efi/runtime.h"
 #include "paging/memmap.h"
 #include "paging/memory.h"
 #include "kernel/process.h"
@@ -91,6 +93,8 @@ static void list_programs(struct boot_info *bi)
 static void kernel_main_high(struct boot_info *bi)
 {
 	paging_finish_boot();
+	if (efi_setup_page_tables(bi) < 0)
+		record_warning("paging", "no memory for the EFI runtime page tables; runtime services unavailable");
 	if (bi->fb.format != FB_NONE)
 		fbcon_init(&bi->fb, phys_to_virt(bi->fb.base));
 	kprintf("\nfaultline: the machine is ours (%s, %s)\n", bi->firmware_vendor, boot_cpu_data.x86_model_id);
@@ -130,6 +134,7 @@ void kernel_main(struct boot_info *bi)
 		config_warn(&boot_config, 0, "memory map: more usable ranges than the allocator tracks; the smallest are left out");
 	if (buddy_init(&boot_memmap) < 0)
 		panic("buddy_init: no room for the struct page array");
+	efi_runtime_init(bi->runtime_services);
 	acpi_init(bi->acpi_rsdp); /* stores physical addresses only; paging_init maps the tables */
 	paging_init(bi, boot_config.paging, kernel_main_high);
 }

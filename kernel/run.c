@@ -19,6 +19,7 @@
 #include "lib/string.h"
 #include "lib/tsc.h"
 #include "paging/buddy.h"
+#include "paging/efi_map.h"
 #include "paging/init.h"
 #include "paging/slab.h"
 #include "paging/verify.h"
@@ -98,8 +99,8 @@ static void check_after_program(const char *name, uint64_t free_before)
 	record_check(test, free_after == free_before, "free frames %llu before, %llu after",
 		     free_before, free_after);
 	struct pgtable_verify v;
-	pgd_t *roots[1] = { init_top_pgt };
-	uint64_t problems = verify_page_tables(roots, 1, &v);
+	pgd_t *roots[2];
+	uint64_t problems = verify_page_tables(roots, kernel_page_table_roots(roots), &v);
 	format(test, sizeof(test), "kernel.%s.verify", name);
 	record_check(test, problems == 0, "%llu tables, %llu PG_pgtable pages; %llu problems%s%s",
 		     v.tables, v.pgtable_pages, problems, problems ? ": " : "", v.first_problem);
@@ -141,8 +142,10 @@ static void run_one(const struct config_run *run, const struct boot_info *bi)
 
 	/* Back from the program (exit or kill): check its tables before they go. */
 	struct pgtable_verify v;
-	pgd_t *roots[2] = { init_top_pgt, task.mm->pgd };
-	uint64_t problems = verify_page_tables(roots, 2, &v);
+	pgd_t *roots[3];
+	uint32_t nroots = kernel_page_table_roots(roots);
+	roots[nroots++] = task.mm->pgd;
+	uint64_t problems = verify_page_tables(roots, nroots, &v);
 	char test[160];
 	format(test, sizeof(test), "kernel.%s.verify_live", name);
 	record_check(test, problems == 0, "%llu tables, %llu leaves; %llu problems%s%s", v.tables, v.leaves,

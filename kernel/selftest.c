@@ -10,6 +10,8 @@
 #include "lib/string.h"
 #include "lib/tsc.h"
 #include "paging/buddy.h"
+#include "paging/efi_map.h"
+#include "efi/runtime.h"
 #include "paging/init.h"
 #include "paging/layout.h"
 #include "paging/page.h"
@@ -110,8 +112,8 @@ static void check_kernel_layout(void)
 static void check_verifier(const char *name)
 {
 	struct pgtable_verify v;
-	pgd_t *roots[1] = { init_top_pgt };
-	uint64_t problems = verify_page_tables(roots, 1, &v);
+	pgd_t *roots[2];
+	uint64_t problems = verify_page_tables(roots, kernel_page_table_roots(roots), &v);
 	record_check(name, problems == 0, "%llu tables, %llu leaves, %llu PG_pgtable pages; %llu problems%s%s",
 		     v.tables, v.leaves, v.pgtable_pages, problems, problems ? ": " : "", v.first_problem);
 }
@@ -153,6 +155,20 @@ static void check_high_mapping(void)
 		     va, err, seen, free_before, nr_free_pages());
 }
 
+/* Runtime services still answer after the takeover, on efi_pgd. */
+static void check_efi_runtime(void)
+{
+	struct efi_rtc_time t;
+	int64_t s = efi_runtime_get_time(&t);
+	if (s == -1) {
+		record_test("efi.runtime_get_time", TEST_SKIP, "no runtime services or no runtime regions");
+		return;
+	}
+	record_check("efi.runtime_get_time", s == 0 && t.year >= 2000 && t.month >= 1 && t.month <= 12,
+		     "GetTime status %lld: %04u-%02u-%02u %02u:%02u:%02u", s, t.year, t.month, t.day,
+		     t.hour, t.minute, t.second);
+}
+
 /* See kernel/selftest.h. */
 void run_selftests(const struct boot_info *bi, const struct memmap *mm)
 {
@@ -168,6 +184,8 @@ void run_selftests(const struct boot_info *bi, const struct memmap *mm)
 	check_verifier("paging.verify_boot");
 	check_high_mapping();
 	check_verifier("paging.verify_after_high_mapping");
+	check_efi_runtime();
+	check_verifier("paging.verify_after_efi_call");
 }
 
 /* See kernel/selftest.h. */

@@ -113,8 +113,10 @@ int64_t sys_mmap(uint64_t addr, uint64_t len, uint64_t prot, uint64_t flags, uin
 	if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
 		if (addr & ~PAGE_MASK)
 			return -EINVAL;
-		if (addr < ELF_MIN_USER_ADDR || addr + plen > TASK_SIZE_MAX || addr + plen < addr)
-			return (flags & MAP_FIXED) ? -ENOMEM : -EPERM;
+		if (addr + plen > TASK_SIZE_MAX || addr + plen < addr)
+			return -ENOMEM;   /* includes the never-mapped top user page */
+		if (addr < ELF_MIN_USER_ADDR)
+			return -EPERM;    /* mmap_min_addr */
 		start = addr;
 		if (find_vma_intersection(mm, start, start + plen)) {
 			if (!(flags & MAP_FIXED))

@@ -1,0 +1,23 @@
+/*
+ * UEFI runtime services after ExitBootServices, for the kernel. Each call
+ * runs on efi_pgd (paging/efi_map.h) with interrupts off and returns to the
+ * kernel's tables. The types here are neutral: only efi/ sees UEFI's.
+ */
+#ifndef FAULTLINE_EFI_RUNTIME_H
+#define FAULTLINE_EFI_RUNTIME_H
+
+#include <stdint.h>
+
+struct efi_rtc_time {
+	uint16_t year;
+	uint8_t month, day, hour, minute, second;
+};
+
+/* Remembers the runtime-services table (physical address from boot_info). */
+void efi_runtime_init(uint64_t runtime_services_phys);
+
+/* GetTime. Returns 0 on success, -1 without runtime services, else the
+ * firmware's status with the top bit cleared. */
+int64_t efi_runtime_get_time(struct efi_rtc_time *out);
+
+#endif
