@@ -11,6 +11,8 @@
  * Expects: interrupts off (all gates are interrupt gates). Leaves: the
  * interrupted context, possibly changed through regs (e.g. a fixup's rip).
  */
+#include "fault/calling.h"
+
 	.text
 
 .macro STUB vector, has_error
@@ -81,39 +83,11 @@ exception_stubs_start:
 
 exception_common:
 	cld
-	pushq %rdi
-	pushq %rsi
-	pushq %rdx
-	pushq %rcx
-	pushq %rax
-	pushq %r8
-	pushq %r9
-	pushq %r10
-	pushq %r11
-	pushq %rbx
-	pushq %rbp
-	pushq %r12
-	pushq %r13
-	pushq %r14
-	pushq %r15
+	PUSH_REGS
 	movq %rsp, %rcx
 	subq $32, %rsp
 	call exception_dispatch
 	addq $32, %rsp
-	popq %r15
-	popq %r14
-	popq %r13
-	popq %r12
-	popq %rbp
-	popq %rbx
-	popq %r11
-	popq %r10
-	popq %r9
-	popq %r8
-	popq %rax
-	popq %rcx
-	popq %rdx
-	popq %rsi
-	popq %rdi
+	POP_REGS
 	addq $16, %rsp
 	iretq

@@ -18,6 +18,8 @@
  *   stack depth inside a syscall or fault: restores the callee-saved registers
  *   and rsp saved by enter_user and makes enter_user return status.
  */
+#include "fault/calling.h"
+
 	.text
 
 	.globl entry_SYSCALL_64
@@ -31,21 +33,7 @@ entry_SYSCALL_64:
 	pushq %rcx                         /* rip */
 	pushq %rax                         /* error_code: the syscall number */
 	pushq $0x100                       /* vector: SYSCALL_VECTOR */
-	pushq %rdi
-	pushq %rsi
-	pushq %rdx
-	pushq %rcx
-	pushq %rax
-	pushq %r8
-	pushq %r9
-	pushq %r10
-	pushq %r11
-	pushq %rbx
-	pushq %rbp
-	pushq %r12
-	pushq %r13
-	pushq %r14
-	pushq %r15
+	PUSH_REGS
 	xorl %ebp, %ebp
 	movq %rsp, %rcx
 	subq $32, %rsp
@@ -66,21 +54,7 @@ enter_user:
 	movq %rsp, 64(%rdx)
 	movq %rcx, %rsp
 restore_user_regs:
-	popq %r15
-	popq %r14
-	popq %r13
-	popq %r12
-	popq %rbp
-	popq %rbx
-	popq %r11
-	popq %r10
-	popq %r9
-	popq %r8
-	popq %rax
-	popq %rcx
-	popq %rdx
-	popq %rsi
-	popq %rdi
+	POP_REGS
 	addq $16, %rsp
 	iretq
 
