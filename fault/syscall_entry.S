@@ -79,3 +79,29 @@ syscall_user_rsp:
 	.quad 0
 syscall_kernel_rsp:
 	.quad 0
+
+/*
+ * call_saving_context(fn [rcx], arg [rdx], ctx [r8]) -> 0, or what a later
+ * return_to_kernel(ctx, status) passes: saves the callee-saved registers and
+ * rsp in *ctx (the layout enter_user uses), then calls fn(arg). Used by
+ * probes that may fault in ring 0 and be resumed here.
+ */
+	.text
+	.globl call_saving_context
+call_saving_context:
+	movq %rbx, 0(%r8)
+	movq %rbp, 8(%r8)
+	movq %rdi, 16(%r8)
+	movq %rsi, 24(%r8)
+	movq %r12, 32(%r8)
+	movq %r13, 40(%r8)
+	movq %r14, 48(%r8)
+	movq %r15, 56(%r8)
+	movq %rsp, 64(%r8)
+	movq %rcx, %rax
+	movq %rdx, %rcx
+	subq $40, %rsp
+	call *%rax
+	addq $40, %rsp
+	xorl %eax, %eax
+	ret

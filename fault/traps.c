@@ -6,6 +6,8 @@
  */
 #include "fault/fault.h"
 #include "fault/idt.h"
+#include "checks/probe.h"
+#include "kernel/compiler.h"
 #include "fault/panic.h"
 #include "fault/ptrace.h"
 #include "fault/traps.h"
@@ -43,6 +45,9 @@ static void __attribute__((noreturn)) user_exception(struct pt_regs *regs)
 void exception_dispatch(struct pt_regs *regs)
 {
 	uint64_t v = regs->vector;
+
+	if (unlikely(probe_armed))
+		probe_catch(regs);
 
 	if (v == SPURIOUS_APIC_VECTOR || v == PIC_VECTOR_BASE + 7 || v == PIC_VECTOR_BASE + 15) {
 		spurious_interrupts++;
