@@ -5,6 +5,7 @@
  * the firmware (which then tries the next boot option).
  */
 #include "efi/efi.h"
+#include "efi/report_var.h"
 #include "lib/string.h"
 
 EFI_SYSTEM_TABLE *efi_st;
@@ -25,6 +26,7 @@ EFI_STATUS EFIAPI efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
 	/* The firmware's 5-minute watchdog would reset us mid-benchmark. */
 	efi_bs->SetWatchdogTimer(0, 0, 0, NULL);
 	efi_puts("faultline: firmware phase");
+	efi_save_stored_report(); /* first: a previous run's results, before anything can go wrong */
 
 	uint64_t bi_phys = 0;
 	EFI_STATUS s = efi_bs->AllocatePages(AllocateAnyPages, EfiLoaderData,

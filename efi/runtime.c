@@ -39,3 +39,14 @@ int64_t efi_runtime_get_time(struct efi_rtc_time *out)
 	*out = (struct efi_rtc_time){ t.Year, t.Month, t.Day, t.Hour, t.Minute, t.Second };
 	return 0;
 }
+
+/* See efi/runtime.h. */
+int64_t efi_runtime_set_variable(void *name, void *guid, uint32_t attrs, const void *data, uint64_t size)
+{
+	if (!runtime || !efi_pgd)
+		return -1;
+	uint64_t cr3 = efi_enter();
+	EFI_STATUS s = runtime->SetVariable((CHAR16 *)name, (EFI_GUID *)guid, attrs, size, (void *)data);
+	efi_leave(cr3);
+	return EFI_ERROR(s) ? (int64_t)(s & ~(1ull << 63)) : 0;
+}

@@ -20,4 +20,8 @@ void efi_runtime_init(uint64_t runtime_services_phys);
  * firmware's status with the top bit cleared. */
 int64_t efi_runtime_get_time(struct efi_rtc_time *out);
 
+/* SetVariable with a UTF-16 name and vendor GUID (both opaque here). Returns
+ * 0, -1 without runtime services, else the firmware's status, top bit cleared. */
+int64_t efi_runtime_set_variable(void *name, void *guid, uint32_t attrs, const void *data, uint64_t size);
+
 #endif

@@ -20,6 +20,7 @@
 #include "kernel/memory.h"
 #include "kernel/boot_report.h"
 #include "kernel/selftest.h"
+#include "kernel/stored_report.h"
 #include "cpu/acpi.h"
 #include "cpu/cpufeature.h"
 #include "cpu/gdt.h"
@@ -114,6 +115,7 @@ static void kernel_main_high(struct boot_info *bi)
 
 	struct record_totals t = record_totals();
 	kprintf("faultline: %u passed, %u failed, %u skipped\n", t.passed, t.failed, t.skipped);
+	store_report(bi);
 	record_summary();
 	machine_exit(t.failed ? EXIT_STATUS_FAILURE : EXIT_STATUS_SUCCESS);
 }

@@ -41,11 +41,34 @@ void record_count_result(int result)
 		totals.failed++;
 }
 
+#define FAILED_NAMES_KEPT 16
+static char failed_names[FAILED_NAMES_KEPT][64];
+static uint32_t failed_names_count;
+
+/* See lib/record.h. */
+void record_note_failure(const char *name)
+{
+	if (failed_names_count < FAILED_NAMES_KEPT)
+		strlcpy(failed_names[failed_names_count], name, sizeof(failed_names[0]));
+	failed_names_count++;
+}
+
+/* See lib/record.h. */
+uint32_t record_failed_names(const char **names, uint32_t max)
+{
+	uint32_t n = failed_names_count < FAILED_NAMES_KEPT ? failed_names_count : FAILED_NAMES_KEPT;
+	for (uint32_t i = 0; i < n && i < max; i++)
+		names[i] = failed_names[i];
+	return n < max ? n : max;
+}
+
 static void record_test_v(const char *name, int result, const char *fmt, va_list ap)
 {
 	char detail[512];
 	vformat(detail, sizeof(detail), fmt ? fmt : "", ap);
 	record_count_result(result);
+	if (result == TEST_FAIL)
+		record_note_failure(name);
 	struct json *j = record_begin("test");
 	json_str(j, "name", name);
 	json_str(j, "result", result == TEST_PASS ? "pass" : result == TEST_SKIP ? "skip" : "fail");

@@ -33,6 +33,11 @@ void record_warning(const char *what, const char *detail_fmt, ...);
 /* Counts a test result reported by someone else (a ring-3 program's record). */
 void record_count_result(int result);
 
+/* Remembers the name of a failed check (the first 16 are kept) for the stored report. */
+void record_note_failure(const char *name);
+/* The kept names of failed checks; returns how many were written to names. */
+uint32_t record_failed_names(const char **names, uint32_t max);
+
 /* Counts a failure that is not a test record (kill that no test expected, panic). */
 void record_count_failure(void);
 

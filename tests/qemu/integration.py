@@ -261,3 +261,54 @@ def run_all():
                 print("qemu: pass %-40s (%.0f s)" % (name, secs))
             sys.stdout.flush()
     return passed, failed
+
+
+@case
+def stored_report_survives_to_next_boot():
+    """The end-of-run summary goes to a UEFI NV variable; the next boot writes it
+    to \\faultline\\reports\\ on the ESP and deletes the variable (writable OVMF
+    variable store kept across boots, the file read back with mtools)."""
+    import json
+    import shutil
+    import subprocess
+    import tempfile
+    env = dict(os.environ, MTOOLS_SKIP_CHECK="1")
+    problems = []
+
+    def reports(img):
+        out = subprocess.run(["mdir", "-b", "-i", qemu_run.esp(img), "::/faultline/reports"],
+                             capture_output=True, text=True, env=env).stdout
+        return sorted(l.strip() for l in out.splitlines() if l.strip().endswith(".json"))
+
+    with tempfile.TemporaryDirectory() as wd:
+        img = qemu_run.prepare_image(wd, base_config())
+        vars_fd = os.path.join(wd, "vars.fd")
+        shutil.copyfile(qemu_run.OVMF_VARS, vars_fd)
+        first = qemu_run.boot(image=img, vars_file=vars_fd)
+        expect_clean_run(first, problems, "boot 1: ")
+        if "stored in NVRAM" not in first.log:
+            problems.append("boot 1 did not store its report")
+        if reports(img):
+            problems.append("reports before any second boot: %s" % reports(img))
+        second = qemu_run.boot(image=img, vars_file=vars_fd)
+        expect_clean_run(second, problems, "boot 2: ")
+        files = reports(img)
+        if len(files) != 1:
+            return problems + ["after boot 2: %d report files, want 1 (%s)" % (len(files), files)]
+        text = subprocess.run(["mtype", "-i", qemu_run.esp(img), files[0]], capture_output=True,
+                              text=True, env=env).stdout
+        try:
+            rep = json.loads(text)
+        except ValueError:
+            return problems + ["the stored report is not JSON: %r" % text[:200]]
+        want = first.first("summary") or {}
+        got = rep.get("summary", {})
+        if rep.get("type") != "stored_report" or got.get("passed") != want.get("passed") or got.get("failed") != 0:
+            problems.append("stored report %s does not match boot 1's summary %s" % (rep, want))
+        if len(text) > 8192:
+            problems.append("stored report is %d bytes (limit 8192)" % len(text))
+        third = qemu_run.boot(image=img, vars_file=vars_fd)
+        expect_clean_run(third, problems, "boot 3: ")
+        if len(reports(img)) != 2:
+            problems.append("after boot 3: %d report files, want 2 (one per earlier run)" % len(reports(img)))
+    return problems

@@ -1,0 +1,29 @@
+/*
+ * The stored report: a compact JSON summary of a run (at most
+ * REPORT_VAR_MAX bytes) kept in a UEFI non-volatile variable, so that a PC
+ * without a serial port still hands its results over. The kernel stores it at
+ * the end of a run through the runtime services; the next boot of the stick
+ * writes it to \faultline\reports\<timestamp>.json before doing anything
+ * else, and deletes the variable.
+ */
+#ifndef FAULTLINE_REPORT_VAR_H
+#define FAULTLINE_REPORT_VAR_H
+
+#include <stdint.h>
+
+#define REPORT_VAR_MAX  8192
+#define REPORT_VAR_NAME "FaultlineReport"
+/* faultline's own vendor GUID for the variable: 5c1b7d3e-8a44-4f0e-9b1d-66a1f1a7e5c2 */
+#define FAULTLINE_VENDOR_GUID \
+	{ 0x5c1b7d3e, 0x8a44, 0x4f0e, { 0x9b, 0x1d, 0x66, 0xa1, 0xf1, 0xa7, 0xe5, 0xc2 } }
+
+/* Firmware phase: moves a stored report to the ESP. Returns 1 if one was
+ * written, 0 if there was none, -1 if it could not be written (the variable
+ * is then kept for the next try). */
+int efi_save_stored_report(void);
+
+/* Kernel: stores bytes as the report (runtime services, on efi_pgd).
+ * Returns 0, -1 without runtime services, or the firmware's status. */
+int64_t efi_store_report(const void *bytes, uint64_t size);
+
+#endif

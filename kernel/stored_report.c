@@ -1,0 +1,58 @@
+/*
+ * store_report: the run's summary in at most 8 KiB of JSON, stored through
+ * the UEFI runtime services (efi/report_var.c). The next boot of the stick
+ * writes it to \faultline\reports\ on the ESP.
+ */
+#include "kernel/stored_report.h"
+#include "cpu/cpufeature.h"
+#include "efi/report_var.h"
+#include "efi/runtime.h"
+#include "lib/format.h"
+#include "lib/json.h"
+#include "lib/kprintf.h"
+#include "lib/record.h"
+#include "lib/string.h"
+#include "lib/tsc.h"
+#include "paging/init.h"
+
+/* See kernel/stored_report.h. */
+void store_report(const struct boot_info *bi)
+{
+	static char buf[REPORT_VAR_MAX];
+	struct json j;
+	struct record_totals t = record_totals();
+	struct efi_rtc_time now;
+	char when[32] = "";
+	if (efi_runtime_get_time(&now) == 0)
+		format(when, sizeof(when), "%04u-%02u-%02uT%02u:%02u:%02u", now.year, now.month, now.day,
+		       now.hour, now.minute, now.second);
+
+	json_begin(&j, buf, sizeof(buf));
+	json_str(&j, "type", "stored_report");
+	json_u64(&j, "version", 1);
+	json_str(&j, "time", when);
+	json_str(&j, "firmware", bi->firmware_vendor);
+	json_str(&j, "cpu_vendor", boot_cpu_data.x86_vendor_id);
+	json_str(&j, "cpu_name", boot_cpu_data.x86_model_id);
+	json_u64(&j, "paging_levels", paging_report.levels);
+	json_u64(&j, "tsc_hz", tsc_hz);
+	json_object_begin(&j, "summary");
+	json_u64(&j, "passed", t.passed);
+	json_u64(&j, "failed", t.failed);
+	json_u64(&j, "skipped", t.skipped);
+	json_close(&j);
+	const char *names[16];
+	uint32_t n = record_failed_names(names, 16);
+	json_array_begin(&j, "failed");
+	for (uint32_t i = 0; i < n; i++)
+		json_str(&j, NULL, names[i]);
+	json_close(&j);
+	const char *s = json_end(&j);
+
+	int64_t status = efi_store_report(s, strlen(s));
+	if (status == 0)
+		kprintf("report: stored in NVRAM (%u bytes); the next boot of this stick saves it to \\faultline\\reports\\\n",
+			(uint32_t)strlen(s));
+	else if (status != -1)
+		record_warning("report", "SetVariable failed with status 0x%llx: the summary was not stored", status);
+}
