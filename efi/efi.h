@@ -4,7 +4,7 @@
  *   efi_main (efi/main.c)
  *     efi_gather()          system facts: GOP, ACPI RSDP, SMBIOS, vendor, our image
  *     efi_load_files()      \faultline.cfg and the programs it names
- *     efi_exit_boot_services()  the Linux EFI-stub way, then translate the memory map
+ *     efi_exit_boot_services()  as Linux's EFI boot code (libstub) does, then translate the memory map
  *     kernel_enter()        switch to the kernel stack, call kernel_main (kernel/entry.S)
  */
 #ifndef FAULTLINE_EFI_H

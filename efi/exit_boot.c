@@ -1,5 +1,5 @@
 /*
- * Leaving boot services, the way Linux's EFI stub does it (efi_exit_boot_services
+ * Leaving boot services, the way Linux's libstub does it (efi_exit_boot_services
  * in drivers/firmware/efi/libstub): get the memory map into a buffer with
  * slack, call ExitBootServices with its key; if the map changed meanwhile
  * (EFI_INVALID_PARAMETER), fetch it again into the same buffer — no allocation

@@ -40,3 +40,19 @@
 	popq %rsi
 	popq %rdi
 .endm
+
+/*
+ * Saves the kernel's callee-saved registers and rsp into a struct
+ * kernel_context (kernel/process.h) at \ctx; return_to_kernel undoes it.
+ */
+.macro SAVE_KERNEL_CONTEXT ctx
+	movq %rbx, 0(\ctx)
+	movq %rbp, 8(\ctx)
+	movq %rdi, 16(\ctx)
+	movq %rsi, 24(\ctx)
+	movq %r12, 32(\ctx)
+	movq %r13, 40(\ctx)
+	movq %r14, 48(\ctx)
+	movq %r15, 56(\ctx)
+	movq %rsp, 64(\ctx)
+.endm

@@ -1,7 +1,7 @@
 /*
  * Exception and interrupt entry stubs.
  *
- * Each stub makes the stack look the same whatever the vector: it pushes a
+ * Each entry point makes the stack look the same whatever the vector: it pushes a
  * zero where the CPU pushes no error code, then the vector number, and jumps
  * to exception_common. exception_common saves the general registers to form
  * a struct pt_regs (fault/ptrace.h), calls exception_dispatch(regs) with the

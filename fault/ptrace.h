@@ -10,8 +10,8 @@
 struct pt_regs {
 	uint64_t r15, r14, r13, r12, bp, bx, r11, r10, r9, r8;
 	uint64_t ax, cx, dx, si, di;
-	uint64_t vector;       /* pushed by the stub */
-	uint64_t error_code;   /* pushed by the CPU, or 0 by the stub */
+	uint64_t vector;       /* pushed by the entry point */
+	uint64_t error_code;   /* pushed by the CPU, or 0 by the entry point */
 	/* The hardware frame. */
 	uint64_t ip, cs, flags, sp, ss;
 };

@@ -1,7 +1,7 @@
 /*
  * do_syscall_64: the syscall table. Arguments arrive as Linux passes them
  * (rdi, rsi, rdx, r10, r8, r9); the result, a value or -errno, goes back in
- * rax. A number we do not implement returns -ENOSYS and, once per program
+ * rax. A number faultline does not provide returns -ENOSYS and, once per program
  * and number, a warning record naming it.
  */
 #include "fault/syscall.h"
@@ -16,7 +16,7 @@ static int64_t sys_ni_syscall(uint64_t nr)
 			return -ENOSYS;
 	if (current->warned_count < sizeof(current->warned_syscalls) / sizeof(current->warned_syscalls[0]))
 		current->warned_syscalls[current->warned_count++] = (uint32_t)nr;
-	record_warning("syscall", "%s: syscall %llu is not implemented: -ENOSYS", current->comm, nr);
+	record_warning("syscall", "%s: syscall %llu is not provided by faultline: -ENOSYS", current->comm, nr);
 	return -ENOSYS;
 }
 

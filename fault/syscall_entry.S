@@ -43,15 +43,7 @@ entry_SYSCALL_64:
 
 	.globl enter_user
 enter_user:
-	movq %rbx, 0(%rdx)
-	movq %rbp, 8(%rdx)
-	movq %rdi, 16(%rdx)
-	movq %rsi, 24(%rdx)
-	movq %r12, 32(%rdx)
-	movq %r13, 40(%rdx)
-	movq %r14, 48(%rdx)
-	movq %r15, 56(%rdx)
-	movq %rsp, 64(%rdx)
+	SAVE_KERNEL_CONTEXT %rdx
 	movq %rcx, %rsp
 restore_user_regs:
 	POP_REGS
@@ -89,15 +81,7 @@ syscall_kernel_rsp:
 	.text
 	.globl call_saving_context
 call_saving_context:
-	movq %rbx, 0(%r8)
-	movq %rbp, 8(%r8)
-	movq %rdi, 16(%r8)
-	movq %rsi, 24(%r8)
-	movq %r12, 32(%r8)
-	movq %r13, 40(%r8)
-	movq %r14, 48(%r8)
-	movq %r15, 56(%r8)
-	movq %rsp, 64(%r8)
+	SAVE_KERNEL_CONTEXT %r8
 	movq %rcx, %rax
 	movq %rdx, %rcx
 	subq $40, %rsp
