@@ -13,6 +13,7 @@
 #include "fault/traps.h"
 #include "fault/uaccess.h"
 #include "kernel/process.h"
+#include "kernel/watchdog.h"
 #include "cpu/x86.h"
 #include "lib/record.h"
 
@@ -51,6 +52,10 @@ void exception_dispatch(struct pt_regs *regs)
 
 	if (v == SPURIOUS_APIC_VECTOR || v == PIC_VECTOR_BASE + 7 || v == PIC_VECTOR_BASE + 15) {
 		spurious_interrupts++;
+		return;
+	}
+	if (v == PIC_VECTOR_BASE) {
+		watchdog_tick(regs);
 		return;
 	}
 	if (v >= PIC_VECTOR_BASE && v < PIC_VECTOR_BASE + 16) {

@@ -51,6 +51,7 @@ void config_defaults(struct faultline_config *cfg)
 	cfg->paging = PAGING_AUTO;
 	cfg->checks = CHECKS_DEFAULT;
 	cfg->exit = EXIT_AUTO;
+	cfg->time_limit = CONFIG_DEFAULT_TIME_LIMIT;
 }
 
 /* Adds a warning (text cut to fit); past CONFIG_MAX_WARNINGS only counts it. */
@@ -283,6 +284,21 @@ static void parse_test(struct faultline_config *cfg, uint32_t line, struct slice
 	memcpy(cfg->tests[cfg->test_count++], name, v.n + 1);
 }
 
+/* time_limit = SECONDS (1 .. 86400): how long one program may run. */
+static void parse_time_limit(struct faultline_config *cfg, uint32_t line, struct slice v)
+{
+	uint32_t n = 0;
+	size_t i = 0;
+	for (; i < v.n && v.p[i] >= '0' && v.p[i] <= '9' && n <= 86400; i++)
+		n = n * 10 + (uint32_t)(v.p[i] - '0');
+	if (i != v.n || n < 1 || n > 86400) {
+		warn_line(cfg, line, "time_limit = \"%.*s\": expected whole seconds from 1 to 86400 (keeping %u)",
+			  (int)(v.n < QUOTE_MAX ? v.n : QUOTE_MAX), v.p, cfg->time_limit);
+		return;
+	}
+	cfg->time_limit = n;
+}
+
 /* Handles one line (without its newline): see the file comment for the steps. */
 static void parse_line(struct faultline_config *cfg, uint32_t line, struct slice s)
 {
@@ -320,7 +336,7 @@ static void parse_line(struct faultline_config *cfg, uint32_t line, struct slice
 		return;
 	}
 	bool known = slice_is(key, "paging") || slice_is(key, "checks") || slice_is(key, "exit") ||
-		     slice_is(key, "run") || slice_is(key, "test");
+		     slice_is(key, "run") || slice_is(key, "test") || slice_is(key, "time_limit");
 	if (!known) {
 		warn_line(cfg, line, "unknown key \"%.*s\" (ignored)", key_quote, key.p);
 		return;
@@ -345,6 +361,8 @@ static void parse_line(struct faultline_config *cfg, uint32_t line, struct slice
 		parse_exit(cfg, line, val);
 	else if (slice_is(key, "run"))
 		parse_run(cfg, line, val);
+	else if (slice_is(key, "time_limit"))
+		parse_time_limit(cfg, line, val);
 	else
 		parse_test(cfg, line, val);
 }

@@ -6,6 +6,7 @@
  *   run    = PROGRAM ARGS...        (repeatable, in order; PROGRAM under \faultline\bin\)
  *   checks = none | default | full
  *   exit   = auto | qemu | halt
+ *   time_limit = SECONDS             (per program; then it is killed)
  *   test   = NAME                   (developer hooks used by the integration tests)
  *
  * The parser is pure logic (host-tested): it never fails as a whole. Every
@@ -28,6 +29,7 @@
 #define CONFIG_WARNING_LEN 160
 #define CONFIG_MAX_TESTS   8
 #define CONFIG_TEST_LEN    32
+#define CONFIG_DEFAULT_TIME_LIMIT 600   /* seconds one program may run */
 
 enum config_paging { PAGING_AUTO = 0, PAGING_4 = 4, PAGING_5 = 5 };
 enum config_checks { CHECKS_NONE = 0, CHECKS_DEFAULT, CHECKS_FULL };
@@ -48,6 +50,7 @@ struct faultline_config {
 	enum config_paging paging;
 	enum config_checks checks;
 	enum config_exit exit;
+	uint32_t time_limit;                         /* seconds per program */
 	uint32_t run_count;
 	struct config_run runs[CONFIG_MAX_RUNS];
 	uint32_t test_count;

@@ -193,7 +193,7 @@ int exec_program(struct task_struct *t, const uint8_t *file, uint64_t size,
 	regs->sp = st.rsp;
 	regs->cs = 0x23;
 	regs->ss = 0x1b;
-	regs->flags = 0x2;
+	regs->flags = X86_EFLAGS_IF | X86_EFLAGS_FIXED; /* ticks reach ring 3 only (kernel/watchdog.h) */
 	return 0;
 fail:
 	mm_free(mm);

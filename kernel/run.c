@@ -9,6 +9,7 @@
 #include "kernel/config.h"
 #include "kernel/exec.h"
 #include "kernel/user_records.h"
+#include "kernel/watchdog.h"
 #include "cpu/gdt.h"
 #include "cpu/x86.h"
 #include "fault/fault_stats.h"
@@ -27,6 +28,7 @@
 struct task_struct *current;
 static struct task_struct task;
 static uint32_t next_pid = 1;
+static uint32_t cfg_time_limit;
 
 uint64_t enter_user(struct pt_regs *regs, struct kernel_context *ctx);
 void return_to_kernel(struct kernel_context *ctx, uint64_t status) __attribute__((noreturn));
@@ -137,7 +139,9 @@ static void run_one(const struct config_run *run, const struct boot_info *bi)
 	task.start_tsc = rdtsc();
 	write_cr3(__pa(task.mm->pgd));
 	wrmsr(MSR_FS_BASE, 0);
+	watchdog_arm(cfg_time_limit);
 	enter_user(&regs, &task.kctx);
+	watchdog_disarm();
 	user_output_reset();
 
 	/* Back from the program (exit or kill): check its tables before they go. */
@@ -162,6 +166,7 @@ void run_programs(const struct faultline_config *cfg, const struct boot_info *bi
 	if (!cfg->run_count)
 		return;
 	syscall_init();
+	cfg_time_limit = cfg->time_limit;
 	uaccess_smap = (read_cr4() & X86_CR4_SMAP) != 0;
 	for (uint32_t i = 0; i < cfg->run_count; i++)
 		run_one(&cfg->runs[i], bi);

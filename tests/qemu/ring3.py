@@ -20,13 +20,14 @@ USER_DIR = os.path.join(ROOT, "build", "user")
 def programs(include_oom=False):
     names = sorted(os.path.basename(p) for p in glob.glob(os.path.join(USER_DIR, "*"))
                    if os.path.isfile(p) and os.access(p, os.X_OK))
-    return [n for n in names if include_oom or not n.startswith("oom_")]
+    # oom_* and spin_* programs need their own runs (memory size, time limit).
+    return [n for n in names if include_oom or not n.startswith(("oom_", "spin_"))]
 
 
 def expected_end(name):
     if name.startswith("segv_"):
         return ("kill", "SIGSEGV")
-    if name.startswith("oom_"):
+    if name.startswith(("oom_", "spin_")):
         return ("kill", "SIGKILL")
     return ("exit", 0)
 
@@ -136,4 +137,18 @@ def ring3_differential_against_linux():
             problems.append("%s: %s on Linux, %s on faultline" % (name, l, f))
     if len(lres) < len(names):
         problems.append("only %d ring3 records from Linux for %d programs" % (len(lres), len(names)))
+    return problems
+
+
+@case
+def ring3_time_limit_kills_a_spinning_program():
+    problems = []
+    run = qemu_run.boot(base_config("time_limit = 2", "run = spin_forever", "run = minflt_count"), timeout=300)
+    expect_clean_run(run, problems)
+    got = ends(run)
+    kill = next((r for r in run.of_type("kill") if r.get("program") == "spin_forever"), None)
+    if not kill or kill.get("signal") != "SIGKILL" or "time limit" not in kill.get("reason", ""):
+        problems.append("spin_forever not killed by the time limit: %s" % kill)
+    if got.get("minflt_count") != ("exit", 0):
+        problems.append("the program after it ended %s, want exit 0" % (got.get("minflt_count"),))
     return problems

@@ -677,7 +677,32 @@ TEST(fuzz_hostile_input)
 	CHECK(warnings_seen > rounds / 2);
 }
 
+TEST(time_limit)
+{
+	parse("");
+	CHECK_EQ_U64(cfg.time_limit, CONFIG_DEFAULT_TIME_LIMIT);
+	parse("time_limit = 30\n");
+	CHECK_EQ_U64(cfg.time_limit, 30);
+	CHECK_NO_WARNINGS();
+	parse("time_limit = 86400\n");
+	CHECK_EQ_U64(cfg.time_limit, 86400);
+	parse("time_limit = 30\ntime_limit = 0\n");
+	CHECK_EQ_U64(cfg.time_limit, 30);
+	CHECK_ONE_WARNING(2, "line 2: time_limit = \"0\": expected whole seconds from 1 to 86400 (keeping 30)");
+	parse("time_limit = 86401\n");
+	CHECK_EQ_U64(cfg.time_limit, CONFIG_DEFAULT_TIME_LIMIT);
+	CHECK_EQ_U64(cfg.warning_count, 1);
+	parse("time_limit = 99999999999999999999\n");
+	CHECK_EQ_U64(cfg.time_limit, CONFIG_DEFAULT_TIME_LIMIT);
+	CHECK_EQ_U64(cfg.warning_count, 1);
+	parse("time_limit = 1m\n");
+	CHECK_EQ_U64(cfg.warning_count, 1);
+	parse("time_limit = -5\n");
+	CHECK_EQ_U64(cfg.warning_count, 1);
+}
+
 UNIT_MAIN(
+	UNIT(time_limit),
 	UNIT(defaults),
 	UNIT(happy_path_every_key),
 	UNIT(every_value_of_every_setting),

@@ -1,0 +1,26 @@
+/*
+ * The per-program time limit. While a program runs, the legacy PIT ticks at
+ * 100 Hz on IRQ 0 (the only unmasked line) and ring 3 runs with interrupts
+ * on; the kernel itself always runs with them off, so a tick only ever
+ * interrupts the program. When the program's time is up it is killed with
+ * SIGKILL ("time limit") and the run goes on.
+ */
+#ifndef FAULTLINE_WATCHDOG_H
+#define FAULTLINE_WATCHDOG_H
+
+#include <stdint.h>
+#include "fault/ptrace.h"
+
+/* Starts the ticks; the current program may run for seconds. */
+void watchdog_arm(uint32_t seconds);
+
+/* Stops the ticks (masks IRQ 0). */
+void watchdog_disarm(void);
+
+/* IRQ 0: acknowledges it and kills the program if its time is up. */
+void watchdog_tick(struct pt_regs *regs);
+
+/* Ticks seen since boot (for the records). */
+extern uint64_t watchdog_ticks;
+
+#endif
