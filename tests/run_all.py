@@ -47,6 +47,25 @@ def run_unit_tests():
     return passed, failed
 
 
+def run_python_suite(path):
+    """Runs a python test file that closes with "N passed, N failed"."""
+    proc = subprocess.run([sys.executable, os.path.join(ROOT, path)], capture_output=True, text=True,
+                          timeout=1200, cwd=ROOT)
+    out = proc.stdout + proc.stderr
+    m = re.findall(r"(\d+) passed, (\d+) failed", out)
+    if not m:
+        print(out)
+        print("%s: no result line (exit %d)" % (path, proc.returncode))
+        return 0, 1
+    p, f = int(m[-1][0]), int(m[-1][1])
+    if proc.returncode != 0 and f == 0:
+        f = 1
+    if f:
+        print(out)
+    print("%s: %d passed, %d failed" % (path, p, f))
+    return p, f
+
+
 def main():
     only = os.environ.get("FAULTLINE_TESTS", "")
     up, uf = (0, 0) if only == "qemu" else run_unit_tests()
@@ -54,7 +73,10 @@ def main():
     if only != "unit":
         import integration
         qp, qf = integration.run_all()
-    passed, failed = up + qp, uf + qf
+    bp = bf = 0
+    if only in ("", "bench"):
+        bp, bf = run_python_suite("bench/test_report.py")
+    passed, failed = up + qp + bp, uf + qf + bf
     print("%d passed, %d failed" % (passed, failed))
     return 1 if failed else 0
 

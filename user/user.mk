@@ -4,6 +4,8 @@
 #   user/rt/*.c, *.S    the freestanding runtime (plus lib/format, string, json)
 #   user/tests/NAME.c   a test program on the runtime  -> build/user/NAME
 #   user/musl/NAME.c    an ordinary C program, musl-gcc -static -> build/user/NAME
+#   user/bench/bench_NAME.c  a fault-latency workload (docs/bench.md) -> build/user/bench_NAME,
+#                       linked with the rest of user/bench/*.c (the harness)
 #
 # `make user` builds them all; user/run_on_linux.sh runs them on this host.
 
@@ -29,7 +31,11 @@ USER_TEST_SRCS := $(wildcard user/tests/*.c)
 USER_MUSL_SRCS := $(wildcard user/musl/*.c)
 USER_TEST_BINS := $(patsubst user/tests/%.c,$(BUILD)/user/%,$(USER_TEST_SRCS))
 USER_MUSL_BINS := $(patsubst user/musl/%.c,$(BUILD)/user/%,$(USER_MUSL_SRCS))
-USER_BINS := $(USER_TEST_BINS) $(USER_MUSL_BINS)
+USER_BENCH_SRCS := $(wildcard user/bench/bench_*.c)
+USER_BENCH_LIB_SRCS := $(filter-out $(USER_BENCH_SRCS),$(wildcard user/bench/*.c))
+USER_BENCH_LIB_OBJS := $(patsubst %.c,$(BUILD)/user/obj/%.o,$(USER_BENCH_LIB_SRCS))
+USER_BENCH_BINS := $(patsubst user/bench/%.c,$(BUILD)/user/%,$(USER_BENCH_SRCS))
+USER_BINS := $(USER_TEST_BINS) $(USER_MUSL_BINS) $(USER_BENCH_BINS)
 
 $(BUILD)/user/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -42,6 +48,10 @@ $(BUILD)/user/obj/%.o: %.S
 	@$(USER_CC) --target=x86_64-linux-gnu -I. -MMD -MP -c $< -o $@
 
 $(USER_TEST_BINS): $(BUILD)/user/%: $(BUILD)/user/obj/user/tests/%.o $(USER_RT_OBJS)
+	@echo "  LD [u]  $@"
+	@$(USER_LD) $(USER_LDFLAGS) $^ -o $@
+
+$(USER_BENCH_BINS): $(BUILD)/user/%: $(BUILD)/user/obj/user/bench/%.o $(USER_BENCH_LIB_OBJS) $(USER_RT_OBJS)
 	@echo "  LD [u]  $@"
 	@$(USER_LD) $(USER_LDFLAGS) $^ -o $@
 
