@@ -15,4 +15,8 @@ int strncmp(const char *a, const char *b, size_t n);
 /* Copies at most size-1 bytes and always terminates (when size > 0). Returns strlen(src). */
 size_t strlcpy(char *dst, const char *src, size_t size);
 
+/* One 4 KiB page, 8-byte aligned: zeroed / copied with quadword string ops. */
+void clear_page(void *page);
+void copy_page(void *to, const void *from);
+
 #endif

@@ -43,7 +43,7 @@ static struct page *alloc_zeroed_user_page(struct vm_fault *vmf)
 	if (unlikely(!page))
 		return NULL;
 	uint64_t t0 = rdtsc_ordered();
-	memset(page_address(page), 0, PAGE_SIZE);
+	clear_page(page_address(page));
 	vmf->clear_cycles += rdtsc_ordered() - t0;
 	SetPageAnon(page);
 	return page;
@@ -108,7 +108,7 @@ static vm_fault_t do_wp_page(struct vm_fault *vmf)
 	} else {
 		page = alloc_page();
 		if (page) {
-			memcpy(page_address(page), page_address(pfn_to_page(pfn)), PAGE_SIZE);
+			copy_page(page_address(page), page_address(pfn_to_page(pfn)));
 			SetPageAnon(page);
 		}
 		vmf->cls = FAULT_COW_COPY;

@@ -20,7 +20,11 @@
 #define strcmp  loop_strcmp
 #define strncmp loop_strncmp
 #define strlcpy loop_strlcpy
+#define clear_page loop_clear_page
+#define copy_page  loop_copy_page
 #include "../../lib/string.c"
+#undef clear_page
+#undef copy_page
 #undef memset
 #undef memcpy
 #undef memmove
@@ -45,7 +49,11 @@
 #define strcmp  rep_strcmp
 #define strncmp rep_strncmp
 #define strlcpy rep_strlcpy
+#define clear_page rep_clear_page
+#define copy_page  rep_copy_page
 #include "../../lib/string.c"
+#undef clear_page
+#undef copy_page
 #undef memset
 #undef memcpy
 #undef memmove
@@ -234,7 +242,27 @@ TEST(strlcpy_cuts_and_terminates)
 	}
 }
 
+TEST(clear_and_copy_page)
+{
+	static uint64_t a[512] __attribute__((aligned(4096))), b[512] __attribute__((aligned(4096)));
+	for (int i = 0; i < 512; i++)
+		a[i] = 0x0123456789abcdefull * (uint64_t)(i + 1);
+	memset(b, 0xaa, sizeof(b));
+	rep_copy_page(b, a);
+	CHECK(memcmp(a, b, sizeof(a)) == 0);
+	rep_clear_page(b);
+	int nonzero = 0;
+	for (int i = 0; i < 512; i++)
+		nonzero += b[i] != 0;
+	CHECK(nonzero == 0);
+	loop_copy_page(b, a);
+	CHECK(memcmp(a, b, sizeof(a)) == 0);
+	loop_clear_page(a);
+	CHECK(a[0] == 0 && a[511] == 0);
+}
+
 UNIT_MAIN(
+	UNIT(clear_and_copy_page),
 	UNIT(memset_fills_exactly_n_bytes),
 	UNIT(memcpy_copies_exactly_n_bytes),
 	UNIT(memmove_handles_every_overlap),
