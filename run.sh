@@ -4,6 +4,8 @@
 #                            passed, 1 if something failed, 2 if no verdict.
 # ./run.sh --help            all options (CPU model, memory, paging, config lines, gdb, log)
 # ./run.sh flash /dev/sdX    write build/faultline.img to a USB stick
+# ./run.sh bench [--icount]  run the fault-latency workloads, write build/bench/report.html
+# ./run.sh compare-linux     the same workloads on faultline and on the Linux reference
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -12,4 +14,12 @@ if [ "${1:-}" = "flash" ]; then
 	exec tools/flash.sh "$@"
 fi
 make --no-print-directory all >&2
+case "${1:-}" in
+bench)
+	shift
+	exec python3 bench/run_bench.py -o build/bench/report.html "$@" ;;
+compare-linux)
+	shift
+	exec python3 bench/run_bench.py --linux -o build/bench/report-linux.html "$@" ;;
+esac
 exec python3 tools/qemu_run.py "$@"
