@@ -20,6 +20,7 @@
 #include "kernel/memory.h"
 #include "kernel/boot_report.h"
 #include "kernel/selftest.h"
+#include "checks/checks.h"
 #include "kernel/stored_report.h"
 #include "cpu/acpi.h"
 #include "cpu/cpufeature.h"
@@ -108,6 +109,7 @@ static void kernel_main_high(struct boot_info *bi)
 	boot_report(bi, &boot_memmap);
 	list_programs(bi);
 	run_selftests(bi, &boot_memmap);
+	run_checks(boot_config.checks);
 	if (zero_page_init() < 0)
 		panic("zero_page_init: no frame for the zero page");
 	run_programs(&boot_config, bi);
