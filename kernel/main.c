@@ -21,6 +21,7 @@
 #include "kernel/boot_report.h"
 #include "kernel/selftest.h"
 #include "checks/checks.h"
+#include "checks/matrix.h"
 #include "kernel/stored_report.h"
 #include "cpu/acpi.h"
 #include "cpu/cpufeature.h"
@@ -110,6 +111,7 @@ static void kernel_main_high(struct boot_info *bi)
 	list_programs(bi);
 	run_selftests(bi, &boot_memmap);
 	run_checks(boot_config.checks);
+	run_access_matrix(boot_config.checks);
 	if (zero_page_init() < 0)
 		panic("zero_page_init: no frame for the zero page");
 	run_programs(&boot_config, bi);

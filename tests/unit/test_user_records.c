@@ -6,6 +6,18 @@
 #include "../../lib/record.c"
 #include "../../kernel/user_records.c"
 
+/* lib/string.c's strlcpy (record.c keeps failed names with it); libc has none. */
+size_t strlcpy(char *dst, const char *src, size_t size)
+{
+	size_t n = strlen(src);
+	if (size) {
+		size_t k = n < size - 1 ? n : size - 1;
+		memcpy(dst, src, k);
+		dst[k] = 0;
+	}
+	return n;
+}
+
 /* record.c writes records to the console; here they go nowhere. */
 void console_serial_write(const char *s, size_t n) { (void)s; (void)n; }
 void console_serial_begin_line(void) {}
@@ -46,4 +58,20 @@ TEST(counts_split_writes_and_drops_partial_lines)
 	CHECK_EQ_U64(record_totals().failed, after.failed); /* overlong line ignored */
 }
 
-UNIT_MAIN(UNIT(recognises_results), UNIT(counts_split_writes_and_drops_partial_lines))
+TEST(failed_names_are_kept)
+{
+	record_note_failure("ring3.x.first");
+	record_note_failure("a-name-much-longer-than-the-sixty-three-bytes-the-report-keeps-for-each-one-of-them");
+	const char *names[16];
+	uint32_t n = record_failed_names(names, 16);
+	CHECK(n == 2);
+	CHECK_STR(names[0], "ring3.x.first");
+	CHECK(strlen(names[1]) == 63);
+	for (int i = 0; i < 20; i++)
+		record_note_failure("more");
+	CHECK(record_failed_names(names, 16) == 16);
+	CHECK(record_failed_names(names, 3) == 3);
+}
+
+UNIT_MAIN(UNIT(recognises_results), UNIT(counts_split_writes_and_drops_partial_lines),
+	  UNIT(failed_names_are_kept))

@@ -1,0 +1,35 @@
+/*
+ * The paging conformance matrix: every case of a space of the reference
+ * model (checks/access_model.h) done for real on the CPU -- the walk built
+ * entry by entry in a scratch root, the controls (CR0.WP, EFER.NXE,
+ * CR4.SMEP/SMAP/PKE, RFLAGS.AC, PKRU) set as the case says, the access made
+ * from ring 0 or ring 3 through the probes of checks/probe.h -- and the
+ * outcome (fault or not, the exact #PF error code, A and D of every entry of
+ * the walk) compared with the model's.
+ *
+ * Records (docs/checks.md, "Conformance matrix"): one
+ * {"type":"check","name":"matrix.<leaf>.cpl<n>",...} per leaf size and CPL
+ * with the number of combinations run, mismatched and skipped (and why), a
+ * {"type":"check_mismatch",...} in words for the first few mismatches, and a
+ * final "matrix.cleanup" check that everything was put back.
+ */
+#ifndef FAULTLINE_CHECKS_MATRIX_H
+#define FAULTLINE_CHECKS_MATRIX_H
+
+#include "kernel/config.h"
+
+/*
+ * CHECKS_NONE: nothing. CHECKS_DEFAULT: about MATRIX_DEFAULT_CASES cases,
+ * every k-th (k prime, so the sample meets every inner combination) of the
+ * default space's cases this CPU can run in the current paging mode.
+ * CHECKS_FULL: every one of them. Must run with interrupts off, on init_top_pgt, with no
+ * program running; CR0, CR3, CR4, EFER, PKRU and RFLAGS.AC are as before
+ * when it returns, and every frame it took is given back. Cannot fail as a
+ * whole: problems are fail records.
+ */
+void run_access_matrix(enum config_checks level);
+
+/* How many cases CHECKS_DEFAULT aims at (about 2-3 s under QEMU TCG). */
+#define MATRIX_DEFAULT_CASES 24000
+
+#endif
