@@ -31,11 +31,15 @@ USER_TEST_SRCS := $(wildcard user/tests/*.c)
 USER_MUSL_SRCS := $(wildcard user/musl/*.c)
 USER_TEST_BINS := $(patsubst user/tests/%.c,$(BUILD)/user/%,$(USER_TEST_SRCS))
 USER_MUSL_BINS := $(patsubst user/musl/%.c,$(BUILD)/user/%,$(USER_MUSL_SRCS))
+# Static PIEs (ET_DYN, no interpreter). Debian's musl-gcc ignores -static-pie,
+# so they are linked by hand with musl's self-relocating rcrt1.o.
+USER_MUSL_PIE_SRCS := $(wildcard user/musl_pie/*.c)
+USER_MUSL_PIE_BINS := $(patsubst user/musl_pie/%.c,$(BUILD)/user/%,$(USER_MUSL_PIE_SRCS))
 USER_BENCH_SRCS := $(wildcard user/bench/bench_*.c)
 USER_BENCH_LIB_SRCS := $(filter-out $(USER_BENCH_SRCS),$(wildcard user/bench/*.c))
 USER_BENCH_LIB_OBJS := $(patsubst %.c,$(BUILD)/user/obj/%.o,$(USER_BENCH_LIB_SRCS))
 USER_BENCH_BINS := $(patsubst user/bench/%.c,$(BUILD)/user/%,$(USER_BENCH_SRCS))
-USER_BINS := $(USER_TEST_BINS) $(USER_MUSL_BINS) $(USER_BENCH_BINS)
+USER_BINS := $(USER_TEST_BINS) $(USER_MUSL_BINS) $(USER_MUSL_PIE_BINS) $(USER_BENCH_BINS)
 
 $(BUILD)/user/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -59,6 +63,14 @@ $(USER_MUSL_BINS): $(BUILD)/user/%: user/musl/%.c
 	@mkdir -p $(dir $@)
 	@echo "  MUSL    $@"
 	@$(USER_MUSL_CC) $(USER_MUSL_CFLAGS) $< -o $@
+
+$(USER_MUSL_PIE_BINS): $(BUILD)/user/%: user/musl_pie/%.c
+	@mkdir -p $(dir $@)
+	@echo "  MUSLPIE $@"
+	@L=$$(sed -n 's|.*-specs "\(.*\)/musl-gcc.specs".*|\1|p' "$$(command -v $(USER_MUSL_CC))"); \
+	$(USER_MUSL_CC) -fPIE -pie -nostartfiles -O2 -Wall -Wextra -Werror "$$L/rcrt1.o" "$$L/crti.o" \
+		"$$($(USER_MUSL_CC) -print-file-name=crtbeginS.o)" $< "$$($(USER_MUSL_CC) -print-file-name=crtendS.o)" \
+		"$$L/crtn.o" -Wl,-static -Wl,-pie -Wl,--no-dynamic-linker -Wl,-z,text -o $@
 
 .PHONY: user print-user-bins
 user: $(USER_BINS)
