@@ -302,16 +302,7 @@ static void matrix_case(void *ctx, const struct access_case *c, const struct acc
 /* {"type":"check","name":name,"result":...,"detail":detail}, counted into the run's totals. */
 static void report_check(const char *name, int result, const char *detail)
 {
-	struct json *j;
-
-	record_count_result(result);
-	if (result == TEST_FAIL)
-		record_note_failure(name);
-	j = record_begin("check");
-	json_str(j, "name", name);
-	json_str(j, "result", result == TEST_PASS ? "pass" : result == TEST_SKIP ? "skip" : "fail");
-	json_str(j, "detail", detail);
-	record_end();
+	record_hw_check(name, result, detail);
 }
 
 /* The one check record of a group. */

@@ -35,12 +35,7 @@ void check_record(const char *name, int result, const char *detail_fmt, ...)
 	va_start(ap, detail_fmt);
 	vformat(detail, sizeof(detail), detail_fmt, ap);
 	va_end(ap);
-	record_count_result(result);
-	struct json *j = record_begin("check");
-	json_str(j, "name", name);
-	json_str(j, "result", result == TEST_PASS ? "pass" : result == TEST_SKIP ? "skip" : "fail");
-	json_str(j, "detail", detail);
-	record_end();
+	record_hw_check(name, result, detail);
 	if (result == TEST_FAIL)
 		kprintf("check %s FAILED: %s\n", name, detail);
 }

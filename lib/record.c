@@ -96,6 +96,23 @@ bool record_check(const char *name, bool cond, const char *detail_fmt, ...)
 }
 
 /* See lib/record.h. */
+void record_hw_check(const char *name, int result, const char *detail)
+{
+	static const char *const words[] = { "PASS", "FAIL", "SKIP" };
+	char line[96];
+	record_count_result(result);
+	if (result == TEST_FAIL)
+		record_note_failure(name);
+	int n = format(line, sizeof(line), "  %s  %s\n", words[result % 3], name);
+	console_write(line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
+	struct json *j = record_begin("check");
+	json_str(j, "name", name);
+	json_str(j, "result", result == TEST_PASS ? "pass" : result == TEST_SKIP ? "skip" : "fail");
+	json_str(j, "detail", detail);
+	record_end();
+}
+
+/* See lib/record.h. */
 void record_warning(const char *what, const char *detail_fmt, ...)
 {
 	char detail[512];
