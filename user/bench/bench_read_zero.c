@@ -14,22 +14,6 @@ RT_PROGRAM(bench_read_zero);
 int main(int argc, char **argv, char **envp)
 {
 	(void)envp;
-	struct bench b;
 	struct bench_args defaults = { .mib = 4, .reps = 4, .seed = 1, .order = BENCH_SEQ };
-	if (bench_init(&b, "read_zero", argc, argv, defaults, 0, PAGE_SIZE) < 0)
-		return 2;
-	long c = bench_add_class(&b, "read-zero");
-	if (c < 0)
-		return bench_fail(&b, "sample array", c);
-	long r = bench_warm_up(&b);
-	if (r < 0)
-		return bench_fail(&b, "warm-up", r);
-
-	bench_begin(&b);
-	r = bench_time_fresh_mappings(&b, (uint32_t)c, BENCH_READ);
-	bench_end(&b);
-
-	if (r < 0)
-		return bench_fail(&b, "mmap/munmap", r);
-	return bench_report(&b) < 0 ? 1 : 0;
+	return bench_main_fresh_mappings("read_zero", "read-zero", BENCH_READ, defaults, argc, argv);
 }

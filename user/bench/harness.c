@@ -436,3 +436,26 @@ long bench_report(struct bench *b)
 	}
 	return b->kernel_stats ? emit_kernel(b) : 0;
 }
+
+/* See user/bench/harness.h. */
+int bench_main_fresh_mappings(const char *workload, const char *cls, enum bench_access kind,
+			      struct bench_args defaults, int argc, char **argv)
+{
+	struct bench b;
+	if (bench_init(&b, workload, argc, argv, defaults, 0, PAGE_SIZE) < 0)
+		return 2;
+	long c = bench_add_class(&b, cls);
+	if (c < 0)
+		return bench_fail(&b, "sample array", c);
+	long r = bench_warm_up(&b);
+	if (r < 0)
+		return bench_fail(&b, "warm-up", r);
+
+	bench_begin(&b);
+	r = bench_time_fresh_mappings(&b, (uint32_t)c, kind);
+	bench_end(&b);
+
+	if (r < 0)
+		return bench_fail(&b, "mmap/munmap", r);
+	return bench_report(&b) < 0 ? 1 : 0;
+}

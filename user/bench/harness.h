@@ -151,6 +151,15 @@ long bench_time_fresh_mappings(struct bench *b, uint32_t c, enum bench_access ki
  * (a workload's exit status after a failure). */
 int bench_fail(const struct bench *b, const char *what, long err);
 
+/*
+ * The whole main of a workload that times the first touch (kind) of every
+ * page of fresh mappings, filed under one class: init, warm-up, the timed
+ * repetitions, the records. Returns main's exit status (0; 1 if the records
+ * could not be written; 2 for bad arguments or a failed set-up).
+ */
+int bench_main_fresh_mappings(const char *workload, const char *cls, enum bench_access kind,
+			      struct bench_args defaults, int argc, char **argv);
+
 /* Returns the next value of the workload's xorshift64* generator (seeded from --seed). */
 uint64_t bench_random(uint64_t *state);
 
