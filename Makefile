@@ -26,7 +26,7 @@ KERNEL_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(KERNEL_SRCS)) \
 	$(patsubst %.S,$(BUILD)/obj/%.o,$(KERNEL_ASM)) $(BUILD)/obj/font.o
 
 HOST_CC     := cc
-HOST_CFLAGS := -std=c11 -I. -DHOST_TEST -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=all \
+HOST_CFLAGS := -std=c11 -I. -I/usr/include/efi -I/usr/include/efi/x86_64 -DHOST_TEST -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=all \
 	-Wall -Wextra -Werror
 UNIT_SRCS   := $(wildcard tests/unit/test_*.c)
 UNIT_BINS   := $(patsubst tests/unit/%.c,$(BUILD)/host/%,$(UNIT_SRCS))
