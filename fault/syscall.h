@@ -7,6 +7,7 @@
 #define FAULTLINE_SYSCALL_H
 
 #include <stdint.h>
+#include "fault/introspect_abi.h"
 #include "fault/ptrace.h"
 
 #define __NR_read            0
@@ -35,7 +36,7 @@
 #define __NR_clock_gettime 228
 #define __NR_exit_group    231
 #define __NR_getrandom     318
-#define __NR_faultline_introspect 0x4000fa17
+#define __NR_faultline_introspect SYS_faultline_introspect  /* fault/introspect_abi.h */
 
 #define EPERM    1
 #define E2BIG    7

@@ -5,6 +5,7 @@
  * of the kernel.
  */
 #include "fault/fault_stats.h"
+#include "fault/introspect_abi.h"
 #include "fault/syscall.h"
 #include "fault/uaccess.h"
 #include "cpu/cpufeature.h"
@@ -192,21 +193,6 @@ int64_t sys_arch_prctl(uint64_t code, uint64_t addr)
 	}
 }
 
-/* The faultline-only call (user/rt/faultline.h has the user side). */
-#define FL_INTROSPECT_PRESENT     0
-#define FL_INTROSPECT_PTE         1
-#define FL_INTROSPECT_FAULT_STATS 2
-#define FL_INTROSPECT_VERSION     1
-
-struct fl_pte_info {
-	uint64_t va, levels, entry[5], pfn, flags;
-};
-#define FL_PTE_PRESENT   (1ull << 0)
-#define FL_PTE_WRITE     (1ull << 1)
-#define FL_PTE_USER      (1ull << 2)
-#define FL_PTE_NX        (1ull << 3)
-#define FL_PTE_HUGE      (1ull << 4)
-#define FL_PTE_ZERO_PAGE (1ull << 5)
 
 /* Walks mm's tables for va without changing anything. */
 static void describe_va(uint64_t va, struct fl_pte_info *out)

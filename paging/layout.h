@@ -16,6 +16,5 @@
 #define __PAGE_OFFSET_BASE_L4 0xffff888000000000ull
 #define __PAGE_OFFSET_BASE_L5 0xff11000000000000ull
 #define __START_KERNEL_map    0xffffffff80000000ull
-#define KERNEL_IMAGE_SIZE_MAX (1ull << 30)
 
 #endif

@@ -55,9 +55,12 @@ static vm_fault_t do_anonymous_page(struct vm_fault *vmf)
 	struct vm_area_struct *vma = vmf->vma;
 	struct mm_struct *mm = vma->vm_mm;
 
-	if (pte_alloc(mm, vmf->pmd))
-		return VM_FAULT_OOM;
-	vmf->pte = pte_offset_map(vmf->pmd, vmf->address);
+	/* handle_pte_fault found the pte already when its table exists. */
+	if (!vmf->pte) {
+		if (pte_alloc(mm, vmf->pmd))
+			return VM_FAULT_OOM;
+		vmf->pte = pte_offset_map(vmf->pmd, vmf->address);
+	}
 
 	/* Read of private memory: the shared zero page, read-only. */
 	if (!(vmf->flags & FAULT_FLAG_WRITE) && !(vma->vm_flags & VM_SHARED)) {

@@ -18,14 +18,10 @@ int main(int argc, char **argv, char **envp)
 	(void)envp;
 	struct bench b;
 	struct bench_args defaults = { .mib = 4, .reps = 4, .seed = 1, .order = BENCH_SEQ };
-	if (bench_init(&b, "dontneed_refault", argc, argv, defaults, 0, PAGE_SIZE) < 0)
-		return 2;
-	long c = bench_add_class(&b, "write-anon");
-	if (c < 0)
-		return bench_fail(&b, "sample array", c);
-	long r = bench_warm_up(&b);
-	if (r < 0)
-		return bench_fail(&b, "warm-up", r);
+	long c, r;
+	int status = bench_start(&b, "dontneed_refault", argc, argv, defaults, "write-anon", &c, NULL, NULL);
+	if (status)
+		return status;
 
 	uint64_t len = b.pages * PAGE_SIZE;
 	long addr = bench_map(len, PROT_READ | PROT_WRITE, false);

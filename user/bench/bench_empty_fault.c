@@ -26,15 +26,10 @@ int main(int argc, char **argv, char **envp)
 	(void)envp;
 	struct bench b;
 	struct bench_args defaults = { .mib = 4, .reps = 4, .seed = 1, .order = BENCH_SEQ };
-	if (bench_init(&b, "empty_fault", argc, argv, defaults, 0, PAGE_SIZE) < 0)
-		return 2;
-	long floor = bench_add_class(&b, "read-zero");
-	long none = bench_add_class(&b, "no-fault");
-	if (floor < 0 || none < 0)
-		return bench_fail(&b, "sample array", floor < 0 ? floor : none);
-	long r = bench_warm_up(&b);
-	if (r < 0)
-		return bench_fail(&b, "warm-up", r);
+	long floor, none, r;
+	int status = bench_start(&b, "empty_fault", argc, argv, defaults, "read-zero", &floor, "no-fault", &none);
+	if (status)
+		return status;
 
 	/* The touch order without the first page of each table (those are read untimed). */
 	uint64_t n = 0;

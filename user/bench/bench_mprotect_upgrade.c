@@ -18,14 +18,10 @@ int main(int argc, char **argv, char **envp)
 	(void)envp;
 	struct bench b;
 	struct bench_args defaults = { .mib = 4, .reps = 4, .seed = 1, .order = BENCH_SEQ };
-	if (bench_init(&b, "mprotect_upgrade", argc, argv, defaults, 0, PAGE_SIZE) < 0)
-		return 2;
-	long c = bench_add_class(&b, "cow-zero");
-	if (c < 0)
-		return bench_fail(&b, "sample array", c);
-	long r = bench_warm_up(&b);
-	if (r < 0)
-		return bench_fail(&b, "warm-up", r);
+	long c, r;
+	int status = bench_start(&b, "mprotect_upgrade", argc, argv, defaults, "cow-zero", &c, NULL, NULL);
+	if (status)
+		return status;
 
 	uint64_t len = b.pages * PAGE_SIZE;
 	const char *what = "mmap";

@@ -16,15 +16,10 @@ int main(int argc, char **argv, char **envp)
 	(void)envp;
 	struct bench b;
 	struct bench_args defaults = { .mib = 4, .reps = 4, .seed = 1, .order = BENCH_SEQ };
-	if (bench_init(&b, "read_then_write", argc, argv, defaults, 0, PAGE_SIZE) < 0)
-		return 2;
-	long rd = bench_add_class(&b, "read-zero");
-	long wr = bench_add_class(&b, "cow-zero");
-	if (rd < 0 || wr < 0)
-		return bench_fail(&b, "sample array", rd < 0 ? rd : wr);
-	long r = bench_warm_up(&b);
-	if (r < 0)
-		return bench_fail(&b, "warm-up", r);
+	long rd, wr, r;
+	int status = bench_start(&b, "read_then_write", argc, argv, defaults, "read-zero", &rd, "cow-zero", &wr);
+	if (status)
+		return status;
 
 	uint64_t len = b.pages * PAGE_SIZE;
 	bench_begin(&b);

@@ -438,21 +438,37 @@ long bench_report(struct bench *b)
 }
 
 /* See user/bench/harness.h. */
+int bench_start(struct bench *b, const char *workload, int argc, char **argv, struct bench_args defaults,
+		const char *cls0, long *id0, const char *cls1, long *id1)
+{
+	if (bench_init(b, workload, argc, argv, defaults, 0, PAGE_SIZE) < 0)
+		return 2;
+	*id0 = bench_add_class(b, cls0);
+	if (*id0 < 0)
+		return bench_fail(b, "sample array", *id0);
+	if (cls1) {
+		*id1 = bench_add_class(b, cls1);
+		if (*id1 < 0)
+			return bench_fail(b, "sample array", *id1);
+	}
+	long r = bench_warm_up(b);
+	if (r < 0)
+		return bench_fail(b, "warm-up", r);
+	return 0;
+}
+
+/* See user/bench/harness.h. */
 int bench_main_fresh_mappings(const char *workload, const char *cls, enum bench_access kind,
 			      struct bench_args defaults, int argc, char **argv)
 {
 	struct bench b;
-	if (bench_init(&b, workload, argc, argv, defaults, 0, PAGE_SIZE) < 0)
-		return 2;
-	long c = bench_add_class(&b, cls);
-	if (c < 0)
-		return bench_fail(&b, "sample array", c);
-	long r = bench_warm_up(&b);
-	if (r < 0)
-		return bench_fail(&b, "warm-up", r);
+	long c;
+	int status = bench_start(&b, workload, argc, argv, defaults, cls, &c, NULL, NULL);
+	if (status)
+		return status;
 
 	bench_begin(&b);
-	r = bench_time_fresh_mappings(&b, (uint32_t)c, kind);
+	long r = bench_time_fresh_mappings(&b, (uint32_t)c, kind);
 	bench_end(&b);
 
 	if (r < 0)

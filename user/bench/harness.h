@@ -152,6 +152,14 @@ long bench_time_fresh_mappings(struct bench *b, uint32_t c, enum bench_access ki
 int bench_fail(const struct bench *b, const char *what, long err);
 
 /*
+ * The common start of a workload with 4 KiB pages: bench_init, then one or
+ * two classes (cls1 may be NULL), then the warm-up. Returns 0 with the class
+ * ids in *id0 / *id1, or the exit status main should return (2).
+ */
+int bench_start(struct bench *b, const char *workload, int argc, char **argv, struct bench_args defaults,
+		const char *cls0, long *id0, const char *cls1, long *id1);
+
+/*
  * The whole main of a workload that times the first touch (kind) of every
  * page of fresh mappings, filed under one class: init, warm-up, the timed
  * repetitions, the records. Returns main's exit status (0; 1 if the records
