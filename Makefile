@@ -12,7 +12,7 @@ FONT    ?= /usr/share/consolefonts/Lat15-Terminus16.psf.gz
 KERNEL_CFLAGS := --target=x86_64-unknown-windows -std=c11 -ffreestanding -fno-stack-protector \
 	-mno-red-zone -mno-stack-arg-probe -mgeneral-regs-only -fshort-wchar -fno-builtin \
 	-fno-omit-frame-pointer -mno-omit-leaf-frame-pointer -fno-delete-null-pointer-checks -fno-strict-aliasing \
-	-O2 -g -gdwarf-4 -Wall -Wextra -Werror -Wno-unused-parameter -I. \
+	-O2 -flto=thin -g -gdwarf-4 -Wall -Wextra -Wconditional-uninitialized -Werror -Wno-unused-parameter -I. \
 	-I/usr/include/efi -I/usr/include/efi/x86_64
 KERNEL_ASFLAGS := --target=x86_64-unknown-windows -I. -g -gdwarf-4
 # Separate RX/R/RW sections, 4 KiB aligned, relocatable (firmware may load us anywhere), NX_COMPAT.

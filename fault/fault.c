@@ -26,6 +26,7 @@
 #include "fault/idt.h"
 #include "fault/panic.h"
 #include "fault/uaccess.h"
+#include "checks/probe.h"
 #include "cpu/x86.h"
 #include "kernel/compiler.h"
 #include "kernel/process.h"
@@ -47,7 +48,7 @@ static bool access_error(uint64_t error_code, const struct vm_area_struct *vma)
 	return !(vma->vm_flags & (VM_READ | VM_WRITE | VM_EXEC));
 }
 
-static uint64_t fault_entry_tsc;   /* when the fault being handled came in */
+static uint64_t fault_entry_tsc;   /* when the fault being handled came in (exc_page_fault_fast) */
 
 /* A user-address fault that cannot be resolved: kill, or fix up a user copy. */
 static void bad_area(struct pt_regs *regs, uint64_t address, const char *reason)
@@ -135,12 +136,51 @@ static enum fault_class do_user_addr_fault(struct pt_regs *regs, uint64_t error_
 	return cls;
 }
 
+/* The class of a resolved fault, once page-table pages allocated by it count. */
+static inline enum fault_class class_with_pgtables(enum fault_class cls, uint64_t pgtables)
+{
+	if (pgtables && cls == FAULT_READ_ZERO)
+		return FAULT_READ_ZERO_PT;
+	if (pgtables && cls == FAULT_WRITE_ANON)
+		return FAULT_WRITE_ANON_PT;
+	return cls;
+}
+
+/* See fault/fault.h. */
+int exc_page_fault_fast(struct pt_regs *regs)
+{
+	uint64_t t0 = rdtsc_ordered();
+	fault_entry_tsc = t0;
+	if (unlikely(probe_armed) || !user_mode(regs))
+		return PF_NEEDS_FULL_FRAME;
+
+	uint64_t address = read_cr2();
+	uint64_t error_code = regs->error_code;
+	if (unlikely(address >= TASK_SIZE_MAX || (error_code & X86_PF_RSVD)))
+		return PF_NEEDS_FULL_FRAME;
+	struct vm_area_struct *vma = find_vma(current->mm, address);
+	if (unlikely(!vma || vma->vm_start > address || access_error(error_code, vma)))
+		return PF_NEEDS_FULL_FRAME;
+
+	uint32_t flags = FAULT_FLAG_USER;
+	if (error_code & X86_PF_WRITE)
+		flags |= FAULT_FLAG_WRITE;
+	if (error_code & X86_PF_INSTR)
+		flags |= FAULT_FLAG_INSTRUCTION;
+	uint64_t pgtables_before = pgtable_pages_allocated, clear_cycles;
+	enum fault_class cls;
+	if (unlikely(handle_mm_fault(vma, address, flags, &cls, &clear_cycles) & VM_FAULT_ERROR))
+		return PF_NEEDS_FULL_FRAME;   /* nothing was mapped: exc_page_fault decides */
+	uint64_t pgtables = pgtable_pages_allocated - pgtables_before;
+	fault_stats_account(class_with_pgtables(cls, pgtables), rdtsc_ordered() - t0, clear_cycles, pgtables);
+	return 0;
+}
+
 /* See fault/fault.h. */
 void exc_page_fault(struct pt_regs *regs)
 {
-	uint64_t t0 = rdtsc_ordered();
+	uint64_t t0 = fault_entry_tsc;   /* exc_page_fault_fast saw the fault first */
 	uint64_t address = read_cr2();
-	fault_entry_tsc = t0;
 	uint64_t error_code = regs->error_code;
 	uint64_t clear_cycles = 0;
 	uint64_t pgtables_before = pgtable_pages_allocated;
@@ -160,9 +200,5 @@ void exc_page_fault(struct pt_regs *regs)
 	cls = do_user_addr_fault(regs, error_code, address, &clear_cycles);
 
 	uint64_t pgtables = pgtable_pages_allocated - pgtables_before;
-	if (pgtables && cls == FAULT_READ_ZERO)
-		cls = FAULT_READ_ZERO_PT;
-	else if (pgtables && cls == FAULT_WRITE_ANON)
-		cls = FAULT_WRITE_ANON_PT;
-	fault_stats_account(cls, rdtsc_ordered() - t0, clear_cycles, pgtables);
+	fault_stats_account(class_with_pgtables(cls, pgtables), rdtsc_ordered() - t0, clear_cycles, pgtables);
 }

@@ -4,7 +4,20 @@
 
 #include "fault/ptrace.h"
 
-/* Vector 14. Returns to retry the access, kills the program, or panics. */
+/*
+ * Vector 14, first stop (fault/entry.S's asm_exc_page_fault). regs holds the
+ * hardware frame, vector, error code and the caller-saved registers only.
+ * Resolves and accounts a ring-3 fault on a user address inside a VMA that
+ * allows the access, which handle_mm_fault maps, and returns 0. Anything
+ * else returns PF_NEEDS_FULL_FRAME having changed nothing the second stop
+ * sees (at most a page-table page allocated): the entry then completes the
+ * frame and exception_dispatch calls exc_page_fault.
+ */
+#define PF_NEEDS_FULL_FRAME 1
+int exc_page_fault_fast(struct pt_regs *regs);
+
+/* Vector 14, with the whole frame: every case of the table in fault/fault.c.
+ * Returns to retry the access, kills the program, or panics. */
 void exc_page_fault(struct pt_regs *regs);
 
 /* The stack limit for programs (Linux's default RLIMIT_STACK: 8 MiB); the

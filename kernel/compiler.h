@@ -5,4 +5,7 @@
 #define likely(x)   __builtin_expect(!!(x), 1)
 #define unlikely(x) __builtin_expect(!!(x), 0)
 
+/* For the few hot paths (the page fault) where a call costs more than the work. */
+#define __always_inline inline __attribute__((always_inline))
+
 #endif

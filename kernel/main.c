@@ -140,6 +140,7 @@ void kernel_main(struct boot_info *bi)
 		config_warn(&boot_config, 0, "memory map: more usable ranges than the allocator tracks; the smallest are left out");
 	if (buddy_init(&boot_memmap) < 0)
 		panic("buddy_init: no room for the struct page array");
+	pcp_set_batch(PCP_BATCH, PCP_HIGH);
 	efi_runtime_init(bi->runtime_services);
 	acpi_init(bi->acpi_rsdp); /* stores physical addresses only; paging_init maps the tables */
 	paging_init(bi, boot_config.paging, kernel_main_high);

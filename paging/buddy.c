@@ -8,7 +8,8 @@
  *     have no flags; all its frames have _refcount 0;
  *   - no PG_buddy frame is off the lists, and no free block's buddy is a free
  *     block of the same order (it would have been merged);
- *   - stats.free_pages is the sum of the free blocks' sizes.
+ *   - stats.free_pages is the sum of the free blocks' sizes and the frames
+ *     on the pcp list (free single frames held back for order-0 requests).
  */
 #include "paging/buddy.h"
 
@@ -17,8 +18,24 @@
 uint64_t mem_map_phys;
 uint64_t max_mapnr;
 
+/*
+ * Linux's per-CPU page list (struct per_cpu_pages), for our one CPU: free
+ * single frames kept off the buddy lists, so that the order-0 allocations of
+ * the page-fault path are a list pop. Refilled `batch` frames at a time from
+ * the buddy lists, and given back `batch` at a time when it holds more than
+ * `high`. Its frames are free: counted in stats.free_pages, in the free state
+ * (refcount 0, no flags), linked through lru_next. batch 0: not used.
+ */
+struct per_cpu_pages {
+	uint32_t head;    /* first frame, PFN_NONE if empty */
+	uint32_t count;
+	uint32_t batch;
+	uint32_t high;
+};
+
 static struct {
 	uint32_t free_head[NR_PAGE_ORDERS];  /* first free block of each order, PFN_NONE if none */
+	struct per_cpu_pages pcp;
 	struct buddy_stats stats;
 	void (*bad_page_hook)(const char *reason, uint64_t pfn);
 } zone;
@@ -117,31 +134,102 @@ static void free_block(uint64_t pfn, uint32_t order)
 	add_to_free_list(pfn, order);
 }
 
-struct page *alloc_pages(uint32_t order)
+/*
+ * Takes a free block of 2^order frames off the buddy lists, splitting a
+ * larger one if needed; PFN_NONE if there is none. The frames stay counted
+ * as free; the caller decides what they become.
+ */
+static uint64_t __rmqueue(uint32_t order)
 {
 	uint32_t k = order;
-	uint64_t pfn;
-	struct page *page;
 
-	if (order > MAX_ORDER || max_mapnr == 0) {
-		zone.stats.alloc_failures++;
-		return NULL;
-	}
 	while (k <= MAX_ORDER && zone.free_head[k] == PFN_NONE)
 		k++;
-	if (k > MAX_ORDER) {
-		zone.stats.alloc_failures++;
-		return NULL;
-	}
-	pfn = zone.free_head[k];
+	if (k > MAX_ORDER)
+		return PFN_NONE;
+	uint64_t pfn = zone.free_head[k];
 	del_from_free_list(pfn, k);
 	while (k > order) {
 		k--;
 		add_to_free_list(pfn + order_pages(k), k);
 	}
+	return pfn;
+}
+
+/* Moves up to pcp.batch single frames from the buddy lists to the pcp list. */
+static void rmqueue_bulk(void)
+{
+	for (uint32_t i = 0; i < zone.pcp.batch; i++) {
+		uint64_t pfn = __rmqueue(0);
+		if (pfn == PFN_NONE)
+			break;
+		pfn_to_page(pfn)->lru_next = zone.pcp.head;
+		zone.pcp.head = (uint32_t)pfn;
+		zone.pcp.count++;
+	}
+}
+
+/* Gives up to n frames of the pcp list back to the buddy lists (merging). */
+static void free_pcppages_bulk(uint32_t n)
+{
+	while (n-- > 0 && zone.pcp.head != PFN_NONE) {
+		uint64_t pfn = zone.pcp.head;
+		struct page *page = pfn_to_page(pfn);
+		zone.pcp.head = page->lru_next;
+		page->lru_next = PFN_NONE;
+		zone.pcp.count--;
+		zone.stats.free_pages--;      /* free_block counts it again */
+		free_block(pfn, 0);
+	}
+}
+
+/* See paging/buddy.h. */
+void drain_local_pages(void)
+{
+	free_pcppages_bulk(zone.pcp.count);
+}
+
+/* See paging/buddy.h. */
+void pcp_set_batch(uint32_t batch, uint32_t high)
+{
+	drain_local_pages();
+	zone.pcp.batch = batch;
+	zone.pcp.high = high > batch ? high : batch;
+}
+
+/* A single frame off the pcp list (refilled first if empty); PFN_NONE if none. */
+static uint64_t rmqueue_pcplist(void)
+{
+	if (zone.pcp.head == PFN_NONE)
+		rmqueue_bulk();
+	uint64_t pfn = zone.pcp.head;
+	if (pfn != PFN_NONE) {
+		zone.pcp.head = pfn_to_page(pfn)->lru_next;
+		zone.pcp.count--;
+	}
+	return pfn;
+}
+
+struct page *alloc_pages(uint32_t order)
+{
+	uint64_t pfn;
+
+	if (order > MAX_ORDER || max_mapnr == 0) {
+		zone.stats.alloc_failures++;
+		return NULL;
+	}
+	pfn = (order == 0 && zone.pcp.batch) ? rmqueue_pcplist() : __rmqueue(order);
+	if (pfn == PFN_NONE && zone.pcp.count) {
+		drain_local_pages();      /* the frames kept for order 0 may make the block */
+		pfn = __rmqueue(order);
+	}
+	if (pfn == PFN_NONE) {
+		zone.stats.alloc_failures++;
+		return NULL;
+	}
 	zone.stats.free_pages -= order_pages(order);
 
-	page = pfn_to_page(pfn);
+	struct page *page = pfn_to_page(pfn);
 	page->flags = 0;
 	page->_refcount = 1;
 	page->_mapcount = -1;
@@ -220,8 +308,19 @@ static void drop_reference(struct page *page, uint32_t order)
 		page->_refcount--;
 		return;
 	}
-	if (free_pages_prepare(pfn, order) == 0)
-		free_block(pfn, order);
+	if (free_pages_prepare(pfn, order) != 0)
+		return;
+	if (order == 0 && zone.pcp.batch) {
+		/* free_unref_page: onto the pcp list; the excess back to the buddy lists. */
+		page->lru_next = zone.pcp.head;
+		zone.pcp.head = (uint32_t)pfn;
+		zone.pcp.count++;
+		zone.stats.free_pages++;
+		if (zone.pcp.count > zone.pcp.high)
+			free_pcppages_bulk(zone.pcp.batch);
+		return;
+	}
+	free_block(pfn, order);
 }
 
 void __free_pages(struct page *page, uint32_t order)
@@ -374,6 +473,7 @@ int buddy_init(const struct memmap *mm)
 
 	for (uint32_t k = 0; k < NR_PAGE_ORDERS; k++)
 		zone.free_head[k] = PFN_NONE;
+	zone.pcp = (struct per_cpu_pages){ .head = PFN_NONE };
 	zone.stats = (struct buddy_stats){ 0 };
 	mem_map_phys = 0;
 	max_mapnr = 0;
@@ -483,6 +583,20 @@ uint32_t buddy_check(void)
 			problems++;
 		listed_blocks += count;
 	}
+	uint64_t pcp_pages = 0;
+	for (uint32_t pfn = zone.pcp.head; pfn != PFN_NONE; pfn = pfn_to_page(pfn)->lru_next) {
+		const struct page *p = pfn_to_page(pfn);
+		if (pfn >= max_mapnr || pcp_pages >= max_mapnr) {
+			problems++;  /* link out of bounds, or a cycle */
+			break;
+		}
+		if (p->flags || p->_refcount != 0 || p->_mapcount != -1)
+			problems++;  /* a frame on the pcp list that is not free */
+		pcp_pages++;
+	}
+	if (pcp_pages != zone.pcp.count)
+		problems++;
+	listed_pages += pcp_pages;
 	if (listed_pages != zone.stats.free_pages || zone.stats.free_pages > zone.stats.managed_pages)
 		problems++;
 	for (uint64_t pfn = 0; pfn < max_mapnr; pfn++)

@@ -63,6 +63,21 @@ struct page *alloc_pages(uint32_t order);
 void __free_pages(struct page *page, uint32_t order);
 
 static inline struct page *alloc_page(void) { return alloc_pages(0); }
+
+/*
+ * The per-CPU page list (Linux's pcp): with batch > 0, single frames are
+ * allocated from a list refilled `batch` at a time from the buddy lists, and
+ * freed single frames go onto it, `batch` of them back to the buddy lists
+ * whenever it holds more than `high`. Its frames count as free. batch 0
+ * (the default after buddy_init) turns it off; either way the list is
+ * drained first.
+ */
+void pcp_set_batch(uint32_t batch, uint32_t high);
+#define PCP_BATCH 63                 /* Linux's usual batch on a machine of this size */
+#define PCP_HIGH  (6 * PCP_BATCH)
+
+/* Gives every frame of the pcp list back to the buddy lists (merging). */
+void drain_local_pages(void);
 static inline void __free_page(struct page *page) { __free_pages(page, 0); }
 
 /* Returns a frame whose 4096 bytes are zero, or NULL. */

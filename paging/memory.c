@@ -37,7 +37,7 @@ int zero_page_init(void)
 }
 
 /* A zeroed frame for user memory; the zeroing time goes to vmf->clear_cycles. */
-static struct page *alloc_zeroed_user_page(struct vm_fault *vmf)
+static __always_inline struct page *alloc_zeroed_user_page(struct vm_fault *vmf)
 {
 	struct page *page = alloc_page();
 	if (unlikely(!page))
@@ -50,7 +50,7 @@ static struct page *alloc_zeroed_user_page(struct vm_fault *vmf)
 }
 
 /* Maps a new anonymous page (or the zero page) at a none entry. */
-static vm_fault_t do_anonymous_page(struct vm_fault *vmf)
+static __always_inline vm_fault_t do_anonymous_page(struct vm_fault *vmf)
 {
 	struct vm_area_struct *vma = vmf->vma;
 	struct mm_struct *mm = vma->vm_mm;
@@ -133,7 +133,7 @@ static vm_fault_t do_wp_page(struct vm_fault *vmf)
 }
 
 /* Dispatches on the state of the entry (see the table at the top). */
-static vm_fault_t handle_pte_fault(struct vm_fault *vmf)
+static __always_inline vm_fault_t handle_pte_fault(struct vm_fault *vmf)
 {
 	vmf->pte = pte_offset_map(vmf->pmd, vmf->address);
 	if (!vmf->pte)
@@ -156,7 +156,7 @@ static vm_fault_t handle_pte_fault(struct vm_fault *vmf)
 }
 
 /* Allocates the upper levels for address, then handles the pte. */
-static vm_fault_t __handle_mm_fault(struct vm_fault *vmf)
+static __always_inline vm_fault_t __handle_mm_fault(struct vm_fault *vmf)
 {
 	struct mm_struct *mm = vmf->vma->vm_mm;
 	pgd_t *pgd = pgd_offset(mm, vmf->address);

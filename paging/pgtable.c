@@ -215,7 +215,7 @@ static uint64_t *alloc_step(uint64_t *entry, int level, uint64_t addr, bool user
 	return walk_next(entry, level, addr, user, true, &pt_default_ops, err, &made);
 }
 
-p4d_t *p4d_alloc(struct mm_struct *mm, pgd_t *pgd, uint64_t addr)
+p4d_t *__p4d_alloc(struct mm_struct *mm, pgd_t *pgd, uint64_t addr)
 {
 	int err;
 	(void)mm;
@@ -224,14 +224,14 @@ p4d_t *p4d_alloc(struct mm_struct *mm, pgd_t *pgd, uint64_t addr)
 	return (p4d_t *)alloc_step(&pgd->pgd, PG_LEVEL_256T, addr, addr_in_user_half(addr), &err);
 }
 
-pud_t *pud_alloc(struct mm_struct *mm, p4d_t *p4d, uint64_t addr)
+pud_t *__pud_alloc(struct mm_struct *mm, p4d_t *p4d, uint64_t addr)
 {
 	int err;
 	(void)mm;
 	return (pud_t *)alloc_step(&p4d->p4d, PG_LEVEL_512G, addr, addr_in_user_half(addr), &err);
 }
 
-pmd_t *pmd_alloc(struct mm_struct *mm, pud_t *pud, uint64_t addr)
+pmd_t *__pmd_alloc(struct mm_struct *mm, pud_t *pud, uint64_t addr)
 {
 	int err;
 	(void)mm;

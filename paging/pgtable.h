@@ -21,6 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "kernel/compiler.h"
 #include "paging/pgtable_types.h"
 
 /* Linux's errno values, for the negative returns below. */
@@ -329,10 +330,43 @@ pte_t *walk_pte(pgd_t *pgd, uint64_t addr, bool alloc, const struct pt_ops *ops)
  * allocation fails or the entry is a leaf / not a table (never overwritten).
  * p4d_alloc() allocates nothing in 4-level mode: it returns the pgd entry.
  * mm is not used yet (kept for Linux's signatures).
+ *
+ * As in Linux, the inline part only steps down through a table that is
+ * there (the page-fault path's common case); __p4d_alloc() .. __pmd_alloc()
+ * (paging/pgtable.c) do the rest: allocate, or refuse a leaf.
  */
-p4d_t *p4d_alloc(struct mm_struct *mm, pgd_t *pgd, uint64_t addr);
-pud_t *pud_alloc(struct mm_struct *mm, p4d_t *p4d, uint64_t addr);
-pmd_t *pmd_alloc(struct mm_struct *mm, pud_t *pud, uint64_t addr);
+p4d_t *__p4d_alloc(struct mm_struct *mm, pgd_t *pgd, uint64_t addr);
+pud_t *__pud_alloc(struct mm_struct *mm, p4d_t *p4d, uint64_t addr);
+pmd_t *__pmd_alloc(struct mm_struct *mm, pud_t *pud, uint64_t addr);
+
+/* True if an upper-level entry (not a pte) points to a next-level table. */
+static inline bool entry_is_table(uint64_t e) { return (e & (_PAGE_PRESENT | _PAGE_PSE)) == _PAGE_PRESENT; }
+
+static inline p4d_t *p4d_alloc(struct mm_struct *mm, pgd_t *pgd, uint64_t addr)
+{
+	if (!pgtable_l5_enabled())
+		return (p4d_t *)pgd;    /* folded: the pgd entry is the p4d entry */
+	uint64_t e = pgd_val(pgdp_get(pgd));
+	if (likely(entry_is_table(e)))
+		return (p4d_t *)__va(e & PTE_PFN_MASK) + p4d_index(addr);
+	return __p4d_alloc(mm, pgd, addr);
+}
+
+static inline pud_t *pud_alloc(struct mm_struct *mm, p4d_t *p4d, uint64_t addr)
+{
+	uint64_t e = p4d_val(p4dp_get(p4d));
+	if (likely(entry_is_table(e)))
+		return (pud_t *)__va(e & PTE_PFN_MASK) + pud_index(addr);
+	return __pud_alloc(mm, p4d, addr);
+}
+
+static inline pmd_t *pmd_alloc(struct mm_struct *mm, pud_t *pud, uint64_t addr)
+{
+	uint64_t e = pud_val(pudp_get(pud));
+	if (likely(entry_is_table(e)))
+		return (pmd_t *)__va(e & PTE_PFN_MASK) + pmd_index(addr);
+	return __pmd_alloc(mm, pud, addr);
+}
 
 /*
  * As Linux: gives pmd a (user) pte table if it has none. Returns 0 when pmd

@@ -366,13 +366,10 @@ void mm_release_vmas(struct mm_struct *mm, vma_range_fn on_removed, void *ctx)
 
 /* ---- Lookup -------------------------------------------------------------------- */
 
-struct vm_area_struct *find_vma(struct mm_struct *mm, uint64_t addr)
+struct vm_area_struct *__find_vma(struct mm_struct *mm, uint64_t addr)
 {
-	struct vm_area_struct *vma = mm->mmap_cache, *v;
+	struct vm_area_struct *vma = NULL, *v;
 
-	if (vma && vma->vm_start <= addr && addr < vma->vm_end)
-		return vma;
-	vma = NULL;
 	for (v = mm->mm_rb; v;) {
 		if (v->vm_end > addr) {
 			vma = v;

@@ -95,9 +95,19 @@ void vm_area_free(struct vm_area_struct *vma);
 
 /* ---- Lookup -------------------------------------------------------------------- */
 
+/* The tree search behind find_vma(): the first VMA with vm_end > addr, NULL
+ * if none; leaves the result in mm->mmap_cache. O(log n). */
+struct vm_area_struct *__find_vma(struct mm_struct *mm, uint64_t addr);
+
 /* The first VMA with vm_end > addr (it may start above addr), NULL if none.
- * Tries mm->mmap_cache first and leaves the result there. O(log n). */
-struct vm_area_struct *find_vma(struct mm_struct *mm, uint64_t addr);
+ * Tries mm->mmap_cache first (inline: the fault path's common case). */
+static inline struct vm_area_struct *find_vma(struct mm_struct *mm, uint64_t addr)
+{
+	struct vm_area_struct *vma = mm->mmap_cache;
+	if (vma && vma->vm_start <= addr && addr < vma->vm_end)
+		return vma;
+	return __find_vma(mm, addr);
+}
 
 /* find_vma(), with *pprev set to the VMA before the result (the last VMA if
  * the result is NULL, NULL if there is none). */

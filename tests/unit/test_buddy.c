@@ -672,6 +672,89 @@ TEST(works_on_a_classified_firmware_map)
 	CHECK_EQ_U64(buddy_check(), 0);
 }
 
+/*
+ * The per-CPU page list: single frames come from it (refilled PCP_BATCH at a
+ * time), freed single frames go back onto it until it holds more than high,
+ * its frames count as free, a larger request that only the held frames can
+ * make drains it, and draining gives the buddy lists their blocks back.
+ */
+TEST(pcp_list_refills_holds_drains_and_counts_as_free)
+{
+	layout_a();
+	pcp_set_batch(8, 24);
+	struct page *p = alloc_page();
+	CHECK(p != NULL);
+	CHECK_EQ_U64(zone.pcp.count, 7);                  /* 8 refilled, 1 handed out */
+	CHECK_EQ_U64(nr_free_pages(), A_MANAGED - 1);
+	CHECK_EQ_U64(buddy_check(), 0);
+	struct page *q = alloc_page();
+	CHECK_EQ_U64(zone.pcp.count, 6);
+	CHECK(q != p);
+	CHECK_EQ_U64(q->_refcount, 1);
+	CHECK_EQ_U64((uint64_t)(int64_t)q->_mapcount, (uint64_t)(int64_t)-1);
+	__free_page(p);
+	__free_page(q);
+	CHECK_EQ_U64(zone.pcp.count, 8);                  /* freed onto the list, not merged */
+	CHECK_EQ_U64(nr_free_pages(), A_MANAGED);
+	CHECK_EQ_U64(buddy_check(), 0);
+	drain_local_pages();
+	CHECK_EQ_U64(zone.pcp.count, 0);
+	CHECK(blocks_are(a_blocks));
+	CHECK_EQ_U64(buddy_check(), 0);
+
+	/* Above high, a batch goes back to the buddy lists. */
+	static struct page *held[64];
+	for (int i = 0; i < 40; i++)
+		held[i] = alloc_page();
+	for (int i = 0; i < 40; i++) {
+		__free_page(held[i]);
+		if (zone.pcp.count > 24)
+			break;
+	}
+	CHECK(zone.pcp.count <= 24);
+	CHECK_EQ_U64(buddy_check(), 0);
+
+	/* Exhaustion: every frame, including those on the list, can be had. */
+	static struct page *every[A_MANAGED + 1];
+	uint32_t n = 0;
+	drain_local_pages();
+	while (n <= A_MANAGED && (every[n] = alloc_page()) != NULL)
+		n++;
+	CHECK(n + 40 >= A_MANAGED);      /* the 40 frames not freed above are still held */
+	CHECK_EQ_U64(nr_free_pages(), 0);
+	CHECK_EQ_U64(buddy_check(), 0);
+	for (uint32_t i = 0; i < n; i++)
+		__free_page(every[i]);
+	CHECK_EQ_U64(buddy_check(), 0);
+
+	/* A block request the buddy lists cannot make but the held frames can. */
+	layout_a();
+	pcp_set_batch(8, 1000);
+	for (n = 0; n < A_MANAGED; n++)
+		every[n] = alloc_page();
+	for (uint32_t i = 0; i < A_MANAGED; i++)
+		if (page_to_pfn(every[i]) >= 4096 && page_to_pfn(every[i]) < 4100)
+			__free_page(every[i]);        /* an order-2 block's frames, onto the list */
+	CHECK_EQ_U64(zone.pcp.count, 4);
+	struct page *blk = alloc_pages(2);
+	CHECK(blk != NULL);
+	CHECK_EQ_U64(zone.pcp.count, 0);
+	CHECK_EQ_U64(nr_free_pages(), 0);
+	CHECK_EQ_U64(buddy_check(), 0);
+
+	/* A corrupted list is found. */
+	layout_a();
+	pcp_set_batch(8, 24);
+	p = alloc_page();
+	CHECK_EQ_U64(buddy_check(), 0);
+	pfn_to_page(zone.pcp.head)->_refcount = 1;
+	CHECK(buddy_check() != 0);
+	pfn_to_page(zone.pcp.head)->_refcount = 0;
+	zone.pcp.count++;
+	CHECK(buddy_check() != 0);
+	layout_a();
+}
+
 UNIT_MAIN(
 	UNIT(struct_page_is_small),
 	UNIT(init_places_mem_map_and_frees_in_big_blocks),
@@ -687,4 +770,5 @@ UNIT_MAIN(
 	UNIT(mem_map_too_big_for_memory_cuts_the_top),
 	UNIT(survives_a_move_of_the_direct_map),
 	UNIT(works_on_a_classified_firmware_map),
+	UNIT(pcp_list_refills_holds_drains_and_counts_as_free),
 )
