@@ -16,6 +16,7 @@ Every wait has a deadline; leaving the `with` block kills the browser's whole
 process group and removes the profile.
 """
 import base64
+import fcntl
 import json
 import os
 import select
@@ -79,6 +80,12 @@ class Browser:
                 [binary] + FLAGS + ["--user-data-dir=" + self.profile, "--remote-debugging-pipe", "about:blank"],
                 stdin=subprocess.DEVNULL, stdout=self._log, stderr=self._log, close_fds=False,
                 preexec_fn=place_pipe, start_new_session=True)
+        except (OSError, subprocess.SubprocessError) as e:
+            for fd in (self._to_child, self._from_child):
+                os.close(fd)
+            self._log.close()
+            shutil.rmtree(self.profile, ignore_errors=True)
+            raise BrowserError("cannot start %s: %s" % (binary, e))
         finally:
             os.close(to_child_r)
             os.close(from_child_w)
