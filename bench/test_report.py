@@ -6,23 +6,33 @@ itself on faultline: run as `python3 bench/test_report.py`; the last line is
 Synthetic logs check the percentile and histogram math against direct
 computations, the cross-check of in-program statistics against raw samples,
 the HTML (well-formed, one histogram and one CDF per workload and class, every
-workload present) and the ratios between runs. When build/faultline.img
+workload present) and the ratios between runs. InChromium opens a report in
+headless Chromium (bench/chromium.py) and checks that every chart laid out
+and painted the bars and curves the logs call for and that the page loads
+nothing from outside; it also shows that broken copies of the report fail
+those checks. Without chromium (tools/deps.sh installs it) that is a
+failure, not a skip. When build/faultline.img
 exists, test_deterministic_on_faultline boots it twice in deterministic mode
 (QEMU -icount) with small workloads and requires identical bench records.
 """
+import collections
 import html.parser
 import json
 import os
 import random
+import struct
 import sys
 import tempfile
 import threading
 import unittest
+import zlib
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(ROOT, "tools"))
+import chromium  # noqa: E402
+import png_read  # noqa: E402
 import report  # noqa: E402
 
 IMAGE = os.path.join(ROOT, "build", "faultline.img")
@@ -254,6 +264,275 @@ class Html(unittest.TestCase):
     def test_bad_arguments(self):
         self.assertEqual(report.main(["--run", "nolog", "-o", "/dev/null"]), 2)
         self.assertEqual(report.main(["--run", "x=/nonexistent/log", "-o", "/dev/null"]), 2)
+
+
+# ---- in a browser ----
+
+# For every svg.chart of the page: the h3 it sits under, its title, its size
+# as declared and as laid out (page coordinates), its bars (rects that are
+# filled) and its curves (paths), each with its colour and box.
+CHART_GEOMETRY_JS = r"""
+(() => {
+  const box = e => { const r = e.getBoundingClientRect();
+                     return [r.left + scrollX, r.top + scrollY, r.width, r.height]; };
+  return {viewport_width: innerWidth, page_height: document.documentElement.scrollHeight,
+    charts: Array.from(document.querySelectorAll('svg.chart')).map(svg => {
+      let h = svg.parentElement;
+      while (h && h.tagName !== 'H3') h = h.previousElementSibling;
+      const title = svg.querySelector('title');
+      return {heading: h ? h.textContent : '', title: title ? title.textContent : '', box: box(svg),
+        declared: [Number(svg.getAttribute('width')), Number(svg.getAttribute('height'))],
+        bars: Array.from(svg.querySelectorAll('rect')).filter(r => getComputedStyle(r).fill !== 'none')
+                .map(r => ({colour: getComputedStyle(r).fill, box: box(r)})),
+        curves: Array.from(svg.querySelectorAll('path')).map(p => ({colour: getComputedStyle(p).stroke,
+                box: box(p), length: p.getTotalLength(), points: (p.getAttribute('d').match(/L/g) || []).length / 2}))};
+    })};
+})()
+"""
+
+
+def css_rgb(hex_colour):
+    """'#1f77b4' -> 'rgb(31, 119, 180)', as getComputedStyle spells it."""
+    return "rgb(%d, %d, %d)" % tuple(int(hex_colour[i:i + 2], 16) for i in (1, 3, 5))
+
+
+def rgb_tuple(css):
+    """'rgb(31, 119, 180)' -> (31, 119, 180)."""
+    return tuple(int(v) for v in css[css.index("(") + 1:-1].split(","))
+
+
+def inside(inner, outer, slack=0.5):
+    """Whether box inner = [x, y, w, h] lies within box outer."""
+    return (inner[0] >= outer[0] - slack and inner[1] >= outer[1] - slack and
+            inner[0] + inner[2] <= outer[0] + outer[2] + slack and inner[1] + inner[3] <= outer[1] + outer[3] + slack)
+
+
+def expected_series(runs):
+    """{"workload / class": [(run name, css colour, non-empty histogram buckets)]}
+    as the logs say, in the report's run order and colours."""
+    out = {}
+    for i, run in enumerate(runs):
+        for key, rec in run.benches.items():
+            buckets = sum(1 for v in rec.get("hist_log2", []) if v)
+            out.setdefault("%s / %s" % key, []).append((run.name, css_rgb(report.COLORS[i % len(report.COLORS)]),
+                                                        buckets))
+    return out
+
+
+def count_pixels(colours, colour, distance):
+    """How many pixels of a screenshot (colours: a Counter of its (r, g, b)
+    pixels) are within distance (RGB, Euclidean) of colour."""
+    return sum(n for c, n in colours.items()
+               if (c[0] - colour[0]) ** 2 + (c[1] - colour[1]) ** 2 + (c[2] - colour[2]) ** 2 <= distance ** 2)
+
+
+def screenshot_colours(browser, page, box):
+    """A function that returns a Counter of the (r, g, b) pixels of box on the
+    page, taking the screenshot on its first call only."""
+    taken = []
+
+    def colours():
+        if not taken:
+            rows = png_read.read_png(browser.screenshot(page, *box))[2]
+            taken.append(collections.Counter(p for row in rows for p in row))
+        return taken[0]
+    return colours
+
+
+def histogram_problems(where, chart, series, screenshot):
+    """What is wrong with one laid-out histogram: per run as many bars as the
+    log has non-empty buckets, each with an area, inside the chart, the
+    tallest a quarter of the chart's height or more; then, when all that
+    holds, that they are painted: pixels of the run's colour (screenshot()
+    counts them) cover most of its bars' area."""
+    problems = []
+    for name, colour, buckets in series:
+        bars = [b for b in chart["bars"] if b["colour"] == colour]
+        if len(bars) != buckets:
+            problems.append("%s: %d bars for %s, the log has %d non-empty buckets" % (where, len(bars), name, buckets))
+        for b in bars:
+            if b["box"][2] <= 0 or b["box"][3] <= 0 or not inside(b["box"], chart["box"]):
+                problems.append("%s: a bar of %s at %s, chart at %s" % (where, name, b["box"], chart["box"]))
+        if bars and max(b["box"][3] for b in bars) < chart["box"][3] / 4:
+            problems.append("%s: the tallest bar of %s is %.1f px high" % (where, name, max(b["box"][3] for b in bars)))
+    for name, colour, _buckets in ([] if problems else series):
+        area = sum(b["box"][2] * b["box"][3] for b in chart["bars"] if b["colour"] == colour)
+        painted = count_pixels(screenshot(), rgb_tuple(colour), 0)
+        if painted < 0.8 * area:
+            problems.append("%s: %d pixels painted in %s's colour for %.0f px^2 of bars" % (where, painted, name, area))
+    return problems
+
+
+def cdf_problems(where, chart, series, screenshot):
+    """What is wrong with one laid-out CDF: per run one curve with a length,
+    inside the chart, rising over half the chart's height or more (0 to 1),
+    with a point per non-empty bucket or more; then, when all that holds,
+    that they are painted: pixels near the run's colour along at least half
+    of each curve's length."""
+    problems = []
+    for name, colour, buckets in series:
+        curves = [c for c in chart["curves"] if c["colour"] == colour]
+        if len(curves) != 1:
+            problems.append("%s: %d curves for %s" % (where, len(curves), name))
+            continue
+        c = curves[0]
+        if c["length"] <= 0 or not inside(c["box"], chart["box"]) or c["box"][3] < chart["box"][3] / 2:
+            problems.append("%s: the curve of %s is %.1f px long at %s, chart at %s"
+                            % (where, name, c["length"], c["box"], chart["box"]))
+        if c["points"] < buckets:
+            problems.append("%s: the curve of %s has %s points for %d buckets" % (where, name, c["points"], buckets))
+    for name, colour, _buckets in ([] if problems else series):
+        length = next(c["length"] for c in chart["curves"] if c["colour"] == colour)
+        painted = count_pixels(screenshot(), rgb_tuple(colour), 60)
+        if painted < 0.5 * length:
+            problems.append("%s: %d pixels painted in %s's colour along a %.0f px curve"
+                            % (where, painted, name, length))
+    return problems
+
+
+def chart_problems(browser, path, runs):
+    """Opens the report at path in a headless Chromium and returns what did
+    not render (empty when all is well): every (workload, class) of the logs
+    has a histogram and a CDF, laid out at their declared size inside the
+    window's width, with the bars and curves the logs call for, painted; and
+    the page asked the network for nothing but its own file."""
+    url = "file://" + os.path.abspath(path)
+    page = browser.open(url)
+    try:
+        return _page_problems(browser, page, url, runs)
+    finally:
+        browser.close_page(page)
+
+
+def _page_problems(browser, page, url, runs):
+    """chart_problems for an open tab."""
+    problems = ["loads %s" % u for u in browser.requested_urls(page) if u != url]
+    geometry = browser.evaluate(page, CHART_GEOMETRY_JS)
+    expected = expected_series(runs)
+    charts = {}
+    for chart in geometry["charts"]:
+        charts.setdefault((chart["heading"], chart["title"]), []).append(chart)
+    for heading, series in sorted(expected.items()):
+        for title, check in (("log2 histogram", histogram_problems), ("CDF", cdf_problems)):
+            where = "%s %s" % (heading, title)
+            found = charts.pop((heading, title), [])
+            if len(found) != 1:
+                problems.append("%s: %d charts" % (where, len(found)))
+                continue
+            chart = found[0]
+            x, y, w, h = chart["box"]
+            if abs(w - chart["declared"][0]) > 0.5 or abs(h - chart["declared"][1]) > 0.5 or w <= 0 or h <= 0:
+                problems.append("%s: laid out %.1f x %.1f, declared %s x %s" % (where, w, h, *chart["declared"]))
+                continue
+            if x < 0 or y < 0 or x + w > geometry["viewport_width"] or y + h > geometry["page_height"]:
+                problems.append("%s: at %s, outside the page" % (where, chart["box"]))
+                continue
+            problems += check(where, chart, series, screenshot_colours(browser, page, chart["box"]))
+    problems += ["%s %s: a chart the logs do not call for" % k for k in charts]
+    return problems
+
+
+def tiny_png(width, rows, colour_type=2, depth=8):
+    """A PNG of already-filtered rows (each: filter byte, then the bytes)."""
+    def chunk(kind, body):
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+    header = struct.pack(">IIBBBBB", width, len(rows), depth, colour_type, 0, 0, 0)
+    return (png_read.SIGNATURE + chunk(b"IHDR", header) +
+            chunk(b"IDAT", zlib.compress(b"".join(bytes(r) for r in rows))) + chunk(b"IEND", b""))
+
+
+class PngRead(unittest.TestCase):
+    def test_every_row_filter(self):
+        # Two RGB pixels a row; the expected pixels are worked out by hand.
+        rows = [[1, 10, 20, 30, 5, 5, 5],          # Sub: the second pixel adds the first
+                [3, 0, 0, 0, 0, 0, 0],             # Average of left and up
+                [4, 1, 1, 1, 1, 1, 1],             # Paeth
+                [2, 250, 0, 0, 0, 0, 0],           # Up, wrapping at 256
+                [0, 1, 2, 3, 4, 5, 6]]             # None
+        self.assertEqual(png_read.read_png(tiny_png(2, rows)),
+                         (2, 5, [[(10, 20, 30), (15, 25, 35)],
+                                 [(5, 10, 15), (10, 17, 25)],
+                                 [(6, 11, 16), (11, 18, 26)],
+                                 [(0, 11, 16), (11, 18, 26)],
+                                 [(1, 2, 3), (4, 5, 6)]]))
+        rgba = tiny_png(1, [[0, 7, 8, 9, 255]], colour_type=6)
+        self.assertEqual(png_read.read_png(rgba), (1, 1, [[(7, 8, 9)]]))
+
+    def test_refuses_what_it_cannot_read(self):
+        for bad in (b"GIF89a", tiny_png(1, [[0, 0, 0, 0, 0, 0, 0]], depth=16), tiny_png(1, [[5, 0, 0, 0]]),
+                    tiny_png(2, [[0, 1, 2, 3]]), tiny_png(1, [[0, 1, 2, 3]])[:30]):
+            with self.assertRaises(ValueError):
+                png_read.read_png(bad)
+
+
+def broken_copy(path, name, edit):
+    """Writes edit(text of path) next to it as name; returns the new path."""
+    with open(path) as f:
+        text = f.read()
+    broken = edit(text)
+    assert broken != text, name
+    out = os.path.join(os.path.dirname(path), name)
+    with open(out, "w") as f:
+        f.write(broken)
+    return out
+
+
+# Ways to break the report, and a word the problems must then contain.
+BREAKAGES = [
+    ("bars-renamed.html", lambda t: t.replace("<rect ", "<rct ").replace("</rect>", "</rct>"), "bars for"),
+    ("curves-garbled.html", lambda t: t.replace(' d="M', ' d="X'), "curve of"),
+    ("charts-unpainted.html", lambda t: t.replace("</style>", "svg.chart * { visibility: hidden; }</style>"),
+     "pixels painted"),
+    ("charts-collapsed.html", lambda t: t.replace("</style>", "svg.chart { display: none; }</style>"), "laid out"),
+    ("external-image.html", lambda t: t.replace("<body>", '<body><img src="http://192.0.2.1/x.png" alt="">'),
+     "loads http://192.0.2.1/x.png"),
+]
+
+
+class InChromium(unittest.TestCase):
+    """The report opened in headless Chromium (tools/deps.sh installs it):
+    a missing browser is a failure, not a skip."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.TemporaryDirectory()
+        pa, pb = two_runs(cls.tmp.name)
+        cls.report = os.path.join(cls.tmp.name, "report.html")
+        if report.main(["--run", "fl=" + pa, "--run", "linux=" + pb, "-o", cls.report]) != 0:
+            raise AssertionError("report.py failed on the synthetic logs")
+        cls.runs = [report.load_run("fl=" + pa, {}), report.load_run("linux=" + pb, {})]
+        try:
+            cls.browser = chromium.Browser()
+        except chromium.BrowserError:
+            cls.tmp.cleanup()
+            raise
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.browser.close()
+        cls.tmp.cleanup()
+
+    def test_charts_render(self):
+        self.assertEqual(chart_problems(self.browser, self.report, self.runs), [])
+
+    def test_broken_charts_are_caught(self):
+        for name, edit, word in BREAKAGES:
+            problems = chart_problems(self.browser, broken_copy(self.report, name, edit), self.runs)
+            self.assertTrue(any(word in p for p in problems), (name, problems[:5]))
+
+    def test_screenshot_encodings_agree(self):
+        # Chromium's two PNG encodings of one chart use different row filters
+        # (Up only when fast; Paeth, Sub and Up otherwise): same pixels.
+        page = self.browser.open("file://" + self.report)
+        try:
+            box = self.browser.evaluate(page, CHART_GEOMETRY_JS)["charts"][0]["box"]
+            fast = self.browser.screenshot(page, *box, fast=True)
+            slow = self.browser.screenshot(page, *box, fast=False)
+        finally:
+            self.browser.close_page(page)
+        self.assertNotEqual(set(png_read.row_filters(fast)), set(png_read.row_filters(slow)))
+        self.assertEqual(png_read.read_png(fast)[:2], (round(box[2]), round(box[3])))
+        self.assertEqual(png_read.read_png(fast), png_read.read_png(slow))
 
 
 # ---- the real thing ----

@@ -18,6 +18,8 @@ have_cmd musl-gcc || need+=(musl-tools)
 have_cmd python3 || need+=(python3)
 have_cmd cc || need+=(gcc)
 have_cmd ld.lld || need+=(lld)
+# bench/test_report.py opens the HTML report in headless Chromium.
+have_cmd chromium || need+=(chromium)
 
 [ ${#need[@]} -eq 0 ] && exit 0
 
