@@ -16,6 +16,7 @@
 #include "fault/uaccess.h"
 #include "lib/format.h"
 #include "lib/kprintf.h"
+#include "lib/progress.h"
 #include "lib/record.h"
 #include "lib/string.h"
 #include "lib/tsc.h"
@@ -168,6 +169,10 @@ void run_programs(const struct faultline_config *cfg, const struct boot_info *bi
 	syscall_init();
 	cfg_time_limit = cfg->time_limit;
 	uaccess_smap = (read_cr4() & X86_CR4_SMAP) != 0;
-	for (uint32_t i = 0; i < cfg->run_count; i++)
+	progress_begin("programs", cfg->run_count);
+	for (uint32_t i = 0; i < cfg->run_count; i++) {
+		progress_step(i, cfg->runs[i].argv[0]);
 		run_one(&cfg->runs[i], bi);
+	}
+	progress_end();
 }
