@@ -5,6 +5,7 @@
  * used is free again and the page tables pass the verifier.
  */
 #include "kernel/process.h"
+#include "kernel/bench_screen.h"
 #include "kernel/bootinfo.h"
 #include "kernel/config.h"
 #include "kernel/exec.h"
@@ -143,7 +144,7 @@ static void run_one(const struct config_run *run, const struct boot_info *bi)
 	watchdog_arm(cfg_time_limit);
 	enter_user(&regs, &task.kctx);
 	watchdog_disarm();
-	user_output_reset();
+	user_output_end();
 
 	/* Back from the program (exit or kill): check its tables before they go. */
 	struct pgtable_verify v;
@@ -173,6 +174,8 @@ void run_programs(const struct faultline_config *cfg, const struct boot_info *bi
 	for (uint32_t i = 0; i < cfg->run_count; i++) {
 		progress_step(i, cfg->runs[i].argv[0]);
 		run_one(&cfg->runs[i], bi);
+		bench_screen_program_end();
 	}
 	progress_end();
+	bench_screen_summary();
 }

@@ -41,8 +41,8 @@ static int64_t console_write_user(uint64_t buf, uint64_t count)
 		uint64_t n = count - done < WRITE_CHUNK ? count - done : WRITE_CHUNK;
 		uint64_t left = copy_from_user(chunk, buf + done, n);
 		if (n - left) {
-			console_write(chunk, n - left);
-			user_output_scan(chunk, n - left);
+			console_serial_write(chunk, n - left);
+			user_output_scan(chunk, n - left);      /* the screen's part, line by line */
 		}
 		done += n - left;
 		if (left)
