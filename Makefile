@@ -75,7 +75,7 @@ usb: all
 
 $(BUILD)/host/%: tests/unit/%.c $(BUILD)/font.c
 	@mkdir -p $(dir $@)
-	$(HOST_CC) $(HOST_CFLAGS) $< -o $@ -lm
+	$(HOST_CC) $(HOST_CFLAGS) -MMD -MP $< -o $@ -lm
 
 test-unit: deps
 	@FAULTLINE_TESTS=unit $(PYTHON) tests/run_all.py
@@ -90,7 +90,7 @@ test: deps
 clean:
 	rm -rf $(BUILD)
 
--include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD)/obj $(BUILD)/host -name '*.d' 2>/dev/null)
 
 # The PE test reads the built application.
 $(BUILD)/host/test_pe: $(BUILD)/faultline.efi

@@ -33,6 +33,7 @@
 #include "cpu/x86.h"
 #include "lib/format.h"
 #include "lib/kprintf.h"
+#include "lib/progress.h"
 #include "lib/record.h"
 #include "lib/string.h"
 #include "lib/tsc.h"
@@ -277,6 +278,7 @@ static void matrix_case(void *ctx, const struct access_case *c, const struct acc
 
 	if (m->index++ % m->stride != 0)
 		return;
+	progress_update(m->index);
 	g = &m->groups[c->leaf_level][c->user];
 	g->ran++;
 	va = matrix_case_address(&m->space, c);
@@ -499,7 +501,9 @@ void run_access_matrix(enum config_checks level)
 		    : prime_at_least(runnable / MATRIX_DEFAULT_CASES);
 
 	start = rdtsc_ordered();
+	progress_begin("matrix", runnable);
 	total = access_model_enumerate(&space, matrix_case, m);
+	progress_end();
 	ms = tsc_to_ns(rdtsc_ordered() - start) / 1000000;
 
 	for (int leaf = PG_LEVEL_4K; leaf <= PG_LEVEL_1G; leaf++)

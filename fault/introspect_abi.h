@@ -16,6 +16,7 @@
 #define FL_INTROSPECT_PRESENT 0
 #define FL_INTROSPECT_PTE     1
 #define FL_INTROSPECT_FAULT_STATS 2
+#define FL_INTROSPECT_PROGRESS    3   /* arg of len units done: the progress bar */
 
 /*
  * What the page-table walk for one address found.

@@ -5,6 +5,7 @@
  * used is free again and the page tables pass the verifier.
  */
 #include "kernel/process.h"
+#include "kernel/bench_screen.h"
 #include "kernel/bootinfo.h"
 #include "kernel/config.h"
 #include "kernel/exec.h"
@@ -16,6 +17,7 @@
 #include "fault/uaccess.h"
 #include "lib/format.h"
 #include "lib/kprintf.h"
+#include "lib/progress.h"
 #include "lib/record.h"
 #include "lib/string.h"
 #include "lib/tsc.h"
@@ -142,7 +144,7 @@ static void run_one(const struct config_run *run, const struct boot_info *bi)
 	watchdog_arm(cfg_time_limit);
 	enter_user(&regs, &task.kctx);
 	watchdog_disarm();
-	user_output_reset();
+	user_output_end();
 
 	/* Back from the program (exit or kill): check its tables before they go. */
 	struct pgtable_verify v;
@@ -168,6 +170,12 @@ void run_programs(const struct faultline_config *cfg, const struct boot_info *bi
 	syscall_init();
 	cfg_time_limit = cfg->time_limit;
 	uaccess_smap = (read_cr4() & X86_CR4_SMAP) != 0;
-	for (uint32_t i = 0; i < cfg->run_count; i++)
+	progress_begin("programs", cfg->run_count);
+	for (uint32_t i = 0; i < cfg->run_count; i++) {
+		progress_step(i, cfg->runs[i].argv[0]);
 		run_one(&cfg->runs[i], bi);
+		bench_screen_program_end();
+	}
+	progress_end();
+	bench_screen_summary();
 }

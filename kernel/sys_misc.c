@@ -13,6 +13,7 @@
 #include "kernel/process.h"
 #include "kernel/user_records.h"
 #include "lib/console.h"
+#include "lib/progress.h"
 #include "lib/string.h"
 #include "lib/tsc.h"
 #include "paging/memory.h"
@@ -40,8 +41,8 @@ static int64_t console_write_user(uint64_t buf, uint64_t count)
 		uint64_t n = count - done < WRITE_CHUNK ? count - done : WRITE_CHUNK;
 		uint64_t left = copy_from_user(chunk, buf + done, n);
 		if (n - left) {
-			console_write(chunk, n - left);
-			user_output_scan(chunk, n - left);
+			console_serial_write(chunk, n - left);
+			user_output_scan(chunk, n - left);      /* the screen's part, line by line */
 		}
 		done += n - left;
 		if (left)
@@ -242,6 +243,9 @@ int64_t sys_faultline_introspect(uint64_t op, uint64_t arg, uint64_t buf, uint64
 		uint64_t n = len < sizeof(fault_stats) ? len : sizeof(fault_stats);
 		return copy_to_user(buf, &fault_stats, n) ? -EFAULT : (int64_t)n;
 	}
+	case FL_INTROSPECT_PROGRESS:
+		/* arg of len units of the program's own work are done (lib/progress.h). */
+		return progress_within_step(arg, len) ? 0 : -EINVAL;
 	default:
 		return -EINVAL;
 	}

@@ -1,84 +1,103 @@
-/* Counting the test records of ring-3 programs (kernel/user_records.h). */
+/* Ring-3 output, line by line (kernel/user_records.h). */
 #include "kernel/user_records.h"
+#include "kernel/bench_result.h"
+#include "kernel/bench_screen.h"
+#include "lib/console.h"
+#include "lib/json_read.h"
 #include "lib/record.h"
 #include "lib/string.h"
 
-#define LINE_MAX_BYTES 2048
-
-static char line[LINE_MAX_BYTES];
+static char line[USER_LINE_MAX];
 static size_t line_len;
-static int line_overflow;
+static bool line_overflow;      /* the line outgrew the buffer: the rest goes to the screen as it comes */
 
-/* Finds "key" followed by optional spaces, ':', spaces and a quoted value;
- * returns a pointer to the value's first character or NULL. */
-static const char *json_value_of(const char *s, size_t n, const char *key)
+/* See kernel/user_records.h. */
+int user_test_record_result(const char *s, size_t n, char *name, size_t name_size)
 {
-	size_t k = strlen(key);
-	for (size_t i = 0; i + k + 2 < n; i++) {
-		if (s[i] != '"' || strncmp(s + i + 1, key, k) != 0 || s[i + 1 + k] != '"')
-			continue;
-		size_t j = i + k + 2;
-		while (j < n && s[j] == ' ')
-			j++;
-		if (j >= n || s[j] != ':')
-			continue;
-		j++;
-		while (j < n && s[j] == ' ')
-			j++;
-		if (j < n && s[j] == '"')
-			return s + j + 1;
+	static const char *const results[] = { [TEST_PASS] = "pass", [TEST_FAIL] = "fail", [TEST_SKIP] = "skip" };
+	struct json_reader r;
+	struct json_member m;
+	bool is_test = false;
+	int result = -1;
+	if (name_size)
+		name[0] = 0;
+	if (!json_read_begin(&r, s, n))
+		return -1;
+	while (json_read_next(&r, &m)) {
+		if (json_member_is(&m, "type"))
+			is_test = json_member_string_is(&m, "test");
+		else if (json_member_is(&m, "name"))
+			json_member_string(&m, name, name_size);
+		else if (json_member_is(&m, "result"))
+			for (int i = 0; i < 3; i++)
+				if (json_member_string_is(&m, results[i]))
+					result = i;
 	}
-	return NULL;
+	return json_read_complete(&r) && is_test ? result : -1;
 }
 
 /* See kernel/user_records.h. */
-int user_test_record_result(const char *s, size_t n)
+bool user_line_is_record(const char *s, size_t n)
 {
-	size_t i = 0;
-	while (i < n && (s[i] == ' ' || s[i] == '\r'))
-		i++;
-	if (i >= n || s[i] != '{')
-		return -1;
-	const char *type = json_value_of(s, n, "type");
-	if (!type || (size_t)(s + n - type) < 5 || strncmp(type, "test\"", 5) != 0)
-		return -1;
-	const char *result = json_value_of(s, n, "result");
-	if (!result)
-		return -1;
-	size_t left = (size_t)(s + n - result);
-	if (left >= 5 && strncmp(result, "pass\"", 5) == 0)
-		return TEST_PASS;
-	if (left >= 5 && strncmp(result, "fail\"", 5) == 0)
-		return TEST_FAIL;
-	if (left >= 5 && strncmp(result, "skip\"", 5) == 0)
-		return TEST_SKIP;
-	return -1;
+	struct json_reader r;
+	struct json_member m;
+	bool typed = false;
+	if (!json_read_begin(&r, s, n))
+		return false;
+	while (json_read_next(&r, &m))
+		typed |= json_member_is(&m, "type") && m.kind == JSON_STRING;
+	return json_read_complete(&r) && typed;
+}
+
+/* Handles one complete line (without its '\n'). */
+static void take_line(const char *s, size_t n)
+{
+	char name[96], text[128];
+	struct bench_result bench;
+	int result = user_test_record_result(s, n, name, sizeof(name));
+	if (result >= 0) {
+		record_count_result(result);
+		size_t len = record_result_line(text, sizeof(text), name, result);
+		console_screen_write(text, len);
+	} else if (bench_result_parse(s, n, &bench)) {
+		bench_screen_add(&bench);
+	} else if (!user_line_is_record(s, n)) {
+		console_screen_write(s, n);
+		console_screen_write("\n", 1);
+	}
 }
 
 /* See kernel/user_records.h. */
 void user_output_scan(const char *buf, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
-		if (buf[i] != '\n') {
-			if (line_len < LINE_MAX_BYTES)
-				line[line_len++] = buf[i];
-			else
-				line_overflow = 1;
-			continue;
+		char c = buf[i];
+		if (line_overflow) {
+			console_screen_write(&c, 1);
+			line_overflow = c != '\n';
+		} else if (c == '\n') {
+			take_line(line, line_len);
+			line_len = 0;
+		} else if (line_len < USER_LINE_MAX) {
+			line[line_len++] = c;
+		} else {
+			console_screen_write(line, line_len);
+			console_screen_write(&c, 1);
+			line_len = 0;
+			line_overflow = true;
 		}
-		if (!line_overflow) {
-			int r = user_test_record_result(line, line_len);
-			if (r >= 0)
-				record_count_result(r);
-		}
-		line_len = 0;
-		line_overflow = 0;
 	}
 }
 
 /* See kernel/user_records.h. */
-void user_output_reset(void)
+void user_output_end(void)
 {
+	if (line_len) {
+		console_screen_write(line, line_len);
+		console_screen_write("\n", 1);
+	} else if (line_overflow) {
+		console_screen_write("\n", 1);
+	}
 	line_len = 0;
-	line_overflow = 0;
+	line_overflow = false;
 }

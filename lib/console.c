@@ -12,6 +12,12 @@ static bool serial_line_open; /* the last byte sent to serial was not '\n' */
 void console_write(const char *s, size_t n)
 {
 	console_serial_write(s, n);
+	console_screen_write(s, n);
+}
+
+/* See lib/console.h. */
+void console_screen_write(const char *s, size_t n)
+{
 	if (fbcon_active())
 		fbcon_write(s, n);
 }

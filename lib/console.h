@@ -10,6 +10,7 @@
 
 void console_write(const char *s, size_t n);   /* serial + framebuffer */
 void console_serial_write(const char *s, size_t n);
+void console_screen_write(const char *s, size_t n);   /* framebuffer only (serial has it otherwise) */
 /* Ends a partly written serial line, so that what follows starts a line. */
 void console_serial_begin_line(void);
 

@@ -15,6 +15,11 @@
  * up, one scan line at a time, so the padding between width and stride is
  * never written, and the partial cells at the right and bottom edges keep
  * the colour init cleared them to.
+ *
+ * Pictures live beside the text in two ways: fbcon_open_rows leaves blank
+ * text rows that a chart then paints (it scrolls away with the text), and
+ * fbcon_reserve_status_row takes the bottom row out of the grid for a line
+ * redrawn in place (the progress bar), which scrolling never touches.
  */
 #include "lib/fbcon.h"
 #include "kernel/bootinfo.h"
@@ -40,7 +45,8 @@ static struct fbcon {
 	uint32_t *pixels;      /* the framebuffer, where it is mapped now */
 	uint32_t width, height;
 	uint32_t stride;       /* pixels per scan line */
-	uint32_t cols, rows;   /* the character grid */
+	uint32_t cols, rows;   /* the character grid (text rows: without the status row) */
+	bool status_row;       /* the row below the grid is reserved (fbcon_reserve_status_row) */
 	uint32_t col, row;     /* the cursor; col == cols: wrap pending */
 	struct colour_field red, green, blue;
 	uint32_t fg_rgb, bg_rgb;   /* as given, 0xRRGGBB */
@@ -136,13 +142,13 @@ static void fill_scan_lines(uint32_t y0, uint32_t y1, uint32_t width)
 	}
 }
 
-/* Draws glyph (an index into font_glyphs) in cell (col, row), every pixel
- * of the cell in fg or bg. */
-static void draw_glyph(uint32_t col, uint32_t row, uint32_t glyph)
+/* Draws glyph (an index into font_glyphs) with its top left corner at pixel
+ * (x0, y0), every pixel of the cell in fg or bg (pixel values). The caller
+ * keeps the whole cell on screen. */
+static void draw_glyph_px(uint32_t x0, uint32_t y0, uint32_t glyph, uint32_t fg, uint32_t bg)
 {
 	const uint8_t *bits = font_glyphs + (size_t)glyph * font_height * font_bytes_per_row;
-	uint32_t *line = pixel_at(col * font_width, row * font_height);
-	uint32_t fg = con.fg, bg = con.bg;
+	uint32_t *line = pixel_at(x0, y0);
 
 	for (uint32_t y = 0; y < font_height; y++) {
 		for (uint32_t x = 0; x < font_width; x++)
@@ -150,6 +156,19 @@ static void draw_glyph(uint32_t col, uint32_t row, uint32_t glyph)
 		bits += font_bytes_per_row;
 		line += con.stride;
 	}
+}
+
+/* Draws glyph in cell (col, row) in the current colours. */
+static void draw_glyph(uint32_t col, uint32_t row, uint32_t glyph)
+{
+	draw_glyph_px(col * font_width, row * font_height, glyph, con.fg, con.bg);
+}
+
+/* The glyph that shows byte c: '?' for bytes >= 0x80, glyph 0 if the font lacks it. */
+static uint32_t glyph_of(uint8_t c)
+{
+	uint32_t glyph = font_ascii_to_glyph[c < 0x80 ? c : '?'];
+	return glyph < font_glyph_count ? glyph : 0;
 }
 
 /* Moves text rows 1..rows-1 up by one and clears the last text row (the
@@ -178,12 +197,9 @@ static void newline(void)
 /* Draws one printable ASCII character at the cursor and advances it. */
 static void put_printable(uint8_t c)
 {
-	uint32_t glyph = font_ascii_to_glyph[c];
-	if (glyph >= font_glyph_count)
-		glyph = 0;
 	if (con.col >= con.cols)
 		newline();
-	draw_glyph(con.col, con.row, glyph);
+	draw_glyph(con.col, con.row, glyph_of(c));
 	con.col++;
 }
 
@@ -225,6 +241,7 @@ bool fbcon_init(const struct boot_framebuffer *fb, void *fb_virt)
 	con.rows = fb->height / font_height;
 	con.col = 0;
 	con.row = 0;
+	con.status_row = false;
 	con.fg = pixel_from_rgb(con.fg_rgb);
 	con.bg = pixel_from_rgb(con.bg_rgb);
 	fill_scan_lines(0, con.height, con.width);
@@ -290,4 +307,116 @@ void fbcon_remap(void *fb_virt)
 {
 	if (con.active && fb_virt)
 		con.pixels = fb_virt;
+}
+
+/* See lib/fbcon.h. */
+bool fbcon_geometry(struct fbcon_geometry *g)
+{
+	if (!con.active)
+		return false;
+	g->width = con.width;
+	g->height = con.height;
+	g->cell_width = font_width;
+	g->cell_height = font_height;
+	g->cols = con.cols;
+	g->rows = con.rows;
+	return true;
+}
+
+/* Fills the part of the rectangle (x, y, w, h) that is on screen with rgb
+ * (0xRRGGBB). Does nothing while the console is off. */
+void fbcon_fill_rect(uint32_t x, uint32_t y, uint32_t w, uint32_t h, uint32_t rgb)
+{
+	if (!con.active || x >= con.width || y >= con.height)
+		return;
+	if (w > con.width - x)
+		w = con.width - x;
+	if (h > con.height - y)
+		h = con.height - y;
+	uint32_t pixel = pixel_from_rgb(rgb & 0xffffff);
+	for (uint32_t row = 0; row < h; row++) {
+		uint32_t *line = pixel_at(x, y + row);
+		for (uint32_t i = 0; i < w; i++)
+			line[i] = pixel;
+	}
+}
+
+/* Draws the NUL-terminated s from pixel (x, y) to the right in fg on bg
+ * (0xRRGGBB), without moving the cursor: control bytes and bytes >= 0x80
+ * show as '?', characters that would not fit on screen entirely are left
+ * out. Returns the x after the last character (x + strlen(s) * cell width
+ * when all fit); x unchanged while the console is off. */
+uint32_t fbcon_draw_text(uint32_t x, uint32_t y, const char *s, uint32_t fg_rgb, uint32_t bg_rgb)
+{
+	if (!con.active)
+		return x;
+	uint32_t fg = pixel_from_rgb(fg_rgb & 0xffffff), bg = pixel_from_rgb(bg_rgb & 0xffffff);
+	for (; *s; s++) {
+		uint8_t c = (uint8_t)*s;
+		if (x <= con.width - font_width && y <= con.height - font_height)
+			draw_glyph_px(x, y, glyph_of(c < 0x20 || c == 0x7f ? '?' : c), fg, bg);
+		x += font_width;
+	}
+	return x;
+}
+
+/*
+ * Leaves n blank text rows at the cursor for a drawing that scrolls with the
+ * text: starts a new line if the cursor is not at the start of one, scrolls
+ * until n rows and one more fit below it, clears the n rows to the
+ * background and puts the cursor on the row after them. *y gets the pixel
+ * row of the first blank row. Returns false (nothing changed) while the
+ * console is off or when n is 0 or not less than the text rows.
+ */
+bool fbcon_open_rows(uint32_t n, uint32_t *y)
+{
+	if (!con.active || n == 0 || n >= con.rows)
+		return false;
+	if (con.col != 0)
+		newline();
+	while (con.row + n >= con.rows) {
+		scroll_up();
+		con.row--;
+	}
+	*y = con.row * font_height;
+	fill_scan_lines(*y, *y + n * font_height, con.cols * font_width);
+	con.row += n;
+	return true;
+}
+
+/* Returns the pixel position of the cursor's cell in *x, *y (x is the grid's
+ * width when a wrap is pending); false while the console is off. */
+bool fbcon_cursor_xy(uint32_t *x, uint32_t *y)
+{
+	if (!con.active)
+		return false;
+	*x = con.col * font_width;
+	*y = con.row * font_height;
+	return true;
+}
+
+/*
+ * Takes the bottom text row away from the scrolling text for a status line
+ * that is drawn in place (lib/progress.c): if the cursor is on that row the
+ * text scrolls up one row first; the row is cleared to the background. *y
+ * gets its pixel row. Returns true (again with the same *y) once reserved;
+ * false while the console is off or has fewer than two text rows.
+ */
+bool fbcon_reserve_status_row(uint32_t *y)
+{
+	if (!con.active)
+		return false;
+	if (!con.status_row) {
+		if (con.rows < 2)
+			return false;
+		if (con.row == con.rows - 1) {
+			scroll_up();
+			con.row--;
+		}
+		con.rows--;
+		con.status_row = true;
+		fill_scan_lines(con.rows * font_height, (con.rows + 1) * font_height, con.cols * font_width);
+	}
+	*y = con.rows * font_height;
+	return true;
 }

@@ -96,15 +96,27 @@ bool record_check(const char *name, bool cond, const char *detail_fmt, ...)
 }
 
 /* See lib/record.h. */
-void record_hw_check(const char *name, int result, const char *detail)
+size_t record_result_line(char *buf, size_t size, const char *name, int result)
 {
 	static const char *const words[] = { "PASS", "FAIL", "SKIP" };
+	if (size == 0)
+		return 0;
+	int n = format(buf, size, "  %s  %s\n", words[result % 3], name);
+	if ((size_t)n >= size) {            /* cut: still one line */
+		n = (int)size - 1;
+		buf[n - 1] = '\n';
+	}
+	return (size_t)n;
+}
+
+/* See lib/record.h. */
+void record_hw_check(const char *name, int result, const char *detail)
+{
 	char line[96];
 	record_count_result(result);
 	if (result == TEST_FAIL)
 		record_note_failure(name);
-	int n = format(line, sizeof(line), "  %s  %s\n", words[result % 3], name);
-	console_write(line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
+	console_write(line, record_result_line(line, sizeof(line), name, result));
 	struct json *j = record_begin("check");
 	json_str(j, "name", name);
 	json_str(j, "result", result == TEST_PASS ? "pass" : result == TEST_SKIP ? "skip" : "fail");

@@ -13,6 +13,7 @@
 #define FAULTLINE_RECORD_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include "lib/json.h"
 
@@ -31,6 +32,10 @@ bool record_check(const char *name, bool cond, const char *detail_fmt, ...);
  * counted like a test, with a "  PASS  name" line on the console (the
  * screen's checks table). */
 void record_hw_check(const char *name, int result, const char *detail);
+
+/* The console's line for a result: "  PASS  name\n" (FAIL, SKIP), cut to
+ * fit buf but always ending in '\n' (size >= 2). Returns its length. */
+size_t record_result_line(char *buf, size_t size, const char *name, int result);
 
 /* {"type":"warning","what":...,"detail":...} */
 void record_warning(const char *what, const char *detail_fmt, ...);

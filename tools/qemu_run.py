@@ -10,10 +10,13 @@ import argparse
 import json
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
 import time
+
+import screen_image
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 IMAGE = os.path.join(ROOT, "build", "faultline.img")
@@ -21,6 +24,7 @@ OVMF_CODE = "/usr/share/OVMF/OVMF_CODE_4M.fd"
 OVMF_VARS = "/usr/share/OVMF/OVMF_VARS_4M.fd"
 ESP_OFFSET = 2048 * 512          # tools/mkimage.sh puts the ESP at LBA 2048
 QEMU_EXIT_PASSED, QEMU_EXIT_FAILED = 1, 3
+HALTED_LINE = "faultline: run finished. Press a key to reboot."   # kernel/exit.c, exit = halt
 
 
 def esp(image):
@@ -50,7 +54,8 @@ def prepare_image(workdir, config_text=None, extra_files=()):
     return img
 
 
-def qemu_command(img, vars_fd, cpu="max", mem="1G", icount=False, gdb=False, serial="stdio"):
+def qemu_command(img, vars_fd, cpu="max", mem="1G", icount=False, gdb=False, serial="stdio",
+                 monitor="none"):
     cmd = ["qemu-system-x86_64", "-machine", "q35", "-cpu", cpu, "-m", str(mem),
            "-smp", "1", "-display", "none", "-no-reboot", "-net", "none",
            "-drive", "if=pflash,format=raw,unit=0,readonly=on,file=" + OVMF_CODE,
@@ -58,7 +63,7 @@ def qemu_command(img, vars_fd, cpu="max", mem="1G", icount=False, gdb=False, ser
            "-drive", "if=none,id=stick,format=raw,file=" + img,
            "-device", "qemu-xhci", "-device", "usb-storage,drive=stick,removable=on",
            "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
-           "-serial", serial, "-monitor", "none"]
+           "-serial", serial, "-monitor", monitor]
     if icount:
         cmd += ["-icount", "shift=0,sleep=off"]
     if gdb:
@@ -82,13 +87,62 @@ def parse_records(text):
     return records
 
 
+def monitor_command(sock_path, command, timeout=30):
+    """Runs one command on QEMU's human monitor at the unix socket sock_path
+    (-monitor unix:PATH,server,nowait) and returns what it printed. Waits for
+    the prompt after the command, so a screendump's file is complete."""
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+        sock.settimeout(timeout)
+        sock.connect(sock_path)
+        out = b""
+
+        def until_prompt():
+            nonlocal out
+            while not out.rstrip().endswith(b"(qemu)"):
+                chunk = sock.recv(4096)
+                if not chunk:
+                    break
+                out += chunk
+
+        until_prompt()
+        out = b""
+        sock.sendall(command.encode() + b"\n")
+        if command == "quit":               # QEMU closes the connection as it goes
+            try:
+                while sock.recv(4096):
+                    pass
+            except OSError:
+                pass
+        else:
+            until_prompt()
+        return out.decode("utf-8", "replace")
+
+
+def take_screendump(sock_path, workdir, settle=0.5):
+    """The screen as a screen_image.Image (the monitor writes a PPM), after
+    settle seconds: a console line reaches serial just before the screen."""
+    time.sleep(settle)
+    ppm = os.path.join(workdir, "screen.ppm")
+    monitor_command(sock_path, "screendump " + ppm)
+    return screen_image.read_ppm(ppm)
+
+
+def with_halt(config_text):
+    """config_text (None: the image's own) ending with exit = halt, so the
+    machine stays up, showing its last screen, after the summary."""
+    if config_text is None:
+        config_text = read_default_config()
+    return config_text + "\nexit = halt\n"
+
+
 class Run:
-    def __init__(self, status, log, seconds, timed_out):
+    def __init__(self, status, log, seconds, timed_out, screen=None):
         self.status = status
         self.log = log
         self.seconds = seconds
         self.timed_out = timed_out
         self.records = parse_records(log)
+        self.screen = screen          # screen_image.Image when boot() took a screendump
 
     def of_type(self, t):
         return [r for r in self.records if r.get("type") == t]
@@ -98,25 +152,51 @@ class Run:
         return found[0] if found else None
 
 
+def read_log(log_path):
+    return open(log_path, "rb").read().decode("utf-8", "replace") if os.path.exists(log_path) else ""
+
+
 def boot(config_text=None, cpu="max", mem="1G", timeout=300, icount=False, extra_files=(),
-         vars_file=None, image=None):
-    """Boots once and returns a Run. config_text None keeps the built config."""
+         vars_file=None, image=None, screendump=False):
+    """Boots once and returns a Run. config_text None keeps the built config.
+
+    screendump: run with exit = halt and, once the run has finished (the
+    kernel's halt line on serial), take the screen into Run.screen and quit
+    QEMU; Run.status is then QEMU's status after the quit (0), the verdict
+    is in the summary record."""
     with tempfile.TemporaryDirectory(prefix="faultline-") as wd:
+        if screendump:
+            config_text = with_halt(config_text)
         img = image or prepare_image(wd, config_text, extra_files)
         vars_fd = vars_file or os.path.join(wd, "vars.fd")
         if not vars_file:
             shutil.copyfile(OVMF_VARS, vars_fd)
         log_path = os.path.join(wd, "serial.log")
-        cmd = qemu_command(img, vars_fd, cpu, mem, icount, serial="file:" + log_path)
+        mon_path = os.path.join(wd, "monitor.sock")
+        monitor = "unix:%s,server,nowait" % mon_path if screendump else "none"
+        cmd = qemu_command(img, vars_fd, cpu, mem, icount, serial="file:" + log_path, monitor=monitor)
         start = time.time()
-        timed_out = False
+        timed_out, screen = False, None
+        proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL)
         try:
-            proc = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True, timeout=timeout)
-            status = proc.returncode
+            if screendump:
+                while proc.poll() is None and time.time() - start < timeout:
+                    if HALTED_LINE in read_log(log_path):
+                        screen = take_screendump(mon_path, wd)
+                        monitor_command(mon_path, "quit")
+                        try:
+                            proc.wait(timeout=30)
+                        except subprocess.TimeoutExpired:   # the screen is taken: not a timeout of the run
+                            proc.kill()
+                        break
+                    time.sleep(0.5)
+            status = proc.wait(timeout=max(1, timeout - (time.time() - start)))
         except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
             status, timed_out = -1, True
-        log = open(log_path, "rb").read().decode("utf-8", "replace") if os.path.exists(log_path) else ""
-        return Run(status, log, time.time() - start, timed_out)
+        return Run(status, read_log(log_path), time.time() - start, timed_out, screen)
 
 
 def main():
@@ -133,6 +213,8 @@ def main():
     ap.add_argument("--icount", action="store_true",
                     help="deterministic: -icount shift=0,sleep=off (TSC counts instructions)")
     ap.add_argument("--timeout", type=int, default=0, help="kill QEMU after this many seconds")
+    ap.add_argument("--screendump", metavar="FILE.png",
+                    help="when the run has finished, save the screen as a PNG and quit (runs with exit = halt)")
     args = ap.parse_args()
 
     lines = []
@@ -140,6 +222,8 @@ def main():
         lines.append("paging = " + args.paging)
     lines += args.config
     lines += ["run = " + r for r in args.run]
+    if args.screendump:
+        lines.append("exit = halt")
     with tempfile.TemporaryDirectory(prefix="faultline-") as wd:
         config = None
         if lines:
@@ -147,7 +231,10 @@ def main():
         img = prepare_image(wd, config)
         vars_fd = os.path.join(wd, "vars.fd")
         shutil.copyfile(OVMF_VARS, vars_fd)
-        cmd = qemu_command(img, vars_fd, args.cpu, args.mem, args.icount, args.gdb, serial="stdio")
+        mon_path = os.path.join(wd, "monitor.sock")
+        monitor = "unix:%s,server,nowait" % mon_path if args.screendump else "none"
+        cmd = qemu_command(img, vars_fd, args.cpu, args.mem, args.icount, args.gdb, serial="stdio",
+                           monitor=monitor)
         if args.gdb:
             dbg = os.path.join(ROOT, "build", "faultline.debug.efi")
             print("run.sh: QEMU waits for gdb on :1234. In gdb:\n"
@@ -161,12 +248,25 @@ def main():
         log = open(args.log, "wb") if args.log else None
         proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE)
         start = time.time()
+        seen = b""
         try:
             for chunk in iter(lambda: proc.stdout.read1(4096), b""):
                 sys.stdout.buffer.write(chunk)
                 sys.stdout.buffer.flush()
                 if log:
                     log.write(chunk)
+                if args.screendump:
+                    seen += chunk
+                    if HALTED_LINE.encode() in seen:
+                        screen_image.write_png(take_screendump(mon_path, wd), args.screendump)
+                        print("run.sh: screen saved to %s" % args.screendump, file=sys.stderr)
+                        monitor_command(mon_path, "quit")
+                        summary = [r for r in parse_records(seen.decode("utf-8", "replace"))
+                                   if r.get("type") == "summary"]
+                        proc.wait()
+                        if not summary:
+                            return 2
+                        return 0 if summary[-1].get("failed") == 0 else 1
                 if args.timeout and time.time() - start > args.timeout:
                     proc.kill()
                     print("\nrun.sh: timed out after %d s" % args.timeout, file=sys.stderr)

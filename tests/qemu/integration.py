@@ -247,6 +247,7 @@ def run_all():
     import ring3  # noqa: F401  (registers the ring-3 cases)
     import checks  # noqa: F401  (registers the targeted-check cases)
     import matrix  # noqa: F401  (registers the conformance-matrix cases)
+    import screen  # noqa: F401  (registers the screen case)
     only = os.environ.get("FAULTLINE_CASES")
     cases = [c for c in CASES if not only or any(o in c.__name__ for o in only.split(","))]
     passed = failed = 0

@@ -1,11 +1,9 @@
 /*
  * Host tests of the framebuffer text console (lib/fbcon.c) against a fake
- * framebuffer in host memory, drawn with the real font from build/font.c
- * (make runs tools/psf2c.py first). The fake screen is 640x480 with a
- * stride of 700 pixels; everything outside width x height (the stride
- * padding and a guard area after the end) holds a canary that must survive.
- * The tests only assume the font's size is whatever font.c says, so they
- * also run against another font: -DTEST_FONT_C='"/path/font.c"'.
+ * framebuffer in host memory (fake_fb.h), drawn with the real font from
+ * build/font.c (make runs tools/psf2c.py first). The tests only assume the
+ * font's size is whatever font.c says, so they also run against another
+ * font: -DTEST_FONT_C='"/path/font.c"'.
  */
 #include "unit.h"
 #include "../../lib/fbcon.c"
@@ -15,71 +13,7 @@
 #include "../../build/font.c"
 #endif
 
-#include <stdlib.h>
-
-#define FB_W 640
-#define FB_H 480
-#define FB_STRIDE 700
-#define FB_GUARD 4096            /* pixels of canary after the framebuffer */
-
-/* The canary differs per pixel, so moving padding around is caught too. */
-static uint32_t canary(size_t i)
-{
-	return 0xdeadbeefu ^ (uint32_t)(i * 2654435761u);
-}
-
-static uint32_t *fb_mem;         /* FB_STRIDE * FB_H + FB_GUARD pixels */
-
-/* A fresh fake framebuffer, all canary, and its description. */
-static struct boot_framebuffer fake_fb(uint32_t format)
-{
-	free(fb_mem);
-	fb_mem = malloc(((size_t)FB_STRIDE * FB_H + FB_GUARD) * sizeof(uint32_t));
-	for (size_t i = 0; i < (size_t)FB_STRIDE * FB_H + FB_GUARD; i++)
-		fb_mem[i] = canary(i);
-	struct boot_framebuffer fb = {
-		.base = 0x80000000, .size = (uint64_t)FB_STRIDE * FB_H * 4,
-		.width = FB_W, .height = FB_H, .stride = FB_STRIDE, .format = format,
-	};
-	return fb;
-}
-
-/* Counts canary pixels that changed outside the visible width x height. */
-static size_t outside_damage(void)
-{
-	size_t damaged = 0;
-	for (size_t y = 0; y < FB_H; y++)
-		for (size_t x = FB_W; x < FB_STRIDE; x++)
-			damaged += fb_mem[y * FB_STRIDE + x] != canary(y * FB_STRIDE + x);
-	for (size_t i = (size_t)FB_STRIDE * FB_H; i < (size_t)FB_STRIDE * FB_H + FB_GUARD; i++)
-		damaged += fb_mem[i] != canary(i);
-	return damaged;
-}
-
-static uint32_t pixel(uint32_t x, uint32_t y)
-{
-	return fb_mem[(size_t)y * FB_STRIDE + x];
-}
-
-static bool font_bit(uint32_t glyph, uint32_t x, uint32_t y)
-{
-	const uint8_t *row = font_glyphs + ((size_t)glyph * font_height + y) * font_bytes_per_row;
-	return (row[x / 8] >> (7 - x % 8)) & 1;
-}
-
-/* Counts pixels of cell (col, row) that differ from character c drawn in
- * fg on bg (c == 0: a blank cell, all bg). */
-static size_t cell_mismatches(uint32_t col, uint32_t row, char c, uint32_t fg, uint32_t bg)
-{
-	size_t bad = 0;
-	uint32_t glyph = font_ascii_to_glyph[(uint8_t)c];
-	for (uint32_t y = 0; y < font_height; y++)
-		for (uint32_t x = 0; x < font_width; x++) {
-			bool on = c && font_bit(glyph, x, y);
-			bad += pixel(col * font_width + x, row * font_height + y) != (on ? fg : bg);
-		}
-	return bad;
-}
+#include "fake_fb.h"
 
 static void write_str(const char *s)
 {
@@ -474,6 +408,117 @@ TEST(remap_moves_drawing_to_the_new_address)
 	free(second);
 }
 
+TEST(rectangles_are_clipped_to_the_screen)
+{
+	start_bgrx();
+	struct fbcon_geometry g;
+	CHECK(fbcon_geometry(&g));
+	CHECK(g.width == FB_W && g.height == FB_H && g.cell_width == font_width && g.cell_height == font_height);
+	CHECK(g.cols == FB_W / font_width && g.rows == FB_H / font_height);
+	fbcon_fill_rect(10, 20, 30, 5, 0x123456);
+	CHECK_EQ_U64(count_pixels(0, 0, FB_W, FB_H, 0x123456), 150);
+	CHECK_EQ_U64(count_pixels(10, 20, 30, 5, 0x123456), 150);
+	/* Across the right and bottom edges, and wholly off screen. */
+	fbcon_fill_rect(FB_W - 3, FB_H - 2, 100, 100, 0x654321);
+	fbcon_fill_rect(FB_W, 0, 10, 10, 0x654321);
+	fbcon_fill_rect(0, FB_H, 10, 10, 0x654321);
+	fbcon_fill_rect(0, 0, 0, 10, 0x654321);
+	CHECK_EQ_U64(count_pixels(0, 0, FB_W, FB_H, 0x654321), 6);
+	CHECK_EQ_U64(outside_damage(), 0);
+	/* The text cursor did not move. */
+	uint32_t x, y;
+	CHECK(fbcon_cursor_xy(&x, &y) && x == 0 && y == 0);
+}
+
+TEST(text_at_pixels_leaves_the_cursor)
+{
+	start_bgrx();
+	write_str("ab");
+	CHECK_EQ_U64(fbcon_draw_text(3, 50, "Hi\x01", 0xff0000, 0x0000ff), 3 + 3 * font_width);
+	CHECK_EQ_U64(glyph_mismatches_at(3, 50, 'H', 0xff0000, 0x0000ff), 0);
+	CHECK_EQ_U64(glyph_mismatches_at(3 + font_width, 50, 'i', 0xff0000, 0x0000ff), 0);
+	CHECK_EQ_U64(glyph_mismatches_at(3 + 2 * font_width, 50, '?', 0xff0000, 0x0000ff), 0);
+	uint32_t x, y;
+	CHECK(fbcon_cursor_xy(&x, &y) && x == 2 * font_width && y == 0);
+	/* A character that does not fit entirely is left out: 'Y' would need
+	 * the column after the last. */
+	fbcon_draw_text(FB_W - font_width - 1, FB_H - font_height, "XY", 0xff0000, 0x0000ff);
+	CHECK_EQ_U64(glyph_mismatches_at(FB_W - font_width - 1, FB_H - font_height, 'X', 0xff0000, 0x0000ff), 0);
+	CHECK_EQ_U64(count_pixels(FB_W - 1, FB_H - font_height, 1, font_height, B_PIX), font_height);
+	CHECK_EQ_U64(fbcon_draw_text(0, FB_H - font_height + 1, "Z", 0xff0000, 0x0000ff), font_width);
+	CHECK_EQ_U64(outside_damage(), 0);
+}
+
+TEST(open_rows_leaves_blank_rows_that_scroll_with_the_text)
+{
+	start_bgrx();
+	uint32_t y, rows = con.rows;
+	write_str("first");
+	CHECK(fbcon_open_rows(3, &y));
+	CHECK_EQ_U64(y, 1 * font_height);            /* a new line was started */
+	CHECK_EQ_U64(con.row, 4);
+	CHECK_EQ_U64(con.col, 0);
+	fbcon_fill_rect(0, y, 8, 3 * font_height, 0x00ff00);
+	write_str("after");
+	CHECK_EQ_U64(cell_mismatches(0, 4, 'a', W_PIX, B_PIX), 0);
+	CHECK(!fbcon_open_rows(0, &y));
+	CHECK(!fbcon_open_rows(rows, &y));
+	/* Near the bottom it scrolls first, and the drawing moves up with the text. */
+	for (uint32_t r = 5; r < rows - 1; r++)
+		write_str("\nx");
+	CHECK(fbcon_open_rows(rows - 1, &y));
+	CHECK_EQ_U64(y, 0);
+	CHECK_EQ_U64(con.row, rows - 1);
+	CHECK_EQ_U64(count_pixels(0, 0, FB_W, (rows - 1) * font_height, W_PIX), 0);   /* blank */
+	CHECK_EQ_U64(outside_damage(), 0);
+}
+
+TEST(the_status_row_stays_out_of_the_scrolling)
+{
+	start_bgrx();
+	uint32_t rows = con.rows, y, y2;
+	for (uint32_t r = 0; r + 1 < rows; r++)
+		write_str("line\n");
+	write_str("last");                             /* the cursor is on the bottom row */
+	CHECK(fbcon_reserve_status_row(&y));
+	CHECK_EQ_U64(y, (rows - 1) * font_height);
+	CHECK_EQ_U64(con.rows, rows - 1);
+	CHECK_EQ_U64(con.row, rows - 2);               /* the text moved up one row */
+	CHECK_EQ_U64(cell_mismatches(0, rows - 2, 'l', W_PIX, B_PIX), 0);
+	CHECK_EQ_U64(cell_mismatches(0, rows - 1, 0, W_PIX, B_PIX), 0);   /* cleared */
+	CHECK(fbcon_reserve_status_row(&y2) && y2 == y);
+	CHECK_EQ_U64(con.rows, rows - 1);
+	fbcon_draw_text(0, y, "STATUS", 0x00ff00, 0);
+	for (int i = 0; i < 100; i++)
+		write_str("scrolling text\n");
+	CHECK_EQ_U64(glyph_mismatches_at(0, y, 'S', 0x00ff00, 0), 0);
+	CHECK_EQ_U64(con.row, rows - 2);
+	/* A new init gives the row back. */
+	start_bgrx();
+	CHECK_EQ_U64(con.rows, rows);
+	CHECK_EQ_U64(outside_damage(), 0);
+}
+
+TEST(drawing_while_off_does_nothing)
+{
+	struct boot_framebuffer fb = fake_fb(FB_BGRX);
+	fb.format = FB_NONE;
+	CHECK(!fbcon_init(&fb, fb_mem));
+	struct fbcon_geometry g;
+	uint32_t x = 7, y = 9;
+	CHECK(!fbcon_geometry(&g));
+	fbcon_fill_rect(0, 0, 10, 10, 0xffffff);
+	CHECK_EQ_U64(fbcon_draw_text(5, 5, "A", 0xffffff, 0), 5);
+	CHECK(!fbcon_open_rows(1, &y));
+	CHECK(!fbcon_cursor_xy(&x, &y));
+	CHECK(!fbcon_reserve_status_row(&y));
+	CHECK(x == 7 && y == 9);
+	size_t touched = 0;
+	for (size_t i = 0; i < (size_t)FB_STRIDE * FB_H; i++)
+		touched += fb_mem[i] != canary(i);
+	CHECK_EQ_U64(touched, 0);
+}
+
 UNIT_MAIN(
 	UNIT(font_is_sane),
 	UNIT(init_rejects_bad_framebuffers),
@@ -488,5 +533,10 @@ UNIT_MAIN(
 	UNIT(control_and_non_ascii_bytes),
 	UNIT(scrolling_moves_rows_up_and_clears_the_last),
 	UNIT(partial_cells_at_the_edges_are_left_alone),
-	UNIT(remap_moves_drawing_to_the_new_address)
+	UNIT(remap_moves_drawing_to_the_new_address),
+	UNIT(rectangles_are_clipped_to_the_screen),
+	UNIT(text_at_pixels_leaves_the_cursor),
+	UNIT(open_rows_leaves_blank_rows_that_scroll_with_the_text),
+	UNIT(the_status_row_stays_out_of_the_scrolling),
+	UNIT(drawing_while_off_does_nothing)
 )

@@ -229,6 +229,18 @@ static void time_loop(uint64_t *out, uintptr_t base, uint64_t stride, const uint
 	}
 }
 
+/* Tells faultline's progress bar how many samples of all the classes' room
+ * are taken (no call off faultline). Between timed loops only. */
+static void report_progress(const struct bench *b)
+{
+	uint64_t done = 0, total = 0;
+	for (uint32_t c = 0; c < b->nclasses; c++) {
+		done += b->cls[c].count;
+		total += b->cls[c].cap;
+	}
+	fl_progress(done, total);
+}
+
 /* See user/bench/harness.h. */
 void bench_time_pages(struct bench *b, uint32_t c, uintptr_t base, const uint32_t *order,
 		      uint64_t n, enum bench_access kind)
@@ -244,6 +256,7 @@ void bench_time_pages(struct bench *b, uint32_t c, uintptr_t base, const uint32_
 
 	cls->count += n;
 	cls->minflt += (before < 0 || after < 0) ? 0 : after - before;
+	report_progress(b);
 }
 
 /* See user/bench/harness.h. */
@@ -295,6 +308,7 @@ void bench_end(struct bench *b)
 	b->minflt_after = rt_minflt();
 	if (b->kernel_stats)
 		b->kernel_stats = kernel_snapshot(&kstats_after);
+	fl_progress(1, 1);
 }
 
 /* Ends the record in the buffer and writes it as one line. Returns rt_write_all's result. */

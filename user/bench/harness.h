@@ -119,7 +119,8 @@ void bench_touch(const struct bench *b, uintptr_t base, const uint32_t *order, u
  * order, appending one sample (bracket subtracted) per access to class c;
  * the minor faults the loop cost (getrusage just outside it) are added to
  * the class's minflt. Samples beyond the class's room are dropped (never
- * happens when n <= pages per repetition).
+ * happens when n <= pages per repetition). Then, on faultline, the samples
+ * taken of all the classes' room go to the kernel's progress bar.
  */
 void bench_time_pages(struct bench *b, uint32_t c, uintptr_t base, const uint32_t *order,
 		      uint64_t n, enum bench_access kind);
@@ -134,7 +135,7 @@ long bench_warm_up(const struct bench *b);
 /* Starts the measured run: kernel snapshot (faultline), then ru_minflt. */
 void bench_begin(struct bench *b);
 
-/* Ends the measured run: ru_minflt, then kernel snapshot (faultline). */
+/* Ends the measured run: ru_minflt, then kernel snapshot and progress at 100 % (faultline). */
 void bench_end(struct bench *b);
 
 /* Writes the records (docs/bench.md) to fd 1. Returns 0, or -errno of a failed write. */

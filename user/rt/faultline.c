@@ -1,5 +1,6 @@
 /* faultline's introspection syscall (see user/rt/faultline.h). */
 #include "user/rt/faultline.h"
+#include "user/rt/linux.h"
 #include "user/rt/syscall.h"
 
 /* See user/rt/faultline.h. */
@@ -22,4 +23,12 @@ bool fl_on_faultline(void)
 long fl_describe_va(const void *va, struct fl_pte_info *out)
 {
 	return fl_introspect(FL_INTROSPECT_PTE, (uint64_t)(uintptr_t)va, out, sizeof(*out));
+}
+
+/* See user/rt/faultline.h. */
+long fl_progress(uint64_t done, uint64_t total)
+{
+	if (!fl_on_faultline())
+		return -ENOSYS;
+	return fl_introspect(FL_INTROSPECT_PROGRESS, done, 0, total);
 }

@@ -23,6 +23,11 @@
  *   the program starts) into buf, at most len bytes. Returns the bytes copied
  *   or -EFAULT.
  *
+ * Op FL_INTROSPECT_PROGRESS (3): the program has done arg of len units of
+ *   its work (a benchmark: samples taken of all it will take); the kernel's
+ *   progress bar shows it as the fraction of the program's step. buf is
+ *   ignored. Returns 0, or -EINVAL for len 0 or arg > len.
+ *
  * Any other op: -EINVAL.
  */
 #ifndef FAULTLINE_USER_FAULTLINE_H
@@ -41,5 +46,9 @@ bool fl_on_faultline(void);
 
 /* FL_INTROSPECT_PTE for va into *out. Returns 0 or -errno (-ENOSYS off faultline). */
 long fl_describe_va(const void *va, struct fl_pte_info *out);
+
+/* FL_INTROSPECT_PROGRESS: done of total units. Off faultline it makes no
+ * call at all and returns -ENOSYS. */
+long fl_progress(uint64_t done, uint64_t total);
 
 #endif
