@@ -15,7 +15,7 @@ USER_MUSL_CC := musl-gcc
 
 USER_CFLAGS := --target=x86_64-linux-gnu -std=c11 -ffreestanding -fno-stack-protector \
 	-O2 -fno-pic -fno-pie -ffunction-sections -fdata-sections \
-	-Wall -Wextra -Werror -I.
+	-Wall -Wextra -Wconditional-uninitialized -Werror -I.
 # Non-PIE (ET_EXEC) at lld's default base; every PT_LOAD page-aligned in the
 # file and in memory, no segment sharing a page (what kernel/elf.h expects).
 USER_LDFLAGS := -static -nostdlib -e _start --gc-sections --build-id=none --fatal-warnings \

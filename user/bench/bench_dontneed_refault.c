@@ -18,7 +18,7 @@ int main(int argc, char **argv, char **envp)
 	(void)envp;
 	struct bench b;
 	struct bench_args defaults = { .mib = 4, .reps = 4, .seed = 1, .order = BENCH_SEQ };
-	long c, r;
+	long c, r = 0;
 	int status = bench_start(&b, "dontneed_refault", argc, argv, defaults, "write-anon", &c, NULL, NULL);
 	if (status)
 		return status;

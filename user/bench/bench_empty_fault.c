@@ -26,7 +26,7 @@ int main(int argc, char **argv, char **envp)
 	(void)envp;
 	struct bench b;
 	struct bench_args defaults = { .mib = 4, .reps = 4, .seed = 1, .order = BENCH_SEQ };
-	long floor, none, r;
+	long floor, none, r = 0;
 	int status = bench_start(&b, "empty_fault", argc, argv, defaults, "read-zero", &floor, "no-fault", &none);
 	if (status)
 		return status;

@@ -16,7 +16,7 @@ int main(int argc, char **argv, char **envp)
 	(void)envp;
 	struct bench b;
 	struct bench_args defaults = { .mib = 4, .reps = 4, .seed = 1, .order = BENCH_SEQ };
-	long rd, wr, r;
+	long rd, wr, r = 0;
 	int status = bench_start(&b, "read_then_write", argc, argv, defaults, "read-zero", &rd, "cow-zero", &wr);
 	if (status)
 		return status;
