@@ -19,7 +19,10 @@ or from --tsc-hz NAME=HZ.
 The HTML has no external references (inline CSS and SVG): a summary of p50
 per workload and class with ratios against the first run, then per workload
 a table per class, the empty-fault floor beside it, the kernel's view, and
-log2 histograms and CDFs of every run overlaid.
+log2 histograms and CDFs of every run overlaid. A log from
+bench/run_bench.py --scaling (a workload at several --mib; bench_many_vmas's
+records with a VMA count) also gets a Scaling section first: p50 per size with
+its spread, and many-VMA over one-VMA p50, each against its goal.
 
 Percentiles are nearest-rank, computed as user/bench/stats.c does, so the
 numbers recomputed from raw samples equal the programs' own.
