@@ -7,9 +7,11 @@
  * are in different VMAs: the kernel's last-VMA cache never answers and every
  * lookup searches among the N.
  *
- * The region is N slots of two pages, 2 MiB aligned: the page a touch may
- * hit and, in the N-VMA arm, a hole after it, so that no two VMAs touch and
- * none can merge. Before the timed loops of each arm the first slot of every
+ * The region is N slots of two pages, 2 MiB aligned, mapped afresh for each
+ * arm: the page a touch may hit and, in the N-VMA arm, a hole after it, so
+ * that no two VMAs touch and none can merge. It is MAP_NORESERVE: only the
+ * touched pages get frames, and Linux's overcommit heuristic would refuse
+ * 800 MiB of address space on a small guest. Before the timed loops of each arm the first slot of every
  * 2 MiB is read, untimed: that allocates every page table of the region, so
  * each timed fault is a plain one of its class. Of the other slots, in the
  * touch order, each repetition writes --mib * 256 (class write-anon) and
