@@ -5,6 +5,8 @@
 # ./run.sh --help            all options (CPU model, memory, paging, config lines, gdb, log)
 # ./run.sh flash /dev/sdX    write build/faultline.img to a USB stick
 # ./run.sh bench [--icount]  run the fault-latency workloads, write build/bench/report.html
+# ./run.sh bench --scaling [--icount]   fault cost from 16 MiB to 4 GiB and with 100 000 VMAs,
+#                            write build/bench/scaling.html
 # ./run.sh compare-linux     the same workloads on faultline and on the Linux reference
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -17,7 +19,7 @@ make --no-print-directory all >&2
 case "${1:-}" in
 bench)
 	shift
-	exec python3 bench/run_bench.py -o build/bench/report.html "$@" ;;
+	exec python3 bench/run_bench.py "$@" ;;
 compare-linux)
 	shift
 	exec python3 bench/run_bench.py --linux -o build/bench/report-linux.html "$@" ;;

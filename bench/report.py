@@ -19,13 +19,17 @@ or from --tsc-hz NAME=HZ.
 The HTML has no external references (inline CSS and SVG): a summary of p50
 per workload and class with ratios against the first run, then per workload
 a table per class, the empty-fault floor beside it, the kernel's view, and
-log2 histograms and CDFs of every run overlaid.
+log2 histograms and CDFs of every run overlaid. A log from
+bench/run_bench.py --scaling (a workload at several --mib; bench_many_vmas's
+records with a VMA count) also gets a Scaling section first: p50 per size with
+its spread, and many-VMA over one-VMA p50, each against its goal.
 
 Percentiles are nearest-rank, computed as user/bench/stats.c does, so the
 numbers recomputed from raw samples equal the programs' own.
 """
 import argparse
 import html
+from fractions import Fraction
 import math
 import os
 import re
@@ -39,6 +43,8 @@ QUANTILES = [("p50", 5000), ("p90", 9000), ("p99", 9900), ("p999", 9990)]
 STAT_FIELDS = ["count", "min", "p50", "p90", "p99", "p999", "max", "mean"]
 STAT_LABELS = {"p999": "p99.9"}
 FLOOR_KEY = ("empty_fault", "read-zero")   # the cheapest constructible fault (docs/bench.md)
+SPREAD_GOAL = Fraction(6, 5)   # working-set sweep: max p50 / min p50 at most 1.2
+VMA_GOAL = Fraction(2)         # p50 among many VMAs / p50 in one VMA at most 2
 COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2"]
 LINUX_TSC_LINE = re.compile(r"tsc: (?:Refined TSC clocksource calibration: |Detected )([0-9.]+) MHz")
 
@@ -90,16 +96,46 @@ def to_ns(cycles, tsc_hz):
 
 # ---- reading logs ----
 
+def natural_key(text):
+    """A sort key that orders the numbers inside text by value ("16 MiB" before "1024 MiB")."""
+    return [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", str(text))]
+
+
+def class_label(rec):
+    """The class as the report names it: the record's class, and the VMA count when
+    the record has one (bench_many_vmas times one class at two VMA counts)."""
+    if "vmas" not in rec:
+        return str(rec.get("class"))
+    n = rec["vmas"]
+    return "%s (%s VMA%s)" % (rec.get("class"), n, "" if n == 1 else "s")
+
+
+class Point:
+    """One bench record and its raw samples (None when the program ran without --raw)."""
+
+    def __init__(self, rec, samples):
+        self.rec = rec
+        self.samples = samples
+
+
 class RunData:
-    """What one log says: bench, bench_kernel and sample records, and the TSC rate."""
+    """What one log says: bench, bench_kernel and sample records, and the TSC rate.
+
+    A workload may appear at several --mib in one log (a working-set sweep,
+    bench/run_bench.py --scaling): its records are then told apart by a
+    workload label "WORKLOAD @ N MiB"; records with a VMA count by their
+    class label (class_label)."""
 
     def __init__(self, name, path, text, tsc_hz=None):
         self.name = name
         self.path = path
         self.records = parse_records(text)
-        self.benches = {}      # (workload, class) -> bench record
-        self.kernel = {}       # (workload, class) -> bench_kernel record
-        self.samples = {}      # (workload, class) -> [sample, ...] in measured order
+        self.points = []       # every bench record in log order, with its samples
+        self.kernel_points = []   # every bench_kernel record in log order
+        self.swept = set()     # workloads measured at more than one --mib
+        self.benches = {}      # (workload label, class label) -> bench record
+        self.kernel = {}       # (workload label, class) -> bench_kernel record
+        self.samples = {}      # (workload label, class label) -> [sample, ...] in measured order
         self.errors = [r for r in self.records if r.get("type") == "bench_error"]
         self.problems = []     # what did not add up, shown in the report
         boot = next((r for r in self.records if r.get("type") == "boot"), None)
@@ -116,36 +152,70 @@ class RunData:
         self._collect()
 
     def _collect(self):
-        chunks = {}
+        sample_sets = {}       # (workload, class) -> [[bench_samples record, ...], ...]
+        points_of = {}         # (workload, class) -> [Point, ...] in log order
         for r in self.records:
             t = r.get("type")
-            key = (str(r.get("workload")), str(r.get("class")))
-            if t == "bench":
-                if key in self.benches:
-                    self.problems.append("%s/%s: more than one bench record; the first is shown" % key)
-                    continue
-                self.benches[key] = r
+            raw_key = (str(r.get("workload")), str(r.get("class")))
+            if t == "bench_samples":
+                # Each bench record's samples start again at 0: a new set.
+                sets = sample_sets.setdefault(raw_key, [])
+                if r.get("first") == 0 or not sets:
+                    sets.append([])
+                sets[-1].append(r)
+            elif t == "bench":
+                point = Point(r, None)
+                self.points.append(point)
+                points_of.setdefault(raw_key, []).append(point)
             elif t == "bench_kernel":
-                self.kernel.setdefault(key, r)
-            elif t == "bench_samples":
-                chunks.setdefault(key, []).append(r)
-        for key, parts in chunks.items():
-            parts.sort(key=lambda r: r.get("first", 0))
-            values, expected = [], 0
-            for p in parts:
-                if p.get("first") != expected:
-                    self.problems.append("%s/%s: samples from %s missing" % (key[0], key[1], expected))
-                    break
-                values.extend(int(v) for v in p.get("samples", []))
-                expected = len(values)
-            self.samples[key] = values
-        for key, rec in self.benches.items():
-            if key in self.samples:
-                mine = summarize(self.samples[key])
-                for f in STAT_FIELDS + ["hist_log2"]:
-                    if rec.get(f) != mine[f]:
-                        self.problems.append("%s/%s: %s is %s in the record, %s from the raw samples"
-                                             % (key[0], key[1], f, rec.get(f), mine[f]))
+                self.kernel_points.append(r)
+        # The n-th set of samples of a class belongs to its n-th bench record.
+        for raw_key, sets in sample_sets.items():
+            points = points_of.get(raw_key, [])
+            for point, parts in zip(points, sets):
+                point.samples = self._assemble(raw_key, parts)
+            if len(sets) > len(points):
+                self.problems.append("%s/%s: bench_samples without a bench record" % raw_key)
+        mibs = {}
+        for p in self.points:
+            mibs.setdefault(str(p.rec.get("workload")), set()).add(p.rec.get("mib"))
+        self.swept = {w for w, m in mibs.items() if len(m) > 1}
+        for p in self.points:
+            key = (self.workload_label(p.rec), class_label(p.rec))
+            if key in self.benches:
+                self.problems.append("%s/%s: more than one bench record; the first is shown" % key)
+                continue
+            self.benches[key] = p.rec
+            if not p.rec.get("count"):
+                self.problems.append("%s/%s: no samples (count %s)" % (key[0], key[1], p.rec.get("count")))
+            if p.samples is None:
+                continue
+            self.samples[key] = p.samples
+            mine = summarize(p.samples)
+            for f in STAT_FIELDS + ["hist_log2"]:
+                if p.rec.get(f) != mine[f]:
+                    self.problems.append("%s/%s: %s is %s in the record, %s from the raw samples"
+                                         % (key[0], key[1], f, p.rec.get(f), mine[f]))
+        for r in self.kernel_points:
+            self.kernel.setdefault((self.workload_label(r), str(r.get("class"))), r)
+
+    def _assemble(self, key, parts):
+        """The samples of consecutive bench_samples records, in order; a gap is a problem."""
+        parts.sort(key=lambda r: r.get("first", 0))
+        values = []
+        for p in parts:
+            if p.get("first") != len(values):
+                self.problems.append("%s/%s: samples from %s missing" % (key[0], key[1], len(values)))
+                break
+            values.extend(int(v) for v in p.get("samples", []))
+        return values
+
+    def workload_label(self, rec):
+        """The workload as the report names it: with its --mib when this run swept it."""
+        w = str(rec.get("workload"))
+        if w in self.swept and rec.get("mib") is not None:
+            return "%s @ %s MiB" % (w, rec["mib"])
+        return w
 
     def workloads(self):
         return sorted({w for w, _c in self.benches})
@@ -310,6 +380,7 @@ th { background: #f3f3f3; } td.l, th.l { text-align: left; }
 .legend span { display: inline-block; margin-right: 1.2em; }
 .swatch { display: inline-block; width: 10px; height: 10px; margin-right: 4px; }
 .problem { color: #a00; } .note { color: #555; font-size: 0.9em; }
+.met { color: #070; font-weight: bold; } .notmet { color: #a00; font-weight: bold; }
 """
 
 
@@ -379,6 +450,148 @@ def kernel_table(runs, workload):
                "".join(rows)))
 
 
+# ---- scaling: the working-set sweep and the VMA count (run_bench.py --scaling) ----
+
+class Comparison:
+    """p50s of one (workload, class) at several settings of one parameter, and
+    the largest over the smallest (sweep) or many over one (VMAs) against a goal.
+    points: {setting: bench record}; kernel: {setting: bench_kernel record}."""
+
+    def __init__(self, workload, cls, points, kernel, ratio, goal):
+        self.workload, self.cls = workload, cls
+        self.points, self.kernel = points, kernel
+        self.ratio, self.goal = ratio, goal      # ratio: a Fraction, or None when it cannot be had
+
+    def verdict(self):
+        """"met", "not met", or "incomplete" (a setting missing or a p50 of 0)."""
+        if self.ratio is None:
+            return "incomplete"
+        return "met" if self.ratio <= self.goal else "not met"
+
+
+def p50_ratio(top, bottom):
+    """top's p50 over bottom's as a Fraction; None if either is missing or bottom's is 0."""
+    if not top or not bottom or not bottom.get("p50"):
+        return None
+    return Fraction(top["p50"], bottom["p50"])
+
+
+def sweep_comparisons(run):
+    """Every (workload, class) the run measured at more than one --mib (records
+    without vmas), as Comparisons of max p50 / min p50 against SPREAD_GOAL."""
+    groups, kernel = {}, {}
+    for p in run.points:
+        r = p.rec
+        if "vmas" not in r:
+            groups.setdefault((str(r.get("workload")), str(r.get("class"))), {}).setdefault(r.get("mib"), r)
+    for r in run.kernel_points:
+        kernel.setdefault((str(r.get("workload")), str(r.get("class")), r.get("mib")), r)
+    out = []
+    for (w, c), points in sorted(groups.items(), key=lambda i: natural_key("%s %s" % i[0])):
+        if len(points) < 2:
+            continue
+        by_p50 = sorted(points.values(), key=lambda r: r.get("p50", 0))
+        out.append(Comparison(w, c, points, {m: kernel.get((w, c, m)) for m in points},
+                              p50_ratio(by_p50[-1], by_p50[0]), SPREAD_GOAL))
+    return out
+
+
+def vma_comparisons(run):
+    """Every (workload, class) with records at several VMA counts, as Comparisons
+    of the largest count's p50 over the 1-VMA p50 against VMA_GOAL."""
+    groups = {}
+    for p in run.points:
+        r = p.rec
+        if "vmas" in r:
+            groups.setdefault((str(r.get("workload")), str(r.get("class"))), {}).setdefault(r["vmas"], r)
+    out = []
+    for (w, c), points in sorted(groups.items()):
+        most = max(points)
+        ratio = p50_ratio(points[most], points.get(1)) if most > 1 else None
+        out.append(Comparison(w, c, points, {}, ratio, VMA_GOAL))
+    return out
+
+
+def fmt_ratio(r):
+    return "%.3f\u00d7" % r if r is not None else "n/a"
+
+
+def fmt_goal(goal):
+    return "\u2264 %.2f\u00d7" % goal
+
+
+def verdict_cell(comp):
+    v = comp.verdict()
+    return '<td class="l %s">%s</td>' % ({"met": "met", "not met": "notmet"}.get(v, "problem"), v)
+
+
+def p50_cell(rec, run, kernel=None):
+    """A table cell: the record's p50 (ns under it), the kernel's mean beside it."""
+    if not rec:
+        return "<td></td>"
+    ns = fmt_ns(rec["p50"], run.tsc_hz)
+    extra = '<span class="ns">%s</span>' % ns if ns else ""
+    if kernel and kernel.get("mean") is not None:
+        extra += '<span class="ns">kernel mean %s</span>' % esc(kernel["mean"])
+    return '<td title="count %s">%s%s</td>' % (esc(rec.get("count")), fmt_cycles(rec["p50"]), extra)
+
+
+def scaling_section(runs):
+    """The Scaling section: the working-set sweep and the VMA comparison of
+    every run that has them, with the goals; '' when no run has either."""
+    sweeps = [(r, c) for r in runs for c in sweep_comparisons(r)]
+    vmas = [(r, c) for r in runs for c in vma_comparisons(r)]
+    if not sweeps and not vmas:
+        return ""
+    out = ['<h2 id="scaling">Scaling</h2>',
+           '<p class="note">p50 of the user-observed latency (cycles; ns and the kernel handler\'s mean '
+           "for the same class and size underneath). A goal is met when the ratio is at most the "
+           "goal (docs/bench.md, \"Scaling\").</p>"]
+    if sweeps:
+        sizes = sorted({m for _r, c in sweeps for m in c.points}, key=natural_key)
+        out.append("<h3>Working set: p50 per --mib, spread = max p50 / min p50</h3><table><tr>"
+                   '<th class="l">run</th><th class="l">workload</th><th class="l">class</th>%s'
+                   '<th>spread</th><th>goal</th><th class="l">verdict</th></tr>'
+                   % "".join("<th>%s MiB</th>" % esc(m) for m in sizes))
+        for run, c in sweeps:
+            out.append('<tr><td class="l">%s</td><td class="l">%s</td><td class="l">%s</td>%s'
+                       "<td>%s</td><td>%s</td>%s</tr>" % (
+                           esc(run.name), esc(c.workload), esc(c.cls),
+                           "".join(p50_cell(c.points.get(m), run, c.kernel.get(m)) for m in sizes),
+                           fmt_ratio(c.ratio), fmt_goal(c.goal), verdict_cell(c)))
+        out.append("</table>")
+    if vmas:
+        out.append("<h3>VMA count: p50 with many VMAs / p50 with one</h3><table><tr>"
+                   '<th class="l">run</th><th class="l">workload</th><th class="l">class</th>'
+                   '<th>1 VMA</th><th>VMAs</th><th>many VMAs</th><th>ratio</th><th>goal</th>'
+                   '<th class="l">verdict</th></tr>')
+        for run, c in vmas:
+            most = max(c.points)
+            out.append('<tr><td class="l">%s</td><td class="l">%s</td><td class="l">%s</td>%s<td>%s</td>%s'
+                       "<td>%s</td><td>%s</td>%s</tr>" % (
+                           esc(run.name), esc(c.workload), esc(c.cls), p50_cell(c.points.get(1), run),
+                           esc(most) if most > 1 else "", p50_cell(c.points[most] if most > 1 else None, run),
+                           fmt_ratio(c.ratio), fmt_goal(c.goal), verdict_cell(c)))
+        out.append("</table>")
+    return "".join(out)
+
+
+def scaling_lines(run):
+    """The Scaling section of one run as plain text lines (for the console)."""
+    lines = []
+    for c in sweep_comparisons(run):
+        lines.append("%s %s/%s p50 by MiB: %s; spread %s (goal %s): %s" % (
+            run.name, c.workload, c.cls,
+            ", ".join("%s: %s" % (m, c.points[m].get("p50")) for m in sorted(c.points, key=natural_key)),
+            fmt_ratio(c.ratio), fmt_goal(c.goal), c.verdict()))
+    for c in vma_comparisons(run):
+        lines.append("%s %s/%s p50 by VMAs: %s; ratio %s (goal %s): %s" % (
+            run.name, c.workload, c.cls,
+            ", ".join("%s: %s" % (v, c.points[v].get("p50")) for v in sorted(c.points)),
+            fmt_ratio(c.ratio), fmt_goal(c.goal), c.verdict()))
+    return lines
+
+
 def summary_table(runs, keys):
     """p50 of every (workload, class) per run, with the ratio to the first run."""
     head = "<tr><th class=\"l\">workload</th><th class=\"l\">class</th>%s%s</tr>" % (
@@ -409,8 +622,8 @@ def summary_table(runs, keys):
 def render(runs):
     """The whole report for runs (a list of RunData) as one HTML string."""
     keys = sorted({k for r in runs for k in r.benches},
-                  key=lambda k: (k[0] != FLOOR_KEY[0], k[0], k != FLOOR_KEY, k[1]))
-    workloads = sorted({w for w, _c in keys}, key=lambda w: (w != FLOOR_KEY[0], w))
+                  key=lambda k: (k[0] != FLOOR_KEY[0], natural_key(k[0]), k != FLOOR_KEY, natural_key(k[1])))
+    workloads = sorted({w for w, _c in keys}, key=lambda w: (w != FLOOR_KEY[0], natural_key(w)))
     out = ["<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
            "<title>faultline fault-latency report</title><style>%s</style></head><body>" % CSS,
            "<h1>Fault latency</h1>"]
@@ -432,10 +645,11 @@ def render(runs):
         for e in r.errors:
             out.append('<p class="problem">%s: %s failed: %s (%s)</p>'
                        % (esc(r.name), esc(e.get("workload")), esc(e.get("what")), esc(e.get("error"))))
+    out.append(scaling_section(runs))
     out.append("<h2>Summary: p50 per workload and class</h2>")
     out.append(summary_table(runs, keys))
     for w in workloads:
-        out.append('<h2 id="%s">%s</h2>' % (esc(w), esc(w)))
+        out.append('<h2 id="%s">%s</h2>' % (esc(re.sub(r"[^A-Za-z0-9_-]+", "-", w)), esc(w)))
         for key in [k for k in keys if k[0] == w]:
             out.append("<h3>%s / %s</h3>" % (esc(w), esc(key[1])))
             out.append(class_table(runs, key))

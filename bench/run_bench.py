@@ -6,10 +6,16 @@ workload in build/user/bench_*, optionally runs the same binaries on the Linux
 reference machine (tools/linux_ref.py) at the same time, keeps both serial
 logs and turns them into one HTML report (bench/report.py).
 
-    bench/run_bench.py -o build/bench/report.html               faultline, TCG
+    bench/run_bench.py                                          faultline, TCG -> build/bench/report.html
     bench/run_bench.py --icount -o report.html                  deterministic (TSC = instructions)
     bench/run_bench.py --linux -o report.html                   faultline and Linux side by side
     bench/run_bench.py --args "--mib 16 --reps 8" --workloads bench_write_first -o r.html
+    bench/run_bench.py --scaling --icount                       -> build/bench/scaling.html
+
+--scaling measures how the fault cost scales instead: the first-touch
+workloads at working sets of 16 MiB to 4 GiB (guest memory 6G), and
+bench_many_vmas (the same faults in 1 VMA and in 100 000), with the spread
+and the ratio against their goals (docs/bench.md, "Scaling").
 
 Build first (`make`): the image must contain the bench programs.
 """
@@ -26,55 +32,132 @@ import qemu_run  # noqa: E402
 import report  # noqa: E402
 
 USER_DIR = os.path.join(ROOT, "build", "user")
+OUT_DIR = os.path.join(ROOT, "build", "bench")
+
+# --scaling: the working-set sweep (workload -> the classes it times) and the VMA comparison.
+SWEEP = {"bench_write_first": ["write-anon"], "bench_read_zero": ["read-zero"],
+         "bench_read_then_write": ["read-zero", "cow-zero"]}
+SWEEP_MIB = [16, 64, 256, 1024, 4096]
+SWEEP_TOUCHED_MIB = 64          # repetitions so that every size touches at least this much
+SCALING_VMAS = 100000
+SCALING_MEM = "6G"              # the 4 GiB write sweep needs more than 4 GiB of frames
+SCALING_ONLY = {"bench_many_vmas"}   # left out of the default run: the VMA half of --scaling
 
 
 def workloads():
-    """Every built bench program, the floor first."""
-    names = sorted(n for n in os.listdir(USER_DIR) if n.startswith("bench_")) if os.path.isdir(USER_DIR) else []
+    """Every built bench program but the scaling-only ones, the floor first."""
+    names = sorted(n for n in os.listdir(USER_DIR)
+                   if n.startswith("bench_") and n not in SCALING_ONLY) if os.path.isdir(USER_DIR) else []
     return sorted(names, key=lambda n: n != "bench_empty_fault")
 
 
-def faultline_config(programs, args):
-    """The image's own config plus: no bring-up checks, QEMU exit, one run line per program."""
+def sweep_reps(mib):
+    """Repetitions at a working set of mib MiB: SWEEP_TOUCHED_MIB worth of touches, at least one."""
+    return max(1, SWEEP_TOUCHED_MIB // mib)
+
+
+def scaling_programs(sizes, vmas):
+    """[(program, args)] of a scaling run: every sweep workload at every size, then bench_many_vmas."""
+    progs = [(w, "--mib %d --reps %d" % (m, sweep_reps(m))) for w in SWEEP for m in sizes]
+    # Its defaults (4 MiB x 4 reps, written and read) touch 8192 slots; fewer VMAs get 1 MiB x 1.
+    progs.append(("bench_many_vmas", "--vmas %d" % vmas + ("" if vmas >= 10000 else " --mib 1 --reps 1")))
+    return progs
+
+
+def faultline_config(programs):
+    """The image's own config plus: no bring-up checks, QEMU exit, one run line per (program, args)."""
     return (qemu_run.read_default_config() + "\n# bench/run_bench.py\nchecks = none\nexit = qemu\n" +
-            "".join("run = %s %s\n" % (p, args) for p in programs))
+            "".join("run = %s %s\n" % (p, args) for p, args in programs))
+
+
+def scaling_problems(run, sizes, vmas):
+    """What a scaling run (report.RunData) lacks: a sweep class at a size, or a
+    bench_many_vmas class at 1 or vmas VMAs. Returns a list of problems."""
+    out = []
+    sweeps = {(c.workload, c.cls): c for c in report.sweep_comparisons(run)}
+    for program, classes in SWEEP.items():
+        for cls in classes:
+            c = sweeps.get((program[len("bench_"):], cls))
+            missing = [m for m in sizes if not c or m not in c.points]
+            if missing:
+                out.append("%s/%s: no bench record at %s MiB" % (program, cls, ", ".join(map(str, missing))))
+    counts = {(c.workload, c.cls): set(c.points) for c in report.vma_comparisons(run)}
+    for cls in ("write-anon", "read-zero"):
+        got = counts.get(("many_vmas", cls), set())
+        if got != {1, vmas}:
+            out.append("many_vmas/%s: records at %s VMAs, expected 1 and %d" % (cls, sorted(got) or "no", vmas))
+    return out
+
+
+def parse_sizes(text):
+    """"16,64,..." -> [16, 64, ...] (at least two, each 1..65536 MiB); raises ValueError."""
+    try:
+        sizes = [int(x) for x in text.split(",") if x.strip()]
+    except ValueError:
+        sizes = []
+    if len(sizes) < 2 or len(set(sizes)) != len(sizes) or any(m < 1 or m > 65536 for m in sizes):
+        raise ValueError("--sizes wants at least two different sizes of 1..65536 MiB, got %r" % text)
+    return sorted(sizes)
 
 
 def main():
     ap = argparse.ArgumentParser(description="Run the fault-latency benchmark, write the HTML report.")
-    ap.add_argument("-o", "--output", required=True, help="the report to write")
+    ap.add_argument("-o", "--output", help="the report to write (default build/bench/report.html, "
+                                             "with --scaling build/bench/scaling.html)")
     ap.add_argument("--icount", action="store_true", help="faultline in deterministic mode (-icount)")
     ap.add_argument("--linux", action="store_true", help="also run the Linux reference")
-    ap.add_argument("--args", default="--raw", help='arguments for every workload (default "--raw")')
-    ap.add_argument("--workloads", help="comma-separated bench programs (default: all built)")
+    ap.add_argument("--scaling", action="store_true",
+                    help="the scaling measurements: working-set sweep and VMA count (docs/bench.md)")
+    ap.add_argument("--sizes", default=",".join(map(str, SWEEP_MIB)),
+                    help="--scaling: working sets in MiB (default %(default)s)")
+    ap.add_argument("--vmas", type=int, default=SCALING_VMAS,
+                    help="--scaling: VMAs for bench_many_vmas (default %(default)s)")
+    ap.add_argument("--args", help='arguments for every workload (default "--raw"; not with --scaling)')
+    ap.add_argument("--workloads", help="comma-separated bench programs (default: all built; not with --scaling)")
     ap.add_argument("--cpu", default="max", help="QEMU CPU model for both machines (default max)")
-    ap.add_argument("--mem", default="1G", help="faultline guest memory (default 1G)")
-    ap.add_argument("--logs", default=os.path.join(ROOT, "build", "bench"),
-                    help="where the serial logs go (default build/bench/)")
-    ap.add_argument("--timeout", type=int, default=900, help="per machine, seconds")
+    ap.add_argument("--mem", help="guest memory of both machines (default 1G for faultline and 512M for "
+                                  "Linux; %s for both with --scaling)" % SCALING_MEM)
+    ap.add_argument("--logs", default=OUT_DIR, help="where the serial logs go (default build/bench/)")
+    ap.add_argument("--timeout", type=int, help="per machine, seconds (default 900; 3600 with --scaling)")
     a = ap.parse_args()
 
-    programs = a.workloads.split(",") if a.workloads else workloads()
+    if a.scaling:
+        if a.args is not None or a.workloads:
+            ap.error("--scaling chooses its own workloads and arguments (--sizes, --vmas)")
+        try:
+            sizes = parse_sizes(a.sizes)
+        except ValueError as e:
+            ap.error(str(e))
+        if a.vmas < 1000 or a.vmas > 1000000:
+            ap.error("--vmas wants 1000..1000000")
+        programs = scaling_programs(sizes, a.vmas)
+    else:
+        names = a.workloads.split(",") if a.workloads else workloads()
+        programs = [(p, "--raw" if a.args is None else a.args) for p in names]
+    output = a.output or os.path.join(OUT_DIR, "scaling.html" if a.scaling else "report.html")
+    mem = a.mem or (SCALING_MEM if a.scaling else None)
+    timeout = a.timeout or (3600 if a.scaling else 900)
     if not programs:
         print("run_bench: no bench programs in build/user (run make)", file=sys.stderr)
         return 2
-    missing = [p for p in programs if not os.path.isfile(os.path.join(USER_DIR, p))]
+    missing = sorted({p for p, _args in programs if not os.path.isfile(os.path.join(USER_DIR, p))})
     if missing:
         print("run_bench: not built: %s" % ", ".join(missing), file=sys.stderr)
         return 2
     os.makedirs(a.logs, exist_ok=True)
-    words = a.args.split()
+    os.makedirs(os.path.dirname(os.path.abspath(output)), exist_ok=True)
     results = {}
 
     def run_faultline():
-        results["faultline"] = qemu_run.boot(faultline_config(programs, a.args), cpu=a.cpu, mem=a.mem,
-                                             icount=a.icount, timeout=a.timeout)
+        results["faultline"] = qemu_run.boot(faultline_config(programs), cpu=a.cpu, mem=mem or "1G",
+                                             icount=a.icount, timeout=timeout)
 
     def run_linux():
         import linux_ref
         try:
-            results["linux"] = linux_ref.run_programs([(os.path.join(USER_DIR, p), words) for p in programs],
-                                                      cpu=a.cpu, timeout=a.timeout)
+            results["linux"] = linux_ref.run_programs(
+                [(os.path.join(USER_DIR, p), args.split()) for p, args in programs],
+                cpu=a.cpu, mem=mem or "512M", timeout=timeout)
         except linux_ref.LinuxRefError as e:
             results["linux_error"] = str(e)
 
@@ -86,7 +169,7 @@ def main():
     for t in threads:
         t.join()
 
-    fl_name = "faultline-icount" if a.icount else "faultline"
+    fl_name = ("faultline-scaling" if a.scaling else "faultline") + ("-icount" if a.icount else "")
     specs, overrides, status = [], {}, 0
     fl = results["faultline"]
     path = os.path.join(a.logs, fl_name + ".log")
@@ -103,7 +186,7 @@ def main():
             status = 1
         else:
             lx = results["linux"]
-            path = os.path.join(a.logs, "linux.log")
+            path = os.path.join(a.logs, "linux-scaling.log" if a.scaling else "linux.log")
             with open(path, "w") as f:
                 f.write(lx.log)
             specs.append("linux=" + path)
@@ -117,16 +200,19 @@ def main():
             if not a.icount and boot and boot.get("tsc_hz"):
                 overrides["linux"] = int(boot["tsc_hz"])
     runs = [report.load_run(s, overrides) for s in specs]
-    with open(a.output, "w") as f:
+    with open(output, "w") as f:
         f.write(report.render(runs))
     for r in runs:
-        for p in r.problems:
+        problems = r.problems + (scaling_problems(r, sizes, a.vmas) if a.scaling else [])
+        for p in problems:
             print("%s: problem: %s" % (r.name, p))
             status = 1
         for e in r.errors:
             print("%s: %s failed: %s (%s)" % (r.name, e.get("workload"), e.get("what"), e.get("error")))
             status = 1
-    print("wrote %s" % a.output)
+        for line in report.scaling_lines(r):
+            print(line)
+    print("wrote %s" % output)
     return status
 
 

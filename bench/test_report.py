@@ -6,15 +6,16 @@ itself on faultline: run as `python3 bench/test_report.py`; the last line is
 Synthetic logs check the percentile and histogram math against direct
 computations, the cross-check of in-program statistics against raw samples,
 the HTML (well-formed, one histogram and one CDF per workload and class, every
-workload present) and the ratios between runs. InChromium opens a report in
-headless Chromium (bench/chromium.py) and checks that every chart laid out
-and painted the bars and curves the logs call for and that the page loads
-nothing from outside; it also shows that broken copies of the report fail
-those checks. Without chromium (tools/deps.sh installs it) that is a
-failure, not a skip. When build/faultline.img
-exists, test_deterministic_on_faultline boots it twice in deterministic mode
-(QEMU -icount) with small workloads and requires identical bench records.
-"""
+workload present), the ratios between runs, and the scaling section (working-set
+sweep and VMA count against their goals, bench/run_bench.py --scaling's plan).
+InChromium opens a report in headless Chromium (bench/chromium.py) and checks
+that every chart laid out and painted the bars and curves the logs call for and
+that the page loads nothing from outside; it also shows that broken copies of
+the report fail those checks. Without chromium (tools/deps.sh installs it) that
+is a failure, not a skip. When build/faultline.img exists,
+test_deterministic_on_faultline boots it twice in deterministic mode (QEMU
+-icount) with small workloads, bench_many_vmas among them, and requires
+identical bench records."""
 import collections
 import html.parser
 import json
@@ -535,6 +536,153 @@ class InChromium(unittest.TestCase):
         self.assertEqual(png_read.read_png(fast), png_read.read_png(slow))
 
 
+def program_records(workload, cls, samples, raw=True, **extra):
+    """A class's records in the order a program writes them: samples, then the bench record."""
+    return (sample_records(workload, cls, samples) if raw else []) + [bench_record(workload, cls, samples, **extra)]
+
+
+def kernel_record(workload, cls, mean, mib):
+    return {"type": "bench_kernel", "workload": workload, "class": cls, "count": 10, "min": mean,
+            "mean": mean, "max": mean, "min_max": "run", "clear_cycles": 0, "pgtables": 0, "unit": "tsc",
+            "mib": mib, "hist_log2": [0] * 10 + [10]}
+
+
+def sweep_log(p50s, cls="write-anon", workload="write_first", raw=True):
+    """A scaling log: workload measured at each {mib: p50} (samples all equal to p50),
+    in the order run_bench --scaling runs them, with a kernel record per size."""
+    recs = []
+    for mib, p50 in p50s.items():
+        recs += program_records(workload, cls, [p50] * 64, raw=raw, mib=mib)
+        recs.append(kernel_record(workload, cls, p50 - 100, mib))
+    return recs
+
+
+def vma_log(one, many, n=100000, classes=("write-anon", "read-zero")):
+    """bench_many_vmas's records: each class at 1 VMA (p50 one) and n VMAs (p50 many)."""
+    recs = []
+    for vmas, p50 in ((1, one), (n, many)):
+        for cls in classes:
+            recs += program_records("many_vmas", cls, [p50] * 32, vmas=vmas)
+    return recs
+
+
+class Scaling(unittest.TestCase):
+    """The working-set sweep and the VMA comparison (run_bench.py --scaling)."""
+
+    def test_sweep_labels_samples_and_kernel(self):
+        run = report.RunData("s", "s.log", make_log(sweep_log({16: 1000, 64: 1100, 4096: 1200}), tsc_hz=10**9))
+        self.assertEqual(run.problems, [])
+        self.assertEqual(run.swept, {"write_first"})
+        self.assertEqual(sorted(run.benches), [("write_first @ %d MiB" % m, "write-anon") for m in (16, 4096, 64)])
+        # Each size got its own samples although all three share workload and class.
+        self.assertEqual(run.samples[("write_first @ 4096 MiB", "write-anon")], [1200] * 64)
+        self.assertEqual(run.kernel[("write_first @ 64 MiB", "write-anon")]["mean"], 1000)
+        [c] = report.sweep_comparisons(run)
+        self.assertEqual((c.workload, c.cls, sorted(c.points)), ("write_first", "write-anon", [16, 64, 4096]))
+        self.assertEqual(c.ratio, report.Fraction(6, 5))
+        self.assertEqual(c.verdict(), "met")                 # exactly 1.2: met
+        self.assertEqual(c.kernel[4096]["mean"], 1100)
+
+    def test_sweep_verdicts(self):
+        def verdict(p50s):
+            [c] = report.sweep_comparisons(report.RunData("s", "", make_log(sweep_log(p50s, raw=False))))
+            return c.verdict(), c.ratio
+        self.assertEqual(verdict({16: 1000, 1024: 1201}), ("not met", report.Fraction(1201, 1000)))
+        self.assertEqual(verdict({16: 1100, 1024: 1000, 4096: 1000}), ("met", report.Fraction(11, 10)))
+        self.assertEqual(verdict({16: 0, 1024: 1000})[0], "incomplete")
+        # One size is no sweep; a program's single run is not one either.
+        self.assertEqual(report.sweep_comparisons(report.RunData("s", "", make_log(sweep_log({16: 1})))), [])
+
+    def test_vma_verdicts(self):
+        run = report.RunData("v", "", make_log(vma_log(1000, 2000)))
+        self.assertEqual(run.problems, [])
+        self.assertIn(("many_vmas", "write-anon (1 VMA)"), run.benches)
+        self.assertIn(("many_vmas", "read-zero (100000 VMAs)"), run.benches)
+        comps = {c.cls: c for c in report.vma_comparisons(run)}
+        self.assertEqual(sorted(comps), ["read-zero", "write-anon"])
+        self.assertEqual((comps["write-anon"].ratio, comps["write-anon"].verdict()), (2, "met"))
+        run = report.RunData("v", "", make_log(vma_log(1000, 2001, classes=("write-anon",))))
+        [c] = report.vma_comparisons(run)
+        self.assertEqual(c.verdict(), "not met")
+        only_many = [r for r in vma_log(1000, 1500) if r.get("vmas") != 1]
+        [c, _] = report.vma_comparisons(report.RunData("v", "", make_log(only_many)))
+        self.assertEqual(c.verdict(), "incomplete")
+
+    def test_problems(self):
+        recs = sweep_log({16: 1000, 64: 1000})
+        recs[-2]["count"] = 0                                    # the 64 MiB bench record
+        recs[-2]["hist_log2"] = []
+        run = report.RunData("s", "", make_log(recs))
+        self.assertTrue(any("no samples" in p for p in run.problems), run.problems)
+        # Samples of a record that never came, and the same record twice.
+        recs = sample_records("w", "c", [5] * 10) + program_records("w", "c", [5] * 10) * 2
+        problems = report.RunData("s", "", make_log(recs)).problems
+        self.assertTrue(any("without a bench record" in p for p in problems), problems)
+        self.assertTrue(any("more than one" in p for p in problems), problems)
+
+    def test_html_and_text(self):
+        recs = sweep_log({16: 1000, 1024: 1300, 64: 1000}) + \
+            sweep_log({16: 500, 64: 500, 1024: 500}, cls="read-zero", workload="read_zero") + vma_log(1000, 1900)
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, "s.log")
+            with open(path, "w") as f:
+                f.write(make_log(recs, tsc_hz=10**9))
+            run = report.load_run("scaling=" + path, {})
+        text = report.render([run])
+        p = check_html(text)
+        self.assertEqual(p.errors, [])
+        self.assertIn("Scaling", p.h2)
+        self.assertIn("write_first @ 1024 MiB", p.h2)
+        section = text[text.index('id="scaling"'):text.index("<h2>Summary")]
+        self.assertLess(section.index("<th>64 MiB</th>"), section.index("<th>1024 MiB</th>"))
+        self.assertIn("1.300\u00d7", section)
+        self.assertIn('class="l notmet">not met', section)        # write_first: 1.3
+        self.assertEqual(section.count('class="l met">met'), 1 + 2)  # read_zero; both VMA classes (1.9)
+        self.assertIn("kernel mean 1200", section)
+        self.assertIn("<td>100000</td>", section)
+        lines = report.scaling_lines(run)
+        self.assertEqual(len(lines), 4)
+        self.assertIn("write_first/write-anon p50 by MiB: 16: 1000, 64: 1000, 1024: 1300; spread 1.300", lines[1])
+        self.assertTrue(lines[1].endswith("not met"))
+        # No sweep and no VMA counts: no section.
+        self.assertNotIn('id="scaling"', report.render([report.RunData("x", "", make_log(sweep_log({16: 9})))]))
+
+
+class RunBench(unittest.TestCase):
+    """bench/run_bench.py's scaling plan and completeness check (no QEMU)."""
+
+    def setUp(self):
+        import run_bench
+        self.rb = run_bench
+
+    def test_plan(self):
+        progs = self.rb.scaling_programs([16, 64, 4096], 100000)
+        self.assertIn(("bench_write_first", "--mib 16 --reps 4"), progs)
+        self.assertIn(("bench_read_then_write", "--mib 4096 --reps 1"), progs)
+        self.assertEqual(progs[-1], ("bench_many_vmas", "--vmas 100000"))
+        self.assertEqual(len(progs), 3 * 3 + 1)
+        self.assertEqual(self.rb.scaling_programs([1, 2], 2000)[-1], ("bench_many_vmas", "--vmas 2000 --mib 1 --reps 1"))
+        self.assertEqual(self.rb.parse_sizes("4096,16"), [16, 4096])
+        for bad in ("16", "16,16", "0,16", "x,16", "16,99999"):
+            self.assertRaises(ValueError, self.rb.parse_sizes, bad)
+        config = self.rb.faultline_config(progs) if os.path.exists(IMAGE) else ""
+        if config:
+            self.assertIn("run = bench_many_vmas --vmas 100000\n", config)
+
+    def test_completeness(self):
+        full = []
+        for program, classes in self.rb.SWEEP.items():
+            for cls in classes:
+                full += sweep_log({16: 900, 64: 900}, cls=cls, workload=program[len("bench_"):], raw=False)
+        full += vma_log(1000, 1100)
+        run = report.RunData("s", "", make_log(full))
+        self.assertEqual(self.rb.scaling_problems(run, [16, 64], 100000), [])
+        problems = self.rb.scaling_problems(run, [16, 64, 256], 5000)
+        self.assertEqual(len(problems), 4 + 2, problems)
+        self.assertIn("bench_read_then_write/cow-zero: no bench record at 256 MiB", problems)
+        self.assertIn("many_vmas/read-zero: records at [1, 100000] VMAs, expected 1 and 5000", problems)
+
+
 # ---- the real thing ----
 
 def boot_bench(config_text, results, i):
@@ -544,12 +692,16 @@ def boot_bench(config_text, results, i):
 
 def check_determinism(args="--mib 1 --reps 1 --raw"):
     """Boots faultline twice (in parallel) in deterministic mode with every
-    workload at a small size; returns a list of problems (empty: the bench,
-    bench_kernel and bench_samples records are identical, statistics agree
-    with the raw samples, every faulting class saw one minor fault per sample)."""
+    workload at a small size, bench_many_vmas with 2000 VMAs and read_zero at
+    a second size (a small scaling run); returns a list of problems (empty:
+    the bench, bench_kernel and bench_samples records are identical,
+    statistics agree with the raw samples, every faulting class saw one minor
+    fault per sample, and the scaling comparisons are all there)."""
     import qemu_run
+    lines = [(w, args) for w in WORKLOADS] + [("bench_many_vmas", args + " --vmas 2000"),
+                                              ("bench_read_zero", "--mib 2 --reps 1 --raw")]
     config = qemu_run.read_default_config(IMAGE) + "\nchecks = none\nexit = qemu\n" + \
-        "".join("run = %s %s\n" % (w, args) for w in WORKLOADS)
+        "".join("run = %s %s\n" % line for line in lines)
     results = [None, None]
     threads = [threading.Thread(target=boot_bench, args=(config, results, i)) for i in range(2)]
     for t in threads:
@@ -564,18 +716,23 @@ def check_determinism(args="--mib 1 --reps 1 --raw"):
             problems.append("boot %d timed out" % i)
         recs = [r for r in run.records if r.get("type") in kinds]
         picked.append(recs)
-        exits = {r.get("program"): r.get("status") for r in run.of_type("exit")}
-        for w in WORKLOADS:
-            if exits.get(w) != 0:
-                problems.append("boot %d: %s ended with %s" % (i, w, exits.get(w)))
+        exits = [(r.get("program"), r.get("status")) for r in run.of_type("exit")]
+        if exits != [(w, 0) for w, _args in lines]:
+            problems.append("boot %d: programs ended %s" % (i, exits))
         data = report.RunData("boot%d" % i, "", run.log)
         problems += ["boot %d: %s" % (i, p) for p in data.problems]
-        if len(data.benches) != 11:
-            problems.append("boot %d: %d bench records, expected 11" % (i, len(data.benches)))
+        if len(data.benches) != 16:
+            problems.append("boot %d: %d bench records, expected 16" % (i, len(data.benches)))
         for key, rec in data.benches.items():
-            if key[1] in FAULTING_CLASSES and rec.get("minflt") != rec.get("count"):
+            if rec.get("class") in FAULTING_CLASSES and rec.get("minflt") != rec.get("count"):
                 problems.append("boot %d: %s/%s: %s minor faults for %s samples"
                                 % (i, key[0], key[1], rec.get("minflt"), rec.get("count")))
+        sweeps = [(c.workload, c.cls, sorted(c.points)) for c in report.sweep_comparisons(data)]
+        if sweeps != [("read_zero", "read-zero", [1, 2])] or None in [c.ratio for c in report.sweep_comparisons(data)]:
+            problems.append("boot %d: working-set sweeps %s" % (i, sweeps))
+        vmas = [(c.cls, sorted(c.points), c.ratio is not None) for c in report.vma_comparisons(data)]
+        if vmas != [("read-zero", [1, 2000], True), ("write-anon", [1, 2000], True)]:
+            problems.append("boot %d: VMA comparisons %s" % (i, vmas))
     if picked[0] != picked[1]:
         for a, b in zip(picked[0], picked[1]):
             if a != b:

@@ -3,8 +3,8 @@
  * QEMU with an initramfs that holds this program, the ring-3 test programs in
  * /bin/ and the list of what to run in /run.list (tools/linux_ref.py builds it).
  *
- * It mounts /proc and /sys, turns transparent huge pages off, reports the
- * kernel it runs on, then runs every line of /run.list in order, one at a time:
+ * It mounts /proc and /sys, turns transparent huge pages off, raises
+ * vm.max_map_count, reports the kernel it runs on, then runs every line of /run.list in order, one at a time:
  * fork, execve("/bin/PROGRAM", {PROGRAM, ARGS...}, {}) with the serial console
  * as stdin/stdout/stderr, wait, and print one record saying how it ended:
  *
@@ -43,6 +43,8 @@
 #define RUN_LIST "/run.list"
 #define PROGRAM_DIR "/bin/"
 #define THP_DIR "/sys/kernel/mm/transparent_hugepage/"
+#define MAX_MAP_COUNT_PATH "/proc/sys/vm/max_map_count"
+#define MAX_MAP_COUNT "1048576"   /* above bench_many_vmas's --vmas limit; Linux's default is 65530 */
 #define LINE_MAX_BYTES 4096
 #define ARGS_MAX 64
 #define LIST_MAX_BYTES (256 * 1024)
@@ -218,6 +220,21 @@ static void thp_set_never(const char *knob, char *now, size_t size)
 }
 
 /*
+ * Raises vm.max_map_count to MAX_MAP_COUNT (faultline has no VMA limit, and
+ * bench_many_vmas makes 100 000 VMAs) and reads it back into now. Warns if
+ * the write fails or the value did not take.
+ */
+static void max_map_count_raise(char *now, size_t size)
+{
+	if (write_text(MAX_MAP_COUNT_PATH, MAX_MAP_COUNT) != 0)
+		warn("max_map_count", "writing " MAX_MAP_COUNT " to %s: %s", MAX_MAP_COUNT_PATH, strerror(errno));
+	if (read_text(MAX_MAP_COUNT_PATH, now, size) != 0)
+		warn("max_map_count", "reading %s: %s", MAX_MAP_COUNT_PATH, strerror(errno));
+	else if (strcmp(now, MAX_MAP_COUNT) != 0)
+		warn("max_map_count", "%s is %s after writing " MAX_MAP_COUNT, MAX_MAP_COUNT_PATH, now);
+}
+
+/*
  * Returns 5 if this process can map memory above the 47-bit (4-level) user
  * limit, i.e. the kernel runs with 5-level paging, else 4. Linux only maps
  * there when asked with a hint address above 2^47.
@@ -233,12 +250,14 @@ static int paging_levels(void)
 	return levels;
 }
 
-/* Turns THP off and prints {"type":"linux_boot",...}: kernel, paging and THP state. */
+/* Turns THP off, raises vm.max_map_count and prints {"type":"linux_boot",...}:
+ * kernel, paging, THP state and the VMA limit. */
 static void report_machine(void)
 {
-	char enabled[128], defrag[128];
+	char enabled[128], defrag[128], max_map_count[32];
 	thp_set_never("enabled", enabled, sizeof(enabled));
 	thp_set_never("defrag", defrag, sizeof(defrag));
+	max_map_count_raise(max_map_count, sizeof(max_map_count));
 
 	struct utsname u;
 	if (uname(&u) != 0)
@@ -254,6 +273,8 @@ static void report_machine(void)
 	record_add_string(&r, enabled);
 	record_add(&r, ",\"thp_defrag\":");
 	record_add_string(&r, defrag);
+	record_add(&r, ",\"max_map_count\":");
+	record_add_string(&r, max_map_count);
 	record_add(&r, "}");
 	record_emit(&r);
 }

@@ -4,7 +4,8 @@
 Builds the two example programs in tests/linux_ref/examples/ with musl-gcc
 -static, boots them in one run of the reference and checks the records:
 
-  linux_ref.boot      a linux_boot record: the kernel's release, THP "[never]"
+  linux_ref.boot      a linux_boot record: the kernel's release, THP "[never]",
+                      vm.max_map_count raised to 1048576
   linux_ref.hello     hello passes its own test (THP never, seen from inside)
   linux_ref.exit      hello ends with {"type":"exit","status":0}
   linux_ref.kill      null_deref ends with {"type":"kill","signal":"SIGSEGV","signo":11}
@@ -42,9 +43,10 @@ def check_run(run):
     boot = run.first("linux_boot")
     if not boot:
         check("linux_ref.boot", "no linux_boot record")
-    elif not boot.get("release") or "[never]" not in boot.get("thp_enabled", ""):
-        check("linux_ref.boot", "release %r, thp_enabled %r" % (boot.get("release"),
-                                                               boot.get("thp_enabled")))
+    elif (not boot.get("release") or "[never]" not in boot.get("thp_enabled", "") or
+          boot.get("max_map_count") != "1048576"):
+        check("linux_ref.boot", "release %r, thp_enabled %r, max_map_count %r" % (
+            boot.get("release"), boot.get("thp_enabled"), boot.get("max_map_count")))
     else:
         check("linux_ref.boot", None)
 

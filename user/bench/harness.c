@@ -78,6 +78,9 @@ static long parse_args(int argc, char **argv, struct bench_args *a)
 		} else if (strcmp(opt, "--seed") == 0) {
 			if (parse_u64(val, &a->seed) < 0)
 				return -EINVAL;
+		} else if (strcmp(opt, "--vmas") == 0 && a->vmas) {
+			if (parse_u64(val, &a->vmas) < 0 || a->vmas == 0 || a->vmas > BENCH_MAX_VMAS)
+				return -EINVAL;
 		} else if (strcmp(opt, "--order") == 0) {
 			if (strcmp(val, "seq") == 0)
 				a->order = BENCH_SEQ;
@@ -92,8 +95,8 @@ static long parse_args(int argc, char **argv, struct bench_args *a)
 	return 0;
 }
 
-/* Maps len bytes of read-write scratch memory and writes every page. Returns it or -errno. */
-static long map_prefaulted(uint64_t len)
+/* See user/bench/harness.h. */
+long bench_alloc_prefaulted(uint64_t len)
 {
 	long addr = rt_map_small_pages(len, PROT_READ | PROT_WRITE);
 	if (addr < 0)
@@ -116,6 +119,22 @@ static uint64_t measure_empty_bracket(void)
 }
 
 /* See user/bench/harness.h. */
+void bench_fill_order(uint32_t *order, uint64_t n, const struct bench_args *a)
+{
+	for (uint64_t i = 0; i < n; i++)
+		order[i] = (uint32_t)i;
+	if (a->order != BENCH_RANDOM)
+		return;
+	uint64_t state = a->seed;
+	for (uint64_t i = n; i > 1; i--) {        /* Fisher-Yates */
+		uint64_t j = bench_random(&state) % i;
+		uint32_t t = order[i - 1];
+		order[i - 1] = order[j];
+		order[j] = t;
+	}
+}
+
+/* See user/bench/harness.h. */
 long bench_init(struct bench *b, const char *workload, int argc, char **argv,
 		struct bench_args defaults, uint64_t pages, uint64_t stride)
 {
@@ -123,29 +142,19 @@ long bench_init(struct bench *b, const char *workload, int argc, char **argv,
 	b->workload = workload;
 	b->args = defaults;
 	if (parse_args(argc, argv, &b->args) < 0) {
-		rt_printf(2, "usage: %s [--mib N] [--reps R] [--seed S] [--order seq|random] [--raw]\n",
-			  argc > 0 ? argv[0] : workload);
+		rt_printf(2, "usage: %s [--mib N] [--reps R] [--seed S] [--order seq|random] [--raw]%s\n",
+			  argc > 0 ? argv[0] : workload, defaults.vmas ? " [--vmas N]" : "");
 		return -EINVAL;
 	}
 	b->pages = pages ? pages : b->args.mib * (1024 * 1024 / PAGE_SIZE);
 	b->stride = stride;
 	bench_have_rdtscp = cpu_has_rdtscp();
 
-	long addr = map_prefaulted((b->pages * sizeof(uint32_t) + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1));
+	long addr = bench_alloc_prefaulted((b->pages * sizeof(uint32_t) + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1));
 	if (addr < 0)
 		return addr;
 	b->order = (uint32_t *)addr;
-	for (uint64_t i = 0; i < b->pages; i++)
-		b->order[i] = (uint32_t)i;
-	if (b->args.order == BENCH_RANDOM) {
-		uint64_t state = b->args.seed;
-		for (uint64_t i = b->pages; i > 1; i--) {        /* Fisher-Yates */
-			uint64_t j = bench_random(&state) % i;
-			uint32_t t = b->order[i - 1];
-			b->order[i - 1] = b->order[j];
-			b->order[j] = t;
-		}
-	}
+	bench_fill_order(b->order, b->pages, &b->args);
 	/* Fault in what the run and the report will write. */
 	memset(&kstats_before, 0, sizeof(kstats_before));
 	memset(&kstats_after, 0, sizeof(kstats_after));
@@ -161,7 +170,7 @@ long bench_add_class(struct bench *b, const char *name)
 		return -EINVAL;
 	struct bench_class *c = &b->cls[b->nclasses];
 	uint64_t cap = b->pages * b->args.reps;
-	long addr = map_prefaulted((cap * sizeof(uint64_t) + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1));
+	long addr = bench_alloc_prefaulted((cap * sizeof(uint64_t) + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1));
 	if (addr < 0)
 		return addr;
 	c->name = name;
@@ -381,6 +390,8 @@ static long emit_class(const struct bench *b, struct bench_class *c)
 	json_u64(&j, "seed", b->args.seed);
 	json_str(&j, "order", b->args.order == BENCH_RANDOM ? "random" : "seq");
 	json_str(&j, "tsc_end", bench_have_rdtscp ? "rdtscp" : "rdtsc");
+	if (c->vmas)
+		json_u64(&j, "vmas", c->vmas);
 	json_i64(&j, "minflt_run", b->minflt_after - b->minflt_before);
 	json_bool(&j, "faultline", fl_on_faultline());
 	return emit(&j);
@@ -417,6 +428,7 @@ static long emit_kernel(const struct bench *b)
 		json_u64(&j, "clear_cycles", y->clear_cycles - x->clear_cycles);
 		json_u64(&j, "pgtables", y->pgtables_allocated - x->pgtables_allocated);
 		json_str(&j, "unit", "tsc");
+		json_u64(&j, "mib", b->args.mib);
 		json_hist(&j, hist, used);
 		long r = emit(&j);
 		if (r < 0)

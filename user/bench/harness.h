@@ -31,17 +31,20 @@
 #define BENCH_PMD_SIZE (2ul * 1024 * 1024)   /* what one page-table page maps */
 #define BENCH_MAX_CLASSES 4                   /* sample sets per workload */
 #define BENCH_EMPTY_BRACKETS 1000
+#define BENCH_MAX_VMAS 1000000                /* --vmas limit */
 
 enum bench_order { BENCH_SEQ = 0, BENCH_RANDOM = 1 };
 enum bench_access { BENCH_READ = 0, BENCH_WRITE = 1 };
 
-/* Command-line settings: --mib N --reps R --seed S --order seq|random --raw */
+/* Command-line settings: --mib N --reps R --seed S --order seq|random --raw,
+ * and --vmas N for a workload whose defaults give vmas (bench_many_vmas). */
 struct bench_args {
 	uint64_t mib;
 	uint64_t reps;
 	uint64_t seed;
 	enum bench_order order;
 	bool raw;                 /* also emit every sample (bench_samples records) */
+	uint64_t vmas;            /* 0: the workload takes no --vmas */
 };
 
 /* One class of samples: where its timings go. */
@@ -51,6 +54,7 @@ struct bench_class {
 	uint64_t count;
 	uint64_t cap;
 	int64_t minflt;           /* ru_minflt around this class's timed loops, summed */
+	uint64_t vmas;            /* VMAs the touched region was split into; 0: not recorded */
 };
 
 struct bench {
@@ -98,6 +102,14 @@ long bench_init(struct bench *b, const char *workload, int argc, char **argv,
 /* Adds a sample class with room for pages * reps samples (pre-faulted).
  * Returns its index, or -ENOMEM / -EINVAL (too many classes). */
 long bench_add_class(struct bench *b, const char *name);
+
+/* Maps len bytes of read-write scratch memory and writes every page, so
+ * that using it later costs no fault. Returns the address or -errno. */
+long bench_alloc_prefaulted(uint64_t len);
+
+/* Fills order[0..n) with 0..n-1, shuffled (Fisher-Yates, seeded from
+ * a->seed) when a->order is BENCH_RANDOM. */
+void bench_fill_order(uint32_t *order, uint64_t n, const struct bench_args *a);
 
 /*
  * Maps len bytes of private anonymous memory with prot, starting on a 2 MiB
