@@ -96,7 +96,7 @@ bool record_check(const char *name, bool cond, const char *detail_fmt, ...)
 }
 
 /* See lib/record.h. */
-void record_hw_check(const char *name, int result, const char *detail)
+void record_hw_check(const char *name, int result, uint32_t paging_levels, const char *detail)
 {
 	static const char *const words[] = { "PASS", "FAIL", "SKIP" };
 	char line[96];
@@ -108,6 +108,7 @@ void record_hw_check(const char *name, int result, const char *detail)
 	struct json *j = record_begin("check");
 	json_str(j, "name", name);
 	json_str(j, "result", result == TEST_PASS ? "pass" : result == TEST_SKIP ? "skip" : "fail");
+	json_u64(j, "paging", paging_levels);
 	json_str(j, "detail", detail);
 	record_end();
 }

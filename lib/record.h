@@ -27,10 +27,10 @@ enum { TEST_PASS = 0, TEST_FAIL = 1, TEST_SKIP = 2 };
 /* Convenience: pass if cond, else fail; returns cond. */
 bool record_check(const char *name, bool cond, const char *detail_fmt, ...);
 
-/* {"type":"check","name":...,"result":...,"detail":...} for a hardware check,
- * counted like a test, with a "  PASS  name" line on the console (the
- * screen's checks table). */
-void record_hw_check(const char *name, int result, const char *detail);
+/* {"type":"check","name":...,"result":...,"paging":4|5,"detail":...} for a
+ * hardware check made in paging_levels-level paging, counted like a test,
+ * with a "  PASS  name" line on the console (the screen's checks table). */
+void record_hw_check(const char *name, int result, uint32_t paging_levels, const char *detail);
 
 /* {"type":"warning","what":...,"detail":...} */
 void record_warning(const char *what, const char *detail_fmt, ...);
