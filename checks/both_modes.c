@@ -6,30 +6,16 @@
 #include "checks/both_modes.h"
 #include "checks/checks.h"
 #include "checks/matrix.h"
+#include "checks/targeted.h"
 #include "cpu/x86.h"
 #include "lib/format.h"
 #include "lib/kprintf.h"
 #include "lib/record.h"
 #include "lib/tsc.h"
-#include "paging/buddy.h"
 #include "paging/efi_map.h"
 #include "paging/init.h"
 #include "paging/mode_switch.h"
 #include "paging/verify.h"
-
-/* The state a pass in the other mode must give back. */
-struct pass_state {
-	uint64_t cr0, cr3, cr4, efer, free_pages;
-};
-
-static void pass_state_read(struct pass_state *s)
-{
-	s->cr0 = read_cr0();
-	s->cr3 = read_cr3();
-	s->cr4 = read_cr4();
-	s->efer = rdmsr(MSR_EFER);
-	s->free_pages = nr_free_pages();
-}
 
 /* One pass: the targeted checks, then the matrix, in the running mode. */
 static void run_pass(enum config_checks level)
@@ -51,23 +37,24 @@ static void report_switch(int err, const struct mode_switch_report *r)
 	       "%u-level -> %u-level paging at run time in %llu TSC cycles (%llu ns); trampoline at 0x%llx, "
 	       "%u table pages; every kernel address unchanged (%s)", r->from, r->to, r->cycles,
 	       tsc_to_ns(r->cycles), r->trampoline, r->tables,
-	       r->to == 5 ? "PML5 slot 511 -> the kernel's PML4" : "PML4 = the table under PML5 slot 511");
+	       r->to == 5 ? "PML5 slot 511 -> the kernel's PML4" : "PML4 entries 256..511 = those under PML5 slot 511");
 	record_hw_check("paging_mode.switch", TEST_PASS, r->to, detail);
 }
 
 /* The paging_mode.restore record: back in the boot mode, state and tables as before the switch. */
-static void report_restore(int err, const struct mode_switch_report *r, const struct pass_state *before)
+static void report_restore(int err, const struct mode_switch_report *r, const struct machine_state *before)
 {
-	struct pass_state after;
+	struct machine_state after;
 	struct pgtable_verify v = { 0 };
 	pgd_t *roots[2];
 	char detail[512];
 
-	pass_state_read(&after);
+	machine_state_read(&after);
 	uint64_t problems = verify_page_tables(roots, kernel_page_table_roots(roots), &v);
 	bool irq_off = !(read_rflags() & X86_EFLAGS_IF);
 	bool same = after.cr0 == before->cr0 && after.cr3 == before->cr3 && after.cr4 == before->cr4 &&
-		    after.efer == before->efer && after.free_pages == before->free_pages;
+		    after.efer == before->efer && after.rflags_ac == before->rflags_ac &&
+		    after.free_pages == before->free_pages;
 	bool ok = !err && same && irq_off && problems == 0 && pgtable_levels() == (int)r->to;
 	if (err)
 		format(detail, sizeof(detail), "could not switch back: %s", r->why);
@@ -93,8 +80,8 @@ void run_checks_in_paging_modes(enum config_checks level, bool both_modes)
 
 	uint32_t other = pgtable_levels() == 5 ? 4 : 5;
 	struct mode_switch_report r;
-	struct pass_state before;
-	pass_state_read(&before);
+	struct machine_state before;
+	machine_state_read(&before);
 	int err = paging_switch_mode(other, &r);
 	report_switch(err, &r);
 	if (err)

@@ -320,12 +320,8 @@ static const struct targeted_check targeted_checks[] = {
 };
 #define TARGETED_CHECK_COUNT (sizeof(targeted_checks) / sizeof(targeted_checks[0]))
 
-/* The machine state the checks change and must give back. */
-struct machine_state {
-	uint64_t cr0, cr3, cr4, efer, rflags_ac, free_pages;
-};
-
-static void machine_state_read(struct machine_state *m)
+/* See checks/targeted.h. */
+void machine_state_read(struct machine_state *m)
 {
 	m->cr0 = read_cr0();
 	m->cr3 = read_cr3();
