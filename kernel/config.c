@@ -16,7 +16,8 @@
  *
  * Every problem becomes a warning that names the line and says what stays in
  * force, e.g. `line 4: paging = "6": expected auto, 4 or 5 (keeping auto)`.
- * A later paging/checks/checks_paging/exit line overrides an earlier one. Only the first
+ * A later line for a key with a fixed list of values (paging, checks,
+ * checks_paging, exit) overrides an earlier one. Only the first
  * CONFIG_MAX_BYTES bytes are read; a line cut by that limit is dropped.
  * A UTF-8 byte order mark at the very start is skipped.
  *

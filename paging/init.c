@@ -5,8 +5,8 @@
  *   2. build init_top_pgt: the direct map of every RAM range at PAGE_OFFSET
  *      (page_offset_base(): in 5-level mode the 4-level base when the kernel
  *      is to switch modes at run time; 1 GiB leaves when the CPU has them,
- *      else 2 MiB), the framebuffer, the
- *      HPET page and any ACPI table outside RAM (acpi_init ran before us), the kernel image at __START_KERNEL_map section by section
+ *      else 2 MiB), the framebuffer, the HPET page and any ACPI table outside
+ *      RAM (acpi_init ran before us), the kernel image at __START_KERNEL_map section by section
  *      (text RX, read-only data R+NX, data RW+NX, all global), and, only for
  *      the switch, an identity map of the image and of the trampoline page
  *   3. EFER.NXE, CR0.WP, CR4.PGE, then load it: a plain CR3 write in the same

@@ -149,18 +149,19 @@ def mode_records(run):
     return out
 
 
-def both_modes_case(cpu, paging):
+def both_modes_case(cpu, paging, mem="1G"):
     """checks = default with checks_paging = both, booted in paging-level mode on
     -cpu max: the targeted checks and the matrix pass in both modes, the other
     mode's records lie between paging_mode.switch and paging_mode.restore, and
     a program afterwards runs in the booted mode (segv_noncanonical: #GP in
-    4-level, #PF in 5-level)."""
+    4-level, #PF in 5-level). With 8G the image, the kernel's root and most
+    frames lie above 4 GiB, where the trampoline cannot reach them."""
     other = 5 if paging == 4 else 4
 
     def fn():
         problems = []
         run = qemu_run.boot(base_config("checks = default", "checks_paging = both", "paging = %d" % paging,
-                                        "run = segv_noncanonical"), cpu=cpu, timeout=300)
+                                        "run = segv_noncanonical"), cpu=cpu, mem=mem, timeout=300)
         expect_clean_run(run, problems)
         boot = run.first("boot") or {}
         if boot.get("paging_levels") != paging or boot.get("page_offset") != PAGE_OFFSET_SWITCHABLE:
@@ -191,11 +192,11 @@ def both_modes_case(cpu, paging):
             problems.append("segv_noncanonical after the checks: %s, want one kill with vector %d "
                             "(%d-level paging)" % (kills, want_vector, paging))
         return problems
-    fn.__name__ = "checks_both_modes_%s_paging%d" % (cpu.replace("-", "_"), paging)
+    fn.__name__ = "checks_both_modes_%s_paging%d_%s" % (cpu.replace("-", "_"), paging, mem)
     return case(fn)
 
 
-both_modes_case("max", 4)
+both_modes_case("max", 4, mem="8G")
 both_modes_case("max", 5)
 
 
