@@ -4,8 +4,8 @@
  * The default space is first narrowed to what this CPU can do (no 1 GiB
  * leaves without pdpe1gb, SMEP/SMAP/PKE fixed at 0 without the feature, NXE
  * fixed without NX or without the XD-free kernel copy) and to the current
- * paging mode (CR4.LA57 cannot change under a running kernel); what that
- * takes away is counted as skipped, by reason. For each remaining case the
+ * paging mode (the other one is a pass of its own, checks/both_modes.h);
+ * what that takes away is counted as skipped, by reason. For each remaining case the
  * enumerator hands over (every k-th for CHECKS_DEFAULT), one round trip:
  *
  *   1. write the walk (checks/matrix_space.c) and put `ret` (ring 0) or
@@ -304,7 +304,7 @@ static void matrix_case(void *ctx, const struct access_case *c, const struct acc
 /* {"type":"check","name":name,"result":...,"detail":detail}, counted into the run's totals. */
 static void report_check(const char *name, int result, const char *detail)
 {
-	record_hw_check(name, result, detail);
+	record_hw_check(name, result, (uint32_t)pgtable_levels(), detail);
 }
 
 /* The one check record of a group. */
@@ -353,7 +353,7 @@ static void report_group(const struct matrix_run *m, int leaf, int cpl, int leve
 	}
 	if (len < sizeof(detail))
 		format(detail + len, sizeof(detail) - len,
-		       "; %u-level walks; %llu %u-level combinations not run (CR4.LA57 is fixed while running)",
+		       "; %u-level walks; %llu %u-level combinations not run in this pass (the other paging mode)",
 		       levels, g->other_mode, levels == 5 ? 4 : 5);
 
 	format(name, sizeof(name), "matrix.%s.cpl%d", leaf_names[leaf], cpl ? 3 : 0);

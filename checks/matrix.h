@@ -22,8 +22,8 @@
  * CHECKS_NONE: nothing. CHECKS_DEFAULT: about MATRIX_DEFAULT_CASES cases,
  * every k-th (k prime, so the sample meets every inner combination) of the
  * default space's cases this CPU can run in the current paging mode.
- * CHECKS_FULL: every one of them. Must run with interrupts off, on init_top_pgt, with no
- * program running; CR0, CR3, CR4, EFER, PKRU and RFLAGS.AC are as before
+ * CHECKS_FULL: every one of them. Must run with interrupts off, on init_top_pgt (the root
+ * of the running mode, paging/mode_switch.h), with no program running; CR0, CR3, CR4, EFER, PKRU and RFLAGS.AC are as before
  * when it returns, and every frame it took is given back. Cannot fail as a
  * whole: problems are fail records.
  */

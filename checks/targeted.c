@@ -22,6 +22,7 @@
 #include "paging/buddy.h"
 #include "paging/efi_map.h"
 #include "paging/init.h"
+#include "paging/mode_switch.h"
 #include "paging/tlb.h"
 #include "paging/verify.h"
 
@@ -35,7 +36,7 @@ void check_record(const char *name, int result, const char *detail_fmt, ...)
 	va_start(ap, detail_fmt);
 	vformat(detail, sizeof(detail), detail_fmt, ap);
 	va_end(ap);
-	record_hw_check(name, result, detail);
+	record_hw_check(name, result, (uint32_t)pgtable_levels(), detail);
 	if (result == TEST_FAIL)
 		kprintf("check %s FAILED: %s\n", name, detail);
 }
@@ -319,12 +320,8 @@ static const struct targeted_check targeted_checks[] = {
 };
 #define TARGETED_CHECK_COUNT (sizeof(targeted_checks) / sizeof(targeted_checks[0]))
 
-/* The machine state the checks change and must give back. */
-struct machine_state {
-	uint64_t cr0, cr3, cr4, efer, rflags_ac, free_pages;
-};
-
-static void machine_state_read(struct machine_state *m)
+/* See checks/targeted.h. */
+void machine_state_read(struct machine_state *m)
 {
 	m->cr0 = read_cr0();
 	m->cr3 = read_cr3();
@@ -334,23 +331,35 @@ static void machine_state_read(struct machine_state *m)
 	m->free_pages = nr_free_pages();
 }
 
-/* The "cleanup" check: control registers, free frames and the kernel's tables as before. */
+/*
+ * The "cleanup" check: control registers, free frames and the kernel's tables
+ * as before. In a paging mode switched to at run time the verifier waits for
+ * the switch back (paging_mode.restore): the kernel's other roots (efi_pgd,
+ * the boot root) are in the boot mode's format and cannot be walked now.
+ */
 static void check_cleanup(const struct machine_state *before)
 {
 	struct machine_state after;
 	machine_state_read(&after);
-	struct pgtable_verify v;
+	struct pgtable_verify v = { 0 };
 	pgd_t *roots[2];
-	uint64_t problems = verify_page_tables(roots, kernel_page_table_roots(roots), &v);
+	char tables[200];
+	uint64_t problems = 0;
+	if (paging_mode_switched()) {
+		format(tables, sizeof(tables), "kernel tables: verified after the switch back (paging_mode.restore)");
+	} else {
+		problems = verify_page_tables(roots, kernel_page_table_roots(roots), &v);
+		format(tables, sizeof(tables), "kernel tables: %llu problems%s%s", problems,
+		       problems ? ": " : "", v.first_problem);
+	}
 	bool ok = after.cr0 == before->cr0 && after.cr3 == before->cr3 && after.cr4 == before->cr4 &&
 		  after.efer == before->efer && !after.rflags_ac && after.free_pages == before->free_pages &&
 		  problems == 0;
 	check_record("cleanup", ok ? TEST_PASS : TEST_FAIL,
 		     "CR0 0x%llx->0x%llx CR3 0x%llx->0x%llx CR4 0x%llx->0x%llx EFER 0x%llx->0x%llx AC %d; "
-		     "free frames %llu->%llu; kernel tables: %llu problems%s%s",
+		     "free frames %llu->%llu; %s",
 		     before->cr0, after.cr0, before->cr3, after.cr3, before->cr4, after.cr4, before->efer,
-		     after.efer, after.rflags_ac != 0, before->free_pages, after.free_pages, problems,
-		     problems ? ": " : "", v.first_problem);
+		     after.efer, after.rflags_ac != 0, before->free_pages, after.free_pages, tables);
 }
 
 /* See checks/checks.h. */

@@ -135,6 +135,16 @@ bool probe_is_rsvd_pf(const struct probe_result *r, uint64_t err, uint64_t cr2, 
 /* Writes what happened ("no fault", "#PF err 0x15 cr2 0x...", ...) to buf; returns buf. */
 const char *probe_str(const struct probe_result *r, char *buf, size_t size);
 
+/* ---- State (checks/targeted.c) ------------------------------------------- */
+
+/* The machine state a run of checks changes and must give back. */
+struct machine_state {
+	uint64_t cr0, cr3, cr4, efer, rflags_ac, free_pages;
+};
+
+/* Reads CR0, CR3, CR4, EFER, RFLAGS.AC and the free frames into *m. */
+void machine_state_read(struct machine_state *m);
+
 /* ---- Records ------------------------------------------------------------- */
 
 /* Emits {"type":"check","name":name,"result":...,"detail":...} and counts the result. */

@@ -12,6 +12,7 @@
 #include "lib/record.h"
 #include "lib/tsc.h"
 #include "paging/buddy.h"
+#include "paging/init.h"
 
 /* The paging mode in force now: 5 if CR4.LA57 is set, else 4. */
 static uint32_t current_paging_levels(void)
@@ -40,6 +41,7 @@ void boot_report(const struct boot_info *bi, const struct memmap *mm)
 	json_hex(j, "uefi_revision", bi->uefi_revision);
 	cpu_features_json(c, j);
 	json_u64(j, "paging_levels", current_paging_levels());
+	json_hex(j, "page_offset", paging_report.page_offset);
 	tsc_json(j);
 	json_u64(j, "usable_bytes", mm->usable_bytes);
 	json_u64(j, "ram_end", mm->ram_end);

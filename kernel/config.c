@@ -16,7 +16,8 @@
  *
  * Every problem becomes a warning that names the line and says what stays in
  * force, e.g. `line 4: paging = "6": expected auto, 4 or 5 (keeping auto)`.
- * A later paging/checks/exit line overrides an earlier one. Only the first
+ * A later line for a key with a fixed list of values (paging, checks,
+ * checks_paging, exit) overrides an earlier one. Only the first
  * CONFIG_MAX_BYTES bytes are read; a line cut by that limit is dropped.
  * A UTF-8 byte order mark at the very start is skipped.
  *
@@ -50,6 +51,7 @@ void config_defaults(struct faultline_config *cfg)
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->paging = PAGING_AUTO;
 	cfg->checks = CHECKS_DEFAULT;
+	cfg->checks_paging = CHECKS_PAGING_AUTO;
 	cfg->exit = EXIT_AUTO;
 	cfg->time_limit = CONFIG_DEFAULT_TIME_LIMIT;
 }
@@ -141,61 +143,89 @@ static bool is_plain_name(const char *s)
 	return true;
 }
 
-static const char *paging_name(enum config_paging p)
+/*
+ * The keys whose value is one word of a fixed list: the words in the order
+ * the warnings list them, each with its enum value, and where it is stored.
+ */
+struct choice {
+	const char *word;
+	int value;
+};
+
+struct choice_key {
+	const char *key;
+	const struct choice *choices;   /* ends with { NULL, 0 } */
+	int *(*field)(struct faultline_config *cfg);
+};
+
+static const struct choice paging_choices[] = {
+	{ "auto", PAGING_AUTO }, { "4", PAGING_4 }, { "5", PAGING_5 }, { NULL, 0 }
+};
+static const struct choice checks_choices[] = {
+	{ "none", CHECKS_NONE }, { "default", CHECKS_DEFAULT }, { "full", CHECKS_FULL }, { NULL, 0 }
+};
+static const struct choice checks_paging_choices[] = {
+	{ "auto", CHECKS_PAGING_AUTO }, { "booted", CHECKS_PAGING_BOOTED }, { "both", CHECKS_PAGING_BOTH },
+	{ NULL, 0 }
+};
+static const struct choice exit_choices[] = {
+	{ "auto", EXIT_AUTO }, { "qemu", EXIT_QEMU }, { "halt", EXIT_HALT }, { NULL, 0 }
+};
+
+/* The enum fields as int: every config enum is an int-sized enum with small values. */
+static int *paging_field(struct faultline_config *cfg)        { return (int *)&cfg->paging; }
+static int *checks_field(struct faultline_config *cfg)        { return (int *)&cfg->checks; }
+static int *checks_paging_field(struct faultline_config *cfg) { return (int *)&cfg->checks_paging; }
+static int *exit_field(struct faultline_config *cfg)          { return (int *)&cfg->exit; }
+
+_Static_assert(sizeof(enum config_paging) == sizeof(int) && sizeof(enum config_checks) == sizeof(int) &&
+	       sizeof(enum config_checks_paging) == sizeof(int) && sizeof(enum config_exit) == sizeof(int),
+	       "config enums are stored through int pointers");
+
+static const struct choice_key choice_keys[] = {
+	{ "paging", paging_choices, paging_field },
+	{ "checks", checks_choices, checks_field },
+	{ "checks_paging", checks_paging_choices, checks_paging_field },
+	{ "exit", exit_choices, exit_field },
+};
+#define CHOICE_KEY_COUNT (sizeof(choice_keys) / sizeof(choice_keys[0]))
+
+/* The choice key named key, NULL if key is not one. */
+static const struct choice_key *find_choice_key(struct slice key)
 {
-	return p == PAGING_4 ? "4" : p == PAGING_5 ? "5" : "auto";
+	for (size_t i = 0; i < CHOICE_KEY_COUNT; i++)
+		if (slice_is(key, choice_keys[i].key))
+			return &choice_keys[i];
+	return NULL;
 }
 
-static const char *checks_name(enum config_checks c)
+/* The word of the key's current value in cfg. */
+static const char *choice_current(const struct choice_key *k, struct faultline_config *cfg)
 {
-	return c == CHECKS_NONE ? "none" : c == CHECKS_FULL ? "full" : "default";
+	int value = *k->field(cfg);
+	for (const struct choice *c = k->choices; c->word; c++)
+		if (c->value == value)
+			return c->word;
+	return "?";
 }
 
-static const char *exit_name(enum config_exit e)
+/* key = one of its words. A bad value keeps the current setting (warning "expected a, b or c"). */
+static void parse_choice(struct faultline_config *cfg, uint32_t line, const struct choice_key *k, struct slice v)
 {
-	return e == EXIT_QEMU ? "qemu" : e == EXIT_HALT ? "halt" : "auto";
-}
+	char expected[64] = "";
+	size_t len = 0;
 
-/* paging = auto | 4 | 5. A bad value keeps the current setting (warning). */
-static void parse_paging(struct faultline_config *cfg, uint32_t line, struct slice v)
-{
-	if (slice_is(v, "auto"))
-		cfg->paging = PAGING_AUTO;
-	else if (slice_is(v, "4"))
-		cfg->paging = PAGING_4;
-	else if (slice_is(v, "5"))
-		cfg->paging = PAGING_5;
-	else
-		warn_line(cfg, line, "paging = \"%.*s\": expected auto, 4 or 5 (keeping %s)",
-			  (int)(v.n < QUOTE_MAX ? v.n : QUOTE_MAX), v.p, paging_name(cfg->paging));
-}
-
-/* checks = none | default | full. A bad value keeps the current setting (warning). */
-static void parse_checks(struct faultline_config *cfg, uint32_t line, struct slice v)
-{
-	if (slice_is(v, "none"))
-		cfg->checks = CHECKS_NONE;
-	else if (slice_is(v, "default"))
-		cfg->checks = CHECKS_DEFAULT;
-	else if (slice_is(v, "full"))
-		cfg->checks = CHECKS_FULL;
-	else
-		warn_line(cfg, line, "checks = \"%.*s\": expected none, default or full (keeping %s)",
-			  (int)(v.n < QUOTE_MAX ? v.n : QUOTE_MAX), v.p, checks_name(cfg->checks));
-}
-
-/* exit = auto | qemu | halt. A bad value keeps the current setting (warning). */
-static void parse_exit(struct faultline_config *cfg, uint32_t line, struct slice v)
-{
-	if (slice_is(v, "auto"))
-		cfg->exit = EXIT_AUTO;
-	else if (slice_is(v, "qemu"))
-		cfg->exit = EXIT_QEMU;
-	else if (slice_is(v, "halt"))
-		cfg->exit = EXIT_HALT;
-	else
-		warn_line(cfg, line, "exit = \"%.*s\": expected auto, qemu or halt (keeping %s)",
-			  (int)(v.n < QUOTE_MAX ? v.n : QUOTE_MAX), v.p, exit_name(cfg->exit));
+	for (const struct choice *c = k->choices; c->word; c++) {
+		if (slice_is(v, c->word)) {
+			*k->field(cfg) = c->value;
+			return;
+		}
+		const char *sep = c == k->choices ? "" : c[1].word ? ", " : " or ";
+		if (len < sizeof(expected))
+			len += (size_t)format(expected + len, sizeof(expected) - len, "%s%s", sep, c->word);
+	}
+	warn_line(cfg, line, "%s = \"%.*s\": expected %s (keeping %s)", k->key,
+		  (int)(v.n < QUOTE_MAX ? v.n : QUOTE_MAX), v.p, expected, choice_current(k, cfg));
 }
 
 /*
@@ -335,30 +365,22 @@ static void parse_line(struct faultline_config *cfg, uint32_t line, struct slice
 		warn_line(cfg, line, "\"%.*s\" has no key before '=' (ignored)", quote, s.p);
 		return;
 	}
-	bool known = slice_is(key, "paging") || slice_is(key, "checks") || slice_is(key, "exit") ||
-		     slice_is(key, "run") || slice_is(key, "test") || slice_is(key, "time_limit");
+	const struct choice_key *choice = find_choice_key(key);
+	bool known = choice || slice_is(key, "run") || slice_is(key, "test") || slice_is(key, "time_limit");
 	if (!known) {
 		warn_line(cfg, line, "unknown key \"%.*s\" (ignored)", key_quote, key.p);
 		return;
 	}
 	if (val.n == 0) {
-		if (slice_is(key, "paging"))
-			warn_line(cfg, line, "paging has no value (keeping %s)", paging_name(cfg->paging));
-		else if (slice_is(key, "checks"))
-			warn_line(cfg, line, "checks has no value (keeping %s)", checks_name(cfg->checks));
-		else if (slice_is(key, "exit"))
-			warn_line(cfg, line, "exit has no value (keeping %s)", exit_name(cfg->exit));
+		if (choice)
+			warn_line(cfg, line, "%s has no value (keeping %s)", choice->key, choice_current(choice, cfg));
 		else
 			warn_line(cfg, line, "%.*s has no value (ignored)", key_quote, key.p);
 		return;
 	}
 
-	if (slice_is(key, "paging"))
-		parse_paging(cfg, line, val);
-	else if (slice_is(key, "checks"))
-		parse_checks(cfg, line, val);
-	else if (slice_is(key, "exit"))
-		parse_exit(cfg, line, val);
+	if (choice)
+		parse_choice(cfg, line, choice, val);
 	else if (slice_is(key, "run"))
 		parse_run(cfg, line, val);
 	else if (slice_is(key, "time_limit"))
@@ -407,6 +429,15 @@ void config_parse(struct faultline_config *cfg, const char *text, size_t len)
 			s.n--;
 		parse_line(cfg, line, s);
 	}
+}
+
+/* See kernel/config.h. */
+bool config_checks_both_modes(const struct faultline_config *cfg)
+{
+	if (cfg->checks == CHECKS_NONE)
+		return false;
+	return cfg->checks_paging == CHECKS_PAGING_BOTH ||
+	       (cfg->checks_paging == CHECKS_PAGING_AUTO && cfg->checks == CHECKS_FULL);
 }
 
 /* Returns 1 if a "test = name" line asked for name, else 0. */

@@ -5,6 +5,7 @@
  *   paging = auto | 4 | 5
  *   run    = PROGRAM ARGS...        (repeatable, in order; PROGRAM under \faultline\bin\)
  *   checks = none | default | full
+ *   checks_paging = auto | booted | both   (in which paging modes the checks run)
  *   exit   = auto | qemu | halt
  *   time_limit = SECONDS             (per program; then it is killed)
  *   test   = NAME                   (developer hooks used by the integration tests)
@@ -17,6 +18,7 @@
 #ifndef FAULTLINE_CONFIG_H
 #define FAULTLINE_CONFIG_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -33,6 +35,7 @@
 
 enum config_paging { PAGING_AUTO = 0, PAGING_4 = 4, PAGING_5 = 5 };
 enum config_checks { CHECKS_NONE = 0, CHECKS_DEFAULT, CHECKS_FULL };
+enum config_checks_paging { CHECKS_PAGING_AUTO = 0, CHECKS_PAGING_BOOTED, CHECKS_PAGING_BOTH };
 enum config_exit   { EXIT_AUTO = 0, EXIT_QEMU, EXIT_HALT };
 
 struct config_run {
@@ -49,6 +52,7 @@ struct config_warning {
 struct faultline_config {
 	enum config_paging paging;
 	enum config_checks checks;
+	enum config_checks_paging checks_paging;
 	enum config_exit exit;
 	uint32_t time_limit;                         /* seconds per program */
 	uint32_t run_count;
@@ -71,6 +75,12 @@ void config_parse(struct faultline_config *cfg, const char *text, size_t len);
 
 /* Adds a warning not tied to the text (e.g. "config file missing"). */
 void config_warn(struct faultline_config *cfg, uint32_t line, const char *text);
+
+/*
+ * Whether the bring-up checks run in both paging modes (4- and 5-level):
+ * checks_paging = both, or auto with checks = full; never with checks = none.
+ */
+bool config_checks_both_modes(const struct faultline_config *cfg);
 
 /* Returns 1 if a "test = name" line asked for name. */
 int config_has_test(const struct faultline_config *cfg, const char *name);

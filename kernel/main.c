@@ -20,8 +20,7 @@
 #include "kernel/memory.h"
 #include "kernel/boot_report.h"
 #include "kernel/selftest.h"
-#include "checks/checks.h"
-#include "checks/matrix.h"
+#include "checks/both_modes.h"
 #include "kernel/stored_report.h"
 #include "cpu/acpi.h"
 #include "cpu/cpufeature.h"
@@ -110,8 +109,7 @@ static void kernel_main_high(struct boot_info *bi)
 	boot_report(bi, &boot_memmap);
 	list_programs(bi);
 	run_selftests(bi, &boot_memmap);
-	run_checks(boot_config.checks);
-	run_access_matrix(boot_config.checks);
+	run_checks_in_paging_modes(boot_config.checks, config_checks_both_modes(&boot_config));
 	if (zero_page_init() < 0)
 		panic("zero_page_init: no frame for the zero page");
 	run_programs(&boot_config, bi);
@@ -143,5 +141,5 @@ void kernel_main(struct boot_info *bi)
 	pcp_set_batch(PCP_BATCH, PCP_HIGH);
 	efi_runtime_init(bi->runtime_services);
 	acpi_init(bi->acpi_rsdp); /* stores physical addresses only; paging_init maps the tables */
-	paging_init(bi, boot_config.paging, kernel_main_high);
+	paging_init(bi, boot_config.paging, config_checks_both_modes(&boot_config), kernel_main_high);
 }

@@ -14,6 +14,7 @@
 #include "efi/runtime.h"
 #include "paging/init.h"
 #include "paging/layout.h"
+#include "paging/mode_switch.h"
 #include "paging/page.h"
 #include "paging/tlb.h"
 #include "paging/verify.h"
@@ -101,7 +102,7 @@ static void check_kernel_layout(void)
 	for (uint32_t i = 0; i < PTRS_PER_PGD / 2; i++)
 		user_entries += pgd_val(init_top_pgt[i]) != 0;
 	record_check("paging.kernel_layout", rip >= __START_KERNEL_map && user_entries == 0 &&
-		     direct_map_base == (pgtable_l5_enabled() ? __PAGE_OFFSET_BASE_L5 : __PAGE_OFFSET_BASE_L4),
+		     direct_map_base == page_offset_base((uint32_t)pgtable_levels(), paging_report.mode_switchable),
 		     "code at 0x%llx, direct map at 0x%llx, %u user-half root entries, %lld relocations, "
 		     "direct map %llu MiB with %s leaves", rip, direct_map_base, user_entries,
 		     paging_report.relocations, paging_report.direct_map_bytes >> 20,
@@ -155,6 +156,37 @@ static void check_high_mapping(void)
 		     va, err, seen, free_before, nr_free_pages());
 }
 
+/*
+ * paging_switch_mode refuses, with a reason and nothing changed, what it
+ * cannot do: the mode it is already in, a switch with interrupts on, and,
+ * where this boot cannot go to the other mode, 5 levels without LA57 or 4
+ * levels from a 5-level kernel whose direct map is at the 5-level base.
+ */
+static void check_mode_switch_refusals(void)
+{
+	struct mode_switch_report same, irq, other;
+	uint32_t cur = (uint32_t)pgtable_levels(), to = cur == 5 ? 4 : 5;
+	uint64_t cr3 = read_cr3(), cr4 = read_cr4(), free_before = nr_free_pages();
+	int want = 0;                   /* the other mode is reachable: run_checks_in_paging_modes goes there */
+	if (to == 5 && !boot_cpu_has(X86_FEATURE_LA57))
+		want = -ENODEV;
+	else if (to == 4 && !paging_report.mode_switchable)
+		want = -EINVAL;
+
+	int err_same = paging_switch_mode(cur, &same);
+	__asm__ volatile("sti" ::: "memory");   /* the PIC is masked: nothing can arrive */
+	int err_irq = paging_switch_mode(to, &irq);
+	__asm__ volatile("cli" ::: "memory");
+	int err_other = want ? paging_switch_mode(to, &other) : 0;
+	bool unchanged = read_cr3() == cr3 && read_cr4() == cr4 && nr_free_pages() == free_before &&
+			 !paging_mode_switched() && pgtable_levels() == (int)cur;
+	record_check("paging.mode_switch_refusals",
+		     err_same == -EINVAL && err_irq == -EBUSY && err_other == want && unchanged,
+		     "to %u-level: %d (%s); with interrupts on: %d (%s); to %u-level: %d (%s); nothing changed %d",
+		     cur, err_same, same.why, err_irq, irq.why, to, err_other,
+		     want ? other.why : "reachable, not tried here", unchanged);
+}
+
 /* Runtime services still answer after the takeover, on efi_pgd. */
 static void check_efi_runtime(void)
 {
@@ -184,6 +216,7 @@ void run_selftests(const struct boot_info *bi, const struct memmap *mm)
 	check_verifier("paging.verify_boot");
 	check_high_mapping();
 	check_verifier("paging.verify_after_high_mapping");
+	check_mode_switch_refusals();
 	check_efi_runtime();
 	check_verifier("paging.verify_after_efi_call");
 }

@@ -110,7 +110,7 @@ size_t record_result_line(char *buf, size_t size, const char *name, int result)
 }
 
 /* See lib/record.h. */
-void record_hw_check(const char *name, int result, const char *detail)
+void record_hw_check(const char *name, int result, uint32_t paging_levels, const char *detail)
 {
 	char line[96];
 	record_count_result(result);
@@ -120,6 +120,7 @@ void record_hw_check(const char *name, int result, const char *detail)
 	struct json *j = record_begin("check");
 	json_str(j, "name", name);
 	json_str(j, "result", result == TEST_PASS ? "pass" : result == TEST_SKIP ? "skip" : "fail");
+	json_u64(j, "paging", paging_levels);
 	json_str(j, "detail", detail);
 	record_end();
 }

@@ -28,10 +28,10 @@ enum { TEST_PASS = 0, TEST_FAIL = 1, TEST_SKIP = 2 };
 /* Convenience: pass if cond, else fail; returns cond. */
 bool record_check(const char *name, bool cond, const char *detail_fmt, ...);
 
-/* {"type":"check","name":...,"result":...,"detail":...} for a hardware check,
- * counted like a test, with a "  PASS  name" line on the console (the
- * screen's checks table). */
-void record_hw_check(const char *name, int result, const char *detail);
+/* {"type":"check","name":...,"result":...,"paging":4|5,"detail":...} for a
+ * hardware check made in paging_levels-level paging, counted like a test,
+ * with a "  PASS  name" line on the console (the screen's checks table). */
+void record_hw_check(const char *name, int result, uint32_t paging_levels, const char *detail);
 
 /* The console's line for a result: "  PASS  name\n" (FAIL, SKIP), cut to
  * fit buf but always ending in '\n' (size >= 2). Returns its length. */

@@ -3,8 +3,10 @@
  *
  *   1. choose the mode: 5 levels if asked (or auto) and the CPU has LA57
  *   2. build init_top_pgt: the direct map of every RAM range at PAGE_OFFSET
- *      (1 GiB leaves when the CPU has them, else 2 MiB), the framebuffer, the
- *      HPET page and any ACPI table outside RAM (acpi_init ran before us), the kernel image at __START_KERNEL_map section by section
+ *      (page_offset_base(): in 5-level mode the 4-level base when the kernel
+ *      is to switch modes at run time; 1 GiB leaves when the CPU has them,
+ *      else 2 MiB), the framebuffer, the HPET page and any ACPI table outside
+ *      RAM (acpi_init ran before us), the kernel image at __START_KERNEL_map section by section
  *      (text RX, read-only data R+NX, data RW+NX, all global), and, only for
  *      the switch, an identity map of the image and of the trampoline page
  *   3. EFER.NXE, CR0.WP, CR4.PGE, then load it: a plain CR3 write in the same
@@ -17,6 +19,7 @@
 #include "paging/init.h"
 #include "paging/buddy.h"
 #include "paging/layout.h"
+#include "paging/mode_switch.h"
 #include "paging/page.h"
 #include "paging/tlb.h"
 #include "cpu/acpi.h"
@@ -41,8 +44,6 @@ static uint64_t identity_image_start, identity_image_size, trampoline_phys;
 static int64_t image_delta;
 static uint64_t page_offset;      /* PAGE_OFFSET of the mode being built */
 
-extern char la57_switch_start[], la57_switch_end[];
-extern const uint32_t la57_switch_ljmp_offset[2];
 void call_on_stack(void (*fn)(void *), void *arg, void *stack_top) __attribute__((noreturn));
 
 /* See paging/init.h. Page-table pages are zeroed by the walker. */
@@ -71,31 +72,6 @@ void pgtable_free_page(void *ctx, uint64_t phys)
 static void set_pgtable_ops(void)
 {
 	pt_default_ops = (struct pt_ops){ pgtable_alloc_page, pgtable_free_page, NULL };
-}
-
-/* A zeroed page below 4 GiB (CR3 and code the 32-bit trampoline uses). Pages
- * above 4 GiB met on the way are given back. Returns 0 if none. */
-static uint64_t alloc_page_below_4g(bool as_table)
-{
-	struct page *rejected[64];
-	uint32_t n = 0;
-	uint64_t found = 0;
-	while (n < 64) {
-		struct page *p = alloc_page();
-		if (!p)
-			break;
-		if (page_to_phys(p) < (1ull << 32)) {
-			found = page_to_phys(p);
-			if (as_table)
-				__SetPageTable(p);
-			memset(__va(found), 0, PAGE_SIZE);
-			break;
-		}
-		rejected[n++] = p;
-	}
-	while (n)
-		__free_page(rejected[--n]);
-	return found;
 }
 
 /* Is this firmware memory kind RAM (to be in the direct map)? */
@@ -231,14 +207,9 @@ static void load_kernel_tables(uint32_t from_levels, uint32_t to_levels)
 		return;
 	}
 	/* The trampoline page: identity-mapped, executable, writable (it keeps rsp). */
-	trampoline_phys = alloc_page_below_4g(false);
+	trampoline_phys = la57_trampoline_install();
 	if (!trampoline_phys)
 		panic("paging_init: no page below 4 GiB for the LA57 trampoline");
-	uint8_t *code = (uint8_t *)__va(trampoline_phys);
-	uint64_t len = (uint64_t)(la57_switch_end - la57_switch_start);
-	memcpy(code, la57_switch_start, len);
-	uint32_t target = (uint32_t)(trampoline_phys + la57_switch_ljmp_offset[1]);
-	memcpy(code + la57_switch_ljmp_offset[0], &target, 4);
 
 	pgd_t *pgd = init_top_pgt;
 	if (map_range(pgd, trampoline_phys, trampoline_phys, PAGE_SIZE, __pgprot(_PAGE_PRESENT | _PAGE_RW | _PAGE_ACCESSED | _PAGE_DIRTY), PG_LEVEL_4K))
@@ -265,15 +236,15 @@ static void load_kernel_tables(uint32_t from_levels, uint32_t to_levels)
 
 	uint64_t cr4 = read_cr4() & ~X86_CR4_PCIDE;
 	cr4 = to_levels == 5 ? (cr4 | X86_CR4_LA57) : (cr4 & ~X86_CR4_LA57);
-	void (*la57_switch)(uint64_t, uint64_t) = (void (*)(uint64_t, uint64_t))(uintptr_t)trampoline_phys;
-	la57_switch(init_top_pgt_phys, cr4);
+	la57_trampoline_call(trampoline_phys, init_top_pgt_phys, cr4);
 	if (to_levels == 4)
 		pgtable_free_page(NULL, hop);
 	paging_report.switched_mode = true;
 }
 
 /* See paging/init.h. */
-void paging_init(struct boot_info *bi, enum config_paging requested, void (*next)(struct boot_info *bi))
+void paging_init(struct boot_info *bi, enum config_paging requested, bool mode_switchable,
+		 void (*next)(struct boot_info *bi))
 {
 	uint32_t from = (read_cr4() & X86_CR4_LA57) ? 5 : 4;
 	bool has_la57 = boot_cpu_has(X86_FEATURE_LA57);
@@ -300,7 +271,9 @@ void paging_init(struct boot_info *bi, enum config_paging requested, void (*next
 		__supported_pte_mask &= ~_PAGE_GLOBAL;
 	tlb_has_invpcid = boot_cpu_has(X86_FEATURE_INVPCID);
 	pgtable_l5_enabled_flag = to == 5;
-	page_offset = to == 5 ? __PAGE_OFFSET_BASE_L5 : __PAGE_OFFSET_BASE_L4;
+	page_offset = page_offset_base(to, mode_switchable);
+	paging_report.mode_switchable = mode_switchable;
+	paging_report.page_offset = page_offset;
 
 	build_kernel_tables(bi, &img, from != to);
 	init_top_pgt = (pgd_t *)__va(init_top_pgt_phys); /* still the identity view */
@@ -339,7 +312,7 @@ void paging_finish_boot(void)
 	if (trampoline_phys) {
 		if (unmap_range(init_top_pgt, trampoline_phys, PAGE_SIZE) < 0)
 			panic("paging_finish_boot: cannot unmap the trampoline");
-		__free_page(phys_to_page(trampoline_phys));
+		la57_trampoline_free(trampoline_phys);
 	}
 	flush_tlb_all();
 	uint64_t cr4 = read_cr4();

@@ -15,7 +15,9 @@
 #include "kernel/config.h"
 #include "paging/pgtable.h"
 
-extern pgd_t *init_top_pgt;          /* the kernel's root table (direct-map address) */
+/* The kernel's root table (direct-map address): the boot one, or while a
+ * paging-mode switch is in force (paging/mode_switch.h) the other mode's. */
+extern pgd_t *init_top_pgt;
 extern uint64_t init_top_pgt_phys;
 
 /* What paging_init did, for the boot record and the self-checks. */
@@ -27,6 +29,8 @@ struct paging_report {
 	bool switched_mode;              /* went through the LA57 trampoline */
 	uint32_t direct_map_leaf;        /* PG_LEVEL_1G or PG_LEVEL_2M: largest leaf used */
 	uint64_t direct_map_bytes;       /* RAM mapped at PAGE_OFFSET */
+	uint64_t page_offset;            /* PAGE_OFFSET: where the direct map begins */
+	bool mode_switchable;            /* laid out for paging_switch_mode (paging/layout.h) */
 	uint64_t image_phys;             /* where the firmware loaded us */
 	int64_t relocations;             /* addresses moved to __START_KERNEL_map */
 	uint64_t tables_at_boot;         /* page-table pages in init_top_pgt after boot */
@@ -37,10 +41,13 @@ extern struct paging_report paging_report;
  * Builds the kernel tables for the requested mode (falling back to 4 levels
  * without LA57), loads them, relocates the kernel to __START_KERNEL_map and
  * calls next(bi_direct_map_address) on the boot stack's final address.
+ * mode_switchable: the kernel will switch paging modes at run time
+ * (paging/mode_switch.h), so a 5-level kernel places its direct map at the
+ * 4-level base (paging/layout.h, page_offset_base).
  * Setup failures (no memory for tables, a bad PE image) panic: nothing can
  * run without them.
  */
-void paging_init(struct boot_info *bi, enum config_paging requested,
+void paging_init(struct boot_info *bi, enum config_paging requested, bool mode_switchable,
 		 void (*next)(struct boot_info *bi)) __attribute__((noreturn));
 
 /* Called first thing in `next`: drops the transient identity mappings of boot. */

@@ -12,7 +12,9 @@
  * identity-mapped and executable in both the current and the new tables, with
  * the ljmp target patched to the copy's long64 (la57_switch_ljmp_offset);
  * new_cr3 below 4 GiB; the GDT loaded with GDT_KERNEL32_CS (0x28) and
- * GDT_KERNEL_CS (0x08); the stack and the caller identity-mapped in both.
+ * GDT_KERNEL_CS (0x08); the stack and the caller mapped at the same addresses
+ * in both (identity-mapped at boot; the shared kernel half when the mode
+ * changes at run time, paging/mode_switch.c).
  * Uses no stack and no data in 32-bit mode. Because the upper halves of the
  * registers are lost across 32-bit mode, every callee-saved register is
  * pushed first (in 64-bit mode) and rsp is kept in the page itself.

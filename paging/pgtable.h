@@ -28,11 +28,20 @@
 #ifndef ENOENT
 #define ENOENT 2
 #endif
+#ifndef EIO
+#define EIO 5
+#endif
 #ifndef ENOMEM
 #define ENOMEM 12
 #endif
+#ifndef EBUSY
+#define EBUSY 16
+#endif
 #ifndef EEXIST
 #define EEXIST 17
+#endif
+#ifndef ENODEV
+#define ENODEV 19
 #endif
 #ifndef EINVAL
 #define EINVAL 22

@@ -45,13 +45,16 @@ def parse_group(detail):
             "skipped": int(m.group(5)), "skips": pairs(m.group(6)), "levels": int(m.group(7))}
 
 
-def matrix_checks(run):
-    return {r.get("name"): r for r in run.of_type("check") if str(r.get("name", "")).startswith("matrix.")}
+def matrix_checks(run, paging=None):
+    """name -> matrix check record (of the pass in paging-level paging, if given)."""
+    return {r.get("name"): r for r in run.of_type("check") if str(r.get("name", "")).startswith("matrix.")
+            and (paging is None or r.get("paging") == paging)}
 
 
-def check_matrix_run(run, problems, want_levels=None):
-    """The verdicts of one boot with checks = default; returns the names of tolerated failures."""
-    checks = matrix_checks(run)
+def check_matrix_run(run, problems, want_levels=None, paging=None):
+    """The verdicts of one boot with checks = default (of its pass in paging-level
+    paging, if given); returns the names of tolerated failures."""
+    checks = matrix_checks(run, paging)
     boot = run.first("boot") or {}
     features = boot.get("features", {})
     tolerated = []

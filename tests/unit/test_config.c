@@ -43,6 +43,8 @@ TEST(defaults)
 	config_defaults(&cfg);
 	CHECK(cfg.paging == PAGING_AUTO);
 	CHECK(cfg.checks == CHECKS_DEFAULT);
+	CHECK(cfg.checks_paging == CHECKS_PAGING_AUTO);
+	CHECK(!config_checks_both_modes(&cfg));
 	CHECK(cfg.exit == EXIT_AUTO);
 	CHECK_EQ_U64(cfg.run_count, 0);
 	CHECK_EQ_U64(cfg.test_count, 0);
@@ -70,10 +72,12 @@ TEST(happy_path_every_key)
 	      "run=quoted \"hello world\" \"\" x\"y z\"w\n"
 	      "  run =\ttabbed\ta\t b  \n"
 	      "test = ud2\n"
-	      "test=null_deref\n");
+	      "test=null_deref\n"
+	      "checks_paging = booted\n");
 	CHECK_NO_WARNINGS();
 	CHECK(cfg.paging == PAGING_5);
 	CHECK(cfg.checks == CHECKS_FULL);
+	CHECK(cfg.checks_paging == CHECKS_PAGING_BOOTED);
 	CHECK(cfg.exit == EXIT_QEMU);
 
 	CHECK_EQ_U64(cfg.run_count, 4);
@@ -116,6 +120,12 @@ TEST(every_value_of_every_setting)
 	CHECK(cfg.checks == CHECKS_NONE);
 	parse("checks = default");
 	CHECK(cfg.checks == CHECKS_DEFAULT);
+	parse("checks_paging = booted");
+	CHECK(cfg.checks_paging == CHECKS_PAGING_BOOTED);
+	parse("checks_paging = both");
+	CHECK(cfg.checks_paging == CHECKS_PAGING_BOTH);
+	parse("checks_paging = auto");
+	CHECK(cfg.checks_paging == CHECKS_PAGING_AUTO);
 	parse("exit = halt");
 	CHECK(cfg.exit == EXIT_HALT);
 	parse("exit = auto");
@@ -192,6 +202,27 @@ TEST(unknown_keys)
 	CHECK_ONE_WARNING(1, "line 1: unknown key \"a_very_long_key_name_that_goes_on_and_on\" (ignored)");
 }
 
+TEST(checks_in_both_paging_modes)
+{
+	/* auto: both modes only for the exhaustive run */
+	parse("checks = full\n");
+	CHECK(config_checks_both_modes(&cfg));
+	parse("checks = default\n");
+	CHECK(!config_checks_both_modes(&cfg));
+	/* both: with either sampling; booted: never; none runs nothing in any mode */
+	parse("checks = default\nchecks_paging = both\n");
+	CHECK(config_checks_both_modes(&cfg));
+	parse("checks_paging = both\nchecks = full\n");
+	CHECK(config_checks_both_modes(&cfg));
+	parse("checks = full\nchecks_paging = booted\n");
+	CHECK(!config_checks_both_modes(&cfg));
+	parse("checks = none\nchecks_paging = both\n");
+	CHECK(!config_checks_both_modes(&cfg));
+	parse("checks = none\nchecks_paging = auto\n");
+	CHECK(!config_checks_both_modes(&cfg));
+	CHECK_NO_WARNINGS();
+}
+
 TEST(bad_values_keep_the_current_setting)
 {
 	parse("run = x\nrun = y\nz = 1\npaging = 6\n");
@@ -215,6 +246,14 @@ TEST(bad_values_keep_the_current_setting)
 	CHECK(cfg.exit == EXIT_AUTO);
 	CHECK_ONE_WARNING(1, "line 1: exit = \"now please\": expected auto, qemu or halt (keeping auto)");
 
+	parse("checks_paging = both\nchecks_paging = 4 and 5\n");
+	CHECK(cfg.checks_paging == CHECKS_PAGING_BOTH);
+	CHECK_ONE_WARNING(2, "line 2: checks_paging = \"4 and 5\": expected auto, booted or both (keeping both)");
+
+	parse("checks_paging = Both\n");
+	CHECK(cfg.checks_paging == CHECKS_PAGING_AUTO);
+	CHECK_ONE_WARNING(1, "line 1: checks_paging = \"Both\": expected auto, booted or both (keeping auto)");
+
 	parse("exit = QEMU\n");
 	CHECK_ONE_WARNING(1, "line 1: exit = \"QEMU\": expected auto, qemu or halt (keeping auto)");
 }
@@ -232,6 +271,9 @@ TEST(missing_parts)
 	CHECK_ONE_WARNING(1, "line 1: checks has no value (keeping default)");
 	parse("exit=\n");
 	CHECK_ONE_WARNING(1, "line 1: exit has no value (keeping auto)");
+	parse("checks_paging = both\nchecks_paging =\n");
+	CHECK_ONE_WARNING(2, "line 2: checks_paging has no value (keeping both)");
+	CHECK(cfg.checks_paging == CHECKS_PAGING_BOTH);
 	parse("run =   \n");
 	CHECK_ONE_WARNING(1, "line 1: run has no value (ignored)");
 	CHECK_EQ_U64(cfg.run_count, 0);
@@ -570,6 +612,8 @@ static bool config_is_sane(const struct faultline_config *c)
 {
 	bool ok = c->paging == PAGING_AUTO || c->paging == PAGING_4 || c->paging == PAGING_5;
 	ok &= c->checks == CHECKS_NONE || c->checks == CHECKS_DEFAULT || c->checks == CHECKS_FULL;
+	ok &= c->checks_paging == CHECKS_PAGING_AUTO || c->checks_paging == CHECKS_PAGING_BOOTED ||
+	       c->checks_paging == CHECKS_PAGING_BOTH;
 	ok &= c->exit == EXIT_AUTO || c->exit == EXIT_QEMU || c->exit == EXIT_HALT;
 	ok &= c->run_count <= CONFIG_MAX_RUNS && c->test_count <= CONFIG_MAX_TESTS;
 	ok &= c->warning_count <= CONFIG_MAX_WARNINGS;
@@ -712,6 +756,7 @@ UNIT_MAIN(
 	UNIT(later_settings_override_earlier_ones),
 	UNIT(a_second_parse_adds_to_the_first),
 	UNIT(unknown_keys),
+	UNIT(checks_in_both_paging_modes),
 	UNIT(bad_values_keep_the_current_setting),
 	UNIT(missing_parts),
 	UNIT(run_quotes),
