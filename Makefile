@@ -17,7 +17,7 @@ KERNEL_CFLAGS := --target=x86_64-unknown-windows -std=c11 -ffreestanding -fno-st
 KERNEL_ASFLAGS := --target=x86_64-unknown-windows -I. -g -gdwarf-4
 # Separate RX/R/RW sections, 4 KiB aligned, relocatable (firmware may load us anywhere), NX_COMPAT.
 KERNEL_LDFLAGS := /subsystem:efi_application /entry:efi_main /nodefaultlib /dll /dynamicbase \
-	/nxcompat /filealign:4096 /base:0x140000000 /largeaddressaware
+	/nxcompat /filealign:4096 /base:0x140000000 /largeaddressaware /opt:ref /opt:noicf
 
 # Every kernel source, one concept per file, by folder.
 KERNEL_SRCS := $(wildcard efi/*.c kernel/*.c cpu/*.c fault/*.c paging/*.c lib/*.c checks/*.c)

@@ -172,7 +172,9 @@ int exc_page_fault_fast(struct pt_regs *regs)
 	if (unlikely(handle_mm_fault(vma, address, flags, &cls, &clear_cycles) & VM_FAULT_ERROR))
 		return PF_NEEDS_FULL_FRAME;   /* nothing was mapped: exc_page_fault decides */
 	uint64_t pgtables = pgtable_pages_allocated - pgtables_before;
-	fault_stats_account(class_with_pgtables(cls, pgtables), rdtsc_ordered() - t0, clear_cycles, pgtables);
+	if (unlikely(pgtables))
+		cls = class_with_pgtables(cls, pgtables);
+	fault_stats_account(cls, rdtsc_ordered() - t0, clear_cycles, pgtables);
 	return 0;
 }
 

@@ -18,4 +18,6 @@ const char *fault_class_name(enum fault_class c)
 void fault_stats_reset(void)
 {
 	memset(&fault_stats, 0, sizeof(fault_stats));
+	for (uint32_t c = 0; c < FAULT_NR_CLASSES; c++)
+		fault_stats.cls[c].cycles_min = UINT64_MAX;
 }

@@ -46,7 +46,7 @@ extern struct fault_stats fault_stats;
 
 const char *fault_class_name(enum fault_class c);
 
-/* Clears every counter (at program start). */
+/* Clears every counter (at program start); minimums start at UINT64_MAX. */
 void fault_stats_reset(void);
 
 /* The histogram bucket of a latency: floor(log2(v)) for v > 0, 0 for 0,
@@ -63,7 +63,7 @@ static inline void fault_stats_account(enum fault_class c, uint64_t cycles, uint
 				       uint64_t pgtables)
 {
 	struct fault_class_stats *s = &fault_stats.cls[c];
-	if (cycles < s->cycles_min || s->count == 0)
+	if (cycles < s->cycles_min)         /* fault_stats_reset starts it at the maximum */
 		s->cycles_min = cycles;
 	if (cycles > s->cycles_max)
 		s->cycles_max = cycles;

@@ -38,6 +38,7 @@ pgd_t *init_top_pgt;
 uint64_t init_top_pgt_phys;
 struct paging_report paging_report;
 uint64_t pgtable_pages_allocated;
+uint64_t pgtable_pages_freed;
 
 /* Kept for paging_finish_boot: what to unmap once we run at the final address. */
 static uint64_t identity_image_start, identity_image_size, trampoline_phys;
@@ -63,6 +64,7 @@ void pgtable_free_page(void *ctx, uint64_t phys)
 {
 	(void)ctx;
 	struct page *page = phys_to_page(phys);
+	pgtable_pages_freed++;
 	__ClearPageTable(page);
 	__free_page(page);
 }

@@ -55,6 +55,9 @@ void paging_finish_boot(void);
 
 /* Page-table pages allocated since boot (the fault path tells table-allocating faults apart). */
 extern uint64_t pgtable_pages_allocated;
+/* Page-table pages given back (pgtable_free_page): a freed table may be
+ * in a cached walk (paging/memory.c), which this count invalidates. */
+extern uint64_t pgtable_pages_freed;
 
 /* The page-table page allocator used for every table (struct page accounted). */
 uint64_t pgtable_alloc_page(void *ctx);

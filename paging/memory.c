@@ -155,10 +155,30 @@ static __always_inline vm_fault_t handle_pte_fault(struct vm_fault *vmf)
 	return 0;
 }
 
+/*
+ * The pmd entry of the last fault's walk: a software paging-structure cache,
+ * like the PDE cache the SDM (4.10.3) allows the CPU. Faults in the 2 MiB
+ * that the last one was in - first touches, mostly - skip pgd_offset ..
+ * pmd_alloc. An entry is valid while no page-table page has been freed since
+ * it was made (the table it points into could be one of them), so there is
+ * nothing to forget when tables go: pgtable_pages_freed moves on.
+ */
+static struct {
+	const struct mm_struct *mm;
+	uint64_t pmd_base;          /* address & PMD_MASK */
+	pmd_t *pmd;
+	uint64_t freed;             /* pgtable_pages_freed when it was made */
+} last_pmd;
+
 /* Allocates the upper levels for address, then handles the pte. */
 static __always_inline vm_fault_t __handle_mm_fault(struct vm_fault *vmf)
 {
 	struct mm_struct *mm = vmf->vma->vm_mm;
+	uint64_t pmd_base = vmf->address & PMD_MASK;
+	if (likely(last_pmd.pmd_base == pmd_base && last_pmd.mm == mm && last_pmd.freed == pgtable_pages_freed)) {
+		vmf->pmd = last_pmd.pmd;
+		return handle_pte_fault(vmf);
+	}
 	pgd_t *pgd = pgd_offset(mm, vmf->address);
 	p4d_t *p4d = p4d_alloc(mm, pgd, vmf->address);
 	if (!p4d)
@@ -169,11 +189,15 @@ static __always_inline vm_fault_t __handle_mm_fault(struct vm_fault *vmf)
 	vmf->pmd = pmd_alloc(mm, pud, vmf->address);
 	if (!vmf->pmd)
 		return VM_FAULT_OOM;
+	last_pmd.mm = mm;
+	last_pmd.pmd_base = pmd_base;
+	last_pmd.pmd = vmf->pmd;
+	last_pmd.freed = pgtable_pages_freed;
 	return handle_pte_fault(vmf);
 }
 
-/* See paging/memory.h. */
-vm_fault_t handle_mm_fault(struct vm_area_struct *vma, uint64_t address, uint32_t flags,
+/* See paging/memory.h. Inlined into the page-fault path (ThinLTO). */
+__attribute__((always_inline)) vm_fault_t handle_mm_fault(struct vm_area_struct *vma, uint64_t address, uint32_t flags,
 			   enum fault_class *cls, uint64_t *clear_cycles)
 {
 	struct vm_fault vmf = {

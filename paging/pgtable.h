@@ -390,10 +390,10 @@ pte_t *pte_alloc_kernel(pmd_t *pmd, uint64_t addr);
 /* The pte for addr in the table pmd points to; NULL if pmd is none, not present or a leaf. */
 static inline pte_t *pte_offset_map(pmd_t *pmd, uint64_t addr)
 {
-	pmd_t v = pmdp_get(pmd);
-	if (pmd_none(v) || !pmd_present(v) || pmd_leaf(v))
+	uint64_t v = pmd_val(pmdp_get(pmd));
+	if (!entry_is_table(v))
 		return NULL;
-	return pmd_page_vaddr(v) + pte_index(addr);
+	return (pte_t *)__va(v & PTE_PFN_MASK) + pte_index(addr);
 }
 static inline void pte_unmap(pte_t *pte) { (void)pte; }
 
