@@ -233,6 +233,19 @@ class Html(unittest.TestCase):
         self.assertIn("Kernel view", text)
         self.assertIn("ns</span>", text)
 
+    def test_p50_without_clearing_from_the_kernel_record(self):
+        # Run a's write_first/write-anon has a bench_kernel record with 30000
+        # clear cycles over 300 faults: its summary cell also shows p50 - 100.
+        with tempfile.TemporaryDirectory() as tmp:
+            pa, _ = two_runs(tmp)
+            run = report.load_run("fl=" + pa, {})
+            p50 = run.benches[("write_first", "write-anon")]["p50"]
+        text = self.render()
+        start = text.index("<th>fl p50</th>")
+        summary = text[start:text.index("</table>", start)]
+        self.assertIn("%d without clearing" % (p50 - 100), summary)
+        self.assertEqual(summary.count("without clearing"), 1)   # not for Linux, not for read-zero
+
     def test_ratios_in_ns(self):
         # b's cycles are twice a's at the same tsc_hz: every ratio is 2.00.
         text = self.render()

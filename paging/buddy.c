@@ -156,17 +156,37 @@ static uint64_t __rmqueue(uint32_t order)
 	return pfn;
 }
 
-/* Moves up to pcp.batch single frames from the buddy lists to the pcp list. */
+/* Puts the free frame pfn (off the buddy lists) on the pcp list. */
+static void pcp_push(uint64_t pfn)
+{
+	struct page *page = pfn_to_page(pfn);
+	page->order = 0;
+	page->lru_prev = PFN_NONE;
+	page->lru_next = zone.pcp.head;
+	zone.pcp.head = (uint32_t)pfn;
+	zone.pcp.count++;
+}
+
+/*
+ * Moves up to pcp.batch free frames from the buddy lists to the pcp list:
+ * as one block of the largest power of two within the batch when there is
+ * one (a single split instead of one per frame: the refill is what the
+ * fault that triggers it pays), then single frames for the rest. The frames
+ * come off the list in address order.
+ */
 static void rmqueue_bulk(void)
 {
-	for (uint32_t i = 0; i < zone.pcp.batch; i++) {
-		uint64_t pfn = __rmqueue(0);
-		if (pfn == PFN_NONE)
-			break;
-		pfn_to_page(pfn)->lru_next = zone.pcp.head;
-		zone.pcp.head = (uint32_t)pfn;
-		zone.pcp.count++;
+	uint32_t order = 0, left = zone.pcp.batch;
+	while (order < MAX_ORDER && ((uint64_t)2 << order) <= left)
+		order++;
+	uint64_t pfn = order ? __rmqueue(order) : PFN_NONE;
+	if (pfn != PFN_NONE) {
+		for (uint64_t i = order_pages(order); i-- > 0;)
+			pcp_push(pfn + i);
+		left -= (uint32_t)order_pages(order);
 	}
+	while (left-- > 0 && (pfn = __rmqueue(0)) != PFN_NONE)
+		pcp_push(pfn);
 }
 
 /* Gives up to n frames of the pcp list back to the buddy lists (merging). */
@@ -312,9 +332,7 @@ static void drop_reference(struct page *page, uint32_t order)
 		return;
 	if (order == 0 && zone.pcp.batch) {
 		/* free_unref_page: onto the pcp list; the excess back to the buddy lists. */
-		page->lru_next = zone.pcp.head;
-		zone.pcp.head = (uint32_t)pfn;
-		zone.pcp.count++;
+		pcp_push(pfn);
 		zone.stats.free_pages++;
 		if (zone.pcp.count > zone.pcp.high)
 			free_pcppages_bulk(zone.pcp.batch);

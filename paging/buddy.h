@@ -73,7 +73,7 @@ static inline struct page *alloc_page(void) { return alloc_pages(0); }
  * drained first.
  */
 void pcp_set_batch(uint32_t batch, uint32_t high);
-#define PCP_BATCH 63                 /* Linux's usual batch on a machine of this size */
+#define PCP_BATCH 64                 /* about Linux's usual 63, a power of two: one block per refill */
 #define PCP_HIGH  (6 * PCP_BATCH)
 
 /* Gives every frame of the pcp list back to the buddy lists (merging). */

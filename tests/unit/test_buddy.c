@@ -685,6 +685,11 @@ TEST(pcp_list_refills_holds_drains_and_counts_as_free)
 	struct page *p = alloc_page();
 	CHECK(p != NULL);
 	CHECK_EQ_U64(zone.pcp.count, 7);                  /* 8 refilled, 1 handed out */
+	uint32_t consecutive = 1;                          /* one order-3 block, in address order */
+	for (uint32_t pfn = zone.pcp.head, i = 1; pfn != PFN_NONE; pfn = pfn_to_page(pfn)->lru_next, i++)
+		consecutive &= pfn == page_to_pfn(p) + i;
+	CHECK(consecutive);
+	CHECK_EQ_U64(page_to_pfn(p) % 8, 0);
 	CHECK_EQ_U64(nr_free_pages(), A_MANAGED - 1);
 	CHECK_EQ_U64(buddy_check(), 0);
 	struct page *q = alloc_page();
