@@ -230,6 +230,21 @@ static uint64_t rmqueue_pcplist(void)
 	return pfn;
 }
 
+/* Linux's prep_new_page: the free block at pfn, off every list, becomes an
+ * allocated one (refcount 1, unmapped, no flags) and stops counting as free. */
+static struct page *prep_new_page(uint64_t pfn, uint32_t order)
+{
+	zone.stats.free_pages -= order_pages(order);
+	struct page *page = pfn_to_page(pfn);
+	page->flags = 0;
+	page->_refcount = 1;
+	page->_mapcount = -1;
+	page->order = (uint8_t)order;
+	page->lru_next = page->lru_prev = PFN_NONE;
+	page->private = 0;
+	return page;
+}
+
 struct page *alloc_pages(uint32_t order)
 {
 	uint64_t pfn;
@@ -247,16 +262,27 @@ struct page *alloc_pages(uint32_t order)
 		zone.stats.alloc_failures++;
 		return NULL;
 	}
-	zone.stats.free_pages -= order_pages(order);
+	return prep_new_page(pfn, order);
+}
 
-	struct page *page = pfn_to_page(pfn);
-	page->flags = 0;
-	page->_refcount = 1;
-	page->_mapcount = -1;
-	page->order = (uint8_t)order;
-	page->lru_next = page->lru_prev = PFN_NONE;
-	page->private = 0;
-	return page;
+/* See paging/buddy.h. */
+struct page *alloc_page_below(uint64_t limit_pfn)
+{
+	drain_local_pages();      /* the search sees every free frame */
+	for (uint32_t order = 0; order < NR_PAGE_ORDERS; order++) {
+		for (uint64_t pfn = zone.free_head[order]; pfn != PFN_NONE; pfn = pfn_to_page(pfn)->lru_next) {
+			if (pfn >= limit_pfn)
+				continue;
+			del_from_free_list(pfn, order);
+			while (order > 0) {       /* keep the lowest frame, give the upper halves back */
+				order--;
+				add_to_free_list(pfn + order_pages(order), order);
+			}
+			return prep_new_page(pfn, 0);
+		}
+	}
+	zone.stats.alloc_failures++;
+	return NULL;
 }
 
 /*

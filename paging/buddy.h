@@ -80,6 +80,11 @@ void pcp_set_batch(uint32_t batch, uint32_t high);
 void drain_local_pages(void);
 static inline void __free_page(struct page *page) { __free_pages(page, 0); }
 
+/* A single frame below limit_pfn (as Linux's GFP_DMA32 for 4 GiB: what
+ * must be reachable with 32-bit addresses), whatever order the free lists
+ * are in; NULL if there is none. Drains the pcp list first. */
+struct page *alloc_page_below(uint64_t limit_pfn);
+
 /* Returns a frame whose 4096 bytes are zero, or NULL. */
 struct page *alloc_zeroed_page(void);
 

@@ -33,24 +33,13 @@ extern const uint32_t la57_switch_ljmp_offset[2];
 /* See paging/mode_switch.h. */
 uint64_t alloc_page_below_4g(bool as_table)
 {
-	struct page *rejected[64];
-	uint32_t n = 0;
-	uint64_t found = 0;
-	while (n < 64) {
-		struct page *p = alloc_page();
-		if (!p)
-			break;
-		if (page_to_phys(p) < (1ull << 32)) {
-			found = page_to_phys(p);
-			if (as_table)
-				__SetPageTable(p);
-			memset(__va(found), 0, PAGE_SIZE);
-			break;
-		}
-		rejected[n++] = p;
-	}
-	while (n)
-		__free_page(rejected[--n]);
+	struct page *p = alloc_page_below((1ull << 32) >> PAGE_SHIFT);
+	if (!p)
+		return 0;
+	uint64_t found = page_to_phys(p);
+	if (as_table)
+		__SetPageTable(p);
+	memset(__va(found), 0, PAGE_SIZE);
 	return found;
 }
 

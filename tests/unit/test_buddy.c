@@ -760,6 +760,29 @@ TEST(pcp_list_refills_holds_drains_and_counts_as_free)
 	layout_a();
 }
 
+/* alloc_page_below: a frame under the limit whatever the pcp list and the
+ * free lists' order offer first, until there is none; nothing lost. */
+TEST(alloc_page_below_finds_low_frames_until_none)
+{
+	layout_a();
+	pcp_set_batch(8, 24);
+	struct page *high = alloc_page();            /* fills the pcp list from some block */
+	CHECK(high != NULL);
+	uint32_t n = 0, all_low = 1;
+	struct page *p;
+	while ((p = alloc_page_below(1280)) != NULL && n < 300) {   /* below 5 MiB: pfns 1024..1279 */
+		all_low &= page_to_pfn(p) >= 1024 && page_to_pfn(p) < 1280;
+		n++;
+	}
+	CHECK(all_low);
+	CHECK_EQ_U64(n, 256);
+	CHECK_EQ_U64(nr_free_pages(), A_MANAGED - 1 - 256);
+	CHECK_EQ_U64(buddy_check(), 0);
+	CHECK(alloc_page_below(1024) == NULL);       /* nothing usable below 4 MiB */
+	CHECK_EQ_U64(buddy_check(), 0);
+	layout_a();
+}
+
 UNIT_MAIN(
 	UNIT(struct_page_is_small),
 	UNIT(init_places_mem_map_and_frees_in_big_blocks),
@@ -776,4 +799,5 @@ UNIT_MAIN(
 	UNIT(survives_a_move_of_the_direct_map),
 	UNIT(works_on_a_classified_firmware_map),
 	UNIT(pcp_list_refills_holds_drains_and_counts_as_free),
+	UNIT(alloc_page_below_finds_low_frames_until_none),
 )
