@@ -131,6 +131,7 @@ def memory_case(mem, low, high):
 
 memory_case("128M", 64 << 20, 128 << 20)
 memory_case("4G", 3 << 30, 4 << 30)
+memory_case("6G", 5 << 30, 6 << 30)   # the 5-level root must come from below 4 GiB: alloc_page_below
 
 
 @case
