@@ -18,10 +18,10 @@
 #include "paging/verify.h"
 
 /* One pass: the targeted checks, then the matrix, in the running mode. */
-static void run_pass(enum config_checks level)
+static void run_pass(enum config_checks level, uint32_t matrix_sample)
 {
 	run_checks(level);
-	run_access_matrix(level);
+	run_access_matrix(level, matrix_sample);
 }
 
 /* The paging_mode.switch record: pass, skip (no LA57) or fail, from err and r. */
@@ -70,11 +70,11 @@ static void report_restore(int err, const struct mode_switch_report *r, const st
 }
 
 /* See checks/both_modes.h. */
-void run_checks_in_paging_modes(enum config_checks level, bool both_modes)
+void run_checks_in_paging_modes(enum config_checks level, bool both_modes, uint32_t matrix_sample)
 {
 	if (level == CHECKS_NONE)
 		return;
-	run_pass(level);
+	run_pass(level, matrix_sample);
 	if (!both_modes)
 		return;
 
@@ -87,7 +87,7 @@ void run_checks_in_paging_modes(enum config_checks level, bool both_modes)
 	if (err)
 		return;
 	kprintf("checks: now in %u-level paging (switched at run time)\n", other);
-	run_pass(level);
+	run_pass(level, matrix_sample);
 	err = paging_restore_mode(&r);
 	kprintf("checks: back in %d-level paging\n", pgtable_levels());
 	report_restore(err, &r, &before);

@@ -22,11 +22,12 @@
 
 /*
  * Runs the checks of level (CHECKS_NONE: nothing) in the boot mode and,
- * with both_modes, in the other mode as well. Same conditions as
+ * with both_modes, in the other mode as well; matrix_sample as
+ * run_access_matrix's sample (checks/matrix.h). Same conditions as
  * run_checks(): interrupts off, on the kernel's root, no program running.
  * Returns in the boot mode on the boot root. Cannot fail as a whole:
  * problems are fail records.
  */
-void run_checks_in_paging_modes(enum config_checks level, bool both_modes);
+void run_checks_in_paging_modes(enum config_checks level, bool both_modes, uint32_t matrix_sample);
 
 #endif

@@ -461,7 +461,7 @@ static uint64_t prime_at_least(uint64_t n)
 }
 
 /* See checks/matrix.h. */
-void run_access_matrix(enum config_checks level)
+void run_access_matrix(enum config_checks level, uint32_t sample)
 {
 	struct matrix_run *m = &matrix;
 	struct access_space space;
@@ -486,7 +486,11 @@ void run_access_matrix(enum config_checks level)
 		return;
 	}
 
-	access_space_default(&space);
+	const char *space_name = level == CHECKS_FULL ? "full" : "default";
+	if (level == CHECKS_FULL)
+		access_space_full(&space);
+	else
+		access_space_default(&space);
 	space.maxphyaddr = boot_cpu_data.x86_phys_bits;
 	space.paging_levels = (uint8_t)(1u << (levels == 5 ? 4 : 5));
 	count_groups(&space, other);
@@ -497,8 +501,11 @@ void run_access_matrix(enum config_checks level)
 		for (int cpl = 0; cpl < 2; cpl++)
 			m->groups[leaf][cpl].other_mode = other[leaf][cpl];
 	runnable = access_model_enumerate(&space, NULL, NULL);
-	m->stride = level == CHECKS_FULL || runnable < 2 * MATRIX_DEFAULT_CASES ? 1
-		    : prime_at_least(runnable / MATRIX_DEFAULT_CASES);
+	if (sample)                             /* matrix_sample = N: 1 in N, N made prime */
+		m->stride = sample == 1 ? 1 : prime_at_least(sample);
+	else
+		m->stride = level == CHECKS_FULL || runnable < 2 * MATRIX_DEFAULT_CASES ? 1
+			    : prime_at_least(runnable / MATRIX_DEFAULT_CASES);
 
 	start = rdtsc_ordered();
 	progress_begin("matrix", runnable);
@@ -521,10 +528,10 @@ void run_access_matrix(enum config_checks level)
 		write_cr4(m->cr4);
 	}
 	format(detail, sizeof(detail),
-	       "ran %llu cases in %llu ms: 1 in %llu of the %llu this CPU can do of the default space's %llu "
+	       "ran %llu cases in %llu ms: 1 in %llu of the %llu this CPU can do of the %s space's %llu "
 	       "%u-level cases; MAXPHYADDR %u; XD-free kernel tables: %u pages; controls restored: %s; "
 	       "free frames %llu before, %llu after",
-	       (total + m->stride - 1) / m->stride, ms, m->stride, total, space_total, levels,
+	       (total + m->stride - 1) / m->stride, ms, m->stride, total, space_name, space_total, levels,
 	       boot_cpu_data.x86_phys_bits, nonx_pages, state_ok ? "yes" : "no", free_before, nr_free_pages());
 	kprintf("matrix: %s\n", detail);
 	report_check("matrix.cleanup", state_ok && nr_free_pages() == free_before ? TEST_PASS : TEST_FAIL, detail);

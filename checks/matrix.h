@@ -21,13 +21,16 @@
 /*
  * CHECKS_NONE: nothing. CHECKS_DEFAULT: about MATRIX_DEFAULT_CASES cases,
  * every k-th (k prime, so the sample meets every inner combination) of the
- * default space's cases this CPU can run in the current paging mode.
- * CHECKS_FULL: every one of them. Must run with interrupts off, on init_top_pgt (the root
+ * default space's cases this CPU can run in the current paging mode
+ * (checks/access_model.h: access_space_default). CHECKS_FULL: every case of
+ * the full space (access_space_full: also A, D, RFLAGS.AC, keys 0, 1, 15)
+ * this CPU can run. sample > 0 overrides the stride: 1 case in sample (made
+ * prime), 1 = all (config matrix_sample). Must run with interrupts off, on init_top_pgt (the root
  * of the running mode, paging/mode_switch.h), with no program running; CR0, CR3, CR4, EFER, PKRU and RFLAGS.AC are as before
  * when it returns, and every frame it took is given back. Cannot fail as a
  * whole: problems are fail records.
  */
-void run_access_matrix(enum config_checks level);
+void run_access_matrix(enum config_checks level, uint32_t sample);
 
 /* How many cases CHECKS_DEFAULT aims at (about 2-3 s under QEMU TCG). */
 #define MATRIX_DEFAULT_CASES 24000

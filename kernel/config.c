@@ -314,19 +314,33 @@ static void parse_test(struct faultline_config *cfg, uint32_t line, struct slice
 	memcpy(cfg->tests[cfg->test_count++], name, v.n + 1);
 }
 
+/* v as a whole number in [min, max]; false (and *out unchanged) if it is not one. */
+static bool parse_whole_number(struct slice v, uint32_t min, uint32_t max, uint32_t *out)
+{
+	uint64_t n = 0;
+	size_t i = 0;
+	for (; i < v.n && v.p[i] >= '0' && v.p[i] <= '9' && n <= max; i++)
+		n = n * 10 + (uint64_t)(v.p[i] - '0');
+	if (i != v.n || n < min || n > max)
+		return false;
+	*out = (uint32_t)n;
+	return true;
+}
+
 /* time_limit = SECONDS (1 .. 86400): how long one program may run. */
 static void parse_time_limit(struct faultline_config *cfg, uint32_t line, struct slice v)
 {
-	uint32_t n = 0;
-	size_t i = 0;
-	for (; i < v.n && v.p[i] >= '0' && v.p[i] <= '9' && n <= 86400; i++)
-		n = n * 10 + (uint32_t)(v.p[i] - '0');
-	if (i != v.n || n < 1 || n > 86400) {
+	if (!parse_whole_number(v, 1, 86400, &cfg->time_limit))
 		warn_line(cfg, line, "time_limit = \"%.*s\": expected whole seconds from 1 to 86400 (keeping %u)",
 			  (int)(v.n < QUOTE_MAX ? v.n : QUOTE_MAX), v.p, cfg->time_limit);
-		return;
-	}
-	cfg->time_limit = n;
+}
+
+/* matrix_sample = N (0 .. 1000000000): run 1 matrix case in N; 0 = as `checks` says. */
+static void parse_matrix_sample(struct faultline_config *cfg, uint32_t line, struct slice v)
+{
+	if (!parse_whole_number(v, 0, 1000000000, &cfg->matrix_sample))
+		warn_line(cfg, line, "matrix_sample = \"%.*s\": expected a whole number from 0 to 1000000000 "
+			  "(keeping %u)", (int)(v.n < QUOTE_MAX ? v.n : QUOTE_MAX), v.p, cfg->matrix_sample);
 }
 
 /* Handles one line (without its newline): see the file comment for the steps. */
@@ -366,7 +380,8 @@ static void parse_line(struct faultline_config *cfg, uint32_t line, struct slice
 		return;
 	}
 	const struct choice_key *choice = find_choice_key(key);
-	bool known = choice || slice_is(key, "run") || slice_is(key, "test") || slice_is(key, "time_limit");
+	bool known = choice || slice_is(key, "run") || slice_is(key, "test") || slice_is(key, "time_limit") ||
+		     slice_is(key, "matrix_sample");
 	if (!known) {
 		warn_line(cfg, line, "unknown key \"%.*s\" (ignored)", key_quote, key.p);
 		return;
@@ -385,6 +400,8 @@ static void parse_line(struct faultline_config *cfg, uint32_t line, struct slice
 		parse_run(cfg, line, val);
 	else if (slice_is(key, "time_limit"))
 		parse_time_limit(cfg, line, val);
+	else if (slice_is(key, "matrix_sample"))
+		parse_matrix_sample(cfg, line, val);
 	else
 		parse_test(cfg, line, val);
 }

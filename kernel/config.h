@@ -8,6 +8,7 @@
  *   checks_paging = auto | booted | both   (in which paging modes the checks run)
  *   exit   = auto | qemu | halt
  *   time_limit = SECONDS             (per program; then it is killed)
+ *   matrix_sample = N                (run 1 conformance-matrix case in N; 0: as checks says)
  *   test   = NAME                   (developer hooks used by the integration tests)
  *
  * The parser is pure logic (host-tested): it never fails as a whole. Every
@@ -55,6 +56,7 @@ struct faultline_config {
 	enum config_checks_paging checks_paging;
 	enum config_exit exit;
 	uint32_t time_limit;                         /* seconds per program */
+	uint32_t matrix_sample;                      /* 1 matrix case in N; 0: as checks says */
 	uint32_t run_count;
 	struct config_run runs[CONFIG_MAX_RUNS];
 	uint32_t test_count;

@@ -109,7 +109,7 @@ static void kernel_main_high(struct boot_info *bi)
 	boot_report(bi, &boot_memmap);
 	list_programs(bi);
 	run_selftests(bi, &boot_memmap);
-	run_checks_in_paging_modes(boot_config.checks, config_checks_both_modes(&boot_config));
+	run_checks_in_paging_modes(boot_config.checks, config_checks_both_modes(&boot_config), boot_config.matrix_sample);
 	if (zero_page_init() < 0)
 		panic("zero_page_init: no frame for the zero page");
 	run_programs(&boot_config, bi);

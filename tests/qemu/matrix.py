@@ -134,6 +134,36 @@ matrix_case("EPYC", want_levels=4)
 
 
 @case
+def matrix_full_space_sampled_Haswell():
+    """checks = full runs the full space (A, D, RFLAGS.AC, keys 0/1/15 on top of
+    the default space); matrix_sample = 20011 runs 1 case in 20011. Even so
+    every case is enumerated: on Haswell-v4 (4-level, no SMAP, no PKU: 6.1 M
+    cases the CPU can run) that takes seconds under TCG, on -cpu max (300 M)
+    nearly two minutes. Same verdicts as the default space,
+    and the cleanup record names the full space and the stride."""
+    problems = []
+    run = qemu_run.boot(base_config("checks = full", "checks_paging = booted", "matrix_sample = 20011"),
+                        cpu="Haswell-v4", timeout=300)
+    tolerated = check_matrix_run(run, problems, 4)
+    expect_run_with_tolerated(run, problems, tolerated)
+    detail = (matrix_checks(run).get("matrix.cleanup") or {}).get("detail", "")
+    m = re.search(r"ran (\d+) cases in \d+ ms: 1 in (\d+) of the (\d+) this CPU can do of the (\w+) space's (\d+)",
+                  detail)
+    if not m:
+        problems.append("matrix.cleanup detail unreadable: %r" % detail)
+    else:
+        ran, stride, runnable, space, total = int(m.group(1)), int(m.group(2)), int(m.group(3)), m.group(4), int(m.group(5))
+        if space != "full" or stride != 20011:
+            problems.append("want the full space 1 in 20011, got the %s space 1 in %d" % (space, stride))
+        if total <= 11919360:      # the default space of both modes together
+            problems.append("the full space's 4-level part should be far larger than the default one: %d"
+                            % total)
+        if ran != (runnable + stride - 1) // stride:
+            problems.append("ran %d cases, want ceil(%d / %d)" % (ran, runnable, stride))
+    return problems
+
+
+@case
 def matrix_checks_none_runs_nothing():
     problems = []
     run = qemu_run.boot(base_config("checks = none"), timeout=300)

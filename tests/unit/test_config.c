@@ -745,7 +745,32 @@ TEST(time_limit)
 	CHECK_EQ_U64(cfg.warning_count, 1);
 }
 
+TEST(matrix_sample)
+{
+	parse("");
+	CHECK_EQ_U64(cfg.matrix_sample, 0);
+	parse("matrix_sample = 20011\n");
+	CHECK_EQ_U64(cfg.matrix_sample, 20011);
+	CHECK_NO_WARNINGS();
+	parse("matrix_sample = 1\nmatrix_sample = 0\n");
+	CHECK_EQ_U64(cfg.matrix_sample, 0);
+	CHECK_NO_WARNINGS();
+	parse("matrix_sample = 7\nmatrix_sample = 1000000001\n");
+	CHECK_EQ_U64(cfg.matrix_sample, 7);
+	CHECK_ONE_WARNING(2, "line 2: matrix_sample = \"1000000001\": expected a whole number from 0 to 1000000000 (keeping 7)");
+	parse("matrix_sample = 99999999999999999999\n");
+	CHECK_EQ_U64(cfg.matrix_sample, 0);
+	CHECK_EQ_U64(cfg.warning_count, 1);
+	parse("matrix_sample = many\n");
+	CHECK_EQ_U64(cfg.warning_count, 1);
+	parse("matrix_sample = -1\n");
+	CHECK_EQ_U64(cfg.warning_count, 1);
+	parse("matrix_sample =\n");
+	CHECK_EQ_U64(cfg.warning_count, 1);
+}
+
 UNIT_MAIN(
+	UNIT(matrix_sample),
 	UNIT(time_limit),
 	UNIT(defaults),
 	UNIT(happy_path_every_key),
