@@ -8,19 +8,8 @@
 .macro PUSH_REGS
 	pushq %rdi
 	pushq %rsi
-	pushq %rdx
-	pushq %rcx
-	pushq %rax
-	pushq %r8
-	pushq %r9
-	pushq %r10
-	pushq %r11
-	pushq %rbx
-	pushq %rbp
-	pushq %r12
-	pushq %r13
-	pushq %r14
-	pushq %r15
+	PUSH_CLOBBERED_REGS
+	PUSH_CALLEE_SAVED_REGS
 .endm
 
 .macro POP_REGS
@@ -30,6 +19,24 @@
 	popq %r12
 	popq %rbp
 	popq %rbx
+	POP_CLOBBERED_REGS
+	popq %rsi
+	popq %rdi
+.endm
+
+/* The registers the MS x64 convention lets a C function clobber (rdi and
+ * rsi excepted: they are callee-saved there), in pt_regs order. */
+.macro PUSH_CLOBBERED_REGS
+	pushq %rdx
+	pushq %rcx
+	pushq %rax
+	pushq %r8
+	pushq %r9
+	pushq %r10
+	pushq %r11
+.endm
+
+.macro POP_CLOBBERED_REGS
 	popq %r11
 	popq %r10
 	popq %r9
@@ -37,8 +44,31 @@
 	popq %rax
 	popq %rcx
 	popq %rdx
-	popq %rsi
-	popq %rdi
+.endm
+
+.macro PUSH_CALLEE_SAVED_REGS
+	pushq %rbx
+	pushq %rbp
+	pushq %r12
+	pushq %r13
+	pushq %r14
+	pushq %r15
+.endm
+
+/*
+ * Stores the callee-saved registers into the slots a pt_regs frame at rsp
+ * left unwritten (fault/entry.S's asm_exc_page_fault): the frame is then
+ * what PUSH_REGS would have built.
+ */
+.macro STORE_CALLEE_SAVED_REGS
+	movq %r15, 0(%rsp)
+	movq %r14, 8(%rsp)
+	movq %r13, 16(%rsp)
+	movq %r12, 24(%rsp)
+	movq %rbp, 32(%rsp)
+	movq %rbx, 40(%rsp)
+	movq %rsi, 104(%rsp)
+	movq %rdi, 112(%rsp)
 .endm
 
 /*

@@ -94,6 +94,7 @@ exception_stub_14:
 exception_common:
 	cld
 	PUSH_REGS
+exception_common_dispatch:            /* asm_exc_page_fault joins here with a whole frame */
 	movq %rsp, %rcx
 	subq $32, %rsp
 	call exception_dispatch
@@ -119,42 +120,17 @@ exception_common:
 asm_exc_page_fault:
 	cld
 	subq $16, %rsp             /* rdi, rsi */
-	pushq %rdx
-	pushq %rcx
-	pushq %rax
-	pushq %r8
-	pushq %r9
-	pushq %r10
-	pushq %r11
+	PUSH_CLOBBERED_REGS
 	subq $48, %rsp             /* rbx, rbp, r12-r15 */
 	movq %rsp, %rcx
 	subq $32, %rsp
 	call exc_page_fault_fast
 	testl %eax, %eax
 	jnz 1f
-	addq $80, %rsp
-	popq %r11
-	popq %r10
-	popq %r9
-	popq %r8
-	popq %rax
-	popq %rcx
-	popq %rdx
+	addq $80, %rsp             /* shadow space, rbx, rbp, r12-r15 */
+	POP_CLOBBERED_REGS
 	addq $32, %rsp             /* rsi, rdi, vector, error code */
 	iretq
 1:	addq $32, %rsp
-	movq %r15, 0(%rsp)
-	movq %r14, 8(%rsp)
-	movq %r13, 16(%rsp)
-	movq %r12, 24(%rsp)
-	movq %rbp, 32(%rsp)
-	movq %rbx, 40(%rsp)
-	movq %rsi, 104(%rsp)
-	movq %rdi, 112(%rsp)
-	movq %rsp, %rcx
-	subq $32, %rsp
-	call exception_dispatch
-	addq $32, %rsp
-	POP_REGS
-	addq $16, %rsp
-	iretq
+	STORE_CALLEE_SAVED_REGS
+	jmp exception_common_dispatch

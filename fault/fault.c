@@ -50,6 +50,35 @@ static bool access_error(uint64_t error_code, const struct vm_area_struct *vma)
 
 static uint64_t fault_entry_tsc;   /* when the fault being handled came in (exc_page_fault_fast) */
 
+/* handle_mm_fault's FAULT_FLAG_* for this #PF error code and mode. */
+static inline uint32_t fault_flags(const struct pt_regs *regs, uint64_t error_code)
+{
+	uint32_t flags = 0;
+	if (user_mode(regs))
+		flags |= FAULT_FLAG_USER;
+	if (error_code & X86_PF_WRITE)
+		flags |= FAULT_FLAG_WRITE;
+	if (error_code & X86_PF_INSTR)
+		flags |= FAULT_FLAG_INSTRUCTION;
+	return flags;
+}
+
+/*
+ * Accounts a fault that came in at t0 as class cls, moved to its "+pt"
+ * class if page-table pages were allocated since pgtables_before
+ * (pgtable_pages_allocated at entry).
+ */
+static inline void account_fault(enum fault_class cls, uint64_t t0, uint64_t clear_cycles,
+				 uint64_t pgtables_before)
+{
+	uint64_t pgtables = pgtable_pages_allocated - pgtables_before;
+	if (unlikely(pgtables) && cls == FAULT_READ_ZERO)
+		cls = FAULT_READ_ZERO_PT;
+	else if (unlikely(pgtables) && cls == FAULT_WRITE_ANON)
+		cls = FAULT_WRITE_ANON_PT;
+	fault_stats_account(cls, rdtsc_ordered() - t0, clear_cycles, pgtables);
+}
+
 /* A user-address fault that cannot be resolved: kill, or fix up a user copy. */
 static void bad_area(struct pt_regs *regs, uint64_t address, const char *reason)
 {
@@ -78,7 +107,6 @@ static enum fault_class do_user_addr_fault(struct pt_regs *regs, uint64_t error_
 					   uint64_t *clear_cycles)
 {
 	struct mm_struct *mm = current ? current->mm : NULL;
-	uint32_t flags = 0;
 	enum fault_class cls = FAULT_SEGV;
 
 	if (unlikely(!mm)) {
@@ -90,12 +118,7 @@ static enum fault_class do_user_addr_fault(struct pt_regs *regs, uint64_t error_
 		bad_area(regs, address, "reserved bit set in a page-table entry");
 		return FAULT_SEGV;
 	}
-	if (user_mode(regs))
-		flags |= FAULT_FLAG_USER;
-	if (error_code & X86_PF_WRITE)
-		flags |= FAULT_FLAG_WRITE;
-	if (error_code & X86_PF_INSTR)
-		flags |= FAULT_FLAG_INSTRUCTION;
+	uint32_t flags = fault_flags(regs, error_code);
 
 	struct vm_area_struct *vma = find_vma(mm, address);
 	if (unlikely(!vma)) {
@@ -136,16 +159,6 @@ static enum fault_class do_user_addr_fault(struct pt_regs *regs, uint64_t error_
 	return cls;
 }
 
-/* The class of a resolved fault, once page-table pages allocated by it count. */
-static inline enum fault_class class_with_pgtables(enum fault_class cls, uint64_t pgtables)
-{
-	if (pgtables && cls == FAULT_READ_ZERO)
-		return FAULT_READ_ZERO_PT;
-	if (pgtables && cls == FAULT_WRITE_ANON)
-		return FAULT_WRITE_ANON_PT;
-	return cls;
-}
-
 /* See fault/fault.h. */
 int exc_page_fault_fast(struct pt_regs *regs)
 {
@@ -162,19 +175,12 @@ int exc_page_fault_fast(struct pt_regs *regs)
 	if (unlikely(!vma || vma->vm_start > address || access_error(error_code, vma)))
 		return PF_NEEDS_FULL_FRAME;
 
-	uint32_t flags = FAULT_FLAG_USER;
-	if (error_code & X86_PF_WRITE)
-		flags |= FAULT_FLAG_WRITE;
-	if (error_code & X86_PF_INSTR)
-		flags |= FAULT_FLAG_INSTRUCTION;
 	uint64_t pgtables_before = pgtable_pages_allocated, clear_cycles;
 	enum fault_class cls;
-	if (unlikely(handle_mm_fault(vma, address, flags, &cls, &clear_cycles) & VM_FAULT_ERROR))
+	if (unlikely(handle_mm_fault(vma, address, fault_flags(regs, error_code), &cls, &clear_cycles) &
+		     VM_FAULT_ERROR))
 		return PF_NEEDS_FULL_FRAME;   /* nothing was mapped: exc_page_fault decides */
-	uint64_t pgtables = pgtable_pages_allocated - pgtables_before;
-	if (unlikely(pgtables))
-		cls = class_with_pgtables(cls, pgtables);
-	fault_stats_account(cls, rdtsc_ordered() - t0, clear_cycles, pgtables);
+	account_fault(cls, t0, clear_cycles, pgtables_before);
 	return 0;
 }
 
@@ -201,6 +207,5 @@ void exc_page_fault(struct pt_regs *regs)
 
 	cls = do_user_addr_fault(regs, error_code, address, &clear_cycles);
 
-	uint64_t pgtables = pgtable_pages_allocated - pgtables_before;
-	fault_stats_account(class_with_pgtables(cls, pgtables), rdtsc_ordered() - t0, clear_cycles, pgtables);
+	account_fault(cls, t0, clear_cycles, pgtables_before);
 }

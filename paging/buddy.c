@@ -134,6 +134,16 @@ static void free_block(uint64_t pfn, uint32_t order)
 	add_to_free_list(pfn, order);
 }
 
+/* Linux's expand(): of the block of order high at pfn, just taken off its
+ * list, keeps the first 2^low frames and gives the upper halves back. */
+static void expand(uint64_t pfn, uint32_t low, uint32_t high)
+{
+	while (high > low) {
+		high--;
+		add_to_free_list(pfn + order_pages(high), high);
+	}
+}
+
 /*
  * Takes a free block of 2^order frames off the buddy lists, splitting a
  * larger one if needed; PFN_NONE if there is none. The frames stay counted
@@ -149,10 +159,7 @@ static uint64_t __rmqueue(uint32_t order)
 		return PFN_NONE;
 	uint64_t pfn = zone.free_head[k];
 	del_from_free_list(pfn, k);
-	while (k > order) {
-		k--;
-		add_to_free_list(pfn + order_pages(k), k);
-	}
+	expand(pfn, order, k);
 	return pfn;
 }
 
@@ -274,10 +281,7 @@ struct page *alloc_page_below(uint64_t limit_pfn)
 			if (pfn >= limit_pfn)
 				continue;
 			del_from_free_list(pfn, order);
-			while (order > 0) {       /* keep the lowest frame, give the upper halves back */
-				order--;
-				add_to_free_list(pfn + order_pages(order), order);
-			}
+			expand(pfn, 0, order);
 			return prep_new_page(pfn, 0);
 		}
 	}
