@@ -9,10 +9,17 @@ LD      := lld-link
 PYTHON  := python3
 FONT    ?= /usr/share/consolefonts/Lat15-Terminus16.psf.gz
 
+# `make DEBUG=1`: -Og without LTO, for stepping through the kernel in gdb.
+ifeq ($(DEBUG),1)
+KERNEL_OPT := -Og
+else
+KERNEL_OPT := -O2 -flto=thin
+endif
+
 KERNEL_CFLAGS := --target=x86_64-unknown-windows -std=c11 -ffreestanding -fno-stack-protector \
 	-mno-red-zone -mno-stack-arg-probe -mgeneral-regs-only -fshort-wchar -fno-builtin \
 	-fno-omit-frame-pointer -mno-omit-leaf-frame-pointer -fno-delete-null-pointer-checks -fno-strict-aliasing \
-	-O2 -flto=thin -g -gdwarf-4 -Wall -Wextra -Wconditional-uninitialized -Werror -Wno-unused-parameter -I. \
+	$(KERNEL_OPT) -g -gdwarf-4 -Wall -Wextra -Wconditional-uninitialized -Werror -Wno-unused-parameter -I. \
 	-I/usr/include/efi -I/usr/include/efi/x86_64
 KERNEL_ASFLAGS := --target=x86_64-unknown-windows -I. -g -gdwarf-4
 # Separate RX/R/RW sections, 4 KiB aligned, relocatable (firmware may load us anywhere), NX_COMPAT.
@@ -34,24 +41,39 @@ UNIT_BINS   := $(patsubst tests/unit/%.c,$(BUILD)/host/%,$(UNIT_SRCS))
 .PHONY: all deps image usb test test-unit test-qemu clean
 all: deps $(BUILD)/faultline.img
 
-deps:
+# The package check runs once; the stamp records that everything was there.
+# `make deps` forces it again (after removing packages, say).
+DEPS_STAMP := $(BUILD)/.deps-installed
+deps: $(DEPS_STAMP)
+$(DEPS_STAMP): tools/deps.sh
 	@tools/deps.sh
+	@mkdir -p $(dir $@) && touch $@
+ifneq ($(filter deps,$(MAKECMDGOALS)),)
+.PHONY: $(DEPS_STAMP)
+endif
+
+# Objects are rebuilt when the compiler flags change (DEBUG=1 and back).
+FLAGS_STAMP := $(BUILD)/obj/.flags
+$(FLAGS_STAMP): FORCE
+	@mkdir -p $(dir $@)
+	@echo '$(KERNEL_CFLAGS) $(KERNEL_ASFLAGS)' | cmp -s - $@ || echo '$(KERNEL_CFLAGS) $(KERNEL_ASFLAGS)' > $@
+FORCE:
 
 $(BUILD)/font.c: $(FONT) tools/psf2c.py
 	@mkdir -p $(dir $@)
 	$(PYTHON) tools/psf2c.py $(FONT) $@
 
-$(BUILD)/obj/font.o: $(BUILD)/font.c
+$(BUILD)/obj/font.o: $(BUILD)/font.c $(FLAGS_STAMP)
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
 	@$(CC) $(KERNEL_CFLAGS) -c $< -o $@
 
-$(BUILD)/obj/%.o: %.c
+$(BUILD)/obj/%.o: %.c $(FLAGS_STAMP)
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
 	@$(CC) $(KERNEL_CFLAGS) -MMD -MP -c $< -o $@
 
-$(BUILD)/obj/%.o: %.S
+$(BUILD)/obj/%.o: %.S $(FLAGS_STAMP)
 	@mkdir -p $(dir $@)
 	@echo "  AS      $<"
 	@$(CC) $(KERNEL_ASFLAGS) -MMD -MP -c $< -o $@
@@ -77,8 +99,9 @@ $(BUILD)/host/%: tests/unit/%.c $(BUILD)/font.c
 	@mkdir -p $(dir $@)
 	$(HOST_CC) $(HOST_CFLAGS) -MMD -MP $< -o $@ -lm
 
+# `make test-unit T=vma` runs tests/unit/test_vma.c alone (T: comma list of names).
 test-unit: deps
-	@FAULTLINE_TESTS=unit $(PYTHON) tests/run_all.py
+	@FAULTLINE_TESTS=unit FAULTLINE_UNIT='$(T)' $(PYTHON) tests/run_all.py
 
 test-qemu: all
 	@FAULTLINE_TESTS=qemu $(PYTHON) tests/run_all.py

@@ -7,6 +7,7 @@ build/faultline.img whose \\faultline.cfg may be replaced, so the built image
 is never modified and runs can go in parallel.
 """
 import argparse
+import re
 import json
 import os
 import shutil
@@ -199,6 +200,32 @@ def boot(config_text=None, cpu="max", mem="1G", timeout=300, icount=False, extra
         return Run(status, read_log(log_path), time.time() - start, timed_out, screen)
 
 
+
+def pe_image_base(path):
+    """The preferred ImageBase from a PE32+ file's optional header."""
+    import struct
+    with open(path, "rb") as f:
+        data = f.read(4096)
+    pe = struct.unpack_from("<I", data, 0x3C)[0]
+    if data[pe:pe + 4] != b"PE\0\0" or struct.unpack_from("<H", data, pe + 24)[0] != 0x20B:
+        raise ValueError("%s is not a PE32+ image" % path)
+    return struct.unpack_from("<Q", data, pe + 24 + 24)[0]
+
+
+def kernel_final_base():
+    """Where paging_init relocates the image: __START_KERNEL_map in paging/layout.h."""
+    with open(os.path.join(ROOT, "paging", "layout.h")) as f:
+        m = re.search(r"#define\s+__START_KERNEL_map\s+(0x[0-9a-fA-F]+)", f.read())
+    if not m:
+        raise ValueError("paging/layout.h defines no __START_KERNEL_map")
+    return int(m.group(1), 16)
+
+
+def gdb_symbol_offset(debug_efi):
+    """add-symbol-file's -o for the image at its final address: the final base
+    minus the base the PE was linked at, modulo 2^64."""
+    return (kernel_final_base() - pe_image_base(debug_efi)) % (1 << 64)
+
 def main():
     ap = argparse.ArgumentParser(prog="run.sh", description="Boot faultline under QEMU + OVMF.")
     ap.add_argument("--cpu", default="max", help="QEMU CPU model (default max)")
@@ -237,14 +264,15 @@ def main():
                            monitor=monitor)
         if args.gdb:
             dbg = os.path.join(ROOT, "build", "faultline.debug.efi")
+            offset = gdb_symbol_offset(dbg)
             print("run.sh: QEMU waits for gdb on :1234. In gdb:\n"
-                  "  add-symbol-file %s -o 0xfffffffe40000000\n"
+                  "  add-symbol-file %s -o 0x%x\n"
                   "  target remote :1234\n"
                   "  continue\n"
-                  "Symbols then match the kernel at its final address (0xffffffff80000000,\n"
+                  "Symbols then match the kernel at its final address (0x%x,\n"
                   "from paging_init on). Before that it runs where the firmware loaded it:\n"
-                  "use -o IMAGE_BASE-0x140000000 (image_base is in the boot record)." % dbg,
-                  file=sys.stderr)
+                  "use -o IMAGE_BASE-0x%x (image_base is in the boot record)."
+                  % (dbg, offset, kernel_final_base(), pe_image_base(dbg)), file=sys.stderr)
         log = open(args.log, "wb") if args.log else None
         proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE)
         start = time.time()
