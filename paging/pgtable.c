@@ -36,9 +36,8 @@ void pgtable_set_phys_bits(uint32_t maxphyaddr)
 
 /* ---- Levels and entries ------------------------------------------------- */
 
-static unsigned level_shift(int level) { return PAGE_SHIFT + 9u * (unsigned)(level - 1); }
-static uint64_t level_size(int level) { return (uint64_t)1 << level_shift(level); }
-static unsigned level_index(uint64_t addr, int level) { return (unsigned)(addr >> level_shift(level)) & 511u; }
+static uint64_t level_size(int level) { return page_level_size(level); }
+static unsigned level_index(uint64_t addr, int level) { return page_level_index(addr, level); }
 
 /* addr with the bits above __VIRTUAL_MASK_SHIFT made copies of that bit. */
 static uint64_t sign_extend_va(uint64_t addr)
@@ -134,7 +133,7 @@ static bool table_is_empty(const uint64_t *table)
  * One step down from entry, which sits at level (2..5): returns the entry
  * for addr in the table it points to, first creating that table if entry is
  * none and alloc is set (*created then true). NULL with *err = -ENOENT (none
- * and !alloc), -ENOMEM / -EINVAL (allocation), -EEXIST (entry is a leaf).
+ * and !alloc), -ENOMEM / -EINVAL (allocation), PT_ERR_LEAF (entry is a leaf).
  */
 static uint64_t *walk_next(uint64_t *entry, int level, uint64_t addr, bool user, bool alloc,
 			   const struct pt_ops *ops, int *err, bool *created)
@@ -155,7 +154,7 @@ static uint64_t *walk_next(uint64_t *entry, int level, uint64_t addr, bool user,
 		e = read_entry(entry);
 		break;
 	case ENTRY_LEAF:
-		*err = -EEXIST;
+		*err = PT_ERR_LEAF;
 		return NULL;
 	case ENTRY_TABLE:
 		break;
@@ -200,10 +199,18 @@ err:
 	return NULL;
 }
 
-pte_t *walk_pte(pgd_t *pgd, uint64_t addr, bool alloc, const struct pt_ops *ops)
+int walk_pte_err(pgd_t *pgd, uint64_t addr, bool alloc, const struct pt_ops *ops, pte_t **ptep)
 {
 	int err;
-	return (pte_t *)walk_to_level(pgd, addr, PG_LEVEL_4K, alloc, ops_or_default(ops), &err);
+	*ptep = (pte_t *)walk_to_level(pgd, addr, PG_LEVEL_4K, alloc, ops_or_default(ops), &err);
+	return err;
+}
+
+pte_t *walk_pte(pgd_t *pgd, uint64_t addr, bool alloc, const struct pt_ops *ops)
+{
+	pte_t *pte;
+	walk_pte_err(pgd, addr, alloc, ops, &pte);
+	return pte;
 }
 
 /* ---- Linux's allocating steps ------------------------------------------ */
@@ -282,6 +289,23 @@ static uint64_t *find_leaf(pgd_t *pgd, uint64_t va, int *level_out, uint64_t **l
 			entry = table_of(e) + level_index(va, level);
 			break;
 		}
+	}
+}
+
+int walk_path(pgd_t *pgd, uint64_t va, uint64_t *path[PG_LEVEL_256T])
+{
+	int level = pgtable_levels(), n = 0;
+
+	if (!is_canonical(va))
+		return 0;
+	uint64_t *entry = (uint64_t *)pgd + level_index(va, level);
+	for (;;) {
+		uint64_t e = read_entry(entry);
+		path[n++] = entry;
+		if (entry_kind(e, level) != ENTRY_TABLE)
+			return n;
+		level--;
+		entry = table_of(e) + level_index(va, level);
 	}
 }
 

@@ -140,7 +140,6 @@ static inline int pte_exec(pte_t pte)    { return (pte_flags(pte) & _PAGE_NX) ==
 static inline int pte_user(pte_t pte)    { return (pte_flags(pte) & _PAGE_USER) != 0; }
 static inline int pte_global(pte_t pte)  { return (pte_flags(pte) & (_PAGE_PRESENT | _PAGE_GLOBAL)) == (_PAGE_PRESENT | _PAGE_GLOBAL); }
 static inline int pte_special(pte_t pte) { return (pte_flags(pte) & _PAGE_SPECIAL) != 0; }
-static inline int pte_cow(pte_t pte)     { return (pte_flags(pte) & _PAGE_COW) != 0; }
 static inline uint32_t pte_pkey(pte_t pte) { return (uint32_t)((pte_flags(pte) & _PAGE_PKEY_MASK) >> _PAGE_BIT_PKEY_BIT0); }
 
 static inline pte_t pte_set_flags(pte_t pte, pteval_t set)   { return __pte(pte_val(pte) | set); }
@@ -156,23 +155,14 @@ static inline pte_t pte_mkexec(pte_t pte)    { return pte_clear_flags(pte, _PAGE
 static inline pte_t pte_mknexec(pte_t pte)   { return pte_set_flags(pte, _PAGE_NX & __supported_pte_mask); }
 static inline pte_t pte_mkglobal(pte_t pte)  { return pte_set_flags(pte, _PAGE_GLOBAL); }
 static inline pte_t pte_mkspecial(pte_t pte) { return pte_set_flags(pte, _PAGE_SPECIAL); }
-static inline pte_t pte_mkcow(pte_t pte)     { return pte_set_flags(pte, _PAGE_COW); }
-static inline pte_t pte_clear_cow(pte_t pte) { return pte_clear_flags(pte, _PAGE_COW); }
 
 /* Bits pte_modify keeps: the frame, caching, what the CPU recorded, our software state. */
-#define _PAGE_CHG_MASK (PTE_PFN_MASK | _PAGE_PCD | _PAGE_PWT | _PAGE_SPECIAL | _PAGE_COW | \
-			_PAGE_ACCESSED | _PAGE_DIRTY)
+#define _PAGE_CHG_MASK (PTE_PFN_MASK | _PAGE_PCD | _PAGE_PWT | _PAGE_SPECIAL | _PAGE_ACCESSED | _PAGE_DIRTY)
 
-/*
- * The pte with its protection replaced by newprot (mprotect). A pte waiting
- * for copy-on-write stays write-protected whatever newprot says.
- */
+/* The pte with its protection replaced by newprot (mprotect). */
 static inline pte_t pte_modify(pte_t pte, pgprot_t newprot)
 {
-	pteval_t v = (pte_val(pte) & _PAGE_CHG_MASK) | (massage_pgprot(newprot) & ~_PAGE_CHG_MASK);
-	if (v & _PAGE_COW)
-		v &= ~_PAGE_RW;
-	return __pte(v);
+	return __pte((pte_val(pte) & _PAGE_CHG_MASK) | (massage_pgprot(newprot) & ~_PAGE_CHG_MASK));
 }
 
 /* ---- PMD, PUD, P4D, PGD -------------------------------------------------- */
@@ -220,6 +210,16 @@ static inline uint64_t pgd_pfn(pgd_t pgd) { return (pgd_val(pgd) & PTE_PFN_MASK)
 static inline p4d_t *pgd_page_vaddr(pgd_t pgd) { return (p4d_t *)__va(pgd_val(pgd) & PTE_PFN_MASK); }
 
 /* ---- Indices and offsets ------------------------------------------------ */
+
+/* Linux's names: what one entry at level (enum pg_level, 1..5) maps. */
+static inline uint32_t page_level_shift(int level) { return PAGE_SHIFT + 9u * (uint32_t)(level - PG_LEVEL_4K); }
+static inline uint64_t page_level_size(int level)  { return (uint64_t)1 << page_level_shift(level); }
+static inline uint64_t page_level_mask(int level)  { return ~(page_level_size(level) - 1); }
+/* Index of addr's entry in a table of level-`level` entries (pgd_index .. pte_index by number). */
+static inline uint32_t page_level_index(uint64_t addr, int level)
+{
+	return (uint32_t)(addr >> page_level_shift(level)) & (PTRS_PER_PTE - 1);
+}
 
 static inline uint32_t pgd_index(uint64_t addr) { return (uint32_t)((addr >> PGDIR_SHIFT) & (PTRS_PER_PGD - 1)); }
 static inline uint32_t p4d_index(uint64_t addr) { return (uint32_t)((addr >> P4D_SHIFT) & (PTRS_PER_P4D - 1)); }
@@ -324,19 +324,42 @@ extern struct pt_ops pt_default_ops;
 void pgtable_set_phys_bits(uint32_t maxphyaddr);
 
 /*
- * The level-1 entry for addr under root pgd. With alloc, missing tables are
- * created (user-half: _PAGE_TABLE, kernel-half: _KERNPG_TABLE) from ops
- * (NULL: pt_default_ops). Returns NULL if addr is not canonical, a table is
- * missing and !alloc, allocation fails, or a 2 MiB / 1 GiB leaf (or any
- * non-table entry) lies on the path. A failed call leaves the tree exactly
- * as it found it: tables it created are freed again.
+ * What the walker returns when it needs a table where a leaf is: a 2 MiB /
+ * 1 GiB page (or a non-present or corrupt non-table entry) lies on the path.
+ * The walker never goes through nor overwrites a leaf; splitting huge pages
+ * is the caller's business (user mms have none yet, so the fault path turns
+ * this into VM_FAULT_SIGBUS, see paging/memory.h).
  */
+#define PT_ERR_LEAF (-EEXIST)
+
+/*
+ * The level-1 entry for addr under root pgd, in *ptep. With alloc, missing
+ * tables are created (user-half: _PAGE_TABLE, kernel-half: _KERNPG_TABLE)
+ * from ops (NULL: pt_default_ops). Returns 0, or (with *ptep NULL) -EINVAL
+ * if addr is not canonical, -ENOENT if a table is missing and !alloc,
+ * -ENOMEM if allocation fails, PT_ERR_LEAF if a leaf lies on the path. A
+ * failed call leaves the tree exactly as it found it: tables it created are
+ * freed again.
+ */
+int walk_pte_err(pgd_t *pgd, uint64_t addr, bool alloc, const struct pt_ops *ops, pte_t **ptep);
+
+/* walk_pte_err() for callers that need no reason: the pte, or NULL on any failure. */
 pte_t *walk_pte(pgd_t *pgd, uint64_t addr, bool alloc, const struct pt_ops *ops);
+
+/*
+ * The entries on va's path, from the root's (path[0], at level
+ * pgtable_levels()) down to the first that is not a table (none, not
+ * present, or a leaf at any level, the pte included). Changes nothing.
+ * Returns how many entries were stored (1..pgtable_levels()), 0 if va is
+ * not canonical; path[i] is at level pgtable_levels() - i.
+ */
+int walk_path(pgd_t *pgd, uint64_t va, uint64_t *path[PG_LEVEL_256T]);
 
 /*
  * Linux's allocating steps, with pt_default_ops: if the entry is none,
  * create the next-level table; return the entry for addr in it. NULL if the
- * allocation fails or the entry is a leaf / not a table (never overwritten).
+ * allocation fails (the entry is still none) or the entry is a leaf / not a
+ * table (never overwritten; the entry is then non-zero: PT_ERR_LEAF's case).
  * p4d_alloc() allocates nothing in 4-level mode: it returns the pgd entry.
  * mm is not used yet (kept for Linux's signatures).
  *
@@ -350,6 +373,12 @@ pmd_t *__pmd_alloc(struct mm_struct *mm, pud_t *pud, uint64_t addr);
 
 /* True if an upper-level entry (not a pte) points to a next-level table. */
 static inline bool entry_is_table(uint64_t e) { return (e & (_PAGE_PRESENT | _PAGE_PSE)) == _PAGE_PRESENT; }
+
+/* True if the present entry e at level maps a page: any pte; a pmd or pud with PSE. */
+static inline bool entry_is_leaf(uint64_t e, int level)
+{
+	return level == PG_LEVEL_4K || ((level == PG_LEVEL_2M || level == PG_LEVEL_1G) && (e & _PAGE_PSE));
+}
 
 static inline p4d_t *p4d_alloc(struct mm_struct *mm, pgd_t *pgd, uint64_t addr)
 {
@@ -379,8 +408,8 @@ static inline pmd_t *pmd_alloc(struct mm_struct *mm, pud_t *pud, uint64_t addr)
 
 /*
  * As Linux: gives pmd a (user) pte table if it has none. Returns 0 when pmd
- * points to a pte table, -ENOMEM if allocation failed, -EEXIST if pmd is a
- * 2 MiB leaf or otherwise not a table. Note: nonzero means failure.
+ * points to a pte table, -ENOMEM if allocation failed, PT_ERR_LEAF if pmd is
+ * a 2 MiB leaf or otherwise not a table. Note: nonzero means failure.
  */
 int pte_alloc(struct mm_struct *mm, pmd_t *pmd);
 
@@ -453,5 +482,15 @@ int free_pgtables(pgd_t *pgd, uint64_t start, uint64_t end);
  */
 typedef int (*pt_leaf_fn)(void *ctx, uint64_t va, int level, uint64_t *entry);
 int walk_leaves(pgd_t *pgd, uint64_t start, uint64_t end, pt_leaf_fn fn, void *ctx);
+
+/*
+ * A pt_leaf_fn's entry as the pte it is, for ptep_get / set_pte / pte_clear;
+ * NULL when the leaf is above 4 KiB (level > PG_LEVEL_4K: a 2 MiB / 1 GiB
+ * page, which the caller must handle or refuse explicitly).
+ */
+static inline pte_t *leaf_pte(uint64_t *entry, int level)
+{
+	return level == PG_LEVEL_4K ? (pte_t *)entry : NULL;
+}
 
 #endif
