@@ -72,8 +72,10 @@ static void check_frames(const struct memmap *mm)
 	record_check("frames.match_memory_map", expect && diff * 100 <= expect,
 		     "free %llu bytes; usable %llu less struct page array %llu", free_bytes,
 		     mm->usable_bytes, st.mem_map_bytes);
-	uint32_t problems = buddy_check();
-	record_check("frames.buddy_consistent", problems == 0, "%u problems in the free lists", problems);
+	struct check_result cr;
+	uint64_t problems = buddy_check(&cr);
+	record_check("frames.buddy_consistent", problems == 0, "%llu problems in the free lists%s%s", problems,
+		     problems ? ": " : "", cr.first);
 }
 
 /* The paging mode and control bits are what paging_init chose. */
