@@ -105,7 +105,6 @@ static inline pgprot_t pgprot_large_2_4k(pgprot_t prot)
 
 static inline pteval_t pte_flags(pte_t pte) { return pte_val(pte) & PTE_FLAGS_MASK; }
 static inline uint64_t pte_pfn(pte_t pte) { return (pte_val(pte) & PTE_PFN_MASK) >> PAGE_SHIFT; }
-static inline pgprot_t pte_pgprot(pte_t pte) { return __pgprot(pte_flags(pte)); }
 
 /*
  * prot without the bits this CPU lacks (__supported_pte_mask: NX, G). Only
@@ -168,7 +167,6 @@ static inline pte_t pte_modify(pte_t pte, pgprot_t newprot)
 /* ---- PMD, PUD, P4D, PGD -------------------------------------------------- */
 
 static inline int pmd_none(pmd_t pmd)    { return pmd_val(pmd) == 0; }
-static inline int pmd_present(pmd_t pmd) { return (pmd_val(pmd) & _PAGE_PRESENT) != 0; }
 static inline int pmd_leaf(pmd_t pmd)    { return (pmd_val(pmd) & _PAGE_PSE) != 0; }   /* 2 MiB page */
 static inline uint64_t pmd_pfn_mask(pmd_t pmd) { return pmd_leaf(pmd) ? PHYSICAL_PMD_PAGE_MASK : PTE_PFN_MASK; }
 static inline pmdval_t pmd_flags(pmd_t pmd)    { return pmd_val(pmd) & ~pmd_pfn_mask(pmd); }
@@ -182,11 +180,9 @@ static inline pmd_t pfn_pmd(uint64_t pfn, pgprot_t prot)
 		     (massage_pgprot(prot) & (PTE_FLAGS_MASK | _PAGE_PAT_LARGE)));
 }
 
-static inline int pud_none(pud_t pud)    { return pud_val(pud) == 0; }
 static inline int pud_present(pud_t pud) { return (pud_val(pud) & _PAGE_PRESENT) != 0; }
 static inline int pud_leaf(pud_t pud)    { return (pud_val(pud) & _PAGE_PSE) != 0; }   /* 1 GiB page */
 static inline uint64_t pud_pfn_mask(pud_t pud) { return pud_leaf(pud) ? PHYSICAL_PUD_PAGE_MASK : PTE_PFN_MASK; }
-static inline pudval_t pud_flags(pud_t pud)    { return pud_val(pud) & ~pud_pfn_mask(pud); }
 static inline uint64_t pud_pfn(pud_t pud)      { return (pud_val(pud) & pud_pfn_mask(pud)) >> PAGE_SHIFT; }
 /* The pmd table a (non-leaf) pud points to. */
 static inline pmd_t *pud_pgtable(pud_t pud)    { return (pmd_t *)__va(pud_val(pud) & pud_pfn_mask(pud)); }
@@ -198,14 +194,11 @@ static inline pud_t pfn_pud(uint64_t pfn, pgprot_t prot)
 }
 
 static inline int p4d_none(p4d_t p4d)    { return p4d_val(p4d) == 0; }
-static inline int p4d_present(p4d_t p4d) { return (p4d_val(p4d) & _PAGE_PRESENT) != 0; }
-static inline uint64_t p4d_pfn(p4d_t p4d) { return (p4d_val(p4d) & PTE_PFN_MASK) >> PAGE_SHIFT; }
 static inline pud_t *p4d_pgtable(p4d_t p4d) { return (pud_t *)__va(p4d_val(p4d) & PTE_PFN_MASK); }
 
 /* Folded (4-level): a pgd entry is never "none" and always "present"; ask p4d_none(). */
 static inline int pgd_none(pgd_t pgd)    { return pgtable_l5_enabled() ? pgd_val(pgd) == 0 : 0; }
 static inline int pgd_present(pgd_t pgd) { return pgtable_l5_enabled() ? (pgd_val(pgd) & _PAGE_PRESENT) != 0 : 1; }
-static inline uint64_t pgd_pfn(pgd_t pgd) { return (pgd_val(pgd) & PTE_PFN_MASK) >> PAGE_SHIFT; }
 /* The p4d table a 5-level pgd entry points to. */
 static inline p4d_t *pgd_page_vaddr(pgd_t pgd) { return (p4d_t *)__va(pgd_val(pgd) & PTE_PFN_MASK); }
 
@@ -254,11 +247,6 @@ static inline pgd_t pgdp_get(pgd_t *pgdp) { return __pgd(__atomic_load_n(&pgdp->
 
 /* Release stores: whatever was written before (a zeroed table) is visible first. */
 static inline void set_pte(pte_t *ptep, pte_t pte) { __atomic_store_n(&ptep->pte, pte_val(pte), __ATOMIC_RELEASE); }
-static inline void set_pmd(pmd_t *pmdp, pmd_t pmd) { __atomic_store_n(&pmdp->pmd, pmd_val(pmd), __ATOMIC_RELEASE); }
-static inline void set_pud(pud_t *pudp, pud_t pud) { __atomic_store_n(&pudp->pud, pud_val(pud), __ATOMIC_RELEASE); }
-static inline void set_p4d(p4d_t *p4dp, p4d_t p4d) { __atomic_store_n(&p4dp->p4d, p4d_val(p4d), __ATOMIC_RELEASE); }
-/* Folded, this writes the same word set_p4d() would. */
-static inline void set_pgd(pgd_t *pgdp, pgd_t pgd) { __atomic_store_n(&pgdp->pgd, pgd_val(pgd), __ATOMIC_RELEASE); }
 
 static inline void set_pte_at(struct mm_struct *mm, uint64_t addr, pte_t *ptep, pte_t pte)
 {
@@ -424,7 +412,6 @@ static inline pte_t *pte_offset_map(pmd_t *pmd, uint64_t addr)
 		return NULL;
 	return (pte_t *)__va(v & PTE_PFN_MASK) + pte_index(addr);
 }
-static inline void pte_unmap(pte_t *pte) { (void)pte; }
 
 /* pte_alloc() then pte_offset_map(): the pte for addr, or NULL on failure. */
 static inline pte_t *pte_alloc_map(struct mm_struct *mm, pmd_t *pmd, uint64_t addr)

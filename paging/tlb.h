@@ -95,21 +95,6 @@ static inline void invpcid_flush_one(uint64_t pcid, uint64_t addr)
 		flush_tlb_all();
 }
 
-/*
- * Drops the non-global translations of every PCID. Without INVPCID: with
- * PCIDs off a CR3 reload does exactly that; with them on, only a full
- * flush reaches the other PCIDs.
- */
-static inline void invpcid_flush_all_nonglobals(void)
-{
-	if (tlb_has_invpcid)
-		__invpcid(0, 0, INVPCID_TYPE_ALL_NON_GLOBAL);
-	else if (read_cr4() & X86_CR4_PCIDE)
-		flush_tlb_all();
-	else
-		flush_tlb_local();
-}
-
 #endif /* HOST_TEST */
 
 #endif

@@ -427,7 +427,7 @@ TEST(refcount_and_put_page)
 	struct page *b = alloc_pages(3);
 	CHECK_EQ_U64(nr_free_pages(), A_MANAGED - 8);
 	SetPageAnon(b);
-	SetPageDirty(pfn_to_page(page_to_pfn(b) + 5));  /* owner flags are cleared on free */
+	__SetPageTable(pfn_to_page(page_to_pfn(b) + 5));  /* owner flags are cleared on free */
 	b->private = 0x1234;
 	put_page(b);
 	CHECK_EQ_U64(nr_free_pages(), A_MANAGED);
