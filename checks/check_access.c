@@ -138,18 +138,6 @@ void check_smap(struct scratch *s)
 		     probe_str(&st, b3, sizeof(b3)), v_stac, USER_DATA_PATTERN, ac_clear);
 }
 
-static inline uint32_t rdpkru(void)
-{
-	uint32_t eax, edx;
-	__asm__ volatile("rdpkru" : "=a"(eax), "=d"(edx) : "c"(0));
-	return eax;
-}
-
-static inline void wrpkru(uint32_t pkru)
-{
-	__asm__ volatile("wrpkru" : : "a"(pkru), "c"(0), "d"(0) : "memory");
-}
-
 #define PKU_TEST_KEY 5u
 #define PKRU_AD(key) (1u << (2 * (key)))       /* access disable */
 #define PKRU_WD(key) (1u << (2 * (key) + 1))   /* write disable */

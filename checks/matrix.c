@@ -91,18 +91,6 @@ static struct matrix_run matrix;
 
 /* ---- Controls ----------------------------------------------------------- */
 
-static inline uint32_t rdpkru(void)
-{
-	uint32_t eax, edx;
-	__asm__ volatile("rdpkru" : "=a"(eax), "=d"(edx) : "c"(0));
-	return eax;
-}
-
-static inline void wrpkru(uint32_t v)
-{
-	__asm__ volatile("wrpkru" : : "a"(v), "c"(0), "d"(0) : "memory");
-}
-
 static inline void write_rflags(uint64_t f)
 {
 	__asm__ volatile("pushq %0; popfq" : : "r"(f) : "memory", "cc");

@@ -14,12 +14,6 @@ static const uint8_t snip_load[]  = { 0x8a, 0x03, 0xcc };   /* mov (%rbx), %al; 
 static const uint8_t snip_store[] = { 0x88, 0x03, 0xcc };   /* mov %al, (%rbx); int3 */
 static const uint8_t snip_jmp[]   = { 0xff, 0xe3 };         /* jmp *%rbx */
 
-/* Index of va in a table of level-`level` entries. */
-static unsigned entry_index(uint64_t va, int level)
-{
-	return (unsigned)(va >> (PAGE_SHIFT + 9 * (level - 1))) & 511;
-}
-
 /* A zeroed page-table page; its physical address, 0 if none. */
 static uint64_t alloc_table(void)
 {
@@ -68,14 +62,14 @@ static int copy_entries_nonx(uint64_t *dst, const uint64_t *src, int level, unsi
 			dst[i] = e;                     /* XD of a not-present entry is never looked at */
 			continue;
 		}
-		if (level == PG_LEVEL_4K || ((level == PG_LEVEL_2M || level == PG_LEVEL_1G) && (e & _PAGE_PSE))) {
+		if (entry_is_leaf(e, level)) {
 			dst[i] = e & ~_PAGE_NX;
 			continue;
 		}
 		child = nonx_alloc();
 		if (!child)
 			return -ENOMEM;
-		if (copy_entries_nonx(__va(child), __va(e & PTE_PFN_MASK), level - 1, 0, 511))
+		if (copy_entries_nonx(__va(child), __va(e & PTE_PFN_MASK), level - 1, 0, PTRS_PER_PTE - 1))
 			return -ENOMEM;
 		dst[i] = (e & ~(_PAGE_NX | PTE_PFN_MASK)) | child;
 	}
@@ -146,7 +140,7 @@ int matrix_space_init(struct matrix_space *s)
 {
 	int top = pgtable_levels();
 	uint8_t *code;
-	unsigned code_slot = entry_index(MATRIX_CODE_VA, top);
+	unsigned code_slot = page_level_index(MATRIX_CODE_VA, top);
 
 	*s = (struct matrix_space){ 0 };
 	s->root_phys = alloc_table();
@@ -192,9 +186,7 @@ err:
 /* See checks/matrix_space.h. */
 uint64_t matrix_case_address(const struct matrix_space *s, const struct access_case *c)
 {
-	uint64_t page_size = (uint64_t)1 << (PAGE_SHIFT + 9 * (c->leaf_level - 1));
-
-	return case_base() + (s->data_phys & (page_size - 1));
+	return case_base() + (s->data_phys & ~page_level_mask(c->leaf_level));
 }
 
 /* See checks/matrix_space.h. */
@@ -216,14 +208,13 @@ void matrix_write_walk(struct matrix_space *s, const struct access_case *c, uint
 	for (int l = top; l >= c->leaf_level; l--) {
 		uint64_t *table = l == top ? (uint64_t *)(nonx ? s->nonx_root : s->root)
 					   : (uint64_t *)__va(s->table_phys[l]);
-		uint64_t *entry = &table[entry_index(va, l)];
+		uint64_t *entry = &table[page_level_index(va, l)];
 		uint64_t target;
 
 		if (l > c->leaf_level) {
 			target = s->table_phys[l - 1];
 		} else {
-			uint64_t page_size = (uint64_t)1 << (PAGE_SHIFT + 9 * (l - 1));
-			target = s->data_phys & ~(page_size - 1);
+			target = s->data_phys & page_level_mask(l);
 		}
 		*entry = access_case_entry_flags(c, l) | target;
 		s->written[l] = entry;

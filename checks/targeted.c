@@ -110,17 +110,7 @@ uint64_t *scratch_pte(struct scratch *s, uint64_t va)
 /* See checks/targeted.h. */
 int scratch_walk(struct scratch *s, uint64_t va, uint64_t *entries[5])
 {
-	uint64_t *table = (uint64_t *)s->pgd;
-	int n = 0;
-	for (int level = pgtable_levels(); level >= PG_LEVEL_4K; level--) {
-		uint64_t *e = &table[(va >> (PAGE_SHIFT + 9 * (level - 1))) & (PTRS_PER_PTE - 1)];
-		uint64_t v = __atomic_load_n(e, __ATOMIC_RELAXED);
-		entries[n++] = e;
-		if (!(v & _PAGE_PRESENT) || (level <= PG_LEVEL_1G && (v & _PAGE_PSE)))
-			break;
-		table = (uint64_t *)__va(v & PTE_PFN_MASK);
-	}
-	return n;
+	return walk_path(s->pgd, va, entries);
 }
 
 /* See checks/targeted.h. */

@@ -104,6 +104,15 @@ static inline void cli(void) { __asm__ volatile("cli" ::: "memory"); }
 static inline void hlt(void) { __asm__ volatile("hlt" ::: "memory"); }
 static inline void cpu_relax(void) { __asm__ volatile("pause" ::: "memory"); }
 
+/* PKRU, the protection-key rights (2 bits per key: AD, WD); needs CR4.PKE. Linux's names. */
+static inline uint32_t rdpkru(void)
+{
+	uint32_t eax, edx;
+	__asm__ volatile("rdpkru" : "=a"(eax), "=d"(edx) : "c"(0));
+	return eax;
+}
+static inline void wrpkru(uint32_t pkru) { __asm__ volatile("wrpkru" : : "a"(pkru), "c"(0), "d"(0) : "memory"); }
+
 static inline uint64_t rdtsc(void)
 {
 	uint32_t lo, hi;

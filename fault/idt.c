@@ -6,6 +6,7 @@
  */
 #include "fault/idt.h"
 #include "cpu/gdt.h"
+#include "cpu/pic.h"
 #include "cpu/x86.h"
 
 struct idt_gate {
@@ -40,16 +41,16 @@ static void set_gate(unsigned vector, void *handler, unsigned ist, unsigned dpl)
 /* Remaps the two 8259s to vectors 0x20..0x2f and masks every line. */
 static void pic_remap_and_mask(void)
 {
-	outb(0x20, 0x11); io_delay();   /* ICW1: init, ICW4 follows */
-	outb(0xa0, 0x11); io_delay();
-	outb(0x21, PIC_VECTOR_BASE); io_delay();      /* ICW2: vector base */
-	outb(0xa1, PIC_VECTOR_BASE + 8); io_delay();
-	outb(0x21, 0x04); io_delay();   /* ICW3: slave on IRQ2 */
-	outb(0xa1, 0x02); io_delay();
-	outb(0x21, 0x01); io_delay();   /* ICW4: 8086 mode */
-	outb(0xa1, 0x01); io_delay();
-	outb(0x21, 0xff);               /* mask all */
-	outb(0xa1, 0xff);
+	outb(PIC_MASTER_CMD, PIC_ICW1_INIT); io_delay();
+	outb(PIC_SLAVE_CMD, PIC_ICW1_INIT); io_delay();
+	outb(PIC_MASTER_IMR, PIC_VECTOR_BASE); io_delay();      /* ICW2: vector base */
+	outb(PIC_SLAVE_IMR, PIC_VECTOR_BASE + 8); io_delay();
+	outb(PIC_MASTER_IMR, 1u << PIC_CASCADE_IR); io_delay(); /* ICW3: which line has the slave */
+	outb(PIC_SLAVE_IMR, PIC_CASCADE_IR); io_delay();        /* ICW3: the slave's line number */
+	outb(PIC_MASTER_IMR, PIC_ICW4_8086); io_delay();
+	outb(PIC_SLAVE_IMR, PIC_ICW4_8086); io_delay();
+	outb(PIC_MASTER_IMR, PIC_MASK_ALL);
+	outb(PIC_SLAVE_IMR, PIC_MASK_ALL);
 }
 
 /* See fault/idt.h. */

@@ -12,14 +12,10 @@
 
 #define __NR_read            0
 #define __NR_write           1
-#define __NR_close           3
-#define __NR_fstat           5
 #define __NR_mmap            9
 #define __NR_mprotect       10
 #define __NR_munmap         11
 #define __NR_brk            12
-#define __NR_rt_sigaction   13
-#define __NR_rt_sigprocmask 14
 #define __NR_ioctl          16
 #define __NR_writev         20
 #define __NR_sched_yield    24

@@ -14,6 +14,7 @@
 #include "fault/uaccess.h"
 #include "kernel/process.h"
 #include "kernel/watchdog.h"
+#include "cpu/pic.h"
 #include "cpu/x86.h"
 #include "lib/record.h"
 
@@ -62,8 +63,8 @@ void exception_dispatch(struct pt_regs *regs)
 		/* Masked lines should never fire; acknowledge and go on. */
 		record_warning("unexpected_irq", "PIC vector %llu arrived while masked", v);
 		if (v >= PIC_VECTOR_BASE + 8)
-			outb(0xa0, 0x20);
-		outb(0x20, 0x20);
+			outb(PIC_SLAVE_CMD, PIC_EOI);
+		outb(PIC_MASTER_CMD, PIC_EOI);
 		return;
 	}
 	if (v == X86_TRAP_PF) {

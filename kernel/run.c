@@ -26,6 +26,7 @@
 #include "paging/init.h"
 #include "paging/slab.h"
 #include "paging/verify.h"
+#include "paging/vma.h"
 
 struct task_struct *current;
 static struct task_struct task;
@@ -93,6 +94,15 @@ static const struct boot_file *find_file(const struct boot_info *bi, const char 
 	return NULL;
 }
 
+/* The check record kernel.<prog>.<what> for a structure's self-check (lib/check_result.h). */
+static void record_structure_check(const char *prog, const char *what, uint64_t problems,
+				   const struct check_result *cr)
+{
+	char test[160];
+	format(test, sizeof(test), "kernel.%s.%s", prog, what);
+	record_check(test, problems == 0, "%llu problems%s%s", problems, problems ? ": " : "", cr->first);
+}
+
 /* The per-program checks after it ended. */
 static void check_after_program(const char *name, uint64_t free_before)
 {
@@ -108,6 +118,9 @@ static void check_after_program(const char *name, uint64_t free_before)
 	format(test, sizeof(test), "kernel.%s.verify", name);
 	record_check(test, problems == 0, "%llu tables, %llu PG_pgtable pages; %llu problems%s%s",
 		     v.tables, v.pgtable_pages, problems, problems ? ": " : "", v.first_problem);
+	struct check_result cr;
+	record_structure_check(name, "buddy", buddy_check(&cr), &cr);
+	record_structure_check(name, "slab", kmem_cache_check_all(&cr), &cr);
 }
 
 /* Runs one program to its end. */
@@ -156,6 +169,8 @@ static void run_one(const struct config_run *run, const struct boot_info *bi)
 	format(test, sizeof(test), "kernel.%s.verify_live", name);
 	record_check(test, problems == 0, "%llu tables, %llu leaves; %llu problems%s%s", v.tables, v.leaves,
 		     problems, problems ? ": " : "", v.first_problem);
+	struct check_result cr;
+	record_structure_check(name, "vma", vma_check(task.mm, &cr), &cr);
 	write_cr3(init_top_pgt_phys);
 	current = NULL;
 	exit_mm(&task);

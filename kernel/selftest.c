@@ -4,6 +4,7 @@
  */
 #include "kernel/selftest.h"
 #include "cpu/gdt.h"
+#include "cpu/pic.h"
 #include "cpu/x86.h"
 #include "fault/panic.h"
 #include "lib/record.h"
@@ -40,8 +41,8 @@ static void check_descriptor_tables(void)
 static void check_interrupts_off(void)
 {
 	uint64_t flags = read_rflags();
-	uint8_t m1 = inb(0x21), m2 = inb(0xa1);
-	record_check("takeover.interrupts_off", !(flags & X86_EFLAGS_IF) && m1 == 0xff && m2 == 0xff,
+	uint8_t m1 = inb(PIC_MASTER_IMR), m2 = inb(PIC_SLAVE_IMR);
+	record_check("takeover.interrupts_off", !(flags & X86_EFLAGS_IF) && m1 == PIC_MASK_ALL && m2 == PIC_MASK_ALL,
 		     "rflags 0x%llx, pic masks 0x%x 0x%x", flags, m1, m2);
 }
 
@@ -72,8 +73,10 @@ static void check_frames(const struct memmap *mm)
 	record_check("frames.match_memory_map", expect && diff * 100 <= expect,
 		     "free %llu bytes; usable %llu less struct page array %llu", free_bytes,
 		     mm->usable_bytes, st.mem_map_bytes);
-	uint32_t problems = buddy_check();
-	record_check("frames.buddy_consistent", problems == 0, "%u problems in the free lists", problems);
+	struct check_result cr;
+	uint64_t problems = buddy_check(&cr);
+	record_check("frames.buddy_consistent", problems == 0, "%llu problems in the free lists%s%s", problems,
+		     problems ? ": " : "", cr.first);
 }
 
 /* The paging mode and control bits are what paging_init chose. */

@@ -201,28 +201,22 @@ static void describe_va(uint64_t va, struct fl_pte_info *out)
 	memset(out, 0, sizeof(*out));
 	out->va = va & PAGE_MASK;
 	out->levels = (uint64_t)pgtable_levels();
-	uint64_t table = __pa(current->mm->pgd);
-	uint64_t all = _PAGE_RW | _PAGE_USER, nx = 0;
-	for (int step = 0, level = pgtable_levels(); level >= 1; step++, level--) {
-		uint64_t shift = PAGE_SHIFT + 9 * (uint64_t)(level - 1);
-		uint64_t e = ((const uint64_t *)__va(table))[(va >> shift) & 511];
+	uint64_t *path[PG_LEVEL_256T];
+	int n = walk_path(current->mm->pgd, va, path);
+	uint64_t all = _PAGE_RW | _PAGE_USER, nx = 0, e = 0;
+	for (int step = 0; step < n; step++) {
+		e = *path[step];
 		out->entry[step] = e;
-		if (!(e & _PAGE_PRESENT))
-			return;
 		all &= e;
 		nx |= e & _PAGE_NX;
-		bool leaf = level == 1 || ((level == 2 || level == 3) && (e & _PAGE_PSE));
-		if (leaf) {
-			uint64_t frame_mask = ~((1ull << shift) - 1) & PTE_PFN_MASK;
-			uint64_t phys = (e & frame_mask) + (va & ((1ull << shift) - 1) & PAGE_MASK);
-			out->pfn = phys >> PAGE_SHIFT;
-			out->flags = FL_PTE_PRESENT | ((all & _PAGE_RW) ? FL_PTE_WRITE : 0) |
-				     ((all & _PAGE_USER) ? FL_PTE_USER : 0) | (nx ? FL_PTE_NX : 0) |
-				     (level > 1 ? FL_PTE_HUGE : 0) | (is_zero_pfn(out->pfn) ? FL_PTE_ZERO_PAGE : 0);
-			return;
-		}
-		table = e & PTE_PFN_MASK;
 	}
+	struct walk_result w;
+	if (follow_addr(current->mm->pgd, out->va, &w) != 0)
+		return;
+	out->pfn = w.phys >> PAGE_SHIFT;
+	out->flags = FL_PTE_PRESENT | ((all & _PAGE_RW) ? FL_PTE_WRITE : 0) |
+		     ((all & _PAGE_USER) ? FL_PTE_USER : 0) | (nx ? FL_PTE_NX : 0) |
+		     (w.level > PG_LEVEL_4K ? FL_PTE_HUGE : 0) | (is_zero_pfn(out->pfn) ? FL_PTE_ZERO_PAGE : 0);
 }
 
 /* See fault/syscall.h. */

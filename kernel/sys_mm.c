@@ -263,7 +263,7 @@ static int move_one(void *ctx, uint64_t va, int level, uint64_t *entry)
 		return 1;
 	}
 	set_pte_at(m->mm, va + (uint64_t)m->delta, dst, __pte(*entry));
-	*entry = 0;
+	pte_clear(m->mm, va, leaf_pte(entry, level));
 	flush_tlb_page(va);
 	return 0;
 }

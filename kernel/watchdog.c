@@ -1,14 +1,15 @@
 /* The per-program time limit on the PIT (kernel/watchdog.h). */
 #include "kernel/watchdog.h"
+#include "cpu/pic.h"
 #include "cpu/x86.h"
 #include "kernel/process.h"
 #include "lib/format.h"
 #include "lib/tsc.h"
 
-#define PIT_HZ       1193182u
 #define TICK_HZ      100u
-#define PIC1_DATA    0x21
-#define PIC1_COMMAND 0x20
+#define PIT_CH0_DATA 0x40
+#define PIT_MODE     0x43
+#define PIT_CH0_RATE 0x34              /* channel 0, lobyte/hibyte, mode 2 (rate generator) */
 
 uint64_t watchdog_ticks;
 static uint64_t deadline_tsc;
@@ -17,26 +18,26 @@ static uint32_t limit_seconds;
 /* See kernel/watchdog.h. */
 void watchdog_arm(uint32_t seconds)
 {
-	uint32_t divisor = PIT_HZ / TICK_HZ;
+	uint32_t divisor = PIT_TICK_RATE / TICK_HZ;
 	limit_seconds = seconds;
 	deadline_tsc = rdtsc() + (uint64_t)seconds * tsc_hz;
-	outb(0x43, 0x34);                 /* channel 0, lobyte/hibyte, mode 2 (rate generator) */
-	outb(0x40, (uint8_t)divisor);
-	outb(0x40, (uint8_t)(divisor >> 8));
-	outb(PIC1_DATA, 0xfe);            /* only IRQ 0 */
+	outb(PIT_MODE, PIT_CH0_RATE);
+	outb(PIT_CH0_DATA, (uint8_t)divisor);
+	outb(PIT_CH0_DATA, (uint8_t)(divisor >> 8));
+	outb(PIC_MASTER_IMR, (uint8_t)~1u);   /* only IRQ 0 */
 }
 
 /* See kernel/watchdog.h. */
 void watchdog_disarm(void)
 {
-	outb(PIC1_DATA, 0xff);
+	outb(PIC_MASTER_IMR, PIC_MASK_ALL);
 }
 
 /* See kernel/watchdog.h. */
 void watchdog_tick(struct pt_regs *regs)
 {
 	watchdog_ticks++;
-	outb(PIC1_COMMAND, 0x20);         /* EOI */
+	outb(PIC_MASTER_CMD, PIC_EOI);
 	if (current && user_mode(regs) && rdtsc() > deadline_tsc) {
 		static char reason[64];
 		format(reason, sizeof(reason), "time limit of %u s exceeded", limit_seconds);

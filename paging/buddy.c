@@ -13,6 +13,7 @@
  */
 #include "paging/buddy.h"
 
+#include "lib/check_result.h"
 #include "lib/string.h"
 
 uint64_t mem_map_phys;
@@ -573,23 +574,26 @@ int buddy_init(const struct memmap *mm)
 
 /* ---- consistency check ---- */
 
-/* Checks one free block listed on list `order`; returns the problems found. */
-static uint32_t check_free_block(uint64_t pfn, uint32_t order)
+/* Checks one free block listed on list `order`; counts what is wrong in r. */
+static void check_free_block(struct check_result *r, uint64_t pfn, uint32_t order)
 {
 	struct page *head = pfn_to_page(pfn);
-	uint32_t problems = 0;
 
 	if (!PageBuddy(head) || head->order != order)
-		problems++;
+		check_problem(r, "pfn 0x%llx on free list %llu is not a PG_buddy head of that order",
+			      pfn, (uint64_t)order);
 	if (pfn & (order_pages(order) - 1))
-		problems++;
-	if (pfn + order_pages(order) > max_mapnr)
-		return problems + 1;
+		check_problem(r, "free block at pfn 0x%llx is not aligned to its order %llu", pfn, (uint64_t)order);
+	if (pfn + order_pages(order) > max_mapnr) {
+		check_problem(r, "free block at pfn 0x%llx (order %llu) runs past mem_map", pfn, (uint64_t)order);
+		return;
+	}
 	for (uint64_t i = 0; i < order_pages(order); i++) {
 		struct page *p = pfn_to_page(pfn + i);
 		int inside_taken = (p->flags & PG_reserved) || (i > 0 && (p->flags & PG_buddy));
 		if (p->_refcount != 0 || inside_taken) {
-			problems++;  /* overlaps another block, a reserved or an allocated frame */
+			check_problem(r, "free block at pfn 0x%llx holds pfn 0x%llx, which is reserved, "
+				      "allocated or another block", pfn, pfn + i);
 			break;
 		}
 	}
@@ -597,16 +601,17 @@ static uint32_t check_free_block(uint64_t pfn, uint32_t order)
 		uint64_t buddy = pfn ^ order_pages(order);
 		if (buddy > pfn && buddy < max_mapnr && PageBuddy(pfn_to_page(buddy)) &&
 		    pfn_to_page(buddy)->order == order)
-			problems++;  /* two free buddies left unmerged */
+			check_problem(r, "free buddies at pfn 0x%llx and 0x%llx were left unmerged", pfn, buddy);
 	}
-	return problems;
 }
 
-uint32_t buddy_check(void)
+uint64_t buddy_check(struct check_result *out)
 {
-	uint32_t problems = 0;
+	struct check_result local;
+	struct check_result *r = out ? out : &local;
 	uint64_t listed_blocks = 0, listed_pages = 0, marked = 0;
 
+	check_result_init(r);
 	if (max_mapnr == 0)
 		return 0;  /* nothing managed, nothing listed */
 
@@ -617,39 +622,45 @@ uint32_t buddy_check(void)
 		for (uint32_t pfn = zone.free_head[order]; pfn != PFN_NONE;
 		     pfn = pfn_to_page(pfn)->lru_next) {
 			if (pfn >= max_mapnr || count >= max_mapnr) {
-				problems++;  /* link out of bounds, or a cycle */
+				check_problem(r, "free list %llu: link 0x%llx out of bounds, or a cycle",
+					      (uint64_t)order, (uint64_t)pfn);
 				break;
 			}
 			if (pfn_to_page(pfn)->lru_prev != prev)
-				problems++;
-			problems += check_free_block(pfn, order);
+				check_problem(r, "free list %llu: pfn 0x%llx's lru_prev is not the previous entry",
+					      (uint64_t)order, (uint64_t)pfn);
+			check_free_block(r, pfn, order);
 			count++;
 			listed_pages += order_pages(order);
 			prev = pfn;
 		}
 		if (count != zone.stats.free_blocks[order])
-			problems++;
+			check_problem(r, "free list %llu holds %llu blocks, stats say %llu", (uint64_t)order, count,
+				      zone.stats.free_blocks[order]);
 		listed_blocks += count;
 	}
 	uint64_t pcp_pages = 0;
 	for (uint32_t pfn = zone.pcp.head; pfn != PFN_NONE; pfn = pfn_to_page(pfn)->lru_next) {
-		const struct page *p = pfn_to_page(pfn);
 		if (pfn >= max_mapnr || pcp_pages >= max_mapnr) {
-			problems++;  /* link out of bounds, or a cycle */
+			check_problem(r, "pcp list: link 0x%llx out of bounds, or a cycle", (uint64_t)pfn);
 			break;
 		}
+		const struct page *p = pfn_to_page(pfn);
 		if (p->flags || p->_refcount != 0 || p->_mapcount != -1)
-			problems++;  /* a frame on the pcp list that is not free */
+			check_problem(r, "pcp list: pfn 0x%llx is not free (flags 0x%llx)", (uint64_t)pfn,
+				      (uint64_t)p->flags);
 		pcp_pages++;
 	}
 	if (pcp_pages != zone.pcp.count)
-		problems++;
+		check_problem(r, "pcp list holds %llu frames, pcp.count says %llu", pcp_pages, (uint64_t)zone.pcp.count);
 	listed_pages += pcp_pages;
 	if (listed_pages != zone.stats.free_pages || zone.stats.free_pages > zone.stats.managed_pages)
-		problems++;
+		check_problem(r, "free_pages is %llu but the lists hold %llu frames", zone.stats.free_pages,
+			      listed_pages);
 	for (uint64_t pfn = 0; pfn < max_mapnr; pfn++)
 		marked += PageBuddy(pfn_to_page(pfn));
 	if (marked != listed_blocks)
-		problems++;
-	return problems;
+		check_problem(r, "%llu PG_buddy frames in mem_map but %llu blocks on the lists", marked,
+			      listed_blocks);
+	return r->problems;
 }

@@ -23,6 +23,7 @@
 
 #include <stdint.h>
 
+#include "lib/check_result.h"
 #include "paging/memmap.h"
 #include "paging/page.h"
 
@@ -110,8 +111,9 @@ void buddy_set_bad_page_hook(void (*hook)(const char *reason, uint64_t pfn));
  * free block contains another or a reserved frame, no PG_buddy frame is
  * missing from the lists, no two free buddies were left unmerged, and the
  * per-order and total counts match. Walks all of mem_map. Returns the number
- * of problems found (0 = consistent).
+ * of problems found (0 = consistent); *out (may be NULL) gets the count and
+ * the first in words.
  */
-uint32_t buddy_check(void);
+uint64_t buddy_check(struct check_result *out);
 
 #endif

@@ -12,6 +12,7 @@
  *       mapped more than once           copied (cow-copy)
  *   present and already allowing it   spurious: young/dirty set, TLB entry flushed
  *   not present but not none          (swap entries: not used yet) SIGBUS
+ *   a 2 MiB / 1 GiB leaf on the path  (no huge pages in user mms yet) SIGBUS
  */
 #include "paging/memory.h"
 #include "paging/buddy.h"
@@ -20,6 +21,7 @@
 #include "paging/tlb.h"
 #include "kernel/compiler.h"
 #include "kernel/process.h"
+#include "fault/panic.h"
 #include "cpu/x86.h"
 #include "lib/string.h"
 
@@ -57,8 +59,9 @@ static __always_inline vm_fault_t do_anonymous_page(struct vm_fault *vmf)
 
 	/* handle_pte_fault found the pte already when its table exists. */
 	if (!vmf->pte) {
-		if (pte_alloc(mm, vmf->pmd))
-			return VM_FAULT_OOM;
+		int err = pte_alloc(mm, vmf->pmd);
+		if (err)
+			return err == PT_ERR_LEAF ? VM_FAULT_SIGBUS : VM_FAULT_OOM;
 		vmf->pte = pte_offset_map(vmf->pmd, vmf->address);
 	}
 
@@ -170,6 +173,12 @@ static struct {
 	uint64_t freed;             /* pgtable_pages_freed when it was made */
 } last_pmd;
 
+/* Why an allocating step refused: a leaf in the entry (PT_ERR_LEAF, paging/memory.h), else no memory. */
+static vm_fault_t alloc_failed(uint64_t entry)
+{
+	return entry ? VM_FAULT_SIGBUS : VM_FAULT_OOM;
+}
+
 /* Allocates the upper levels for address, then handles the pte. */
 static __always_inline vm_fault_t __handle_mm_fault(struct vm_fault *vmf)
 {
@@ -182,13 +191,13 @@ static __always_inline vm_fault_t __handle_mm_fault(struct vm_fault *vmf)
 	pgd_t *pgd = pgd_offset(mm, vmf->address);
 	p4d_t *p4d = p4d_alloc(mm, pgd, vmf->address);
 	if (!p4d)
-		return VM_FAULT_OOM;
+		return alloc_failed(pgd_val(pgdp_get(pgd)));
 	pud_t *pud = pud_alloc(mm, p4d, vmf->address);
 	if (!pud)
-		return VM_FAULT_OOM;
+		return alloc_failed(p4d_val(p4dp_get(p4d)));
 	vmf->pmd = pmd_alloc(mm, pud, vmf->address);
 	if (!vmf->pmd)
-		return VM_FAULT_OOM;
+		return alloc_failed(pud_val(pudp_get(pud)));
 	last_pmd.mm = mm;
 	last_pmd.pmd_base = pmd_base;
 	last_pmd.pmd = vmf->pmd;
@@ -215,6 +224,16 @@ __attribute__((always_inline)) vm_fault_t handle_mm_fault(struct vm_area_struct 
 	return ret;
 }
 
+/*
+ * A 2 MiB / 1 GiB leaf where only 4 KiB pages can be: user mms have no huge
+ * pages yet, so one found by munmap / mprotect / teardown is a kernel bug.
+ */
+static __attribute__((noreturn, cold)) void huge_leaf_in_user_mm(const char *who, uint64_t va, int level)
+{
+	panic("%s: a %llu KiB leaf at 0x%llx in a user mm (huge pages are not supported yet)", who,
+	      page_level_size(level) >> 10, va);
+}
+
 struct zap_ctx {
 	struct mm_struct *mm;
 };
@@ -223,14 +242,15 @@ struct zap_ctx {
 static int zap_one(void *ctx, uint64_t va, int level, uint64_t *entry)
 {
 	struct zap_ctx *z = ctx;
-	(void)va;
 	pte_t pte = __pte(*entry);
-	if (level != PG_LEVEL_4K || !pte_present(pte) || pte_special(pte))
+	if (unlikely(level != PG_LEVEL_4K))
+		huge_leaf_in_user_mm("zap_one", va, level);
+	if (!pte_present(pte) || pte_special(pte))
 		return 0;
 	struct page *page = pfn_to_page(pte_pfn(pte));
 	page_mapcount_dec(page);
 	dec_mm_counter(z->mm, MM_ANONPAGES);
-	*entry = 0;
+	pte_clear(z->mm, va, leaf_pte(entry, level));
 	put_page(page);
 	return 0;
 }
@@ -243,7 +263,7 @@ void zap_page_range(struct mm_struct *mm, uint64_t start, uint64_t end)
 		return;
 	walk_leaves(mm->pgd, start, end, zap_one, &z);
 	unmap_range(mm->pgd, start, end - start);
-	if (end - start <= 64 * PAGE_SIZE) {
+	if (end - start <= TLB_SINGLE_PAGE_FLUSH_CEILING * PAGE_SIZE) {
 		for (uint64_t a = start; a < end; a += PAGE_SIZE)
 			flush_tlb_page(a);
 	} else {
@@ -262,7 +282,9 @@ static int protect_one(void *ctx, uint64_t va, int level, uint64_t *entry)
 {
 	struct protect_ctx *p = ctx;
 	pte_t pte = __pte(*entry);
-	if (level != PG_LEVEL_4K || !pte_present(pte))
+	if (unlikely(level != PG_LEVEL_4K))
+		huge_leaf_in_user_mm("protect_one", va, level);
+	if (!pte_present(pte))
 		return 0;
 	pte_t newpte = pte_modify(pte, p->vma->vm_page_prot);
 	if ((p->vma->vm_flags & VM_WRITE) && !pte_special(pte)) {
@@ -270,7 +292,7 @@ static int protect_one(void *ctx, uint64_t va, int level, uint64_t *entry)
 		if ((p->vma->vm_flags & VM_SHARED) || (PageAnon(page) && page_mapcount(page) == 1))
 			newpte = pte_mkwrite(newpte);
 	}
-	*entry = pte_val(newpte);
+	set_pte(leaf_pte(entry, level), newpte);
 	flush_tlb_page(va);
 	return 0;
 }

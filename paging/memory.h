@@ -49,7 +49,10 @@ int zero_page_init(void);
 /*
  * Resolves a fault at address in vma (the caller found the VMA and checked
  * the access against it). Returns 0 when the access can be retried, else
- * VM_FAULT_* bits. *cls and *clear_cycles tell what it was, for the stats.
+ * VM_FAULT_* bits: VM_FAULT_OOM when a frame or table could not be had,
+ * VM_FAULT_SIGBUS for an entry it cannot handle, which includes a 2 MiB /
+ * 1 GiB leaf on the path (the walker's PT_ERR_LEAF: user mms have no huge
+ * pages yet, and a fault is never turned into OOM by one). *cls and *clear_cycles tell what it was, for the stats.
  * Counts the fault in the task's min_flt as Linux's mm_account_fault does.
  */
 vm_fault_t handle_mm_fault(struct vm_area_struct *vma, uint64_t address, uint32_t flags,
@@ -58,12 +61,14 @@ vm_fault_t handle_mm_fault(struct vm_area_struct *vma, uint64_t address, uint32_
 /*
  * Releases the pages mapped in [start, end) of mm (map counts, references,
  * rss), clears the entries and frees page-table pages left empty. Flushes the
- * TLB for the range. Linux: zap_page_range + free_pgtables.
+ * TLB for the range. Linux: zap_page_range + free_pgtables. Panics on a
+ * 2 MiB / 1 GiB leaf (user mms have none; splitting is not implemented).
  */
 void zap_page_range(struct mm_struct *mm, uint64_t start, uint64_t end);
 
 /* Re-applies vma's vm_page_prot to the present entries in [start, end)
- * (mprotect). Linux's change_protection. */
+ * (mprotect). Linux's change_protection. Panics on a 2 MiB / 1 GiB leaf, as
+ * zap_page_range(). */
 void change_protection(struct vm_area_struct *vma, uint64_t start, uint64_t end);
 
 /* Faults in every page of [start, end) of vma as a write when it is writable,

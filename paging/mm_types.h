@@ -107,8 +107,6 @@ struct mm_struct {
 
 /* ---- Resident-set counters (Linux's helpers) ------------------------------- */
 
-static inline int64_t get_mm_counter(const struct mm_struct *mm, int member) { return mm->rss_stat[member]; }
-static inline void add_mm_counter(struct mm_struct *mm, int member, int64_t value) { mm->rss_stat[member] += value; }
 static inline void inc_mm_counter(struct mm_struct *mm, int member) { mm->rss_stat[member]++; }
 static inline void dec_mm_counter(struct mm_struct *mm, int member) { mm->rss_stat[member]--; }
 

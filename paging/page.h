@@ -37,7 +37,6 @@
 #define PG_pgtable  (1u << 2)   /* holds a page table (any level) */
 #define PG_zero     (1u << 3)   /* the shared zero page */
 #define PG_anon     (1u << 4)   /* anonymous memory of a process */
-#define PG_dirty    (1u << 5)   /* contents differ from their backing (software-tracked) */
 
 #define PFN_NONE 0xffffffffu    /* "no frame" in a 32-bit PFN link */
 
@@ -89,16 +88,10 @@ static inline int PageBuddy(const struct page *p) { return (p->flags & PG_buddy)
 static inline int PageTable(const struct page *p) { return (p->flags & PG_pgtable) != 0; }
 static inline int PageZero(const struct page *p) { return (p->flags & PG_zero) != 0; }
 static inline int PageAnon(const struct page *p) { return (p->flags & PG_anon) != 0; }
-static inline int PageDirty(const struct page *p) { return (p->flags & PG_dirty) != 0; }
-static inline void SetPageReserved(struct page *p) { p->flags |= PG_reserved; }
-static inline void ClearPageReserved(struct page *p) { p->flags &= ~PG_reserved; }
 static inline void __SetPageTable(struct page *p) { p->flags |= PG_pgtable; }
 static inline void __ClearPageTable(struct page *p) { p->flags &= ~PG_pgtable; }
 static inline void SetPageZero(struct page *p) { p->flags |= PG_zero; }
 static inline void SetPageAnon(struct page *p) { p->flags |= PG_anon; }
-static inline void ClearPageAnon(struct page *p) { p->flags &= ~PG_anon; }
-static inline void SetPageDirty(struct page *p) { p->flags |= PG_dirty; }
-static inline void ClearPageDirty(struct page *p) { p->flags &= ~PG_dirty; }
 
 /* Reference counting. */
 static inline int32_t page_ref_count(const struct page *page) { return page->_refcount; }

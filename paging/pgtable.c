@@ -36,10 +36,6 @@ void pgtable_set_phys_bits(uint32_t maxphyaddr)
 
 /* ---- Levels and entries ------------------------------------------------- */
 
-static unsigned level_shift(int level) { return PAGE_SHIFT + 9u * (unsigned)(level - 1); }
-static uint64_t level_size(int level) { return (uint64_t)1 << level_shift(level); }
-static unsigned level_index(uint64_t addr, int level) { return (unsigned)(addr >> level_shift(level)) & 511u; }
-
 /* addr with the bits above __VIRTUAL_MASK_SHIFT made copies of that bit. */
 static uint64_t sign_extend_va(uint64_t addr)
 {
@@ -134,7 +130,7 @@ static bool table_is_empty(const uint64_t *table)
  * One step down from entry, which sits at level (2..5): returns the entry
  * for addr in the table it points to, first creating that table if entry is
  * none and alloc is set (*created then true). NULL with *err = -ENOENT (none
- * and !alloc), -ENOMEM / -EINVAL (allocation), -EEXIST (entry is a leaf).
+ * and !alloc), -ENOMEM / -EINVAL (allocation), PT_ERR_LEAF (entry is a leaf).
  */
 static uint64_t *walk_next(uint64_t *entry, int level, uint64_t addr, bool user, bool alloc,
 			   const struct pt_ops *ops, int *err, bool *created)
@@ -155,13 +151,13 @@ static uint64_t *walk_next(uint64_t *entry, int level, uint64_t addr, bool user,
 		e = read_entry(entry);
 		break;
 	case ENTRY_LEAF:
-		*err = -EEXIST;
+		*err = PT_ERR_LEAF;
 		return NULL;
 	case ENTRY_TABLE:
 		break;
 	}
 	*err = 0;
-	return table_of(e) + level_index(addr, level - 1);
+	return table_of(e) + page_level_index(addr, level - 1);
 }
 
 /*
@@ -182,7 +178,7 @@ static uint64_t *walk_to_level(pgd_t *pgd, uint64_t addr, int target, bool alloc
 		*err = -EINVAL;
 		return NULL;
 	}
-	uint64_t *entry = (uint64_t *)pgd + level_index(addr, level);
+	uint64_t *entry = (uint64_t *)pgd + page_level_index(addr, level);
 	for (; level > target; level--) {
 		bool made;
 		uint64_t *next = walk_next(entry, level, addr, user, alloc, ops, err, &made);
@@ -200,10 +196,18 @@ err:
 	return NULL;
 }
 
-pte_t *walk_pte(pgd_t *pgd, uint64_t addr, bool alloc, const struct pt_ops *ops)
+int walk_pte_err(pgd_t *pgd, uint64_t addr, bool alloc, const struct pt_ops *ops, pte_t **ptep)
 {
 	int err;
-	return (pte_t *)walk_to_level(pgd, addr, PG_LEVEL_4K, alloc, ops_or_default(ops), &err);
+	*ptep = (pte_t *)walk_to_level(pgd, addr, PG_LEVEL_4K, alloc, ops_or_default(ops), &err);
+	return err;
+}
+
+pte_t *walk_pte(pgd_t *pgd, uint64_t addr, bool alloc, const struct pt_ops *ops)
+{
+	pte_t *pte;
+	walk_pte_err(pgd, addr, alloc, ops, &pte);
+	return pte;
 }
 
 /* ---- Linux's allocating steps ------------------------------------------ */
@@ -267,7 +271,7 @@ static uint64_t *find_leaf(pgd_t *pgd, uint64_t va, int *level_out, uint64_t **l
 	*last = NULL;
 	if (!is_canonical(va))
 		return NULL;
-	uint64_t *entry = (uint64_t *)pgd + level_index(va, level);
+	uint64_t *entry = (uint64_t *)pgd + page_level_index(va, level);
 	for (;;) {
 		uint64_t e = read_entry(entry);
 		*level_out = level;
@@ -279,9 +283,26 @@ static uint64_t *find_leaf(pgd_t *pgd, uint64_t va, int *level_out, uint64_t **l
 			return entry;
 		case ENTRY_TABLE:
 			level--;
-			entry = table_of(e) + level_index(va, level);
+			entry = table_of(e) + page_level_index(va, level);
 			break;
 		}
+	}
+}
+
+int walk_path(pgd_t *pgd, uint64_t va, uint64_t *path[PG_LEVEL_256T])
+{
+	int level = pgtable_levels(), n = 0;
+
+	if (!is_canonical(va))
+		return 0;
+	uint64_t *entry = (uint64_t *)pgd + page_level_index(va, level);
+	for (;;) {
+		uint64_t e = read_entry(entry);
+		path[n++] = entry;
+		if (entry_kind(e, level) != ENTRY_TABLE)
+			return n;
+		level--;
+		entry = table_of(e) + page_level_index(va, level);
 	}
 }
 
@@ -299,7 +320,7 @@ int follow_addr(pgd_t *pgd, uint64_t va, struct walk_result *out)
 	uint64_t e = read_entry(leaf);
 	if (!(e & _PAGE_PRESENT))
 		return -1;
-	out->phys = (e & leaf_frame_mask(level)) | (va & (level_size(level) - 1));
+	out->phys = (e & leaf_frame_mask(level)) | (va & (page_level_size(level) - 1));
 	return 0;
 }
 
@@ -321,10 +342,10 @@ struct range_walk {
 static int walk_table_range(uint64_t *table, int level, uint64_t start, uint64_t last,
 			    struct range_walk *rw)
 {
-	uint64_t span = level_size(level);
+	uint64_t span = page_level_size(level);
 	uint64_t table_base = start & ~(span * PTRS_PER_PTE - 1);
 
-	for (unsigned i = level_index(start, level); i <= level_index(last, level); i++) {
+	for (unsigned i = page_level_index(start, level); i <= page_level_index(last, level); i++) {
 		uint64_t *entry = &table[i];
 		uint64_t e = read_entry(entry);
 		uint64_t base = sign_extend_va(table_base + i * span);
@@ -382,14 +403,14 @@ static bool cuts_large_leaf(pgd_t *pgd, uint64_t addr)
 
 	if (!find_leaf(pgd, addr, &level, &last) || level == PG_LEVEL_4K)
 		return false;
-	return (addr & (level_size(level) - 1)) != 0;
+	return (addr & (page_level_size(level) - 1)) != 0;
 }
 
 /* The largest leaf level <= max that va, pa and the remaining size allow. */
 static int leaf_level_for(uint64_t va, uint64_t pa, uint64_t left, int max)
 {
 	for (int level = max; level > PG_LEVEL_4K; level--) {
-		uint64_t size = level_size(level);
+		uint64_t size = page_level_size(level);
 		if (((va | pa) & (size - 1)) == 0 && left >= size)
 			return level;
 	}
@@ -454,7 +475,7 @@ int map_range(pgd_t *pgd, uint64_t va, uint64_t pa, uint64_t size, pgprot_t prot
 				clear_range(pgd, va, va + (done - 1), ops);
 			return level;
 		}
-		done += level_size(level);
+		done += page_level_size(level);
 	}
 	return 0;
 }

@@ -105,7 +105,6 @@ static inline pgprot_t pgprot_large_2_4k(pgprot_t prot)
 
 static inline pteval_t pte_flags(pte_t pte) { return pte_val(pte) & PTE_FLAGS_MASK; }
 static inline uint64_t pte_pfn(pte_t pte) { return (pte_val(pte) & PTE_PFN_MASK) >> PAGE_SHIFT; }
-static inline pgprot_t pte_pgprot(pte_t pte) { return __pgprot(pte_flags(pte)); }
 
 /*
  * prot without the bits this CPU lacks (__supported_pte_mask: NX, G). Only
@@ -140,7 +139,6 @@ static inline int pte_exec(pte_t pte)    { return (pte_flags(pte) & _PAGE_NX) ==
 static inline int pte_user(pte_t pte)    { return (pte_flags(pte) & _PAGE_USER) != 0; }
 static inline int pte_global(pte_t pte)  { return (pte_flags(pte) & (_PAGE_PRESENT | _PAGE_GLOBAL)) == (_PAGE_PRESENT | _PAGE_GLOBAL); }
 static inline int pte_special(pte_t pte) { return (pte_flags(pte) & _PAGE_SPECIAL) != 0; }
-static inline int pte_cow(pte_t pte)     { return (pte_flags(pte) & _PAGE_COW) != 0; }
 static inline uint32_t pte_pkey(pte_t pte) { return (uint32_t)((pte_flags(pte) & _PAGE_PKEY_MASK) >> _PAGE_BIT_PKEY_BIT0); }
 
 static inline pte_t pte_set_flags(pte_t pte, pteval_t set)   { return __pte(pte_val(pte) | set); }
@@ -156,29 +154,19 @@ static inline pte_t pte_mkexec(pte_t pte)    { return pte_clear_flags(pte, _PAGE
 static inline pte_t pte_mknexec(pte_t pte)   { return pte_set_flags(pte, _PAGE_NX & __supported_pte_mask); }
 static inline pte_t pte_mkglobal(pte_t pte)  { return pte_set_flags(pte, _PAGE_GLOBAL); }
 static inline pte_t pte_mkspecial(pte_t pte) { return pte_set_flags(pte, _PAGE_SPECIAL); }
-static inline pte_t pte_mkcow(pte_t pte)     { return pte_set_flags(pte, _PAGE_COW); }
-static inline pte_t pte_clear_cow(pte_t pte) { return pte_clear_flags(pte, _PAGE_COW); }
 
 /* Bits pte_modify keeps: the frame, caching, what the CPU recorded, our software state. */
-#define _PAGE_CHG_MASK (PTE_PFN_MASK | _PAGE_PCD | _PAGE_PWT | _PAGE_SPECIAL | _PAGE_COW | \
-			_PAGE_ACCESSED | _PAGE_DIRTY)
+#define _PAGE_CHG_MASK (PTE_PFN_MASK | _PAGE_PCD | _PAGE_PWT | _PAGE_SPECIAL | _PAGE_ACCESSED | _PAGE_DIRTY)
 
-/*
- * The pte with its protection replaced by newprot (mprotect). A pte waiting
- * for copy-on-write stays write-protected whatever newprot says.
- */
+/* The pte with its protection replaced by newprot (mprotect). */
 static inline pte_t pte_modify(pte_t pte, pgprot_t newprot)
 {
-	pteval_t v = (pte_val(pte) & _PAGE_CHG_MASK) | (massage_pgprot(newprot) & ~_PAGE_CHG_MASK);
-	if (v & _PAGE_COW)
-		v &= ~_PAGE_RW;
-	return __pte(v);
+	return __pte((pte_val(pte) & _PAGE_CHG_MASK) | (massage_pgprot(newprot) & ~_PAGE_CHG_MASK));
 }
 
 /* ---- PMD, PUD, P4D, PGD -------------------------------------------------- */
 
 static inline int pmd_none(pmd_t pmd)    { return pmd_val(pmd) == 0; }
-static inline int pmd_present(pmd_t pmd) { return (pmd_val(pmd) & _PAGE_PRESENT) != 0; }
 static inline int pmd_leaf(pmd_t pmd)    { return (pmd_val(pmd) & _PAGE_PSE) != 0; }   /* 2 MiB page */
 static inline uint64_t pmd_pfn_mask(pmd_t pmd) { return pmd_leaf(pmd) ? PHYSICAL_PMD_PAGE_MASK : PTE_PFN_MASK; }
 static inline pmdval_t pmd_flags(pmd_t pmd)    { return pmd_val(pmd) & ~pmd_pfn_mask(pmd); }
@@ -192,11 +180,9 @@ static inline pmd_t pfn_pmd(uint64_t pfn, pgprot_t prot)
 		     (massage_pgprot(prot) & (PTE_FLAGS_MASK | _PAGE_PAT_LARGE)));
 }
 
-static inline int pud_none(pud_t pud)    { return pud_val(pud) == 0; }
 static inline int pud_present(pud_t pud) { return (pud_val(pud) & _PAGE_PRESENT) != 0; }
 static inline int pud_leaf(pud_t pud)    { return (pud_val(pud) & _PAGE_PSE) != 0; }   /* 1 GiB page */
 static inline uint64_t pud_pfn_mask(pud_t pud) { return pud_leaf(pud) ? PHYSICAL_PUD_PAGE_MASK : PTE_PFN_MASK; }
-static inline pudval_t pud_flags(pud_t pud)    { return pud_val(pud) & ~pud_pfn_mask(pud); }
 static inline uint64_t pud_pfn(pud_t pud)      { return (pud_val(pud) & pud_pfn_mask(pud)) >> PAGE_SHIFT; }
 /* The pmd table a (non-leaf) pud points to. */
 static inline pmd_t *pud_pgtable(pud_t pud)    { return (pmd_t *)__va(pud_val(pud) & pud_pfn_mask(pud)); }
@@ -208,18 +194,25 @@ static inline pud_t pfn_pud(uint64_t pfn, pgprot_t prot)
 }
 
 static inline int p4d_none(p4d_t p4d)    { return p4d_val(p4d) == 0; }
-static inline int p4d_present(p4d_t p4d) { return (p4d_val(p4d) & _PAGE_PRESENT) != 0; }
-static inline uint64_t p4d_pfn(p4d_t p4d) { return (p4d_val(p4d) & PTE_PFN_MASK) >> PAGE_SHIFT; }
 static inline pud_t *p4d_pgtable(p4d_t p4d) { return (pud_t *)__va(p4d_val(p4d) & PTE_PFN_MASK); }
 
 /* Folded (4-level): a pgd entry is never "none" and always "present"; ask p4d_none(). */
 static inline int pgd_none(pgd_t pgd)    { return pgtable_l5_enabled() ? pgd_val(pgd) == 0 : 0; }
 static inline int pgd_present(pgd_t pgd) { return pgtable_l5_enabled() ? (pgd_val(pgd) & _PAGE_PRESENT) != 0 : 1; }
-static inline uint64_t pgd_pfn(pgd_t pgd) { return (pgd_val(pgd) & PTE_PFN_MASK) >> PAGE_SHIFT; }
 /* The p4d table a 5-level pgd entry points to. */
 static inline p4d_t *pgd_page_vaddr(pgd_t pgd) { return (p4d_t *)__va(pgd_val(pgd) & PTE_PFN_MASK); }
 
 /* ---- Indices and offsets ------------------------------------------------ */
+
+/* Linux's names: what one entry at level (enum pg_level, 1..5) maps. */
+static inline uint32_t page_level_shift(int level) { return PAGE_SHIFT + 9u * (uint32_t)(level - PG_LEVEL_4K); }
+static inline uint64_t page_level_size(int level)  { return (uint64_t)1 << page_level_shift(level); }
+static inline uint64_t page_level_mask(int level)  { return ~(page_level_size(level) - 1); }
+/* Index of addr's entry in a table of level-`level` entries (pgd_index .. pte_index by number). */
+static inline uint32_t page_level_index(uint64_t addr, int level)
+{
+	return (uint32_t)(addr >> page_level_shift(level)) & (PTRS_PER_PTE - 1);
+}
 
 static inline uint32_t pgd_index(uint64_t addr) { return (uint32_t)((addr >> PGDIR_SHIFT) & (PTRS_PER_PGD - 1)); }
 static inline uint32_t p4d_index(uint64_t addr) { return (uint32_t)((addr >> P4D_SHIFT) & (PTRS_PER_P4D - 1)); }
@@ -254,11 +247,6 @@ static inline pgd_t pgdp_get(pgd_t *pgdp) { return __pgd(__atomic_load_n(&pgdp->
 
 /* Release stores: whatever was written before (a zeroed table) is visible first. */
 static inline void set_pte(pte_t *ptep, pte_t pte) { __atomic_store_n(&ptep->pte, pte_val(pte), __ATOMIC_RELEASE); }
-static inline void set_pmd(pmd_t *pmdp, pmd_t pmd) { __atomic_store_n(&pmdp->pmd, pmd_val(pmd), __ATOMIC_RELEASE); }
-static inline void set_pud(pud_t *pudp, pud_t pud) { __atomic_store_n(&pudp->pud, pud_val(pud), __ATOMIC_RELEASE); }
-static inline void set_p4d(p4d_t *p4dp, p4d_t p4d) { __atomic_store_n(&p4dp->p4d, p4d_val(p4d), __ATOMIC_RELEASE); }
-/* Folded, this writes the same word set_p4d() would. */
-static inline void set_pgd(pgd_t *pgdp, pgd_t pgd) { __atomic_store_n(&pgdp->pgd, pgd_val(pgd), __ATOMIC_RELEASE); }
 
 static inline void set_pte_at(struct mm_struct *mm, uint64_t addr, pte_t *ptep, pte_t pte)
 {
@@ -324,19 +312,42 @@ extern struct pt_ops pt_default_ops;
 void pgtable_set_phys_bits(uint32_t maxphyaddr);
 
 /*
- * The level-1 entry for addr under root pgd. With alloc, missing tables are
- * created (user-half: _PAGE_TABLE, kernel-half: _KERNPG_TABLE) from ops
- * (NULL: pt_default_ops). Returns NULL if addr is not canonical, a table is
- * missing and !alloc, allocation fails, or a 2 MiB / 1 GiB leaf (or any
- * non-table entry) lies on the path. A failed call leaves the tree exactly
- * as it found it: tables it created are freed again.
+ * What the walker returns when it needs a table where a leaf is: a 2 MiB /
+ * 1 GiB page (or a non-present or corrupt non-table entry) lies on the path.
+ * The walker never goes through nor overwrites a leaf; splitting huge pages
+ * is the caller's business (user mms have none yet, so the fault path turns
+ * this into VM_FAULT_SIGBUS, see paging/memory.h).
  */
+#define PT_ERR_LEAF (-EEXIST)
+
+/*
+ * The level-1 entry for addr under root pgd, in *ptep. With alloc, missing
+ * tables are created (user-half: _PAGE_TABLE, kernel-half: _KERNPG_TABLE)
+ * from ops (NULL: pt_default_ops). Returns 0, or (with *ptep NULL) -EINVAL
+ * if addr is not canonical, -ENOENT if a table is missing and !alloc,
+ * -ENOMEM if allocation fails, PT_ERR_LEAF if a leaf lies on the path. A
+ * failed call leaves the tree exactly as it found it: tables it created are
+ * freed again.
+ */
+int walk_pte_err(pgd_t *pgd, uint64_t addr, bool alloc, const struct pt_ops *ops, pte_t **ptep);
+
+/* walk_pte_err() for callers that need no reason: the pte, or NULL on any failure. */
 pte_t *walk_pte(pgd_t *pgd, uint64_t addr, bool alloc, const struct pt_ops *ops);
+
+/*
+ * The entries on va's path, from the root's (path[0], at level
+ * pgtable_levels()) down to the first that is not a table (none, not
+ * present, or a leaf at any level, the pte included). Changes nothing.
+ * Returns how many entries were stored (1..pgtable_levels()), 0 if va is
+ * not canonical; path[i] is at level pgtable_levels() - i.
+ */
+int walk_path(pgd_t *pgd, uint64_t va, uint64_t *path[PG_LEVEL_256T]);
 
 /*
  * Linux's allocating steps, with pt_default_ops: if the entry is none,
  * create the next-level table; return the entry for addr in it. NULL if the
- * allocation fails or the entry is a leaf / not a table (never overwritten).
+ * allocation fails (the entry is still none) or the entry is a leaf / not a
+ * table (never overwritten; the entry is then non-zero: PT_ERR_LEAF's case).
  * p4d_alloc() allocates nothing in 4-level mode: it returns the pgd entry.
  * mm is not used yet (kept for Linux's signatures).
  *
@@ -350,6 +361,12 @@ pmd_t *__pmd_alloc(struct mm_struct *mm, pud_t *pud, uint64_t addr);
 
 /* True if an upper-level entry (not a pte) points to a next-level table. */
 static inline bool entry_is_table(uint64_t e) { return (e & (_PAGE_PRESENT | _PAGE_PSE)) == _PAGE_PRESENT; }
+
+/* True if the present entry e at level maps a page: any pte; a pmd or pud with PSE. */
+static inline bool entry_is_leaf(uint64_t e, int level)
+{
+	return level == PG_LEVEL_4K || ((level == PG_LEVEL_2M || level == PG_LEVEL_1G) && (e & _PAGE_PSE));
+}
 
 static inline p4d_t *p4d_alloc(struct mm_struct *mm, pgd_t *pgd, uint64_t addr)
 {
@@ -379,8 +396,8 @@ static inline pmd_t *pmd_alloc(struct mm_struct *mm, pud_t *pud, uint64_t addr)
 
 /*
  * As Linux: gives pmd a (user) pte table if it has none. Returns 0 when pmd
- * points to a pte table, -ENOMEM if allocation failed, -EEXIST if pmd is a
- * 2 MiB leaf or otherwise not a table. Note: nonzero means failure.
+ * points to a pte table, -ENOMEM if allocation failed, PT_ERR_LEAF if pmd is
+ * a 2 MiB leaf or otherwise not a table. Note: nonzero means failure.
  */
 int pte_alloc(struct mm_struct *mm, pmd_t *pmd);
 
@@ -395,7 +412,6 @@ static inline pte_t *pte_offset_map(pmd_t *pmd, uint64_t addr)
 		return NULL;
 	return (pte_t *)__va(v & PTE_PFN_MASK) + pte_index(addr);
 }
-static inline void pte_unmap(pte_t *pte) { (void)pte; }
 
 /* pte_alloc() then pte_offset_map(): the pte for addr, or NULL on failure. */
 static inline pte_t *pte_alloc_map(struct mm_struct *mm, pmd_t *pmd, uint64_t addr)
@@ -453,5 +469,15 @@ int free_pgtables(pgd_t *pgd, uint64_t start, uint64_t end);
  */
 typedef int (*pt_leaf_fn)(void *ctx, uint64_t va, int level, uint64_t *entry);
 int walk_leaves(pgd_t *pgd, uint64_t start, uint64_t end, pt_leaf_fn fn, void *ctx);
+
+/*
+ * A pt_leaf_fn's entry as the pte it is, for ptep_get / set_pte / pte_clear;
+ * NULL when the leaf is above 4 KiB (level > PG_LEVEL_4K: a 2 MiB / 1 GiB
+ * page, which the caller must handle or refuse explicitly).
+ */
+static inline pte_t *leaf_pte(uint64_t *entry, int level)
+{
+	return level == PG_LEVEL_4K ? (pte_t *)entry : NULL;
+}
 
 #endif

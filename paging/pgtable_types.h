@@ -47,7 +47,6 @@
 
 /* Software meanings, named once here (Linux's names where Linux has them). */
 #define _PAGE_BIT_SPECIAL    _PAGE_BIT_SOFTW1  /* no struct page behind it (zero page, MMIO) */
-#define _PAGE_BIT_COW        _PAGE_BIT_SOFTW2  /* write-protected for copy-on-write */
 #define _PAGE_BIT_PROTNONE   _PAGE_BIT_GLOBAL  /* only when !PRESENT: a PROT_NONE mapping */
 
 #define _PAGE_PRESENT    ((uint64_t)1 << _PAGE_BIT_PRESENT)
@@ -74,7 +73,6 @@
 #define _PAGE_NX         ((uint64_t)1 << _PAGE_BIT_NX)
 
 #define _PAGE_SPECIAL    ((uint64_t)1 << _PAGE_BIT_SPECIAL)
-#define _PAGE_COW        ((uint64_t)1 << _PAGE_BIT_COW)
 #define _PAGE_PROTNONE   ((uint64_t)1 << _PAGE_BIT_PROTNONE)
 
 /* What an entry pointing to a lower table carries: user half, kernel half. */

@@ -26,6 +26,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "lib/check_result.h"
 #include "lib/string.h"
 #include "paging/buddy.h"
 
@@ -470,73 +471,113 @@ void kmem_cache_get_stats(const struct kmem_cache *c, struct kmem_cache_stats *o
 
 /* ---- Self-check ---------------------------------------------------------- */
 
-/* Problems in one slab of list l: its frame, header, bits and free list. */
-static uint32_t slab_check_one(const struct kmem_cache *c, uint64_t pfn, enum slab_list l,
-			   uint64_t *objs)
+/* One slab of list l: its frame, header, bits and free list; problems counted in r. */
+static void slab_check_one(const struct kmem_cache *c, uint64_t pfn, enum slab_list l,
+			   uint64_t *objs, struct check_result *r)
 {
 	const struct page *page = pfn_to_page(pfn);
 	struct slab *s;
-	uint32_t problems = 0, bits = 0, chain = 0, idx;
+	uint32_t bits = 0, chain = 0, idx;
 
 	if (page->private != (uint64_t)(uintptr_t)c || page->_refcount <= 0 ||
-	    page->order != c->order || (pfn & (((uint64_t)1 << c->order) - 1)))
-		return 1;   /* not our block: its contents mean nothing */
+	    page->order != c->order || (pfn & (((uint64_t)1 << c->order) - 1))) {
+		/* not our block: its contents mean nothing */
+		check_problem(r, "%s: slab pfn 0x%llx is not an allocated block of this cache and order",
+			      c->name, pfn);
+		return;
+	}
 	s = slab_header(pfn);
-	if (s->magic != SLAB_MAGIC)
-		return 1;
+	if (s->magic != SLAB_MAGIC) {
+		check_problem(r, "%s: slab pfn 0x%llx has a damaged header (magic 0x%llx)", c->name, pfn,
+			      (uint64_t)s->magic);
+		return;
+	}
 	if (s->list != (uint32_t)l || slab_list_for(c, s->inuse) != l)
-		problems++;
+		check_problem(r, "%s: slab pfn 0x%llx with %llu objects in use is on the wrong list", c->name,
+			      pfn, (uint64_t)s->inuse);
 	for (uint32_t i = 0; i < c->objs_per_slab; i++)
 		bits += slab_object_allocated(s, i);
 	for (uint32_t i = c->objs_per_slab; i < SLAB_MAX_OBJECTS; i++)
 		if (slab_object_allocated(s, i))
-			problems++;
+			check_problem(r, "%s: slab pfn 0x%llx has in-use bit %llu set beyond its objects", c->name,
+				      pfn, (uint64_t)i);
 	if (bits != s->inuse)
-		problems++;
+		check_problem(r, "%s: slab pfn 0x%llx: inuse %llu but %llu bits set", c->name, pfn,
+			      (uint64_t)s->inuse, (uint64_t)bits);
 	/* The free list: in range, only free objects, no cycle, all of them. */
 	for (idx = s->free; idx != SLAB_FREE_END; idx = slab_read_free_link(slab_object(c, s, idx))) {
 		if (idx >= c->objs_per_slab || slab_object_allocated(s, idx) ||
 		    chain >= c->objs_per_slab) {
-			problems++;
+			check_problem(r, "%s: slab pfn 0x%llx: free list reaches object %llu (out of range, "
+				      "in use, or a cycle)", c->name, pfn, (uint64_t)idx);
 			break;
 		}
 		chain++;
 	}
 	if (idx == SLAB_FREE_END && chain != c->objs_per_slab - bits)
-		problems++;
+		check_problem(r, "%s: slab pfn 0x%llx: free list has %llu objects, %llu are free", c->name, pfn,
+			      (uint64_t)chain, (uint64_t)(c->objs_per_slab - bits));
 	*objs += s->inuse;
-	return problems;
 }
 
-uint32_t kmem_cache_check(const struct kmem_cache *c)
+/* kmem_cache_check() counting into r (not reset). */
+static void kmem_cache_check_into(const struct kmem_cache *c, struct check_result *r)
 {
-	uint32_t problems = 0;
+	static const char *const list_name[NR_SLAB_LISTS] = { "partial", "full", "empty" };
 	uint64_t objs = 0;
 
-	if (!kmem_cache_valid(c))
-		return 1;
+	if (!kmem_cache_valid(c)) {
+		check_problem(r, "0x%llx is not a live cache", (uint64_t)(uintptr_t)c);
+		return;
+	}
 	for (uint32_t l = 0; l < NR_SLAB_LISTS; l++) {
 		uint64_t n = 0, prev = PFN_NONE;
 
 		for (uint64_t pfn = c->head[l]; pfn != PFN_NONE; pfn = pfn_to_page(pfn)->lru_next) {
 			if (!pfn_valid(pfn) || n > c->count[l]) {
-				problems++;
+				check_problem(r, "%s: %s list: link 0x%llx out of bounds, or a cycle", c->name,
+					      list_name[l], pfn);
 				break;
 			}
 			if (pfn_to_page(pfn)->lru_prev != prev)
-				problems++;
-			problems += slab_check_one(c, pfn, (enum slab_list)l, &objs);
+				check_problem(r, "%s: %s list: pfn 0x%llx's lru_prev is not the previous slab",
+					      c->name, list_name[l], pfn);
+			slab_check_one(c, pfn, (enum slab_list)l, &objs, r);
 			prev = pfn;
 			n++;
 		}
 		if (n != c->count[l])
-			problems++;
+			check_problem(r, "%s: %s list holds %llu slabs, count says %llu", c->name, list_name[l], n,
+				      (uint64_t)c->count[l]);
 	}
 	if (c->count[SLAB_EMPTY] > 1)
-		problems++;
+		check_problem(r, "%s: %llu empty slabs kept (at most 1)", c->name, (uint64_t)c->count[SLAB_EMPTY]);
 	if (objs != c->active_objs)
-		problems++;
+		check_problem(r, "%s: active_objs %llu but the slabs hold %llu", c->name, (uint64_t)c->active_objs,
+			      objs);
 	if (c->allocs - c->frees != c->active_objs)
-		problems++;
-	return problems;
+		check_problem(r, "%s: allocs - frees = %llu but active_objs %llu", c->name,
+			      (uint64_t)(c->allocs - c->frees), (uint64_t)c->active_objs);
+}
+
+uint64_t kmem_cache_check(const struct kmem_cache *c, struct check_result *out)
+{
+	struct check_result local;
+	struct check_result *r = out ? out : &local;
+
+	check_result_init(r);
+	kmem_cache_check_into(c, r);
+	return r->problems;
+}
+
+uint64_t kmem_cache_check_all(struct check_result *out)
+{
+	struct check_result local;
+	struct check_result *r = out ? out : &local;
+
+	check_result_init(r);
+	for (uint32_t i = 0; i < KMEM_CACHE_MAX; i++)
+		if (kmem_caches[i].in_use)
+			kmem_cache_check_into(&kmem_caches[i], r);
+	return r->problems;
 }

@@ -25,6 +25,7 @@
 #define FAULTLINE_SLAB_H
 
 #include <stdint.h>
+#include "lib/check_result.h"
 
 #define KMEM_CACHE_MAX      32   /* caches that can exist at once */
 #define KMEM_CACHE_NAME_LEN 24   /* longer names are cut */
@@ -104,8 +105,12 @@ void kmem_cache_get_stats(const struct kmem_cache *c, struct kmem_cache_stats *o
  * Verifies c's invariants: every slab is on the list its fill level says,
  * its head frame is allocated with the slab order and names c, the header is
  * intact, the in-use bits agree with the count and with the free list, and
- * the stats agree with the lists. Returns the number of problems (0 = sound).
+ * the stats agree with the lists. Returns the number of problems (0 = sound);
+ * *out (may be NULL) gets the count and the first in words, naming the cache.
  */
-uint32_t kmem_cache_check(const struct kmem_cache *c);
+uint64_t kmem_cache_check(const struct kmem_cache *c, struct check_result *out);
+
+/* kmem_cache_check() over every cache that exists; the same return and *out. */
+uint64_t kmem_cache_check_all(struct check_result *out);
 
 #endif

@@ -25,16 +25,6 @@ static uint64_t canonical(uint64_t va)
 	return (uint64_t)((int64_t)(va << shift) >> shift);
 }
 
-static uint32_t level_shift(int level)
-{
-	return PAGE_SHIFT + 9 * (uint32_t)(level - 1);
-}
-
-static bool is_leaf(int level, uint64_t e)
-{
-	return level == PG_LEVEL_4K || ((level == PG_LEVEL_2M || level == PG_LEVEL_1G) && (e & _PAGE_PSE));
-}
-
 static void check_table_page(struct verify_walk *w, uint64_t phys)
 {
 	uint64_t pfn = phys >> PAGE_SHIFT;
@@ -72,11 +62,11 @@ static void walk_table(struct verify_walk *w, uint64_t table_phys, int level, ui
 {
 	const uint64_t *t = (const uint64_t *)__va(table_phys);
 	check_table_page(w, table_phys);
-	for (uint32_t i = 0; i < 512; i++) {
+	for (uint32_t i = 0; i < PTRS_PER_PTE; i++) {
 		uint64_t e = t[i];
 		if (!(e & _PAGE_PRESENT))
 			continue;
-		uint64_t va = canonical(va_base + ((uint64_t)i << level_shift(level)));
+		uint64_t va = canonical(va_base + i * page_level_size(level));
 		bool kernel_half = (va >> 63) != 0;
 		if (kernel_half && skip_kernel)
 			continue;
@@ -84,7 +74,7 @@ static void walk_table(struct verify_walk *w, uint64_t table_phys, int level, ui
 			w->out->user_in_kernel_half++;
 			problem(w->out, "kernel-half entry for 0x%llx is user-accessible (level %llu)", va, (uint64_t)level);
 		}
-		if (is_leaf(level, e)) {
+		if (entry_is_leaf(e, level)) {
 			if (w->pass == 1) {
 				w->out->leaves++;
 				if (kernel_half && (e & _PAGE_RW) && !(e & _PAGE_NX) && (__supported_pte_mask & _PAGE_NX)) {
@@ -104,7 +94,7 @@ static void walk_table(struct verify_walk *w, uint64_t table_phys, int level, ui
 uint64_t verify_page_tables(pgd_t *const *roots, uint32_t n, struct pgtable_verify *out)
 {
 	*out = (struct pgtable_verify){ 0 };
-	int top = pgtable_l5_enabled() ? 5 : 4;
+	int top = pgtable_levels();
 	for (int pass = 0; pass < 3; pass++) {
 		struct verify_walk w = { out, pass };
 		for (uint32_t r = 0; r < n; r++)

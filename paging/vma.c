@@ -19,6 +19,7 @@
 
 #include <stddef.h>
 
+#include "lib/check_result.h"
 #include "lib/string.h"
 #include "paging/slab.h"
 
@@ -777,7 +778,7 @@ int expand_stack(struct mm_struct *mm, struct vm_area_struct *vma, uint64_t addr
 
 struct vma_check_state {
 	struct mm_struct *mm;
-	int problems;
+	struct check_result *r;
 	uint32_t visited;
 	const struct vm_area_struct *last;   /* previous VMA in order */
 	const struct vm_area_struct *cursor; /* where the list says the next VMA is */
@@ -793,19 +794,23 @@ static void vma_check_one(struct vma_check_state *st, const struct vm_area_struc
 
 	if (v->vm_start >= v->vm_end || ((v->vm_start | v->vm_end) & ~PAGE_MASK) ||
 	    v->vm_end > mm->task_size)
-		st->problems++;
+		check_problem(st->r, "vma [0x%llx, 0x%llx) is empty, unaligned or beyond task_size",
+			      v->vm_start, v->vm_end);
 	if (v->vm_mm != mm)
-		st->problems++;
+		check_problem(st->r, "vma [0x%llx, 0x%llx) belongs to another mm", v->vm_start, v->vm_end);
 	if (pgprot_val(v->vm_page_prot) != pgprot_val(vm_get_page_prot(v->vm_flags)))
-		st->problems++;
+		check_problem(st->r, "vma at 0x%llx: vm_page_prot 0x%llx does not follow vm_flags", v->vm_start,
+			      pgprot_val(v->vm_page_prot));
 	if (v != st->cursor || v->vm_prev != st->last)
-		st->problems++;
+		check_problem(st->r, "vma at 0x%llx: the list (vm_next/vm_prev) disagrees with the tree",
+			      v->vm_start);
 	if (!st->last && mm->mmap != v)
-		st->problems++;
+		check_problem(st->r, "mm->mmap is not the lowest vma (0x%llx)", v->vm_start);
 	if (st->last && st->last->vm_end > v->vm_start)
-		st->problems++;   /* out of order or overlapping */
+		check_problem(st->r, "vma at 0x%llx overlaps or precedes the one ending at 0x%llx",
+			      v->vm_start, st->last->vm_end);
 	if (vma_can_merge(st->last, v))
-		st->problems++;   /* should have been one VMA */
+		check_problem(st->r, "vmas ending and starting at 0x%llx should have been merged", v->vm_start);
 	if (v == mm->mmap_cache)
 		st->cache_seen = true;
 	st->total_vm += pages;
@@ -829,41 +834,50 @@ static int32_t vma_check_subtree(struct vma_check_state *st, const struct vm_are
 	if (!v)
 		return 0;
 	if (depth > 96 || st->visited > st->mm->map_count) {
-		st->problems++;   /* far deeper than any AVL tree: a cycle */
+		/* far deeper than any AVL tree: a cycle */
+		check_problem(st->r, "vma tree deeper than %llu or larger than map_count %llu: a cycle",
+			      (uint64_t)96, (uint64_t)st->mm->map_count);
 		return 0;
 	}
 	st->visited++;
 	if (v->vm_rb_parent != parent)
-		st->problems++;
+		check_problem(st->r, "vma at 0x%llx: vm_rb_parent is not its parent in the tree", v->vm_start);
 	hl = vma_check_subtree(st, v->vm_rb_left, v, depth + 1);
 	vma_check_one(st, v);
 	hr = vma_check_subtree(st, v->vm_rb_right, v, depth + 1);
 	h = 1 + (hl > hr ? hl : hr);
 	if (v->vm_rb_height != h || hl - hr > 1 || hr - hl > 1)
-		st->problems++;
+		check_problem(st->r, "vma at 0x%llx: height %llu recorded, subtree unbalanced or of another height",
+			      v->vm_start, (uint64_t)v->vm_rb_height);
 	gap = vma_max(v->vm_start - vma_prev_end(v), vma_max(vma_node_gap(v->vm_rb_left), vma_node_gap(v->vm_rb_right)));
 	if (v->vm_rb_subtree_gap != gap)
-		st->problems++;
+		check_problem(st->r, "vma at 0x%llx: vm_rb_subtree_gap 0x%llx is not the largest gap below",
+			      v->vm_start, v->vm_rb_subtree_gap);
 	return h;
 }
 
-int vma_check(struct mm_struct *mm)
+uint64_t vma_check(struct mm_struct *mm, struct check_result *out)
 {
-	struct vma_check_state st = { .mm = mm, .cursor = mm->mmap };
+	struct check_result local;
+	struct check_result *r = out ? out : &local;
+	struct vma_check_state st = { .mm = mm, .r = r, .cursor = mm->mmap };
 
+	check_result_init(r);
 	if (mm->mm_rb && mm->mm_rb->vm_rb_parent)
-		st.problems++;
+		check_problem(r, "the tree's root vma (0x%llx) has a parent", mm->mm_rb->vm_start);
 	vma_check_subtree(&st, mm->mm_rb, NULL, 0);
 	if (st.cursor)
-		st.problems++;   /* the list goes on past the tree's last VMA */
+		check_problem(r, "the vma list goes on (0x%llx) past the tree's last vma", st.cursor->vm_start);
 	if (!mm->mm_rb && mm->mmap)
-		st.problems++;
+		check_problem(r, "mm->mmap is set (0x%llx) but the tree is empty", mm->mmap->vm_start);
 	if (st.visited != mm->map_count)
-		st.problems++;
+		check_problem(r, "map_count is %llu but the tree holds %llu vmas", (uint64_t)mm->map_count,
+			      (uint64_t)st.visited);
 	if (mm->mmap_cache && !st.cache_seen)
-		st.problems++;
+		check_problem(r, "mmap_cache (0x%llx) is not a vma of the tree", mm->mmap_cache->vm_start);
 	if (st.total_vm != mm->total_vm || st.exec_vm != mm->exec_vm ||
 	    st.stack_vm != mm->stack_vm || st.data_vm != mm->data_vm)
-		st.problems++;
-	return st.problems;
+		check_problem(r, "page counts: total_vm %llu recorded, %llu in the vmas (or exec/stack/data differ)",
+			      mm->total_vm, st.total_vm);
+	return r->problems;
 }

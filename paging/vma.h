@@ -28,6 +28,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "lib/check_result.h"
 #include "paging/mm_types.h"
 #include "paging/pgtable.h"
 
@@ -225,8 +226,9 @@ int expand_stack(struct mm_struct *mm, struct vm_area_struct *vma, uint64_t addr
  * Verifies mm's VMAs: tree order, parent links, AVL heights and balance,
  * subtree gaps, the list against the tree, bounds, no overlap, no mergeable
  * neighbours, vm_mm and vm_page_prot, map_count and the page counters, and
- * that mmap_cache is NULL or in the tree. Returns the number of problems.
+ * that mmap_cache is NULL or in the tree. Returns the number of problems
+ * (0: sound); *out (may be NULL) gets the count and the first in words.
  */
-int vma_check(struct mm_struct *mm);
+uint64_t vma_check(struct mm_struct *mm, struct check_result *out);
 
 #endif

@@ -63,7 +63,7 @@ def check_faultline_run(run, names, problems):
             detail = next((r.get("detail") for r in run.of_type("test") if r.get("name") == name), "")
             problems.append("%s: %s (%s)" % (name, result, detail))
     for n in names:
-        for check in ("verify_live", "frames_returned", "verify"):
+        for check in ("verify_live", "vma", "frames_returned", "verify", "buddy", "slab"):
             key = "kernel.%s.%s" % (n, check)
             res = next((r.get("result") for r in run.of_type("test") if r.get("name") == key), None)
             if res != "pass":

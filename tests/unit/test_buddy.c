@@ -10,6 +10,8 @@
 #include <sys/mman.h>
 
 #include "tests/unit/unit.h"
+#include "../../lib/format.c"
+#include "../../lib/check_result.c"
 #include "../../paging/memmap.c"
 #include "../../paging/buddy.c"
 
@@ -114,7 +116,7 @@ TEST(init_places_mem_map_and_frees_in_big_blocks)
 	CHECK_EQ_U64(nr_free_pages(), A_MANAGED);
 	CHECK_EQ_U64(s.lost_pages, 0);
 	CHECK(blocks_are(a_blocks));
-	CHECK_EQ_U64(buddy_check(), 0);
+	CHECK_EQ_U64(buddy_check(NULL), 0);
 	/* mem_map[] itself lives in the simulated memory, at its physical place. */
 	CHECK((uint8_t *)pfn_to_page(0) == sim_buf + (21 * MiB - 42 * 4096 - 4 * MiB));
 	CHECK(PageReserved(pfn_to_page(0)));            /* hole below the first range */
@@ -160,7 +162,7 @@ TEST(split_from_fresh_block_and_merge_back)
 	CHECK(blocks_are(want));
 	CHECK(PageBuddy(pfn_to_page(4097)) && pfn_to_page(4097)->order == 0);
 	CHECK(PageBuddy(pfn_to_page(4096 + 512)) && pfn_to_page(4096 + 512)->order == 9);
-	CHECK_EQ_U64(buddy_check(), 0);
+	CHECK_EQ_U64(buddy_check(NULL), 0);
 
 	__free_page(p);
 	for (uint32_t k = 0; k < 10; k++)
@@ -168,7 +170,7 @@ TEST(split_from_fresh_block_and_merge_back)
 	want[10] = 2;
 	CHECK(blocks_are(want));
 	CHECK(PageBuddy(pfn_to_page(4096)) && pfn_to_page(4096)->order == 10);
-	CHECK_EQ_U64(buddy_check(), 0);
+	CHECK_EQ_U64(buddy_check(NULL), 0);
 
 	for (int i = 0; i < 5; i++)
 		__free_pages(small[i], orders[i]);
@@ -202,13 +204,13 @@ TEST(exhaustion_counts_exactly_and_frees_back)
 	CHECK_EQ_U64(stats().alloc_failures, 1);
 	CHECK(alloc_pages(0) == NULL);
 	CHECK(alloc_pages(MAX_ORDER) == NULL);
-	CHECK_EQ_U64(buddy_check(), 0);
+	CHECK_EQ_U64(buddy_check(NULL), 0);
 
 	for (uint32_t i = 0; i < n; i++)
 		__free_page(all[i]);
 	CHECK_EQ_U64(nr_free_pages(), A_MANAGED);
 	CHECK(blocks_are(a_blocks));
-	CHECK_EQ_U64(buddy_check(), 0);
+	CHECK_EQ_U64(buddy_check(NULL), 0);
 	CHECK_EQ_U64(stats().bad_pages, 0);
 }
 
@@ -229,7 +231,7 @@ TEST(fragmentation_blocks_merging_until_the_holes_fill)
 	want[0] = 512;
 	CHECK(blocks_are(want));
 	CHECK_EQ_U64(nr_free_pages(), 512);
-	CHECK_EQ_U64(buddy_check(), 0);
+	CHECK_EQ_U64(buddy_check(NULL), 0);
 	/* The odd ones: every free now merges, up to one order-10 block. */
 	for (uint32_t i = 0; i < n; i++) {
 		uint64_t pfn = page_to_pfn(all[i]);
@@ -239,7 +241,7 @@ TEST(fragmentation_blocks_merging_until_the_holes_fill)
 	want[0] = 0;
 	want[10] = 1;
 	CHECK(blocks_are(want));
-	CHECK_EQ_U64(buddy_check(), 0);
+	CHECK_EQ_U64(buddy_check(NULL), 0);
 	CHECK(alloc_pages(10) == pfn_to_page(1024));
 	__free_pages(pfn_to_page(1024), 10);
 	for (uint32_t i = 0; i < n; i++) {
@@ -248,7 +250,7 @@ TEST(fragmentation_blocks_merging_until_the_holes_fill)
 			__free_page(all[i]);
 	}
 	CHECK(blocks_are(a_blocks));
-	CHECK_EQ_U64(buddy_check(), 0);
+	CHECK_EQ_U64(buddy_check(NULL), 0);
 }
 
 /*
@@ -267,7 +269,7 @@ TEST(every_order_up_to_one_gib)
 	CHECK_EQ_U64(stats().mem_map_bytes, 4160 * 4096);
 	CHECK_EQ_U64(totalram_pages(), 262144 + 4032);
 	CHECK(blocks_are(want));
-	CHECK_EQ_U64(buddy_check(), 0);
+	CHECK_EQ_U64(buddy_check(NULL), 0);
 
 	for (uint32_t order = 0; order <= MAX_ORDER; order++) {
 		struct page *p = alloc_pages(order);
@@ -277,7 +279,7 @@ TEST(every_order_up_to_one_gib)
 		}
 		if (page_ref_count(p) != 1 || page_mapcount(p) != 0 || p->order != order)
 			aligned = 0;
-		if (nr_free_pages() != 266176 - (1ull << order) || buddy_check() != 0)
+		if (nr_free_pages() != 266176 - (1ull << order) || buddy_check(NULL) != 0)
 			checked = 0;
 		__free_pages(p, order);
 		if (nr_free_pages() != 266176 || !blocks_are(want))
@@ -297,7 +299,7 @@ TEST(every_order_up_to_one_gib)
 	CHECK(alloc_pages(12) == NULL);
 	put_page(gib);
 	CHECK(alloc_pages(12) == pfn_to_page(262144));  /* split from the freed GiB */
-	CHECK_EQ_U64(buddy_check(), 0);
+	CHECK_EQ_U64(buddy_check(NULL), 0);
 	CHECK_EQ_U64(stats().bad_pages, 0);
 }
 
@@ -384,7 +386,7 @@ TEST(random_sequence_against_shadow_model)
 			live[i] = live[--nlive];
 			owned_pages -= 1ull << b.order;
 		}
-		if (buddy_check() != 0 || nr_free_pages() != managed - owned_pages)
+		if (buddy_check(NULL) != 0 || nr_free_pages() != managed - owned_pages)
 			steps_ok = 0;
 	}
 	CHECK(steps_ok);
@@ -396,7 +398,7 @@ TEST(random_sequence_against_shadow_model)
 	while (nlive)
 		__free_pages(pfn_to_page(live[nlive - 1].pfn), live[nlive - 1].order), nlive--;
 	CHECK_EQ_U64(nr_free_pages(), managed);
-	CHECK_EQ_U64(buddy_check(), 0);
+	CHECK_EQ_U64(buddy_check(NULL), 0);
 	CHECK_EQ_U64(stats().bad_pages, 0);
 	/* Everything merged back: the same blocks as right after init. */
 	struct buddy_stats s = stats();
@@ -425,12 +427,12 @@ TEST(refcount_and_put_page)
 	struct page *b = alloc_pages(3);
 	CHECK_EQ_U64(nr_free_pages(), A_MANAGED - 8);
 	SetPageAnon(b);
-	SetPageDirty(pfn_to_page(page_to_pfn(b) + 5));  /* owner flags are cleared on free */
+	__SetPageTable(pfn_to_page(page_to_pfn(b) + 5));  /* owner flags are cleared on free */
 	b->private = 0x1234;
 	put_page(b);
 	CHECK_EQ_U64(nr_free_pages(), A_MANAGED);
 	CHECK(blocks_are(a_blocks));
-	CHECK_EQ_U64(buddy_check(), 0);
+	CHECK_EQ_U64(buddy_check(NULL), 0);
 
 	/* A mapped page cannot be freed; once unmapped it can. */
 	p = alloc_page();
@@ -457,7 +459,7 @@ TEST(refcount_and_put_page)
 	CHECK_EQ_U64(stats().bad_pages, 3);
 	CHECK_EQ_U64(page_ref_count(p), 1);
 	CHECK_EQ_U64(nr_free_pages(), A_MANAGED - 1);
-	CHECK_EQ_U64(buddy_check(), 0);
+	CHECK_EQ_U64(buddy_check(NULL), 0);
 }
 
 static uint32_t hook_calls;
@@ -485,7 +487,7 @@ TEST(misuse_is_detected_and_changes_nothing)
 	CHECK_EQ_U64(hook_pfn, pfn);
 	CHECK_STR(hook_reason, "freeing a free page (double free?)");
 	CHECK_EQ_U64(nr_free_pages(), A_MANAGED);
-	CHECK_EQ_U64(buddy_check(), 0);
+	CHECK_EQ_U64(buddy_check(NULL), 0);
 
 	/* Double frees after the block merged with its buddy: the second page
 	 * is now a tail of the merged block, the first its head. */
@@ -499,7 +501,7 @@ TEST(misuse_is_detected_and_changes_nothing)
 	__free_page(x);
 	CHECK_EQ_U64(hook_calls, 3);
 	CHECK_EQ_U64(nr_free_pages(), A_MANAGED);
-	CHECK_EQ_U64(buddy_check(), 0);
+	CHECK_EQ_U64(buddy_check(NULL), 0);
 
 	/* Reserved frames: a hole and mem_map's own frames. */
 	__free_page(pfn_to_page(0));
@@ -532,7 +534,7 @@ TEST(misuse_is_detected_and_changes_nothing)
 	CHECK_EQ_U64(hook_calls, 12);
 	CHECK_EQ_U64(stats().bad_pages, 12);
 	CHECK_EQ_U64(nr_free_pages(), A_MANAGED - 4);
-	CHECK_EQ_U64(buddy_check(), 0);
+	CHECK_EQ_U64(buddy_check(NULL), 0);
 	__free_pages(r, 2);                             /* the right way still works */
 	CHECK_EQ_U64(hook_calls, 12);
 	CHECK(blocks_are(a_blocks));
@@ -542,20 +544,25 @@ TEST(misuse_is_detected_and_changes_nothing)
 TEST(buddy_check_finds_corruption)
 {
 	layout_a();
-	CHECK_EQ_U64(buddy_check(), 0);
+	CHECK_EQ_U64(buddy_check(NULL), 0);
+	struct check_result cr;
 	pfn_to_page(1024)->order = 9;                   /* head disagrees with its list */
-	CHECK(buddy_check() > 0);
+	CHECK(buddy_check(&cr) > 0);
+	CHECK_STR(cr.first, "pfn 0x400 on free list 10 is not a PG_buddy head of that order");
 	pfn_to_page(1024)->order = 10;
 	pfn_to_page(1500)->flags = PG_buddy;            /* a stray head inside a free block */
-	CHECK(buddy_check() > 0);
+	CHECK(buddy_check(&cr) > 0);
+	CHECK(strstr(cr.first, "free block at pfn 0x400 holds pfn 0x5dc") != NULL);
 	pfn_to_page(1500)->flags = 0;
 	pfn_to_page(1030)->_refcount = 1;               /* "allocated" frame inside a free block */
-	CHECK(buddy_check() > 0);
+	CHECK(buddy_check(&cr) > 0);
+	CHECK_STR(cr.first, "free block at pfn 0x400 holds pfn 0x406, which is reserved, allocated or another block");
 	pfn_to_page(1030)->_refcount = 0;
 	pfn_to_page(5332)->lru_prev = 7;                /* broken back link */
-	CHECK(buddy_check() > 0);
+	CHECK(buddy_check(&cr) > 0);
+	CHECK(strstr(cr.first, "pfn 0x14d4's lru_prev is not the previous entry") != NULL);
 	pfn_to_page(5332)->lru_prev = PFN_NONE;
-	CHECK_EQ_U64(buddy_check(), 0);
+	CHECK_EQ_U64(buddy_check(NULL), 0);
 }
 
 TEST(zeroed_pages_are_zero)
@@ -612,14 +619,14 @@ TEST(mem_map_too_big_for_memory_cuts_the_top)
 	CHECK_EQ_U64(stats().mem_map_phys, 2 * MiB - 4 * 4096);
 	CHECK_EQ_U64(totalram_pages(), 256 - 4);
 	CHECK_EQ_U64(stats().lost_pages, 1);
-	CHECK_EQ_U64(buddy_check(), 0);
+	CHECK_EQ_U64(buddy_check(NULL), 0);
 
 	/* A single frame cannot describe itself: nothing to manage. */
 	mm_set(1, (uint64_t[]){ 64 * GiB, 64 * GiB + 4096 });
 	CHECK(buddy_init(&mm) == -1);
 	CHECK(alloc_page() == NULL);
 	CHECK_EQ_U64(nr_free_pages(), 0);
-	CHECK_EQ_U64(buddy_check(), 0);
+	CHECK_EQ_U64(buddy_check(NULL), 0);
 	mm_set(0, NULL);
 	CHECK(buddy_init(&mm) == -1);
 	CHECK(alloc_pages(0) == NULL);
@@ -638,12 +645,12 @@ TEST(survives_a_move_of_the_direct_map)
 	uint64_t old_base = direct_map_base;
 	direct_map_base = (uint64_t)(uintptr_t)moved - 4 * MiB;
 	CHECK((uint8_t *)pfn_to_page(0) == moved + (21 * MiB - 42 * 4096 - 4 * MiB));
-	CHECK_EQ_U64(buddy_check(), 0);
+	CHECK_EQ_U64(buddy_check(NULL), 0);
 	__free_pages(pfn_to_page(pa), 3);
 	__free_page(pfn_to_page(pb));
 	CHECK(blocks_are(a_blocks));
 	CHECK(alloc_pages(10) != NULL);
-	CHECK_EQ_U64(buddy_check(), 0);
+	CHECK_EQ_U64(buddy_check(NULL), 0);
 	CHECK_EQ_U64(stats().bad_pages, 0);
 	direct_map_base = old_base;
 	free(moved);
@@ -669,7 +676,7 @@ TEST(works_on_a_classified_firmware_map)
 	CHECK(PageReserved(pfn_to_page(0x300)));
 	CHECK(PageReserved(pfn_to_page(0x501)));
 	CHECK(!PageReserved(pfn_to_page(0x502)));
-	CHECK_EQ_U64(buddy_check(), 0);
+	CHECK_EQ_U64(buddy_check(NULL), 0);
 }
 
 /*
@@ -691,7 +698,7 @@ TEST(pcp_list_refills_holds_drains_and_counts_as_free)
 	CHECK(consecutive);
 	CHECK_EQ_U64(page_to_pfn(p) % 8, 0);
 	CHECK_EQ_U64(nr_free_pages(), A_MANAGED - 1);
-	CHECK_EQ_U64(buddy_check(), 0);
+	CHECK_EQ_U64(buddy_check(NULL), 0);
 	struct page *q = alloc_page();
 	CHECK_EQ_U64(zone.pcp.count, 6);
 	CHECK(q != p);
@@ -701,11 +708,11 @@ TEST(pcp_list_refills_holds_drains_and_counts_as_free)
 	__free_page(q);
 	CHECK_EQ_U64(zone.pcp.count, 8);                  /* freed onto the list, not merged */
 	CHECK_EQ_U64(nr_free_pages(), A_MANAGED);
-	CHECK_EQ_U64(buddy_check(), 0);
+	CHECK_EQ_U64(buddy_check(NULL), 0);
 	drain_local_pages();
 	CHECK_EQ_U64(zone.pcp.count, 0);
 	CHECK(blocks_are(a_blocks));
-	CHECK_EQ_U64(buddy_check(), 0);
+	CHECK_EQ_U64(buddy_check(NULL), 0);
 
 	/* Above high, a batch goes back to the buddy lists. */
 	static struct page *held[64];
@@ -717,7 +724,7 @@ TEST(pcp_list_refills_holds_drains_and_counts_as_free)
 			break;
 	}
 	CHECK(zone.pcp.count <= 24);
-	CHECK_EQ_U64(buddy_check(), 0);
+	CHECK_EQ_U64(buddy_check(NULL), 0);
 
 	/* Exhaustion: every frame, including those on the list, can be had. */
 	static struct page *every[A_MANAGED + 1];
@@ -727,10 +734,10 @@ TEST(pcp_list_refills_holds_drains_and_counts_as_free)
 		n++;
 	CHECK(n + 40 >= A_MANAGED);      /* the 40 frames not freed above are still held */
 	CHECK_EQ_U64(nr_free_pages(), 0);
-	CHECK_EQ_U64(buddy_check(), 0);
+	CHECK_EQ_U64(buddy_check(NULL), 0);
 	for (uint32_t i = 0; i < n; i++)
 		__free_page(every[i]);
-	CHECK_EQ_U64(buddy_check(), 0);
+	CHECK_EQ_U64(buddy_check(NULL), 0);
 
 	/* A block request the buddy lists cannot make but the held frames can. */
 	layout_a();
@@ -745,18 +752,18 @@ TEST(pcp_list_refills_holds_drains_and_counts_as_free)
 	CHECK(blk != NULL);
 	CHECK_EQ_U64(zone.pcp.count, 0);
 	CHECK_EQ_U64(nr_free_pages(), 0);
-	CHECK_EQ_U64(buddy_check(), 0);
+	CHECK_EQ_U64(buddy_check(NULL), 0);
 
 	/* A corrupted list is found. */
 	layout_a();
 	pcp_set_batch(8, 24);
 	p = alloc_page();
-	CHECK_EQ_U64(buddy_check(), 0);
+	CHECK_EQ_U64(buddy_check(NULL), 0);
 	pfn_to_page(zone.pcp.head)->_refcount = 1;
-	CHECK(buddy_check() != 0);
+	CHECK(buddy_check(NULL) != 0);
 	pfn_to_page(zone.pcp.head)->_refcount = 0;
 	zone.pcp.count++;
-	CHECK(buddy_check() != 0);
+	CHECK(buddy_check(NULL) != 0);
 	layout_a();
 }
 
@@ -777,9 +784,9 @@ TEST(alloc_page_below_finds_low_frames_until_none)
 	CHECK(all_low);
 	CHECK_EQ_U64(n, 256);
 	CHECK_EQ_U64(nr_free_pages(), A_MANAGED - 1 - 256);
-	CHECK_EQ_U64(buddy_check(), 0);
+	CHECK_EQ_U64(buddy_check(NULL), 0);
 	CHECK(alloc_page_below(1024) == NULL);       /* nothing usable below 4 MiB */
-	CHECK_EQ_U64(buddy_check(), 0);
+	CHECK_EQ_U64(buddy_check(NULL), 0);
 	layout_a();
 }
 

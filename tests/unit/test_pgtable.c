@@ -170,7 +170,6 @@ TEST(entry_bit_layout)
 	CHECK_EQ_U64(_PAGE_PKEY_MASK, 0x7800000000000000ull);
 	CHECK_EQ_U64(_PAGE_NX, 0x8000000000000000ull);
 	CHECK_EQ_U64(_PAGE_SPECIAL, 0x200);
-	CHECK_EQ_U64(_PAGE_COW, 0x400);
 	CHECK_EQ_U64(_PAGE_TABLE, 0x67);
 	CHECK_EQ_U64(_KERNPG_TABLE, 0x63);
 
@@ -215,8 +214,6 @@ TEST(pte_helpers_bit_exact)
 	CHECK_EQ_U64(pte_val(pte_mkexec(all)), ~(1ull << 63));
 	CHECK_EQ_U64(pte_val(pte_mkglobal(z)), 1ull << 8);
 	CHECK_EQ_U64(pte_val(pte_mkspecial(z)), 1ull << 9);
-	CHECK_EQ_U64(pte_val(pte_mkcow(z)), 1ull << 10);
-	CHECK_EQ_U64(pte_val(pte_clear_cow(all)), ~(1ull << 10));
 
 	pte_t p = __pte(0x1234000 | _PAGE_PRESENT | _PAGE_USER);
 	CHECK(pte_present(p) && !pte_none(p) && pte_user(p) && pte_exec(p));
@@ -237,14 +234,13 @@ TEST(pte_helpers_bit_exact)
 	CHECK(!(pte_val(none) & _PAGE_PRESENT));
 	CHECK(!pte_protnone(pfn_pte(0x42, PAGE_KERNEL)));
 
-	/* pte_modify keeps frame, A/D, software state; takes the rest; CoW stays read-only. */
+	/* pte_modify keeps frame, A/D, software state; takes the rest. */
 	pte_t rw = pte_mkdirty(pte_mkspecial(pfn_pte(0x777, PAGE_SHARED)));
 	pte_t ro = pte_modify(rw, PAGE_READONLY_EXEC);
 	CHECK_EQ_U64(pte_val(ro), (0x777ull << 12) | _PAGE_SPECIAL | _PAGE_DIRTY | _PAGE_PRESENT |
 		     _PAGE_USER | _PAGE_ACCESSED);
-	pte_t cow = pte_mkcow(pte_wrprotect(rw));
-	CHECK(!pte_write(pte_modify(cow, PAGE_SHARED)) && pte_cow(pte_modify(cow, PAGE_SHARED)));
-	CHECK(pte_write(pte_modify(pte_clear_cow(cow), PAGE_SHARED)));
+	CHECK(pte_write(pte_modify(pte_wrprotect(rw), PAGE_SHARED)));
+	CHECK_EQ_U64(pte_val(pte_modify(__pte(_PAGE_SOFTW2), PAGE_NONE)) & _PAGE_SOFTW2, 0);  /* no CoW bit kept */
 
 	/* ptep operations */
 	pte_t slot = pfn_pte(0x99, PAGE_SHARED);
@@ -910,6 +906,120 @@ TEST(walk_leaves_visits_and_stops)
 	pgtable_l5_enabled_flag = false;
 }
 
+
+/* ---- One vocabulary: level helpers, walk_path, errors, leaf_pte ---------- */
+
+/* page_level_* agree with the per-level names and with hand-computed values. */
+TEST(page_level_helpers)
+{
+	uint64_t va = 0x00fedcba98765000ull;
+	CHECK_EQ_U64(page_level_shift(PG_LEVEL_4K), PAGE_SHIFT);
+	CHECK_EQ_U64(page_level_shift(PG_LEVEL_2M), PMD_SHIFT);
+	CHECK_EQ_U64(page_level_shift(PG_LEVEL_1G), PUD_SHIFT);
+	CHECK_EQ_U64(page_level_shift(PG_LEVEL_512G), P4D_SHIFT);
+	CHECK_EQ_U64(page_level_shift(PG_LEVEL_256T), 48);
+	CHECK_EQ_U64(page_level_size(PG_LEVEL_2M), PMD_SIZE);
+	CHECK_EQ_U64(page_level_mask(PG_LEVEL_1G), PUD_MASK);
+	for (int levels = 4; levels <= 5; levels++) {
+		pgtable_l5_enabled_flag = levels == 5;
+		CHECK_EQ_U64(page_level_index(va, PG_LEVEL_4K), pte_index(va));
+		CHECK_EQ_U64(page_level_index(va, PG_LEVEL_2M), pmd_index(va));
+		CHECK_EQ_U64(page_level_index(va, PG_LEVEL_1G), pud_index(va));
+		if (levels == 5)                                      /* folded: p4d_index is 0 */
+			CHECK_EQ_U64(page_level_index(va, PG_LEVEL_512G), p4d_index(va));
+		CHECK_EQ_U64(page_level_index(va, levels), pgd_index(va));
+	}
+	pgtable_l5_enabled_flag = false;
+	CHECK_EQ_U64(page_level_index(va, PG_LEVEL_4K), (va >> 12) & 511);
+	CHECK_EQ_U64(page_level_index(va, PG_LEVEL_256T), (va >> 48) & 511);
+	CHECK(entry_is_leaf(0, PG_LEVEL_4K) && entry_is_leaf(_PAGE_PSE, PG_LEVEL_2M) &&
+	      entry_is_leaf(_PAGE_PSE, PG_LEVEL_1G));
+	CHECK(!entry_is_leaf(_PAGE_PRESENT, PG_LEVEL_2M) && !entry_is_leaf(_PAGE_PSE, PG_LEVEL_512G));
+}
+
+/* walk_path: every entry on the way, top first, ending at the first non-table. */
+static void walk_path_levels(int levels, uint64_t va)
+{
+	pgd_t *root = sim_reset(levels);
+	uint64_t *path[PG_LEVEL_256T];
+
+	CHECK_EQ_U64(walk_path(root, va, path), 1);                   /* the root's entry is none */
+	CHECK(path[0] == &root[pgd_index(va)].pgd);
+	CHECK_EQ_U64(map_range(root, va, 0x5000, PAGE_SIZE, PAGE_SHARED, PG_LEVEL_4K), 0);
+	CHECK_EQ_U64(walk_path(root, va, path), levels);
+	CHECK(path[levels - 1] == &walk_pte(root, va, false, NULL)->pte);
+	CHECK_EQ_U64(*path[levels - 1], pte_val(pfn_pte(5, PAGE_SHARED)));
+	for (int i = 0; i < levels - 1; i++)
+		CHECK(entry_is_table(*path[i]));
+	/* The pte none: still all levels (the pte slot is the last entry). */
+	CHECK_EQ_U64(walk_path(root, va + PAGE_SIZE, path), levels);
+	CHECK_EQ_U64(*path[levels - 1], 0);
+	/* A 2M leaf stops the path one level early; not canonical: nothing. */
+	uint64_t big = (va & PUD_MASK) + PUD_SIZE;
+	CHECK_EQ_U64(map_range(root, big, 0x200000, PMD_SIZE, PAGE_SHARED, PG_LEVEL_2M), 0);
+	CHECK_EQ_U64(walk_path(root, big + 0x3000, path), levels - 1);
+	CHECK(*path[levels - 2] & _PAGE_PSE);
+	CHECK_EQ_U64(walk_path(root, levels == 5 ? 0x0100000000000000ull : 0x0000800000000000ull, path), 0);
+	check_tree(root);
+}
+TEST(walk_path_4level) { walk_path_levels(4, 0x00007f1234567000ull); }
+TEST(walk_path_5level) { walk_path_levels(5, 0x00fe001234567000ull); }
+
+/* A huge leaf in the way is PT_ERR_LEAF everywhere, never taken for lack of memory. */
+static void huge_leaf_in_the_way(int levels, uint64_t va)
+{
+	pgd_t *root = sim_reset(levels);
+	pte_t *pte = (pte_t *)1;
+
+	CHECK_EQ_U64(walk_pte_err(root, va, false, NULL, &pte), -ENOENT);
+	CHECK(pte == NULL);
+	CHECK_EQ_U64(walk_pte_err(root, 0x0100000000000000ull, true, NULL, &pte), -EINVAL);
+	if (levels == 5)
+		CHECK_EQ_U64(walk_pte_err(root, 0x0080000000000000ull, true, NULL, &pte), 0);  /* canonical in 5-level */
+
+	/* 2 MiB leaf at va: walk_pte_err, pte_alloc and pmd entry all say "leaf". */
+	root = sim_reset(levels);
+	CHECK_EQ_U64(map_range(root, va, 0x400000, PMD_SIZE, PAGE_SHARED, PG_LEVEL_2M), 0);
+	int before = live_tables();
+	CHECK_EQ_U64(walk_pte_err(root, va + 0x5000, true, NULL, &pte), PT_ERR_LEAF);
+	CHECK(pte == NULL);
+	CHECK_EQ_U64(walk_pte_err(root, va + 0x5000, false, NULL, &pte), PT_ERR_LEAF);
+	CHECK(walk_pte(root, va + 0x5000, true, NULL) == NULL);
+	CHECK_EQ_U64(live_tables(), before);                          /* nothing allocated, nothing freed */
+	pmd_t *pmd = pmd_alloc(NULL, pud_alloc(NULL, p4d_alloc(NULL, pgd_offset_pgd(root, va), va), va), va);
+	CHECK(pmd != NULL);
+	CHECK_EQ_U64(pte_alloc(NULL, pmd), PT_ERR_LEAF);
+	CHECK(pmd_leaf(*pmd));                                        /* never overwritten */
+
+	/* Even with no memory at all, a leaf in the way is PT_ERR_LEAF, and no memory is -ENOMEM. */
+	sim.budget = 0;
+	CHECK_EQ_U64(walk_pte_err(root, va + 0x5000, true, NULL, &pte), PT_ERR_LEAF);
+	CHECK_EQ_U64(walk_pte_err(root, va + PMD_SIZE, true, NULL, &pte), -ENOMEM);
+	sim.budget = -1;
+
+	/* 1 GiB leaf: the pmd step refuses; the pud entry is the non-zero leaf. */
+	uint64_t g = (va & PUD_MASK) + 4 * PUD_SIZE;
+	CHECK_EQ_U64(map_range(root, g, 0x40000000, PUD_SIZE, PAGE_SHARED, PG_LEVEL_1G), 0);
+	pud_t *pud = pud_alloc(NULL, p4d_alloc(NULL, pgd_offset_pgd(root, g), g), g);
+	CHECK(pud && pud_leaf(*pud));
+	CHECK(pmd_alloc(NULL, pud, g) == NULL);
+	CHECK(pud_val(*pud) != 0);
+	CHECK_EQ_U64(walk_pte_err(root, g + 0x1000, true, NULL, &pte), PT_ERR_LEAF);
+
+	/* walk_leaves hands each leaf's level; leaf_pte only types a 4 KiB one. */
+	uint64_t counts[PG_LEVEL_256T + 1] = { 0 };
+	CHECK_EQ_U64(walk_leaves(root, va, va + PMD_SIZE, count_leaf, counts), 0);
+	CHECK_EQ_U64(counts[PG_LEVEL_2M], 1);
+	uint64_t word = 7;
+	CHECK(leaf_pte(&word, PG_LEVEL_2M) == NULL && leaf_pte(&word, PG_LEVEL_1G) == NULL);
+	CHECK(leaf_pte(&word, PG_LEVEL_4K) == (pte_t *)&word);
+	pte_clear(NULL, 0, leaf_pte(&word, PG_LEVEL_4K));
+	CHECK_EQ_U64(word, 0);
+	check_tree(root);
+}
+TEST(huge_leaf_in_the_way_4level) { huge_leaf_in_the_way(4, 0x0000000040000000ull); }
+TEST(huge_leaf_in_the_way_5level) { huge_leaf_in_the_way(5, 0x00f0000040000000ull); }
+
 UNIT_MAIN(
 	UNIT(entry_bit_layout),
 	UNIT(pte_helpers_bit_exact),
@@ -930,4 +1040,9 @@ UNIT_MAIN(
 	UNIT(unmap_frees_tables_5level),
 	UNIT(map_range_rejects_bad_arguments),
 	UNIT(walk_leaves_visits_and_stops),
+	UNIT(page_level_helpers),
+	UNIT(walk_path_4level),
+	UNIT(walk_path_5level),
+	UNIT(huge_leaf_in_the_way_4level),
+	UNIT(huge_leaf_in_the_way_5level),
 )

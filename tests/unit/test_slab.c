@@ -11,6 +11,8 @@
 #include <sys/mman.h>
 
 #include "tests/unit/unit.h"
+#include "../../lib/format.c"
+#include "../../lib/check_result.c"
 #include "../../paging/memmap.c"
 #include "../../paging/buddy.c"
 #include "../../paging/slab.c"
@@ -183,12 +185,12 @@ TEST(alloc_free_reuses_and_counts)
 	/* The only slab is now empty and kept. */
 	CHECK_EQ_U64(stats_of(c).nr_empty, 1);
 	CHECK_EQ_U64(nr_free_pages(), free0 - 1);
-	CHECK_EQ_U64(kmem_cache_check(c), 0);
+	CHECK_EQ_U64(kmem_cache_check(c, NULL), 0);
 	kmem_cache_shrink(c);
 	CHECK_EQ_U64(nr_free_pages(), free0);
 	CHECK_EQ_U64(stats_of(c).nr_slabs, 0);
 	CHECK_EQ_U64(kmem_cache_destroy(c), 0);
-	CHECK_EQ_U64(buddy_check(), 0);
+	CHECK_EQ_U64(buddy_check(NULL), 0);
 }
 
 TEST(zalloc_zeroes)
@@ -240,7 +242,7 @@ TEST(lists_follow_fill_level)
 	CHECK(kmem_cache_alloc(c) == objs[10]);
 	CHECK_EQ_U64(stats_of(c).nr_full, 1);
 	CHECK_EQ_U64(stats_of(c).nr_empty, 1);
-	CHECK_EQ_U64(kmem_cache_check(c), 0);
+	CHECK_EQ_U64(kmem_cache_check(c, NULL), 0);
 
 	/* Three full slabs (one of them the kept empty one refilled), then all freed:
 	 * only one empty slab stays. */
@@ -254,7 +256,7 @@ TEST(lists_follow_fill_level)
 	CHECK_EQ_U64(stats_of(c).nr_slabs, 1);
 	CHECK_EQ_U64(stats_of(c).nr_empty, 1);
 	CHECK_EQ_U64(nr_free_pages(), free0 - 1);
-	CHECK_EQ_U64(kmem_cache_check(c), 0);
+	CHECK_EQ_U64(kmem_cache_check(c, NULL), 0);
 	kmem_cache_shrink_all();
 	CHECK_EQ_U64(nr_free_pages(), free0);
 }
@@ -292,7 +294,7 @@ TEST(many_objects_across_many_slabs)
 		for (int w = 0; w < 12; w++)
 			bad += objs[i][w] != i * 16 + (uint32_t)w;
 	CHECK_EQ_U64(bad, 0);
-	CHECK_EQ_U64(kmem_cache_check(c), 0);
+	CHECK_EQ_U64(kmem_cache_check(c, NULL), 0);
 
 	/* Free half in random order, allocate them again, then free all. */
 	for (uint32_t i = 0; i < N; i++)
@@ -306,7 +308,7 @@ TEST(many_objects_across_many_slabs)
 		kmem_cache_free(c, objs[order[i]]);
 	CHECK_EQ_U64(stats_of(c).active_objs, N / 2);
 	CHECK(stats_of(c).nr_empty <= 1);
-	CHECK_EQ_U64(kmem_cache_check(c), 0);
+	CHECK_EQ_U64(kmem_cache_check(c, NULL), 0);
 	for (uint32_t i = 0; i < N / 2; i++)
 		objs[order[i]] = kmem_cache_alloc(c);
 	/* Holes were filled before any new slab was taken. */
@@ -320,7 +322,7 @@ TEST(many_objects_across_many_slabs)
 	CHECK_EQ_U64(nr_free_pages(), free0);
 	CHECK_EQ_U64(kmem_cache_total_pages(), 0);
 	CHECK_EQ_U64(stats_of(c).double_frees + stats_of(c).invalid_frees, 0);
-	CHECK_EQ_U64(buddy_check(), 0);
+	CHECK_EQ_U64(buddy_check(NULL), 0);
 }
 
 TEST(double_free_is_detected_and_harmless)
@@ -338,7 +340,7 @@ TEST(double_free_is_detected_and_harmless)
 	CHECK_EQ_U64(stats_of(c).double_frees, 2);
 	CHECK_EQ_U64(stats_of(c).frees, 1);
 	CHECK_EQ_U64(stats_of(c).active_objs, 1);
-	CHECK_EQ_U64(kmem_cache_check(c), 0);
+	CHECK_EQ_U64(kmem_cache_check(c, NULL), 0);
 	/* a is handed out once, not twice. */
 	x = kmem_cache_alloc(c);
 	y = kmem_cache_alloc(c);
@@ -350,7 +352,7 @@ TEST(double_free_is_detected_and_harmless)
 	kmem_cache_free(c, b);
 	CHECK_EQ_U64(stats_of(c).double_frees, 3);
 	CHECK_EQ_U64(stats_of(c).active_objs, 0);
-	CHECK_EQ_U64(kmem_cache_check(c), 0);
+	CHECK_EQ_U64(kmem_cache_check(c, NULL), 0);
 }
 
 TEST(foreign_pointers_are_refused)
@@ -384,8 +386,8 @@ TEST(foreign_pointers_are_refused)
 	CHECK_EQ_U64(stats_of(other).active_objs, 1);
 	CHECK_EQ_U64(stats_of(other).invalid_frees, 0);
 	CHECK_EQ_U64(nr_free_pages(), free_before);
-	CHECK_EQ_U64(kmem_cache_check(c), 0);
-	CHECK_EQ_U64(kmem_cache_check(other), 0);
+	CHECK_EQ_U64(kmem_cache_check(c, NULL), 0);
+	CHECK_EQ_U64(kmem_cache_check(other, NULL), 0);
 	kmem_cache_free(c, a);
 	kmem_cache_free(other, o);
 	CHECK_EQ_U64(stats_of(c).active_objs + stats_of(other).active_objs, 0);
@@ -409,11 +411,11 @@ TEST(freelist_damaged_after_free_is_repaired)
 	CHECK(y != NULL && y != a && y != b);
 	CHECK_EQ_U64(stats_of(c).freelist_repairs, 1);
 	CHECK_EQ_U64(y - a, 2 * 64);  /* the lowest free object */
-	CHECK_EQ_U64(kmem_cache_check(c), 0);
+	CHECK_EQ_U64(kmem_cache_check(c, NULL), 0);
 	kmem_cache_free(c, x);
 	kmem_cache_free(c, y);
 	kmem_cache_free(c, b);
-	CHECK_EQ_U64(kmem_cache_check(c), 0);
+	CHECK_EQ_U64(kmem_cache_check(c, NULL), 0);
 }
 
 TEST(out_of_memory_returns_null)
@@ -436,7 +438,7 @@ TEST(out_of_memory_returns_null)
 	CHECK(kmem_cache_alloc(c) == NULL);
 	CHECK(kmem_cache_zalloc(c) == NULL);
 	CHECK_EQ_U64(stats_of(c).alloc_failures, 3);   /* the loop's last try and these two */
-	CHECK_EQ_U64(kmem_cache_check(c), 0);
+	CHECK_EQ_U64(kmem_cache_check(c, NULL), 0);
 	/* One object freed: exactly one more fits. */
 	kmem_cache_free(c, objs[100]);
 	objs[100] = kmem_cache_alloc(c);
@@ -457,12 +459,12 @@ TEST(out_of_memory_returns_null)
 		objs[n++] = p;
 	CHECK_EQ_U64(n, 3);
 	CHECK_EQ_U64(nr_free_pages(), 3);
-	CHECK_EQ_U64(kmem_cache_check(big), 0);
+	CHECK_EQ_U64(kmem_cache_check(big, NULL), 0);
 	for (uint64_t i = 0; i < n; i++)
 		kmem_cache_free(big, objs[i]);
 	kmem_cache_shrink(big);
 	CHECK_EQ_U64(nr_free_pages(), free0);
-	CHECK_EQ_U64(buddy_check(), 0);
+	CHECK_EQ_U64(buddy_check(NULL), 0);
 }
 
 TEST(multi_page_slabs_free_through_tail_frames)
@@ -488,7 +490,7 @@ TEST(multi_page_slabs_free_through_tail_frames)
 		kmem_cache_free(c, objs[i + 2]);
 	CHECK_EQ_U64(stats_of(c).active_objs, 20);
 	CHECK_EQ_U64(stats_of(c).invalid_frees, 0);
-	CHECK_EQ_U64(kmem_cache_check(c), 0);
+	CHECK_EQ_U64(kmem_cache_check(c, NULL), 0);
 	for (int i = 0; i < 30; i += 3) {
 		kmem_cache_free(c, objs[i]);
 		kmem_cache_free(c, objs[i + 1]);
@@ -522,7 +524,7 @@ TEST(alignment_is_honoured)
 			}
 			for (int i = 0; i < 40; i++)
 				kmem_cache_free(c, objs[i]);
-			if (kmem_cache_check(c) || stats_of(c).active_objs)
+			if (kmem_cache_check(c, NULL) || stats_of(c).active_objs)
 				bad++;
 		}
 	}
@@ -586,21 +588,49 @@ TEST(random_alloc_free_keeps_invariants)
 		}
 		if (step % 5000 == 0)
 			for (int i = 0; i < 6; i++)
-				bad += (int)kmem_cache_check(caches[i]);
+				bad += (int)kmem_cache_check(caches[i], NULL);
 	}
 	CHECK_EQ_U64(bad, 0);
 	for (uint32_t slot = 0; slot < SLOTS; slot++)
 		if (held[slot])
 			kmem_cache_free(caches[held_size[slot]], held[slot]);
 	for (int i = 0; i < 6; i++) {
-		CHECK_EQ_U64(kmem_cache_check(caches[i]), 0);
+		CHECK_EQ_U64(kmem_cache_check(caches[i], NULL), 0);
 		CHECK_EQ_U64(stats_of(caches[i]).active_objs, 0);
 		CHECK(stats_of(caches[i]).nr_slabs <= 1);
 		CHECK_EQ_U64(stats_of(caches[i]).double_frees + stats_of(caches[i]).invalid_frees, 0);
 	}
 	kmem_cache_shrink_all();
 	CHECK_EQ_U64(nr_free_pages(), free0);
-	CHECK_EQ_U64(buddy_check(), 0);
+	CHECK_EQ_U64(buddy_check(NULL), 0);
+}
+
+/* The check names the cache and the invariant that broke, and only the first. */
+TEST(check_names_what_broke)
+{
+	struct check_result cr;
+
+	fresh_memory(4 * MiB);
+	struct kmem_cache *c = kmem_cache_create("words", 64, 0);
+	void *a = kmem_cache_alloc(c);
+	CHECK(a != NULL);
+	CHECK_EQ_U64(kmem_cache_check(c, &cr), 0);
+	CHECK_STR(cr.first, "");
+	c->active_objs++;
+	CHECK_EQ_U64(kmem_cache_check(c, &cr), 2);              /* against the slabs and against allocs - frees */
+	CHECK_STR(cr.first, "words: active_objs 2 but the slabs hold 1");
+	c->active_objs--;
+	struct slab *sl = slab_header(c->head[SLAB_PARTIAL]);
+	sl->magic ^= 1;
+	CHECK(kmem_cache_check_all(&cr) > 0);
+	CHECK(strstr(cr.first, "words: slab pfn 0x") && strstr(cr.first, "has a damaged header"));
+	sl->magic ^= 1;
+	CHECK_EQ_U64(kmem_cache_check_all(&cr), 0);
+	CHECK_EQ_U64(kmem_cache_check(NULL, &cr), 1);
+	CHECK_STR(cr.first, "0x0 is not a live cache");
+	kmem_cache_free(c, a);
+	kmem_cache_shrink(c);
+	CHECK_EQ_U64(kmem_cache_destroy(c), 0);
 }
 
 UNIT_MAIN(
@@ -617,5 +647,6 @@ UNIT_MAIN(
 	UNIT(multi_page_slabs_free_through_tail_frames),
 	UNIT(alignment_is_honoured),
 	UNIT(cache_slots_are_limited_and_reusable),
-	UNIT(random_alloc_free_keeps_invariants)
+	UNIT(random_alloc_free_keeps_invariants),
+	UNIT(check_names_what_broke)
 )

@@ -14,6 +14,8 @@
 #include <sys/mman.h>
 
 #include "tests/unit/unit.h"
+#include "../../lib/format.c"
+#include "../../lib/check_result.c"
 #include "../../paging/memmap.c"
 #include "../../paging/buddy.c"
 #include "../../paging/slab.c"
@@ -173,7 +175,7 @@ static int unchanged(struct mm_struct *mm, const struct snapshot *before)
 	struct snapshot now;
 
 	take_snapshot(mm, &now);
-	return memcmp(&now, before, sizeof(now)) == 0 && vma_check(mm) == 0;
+	return memcmp(&now, before, sizeof(now)) == 0 && vma_check(mm, NULL) == 0;
 }
 
 /* ---- Protections ------------------------------------------------------------------ */
@@ -226,7 +228,7 @@ TEST(mm_init_defaults)
 	CHECK(mm.pgd == NULL && mm.mm_rb == NULL && mm.mmap == NULL && mm.mmap_cache == NULL);
 	CHECK_EQ_U64(mm.map_count + mm.total_vm + mm.brk + get_mm_rss(&mm), 0);
 	CHECK(find_vma(&mm, 0) == NULL);
-	CHECK_EQ_U64(vma_check(&mm), 0);
+	CHECK_EQ_U64(vma_check(&mm, NULL), 0);
 }
 
 TEST(find_vma_on_a_hand_built_layout)
@@ -277,7 +279,7 @@ TEST(find_vma_on_a_hand_built_layout)
 	CHECK(vma_lookup(&mm, 0x25000) == NULL);
 	CHECK(vma_lookup(&mm, 0x35000) == b);
 	CHECK_EQ_U64(vma_pages(d), 16);
-	CHECK_EQ_U64(vma_check(&mm), 0);
+	CHECK_EQ_U64(vma_check(&mm, NULL), 0);
 	mm_release_vmas(&mm, NULL, NULL);
 }
 
@@ -303,7 +305,7 @@ TEST(find_vma_cache_is_right_after_removal)
 	/* A new mapping where the removed one was is found. */
 	CHECK_EQ_U64(vma_map_range(&mm, 0x40000, 0x1000, F_RX), 0);
 	CHECK_EQ_U64(find_vma(&mm, 0x40000)->vm_end, 0x41000);
-	CHECK_EQ_U64(vma_check(&mm), 0);
+	CHECK_EQ_U64(vma_check(&mm, NULL), 0);
 	mm_release_vmas(&mm, NULL, NULL);
 	CHECK(mm.mmap_cache == NULL && find_vma(&mm, 0) == NULL);
 }
@@ -337,7 +339,7 @@ TEST(map_merges_compatible_neighbours)
 	CHECK_EQ_U64(mm.data_vm, 20);
 	CHECK_EQ_U64(mm.exec_vm, 0);
 	CHECK_EQ_U64(pgprot_val(vma_first(&mm)->vm_page_prot), pgprot_val(PAGE_SHARED));
-	CHECK_EQ_U64(vma_check(&mm), 0);
+	CHECK_EQ_U64(vma_check(&mm, NULL), 0);
 	mm_release_vmas(&mm, NULL, NULL);
 }
 
@@ -365,7 +367,7 @@ TEST(map_refuses_overlaps_and_bad_ranges)
 	CHECK_EQ_U64(vma_map_range(&mm, 0x7fffffffe000ull, 0x1000, F_R), 0);
 	CHECK_EQ_U64(vma_map_range(&mm, 0x200000, 0x1001, F_R), 0);
 	CHECK_EQ_U64(find_vma(&mm, 0x200000)->vm_end, 0x202000);
-	CHECK_EQ_U64(vma_check(&mm), 0);
+	CHECK_EQ_U64(vma_check(&mm, NULL), 0);
 	mm_release_vmas(&mm, NULL, NULL);
 }
 
@@ -383,7 +385,7 @@ TEST(insert_vm_struct_does_not_merge)
 	CHECK_EQ_U64(insert_vm_struct(&mm, v), 0);
 	CHECK_EQ_U64(mm.map_count, 2);
 	CHECK_EQ_U64(pgprot_val(v->vm_page_prot), pgprot_val(PAGE_READONLY));
-	CHECK_EQ_U64(vma_check(&mm), 1);   /* exactly the unmerged neighbours */
+	CHECK_EQ_U64(vma_check(&mm, NULL), 1);   /* exactly the unmerged neighbours */
 	w = vm_area_alloc(&mm);
 	w->vm_start = 0x116000;
 	w->vm_end = 0x11a000;
@@ -396,7 +398,7 @@ TEST(insert_vm_struct_does_not_merge)
 	CHECK_EQ_U64(insert_vm_struct(&mm, w), (uint64_t)-EINVAL);
 	vm_area_free(w);
 	CHECK_EQ_U64(vma_unmap_range(&mm, 0x114000, 0x4000, NULL, NULL), 0);
-	CHECK_EQ_U64(vma_check(&mm), 0);
+	CHECK_EQ_U64(vma_check(&mm, NULL), 0);
 	/* vma_merge() refuses a range that is not a hole after prev. */
 	CHECK(vma_merge(&mm, NULL, 0x112000, 0x114000, F_R) == NULL);
 	CHECK(vma_merge(&mm, vma_first(&mm), 0x118000, 0x11a000, F_R) == NULL);   /* not touching */
@@ -404,7 +406,7 @@ TEST(insert_vm_struct_does_not_merge)
 	CHECK(vma_merge(&mm, vma_first(&mm), 0x114000, 0x116000, F_R) == vma_first(&mm));
 	CHECK(layout_is(&mm, 1, (const uint64_t[][3]){ { 0x110000, 0x116000, F_R } }));
 	CHECK_EQ_U64(mm.total_vm, 6);
-	CHECK_EQ_U64(vma_check(&mm), 0);
+	CHECK_EQ_U64(vma_check(&mm, NULL), 0);
 	mm_release_vmas(&mm, NULL, NULL);
 }
 
@@ -429,7 +431,7 @@ TEST(unmap_handles_every_overlap_shape)
 	CHECK(layout_is(&mm, 4, (const uint64_t[][3]){ { 0x100000, 0x104000, F_RW }, { 0x106000, 0x110000, F_RW },
 						      { 0x110000, 0x118000, F_R }, { 0x120000, 0x130000, F_RW } }));
 	CHECK_EQ_U64(mm.total_vm, 38);
-	CHECK_EQ_U64(vma_check(&mm), 0);
+	CHECK_EQ_U64(vma_check(&mm, NULL), 0);
 
 	/* Over several: the end of one, a whole one, a gap, the start of another. */
 	memset(&c, 0, sizeof(c));
@@ -439,7 +441,7 @@ TEST(unmap_handles_every_overlap_shape)
 	CHECK(layout_is(&mm, 3, (const uint64_t[][3]){ { 0x100000, 0x104000, F_RW }, { 0x106000, 0x10c000, F_RW },
 						      { 0x124000, 0x130000, F_RW } }));
 	CHECK_EQ_U64(mm.total_vm, 4 + 6 + 12);
-	CHECK_EQ_U64(vma_check(&mm), 0);
+	CHECK_EQ_U64(vma_check(&mm, NULL), 0);
 
 	/* Exactly one VMA. */
 	memset(&c, 0, sizeof(c));
@@ -464,7 +466,7 @@ TEST(unmap_handles_every_overlap_shape)
 	CHECK_EQ_U64(vma_unmap_range(&mm, 0x10a000, 0x36000, record, &c), 0);
 	CHECK(calls_are(&c, 1, (const uint64_t[][2]){ { 0x10a000, 0x10c000 } }));
 	CHECK(layout_is(&mm, 2, (const uint64_t[][3]){ { 0x102000, 0x104000, F_RW }, { 0x106000, 0x10a000, F_RW } }));
-	CHECK_EQ_U64(vma_check(&mm), 0);
+	CHECK_EQ_U64(vma_check(&mm, NULL), 0);
 
 	/* Bad arguments change nothing; a length is rounded up to a page. */
 	CHECK_EQ_U64(vma_unmap_range(&mm, 0x102800, 0x1000, record, &c), (uint64_t)-EINVAL);
@@ -483,7 +485,7 @@ TEST(unmap_handles_every_overlap_shape)
 	CHECK_EQ_U64(mm.map_count, 0);
 	CHECK_EQ_U64(mm.total_vm + mm.data_vm, 0);
 	CHECK(mm.mm_rb == NULL && mm.mmap == NULL);
-	CHECK_EQ_U64(vma_check(&mm), 0);
+	CHECK_EQ_U64(vma_check(&mm, NULL), 0);
 }
 
 /* ---- mprotect ---------------------------------------------------------------------- */
@@ -506,14 +508,14 @@ TEST(protect_splits_and_merges_back)
 	CHECK_EQ_U64(pgprot_val(mid->vm_page_prot), pgprot_val(PAGE_READONLY));
 	CHECK_EQ_U64(mm.total_vm, 16);
 	CHECK_EQ_U64(mm.data_vm, 12);
-	CHECK_EQ_U64(vma_check(&mm), 0);
+	CHECK_EQ_U64(vma_check(&mm, NULL), 0);
 
 	memset(&c, 0, sizeof(c));
 	CHECK_EQ_U64(vma_protect_range(&mm, 0x104000, 0x4000, VM_READ | VM_WRITE, record, &c), 0);
 	CHECK(calls_are(&c, 1, (const uint64_t[][2]){ { 0x104000, 0x108000 } }));
 	CHECK(layout_is(&mm, 1, (const uint64_t[][3]){ { 0x100000, 0x110000, F_RW } }));
 	CHECK_EQ_U64(mm.data_vm, 16);
-	CHECK_EQ_U64(vma_check(&mm), 0);
+	CHECK_EQ_U64(vma_check(&mm, NULL), 0);
 
 	/* Nothing to change: no split, no call. */
 	memset(&c, 0, sizeof(c));
@@ -531,7 +533,7 @@ TEST(protect_splits_and_merges_back)
 						      { 0x116000, 0x118000, F_RX } }));
 	CHECK_EQ_U64(mm.exec_vm, 2);
 	CHECK_EQ_U64(mm.data_vm, 12);
-	CHECK_EQ_U64(vma_check(&mm), 0);
+	CHECK_EQ_U64(vma_check(&mm, NULL), 0);
 
 	/* Everything to no access: one VMA, PAGE_NONE; the length is rounded up. */
 	memset(&c, 0, sizeof(c));
@@ -542,7 +544,7 @@ TEST(protect_splits_and_merges_back)
 	CHECK_EQ_U64(pgprot_val(vma_first(&mm)->vm_page_prot), pgprot_val(PAGE_NONE));
 	CHECK_EQ_U64(mm.total_vm, 24);
 	CHECK_EQ_U64(mm.data_vm + mm.exec_vm, 0);
-	CHECK_EQ_U64(vma_check(&mm), 0);
+	CHECK_EQ_U64(vma_check(&mm, NULL), 0);
 	mm_release_vmas(&mm, NULL, NULL);
 }
 
@@ -577,7 +579,7 @@ TEST(protect_failures_change_nothing)
 	/* Dropping rights is always allowed. */
 	CHECK_EQ_U64(vma_protect_range(&mm, 0x10c000, 0x4000, 0, NULL, NULL), 0);
 	CHECK_EQ_U64(find_vma(&mm, 0x10c000)->vm_flags, VM_MAYREAD);
-	CHECK_EQ_U64(vma_check(&mm), 0);
+	CHECK_EQ_U64(vma_check(&mm, NULL), 0);
 	mm_release_vmas(&mm, NULL, NULL);
 }
 
@@ -594,12 +596,12 @@ TEST(split_vma_and_check_catch_problems)
 	CHECK_EQ_U64(split_vma(&mm, v, 0x104000, 0), 0);
 	CHECK(layout_is(&mm, 2, (const uint64_t[][3]){ { 0x100000, 0x104000, F_RW }, { 0x104000, 0x110000, F_RW } }));
 	CHECK(vma_first(&mm) == v);
-	CHECK_EQ_U64(vma_check(&mm), 1);   /* two mergeable neighbours, nothing else */
+	CHECK_EQ_U64(vma_check(&mm, NULL), 1);   /* two mergeable neighbours, nothing else */
 	CHECK_EQ_U64(split_vma(&mm, v, 0x102000, 1), 0);
 	CHECK(layout_is(&mm, 3, (const uint64_t[][3]){ { 0x100000, 0x102000, F_RW }, { 0x102000, 0x104000, F_RW },
 						      { 0x104000, 0x110000, F_RW } }));
 	CHECK(vma_next(vma_first(&mm)) == v);
-	CHECK_EQ_U64(vma_check(&mm), 2);
+	CHECK_EQ_U64(vma_check(&mm, NULL), 2);
 	CHECK_EQ_U64(mm.total_vm, 16);
 	CHECK_EQ_U64(split_vma(&mm, v, 0x102000, 0), (uint64_t)-EINVAL);
 	CHECK_EQ_U64(split_vma(&mm, v, 0x104000, 0), (uint64_t)-EINVAL);
@@ -609,37 +611,47 @@ TEST(split_vma_and_check_catch_problems)
 	CHECK_EQ_U64(vma_protect_range(&mm, 0x102000, 0x2000, VM_READ, NULL, NULL), 0);
 	CHECK_EQ_U64(vma_protect_range(&mm, 0x102000, 0x2000, VM_READ | VM_WRITE, NULL, NULL), 0);
 	CHECK(layout_is(&mm, 1, (const uint64_t[][3]){ { 0x100000, 0x110000, F_RW } }));
-	CHECK_EQ_U64(vma_check(&mm), 0);
+	CHECK_EQ_U64(vma_check(&mm, NULL), 0);
 
 	/* Damage of each kind is noticed. */
 	vma_map_range(&mm, 0x200000, 0x1000, F_R);
 	vma_map_range(&mm, 0x300000, 0x1000, F_RX);
 	v = find_vma(&mm, 0x200000);
 	v->vm_rb_height += 2;
-	CHECK(vma_check(&mm) > 0);
+	CHECK(vma_check(&mm, NULL) > 0);
 	v->vm_rb_height -= 2;
+	struct check_result cr;
 	mm.map_count++;
-	CHECK(vma_check(&mm) > 0);
+	CHECK_EQ_U64(vma_check(&mm, &cr), 1);
+	CHECK_EQ_U64(cr.problems, 1);
+	CHECK_STR(cr.first, "map_count is 4 but the tree holds 3 vmas");
 	mm.map_count--;
 	mm.exec_vm++;
-	CHECK(vma_check(&mm) > 0);
+	CHECK(vma_check(&mm, &cr) > 0);
+	CHECK_STR(cr.first, "page counts: total_vm 18 recorded, 18 in the vmas (or exec/stack/data differ)");
 	mm.exec_vm--;
 	v->vm_page_prot = PAGE_SHARED;
-	CHECK(vma_check(&mm) > 0);
+	mm.map_count++;                                     /* a second problem: the first is kept */
+	CHECK_EQ_U64(vma_check(&mm, &cr), 2);
+	CHECK(strstr(cr.first, "vma at 0x200000: vm_page_prot") && strstr(cr.first, "does not follow vm_flags"));
+	mm.map_count--;
 	v->vm_page_prot = PAGE_READONLY;
+	CHECK_EQ_U64(vma_check(&mm, &cr), 0);
+	CHECK_STR(cr.first, "");
 	v->vm_end = 0x300800;
-	CHECK(vma_check(&mm) > 0);
+	CHECK(vma_check(&mm, NULL) > 0);
 	v->vm_end = 0x301000;   /* overlaps the next one */
-	CHECK(vma_check(&mm) > 0);
+	CHECK(vma_check(&mm, NULL) > 0);
 	v->vm_end = 0x201000;
 	v->vm_rb_subtree_gap++;
-	CHECK(vma_check(&mm) > 0);
+	CHECK(vma_check(&mm, NULL) > 0);
 	v->vm_rb_subtree_gap--;
 	memset(&fake, 0, sizeof(fake));
 	mm.mmap_cache = &fake;
-	CHECK(vma_check(&mm) > 0);
+	CHECK(vma_check(&mm, &cr) > 0);
+	CHECK_STR(cr.first, "mmap_cache (0x0) is not a vma of the tree");
 	mm.mmap_cache = NULL;
-	CHECK_EQ_U64(vma_check(&mm), 0);
+	CHECK_EQ_U64(vma_check(&mm, NULL), 0);
 	mm_release_vmas(&mm, NULL, NULL);
 }
 
@@ -775,7 +787,7 @@ TEST(unmapped_area_matches_a_linear_scan)
 		if (p + n <= NP)
 			vma_map_range(&mm, W + p * PG, n * PG, f);
 	}
-	CHECK_EQ_U64(vma_check(&mm), 0);
+	CHECK_EQ_U64(vma_check(&mm, NULL), 0);
 	for (int q = 0; q < 20000; q++) {
 		uint64_t len = (1 + rnd() % 24) * PG;
 		uint64_t low = W + (rnd() % NP) * PG, high = low + (rnd() % NP) * PG;
@@ -831,7 +843,7 @@ TEST(expand_stack_limits_and_guard_gap)
 	CHECK_EQ_U64(s->vm_start, STK - 0x40000);
 	CHECK_EQ_U64(expand_stack(&mm, s, STK - 0x70000, ~0ull, 0x10000), 0);
 	CHECK_EQ_U64(s->vm_start, STK - 0x70000);
-	CHECK_EQ_U64(vma_check(&mm), 0);
+	CHECK_EQ_U64(vma_check(&mm, NULL), 0);
 
 	/* A VMA without access rights below needs no gap, but is never overlapped. */
 	CHECK_EQ_U64(vma_protect_range(&mm, STK - 0x100000, 0x80000, 0, NULL, NULL), 0);
@@ -847,7 +859,7 @@ TEST(expand_stack_limits_and_guard_gap)
 	/* Only stacks grow. */
 	CHECK_EQ_U64(expand_stack(&mm, p, STK - 0x200000, ~0ull, 0), (uint64_t)-EFAULT);
 	CHECK_EQ_U64(expand_stack(&mm, NULL, STK - 0x200000, ~0ull, 0), (uint64_t)-EFAULT);
-	CHECK_EQ_U64(vma_check(&mm), 0);
+	CHECK_EQ_U64(vma_check(&mm, NULL), 0);
 	mm_release_vmas(&mm, NULL, NULL);
 }
 
@@ -866,7 +878,7 @@ TEST(expand_stack_absorbs_an_equal_vma_below)
 	CHECK(layout_is(&mm, 1, (const uint64_t[][3]){ { U - 0x10000, U, F_STACK } }));
 	CHECK(vma_first(&mm) == upper);
 	CHECK_EQ_U64(mm.stack_vm, 16);
-	CHECK_EQ_U64(vma_check(&mm), 0);
+	CHECK_EQ_U64(vma_check(&mm, NULL), 0);
 	mm_release_vmas(&mm, NULL, NULL);
 }
 
@@ -924,9 +936,9 @@ TEST(out_of_memory_leaves_the_tree_unchanged)
 	free(pages);
 	CHECK_EQ_U64(vma_protect_range(&mm, 0x128000, 0x4000, VM_READ, NULL, NULL), 0);
 	CHECK_EQ_U64(mm.map_count, 5);
-	CHECK_EQ_U64(vma_check(&mm), 0);
+	CHECK_EQ_U64(vma_check(&mm, NULL), 0);
 	mm_release_vmas(&mm, NULL, NULL);
-	CHECK_EQ_U64(buddy_check(), 0);
+	CHECK_EQ_U64(buddy_check(NULL), 0);
 }
 
 /* ---- Many VMAs --------------------------------------------------------------------------- */
@@ -991,7 +1003,7 @@ static void many_vmas(uint32_t n, uint32_t queries)
 	CHECK_EQ_U64(bad, 0);
 	CHECK_EQ_U64(mm.map_count, n);
 	CHECK_EQ_U64(mm.total_vm, pages);
-	CHECK_EQ_U64(vma_check(&mm), 0);
+	CHECK_EQ_U64(vma_check(&mm, NULL), 0);
 	/* AVL height bound: 1.4405 log2(n + 2), with log2 rounded up. */
 	for (uint64_t x = (uint64_t)n + 1; x; x >>= 1)
 		log2n++;
@@ -1021,7 +1033,7 @@ static void many_vmas(uint32_t n, uint32_t queries)
 			CHECK_EQ_U64(bad, 0);
 			CHECK_EQ_U64(mm.map_count, (n + 1) / 2);
 			CHECK_EQ_U64(mm.total_vm, pages);
-			CHECK_EQ_U64(vma_check(&mm), 0);
+			CHECK_EQ_U64(vma_check(&mm, NULL), 0);
 		}
 	}
 	mm_release_vmas(&mm, count_removed, &pc);
@@ -1163,7 +1175,7 @@ TEST(random_operations_match_a_shadow_model)
 		failures += ret != 0;
 		bad_ret += ret != want_ret;
 		bad_calls += !same_calls(&got, &want);
-		bad_check += vma_check(&mm) != 0;
+		bad_check += vma_check(&mm, NULL) != 0;
 		bad_shape += !matches_shadow(&mm);
 		vma_steps += mm.map_count;
 		if (mm.map_count > most)
@@ -1211,7 +1223,7 @@ TEST(released_address_space_returns_every_frame)
 	mm_release_vmas(&mm, count_removed, &pc);
 	CHECK_EQ_U64(pc.calls, 3000);
 	CHECK_EQ_U64(pc.pages, total);
-	CHECK_EQ_U64(vma_check(&mm), 0);
+	CHECK_EQ_U64(vma_check(&mm, NULL), 0);
 	kmem_cache_shrink_all();
 	CHECK_EQ_U64(nr_free_pages(), free0);
 	CHECK_EQ_U64(kmem_cache_total_pages(), 0);
