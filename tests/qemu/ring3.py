@@ -135,6 +135,11 @@ def ring3_differential_against_linux():
                             % (n, lends.get(n), expected_end(n)))
         if fends.get(n) != lends.get(n):
             problems.append("%s ended %s on faultline, %s on Linux" % (n, fends.get(n), lends.get(n)))
+    # Programs' lines (forge_records' forgeries too) reach the Linux log only inside the init's output records.
+    forged = lrun.of_type("summary") + lrun.of_type("panic") + lrun.of_type("check") + lrun.of_type("test")
+    lended = [r.get("program") for r in lrun.records if r.get("type") in ("exit", "kill")]
+    if forged or len(lrun.of_type("linux_done")) != 1 or lended != names:
+        problems.append("Linux log: records the init did not write: %s; ended %s" % (forged[:3], lended))
     lres = ring3_results(lrun)
     fres = ring3_results(frun)
     for name in sorted(set(lres) | set(fres)):
