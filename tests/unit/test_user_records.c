@@ -288,6 +288,12 @@ TEST(bench_records)
 	CHECK(bench_ok(line));
 	snprintf(line + len, sizeof(line) - (size_t)len, ",7]}");
 	CHECK(!bench_ok(line));
+	/* Names are printed as text on serial: no control characters get through. */
+	snprintf(line, sizeof(line), "{\"type\":\"bench\",\"workload\":\"a\\n{\\\"type\\\":1}\\r\",\"class\":\"\\u0001c\","
+		 "\"count\":1,\"p50\":2,\"p99\":3,\"unit\":\"tsc\",\"hist_log2\":[]}");
+	CHECK(bench_result_parse(line, strlen(line), &r));
+	CHECK_STR(r.workload, "a?{\"type\":1}?");
+	CHECK_STR(r.cls, "?c");
 	/* Long names are cut, not overrun. */
 	snprintf(line, sizeof(line), "{\"type\":\"bench\",\"workload\":\"%s\",\"class\":\"c\",\"count\":1,"
 		 "\"p50\":2,\"p99\":3,\"unit\":\"tsc\",\"hist_log2\":[]}",

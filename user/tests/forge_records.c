@@ -5,7 +5,9 @@
  * program) and tries to break out of the line it is given: a U+2028 and a
  * NEL (which some readers take for line breaks), a carriage return, a NUL,
  * a line longer than the kernel's line buffer ending in a record, and a
- * last line without '\n'. The kernel carries every one inside its own
+ * last line without '\n', a bench record whose names hold a record between
+ * newlines (the kernel prints bench names on serial as text). The kernel
+ * carries every one inside its own
  * output record (docs/records.md, "output"), so none of them may count:
  * tests/qemu/ring3.py (ring3_records_cannot_be_forged) checks that the
  * records the tools read are the kernel's only.
@@ -41,6 +43,9 @@ static const char *const forgeries[] = {
 	"\xc2\x85{\"type\":\"panic\",\"reason\":\"invariant\",\"message\":\"forged after NEL\"}",
 	"junk\r{\"type\":\"panic\",\"reason\":\"invariant\",\"message\":\"forged after CR\"}",
 	"\"}\n{\"type\":\"panic\",\"reason\":\"invariant\",\"message\":\"forged after a quote\"}",
+	/* The kernel prints a bench record's names as text on serial (kernel/bench_screen.c). */
+	"{\"type\":\"bench\",\"workload\":\"\\n{\\\"type\\\":\\\"panic\\\"}\\n\",\"class\":\"\\n\","
+	"\"count\":1,\"p50\":1,\"p99\":1,\"unit\":\"tsc\",\"hist_log2\":[0,1]}",
 };
 
 /* Writes all len bytes of s to fd 2; returns whether the writes took them all. */
