@@ -6,12 +6,15 @@ Each input is a log of one run, named on the command line:
     bench/report.py --run faultline=fl.log --run linux=linux.log -o report.html
 
 A faultline log comes from tools/qemu_run.py (or run.sh --log), a Linux one
-from tools/linux_ref.py; both hold the records of docs/bench.md, one JSON
-object per line among other text. From each log the report takes the `bench`
+from tools/linux_ref.py; both hold the records of docs/bench.md, which the
+programs print and the kernel (or the Linux reference's init) carries inside
+`output` records (docs/records.md): the report reads them from there
+(qemu_run.program_records), never from top-level lines, which only the
+kernel writes. From each log the report takes the `bench`
 records (user-observed latency per workload and fault class), the
 `bench_samples` records when the programs ran with --raw (every sample, for
 exact CDFs and a check of the in-program statistics), the `bench_kernel`
-records (faultline's own per-class timing), and the `boot` record's tsc_hz to
+records (faultline's own per-class timing), and the kernel's `boot` record's tsc_hz to
 give nanoseconds next to cycles. A Linux log has no boot record: its tsc_hz
 is taken from the kernel's "tsc: Detected N MHz" line when the log has one,
 or from --tsc-hz NAME=HZ.
@@ -36,7 +39,7 @@ import re
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "tools"))
-from qemu_run import parse_records  # noqa: E402  (the one record parser)
+from qemu_run import parse_records, program_records  # noqa: E402  (the one record parser)
 
 HIST_BUCKETS = 48
 QUANTILES = [("p50", 5000), ("p90", 9000), ("p99", 9900), ("p999", 9990)]
@@ -129,7 +132,8 @@ class RunData:
     def __init__(self, name, path, text, tsc_hz=None):
         self.name = name
         self.path = path
-        self.records = parse_records(text)
+        self.kernel_records = parse_records(text)
+        self.records = program_records(self.kernel_records)   # what the programs printed
         self.points = []       # every bench record in log order, with its samples
         self.kernel_points = []   # every bench_kernel record in log order
         self.swept = set()     # workloads measured at more than one --mib
@@ -138,7 +142,7 @@ class RunData:
         self.samples = {}      # (workload label, class label) -> [sample, ...] in measured order
         self.errors = [r for r in self.records if r.get("type") == "bench_error"]
         self.problems = []     # what did not add up, shown in the report
-        boot = next((r for r in self.records if r.get("type") == "boot"), None)
+        boot = next((r for r in self.kernel_records if r.get("type") == "boot"), None)
         self.tsc_hz, self.tsc_source = None, None
         if tsc_hz:
             self.tsc_hz, self.tsc_source = int(tsc_hz), "given (--tsc-hz or run_bench)"

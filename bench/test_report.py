@@ -60,14 +60,31 @@ def sample_records(workload, cls, samples, per=200):
              "samples": samples[i:i + per]} for i in range(0, len(samples), per)]
 
 
+def output_records(line, program="bench_x", pid=1, piece=700):
+    """The kernel's output records carrying one line a program printed
+    (kernel/user_records.c): one record, or parts of at most piece characters."""
+    pieces = [line[i:i + piece] for i in range(0, len(line), piece)] or [""]
+    out = []
+    for k, text in enumerate(pieces):
+        rec = {"type": "output", "program": program, "pid": pid}
+        if len(pieces) > 1:
+            rec["part"] = k
+        rec["line"] = text
+        if k < len(pieces) - 1:
+            rec["partial"] = True
+        out.append(json.dumps(rec, separators=(",", ":")))
+    return out
+
+
 def make_log(records, tsc_hz=None, noise=True):
-    """Serial-log text: optional boot record, human text between records."""
+    """Serial-log text: optional boot record (the kernel's), the programs'
+    records inside output records, human text between records."""
     lines = ["BdsDxe: loading Boot0001", "faultline: taking over"] if noise else []
     if tsc_hz:
         lines.append(json.dumps({"type": "boot", "tsc_hz": tsc_hz, "tsc_source": "cpuid15",
                                  "cpu_name": "Test CPU"}))
     for r in records:
-        lines.append(json.dumps(r, separators=(",", ":")))
+        lines += output_records(json.dumps(r, separators=(",", ":")))
         if noise:
             lines.append("run: something happened {not json")
     return "\n".join(lines) + "\n"
@@ -166,6 +183,19 @@ class Logs(unittest.TestCase):
         run = report.RunData("a", "a.log", text)
         self.assertEqual(run.tsc_hz, 2_000_000_000)
         self.assertEqual(run.samples[("write_first", "write-anon")], samples)
+        self.assertEqual(run.problems, [])
+
+    def test_only_records_inside_output_records_count(self):
+        samples = list(range(1, 101))
+        text = make_log([bench_record("read_zero", "read-zero", samples)])
+        # a bench record on a line of its own is not a program's (only the kernel writes such lines)
+        text += json.dumps(bench_record("forged", "read-zero", [1])) + "\n"
+        # a line of one pid split in parts, interleaved with another pid's line, is joined again
+        a = output_records(json.dumps(bench_record("split", "c", samples)), pid=7, piece=50)
+        b = output_records(json.dumps(bench_record("other", "c", samples)), pid=8)
+        text += "\n".join(a[:2] + b + a[2:]) + "\n"
+        run = report.RunData("a", "a.log", text)
+        self.assertEqual(sorted(k[0] for k in run.benches), ["other", "read_zero", "split"])
         self.assertEqual(run.problems, [])
 
     def test_disagreeing_record_is_a_problem(self):
@@ -727,7 +757,7 @@ def check_determinism(args="--mib 1 --reps 1 --raw"):
     for i, run in enumerate(results):
         if run.timed_out:
             problems.append("boot %d timed out" % i)
-        recs = [r for r in run.records if r.get("type") in kinds]
+        recs = [r for r in run.program_records() if r.get("type") in kinds]
         picked.append(recs)
         exits = [(r.get("program"), r.get("status")) for r in run.of_type("exit")]
         if exits != [(w, 0) for w, _args in lines]:

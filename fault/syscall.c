@@ -1,29 +1,40 @@
 /*
  * do_syscall_64: the syscall table. Arguments arrive as Linux passes them
  * (rdi, rsi, rdx, r10, r8, r9); the result, a value or -errno, goes back in
- * rax. A number faultline does not provide returns -ENOSYS and, once per program
- * and number, a warning record naming it.
+ * rax. The number is the low 32 bits of rax, as on Linux (its do_syscall_64
+ * takes an int: syscall(0x100000000 + 39) is getpid there). A number
+ * faultline does not provide returns -ENOSYS and a warning record naming it:
+ * once per program for each number below SYSCALL_WARN_BITMAP_BITS, and once
+ * per program for all numbers above (the first one is named, later ones are
+ * not reported), so a program can cause at most SYSCALL_WARN_BITMAP_BITS + 1
+ * warnings (docs/records.md, "warning").
  */
 #include "fault/syscall.h"
 #include "kernel/process.h"
 #include "lib/record.h"
 
-/* The -ENOSYS answer, with its one warning per program and number. */
-static int64_t sys_ni_syscall(uint64_t nr)
+/* The -ENOSYS answer, with its bounded warnings (see above). */
+static int64_t sys_ni_syscall(uint32_t nr)
 {
-	for (uint32_t i = 0; i < current->warned_count; i++)
-		if (current->warned_syscalls[i] == nr)
+	if (nr < SYSCALL_WARN_BITMAP_BITS) {
+		uint64_t *word = &current->warned_syscalls[nr / 64], bit = UINT64_C(1) << (nr % 64);
+		if (*word & bit)
 			return -ENOSYS;
-	if (current->warned_count < sizeof(current->warned_syscalls) / sizeof(current->warned_syscalls[0]))
-		current->warned_syscalls[current->warned_count++] = (uint32_t)nr;
-	record_warning("syscall", "%s: syscall %llu is not provided by faultline: -ENOSYS", current->comm, nr);
+		*word |= bit;
+		record_warning("syscall", "%s: syscall %u is not provided by faultline: -ENOSYS", current->comm, nr);
+	} else if (!current->warned_high_syscall) {
+		current->warned_high_syscall = true;
+		record_warning("syscall", "%s: syscall %u is not provided by faultline: -ENOSYS; "
+			       "later syscall numbers >= %u are not reported", current->comm, nr,
+			       SYSCALL_WARN_BITMAP_BITS);
+	}
 	return -ENOSYS;
 }
 
 /* See fault/syscall.h. */
 void do_syscall_64(struct pt_regs *regs)
 {
-	uint64_t nr = regs->ax;
+	uint32_t nr = (uint32_t)regs->ax;       /* Linux: (int)rax; negative is out of range */
 	uint64_t a0 = regs->di, a1 = regs->si, a2 = regs->dx, a3 = regs->r10, a4 = regs->r8, a5 = regs->r9;
 	int64_t ret;
 

@@ -37,6 +37,14 @@ static int take_member(const struct json_member *m, struct bench_result *out)
 	return 0;
 }
 
+/* Replaces every control character of the NUL-terminated s with '?'. */
+static void printable(char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			*s = '?';
+}
+
 /* See kernel/bench_result.h. */
 bool bench_result_parse(const char *line, size_t n, struct bench_result *out)
 {
@@ -52,5 +60,7 @@ bool bench_result_parse(const char *line, size_t n, struct bench_result *out)
 			return false;
 		have |= bit;
 	}
+	printable(out->workload);
+	printable(out->cls);
 	return json_read_complete(&r) && have == HAVE_ALL;
 }

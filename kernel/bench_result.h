@@ -25,7 +25,10 @@ struct bench_result {
  * Reads line[0..n) into *out if it is a well-formed bench record with a
  * workload, class, count, p50, p99, unit "tsc" and a hist_log2 of at most
  * BENCH_RESULT_BUCKETS counts. Returns false (and *out is undefined) for
- * anything else: other records, text, broken or partial lines.
+ * anything else: other records, text, broken or partial lines. Control
+ * characters in workload and class become '?': the kernel prints them on
+ * serial as text, where a program's "\n{...}" would otherwise start a line
+ * that looks like a record.
  */
 bool bench_result_parse(const char *line, size_t n, struct bench_result *out);
 

@@ -12,6 +12,7 @@
 #include "paging/mm_types.h"
 
 #define TASK_COMM_LEN 96
+#define SYSCALL_WARN_BITMAP_BITS 1024   /* Linux x86-64 numbers are < 512 */
 
 /* Callee-saved kernel registers and rsp, saved by enter_user (fault/syscall_entry.S). */
 struct kernel_context {
@@ -31,8 +32,8 @@ struct task_struct {
 	int32_t exit_code;             /* exit status, or the signal number when killed */
 	enum task_end end;
 	struct kernel_context kctx;    /* where return_to_kernel goes */
-	uint32_t warned_syscalls[8];   /* -ENOSYS warnings already given (syscall numbers) */
-	uint32_t warned_count;
+	uint64_t warned_syscalls[SYSCALL_WARN_BITMAP_BITS / 64];  /* bit nr: -ENOSYS warning given */
+	bool warned_high_syscall;      /* the one warning for numbers >= SYSCALL_WARN_BITMAP_BITS given */
 };
 
 extern struct task_struct *current;

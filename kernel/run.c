@@ -149,6 +149,7 @@ static void run_one(const struct config_run *run, const struct boot_info *bi)
 		return;
 	}
 	kprintf("run: %s (pid %u)\n", name, task.pid);
+	user_output_begin(name, task.pid);
 	fault_stats_reset();
 	current = &task;
 	task.start_tsc = rdtsc();

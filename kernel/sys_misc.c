@@ -12,7 +12,6 @@
 #include "cpu/x86.h"
 #include "kernel/process.h"
 #include "kernel/user_records.h"
-#include "lib/console.h"
 #include "lib/progress.h"
 #include "lib/string.h"
 #include "lib/tsc.h"
@@ -40,10 +39,8 @@ static int64_t console_write_user(uint64_t buf, uint64_t count)
 	while (done < count) {
 		uint64_t n = count - done < WRITE_CHUNK ? count - done : WRITE_CHUNK;
 		uint64_t left = copy_from_user(chunk, buf + done, n);
-		if (n - left) {
-			console_serial_write(chunk, n - left);
-			user_output_scan(chunk, n - left);      /* the screen's part, line by line */
-		}
+		if (n - left)
+			user_output_scan(chunk, n - left);      /* serial (output records) and screen, line by line */
 		done += n - left;
 		if (left)
 			return done ? (int64_t)done : -EFAULT;

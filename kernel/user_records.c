@@ -10,6 +10,46 @@
 static char line[USER_LINE_MAX];
 static size_t line_len;
 static bool line_overflow;      /* the line outgrew the buffer: the rest goes to the screen as it comes */
+static uint32_t line_part;      /* output records already written for the current line */
+static char program[96];        /* whose output it is (user_output_begin; TASK_COMM_LEN) */
+static uint32_t program_pid;
+
+/* Escaped bytes of a line per output record: the rest of the record (type,
+ * program, pid, part, partial) fits in what RECORD_MAX leaves. */
+#define OUTPUT_PIECE_BUDGET (RECORD_MAX - 512)
+
+/*
+ * Writes s[0..n) as output records: one when it fits, else pieces with
+ * "part" 0, 1, ... and "partial":true on every piece but the last. ends says
+ * whether the line ends with this text (else more of it follows, and even
+ * the last piece is partial); no_newline marks a line the program ended
+ * without '\n'.
+ */
+static void write_output(const char *s, size_t n, bool ends, bool no_newline)
+{
+	do {
+		size_t k = json_escaped_prefix(s, n, OUTPUT_PIECE_BUDGET);
+		if (k == 0 && n > 0)
+			k = 1;
+		bool more = k < n || !ends;
+		struct json *j = record_begin("output");
+		json_str(j, "program", program);
+		json_u64(j, "pid", program_pid);
+		if (more || line_part > 0)
+			json_u64(j, "part", line_part);
+		json_bytes(j, "line", s, k);
+		if (more)
+			json_bool(j, "partial", true);
+		else if (no_newline)
+			json_bool(j, "no_newline", true);
+		record_end();
+		line_part++;
+		s += k;
+		n -= k;
+	} while (n > 0);
+	if (ends)
+		line_part = 0;
+}
 
 /* See kernel/user_records.h. */
 int user_test_record_result(const char *s, size_t n, char *name, size_t name_size)
@@ -49,13 +89,16 @@ bool user_line_is_record(const char *s, size_t n)
 	return json_read_complete(&r) && typed;
 }
 
-/* Handles one complete line (without its '\n'). */
+/* Handles one complete line (without its '\n') that fitted in the buffer. */
 static void take_line(const char *s, size_t n)
 {
 	char name[96], text[128];
 	struct bench_result bench;
 	int result = user_test_record_result(s, n, name, sizeof(name));
-	if (result >= 0) {
+	if (result >= 0 && !user_test_name_allowed(name)) {
+		record_warning("record", "%s: test record \"%s\" not counted: a program's test names start with "
+			       USER_TEST_PREFIX, program, name);
+	} else if (result >= 0) {
 		record_count_result(result);
 		size_t len = record_result_line(text, sizeof(text), name, result);
 		console_screen_write(text, len);
@@ -68,14 +111,41 @@ static void take_line(const char *s, size_t n)
 }
 
 /* See kernel/user_records.h. */
+bool user_test_name_allowed(const char *name)
+{
+	return strncmp(name, USER_TEST_PREFIX, sizeof(USER_TEST_PREFIX) - 1) == 0;
+}
+
+/* See kernel/user_records.h. */
+void user_output_begin(const char *name, uint32_t pid)
+{
+	strlcpy(program, name, sizeof(program));
+	program_pid = pid;
+	line_len = 0;
+	line_overflow = false;
+	line_part = 0;
+}
+
+/* See kernel/user_records.h. */
 void user_output_scan(const char *buf, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		char c = buf[i];
 		if (line_overflow) {
 			console_screen_write(&c, 1);
-			line_overflow = c != '\n';
+			if (c == '\n') {
+				write_output(line, line_len, true, false);
+				line_len = 0;
+				line_overflow = false;
+			} else {
+				line[line_len++] = c;
+				if (line_len == USER_LINE_MAX) {
+					write_output(line, line_len, false, false);
+					line_len = 0;
+				}
+			}
 		} else if (c == '\n') {
+			write_output(line, line_len, true, false);
 			take_line(line, line_len);
 			line_len = 0;
 		} else if (line_len < USER_LINE_MAX) {
@@ -83,7 +153,9 @@ void user_output_scan(const char *buf, size_t n)
 		} else {
 			console_screen_write(line, line_len);
 			console_screen_write(&c, 1);
-			line_len = 0;
+			write_output(line, line_len, false, false);
+			line[0] = c;
+			line_len = 1;
 			line_overflow = true;
 		}
 	}
@@ -92,7 +164,9 @@ void user_output_scan(const char *buf, size_t n)
 /* See kernel/user_records.h. */
 void user_output_end(void)
 {
-	if (line_len) {
+	if (line_len || line_part)
+		write_output(line, line_len, true, true);
+	if (line_len && !line_overflow) {
 		console_screen_write(line, line_len);
 		console_screen_write("\n", 1);
 	} else if (line_overflow) {
@@ -100,4 +174,5 @@ void user_output_end(void)
 	}
 	line_len = 0;
 	line_overflow = false;
+	line_part = 0;
 }

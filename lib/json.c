@@ -49,13 +49,16 @@ static void put_raw(struct field *f, const char *s)
 		put_char(f, *s++);
 }
 
-/* Appends s (at most n bytes, stopping at a NUL) as a quoted, escaped JSON string. */
-static void put_string(struct field *f, const char *s, size_t n)
+/*
+ * Appends s as a quoted, escaped JSON string: at most n bytes, stopping at
+ * a NUL unless with_nul (then a NUL byte is written as \u0000).
+ */
+static void put_string_bytes(struct field *f, const char *s, size_t n, bool with_nul)
 {
 	static const char hex[] = "0123456789abcdef";
 
 	put_char(f, '"');
-	for (size_t i = 0; i < n && s[i]; i++) {
+	for (size_t i = 0; i < n && (with_nul || s[i]); i++) {
 		unsigned char c = (unsigned char)s[i];
 		switch (c) {
 		case '"':  put_raw(f, "\\\""); break;
@@ -76,6 +79,12 @@ static void put_string(struct field *f, const char *s, size_t n)
 		}
 	}
 	put_char(f, '"');
+}
+
+/* Appends s (at most n bytes, stopping at a NUL) as a quoted, escaped JSON string. */
+static void put_string(struct field *f, const char *s, size_t n)
+{
+	put_string_bytes(f, s, n, false);
 }
 
 /* Appends v in decimal. */
@@ -199,6 +208,31 @@ void json_strn(struct json *j, const char *key, const char *val, size_t n)
 	else
 		put_raw(&f, "null");
 	field_end(j, &f);
+}
+
+/* A string field from exactly n bytes of val, NUL bytes included (as \u0000). */
+void json_bytes(struct json *j, const char *key, const char *val, size_t n)
+{
+	struct field f;
+	if (!field_start(j, &f, key, 0))
+		return;
+	put_string_bytes(&f, val, n, true);
+	field_end(j, &f);
+}
+
+/* See lib/json.h. */
+size_t json_escaped_prefix(const char *s, size_t n, size_t budget)
+{
+	char scratch[6];
+	size_t used = 0, i;
+	for (i = 0; i < n; i++) {
+		struct field f = { scratch, 0, 0 };     /* counts only: limit 0 writes nothing */
+		put_string_bytes(&f, s + i, 1, true);   /* the byte and its two quotes */
+		if (used + f.pos - 2 > budget)
+			break;
+		used += f.pos - 2;
+	}
+	return i;
 }
 
 /* An unsigned decimal number field. */

@@ -33,6 +33,8 @@ const char *json_end(struct json *j);                    /* closes all; returns 
 /* Fields of the current object (key may be NULL inside an array). */
 void json_str(struct json *j, const char *key, const char *val);
 void json_strn(struct json *j, const char *key, const char *val, size_t n);
+/* Exactly n bytes of val, NUL bytes included (written as \u0000). */
+void json_bytes(struct json *j, const char *key, const char *val, size_t n);
 void json_u64(struct json *j, const char *key, uint64_t val);
 void json_i64(struct json *j, const char *key, int64_t val);
 void json_hex(struct json *j, const char *key, uint64_t val); /* "0x..." string */
@@ -41,5 +43,9 @@ void json_null(struct json *j, const char *key);
 void json_object_begin(struct json *j, const char *key);
 void json_array_begin(struct json *j, const char *key);
 void json_close(struct json *j);                          /* closes innermost */
+
+/* Pure: how many leading bytes of s[0..n) fit, escaped as json_bytes
+ * writes them (without the quotes), in budget bytes. */
+size_t json_escaped_prefix(const char *s, size_t n, size_t budget);
 
 #endif

@@ -5,13 +5,14 @@ The same static x86-64 executables faultline runs are booted here on Debian's
 cloud kernel (tests/linux_ref/fetch_kernel.sh) in the same QEMU faultline uses
 (TCG, -machine q35, the same -cpu), with an initramfs holding
 tests/linux_ref/init.c as /init, the programs in /bin/ and /run.list. The init
-prints one `exit` or `kill` record per program and a final `linux_done`, then
-powers off. See docs/linux-reference.md.
+carries every line a program writes in an `output` record (as faultline's
+kernel does), prints one `exit` or `kill` record per program and a final
+`linux_done`, then powers off. See docs/linux-reference.md.
 
 Module use:
     import linux_ref
     run = linux_ref.run_programs([("build/user/hello", []), ("build/user/x", ["-n", "3"])])
-    run.records, run.log, run.of_type("kill")
+    run.records, run.log, run.of_type("kill"), run.program_records("test")
 
 CLI:
     python3 tools/linux_ref.py [--cpu max] [--mem 512M] PROGRAM [ARGS]...
@@ -30,7 +31,7 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from qemu_run import parse_records  # noqa: E402  (one record parser for both machines)
+from qemu_run import parse_records, program_records  # noqa: E402  (one record parser for both machines)
 
 SOURCE_DIR = os.path.join(ROOT, "tests", "linux_ref")
 BUILD_DIR = os.path.join(ROOT, "build", "linux_ref")
@@ -204,6 +205,10 @@ class LinuxRun:
     def first(self, t):
         found = self.of_type(t)
         return found[0] if found else None
+
+    def program_records(self, t=None):
+        """Records the programs printed (qemu_run.program_records)."""
+        return program_records(self.records, t)
 
     def finished(self):
         """True when the init got through the whole list (a linux_done record)."""

@@ -73,9 +73,13 @@ def qemu_command(img, vars_fd, cpu="max", mem="1G", icount=False, gdb=False, ser
 
 
 def parse_records(text):
-    """Returns every JSON record (a line that is an object with a "type")."""
+    """Returns every record: a line of its own that is a JSON object with a
+    "type". Only the kernel (or the Linux reference's init) writes such lines:
+    whatever a program writes arrives inside "output" records, read with
+    program_lines/program_records. Lines are split on "\n" only (a program's
+    text may hold other characters Python counts as line breaks, U+2028...)."""
     records = []
-    for line in text.splitlines():
+    for line in text.split("\n"):
         line = line.strip()
         if not line.startswith("{"):
             continue
@@ -83,9 +87,51 @@ def parse_records(text):
             obj = json.loads(line)
         except ValueError:
             continue
-        if isinstance(obj, dict) and "type" in obj:
+        if isinstance(obj, dict) and isinstance(obj.get("type"), str):
             records.append(obj)
     return records
+
+
+def program_lines(records):
+    """The lines programs wrote, from the "output" records among records (a
+    line cut into parts is joined again): [(program, pid, line)] in the order
+    the lines ended. A line still partial when the records end is included."""
+    lines, pending = [], {}
+    for r in records:
+        if r.get("type") != "output":
+            continue
+        key = (r.get("program"), r.get("pid"))
+        text = pending.pop(key, "") + str(r.get("line", ""))
+        if r.get("partial") is True:
+            pending[key] = text
+        else:
+            lines.append((key[0], key[1], text))
+    lines += [(k[0], k[1], text) for k, text in pending.items()]
+    return lines
+
+
+def program_records(records, t=None):
+    """The records programs printed (their test, bench... lines), parsed from
+    program_lines(records), of type t (None: all). Each is the program's
+    object with "from_program" and "from_pid" set from the kernel's output
+    record (whatever the program put there): who wrote it. These are claims
+    of a program, never the kernel's word: a reader takes kernel records
+    (test, check, exit, kill, panic, summary...) from parse_records only."""
+    out = []
+    for program, pid, line in program_lines(records):
+        line = line.strip()
+        if not line.startswith("{"):
+            continue
+        try:
+            obj = json.loads(line)
+        except ValueError:
+            continue
+        if not isinstance(obj, dict) or not isinstance(obj.get("type"), str):
+            continue
+        if t is None or obj["type"] == t:
+            obj["from_program"], obj["from_pid"] = program, pid
+            out.append(obj)
+    return out
 
 
 def monitor_command(sock_path, command, timeout=30):
@@ -151,6 +197,10 @@ class Run:
     def first(self, t):
         found = self.of_type(t)
         return found[0] if found else None
+
+    def program_records(self, t=None):
+        """Records the programs printed (qemu_run.program_records)."""
+        return program_records(self.records, t)
 
 
 def read_log(log_path):

@@ -6,7 +6,16 @@
  * It mounts /proc and /sys, turns transparent huge pages off, raises
  * vm.max_map_count, reports the kernel it runs on, then runs every line of /run.list in order, one at a time:
  * fork, execve("/bin/PROGRAM", {PROGRAM, ARGS...}, {}) with the serial console
- * as stdin/stdout/stderr, wait, and print one record saying how it ended:
+ * as stdin and a pipe as stdout/stderr, carry every line the program writes
+ * there to the console inside a record of ours, as faultline's kernel does
+ * (kernel/user_records.c, docs/records.md "output"):
+ *
+ *   {"type":"output","program":"NAME","pid":N,"line":"<the line, escaped>"}
+ *
+ * (a line too long for one record in parts: "part" 0, 1, ... and
+ * "partial":true on all but the last; a last line without '\n' with
+ * "no_newline":true), so nothing a program prints can pass for a record of
+ * the init; wait, and print one record saying how it ended:
  *
  *   {"type":"exit","program":"NAME","status":N}
  *   {"type":"kill","program":"NAME","signal":"SIGSEGV","signo":11}
@@ -27,6 +36,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -48,6 +58,8 @@
 #define LINE_MAX_BYTES 4096
 #define ARGS_MAX 64
 #define LIST_MAX_BYTES (256 * 1024)
+#define OUTPUT_LINE_MAX 2048       /* kernel/user_records.h USER_LINE_MAX */
+#define OUTPUT_PIECE_BUDGET 3584   /* escaped bytes per output record, as the kernel's */
 
 /* ---- output: whole records with one write each ---- */
 
@@ -131,6 +143,144 @@ static void warn(const char *what, const char *fmt, ...)
 	record_add_string(&r, detail);
 	record_add(&r, "}");
 	record_emit(&r);
+}
+
+/* ---- a program's output, line by line, inside output records ---- */
+
+static void kill_leftovers(void);
+
+/* The line being collected from the running program's pipe. */
+static struct {
+	const char *program;
+	int pid;
+	char line[OUTPUT_LINE_MAX];
+	size_t len;
+	unsigned part;          /* output records already written for this line */
+} out;
+
+/* Returns how many bytes c takes escaped in a JSON string, writing them to dst when not NULL. */
+static size_t escape_byte(unsigned char c, char *dst)
+{
+	char tmp[8];
+	size_t n;
+	if (c == '"' || c == '\\')
+		n = (size_t)snprintf(tmp, sizeof(tmp), "\\%c", c);
+	else if (c == '\n')
+		n = (size_t)snprintf(tmp, sizeof(tmp), "\\n");
+	else if (c < 0x20 || c == 0x7f)
+		n = (size_t)snprintf(tmp, sizeof(tmp), "\\u%04x", c);
+	else
+		n = (size_t)snprintf(tmp, sizeof(tmp), "%c", c);
+	if (dst)
+		memcpy(dst, tmp, n);
+	return n;
+}
+
+/*
+ * Writes s[0..n) as output records of the current program: one when it
+ * fits, else pieces with "part" and "partial" (see the top). ends: the line
+ * ends with this text; no_newline: the program ended it without '\n'.
+ */
+static void output_write(const char *s, size_t n, int ends, int no_newline)
+{
+	static char rec[OUTPUT_PIECE_BUDGET + 1024];
+	do {
+		size_t k = 0, esc = 0;
+		while (k < n && esc + escape_byte((unsigned char)s[k], NULL) <= OUTPUT_PIECE_BUDGET)
+			esc += escape_byte((unsigned char)s[k++], NULL);
+		int more = k < n || !ends;
+		struct record head = { .len = 0 };
+		record_add(&head, "{\"type\":\"output\",\"program\":");
+		record_add_string(&head, out.program);
+		record_add(&head, ",\"pid\":%d", out.pid);
+		if (more || out.part > 0)
+			record_add(&head, ",\"part\":%u", out.part);
+		record_add(&head, ",\"line\":\"");
+		size_t len = 0;
+		rec[len++] = '\n';            /* ends whatever else left the line open */
+		memcpy(rec + len, head.text, head.len);
+		len += head.len;
+		for (size_t i = 0; i < k; i++)
+			len += escape_byte((unsigned char)s[i], rec + len);
+		len += (size_t)snprintf(rec + len, sizeof(rec) - len, "\"%s}\n",
+					more ? ",\"partial\":true" : no_newline ? ",\"no_newline\":true" : "");
+		write_all(rec, len);
+		out.part++;
+		s += k;
+		n -= k;
+	} while (n > 0);
+	if (ends)
+		out.part = 0;
+}
+
+/* Feeds n bytes the program wrote. */
+static void output_scan(const char *buf, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (buf[i] == '\n') {
+			output_write(out.line, out.len, 1, 0);
+			out.len = 0;
+			continue;
+		}
+		if (out.len == OUTPUT_LINE_MAX) {
+			output_write(out.line, out.len, 0, 0);
+			out.len = 0;
+		}
+		out.line[out.len++] = buf[i];
+	}
+}
+
+/* At program end: a last line without '\n' goes out too. */
+static void output_end(void)
+{
+	if (out.len || out.part)
+		output_write(out.line, out.len, 1, 1);
+	out.len = 0;
+	out.part = 0;
+}
+
+/*
+ * Carries what the program pid writes to fd (the pipe's read end) into
+ * output records until it ends; then kills whatever it left running (which
+ * might hold the pipe open) and takes the rest. Returns waitpid's result
+ * with the status in *status.
+ */
+static pid_t output_follow(int fd, pid_t pid, int *status)
+{
+	char buf[4096];
+	pid_t w = 0;
+	for (;;) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		if (w == 0) {
+			w = waitpid(pid, status, WNOHANG);
+			if (w < 0 && errno == EINTR)
+				w = 0;
+			if (w != 0)
+				kill_leftovers();      /* every writer gone: the pipe reaches end of file */
+		}
+		int ready = poll(&p, 1, w == 0 ? 100 : -1);
+		if (ready < 0 && errno != EINTR)
+			break;
+		if (ready <= 0)
+			continue;
+		ssize_t n = read(fd, buf, sizeof(buf));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			if (w == 0)                    /* end of file before the exit: wait for it */
+				do
+					w = waitpid(pid, status, 0);
+				while (w < 0 && errno == EINTR);
+			break;
+		}
+		output_scan(buf, (size_t)n);
+	}
+	if (w == 0)
+		do
+			w = waitpid(pid, status, 0);
+		while (w < 0 && errno == EINTR);
+	output_end();
+	return w;
 }
 
 /* ---- the machine: console, file systems, THP ---- */
@@ -383,9 +533,15 @@ static int run_program(int line_no, char **argv)
 	char path[256];
 	snprintf(path, sizeof(path), PROGRAM_DIR "%s", argv[0]);
 
-	int pipefd[2];
+	int pipefd[2], outfd[2];
 	if (pipe2(pipefd, O_CLOEXEC) != 0) {
 		warn("program", "line %d: pipe: %s", line_no, strerror(errno));
+		return 0;
+	}
+	if (pipe2(outfd, O_CLOEXEC) != 0) {
+		warn("program", "line %d: pipe: %s", line_no, strerror(errno));
+		close(pipefd[0]);
+		close(pipefd[1]);
 		return 0;
 	}
 	pid_t pid = fork();
@@ -393,12 +549,14 @@ static int run_program(int line_no, char **argv)
 		warn("program", "line %d: fork: %s", line_no, strerror(errno));
 		close(pipefd[0]);
 		close(pipefd[1]);
+		close(outfd[0]);
+		close(outfd[1]);
 		return 0;
 	}
 	if (pid == 0) {
 		char *envp[] = { NULL };
 		close(pipefd[0]);
-		if (chdir("/") != 0)
+		if (chdir("/") != 0 || dup2(outfd[1], 1) < 0 || dup2(outfd[1], 2) < 0)
 			_exit(127);
 		execve(path, argv, envp);
 		int err = errno;
@@ -407,6 +565,7 @@ static int run_program(int line_no, char **argv)
 		_exit(127);
 	}
 	close(pipefd[1]);
+	close(outfd[1]);
 	int exec_errno = 0;
 	ssize_t got;
 	do
@@ -415,10 +574,10 @@ static int run_program(int line_no, char **argv)
 	close(pipefd[0]);
 
 	int status = 0;
-	pid_t w;
-	do
-		w = waitpid(pid, &status, 0);
-	while (w < 0 && errno == EINTR);
+	out.program = argv[0];
+	out.pid = pid;
+	pid_t w = output_follow(outfd[0], pid, &status);
+	close(outfd[0]);
 	kill_leftovers();
 
 	if (got == (ssize_t)sizeof(exec_errno)) {

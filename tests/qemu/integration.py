@@ -36,8 +36,10 @@ def expect_clean_run(run, problems, what=""):
     if not summary:
         problems.append("%sno summary record" % what)
     elif summary.get("failed") != 0:
-        fails = [r for r in run.of_type("test") if r.get("result") == "fail"]
+        fails = [r for r in run.of_type("test") + run.program_records("test") if r.get("result") == "fail"]
         problems.append("%ssummary failed=%s: %s" % (what, summary.get("failed"), fails[:3]))
+    if len(run.of_type("summary")) > 1:
+        problems.append("%s%d summary records, want one" % (what, len(run.of_type("summary"))))
     if run.of_type("panic"):
         problems.append("%spanic: %s" % (what, run.first("panic")))
     if not run.first("boot"):

@@ -46,8 +46,15 @@ def ends(run):
 
 
 def ring3_results(run):
-    return {r["name"]: r.get("result") for r in run.of_type("test")
-            if str(r.get("name", "")).startswith("ring3.")}
+    """name -> result of the programs' own ring3.* test records, read from
+    inside the kernel's output records (never from top-level test records,
+    which are the kernel's); a name reported twice is a failure if either is."""
+    out = {}
+    for r in run.program_records("test"):
+        name = str(r.get("name", ""))
+        if name.startswith("ring3.") and out.get(name) != "fail":
+            out[name] = r.get("result") if name not in out or r.get("result") == "fail" else out[name]
+    return out
 
 
 def check_faultline_run(run, names, problems):
@@ -60,7 +67,7 @@ def check_faultline_run(run, names, problems):
         problems.append("no ring3 test records at all")
     for name, result in sorted(results.items()):
         if result != "pass":
-            detail = next((r.get("detail") for r in run.of_type("test") if r.get("name") == name), "")
+            detail = next((r.get("detail") for r in run.program_records("test") if r.get("name") == name), "")
             problems.append("%s: %s (%s)" % (name, result, detail))
     for n in names:
         for check in ("verify_live", "vma", "frames_returned", "verify", "buddy", "slab"):
@@ -128,7 +135,12 @@ def ring3_differential_against_linux():
                             % (n, lends.get(n), expected_end(n)))
         if fends.get(n) != lends.get(n):
             problems.append("%s ended %s on faultline, %s on Linux" % (n, fends.get(n), lends.get(n)))
-    lres = {r["name"]: r.get("result") for r in lrun.of_type("test") if str(r.get("name", "")).startswith("ring3.")}
+    # Programs' lines (forge_records' forgeries too) reach the Linux log only inside the init's output records.
+    forged = lrun.of_type("summary") + lrun.of_type("panic") + lrun.of_type("check") + lrun.of_type("test")
+    lended = [r.get("program") for r in lrun.records if r.get("type") in ("exit", "kill")]
+    if forged or len(lrun.of_type("linux_done")) != 1 or lended != names:
+        problems.append("Linux log: records the init did not write: %s; ended %s" % (forged[:3], lended))
+    lres = ring3_results(lrun)
     fres = ring3_results(frun)
     for name in sorted(set(lres) | set(fres)):
         l, f = lres.get(name), fres.get(name)
@@ -153,4 +165,78 @@ def ring3_time_limit_kills_a_spinning_program():
         problems.append("spin_forever not killed by the time limit: %s" % kill)
     if got.get("minflt_count") != ("exit", 0):
         problems.append("the program after it ended %s, want exit 0" % (got.get("minflt_count"),))
+    return problems
+
+
+FORGED_TYPES = ("summary", "exit", "kill", "check", "test", "panic", "linux_done", "output")
+UNKNOWN_LOW = 32     # user/tests/unknown_syscalls.c: numbers below 1024 it calls
+
+
+def forgery_problems(run, program_runs):
+    """What a forging program (user/tests/forge_records.c) got past the readers
+    of run, whose run lines were program_runs [(name, args)]."""
+    problems = []
+    names = [n for n, _args in program_runs]
+    if len(run.of_type("summary")) != 1:
+        problems.append("%d summary records" % len(run.of_type("summary")))
+    if run.of_type("panic") or run.of_type("check") or run.of_type("linux_done"):
+        problems.append("forged panic/check/linux_done records read as the kernel's: %s"
+                        % (run.of_type("panic") + run.of_type("check") + run.of_type("linux_done")))
+    ended = [r.get("program") for r in run.records if r.get("type") in ("exit", "kill")]
+    if ended != names:
+        problems.append("exit/kill records for %s, want %s" % (ended, names))
+    forged = [r for r in run.of_type("test") if r.get("detail") == "forged"
+              or r.get("name") == "kernel.forged.verify" or str(r.get("name", "")).startswith("ring3.")]
+    if forged:
+        problems.append("test records the kernel did not make: %s" % forged)
+    # Each kernel output record holds only what its program wrote; every forged line is there, whole.
+    lines = [line for p, _pid, line in qemu_run.program_lines(run.records) if p == "forge_records"]
+    for want in ('{"type":"summary","passed":999,"failed":0,"skipped":0}',
+                 "a\u0000{\"type\":\"panic\"", "x" * 3000 + '{"type":"summary","passed":2',
+                 "\u2028{\"type\":\"summary\"", "junk\r{"):
+        if not any(line.startswith(want) for line in lines):
+            problems.append("no forge_records line starting %r" % want[:60])
+    if not lines or lines[-1] != '{"type":"summary","passed":3,"failed":0,"skipped":0}':
+        problems.append("the last line without a newline is not the last output: %r" % (lines[-1:],))
+    # The summary counts exactly the kernel's test/check records and the programs' ring3.* ones.
+    counted = {"pass": 0, "fail": 0, "skip": 0}
+    for r in run.of_type("test") + run.of_type("check"):
+        counted[r.get("result")] = counted.get(r.get("result"), 0) + 1
+    for r in run.program_records("test"):
+        if str(r.get("name", "")).startswith("ring3."):
+            counted[r.get("result")] = counted.get(r.get("result"), 0) + 1
+    s = run.first("summary") or {}
+    if (s.get("passed"), s.get("failed"), s.get("skipped")) != (counted["pass"], counted["fail"], counted["skip"]):
+        problems.append("summary %s, records say %s" % (s, counted))
+    not_counted = [w for w in run.of_type("warning") if w.get("what") == "record"]
+    if len(not_counted) != 2 * names.count("forge_records"):
+        problems.append("warnings for uncounted test records: %s" % not_counted)
+    return problems
+
+
+@case
+def ring3_records_cannot_be_forged():
+    """A program printing the kernel's records (user/tests/forge_records.c) changes no
+    verdict: readers see only the kernel's records, the summary counts only real
+    results, and its own ring3 failure (--ring3-fail) is the one failure; the
+    unknown-syscall warnings of user/tests/unknown_syscalls.c stay within their bound."""
+    runs = [("forge_records", ""), ("unknown_syscalls", ""), ("forge_records", "--ring3-fail")]
+    run = qemu_run.boot(base_config("checks = none", *["run = %s %s" % r for r in runs]), timeout=300)
+    problems = forgery_problems(run, runs)
+    if run.status != qemu_run.QEMU_EXIT_FAILED:
+        problems.append("QEMU status %s, want %d (one failure)" % (run.status, qemu_run.QEMU_EXIT_FAILED))
+    s = run.first("summary") or {}
+    fails = [r.get("name") for r in run.program_records("test") if r.get("result") == "fail"
+             and str(r.get("name", "")).startswith("ring3.")]
+    if s.get("failed") != 1 or fails != ["ring3.forge_records.deliberate_failure"]:
+        problems.append("failures: summary %s, program records %s" % (s, fails))
+    bad = {n: r for n, r in ring3_results(run).items() if r != "pass" and n != "ring3.forge_records.deliberate_failure"}
+    if bad:
+        problems.append("ring3 checks not passed: %s" % bad)
+    warned = [w.get("detail", "") for w in run.of_type("warning")
+              if w.get("what") == "syscall" and w.get("detail", "").startswith("unknown_syscalls:")]
+    high = [w for w in warned if "not reported" in w]
+    if len(warned) != UNKNOWN_LOW + 1 or len(high) != 1:
+        problems.append("%d syscall warnings (%d for high numbers), want %d and 1: %s"
+                        % (len(warned), len(high), UNKNOWN_LOW + 1, warned[:3] + high))
     return problems

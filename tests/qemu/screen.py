@@ -143,7 +143,7 @@ def screen_bench_charts_and_progress():
     summary = run.first("summary")
     if not summary or summary.get("failed") != 0 or run.of_type("panic"):
         problems.append("run did not pass: %s %s" % (summary, run.first("panic")))
-    benches = [r for r in run.of_type("bench") if r.get("workload") == "read_then_write"]
+    benches = [r for r in run.program_records("bench") if r.get("workload") == "read_then_write"]
     if [b.get("class") for b in benches] != ["read-zero", "cow-zero"] or not all(b.get("count") for b in benches):
         return problems + ["bench records: %s" % benches]
 

@@ -490,10 +490,33 @@ TEST(overflow_at_every_buffer_size)
 	}
 }
 
+TEST(bytes_keep_nul_and_escaped_prefix_counts)
+{
+	char buf[64];
+	struct json j;
+	json_begin(&j, buf, sizeof(buf));
+	json_bytes(&j, "line", "a\0\"b\n\x01\xe2\x80\xa8", 9);
+	json_end(&j);
+	CHECK_STR(buf, "{\"line\":\"a\\u0000\\\"b\\n\\u0001\xe2\x80\xa8\"}");
+	CHECK(valid_json_object(buf));
+
+	/* "a" 1, "\u0000" 6, "\"" 2: prefixes by budget. */
+	const char *s = "a\0\"";
+	CHECK_EQ_U64(json_escaped_prefix(s, 3, 0), 0);
+	CHECK_EQ_U64(json_escaped_prefix(s, 3, 1), 1);
+	CHECK_EQ_U64(json_escaped_prefix(s, 3, 6), 1);
+	CHECK_EQ_U64(json_escaped_prefix(s, 3, 7), 2);
+	CHECK_EQ_U64(json_escaped_prefix(s, 3, 8), 2);
+	CHECK_EQ_U64(json_escaped_prefix(s, 3, 9), 3);
+	CHECK_EQ_U64(json_escaped_prefix(s, 3, 1000), 3);
+	CHECK_EQ_U64(json_escaped_prefix(s, 0, 1000), 0);
+}
+
 UNIT_MAIN(
 	UNIT(validator_rejects_broken_json),
 	UNIT(empty_object),
 	UNIT(every_field_kind),
+	UNIT(bytes_keep_nul_and_escaped_prefix_counts),
 	UNIT(nested_objects_and_arrays),
 	UNIT(json_end_closes_everything_left_open),
 	UNIT(misuse_is_harmless),

@@ -14,10 +14,17 @@
 
 #include "host_strlcpy.h"
 
-/* The console: records go nowhere, the screen's text is kept to look at. */
+/* The console: serial's and the screen's text are kept to look at. */
 static char screen[8192];
 static size_t screen_len;
-void console_serial_write(const char *s, size_t n) { (void)s; (void)n; }
+static char serial[32768];
+static size_t serial_len;
+void console_serial_write(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n && serial_len + 1 < sizeof(serial); i++)
+		serial[serial_len++] = s[i];
+	serial[serial_len] = 0;
+}
 void console_serial_begin_line(void) {}
 void console_write(const char *s, size_t n) { (void)s; (void)n; }
 void console_screen_write(const char *s, size_t n)
@@ -31,6 +38,21 @@ static void screen_clear(void)
 {
 	screen_len = 0;
 	screen[0] = 0;
+}
+
+static void serial_clear(void)
+{
+	serial_len = 0;
+	serial[0] = 0;
+}
+
+/* How many times needle occurs in serial. */
+static int serial_count(const char *needle)
+{
+	int n = 0;
+	for (const char *p = serial; (p = strstr(p, needle)); p++)
+		n++;
+	return n;
 }
 
 /* kernel/bench_screen.c: the kept records. */
@@ -121,6 +143,79 @@ TEST(counts_split_writes_and_shows_partial_lines)
 	CHECK_STR(screen, "after\n");
 }
 
+TEST(serial_gets_output_records_only)
+{
+	user_output_begin("prog", 7);
+	serial_clear();
+	scan("hello \"q\"\n{\"type\":\"summary\",\"failed\":0}\n\n");
+	CHECK_STR(serial, "{\"type\":\"output\",\"program\":\"prog\",\"pid\":7,\"line\":\"hello \\\"q\\\"\"}\n"
+		  "{\"type\":\"output\",\"program\":\"prog\",\"pid\":7,\"line\":"
+		  "\"{\\\"type\\\":\\\"summary\\\",\\\"failed\\\":0}\"}\n"
+		  "{\"type\":\"output\",\"program\":\"prog\",\"pid\":7,\"line\":\"\"}\n");
+
+	/* NUL and control bytes are escaped; CR cannot start a line. */
+	serial_clear();
+	user_output_scan("a\0b\r{\n", 6);
+	CHECK_STR(serial, "{\"type\":\"output\",\"program\":\"prog\",\"pid\":7,\"line\":\"a\\u0000b\\r{\"}\n");
+
+	/* A last line without '\n' comes out at the end, marked. */
+	serial_clear();
+	scan("tail");
+	CHECK_STR(serial, "");
+	user_output_end();
+	CHECK_STR(serial, "{\"type\":\"output\",\"program\":\"prog\",\"pid\":7,\"line\":\"tail\",\"no_newline\":true}\n");
+	serial_clear();
+	user_output_end();
+	CHECK_STR(serial, "");
+}
+
+TEST(long_lines_go_out_in_parts)
+{
+	static char big[3000 + 1];
+	user_output_begin("prog", 8);
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\n';
+	serial_clear();
+	user_output_scan(big, sizeof(big));
+	CHECK(serial_count("\"type\":\"output\"") == 2);
+	CHECK(strncmp(serial, "{\"type\":\"output\",\"program\":\"prog\",\"pid\":8,\"part\":0,\"line\":\"xxx", 56) == 0);
+	CHECK(serial_count("\"partial\":true}\n") == 1);
+	CHECK(serial_count(",\"part\":1,\"line\":\"xxx") == 1);
+	CHECK(serial_count("x") == 3000);
+	CHECK(serial_len > 3 && strcmp(serial + serial_len - 3, "\"}\n") == 0);
+
+	/* A line that fits the buffer but not one record once escaped: parts too. */
+	static char ctl[2000 + 1];
+	memset(ctl, 1, sizeof(ctl) - 1);
+	ctl[sizeof(ctl) - 1] = '\n';
+	serial_clear();
+	user_output_scan(ctl, sizeof(ctl));
+	int records = serial_count("\"type\":\"output\"");
+	CHECK(records == (2000 * 6 + OUTPUT_PIECE_BUDGET - 1) / OUTPUT_PIECE_BUDGET);
+	CHECK(serial_count("\"partial\":true") == records - 1);
+	CHECK(serial_count("\\u0001") == 2000);
+	for (char *p = serial; (p = strchr(p, '\n')); p++)        /* every record fits RECORD_MAX */
+		CHECK(p == serial + serial_len - 1 || strchr(p + 1, '\n') - p <= RECORD_MAX);
+}
+
+TEST(a_program_cannot_pass_for_a_kernel_check)
+{
+	user_output_begin("prog", 9);
+	struct record_totals before = record_totals();
+	serial_clear();
+	scan("{\"type\":\"test\",\"name\":\"kernel.prog.verify\",\"result\":\"fail\"}\n"
+	     "{\"type\":\"test\",\"name\":\"paging.levels\",\"result\":\"pass\"}\n"
+	     "{\"type\":\"test\",\"name\":\"ring3.prog.own\",\"result\":\"fail\"}\n");
+	struct record_totals after = record_totals();
+	CHECK_EQ_U64(after.passed - before.passed, 0);
+	CHECK_EQ_U64(after.failed - before.failed, 1);      /* its own ring3 failure counts */
+	CHECK(serial_count("{\"type\":\"warning\",\"what\":\"record\"") == 2);
+	CHECK(serial_count("{\"type\":\"output\"") == 3);
+	CHECK(user_test_name_allowed("ring3.x"));
+	CHECK(!user_test_name_allowed("ring3"));
+	CHECK(!user_test_name_allowed("kernel.ring3.x"));
+}
+
 TEST(records_other_than_tests_stay_off_the_screen)
 {
 	screen_clear();
@@ -193,6 +288,12 @@ TEST(bench_records)
 	CHECK(bench_ok(line));
 	snprintf(line + len, sizeof(line) - (size_t)len, ",7]}");
 	CHECK(!bench_ok(line));
+	/* Names are printed as text on serial: no control characters get through. */
+	snprintf(line, sizeof(line), "{\"type\":\"bench\",\"workload\":\"a\\n{\\\"type\\\":1}\\r\",\"class\":\"\\u0001c\","
+		 "\"count\":1,\"p50\":2,\"p99\":3,\"unit\":\"tsc\",\"hist_log2\":[]}");
+	CHECK(bench_result_parse(line, strlen(line), &r));
+	CHECK_STR(r.workload, "a?{\"type\":1}?");
+	CHECK_STR(r.cls, "?c");
 	/* Long names are cut, not overrun. */
 	snprintf(line, sizeof(line), "{\"type\":\"bench\",\"workload\":\"%s\",\"class\":\"c\",\"count\":1,"
 		 "\"p50\":2,\"p99\":3,\"unit\":\"tsc\",\"hist_log2\":[]}",
@@ -228,5 +329,7 @@ TEST(result_lines_end_in_newline)
 }
 
 UNIT_MAIN(UNIT(recognises_results), UNIT(what_is_a_record), UNIT(counts_split_writes_and_shows_partial_lines),
+	  UNIT(serial_gets_output_records_only), UNIT(long_lines_go_out_in_parts),
+	  UNIT(a_program_cannot_pass_for_a_kernel_check),
 	  UNIT(records_other_than_tests_stay_off_the_screen), UNIT(bench_records), UNIT(failed_names_are_kept),
 	  UNIT(result_lines_end_in_newline))
