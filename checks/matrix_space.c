@@ -5,7 +5,7 @@
  */
 #include "checks/matrix_space.h"
 #include "kernel/exec.h"
-#include "lib/string.h"
+#include "base/string.h"
 #include "paging/buddy.h"
 #include "paging/init.h"
 

@@ -7,7 +7,7 @@
 #include "checks/probe.h"
 #include "cpu/x86.h"
 #include "fault/idt.h"
-#include "kernel/process.h"
+#include "base/process.h"
 
 bool probe_armed;
 static struct kernel_context probe_ctx;

@@ -14,7 +14,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
-#include "fault/ptrace.h"
+#include "base/ptrace.h"
 
 #define PROBE_NO_FAULT ((uint64_t)-1)
 

@@ -6,9 +6,9 @@
  * status says what happened and the kernel reports it as a warning.
  */
 #include "efi/efi.h"
-#include "kernel/config.h"
-#include "lib/format.h"
-#include "lib/string.h"
+#include "lib/config.h"
+#include "base/format.h"
+#include "base/string.h"
 
 #define PROGRAM_MAX_BYTES (64ull << 20)
 

@@ -1,22 +1,22 @@
 /*
- * die() and panic(): see fault/panic.h. The dump goes to the console (serial
+ * die() and panic(): see base/panic.h. The dump goes to the console (serial
  * and screen) for people and as one panic record for machines. Re-entry (a
  * fault while dumping) is caught and cut short so the run still ends.
  */
 #include <stdarg.h>
-#include "fault/panic.h"
+#include "base/panic.h"
 #include "fault/idt.h"
 #include "cpu/x86.h"
 #include "kernel/exit.h"
-#include "kernel/kernel.h"
-#include "lib/format.h"
+#include "base/kernel.h"
+#include "base/format.h"
 #include "lib/kprintf.h"
 #include "lib/record.h"
 #include "paging/pgtable_types.h"
 
 static int panicking;
 
-/* See fault/panic.h. */
+/* See base/panic.h. */
 void decode_pf_error(uint64_t code, char *buf, uint64_t size)
 {
 	format(buf, size, "0x%llx [%s %s %s%s%s%s%s]", code,
@@ -56,7 +56,7 @@ static void __attribute__((noreturn)) end_run(void)
 	machine_exit(EXIT_STATUS_FAILURE);
 }
 
-/* See fault/panic.h. */
+/* See base/panic.h. */
 void die(const char *why, struct pt_regs *regs)
 {
 	if (panicking++) {
@@ -106,7 +106,7 @@ void die(const char *why, struct pt_regs *regs)
 	end_run();
 }
 
-/* See fault/panic.h. */
+/* See base/panic.h. */
 void panic(const char *fmt, ...)
 {
 	char msg[256];

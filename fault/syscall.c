@@ -5,7 +5,7 @@
  * and number, a warning record naming it.
  */
 #include "fault/syscall.h"
-#include "kernel/process.h"
+#include "base/process.h"
 #include "lib/record.h"
 
 /* The -ENOSYS answer, with its one warning per program and number. */

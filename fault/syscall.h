@@ -8,7 +8,7 @@
 
 #include <stdint.h>
 #include "fault/introspect_abi.h"
-#include "fault/ptrace.h"
+#include "base/ptrace.h"
 
 #define __NR_read            0
 #define __NR_write           1

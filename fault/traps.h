@@ -3,7 +3,7 @@
 #define FAULTLINE_TRAPS_H
 
 #include <stdint.h>
-#include "fault/ptrace.h"
+#include "base/ptrace.h"
 
 extern uint64_t spurious_interrupts;
 

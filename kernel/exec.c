@@ -11,7 +11,7 @@
 #include "cpu/cpufeature.h"
 #include "cpu/x86.h"
 #include "fault/fault.h"
-#include "lib/string.h"
+#include "base/string.h"
 #include "paging/buddy.h"
 #include "paging/init.h"
 #include "paging/memory.h"

@@ -6,8 +6,8 @@
 #define FAULTLINE_EXEC_H
 
 #include <stdint.h>
-#include "fault/ptrace.h"
-#include "kernel/process.h"
+#include "base/ptrace.h"
+#include "base/process.h"
 
 /* The top of the initial stack and the default mmap window: 47-bit user
  * addresses in both paging modes, as Linux's DEFAULT_MAP_WINDOW (a program

@@ -13,11 +13,11 @@
  *     6. framebuffer, warnings, TSC
  *     7. the boot record, self-checks, the ring-3 programs, the summary, the exit
  */
-#include "kernel/bootinfo.h"
-#include "kernel/config.h"
+#include "base/bootinfo.h"
+#include "lib/config.h"
 #include "kernel/exit.h"
-#include "kernel/kernel.h"
-#include "kernel/memory.h"
+#include "base/kernel.h"
+#include "base/page_types.h"
 #include "kernel/boot_report.h"
 #include "kernel/selftest.h"
 #include "checks/both_modes.h"
@@ -27,7 +27,7 @@
 #include "cpu/gdt.h"
 #include "cpu/x86.h"
 #include "fault/idt.h"
-#include "fault/panic.h"
+#include "base/panic.h"
 #include "lib/fbcon.h"
 #include "lib/kprintf.h"
 #include "lib/record.h"
@@ -39,7 +39,7 @@
 #include "efi/runtime.h"
 #include "paging/memmap.h"
 #include "paging/memory.h"
-#include "kernel/process.h"
+#include "base/process.h"
 
 uint64_t direct_map_base;
 uint64_t kernel_image_base;
@@ -48,7 +48,7 @@ uint64_t kernel_image_size;
 struct faultline_config boot_config;
 static struct memmap boot_memmap;
 
-/* See kernel/kernel.h. */
+/* See base/kernel.h. */
 bool kernel_address_readable(uint64_t addr, uint64_t len)
 {
 	return addr >= kernel_image_base && len <= kernel_image_size &&
@@ -122,7 +122,7 @@ static void kernel_main_high(struct boot_info *bi)
 	machine_exit(t.failed ? EXIT_STATUS_FAILURE : EXIT_STATUS_SUCCESS);
 }
 
-/* See kernel/bootinfo.h. First half of boot: still on the firmware's tables. */
+/* See base/bootinfo.h. First half of boot: still on the firmware's tables. */
 void kernel_main(struct boot_info *bi)
 {
 	serial_init();

@@ -1,8 +1,8 @@
 /* The per-program time limit on the PIT (kernel/watchdog.h). */
 #include "kernel/watchdog.h"
 #include "cpu/x86.h"
-#include "kernel/process.h"
-#include "lib/format.h"
+#include "base/process.h"
+#include "base/format.h"
 #include "lib/tsc.h"
 
 #define PIT_HZ       1193182u

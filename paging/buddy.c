@@ -13,7 +13,7 @@
  */
 #include "paging/buddy.h"
 
-#include "lib/string.h"
+#include "base/string.h"
 
 uint64_t mem_map_phys;
 uint64_t max_mapnr;

@@ -27,12 +27,12 @@
 #include "cpu/gdt.h"
 #include "cpu/x86.h"
 #include "fault/idt.h"
-#include "fault/panic.h"
-#include "kernel/kernel.h"
+#include "base/panic.h"
+#include "base/kernel.h"
 #include "kernel/pe.h"
 #include "lib/kprintf.h"
 #include "lib/record.h"
-#include "lib/string.h"
+#include "base/string.h"
 
 pgd_t *init_top_pgt;
 uint64_t init_top_pgt_phys;

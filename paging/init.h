@@ -11,8 +11,8 @@
 
 #include <stdbool.h>
 #include <stdint.h>
-#include "kernel/bootinfo.h"
-#include "kernel/config.h"
+#include "base/bootinfo.h"
+#include "lib/config.h"
 #include "paging/pgtable.h"
 
 /* The kernel's root table (direct-map address): the boot one, or while a

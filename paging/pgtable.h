@@ -12,7 +12,7 @@
  * always false, p4d_offset() returns the pgd entry itself, and the real
  * emptiness test happens one step later in p4d_none() on the same word.
  *
- * Table memory is always reached through __va() (kernel/memory.h).
+ * Table memory is always reached through __va() (base/page_types.h).
  */
 #ifndef FAULTLINE_PGTABLE_H
 #define FAULTLINE_PGTABLE_H
@@ -21,7 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "kernel/compiler.h"
+#include "base/compiler.h"
 #include "paging/pgtable_types.h"
 
 /* Linux's errno values, for the negative returns below. */

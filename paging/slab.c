@@ -26,7 +26,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "lib/string.h"
+#include "base/string.h"
 #include "paging/buddy.h"
 
 #ifndef EBUSY

@@ -19,7 +19,7 @@
 
 #include <stddef.h>
 
-#include "lib/string.h"
+#include "base/string.h"
 #include "paging/slab.h"
 
 static struct kmem_cache *vm_area_cachep;

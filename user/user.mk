@@ -22,7 +22,7 @@ USER_LDFLAGS := -static -nostdlib -e _start --gc-sections --build-id=none --fata
 	-z noexecstack -z separate-loadable-segments
 USER_MUSL_CFLAGS := -static -O2 -std=c11 -Wall -Wextra -Werror
 
-USER_RT_SRCS := $(wildcard user/rt/*.c) lib/format.c lib/string.c lib/json.c
+USER_RT_SRCS := $(wildcard user/rt/*.c) base/format.c base/string.c base/json.c
 USER_RT_ASM  := $(wildcard user/rt/*.S)
 USER_RT_OBJS := $(patsubst %.c,$(BUILD)/user/obj/%.o,$(USER_RT_SRCS)) \
 	$(patsubst %.S,$(BUILD)/user/obj/%.o,$(USER_RT_ASM))

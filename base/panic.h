@@ -6,7 +6,7 @@
 #ifndef FAULTLINE_PANIC_H
 #define FAULTLINE_PANIC_H
 
-#include "fault/ptrace.h"
+#include "base/ptrace.h"
 
 /* An unexpected exception in the kernel: dumps regs and ends the run. */
 void die(const char *why, struct pt_regs *regs) __attribute__((noreturn));

@@ -8,7 +8,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
-#include "fault/ptrace.h"
+#include "base/ptrace.h"
 #include "paging/mm_types.h"
 
 #define TASK_COMM_LEN 96
