@@ -24,9 +24,9 @@
 #include "fault/fault.h"
 #include "paging/fault_stats.h"
 #include "fault/idt.h"
+#include "fault/traps.h"
 #include "base/panic.h"
 #include "fault/uaccess.h"
-#include "checks/probe.h"
 #include "cpu/x86.h"
 #include "base/compiler.h"
 #include "base/process.h"
@@ -164,7 +164,7 @@ int exc_page_fault_fast(struct pt_regs *regs)
 {
 	uint64_t t0 = rdtsc_ordered();
 	fault_entry_tsc = t0;
-	if (unlikely(probe_armed) || !user_mode(regs))
+	if (unlikely(fault_probe_handler) || !user_mode(regs))
 		return PF_NEEDS_FULL_FRAME;
 
 	uint64_t address = read_cr2();

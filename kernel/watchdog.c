@@ -1,6 +1,7 @@
 /* The per-program time limit on the PIT (kernel/watchdog.h). */
 #include "kernel/watchdog.h"
 #include "cpu/x86.h"
+#include "fault/traps.h"
 #include "base/process.h"
 #include "base/format.h"
 #include "lib/tsc.h"
@@ -19,6 +20,7 @@ void watchdog_arm(uint32_t seconds)
 {
 	uint32_t divisor = PIT_HZ / TICK_HZ;
 	limit_seconds = seconds;
+	fault_register_timer_handler(watchdog_tick);
 	deadline_tsc = rdtsc() + (uint64_t)seconds * tsc_hz;
 	outb(0x43, 0x34);                 /* channel 0, lobyte/hibyte, mode 2 (rate generator) */
 	outb(0x40, (uint8_t)divisor);
