@@ -7,7 +7,6 @@
 #include "base/panic.h"
 #include "fault/idt.h"
 #include "cpu/x86.h"
-#include "kernel/exit.h"
 #include "base/kernel.h"
 #include "base/format.h"
 #include "lib/kprintf.h"
@@ -15,6 +14,13 @@
 #include "paging/pgtable_types.h"
 
 static int panicking;
+static panic_exit_t panic_exit;
+
+/* See base/panic.h. */
+void panic_register_exit(panic_exit_t exit)
+{
+	panic_exit = exit;
+}
 
 /* See base/panic.h. */
 void decode_pf_error(uint64_t code, char *buf, uint64_t size)
@@ -48,12 +54,18 @@ static void backtrace(uint64_t ip, uint64_t bp)
 	}
 }
 
-/* Ends the run after the dump: the record, the summary and the exit. */
+/* Ends the run after the dump: the record, the summary and the registered
+ * exit; without one, the CPU halts with interrupts off. */
 static void __attribute__((noreturn)) end_run(void)
 {
 	record_count_failure();
 	record_summary();
-	machine_exit(EXIT_STATUS_FAILURE);
+	if (panic_exit)
+		panic_exit();
+	for (;;) {
+		cli();
+		hlt();
+	}
 }
 
 /* See base/panic.h. */

@@ -40,6 +40,7 @@
 #include "paging/memmap.h"
 #include "paging/memory.h"
 #include "base/process.h"
+#include "kernel/run.h"
 
 uint64_t direct_map_base;
 uint64_t kernel_image_base;
@@ -122,10 +123,17 @@ static void kernel_main_high(struct boot_info *bi)
 	machine_exit(t.failed ? EXIT_STATUS_FAILURE : EXIT_STATUS_SUCCESS);
 }
 
+/* How panic() and die() end the run: as a failure, the configured way. */
+static void __attribute__((noreturn)) exit_after_panic(void)
+{
+	machine_exit(EXIT_STATUS_FAILURE);
+}
+
 /* See base/bootinfo.h. First half of boot: still on the firmware's tables. */
 void kernel_main(struct boot_info *bi)
 {
 	serial_init();
+	panic_register_exit(exit_after_panic);
 	gdt_init();
 	idt_init();
 	kernel_image_base = bi->image_base;
