@@ -5,6 +5,7 @@
  * used is free again and the page tables pass the verifier.
  */
 #include "base/process.h"
+#include "kernel/run.h"
 #include "kernel/bench_screen.h"
 #include "base/bootinfo.h"
 #include "lib/config.h"
@@ -24,6 +25,7 @@
 #include "paging/buddy.h"
 #include "paging/efi_map.h"
 #include "paging/init.h"
+#include "paging/mm_types.h"
 #include "paging/slab.h"
 #include "paging/verify.h"
 
