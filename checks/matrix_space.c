@@ -4,7 +4,6 @@
  * XD-free copy of the kernel half used while EFER.NXE = 0.
  */
 #include "checks/matrix_space.h"
-#include "kernel/exec.h"
 #include "base/string.h"
 #include "paging/buddy.h"
 #include "paging/init.h"

@@ -21,13 +21,6 @@
 
 static struct kmem_cache *mm_cachep;
 
-/* See kernel/exec.h. */
-void pgd_copy_kernel_half(pgd_t *pgd)
-{
-	for (uint32_t i = PTRS_PER_PGD / 2; i < PTRS_PER_PGD; i++)
-		pgd[i] = init_top_pgt[i];
-}
-
 static struct mm_struct *mm_alloc(void)
 {
 	if (!mm_cachep)

@@ -28,7 +28,4 @@ int exec_program(struct task_struct *t, const uint8_t *file, uint64_t size,
 /* Frees every page, table, VMA and the mm of t (after it ended). */
 void exit_mm(struct task_struct *t);
 
-/* Makes the kernel-half entries of a new root the same as init_top_pgt's. */
-void pgd_copy_kernel_half(pgd_t *pgd);
-
 #endif

@@ -1,7 +1,6 @@
 /* efi_pgd: see paging/efi_map.h. */
 #include "paging/efi_map.h"
 #include "paging/init.h"
-#include "kernel/exec.h"
 #include "base/string.h"
 
 pgd_t *efi_pgd;

@@ -303,6 +303,13 @@ void paging_init(struct boot_info *bi, enum config_paging requested, bool mode_s
 }
 
 /* See paging/init.h. */
+void pgd_copy_kernel_half(pgd_t *pgd)
+{
+	for (uint32_t i = PTRS_PER_PGD / 2; i < PTRS_PER_PGD; i++)
+		pgd[i] = init_top_pgt[i];
+}
+
+/* See paging/init.h. */
 void paging_finish_boot(void)
 {
 	kernel_image_base = __START_KERNEL_map;

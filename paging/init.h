@@ -53,6 +53,9 @@ void paging_init(struct boot_info *bi, enum config_paging requested, bool mode_s
 /* Called first thing in `next`: drops the transient identity mappings of boot. */
 void paging_finish_boot(void);
 
+/* Makes the kernel-half entries of a new root the same as init_top_pgt's. */
+void pgd_copy_kernel_half(pgd_t *pgd);
+
 /* Page-table pages allocated since boot (the fault path tells table-allocating faults apart). */
 extern uint64_t pgtable_pages_allocated;
 /* Page-table pages given back (pgtable_free_page): a freed table may be
