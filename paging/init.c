@@ -29,7 +29,7 @@
 #include "fault/idt.h"
 #include "base/panic.h"
 #include "base/kernel.h"
-#include "kernel/pe.h"
+#include "lib/pe.h"
 #include "lib/kprintf.h"
 #include "lib/record.h"
 #include "base/string.h"

@@ -45,6 +45,10 @@ MOVES = [
     # lib/: the config parser is read by the firmware phase and by the kernel.
     ("kernel/config.h", "lib/config.h"),
     ("kernel/config.c", "lib/config.c"),
+    # lib/: reading our own PE image (pure, host-tested): paging maps its
+    # sections, the kernel applies its relocations.
+    ("kernel/pe.h", "lib/pe.h"),
+    ("kernel/pe.c", "lib/pe.c"),
     # paging/: the fault classes are the generic fault path's result
     # (Linux's vm_event counters live in mm/ too).
     ("fault/fault_stats.h", "paging/fault_stats.h"),
