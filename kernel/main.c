@@ -69,13 +69,18 @@ bool kernel_address_readable(uint64_t addr, uint64_t len)
 	       addr - kernel_image_base <= kernel_image_size - len;
 }
 
-/* Reads the config the firmware phase loaded; problems become warnings. */
+/* Takes the config the firmware phase loaded and parsed (boot_info.config,
+ * still at its identity address: call before the move); a missing or
+ * unreadable file becomes a warning and the defaults. */
 static void read_config(struct boot_info *bi)
 {
-	config_defaults(&boot_config);
+	if (bi->config)
+		boot_config = *bi->config;
+	else
+		config_defaults(&boot_config);
 	if (bi->config_status == FILE_LOADED)
-		config_parse(&boot_config, (const char *)__va((uint64_t)(uintptr_t)bi->config_text), bi->config_size);
-	else if (bi->config_status == FILE_MISSING)
+		return;
+	if (bi->config_status == FILE_MISSING)
 		config_warn(&boot_config, 0, "\\faultline.cfg not found; using the defaults");
 	else
 		config_warn(&boot_config, 0, "\\faultline.cfg could not be read; using the defaults");
