@@ -23,29 +23,7 @@
 
 #include "base/compiler.h"
 #include "paging/pgtable_types.h"
-
-/* Linux's errno values, for the negative returns below. */
-#ifndef ENOENT
-#define ENOENT 2
-#endif
-#ifndef EIO
-#define EIO 5
-#endif
-#ifndef ENOMEM
-#define ENOMEM 12
-#endif
-#ifndef EBUSY
-#define EBUSY 16
-#endif
-#ifndef EEXIST
-#define EEXIST 17
-#endif
-#ifndef ENODEV
-#define ENODEV 19
-#endif
-#ifndef EINVAL
-#define EINVAL 22
-#endif
+#include "base/errno.h"      /* for the negative returns below */
 
 /* Owned by the mm layer; here only a name carried for Linux's signatures. */
 struct mm_struct;
