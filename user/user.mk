@@ -1,7 +1,7 @@
 # Ring-3 programs (docs/ring3.md): static x86-64 Linux ELF executables that
 # run the same on faultline and on Linux. Included by the top Makefile.
 #
-#   user/rt/*.c, *.S    the freestanding runtime (plus lib/format, string, json)
+#   user/rt/*.c, *.S    the freestanding runtime (plus base/format, string, json)
 #   user/tests/NAME.c   a test program on the runtime  -> build/user/NAME
 #   user/musl/NAME.c    an ordinary C program, musl-gcc -static -> build/user/NAME
 #   user/bench/bench_NAME.c  a fault-latency workload (docs/bench.md) -> build/user/bench_NAME,
