@@ -8,7 +8,7 @@
 #include "checks/matrix.h"
 #include "checks/targeted.h"
 #include "cpu/x86.h"
-#include "lib/format.h"
+#include "base/format.h"
 #include "lib/kprintf.h"
 #include "lib/record.h"
 #include "lib/tsc.h"

@@ -18,7 +18,7 @@
 #define FAULTLINE_CHECKS_BOTH_MODES_H
 
 #include <stdbool.h>
-#include "kernel/config.h"
+#include "lib/config.h"
 
 /*
  * Runs the checks of level (CHECKS_NONE: nothing) in the boot mode and,

@@ -10,7 +10,7 @@
 #include "checks/targeted.h"
 #include "cpu/cpufeature.h"
 #include "cpu/x86.h"
-#include "lib/format.h"
+#include "base/format.h"
 #include "lib/record.h"
 #include "paging/tlb.h"
 

@@ -10,7 +10,7 @@
 #ifndef FAULTLINE_CHECKS_H
 #define FAULTLINE_CHECKS_H
 
-#include "kernel/config.h"
+#include "lib/config.h"
 
 /*
  * Runs the targeted checks for level: CHECKS_NONE runs nothing, DEFAULT and

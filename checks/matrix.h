@@ -16,7 +16,7 @@
 #ifndef FAULTLINE_CHECKS_MATRIX_H
 #define FAULTLINE_CHECKS_MATRIX_H
 
-#include "kernel/config.h"
+#include "lib/config.h"
 
 /*
  * CHECKS_NONE: nothing. CHECKS_DEFAULT: about MATRIX_DEFAULT_CASES cases,

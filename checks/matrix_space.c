@@ -4,8 +4,7 @@
  * XD-free copy of the kernel half used while EFER.NXE = 0.
  */
 #include "checks/matrix_space.h"
-#include "kernel/exec.h"
-#include "lib/string.h"
+#include "base/string.h"
 #include "paging/buddy.h"
 #include "paging/init.h"
 

@@ -3,7 +3,7 @@
  * with the model and the words for the mismatch records.
  */
 #include "checks/matrix_verdict.h"
-#include "lib/format.h"
+#include "base/format.h"
 
 /* See checks/matrix_verdict.h. */
 const char *matrix_level_name(int level)

@@ -4,12 +4,13 @@
  * return_to_kernel in fault/syscall_entry.S); an exception during the probe
  * comes back through probe_catch, which records it and returns there.
  */
+#include <stddef.h>
 #include "checks/probe.h"
 #include "cpu/x86.h"
 #include "fault/idt.h"
-#include "kernel/process.h"
+#include "fault/traps.h"
+#include "base/process.h"
 
-bool probe_armed;
 static struct kernel_context probe_ctx;
 static struct probe_result *probe_out;
 
@@ -20,7 +21,7 @@ void return_to_kernel(struct kernel_context *ctx, uint64_t status) __attribute__
 /* See checks/probe.h. */
 void probe_catch(struct pt_regs *regs)
 {
-	probe_armed = false;
+	fault_register_probe_handler(NULL);
 	if (regs->vector == X86_TRAP_BP && user_mode(regs)) {
 		probe_out->vector = PROBE_NO_FAULT;        /* the user code reached its int3 */
 	} else {
@@ -37,9 +38,9 @@ bool probe_kernel(void (*fn)(void *), void *arg, struct probe_result *r)
 {
 	*r = (struct probe_result){ PROBE_NO_FAULT, 0, 0, 0 };
 	probe_out = r;
-	probe_armed = true;
+	fault_register_probe_handler(probe_catch);
 	uint64_t faulted = call_saving_context(fn, arg, &probe_ctx);
-	probe_armed = false;
+	fault_register_probe_handler(NULL);
 	return faulted != 0;
 }
 
@@ -48,8 +49,8 @@ bool probe_user(struct pt_regs *regs, struct probe_result *r)
 {
 	*r = (struct probe_result){ PROBE_NO_FAULT, 0, 0, 0 };
 	probe_out = r;
-	probe_armed = true;
+	fault_register_probe_handler(probe_catch);
 	enter_user(regs, &probe_ctx);  /* comes back only through probe_catch */
-	probe_armed = false;
+	fault_register_probe_handler(NULL);
 	return r->vector != PROBE_NO_FAULT;
 }

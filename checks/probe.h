@@ -1,8 +1,10 @@
 /*
  * Probes: run one access on purpose and see which exception, if any, the
  * hardware raises — the engine of the bring-up checks. While a probe is
- * armed, exception_dispatch hands every exception to probe_catch() instead of
- * the fault path: the exception is recorded and the probe returns.
+ * armed, probe_catch() is the fault layer's probe handler
+ * (fault_register_probe_handler, fault/traps.h): exception_dispatch hands it
+ * every exception instead of the fault path, it records the exception and the
+ * probe returns.
  *
  *   probe_kernel(fn, arg, &r)   calls fn(arg) in ring 0
  *   probe_user(&regs, &r)       iretq's to ring-3 code (CS/SS set by the
@@ -14,7 +16,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
-#include "fault/ptrace.h"
+#include "base/ptrace.h"
 
 #define PROBE_NO_FAULT ((uint64_t)-1)
 
@@ -24,8 +26,6 @@ struct probe_result {
 	uint64_t cr2;          /* for #PF */
 	uint64_t rip;          /* where it happened */
 };
-
-extern bool probe_armed;
 
 /* Returns true if fn faulted (details in *r). */
 bool probe_kernel(void (*fn)(void *), void *arg, struct probe_result *r);

@@ -9,7 +9,7 @@
  * as absent, which is how older, shorter FADTs are read.
  */
 #include "cpu/acpi.h"
-#include "kernel/memory.h"
+#include "base/page_types.h"
 
 /* Longer than any real static table (DSDTs run to hundreds of KiB). */
 #define ACPI_MAX_TABLE_LENGTH (16u << 20)

@@ -15,7 +15,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
-#include "lib/json.h"
+#include "base/json.h"
 
 /* The header every system description table starts with (36 bytes). */
 struct acpi_table_header {

@@ -12,7 +12,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
-#include "lib/json.h"
+#include "base/json.h"
 
 enum x86_vendor {
 	X86_VENDOR_UNKNOWN = 0,

@@ -5,7 +5,7 @@
  * so that #DF, NMI and #MC always run on a known-good stack.
  */
 #include "cpu/gdt.h"
-#include "lib/string.h"
+#include "base/string.h"
 
 #define STACK_BYTES (16 * 1024)
 

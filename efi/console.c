@@ -4,7 +4,7 @@
  */
 #include <stdarg.h>
 #include "efi/efi.h"
-#include "lib/format.h"
+#include "base/format.h"
 
 /* Prints s and a newline on ConOut and COM1. */
 void efi_puts(const char *s)

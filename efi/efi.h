@@ -11,7 +11,7 @@
 #define FAULTLINE_EFI_H
 
 #include <efi.h>
-#include "kernel/bootinfo.h"
+#include "base/bootinfo.h"
 
 extern EFI_SYSTEM_TABLE *efi_st;
 extern EFI_BOOT_SERVICES *efi_bs;

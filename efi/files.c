@@ -4,11 +4,13 @@
  * in EfiLoaderData pages listed in boot_info.in_use[], so the kernel's frame
  * allocator leaves them alone. A missing or unreadable file is not fatal: its
  * status says what happened and the kernel reports it as a warning.
+ * The config is parsed here, once: the result goes to the kernel in
+ * boot_info.config.
  */
 #include "efi/efi.h"
-#include "kernel/config.h"
-#include "lib/format.h"
-#include "lib/string.h"
+#include "lib/config.h"
+#include "base/format.h"
+#include "base/string.h"
 
 #define PROGRAM_MAX_BYTES (64ull << 20)
 
@@ -87,6 +89,10 @@ static int find_loaded(const struct boot_info *bi, const char *name)
 /* Loads the config and the programs it names; see the file comment. */
 void efi_load_files(struct boot_info *bi)
 {
+	static struct faultline_config cfg;
+	config_defaults(&cfg);
+	bi->config = &cfg;
+
 	EFI_FILE_HANDLE root = open_boot_volume();
 	if (!root) {
 		bi->config_status = FILE_READ_ERROR;
@@ -100,8 +106,6 @@ void efi_load_files(struct boot_info *bi)
 	if (bi->config_status == FILE_LOADED)
 		bi->config_text = (char *)(uintptr_t)phys;
 
-	static struct faultline_config cfg;
-	config_defaults(&cfg);
 	if (bi->config_text)
 		config_parse(&cfg, bi->config_text, bi->config_size);
 

@@ -5,7 +5,7 @@
  * Everything is optional: a missing item is left zero and reported later.
  */
 #include "efi/efi.h"
-#include "lib/string.h"
+#include "base/string.h"
 
 static EFI_GUID acpi20_guid = ACPI_20_TABLE_GUID;
 static EFI_GUID smbios_guid = SMBIOS_TABLE_GUID;

@@ -6,7 +6,7 @@
  */
 #include "efi/efi.h"
 #include "efi/report_var.h"
-#include "lib/string.h"
+#include "base/string.h"
 
 EFI_SYSTEM_TABLE *efi_st;
 EFI_BOOT_SERVICES *efi_bs;

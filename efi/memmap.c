@@ -1,6 +1,6 @@
 /*
  * Translation of the UEFI memory map into neutral struct boot_memory_region
- * entries (kernel/bootinfo.h). Pure: host-tested with hand-made maps whose
+ * entries (base/bootinfo.h). Pure: host-tested with hand-made maps whose
  * descriptor stride is larger than the C struct, as the spec allows.
  */
 #include "efi/efi.h"

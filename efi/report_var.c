@@ -5,7 +5,7 @@
 #include "efi/efi.h"
 #include "efi/report_var.h"
 #include "efi/runtime.h"
-#include "lib/format.h"
+#include "base/format.h"
 
 static EFI_GUID faultline_guid = FAULTLINE_VENDOR_GUID;
 static EFI_GUID sfs_guid = EFI_SIMPLE_FILE_SYSTEM_PROTOCOL_GUID;

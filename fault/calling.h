@@ -1,6 +1,6 @@
 /*
  * The register save/restore that builds and unwinds a struct pt_regs
- * (fault/ptrace.h), shared by exception entry (fault/entry.S) and syscall
+ * (base/ptrace.h), shared by exception entry (fault/entry.S) and syscall
  * entry (fault/syscall_entry.S). As Linux's arch/x86/entry/calling.h.
  * PUSH_REGS expects vector and error code already pushed above the hardware
  * frame; POP_REGS leaves rsp pointing at them.
@@ -73,7 +73,7 @@
 
 /*
  * Saves the kernel's callee-saved registers and rsp into a struct
- * kernel_context (kernel/process.h) at \ctx; return_to_kernel undoes it.
+ * kernel_context (base/process.h) at \ctx; return_to_kernel undoes it.
  */
 .macro SAVE_KERNEL_CONTEXT ctx
 	movq %rbx, 0(\ctx)

@@ -4,7 +4,7 @@
  * Each entry point makes the stack look the same whatever the vector: it pushes a
  * zero where the CPU pushes no error code, then the vector number, and jumps
  * to exception_common. exception_common saves the general registers to form
- * a struct pt_regs (fault/ptrace.h), calls exception_dispatch(regs) with the
+ * a struct pt_regs (base/ptrace.h), calls exception_dispatch(regs) with the
  * MS x64 convention (rcx = regs, 32 bytes of shadow space, rsp 16-aligned:
  * the CPU aligns rsp before pushing its 5-word frame, and 2 + 15 more words
  * keep it aligned), restores the registers and returns with iretq.

@@ -3,7 +3,7 @@
  * arch/x86/mm/fault.c. It decodes the hardware facts (CR2, the error code,
  * the mode) and decides which case this is; the generic work is
  * handle_mm_fault (paging/memory.c). Every fault is timed from entry to
- * return and accounted to its class (fault/fault_stats.h).
+ * return and accounted to its class (paging/fault_stats.h).
  *
  *   kernel address (upper half)
  *       from ring 3                         SIGSEGV ("kernel address")
@@ -22,14 +22,14 @@
  *       otherwise                           resolved: return and retry
  */
 #include "fault/fault.h"
-#include "fault/fault_stats.h"
+#include "paging/fault_stats.h"
 #include "fault/idt.h"
-#include "fault/panic.h"
+#include "fault/traps.h"
+#include "base/panic.h"
 #include "fault/uaccess.h"
-#include "checks/probe.h"
 #include "cpu/x86.h"
-#include "kernel/compiler.h"
-#include "kernel/process.h"
+#include "base/compiler.h"
+#include "base/process.h"
 #include "lib/record.h"
 #include "paging/buddy.h"
 #include "paging/init.h"
@@ -164,7 +164,7 @@ int exc_page_fault_fast(struct pt_regs *regs)
 {
 	uint64_t t0 = rdtsc_ordered();
 	fault_entry_tsc = t0;
-	if (unlikely(probe_armed) || !user_mode(regs))
+	if (unlikely(fault_probe_handler) || !user_mode(regs))
 		return PF_NEEDS_FULL_FRAME;
 
 	uint64_t address = read_cr2();

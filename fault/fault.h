@@ -2,7 +2,7 @@
 #ifndef FAULTLINE_FAULT_H
 #define FAULTLINE_FAULT_H
 
-#include "fault/ptrace.h"
+#include "base/ptrace.h"
 
 /*
  * Vector 14, first stop (fault/entry.S's asm_exc_page_fault). regs holds the

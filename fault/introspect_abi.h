@@ -2,7 +2,7 @@
  * The introspection syscall's ABI, shared by the kernel (kernel/sys_misc.c)
  * and ring 3 (user/rt/faultline.h, which documents each op): its number, the
  * ops, and the struct and flags op FL_INTROSPECT_PTE fills in. Op
- * FL_INTROSPECT_FAULT_STATS copies struct fault_stats (fault/fault_stats.h).
+ * FL_INTROSPECT_FAULT_STATS copies struct fault_stats (paging/fault_stats.h).
  */
 #ifndef FAULTLINE_INTROSPECT_ABI_H
 #define FAULTLINE_INTROSPECT_ABI_H

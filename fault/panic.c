@@ -1,22 +1,28 @@
 /*
- * die() and panic(): see fault/panic.h. The dump goes to the console (serial
+ * die() and panic(): see base/panic.h. The dump goes to the console (serial
  * and screen) for people and as one panic record for machines. Re-entry (a
  * fault while dumping) is caught and cut short so the run still ends.
  */
 #include <stdarg.h>
-#include "fault/panic.h"
+#include "base/panic.h"
 #include "fault/idt.h"
 #include "cpu/x86.h"
-#include "kernel/exit.h"
-#include "kernel/kernel.h"
-#include "lib/format.h"
+#include "base/kernel.h"
+#include "base/format.h"
 #include "lib/kprintf.h"
 #include "lib/record.h"
 #include "paging/pgtable_types.h"
 
 static int panicking;
+static panic_exit_t panic_exit;
 
-/* See fault/panic.h. */
+/* See base/panic.h. */
+void panic_register_exit(panic_exit_t exit)
+{
+	panic_exit = exit;
+}
+
+/* See base/panic.h. */
 void decode_pf_error(uint64_t code, char *buf, uint64_t size)
 {
 	format(buf, size, "0x%llx [%s %s %s%s%s%s%s]", code,
@@ -48,15 +54,21 @@ static void backtrace(uint64_t ip, uint64_t bp)
 	}
 }
 
-/* Ends the run after the dump: the record, the summary and the exit. */
+/* Ends the run after the dump: the record, the summary and the registered
+ * exit; without one, the CPU halts with interrupts off. */
 static void __attribute__((noreturn)) end_run(void)
 {
 	record_count_failure();
 	record_summary();
-	machine_exit(EXIT_STATUS_FAILURE);
+	if (panic_exit)
+		panic_exit();
+	for (;;) {
+		cli();
+		hlt();
+	}
 }
 
-/* See fault/panic.h. */
+/* See base/panic.h. */
 void die(const char *why, struct pt_regs *regs)
 {
 	if (panicking++) {
@@ -106,7 +118,7 @@ void die(const char *why, struct pt_regs *regs)
 	end_run();
 }
 
-/* See fault/panic.h. */
+/* See base/panic.h. */
 void panic(const char *fmt, ...)
 {
 	char msg[256];

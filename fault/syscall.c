@@ -10,7 +10,7 @@
  * warnings (docs/records.md, "warning").
  */
 #include "fault/syscall.h"
-#include "kernel/process.h"
+#include "base/process.h"
 #include "lib/record.h"
 
 /* The -ENOSYS answer, with its bounded warnings (see above). */

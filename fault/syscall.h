@@ -8,7 +8,7 @@
 
 #include <stdint.h>
 #include "fault/introspect_abi.h"
-#include "fault/ptrace.h"
+#include "base/ptrace.h"
 
 #define __NR_read            0
 #define __NR_write           1
@@ -34,18 +34,7 @@
 #define __NR_getrandom     318
 #define __NR_faultline_introspect SYS_faultline_introspect  /* fault/introspect_abi.h */
 
-#define EPERM    1
-#define E2BIG    7
-#define ENOENT   2
-#define EBADF    9
-#define EAGAIN  11
-#define ENOMEM  12
-#define EFAULT  14
-#define EEXIST  17
-#define ENODEV  19
-#define EINVAL  22
-#define ENOTTY  25
-#define ENOSYS  38
+#include "base/errno.h"
 
 /* Called from entry_SYSCALL_64 with the saved user registers; the result
  * goes back in regs->ax. */

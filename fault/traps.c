@@ -6,15 +6,14 @@
  */
 #include "fault/fault.h"
 #include "fault/idt.h"
-#include "checks/probe.h"
-#include "kernel/compiler.h"
-#include "fault/panic.h"
-#include "fault/ptrace.h"
+#include "base/compiler.h"
+#include "base/panic.h"
+#include "base/ptrace.h"
 #include "fault/traps.h"
 #include "fault/uaccess.h"
-#include "kernel/process.h"
-#include "kernel/watchdog.h"
+#include "base/process.h"
 #include "cpu/pic.h"
+#include "base/process.h"
 #include "cpu/x86.h"
 #include "lib/record.h"
 
@@ -43,20 +42,35 @@ static void __attribute__((noreturn)) user_exception(struct pt_regs *regs)
 	}
 }
 
+probe_handler_t fault_probe_handler;
+static timer_handler_t timer_handler;
+
+/* See fault/traps.h. */
+void fault_register_probe_handler(probe_handler_t handler)
+{
+	fault_probe_handler = handler;
+}
+
+/* See fault/traps.h. */
+void fault_register_timer_handler(timer_handler_t handler)
+{
+	timer_handler = handler;
+}
+
 /* Called from exception_common with interrupts off. Returns to resume regs. */
 void exception_dispatch(struct pt_regs *regs)
 {
 	uint64_t v = regs->vector;
 
-	if (unlikely(probe_armed))
-		probe_catch(regs);
+	if (unlikely(fault_probe_handler))
+		fault_probe_handler(regs);
 
 	if (v == SPURIOUS_APIC_VECTOR || v == PIC_VECTOR_BASE + 7 || v == PIC_VECTOR_BASE + 15) {
 		spurious_interrupts++;
 		return;
 	}
-	if (v == PIC_VECTOR_BASE) {
-		watchdog_tick(regs);
+	if (v == PIC_VECTOR_BASE && timer_handler) {
+		timer_handler(regs);
 		return;
 	}
 	if (v >= PIC_VECTOR_BASE && v < PIC_VECTOR_BASE + 16) {

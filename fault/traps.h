@@ -3,10 +3,32 @@
 #define FAULTLINE_TRAPS_H
 
 #include <stdint.h>
-#include "fault/ptrace.h"
+#include "base/ptrace.h"
 
 extern uint64_t spurious_interrupts;
 
 void exception_dispatch(struct pt_regs *regs);
+
+/*
+ * Handlers the layers above register; the fault path calls them through these
+ * pointers and knows nothing else of who they are.
+ *
+ * The probe handler (checks/probe.c, around each probe; NULL between probes)
+ * takes every exception first and does not return; while one is set, the
+ * page-fault fast path steps aside for the full one.
+ *
+ * The timer handler (kernel/watchdog.c) takes IRQ 0 and acknowledges it; with
+ * none registered IRQ 0 counts as an unexpected interrupt.
+ */
+typedef void (*probe_handler_t)(struct pt_regs *regs);
+typedef void (*timer_handler_t)(struct pt_regs *regs);
+
+extern probe_handler_t fault_probe_handler;
+
+/* Sets the probe handler (NULL: none). */
+void fault_register_probe_handler(probe_handler_t handler);
+
+/* Sets the IRQ 0 handler (NULL: none). */
+void fault_register_timer_handler(timer_handler_t handler);
 
 #endif

@@ -10,7 +10,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
-#include "fault/ptrace.h"
+#include "base/ptrace.h"
 
 /* True if [addr, addr+n) lies entirely below the user-half limit (TASK_SIZE_MAX). */
 bool access_ok(uint64_t addr, uint64_t n);

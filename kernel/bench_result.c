@@ -1,7 +1,7 @@
 /* Reading a bench record from a program's output (kernel/bench_result.h). */
 #include "kernel/bench_result.h"
-#include "lib/json_read.h"
-#include "lib/string.h"
+#include "base/json_read.h"
+#include "base/string.h"
 
 enum {
 	HAVE_TYPE = 1 << 0, HAVE_WORKLOAD = 1 << 1, HAVE_CLASS = 1 << 2, HAVE_COUNT = 1 << 3,

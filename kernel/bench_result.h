@@ -9,7 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include "fault/fault_stats.h"
+#include "paging/fault_stats.h"
 
 #define BENCH_RESULT_BUCKETS FAULT_HIST_BUCKETS
 

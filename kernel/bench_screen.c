@@ -10,10 +10,10 @@
 #include "kernel/bench_screen.h"
 #include "lib/console.h"
 #include "lib/fbcon.h"
-#include "lib/format.h"
+#include "base/format.h"
 #include "lib/hist_chart.h"
 #include "lib/kprintf.h"
-#include "lib/string.h"
+#include "base/string.h"
 #include "lib/tsc.h"
 
 #define BENCH_CHART_ROWS      6     /* counts, 4 rows of bars, bucket names */

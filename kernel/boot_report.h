@@ -2,7 +2,7 @@
 #ifndef FAULTLINE_BOOT_REPORT_H
 #define FAULTLINE_BOOT_REPORT_H
 
-#include "kernel/bootinfo.h"
+#include "base/bootinfo.h"
 #include "paging/memmap.h"
 
 /* Prints the machine summary for people and emits {"type":"boot",...} (docs/records.md). */

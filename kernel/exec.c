@@ -11,7 +11,7 @@
 #include "cpu/cpufeature.h"
 #include "cpu/x86.h"
 #include "fault/fault.h"
-#include "lib/string.h"
+#include "base/string.h"
 #include "paging/buddy.h"
 #include "paging/init.h"
 #include "paging/memory.h"
@@ -20,13 +20,6 @@
 #include "paging/vma.h"
 
 static struct kmem_cache *mm_cachep;
-
-/* See kernel/exec.h. */
-void pgd_copy_kernel_half(pgd_t *pgd)
-{
-	for (uint32_t i = PTRS_PER_PGD / 2; i < PTRS_PER_PGD; i++)
-		pgd[i] = init_top_pgt[i];
-}
 
 static struct mm_struct *mm_alloc(void)
 {

@@ -6,8 +6,8 @@
 #define FAULTLINE_EXEC_H
 
 #include <stdint.h>
-#include "fault/ptrace.h"
-#include "kernel/process.h"
+#include "base/ptrace.h"
+#include "base/process.h"
 
 /* The top of the initial stack and the default mmap window: 47-bit user
  * addresses in both paging modes, as Linux's DEFAULT_MAP_WINDOW (a program
@@ -27,8 +27,5 @@ int exec_program(struct task_struct *t, const uint8_t *file, uint64_t size,
 
 /* Frees every page, table, VMA and the mm of t (after it ended). */
 void exit_mm(struct task_struct *t);
-
-/* Makes the kernel-half entries of a new root the same as init_top_pgt's. */
-void pgd_copy_kernel_half(pgd_t *pgd);
 
 #endif

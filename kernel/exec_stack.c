@@ -9,7 +9,7 @@
  * the buffer is written top down; a failure leaves it untouched.
  */
 #include "kernel/exec_stack.h"
-#include "lib/string.h"
+#include "base/string.h"
 
 #define PAGE_SIZE_BYTES 4096
 #define CLOCK_TICKS     100      /* USER_HZ */

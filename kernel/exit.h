@@ -9,7 +9,7 @@
 
 #include <stdint.h>
 #include <stdbool.h>
-#include "kernel/config.h"
+#include "lib/config.h"
 
 enum exit_status { EXIT_STATUS_SUCCESS = 0, EXIT_STATUS_FAILURE = 1 };
 

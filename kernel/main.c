@@ -7,17 +7,19 @@
  *     2. CPU identity, config        what this machine can do, what we are asked to do
  *     3. physical memory             the memory map, struct page, the buddy allocator
  *     4. ACPI tables                 found while the firmware's identity map still covers them
- *     5. paging_init                 our own tables, maybe 5 levels, the kernel moved
- *                                    to the top 2 GiB; continues in kernel_main_high
+ *     5. paging_init                 our own tables, maybe 5 levels
+ *     6. move_to_final_address       the image's relocations for the top 2 GiB, the
+ *                                    jump there; continues in kernel_main_high
  *   kernel_main_high (final addresses)
- *     6. framebuffer, warnings, TSC
- *     7. the boot record, self-checks, the ring-3 programs, the summary, the exit
+ *     7. GDT, IDT, paging_finish_boot   reloaded at the final addresses, identity maps gone
+ *     8. framebuffer, warnings, TSC
+ *     9. the boot record, self-checks, the ring-3 programs, the summary, the exit
  */
-#include "kernel/bootinfo.h"
-#include "kernel/config.h"
+#include "base/bootinfo.h"
+#include "lib/config.h"
 #include "kernel/exit.h"
-#include "kernel/kernel.h"
-#include "kernel/memory.h"
+#include "base/kernel.h"
+#include "base/page_types.h"
 #include "kernel/boot_report.h"
 #include "kernel/selftest.h"
 #include "checks/both_modes.h"
@@ -27,7 +29,7 @@
 #include "cpu/gdt.h"
 #include "cpu/x86.h"
 #include "fault/idt.h"
-#include "fault/panic.h"
+#include "base/panic.h"
 #include "lib/fbcon.h"
 #include "lib/kprintf.h"
 #include "lib/record.h"
@@ -36,10 +38,13 @@
 #include "paging/buddy.h"
 #include "paging/efi_map.h"
 #include "paging/init.h"
+#include "paging/layout.h"
+#include "lib/pe.h"
 #include "efi/runtime.h"
 #include "paging/memmap.h"
 #include "paging/memory.h"
-#include "kernel/process.h"
+#include "base/process.h"
+#include "kernel/run.h"
 
 uint64_t direct_map_base;
 uint64_t kernel_image_base;
@@ -48,20 +53,34 @@ uint64_t kernel_image_size;
 struct faultline_config boot_config;
 static struct memmap boot_memmap;
 
-/* See kernel/kernel.h. */
+/* kernel/call_on_stack.S: calls fn(arg) on stack_top; fn must not return. */
+void call_on_stack(void (*fn)(void *), void *arg, void *stack_top) __attribute__((noreturn));
+
+/* How panic() and die() end the run: as a failure, the configured way. */
+static void __attribute__((noreturn)) exit_after_panic(void)
+{
+	machine_exit(EXIT_STATUS_FAILURE);
+}
+
+/* See base/kernel.h. */
 bool kernel_address_readable(uint64_t addr, uint64_t len)
 {
 	return addr >= kernel_image_base && len <= kernel_image_size &&
 	       addr - kernel_image_base <= kernel_image_size - len;
 }
 
-/* Reads the config the firmware phase loaded; problems become warnings. */
+/* Takes the config the firmware phase loaded and parsed (boot_info.config,
+ * still at its identity address: call before the move); a missing or
+ * unreadable file becomes a warning and the defaults. */
 static void read_config(struct boot_info *bi)
 {
-	config_defaults(&boot_config);
+	if (bi->config)
+		boot_config = *bi->config;
+	else
+		config_defaults(&boot_config);
 	if (bi->config_status == FILE_LOADED)
-		config_parse(&boot_config, (const char *)__va((uint64_t)(uintptr_t)bi->config_text), bi->config_size);
-	else if (bi->config_status == FILE_MISSING)
+		return;
+	if (bi->config_status == FILE_MISSING)
 		config_warn(&boot_config, 0, "\\faultline.cfg not found; using the defaults");
 	else
 		config_warn(&boot_config, 0, "\\faultline.cfg could not be read; using the defaults");
@@ -94,6 +113,10 @@ static void list_programs(struct boot_info *bi)
 /* Second half of boot, at the kernel's final address on its own page tables. */
 static void kernel_main_high(struct boot_info *bi)
 {
+	kernel_image_base = __START_KERNEL_map;
+	panic_register_exit(exit_after_panic);   /* again: the pointer stored before the move is an identity one */
+	gdt_init();
+	idt_init();
 	paging_finish_boot();
 	if (efi_setup_page_tables(bi) < 0)
 		record_warning("paging", "no memory for the EFI runtime page tables; runtime services unavailable");
@@ -122,10 +145,35 @@ static void kernel_main_high(struct boot_info *bi)
 	machine_exit(t.failed ? EXIT_STATUS_FAILURE : EXIT_STATUS_SUCCESS);
 }
 
-/* See kernel/bootinfo.h. First half of boot: still on the firmware's tables. */
+/*
+ * Applies the image's base relocations for __START_KERNEL_map and continues in
+ * next(bi) there, on this stack at its final address. Runs on the kernel's
+ * tables with the image mapped at both addresses (paging_init), so bi is
+ * reached through __va. Never returns; a malformed relocation directory panics.
+ */
+static void __attribute__((noreturn)) move_to_final_address(struct boot_info *bi, const struct pe_image *img,
+							      void (*next)(struct boot_info *bi))
+{
+	int64_t delta = (int64_t)(__START_KERNEL_map - paging_report.image_phys);
+	paging_report.relocations = pe_apply_relocations((uint8_t *)__va(paging_report.image_phys), img, delta);
+	if (paging_report.relocations < 0)
+		panic("kernel_main: malformed base relocations");
+
+	/* Code addresses taken here are the identity ones: move them up by hand. */
+	uint64_t fn = (uint64_t)(uintptr_t)next;
+	if (fn < __START_KERNEL_map)
+		fn += (uint64_t)delta;
+	uint64_t rsp;
+	__asm__ volatile("movq %%rsp, %0" : "=r"(rsp));
+	call_on_stack((void (*)(void *))(uintptr_t)fn, __va((uint64_t)(uintptr_t)bi),
+		      (void *)(uintptr_t)((rsp & ~15ull) - 256 + (uint64_t)delta));
+}
+
+/* See base/bootinfo.h. First half of boot: still on the firmware's tables. */
 void kernel_main(struct boot_info *bi)
 {
 	serial_init();
+	panic_register_exit(exit_after_panic);
 	gdt_init();
 	idt_init();
 	kernel_image_base = bi->image_base;
@@ -141,5 +189,10 @@ void kernel_main(struct boot_info *bi)
 	pcp_set_batch(PCP_BATCH, PCP_HIGH);
 	efi_runtime_init(bi->runtime_services);
 	acpi_init(bi->acpi_rsdp); /* stores physical addresses only; paging_init maps the tables */
-	paging_init(bi, boot_config.paging, config_checks_both_modes(&boot_config), kernel_main_high);
+
+	struct pe_image img;
+	if (pe_parse((const uint8_t *)__va(bi->image_base), bi->image_size, &img) < 0)
+		panic("kernel_main: our own PE headers do not parse");
+	paging_init(bi, &img, boot_config.paging, config_checks_both_modes(&boot_config));
+	move_to_final_address(bi, &img, kernel_main_high);
 }

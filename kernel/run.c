@@ -4,26 +4,28 @@
  * must never be able to change: after it ends (exit or kill) every frame it
  * used is free again and the page tables pass the verifier.
  */
-#include "kernel/process.h"
+#include "base/process.h"
+#include "kernel/run.h"
 #include "kernel/bench_screen.h"
-#include "kernel/bootinfo.h"
-#include "kernel/config.h"
+#include "base/bootinfo.h"
+#include "lib/config.h"
 #include "kernel/exec.h"
 #include "kernel/user_records.h"
 #include "kernel/watchdog.h"
 #include "cpu/gdt.h"
 #include "cpu/x86.h"
-#include "fault/fault_stats.h"
+#include "paging/fault_stats.h"
 #include "fault/uaccess.h"
-#include "lib/format.h"
+#include "base/format.h"
 #include "lib/kprintf.h"
 #include "lib/progress.h"
 #include "lib/record.h"
-#include "lib/string.h"
+#include "base/string.h"
 #include "lib/tsc.h"
 #include "paging/buddy.h"
 #include "paging/efi_map.h"
 #include "paging/init.h"
+#include "paging/mm_types.h"
 #include "paging/slab.h"
 #include "paging/verify.h"
 #include "paging/vma.h"
@@ -50,7 +52,7 @@ static void syscall_init(void)
 	tss_set_kernel_stack(kernel_entry_stack_top());
 }
 
-/* See kernel/process.h. */
+/* See base/process.h. */
 void do_exit(int32_t code)
 {
 	current->end = TASK_EXITED;
@@ -62,7 +64,7 @@ void do_exit(int32_t code)
 	return_to_kernel(&current->kctx, TASK_EXITED);
 }
 
-/* See kernel/process.h. */
+/* See base/process.h. */
 void force_sig_fault(int sig, const char *reason, uint64_t addr, const struct pt_regs *regs)
 {
 	static const char *const names[] = {
@@ -178,7 +180,7 @@ static void run_one(const struct config_run *run, const struct boot_info *bi)
 	check_after_program(name, free_before);
 }
 
-/* See kernel/process.h. */
+/* See base/process.h. */
 void run_programs(const struct faultline_config *cfg, const struct boot_info *bi)
 {
 	if (!cfg->run_count)

@@ -5,8 +5,8 @@
 #ifndef FAULTLINE_SELFTEST_H
 #define FAULTLINE_SELFTEST_H
 
-#include "kernel/bootinfo.h"
-#include "kernel/config.h"
+#include "base/bootinfo.h"
+#include "lib/config.h"
 #include "paging/memmap.h"
 
 /* Checks the takeover (GDT, TSS, IDT, PIC, interrupts), the TSC and the frame allocator. */

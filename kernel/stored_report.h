@@ -2,7 +2,7 @@
 #ifndef FAULTLINE_STORED_REPORT_H
 #define FAULTLINE_STORED_REPORT_H
 
-#include "kernel/bootinfo.h"
+#include "base/bootinfo.h"
 
 /* Builds the summary (docs/records.md, "stored_report") and stores it in the
  * FaultlineReport UEFI variable. A failure to store is a warning, not a failed run. */

@@ -4,16 +4,16 @@
  * through copy_to_user/copy_from_user: a bad one is -EFAULT, never a fault
  * of the kernel.
  */
-#include "fault/fault_stats.h"
+#include "paging/fault_stats.h"
 #include "fault/introspect_abi.h"
 #include "fault/syscall.h"
 #include "fault/uaccess.h"
 #include "cpu/cpufeature.h"
 #include "cpu/x86.h"
-#include "kernel/process.h"
+#include "base/process.h"
 #include "kernel/user_records.h"
 #include "lib/progress.h"
-#include "lib/string.h"
+#include "base/string.h"
 #include "lib/tsc.h"
 #include "paging/memory.h"
 #include "paging/page.h"
@@ -230,7 +230,7 @@ int64_t sys_faultline_introspect(uint64_t op, uint64_t arg, uint64_t buf, uint64
 		return copy_to_user(buf, &info, sizeof(info)) ? -EFAULT : 0;
 	}
 	case FL_INTROSPECT_FAULT_STATS: {
-		/* struct fault_stats as it is (fault/fault_stats.h), classes in enum order. */
+		/* struct fault_stats as it is (paging/fault_stats.h), classes in enum order. */
 		uint64_t n = len < sizeof(fault_stats) ? len : sizeof(fault_stats);
 		return copy_to_user(buf, &fault_stats, n) ? -EFAULT : (int64_t)n;
 	}

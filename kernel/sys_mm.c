@@ -6,8 +6,8 @@
  */
 #include "fault/syscall.h"
 #include "kernel/exec.h"
-#include "kernel/process.h"
-#include "lib/string.h"
+#include "base/process.h"
+#include "base/string.h"
 #include "paging/memory.h"
 #include "paging/page.h"
 #include "paging/tlb.h"

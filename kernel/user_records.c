@@ -3,9 +3,9 @@
 #include "kernel/bench_result.h"
 #include "kernel/bench_screen.h"
 #include "lib/console.h"
-#include "lib/json_read.h"
+#include "base/json_read.h"
 #include "lib/record.h"
-#include "lib/string.h"
+#include "base/string.h"
 
 static char line[USER_LINE_MAX];
 static size_t line_len;

@@ -2,8 +2,9 @@
 #include "kernel/watchdog.h"
 #include "cpu/pic.h"
 #include "cpu/x86.h"
-#include "kernel/process.h"
-#include "lib/format.h"
+#include "fault/traps.h"
+#include "base/process.h"
+#include "base/format.h"
 #include "lib/tsc.h"
 
 #define TICK_HZ      100u
@@ -20,6 +21,7 @@ void watchdog_arm(uint32_t seconds)
 {
 	uint32_t divisor = PIT_TICK_RATE / TICK_HZ;
 	limit_seconds = seconds;
+	fault_register_timer_handler(watchdog_tick);
 	deadline_tsc = rdtsc() + (uint64_t)seconds * tsc_hz;
 	outb(PIT_MODE, PIT_CH0_RATE);
 	outb(PIT_CH0_DATA, (uint8_t)divisor);

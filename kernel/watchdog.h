@@ -9,7 +9,7 @@
 #define FAULTLINE_WATCHDOG_H
 
 #include <stdint.h>
-#include "fault/ptrace.h"
+#include "base/ptrace.h"
 
 /* Starts the ticks; the current program may run for seconds. */
 void watchdog_arm(uint32_t seconds);

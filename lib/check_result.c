@@ -3,7 +3,7 @@
 
 #include <stdarg.h>
 
-#include "lib/format.h"
+#include "base/format.h"
 
 /* See lib/check_result.h. */
 void check_result_init(struct check_result *r)

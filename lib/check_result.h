@@ -21,7 +21,7 @@ void check_result_init(struct check_result *r);
 
 /*
  * Counts one broken invariant in r; the first one's words (printf-style, as
- * lib/format.h) are kept in r->first, later ones only counted. r may be
+ * base/format.h) are kept in r->first, later ones only counted. r may be
  * NULL (nothing is recorded then).
  */
 void check_problem(struct check_result *r, const char *fmt, ...);

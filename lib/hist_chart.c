@@ -11,8 +11,8 @@
  */
 #include "lib/hist_chart.h"
 #include "lib/fbcon.h"
-#include "lib/format.h"
-#include "lib/string.h"
+#include "base/format.h"
+#include "base/string.h"
 
 /* ---- pure pieces -------------------------------------------------------- */
 

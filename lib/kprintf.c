@@ -1,7 +1,7 @@
-/* kprintf: lib/format.h into a line buffer, then to the console. */
+/* kprintf: base/format.h into a line buffer, then to the console. */
 #include "lib/kprintf.h"
 #include "lib/console.h"
-#include "lib/format.h"
+#include "base/format.h"
 
 /* See lib/kprintf.h. Returns the number of bytes written. */
 int vkprintf(const char *fmt, va_list ap)

@@ -1,6 +1,6 @@
 /*
  * Human-readable kernel output: mirrored to COM1 and the framebuffer console.
- * Same conversions as lib/format.h. Lines longer than 1 KiB are cut.
+ * Same conversions as base/format.h. Lines longer than 1 KiB are cut.
  */
 #ifndef FAULTLINE_KPRINTF_H
 #define FAULTLINE_KPRINTF_H

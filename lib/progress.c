@@ -17,9 +17,9 @@
 #include "lib/progress.h"
 #include "cpu/x86.h"
 #include "lib/fbcon.h"
-#include "lib/format.h"
+#include "base/format.h"
 #include "lib/record.h"
-#include "lib/string.h"
+#include "base/string.h"
 #include "lib/tsc.h"
 
 #define PROGRESS_TEXT_RGB  0xc0c0c0

@@ -6,8 +6,8 @@
 #include <stdarg.h>
 #include "lib/record.h"
 #include "lib/console.h"
-#include "lib/format.h"
-#include "lib/string.h"
+#include "base/format.h"
+#include "base/string.h"
 
 static char record_buf[RECORD_MAX];
 static struct json record_json;

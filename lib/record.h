@@ -15,7 +15,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include "lib/json.h"
+#include "base/json.h"
 
 #define RECORD_MAX 4096
 

@@ -13,7 +13,7 @@
 #include "lib/tsc.h"
 #include "cpu/acpi.h"
 #include "cpu/x86.h"
-#include "kernel/memory.h"
+#include "base/page_types.h"
 
 #define NSEC_PER_SEC  1000000000ull
 #define USEC_PER_SEC  1000000ull

@@ -23,7 +23,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "cpu/cpufeature.h"
-#include "lib/json.h"
+#include "base/json.h"
 
 #define TSC_CALIBRATION_MS   20
 #define TSC_CALIBRATION_RUNS 5

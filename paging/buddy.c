@@ -14,7 +14,8 @@
 #include "paging/buddy.h"
 
 #include "lib/check_result.h"
-#include "lib/string.h"
+#include "base/string.h"
+#include "base/string.h"
 
 uint64_t mem_map_phys;
 uint64_t max_mapnr;

@@ -1,8 +1,7 @@
 /* efi_pgd: see paging/efi_map.h. */
 #include "paging/efi_map.h"
 #include "paging/init.h"
-#include "kernel/exec.h"
-#include "lib/string.h"
+#include "base/string.h"
 
 pgd_t *efi_pgd;
 uint64_t efi_pgd_phys;

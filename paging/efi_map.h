@@ -10,7 +10,7 @@
 #define FAULTLINE_EFI_MAP_H
 
 #include <stdint.h>
-#include "kernel/bootinfo.h"
+#include "base/bootinfo.h"
 #include "paging/pgtable.h"
 
 extern pgd_t *efi_pgd;          /* NULL when there are no runtime regions */

@@ -11,10 +11,14 @@
  *      the switch, an identity map of the image and of the trampoline page
  *   3. EFER.NXE, CR0.WP, CR4.PGE, then load it: a plain CR3 write in the same
  *      mode, or the LA57 trampoline (paging/la57_switch.S) to change mode
- *   4. point the direct map base at PAGE_OFFSET, apply the image's base
- *      relocations for its new address, jump there on the same stack
- *   5. (paging_finish_boot, from the new address) reload GDT and IDT there,
- *      unmap the identity mappings, flush, and turn on SMEP/SMAP
+ *   4. point the direct map base at PAGE_OFFSET and return, still running at
+ *      the identity address
+ *   5. (paging_finish_boot, once the kernel runs at its final address and has
+ *      reloaded GDT and IDT there) unmap the identity mappings, flush, and
+ *      turn on SMEP/SMAP
+ *
+ * Moving the image (its base relocations, the jump to the new address) and
+ * reloading GDT and IDT are the kernel's (kernel/main.c), around these two.
  */
 #include "paging/init.h"
 #include "paging/buddy.h"
@@ -24,15 +28,12 @@
 #include "paging/tlb.h"
 #include "cpu/acpi.h"
 #include "cpu/cpufeature.h"
-#include "cpu/gdt.h"
 #include "cpu/x86.h"
-#include "fault/idt.h"
-#include "fault/panic.h"
-#include "kernel/kernel.h"
-#include "kernel/pe.h"
+#include "base/panic.h"
+#include "lib/pe.h"
 #include "lib/kprintf.h"
 #include "lib/record.h"
-#include "lib/string.h"
+#include "base/string.h"
 
 pgd_t *init_top_pgt;
 uint64_t init_top_pgt_phys;
@@ -42,10 +43,7 @@ uint64_t pgtable_pages_freed;
 
 /* Kept for paging_finish_boot: what to unmap once we run at the final address. */
 static uint64_t identity_image_start, identity_image_size, trampoline_phys;
-static int64_t image_delta;
 static uint64_t page_offset;      /* PAGE_OFFSET of the mode being built */
-
-void call_on_stack(void (*fn)(void *), void *arg, void *stack_top) __attribute__((noreturn));
 
 /* See paging/init.h. Page-table pages are zeroed by the walker. */
 uint64_t pgtable_alloc_page(void *ctx)
@@ -245,8 +243,8 @@ static void load_kernel_tables(uint32_t from_levels, uint32_t to_levels)
 }
 
 /* See paging/init.h. */
-void paging_init(struct boot_info *bi, enum config_paging requested, bool mode_switchable,
-		 void (*next)(struct boot_info *bi))
+void paging_init(struct boot_info *bi, const struct pe_image *img, enum config_paging requested,
+		 bool mode_switchable)
 {
 	uint32_t from = (read_cr4() & X86_CR4_LA57) ? 5 : 4;
 	bool has_la57 = boot_cpu_has(X86_FEATURE_LA57);
@@ -261,10 +259,6 @@ void paging_init(struct boot_info *bi, enum config_paging requested, bool mode_s
 	paging_report.la57_fallback = requested == PAGING_5 && !has_la57;
 	paging_report.image_phys = bi->image_base;
 
-	struct pe_image img;
-	if (pe_parse((const uint8_t *)__va(bi->image_base), bi->image_size, &img) < 0)
-		panic("paging_init: our own PE headers do not parse");
-
 	set_pgtable_ops();
 	pgtable_set_phys_bits(boot_cpu_data.x86_phys_bits);
 	if (!boot_cpu_has(X86_FEATURE_NX))
@@ -277,7 +271,7 @@ void paging_init(struct boot_info *bi, enum config_paging requested, bool mode_s
 	paging_report.mode_switchable = mode_switchable;
 	paging_report.page_offset = page_offset;
 
-	build_kernel_tables(bi, &img, from != to);
+	build_kernel_tables(bi, img, from != to);
 	init_top_pgt = (pgd_t *)__va(init_top_pgt_phys); /* still the identity view */
 	load_kernel_tables(from, to);
 
@@ -286,29 +280,19 @@ void paging_init(struct boot_info *bi, enum config_paging requested, bool mode_s
 	direct_map_base = page_offset;
 	init_top_pgt = (pgd_t *)__va(init_top_pgt_phys);
 	write_cr4(read_cr4() | X86_CR4_PGE);
+}
 
-	image_delta = (int64_t)(__START_KERNEL_map - paging_report.image_phys);
-	paging_report.relocations = pe_apply_relocations((uint8_t *)__va(paging_report.image_phys), &img, image_delta);
-	if (paging_report.relocations < 0)
-		panic("paging_init: malformed base relocations");
-
-	/* Code addresses taken here are the identity ones: move them up by hand. */
-	uint64_t fn = (uint64_t)(uintptr_t)next;
-	if (fn < __START_KERNEL_map)
-		fn += (uint64_t)image_delta;
-	uint64_t rsp;
-	__asm__ volatile("movq %%rsp, %0" : "=r"(rsp));
-	call_on_stack((void (*)(void *))(uintptr_t)fn, __va((uint64_t)(uintptr_t)bi),
-		      (void *)(uintptr_t)((rsp & ~15ull) - 256 + (uint64_t)image_delta));
+/* See paging/init.h. */
+void pgd_copy_kernel_half(pgd_t *pgd)
+{
+	for (uint32_t i = PTRS_PER_PGD / 2; i < PTRS_PER_PGD; i++)
+		pgd[i] = init_top_pgt[i];
 }
 
 /* See paging/init.h. */
 void paging_finish_boot(void)
 {
-	kernel_image_base = __START_KERNEL_map;
 	set_pgtable_ops();
-	gdt_init();
-	idt_init();
 	if (unmap_range(init_top_pgt, identity_image_start, identity_image_size) < 0)
 		panic("paging_finish_boot: cannot unmap the boot identity mapping");
 	if (trampoline_phys) {

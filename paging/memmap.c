@@ -14,7 +14,7 @@
  */
 #include "paging/memmap.h"
 
-#include "kernel/memory.h"
+#include "base/page_types.h"
 
 #define NO_BOUNDARY UINT64_MAX
 

@@ -22,7 +22,7 @@
 
 #include <stdint.h>
 
-#include "kernel/bootinfo.h"
+#include "base/bootinfo.h"
 
 #define MEMMAP_MAX 128                       /* usable ranges kept */
 #define MEMMAP_LOW_RESERVED (1ull << 20)     /* [0, 1 MiB) is never usable */

@@ -19,11 +19,13 @@
 #include "paging/init.h"
 #include "paging/page.h"
 #include "paging/tlb.h"
-#include "kernel/compiler.h"
-#include "kernel/process.h"
-#include "fault/panic.h"
+#include "base/compiler.h"
+#include "base/process.h"
+#include "base/panic.h"
+#include "base/compiler.h"
+#include "base/process.h"
 #include "cpu/x86.h"
-#include "lib/string.h"
+#include "base/string.h"
 
 uint64_t zero_pfn;
 

@@ -13,7 +13,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
-#include "fault/fault_stats.h"
+#include "paging/fault_stats.h"
 #include "paging/mm_types.h"
 #include "paging/pgtable.h"
 

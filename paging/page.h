@@ -29,7 +29,7 @@
 
 #include <stdint.h>
 
-#include "kernel/memory.h"
+#include "base/page_types.h"
 
 /* page->flags */
 #define PG_reserved (1u << 0)   /* not managed by the allocator */

@@ -12,7 +12,7 @@
  * always false, p4d_offset() returns the pgd entry itself, and the real
  * emptiness test happens one step later in p4d_none() on the same word.
  *
- * Table memory is always reached through __va() (kernel/memory.h).
+ * Table memory is always reached through __va() (base/page_types.h).
  */
 #ifndef FAULTLINE_PGTABLE_H
 #define FAULTLINE_PGTABLE_H
@@ -21,31 +21,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "kernel/compiler.h"
+#include "base/compiler.h"
 #include "paging/pgtable_types.h"
-
-/* Linux's errno values, for the negative returns below. */
-#ifndef ENOENT
-#define ENOENT 2
-#endif
-#ifndef EIO
-#define EIO 5
-#endif
-#ifndef ENOMEM
-#define ENOMEM 12
-#endif
-#ifndef EBUSY
-#define EBUSY 16
-#endif
-#ifndef EEXIST
-#define EEXIST 17
-#endif
-#ifndef ENODEV
-#define ENODEV 19
-#endif
-#ifndef EINVAL
-#define EINVAL 22
-#endif
+#include "base/errno.h"      /* for the negative returns below */
 
 /* Owned by the mm layer; here only a name carried for Linux's signatures. */
 struct mm_struct;

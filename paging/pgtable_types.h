@@ -19,7 +19,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "kernel/memory.h"   /* PAGE_SHIFT, PAGE_SIZE, PAGE_MASK, __va */
+#include "base/page_types.h"   /* PAGE_SHIFT, PAGE_SIZE, PAGE_MASK, __va */
 
 /* ---- Bits of an entry (all levels unless noted) ------------------------ */
 

@@ -27,15 +27,10 @@
 #include <stddef.h>
 
 #include "lib/check_result.h"
-#include "lib/string.h"
+#include "base/string.h"
+#include "base/string.h"
 #include "paging/buddy.h"
-
-#ifndef EBUSY
-#define EBUSY 16
-#endif
-#ifndef EINVAL
-#define EINVAL 22
-#endif
+#include "base/errno.h"
 
 #define SLAB_MAGIC    0x534c4142u   /* "SLAB" */
 #define SLAB_FREE_END 0xffffffffu   /* end of a slab's free list */

@@ -5,7 +5,7 @@
  */
 #include "paging/verify.h"
 #include "paging/page.h"
-#include "lib/format.h"
+#include "base/format.h"
 
 struct verify_walk {
 	struct pgtable_verify *out;

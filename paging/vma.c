@@ -20,7 +20,8 @@
 #include <stddef.h>
 
 #include "lib/check_result.h"
-#include "lib/string.h"
+#include "base/string.h"
+#include "base/string.h"
 #include "paging/slab.h"
 
 static struct kmem_cache *vm_area_cachep;

@@ -31,13 +31,7 @@
 #include "lib/check_result.h"
 #include "paging/mm_types.h"
 #include "paging/pgtable.h"
-
-#ifndef EFAULT
-#define EFAULT 14
-#endif
-#ifndef EACCES
-#define EACCES 13
-#endif
+#include "base/errno.h"
 
 /* Linux's defaults: 256 pages kept free below a stack, at least 128 MiB between
  * the top of user space and mmap_base. */

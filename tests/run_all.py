@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
-"""make test: the host unit tests, then the QEMU integration tests.
+"""make test: the layering check, the host unit tests, then the QEMU integration tests.
 
 Prints every failure with its reason and closes with one line
-"N passed, N failed" (unit-test checks plus integration cases). Exits 1 if
-anything failed.
+"N passed, N failed" (folders of the layering check, unit-test checks,
+integration cases). Exits 1 if anything failed. FAULTLINE_TESTS=layers runs
+only the layering check (tools/check_layers.py, also runnable alone).
 """
 import glob
 import os
@@ -77,15 +78,18 @@ def run_python_suite(path):
 
 def main():
     only = os.environ.get("FAULTLINE_TESTS", "")
-    up, uf = (0, 0) if only == "qemu" else run_unit_tests()
+    lp = lf = 0
+    if only in ("", "unit", "layers"):   # one result per folder: no include from a layer above
+        lp, lf = run_python_suite("tools/check_layers.py")
+    up, uf = (0, 0) if only in ("qemu", "layers") else run_unit_tests()
     qp = qf = 0
-    if only != "unit":
+    if only not in ("unit", "layers"):
         import integration
         qp, qf = integration.run_all()
     bp = bf = 0
     if only in ("", "bench"):
         bp, bf = run_python_suite("bench/test_report.py")
-    passed, failed = up + qp + bp, uf + qf + bf
+    passed, failed = lp + up + qp + bp, lf + uf + qf + bf
     print("%d passed, %d failed" % (passed, failed))
     return 1 if failed else 0
 

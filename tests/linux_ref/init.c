@@ -24,7 +24,7 @@
  * starts on an idle machine. Last comes {"type":"linux_done","programs":N} and
  * the machine powers off, which ends QEMU.
  *
- * /run.list has the syntax of faultline.cfg `run =` values (kernel/config.c):
+ * /run.list has the syntax of faultline.cfg `run =` values (lib/config.c):
  * PROGRAM ARGS... split on spaces and tabs, double quotes group words (no
  * escapes, `""` is an empty argument); blank lines and lines starting with '#'
  * are skipped. PROGRAM is a plain file name. Problems (a bad line, a program

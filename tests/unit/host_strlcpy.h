@@ -1,5 +1,5 @@
-/* lib/string.c's strlcpy for host tests of code that uses it (libc has
- * none, and lib/string.c itself would clash with libc's memset & co). */
+/* base/string.c's strlcpy for host tests of code that uses it (libc has
+ * none, and base/string.c itself would clash with libc's memset & co). */
 #ifndef FAULTLINE_TEST_HOST_STRLCPY_H
 #define FAULTLINE_TEST_HOST_STRLCPY_H
 

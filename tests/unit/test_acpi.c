@@ -7,7 +7,7 @@
  */
 #include <stdint.h>
 #include "tests/unit/unit.h"
-#include "../../lib/json.c"
+#include "../../base/json.c"
 #include "../../cpu/acpi.c"
 
 uint64_t direct_map_base;

@@ -1,13 +1,13 @@
 /*
- * Host tests for kernel/config.c: the happy path with every key, every
+ * Host tests for lib/config.c: the happy path with every key, every
  * warning path (with its exact text), CRLF, comments, overrides, the size
  * limits, and a fuzz loop of 10 000 hostile inputs with a fixed seed.
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include "tests/unit/unit.h"
-#include "../../lib/format.c"
-#include "../../kernel/config.c"
+#include "../../base/format.c"
+#include "../../lib/config.c"
 
 static struct faultline_config cfg;
 

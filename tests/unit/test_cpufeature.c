@@ -11,7 +11,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include "tests/unit/unit.h"
-#include "../../lib/json.c"
+#include "../../base/json.c"
 #include "../../cpu/cpufeature.c"
 
 struct cpuid_record {

@@ -1,5 +1,5 @@
 /*
- * Host tests for lib/format.c: hand-worked expected strings first, then a
+ * Host tests for base/format.c: hand-worked expected strings first, then a
  * large generated table of conversions compared byte for byte (and by return
  * value) against the host's snprintf, which on this LP64 host reads the same
  * 64-bit argument for l/ll/z/j/t as our kernel formatter does.
@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include "tests/unit/unit.h"
-#include "../../lib/format.c"
+#include "../../base/format.c"
 
 /* Formats into a roomy buffer and checks both the text and the returned length. */
 #define EXPECT(want, ...) do { \

@@ -9,7 +9,7 @@
 #include "../../build/font.c"
 #include "fake_fb.h"
 #include "host_strlcpy.h"
-#include "../../lib/format.c"
+#include "../../base/format.c"
 #include "../../lib/hist_chart.c"
 
 #define BAR 0x4a90d9u      /* HIST_CHART_BAR_RGB as a BGRX pixel */

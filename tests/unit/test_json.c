@@ -1,5 +1,5 @@
 /*
- * Host tests for lib/json.c: exact output for every kind of field, nesting
+ * Host tests for base/json.c: exact output for every kind of field, nesting
  * and escaping; then overflow at every buffer size from 0 to past the full
  * length of a record, with a small strict JSON validator checking that what
  * comes out is always one valid object, cut at a field boundary, with
@@ -8,7 +8,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include "tests/unit/unit.h"
-#include "../../lib/json.c"
+#include "../../base/json.c"
 
 /* ---- A strict validator (RFC 8259 grammar; bytes >= 0x80 accepted in strings) ---- */
 

@@ -1,7 +1,7 @@
-/* Host tests for lib/json_read.c: reading record lines member by member, and refusing broken ones. */
+/* Host tests for base/json_read.c: reading record lines member by member, and refusing broken ones. */
 #include <stdint.h>
 #include "unit.h"
-#include "../../lib/json_read.c"
+#include "../../base/json_read.c"
 
 /* Reads every member of s; returns how many, or -1 if the line is not one complete object. */
 static int count_members(const char *s)

@@ -6,7 +6,7 @@
  */
 #include "../../checks/access_model.c"
 #include "../../checks/matrix_verdict.c"
-#include "../../lib/format.c"
+#include "../../base/format.c"
 #include "unit.h"
 
 #include <string.h>

@@ -1,12 +1,12 @@
 /*
- * Host tests for kernel/pe.c on the real build/faultline.efi (make test builds
+ * Host tests for lib/pe.c on the real build/faultline.efi (make test builds
  * it first): the section table read back, and base relocations moving exactly
  * the DIR64 sites by the delta and back again. Plus malformed inputs.
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include "unit.h"
-#include "../../kernel/pe.c"
+#include "../../lib/pe.c"
 
 static uint8_t *file;
 static size_t file_size;

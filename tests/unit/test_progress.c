@@ -9,8 +9,8 @@
 #include "../../build/font.c"
 #include "fake_fb.h"
 #include "host_strlcpy.h"
-#include "../../lib/format.c"
-#include "../../lib/json.c"
+#include "../../base/format.c"
+#include "../../base/json.c"
 #include "../../lib/record.c"
 #include "../../lib/tsc.c"
 

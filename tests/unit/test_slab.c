@@ -11,7 +11,7 @@
 #include <sys/mman.h>
 
 #include "tests/unit/unit.h"
-#include "../../lib/format.c"
+#include "../../base/format.c"
 #include "../../lib/check_result.c"
 #include "../../paging/memmap.c"
 #include "../../paging/buddy.c"

@@ -1,5 +1,5 @@
 /*
- * Host tests for lib/string.c.
+ * Host tests for base/string.c.
  *
  * The file is included twice under renamed function names so it cannot
  * clash with the host's libc: once with HOST_TEST (plain C loops, which
@@ -22,7 +22,7 @@
 #define strlcpy loop_strlcpy
 #define clear_page loop_clear_page
 #define copy_page  loop_copy_page
-#include "../../lib/string.c"
+#include "../../base/string.c"
 #undef clear_page
 #undef copy_page
 #undef memset
@@ -51,7 +51,7 @@
 #define strlcpy rep_strlcpy
 #define clear_page rep_clear_page
 #define copy_page  rep_copy_page
-#include "../../lib/string.c"
+#include "../../base/string.c"
 #undef clear_page
 #undef copy_page
 #undef memset

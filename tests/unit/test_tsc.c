@@ -7,7 +7,7 @@
  */
 #include <stdint.h>
 #include "tests/unit/unit.h"
-#include "../../lib/json.c"
+#include "../../base/json.c"
 #include "../../lib/tsc.c"
 
 typedef unsigned __int128 u128;

@@ -5,9 +5,9 @@
  */
 #include <stdint.h>
 #include "unit.h"
-#include "../../lib/format.c"
-#include "../../lib/json.c"
-#include "../../lib/json_read.c"
+#include "../../base/format.c"
+#include "../../base/json.c"
+#include "../../base/json_read.c"
 #include "../../lib/record.c"
 #include "../../kernel/bench_result.c"
 #include "../../kernel/user_records.c"

@@ -6,8 +6,8 @@
  * buffer) is allocated and faulted in before the measurement starts.
  */
 #include "user/bench/harness.h"
-#include "lib/json.h"
-#include "lib/string.h"
+#include "base/json.h"
+#include "base/string.h"
 #include "user/rt/faultline.h"
 #include "user/rt/linux.h"
 #include "user/rt/mm.h"
@@ -22,7 +22,7 @@ bool bench_have_rdtscp;
 static struct fault_stats kstats_before, kstats_after;
 static char record[RECORD_BYTES];
 
-/* The kernel's class names (fault/fault_stats.c), in enum fault_class order. */
+/* The kernel's class names (paging/fault_stats.c), in enum fault_class order. */
 static const char *const kernel_class_names[] = {
 	"read-zero", "read-zero+pt", "write-anon", "write-anon+pt", "shared-anon",
 	"cow-zero", "reuse", "cow-copy", "stack-grow", "spurious", "uaccess", "segv", "oom",

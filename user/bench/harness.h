@@ -23,7 +23,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include "fault/fault_stats.h"
+#include "paging/fault_stats.h"
 #include "user/bench/stats.h"
 #include "user/rt/access.h"
 #include "user/rt/tsc.h"

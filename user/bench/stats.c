@@ -1,6 +1,6 @@
 /* Summary statistics of latency samples (user/bench/stats.h). */
 #include "user/bench/stats.h"
-#include "lib/string.h"
+#include "base/string.h"
 
 /* Moves v[root] down the max-heap v[0..n) until both children are smaller. */
 static void sift_down(uint64_t *v, uint64_t root, uint64_t n)

@@ -6,7 +6,7 @@
  * Percentiles are nearest-rank: the q-th (q in hundredths of a percent,
  * 5000 = p50, 9990 = p99.9) of n sorted samples is sorted[ceil(q*n/10000) - 1],
  * and sorted[0] when that rank is 0. The mean is floor(sum / n). The
- * histogram has the kernel's buckets (fault/fault_stats.h): bucket b counts
+ * histogram has the kernel's buckets (paging/fault_stats.h): bucket b counts
  * values in [2^b, 2^(b+1)), 0 counts in bucket 0, the last bucket takes
  * everything larger. bench/report.py computes the same things the same way.
  */

@@ -19,7 +19,7 @@
  *   never faults anything in: it reports the page tables as they are.
  *
  * Op FL_INTROSPECT_FAULT_STATS (2): copies the kernel's per-class fault
- *   counters and timings (struct fault_stats, fault/fault_stats.h; reset when
+ *   counters and timings (struct fault_stats, paging/fault_stats.h; reset when
  *   the program starts) into buf, at most len bytes. Returns the bytes copied
  *   or -EFAULT.
  *

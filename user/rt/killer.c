@@ -3,7 +3,7 @@
 #include "user/rt/killer.h"
 #include "user/rt/record.h"
 #include "user/rt/start.h"
-#include "lib/format.h"
+#include "base/format.h"
 
 /* See user/rt/killer.h. */
 void rt_before_fatal_access(void)

@@ -2,7 +2,7 @@
 #include <stdarg.h>
 #include "user/rt/print.h"
 #include "user/rt/syscall.h"
-#include "lib/format.h"
+#include "base/format.h"
 
 /* See user/rt/print.h. A write that makes no progress (returns 0) gives -EAGAIN. */
 long rt_write_all(int fd, const void *buf, size_t len)

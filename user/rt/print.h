@@ -1,6 +1,6 @@
 /*
  * Immediate output for ring-3 programs: whole-buffer writes and a small
- * printf (the formatter is lib/format.c, shared with the kernel). These write
+ * printf (the formatter is base/format.c, shared with the kernel). These write
  * at once, so never call them inside a measured interval; test results go
  * through user/rt/record.h instead.
  */
@@ -14,7 +14,7 @@
 /* Writes all len bytes to fd, retrying short writes. Returns 0, or -errno of the failing write. */
 long rt_write_all(int fd, const void *buf, size_t len);
 
-/* Formats (lib/format.h conversions) and writes to fd. Returns rt_write_all's result. */
+/* Formats (base/format.h conversions) and writes to fd. Returns rt_write_all's result. */
 long rt_printf(int fd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #endif

@@ -2,15 +2,15 @@
  * Test records from ring-3 programs (see user/rt/record.h). The queue is one
  * static buffer of complete lines, each ending in '\n'; rt_flush() writes
  * them one line per write() so a kernel reading fd 1 always sees whole
- * records. The JSON comes from lib/json.c, which escapes the detail text and
+ * records. The JSON comes from base/json.c, which escapes the detail text and
  * always produces a valid object, cut if it had to be.
  */
 #include <stdarg.h>
 #include "user/rt/record.h"
 #include "user/rt/print.h"
-#include "lib/format.h"
-#include "lib/json.h"
-#include "lib/string.h"
+#include "base/format.h"
+#include "base/json.h"
+#include "base/string.h"
 
 static char pending[RT_PENDING_BYTES];
 static uint32_t pending_len;

@@ -13,7 +13,7 @@
  *   pattern.h    fill pages with self-describing words and check them
  *   access.h     single loads and stores the compiler cannot elide
  *   tsc.h        ordered rdtsc / rdtscp
- *   lib/string.h, lib/format.h  memory/string helpers and the formatter
+ *   base/string.h, base/format.h  memory/string helpers and the formatter
  *                (shared with the kernel)
  */
 #ifndef FAULTLINE_USER_RT_H
@@ -22,8 +22,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include "lib/format.h"
-#include "lib/string.h"
+#include "base/format.h"
+#include "base/string.h"
 #include "user/rt/access.h"
 #include "user/rt/faultline.h"
 #include "user/rt/killer.h"

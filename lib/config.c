@@ -1,5 +1,5 @@
 /*
- * The \faultline.cfg parser (see kernel/config.h for the keys).
+ * The \faultline.cfg parser (see lib/config.h for the keys).
  *
  * The text is read line by line straight from the caller's bytes (it need
  * not be NUL-terminated). For each line, in order:
@@ -28,12 +28,12 @@
  */
 #include <stdarg.h>
 #include <stdbool.h>
-#include "kernel/config.h"
-#include "lib/format.h"
+#include "lib/config.h"
+#include "base/format.h"
 #ifdef HOST_TEST
 #include <string.h>
 #else
-#include "lib/string.h"
+#include "base/string.h"
 #endif
 
 /* A piece of the config text: n bytes at p, not NUL-terminated. */
@@ -448,7 +448,7 @@ void config_parse(struct faultline_config *cfg, const char *text, size_t len)
 	}
 }
 
-/* See kernel/config.h. */
+/* See lib/config.h. */
 bool config_checks_both_modes(const struct faultline_config *cfg)
 {
 	if (cfg->checks == CHECKS_NONE)

@@ -1,10 +1,10 @@
-/* The per-class fault counters and latency histograms (fault/fault_stats.h). */
-#include "fault/fault_stats.h"
-#include "lib/string.h"
+/* The per-class fault counters and latency histograms (paging/fault_stats.h). */
+#include "paging/fault_stats.h"
+#include "base/string.h"
 
 struct fault_stats fault_stats;
 
-/* See fault/fault_stats.h. */
+/* See paging/fault_stats.h. */
 const char *fault_class_name(enum fault_class c)
 {
 	static const char *const names[FAULT_NR_CLASSES] = {
@@ -14,7 +14,7 @@ const char *fault_class_name(enum fault_class c)
 	return (unsigned)c < FAULT_NR_CLASSES ? names[c] : "unknown";
 }
 
-/* See fault/fault_stats.h. */
+/* See paging/fault_stats.h. */
 void fault_stats_reset(void)
 {
 	memset(&fault_stats, 0, sizeof(fault_stats));

@@ -1,5 +1,5 @@
 /*
- * printf-style formatting into a fixed buffer (see lib/format.h).
+ * printf-style formatting into a fixed buffer (see base/format.h).
  *
  * One pass over the format string. Every character of output goes through
  * out_char(), which stores it only while it fits (leaving room for the NUL)
@@ -19,7 +19,7 @@
  */
 #include <stdint.h>
 #include <stdbool.h>
-#include "lib/format.h"
+#include "base/format.h"
 
 #define FORMAT_MAX_WIDTH 65536
 

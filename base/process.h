@@ -8,8 +8,9 @@
 
 #include <stdbool.h>
 #include <stdint.h>
-#include "fault/ptrace.h"
-#include "paging/mm_types.h"
+#include "base/ptrace.h"
+
+struct mm_struct;               /* paging/mm_types.h */
 
 #define TASK_COMM_LEN 96
 #define SYSCALL_WARN_BITMAP_BITS 1024   /* Linux x86-64 numbers are < 512 */
@@ -58,10 +59,5 @@ void do_exit(int32_t code) __attribute__((noreturn));
  */
 void force_sig_fault(int sig, const char *reason, uint64_t addr, const struct pt_regs *regs)
 	__attribute__((noreturn));
-
-/* Runs every `run =` program of the config, in order (kernel/run.c). */
-struct faultline_config;
-struct boot_info;
-void run_programs(const struct faultline_config *cfg, const struct boot_info *bi);
 
 #endif

@@ -1,5 +1,5 @@
 /*
- * A single-line JSON object writer over a fixed buffer (see lib/json.h).
+ * A single-line JSON object writer over a fixed buffer (see base/json.h).
  *
  * The invariant that keeps the output valid whatever happens:
  *
@@ -22,7 +22,7 @@
  * A buffer smaller than 3 bytes cannot hold "{}": json_begin() then sets
  * overflow and the buffer holds "" (when cap > 0).
  */
-#include "lib/json.h"
+#include "base/json.h"
 
 /*
  * A tentative write: bytes go to buf[pos ...] while pos < limit, and pos
@@ -220,7 +220,7 @@ void json_bytes(struct json *j, const char *key, const char *val, size_t n)
 	field_end(j, &f);
 }
 
-/* See lib/json.h. */
+/* See base/json.h. */
 size_t json_escaped_prefix(const char *s, size_t n, size_t budget)
 {
 	char scratch[6];

@@ -12,6 +12,8 @@
 
 #include <stdint.h>
 
+struct faultline_config;         /* lib/config.h */
+
 #define BOOT_INFO_MAGIC 0x656e696c746c7561ULL /* "aultline" */
 
 #define BOOT_MAX_REGIONS 1024
@@ -107,6 +109,11 @@ struct boot_info {
 	uint64_t config_size;
 	uint32_t config_status;        /* enum boot_file_status */
 	uint32_t config_reserved;
+	/* The one parse of it (lib/config.h), made by the firmware phase to know
+	 * which programs to load: the defaults plus the file's lines, warnings
+	 * included. In the image's data: valid at this address until the kernel
+	 * moves itself (kernel_main copies it first). */
+	const struct faultline_config *config;
 
 	uint32_t region_count;
 	uint32_t in_use_count;

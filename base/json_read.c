@@ -1,5 +1,5 @@
 /*
- * Reading one JSON object member by member (lib/json_read.h).
+ * Reading one JSON object member by member (base/json_read.h).
  *
  * The reader walks the text once: a member is a string key, ':', a value;
  * members are separated by ',' and the object ends with '}'. A value's end
@@ -7,8 +7,8 @@
  * object to its matching bracket (strings inside skipped), a number or a
  * literal to the first byte that cannot belong to it.
  */
-#include "lib/json_read.h"
-#include "lib/string.h"
+#include "base/json_read.h"
+#include "base/string.h"
 
 /* Returns the position of the first non-blank at or after pos. */
 static size_t skip_blanks(const char *s, size_t n, size_t pos)
@@ -68,7 +68,7 @@ static bool scalar_byte(char c)
 	       c == 'E';
 }
 
-/* See lib/json_read.h. */
+/* See base/json_read.h. */
 bool json_read_begin(struct json_reader *r, const char *s, size_t n)
 {
 	*r = (struct json_reader){ .s = s, .n = n };
@@ -88,7 +88,7 @@ static bool fail(struct json_reader *r)
 	return false;
 }
 
-/* See lib/json_read.h. */
+/* See base/json_read.h. */
 bool json_read_next(struct json_reader *r, struct json_member *m)
 {
 	const char *s = r->s;
@@ -157,7 +157,7 @@ bool json_read_next(struct json_reader *r, struct json_member *m)
 	return true;
 }
 
-/* See lib/json_read.h. */
+/* See base/json_read.h. */
 bool json_read_complete(const struct json_reader *r)
 {
 	return !r->failed && r->closed && skip_blanks(r->s, r->n, r->pos) == r->n;
@@ -169,13 +169,13 @@ static bool same_text(const char *text, size_t len, const char *want)
 	return strlen(want) == len && strncmp(text, want, len) == 0;
 }
 
-/* See lib/json_read.h. */
+/* See base/json_read.h. */
 bool json_member_is(const struct json_member *m, const char *key)
 {
 	return same_text(m->key, m->key_len, key);
 }
 
-/* See lib/json_read.h. */
+/* See base/json_read.h. */
 bool json_member_string_is(const struct json_member *m, const char *value)
 {
 	return m->kind == JSON_STRING && same_text(m->value, m->value_len, value);
@@ -199,13 +199,13 @@ static bool parse_decimal(const char *text, size_t len, uint64_t *out)
 	return true;
 }
 
-/* See lib/json_read.h. */
+/* See base/json_read.h. */
 bool json_member_u64(const struct json_member *m, uint64_t *out)
 {
 	return m->kind == JSON_NUMBER && parse_decimal(m->value, m->value_len, out);
 }
 
-/* See lib/json_read.h. */
+/* See base/json_read.h. */
 bool json_member_string(const struct json_member *m, char *buf, size_t size)
 {
 	static const char escapes[] = "\"\"\\\\//b\bf\fn\nr\rt\t";
@@ -231,7 +231,7 @@ bool json_member_string(const struct json_member *m, char *buf, size_t size)
 	return true;
 }
 
-/* See lib/json_read.h. */
+/* See base/json_read.h. */
 int json_member_u64_array(const struct json_member *m, uint64_t *out, uint32_t max)
 {
 	if (m->kind != JSON_ARRAY)

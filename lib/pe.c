@@ -1,10 +1,10 @@
 /*
- * PE32+ headers and base relocations (kernel/pe.h). Offsets are from the
+ * PE32+ headers and base relocations (lib/pe.h). Offsets are from the
  * Microsoft PE/COFF specification: the "PE\0\0" signature at e_lfanew, the
  * COFF header, the PE32+ optional header (magic 0x20b) with its data
  * directories (index 5: base relocations), then the section table.
  */
-#include "kernel/pe.h"
+#include "lib/pe.h"
 
 #define REL_BASED_ABSOLUTE 0
 #define REL_BASED_DIR64    10
@@ -12,7 +12,7 @@
 static uint16_t rd16(const uint8_t *p) { return (uint16_t)(p[0] | p[1] << 8); }
 static uint32_t rd32(const uint8_t *p) { return (uint32_t)rd16(p) | (uint32_t)rd16(p + 2) << 16; }
 
-/* See kernel/pe.h. */
+/* See lib/pe.h. */
 int pe_parse(const uint8_t *base, uint64_t mapped_size, struct pe_image *out)
 {
 	if (mapped_size < 0x40 || base[0] != 'M' || base[1] != 'Z')
@@ -53,7 +53,7 @@ int pe_parse(const uint8_t *base, uint64_t mapped_size, struct pe_image *out)
 	return 0;
 }
 
-/* See kernel/pe.h. */
+/* See lib/pe.h. */
 int64_t pe_apply_relocations(uint8_t *base, const struct pe_image *img, int64_t delta)
 {
 	int64_t changed = 0;

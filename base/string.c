@@ -1,5 +1,5 @@
 /*
- * Freestanding memory and string helpers (see lib/string.h).
+ * Freestanding memory and string helpers (see base/string.h).
  *
  * The compiler itself emits calls to memset/memcpy/memmove/memcmp (struct
  * copies, zeroed arrays), so these must never be compiled into calls to
@@ -14,7 +14,7 @@
  * `rep` versions, renaming every function so it does not clash with libc.
  */
 #include <stdint.h>
-#include "lib/string.h"
+#include "base/string.h"
 
 /* Fills n bytes at dst with (unsigned char)c. Returns dst. */
 void *memset(void *dst, int c, size_t n)
