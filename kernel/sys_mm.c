@@ -333,15 +333,19 @@ static int64_t move_vma(struct mm_struct *mm, uint64_t addr, uint64_t len, uint6
  * above are free, else moves (MREMAP_MAYMOVE, to new_addr with
  * MREMAP_FIXED) by moving the page-table entries, as Linux does.
  *
- * The arguments are checked in Linux's (6.x check_mremap_params) order,
- * every range with range_in_user() before anything changes: flags and
- * alignment, the new length (rounding wraps, 0 or beyond user space:
- * -EINVAL), new_addr's range (-EINVAL); then the VMA at addr (-EFAULT), the
- * old length (0 after rounding: -EINVAL), the old range (beyond user space:
- * -EINVAL for a shrink, whose munmap refuses it, else -EFAULT), the overlap
- * of old and new (-EINVAL), the old range inside its VMA for a grow or move
- * (-EFAULT), new_addr below mmap_min_addr (-EPERM). A shrink, as in Linux,
- * just unmaps the tail, whatever VMAs it covers.
+ * The arguments are checked as Linux 6.1's do_mremap/mremap_to/vma_to_resize
+ * do, each range with range_in_user() and before anything changes: flags
+ * and alignment (-EINVAL), the new length (0 after rounding, which includes
+ * a rounding that wraps: -EINVAL), the VMA at addr (-EFAULT); with
+ * MREMAP_FIXED new_addr's alignment and range (-EINVAL) and the overlap of
+ * old and new (-EINVAL). Then the old range: for a shrink its tail must be
+ * a range munmap takes (-EINVAL); for a grow or a move it must be non-empty
+ * (-EINVAL: no shared-mapping duplication) and inside the VMA (-EFAULT);
+ * an old range that wraps past 2^64 fails these, never "ends" low. Last,
+ * new_addr below mmap_min_addr is -EPERM. A shrink, as in Linux, just unmaps
+ * the tail, whatever VMAs it covers. (Linux 6.17 and later refuse a new
+ * length beyond user space up front with -EINVAL; 6.1 gets to -EFAULT or
+ * -ENOMEM.)
  */
 int64_t sys_mremap(uint64_t addr, uint64_t old_len, uint64_t new_len, uint64_t flags, uint64_t new_addr)
 {
@@ -350,25 +354,37 @@ int64_t sys_mremap(uint64_t addr, uint64_t old_len, uint64_t new_len, uint64_t f
 		return -EINVAL;
 	if ((flags & MREMAP_FIXED) && !(flags & MREMAP_MAYMOVE))
 		return -EINVAL;
-	if (!page_align_len(new_len, &new_len) || !new_len || new_len > TASK_SIZE_MAX)
-		return -EINVAL;
-	if ((flags & MREMAP_FIXED) &&
-	    ((new_addr & ~PAGE_MASK) || !range_in_user(new_addr, new_len, TASK_SIZE_MAX)))
+	page_align_len(old_len, &old_len);   /* a rounding that wraps leaves 0, as PAGE_ALIGN */
+	page_align_len(new_len, &new_len);
+	if (!new_len)
 		return -EINVAL;
 	struct vm_area_struct *vma = vma_lookup(mm, addr);
 	if (!vma)
 		return -EFAULT;
-	if (!page_align_len(old_len, &old_len) || !old_len)
-		return -EINVAL;   /* no shared-mapping duplication (old_len 0) */
-	if (!range_in_user(addr, old_len, TASK_SIZE_MAX))
-		return new_len < old_len ? -EINVAL : -EFAULT;
-	bool shrink = !(flags & MREMAP_FIXED) && new_len <= old_len;
-	if ((flags & MREMAP_FIXED) && ranges_overlap(addr, old_len, new_addr, new_len))
-		return -EINVAL;
-	if (!shrink && (new_len < old_len ? new_len : old_len) > vma->vm_end - addr)
-		return -EFAULT;   /* the part that stays must lie in one VMA */
-	if ((flags & MREMAP_FIXED) && new_addr < MMAP_MIN_ADDR)
-		return -EPERM;
+	bool old_ok = range_in_user(addr, old_len, TASK_SIZE_MAX);
+	if (flags & MREMAP_FIXED) {
+		if ((new_addr & ~PAGE_MASK) || !range_in_user(new_addr, new_len, TASK_SIZE_MAX))
+			return -EINVAL;
+		if (old_ok && ranges_overlap(addr, old_len, new_addr, new_len))
+			return -EINVAL;
+		if (!old_ok && old_len > new_len)
+			return -EINVAL;   /* the tail's munmap refuses it */
+		uint64_t kept = old_len < new_len ? old_len : new_len;
+		if (!kept)
+			return -EINVAL;
+		if (kept > vma->vm_end - addr)
+			return -EFAULT;
+		if (new_addr < MMAP_MIN_ADDR)
+			return -EPERM;
+	} else if (old_len >= new_len) {
+		if (!old_ok && old_len != new_len)
+			return -EINVAL;   /* the tail's munmap refuses it */
+	} else {
+		if (!old_len)
+			return -EINVAL;
+		if (old_len > vma->vm_end - addr)
+			return -EFAULT;   /* the old range must lie in one VMA */
+	}
 	uint64_t vm_flags = vma->vm_flags;
 
 	if (flags & MREMAP_FIXED) {
@@ -384,7 +400,7 @@ int64_t sys_mremap(uint64_t addr, uint64_t old_len, uint64_t new_len, uint64_t f
 		return move_vma(mm, addr, old_len, new_addr, new_len, vm_flags);
 	}
 	if (new_len <= old_len) {
-		if (new_len < old_len) {
+		if (new_len < old_len && old_ok) {
 			int err = vma_unmap_range(mm, addr + new_len, old_len - new_len, unmap_pages, mm);
 			if (err)
 				return err;

@@ -2,9 +2,12 @@
  * mremap_wrap: mremap with an old range whose end wraps past 2^64 must be
  * refused. The bug this guards against: addr + old_len wrapped to 0, passed
  * the "old range inside its VMA" test, and the mapping "grew in place" at
- * the wrapped end, mapping page 0 read-write. Linux (6.x) refuses every
- * variant with -EINVAL (a new length beyond user space, an old range a
- * shrink's munmap refuses, a length whose page rounding wraps to 0). After
+ * the wrapped end, mapping page 0 read-write. Linux refuses every variant:
+ * growing from a wrapping old range is -EFAULT in Linux 6.1 (the old range
+ * is not inside its VMA; faultline gives this answer) and -EINVAL from 6.17
+ * on (a new length beyond user space is refused first), so off faultline
+ * either is right; a shrink whose tail munmap refuses, a length whose page
+ * rounding wraps to 0 and a wrapping new range are -EINVAL everywhere. After
  * all of them page 0 is still unmapped (madvise(0, 4096) is -ENOMEM, as on
  * any address no VMA covers) and the mapping still holds its data.
  */
@@ -13,6 +16,13 @@
 RT_PROGRAM(mremap_wrap);
 
 #define PG 4096ul
+
+/* The answer for growing from a wrapping old range: Linux 6.1's -EFAULT on
+ * faultline; on Linux also 6.17+'s -EINVAL. */
+static bool refused_grow(long r)
+{
+	return r == -EFAULT || (r == -EINVAL && !fl_on_faultline());
+}
 
 /* 0 if page 0 is in no VMA (madvise: -ENOMEM), else what madvise said. */
 static long page0_state(void)
@@ -47,12 +57,12 @@ int main(int argc, char **argv, char **envp)
 	long fixed_wrap = sys_mremap((void *)a, PG, 2 * PG, MREMAP_MAYMOVE | MREMAP_FIXED, (void *)(0ul - PG));
 	long page0 = page0_state();
 
-	rt_check("grow_from_wrapped_end", grow == -EINVAL,
-		 "mremap(0x%lx, 2^64 - 0x%lx, +4096, 0) returned %ld (expected -EINVAL)", p, p, grow);
-	rt_check("grow_from_wrapped_end_maymove", grow_mv == -EINVAL,
-		 "the same with MREMAP_MAYMOVE returned %ld (expected -EINVAL)", grow_mv);
-	rt_check("grow_from_wrapped_page1", grow_1 == -EINVAL,
-		 "old range ending at (wrapped) 0x1000 returned %ld (expected -EINVAL)", grow_1);
+	rt_check("grow_from_wrapped_end", refused_grow(grow),
+		 "mremap(0x%lx, 2^64 - 0x%lx, +4096, 0) returned %ld (expected -EFAULT; -EINVAL on Linux 6.17+)", p, p, grow);
+	rt_check("grow_from_wrapped_end_maymove", refused_grow(grow_mv),
+		 "the same with MREMAP_MAYMOVE returned %ld (expected -EFAULT; -EINVAL on Linux 6.17+)", grow_mv);
+	rt_check("grow_from_wrapped_page1", refused_grow(grow_1),
+		 "old range ending at (wrapped) 0x1000 returned %ld (expected -EFAULT; -EINVAL on Linux 6.17+)", grow_1);
 	rt_check("shrink_wrapping_old_range", shrink == -EINVAL,
 		 "shrinking a wrapping old range to one page returned %ld (expected -EINVAL)", shrink);
 	rt_check("shrink_old_range_past_user_space", shrink_top == -EINVAL,
