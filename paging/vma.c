@@ -501,7 +501,7 @@ static int vma_user_range(const struct mm_struct *mm, uint64_t start, uint64_t l
 {
 	if ((start & ~PAGE_MASK) || len == 0)
 		return -EINVAL;
-	if (len > mm->task_size || start > mm->task_size - vma_page_align(len))
+	if (len > mm->task_size || !range_in_user(start, vma_page_align(len), mm->task_size))
 		return bad_range_err;
 	*end = start + vma_page_align(len);
 	return 0;
@@ -799,7 +799,7 @@ uint64_t get_unmapped_area(struct mm_struct *mm, uint64_t len, uint64_t hint,
 
 		addr = vma_page_align(hint);
 		vma = find_vma(mm, addr);
-		if (addr >= low && addr <= high && high - addr >= len &&
+		if (addr >= low && range_in_user(addr, len, high) &&
 		    (!vma || addr + len <= vm_start_gap(mm, vma)))
 			return addr;
 	}
