@@ -17,6 +17,7 @@
  *       no VMA at or above it               SIGSEGV ("no mapping")
  *       below a VMA that is not a stack     SIGSEGV ("no mapping")
  *       below a stack, cannot grow          SIGSEGV ("stack limit" / guard gap)
+ *       below a stack, under mmap_min_addr  SIGSEGV ("stack would grow below mmap_min_addr")
  *       access_error (rights of the VMA)    SIGSEGV ("access error")
  *       handle_mm_fault: out of memory      oom record, program killed
  *       otherwise                           resolved: return and retry
@@ -131,8 +132,10 @@ static enum fault_class do_user_addr_fault(struct pt_regs *regs, uint64_t error_
 			bad_area(regs, address, "no mapping at this address");
 			return FAULT_SEGV;
 		}
-		if (expand_stack(mm, vma, address, STACK_LIMIT_BYTES, STACK_GUARD_GAP)) {
-			bad_area(regs, address, "stack cannot grow: limit or guard gap");
+		int err = expand_stack(mm, vma, address, STACK_LIMIT_BYTES, STACK_GUARD_GAP);
+		if (err) {
+			bad_area(regs, address, err == -EPERM ? "stack would grow below mmap_min_addr"
+						: "stack cannot grow: limit or guard gap");
 			return FAULT_SEGV;
 		}
 		grew = true;

@@ -13,7 +13,6 @@
 #include "fault/uaccess.h"
 #include "base/process.h"
 #include "cpu/pic.h"
-#include "base/process.h"
 #include "cpu/x86.h"
 #include "lib/record.h"
 

@@ -4,6 +4,7 @@
  * which instruction may fault and where to resume.
  */
 #include "fault/uaccess.h"
+#include "paging/range.h"
 #include "paging/pgtable.h"
 
 uint64_t __copy_user(void *dst, const void *src, uint64_t n);
@@ -20,7 +21,7 @@ static const struct { const char *ip; const char *fixup; } extable[] = {
 /* See fault/uaccess.h. */
 bool access_ok(uint64_t addr, uint64_t n)
 {
-	return n <= TASK_SIZE_MAX && addr <= TASK_SIZE_MAX - n;
+	return range_in_user(addr, n, TASK_SIZE_MAX);
 }
 
 /* See fault/uaccess.h. */

@@ -12,7 +12,8 @@
 #include <stdint.h>
 #include "base/ptrace.h"
 
-/* True if [addr, addr+n) lies entirely below the user-half limit (TASK_SIZE_MAX). */
+/* True if [addr, addr+n) lies entirely below the user-half limit (TASK_SIZE_MAX),
+ * tested without computing addr+n (paging/range.h: range_in_user). */
 bool access_ok(uint64_t addr, uint64_t n);
 
 uint64_t copy_from_user(void *dst, uint64_t usrc, uint64_t n);

@@ -227,7 +227,7 @@ int elf_parse(const uint8_t *file, uint64_t size, uint64_t user_top, struct elf_
 				max_align = ph.align;
 			break;
 		case PT_TLS:
-			if (ph.filesz > ph.memsz || ph.vaddr + ph.memsz < ph.vaddr)
+			if (ph.filesz > ph.memsz || !range_in_user(ph.vaddr, ph.memsz, ~0ull))
 				return reject(out, ELF_EINVAL, "bad PT_TLS");
 			out->has_tls = 1;
 			out->tls_vaddr = ph.vaddr;
@@ -257,7 +257,7 @@ int elf_parse(const uint8_t *file, uint64_t size, uint64_t user_top, struct elf_
 		if (!add_ok(ph.vaddr, out->load_bias, &start) ||
 		    !add_ok(start, ph.memsz, &mem_end) || !page_up_ok(mem_end, &mem_end_up))
 			return reject(out, ELF_EINVAL, "PT_LOAD address overflow");
-		if (page_down(start) < ELF_MIN_ADDR)
+		if (page_down(start) < MMAP_MIN_ADDR)
 			return reject(out, ELF_EPERM, "PT_LOAD below mmap_min_addr");
 		if (mem_end_up > user_top)
 			return reject(out, ELF_EINVAL, "PT_LOAD reaches the top of user space");
@@ -286,7 +286,7 @@ int elf_parse(const uint8_t *file, uint64_t size, uint64_t user_top, struct elf_
 		return reject(out, ELF_ENOEXEC, "entry point not in an executable PT_LOAD");
 	out->entry = e_entry + out->load_bias;
 
-	if (out->has_tls && out->tls_vaddr + out->tls_memsz + out->load_bias < out->tls_vaddr + out->tls_memsz)
+	if (out->has_tls && !range_in_user(out->load_bias, out->tls_vaddr + out->tls_memsz, ~0ull))
 		return reject(out, ELF_EINVAL, "bad PT_TLS");
 	out->tls_vaddr += out->has_tls ? out->load_bias : 0;
 

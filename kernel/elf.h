@@ -14,14 +14,15 @@
 
 #include <stdint.h>
 
+#include "paging/range.h"   /* MMAP_MIN_ADDR */
+
 #define ELF_MAX_PHDRS     64                     /* more program headers: refused */
 #define ELF_PAGE_SIZE     4096ull
-#define ELF_MIN_ADDR      0x10000ull             /* mmap_min_addr: nothing is mapped below */
 #define ELF_ET_DYN_BASE   0x555555554000ull      /* where an ET_DYN image goes (Linux, 47-bit window) */
 #define ELF_MAX_ALIGN     0x40000000ull          /* larger p_align is treated as page alignment */
 
 /* Errors (negated, Linux errno values and meanings). */
-#define ELF_EPERM    1   /* a segment lies below ELF_MIN_ADDR (mmap_min_addr) */
+#define ELF_EPERM    1   /* a segment lies below MMAP_MIN_ADDR (mmap_min_addr) */
 #define ELF_ENOEXEC  8   /* not an ELF64 x86-64 executable, or its headers/file are malformed */
 #define ELF_EINVAL   22  /* segments cannot be placed: overlap, misalignment, out of range */
 #define ELF_ELIBACC  79  /* dynamically linked: it needs a program interpreter (PT_INTERP) */

@@ -15,7 +15,6 @@
 #define DEFAULT_MAP_WINDOW ((1ull << 47) - PAGE_SIZE)
 #define STACK_TOP          DEFAULT_MAP_WINDOW
 #define STACK_INITIAL_PAGES 32
-#define ELF_MIN_USER_ADDR  0x10000ull   /* mmap_min_addr: the lowest page a program may map */
 
 /*
  * Loads file (size bytes) into a new mm for t, builds the stack with argv,

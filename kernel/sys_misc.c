@@ -63,6 +63,19 @@ int64_t sys_writev(uint64_t fd, uint64_t iov, uint64_t iovcnt)
 		return -EBADF;
 	if (iovcnt > 1024)
 		return -EINVAL;
+	/* Linux's import_iovec: the array and every buffer are checked before
+	 * anything is written (a bad one: -EFAULT, a length >= 2^63: -EINVAL). */
+	if (!access_ok(iov, iovcnt * 16))
+		return -EFAULT;
+	for (uint64_t i = 0; i < iovcnt; i++) {
+		uint64_t v[2];
+		if (copy_from_user(v, iov + i * 16, 16))
+			return -EFAULT;
+		if (v[1] >> 63)
+			return -EINVAL;
+		if (!access_ok(v[0], v[1]))
+			return -EFAULT;
+	}
 	int64_t total = 0;
 	for (uint64_t i = 0; i < iovcnt; i++) {
 		uint64_t v[2];

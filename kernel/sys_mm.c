@@ -8,6 +8,7 @@
 #include "kernel/exec.h"
 #include "base/process.h"
 #include "base/string.h"
+#include "paging/range.h"
 #include "paging/memory.h"
 #include "paging/page.h"
 #include "paging/tlb.h"
@@ -43,13 +44,14 @@
 #define MREMAP_MAYMOVE 1
 #define MREMAP_FIXED 2
 
+/* PAGE_ALIGN for lengths already known to be at most TASK_SIZE_MAX (no wrap). */
 #define PAGE_ALIGN(x) (((x) + PAGE_SIZE - 1) & PAGE_MASK)
 
 /* The highest user address a mapping may reach: the 47-bit window unless a
  * hint asks for more (5-level paging, as Linux). */
 static uint64_t mmap_limit(uint64_t hint, uint64_t len)
 {
-	if (hint && hint + len > DEFAULT_MAP_WINDOW)
+	if (hint && !range_in_user(hint, len, DEFAULT_MAP_WINDOW))
 		return TASK_SIZE_MAX;
 	return DEFAULT_MAP_WINDOW;
 }
@@ -102,8 +104,8 @@ int64_t sys_mmap(uint64_t addr, uint64_t len, uint64_t prot, uint64_t flags, uin
 		return -EINVAL;
 	if (!len)
 		return -EINVAL;
-	uint64_t plen = PAGE_ALIGN(len);
-	if (!plen || plen > TASK_SIZE_MAX)
+	uint64_t plen;
+	if (!page_align_len(len, &plen) || plen > TASK_SIZE_MAX)
 		return -ENOMEM;
 	if (prot & ~(uint64_t)(PROT_READ | PROT_WRITE | PROT_EXEC))
 		return -EINVAL;
@@ -111,12 +113,14 @@ int64_t sys_mmap(uint64_t addr, uint64_t len, uint64_t prot, uint64_t flags, uin
 	uint64_t vm_flags = calc_vm_flags(prot, flags);
 	uint64_t start;
 	if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
+		/* Linux's order: the range (get_unmapped_area), the alignment, then
+		 * security_mmap_addr's mmap_min_addr. */
+		if (!range_in_user(addr, plen, TASK_SIZE_MAX))
+			return -ENOMEM;   /* includes the never-mapped top user page */
 		if (addr & ~PAGE_MASK)
 			return -EINVAL;
-		if (addr + plen > TASK_SIZE_MAX || addr + plen < addr)
-			return -ENOMEM;   /* includes the never-mapped top user page */
-		if (addr < ELF_MIN_USER_ADDR)
-			return -EPERM;    /* mmap_min_addr */
+		if (addr < MMAP_MIN_ADDR)
+			return -EPERM;
 		start = addr;
 		if (find_vma_intersection(mm, start, start + plen)) {
 			if (!(flags & MAP_FIXED))
@@ -126,10 +130,11 @@ int64_t sys_mmap(uint64_t addr, uint64_t len, uint64_t prot, uint64_t flags, uin
 				return err;
 		}
 	} else {
-		uint64_t hint = addr ? PAGE_ALIGN(addr) : 0;
-		if (hint < ELF_MIN_USER_ADDR)
-			hint = 0;
-		start = get_unmapped_area(mm, plen, hint, ELF_MIN_USER_ADDR, mmap_limit(hint, plen));
+		/* Linux's round_hint_to_min: the hint's page, raised to mmap_min_addr. */
+		uint64_t hint = addr & PAGE_MASK;
+		if (hint && hint < MMAP_MIN_ADDR)
+			hint = MMAP_MIN_ADDR;
+		start = get_unmapped_area(mm, plen, hint, MMAP_MIN_ADDR, mmap_limit(hint, plen));
 		if (IS_ERR_VALUE(start))
 			return (int64_t)start;
 	}
@@ -149,52 +154,70 @@ int64_t sys_mmap(uint64_t addr, uint64_t len, uint64_t prot, uint64_t flags, uin
 	return (int64_t)start;
 }
 
-/* See fault/syscall.h. */
+/* See fault/syscall.h. Linux: every bad range is -EINVAL, checked with the
+ * length as given, before it is rounded up. */
 int64_t sys_munmap(uint64_t addr, uint64_t len)
 {
-	if ((addr & ~PAGE_MASK) || !len)
+	if ((addr & ~PAGE_MASK) || !range_in_user(addr, len, TASK_SIZE_MAX))
 		return -EINVAL;
-	uint64_t plen = PAGE_ALIGN(len);
-	if (addr > TASK_SIZE_MAX || plen > TASK_SIZE_MAX - addr)
+	uint64_t plen = PAGE_ALIGN(len);   /* len <= TASK_SIZE_MAX - addr: cannot wrap */
+	if (!plen)
 		return -EINVAL;
 	return vma_unmap_range(current->mm, addr, plen, unmap_pages, current->mm);
 }
 
 /* See fault/syscall.h. */
+/* Linux's order: alignment, len 0 (success), a wrapping range (-ENOMEM),
+ * the prot bits; a range beyond user space has no VMA there: -ENOMEM. */
 int64_t sys_mprotect(uint64_t addr, uint64_t len, uint64_t prot)
 {
 	if (addr & ~PAGE_MASK)
 		return -EINVAL;
-	if (prot & ~(uint64_t)(PROT_READ | PROT_WRITE | PROT_EXEC))
-		return -EINVAL;
 	if (!len)
 		return 0;
-	uint64_t plen = PAGE_ALIGN(len);
-	if (!plen || addr > TASK_SIZE_MAX || plen > TASK_SIZE_MAX - addr)
+	uint64_t plen;
+	if (!page_align_len(len, &plen) || !range_in_user(addr, plen, ~(uint64_t)0))
+		return -ENOMEM;
+	if (prot & ~(uint64_t)(PROT_READ | PROT_WRITE | PROT_EXEC))
+		return -EINVAL;
+	if (!range_in_user(addr, plen, TASK_SIZE_MAX))
 		return -ENOMEM;
 	return vma_protect_range(current->mm, addr, plen, calc_vm_flags(prot, MAP_PRIVATE) & VM_ACCESS_FLAGS,
 				 reprotect_pages, current->mm);
 }
 
-/* See fault/syscall.h. Linux semantics: returns the new break, or the old
- * one when the request cannot be met. */
+/*
+ * See fault/syscall.h. Linux semantics (without CONFIG_COMPAT_BRK): returns
+ * the new break, or the current one, with nothing changed, when the request
+ * cannot be met: below start_brk (brk(0) and brk(-1)'s wrap included), a
+ * break whose page rounding wraps or passes the top of user space, growth
+ * into (or within a page of, or into the guard gap of) the next mapping, or
+ * out of memory.
+ */
 int64_t sys_brk(uint64_t brk)
 {
 	struct mm_struct *mm = current->mm;
+	uint64_t newbrk, oldbrk = PAGE_ALIGN(mm->brk);
 	if (brk < mm->start_brk)
 		return (int64_t)mm->brk;
-	uint64_t newbrk = PAGE_ALIGN(brk), oldbrk = PAGE_ALIGN(mm->brk);
+	if (!page_align_len(brk, &newbrk) || newbrk > TASK_SIZE_MAX)
+		return (int64_t)mm->brk;
 	if (newbrk == oldbrk) {
 		mm->brk = brk;
 		return (int64_t)brk;
 	}
 	if (newbrk < oldbrk) {
+		/* brk >= start_brk, so only the heap's own pages are cut. */
 		if (vma_unmap_range(mm, newbrk, oldbrk - newbrk, unmap_pages, mm))
 			return (int64_t)mm->brk;
 		mm->brk = brk;
 		return (int64_t)brk;
 	}
-	if (find_vma_intersection(mm, oldbrk, newbrk + PAGE_SIZE))
+	/* newbrk <= TASK_SIZE_MAX: newbrk + PAGE_SIZE cannot wrap. */
+	struct vm_area_struct *next = find_vma(mm, oldbrk);
+	if (next && newbrk + PAGE_SIZE > vm_start_gap(mm, next))
+		return (int64_t)mm->brk;
+	if (oldbrk < MMAP_MIN_ADDR)
 		return (int64_t)mm->brk;
 	if (vma_map_range(mm, oldbrk, newbrk - oldbrk, VM_DATA_FLAGS_NON_EXEC))
 		return (int64_t)mm->brk;
@@ -202,29 +225,53 @@ int64_t sys_brk(uint64_t brk)
 	return (int64_t)brk;
 }
 
-/* See fault/syscall.h. */
+/* The vm_flags an advice sets and clears (Linux's madvise_update_vma
+ * behaviours); false for advice that changes no flag. */
+static bool madvise_vm_flags(uint64_t advice, uint64_t *set, uint64_t *clear)
+{
+	switch (advice) {
+	case MADV_NORMAL:     *set = 0;             *clear = VM_RAND_READ | VM_SEQ_READ; return true;
+	case MADV_RANDOM:     *set = VM_RAND_READ;  *clear = VM_SEQ_READ;                return true;
+	case MADV_SEQUENTIAL: *set = VM_SEQ_READ;   *clear = VM_RAND_READ;               return true;
+	case MADV_HUGEPAGE:   *set = VM_HUGEPAGE;   *clear = VM_NOHUGEPAGE;              return true;
+	case MADV_NOHUGEPAGE: *set = VM_NOHUGEPAGE; *clear = VM_HUGEPAGE;                return true;
+	default:              return false;
+	}
+}
+
+/*
+ * See fault/syscall.h. Linux's order: the advice, the alignment, a length
+ * whose rounding wraps or a range that wraps past 2^64 (-EINVAL), an empty
+ * range (0). There is no user-space limit: a range beyond it simply has no
+ * VMAs (-ENOMEM). Advice that changes vm_flags splits the VMAs at the range's
+ * ends and re-merges equal neighbours (vma_modify_flags); like Linux, the
+ * mapped parts are advised and unmapped holes make the result -ENOMEM.
+ */
 int64_t sys_madvise(uint64_t addr, uint64_t len, uint64_t advice)
 {
 	struct mm_struct *mm = current->mm;
+	uint64_t set = 0, clear = 0;
+	bool changes_flags = madvise_vm_flags(advice, &set, &clear);
+	if (!changes_flags && advice != MADV_WILLNEED && advice != MADV_DONTNEED && advice != MADV_FREE)
+		return -EINVAL;
 	if (addr & ~PAGE_MASK)
 		return -EINVAL;
-	uint64_t plen = PAGE_ALIGN(len);
-	if (addr > TASK_SIZE_MAX || plen > TASK_SIZE_MAX - addr)
+	uint64_t plen;
+	if (!page_align_len(len, &plen) || !range_in_user(addr, plen, ~(uint64_t)0))
 		return -EINVAL;
-	switch (advice) {
-	case MADV_NORMAL: case MADV_RANDOM: case MADV_SEQUENTIAL: case MADV_WILLNEED:
-	case MADV_HUGEPAGE: case MADV_NOHUGEPAGE:
-		break;
-	case MADV_DONTNEED: case MADV_FREE:
-		break;
-	default:
-		return -EINVAL;
-	}
 	if (!plen)
 		return 0;
+	uint64_t end = addr + plen;   /* range_in_user: no wrap */
+	if (changes_flags) {
+		int holes = 0;
+		int err = vma_modify_flags(mm, addr, plen, set, clear, &holes);
+		if (err)
+			return err;
+		return holes ? -ENOMEM : 0;
+	}
 	/* Like Linux: the whole range must be mapped (else -ENOMEM), holes are skipped. */
 	int64_t ret = 0;
-	uint64_t end = addr + plen, cursor = addr;
+	uint64_t cursor = addr;
 	for (struct vm_area_struct *vma = find_vma(mm, addr); vma && vma->vm_start < end; vma = vma_next(vma)) {
 		if (vma->vm_start > cursor)
 			ret = -ENOMEM;
@@ -234,10 +281,6 @@ int64_t sys_madvise(uint64_t addr, uint64_t len, uint64_t advice)
 		 * object here, dropping them would lose the data: keep them mapped. */
 		if ((advice == MADV_DONTNEED || advice == MADV_FREE) && !(vma->vm_flags & VM_SHARED))
 			zap_page_range(mm, s, e);
-		else if (advice == MADV_HUGEPAGE)
-			vma->vm_flags = (vma->vm_flags | VM_HUGEPAGE) & ~VM_NOHUGEPAGE;
-		else if (advice == MADV_NOHUGEPAGE)
-			vma->vm_flags = (vma->vm_flags | VM_NOHUGEPAGE) & ~VM_HUGEPAGE;
 		cursor = e;
 	}
 	if (cursor < end)
@@ -285,9 +328,25 @@ static int64_t move_vma(struct mm_struct *mm, uint64_t addr, uint64_t len, uint6
 	return (int64_t)dst;
 }
 
-/* See fault/syscall.h. Shrinks in place, grows in place when the pages
+/*
+ * See fault/syscall.h. Shrinks in place, grows in place when the pages
  * above are free, else moves (MREMAP_MAYMOVE, to new_addr with
- * MREMAP_FIXED) by moving the page-table entries, as Linux does. */
+ * MREMAP_FIXED) by moving the page-table entries, as Linux does.
+ *
+ * The arguments are checked as Linux 6.1's do_mremap/mremap_to/vma_to_resize
+ * do, each range with range_in_user() and before anything changes: flags
+ * and alignment (-EINVAL), the new length (0 after rounding, which includes
+ * a rounding that wraps: -EINVAL), the VMA at addr (-EFAULT); with
+ * MREMAP_FIXED new_addr's alignment and range (-EINVAL) and the overlap of
+ * old and new (-EINVAL). Then the old range: for a shrink its tail must be
+ * a range munmap takes (-EINVAL); for a grow or a move it must be non-empty
+ * (-EINVAL: no shared-mapping duplication) and inside the VMA (-EFAULT);
+ * an old range that wraps past 2^64 fails these, never "ends" low. Last,
+ * new_addr below mmap_min_addr is -EPERM. A shrink, as in Linux, just unmaps
+ * the tail, whatever VMAs it covers. (Linux 6.17 and later refuse a new
+ * length beyond user space up front with -EINVAL; 6.1 gets to -EFAULT or
+ * -ENOMEM.)
+ */
 int64_t sys_mremap(uint64_t addr, uint64_t old_len, uint64_t new_len, uint64_t flags, uint64_t new_addr)
 {
 	struct mm_struct *mm = current->mm;
@@ -295,21 +354,40 @@ int64_t sys_mremap(uint64_t addr, uint64_t old_len, uint64_t new_len, uint64_t f
 		return -EINVAL;
 	if ((flags & MREMAP_FIXED) && !(flags & MREMAP_MAYMOVE))
 		return -EINVAL;
-	old_len = PAGE_ALIGN(old_len);
-	new_len = PAGE_ALIGN(new_len);
-	if (!new_len || !old_len)
+	page_align_len(old_len, &old_len);   /* a rounding that wraps leaves 0, as PAGE_ALIGN */
+	page_align_len(new_len, &new_len);
+	if (!new_len)
 		return -EINVAL;
-	struct vm_area_struct *vma = find_vma(mm, addr);
-	if (!vma || vma->vm_start > addr || addr + old_len > vma->vm_end)
+	struct vm_area_struct *vma = vma_lookup(mm, addr);
+	if (!vma)
 		return -EFAULT;
+	bool old_ok = range_in_user(addr, old_len, TASK_SIZE_MAX);
+	if (flags & MREMAP_FIXED) {
+		if ((new_addr & ~PAGE_MASK) || !range_in_user(new_addr, new_len, TASK_SIZE_MAX))
+			return -EINVAL;
+		if (old_ok && ranges_overlap(addr, old_len, new_addr, new_len))
+			return -EINVAL;
+		if (!old_ok && old_len > new_len)
+			return -EINVAL;   /* the tail's munmap refuses it */
+		uint64_t kept = old_len < new_len ? old_len : new_len;
+		if (!kept)
+			return -EINVAL;
+		if (kept > vma->vm_end - addr)
+			return -EFAULT;
+		if (new_addr < MMAP_MIN_ADDR)
+			return -EPERM;
+	} else if (old_len >= new_len) {
+		if (!old_ok && old_len != new_len)
+			return -EINVAL;   /* the tail's munmap refuses it */
+	} else {
+		if (!old_len)
+			return -EINVAL;
+		if (old_len > vma->vm_end - addr)
+			return -EFAULT;   /* the old range must lie in one VMA */
+	}
 	uint64_t vm_flags = vma->vm_flags;
 
 	if (flags & MREMAP_FIXED) {
-		if ((new_addr & ~PAGE_MASK) || new_addr < ELF_MIN_USER_ADDR ||
-		    new_addr > TASK_SIZE_MAX - new_len)
-			return -EINVAL;
-		if (new_addr < addr + old_len && addr < new_addr + new_len)
-			return -EINVAL;  /* the ranges overlap */
 		int err = vma_unmap_range(mm, new_addr, new_len, unmap_pages, mm);
 		if (err)
 			return err;
@@ -322,19 +400,20 @@ int64_t sys_mremap(uint64_t addr, uint64_t old_len, uint64_t new_len, uint64_t f
 		return move_vma(mm, addr, old_len, new_addr, new_len, vm_flags);
 	}
 	if (new_len <= old_len) {
-		if (new_len < old_len) {
+		if (new_len < old_len && old_ok) {
 			int err = vma_unmap_range(mm, addr + new_len, old_len - new_len, unmap_pages, mm);
 			if (err)
 				return err;
 		}
 		return (int64_t)addr;
 	}
-	if (!find_vma_intersection(mm, addr + old_len, addr + new_len) && addr + new_len <= TASK_SIZE_MAX &&
+	if (range_in_user(addr, new_len, TASK_SIZE_MAX) &&
+	    !find_vma_intersection(mm, addr + old_len, addr + new_len) &&
 	    !vma_map_range(mm, addr + old_len, new_len - old_len, vm_flags))
 		return (int64_t)addr;
 	if (!(flags & MREMAP_MAYMOVE))
 		return -ENOMEM;
-	uint64_t dst = get_unmapped_area(mm, new_len, 0, ELF_MIN_USER_ADDR, DEFAULT_MAP_WINDOW);
+	uint64_t dst = get_unmapped_area(mm, new_len, 0, MMAP_MIN_ADDR, DEFAULT_MAP_WINDOW);
 	if (IS_ERR_VALUE(dst))
 		return (int64_t)dst;
 	return move_vma(mm, addr, old_len, dst, new_len, vm_flags);

@@ -15,7 +15,6 @@
 
 #include "lib/check_result.h"
 #include "base/string.h"
-#include "base/string.h"
 
 uint64_t mem_map_phys;
 uint64_t max_mapnr;

@@ -22,8 +22,6 @@
 #include "base/compiler.h"
 #include "base/process.h"
 #include "base/panic.h"
-#include "base/compiler.h"
-#include "base/process.h"
 #include "cpu/x86.h"
 #include "base/string.h"
 

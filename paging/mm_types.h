@@ -35,6 +35,8 @@
 #define VM_MAYSHARE   0x00000080ull
 #define VM_GROWSDOWN  0x00000100ull   /* a stack: expand_stack() extends it downwards */
 #define VM_LOCKED     0x00002000ull   /* mlock: pages stay resident */
+#define VM_SEQ_READ   0x00008000ull   /* madvise(MADV_SEQUENTIAL) */
+#define VM_RAND_READ  0x00010000ull   /* madvise(MADV_RANDOM) */
 #define VM_DONTCOPY   0x00020000ull   /* not inherited by fork */
 #define VM_ACCOUNT    0x00100000ull   /* counted against the commit limit */
 #define VM_NORESERVE  0x00200000ull   /* no commit accounting (MAP_NORESERVE) */

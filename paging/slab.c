@@ -28,7 +28,6 @@
 
 #include "lib/check_result.h"
 #include "base/string.h"
-#include "base/string.h"
 #include "paging/buddy.h"
 #include "base/errno.h"
 

@@ -21,7 +21,7 @@
 
 #include "lib/check_result.h"
 #include "base/string.h"
-#include "base/string.h"
+#include "paging/range.h"
 #include "paging/slab.h"
 
 static struct kmem_cache *vm_area_cachep;
@@ -502,7 +502,7 @@ static int vma_user_range(const struct mm_struct *mm, uint64_t start, uint64_t l
 {
 	if ((start & ~PAGE_MASK) || len == 0)
 		return -EINVAL;
-	if (len > mm->task_size || start > mm->task_size - vma_page_align(len))
+	if (len > mm->task_size || !range_in_user(start, vma_page_align(len), mm->task_size))
 		return bad_range_err;
 	*end = start + vma_page_align(len);
 	return 0;
@@ -662,6 +662,74 @@ int vma_protect_range(struct mm_struct *mm, uint64_t start, uint64_t len, uint64
 	return 0;
 }
 
+/* See paging/vma.h. */
+int vma_modify_flags(struct mm_struct *mm, uint64_t start, uint64_t len, uint64_t set, uint64_t clear,
+		     int *holes)
+{
+	const uint64_t fixed = VM_ACCESS_FLAGS | VM_MAYACCESS_FLAGS | VM_SHARED | VM_MAYSHARE | VM_GROWSDOWN;
+	struct vm_area_struct *first, *last = NULL, *vma, *spare[2] = { NULL, NULL };
+	uint32_t need = 0, used = 0;
+	uint64_t end, covered;
+	int gap = 0;
+
+	if ((start | len) & ~PAGE_MASK || !len || !range_in_user(start, len, ~(uint64_t)0) ||
+	    ((set | clear) & fixed))
+		return -EINVAL;
+	end = start + len;
+
+	/* Look before touching anything: the holes, the last VMA, the splits. */
+	first = find_vma(mm, start);
+	if (first && first->vm_start >= end)
+		first = NULL;
+	covered = start;
+	for (vma = first; vma && vma->vm_start < end; vma = vma->vm_next) {
+		gap |= vma->vm_start > covered;
+		covered = vma->vm_end;
+		last = vma;
+	}
+	gap |= covered < end;
+	if (holes)
+		*holes = gap;
+	if (!first)
+		return 0;
+#define MODIFIED(v) ((((v)->vm_flags & ~clear) | set) != (v)->vm_flags)
+	need += first->vm_start < start && MODIFIED(first);
+	need += last->vm_end > end && MODIFIED(last);
+	for (uint32_t i = 0; i < need; i++) {
+		spare[i] = vm_area_alloc(mm);
+		if (!spare[i]) {
+			vm_area_free(spare[0]);
+			return -ENOMEM;
+		}
+	}
+
+	/* Cut at the ends (first/last keep the inner parts), then change. */
+	if (first->vm_start < start && MODIFIED(first))
+		split_vma_with(mm, first, start, 1, spare[used++]);
+	if (last->vm_end > end && MODIFIED(last))
+		split_vma_with(mm, last, end, 0, spare[used++]);
+	for (vma = first; vma && vma->vm_start < end; vma = vma->vm_next) {
+		uint64_t old = vma->vm_flags, nf = (old & ~clear) | set;
+
+		if (nf == old)
+			continue;
+		vm_stat_account(mm, old, -(int64_t)vma_pages(vma));
+		vm_stat_account(mm, nf, (int64_t)vma_pages(vma));
+		set_vm_flags(vma, nf);
+	}
+#undef MODIFIED
+
+	/* Re-merge every touching pair that has a changed VMA in it. */
+	vma = first->vm_prev ? first->vm_prev : first;
+	while (vma && vma->vm_next && vma->vm_next->vm_start <= end) {
+		if (vma_can_merge(vma, vma->vm_next))
+			vma_merge_with_next(mm, vma);
+		else
+			vma = vma->vm_next;
+	}
+	return 0;
+}
+
 /*
  * The highest address a with [a, a+len) inside [low, high) in a gap below a
  * VMA of subtree v, clear of stack guard gaps. Returns true with *out set,
@@ -732,7 +800,7 @@ uint64_t get_unmapped_area(struct mm_struct *mm, uint64_t len, uint64_t hint,
 
 		addr = vma_page_align(hint);
 		vma = find_vma(mm, addr);
-		if (addr >= low && addr <= high && high - addr >= len &&
+		if (addr >= low && range_in_user(addr, len, high) &&
 		    (!vma || addr + len <= vm_start_gap(mm, vma)))
 			return addr;
 	}
@@ -754,6 +822,8 @@ int expand_stack(struct mm_struct *mm, struct vm_area_struct *vma, uint64_t addr
 	addr &= PAGE_MASK;
 	if (addr >= vma->vm_start)
 		return 0;
+	if (addr < MMAP_MIN_ADDR)
+		return -EPERM;
 	if (vma->vm_end - addr > stack_limit)
 		return -ENOMEM;
 	prev = vma->vm_prev;

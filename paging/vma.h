@@ -191,6 +191,21 @@ int vma_protect_range(struct mm_struct *mm, uint64_t start, uint64_t len, uint64
 		      vma_range_fn on_changed, void *ctx);
 
 /*
+ * The flag part of madvise (Linux's madvise_update_vma): every VMA piece in
+ * [start, start+len) gets (vm_flags & ~clear) | set; a VMA that reaches past
+ * either end of the range is split there first (only if its flags change),
+ * and changed pieces re-merge with equal neighbours afterwards. Unmapped
+ * holes in the range are skipped; *holes (if not NULL) is set to whether
+ * there were any (madvise's -ENOMEM). clear and set must not touch
+ * VM_ACCESS_FLAGS, VM_MAYACCESS_FLAGS, VM_SHARED or VM_GROWSDOWN. Returns 0;
+ * -EINVAL for an unaligned start or len, len 0, a range wrapping past 2^64
+ * or forbidden bits; -ENOMEM if a split could not be allocated. Nothing
+ * changes on failure: both possible splits are allocated first.
+ */
+int vma_modify_flags(struct mm_struct *mm, uint64_t start, uint64_t len, uint64_t set, uint64_t clear,
+		     int *holes);
+
+/*
  * Finds a free range of len bytes (rounded up to pages) inside [low, high)
  * (high clipped to task_size), keeping stack_guard_gap free below stacks.
  * A nonzero hint (rounded up to a page) is returned as it is if its range is
@@ -205,7 +220,8 @@ uint64_t get_unmapped_area(struct mm_struct *mm, uint64_t len, uint64_t hint,
 /*
  * Grows the stack VMA vma (VM_GROWSDOWN) down to the page of addr. Returns 0
  * (also when addr is already inside or above vma); -EFAULT if vma is not a
- * stack; -ENOMEM if the stack would exceed stack_limit bytes, overlap the VMA
+ * stack; -EPERM if the page of addr is below MMAP_MIN_ADDR (Linux's
+ * expand_downwards: a stack never reaches the NULL pages); -ENOMEM if the stack would exceed stack_limit bytes, overlap the VMA
  * below or come closer than guard_gap to it (a VMA below that is itself a
  * stack or has no access rights needs no gap, as in Linux). If the grown
  * stack touches an equal VMA below, that VMA is absorbed into vma, so vma

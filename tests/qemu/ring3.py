@@ -57,11 +57,25 @@ def ring3_results(run):
     return out
 
 
+# Killer programs whose kill record must name a specific cause (words of its reason),
+# so that they prove the path they were written for, not any SIGSEGV.
+KILL_REASONS = {
+    "segv_growsdown_min_addr": "below mmap_min_addr",
+}
+
+
 def check_faultline_run(run, names, problems):
     got = ends(run)
     for n in names:
         if got.get(n) != expected_end(n):
             problems.append("%s ended %s, want %s" % (n, got.get(n), expected_end(n)))
+    for n, words in KILL_REASONS.items():
+        if n not in names:
+            continue
+        kill = next((r for r in run.of_type("kill") if r.get("program") == n), None)
+        if kill is None or words not in kill.get("reason", ""):
+            problems.append("%s: kill reason %r, want one with %r"
+                            % (n, kill.get("reason") if kill else None, words))
     results = ring3_results(run)
     if not results:
         problems.append("no ring3 test records at all")

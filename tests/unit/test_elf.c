@@ -163,7 +163,7 @@ static const char *broken_invariant(const struct elf_image *img, uint64_t size, 
 		const struct elf_segment *s = &img->segments[i];
 		if ((s->vaddr & 0xfff) || (s->file_offset & 0xfff))
 			return "segment not page-aligned";
-		if (s->vaddr < ELF_MIN_ADDR)
+		if (s->vaddr < MMAP_MIN_ADDR)
 			return "segment below mmap_min_addr";
 		if (!(s->vaddr <= s->filesz_end && s->filesz_end <= s->memsz_end && s->vaddr < s->memsz_end))
 			return "segment bounds out of order";

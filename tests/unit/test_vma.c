@@ -882,6 +882,125 @@ TEST(expand_stack_absorbs_an_equal_vma_below)
 	mm_release_vmas(&mm, NULL, NULL);
 }
 
+TEST(expand_stack_stops_at_mmap_min_addr)
+{
+	struct mm_struct mm;
+	struct vm_area_struct *s;
+
+	new_mm(&mm);
+	/* A MAP_GROWSDOWN mapping at 0x10000, the lowest page a program may map. */
+	CHECK_EQ_U64(vma_map_range(&mm, 0x10000, 0x1000, F_STACK), 0);
+	s = vma_first(&mm);
+	CHECK_EQ_U64(expand_stack(&mm, s, 8, ~0ull, 0x100000), (uint64_t)-EPERM);            /* page 0 */
+	CHECK_EQ_U64(expand_stack(&mm, s, MMAP_MIN_ADDR - 1, ~0ull, 0), (uint64_t)-EPERM);  /* the page below */
+	CHECK(layout_is(&mm, 1, (const uint64_t[][3]){ { 0x10000, 0x11000, F_STACK } }));
+	/* Nothing was grown or accounted. */
+	CHECK_EQ_U64(mm.stack_vm, 1);
+
+	/* Down to mmap_min_addr exactly is fine. */
+	vma_unmap_range(&mm, 0x10000, 0x1000, NULL, NULL);
+	CHECK_EQ_U64(vma_map_range(&mm, 0x20000, 0x1000, F_STACK), 0);
+	s = vma_first(&mm);
+	CHECK_EQ_U64(expand_stack(&mm, s, MMAP_MIN_ADDR + 0x10, ~0ull, 0), 0);
+	CHECK(layout_is(&mm, 1, (const uint64_t[][3]){ { MMAP_MIN_ADDR, 0x21000, F_STACK } }));
+	CHECK_EQ_U64(expand_stack(&mm, s, MMAP_MIN_ADDR - 0x1000, ~0ull, 0), (uint64_t)-EPERM);
+	CHECK_EQ_U64(vma_check(&mm), 0);
+	mm_release_vmas(&mm, NULL, NULL);
+}
+
+/* ---- vma_modify_flags (madvise) ------------------------------------------------------------ */
+
+TEST(modify_flags_splits_the_middle_and_merges_back)
+{
+	struct mm_struct mm;
+	int holes = -1;
+	const uint64_t A = 0x40000000ull;
+
+	new_mm(&mm);
+	CHECK_EQ_U64(vma_map_range(&mm, A, 3 * PG, F_RW), 0);
+	/* MADV_HUGEPAGE on the middle page: three VMAs, only the middle one changed. */
+	CHECK_EQ_U64(vma_modify_flags(&mm, A + PG, PG, VM_HUGEPAGE, VM_NOHUGEPAGE, &holes), 0);
+	CHECK_EQ_U64(holes, 0);
+	CHECK(layout_is(&mm, 3, (const uint64_t[][3]){ { A, A + PG, F_RW },
+						      { A + PG, A + 2 * PG, F_RW | VM_HUGEPAGE },
+						      { A + 2 * PG, A + 3 * PG, F_RW } }));
+	CHECK_EQ_U64(vma_check(&mm), 0);
+	/* The same advice again changes nothing and needs no split. */
+	CHECK_EQ_U64(vma_modify_flags(&mm, A, 2 * PG, VM_NOHUGEPAGE, VM_HUGEPAGE, NULL), 0);
+	CHECK(layout_is(&mm, 2, (const uint64_t[][3]){ { A, A + 2 * PG, F_RW | VM_NOHUGEPAGE },
+						      { A + 2 * PG, A + 3 * PG, F_RW } }));
+	/* Clearing it again re-merges with both neighbours. */
+	CHECK_EQ_U64(vma_modify_flags(&mm, A, 2 * PG, 0, VM_NOHUGEPAGE, NULL), 0);
+	CHECK(layout_is(&mm, 1, (const uint64_t[][3]){ { A, A + 3 * PG, F_RW } }));
+	/* A flag the whole VMA already has: no split. */
+	CHECK_EQ_U64(vma_modify_flags(&mm, A, 3 * PG, VM_RAND_READ, VM_SEQ_READ, NULL), 0);
+	CHECK_EQ_U64(vma_modify_flags(&mm, A + PG, PG, VM_RAND_READ, VM_SEQ_READ, NULL), 0);
+	CHECK_EQ_U64(mm.map_count, 1);
+	CHECK_EQ_U64(mm.total_vm, 3);
+	CHECK_EQ_U64(mm.data_vm, 3);
+	CHECK_EQ_U64(vma_check(&mm), 0);
+	mm_release_vmas(&mm, NULL, NULL);
+}
+
+TEST(modify_flags_skips_holes_and_refuses_bad_ranges)
+{
+	struct mm_struct mm;
+	struct snapshot before;
+	int holes = 0;
+	const uint64_t A = 0x40000000ull;
+
+	new_mm(&mm);
+	/* [A, A+2) RW, hole, [A+3, A+5) R */
+	vma_map_range(&mm, A, 2 * PG, F_RW);
+	vma_map_range(&mm, A + 3 * PG, 2 * PG, F_R);
+	CHECK_EQ_U64(vma_modify_flags(&mm, A + PG, 3 * PG, VM_HUGEPAGE, 0, &holes), 0);
+	CHECK_EQ_U64(holes, 1);
+	CHECK(layout_is(&mm, 4, (const uint64_t[][3]){ { A, A + PG, F_RW }, { A + PG, A + 2 * PG, F_RW | VM_HUGEPAGE },
+						      { A + 3 * PG, A + 4 * PG, F_R | VM_HUGEPAGE },
+						      { A + 4 * PG, A + 5 * PG, F_R } }));
+	/* Nothing mapped at all. */
+	CHECK_EQ_U64(vma_modify_flags(&mm, 0x7000000000ull, PG, VM_HUGEPAGE, 0, &holes), 0);
+	CHECK_EQ_U64(holes, 1);
+
+	take_snapshot(&mm, &before);
+	/* Wrapping, unaligned, empty, forbidden bits: -EINVAL, nothing changed. */
+	CHECK_EQ_U64(vma_modify_flags(&mm, A, (uint64_t)0 - A, VM_HUGEPAGE, 0, NULL), (uint64_t)-EINVAL);
+	CHECK_EQ_U64(vma_modify_flags(&mm, A, (uint64_t)0 - A + PG, VM_HUGEPAGE, 0, NULL), (uint64_t)-EINVAL);
+	CHECK_EQ_U64(vma_modify_flags(&mm, A + 1, PG, VM_HUGEPAGE, 0, NULL), (uint64_t)-EINVAL);
+	CHECK_EQ_U64(vma_modify_flags(&mm, A, PG + 1, VM_HUGEPAGE, 0, NULL), (uint64_t)-EINVAL);
+	CHECK_EQ_U64(vma_modify_flags(&mm, A, 0, VM_HUGEPAGE, 0, NULL), (uint64_t)-EINVAL);
+	CHECK_EQ_U64(vma_modify_flags(&mm, A, PG, VM_WRITE, 0, NULL), (uint64_t)-EINVAL);
+	CHECK_EQ_U64(vma_modify_flags(&mm, A, PG, 0, VM_GROWSDOWN, NULL), (uint64_t)-EINVAL);
+	CHECK(unchanged(&mm, &before));
+	CHECK_EQ_U64(vma_check(&mm), 0);
+	mm_release_vmas(&mm, NULL, NULL);
+}
+
+/* ---- Wrapping ranges ------------------------------------------------------------------------ */
+
+TEST(wrapping_ranges_are_refused)
+{
+	struct mm_struct mm;
+	struct snapshot before;
+	const uint64_t A = 0x40000000ull;
+
+	new_mm(&mm);
+	vma_map_range(&mm, A, 4 * PG, F_RW);
+	take_snapshot(&mm, &before);
+	/* A + len wraps to 0 or to a low page: every operation refuses. */
+	CHECK_EQ_U64(vma_map_range(&mm, A, (uint64_t)0 - A, F_RW), (uint64_t)-ENOMEM);
+	CHECK_EQ_U64(vma_map_range(&mm, A, (uint64_t)0 - A + PG, F_RW), (uint64_t)-ENOMEM);
+	CHECK_EQ_U64(vma_unmap_range(&mm, A, (uint64_t)0 - A + PG, NULL, NULL), (uint64_t)-EINVAL);
+	CHECK_EQ_U64(vma_unmap_range(&mm, A, ~0ull, NULL, NULL), (uint64_t)-EINVAL);
+	CHECK_EQ_U64(vma_protect_range(&mm, A, (uint64_t)0 - A + PG, VM_READ, NULL, NULL), (uint64_t)-ENOMEM);
+	CHECK_EQ_U64(vma_protect_range(&mm, A, ~0ull, VM_READ, NULL, NULL), (uint64_t)-ENOMEM);
+	CHECK(IS_ERR_VALUE(get_unmapped_area(&mm, ~0ull, 0, MMAP_MIN_ADDR, ~0ull)));
+	CHECK(IS_ERR_VALUE(get_unmapped_area(&mm, (uint64_t)0 - PG, 0, MMAP_MIN_ADDR, ~0ull)));
+	CHECK(unchanged(&mm, &before));
+	CHECK_EQ_U64(vma_check(&mm), 0);
+	mm_release_vmas(&mm, NULL, NULL);
+}
+
 /* ---- Out of memory ---------------------------------------------------------------------- */
 
 TEST(out_of_memory_leaves_the_tree_unchanged)
@@ -912,6 +1031,8 @@ TEST(out_of_memory_leaves_the_tree_unchanged)
 	CHECK_EQ_U64(vma_protect_range(&mm, 0x124000, 0x4000, VM_READ | VM_WRITE, NULL, NULL), (uint64_t)-ENOMEM);
 	CHECK_EQ_U64(vma_protect_range(&mm, 0x120000, 0x4000, VM_READ | VM_WRITE, NULL, NULL), (uint64_t)-ENOMEM);
 	CHECK_EQ_U64(split_vma(&mm, vma_first(&mm), 0x108000, 0), (uint64_t)-ENOMEM);
+	CHECK_EQ_U64(vma_modify_flags(&mm, 0x104000, 0x2000, VM_HUGEPAGE, 0, NULL), (uint64_t)-ENOMEM);
+	CHECK_EQ_U64(vma_modify_flags(&mm, 0x100000, 0x2000, VM_HUGEPAGE, 0, NULL), (uint64_t)-ENOMEM);
 	CHECK(unchanged(&mm, &before));
 
 	/* What needs no new VMA still works. */
@@ -1246,6 +1367,10 @@ UNIT_MAIN(
 	UNIT(unmapped_area_matches_a_linear_scan),
 	UNIT(expand_stack_limits_and_guard_gap),
 	UNIT(expand_stack_absorbs_an_equal_vma_below),
+	UNIT(expand_stack_stops_at_mmap_min_addr),
+	UNIT(modify_flags_splits_the_middle_and_merges_back),
+	UNIT(modify_flags_skips_holes_and_refuses_bad_ranges),
+	UNIT(wrapping_ranges_are_refused),
 	UNIT(out_of_memory_leaves_the_tree_unchanged),
 	UNIT(ten_thousand_vmas),
 	UNIT(hundred_thousand_vmas),

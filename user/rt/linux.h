@@ -60,12 +60,15 @@
 #define MAP_PRIVATE          0x02
 #define MAP_FIXED            0x10
 #define MAP_ANONYMOUS        0x20
+#define MAP_GROWSDOWN        0x0100
 #define MAP_NORESERVE        0x4000
 #define MAP_POPULATE         0x8000
 #define MAP_FIXED_NOREPLACE  0x100000
 
 /* madvise */
 #define MADV_NORMAL     0
+#define MADV_RANDOM     1
+#define MADV_SEQUENTIAL 2
 #define MADV_DONTNEED   4
 #define MADV_HUGEPAGE   14
 #define MADV_NOHUGEPAGE 15
