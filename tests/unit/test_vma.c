@@ -904,7 +904,7 @@ TEST(expand_stack_stops_at_mmap_min_addr)
 	CHECK_EQ_U64(expand_stack(&mm, s, MMAP_MIN_ADDR + 0x10, ~0ull, 0), 0);
 	CHECK(layout_is(&mm, 1, (const uint64_t[][3]){ { MMAP_MIN_ADDR, 0x21000, F_STACK } }));
 	CHECK_EQ_U64(expand_stack(&mm, s, MMAP_MIN_ADDR - 0x1000, ~0ull, 0), (uint64_t)-EPERM);
-	CHECK_EQ_U64(vma_check(&mm), 0);
+	CHECK_EQ_U64(vma_check(&mm, NULL), 0);
 	mm_release_vmas(&mm, NULL, NULL);
 }
 
@@ -924,7 +924,7 @@ TEST(modify_flags_splits_the_middle_and_merges_back)
 	CHECK(layout_is(&mm, 3, (const uint64_t[][3]){ { A, A + PG, F_RW },
 						      { A + PG, A + 2 * PG, F_RW | VM_HUGEPAGE },
 						      { A + 2 * PG, A + 3 * PG, F_RW } }));
-	CHECK_EQ_U64(vma_check(&mm), 0);
+	CHECK_EQ_U64(vma_check(&mm, NULL), 0);
 	/* The same advice again changes nothing and needs no split. */
 	CHECK_EQ_U64(vma_modify_flags(&mm, A, 2 * PG, VM_NOHUGEPAGE, VM_HUGEPAGE, NULL), 0);
 	CHECK(layout_is(&mm, 2, (const uint64_t[][3]){ { A, A + 2 * PG, F_RW | VM_NOHUGEPAGE },
@@ -938,7 +938,7 @@ TEST(modify_flags_splits_the_middle_and_merges_back)
 	CHECK_EQ_U64(mm.map_count, 1);
 	CHECK_EQ_U64(mm.total_vm, 3);
 	CHECK_EQ_U64(mm.data_vm, 3);
-	CHECK_EQ_U64(vma_check(&mm), 0);
+	CHECK_EQ_U64(vma_check(&mm, NULL), 0);
 	mm_release_vmas(&mm, NULL, NULL);
 }
 
@@ -972,7 +972,7 @@ TEST(modify_flags_skips_holes_and_refuses_bad_ranges)
 	CHECK_EQ_U64(vma_modify_flags(&mm, A, PG, VM_WRITE, 0, NULL), (uint64_t)-EINVAL);
 	CHECK_EQ_U64(vma_modify_flags(&mm, A, PG, 0, VM_GROWSDOWN, NULL), (uint64_t)-EINVAL);
 	CHECK(unchanged(&mm, &before));
-	CHECK_EQ_U64(vma_check(&mm), 0);
+	CHECK_EQ_U64(vma_check(&mm, NULL), 0);
 	mm_release_vmas(&mm, NULL, NULL);
 }
 
@@ -997,7 +997,7 @@ TEST(wrapping_ranges_are_refused)
 	CHECK(IS_ERR_VALUE(get_unmapped_area(&mm, ~0ull, 0, MMAP_MIN_ADDR, ~0ull)));
 	CHECK(IS_ERR_VALUE(get_unmapped_area(&mm, (uint64_t)0 - PG, 0, MMAP_MIN_ADDR, ~0ull)));
 	CHECK(unchanged(&mm, &before));
-	CHECK_EQ_U64(vma_check(&mm), 0);
+	CHECK_EQ_U64(vma_check(&mm, NULL), 0);
 	mm_release_vmas(&mm, NULL, NULL);
 }
 
