@@ -48,6 +48,7 @@ enter_user:
 restore_user_regs:
 	POP_REGS
 	addq $16, %rsp
+	SANITIZE_IRET_FRAME
 	iretq
 
 	.globl return_to_kernel

@@ -14,7 +14,8 @@
  *   4. point the direct map base at PAGE_OFFSET, apply the image's base
  *      relocations for its new address, jump there on the same stack
  *   5. (paging_finish_boot, from the new address) reload GDT and IDT there,
- *      unmap the identity mappings, flush, and turn on SMEP/SMAP
+ *      unmap the identity mappings, flush, and turn on SMEP/SMAP/UMIP and
+ *      CR0.AM
  */
 #include "paging/init.h"
 #include "paging/buddy.h"
@@ -322,5 +323,10 @@ void paging_finish_boot(void)
 		cr4 |= X86_CR4_SMEP;
 	if (boot_cpu_has(X86_FEATURE_SMAP))
 		cr4 |= X86_CR4_SMAP;
+	if (boot_cpu_has(X86_FEATURE_UMIP))
+		cr4 |= X86_CR4_UMIP;    /* sgdt/sidt/sldt/smsw/str at CPL 3: #GP */
 	write_cr4(cr4);
+	/* Alignment checking for ring 3 when it sets RFLAGS.AC (#AC -> SIGBUS, as
+	 * on Linux). It never applies at CPL 0, so STAC in the user copies is safe. */
+	write_cr0(read_cr0() | X86_CR0_AM);
 }
