@@ -6,6 +6,7 @@
  */
 #include "cpu/gdt.h"
 #include "base/string.h"
+#include "cpu/x86.h"
 
 #define STACK_BYTES (16 * 1024)
 
@@ -59,10 +60,13 @@ void gdt_init(void)
 	cpu_tss.ist[IST_NMI - 1] = (uint64_t)(uintptr_t)(ist_stacks[1] + STACK_BYTES);
 	cpu_tss.ist[IST_MACHINE_CHECK - 1] = (uint64_t)(uintptr_t)(ist_stacks[2] + STACK_BYTES);
 	cpu_tss.rsp[0] = kernel_entry_stack_top();
-	cpu_tss.iomap_base = sizeof(cpu_tss); /* no I/O bitmap: ring 3 gets no ports */
+	/* No I/O bitmap: its base lies past the TSS limit (sizeof - 1), so with
+	 * IOPL 0 every in/out/ins/outs at CPL 3 is #GP. */
+	cpu_tss.iomap_base = sizeof(cpu_tss);
 
 	uint64_t base = (uint64_t)(uintptr_t)&cpu_tss;
 	uint64_t limit = sizeof(cpu_tss) - 1;
+	_Static_assert(sizeof(struct tss64) == 104, "the 64-bit TSS is 104 bytes: the I/O map base must lie past its limit");
 	gdt[GDT_TSS / 8] = (limit & 0xffff) | ((base & 0xffffff) << 16) | (0x89ull << 40) |
 			   (((limit >> 16) & 0xf) << 48) | (((base >> 24) & 0xff) << 56);
 	gdt[GDT_TSS / 8 + 1] = base >> 32;
@@ -71,6 +75,31 @@ void gdt_init(void)
 	__asm__ volatile("lgdt %0" : : "m"(gdtr) : "memory");
 	reload_segments();
 	__asm__ volatile("ltr %w0" : : "r"((uint16_t)GDT_TSS) : "memory");
+	/* The firmware's LDTR may still name a table (seen: base 0, limit 0xffff), and
+	 * a call gate written there would be a way into ring 0: no LDT at all. */
+	__asm__ volatile("lldt %w0" : : "r"((uint16_t)0) : "memory");
+}
+
+/* See cpu/gdt.h. */
+void load_user_segments(void)
+{
+	/* Null selectors first: on Intel they clear the FS/GS bases, on AMD they
+	 * keep them, so the MSRs are written after. No swapgs yet: GS is the user's. */
+	__asm__ volatile("movl %0, %%ds; movl %0, %%es; movl %0, %%fs; movl %0, %%gs"
+			 : : "r"(0) : "memory");
+	wrmsr(MSR_FS_BASE, 0);
+	wrmsr(MSR_GS_BASE, 0);
+	wrmsr(MSR_KERNEL_GS_BASE, 0);
+}
+
+/* See cpu/gdt.h. */
+void load_kernel_data_segments(void)
+{
+	__asm__ volatile("movl %0, %%ds; movl %0, %%es; movl %1, %%fs; movl %1, %%gs"
+			 : : "r"((uint32_t)GDT_KERNEL_DS), "r"(0) : "memory");
+	wrmsr(MSR_FS_BASE, 0);
+	wrmsr(MSR_GS_BASE, 0);
+	wrmsr(MSR_KERNEL_GS_BASE, 0);
 }
 
 /* See cpu/gdt.h. */

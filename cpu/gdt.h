@@ -36,8 +36,22 @@ struct tss64 {
 
 extern struct tss64 cpu_tss;
 
-/* Loads the GDT, reloads every segment register and loads the TSS. Cannot fail. */
+/* Loads the GDT, reloads every segment register, loads the TSS and a null
+ * LDTR (no LDT: ring 3 cannot reach a descriptor the kernel did not write).
+ * Cannot fail. */
 void gdt_init(void);
+
+/*
+ * A new program's segment state, as Linux's start_thread leaves it for a
+ * 64-bit process: DS, ES, FS, GS null; FS and GS bases 0, KERNEL_GS_BASE 0.
+ * Call in ring 0 just before entering a program (the kernel itself runs on
+ * with DS = 0 until load_kernel_data_segments). Cannot fail.
+ */
+void load_user_segments(void);
+
+/* The kernel's own data segments back after a program (DS = ES = KERNEL_DS,
+ * FS = GS = 0, all three bases 0): nothing the program loaded outlives it. */
+void load_kernel_data_segments(void);
 
 /* Sets the stack the CPU switches to on entry from ring 3. */
 void tss_set_kernel_stack(uint64_t rsp0);

@@ -86,3 +86,29 @@
 	movq %r15, 56(\ctx)
 	movq %rsp, 64(\ctx)
 .endm
+
+/*
+ * Sanitises the hardware frame at 0(%rsp) (rip, cs, rflags, rsp, ss) just
+ * before an iretq that returns to ring 3: RFLAGS gets IOPL 0, NT 0, VM 0 and
+ * IF 1, and CS/SS become __USER_CS/__USER_DS, whatever a handler (or a bug)
+ * left in the frame. A program cannot set IOPL with popf at CPL 3; this makes
+ * sure the kernel never hands it back either. SANITIZE_USER_IRET_FRAME is for
+ * paths that only ever return to ring 3 (syscall return, enter_user);
+ * SANITIZE_IRET_FRAME for exception returns, which leave a frame returning
+ * to ring 0 alone. Both clobber nothing but the flags.
+ */
+#define USER_RFLAGS_CLEAR 0x23000   /* VM (1 << 17) | NT (1 << 14) | IOPL (3 << 12) */
+#define USER_RFLAGS_SET   0x200     /* IF */
+.macro SANITIZE_USER_IRET_FRAME
+	andq $~USER_RFLAGS_CLEAR, 16(%rsp)
+	orq $USER_RFLAGS_SET, 16(%rsp)
+	movq $0x23, 8(%rsp)        /* __USER_CS */
+	movq $0x1b, 32(%rsp)       /* __USER_DS */
+.endm
+
+.macro SANITIZE_IRET_FRAME
+	testb $3, 8(%rsp)
+	jz .Lsanitized_\@
+	SANITIZE_USER_IRET_FRAME
+.Lsanitized_\@:
+.endm

@@ -9,7 +9,9 @@
  * the CPU aligns rsp before pushing its 5-word frame, and 2 + 15 more words
  * keep it aligned), restores the registers and returns with iretq.
  * Expects: interrupts off (all gates are interrupt gates). Leaves: the
- * interrupted context, possibly changed through regs (e.g. a fixup's rip).
+ * interrupted context, possibly changed through regs (e.g. a fixup's rip);
+ * a return to ring 3 always with IOPL 0, NT 0, IF 1 and the user selectors
+ * (SANITIZE_IRET_FRAME, fault/calling.h).
  *
  * The page fault (vector 14) has its own entry, asm_exc_page_fault, below:
  * the same frame, but only the registers C may clobber are saved on the way
@@ -101,6 +103,7 @@ exception_common_dispatch:            /* asm_exc_page_fault joins here with a wh
 	addq $32, %rsp
 	POP_REGS
 	addq $16, %rsp
+	SANITIZE_IRET_FRAME
 	iretq
 
 /*
@@ -130,6 +133,7 @@ asm_exc_page_fault:
 	addq $80, %rsp             /* shadow space, rbx, rbp, r12-r15 */
 	POP_CLOBBERED_REGS
 	addq $32, %rsp             /* rsi, rdi, vector, error code */
+	SANITIZE_IRET_FRAME
 	iretq
 1:	addq $32, %rsp
 	STORE_CALLEE_SAVED_REGS

@@ -48,6 +48,7 @@ enter_user:
 restore_user_regs:
 	POP_REGS
 	addq $16, %rsp
+	SANITIZE_USER_IRET_FRAME           /* this iretq always goes to ring 3 */
 	iretq
 
 	.globl return_to_kernel

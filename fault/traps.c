@@ -32,7 +32,8 @@ static void __attribute__((noreturn)) user_exception(struct pt_regs *regs)
 	case X86_TRAP_BP:
 		force_sig_fault(SIGTRAP, exception_name(regs->vector), regs->ip, regs);
 	case X86_TRAP_AC:
-		force_sig_fault(SIGBUS, exception_name(regs->vector), regs->ip, regs);
+		/* CR0.AM and the program's RFLAGS.AC: Linux's BUS_ADRALN, no address. */
+		force_sig_fault(SIGBUS, "#AC alignment check (BUS_ADRALN)", 0, regs);
 	case X86_TRAP_GP:
 		/* Includes accesses to non-canonical addresses: the address is unknown (0). */
 		force_sig_fault(SIGSEGV, "#GP general protection (e.g. a non-canonical address)", 0, regs);

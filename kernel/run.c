@@ -2,7 +2,8 @@
  * run_programs: every `run =` line of the config, in order, each program in
  * its own address space. Around each run the kernel checks what a program
  * must never be able to change: after it ends (exit or kill) every frame it
- * used is free again and the page tables pass the verifier.
+ * used is free again, the page tables pass the verifier, and the descriptor
+ * tables, control registers and kernel text are as before (kernel/integrity.h).
  */
 #include "base/process.h"
 #include "kernel/run.h"
@@ -10,6 +11,7 @@
 #include "base/bootinfo.h"
 #include "lib/config.h"
 #include "kernel/exec.h"
+#include "kernel/integrity.h"
 #include "kernel/user_records.h"
 #include "kernel/watchdog.h"
 #include "cpu/gdt.h"
@@ -123,6 +125,7 @@ static void check_after_program(const char *name, uint64_t free_before)
 	struct check_result cr;
 	record_structure_check(name, "buddy", buddy_check(&cr), &cr);
 	record_structure_check(name, "slab", kmem_cache_check_all(&cr), &cr);
+	integrity_check_after(name);
 }
 
 /* Runs one program to its end. */
@@ -156,10 +159,11 @@ static void run_one(const struct config_run *run, const struct boot_info *bi)
 	current = &task;
 	task.start_tsc = rdtsc();
 	write_cr3(__pa(task.mm->pgd));
-	wrmsr(MSR_FS_BASE, 0);
+	load_user_segments();
 	watchdog_arm(cfg_time_limit);
 	enter_user(&regs, &task.kctx);
 	watchdog_disarm();
+	load_kernel_data_segments();
 	user_output_end();
 
 	/* Back from the program (exit or kill): check its tables before they go. */
@@ -188,6 +192,7 @@ void run_programs(const struct faultline_config *cfg, const struct boot_info *bi
 	syscall_init();
 	cfg_time_limit = cfg->time_limit;
 	uaccess_smap = (read_cr4() & X86_CR4_SMAP) != 0;
+	integrity_baseline(); /* everything above is final until the last program ends */
 	progress_begin("programs", cfg->run_count);
 	for (uint32_t i = 0; i < cfg->run_count; i++) {
 		progress_step(i, cfg->runs[i].argv[0]);

@@ -3,6 +3,7 @@
  * check reads the machine state back rather than trusting what we wrote.
  */
 #include "kernel/selftest.h"
+#include "kernel/integrity.h"
 #include "cpu/gdt.h"
 #include "cpu/pic.h"
 #include "cpu/x86.h"
@@ -35,6 +36,49 @@ static void check_descriptor_tables(void)
 	record_check("takeover.tss", tr == GDT_TSS && cpu_tss.ist[0] && cpu_tss.ist[1] && cpu_tss.ist[2] &&
 		     cpu_tss.rsp[0], "tr 0x%x, rsp0 0x%llx, ist1-3 set", tr, cpu_tss.rsp[0]);
 	record_check("takeover.idt", idtr.limit == 256 * 16 - 1, "idtr limit %u base 0x%llx", idtr.limit, idtr.base);
+
+	/* No LDT, and no I/O bitmap: the TSS limit (from its descriptor) ends before iomap_base. */
+	uint16_t ldtr;
+	__asm__ volatile("sldt %0" : "=r"(ldtr));
+	uint64_t tss_desc = *(const volatile uint64_t *)(uintptr_t)(gdtr.base + tr);
+	uint32_t tss_limit = (uint32_t)(tss_desc & 0xffff) | (uint32_t)((tss_desc >> 48) & 0xf) << 16;
+	record_check("takeover.no_ldt_no_io_bitmap", ldtr == 0 && cpu_tss.iomap_base > tss_limit &&
+		     !(read_rflags() & X86_EFLAGS_IOPL),
+		     "ldtr 0x%x; TSS limit %u, I/O map base %u; IOPL %llu", ldtr, tss_limit,
+		     cpu_tss.iomap_base, (read_rflags() & X86_EFLAGS_IOPL) >> 12);
+}
+
+/*
+ * The integrity tripwire can fail: one byte of the real IDT (a reserved byte
+ * of vector 0x80's gate, never used) and a copy's CR4 are changed, and the
+ * comparison must name each; with the byte put back it must find nothing.
+ */
+static void check_integrity_tripwire(void)
+{
+	struct kernel_integrity before, after, restored, copy;
+	struct descriptor_table idtr;
+	char why_idt[320], why_cr4[320], why_same[320];
+	__asm__ volatile("sidt %0" : "=m"(idtr));
+	volatile uint8_t *reserved = (volatile uint8_t *)(uintptr_t)(idtr.base + 0x80 * 16 + 12);
+
+	integrity_snapshot(&before);
+	uint8_t old = *reserved;
+	*reserved = old ^ 0x40;
+	integrity_snapshot(&after);
+	*reserved = old;
+	integrity_snapshot(&restored);
+	copy = before;
+	copy.cr4 ^= X86_CR4_UMIP;
+	uint32_t n_idt = integrity_compare(&before, &after, why_idt, sizeof(why_idt));
+	uint32_t n_cr4 = integrity_compare(&before, &copy, why_cr4, sizeof(why_cr4));
+	uint32_t n_same = integrity_compare(&before, &restored, why_same, sizeof(why_same));
+	record_check("takeover.integrity_tripwire",
+		     n_idt == 1 && strcmp(why_idt, "IDT changed") == 0 && n_cr4 == 1 &&
+		     strncmp(why_cr4, "CR4 0x", 6) == 0 && n_same == 0 && before.ldtr == 0 &&
+		     before.image_ro_bytes > 0,
+		     "IDT byte flipped: %u (%s); CR4 changed: %u (%s); put back: %u%s%s; LDTR 0x%x; %llu image bytes",
+		     n_idt, why_idt, n_cr4, why_cr4, n_same, n_same ? ": " : "", why_same, before.ldtr,
+		     before.image_ro_bytes);
 }
 
 /* Interrupts stay off and every 8259 line is masked. */
@@ -211,6 +255,7 @@ void run_selftests(const struct boot_info *bi, const struct memmap *mm)
 		     "%u memory regions, ExitBootServices took %u tries", bi->region_count,
 		     bi->exit_boot_services_tries);
 	check_descriptor_tables();
+	check_integrity_tripwire();
 	check_interrupts_off();
 	check_tsc();
 	check_frames(mm);

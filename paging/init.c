@@ -15,7 +15,7 @@
  *      the identity address
  *   5. (paging_finish_boot, once the kernel runs at its final address and has
  *      reloaded GDT and IDT there) unmap the identity mappings, flush, and
- *      turn on SMEP/SMAP
+ *      turn on SMEP/SMAP/UMIP and CR0.AM
  *
  * Moving the image (its base relocations, the jump to the new address) and
  * reloading GDT and IDT are the kernel's (kernel/main.c), around these two.
@@ -306,5 +306,10 @@ void paging_finish_boot(void)
 		cr4 |= X86_CR4_SMEP;
 	if (boot_cpu_has(X86_FEATURE_SMAP))
 		cr4 |= X86_CR4_SMAP;
+	if (boot_cpu_has(X86_FEATURE_UMIP))
+		cr4 |= X86_CR4_UMIP;    /* sgdt/sidt/sldt/smsw/str at CPL 3: #GP */
 	write_cr4(cr4);
+	/* Alignment checking for ring 3 when it sets RFLAGS.AC (#AC -> SIGBUS, as
+	 * on Linux). It never applies at CPL 0, so STAC in the user copies is safe. */
+	write_cr0(read_cr0() | X86_CR0_AM);
 }

@@ -10,7 +10,9 @@
 #     skip; a record line that is not valid JSON, or a name not starting
 #     with ring3.<program>., is a failure;
 #   - segv_* programs must die by SIGSEGV (exit status 139): one pass, else
-#     one failure; oom_* programs by SIGKILL (137) likewise; every other
+#     one failure; oom_* programs by SIGKILL (137) likewise, sigbus_* by
+#     SIGBUS (135) (umip_* exit 0 here: Linux emulates what UMIP forbids);
+#     every other
 #     program must exit 0 (else one failure) and must have printed at least
 #     one record.
 # oom_* programs exhaust the machine's memory, which on this host means the
@@ -128,9 +130,10 @@ PY
 	records=$((p + f + s + d))
 
 	case "$name" in
-	segv_* | oom_*)
+	segv_* | oom_* | sigbus_*)
 		want=139 signal=SIGSEGV
 		[[ "$name" == oom_* ]] && want=137 signal=SIGKILL
+		[[ "$name" == sigbus_* ]] && want=135 signal=SIGBUS
 		if [ "$status" -eq "$want" ]; then
 			p=$((p + 1))
 			ending="killed by $signal, as expected"

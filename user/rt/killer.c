@@ -1,9 +1,11 @@
 /* Helpers for killer programs (see user/rt/killer.h). */
 #include <stdarg.h>
+#include <stdbool.h>
 #include "user/rt/killer.h"
 #include "user/rt/record.h"
 #include "user/rt/start.h"
 #include "base/format.h"
+#include "base/string.h"
 
 /* See user/rt/killer.h. */
 void rt_before_fatal_access(void)
@@ -20,6 +22,8 @@ void rt_survived(const char *what_fmt, ...)
 	va_start(ap, what_fmt);
 	vformat(what, sizeof(what), what_fmt, ap);
 	va_end(ap);
-	rt_test("survived", RT_FAIL, "still running after %s (expected death by SIGSEGV)", what);
+	bool bus = strncmp(rt_program_name, "sigbus_", 7) == 0;
+	rt_test("survived", RT_FAIL, "still running after %s (expected death by %s)", what,
+		bus ? "SIGBUS" : "SIGSEGV");
 	rt_exit(1);
 }

@@ -1,6 +1,7 @@
 /*
  * Helpers for killer programs: ring-3 tests whose expected outcome is death
- * by SIGSEGV (the harness checks how the process ended, not the program).
+ * by SIGSEGV, or SIGBUS for sigbus_* programs (the harness checks how the
+ * process ended, not the program).
  * Such a program queues its setup records, calls rt_before_fatal_access()
  * to print them, makes the bad access, and calls rt_survived() on the line
  * after it, which only runs if the kernel let the access through.
