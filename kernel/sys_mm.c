@@ -3,7 +3,22 @@
  * Linux's mm/mmap.c, mm/mprotect.c, mm/madvise.c and mm/mremap.c, for
  * anonymous memory. The VMA bookkeeping is paging/vma.c; the page-table side
  * (zap, protection change, populate) is paging/memory.c.
+ *
+ * Each sys_* decodes nothing more than current->mm and hands its arguments
+ * to do_* (kernel/sys_mm.h), which validates them and works on the mm it
+ * is given: the self-test (kernel/mm_atomic_test.c) drives the do_* on an
+ * mm of its own.
+ *
+ * Failure atomicity: a call either completes or leaves the VMAs, every
+ * page-table entry and page-table page, and every byte of user data as they
+ * were, also when a frame, table or VMA allocation fails part-way. The
+ * means: everything that can fail (VMAs: vma_reserve(); tables for moved
+ * entries: prepare_move()) is allocated before the first change. The one
+ * exception is Linux's: MAP_POPULATE keeps the mapping when population runs
+ * out of memory.
  */
+#include "kernel/sys_mm.h"
+#include "fault/panic.h"
 #include "fault/syscall.h"
 #include "kernel/exec.h"
 #include "kernel/process.h"
@@ -78,6 +93,13 @@ static void unmap_pages(void *ctx, uint64_t start, uint64_t end)
 	zap_page_range((struct mm_struct *)ctx, start, end);
 }
 
+/* vma_range_fn: unmap_pages() keeping the page-table pages (mremap onto a
+ * mapping, whose tables were prepared for the entries moving in). */
+static void unmap_kept_tables(void *ctx, uint64_t start, uint64_t end)
+{
+	unmap_page_range((struct mm_struct *)ctx, start, end);
+}
+
 /* vma_range_fn: a range whose VMA got new rights (mprotect). */
 static void reprotect_pages(void *ctx, uint64_t start, uint64_t end)
 {
@@ -86,10 +108,10 @@ static void reprotect_pages(void *ctx, uint64_t start, uint64_t end)
 		change_protection(vma, start, end);
 }
 
-/* See fault/syscall.h. */
-int64_t sys_mmap(uint64_t addr, uint64_t len, uint64_t prot, uint64_t flags, uint64_t fd, uint64_t off)
+/* See kernel/sys_mm.h. */
+int64_t do_mmap(struct mm_struct *mm, uint64_t addr, uint64_t len, uint64_t prot, uint64_t flags, uint64_t fd,
+		uint64_t off)
 {
-	struct mm_struct *mm = current->mm;
 	(void)fd;
 	if (!(flags & MAP_ANONYMOUS))
 		return -EBADF;           /* no files: any fd is a bad one */
@@ -121,9 +143,17 @@ int64_t sys_mmap(uint64_t addr, uint64_t len, uint64_t prot, uint64_t flags, uin
 		if (find_vma_intersection(mm, start, start + plen)) {
 			if (!(flags & MAP_FIXED))
 				return -EEXIST;  /* MAP_FIXED_NOREPLACE */
-			int err = vma_unmap_range(mm, start, plen, unmap_pages, mm);
+			/* Unlike Linux, which can fail after the unmap and leave a hole:
+			 * the split and the new VMA are set aside before the old
+			 * mapping goes, so the call is all-or-nothing. */
+			int err = vma_reserve(mm, 2);
 			if (err)
 				return err;
+			err = vma_unmap_range(mm, start, plen, unmap_pages, mm);
+			if (err) {
+				vma_unreserve(mm);
+				return err;
+			}
 		}
 	} else {
 		uint64_t hint = addr ? PAGE_ALIGN(addr) : 0;
@@ -134,6 +164,7 @@ int64_t sys_mmap(uint64_t addr, uint64_t len, uint64_t prot, uint64_t flags, uin
 			return (int64_t)start;
 	}
 	int err = vma_map_range(mm, start, plen, vm_flags);
+	vma_unreserve(mm);
 	if (err)
 		return err;
 	if (flags & MAP_POPULATE) {
@@ -150,18 +181,30 @@ int64_t sys_mmap(uint64_t addr, uint64_t len, uint64_t prot, uint64_t flags, uin
 }
 
 /* See fault/syscall.h. */
-int64_t sys_munmap(uint64_t addr, uint64_t len)
+int64_t sys_mmap(uint64_t addr, uint64_t len, uint64_t prot, uint64_t flags, uint64_t fd, uint64_t off)
+{
+	return do_mmap(current->mm, addr, len, prot, flags, fd, off);
+}
+
+/* See kernel/sys_mm.h. */
+int64_t do_munmap(struct mm_struct *mm, uint64_t addr, uint64_t len)
 {
 	if ((addr & ~PAGE_MASK) || !len)
 		return -EINVAL;
 	uint64_t plen = PAGE_ALIGN(len);
 	if (addr > TASK_SIZE_MAX || plen > TASK_SIZE_MAX - addr)
 		return -EINVAL;
-	return vma_unmap_range(current->mm, addr, plen, unmap_pages, current->mm);
+	return vma_unmap_range(mm, addr, plen, unmap_pages, mm);
 }
 
 /* See fault/syscall.h. */
-int64_t sys_mprotect(uint64_t addr, uint64_t len, uint64_t prot)
+int64_t sys_munmap(uint64_t addr, uint64_t len)
+{
+	return do_munmap(current->mm, addr, len);
+}
+
+/* See kernel/sys_mm.h. */
+int64_t do_mprotect(struct mm_struct *mm, uint64_t addr, uint64_t len, uint64_t prot)
 {
 	if (addr & ~PAGE_MASK)
 		return -EINVAL;
@@ -172,15 +215,20 @@ int64_t sys_mprotect(uint64_t addr, uint64_t len, uint64_t prot)
 	uint64_t plen = PAGE_ALIGN(len);
 	if (!plen || addr > TASK_SIZE_MAX || plen > TASK_SIZE_MAX - addr)
 		return -ENOMEM;
-	return vma_protect_range(current->mm, addr, plen, calc_vm_flags(prot, MAP_PRIVATE) & VM_ACCESS_FLAGS,
-				 reprotect_pages, current->mm);
+	return vma_protect_range(mm, addr, plen, calc_vm_flags(prot, MAP_PRIVATE) & VM_ACCESS_FLAGS,
+				 reprotect_pages, mm);
 }
 
-/* See fault/syscall.h. Linux semantics: returns the new break, or the old
- * one when the request cannot be met. */
-int64_t sys_brk(uint64_t brk)
+/* See fault/syscall.h. */
+int64_t sys_mprotect(uint64_t addr, uint64_t len, uint64_t prot)
 {
-	struct mm_struct *mm = current->mm;
+	return do_mprotect(current->mm, addr, len, prot);
+}
+
+/* See kernel/sys_mm.h. Linux semantics: returns the new break, or the old
+ * one when the request cannot be met. */
+int64_t do_brk(struct mm_struct *mm, uint64_t brk)
+{
 	if (brk < mm->start_brk)
 		return (int64_t)mm->brk;
 	uint64_t newbrk = PAGE_ALIGN(brk), oldbrk = PAGE_ALIGN(mm->brk);
@@ -203,9 +251,14 @@ int64_t sys_brk(uint64_t brk)
 }
 
 /* See fault/syscall.h. */
-int64_t sys_madvise(uint64_t addr, uint64_t len, uint64_t advice)
+int64_t sys_brk(uint64_t brk)
 {
-	struct mm_struct *mm = current->mm;
+	return do_brk(current->mm, brk);
+}
+
+/* See kernel/sys_mm.h. */
+int64_t do_madvise(struct mm_struct *mm, uint64_t addr, uint64_t len, uint64_t advice)
+{
 	if (addr & ~PAGE_MASK)
 		return -EINVAL;
 	uint64_t plen = PAGE_ALIGN(len);
@@ -245,52 +298,101 @@ int64_t sys_madvise(uint64_t addr, uint64_t len, uint64_t advice)
 	return ret;
 }
 
+/* See fault/syscall.h. */
+int64_t sys_madvise(uint64_t addr, uint64_t len, uint64_t advice)
+{
+	return do_madvise(current->mm, addr, len, advice);
+}
+
 struct move_ctx {
 	struct mm_struct *mm;
-	int64_t delta;
-	int failed;
+	uint64_t delta;            /* destination - source, mod 2^64 */
 };
 
-/* walk_leaves callback: moves one present entry delta bytes up (move_page_tables). */
+/* walk_leaves callback: makes the table for one entry's destination exist. */
+static int prepare_one(void *ctx, uint64_t va, int level, uint64_t *entry)
+{
+	struct move_ctx *m = ctx;
+	if (level != PG_LEVEL_4K || !*entry)
+		return 0;
+	return walk_pte(m->mm->pgd, va + m->delta, true, NULL) ? 0 : 1;
+}
+
+/*
+ * Allocates every page-table page the move of the entries of [addr,
+ * addr+len) to dst will need, so that moving them cannot fail. Returns 0, or
+ * -ENOMEM after giving back the tables it made (every table under the
+ * destination left empty: an empty table already there before goes too).
+ */
+static int prepare_move(struct mm_struct *mm, uint64_t addr, uint64_t len, uint64_t dst)
+{
+	struct move_ctx m = { mm, dst - addr };
+	if (walk_leaves(mm->pgd, addr, addr + len, prepare_one, &m) == 0)
+		return 0;
+	free_empty_tables(mm->pgd, dst, dst + len);
+	return -ENOMEM;
+}
+
+/* walk_leaves callback: moves one entry delta bytes up (move_page_tables);
+ * prepare_move() made its destination table. */
 static int move_one(void *ctx, uint64_t va, int level, uint64_t *entry)
 {
 	struct move_ctx *m = ctx;
 	if (level != PG_LEVEL_4K || !*entry)
 		return 0;
-	pte_t *dst = walk_pte(m->mm->pgd, va + (uint64_t)m->delta, true, NULL);
-	if (!dst) {
-		m->failed = 1;
-		return 1;
-	}
-	set_pte_at(m->mm, va + (uint64_t)m->delta, dst, __pte(*entry));
+	pte_t *dst = walk_pte(m->mm->pgd, va + m->delta, false, NULL);
+	if (!dst)
+		panic("move_one: no table for 0x%llx (prepare_move)", va + m->delta);
+	set_pte_at(m->mm, va + m->delta, dst, __pte(*entry));
 	*entry = 0;
 	flush_tlb_page(va);
 	return 0;
 }
 
-/* Moves the entries of [addr, addr+len) to a new VMA at dst (already free). */
-static int64_t move_vma(struct mm_struct *mm, uint64_t addr, uint64_t len, uint64_t dst, uint64_t new_len,
-			uint64_t vm_flags)
+/*
+ * Moves [addr, addr+old_len) to dst as a VMA of new_len bytes (mremap's
+ * move_vma). With fixed, [dst, dst+new_len) may be mapped and is replaced;
+ * else it is free. A source longer than new_len loses its tail. First
+ * allocates all it may need (4 VMAs with fixed, else 2; the destination
+ * tables), so it either returns dst with everything moved or -ENOMEM with
+ * nothing changed.
+ */
+static int64_t move_vma(struct mm_struct *mm, uint64_t addr, uint64_t old_len, uint64_t dst, uint64_t new_len,
+			uint64_t vm_flags, bool fixed)
 {
-	int err = vma_map_range(mm, dst, new_len, vm_flags);
+	uint64_t len = old_len < new_len ? old_len : new_len;
+	int err = vma_reserve(mm, fixed ? 4 : 2);
 	if (err)
 		return err;
-	struct move_ctx m = { mm, (int64_t)(dst - addr), 0 };
-	walk_leaves(mm->pgd, addr, addr + len, move_one, &m);
-	if (m.failed) {
-		vma_unmap_range(mm, dst, new_len, unmap_pages, mm);
-		return -ENOMEM;
+	err = prepare_move(mm, addr, len, dst);
+	if (err) {
+		vma_unreserve(mm);
+		return err;
 	}
-	vma_unmap_range(mm, addr, len, unmap_pages, mm);
+	/* Nothing below can fail. The destination's old pages go, its tables
+	 * (prepared) stay. */
+	if (fixed && vma_unmap_range(mm, dst, new_len, unmap_kept_tables, mm))
+		panic("move_vma: unmap of the destination failed with VMAs reserved");
+	if (len < old_len && vma_unmap_range(mm, addr + len, old_len - len, unmap_pages, mm))
+		panic("move_vma: shrink failed with VMAs reserved");
+	if (vma_map_range(mm, dst, new_len, vm_flags))
+		panic("move_vma: map failed with VMAs reserved");
+	struct move_ctx m = { mm, dst - addr };
+	walk_leaves(mm->pgd, addr, addr + len, move_one, &m);
+	if (vma_unmap_range(mm, addr, len, unmap_pages, mm))
+		panic("move_vma: unmap of the source failed with VMAs reserved");
+	if (fixed)
+		free_empty_tables(mm->pgd, dst, dst + new_len);
+	vma_unreserve(mm);
 	return (int64_t)dst;
 }
 
-/* See fault/syscall.h. Shrinks in place, grows in place when the pages
+/* See kernel/sys_mm.h. Shrinks in place, grows in place when the pages
  * above are free, else moves (MREMAP_MAYMOVE, to new_addr with
  * MREMAP_FIXED) by moving the page-table entries, as Linux does. */
-int64_t sys_mremap(uint64_t addr, uint64_t old_len, uint64_t new_len, uint64_t flags, uint64_t new_addr)
+int64_t do_mremap(struct mm_struct *mm, uint64_t addr, uint64_t old_len, uint64_t new_len, uint64_t flags,
+		  uint64_t new_addr)
 {
-	struct mm_struct *mm = current->mm;
 	if ((addr & ~PAGE_MASK) || (flags & ~(uint64_t)(MREMAP_MAYMOVE | MREMAP_FIXED)))
 		return -EINVAL;
 	if ((flags & MREMAP_FIXED) && !(flags & MREMAP_MAYMOVE))
@@ -310,16 +412,7 @@ int64_t sys_mremap(uint64_t addr, uint64_t old_len, uint64_t new_len, uint64_t f
 			return -EINVAL;
 		if (new_addr < addr + old_len && addr < new_addr + new_len)
 			return -EINVAL;  /* the ranges overlap */
-		int err = vma_unmap_range(mm, new_addr, new_len, unmap_pages, mm);
-		if (err)
-			return err;
-		if (new_len < old_len) {
-			err = vma_unmap_range(mm, addr + new_len, old_len - new_len, unmap_pages, mm);
-			if (err)
-				return err;
-			old_len = new_len;
-		}
-		return move_vma(mm, addr, old_len, new_addr, new_len, vm_flags);
+		return move_vma(mm, addr, old_len, new_addr, new_len, vm_flags, true);
 	}
 	if (new_len <= old_len) {
 		if (new_len < old_len) {
@@ -337,5 +430,11 @@ int64_t sys_mremap(uint64_t addr, uint64_t old_len, uint64_t new_len, uint64_t f
 	uint64_t dst = get_unmapped_area(mm, new_len, 0, ELF_MIN_USER_ADDR, DEFAULT_MAP_WINDOW);
 	if (IS_ERR_VALUE(dst))
 		return (int64_t)dst;
-	return move_vma(mm, addr, old_len, dst, new_len, vm_flags);
+	return move_vma(mm, addr, old_len, dst, new_len, vm_flags, false);
+}
+
+/* See fault/syscall.h. */
+int64_t sys_mremap(uint64_t addr, uint64_t old_len, uint64_t new_len, uint64_t flags, uint64_t new_addr)
+{
+	return do_mremap(current->mm, addr, old_len, new_len, flags, new_addr);
 }

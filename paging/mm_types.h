@@ -80,6 +80,8 @@ enum {
 	NR_MM_COUNTERS
 };
 
+#define VMA_RESERVE_MAX 4   /* VMAs one mm call may need: see vma_reserve() */
+
 struct mm_struct {
 	pgd_t *pgd;                         /* top-level page table */
 
@@ -100,6 +102,10 @@ struct mm_struct {
 	uint64_t start_code, end_code, start_data, end_data;
 	uint64_t start_brk, brk;            /* the heap: [start_brk, brk) */
 	uint64_t start_stack;               /* top of the initial stack */
+
+	/* VMAs set aside by vma_reserve(): vm_area_alloc() hands these out first. */
+	struct vm_area_struct *vma_reserve[VMA_RESERVE_MAX];
+	uint32_t vma_reserved;
 
 	int64_t rss_stat[NR_MM_COUNTERS];   /* resident pages by kind */
 	uint64_t hiwater_rss;               /* highest get_mm_rss() seen (update_hiwater_rss) */

@@ -487,3 +487,21 @@ int walk_leaves(pgd_t *pgd, uint64_t start, uint64_t end, pt_leaf_fn fn, void *c
 	struct range_walk rw = { .fn = fn, .ctx = ctx, .free_empty = false, .ops = &pt_default_ops, .tables_freed = 0 };
 	return walk_table_range((uint64_t *)pgd, pgtable_levels(), start, end - 1, &rw);
 }
+
+/* pt_leaf_fn that leaves every leaf as it is. */
+static int keep_leaf(void *ctx, uint64_t va, int level, uint64_t *entry)
+{
+	(void)ctx; (void)va; (void)level; (void)entry;
+	return 0;
+}
+
+int free_empty_tables(pgd_t *pgd, uint64_t start, uint64_t end)
+{
+	if (end == start)
+		return 0;
+	if (end < start || !range_ok(start, end - start))
+		return -EINVAL;
+	struct range_walk rw = { .fn = keep_leaf, .ctx = NULL, .free_empty = true, .ops = &pt_default_ops, .tables_freed = 0 };
+	walk_table_range((uint64_t *)pgd, pgtable_levels(), start, end - 1, &rw);
+	return rw.tables_freed;
+}

@@ -454,4 +454,12 @@ int free_pgtables(pgd_t *pgd, uint64_t start, uint64_t end);
 typedef int (*pt_leaf_fn)(void *ctx, uint64_t va, int level, uint64_t *entry);
 int walk_leaves(pgd_t *pgd, uint64_t start, uint64_t end, pt_leaf_fn fn, void *ctx);
 
+/*
+ * Releases the page-table pages under [start, end) left with no entry at
+ * all, deepest first, touching no leaf: what an operation that allocated
+ * tables ahead (mremap) and then did not use them gives back. Returns how
+ * many were freed, or -EINVAL as walk_leaves().
+ */
+int free_empty_tables(pgd_t *pgd, uint64_t start, uint64_t end);
+
 #endif
