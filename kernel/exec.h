@@ -31,4 +31,10 @@ void exit_mm(struct task_struct *t);
 /* Makes the kernel-half entries of a new root the same as init_top_pgt's. */
 void pgd_copy_kernel_half(pgd_t *pgd);
 
+/* A new empty address space: no VMAs, a pgd sharing the kernel half, the
+ * mmap layout of a program. NULL if out of memory. mm_free() gives back its
+ * VMAs, pages, page-table pages and the mm itself. */
+struct mm_struct *mm_alloc(void);
+void mm_free(struct mm_struct *mm);
+
 #endif
