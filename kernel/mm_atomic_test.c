@@ -387,6 +387,16 @@ static bool pop_ok(struct mm_struct *mm, int64_t ret)
 	return ret == (int64_t)BASE && one_vma(mm, BASE, 16, RWX_RW);
 }
 
+/* Not an mm call: a deliberately broken one (drops a page, then fails on
+ * an allocation), to show the comparison catches lost data. */
+static int64_t broken_call(struct mm_struct *mm)
+{
+	zap_page_range(mm, BASE + 3 * PG, BASE + 4 * PG);
+	return do_mmap(mm, BASE + 0x100000, PG, RW, ANON | MAP_FIXED, (uint64_t)-1, 0);
+}
+static bool broken_ok(struct mm_struct *mm, int64_t ret) { (void)mm; (void)ret; return false; }
+static const struct mm_case broken_case = { "broken", mf_setup, broken_call, NULL, broken_ok };
+
 static const struct mm_case cases[] = {
 	{ "mremap_move", mv_setup, mv_call, NULL, mv_ok },
 	{ "mremap_grow_in_place", grow_setup, grow_call, NULL, grow_ok },
@@ -474,6 +484,11 @@ void run_mm_atomic_test(void)
 				    "allocation %llu not reached, the call succeeded",
 				    nth - 1, failed_calls, absorbed, nth);
 	}
+	/* The comparison itself must be able to fail. */
+	bool call_failed;
+	int r = run_case_at(&broken_case, 1, why, sizeof(why), &call_failed);
+	record_check("mm_atomic.check_catches_lost_page", r == -1 && call_failed,
+		     "a call that drops a page and then fails: %s", r == -1 ? why : "not caught");
 	kmem_cache_shrink_all();
 	uint64_t free_at_end = nr_free_pages();
 	record_check("mm_atomic.no_frame_leaked", free_at_end == free_at_start,
