@@ -910,6 +910,31 @@ TEST(walk_leaves_visits_and_stops)
 	pgtable_l5_enabled_flag = false;
 }
 
+/* free_empty_tables: the tables under a range that hold nothing go, deepest
+ * first; leaves and tables still holding something stay. */
+TEST(free_empty_tables_keeps_leaves)
+{
+	for (int levels = 4; levels <= 5; levels++) {
+		pgd_t *root = sim_reset(levels);
+		CHECK_EQ_U64(map_range(root, 0x10000, 0x10000, 2 * PAGE_SIZE, PAGE_SHARED, PG_LEVEL_4K), 0);
+		int with_leaf = live_tables();
+		/* An empty pte table (and its pmd, pud, p4d path) at 1 GiB, as a prepared mremap leaves. */
+		CHECK(walk_pte(root, 0x40000000, true, NULL) != NULL);
+		CHECK(walk_pte(root, 0x40200000, true, NULL) != NULL);
+		CHECK_EQ_U64(live_tables(), with_leaf + 3);     /* pmd table and two pte tables */
+		CHECK_EQ_U64(free_empty_tables(root, 0x40000000, 0x40200000), 1);   /* one pte table */
+		CHECK_EQ_U64(free_empty_tables(root, 0, TASK_SIZE_MAX), 2);         /* the other and the pmd */
+		CHECK_EQ_U64(live_tables(), with_leaf);
+		struct walk_result r;
+		CHECK_EQ_U64(follow_addr(root, 0x10000, &r), 0);
+		CHECK_EQ_U64(follow_addr(root, 0x11000, &r), 0);
+		CHECK_EQ_U64(free_empty_tables(root, 0x2000, 0x1000), -EINVAL);
+		CHECK_EQ_U64(free_empty_tables(root, 0x1000, 0x1000), 0);
+		check_tree(root);
+	}
+	pgtable_l5_enabled_flag = false;
+}
+
 UNIT_MAIN(
 	UNIT(entry_bit_layout),
 	UNIT(pte_helpers_bit_exact),
@@ -930,4 +955,5 @@ UNIT_MAIN(
 	UNIT(unmap_frees_tables_5level),
 	UNIT(map_range_rejects_bad_arguments),
 	UNIT(walk_leaves_visits_and_stops),
+	UNIT(free_empty_tables_keeps_leaves),
 )
