@@ -297,6 +297,21 @@ static bool ff_ok(struct mm_struct *mm, int64_t ret)
 	       unmapped(mm, BASE, 16);
 }
 
+/* mremap MREMAP_FIXED shrinking 8 pages to 4, right after the source: the
+ * dropped tail [S+4, S+8) and the destination [S+8, S+12) share a pte table
+ * (S+4 is a 2 MiB line) that holds only the tail's entries until the move. */
+#define FS_SRC (BASE + 0x800000 - 4 * PG)
+static int fs_setup(struct mm_struct *mm) { return map_filled(mm, FS_SRC, 8); }
+static int64_t fs_call(struct mm_struct *mm)
+{
+	return do_mremap(mm, FS_SRC, 8 * PG, 4 * PG, MREMAP_MAYMOVE | MREMAP_FIXED, FS_SRC + 8 * PG);
+}
+static bool fs_ok(struct mm_struct *mm, int64_t ret)
+{
+	return ret == (int64_t)(FS_SRC + 8 * PG) && one_vma(mm, FS_SRC + 8 * PG, 4, RWX_RW) &&
+	       holds(mm, FS_SRC + 8 * PG, FS_SRC, 4) && unmapped(mm, FS_SRC, 8);
+}
+
 /* mmap MAP_FIXED, read-only, over the middle 8 of 16 populated pages. */
 static int mf_setup(struct mm_struct *mm) { return map_filled(mm, BASE, 16); }
 static int64_t mf_call(struct mm_struct *mm)
@@ -402,6 +417,7 @@ static const struct mm_case cases[] = {
 	{ "mremap_grow_in_place", grow_setup, grow_call, NULL, grow_ok },
 	{ "mremap_fixed_over_mapping", fx_setup, fx_call, NULL, fx_ok },
 	{ "mremap_fixed_across_tables", ff_setup, ff_call, NULL, ff_ok },
+	{ "mremap_fixed_shrink", fs_setup, fs_call, NULL, fs_ok },
 	{ "mmap_fixed_over_populated", mf_setup, mf_call, NULL, mf_ok },
 	{ "munmap_split", mf_setup, mu_call, NULL, mu_ok },
 	{ "mprotect_split", mf_setup, mp_call, NULL, mp_ok },

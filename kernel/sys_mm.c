@@ -369,11 +369,12 @@ static int64_t move_vma(struct mm_struct *mm, uint64_t addr, uint64_t old_len, u
 		vma_unreserve(mm);
 		return err;
 	}
-	/* Nothing below can fail. The destination's old pages go, its tables
-	 * (prepared) stay. */
+	/* Nothing below can fail. The pages of the destination and of a dropped
+	 * tail go, but not their tables before the move: a prepared table may
+	 * be one of them, left empty for a moment. */
 	if (fixed && vma_unmap_range(mm, dst, new_len, unmap_kept_tables, mm))
 		panic("move_vma: unmap of the destination failed with VMAs reserved");
-	if (len < old_len && vma_unmap_range(mm, addr + len, old_len - len, unmap_pages, mm))
+	if (len < old_len && vma_unmap_range(mm, addr + len, old_len - len, unmap_kept_tables, mm))
 		panic("move_vma: shrink failed with VMAs reserved");
 	if (vma_map_range(mm, dst, new_len, vm_flags))
 		panic("move_vma: map failed with VMAs reserved");
@@ -383,6 +384,8 @@ static int64_t move_vma(struct mm_struct *mm, uint64_t addr, uint64_t old_len, u
 		panic("move_vma: unmap of the source failed with VMAs reserved");
 	if (fixed)
 		free_empty_tables(mm->pgd, dst, dst + new_len);
+	if (len < old_len)
+		free_empty_tables(mm->pgd, addr + len, addr + old_len);
 	vma_unreserve(mm);
 	return (int64_t)dst;
 }
