@@ -297,6 +297,16 @@ static bool ff_ok(struct mm_struct *mm, int64_t ret)
 	       unmapped(mm, BASE, 16);
 }
 
+/* The same onto an unpopulated mapping holding an empty pte table (as a
+ * fault that ran out of memory leaves one): a failed call must give back
+ * the tables it made and keep that one. */
+static int fe_setup(struct mm_struct *mm)
+{
+	if (map_filled(mm, BASE, 16) || do_mmap(mm, FF_DST, 16 * PG, RW, ANON | MAP_FIXED, (uint64_t)-1, 0) < 0)
+		return -1;
+	return walk_pte(mm->pgd, FF_DST, true, NULL) ? 0 : -1;
+}
+
 /* mremap MREMAP_FIXED shrinking 8 pages to 4, right after the source: the
  * dropped tail [S+4, S+8) and the destination [S+8, S+12) share a pte table
  * (S+4 is a 2 MiB line) that holds only the tail's entries until the move. */
@@ -417,6 +427,7 @@ static const struct mm_case cases[] = {
 	{ "mremap_grow_in_place", grow_setup, grow_call, NULL, grow_ok },
 	{ "mremap_fixed_over_mapping", fx_setup, fx_call, NULL, fx_ok },
 	{ "mremap_fixed_across_tables", ff_setup, ff_call, NULL, ff_ok },
+	{ "mremap_fixed_keeps_empty_table", fe_setup, ff_call, NULL, ff_ok },
 	{ "mremap_fixed_shrink", fs_setup, fs_call, NULL, fs_ok },
 	{ "mmap_fixed_over_populated", mf_setup, mf_call, NULL, mf_ok },
 	{ "munmap_split", mf_setup, mu_call, NULL, mu_ok },

@@ -23,6 +23,7 @@
 #include "kernel/exec.h"
 #include "kernel/process.h"
 #include "lib/string.h"
+#include "paging/init.h"
 #include "paging/memory.h"
 #include "paging/page.h"
 #include "paging/tlb.h"
@@ -307,7 +308,29 @@ int64_t sys_madvise(uint64_t addr, uint64_t len, uint64_t advice)
 struct move_ctx {
 	struct mm_struct *mm;
 	uint64_t delta;            /* destination - source, mod 2^64 */
+	struct pt_ops ops;         /* prepare_move's: tables marked with this call's number */
 };
+
+/* Tables prepare_move() makes carry the number of the call in page->private
+ * (unused for table pages), so a failed call frees exactly its own. */
+static uint64_t prepare_generation;
+
+/* pt_ops alloc_table: a page-table page, marked as this prepare_move()'s. */
+static uint64_t prepared_table_alloc(void *ctx)
+{
+	(void)ctx;
+	uint64_t phys = pgtable_alloc_page(NULL);
+	if (phys)
+		phys_to_page(phys)->private = prepare_generation;
+	return phys;
+}
+
+/* pt_table_pred: was this empty table made by the current prepare_move()? */
+static bool prepared_now(void *ctx, uint64_t phys)
+{
+	(void)ctx;
+	return phys_to_page(phys)->private == prepare_generation;
+}
 
 /* walk_leaves callback: makes the table for one entry's destination exist. */
 static int prepare_one(void *ctx, uint64_t va, int level, uint64_t *entry)
@@ -315,21 +338,22 @@ static int prepare_one(void *ctx, uint64_t va, int level, uint64_t *entry)
 	struct move_ctx *m = ctx;
 	if (level != PG_LEVEL_4K || !*entry)
 		return 0;
-	return walk_pte(m->mm->pgd, va + m->delta, true, NULL) ? 0 : 1;
+	return walk_pte(m->mm->pgd, va + m->delta, true, &m->ops) ? 0 : 1;
 }
 
 /*
  * Allocates every page-table page the move of the entries of [addr,
  * addr+len) to dst will need, so that moving them cannot fail. Returns 0, or
- * -ENOMEM after giving back the tables it made (every table under the
- * destination left empty: an empty table already there before goes too).
+ * -ENOMEM after giving back exactly the tables it made.
  */
 static int prepare_move(struct mm_struct *mm, uint64_t addr, uint64_t len, uint64_t dst)
 {
-	struct move_ctx m = { mm, dst - addr };
+	/* The ops are filled in at run time: the kernel runs at another address than it was linked for. */
+	struct move_ctx m = { mm, dst - addr, { prepared_table_alloc, pgtable_free_page, NULL } };
+	prepare_generation++;
 	if (walk_leaves(mm->pgd, addr, addr + len, prepare_one, &m) == 0)
 		return 0;
-	free_empty_tables(mm->pgd, dst, dst + len);
+	free_empty_tables(mm->pgd, dst, dst + len, prepared_now, NULL);
 	return -ENOMEM;
 }
 
@@ -378,14 +402,14 @@ static int64_t move_vma(struct mm_struct *mm, uint64_t addr, uint64_t old_len, u
 		panic("move_vma: shrink failed with VMAs reserved");
 	if (vma_map_range(mm, dst, new_len, vm_flags))
 		panic("move_vma: map failed with VMAs reserved");
-	struct move_ctx m = { mm, dst - addr };
+	struct move_ctx m = { .mm = mm, .delta = dst - addr };
 	walk_leaves(mm->pgd, addr, addr + len, move_one, &m);
 	if (vma_unmap_range(mm, addr, len, unmap_pages, mm))
 		panic("move_vma: unmap of the source failed with VMAs reserved");
 	if (fixed)
-		free_empty_tables(mm->pgd, dst, dst + new_len);
+		free_empty_tables(mm->pgd, dst, dst + new_len, NULL, NULL);
 	if (len < old_len)
-		free_empty_tables(mm->pgd, addr + len, addr + old_len);
+		free_empty_tables(mm->pgd, addr + len, addr + old_len, NULL, NULL);
 	vma_unreserve(mm);
 	return (int64_t)dst;
 }

@@ -910,8 +910,11 @@ TEST(walk_leaves_visits_and_stops)
 	pgtable_l5_enabled_flag = false;
 }
 
+static bool refuse_table(void *ctx, uint64_t phys) { (void)ctx; (void)phys; return false; }
+
 /* free_empty_tables: the tables under a range that hold nothing go, deepest
- * first; leaves and tables still holding something stay. */
+ * first, if the predicate lets them; leaves and tables still holding
+ * something stay. */
 TEST(free_empty_tables_keeps_leaves)
 {
 	for (int levels = 4; levels <= 5; levels++) {
@@ -922,14 +925,16 @@ TEST(free_empty_tables_keeps_leaves)
 		CHECK(walk_pte(root, 0x40000000, true, NULL) != NULL);
 		CHECK(walk_pte(root, 0x40200000, true, NULL) != NULL);
 		CHECK_EQ_U64(live_tables(), with_leaf + 3);     /* pmd table and two pte tables */
-		CHECK_EQ_U64(free_empty_tables(root, 0x40000000, 0x40200000), 1);   /* one pte table */
-		CHECK_EQ_U64(free_empty_tables(root, 0, TASK_SIZE_MAX), 2);         /* the other and the pmd */
+		CHECK_EQ_U64(free_empty_tables(root, 0, TASK_SIZE_MAX, refuse_table, NULL), 0);   /* none may go */
+		CHECK_EQ_U64(live_tables(), with_leaf + 3);
+		CHECK_EQ_U64(free_empty_tables(root, 0x40000000, 0x40200000, NULL, NULL), 1);   /* one pte table */
+		CHECK_EQ_U64(free_empty_tables(root, 0, TASK_SIZE_MAX, NULL, NULL), 2);         /* the other and the pmd */
 		CHECK_EQ_U64(live_tables(), with_leaf);
 		struct walk_result r;
 		CHECK_EQ_U64(follow_addr(root, 0x10000, &r), 0);
 		CHECK_EQ_U64(follow_addr(root, 0x11000, &r), 0);
-		CHECK_EQ_U64(free_empty_tables(root, 0x2000, 0x1000), -EINVAL);
-		CHECK_EQ_U64(free_empty_tables(root, 0x1000, 0x1000), 0);
+		CHECK_EQ_U64(free_empty_tables(root, 0x2000, 0x1000, NULL, NULL), -EINVAL);
+		CHECK_EQ_U64(free_empty_tables(root, 0x1000, 0x1000, NULL, NULL), 0);
 		check_tree(root);
 	}
 	pgtable_l5_enabled_flag = false;
