@@ -603,6 +603,36 @@ TEST(random_alloc_free_keeps_invariants)
 	CHECK_EQ_U64(buddy_check(), 0);
 }
 
+/* failslab: with fault injection armed, the Nth allocation from a cache
+ * fails (counted), also when a free object is at hand; frame allocations for
+ * new slabs count too. */
+TEST(failslab_fails_exactly_the_nth)
+{
+	fresh_memory(4 * MiB);
+	struct kmem_cache *c = kmem_cache_create("inj", 64, 0);
+	struct kmem_cache_stats st;
+	void *warm = kmem_cache_alloc(c);               /* a slab exists: no frame needed below */
+	CHECK(warm != NULL);
+	fail_alloc_arm(2);
+	void *a = kmem_cache_alloc(c), *b = kmem_cache_alloc(c), *d = kmem_cache_alloc(c);
+	CHECK(fail_alloc_disarm());
+	CHECK(a != NULL);
+	CHECK(b == NULL);
+	CHECK(d != NULL);
+	kmem_cache_get_stats(c, &st);
+	CHECK_EQ_U64(st.alloc_failures, 1);
+	kmem_cache_free(c, a);
+	kmem_cache_free(c, d);
+	kmem_cache_free(c, warm);
+	kmem_cache_shrink(c);
+	/* An empty cache: the first object needs a slab frame, which fails at 2. */
+	fail_alloc_arm(2);
+	CHECK(kmem_cache_alloc(c) == NULL);
+	CHECK(fail_alloc_disarm());
+	CHECK_EQ_U64(kmem_cache_check(c), 0);
+	CHECK_EQ_U64(kmem_cache_destroy(c), 0);
+}
+
 UNIT_MAIN(
 	UNIT(create_rejects_bad_arguments),
 	UNIT(cache_shapes_are_as_computed),
@@ -617,5 +647,6 @@ UNIT_MAIN(
 	UNIT(multi_page_slabs_free_through_tail_frames),
 	UNIT(alignment_is_honoured),
 	UNIT(cache_slots_are_limited_and_reusable),
-	UNIT(random_alloc_free_keeps_invariants)
+	UNIT(random_alloc_free_keeps_invariants),
+	UNIT(failslab_fails_exactly_the_nth)
 )
