@@ -103,12 +103,13 @@ struct mm_struct {
 	uint64_t start_brk, brk;            /* the heap: [start_brk, brk) */
 	uint64_t start_stack;               /* top of the initial stack */
 
-	/* VMAs set aside by vma_reserve(): vm_area_alloc() hands these out first. */
-	struct vm_area_struct *vma_reserve[VMA_RESERVE_MAX];
-	uint32_t vma_reserved;
-
 	int64_t rss_stat[NR_MM_COUNTERS];   /* resident pages by kind */
 	uint64_t hiwater_rss;               /* highest get_mm_rss() seen (update_hiwater_rss) */
+
+	/* VMAs set aside by vma_reserve(): vm_area_alloc() hands these out first.
+	 * Last, so that the fields the fault path reads keep their offsets. */
+	struct vm_area_struct *vma_reserve[VMA_RESERVE_MAX];
+	uint32_t vma_reserved;
 };
 
 /* ---- Resident-set counters (Linux's helpers) ------------------------------- */
