@@ -362,6 +362,18 @@ static bool md_ok(struct mm_struct *mm, int64_t ret)
 	       holds(mm, BASE, BASE, 4) && holds(mm, BASE + 12 * PG, BASE + 12 * PG, 4);
 }
 
+/* madvise MADV_HUGEPAGE of the middle 8 of 16 pages: Linux splits the VMA
+ * (two allocations); whether split or not, the range must end up with
+ * VM_HUGEPAGE and every byte where it was. */
+#define MADV_HUGEPAGE 14
+static int64_t mh_call(struct mm_struct *mm) { return do_madvise(mm, BASE + 4 * PG, 8 * PG, MADV_HUGEPAGE); }
+static bool mh_ok(struct mm_struct *mm, int64_t ret)
+{
+	struct vm_area_struct *v = vma_lookup(mm, BASE + 4 * PG), *w = vma_lookup(mm, BASE + 11 * PG);
+	return ret == 0 && v && w && (v->vm_flags & VM_HUGEPAGE) && (w->vm_flags & VM_HUGEPAGE) &&
+	       vma_lookup(mm, BASE) && vma_lookup(mm, BASE + 15 * PG) && holds(mm, BASE, BASE, 16);
+}
+
 /* brk: the heap starts at BASE; grow by 8 pages, or shrink 8 populated pages to 2. */
 static int brk_setup(struct mm_struct *mm)
 {
@@ -433,6 +445,7 @@ static const struct mm_case cases[] = {
 	{ "munmap_split", mf_setup, mu_call, NULL, mu_ok },
 	{ "mprotect_split", mf_setup, mp_call, NULL, mp_ok },
 	{ "madvise_dontneed", mf_setup, md_call, NULL, md_ok },
+	{ "madvise_hugepage_middle", mf_setup, mh_call, NULL, mh_ok },
 	{ "brk_grow", brk_setup, brk_grow_call, brk_failed, brk_grow_ok },
 	{ "brk_shrink", brk_shrink_setup, brk_shrink_call, brk_shrink_failed, brk_shrink_ok },
 	{ "mmap_populate", no_setup, pop_call, NULL, pop_ok },
