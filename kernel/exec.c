@@ -21,7 +21,8 @@
 
 static struct kmem_cache *mm_cachep;
 
-static struct mm_struct *mm_alloc(void)
+/* See kernel/exec.h. */
+struct mm_struct *mm_alloc(void)
 {
 	if (!mm_cachep)
 		mm_cachep = kmem_cache_create("mm_struct", sizeof(struct mm_struct), 64);
@@ -52,7 +53,8 @@ static void unmap_removed(void *ctx, uint64_t start, uint64_t end)
 	zap_page_range((struct mm_struct *)ctx, start, end);
 }
 
-static void mm_free(struct mm_struct *mm)
+/* See kernel/exec.h. */
+void mm_free(struct mm_struct *mm)
 {
 	mm_release_vmas(mm, unmap_removed, mm);
 	for (uint32_t i = 0; i < PTRS_PER_PGD / 2; i++)

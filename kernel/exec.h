@@ -27,4 +27,10 @@ int exec_program(struct task_struct *t, const uint8_t *file, uint64_t size,
 /* Frees every page, table, VMA and the mm of t (after it ended). */
 void exit_mm(struct task_struct *t);
 
+/* A new empty address space: no VMAs, a pgd sharing the kernel half, the
+ * mmap layout of a program. NULL if out of memory. mm_free() gives back its
+ * VMAs, pages, page-table pages and the mm itself. */
+struct mm_struct *mm_alloc(void);
+void mm_free(struct mm_struct *mm);
+
 #endif

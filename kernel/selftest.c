@@ -4,6 +4,7 @@
  */
 #include "kernel/selftest.h"
 #include "kernel/integrity.h"
+#include "kernel/mm_atomic_test.h"
 #include "cpu/gdt.h"
 #include "cpu/pic.h"
 #include "cpu/x86.h"
@@ -285,6 +286,8 @@ void run_test_hooks(const struct faultline_config *cfg)
 			/* Above anything the firmware or the kernel maps, but canonical. */
 			volatile uint64_t *unmapped = (volatile uint64_t *)0x00007ffffff00000ull;
 			(void)*unmapped;
+		} else if (strcmp(t, "fail_alloc") == 0) {
+			run_mm_atomic_test();   /* ~0.1 s under TCG: not at every boot */
 		} else if (strcmp(t, "panic") == 0) {
 			panic("test hook: deliberate panic");
 		} else {

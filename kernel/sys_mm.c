@@ -3,12 +3,28 @@
  * Linux's mm/mmap.c, mm/mprotect.c, mm/madvise.c and mm/mremap.c, for
  * anonymous memory. The VMA bookkeeping is paging/vma.c; the page-table side
  * (zap, protection change, populate) is paging/memory.c.
+ *
+ * Each sys_* decodes nothing more than current->mm and hands its arguments
+ * to do_* (kernel/sys_mm.h), which validates them and works on the mm it
+ * is given: the self-test (kernel/mm_atomic_test.c) drives the do_* on an
+ * mm of its own.
+ *
+ * Failure atomicity: a call either completes or leaves the VMAs, every
+ * page-table entry and page-table page, and every byte of user data as they
+ * were, also when a frame, table or VMA allocation fails part-way. The
+ * means: everything that can fail (VMAs: vma_reserve(); tables for moved
+ * entries: prepare_move()) is allocated before the first change. The one
+ * exception is Linux's: MAP_POPULATE keeps the mapping when population runs
+ * out of memory.
  */
 #include "fault/syscall.h"
+#include "kernel/sys_mm.h"
+#include "base/panic.h"
 #include "kernel/exec.h"
 #include "base/process.h"
 #include "base/string.h"
 #include "paging/range.h"
+#include "paging/init.h"
 #include "paging/memory.h"
 #include "paging/page.h"
 #include "paging/tlb.h"
@@ -80,6 +96,13 @@ static void unmap_pages(void *ctx, uint64_t start, uint64_t end)
 	zap_page_range((struct mm_struct *)ctx, start, end);
 }
 
+/* vma_range_fn: unmap_pages() keeping the page-table pages (mremap onto a
+ * mapping, whose tables were prepared for the entries moving in). */
+static void unmap_kept_tables(void *ctx, uint64_t start, uint64_t end)
+{
+	unmap_page_range((struct mm_struct *)ctx, start, end);
+}
+
 /* vma_range_fn: a range whose VMA got new rights (mprotect). */
 static void reprotect_pages(void *ctx, uint64_t start, uint64_t end)
 {
@@ -88,10 +111,10 @@ static void reprotect_pages(void *ctx, uint64_t start, uint64_t end)
 		change_protection(vma, start, end);
 }
 
-/* See fault/syscall.h. */
-int64_t sys_mmap(uint64_t addr, uint64_t len, uint64_t prot, uint64_t flags, uint64_t fd, uint64_t off)
+/* See kernel/sys_mm.h. */
+int64_t do_mmap(struct mm_struct *mm, uint64_t addr, uint64_t len, uint64_t prot, uint64_t flags, uint64_t fd,
+		uint64_t off)
 {
-	struct mm_struct *mm = current->mm;
 	(void)fd;
 	if (!(flags & MAP_ANONYMOUS))
 		return -EBADF;           /* no files: any fd is a bad one */
@@ -125,9 +148,17 @@ int64_t sys_mmap(uint64_t addr, uint64_t len, uint64_t prot, uint64_t flags, uin
 		if (find_vma_intersection(mm, start, start + plen)) {
 			if (!(flags & MAP_FIXED))
 				return -EEXIST;  /* MAP_FIXED_NOREPLACE */
-			int err = vma_unmap_range(mm, start, plen, unmap_pages, mm);
+			/* Unlike Linux, which can fail after the unmap and leave a hole:
+			 * the split and the new VMA are set aside before the old
+			 * mapping goes, so the call is all-or-nothing. */
+			int err = vma_reserve(mm, 2);
 			if (err)
 				return err;
+			err = vma_unmap_range(mm, start, plen, unmap_pages, mm);
+			if (err) {
+				vma_unreserve(mm);
+				return err;
+			}
 		}
 	} else {
 		/* Linux's round_hint_to_min: the hint's page, raised to mmap_min_addr. */
@@ -139,6 +170,7 @@ int64_t sys_mmap(uint64_t addr, uint64_t len, uint64_t prot, uint64_t flags, uin
 			return (int64_t)start;
 	}
 	int err = vma_map_range(mm, start, plen, vm_flags);
+	vma_unreserve(mm);
 	if (err)
 		return err;
 	if (flags & MAP_POPULATE) {
@@ -154,22 +186,34 @@ int64_t sys_mmap(uint64_t addr, uint64_t len, uint64_t prot, uint64_t flags, uin
 	return (int64_t)start;
 }
 
-/* See fault/syscall.h. Linux: every bad range is -EINVAL, checked with the
+/* See fault/syscall.h. */
+int64_t sys_mmap(uint64_t addr, uint64_t len, uint64_t prot, uint64_t flags, uint64_t fd, uint64_t off)
+{
+	return do_mmap(current->mm, addr, len, prot, flags, fd, off);
+}
+
+/* See kernel/sys_mm.h. Linux: every bad range is -EINVAL, checked with the
  * length as given, before it is rounded up. */
-int64_t sys_munmap(uint64_t addr, uint64_t len)
+int64_t do_munmap(struct mm_struct *mm, uint64_t addr, uint64_t len)
 {
 	if ((addr & ~PAGE_MASK) || !range_in_user(addr, len, TASK_SIZE_MAX))
 		return -EINVAL;
 	uint64_t plen = PAGE_ALIGN(len);   /* len <= TASK_SIZE_MAX - addr: cannot wrap */
 	if (!plen)
 		return -EINVAL;
-	return vma_unmap_range(current->mm, addr, plen, unmap_pages, current->mm);
+	return vma_unmap_range(mm, addr, plen, unmap_pages, mm);
 }
 
 /* See fault/syscall.h. */
-/* Linux's order: alignment, len 0 (success), a wrapping range (-ENOMEM),
- * the prot bits; a range beyond user space has no VMA there: -ENOMEM. */
-int64_t sys_mprotect(uint64_t addr, uint64_t len, uint64_t prot)
+int64_t sys_munmap(uint64_t addr, uint64_t len)
+{
+	return do_munmap(current->mm, addr, len);
+}
+
+/* See kernel/sys_mm.h. Linux's order: alignment, len 0 (success), a
+ * wrapping range (-ENOMEM), the prot bits; a range beyond user space has no
+ * VMA there: -ENOMEM. */
+int64_t do_mprotect(struct mm_struct *mm, uint64_t addr, uint64_t len, uint64_t prot)
 {
 	if (addr & ~PAGE_MASK)
 		return -EINVAL;
@@ -182,21 +226,26 @@ int64_t sys_mprotect(uint64_t addr, uint64_t len, uint64_t prot)
 		return -EINVAL;
 	if (!range_in_user(addr, plen, TASK_SIZE_MAX))
 		return -ENOMEM;
-	return vma_protect_range(current->mm, addr, plen, calc_vm_flags(prot, MAP_PRIVATE) & VM_ACCESS_FLAGS,
-				 reprotect_pages, current->mm);
+	return vma_protect_range(mm, addr, plen, calc_vm_flags(prot, MAP_PRIVATE) & VM_ACCESS_FLAGS,
+				 reprotect_pages, mm);
+}
+
+/* See fault/syscall.h. */
+int64_t sys_mprotect(uint64_t addr, uint64_t len, uint64_t prot)
+{
+	return do_mprotect(current->mm, addr, len, prot);
 }
 
 /*
- * See fault/syscall.h. Linux semantics (without CONFIG_COMPAT_BRK): returns
+ * See kernel/sys_mm.h. Linux semantics (without CONFIG_COMPAT_BRK): returns
  * the new break, or the current one, with nothing changed, when the request
  * cannot be met: below start_brk (brk(0) and brk(-1)'s wrap included), a
  * break whose page rounding wraps or passes the top of user space, growth
  * into (or within a page of, or into the guard gap of) the next mapping, or
  * out of memory.
  */
-int64_t sys_brk(uint64_t brk)
+int64_t do_brk(struct mm_struct *mm, uint64_t brk)
 {
-	struct mm_struct *mm = current->mm;
 	uint64_t newbrk, oldbrk = PAGE_ALIGN(mm->brk);
 	if (brk < mm->start_brk)
 		return (int64_t)mm->brk;
@@ -225,6 +274,12 @@ int64_t sys_brk(uint64_t brk)
 	return (int64_t)brk;
 }
 
+/* See fault/syscall.h. */
+int64_t sys_brk(uint64_t brk)
+{
+	return do_brk(current->mm, brk);
+}
+
 /* The vm_flags an advice sets and clears (Linux's madvise_update_vma
  * behaviours); false for advice that changes no flag. */
 static bool madvise_vm_flags(uint64_t advice, uint64_t *set, uint64_t *clear)
@@ -240,16 +295,15 @@ static bool madvise_vm_flags(uint64_t advice, uint64_t *set, uint64_t *clear)
 }
 
 /*
- * See fault/syscall.h. Linux's order: the advice, the alignment, a length
+ * See kernel/sys_mm.h. Linux's order: the advice, the alignment, a length
  * whose rounding wraps or a range that wraps past 2^64 (-EINVAL), an empty
  * range (0). There is no user-space limit: a range beyond it simply has no
  * VMAs (-ENOMEM). Advice that changes vm_flags splits the VMAs at the range's
  * ends and re-merges equal neighbours (vma_modify_flags); like Linux, the
  * mapped parts are advised and unmapped holes make the result -ENOMEM.
  */
-int64_t sys_madvise(uint64_t addr, uint64_t len, uint64_t advice)
+int64_t do_madvise(struct mm_struct *mm, uint64_t addr, uint64_t len, uint64_t advice)
 {
-	struct mm_struct *mm = current->mm;
 	uint64_t set = 0, clear = 0;
 	bool changes_flags = madvise_vm_flags(advice, &set, &clear);
 	if (!changes_flags && advice != MADV_WILLNEED && advice != MADV_DONTNEED && advice != MADV_FREE)
@@ -288,48 +342,123 @@ int64_t sys_madvise(uint64_t addr, uint64_t len, uint64_t advice)
 	return ret;
 }
 
+/* See fault/syscall.h. */
+int64_t sys_madvise(uint64_t addr, uint64_t len, uint64_t advice)
+{
+	return do_madvise(current->mm, addr, len, advice);
+}
+
 struct move_ctx {
 	struct mm_struct *mm;
-	int64_t delta;
-	int failed;
+	uint64_t delta;            /* destination - source, mod 2^64 */
+	struct pt_ops ops;         /* prepare_move's: tables marked with this call's number */
 };
 
-/* walk_leaves callback: moves one present entry delta bytes up (move_page_tables). */
+/* Tables prepare_move() makes carry the number of the call in page->private
+ * (unused for table pages), so a failed call frees exactly its own. */
+static uint64_t prepare_generation;
+
+/* pt_ops alloc_table: a page-table page, marked as this prepare_move()'s. */
+static uint64_t prepared_table_alloc(void *ctx)
+{
+	(void)ctx;
+	uint64_t phys = pgtable_alloc_page(NULL);
+	if (phys)
+		phys_to_page(phys)->private = prepare_generation;
+	return phys;
+}
+
+/* pt_table_pred: was this empty table made by the current prepare_move()? */
+static bool prepared_now(void *ctx, uint64_t phys)
+{
+	(void)ctx;
+	return phys_to_page(phys)->private == prepare_generation;
+}
+
+/* walk_leaves callback: makes the table for one entry's destination exist. */
+static int prepare_one(void *ctx, uint64_t va, int level, uint64_t *entry)
+{
+	struct move_ctx *m = ctx;
+	if (level != PG_LEVEL_4K || !*entry)
+		return 0;
+	return walk_pte(m->mm->pgd, va + m->delta, true, &m->ops) ? 0 : 1;
+}
+
+/*
+ * Allocates every page-table page the move of the entries of [addr,
+ * addr+len) to dst will need, so that moving them cannot fail. Returns 0, or
+ * -ENOMEM after giving back exactly the tables it made.
+ */
+static int prepare_move(struct mm_struct *mm, uint64_t addr, uint64_t len, uint64_t dst)
+{
+	/* The ops are filled in at run time: the kernel runs at another address than it was linked for. */
+	struct move_ctx m = { mm, dst - addr, { prepared_table_alloc, pgtable_free_page, NULL } };
+	prepare_generation++;
+	if (walk_leaves(mm->pgd, addr, addr + len, prepare_one, &m) == 0)
+		return 0;
+	free_empty_tables(mm->pgd, dst, dst + len, prepared_now, NULL);
+	return -ENOMEM;
+}
+
+/* walk_leaves callback: moves one entry delta bytes up (move_page_tables);
+ * prepare_move() made its destination table. */
 static int move_one(void *ctx, uint64_t va, int level, uint64_t *entry)
 {
 	struct move_ctx *m = ctx;
 	if (level != PG_LEVEL_4K || !*entry)
 		return 0;
-	pte_t *dst = walk_pte(m->mm->pgd, va + (uint64_t)m->delta, true, NULL);
-	if (!dst) {
-		m->failed = 1;
-		return 1;
-	}
-	set_pte_at(m->mm, va + (uint64_t)m->delta, dst, __pte(*entry));
+	pte_t *dst = walk_pte(m->mm->pgd, va + m->delta, false, NULL);
+	if (!dst)
+		panic("move_one: no table for 0x%llx (prepare_move)", va + m->delta);
+	set_pte_at(m->mm, va + m->delta, dst, __pte(*entry));
 	pte_clear(m->mm, va, leaf_pte(entry, level));
 	flush_tlb_page(va);
 	return 0;
 }
 
-/* Moves the entries of [addr, addr+len) to a new VMA at dst (already free). */
-static int64_t move_vma(struct mm_struct *mm, uint64_t addr, uint64_t len, uint64_t dst, uint64_t new_len,
-			uint64_t vm_flags)
+/*
+ * Moves [addr, addr+old_len) to dst as a VMA of new_len bytes (mremap's
+ * move_vma). With fixed, [dst, dst+new_len) may be mapped and is replaced;
+ * else it is free. A source longer than new_len loses its tail. First
+ * allocates all it may need (4 VMAs with fixed, else 2; the destination
+ * tables), so it either returns dst with everything moved or -ENOMEM with
+ * nothing changed.
+ */
+static int64_t move_vma(struct mm_struct *mm, uint64_t addr, uint64_t old_len, uint64_t dst, uint64_t new_len,
+			uint64_t vm_flags, bool fixed)
 {
-	int err = vma_map_range(mm, dst, new_len, vm_flags);
+	uint64_t len = old_len < new_len ? old_len : new_len;
+	int err = vma_reserve(mm, fixed ? 4 : 2);
 	if (err)
 		return err;
-	struct move_ctx m = { mm, (int64_t)(dst - addr), 0 };
-	walk_leaves(mm->pgd, addr, addr + len, move_one, &m);
-	if (m.failed) {
-		vma_unmap_range(mm, dst, new_len, unmap_pages, mm);
-		return -ENOMEM;
+	err = prepare_move(mm, addr, len, dst);
+	if (err) {
+		vma_unreserve(mm);
+		return err;
 	}
-	vma_unmap_range(mm, addr, len, unmap_pages, mm);
+	/* Nothing below can fail. The pages of the destination and of a dropped
+	 * tail go, but not their tables before the move: a prepared table may
+	 * be one of them, left empty for a moment. */
+	if (fixed && vma_unmap_range(mm, dst, new_len, unmap_kept_tables, mm))
+		panic("move_vma: unmap of the destination failed with VMAs reserved");
+	if (len < old_len && vma_unmap_range(mm, addr + len, old_len - len, unmap_kept_tables, mm))
+		panic("move_vma: shrink failed with VMAs reserved");
+	if (vma_map_range(mm, dst, new_len, vm_flags))
+		panic("move_vma: map failed with VMAs reserved");
+	struct move_ctx m = { .mm = mm, .delta = dst - addr };
+	walk_leaves(mm->pgd, addr, addr + len, move_one, &m);
+	if (vma_unmap_range(mm, addr, len, unmap_pages, mm))
+		panic("move_vma: unmap of the source failed with VMAs reserved");
+	if (fixed)
+		free_empty_tables(mm->pgd, dst, dst + new_len, NULL, NULL);
+	if (len < old_len)
+		free_empty_tables(mm->pgd, addr + len, addr + old_len, NULL, NULL);
+	vma_unreserve(mm);
 	return (int64_t)dst;
 }
 
 /*
- * See fault/syscall.h. Shrinks in place, grows in place when the pages
+ * See kernel/sys_mm.h. Shrinks in place, grows in place when the pages
  * above are free, else moves (MREMAP_MAYMOVE, to new_addr with
  * MREMAP_FIXED) by moving the page-table entries, as Linux does.
  *
@@ -347,9 +476,9 @@ static int64_t move_vma(struct mm_struct *mm, uint64_t addr, uint64_t len, uint6
  * length beyond user space up front with -EINVAL; 6.1 gets to -EFAULT or
  * -ENOMEM.)
  */
-int64_t sys_mremap(uint64_t addr, uint64_t old_len, uint64_t new_len, uint64_t flags, uint64_t new_addr)
+int64_t do_mremap(struct mm_struct *mm, uint64_t addr, uint64_t old_len, uint64_t new_len, uint64_t flags,
+		  uint64_t new_addr)
 {
-	struct mm_struct *mm = current->mm;
 	if ((addr & ~PAGE_MASK) || (flags & ~(uint64_t)(MREMAP_MAYMOVE | MREMAP_FIXED)))
 		return -EINVAL;
 	if ((flags & MREMAP_FIXED) && !(flags & MREMAP_MAYMOVE))
@@ -387,18 +516,8 @@ int64_t sys_mremap(uint64_t addr, uint64_t old_len, uint64_t new_len, uint64_t f
 	}
 	uint64_t vm_flags = vma->vm_flags;
 
-	if (flags & MREMAP_FIXED) {
-		int err = vma_unmap_range(mm, new_addr, new_len, unmap_pages, mm);
-		if (err)
-			return err;
-		if (new_len < old_len) {
-			err = vma_unmap_range(mm, addr + new_len, old_len - new_len, unmap_pages, mm);
-			if (err)
-				return err;
-			old_len = new_len;
-		}
-		return move_vma(mm, addr, old_len, new_addr, new_len, vm_flags);
-	}
+	if (flags & MREMAP_FIXED)
+		return move_vma(mm, addr, old_len, new_addr, new_len, vm_flags, true);
 	if (new_len <= old_len) {
 		if (new_len < old_len && old_ok) {
 			int err = vma_unmap_range(mm, addr + new_len, old_len - new_len, unmap_pages, mm);
@@ -416,5 +535,12 @@ int64_t sys_mremap(uint64_t addr, uint64_t old_len, uint64_t new_len, uint64_t f
 	uint64_t dst = get_unmapped_area(mm, new_len, 0, MMAP_MIN_ADDR, DEFAULT_MAP_WINDOW);
 	if (IS_ERR_VALUE(dst))
 		return (int64_t)dst;
-	return move_vma(mm, addr, old_len, dst, new_len, vm_flags);
+	return move_vma(mm, addr, old_len, dst, new_len, vm_flags, false);
 }
+
+/* See fault/syscall.h. */
+int64_t sys_mremap(uint64_t addr, uint64_t old_len, uint64_t new_len, uint64_t flags, uint64_t new_addr)
+{
+	return do_mremap(current->mm, addr, old_len, new_len, flags, new_addr);
+}
+

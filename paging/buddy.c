@@ -154,6 +154,8 @@ static uint64_t __rmqueue(uint32_t order)
 {
 	uint32_t k = order;
 
+	if (should_fail_alloc())
+		return PFN_NONE;
 	while (k <= MAX_ORDER && zone.free_head[k] == PFN_NONE)
 		k++;
 	if (k > MAX_ORDER)
@@ -209,6 +211,36 @@ static void free_pcppages_bulk(uint32_t n)
 		zone.stats.free_pages--;      /* free_block counts it again */
 		free_block(pfn, 0);
 	}
+}
+
+/* ---- Fault injection (see paging/buddy.h) ---- */
+
+uint64_t fail_alloc_countdown;
+uint64_t fail_alloc_hits;
+static struct { uint32_t batch, high; uint64_t hits_at_arm; bool armed; } fail_alloc_saved;
+
+/* See paging/buddy.h. */
+void fail_alloc_arm(uint64_t nth)
+{
+	if (!fail_alloc_saved.armed) {
+		fail_alloc_saved.batch = zone.pcp.batch;
+		fail_alloc_saved.high = zone.pcp.high;
+		fail_alloc_saved.armed = true;
+		pcp_set_batch(0, 0);
+	}
+	fail_alloc_saved.hits_at_arm = fail_alloc_hits;
+	fail_alloc_countdown = nth;
+}
+
+/* See paging/buddy.h. */
+bool fail_alloc_disarm(void)
+{
+	fail_alloc_countdown = 0;
+	if (fail_alloc_saved.armed) {
+		fail_alloc_saved.armed = false;
+		pcp_set_batch(fail_alloc_saved.batch, fail_alloc_saved.high);
+	}
+	return fail_alloc_hits != fail_alloc_saved.hits_at_arm;
 }
 
 /* See paging/buddy.h. */
@@ -277,6 +309,10 @@ struct page *alloc_pages(uint32_t order)
 struct page *alloc_page_below(uint64_t limit_pfn)
 {
 	drain_local_pages();      /* the search sees every free frame */
+	if (should_fail_alloc()) {
+		zone.stats.alloc_failures++;
+		return NULL;
+	}
 	for (uint32_t order = 0; order < NR_PAGE_ORDERS; order++) {
 		for (uint64_t pfn = zone.free_head[order]; pfn != PFN_NONE; pfn = pfn_to_page(pfn)->lru_next) {
 			if (pfn >= limit_pfn)

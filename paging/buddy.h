@@ -21,6 +21,7 @@
 #ifndef FAULTLINE_BUDDY_H
 #define FAULTLINE_BUDDY_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "lib/check_result.h"
@@ -115,5 +116,33 @@ void buddy_set_bad_page_hook(void (*hook)(const char *reason, uint64_t pfn));
  * the first in words.
  */
 uint64_t buddy_check(struct check_result *out);
+
+/*
+ * Fault injection, as Linux's fail_page_alloc and failslab: once armed with
+ * n, the nth allocation from then on fails - of a frame (alloc_pages and
+ * alloc_page_below, so page-table pages too) or of a slab object
+ * (kmem_cache_alloc) - and the ones around it succeed. Arming drains the
+ * pcp list and turns it off until disarmed, so every frame allocation goes
+ * through __rmqueue, where the check is: the pcp fast path of the page-fault
+ * handler carries none. Disarmed, the check is one predictable branch on a
+ * global, in the pcp refill and the slab allocator.
+ */
+extern uint64_t fail_alloc_countdown;   /* allocations until the failing one; 0: disarmed */
+extern uint64_t fail_alloc_hits;        /* injected failures since boot */
+
+void fail_alloc_arm(uint64_t nth);
+/* Disarms; returns true if the armed failure was injected. */
+bool fail_alloc_disarm(void);
+
+/* True (and disarmed) if this allocation is the one to fail. */
+static inline bool should_fail_alloc(void)
+{
+	if (__builtin_expect(fail_alloc_countdown == 0, 1))
+		return false;
+	if (--fail_alloc_countdown)
+		return false;
+	fail_alloc_hits++;
+	return true;
+}
 
 #endif

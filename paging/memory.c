@@ -255,6 +255,27 @@ static int zap_one(void *ctx, uint64_t va, int level, uint64_t *entry)
 	return 0;
 }
 
+/* Flushes the TLB entries of [start, end): one by one when few, else all. */
+static void flush_tlb_range(uint64_t start, uint64_t end)
+{
+	if (end - start <= TLB_SINGLE_PAGE_FLUSH_CEILING * PAGE_SIZE) {
+		for (uint64_t a = start; a < end; a += PAGE_SIZE)
+			flush_tlb_page(a);
+	} else {
+		flush_tlb_local();
+	}
+}
+
+/* See paging/memory.h. */
+void unmap_page_range(struct mm_struct *mm, uint64_t start, uint64_t end)
+{
+	struct zap_ctx z = { mm };
+	if (start >= end)
+		return;
+	walk_leaves(mm->pgd, start, end, zap_one, &z);
+	flush_tlb_range(start, end);
+}
+
 /* See paging/memory.h. */
 void zap_page_range(struct mm_struct *mm, uint64_t start, uint64_t end)
 {
@@ -263,12 +284,7 @@ void zap_page_range(struct mm_struct *mm, uint64_t start, uint64_t end)
 		return;
 	walk_leaves(mm->pgd, start, end, zap_one, &z);
 	unmap_range(mm->pgd, start, end - start);
-	if (end - start <= TLB_SINGLE_PAGE_FLUSH_CEILING * PAGE_SIZE) {
-		for (uint64_t a = start; a < end; a += PAGE_SIZE)
-			flush_tlb_page(a);
-	} else {
-		flush_tlb_local();
-	}
+	flush_tlb_range(start, end);
 }
 
 struct protect_ctx {

@@ -66,6 +66,11 @@ vm_fault_t handle_mm_fault(struct vm_area_struct *vma, uint64_t address, uint32_
  */
 void zap_page_range(struct mm_struct *mm, uint64_t start, uint64_t end);
 
+/* zap_page_range() keeping the page-table pages, left empty (Linux's
+ * unmap_page_range without free_pgtables): for a range about to be mapped
+ * again whose tables were allocated ahead (mremap over a mapping). */
+void unmap_page_range(struct mm_struct *mm, uint64_t start, uint64_t end);
+
 /* Re-applies vma's vm_page_prot to the present entries in [start, end)
  * (mprotect). Linux's change_protection. Panics on a 2 MiB / 1 GiB leaf, as
  * zap_page_range(). */

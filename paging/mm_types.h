@@ -82,6 +82,8 @@ enum {
 	NR_MM_COUNTERS
 };
 
+#define VMA_RESERVE_MAX 4   /* VMAs one mm call may need: see vma_reserve() */
+
 struct mm_struct {
 	pgd_t *pgd;                         /* top-level page table */
 
@@ -105,6 +107,11 @@ struct mm_struct {
 
 	int64_t rss_stat[NR_MM_COUNTERS];   /* resident pages by kind */
 	uint64_t hiwater_rss;               /* highest get_mm_rss() seen (update_hiwater_rss) */
+
+	/* VMAs set aside by vma_reserve(): vm_area_alloc() hands these out first.
+	 * Last, so that the fields the fault path reads keep their offsets. */
+	struct vm_area_struct *vma_reserve[VMA_RESERVE_MAX];
+	uint32_t vma_reserved;
 };
 
 /* ---- Resident-set counters (Linux's helpers) ------------------------------- */

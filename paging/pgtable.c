@@ -330,6 +330,8 @@ struct range_walk {
 	pt_leaf_fn fn;          /* for each leaf; NULL: clear it */
 	void *ctx;
 	bool free_empty;        /* release tables that end up empty */
+	pt_table_pred may_free; /* NULL, or which of those (free_empty_tables) */
+	void *may_free_ctx;
 	const struct pt_ops *ops;
 	int tables_freed;
 };
@@ -369,7 +371,8 @@ static int walk_table_range(uint64_t *table, int level, uint64_t start, uint64_t
 			r = walk_table_range(table_of(e), level - 1, lo, hi, rw);
 			if (r)
 				return r;
-			if (rw->free_empty && table_is_empty(table_of(e)) && release_table(entry, rw->ops))
+			if (rw->free_empty && table_is_empty(table_of(e)) &&
+			    (!rw->may_free || rw->may_free(rw->may_free_ctx, e & PTE_PFN_MASK)) && release_table(entry, rw->ops))
 				rw->tables_freed++;
 			break;
 		}
@@ -507,4 +510,23 @@ int walk_leaves(pgd_t *pgd, uint64_t start, uint64_t end, pt_leaf_fn fn, void *c
 		return -EINVAL;
 	struct range_walk rw = { .fn = fn, .ctx = ctx, .free_empty = false, .ops = &pt_default_ops, .tables_freed = 0 };
 	return walk_table_range((uint64_t *)pgd, pgtable_levels(), start, end - 1, &rw);
+}
+
+/* pt_leaf_fn that leaves every leaf as it is. */
+static int keep_leaf(void *ctx, uint64_t va, int level, uint64_t *entry)
+{
+	(void)ctx; (void)va; (void)level; (void)entry;
+	return 0;
+}
+
+int free_empty_tables(pgd_t *pgd, uint64_t start, uint64_t end, pt_table_pred may_free, void *ctx)
+{
+	if (end == start)
+		return 0;
+	if (end < start || !range_ok(start, end - start))
+		return -EINVAL;
+	struct range_walk rw = { .fn = keep_leaf, .ctx = NULL, .free_empty = true, .may_free = may_free,
+				 .may_free_ctx = ctx, .ops = &pt_default_ops, .tables_freed = 0 };
+	walk_table_range((uint64_t *)pgd, pgtable_levels(), start, end - 1, &rw);
+	return rw.tables_freed;
 }

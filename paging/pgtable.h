@@ -458,4 +458,14 @@ static inline pte_t *leaf_pte(uint64_t *entry, int level)
 	return level == PG_LEVEL_4K ? (pte_t *)entry : NULL;
 }
 
+/*
+ * Releases the page-table pages under [start, end) left with no entry at
+ * all, deepest first, touching no leaf - only those for which may_free(ctx,
+ * their physical address) is true, when may_free is not NULL: what an
+ * operation that allocated tables ahead (mremap) and then did not use them
+ * gives back. Returns how many were freed, or -EINVAL as walk_leaves().
+ */
+typedef bool (*pt_table_pred)(void *ctx, uint64_t phys);
+int free_empty_tables(pgd_t *pgd, uint64_t start, uint64_t end, pt_table_pred may_free, void *ctx);
+
 #endif

@@ -305,6 +305,10 @@ void *kmem_cache_alloc(struct kmem_cache *c)
 
 	if (!kmem_cache_valid(c))
 		return NULL;
+	if (should_fail_alloc()) {     /* failslab */
+		c->alloc_failures++;
+		return NULL;
+	}
 	pfn = c->head[SLAB_PARTIAL];
 	if (pfn == PFN_NONE)
 		pfn = c->head[SLAB_EMPTY];

@@ -321,6 +321,12 @@ struct vm_area_struct *vm_area_alloc(struct mm_struct *mm)
 {
 	struct vm_area_struct *vma;
 
+	if (mm->vma_reserved) {
+		vma = mm->vma_reserve[--mm->vma_reserved];
+		memset(vma, 0, sizeof(*vma));
+		vma->vm_mm = mm;
+		return vma;
+	}
 	if (!vm_area_cachep)
 		return NULL;
 	vma = kmem_cache_zalloc(vm_area_cachep);
@@ -332,6 +338,28 @@ struct vm_area_struct *vm_area_alloc(struct mm_struct *mm)
 void vm_area_free(struct vm_area_struct *vma)
 {
 	kmem_cache_free(vm_area_cachep, vma);
+}
+
+int vma_reserve(struct mm_struct *mm, uint32_t n)
+{
+	if (n > VMA_RESERVE_MAX)
+		return -EINVAL;
+	while (mm->vma_reserved < n) {
+		struct vm_area_struct *vma = vm_area_cachep ? kmem_cache_alloc(vm_area_cachep) : NULL;
+
+		if (!vma) {
+			vma_unreserve(mm);
+			return -ENOMEM;
+		}
+		mm->vma_reserve[mm->vma_reserved++] = vma;
+	}
+	return 0;
+}
+
+void vma_unreserve(struct mm_struct *mm)
+{
+	while (mm->vma_reserved)
+		vm_area_free(mm->vma_reserve[--mm->vma_reserved]);
 }
 
 int mm_init(struct mm_struct *mm)
@@ -352,6 +380,7 @@ void mm_release_vmas(struct mm_struct *mm, vma_range_fn on_removed, void *ctx)
 {
 	struct vm_area_struct *vma = mm->mmap;
 
+	vma_unreserve(mm);
 	mm->mm_rb = mm->mmap = mm->mmap_cache = NULL;
 	mm->map_count = 0;
 	mm->total_vm = mm->exec_vm = mm->stack_vm = mm->data_vm = 0;

@@ -88,6 +88,18 @@ void mm_release_vmas(struct mm_struct *mm, vma_range_fn on_removed, void *ctx);
 struct vm_area_struct *vm_area_alloc(struct mm_struct *mm);
 void vm_area_free(struct vm_area_struct *vma);
 
+/*
+ * Sets aside VMAs in mm until it holds n (at most VMA_RESERVE_MAX), which
+ * vm_area_alloc(mm) hands out before the cache: the next range operations,
+ * needing up to n new VMAs between them, then cannot fail for want of one.
+ * This is how a call made of several operations (MAP_FIXED: unmap then map;
+ * mremap: unmap, map, unmap) is all-or-nothing. Returns 0; -ENOMEM with
+ * nothing set aside (an earlier reserve is released too); -EINVAL for n too
+ * large. vma_unreserve() frees what is still set aside.
+ */
+int vma_reserve(struct mm_struct *mm, uint32_t n);
+void vma_unreserve(struct mm_struct *mm);
+
 /* ---- Lookup -------------------------------------------------------------------- */
 
 /* The tree search behind find_vma(): the first VMA with vm_end > addr, NULL

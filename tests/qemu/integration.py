@@ -188,6 +188,40 @@ exception_case("panic", None, lambda p, probs: None if p.get("reason") == "invar
                else probs.append("panic reason %s" % p.get("reason")))
 
 
+MM_ATOMIC_CASES = ["mremap_move", "mremap_grow_in_place", "mremap_fixed_over_mapping", "mremap_fixed_across_tables",
+                   "mremap_fixed_keeps_empty_table", "mremap_fixed_shrink",
+                   "mmap_fixed_over_populated", "munmap_split", "mprotect_split", "madvise_dontneed",
+                   "madvise_hugepage_middle", "brk_grow", "brk_shrink", "mmap_populate", "check_catches_lost_page", "no_frame_leaked"]
+# Cases whose call allocates, so some injection point must have been tried.
+MM_ATOMIC_INJECTED = ["mremap_move", "mremap_fixed_over_mapping", "mremap_fixed_across_tables",
+                      "mremap_fixed_keeps_empty_table", "mremap_fixed_shrink",
+                      "mmap_fixed_over_populated", "munmap_split", "mprotect_split", "brk_grow", "mmap_populate"]
+
+
+def mm_atomic_case(mem, paging):
+    def fn():
+        """test = fail_alloc: every mm call is all-or-nothing when its Nth allocation fails."""
+        problems = []
+        run = qemu_run.boot(base_config("test = fail_alloc", "paging = " + paging), mem=mem)
+        expect_clean_run(run, problems)
+        tests = {r.get("name"): r for r in run.of_type("test")}
+        for name in MM_ATOMIC_CASES:
+            r = tests.get("mm_atomic." + name)
+            if not r:
+                problems.append("no record mm_atomic.%s" % name)
+            elif r.get("result") != "pass":
+                problems.append("mm_atomic.%s: %s" % (name, r.get("detail")))
+            elif name in MM_ATOMIC_INJECTED and r.get("detail", "").startswith("0 allocations"):
+                problems.append("mm_atomic.%s tried no injection point: %s" % (name, r.get("detail")))
+        return problems
+    fn.__name__ = "mm_atomic_fail_alloc_%s_paging%s" % (mem, paging)
+    return case(fn)
+
+
+mm_atomic_case("1G", "4")
+mm_atomic_case("128M", "5")
+
+
 @case
 def config_broken_lines_warn_and_go_on():
     problems = []

@@ -790,6 +790,41 @@ TEST(alloc_page_below_finds_low_frames_until_none)
 	layout_a();
 }
 
+/* Fault injection: the Nth frame allocation from arming fails, the others
+ * succeed; the pcp list is off while armed (so the fast path needs no check)
+ * and back, with its batch, after disarming. */
+TEST(fail_alloc_fails_exactly_the_nth_and_bypasses_the_pcp_list)
+{
+	layout_a();
+	pcp_set_batch(8, 24);
+	struct page *warm = alloc_page();              /* the pcp list holds 7 */
+	CHECK_EQ_U64(zone.pcp.count, 7);
+	uint64_t free0 = nr_free_pages();
+	fail_alloc_arm(3);
+	CHECK_EQ_U64(zone.pcp.count, 0);                /* drained: no allocation can skip the check */
+	CHECK_EQ_U64(zone.pcp.batch, 0);
+	struct page *a = alloc_page(), *b = alloc_pages(2), *c = alloc_page(), *d = alloc_page();
+	CHECK(a != NULL);
+	CHECK(b != NULL);
+	CHECK(c == NULL);                               /* the third */
+	CHECK(d != NULL);                               /* and only the third */
+	CHECK(fail_alloc_disarm());
+	CHECK_EQ_U64(zone.pcp.batch, 8);
+	CHECK_EQ_U64(nr_free_pages(), free0 - 1 - 4 - 1);
+	fail_alloc_arm(1);
+	CHECK(alloc_page_below(1280) == NULL);
+	CHECK(fail_alloc_disarm());
+	fail_alloc_arm(5);
+	__free_page(a);                                 /* frees count nothing */
+	CHECK(!fail_alloc_disarm());                    /* not reached */
+	__free_pages(b, 2);
+	__free_page(d);
+	__free_page(warm);
+	CHECK_EQ_U64(nr_free_pages(), A_MANAGED);
+	CHECK_EQ_U64(buddy_check(NULL), 0);
+	layout_a();
+}
+
 UNIT_MAIN(
 	UNIT(struct_page_is_small),
 	UNIT(init_places_mem_map_and_frees_in_big_blocks),
@@ -807,4 +842,5 @@ UNIT_MAIN(
 	UNIT(works_on_a_classified_firmware_map),
 	UNIT(pcp_list_refills_holds_drains_and_counts_as_free),
 	UNIT(alloc_page_below_finds_low_frames_until_none),
+	UNIT(fail_alloc_fails_exactly_the_nth_and_bypasses_the_pcp_list),
 )

@@ -1020,6 +1020,36 @@ static void huge_leaf_in_the_way(int levels, uint64_t va)
 TEST(huge_leaf_in_the_way_4level) { huge_leaf_in_the_way(4, 0x0000000040000000ull); }
 TEST(huge_leaf_in_the_way_5level) { huge_leaf_in_the_way(5, 0x00f0000040000000ull); }
 
+static bool refuse_table(void *ctx, uint64_t phys) { (void)ctx; (void)phys; return false; }
+
+/* free_empty_tables: the tables under a range that hold nothing go, deepest
+ * first, if the predicate lets them; leaves and tables still holding
+ * something stay. */
+TEST(free_empty_tables_keeps_leaves)
+{
+	for (int levels = 4; levels <= 5; levels++) {
+		pgd_t *root = sim_reset(levels);
+		CHECK_EQ_U64(map_range(root, 0x10000, 0x10000, 2 * PAGE_SIZE, PAGE_SHARED, PG_LEVEL_4K), 0);
+		int with_leaf = live_tables();
+		/* An empty pte table (and its pmd, pud, p4d path) at 1 GiB, as a prepared mremap leaves. */
+		CHECK(walk_pte(root, 0x40000000, true, NULL) != NULL);
+		CHECK(walk_pte(root, 0x40200000, true, NULL) != NULL);
+		CHECK_EQ_U64(live_tables(), with_leaf + 3);     /* pmd table and two pte tables */
+		CHECK_EQ_U64(free_empty_tables(root, 0, TASK_SIZE_MAX, refuse_table, NULL), 0);   /* none may go */
+		CHECK_EQ_U64(live_tables(), with_leaf + 3);
+		CHECK_EQ_U64(free_empty_tables(root, 0x40000000, 0x40200000, NULL, NULL), 1);   /* one pte table */
+		CHECK_EQ_U64(free_empty_tables(root, 0, TASK_SIZE_MAX, NULL, NULL), 2);         /* the other and the pmd */
+		CHECK_EQ_U64(live_tables(), with_leaf);
+		struct walk_result r;
+		CHECK_EQ_U64(follow_addr(root, 0x10000, &r), 0);
+		CHECK_EQ_U64(follow_addr(root, 0x11000, &r), 0);
+		CHECK_EQ_U64(free_empty_tables(root, 0x2000, 0x1000, NULL, NULL), -EINVAL);
+		CHECK_EQ_U64(free_empty_tables(root, 0x1000, 0x1000, NULL, NULL), 0);
+		check_tree(root);
+	}
+	pgtable_l5_enabled_flag = false;
+}
+
 UNIT_MAIN(
 	UNIT(entry_bit_layout),
 	UNIT(pte_helpers_bit_exact),
@@ -1045,4 +1075,5 @@ UNIT_MAIN(
 	UNIT(walk_path_5level),
 	UNIT(huge_leaf_in_the_way_4level),
 	UNIT(huge_leaf_in_the_way_5level),
+	UNIT(free_empty_tables_keeps_leaves),
 )

@@ -633,6 +633,36 @@ TEST(check_names_what_broke)
 	CHECK_EQ_U64(kmem_cache_destroy(c), 0);
 }
 
+/* failslab: with fault injection armed, the Nth allocation from a cache
+ * fails (counted), also when a free object is at hand; frame allocations for
+ * new slabs count too. */
+TEST(failslab_fails_exactly_the_nth)
+{
+	fresh_memory(4 * MiB);
+	struct kmem_cache *c = kmem_cache_create("inj", 64, 0);
+	struct kmem_cache_stats st;
+	void *warm = kmem_cache_alloc(c);               /* a slab exists: no frame needed below */
+	CHECK(warm != NULL);
+	fail_alloc_arm(2);
+	void *a = kmem_cache_alloc(c), *b = kmem_cache_alloc(c), *d = kmem_cache_alloc(c);
+	CHECK(fail_alloc_disarm());
+	CHECK(a != NULL);
+	CHECK(b == NULL);
+	CHECK(d != NULL);
+	kmem_cache_get_stats(c, &st);
+	CHECK_EQ_U64(st.alloc_failures, 1);
+	kmem_cache_free(c, a);
+	kmem_cache_free(c, d);
+	kmem_cache_free(c, warm);
+	kmem_cache_shrink(c);
+	/* An empty cache: the first object needs a slab frame, which fails at 2. */
+	fail_alloc_arm(2);
+	CHECK(kmem_cache_alloc(c) == NULL);
+	CHECK(fail_alloc_disarm());
+	CHECK_EQ_U64(kmem_cache_check(c, NULL), 0);
+	CHECK_EQ_U64(kmem_cache_destroy(c), 0);
+}
+
 UNIT_MAIN(
 	UNIT(create_rejects_bad_arguments),
 	UNIT(cache_shapes_are_as_computed),
@@ -648,5 +678,6 @@ UNIT_MAIN(
 	UNIT(alignment_is_honoured),
 	UNIT(cache_slots_are_limited_and_reusable),
 	UNIT(random_alloc_free_keeps_invariants),
-	UNIT(check_names_what_broke)
+	UNIT(check_names_what_broke),
+	UNIT(failslab_fails_exactly_the_nth)
 )

@@ -1062,6 +1062,98 @@ TEST(out_of_memory_leaves_the_tree_unchanged)
 	CHECK_EQ_U64(buddy_check(NULL), 0);
 }
 
+/* The operations of the injection test, on the layout it builds. */
+static int inj_op(struct mm_struct *mm, int op)
+{
+	switch (op) {
+	case 0: return vma_map_range(mm, 0x200000, 0x4000, F_RW);                       /* new VMA */
+	case 1: return vma_unmap_range(mm, 0x104000, 0x2000, NULL, NULL);                /* split */
+	case 2: return vma_protect_range(mm, 0x124000, 0x4000, VM_READ | VM_WRITE, NULL, NULL); /* two splits */
+	case 3: return split_vma(mm, vma_first(mm), 0x108000, 1);
+	case 4: return vma_reserve(mm, VMA_RESERVE_MAX);
+	default: {   /* MAP_FIXED's pattern: reserve, unmap (split), map; cannot fail after the reserve */
+		int err = vma_reserve(mm, 2);
+		if (err)
+			return err;
+		if (vma_unmap_range(mm, 0x104000, 0x4000, NULL, NULL) || vma_map_range(mm, 0x104000, 0x4000, F_R))
+			return -EINVAL;   /* would break all-or-nothing */
+		vma_unreserve(mm);
+		return 0;
+	}
+	}
+}
+
+/* Every VMA operation, with each of its allocations failed in turn (fault
+ * injection, paging/buddy.h), either succeeds or leaves the VMAs, the
+ * counters and the free frames exactly as they were. */
+TEST(injected_failures_change_nothing)
+{
+	for (int op = 0; op <= 5; op++) {
+		uint64_t nth, failures = 0;
+		for (nth = 1; nth < 64; nth++) {
+			struct mm_struct mm;
+			struct snapshot before;
+
+			new_mm(&mm);
+			vma_map_range(&mm, 0x100000, 0x10000, F_RW);
+			vma_map_range(&mm, 0x120000, 0x10000, F_R);
+			kmem_cache_shrink_all();
+			take_snapshot(&mm, &before);
+			uint64_t free0 = nr_free_pages();
+			fail_alloc_arm(nth);
+			int err = inj_op(&mm, op);
+			bool hit = fail_alloc_disarm();
+			if (err) {
+				CHECK(hit);
+				CHECK_EQ_U64(err, (uint64_t)-ENOMEM);
+				CHECK(unchanged(&mm, &before));
+				CHECK_EQ_U64(mm.vma_reserved, 0);
+				kmem_cache_shrink_all();
+				CHECK_EQ_U64(nr_free_pages(), free0);
+				failures++;
+			}
+			vma_unreserve(&mm);
+			if (op != 3 || err)   /* a lone split_vma() leaves two mergeable VMAs: vma_check() says so */
+				CHECK_EQ_U64(vma_check(&mm, NULL), 0);
+			mm_release_vmas(&mm, NULL, NULL);
+			if (!hit)
+				break;
+		}
+		CHECK(nth < 64);          /* the operation succeeded once no failure was injected */
+		CHECK(failures >= 1);     /* and each allocates, so some failure was tried */
+	}
+	kmem_cache_shrink_all();
+	CHECK_EQ_U64(kmem_cache_total_pages(), 0);
+	CHECK_EQ_U64(buddy_check(NULL), 0);
+}
+
+/* A reserve is handed out before the cache: with it, splits succeed in an
+ * out-of-memory state; unreserve frees what was not used. */
+TEST(reserve_makes_splits_infallible)
+{
+	struct mm_struct mm;
+
+	new_mm(&mm);
+	vma_map_range(&mm, 0x100000, 0x10000, F_RW);
+	CHECK_EQ_U64(vma_reserve(&mm, VMA_RESERVE_MAX + 1), (uint64_t)-EINVAL);
+	CHECK_EQ_U64(vma_reserve(&mm, 3), 0);
+	CHECK_EQ_U64(mm.vma_reserved, 3);
+	fail_alloc_arm(1);        /* the next allocation fails: the reserve must not need one */
+	CHECK_EQ_U64(vma_unmap_range(&mm, 0x104000, 0x1000, NULL, NULL), 0);
+	CHECK_EQ_U64(vma_unmap_range(&mm, 0x108000, 0x1000, NULL, NULL), 0);
+	CHECK(!fail_alloc_disarm());
+	CHECK_EQ_U64(mm.vma_reserved, 1);
+	CHECK_EQ_U64(mm.map_count, 3);
+	CHECK_EQ_U64(vma_check(&mm, NULL), 0);
+	vma_unreserve(&mm);
+	CHECK_EQ_U64(mm.vma_reserved, 0);
+	CHECK_EQ_U64(vma_reserve(&mm, 2), 0);
+	mm_release_vmas(&mm, NULL, NULL);   /* frees the reserve too */
+	CHECK_EQ_U64(mm.vma_reserved, 0);
+	kmem_cache_shrink_all();
+	CHECK_EQ_U64(kmem_cache_total_pages(), 0);
+}
+
 /* ---- Many VMAs --------------------------------------------------------------------------- */
 
 struct page_count { uint64_t pages, calls; };
@@ -1372,6 +1464,8 @@ UNIT_MAIN(
 	UNIT(modify_flags_skips_holes_and_refuses_bad_ranges),
 	UNIT(wrapping_ranges_are_refused),
 	UNIT(out_of_memory_leaves_the_tree_unchanged),
+	UNIT(injected_failures_change_nothing),
+	UNIT(reserve_makes_splits_infallible),
 	UNIT(ten_thousand_vmas),
 	UNIT(hundred_thousand_vmas),
 	UNIT(random_operations_match_a_shadow_model),
