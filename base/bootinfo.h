@@ -18,7 +18,7 @@ struct faultline_config;         /* lib/config.h */
 
 #define BOOT_MAX_REGIONS 1024
 #define BOOT_MAX_IN_USE 64
-#define BOOT_MAX_FILES 32
+#define BOOT_MAX_FILES 128
 #define BOOT_FILE_NAME_MAX 96
 
 /* What a range of physical memory is, as far as the kernel is concerned. */

@@ -25,7 +25,7 @@
 
 #define CONFIG_MAX_BYTES   16384   /* larger files: warning, only this much is read */
 #define CONFIG_MAX_LINE    512
-#define CONFIG_MAX_RUNS    32
+#define CONFIG_MAX_RUNS    128
 #define CONFIG_MAX_ARGS    16      /* argv entries per run line, program included */
 #define CONFIG_MAX_ARG_LEN 96
 #define CONFIG_MAX_WARNINGS 16

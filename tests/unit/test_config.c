@@ -359,21 +359,27 @@ TEST(run_word_limits)
 
 TEST(too_many_runs)
 {
-	char text[2048] = "";
+	static char text[CONFIG_MAX_BYTES];
+	char want[4][64];
+	text[0] = 0;
 	for (int i = 0; i < CONFIG_MAX_RUNS + 2; i++) {
 		char line[48];
-		snprintf(line, sizeof(line), "run = prog%d %d\n", i, i);
+		snprintf(line, sizeof(line), "run = p%d %d\n", i, i);
 		strcat(text, line);
 	}
 	parse(text);
 	CHECK_EQ_U64(cfg.run_count, CONFIG_MAX_RUNS);
-	CHECK_STR(cfg.runs[CONFIG_MAX_RUNS - 1].argv[0], "prog31");
-	CHECK_STR(cfg.runs[CONFIG_MAX_RUNS - 1].argv[1], "31");
-	CHECK_EQ_U64(cfg.runs[CONFIG_MAX_RUNS - 1].line, 32);
+	snprintf(want[0], sizeof(want[0]), "p%d", CONFIG_MAX_RUNS - 1);
+	snprintf(want[1], sizeof(want[1]), "%d", CONFIG_MAX_RUNS - 1);
+	CHECK_STR(cfg.runs[CONFIG_MAX_RUNS - 1].argv[0], want[0]);
+	CHECK_STR(cfg.runs[CONFIG_MAX_RUNS - 1].argv[1], want[1]);
+	CHECK_EQ_U64(cfg.runs[CONFIG_MAX_RUNS - 1].line, CONFIG_MAX_RUNS);
 	CHECK_EQ_U64(cfg.warning_count, 2);
-	CHECK_EQ_U64(cfg.warnings[0].line, 33);
-	CHECK_STR(cfg.warnings[0].text, "line 33: more than 32 run lines (ignored)");
-	CHECK_STR(cfg.warnings[1].text, "line 34: more than 32 run lines (ignored)");
+	CHECK_EQ_U64(cfg.warnings[0].line, CONFIG_MAX_RUNS + 1);
+	snprintf(want[2], sizeof(want[2]), "line %d: more than %d run lines (ignored)", CONFIG_MAX_RUNS + 1, CONFIG_MAX_RUNS);
+	snprintf(want[3], sizeof(want[3]), "line %d: more than %d run lines (ignored)", CONFIG_MAX_RUNS + 2, CONFIG_MAX_RUNS);
+	CHECK_STR(cfg.warnings[0].text, want[2]);
+	CHECK_STR(cfg.warnings[1].text, want[3]);
 }
 
 TEST(test_names)
