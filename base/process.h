@@ -48,16 +48,36 @@ extern struct task_struct *current;
 #define SIGSEGV 11
 
 /*
+ * si_code values (Linux's include/uapi/asm-generic/siginfo.h): why a signal
+ * was sent. The kill record names them ("code"), the way a Linux program
+ * reads them from siginfo. A value means something only with its signal
+ * (1 is SEGV_MAPERR, BUS_ADRALN, FPE_INTDIV and TRAP_BRKPT alike).
+ */
+#define SI_KERNEL    0x80   /* sent by the kernel, no fault address (#GP, time limit, OOM) */
+#define SEGV_MAPERR  1      /* no mapping at the address (also: stack cannot grow, kernel address) */
+#define SEGV_ACCERR  2      /* the mapping does not allow this access */
+#define SEGV_PKUERR  4      /* a protection key forbids it */
+#define BUS_ADRALN   1      /* misaligned access (#AC) */
+#define BUS_ADRERR   2      /* nonexistent physical address (past the end of a file) */
+#define ILL_ILLOPN   2      /* illegal operand: Linux's code for #UD */
+#define FPE_INTDIV   1      /* integer divide by zero (#DE) */
+#define FPE_FLTUNK   14     /* undiagnosed floating-point exception */
+#define TRAP_BRKPT   1      /* breakpoint */
+#define TRAP_TRACE   2      /* single step (#DB) */
+
+/*
  * Ends the current program: emits its exit record (TASK_EXITED, code = exit
  * status) and returns to the kernel's run loop. Never returns.
  */
 void do_exit(int32_t code) __attribute__((noreturn));
 
 /*
- * Kills the current program with signal sig: a {"type":"kill"} record with
- * addr, rip, error_code and reason, then back to the run loop. Never returns.
+ * Kills the current program with signal sig for the reason code (an si_code
+ * above, as Linux's force_sig_fault(sig, code, addr)): a {"type":"kill"}
+ * record with the signal, code, addr, rip, error_code, vector and reason in
+ * words, then back to the run loop. Never returns.
  */
-void force_sig_fault(int sig, const char *reason, uint64_t addr, const struct pt_regs *regs)
+void force_sig_fault(int sig, int code, const char *reason, uint64_t addr, const struct pt_regs *regs)
 	__attribute__((noreturn));
 
 #endif
