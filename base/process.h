@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "base/ptrace.h"
+#include "base/signal.h"
 
 struct mm_struct;               /* paging/mm_types.h */
 
@@ -38,32 +39,6 @@ struct task_struct {
 };
 
 extern struct task_struct *current;
-
-/* Signal numbers (Linux x86-64) used in kill records. */
-#define SIGILL  4
-#define SIGTRAP 5
-#define SIGBUS  7
-#define SIGFPE  8
-#define SIGKILL 9
-#define SIGSEGV 11
-
-/*
- * si_code values (Linux's include/uapi/asm-generic/siginfo.h): why a signal
- * was sent. The kill record names them ("code"), the way a Linux program
- * reads them from siginfo. A value means something only with its signal
- * (1 is SEGV_MAPERR, BUS_ADRALN, FPE_INTDIV and TRAP_BRKPT alike).
- */
-#define SI_KERNEL    0x80   /* sent by the kernel, no fault address (#GP, time limit, OOM) */
-#define SEGV_MAPERR  1      /* no mapping at the address (also: stack cannot grow, kernel address) */
-#define SEGV_ACCERR  2      /* the mapping does not allow this access */
-#define SEGV_PKUERR  4      /* a protection key forbids it */
-#define BUS_ADRALN   1      /* misaligned access (#AC) */
-#define BUS_ADRERR   2      /* nonexistent physical address (past the end of a file) */
-#define ILL_ILLOPN   2      /* illegal operand: Linux's code for #UD */
-#define FPE_INTDIV   1      /* integer divide by zero (#DE) */
-#define FPE_FLTUNK   14     /* undiagnosed floating-point exception */
-#define TRAP_BRKPT   1      /* breakpoint */
-#define TRAP_TRACE   2      /* single step (#DB) */
 
 /*
  * Ends the current program: emits its exit record (TASK_EXITED, code = exit

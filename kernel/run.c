@@ -64,41 +64,15 @@ void do_exit(int32_t code)
 	return_to_kernel(&current->kctx, TASK_EXITED);
 }
 
-/* Linux's name for si_code code of signal sig ("SEGV_MAPERR"...), "SI_KERNEL", or "?" if unknown. */
-static const char *si_code_name(int sig, int code)
-{
-	if (code == SI_KERNEL)
-		return "SI_KERNEL";
-	switch (sig) {
-	case SIGSEGV:
-		return code == SEGV_MAPERR ? "SEGV_MAPERR" : code == SEGV_ACCERR ? "SEGV_ACCERR"
-		     : code == SEGV_PKUERR ? "SEGV_PKUERR" : "?";
-	case SIGBUS:
-		return code == BUS_ADRALN ? "BUS_ADRALN" : code == BUS_ADRERR ? "BUS_ADRERR" : "?";
-	case SIGILL:
-		return code == ILL_ILLOPN ? "ILL_ILLOPN" : "?";
-	case SIGFPE:
-		return code == FPE_INTDIV ? "FPE_INTDIV" : code == FPE_FLTUNK ? "FPE_FLTUNK" : "?";
-	case SIGTRAP:
-		return code == TRAP_BRKPT ? "TRAP_BRKPT" : code == TRAP_TRACE ? "TRAP_TRACE" : "?";
-	default:
-		return "?";
-	}
-}
-
 /* See base/process.h. */
 void force_sig_fault(int sig, int code, const char *reason, uint64_t addr, const struct pt_regs *regs)
 {
-	static const char *const names[] = {
-		[SIGILL] = "SIGILL", [SIGTRAP] = "SIGTRAP", [SIGBUS] = "SIGBUS",
-		[SIGFPE] = "SIGFPE", [SIGKILL] = "SIGKILL", [SIGSEGV] = "SIGSEGV",
-	};
 	current->end = TASK_KILLED;
 	current->exit_code = sig;
-	kprintf("%s: killed by %s at 0x%llx (rip 0x%llx): %s\n", current->comm, names[sig], addr, regs->ip, reason);
+	kprintf("%s: killed by %s at 0x%llx (rip 0x%llx): %s\n", current->comm, signal_name(sig), addr, regs->ip, reason);
 	struct json *j = record_begin("kill");
 	json_str(j, "program", current->comm);
-	json_str(j, "signal", names[sig]);
+	json_str(j, "signal", signal_name(sig));
 	json_u64(j, "signo", (uint64_t)sig);
 	json_str(j, "code", si_code_name(sig, code));
 	json_hex(j, "addr", addr);
