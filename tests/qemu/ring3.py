@@ -187,12 +187,16 @@ def ring3_oom_kernel_survives():
     return problems
 
 
+X86_PF_INSTR = 0x10   # page-fault error code: instruction fetch
+
+
 def kill_differences(frun, lrun, names):
     """Where Linux's kernel log reported a fault (the init's kill record has
     "addr" / "error_code"), faultline's kill of the same program must report
     the same, relative to what each program expected: the address each
-    machine's program declared (mappings lie elsewhere on each), and the
-    page-fault error code as it is. Every killer that declared an address on
+    machine's program declared (mappings lie elsewhere on each), the error
+    code as it is, and the faulting instruction (rip) unless it was a fetch
+    from the faulting page. Every killer that declared an address on
     Linux must have had one reported there, unless its kill carries none
     (SI_KERNEL: #GP, SIGKILL)."""
     problems = []
@@ -207,8 +211,13 @@ def kill_differences(frun, lrun, names):
                 and "addr" not in lkill:
             problems.append("%s: Linux's kernel log did not report the fault address (kill: %s)" % (n, lkill))
         if "error_code" in lkill and as_int(lkill["error_code"]) != as_int(fkill.get("error_code")):
-            problems.append("%s: page-fault error code %s on Linux, %s on faultline"
+            problems.append("%s: error code %s on Linux, %s on faultline"
                             % (n, lkill["error_code"], fkill.get("error_code")))
+        # The same instruction faulted (the binaries are not PIE), unless it was the fetch itself.
+        fetch = (as_int(lkill.get("error_code")) or 0) & X86_PF_INSTR
+        if "ip" in lkill and not fetch and as_int(lkill["ip"]) != as_int(fkill.get("rip")):
+            problems.append("%s: faulting instruction at %s on Linux, %s on faultline"
+                            % (n, lkill["ip"], fkill.get("rip")))
     return problems
 
 
