@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "base/ptrace.h"
+#include "base/signal.h"
 
 struct mm_struct;               /* paging/mm_types.h */
 
@@ -39,14 +40,6 @@ struct task_struct {
 
 extern struct task_struct *current;
 
-/* Signal numbers (Linux x86-64) used in kill records. */
-#define SIGILL  4
-#define SIGTRAP 5
-#define SIGBUS  7
-#define SIGFPE  8
-#define SIGKILL 9
-#define SIGSEGV 11
-
 /*
  * Ends the current program: emits its exit record (TASK_EXITED, code = exit
  * status) and returns to the kernel's run loop. Never returns.
@@ -54,10 +47,12 @@ extern struct task_struct *current;
 void do_exit(int32_t code) __attribute__((noreturn));
 
 /*
- * Kills the current program with signal sig: a {"type":"kill"} record with
- * addr, rip, error_code and reason, then back to the run loop. Never returns.
+ * Kills the current program with signal sig for the reason code (an si_code
+ * above, as Linux's force_sig_fault(sig, code, addr)): a {"type":"kill"}
+ * record with the signal, code, addr, rip, error_code, vector and reason in
+ * words, then back to the run loop. Never returns.
  */
-void force_sig_fault(int sig, const char *reason, uint64_t addr, const struct pt_regs *regs)
+void force_sig_fault(int sig, int code, const char *reason, uint64_t addr, const struct pt_regs *regs)
 	__attribute__((noreturn));
 
 #endif

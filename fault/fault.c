@@ -6,19 +6,23 @@
  * return and accounted to its class (paging/fault_stats.h).
  *
  *   kernel address (upper half)
- *       from ring 3                         SIGSEGV ("kernel address")
+ *       from ring 3                         SIGSEGV ("kernel address"), SEGV_MAPERR
  *       from the kernel                     panic: the kernel's own bug
  *   user address, from the kernel
  *       in a user copy (uaccess)            handled like the program's own access;
  *                                           if that fails, the copy's fixup (-EFAULT)
  *       anywhere else                       panic (SMAP violation or a kernel bug)
  *   user address, from ring 3 (or uaccess)
- *       reserved bit set                    SIGSEGV ("reserved bit")
- *       no VMA at or above it               SIGSEGV ("no mapping")
- *       below a VMA that is not a stack     SIGSEGV ("no mapping")
- *       below a stack, cannot grow          SIGSEGV ("stack limit" / guard gap)
- *       below a stack, under mmap_min_addr  SIGSEGV ("stack would grow below mmap_min_addr")
- *       access_error (rights of the VMA)    SIGSEGV ("access error")
+ *       reserved bit set                    SIGSEGV ("reserved bit"), SI_KERNEL
+ *                                           (Linux's pgtable_bad() sends SIGKILL)
+ *       no VMA at or above it               SIGSEGV ("no mapping"), SEGV_MAPERR
+ *       below a VMA that is not a stack     SIGSEGV ("no mapping"), SEGV_MAPERR
+ *       below a stack, beyond its limit     SIGSEGV ("no mapping"), SEGV_MAPERR
+ *       below a stack, cannot grow          SIGSEGV ("stack cannot grow"), SEGV_MAPERR
+ *       access_error (rights of the VMA)    SIGSEGV ("... permission", "not allowed"),
+ *       below a stack, under mmap_min_addr  SIGSEGV ("stack would grow below mmap_min_addr"),
+ *                                           SEGV_MAPERR
+ *                                           SEGV_ACCERR (SEGV_PKUERR for a protection key)
  *       handle_mm_fault: out of memory      oom record, program killed
  *       otherwise                           resolved: return and retry
  */
@@ -80,13 +84,17 @@ static inline void account_fault(enum fault_class cls, uint64_t t0, uint64_t cle
 	fault_stats_account(cls, rdtsc_ordered() - t0, clear_cycles, pgtables);
 }
 
-/* A user-address fault that cannot be resolved: kill, or fix up a user copy. */
-static void bad_area(struct pt_regs *regs, uint64_t address, const char *reason)
+/*
+ * A user-address fault that cannot be resolved: kill with SIGSEGV and si_code
+ * code (SEGV_MAPERR, SEGV_ACCERR, SEGV_PKUERR, as Linux's bad_area*), or fix
+ * up a user copy.
+ */
+static void bad_area(struct pt_regs *regs, uint64_t address, int code, const char *reason)
 {
 	if (!user_mode(regs) && fixup_exception(regs))
 		return;
 	fault_stats_account(FAULT_SEGV, rdtsc_ordered() - fault_entry_tsc, 0, 0);
-	force_sig_fault(SIGSEGV, reason, address, regs);
+	force_sig_fault(SIGSEGV, code, reason, address, regs);
 }
 
 static void out_of_memory(struct pt_regs *regs, uint64_t address)
@@ -99,7 +107,7 @@ static void out_of_memory(struct pt_regs *regs, uint64_t address)
 	json_u64(j, "free_frames", nr_free_pages());
 	json_u64(j, "rss_pages", get_mm_rss(current->mm));
 	record_end();
-	force_sig_fault(SIGKILL, "out of memory", address, regs);
+	force_sig_fault(SIGKILL, SI_KERNEL, "out of memory", address, regs);
 }
 
 /* The fault is on a user address, from ring 3 or from a kernel user copy.
@@ -116,32 +124,34 @@ static enum fault_class do_user_addr_fault(struct pt_regs *regs, uint64_t error_
 		die("page fault on a user address with no program running", regs);
 	}
 	if (unlikely(error_code & X86_PF_RSVD)) {
-		bad_area(regs, address, "reserved bit set in a page-table entry");
+		bad_area(regs, address, SI_KERNEL, "reserved bit set in a page-table entry");
 		return FAULT_SEGV;
 	}
 	uint32_t flags = fault_flags(regs, error_code);
 
 	struct vm_area_struct *vma = find_vma(mm, address);
 	if (unlikely(!vma)) {
-		bad_area(regs, address, "no mapping at this address");
+		bad_area(regs, address, SEGV_MAPERR, "no mapping at this address");
 		return FAULT_SEGV;
 	}
 	bool grew = false;
 	if (unlikely(vma->vm_start > address)) {
 		if (!(vma->vm_flags & VM_GROWSDOWN) || vma->vm_end - address > STACK_LIMIT_BYTES) {
-			bad_area(regs, address, "no mapping at this address");
+			bad_area(regs, address, SEGV_MAPERR, "no mapping at this address");
 			return FAULT_SEGV;
 		}
 		int err = expand_stack(mm, vma, address, STACK_LIMIT_BYTES, STACK_GUARD_GAP);
 		if (err) {
-			bad_area(regs, address, err == -EPERM ? "stack would grow below mmap_min_addr"
+			bad_area(regs, address, SEGV_MAPERR, err == -EPERM ? "stack would grow below mmap_min_addr"
 						: "stack cannot grow: limit or guard gap");
 			return FAULT_SEGV;
 		}
 		grew = true;
 	}
 	if (unlikely(access_error(error_code, vma))) {
-		bad_area(regs, address, (error_code & X86_PF_INSTR) ? "instruction fetch from a non-executable page"
+		bad_area(regs, address, (error_code & X86_PF_PK) ? SEGV_PKUERR : SEGV_ACCERR,
+			 (error_code & X86_PF_PK) ? "protection key forbids the access"
+			 : (error_code & X86_PF_INSTR) ? "instruction fetch from a non-executable page"
 				   : (error_code & X86_PF_WRITE) ? "write to a mapping without write permission"
 				   : "access not allowed by the mapping");
 		return FAULT_SEGV;
@@ -152,7 +162,7 @@ static enum fault_class do_user_addr_fault(struct pt_regs *regs, uint64_t error_
 		return FAULT_OOM;
 	}
 	if (unlikely(ret & VM_FAULT_ERROR)) {
-		bad_area(regs, address, "the page cannot be mapped");
+		bad_area(regs, address, SEGV_MAPERR, "the page cannot be mapped");
 		return FAULT_SEGV;
 	}
 	if (grew)
@@ -202,7 +212,8 @@ void exc_page_fault(struct pt_regs *regs)
 		if (!user_mode(regs))
 			die(exception_name(14), regs);
 		fault_stats_account(FAULT_SEGV, rdtsc_ordered() - t0, 0, 0);
-		force_sig_fault(SIGSEGV, address >> 63 ? "access to a kernel address" : "address above the user limit",
+		force_sig_fault(SIGSEGV, SEGV_MAPERR,   /* Linux: do_kern_addr_fault -> bad_area_nosemaphore */
+				address >> 63 ? "access to a kernel address" : "address above the user limit",
 				address, regs);
 	}
 	if (unlikely(!user_mode(regs) && !in_uaccess(regs)))

@@ -18,27 +18,33 @@
 
 uint64_t spurious_interrupts;
 
-/* An exception from ring 3 other than #PF: the signal Linux would send. */
+/*
+ * An exception from ring 3 other than #PF: the signal and si_code Linux
+ * would send (arch/x86/kernel/traps.c: #DE FPE_INTDIV, #UD ILL_ILLOPN, #AC
+ * BUS_ADRALN, #GP and int3 SI_KERNEL; x87/SIMD errors are not diagnosed here).
+ */
 static void __attribute__((noreturn)) user_exception(struct pt_regs *regs)
 {
 	switch (regs->vector) {
 	case X86_TRAP_DE:
 	case X86_TRAP_MF:
 	case X86_TRAP_XF:
-		force_sig_fault(SIGFPE, exception_name(regs->vector), regs->ip, regs);
+		force_sig_fault(SIGFPE, regs->vector == X86_TRAP_DE ? FPE_INTDIV : FPE_FLTUNK,
+				exception_name(regs->vector), regs->ip, regs);
 	case X86_TRAP_UD:
-		force_sig_fault(SIGILL, exception_name(regs->vector), regs->ip, regs);
+		force_sig_fault(SIGILL, ILL_ILLOPN, exception_name(regs->vector), regs->ip, regs);
 	case X86_TRAP_DB:
 	case X86_TRAP_BP:
-		force_sig_fault(SIGTRAP, exception_name(regs->vector), regs->ip, regs);
+		force_sig_fault(SIGTRAP, regs->vector == X86_TRAP_DB ? TRAP_TRACE : SI_KERNEL,
+				exception_name(regs->vector), regs->ip, regs);
 	case X86_TRAP_AC:
 		/* CR0.AM and the program's RFLAGS.AC: Linux's BUS_ADRALN, no address. */
-		force_sig_fault(SIGBUS, "#AC alignment check (BUS_ADRALN)", 0, regs);
+		force_sig_fault(SIGBUS, BUS_ADRALN, "#AC alignment check (BUS_ADRALN)", 0, regs);
 	case X86_TRAP_GP:
 		/* Includes accesses to non-canonical addresses: the address is unknown (0). */
-		force_sig_fault(SIGSEGV, "#GP general protection (e.g. a non-canonical address)", 0, regs);
+		force_sig_fault(SIGSEGV, SI_KERNEL, "#GP general protection (e.g. a non-canonical address)", 0, regs);
 	default:
-		force_sig_fault(SIGSEGV, exception_name(regs->vector), regs->ip, regs);
+		force_sig_fault(SIGSEGV, SI_KERNEL, exception_name(regs->vector), regs->ip, regs);
 	}
 }
 

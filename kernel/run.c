@@ -67,19 +67,16 @@ void do_exit(int32_t code)
 }
 
 /* See base/process.h. */
-void force_sig_fault(int sig, const char *reason, uint64_t addr, const struct pt_regs *regs)
+void force_sig_fault(int sig, int code, const char *reason, uint64_t addr, const struct pt_regs *regs)
 {
-	static const char *const names[] = {
-		[SIGILL] = "SIGILL", [SIGTRAP] = "SIGTRAP", [SIGBUS] = "SIGBUS",
-		[SIGFPE] = "SIGFPE", [SIGKILL] = "SIGKILL", [SIGSEGV] = "SIGSEGV",
-	};
 	current->end = TASK_KILLED;
 	current->exit_code = sig;
-	kprintf("%s: killed by %s at 0x%llx (rip 0x%llx): %s\n", current->comm, names[sig], addr, regs->ip, reason);
+	kprintf("%s: killed by %s at 0x%llx (rip 0x%llx): %s\n", current->comm, signal_name(sig), addr, regs->ip, reason);
 	struct json *j = record_begin("kill");
 	json_str(j, "program", current->comm);
-	json_str(j, "signal", names[sig]);
+	json_str(j, "signal", signal_name(sig));
 	json_u64(j, "signo", (uint64_t)sig);
+	json_str(j, "code", si_code_name(sig, code));
 	json_hex(j, "addr", addr);
 	json_hex(j, "rip", regs->ip);
 	json_hex(j, "error_code", regs->error_code);

@@ -14,7 +14,11 @@
 #     SIGBUS (135) (umip_* exit 0 here: Linux emulates what UMIP forbids);
 #     every other
 #     program must exit 0 (else one failure) and must have printed at least
-#     one record.
+#     one record;
+#   - a program that printed an expect_kill record (user/rt/killer.h; every
+#     segv_*/oom_* program must) runs under strace when the host has it, and
+#     the signal's si_code and si_addr strace shows must be the ones declared
+#     (one more pass, else a failure); a segv_*/oom_* program without one fails.
 # oom_* programs exhaust the machine's memory, which on this host means the
 # host's OOM killer: they run only when named on the command line.
 # Failures are listed with their details; the last line is
@@ -76,14 +80,27 @@ for bin in "${bins[@]}"; do
 		continue
 	fi
 	# The outer 2>/dev/null only hides bash's own "Segmentation fault" notice.
-	{ (ulimit -c 0; ulimit -s 8192; exec timeout 60 "$bin") </dev/null >"$out" 2>"$tmp/$name.err"; } 2>/dev/null
+	trace="$tmp/$name.strace"
+	case "$name" in
+	segv_* | oom_*)
+		# Killers run under strace (if there is one): it shows the fatal signal's si_code and si_addr.
+		if command -v strace >/dev/null; then
+			{ (ulimit -c 0; ulimit -s 8192; exec timeout 60 strace -qq -e trace=none -o "$trace" "$bin") \
+				</dev/null >"$out" 2>"$tmp/$name.err"; } 2>/dev/null
+		else
+			{ (ulimit -c 0; ulimit -s 8192; exec timeout 60 "$bin") </dev/null >"$out" 2>"$tmp/$name.err"; } 2>/dev/null
+		fi ;;
+	*)
+		{ (ulimit -c 0; ulimit -s 8192; exec timeout 60 "$bin") </dev/null >"$out" 2>"$tmp/$name.err"; } 2>/dev/null ;;
+	esac
 	status=$?
 
 	# Tally the records: prints "passed failed skipped deviated", then one line per problem.
-	tally="$(python3 - "$out" "$name" <<'PY'
+	tally="$(python3 - "$out" "$name" "$trace" <<'PY'
 import json, os, re, sys
 
-path, prog = sys.argv[1], sys.argv[2]
+path, prog, trace = sys.argv[1], sys.argv[2], sys.argv[3]
+expect = None
 deviations = {}
 for line in os.environ.get("HOST_DEVIATIONS", "").splitlines():
     if line.strip():
@@ -103,6 +120,8 @@ with open(path, encoding="utf-8", errors="replace") as f:
             counts["fail"] += 1
             problems.append("FAIL %s: malformed record: %s" % (prog, line[:200]))
             continue
+        if isinstance(rec, dict) and rec.get("type") == "expect_kill":
+            expect = rec
         if not isinstance(rec, dict) or rec.get("type") != "test":
             continue
         name, result, detail = rec.get("name", ""), rec.get("result"), rec.get("detail", "")
@@ -120,6 +139,29 @@ with open(path, encoding="utf-8", errors="replace") as f:
         else:
             counts["fail"] += 1
             problems.append("FAIL %s: result %r is not pass, fail or skip" % (name, result))
+# The kill it declared against what strace saw: "--- SIGSEGV {si_signo=SIGSEGV, si_code=SEGV_MAPERR, si_addr=0x0} ---".
+killer = prog.startswith(("segv_", "oom_"))
+if killer and expect is None:
+    counts["fail"] += 1
+    problems.append("FAIL %s: did not say what should kill it (no expect_kill record)" % prog)
+elif expect is not None and os.path.exists(trace):
+    seen = re.findall(r"--- (SIG\w+) \{si_signo=\w+, si_code=(\w+), .*?si_addr=(\w+)", open(trace).read())
+    if expect.get("signal") == "SIGKILL":
+        pass                                   # no siginfo: SIGKILL is not delivered, it ends the process
+    elif not seen:
+        counts["fail"] += 1
+        problems.append("FAIL %s: strace saw no signal (expected %s)" % (prog, expect))
+    else:
+        sig, code, addr = seen[-1]
+        addr = 0 if addr == "NULL" else int(addr, 16)
+        diffs = []
+        if sig != expect.get("signal") or code != expect.get("code"):
+            diffs.append("%s %s, want %s %s" % (sig, code, expect.get("signal"), expect.get("code")))
+        if "addr" in expect and addr != int(expect["addr"], 16):
+            diffs.append("si_addr 0x%x, want %s" % (addr, expect["addr"]))
+        counts["fail" if diffs else "pass"] += 1
+        if diffs:
+            problems.append("FAIL %s: not killed as it said it must be: %s" % (prog, "; ".join(diffs)))
 print(counts["pass"], counts["fail"], counts["skip"], counts["deviation"])
 for p in problems:
     print(p)

@@ -1,7 +1,7 @@
 # Ring-3 programs (docs/ring3.md): static x86-64 Linux ELF executables that
 # run the same on faultline and on Linux. Included by the top Makefile.
 #
-#   user/rt/*.c, *.S    the freestanding runtime (plus base/format, string, json)
+#   user/rt/*.c, *.S    the freestanding runtime (plus base/format, string, json, signal)
 #   user/tests/NAME.c   a test program on the runtime  -> build/user/NAME
 #   user/musl/NAME.c    an ordinary C program, musl-gcc -static -> build/user/NAME
 #   user/bench/bench_NAME.c  a fault-latency workload (docs/bench.md) -> build/user/bench_NAME,
@@ -22,7 +22,7 @@ USER_LDFLAGS := -static -nostdlib -e _start --gc-sections --build-id=none --fata
 	-z noexecstack -z separate-loadable-segments
 USER_MUSL_CFLAGS := -static -O2 -std=c11 -Wall -Wextra -Werror
 
-USER_RT_SRCS := $(wildcard user/rt/*.c) base/format.c base/string.c base/json.c
+USER_RT_SRCS := $(wildcard user/rt/*.c) base/format.c base/string.c base/json.c base/signal.c
 USER_RT_ASM  := $(wildcard user/rt/*.S)
 USER_RT_OBJS := $(patsubst %.c,$(BUILD)/user/obj/%.o,$(USER_RT_SRCS)) \
 	$(patsubst %.S,$(BUILD)/user/obj/%.o,$(USER_RT_ASM))

@@ -4,7 +4,7 @@
  * /bin/ and the list of what to run in /run.list (tools/linux_ref.py builds it).
  *
  * It mounts /proc and /sys, turns transparent huge pages off, raises
- * vm.max_map_count, reports the kernel it runs on, then runs every line of /run.list in order, one at a time:
+ * vm.max_map_count, opens the kernel log, reports the kernel it runs on, then runs every line of /run.list in order, one at a time:
  * fork, execve("/bin/PROGRAM", {PROGRAM, ARGS...}, {}) with the serial console
  * as stdin and a pipe as stdout/stderr, carry every line the program writes
  * there to the console inside a record of ours, as faultline's kernel does
@@ -18,7 +18,19 @@
  * the init; wait, and print one record saying how it ended:
  *
  *   {"type":"exit","program":"NAME","status":N}
- *   {"type":"kill","program":"NAME","signal":"SIGSEGV","signo":11}
+ *   {"type":"kill","program":"NAME","signal":"SIGSEGV","signo":11,
+ *    "fault":"segfault","addr":"0x0","ip":"0x...","sp":"0x...","error_code":"0x4","kmsg":"..."}
+ *
+ * The fields after signo come from the kernel log (/dev/kmsg), where Linux
+ * reports a fatal fault it sent a signal for (show_unhandled_signals, on by
+ * default; the init turns printk rate limiting off so none is dropped):
+ * arch/x86/mm/fault.c show_signal_msg(), "NAME[PID]: segfault at ADDR ip IP
+ * sp SP error E in ...", gives fault "segfault" and addr, ip, sp,
+ * error_code (the page-fault error code); arch/x86/kernel/traps.c
+ * show_signal(), "NAME[PID] DESC ip:IP sp:SP error:E in ...", gives fault
+ * DESC ("general protection fault", "trap divide error"...) and ip, sp,
+ * error_code but no address (the CPU reports none). kmsg is the message
+ * itself. A kill the log said nothing about (SIGKILL) has none of them.
  *
  * After each program anything it left running is killed, so the next program
  * starts on an idle machine. Last comes {"type":"linux_done","programs":N} and
@@ -46,6 +58,7 @@
 #include <sys/mount.h>
 #include <sys/reboot.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -54,6 +67,9 @@
 #define PROGRAM_DIR "/bin/"
 #define THP_DIR "/sys/kernel/mm/transparent_hugepage/"
 #define MAX_MAP_COUNT_PATH "/proc/sys/vm/max_map_count"
+#define KMSG_PATH "/dev/kmsg"
+#define PRINTK_RATELIMIT_PATH "/proc/sys/kernel/printk_ratelimit"
+#define EXCEPTION_TRACE_PATH "/proc/sys/debug/exception-trace"   /* show_unhandled_signals */
 #define MAX_MAP_COUNT "1048576"   /* above bench_many_vmas's --vmas limit; Linux's default is 65530 */
 #define LINE_MAX_BYTES 4096
 #define ARGS_MAX 64
@@ -429,6 +445,97 @@ static void report_machine(void)
 	record_emit(&r);
 }
 
+/* ---- the kernel log: how Linux saw a program's fatal fault ---- */
+
+static int kmsg_fd = -1;
+
+/*
+ * Opens the kernel log (/dev/kmsg, making the node when the initramfs has
+ * none) positioned at its end, makes sure Linux logs unhandled fatal signals
+ * (debug.exception-trace = 1) and turns printk rate limiting off
+ * (kernel.printk_ratelimit = 0: an interval of 0 never limits), so a run of
+ * many killer programs loses no report. Warns ("kmsg") on failure; the kill
+ * records then carry no fault fields.
+ */
+static void kmsg_open(void)
+{
+	if (mknod(KMSG_PATH, S_IFCHR | 0600, makedev(1, 11)) != 0 && errno != EEXIST)
+		warn("kmsg", "mknod %s: %s", KMSG_PATH, strerror(errno));
+	kmsg_fd = open(KMSG_PATH, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (kmsg_fd < 0) {
+		warn("kmsg", "open %s: %s", KMSG_PATH, strerror(errno));
+		return;
+	}
+	if (lseek(kmsg_fd, 0, SEEK_END) < 0)
+		warn("kmsg", "seek to the end of %s: %s", KMSG_PATH, strerror(errno));
+	if (write_text(EXCEPTION_TRACE_PATH, "1") != 0)
+		warn("kmsg", "writing 1 to %s: %s", EXCEPTION_TRACE_PATH, strerror(errno));
+	if (write_text(PRINTK_RATELIMIT_PATH, "0") != 0)
+		warn("kmsg", "writing 0 to %s: %s", PRINTK_RATELIMIT_PATH, strerror(errno));
+}
+
+/* What the kernel log said about a program's fatal fault. */
+struct fault_report {
+	int found;              /* a message about the pid was seen */
+	int has_addr;           /* a segfault message: addr is the fault address */
+	char fault[64];         /* "segfault", "general protection fault", ... */
+	unsigned long addr, ip, sp, error;
+	char text[512];         /* the message */
+};
+
+/*
+ * Reads one kernel log message ("PRI,SEQ,TS,FLAGS;TEXT\n") and fills r if
+ * it is about pid: "COMM[PID]: segfault at ADDR ip IP sp SP error E ..." or
+ * "COMM[PID] DESC ip:IP sp:SP error:E ...". Other messages leave r alone.
+ */
+static void kmsg_parse(const char *msg, pid_t pid, struct fault_report *r)
+{
+	const char *text = strchr(msg, ';');
+	char tag[32];
+	if (!text)
+		return;
+	text++;
+	snprintf(tag, sizeof(tag), "[%d]", (int)pid);
+	const char *at = strstr(text, tag);
+	if (!at)
+		return;
+	at += strlen(tag);
+	struct fault_report f = { .found = 1 };
+	if (sscanf(at, ": segfault at %lx ip %lx sp %lx error %lx", &f.addr, &f.ip, &f.sp, &f.error) == 4) {
+		f.has_addr = 1;
+		snprintf(f.fault, sizeof(f.fault), "segfault");
+	} else {
+		const char *ip = strstr(at, " ip:");
+		if (*at != ' ' || !ip || sscanf(ip, " ip:%lx sp:%lx error:%lx", &f.ip, &f.sp, &f.error) != 3)
+			return;
+		snprintf(f.fault, sizeof(f.fault), "%.*s", (int)(ip - at - 1), at + 1);
+	}
+	size_t n = strcspn(text, "\n");
+	snprintf(f.text, sizeof(f.text), "%.*s", (int)n, text);
+	*r = f;
+}
+
+/*
+ * Reads every kernel log message written since the last call and returns in
+ * r the last one about pid (r->found 0 if none).
+ */
+static void kmsg_fault_of(pid_t pid, struct fault_report *r)
+{
+	char msg[2048];
+	memset(r, 0, sizeof(*r));
+	if (kmsg_fd < 0)
+		return;
+	for (;;) {
+		ssize_t n = read(kmsg_fd, msg, sizeof(msg) - 1);
+		if (n < 0 && (errno == EINTR || errno == EPIPE))   /* EPIPE: overwritten messages skipped */
+			continue;
+		if (n <= 0)
+			return;                                    /* EAGAIN: nothing more */
+		msg[n] = '\0';
+		kmsg_parse(msg, pid, r);
+	}
+}
+
 /* ---- the run list ---- */
 
 /*
@@ -593,7 +700,19 @@ static int run_program(int line_no, char **argv)
 		int sig = WTERMSIG(status);
 		record_add(&r, "{\"type\":\"kill\",\"program\":");
 		record_add_string(&r, argv[0]);
-		record_add(&r, ",\"signal\":\"%s\",\"signo\":%d}", signal_name(sig), sig);
+		record_add(&r, ",\"signal\":\"%s\",\"signo\":%d", signal_name(sig), sig);
+		struct fault_report f;
+		kmsg_fault_of(pid, &f);
+		if (f.found) {
+			record_add(&r, ",\"fault\":");
+			record_add_string(&r, f.fault);
+			if (f.has_addr)
+				record_add(&r, ",\"addr\":\"0x%lx\"", f.addr);
+			record_add(&r, ",\"ip\":\"0x%lx\",\"sp\":\"0x%lx\",\"error_code\":\"0x%lx\",\"kmsg\":",
+				   f.ip, f.sp, f.error);
+			record_add_string(&r, f.text);
+		}
+		record_add(&r, "}");
 	} else {
 		record_add(&r, "{\"type\":\"exit\",\"program\":");
 		record_add_string(&r, argv[0]);
@@ -671,6 +790,7 @@ int main(void)
 	ensure_console();
 	mount_pseudo("proc", "/proc");
 	mount_pseudo("sysfs", "/sys");
+	kmsg_open();
 	report_machine();
 
 	int programs = run_list();

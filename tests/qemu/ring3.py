@@ -2,13 +2,19 @@
 faultline, and the same binaries on the Linux reference (tools/linux_ref.py,
 Debian's cloud kernel in the same QEMU), compared result by result.
 
-What each program must do is read from its name: `segv_*` programs must die
-by SIGSEGV, `sigbus_*` by SIGBUS, `oom_*` programs by SIGKILL after an `oom`
-record, `umip_*` by SIGSEGV on faultline on a CPU with UMIP (the boot
-record's features; Linux emulates there, so status 0 on Linux, a declared
-deviation) and with status 0 on one without, `sigbus_*` with status 0 under QEMU's TCG
-(which emulates no #AC), every other program must exit with status 0. Every `ring3.*` test record must pass on
-faultline; on Linux a faultline-only check says "skip".
+How a program must end is read from its name: `segv_*` programs must die by
+SIGSEGV, `sigbus_*` by SIGBUS (exit status 0 under QEMU's TCG, which emulates
+no #AC), `oom_*` and `spin_*` by SIGKILL (KILLERS), `umip_*` by SIGSEGV on
+faultline on a CPU with UMIP (Linux emulates sgdt & co. there: status 0 on
+Linux, a declared deviation) and with status 0 on one without; every other
+program must exit with status 0. A program meant to die says
+exactly what must kill it before the access (user/rt/killer.h): an
+`expect_kill` record with the signal, Linux's si_code name and the fault
+address. Its kill record must match it: signal, code (faultline) and address
+(faultline, and Linux where its kernel log reported one). A killer without an
+`expect_kill` record fails, and so does any program that printed neither a
+test record nor an `expect_kill` record ("printed no check"). Every `ring3.*`
+test record must pass on faultline; on Linux a faultline-only check says "skip".
 """
 import glob
 import os
@@ -29,6 +35,11 @@ def programs(include_oom=False):
     return [n for n in names if include_oom or not n.startswith(("oom_", "spin_"))]
 
 
+# Name prefix -> the signal a program so named must die by. Such a program must
+# also say exactly what kills it (an expect_kill record).
+KILLERS = {"segv_": "SIGSEGV", "sigbus_": "SIGBUS", "oom_": "SIGKILL", "spin_": "SIGKILL"}
+
+
 def cpu_has_umip(run):
     """The UMIP bit of the CPU a faultline run booted on (its boot record)."""
     boot = run.first("boot") or {}
@@ -42,15 +53,88 @@ def under_tcg(run):
 
 
 def expected_end(name, umip=False, tcg=False, linux=False):
-    """umip_* die by SIGSEGV on faultline on a CPU with UMIP; Linux emulates
-    sgdt & co. there with made-up values instead, so they exit 0 on Linux."""
-    if name.startswith("segv_") or (name.startswith("umip_") and umip and not linux):
-        return ("kill", "SIGSEGV")
-    if name.startswith("sigbus_") and not tcg:
-        return ("kill", "SIGBUS")
-    if name.startswith(("oom_", "spin_")):
-        return ("kill", "SIGKILL")
+    """The end a program's name asks for on this machine. umip_* die by
+    SIGSEGV on faultline on a CPU with UMIP; Linux emulates sgdt & co. there
+    with made-up values instead, so they exit 0 on Linux."""
+    if name.startswith("umip_"):
+        return ("kill", "SIGSEGV") if umip and not linux else ("exit", 0)
+    if name.startswith("sigbus_") and tcg:
+        return ("exit", 0)
+    for prefix, signal in KILLERS.items():
+        if name.startswith(prefix):
+            return ("kill", signal)
     return ("exit", 0)
+
+
+def kill_records(run):
+    """program -> its kill record (the last one, if it ran more than once)."""
+    return {r.get("program"): r for r in run.of_type("kill")}
+
+
+def expectations(run):
+    """program -> the expect_kill record it printed (its last one), read from
+    inside the output records and attributed to the program the kernel (or
+    the Linux init) names."""
+    return {r.get("from_program"): r for r in run.program_records("expect_kill")}
+
+
+def checked_programs(run):
+    """The programs that printed at least one test record of their own
+    (named ring3.<program>.<check>)."""
+    return {r.get("from_program") for r in run.program_records("test")
+            if str(r.get("name", "")).startswith("ring3.%s." % r.get("from_program"))}
+
+
+def as_int(value):
+    """An "0x..." address or register string as an int; None if absent or malformed."""
+    try:
+        return int(str(value), 16)
+    except ValueError:
+        return None
+
+
+def kill_mismatch(want, kill, codes=True):
+    """What differs between an expect_kill record and a kill record (a list of
+    words; empty when they agree). The address is compared when the
+    expectation has one and the kill record reports one (the Linux init adds
+    "addr" only when the kernel log gave it); the code when codes is true
+    (faultline's kill records carry one, the Linux init's do not)."""
+    diffs = []
+    if kill is None:
+        return ["no kill record"]
+    if kill.get("signal") != want.get("signal"):
+        diffs.append("signal %s, want %s" % (kill.get("signal"), want.get("signal")))
+    if codes and kill.get("code") != want.get("code"):
+        diffs.append("code %s, want %s" % (kill.get("code"), want.get("code")))
+    if "addr" in want and "addr" in kill and as_int(kill["addr"]) != as_int(want["addr"]):
+        diffs.append("addr %s, want %s" % (kill["addr"], want["addr"]))
+    if "addr" in want and as_int(want["addr"]) is None:
+        diffs.append("malformed expected addr %r" % (want["addr"],))
+    return diffs
+
+
+def verdict_problems(run, names, where="", codes=True, umip=False, tcg=False, linux=False):
+    """The verdict on how each of names ended in run: the end its name asks
+    for, the kill its expect_kill record declared, and at least one check."""
+    problems = []
+    got, kills, wants, checked = ends(run), kill_records(run), expectations(run), checked_programs(run)
+    for n in names:
+        end = expected_end(n, umip, tcg, linux)
+        if got.get(n) != end:
+            problems.append("%s%s ended %s, want %s" % (where, n, got.get(n), end))
+        want = wants.get(n)
+        if want is not None:
+            diffs = kill_mismatch(want, kills.get(n), codes)
+            if diffs:
+                k = kills.get(n) or {}
+                problems.append("%s%s was not killed as it said it must be: %s (kill: %s %s at %s, %s)"
+                                % (where, n, "; ".join(diffs), k.get("signal"), k.get("code", ""),
+                                   k.get("addr"), k.get("reason", k.get("fault", ""))))
+        elif end[0] == "kill":
+            problems.append("%s%s did not say what should kill it (no expect_kill record)" % (where, n))
+        if want is None and n not in checked:
+            problems.append("%s%s printed no check (no test record, no expect_kill record)" % (where, n))
+    return problems
 
 
 def ends(run):
@@ -84,11 +168,8 @@ KILL_REASONS = {
 
 
 def check_faultline_run(run, names, problems):
-    got = ends(run)
     umip, tcg = cpu_has_umip(run), under_tcg(run)
-    for n in names:
-        if got.get(n) != expected_end(n, umip, tcg):
-            problems.append("%s ended %s, want %s" % (n, got.get(n), expected_end(n, umip, tcg)))
+    problems.extend(verdict_problems(run, names, umip=umip, tcg=tcg))
     for n, words in KILL_REASONS.items():
         if n not in names:
             continue
@@ -142,14 +223,44 @@ def ring3_oom_kernel_survives():
     oom = run.first("oom")
     if not oom or oom.get("program") != "oom_touch":
         problems.append("no oom record for oom_touch: %s" % oom)
-    got = ends(run)
-    if got.get("oom_touch") != ("kill", "SIGKILL"):
-        problems.append("oom_touch ended %s, want SIGKILL" % (got.get("oom_touch"),))
-    if got.get("minflt_count") != ("exit", 0):
-        problems.append("the program after the OOM ended %s, want exit 0" % (got.get("minflt_count"),))
+    problems.extend(verdict_problems(run, ["oom_touch", "minflt_count"]))
     results = ring3_results(run)
     if results.get("ring3.oom_touch.mmap_larger_than_ram") != "pass":
         problems.append("mmap larger than RAM did not succeed")
+    return problems
+
+
+X86_PF_INSTR = 0x10   # page-fault error code: instruction fetch
+
+
+def kill_differences(frun, lrun, names):
+    """Where Linux's kernel log reported a fault (the init's kill record has
+    "addr" / "error_code"), faultline's kill of the same program must report
+    the same, relative to what each program expected: the address each
+    machine's program declared (mappings lie elsewhere on each), the error
+    code as it is, and the faulting instruction (rip) unless it was a fetch
+    from the faulting page. Every killer that declared an address on
+    Linux must have had one reported there, unless its kill carries none
+    (SI_KERNEL: #GP, SIGKILL)."""
+    problems = []
+    fk, lk, fw, lw = kill_records(frun), kill_records(lrun), expectations(frun), expectations(lrun)
+    for n in names:
+        lkill, fkill, lwant, fwant = lk.get(n), fk.get(n), lw.get(n), fw.get(n)
+        if not lkill or not fkill or not lwant or not fwant:
+            continue
+        if lwant.get("code") != fwant.get("code"):
+            problems.append("%s expected %s on Linux, %s on faultline" % (n, lwant.get("code"), fwant.get("code")))
+        if "addr" in lwant and lwant.get("code") != "SI_KERNEL" and lwant.get("signal") == "SIGSEGV" \
+                and "addr" not in lkill:
+            problems.append("%s: Linux's kernel log did not report the fault address (kill: %s)" % (n, lkill))
+        if "error_code" in lkill and as_int(lkill["error_code"]) != as_int(fkill.get("error_code")):
+            problems.append("%s: error code %s on Linux, %s on faultline"
+                            % (n, lkill["error_code"], fkill.get("error_code")))
+        # The same instruction faulted (the binaries are not PIE), unless it was the fetch itself.
+        fetch = (as_int(lkill.get("error_code")) or 0) & X86_PF_INSTR
+        if "ip" in lkill and not fetch and as_int(lkill["ip"]) != as_int(fkill.get("rip")):
+            problems.append("%s: faulting instruction at %s on Linux, %s on faultline"
+                            % (n, lkill["ip"], fkill.get("rip")))
     return problems
 
 
@@ -170,13 +281,12 @@ def ring3_differential_against_linux():
     lends, fends = ends(lrun), ends(frun)
     # The same -cpu max (and TCG) as the Linux reference's.
     umip, tcg = cpu_has_umip(frun), under_tcg(frun)
+    problems.extend(verdict_problems(lrun, names, where="on Linux: ", codes=False, umip=umip, tcg=tcg, linux=True))
+    problems.extend(verdict_problems(frun, names, where="on faultline: ", umip=umip, tcg=tcg))
     for n in names:
-        if lends.get(n) != expected_end(n, umip, tcg, linux=True):
-            problems.append("on Linux %s ended %s, want %s (the test program is wrong)"
-                            % (n, lends.get(n), expected_end(n, umip, tcg, linux=True)))
-        if fends.get(n) != expected_end(n, umip, tcg):
-            problems.append("%s ended %s on faultline, want %s (Linux: %s)"
-                            % (n, fends.get(n), expected_end(n, umip, tcg), lends.get(n)))
+        if fends.get(n) != lends.get(n) and not (n.startswith("umip_") and umip):
+            problems.append("%s ended %s on faultline, %s on Linux" % (n, fends.get(n), lends.get(n)))
+    problems.extend(kill_differences(frun, lrun, names))
     # Programs' lines (forge_records' forgeries too) reach the Linux log only inside the init's output records.
     forged = lrun.of_type("summary") + lrun.of_type("panic") + lrun.of_type("check") + lrun.of_type("test")
     lended = [r.get("program") for r in lrun.records if r.get("type") in ("exit", "kill")]
@@ -214,6 +324,7 @@ def ring3_time_limit_kills_a_spinning_program():
         problems.append("spin_forever not killed by the time limit: %s" % kill)
     if got.get("minflt_count") != ("exit", 0):
         problems.append("the program after it ended %s, want exit 0" % (got.get("minflt_count"),))
+    problems.extend(verdict_problems(run, ["spin_forever", "minflt_count"]))
     return problems
 
 

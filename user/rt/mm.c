@@ -43,3 +43,14 @@ int rt_page_is_mapped(const void *addr)
 		return -EOPNOTSUPP;
 	return 0;
 }
+
+/* See user/rt/mm.h. */
+uint32_t rt_user_va_bits(void)
+{
+	long r = sys_mmap((void *)(1ul << 52), PAGE_SIZE, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (r < 0)
+		return 47;
+	sys_munmap((void *)r, PAGE_SIZE);
+	return (uint64_t)r >= (1ul << 47) ? 57 : 47;
+}

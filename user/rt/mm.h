@@ -29,4 +29,12 @@ long rt_map_small_pages(size_t len, int prot);
  */
 int rt_page_is_mapped(const void *addr);
 
+/*
+ * Returns the width of the user address space: 57 (5-level paging) if a
+ * mapping hinted at 2^52 lands above the 47-bit window, else 47. (Linux and
+ * faultline map above 2^47 only when asked with such a hint.) The probe is
+ * unmapped again.
+ */
+uint32_t rt_user_va_bits(void);
+
 #endif

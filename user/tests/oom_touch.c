@@ -21,7 +21,7 @@ int main(int argc, char **argv, char **envp)
 		"mmap of 64 GiB with MAP_NORESERVE returned 0x%lx", (unsigned long)p);
 	if (p <= 0)
 		return 1;
-	rt_before_fatal_access();
+	rt_expect_kill_anywhere(SIGKILL, SI_KERNEL);
 	for (uint64_t off = 0; off < HUGE_MAPPING; off += 4096)
 		poke8((uintptr_t)p + off, 1);
 	rt_survived("writing 64 GiB of fresh pages");

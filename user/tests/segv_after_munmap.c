@@ -22,7 +22,7 @@ int main(int argc, char **argv, char **envp)
 	rt_check("munmap", r == 0 && lost == 0, "page at 0x%lx %s its data; munmap returned %ld",
 		 page, lost ? "lost" : "held", r);
 
-	rt_before_fatal_access();
+	rt_expect_kill(SIGSEGV, SEGV_MAPERR, page);
 	uint64_t v = peek64(page);
 	rt_survived("reading the unmapped page at 0x%lx (got 0x%lx)", page, v);
 }

@@ -19,7 +19,7 @@ int main(int argc, char **argv, char **envp)
 
 	rt_test("setup", RT_PASS, "page 0x%lx (PROT_READ|PROT_WRITE) holds a ret (0x%02x); about to call it",
 		page, peek8(page));
-	rt_before_fatal_access();
+	rt_expect_kill(SIGSEGV, SEGV_ACCERR, page);   /* a fetch from a present page: access error */
 	void (*code)(void) = (void (*)(void))page;
 	code();
 	rt_survived("calling a ret instruction in the non-executable page at 0x%lx", page);

@@ -32,7 +32,7 @@ int main(int argc, char **argv, char **envp)
 	rt_check("grows_to_mmap_min_addr", peek8(BASE - PAGE_SIZE) == 1 && peek8(MIN_ADDR) == 2 && below_min == 1,
 		 "touching 0x%lx and 0x%lx grew the mapping (0x%lx mapped: %ld)", BASE - PAGE_SIZE, MIN_ADDR,
 		 MIN_ADDR, below_min);
-	rt_before_fatal_access();
+	rt_expect_kill(SIGSEGV, SEGV_MAPERR, 8);
 	poke8(8, 3);                     /* would grow the mapping to page 0 */
 	rt_survived("writing address 8 below a MAP_GROWSDOWN mapping that reaches 0x%lx", MIN_ADDR);
 }

@@ -24,7 +24,7 @@ int main(int argc, char **argv, char **envp)
 	rt_check("still_readable", lost == 0, "the page %s its data after mprotect(PROT_READ)",
 		 lost ? "lost" : "kept");
 
-	rt_before_fatal_access();
+	rt_expect_kill(SIGSEGV, SEGV_ACCERR, page + 128);
 	poke8(page + 128, 0x42);
 	rt_survived("writing a byte to the read-only page at 0x%lx", page + 128);
 }

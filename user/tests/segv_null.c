@@ -12,7 +12,7 @@ int main(int argc, char **argv, char **envp)
 	(void)argc, (void)argv, (void)envp;
 
 	rt_test("setup", RT_PASS, "about to read 8 bytes at 0x0");
-	rt_before_fatal_access();
+	rt_expect_kill(SIGSEGV, SEGV_MAPERR, 0);
 	uint64_t v = peek64(0);
 	rt_survived("reading 0x0 (got 0x%lx)", v);
 }

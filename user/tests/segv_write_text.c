@@ -14,7 +14,7 @@ int main(int argc, char **argv, char **envp)
 
 	rt_test("setup", RT_PASS, "main at 0x%lx is readable (first byte 0x%02x); about to write 0xcc there",
 		target, first);
-	rt_before_fatal_access();
+	rt_expect_kill(SIGSEGV, SEGV_ACCERR, target);
 	poke8(target, 0xcc);
 	rt_survived("writing 0xcc to main's first byte at 0x%lx", target);
 }

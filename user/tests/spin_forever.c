@@ -12,7 +12,7 @@ int main(int argc, char **argv, char **envp)
 {
 	(void)argc, (void)argv, (void)envp;
 	rt_test("setup", RT_PASS, "about to spin until the time limit");
-	rt_before_fatal_access();
+	rt_expect_kill_anywhere(SIGKILL, SI_KERNEL);
 	for (volatile uint64_t i = 0;; i++)
 		;
 }

@@ -42,7 +42,7 @@ int main(int argc, char **argv, char **envp)
 	}
 	if (fl_on_faultline()) {
 		rt_test("setup", RT_PASS, "the CPU has UMIP: sgdt at CPL 3 must raise #GP (no emulation)");
-		rt_before_fatal_access();
+		rt_expect_kill(SIGSEGV, SI_KERNEL, 0);   /* #GP */
 		__asm__ volatile("sgdt %0" : "=m"(gdtr) : : "memory");
 		rt_survived("sgdt at CPL 3 on a CPU with UMIP (base 0x%lx)", gdtr.base);
 	}
