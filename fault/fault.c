@@ -78,25 +78,28 @@ static inline uint32_t fault_flags(const struct pt_regs *regs, uint64_t error_co
 }
 
 /* Linux's mm_account_fault: a fault handled without error is a minor fault
- * of the task (getrusage). */
-static inline void mm_account_fault(vm_fault_t ret)
+ * of tsk, the task it happened in (getrusage). */
+static inline void mm_account_fault(struct task_struct *tsk, vm_fault_t ret)
 {
 	if (!(ret & VM_FAULT_ERROR))
-		task_account_minor_fault();
+		tsk->min_flt++;
 }
 
 /* The stats class of a resolved fault from what handle_mm_fault did; a
- * fault that allocated page-table pages moves to its "+pt" class. A table,
- * not a switch: one load in the fast path. */
-static inline enum fault_class fault_class_of(const struct vm_fault *vmf)
+ * fault that allocated page-table pages moves to its "+pt" class. Inlined
+ * where vmf->done is still a constant per path, the switch folds away. */
+static __always_inline enum fault_class fault_class_of(const struct vm_fault *vmf)
 {
-	static const uint8_t class_of_done[] = {
-		[VMF_DONE_SPURIOUS] = FAULT_SPURIOUS,     [VMF_DONE_ZERO_PAGE] = FAULT_READ_ZERO,
-		[VMF_DONE_NEW_ANON] = FAULT_WRITE_ANON,   [VMF_DONE_NEW_SHARED] = FAULT_SHARED_ANON,
-		[VMF_DONE_COW_ZERO] = FAULT_COW_ZERO,     [VMF_DONE_REUSE] = FAULT_REUSE,
-		[VMF_DONE_COPY] = FAULT_COW_COPY,
-	};
-	enum fault_class cls = class_of_done[vmf->done];
+	enum fault_class cls = FAULT_SPURIOUS;
+	switch (vmf->done) {
+	case VMF_DONE_ZERO_PAGE:  cls = FAULT_READ_ZERO; break;
+	case VMF_DONE_NEW_ANON:   cls = FAULT_WRITE_ANON; break;
+	case VMF_DONE_NEW_SHARED: cls = FAULT_SHARED_ANON; break;
+	case VMF_DONE_COW_ZERO:   cls = FAULT_COW_ZERO; break;
+	case VMF_DONE_REUSE:      cls = FAULT_REUSE; break;
+	case VMF_DONE_COPY:       cls = FAULT_COW_COPY; break;
+	case VMF_DONE_SPURIOUS:   break;
+	}
 	if (unlikely(vmf->pgtables) && cls == FAULT_READ_ZERO)
 		cls = FAULT_READ_ZERO_PT;
 	else if (unlikely(vmf->pgtables) && cls == FAULT_WRITE_ANON)
@@ -214,7 +217,7 @@ static void page_fault_act(struct pt_regs *regs, uint64_t address, struct pf_ver
 {
 	switch (v.response) {
 	case PF_RESOLVED: {
-		task_account_minor_fault();
+		mm_account_fault(current, 0);   /* resolved: a task with an mm is running */
 		enum fault_class cls = fault_class_of(vmf);
 		if (v.stack_grew)
 			cls = FAULT_STACK_GROW;
@@ -255,7 +258,8 @@ int exc_page_fault_fast(struct pt_regs *regs)
 	uint64_t error_code = regs->error_code;
 	if (unlikely(address >= TASK_SIZE_MAX || (error_code & X86_PF_RSVD)))
 		return PF_NEEDS_FULL_FRAME;
-	struct vm_area_struct *vma = find_vma(current->mm, address);
+	struct task_struct *tsk = current;
+	struct vm_area_struct *vma = find_vma(tsk->mm, address);
 	if (unlikely(!vma || vma->vm_start > address || access_error(error_code, vma)))
 		return PF_NEEDS_FULL_FRAME;
 
@@ -263,8 +267,8 @@ int exc_page_fault_fast(struct pt_regs *regs)
 	vm_fault_t ret = handle_mm_fault(vma, address, fault_flags(regs, error_code), &vmf);
 	if (unlikely(ret & VM_FAULT_ERROR))
 		return PF_NEEDS_FULL_FRAME;   /* nothing was mapped: exc_page_fault decides */
-	mm_account_fault(ret);
 	account_fault(fault_class_of(&vmf), t0, vmf.clear_cycles, vmf.pgtables);
+	mm_account_fault(tsk, ret);
 	return 0;
 }
 

@@ -235,7 +235,7 @@ static __always_inline vm_fault_t __handle_mm_fault(struct vm_fault *vmf)
 }
 
 /* See paging/memory.h. Inlined into the page-fault path (ThinLTO). */
-__attribute__((always_inline)) inline vm_fault_t handle_mm_fault(struct vm_area_struct *vma, uint64_t address,
+__attribute__((always_inline)) vm_fault_t handle_mm_fault(struct vm_area_struct *vma, uint64_t address,
 								uint32_t flags, struct vm_fault *vmf)
 {
 	uint64_t pgtables_before = pgtable_pages_allocated;

@@ -77,6 +77,9 @@ void panic(const char *fmt, ...)
 /* No kernel half in the simulation: a user mm's upper half stays empty. */
 void pgd_copy_kernel_half(pgd_t *pgd) { (void)pgd; }
 
+/* handle_mm_fault is always_inline for the kernel's fault path (ThinLTO);
+ * the host compiler warns that an external function may not be inlinable. */
+#pragma GCC diagnostic ignored "-Wattributes"
 #include "../../paging/memory.c"
 #include "../../paging/verify.c"
 #include "../../paging/mm.c"
