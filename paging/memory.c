@@ -7,8 +7,9 @@
  *   pte table missing or entry none   do_anonymous_page
  *       read, private VMA               map the zero page read-only      0, VMF_DONE_ZERO_PAGE
  *                                       (special)
- *       write, private VMA              a zeroed frame: install_anon_page 0, VMF_DONE_NEW_ANON
- *       shared VMA                      the same                         0, VMF_DONE_NEW_SHARED
+ *       write, private VMA              a zeroed frame, set_anon_pte     0, VMF_DONE_NEW_ANON
+ *                                       (install_anon_page's body)
+ *       any access, shared VMA          the same                         0, VMF_DONE_NEW_SHARED
  *   present, write, not writable      do_wp_page
  *       the zero page                   a fresh zeroed frame             0, VMF_DONE_COW_ZERO
  *       an anonymous page mapped once   made writable in place           0, VMF_DONE_REUSE
@@ -19,9 +20,10 @@
  *                                     mms yet)
  *   no frame for a new page           nothing mapped                     VM_FAULT_OOM
  *
- * The time spent zeroing frames comes back in vmf->clear_cycles. Nothing
- * here counts or signals: fault/fault.c turns the result into one response
- * and accounts it.
+ * The time spent zeroing frames comes back in vmf->clear_cycles. The fault
+ * path counts and signals nothing: fault/fault.c turns the result into one
+ * response and accounts it. (populate_range, MAP_POPULATE's faulting-in,
+ * counts its faults as minor faults of the task, as Linux's GUP does.)
  */
 #include "paging/memory.h"
 #include "paging/buddy.h"
