@@ -119,36 +119,25 @@ static __always_inline vm_fault_t do_anonymous_page(struct vm_fault *vmf)
 	return 0;
 }
 
-/* Write to a present read-only entry of a writable VMA: copy-on-write. */
-static vm_fault_t do_wp_page(struct vm_fault *vmf)
+/*
+ * wp_page_copy: a new frame for a write to a read-only entry - zeroed when
+ * old is NULL (the zero page was mapped), else a copy of old, whose map
+ * count and reference the entry gives up. Inlined at both of do_wp_page's
+ * calls, so each path ends with its own vmf->done.
+ */
+static __always_inline vm_fault_t wp_page_copy(struct vm_fault *vmf, struct page *old)
 {
 	struct vm_area_struct *vma = vmf->vma;
 	struct mm_struct *mm = vma->vm_mm;
-	uint64_t pfn = pte_pfn(vmf->orig_pte);
-
-	if (!is_zero_pfn(pfn)) {
-		struct page *old = pfn_to_page(pfn);
-		if (PageAnon(old) && page_mapcount(old) == 1 && page_ref_count(old) == 1) {
-			/* wp_page_reuse: we are the only user, make it writable in place. */
-			pte_t entry = pte_mkyoung(pte_mkdirty(pte_mkwrite(vmf->orig_pte)));
-			set_pte_at(mm, vmf->address, vmf->pte, entry);
-			flush_tlb_page(vmf->address);
-			vmf->done = VMF_DONE_REUSE;
-			return 0;
-		}
-	}
-	/* wp_page_copy: a new frame, zeroed for the zero page, else a copy. */
 	struct page *page;
-	if (is_zero_pfn(pfn)) {
+	if (!old) {
 		page = alloc_zeroed_user_page(vmf);
-		vmf->done = VMF_DONE_COW_ZERO;
 	} else {
 		page = alloc_page();
 		if (page) {
-			copy_page(page_address(page), page_address(pfn_to_page(pfn)));
+			copy_page(page_address(page), page_address(old));
 			SetPageAnon(page);
 		}
-		vmf->done = VMF_DONE_COPY;
 	}
 	if (!page)
 		return VM_FAULT_OOM;
@@ -156,14 +145,35 @@ static vm_fault_t do_wp_page(struct vm_fault *vmf)
 	page_mapcount_inc(page);
 	set_pte_at(mm, vmf->address, vmf->pte, entry);
 	flush_tlb_page(vmf->address);
-	if (is_zero_pfn(pfn)) {
+	if (!old) {
 		inc_mm_counter(mm, MM_ANONPAGES);
+		vmf->done = VMF_DONE_COW_ZERO;
 	} else {
-		struct page *old = pfn_to_page(pfn);
 		page_mapcount_dec(old);
 		put_page(old);
+		vmf->done = VMF_DONE_COPY;
 	}
 	return 0;
+}
+
+/* Write to a present read-only entry of a writable VMA: copy-on-write. */
+static vm_fault_t do_wp_page(struct vm_fault *vmf)
+{
+	struct vm_area_struct *vma = vmf->vma;
+	uint64_t pfn = pte_pfn(vmf->orig_pte);
+
+	if (is_zero_pfn(pfn))
+		return wp_page_copy(vmf, NULL);
+	struct page *old = pfn_to_page(pfn);
+	if (PageAnon(old) && page_mapcount(old) == 1 && page_ref_count(old) == 1) {
+		/* wp_page_reuse: we are the only user, make it writable in place. */
+		pte_t entry = pte_mkyoung(pte_mkdirty(pte_mkwrite(vmf->orig_pte)));
+		set_pte_at(vma->vm_mm, vmf->address, vmf->pte, entry);
+		flush_tlb_page(vmf->address);
+		vmf->done = VMF_DONE_REUSE;
+		return 0;
+	}
+	return wp_page_copy(vmf, old);
 }
 
 /* Dispatches on the state of the entry (see the table at the top). */
