@@ -40,6 +40,15 @@ struct task_struct {
 
 extern struct task_struct *current;
 
+/* Counts a minor fault of the running task, if there is one (getrusage's
+ * ru_minflt, as Linux's mm_account_fault): the arch's fault path and
+ * MAP_POPULATE's faults (Linux's GUP) call it. */
+static inline void task_account_minor_fault(void)
+{
+	if (current)
+		current->min_flt++;
+}
+
 /*
  * Ends the current program: emits its exit record (TASK_EXITED, code = exit
  * status) and returns to the kernel's run loop. Never returns.

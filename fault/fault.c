@@ -1,30 +1,43 @@
 /*
  * exc_page_fault: the x86 half of the page-fault path, after Linux's
  * arch/x86/mm/fault.c. It decodes the hardware facts (CR2, the error code,
- * the mode) and decides which case this is; the generic work is
- * handle_mm_fault (paging/memory.c). Every fault is timed from entry to
- * return and accounted to its class (paging/fault_stats.h).
+ * the mode); page_fault_decide turns them and handle_mm_fault's verdict
+ * (paging/memory.c) into ONE response (enum pf_response, as SerenityOS's
+ * PageFaultResponse), and page_fault_act carries it out and accounts it:
+ * every fault is timed from entry to return and counted in its class
+ * (paging/fault_stats.h), a resolved one also as a minor fault of the task.
  *
- *   kernel address (upper half)
- *       from ring 3                         SIGSEGV ("kernel address"), SEGV_MAPERR
- *       from the kernel                     panic: the kernel's own bug
+ *   case                                    response (reason), si_code of a kill
+ *   kernel address (upper half), or the top user page
+ *       from ring 3                         SIGSEGV ("access to a kernel address" /
+ *                                           "address above the user limit"), SEGV_MAPERR
+ *       from the kernel                     KERNEL_BUG: the kernel's own bug
  *   user address, from the kernel
  *       in a user copy (uaccess)            handled like the program's own access;
- *                                           if that fails, the copy's fixup (-EFAULT)
- *       anywhere else                       panic (SMAP violation or a kernel bug)
+ *                                           a SIGSEGV / SIGBUS becomes USER_COPY_FIXUP
+ *                                           (the copy returns -EFAULT)
+ *       anywhere else                       KERNEL_BUG (SMAP violation or a kernel bug)
+ *       no program running                  USER_COPY_FIXUP ("no program running")
+ *   user address, from ring 3, no program   KERNEL_BUG
  *   user address, from ring 3 (or uaccess)
- *       reserved bit set                    SIGSEGV ("reserved bit"), SI_KERNEL
+ *       reserved bit set                    SIGSEGV ("reserved bit set ..."), SI_KERNEL
  *                                           (Linux's pgtable_bad() sends SIGKILL)
- *       no VMA at or above it               SIGSEGV ("no mapping"), SEGV_MAPERR
- *       below a VMA that is not a stack     SIGSEGV ("no mapping"), SEGV_MAPERR
- *       below a stack, beyond its limit     SIGSEGV ("no mapping"), SEGV_MAPERR
- *       below a stack, cannot grow          SIGSEGV ("stack cannot grow"), SEGV_MAPERR
- *       access_error (rights of the VMA)    SIGSEGV ("... permission", "not allowed"),
+ *       no VMA at or above it               SIGSEGV ("no mapping at this address"), SEGV_MAPERR
+ *       below a VMA that is not a stack     SIGSEGV ("no mapping at this address"), SEGV_MAPERR
+ *       below a stack, past the limit       SIGSEGV ("below the stack, past the stack limit"),
+ *                                           SEGV_MAPERR
+ *       below a stack, in the guard gap     SIGSEGV ("stack cannot grow: limit or guard gap"),
+ *                                           SEGV_MAPERR
  *       below a stack, under mmap_min_addr  SIGSEGV ("stack would grow below mmap_min_addr"),
  *                                           SEGV_MAPERR
- *                                           SEGV_ACCERR (SEGV_PKUERR for a protection key)
- *       handle_mm_fault: out of memory      oom record, program killed
- *       otherwise                           resolved: return and retry
+ *       access_error (rights of the VMA)    SIGSEGV (what was not allowed), SEGV_ACCERR
+ *                                           (SEGV_PKUERR for a protection key)
+ *       handle_mm_fault: VM_FAULT_OOM       OOM: oom record, program killed (SIGKILL, SI_KERNEL)
+ *       handle_mm_fault: VM_FAULT_SIGBUS    SIGBUS ("the page-table entry cannot be handled":
+ *                                           not present but not none, or a huge leaf), BUS_ADRERR
+ *       handle_mm_fault: VM_FAULT_SIGSEGV   SIGSEGV ("the page cannot be mapped"), SEGV_MAPERR
+ *       otherwise                           RESOLVED: return and retry; below a stack,
+ *                                           the stack grew first
  */
 #include "fault/fault.h"
 #include "paging/fault_stats.h"
@@ -35,10 +48,12 @@
 #include "cpu/x86.h"
 #include "base/compiler.h"
 #include "base/process.h"
+#include "base/signal.h"
 #include "lib/record.h"
 #include "paging/buddy.h"
 #include "paging/init.h"
 #include "paging/memory.h"
+#include "paging/mm.h"
 #include "paging/vma.h"
 
 /* Linux's access_error(): does the VMA allow this kind of access? */
@@ -68,38 +83,143 @@ static inline uint32_t fault_flags(const struct pt_regs *regs, uint64_t error_co
 	return flags;
 }
 
-/*
- * Accounts a fault that came in at t0 as class cls, moved to its "+pt"
- * class if page-table pages were allocated since pgtables_before
- * (pgtable_pages_allocated at entry).
- */
-static inline void account_fault(enum fault_class cls, uint64_t t0, uint64_t clear_cycles,
-				 uint64_t pgtables_before)
+/* Linux's mm_account_fault: a fault handled without error is a minor fault
+ * of tsk, the task it happened in (getrusage). */
+static inline void mm_account_fault(struct task_struct *tsk, vm_fault_t ret)
 {
-	uint64_t pgtables = pgtable_pages_allocated - pgtables_before;
-	if (unlikely(pgtables) && cls == FAULT_READ_ZERO)
+	if (!(ret & VM_FAULT_ERROR))
+		tsk->min_flt++;
+}
+
+/* The stats class of a resolved fault from what handle_mm_fault did; a
+ * fault that allocated page-table pages moves to its "+pt" class. Inlined
+ * where vmf->done is still a constant per path, the switch folds away. */
+static __always_inline enum fault_class fault_class_of(const struct vm_fault *vmf)
+{
+	enum fault_class cls = FAULT_SPURIOUS;
+	switch (vmf->done) {
+	case VMF_DONE_ZERO_PAGE:  cls = FAULT_READ_ZERO; break;
+	case VMF_DONE_NEW_ANON:   cls = FAULT_WRITE_ANON; break;
+	case VMF_DONE_NEW_SHARED: cls = FAULT_SHARED_ANON; break;
+	case VMF_DONE_COW_ZERO:   cls = FAULT_COW_ZERO; break;
+	case VMF_DONE_REUSE:      cls = FAULT_REUSE; break;
+	case VMF_DONE_COPY:       cls = FAULT_COW_COPY; break;
+	case VMF_DONE_SPURIOUS:   break;
+	}
+	if (unlikely(vmf->pgtables) && cls == FAULT_READ_ZERO)
 		cls = FAULT_READ_ZERO_PT;
-	else if (unlikely(pgtables) && cls == FAULT_WRITE_ANON)
+	else if (unlikely(vmf->pgtables) && cls == FAULT_WRITE_ANON)
 		cls = FAULT_WRITE_ANON_PT;
+	return cls;
+}
+
+/* Accounts a fault that came in at t0 as class cls. */
+static inline void account_fault(enum fault_class cls, uint64_t t0, uint64_t clear_cycles, uint64_t pgtables)
+{
 	fault_stats_account(cls, rdtsc_ordered() - t0, clear_cycles, pgtables);
 }
 
-/*
- * A user-address fault that cannot be resolved: kill with SIGSEGV and si_code
- * code (SEGV_MAPERR, SEGV_ACCERR, SEGV_PKUERR, as Linux's bad_area*), or fix
- * up a user copy.
- */
-static void bad_area(struct pt_regs *regs, uint64_t address, int code, const char *reason)
+/* The one response to a page fault; page_fault_act carries it out. */
+enum pf_response {
+	PF_RESOLVED,            /* mapped (or already was): return and retry the access */
+	PF_USER_COPY_FIXUP,     /* a kernel user copy failed: resume at its fixup (-EFAULT) */
+	PF_SIGSEGV,             /* kill the program with SIGSEGV (reason) */
+	PF_SIGBUS,              /* kill the program with SIGBUS (reason) */
+	PF_OOM,                 /* out of memory: oom record, kill the program */
+	PF_KERNEL_BUG,          /* panic (reason) */
+};
+
+struct pf_verdict {
+	enum pf_response response;
+	int code;               /* Linux's si_code for a kill (base/signal.h) */
+	const char *reason;     /* for the kill record or the panic */
+	bool stack_grew;        /* PF_RESOLVED below a stack: expand_stack grew it */
+};
+
+static inline struct pf_verdict verdict(enum pf_response r, const char *reason)
 {
-	if (!user_mode(regs) && fixup_exception(regs))
-		return;
-	fault_stats_account(FAULT_SEGV, rdtsc_ordered() - fault_entry_tsc, 0, 0);
-	force_sig_fault(SIGSEGV, code, reason, address, regs);
+	return (struct pf_verdict){ .response = r, .code = SI_KERNEL, .reason = reason };
 }
 
-static void out_of_memory(struct pt_regs *regs, uint64_t address)
+/* A SIGSEGV verdict with si_code code (SEGV_MAPERR, SEGV_ACCERR, SEGV_PKUERR,
+ * as Linux's bad_area*; SI_KERNEL where Linux reports no address). */
+static inline struct pf_verdict segv(int code, const char *reason)
 {
-	fault_stats_account(FAULT_OOM, rdtsc_ordered() - fault_entry_tsc, 0, 0);
+	return (struct pf_verdict){ .response = PF_SIGSEGV, .code = code, .reason = reason };
+}
+
+/* The verdict for a user-address fault from ring 3 or a user copy, as if
+ * the program itself made the access (a kill is turned into a fixup for a
+ * user copy by the caller). *vmf is handle_mm_fault's when it ran. */
+static struct pf_verdict decide_user_addr_fault(struct pt_regs *regs, uint64_t error_code, uint64_t address,
+						 struct vm_fault *vmf)
+{
+	struct mm_struct *mm = current ? current->mm : NULL;
+	if (unlikely(!mm))
+		return user_mode(regs) ? verdict(PF_KERNEL_BUG, "page fault on a user address with no program running")
+				       : segv(SEGV_MAPERR, "page fault on a user address with no program running");
+	if (unlikely(error_code & X86_PF_RSVD))
+		return segv(SI_KERNEL, "reserved bit set in a page-table entry");
+
+	struct vm_area_struct *vma = find_vma(mm, address);
+	if (unlikely(!vma))
+		return segv(SEGV_MAPERR, "no mapping at this address");
+	bool grew = false;
+	if (unlikely(vma->vm_start > address)) {
+		if (!(vma->vm_flags & VM_GROWSDOWN))
+			return segv(SEGV_MAPERR, "no mapping at this address");
+		if (vma->vm_end - address > STACK_LIMIT_BYTES)
+			return segv(SEGV_MAPERR, "below the stack, past the stack limit");
+		int err = expand_stack(mm, vma, address, STACK_LIMIT_BYTES, STACK_GUARD_GAP);
+		if (err)
+			return segv(SEGV_MAPERR, err == -EPERM ? "stack would grow below mmap_min_addr"
+							       : "stack cannot grow: limit or guard gap");
+		grew = true;
+	}
+	if (unlikely(access_error(error_code, vma)))
+		return segv((error_code & X86_PF_PK) ? SEGV_PKUERR : SEGV_ACCERR,
+			    (error_code & X86_PF_PK) ? "protection key forbids the access"
+			    : (error_code & X86_PF_INSTR) ? "instruction fetch from a non-executable page"
+			    : (error_code & X86_PF_WRITE) ? "write to a mapping without write permission"
+			    : "access not allowed by the mapping");
+	vm_fault_t ret = handle_mm_fault(vma, address, fault_flags(regs, error_code), vmf);
+	if (unlikely(ret & VM_FAULT_OOM))
+		return verdict(PF_OOM, "out of memory");
+	if (unlikely(ret & VM_FAULT_SIGBUS)) {
+		struct pf_verdict v = verdict(PF_SIGBUS, "the page-table entry cannot be handled (not present but "
+							 "not none, or a huge page)");
+		v.code = BUS_ADRERR;   /* Linux's do_sigbus */
+		return v;
+	}
+	if (unlikely(ret & VM_FAULT_SIGSEGV))
+		return segv(SEGV_MAPERR, "the page cannot be mapped");
+	struct pf_verdict v = verdict(PF_RESOLVED, NULL);
+	v.stack_grew = grew;
+	return v;
+}
+
+/* The decision: every case of the table at the top, one response. */
+static struct pf_verdict page_fault_decide(struct pt_regs *regs, uint64_t error_code, uint64_t address,
+					    struct vm_fault *vmf)
+{
+	if (unlikely(address >= TASK_SIZE_MAX)) {
+		/* Kernel half, or the never-mapped top user page. */
+		if (!user_mode(regs))
+			return verdict(PF_KERNEL_BUG, exception_name(14));
+		return segv(SEGV_MAPERR,   /* Linux: do_kern_addr_fault -> bad_area_nosemaphore */
+			    address >> 63 ? "access to a kernel address" : "address above the user limit");
+	}
+	if (unlikely(!user_mode(regs) && !in_uaccess(regs)))
+		return verdict(PF_KERNEL_BUG, exception_name(14));
+	struct pf_verdict v = decide_user_addr_fault(regs, error_code, address, vmf);
+	if ((v.response == PF_SIGSEGV || v.response == PF_SIGBUS) && !user_mode(regs))
+		v.response = PF_USER_COPY_FIXUP;
+	return v;
+}
+
+/* An oom record for the fault at address, then the program is killed. */
+static __attribute__((noreturn)) void out_of_memory(struct pt_regs *regs, uint64_t address)
+{
 	struct json *j = record_begin("oom");
 	json_str(j, "program", current->comm);
 	json_hex(j, "addr", address);
@@ -110,66 +230,40 @@ static void out_of_memory(struct pt_regs *regs, uint64_t address)
 	force_sig_fault(SIGKILL, SI_KERNEL, "out of memory", address, regs);
 }
 
-/* The fault is on a user address, from ring 3 or from a kernel user copy.
- * Returns the class it turned out to be, for the stats. */
-static enum fault_class do_user_addr_fault(struct pt_regs *regs, uint64_t error_code, uint64_t address,
-					   uint64_t *clear_cycles)
+/* Carries out verdict v for the fault at address that came in at t0, and
+ * accounts it: the one place a fault's response is acted on. */
+static void page_fault_act(struct pt_regs *regs, uint64_t address, struct pf_verdict v, const struct vm_fault *vmf,
+			   uint64_t t0)
 {
-	struct mm_struct *mm = current ? current->mm : NULL;
-	enum fault_class cls = FAULT_SEGV;
-
-	if (unlikely(!mm)) {
-		if (!user_mode(regs) && fixup_exception(regs))
-			return FAULT_SEGV;
-		die("page fault on a user address with no program running", regs);
+	switch (v.response) {
+	case PF_RESOLVED: {
+		mm_account_fault(current, 0);   /* resolved: a task with an mm is running */
+		enum fault_class cls = fault_class_of(vmf);
+		if (v.stack_grew)
+			cls = FAULT_STACK_GROW;
+		if (!user_mode(regs))
+			cls = FAULT_UACCESS;
+		account_fault(cls, t0, vmf->clear_cycles, vmf->pgtables);
+		return;
 	}
-	if (unlikely(error_code & X86_PF_RSVD)) {
-		bad_area(regs, address, SI_KERNEL, "reserved bit set in a page-table entry");
-		return FAULT_SEGV;
-	}
-	uint32_t flags = fault_flags(regs, error_code);
-
-	struct vm_area_struct *vma = find_vma(mm, address);
-	if (unlikely(!vma)) {
-		bad_area(regs, address, SEGV_MAPERR, "no mapping at this address");
-		return FAULT_SEGV;
-	}
-	bool grew = false;
-	if (unlikely(vma->vm_start > address)) {
-		if (!(vma->vm_flags & VM_GROWSDOWN) || vma->vm_end - address > STACK_LIMIT_BYTES) {
-			bad_area(regs, address, SEGV_MAPERR, "no mapping at this address");
-			return FAULT_SEGV;
-		}
-		int err = expand_stack(mm, vma, address, STACK_LIMIT_BYTES, STACK_GUARD_GAP);
-		if (err) {
-			bad_area(regs, address, SEGV_MAPERR, err == -EPERM ? "stack would grow below mmap_min_addr"
-						: "stack cannot grow: limit or guard gap");
-			return FAULT_SEGV;
-		}
-		grew = true;
-	}
-	if (unlikely(access_error(error_code, vma))) {
-		bad_area(regs, address, (error_code & X86_PF_PK) ? SEGV_PKUERR : SEGV_ACCERR,
-			 (error_code & X86_PF_PK) ? "protection key forbids the access"
-			 : (error_code & X86_PF_INSTR) ? "instruction fetch from a non-executable page"
-				   : (error_code & X86_PF_WRITE) ? "write to a mapping without write permission"
-				   : "access not allowed by the mapping");
-		return FAULT_SEGV;
-	}
-	vm_fault_t ret = handle_mm_fault(vma, address, flags, &cls, clear_cycles);
-	if (unlikely(ret & VM_FAULT_OOM)) {
+	case PF_USER_COPY_FIXUP:
+		account_fault(FAULT_SEGV, t0, vmf->clear_cycles, vmf->pgtables);
+		if (!fixup_exception(regs))
+			die(v.reason, regs);
+		return;
+	case PF_SIGSEGV:
+		account_fault(FAULT_SEGV, t0, 0, 0);
+		force_sig_fault(SIGSEGV, v.code, v.reason, address, regs);
+	case PF_SIGBUS:
+		account_fault(FAULT_SEGV, t0, 0, 0);   /* the stats' "segv" class: killed for the address */
+		force_sig_fault(SIGBUS, v.code, v.reason, address, regs);
+	case PF_OOM:
+		account_fault(FAULT_OOM, t0, 0, 0);
 		out_of_memory(regs, address);
-		return FAULT_OOM;
+	case PF_KERNEL_BUG:
+		break;
 	}
-	if (unlikely(ret & VM_FAULT_ERROR)) {
-		bad_area(regs, address, SEGV_MAPERR, "the page cannot be mapped");
-		return FAULT_SEGV;
-	}
-	if (grew)
-		cls = FAULT_STACK_GROW;
-	if (!user_mode(regs))
-		cls = FAULT_UACCESS;
-	return cls;
+	die(v.reason, regs);
 }
 
 /* See fault/fault.h. */
@@ -184,16 +278,17 @@ int exc_page_fault_fast(struct pt_regs *regs)
 	uint64_t error_code = regs->error_code;
 	if (unlikely(address >= TASK_SIZE_MAX || (error_code & X86_PF_RSVD)))
 		return PF_NEEDS_FULL_FRAME;
-	struct vm_area_struct *vma = find_vma(current->mm, address);
+	struct task_struct *tsk = current;
+	struct vm_area_struct *vma = find_vma(tsk->mm, address);
 	if (unlikely(!vma || vma->vm_start > address || access_error(error_code, vma)))
 		return PF_NEEDS_FULL_FRAME;
 
-	uint64_t pgtables_before = pgtable_pages_allocated, clear_cycles;
-	enum fault_class cls;
-	if (unlikely(handle_mm_fault(vma, address, fault_flags(regs, error_code), &cls, &clear_cycles) &
-		     VM_FAULT_ERROR))
+	struct vm_fault vmf;
+	vm_fault_t ret = handle_mm_fault(vma, address, fault_flags(regs, error_code), &vmf);
+	if (unlikely(ret & VM_FAULT_ERROR))
 		return PF_NEEDS_FULL_FRAME;   /* nothing was mapped: exc_page_fault decides */
-	account_fault(cls, t0, clear_cycles, pgtables_before);
+	account_fault(fault_class_of(&vmf), t0, vmf.clear_cycles, vmf.pgtables);
+	mm_account_fault(tsk, ret);
 	return 0;
 }
 
@@ -202,24 +297,7 @@ void exc_page_fault(struct pt_regs *regs)
 {
 	uint64_t t0 = fault_entry_tsc;   /* exc_page_fault_fast saw the fault first */
 	uint64_t address = read_cr2();
-	uint64_t error_code = regs->error_code;
-	uint64_t clear_cycles = 0;
-	uint64_t pgtables_before = pgtable_pages_allocated;
-	enum fault_class cls;
-
-	if (unlikely(address >= TASK_SIZE_MAX)) {
-		/* Kernel half, or the never-mapped top user page. */
-		if (!user_mode(regs))
-			die(exception_name(14), regs);
-		fault_stats_account(FAULT_SEGV, rdtsc_ordered() - t0, 0, 0);
-		force_sig_fault(SIGSEGV, SEGV_MAPERR,   /* Linux: do_kern_addr_fault -> bad_area_nosemaphore */
-				address >> 63 ? "access to a kernel address" : "address above the user limit",
-				address, regs);
-	}
-	if (unlikely(!user_mode(regs) && !in_uaccess(regs)))
-		die(exception_name(14), regs);
-
-	cls = do_user_addr_fault(regs, error_code, address, &clear_cycles);
-
-	account_fault(cls, t0, clear_cycles, pgtables_before);
+	struct vm_fault vmf = { 0 };
+	struct pf_verdict v = page_fault_decide(regs, regs->error_code, address, &vmf);
+	page_fault_act(regs, address, v, &vmf, t0);
 }

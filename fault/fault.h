@@ -20,8 +20,4 @@ int exc_page_fault_fast(struct pt_regs *regs);
  * Returns to retry the access, kills the program, or panics. */
 void exc_page_fault(struct pt_regs *regs);
 
-/* The stack limit for programs (Linux's default RLIMIT_STACK: 8 MiB); the
- * guard gap below a stack is STACK_GUARD_GAP (paging/vma.h). */
-#define STACK_LIMIT_BYTES (8ull << 20)
-
 #endif

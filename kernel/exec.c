@@ -1,5 +1,6 @@
 /*
- * exec_program and exit_mm (kernel/exec.h). The program's segments are
+ * exec_program and exit_mm (kernel/exec.h); the address space itself is
+ * paging/mm.c's (mm_alloc, mmput). The program's segments are
  * copied into anonymous frames at exec time (there is no page cache: the
  * file is already in memory); bss and the stack are demand-paged like any
  * anonymous memory, except the stack pages the arguments occupy.
@@ -10,83 +11,30 @@
 #include "fault/syscall.h"
 #include "cpu/cpufeature.h"
 #include "cpu/x86.h"
-#include "fault/fault.h"
 #include "base/string.h"
 #include "paging/buddy.h"
 #include "paging/init.h"
 #include "paging/memory.h"
+#include "paging/mm.h"
 #include "paging/page.h"
 #include "paging/slab.h"
 #include "paging/vma.h"
 
-static struct kmem_cache *mm_cachep;
-
-/* See kernel/exec.h. */
-struct mm_struct *mm_alloc(void)
-{
-	if (!mm_cachep)
-		mm_cachep = kmem_cache_create("mm_struct", sizeof(struct mm_struct), 64);
-	if (!mm_cachep)
-		return NULL;
-	struct mm_struct *mm = kmem_cache_zalloc(mm_cachep);
-	if (!mm)
-		return NULL;
-	if (mm_init(mm)) {
-		kmem_cache_free(mm_cachep, mm);
-		return NULL;
-	}
-	uint64_t root = pgtable_alloc_page(NULL);
-	if (!root) {
-		kmem_cache_free(mm_cachep, mm);
-		return NULL;
-	}
-	mm->pgd = (pgd_t *)__va(root);
-	memset(mm->pgd, 0, PAGE_SIZE);
-	pgd_copy_kernel_half(mm->pgd);
-	mm->mmap_base = STACK_TOP - STACK_LIMIT_BYTES - MMAP_MIN_GAP;
-	return mm;
-}
-
-/* vma_range_fn for teardown: drop the pages and tables of a removed range. */
-static void unmap_removed(void *ctx, uint64_t start, uint64_t end)
-{
-	zap_page_range((struct mm_struct *)ctx, start, end);
-}
-
-/* See kernel/exec.h. */
-void mm_free(struct mm_struct *mm)
-{
-	mm_release_vmas(mm, unmap_removed, mm);
-	for (uint32_t i = 0; i < PTRS_PER_PGD / 2; i++)
-		mm->pgd[i] = __pgd(0);
-	pgtable_free_page(NULL, __pa(mm->pgd));
-	kmem_cache_free(mm_cachep, mm);
-}
-
 /*
  * Puts a new frame holding bytes [src, src+n) (rest zero) at addr of vma,
- * writable if the VMA is. Returns 0 or -ENOMEM.
+ * writable if the VMA is (install_anon_page). Returns 0 or -ENOMEM.
  */
 static int install_page(struct vm_area_struct *vma, uint64_t addr, const uint8_t *src, uint64_t n)
 {
-	struct mm_struct *mm = vma->vm_mm;
 	struct page *page = alloc_zeroed_page();
 	if (!page)
 		return -ENOMEM;
 	if (n)
 		memcpy(page_address(page), src, n);
-	pte_t *pte = walk_pte(mm->pgd, addr, true, NULL);
-	if (!pte) {
+	if (install_anon_page(vma, addr, page)) {
 		__free_page(page);
 		return -ENOMEM;
 	}
-	SetPageAnon(page);
-	pte_t entry = pte_mkyoung(mk_pte(page, vma->vm_page_prot));
-	if (vma->vm_flags & VM_WRITE)
-		entry = pte_mkwrite(pte_mkdirty(entry));
-	page_mapcount_inc(page);
-	inc_mm_counter(mm, MM_ANONPAGES);
-	set_pte_at(mm, addr, pte, entry);
 	return 0;
 }
 
@@ -191,7 +139,7 @@ int exec_program(struct task_struct *t, const uint8_t *file, uint64_t size,
 	regs->flags = X86_EFLAGS_IF | X86_EFLAGS_FIXED; /* ticks reach ring 3 only (kernel/watchdog.h) */
 	return 0;
 fail:
-	mm_free(mm);
+	mmput(mm);
 	t->mm = NULL;
 	return err;
 }
@@ -201,7 +149,7 @@ void exit_mm(struct task_struct *t)
 {
 	if (!t->mm)
 		return;
-	mm_free(t->mm);
+	mmput(t->mm);
 	t->mm = NULL;
 	kmem_cache_shrink_all();
 }

@@ -9,11 +9,8 @@
 #include "base/ptrace.h"
 #include "base/process.h"
 
-/* The top of the initial stack and the default mmap window: 47-bit user
- * addresses in both paging modes, as Linux's DEFAULT_MAP_WINDOW (a program
- * reaches above 2^47 in 5-level mode only by asking for it with a hint). */
-#define DEFAULT_MAP_WINDOW ((1ull << 47) - PAGE_SIZE)
-#define STACK_TOP          DEFAULT_MAP_WINDOW
+/* The stack pages exec fills with argv, envp and auxv (below STACK_TOP,
+ * paging/mm.h). */
 #define STACK_INITIAL_PAGES 32
 
 /*
@@ -24,13 +21,8 @@
 int exec_program(struct task_struct *t, const uint8_t *file, uint64_t size,
 		 const char *const *argv, uint32_t argc, struct pt_regs *regs, const char **why);
 
-/* Frees every page, table, VMA and the mm of t (after it ended). */
+/* Frees every page, table, VMA and the mm of t (after it ended): mmput
+ * (paging/mm.h), then the slab caches shrunk. */
 void exit_mm(struct task_struct *t);
-
-/* A new empty address space: no VMAs, a pgd sharing the kernel half, the
- * mmap layout of a program. NULL if out of memory. mm_free() gives back its
- * VMAs, pages, page-table pages and the mm itself. */
-struct mm_struct *mm_alloc(void);
-void mm_free(struct mm_struct *mm);
 
 #endif

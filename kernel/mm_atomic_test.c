@@ -18,8 +18,6 @@
  *   - free frames after kmem_cache_shrink_all() (no frame leaked or lost).
  */
 #include "kernel/mm_atomic_test.h"
-#include "kernel/exec.h"
-#include "kernel/sys_mm.h"
 #include "base/format.h"
 #include "lib/record.h"
 #include "base/string.h"
@@ -28,19 +26,12 @@
 #include "paging/buddy.h"
 #include "paging/init.h"
 #include "paging/memory.h"
+#include "paging/mm.h"
+#include "paging/mman.h"
 #include "paging/page.h"
 #include "paging/slab.h"
 #include "paging/vma.h"
 
-#define PROT_READ     0x1
-#define PROT_WRITE    0x2
-#define MAP_PRIVATE   0x02
-#define MAP_FIXED     0x10
-#define MAP_ANONYMOUS 0x20
-#define MAP_POPULATE  0x8000
-#define MADV_DONTNEED 4
-#define MREMAP_MAYMOVE 1
-#define MREMAP_FIXED  2
 #define RW            (PROT_READ | PROT_WRITE)
 #define ANON          (MAP_PRIVATE | MAP_ANONYMOUS)
 
@@ -365,7 +356,6 @@ static bool md_ok(struct mm_struct *mm, int64_t ret)
 /* madvise MADV_HUGEPAGE of the middle 8 of 16 pages: Linux splits the VMA
  * (two allocations); whether split or not, the range must end up with
  * VM_HUGEPAGE and every byte where it was. */
-#define MADV_HUGEPAGE 14
 static int64_t mh_call(struct mm_struct *mm) { return do_madvise(mm, BASE + 4 * PG, 8 * PG, MADV_HUGEPAGE); }
 static bool mh_ok(struct mm_struct *mm, int64_t ret)
 {
@@ -489,7 +479,7 @@ static int run_case_at(const struct mm_case *c, uint64_t nth, char *why, uint32_
 	else if (failed)
 		format(why + strlen(why), n - strlen(why), " (call returned %lld)", ret);
 out:
-	mm_free(mm);
+	mmput(mm);
 	return result;
 }
 

@@ -2,17 +2,28 @@
  * The generic page-fault path and page-table teardown (paging/memory.h),
  * after Linux's mm/memory.c. The cases handle_pte_fault meets:
  *
+ *   case                              does                               returns, vmf->done
+ *   a table on the path missing       allocated (vmf->pgtables counts)   VM_FAULT_OOM if no frame
  *   pte table missing or entry none   do_anonymous_page
- *       read, private VMA               map the zero page read-only (special)
- *       write, or shared VMA            a zeroed frame: mk_pte, pte_mkyoung,
- *                                       pte_mkdirty, pte_mkwrite (VM_WRITE), set_pte_at
+ *       read, private VMA               map the zero page read-only      0, VMF_DONE_ZERO_PAGE
+ *                                       (special)
+ *       write, private VMA              a zeroed frame, set_anon_pte     0, VMF_DONE_NEW_ANON
+ *                                       (install_anon_page's body)
+ *       any access, shared VMA          the same                         0, VMF_DONE_NEW_SHARED
  *   present, write, not writable      do_wp_page
- *       the zero page                   a fresh zeroed frame (cow-zero)
- *       an anonymous page mapped once   made writable in place (reuse)
- *       mapped more than once           copied (cow-copy)
- *   present and already allowing it   spurious: young/dirty set, TLB entry flushed
- *   not present but not none          (swap entries: not used yet) SIGBUS
- *   a 2 MiB / 1 GiB leaf on the path  (no huge pages in user mms yet) SIGBUS
+ *       the zero page                   a fresh zeroed frame             0, VMF_DONE_COW_ZERO
+ *       an anonymous page mapped once   made writable in place           0, VMF_DONE_REUSE
+ *       mapped more than once           copied                           0, VMF_DONE_COPY
+ *   present and already allowing it   young/dirty set, TLB entry flushed 0, VMF_DONE_SPURIOUS
+ *   not present but not none          nothing (swap entries: not used)   VM_FAULT_SIGBUS
+ *   a 2 MiB / 1 GiB leaf on the path  nothing (no huge pages in user     VM_FAULT_SIGBUS
+ *                                     mms yet)
+ *   no frame for a new page           nothing mapped                     VM_FAULT_OOM
+ *
+ * The time spent zeroing frames comes back in vmf->clear_cycles. The fault
+ * path counts and signals nothing: fault/fault.c turns the result into one
+ * response and accounts it. (populate_range, MAP_POPULATE's faulting-in,
+ * counts its faults as minor faults of the task, as Linux's GUP does.)
  */
 #include "paging/memory.h"
 #include "paging/buddy.h"
@@ -23,6 +34,7 @@
 #include "base/process.h"
 #include "base/panic.h"
 #include "cpu/x86.h"
+#include "base/errno.h"
 #include "base/string.h"
 
 uint64_t zero_pfn;
@@ -51,6 +63,32 @@ static __always_inline struct page *alloc_zeroed_user_page(struct vm_fault *vmf)
 	return page;
 }
 
+/* The pte of a new anonymous page at vmf->pte (install_anon_page's body,
+ * inline in the fault path). */
+static __always_inline void set_anon_pte(struct vm_area_struct *vma, uint64_t addr, pte_t *pte, struct page *page)
+{
+	struct mm_struct *mm = vma->vm_mm;
+	pte_t entry = mk_pte(page, vma->vm_page_prot);
+	entry = pte_mkyoung(entry);
+	if (vma->vm_flags & VM_WRITE)
+		entry = pte_mkwrite(pte_mkdirty(entry));
+	page_mapcount_inc(page);
+	inc_mm_counter(mm, (vma->vm_flags & VM_SHARED) ? MM_SHMEMPAGES : MM_ANONPAGES);
+	set_pte_at(mm, addr, pte, entry);
+	/* update_mmu_cache(): nothing to do on x86 */
+}
+
+/* See paging/memory.h. */
+int install_anon_page(struct vm_area_struct *vma, uint64_t addr, struct page *page)
+{
+	pte_t *pte = walk_pte(vma->vm_mm->pgd, addr, true, NULL);
+	if (!pte)
+		return -ENOMEM;
+	SetPageAnon(page);
+	set_anon_pte(vma, addr, pte, page);
+	return 0;
+}
+
 /* Maps a new anonymous page (or the zero page) at a none entry. */
 static __always_inline vm_fault_t do_anonymous_page(struct vm_fault *vmf)
 {
@@ -69,55 +107,37 @@ static __always_inline vm_fault_t do_anonymous_page(struct vm_fault *vmf)
 	if (!(vmf->flags & FAULT_FLAG_WRITE) && !(vma->vm_flags & VM_SHARED)) {
 		pte_t entry = pte_mkspecial(pfn_pte(zero_pfn, vma->vm_page_prot));
 		set_pte_at(mm, vmf->address, vmf->pte, entry);
-		vmf->cls = FAULT_READ_ZERO;
+		vmf->done = VMF_DONE_ZERO_PAGE;
 		return 0;
 	}
 
 	struct page *page = alloc_zeroed_user_page(vmf);
 	if (!page)
 		return VM_FAULT_OOM;
-	pte_t entry = mk_pte(page, vma->vm_page_prot);
-	entry = pte_mkyoung(entry);
-	if (vma->vm_flags & VM_WRITE)
-		entry = pte_mkwrite(pte_mkdirty(entry));
-	page_mapcount_inc(page);
-	inc_mm_counter(mm, (vma->vm_flags & VM_SHARED) ? MM_SHMEMPAGES : MM_ANONPAGES);
-	set_pte_at(mm, vmf->address, vmf->pte, entry);
-	/* update_mmu_cache(): nothing to do on x86 */
-	vmf->cls = (vma->vm_flags & VM_SHARED) ? FAULT_SHARED_ANON : FAULT_WRITE_ANON;
+	set_anon_pte(vma, vmf->address, vmf->pte, page);
+	vmf->done = (vma->vm_flags & VM_SHARED) ? VMF_DONE_NEW_SHARED : VMF_DONE_NEW_ANON;
 	return 0;
 }
 
-/* Write to a present read-only entry of a writable VMA: copy-on-write. */
-static vm_fault_t do_wp_page(struct vm_fault *vmf)
+/*
+ * wp_page_copy: a new frame for a write to a read-only entry - zeroed when
+ * old is NULL (the zero page was mapped), else a copy of old, whose map
+ * count and reference the entry gives up. Inlined at both of do_wp_page's
+ * calls, so each path ends with its own vmf->done.
+ */
+static __always_inline vm_fault_t wp_page_copy(struct vm_fault *vmf, struct page *old)
 {
 	struct vm_area_struct *vma = vmf->vma;
 	struct mm_struct *mm = vma->vm_mm;
-	uint64_t pfn = pte_pfn(vmf->orig_pte);
-
-	if (!is_zero_pfn(pfn)) {
-		struct page *old = pfn_to_page(pfn);
-		if (PageAnon(old) && page_mapcount(old) == 1 && page_ref_count(old) == 1) {
-			/* wp_page_reuse: we are the only user, make it writable in place. */
-			pte_t entry = pte_mkyoung(pte_mkdirty(pte_mkwrite(vmf->orig_pte)));
-			set_pte_at(mm, vmf->address, vmf->pte, entry);
-			flush_tlb_page(vmf->address);
-			vmf->cls = FAULT_REUSE;
-			return 0;
-		}
-	}
-	/* wp_page_copy: a new frame, zeroed for the zero page, else a copy. */
 	struct page *page;
-	if (is_zero_pfn(pfn)) {
+	if (!old) {
 		page = alloc_zeroed_user_page(vmf);
-		vmf->cls = FAULT_COW_ZERO;
 	} else {
 		page = alloc_page();
 		if (page) {
-			copy_page(page_address(page), page_address(pfn_to_page(pfn)));
+			copy_page(page_address(page), page_address(old));
 			SetPageAnon(page);
 		}
-		vmf->cls = FAULT_COW_COPY;
 	}
 	if (!page)
 		return VM_FAULT_OOM;
@@ -125,14 +145,35 @@ static vm_fault_t do_wp_page(struct vm_fault *vmf)
 	page_mapcount_inc(page);
 	set_pte_at(mm, vmf->address, vmf->pte, entry);
 	flush_tlb_page(vmf->address);
-	if (is_zero_pfn(pfn)) {
+	if (!old) {
 		inc_mm_counter(mm, MM_ANONPAGES);
+		vmf->done = VMF_DONE_COW_ZERO;
 	} else {
-		struct page *old = pfn_to_page(pfn);
 		page_mapcount_dec(old);
 		put_page(old);
+		vmf->done = VMF_DONE_COPY;
 	}
 	return 0;
+}
+
+/* Write to a present read-only entry of a writable VMA: copy-on-write. */
+static vm_fault_t do_wp_page(struct vm_fault *vmf)
+{
+	struct vm_area_struct *vma = vmf->vma;
+	uint64_t pfn = pte_pfn(vmf->orig_pte);
+
+	if (is_zero_pfn(pfn))
+		return wp_page_copy(vmf, NULL);
+	struct page *old = pfn_to_page(pfn);
+	if (PageAnon(old) && page_mapcount(old) == 1 && page_ref_count(old) == 1) {
+		/* wp_page_reuse: we are the only user, make it writable in place. */
+		pte_t entry = pte_mkyoung(pte_mkdirty(pte_mkwrite(vmf->orig_pte)));
+		set_pte_at(vma->vm_mm, vmf->address, vmf->pte, entry);
+		flush_tlb_page(vmf->address);
+		vmf->done = VMF_DONE_REUSE;
+		return 0;
+	}
+	return wp_page_copy(vmf, old);
 }
 
 /* Dispatches on the state of the entry (see the table at the top). */
@@ -154,7 +195,7 @@ static __always_inline vm_fault_t handle_pte_fault(struct vm_fault *vmf)
 		entry = pte_mkdirty(entry);
 	set_pte_at(vmf->vma->vm_mm, vmf->address, vmf->pte, entry);
 	flush_tlb_page(vmf->address);
-	vmf->cls = FAULT_SPURIOUS;
+	vmf->done = VMF_DONE_SPURIOUS;
 	return 0;
 }
 
@@ -206,21 +247,18 @@ static __always_inline vm_fault_t __handle_mm_fault(struct vm_fault *vmf)
 }
 
 /* See paging/memory.h. Inlined into the page-fault path (ThinLTO). */
-__attribute__((always_inline)) vm_fault_t handle_mm_fault(struct vm_area_struct *vma, uint64_t address, uint32_t flags,
-			   enum fault_class *cls, uint64_t *clear_cycles)
+__attribute__((always_inline)) vm_fault_t handle_mm_fault(struct vm_area_struct *vma, uint64_t address,
+								uint32_t flags, struct vm_fault *vmf)
 {
-	struct vm_fault vmf = {
+	uint64_t pgtables_before = pgtable_pages_allocated;
+	*vmf = (struct vm_fault){
 		.vma = vma,
 		.address = address & PAGE_MASK,
 		.flags = flags,
-		.cls = FAULT_SPURIOUS,
+		.done = VMF_DONE_SPURIOUS,
 	};
-	vm_fault_t ret = __handle_mm_fault(&vmf);
-	*cls = vmf.cls;
-	*clear_cycles = vmf.clear_cycles;
-	/* mm_account_fault: every fault handled without error is a minor fault. */
-	if (!(ret & VM_FAULT_ERROR) && current)
-		current->min_flt++;
+	vm_fault_t ret = __handle_mm_fault(vmf);
+	vmf->pgtables = pgtable_pages_allocated - pgtables_before;
 	return ret;
 }
 
@@ -325,14 +363,14 @@ vm_fault_t populate_range(struct vm_area_struct *vma, uint64_t start, uint64_t e
 {
 	uint32_t flags = (vma->vm_flags & VM_WRITE) ? FAULT_FLAG_WRITE : 0;
 	for (uint64_t a = start; a < end; a += PAGE_SIZE) {
-		enum fault_class cls;
-		uint64_t clear;
+		struct vm_fault vmf;
 		struct walk_result w;
 		if (follow_addr(vma->vm_mm->pgd, a, &w) == 0 && (!(flags & FAULT_FLAG_WRITE) || (*w.entry & _PAGE_RW)))
 			continue;
-		vm_fault_t ret = handle_mm_fault(vma, a, flags, &cls, &clear);
+		vm_fault_t ret = handle_mm_fault(vma, a, flags, &vmf);
 		if (ret & VM_FAULT_ERROR)
 			return ret;
+		task_account_minor_fault();
 	}
 	return 0;
 }

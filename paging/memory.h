@@ -6,16 +6,20 @@
  *   pmd_alloc) -> handle_pte_fault -> do_anonymous_page | do_wp_page
  *
  * A struct vm_fault carries the state down the chain; each step decides one
- * thing. The result says whether the access can be retried (0) or why not.
+ * thing. The result, a vm_fault_t, says whether the access can be retried
+ * (0) or why not; what was done comes back in the vm_fault (done,
+ * clear_cycles, pgtables), in the mm's own terms: turning that into
+ * statistics, signals or an OOM kill is the arch side's (fault/fault.c).
  */
 #ifndef FAULTLINE_MEMORY_FAULT_H
 #define FAULTLINE_MEMORY_FAULT_H
 
 #include <stdbool.h>
 #include <stdint.h>
-#include "paging/fault_stats.h"
 #include "paging/mm_types.h"
 #include "paging/pgtable.h"
+
+struct page;
 
 #define FAULT_FLAG_WRITE       (1u << 0)
 #define FAULT_FLAG_USER        (1u << 1)   /* from ring 3 (not a kernel user-copy) */
@@ -27,6 +31,17 @@ typedef uint32_t vm_fault_t;
 #define VM_FAULT_SIGSEGV (1u << 2)
 #define VM_FAULT_ERROR   (VM_FAULT_OOM | VM_FAULT_SIGBUS | VM_FAULT_SIGSEGV)
 
+/* What a fault that returned 0 did (the table at the top of paging/memory.c). */
+enum vm_fault_done {
+	VMF_DONE_SPURIOUS = 0,     /* the entry allowed the access already: young/dirty, TLB entry flushed */
+	VMF_DONE_ZERO_PAGE,        /* none entry, read, private: the zero page mapped read-only */
+	VMF_DONE_NEW_ANON,         /* none entry, write, private: a new zeroed page */
+	VMF_DONE_NEW_SHARED,       /* none entry, shared anonymous VMA: a new zeroed page */
+	VMF_DONE_COW_ZERO,         /* write to the zero page: a new zeroed page instead */
+	VMF_DONE_REUSE,            /* write to a private page mapped once: made writable in place */
+	VMF_DONE_COPY,             /* write to a private page mapped more than once: copied */
+};
+
 struct vm_fault {
 	struct vm_area_struct *vma;
 	uint64_t address;          /* page-aligned */
@@ -34,8 +49,10 @@ struct vm_fault {
 	pmd_t *pmd;
 	pte_t *pte;                /* NULL while the pte table does not exist */
 	pte_t orig_pte;
-	enum fault_class cls;      /* what handling this fault turned out to be */
+	/* Out: what happened, for the caller to account. */
+	enum vm_fault_done done;
 	uint64_t clear_cycles;     /* TSC cycles spent zeroing a frame */
+	uint64_t pgtables;         /* page-table pages allocated on the way */
 };
 
 /* The shared zero page: one frame of zeros, mapped read-only by every read
@@ -52,11 +69,23 @@ int zero_page_init(void);
  * VM_FAULT_* bits: VM_FAULT_OOM when a frame or table could not be had,
  * VM_FAULT_SIGBUS for an entry it cannot handle, which includes a 2 MiB /
  * 1 GiB leaf on the path (the walker's PT_ERR_LEAF: user mms have no huge
- * pages yet, and a fault is never turned into OOM by one). *cls and *clear_cycles tell what it was, for the stats.
- * Counts the fault in the task's min_flt as Linux's mm_account_fault does.
+ * pages yet, and a fault is never turned into OOM by one). Fills *vmf:
+ * vmf->done says what was done (when 0 is returned), vmf->clear_cycles the
+ * time spent zeroing, vmf->pgtables the page-table pages allocated (also on
+ * failure: tables stay). Accounts nothing: that is the caller's
+ * (mm_account_fault, fault/fault.c).
  */
-vm_fault_t handle_mm_fault(struct vm_area_struct *vma, uint64_t address, uint32_t flags,
-			   enum fault_class *cls, uint64_t *clear_cycles);
+vm_fault_t handle_mm_fault(struct vm_area_struct *vma, uint64_t address, uint32_t flags, struct vm_fault *vmf);
+
+/*
+ * Maps page, a new private anonymous page the caller filled, at addr of
+ * vma: young, and writable and dirty if the VMA is writable; map count and
+ * rss counted (MM_SHMEMPAGES for a shared VMA). The one way a new anonymous
+ * page enters a user mm: do_anonymous_page and exec use it. Allocates the
+ * page-table pages on the way; returns 0, or -ENOMEM (nothing mapped; the
+ * page stays the caller's).
+ */
+int install_anon_page(struct vm_area_struct *vma, uint64_t addr, struct page *page);
 
 /*
  * Releases the pages mapped in [start, end) of mm (map counts, references,
@@ -77,7 +106,9 @@ void unmap_page_range(struct mm_struct *mm, uint64_t start, uint64_t end);
 void change_protection(struct vm_area_struct *vma, uint64_t start, uint64_t end);
 
 /* Faults in every page of [start, end) of vma as a write when it is writable,
- * else as a read (MAP_POPULATE). Returns 0 or VM_FAULT_OOM. */
+ * else as a read (MAP_POPULATE), counting each as a minor fault of the task
+ * as Linux's GUP does (task_account_minor_fault, base/process.h). Returns 0
+ * or VM_FAULT_OOM. */
 vm_fault_t populate_range(struct vm_area_struct *vma, uint64_t start, uint64_t end);
 
 #endif

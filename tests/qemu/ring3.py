@@ -164,6 +164,7 @@ def ring3_results(run):
 # so that they prove the path they were written for, not any SIGSEGV.
 KILL_REASONS = {
     "segv_growsdown_min_addr": "below mmap_min_addr",
+    "segv_stack_guard": "limit",          # the stack limit or guard gap, never "no mapping"
 }
 
 

@@ -1,0 +1,72 @@
+/* madvise on an mm (paging/mm.h), after Linux's mm/madvise.c: advice that
+ * changes vm_flags splits and merges VMAs, MADV_DONTNEED / MADV_FREE drop
+ * the private pages of the range. */
+#include "paging/mm.h"
+#include "paging/mman.h"
+#include "paging/memory.h"
+#include "paging/range.h"
+#include "paging/vma.h"
+#include "base/errno.h"
+
+/* The vm_flags an advice sets and clears (Linux's madvise_update_vma
+ * behaviours); false for advice that changes no flag. */
+static bool madvise_vm_flags(uint64_t advice, uint64_t *set, uint64_t *clear)
+{
+	switch (advice) {
+	case MADV_NORMAL:     *set = 0;             *clear = VM_RAND_READ | VM_SEQ_READ; return true;
+	case MADV_RANDOM:     *set = VM_RAND_READ;  *clear = VM_SEQ_READ;                return true;
+	case MADV_SEQUENTIAL: *set = VM_SEQ_READ;   *clear = VM_RAND_READ;               return true;
+	case MADV_HUGEPAGE:   *set = VM_HUGEPAGE;   *clear = VM_NOHUGEPAGE;              return true;
+	case MADV_NOHUGEPAGE: *set = VM_NOHUGEPAGE; *clear = VM_HUGEPAGE;                return true;
+	default:              return false;
+	}
+}
+
+/*
+ * See paging/mm.h. Linux's order: the advice, the alignment, a length
+ * whose rounding wraps or a range that wraps past 2^64 (-EINVAL), an empty
+ * range (0). There is no user-space limit: a range beyond it simply has no
+ * VMAs (-ENOMEM). Advice that changes vm_flags splits the VMAs at the range's
+ * ends and re-merges equal neighbours (vma_modify_flags); like Linux, the
+ * mapped parts are advised and unmapped holes make the result -ENOMEM.
+ */
+int64_t do_madvise(struct mm_struct *mm, uint64_t addr, uint64_t len, uint64_t advice)
+{
+	uint64_t set = 0, clear = 0;
+	bool changes_flags = madvise_vm_flags(advice, &set, &clear);
+	if (!changes_flags && advice != MADV_WILLNEED && advice != MADV_DONTNEED && advice != MADV_FREE)
+		return -EINVAL;
+	if (addr & ~PAGE_MASK)
+		return -EINVAL;
+	uint64_t plen;
+	if (!page_align_len(len, &plen) || !range_in_user(addr, plen, ~(uint64_t)0))
+		return -EINVAL;
+	if (!plen)
+		return 0;
+	uint64_t end = addr + plen;   /* range_in_user: no wrap */
+	if (changes_flags) {
+		int holes = 0;
+		int err = vma_modify_flags(mm, addr, plen, set, clear, &holes);
+		if (err)
+			return err;
+		return holes ? -ENOMEM : 0;
+	}
+	/* Like Linux: the whole range must be mapped (else -ENOMEM), holes are skipped. */
+	int64_t ret = 0;
+	uint64_t cursor = addr;
+	for (struct vm_area_struct *vma = find_vma(mm, addr); vma && vma->vm_start < end; vma = vma_next(vma)) {
+		if (vma->vm_start > cursor)
+			ret = -ENOMEM;
+		uint64_t s = vma->vm_start > addr ? vma->vm_start : addr;
+		uint64_t e = vma->vm_end < end ? vma->vm_end : end;
+		/* Shared anonymous pages live on in Linux's shmem object; with no such
+		 * object here, dropping them would lose the data: keep them mapped. */
+		if ((advice == MADV_DONTNEED || advice == MADV_FREE) && !(vma->vm_flags & VM_SHARED))
+			zap_page_range(mm, s, e);
+		cursor = e;
+	}
+	if (cursor < end)
+		ret = -ENOMEM;
+	return ret;
+}
+

@@ -1,0 +1,71 @@
+/*
+ * The address space of a program, in one place (Linux's kernel/fork.c for
+ * its life, mm/mmap.c, mm/mprotect.c, mm/mremap.c, mm/madvise.c for the
+ * memory calls on it):
+ *
+ *   paging/mm.c        mm_alloc, mmput -> exit_mmap; dup_mmap (fork) goes here
+ *   paging/mmap.c      do_mmap, do_munmap, do_brk
+ *   paging/mprotect.c  do_mprotect
+ *   paging/mremap.c    do_mremap
+ *   paging/madvise.c   do_madvise
+ *
+ * The do_* take the mm explicitly: the syscalls (kernel/sys_mm.c) pass
+ * current->mm, the failure-atomicity self-test (kernel/mm_atomic_test.c) an
+ * mm of its own. Each validates its arguments and returns what the syscall
+ * returns (a negative errno, or for do_brk the break). Each either
+ * completes or changes nothing - VMAs, page-table entries and pages, user
+ * data - also when an allocation fails part-way; the Linux-compatible
+ * exception: do_mmap with MAP_POPULATE keeps the mapping when population
+ * runs out of memory.
+ */
+#ifndef FAULTLINE_MM_H
+#define FAULTLINE_MM_H
+
+#include <stdint.h>
+#include "paging/mm_types.h"
+
+/* The top of the initial stack and the default mmap window: 47-bit user
+ * addresses in both paging modes, as Linux's DEFAULT_MAP_WINDOW (a program
+ * reaches above 2^47 in 5-level mode only by asking for it with a hint). */
+#define DEFAULT_MAP_WINDOW ((1ull << 47) - PAGE_SIZE)
+#define STACK_TOP          DEFAULT_MAP_WINDOW
+
+/* The stack limit for programs (Linux's default RLIMIT_STACK: 8 MiB); the
+ * guard gap below a stack is STACK_GUARD_GAP (paging/vma.h). */
+#define STACK_LIMIT_BYTES (8ull << 20)
+
+/* A new empty address space: no VMAs, a pgd sharing the kernel half, the
+ * mmap layout of a program. NULL if out of memory. */
+struct mm_struct *mm_alloc(void);
+
+/* Gives back every VMA, page and page-table page of the user half of mm
+ * (Linux's exit_mmap). The pgd and the mm itself stay. */
+void exit_mmap(struct mm_struct *mm);
+
+/* Drops the one user of mm (there is no sharing of an mm yet: no threads,
+ * no fork): exit_mmap, then the pgd and the mm are freed. */
+void mmput(struct mm_struct *mm);
+
+/*
+ * fork, when it comes: dup_mm = mm_alloc + dup_mmap(new, old), in
+ * paging/mm.c. dup_mmap copies each VMA (vma_reserve'd up front to stay
+ * all-or-nothing) and its page-table entries, write-protecting private
+ * writable pages in both mms with page_mapcount_inc on each (do_wp_page's
+ * copy / reuse already handles map counts above one), shared ones kept
+ * writable; the zero page stays special.
+ */
+
+int64_t do_mmap(struct mm_struct *mm, uint64_t addr, uint64_t len, uint64_t prot, uint64_t flags, uint64_t fd,
+		uint64_t off);
+int64_t do_munmap(struct mm_struct *mm, uint64_t addr, uint64_t len);
+int64_t do_mprotect(struct mm_struct *mm, uint64_t addr, uint64_t len, uint64_t prot);
+int64_t do_brk(struct mm_struct *mm, uint64_t brk);
+int64_t do_madvise(struct mm_struct *mm, uint64_t addr, uint64_t len, uint64_t advice);
+int64_t do_mremap(struct mm_struct *mm, uint64_t addr, uint64_t old_len, uint64_t new_len, uint64_t flags,
+		  uint64_t new_addr);
+
+/* vma_range_fn (paging/vma.h) with ctx the mm: drops the pages and tables
+ * of a range that stopped being mapped (zap_page_range). */
+void unmap_pages(void *ctx, uint64_t start, uint64_t end);
+
+#endif

@@ -1,0 +1,153 @@
+/*
+ * mmap, munmap and brk on an mm (paging/mm.h), after Linux's mm/mmap.c, for
+ * anonymous memory. The VMA bookkeeping is paging/vma.c; the page-table
+ * side (zap, populate) is paging/memory.c.
+ *
+ * Failure atomicity: a call either completes or leaves the VMAs, every
+ * page-table entry and page-table page, and every byte of user data as they
+ * were, also when a frame, table or VMA allocation fails part-way. The
+ * means: everything that can fail (VMAs: vma_reserve()) is allocated before
+ * the first change. The one exception is Linux's: MAP_POPULATE keeps the
+ * mapping when population runs out of memory.
+ */
+#include "paging/mm.h"
+#include "paging/mman.h"
+#include "paging/memory.h"
+#include "paging/range.h"
+#include "paging/vma.h"
+#include "base/errno.h"
+
+/* The highest user address a mapping may reach: the 47-bit window unless a
+ * hint asks for more (5-level paging, as Linux). */
+static uint64_t mmap_limit(uint64_t hint, uint64_t len)
+{
+	if (hint && !range_in_user(hint, len, DEFAULT_MAP_WINDOW))
+		return TASK_SIZE_MAX;
+	return DEFAULT_MAP_WINDOW;
+}
+
+/* See paging/mm.h. */
+int64_t do_mmap(struct mm_struct *mm, uint64_t addr, uint64_t len, uint64_t prot, uint64_t flags, uint64_t fd,
+		uint64_t off)
+{
+	(void)fd;
+	if (!(flags & MAP_ANONYMOUS))
+		return -EBADF;           /* no files: any fd is a bad one */
+	if ((flags & MAP_TYPE) != MAP_PRIVATE && (flags & MAP_TYPE) != MAP_SHARED &&
+	    (flags & MAP_TYPE) != MAP_SHARED_VALIDATE)
+		return -EINVAL;
+	if (flags & MAP_HUGETLB)
+		return -EINVAL;          /* no hugetlbfs */
+	if (off & ~PAGE_MASK)
+		return -EINVAL;
+	if (!len)
+		return -EINVAL;
+	uint64_t plen;
+	if (!page_align_len(len, &plen) || plen > TASK_SIZE_MAX)
+		return -ENOMEM;
+	if (prot & ~(uint64_t)(PROT_READ | PROT_WRITE | PROT_EXEC))
+		return -EINVAL;
+
+	uint64_t vm_flags = calc_vm_flags(prot, flags);
+	uint64_t start;
+	if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
+		/* Linux's order: the range (get_unmapped_area), the alignment, then
+		 * security_mmap_addr's mmap_min_addr. */
+		if (!range_in_user(addr, plen, TASK_SIZE_MAX))
+			return -ENOMEM;   /* includes the never-mapped top user page */
+		if (addr & ~PAGE_MASK)
+			return -EINVAL;
+		if (addr < MMAP_MIN_ADDR)
+			return -EPERM;
+		start = addr;
+		if (find_vma_intersection(mm, start, start + plen)) {
+			if (!(flags & MAP_FIXED))
+				return -EEXIST;  /* MAP_FIXED_NOREPLACE */
+			/* Unlike Linux, which can fail after the unmap and leave a hole:
+			 * the split and the new VMA are set aside before the old
+			 * mapping goes, so the call is all-or-nothing. */
+			int err = vma_reserve(mm, 2);
+			if (err)
+				return err;
+			err = vma_unmap_range(mm, start, plen, unmap_pages, mm);
+			if (err) {
+				vma_unreserve(mm);
+				return err;
+			}
+		}
+	} else {
+		/* Linux's round_hint_to_min: the hint's page, raised to mmap_min_addr. */
+		uint64_t hint = addr & PAGE_MASK;
+		if (hint && hint < MMAP_MIN_ADDR)
+			hint = MMAP_MIN_ADDR;
+		start = get_unmapped_area(mm, plen, hint, MMAP_MIN_ADDR, mmap_limit(hint, plen));
+		if (IS_ERR_VALUE(start))
+			return (int64_t)start;
+	}
+	int err = vma_map_range(mm, start, plen, vm_flags);
+	vma_unreserve(mm);
+	if (err)
+		return err;
+	if (flags & MAP_POPULATE) {
+		struct vm_area_struct *vma = find_vma(mm, start);
+		/* Like Linux, a population that runs out of memory still returns the mapping. */
+		for (; vma && vma->vm_start < start + plen; vma = vma_next(vma)) {
+			uint64_t s = vma->vm_start > start ? vma->vm_start : start;
+			uint64_t e = vma->vm_end < start + plen ? vma->vm_end : start + plen;
+			if (vma->vm_flags & VM_ACCESS_FLAGS)
+				populate_range(vma, s, e);
+		}
+	}
+	return (int64_t)start;
+}
+
+/* See paging/mm.h. Linux: every bad range is -EINVAL, checked with the
+ * length as given, before it is rounded up. */
+int64_t do_munmap(struct mm_struct *mm, uint64_t addr, uint64_t len)
+{
+	if ((addr & ~PAGE_MASK) || !range_in_user(addr, len, TASK_SIZE_MAX))
+		return -EINVAL;
+	uint64_t plen = PAGE_ALIGN(len);   /* len <= TASK_SIZE_MAX - addr: cannot wrap */
+	if (!plen)
+		return -EINVAL;
+	return vma_unmap_range(mm, addr, plen, unmap_pages, mm);
+}
+
+/*
+ * See paging/mm.h. Linux semantics (without CONFIG_COMPAT_BRK): returns
+ * the new break, or the current one, with nothing changed, when the request
+ * cannot be met: below start_brk (brk(0) and brk(-1)'s wrap included), a
+ * break whose page rounding wraps or passes the top of user space, growth
+ * into (or within a page of, or into the guard gap of) the next mapping, or
+ * out of memory.
+ */
+int64_t do_brk(struct mm_struct *mm, uint64_t brk)
+{
+	uint64_t newbrk, oldbrk = PAGE_ALIGN(mm->brk);
+	if (brk < mm->start_brk)
+		return (int64_t)mm->brk;
+	if (!page_align_len(brk, &newbrk) || newbrk > TASK_SIZE_MAX)
+		return (int64_t)mm->brk;
+	if (newbrk == oldbrk) {
+		mm->brk = brk;
+		return (int64_t)brk;
+	}
+	if (newbrk < oldbrk) {
+		/* brk >= start_brk, so only the heap's own pages are cut. */
+		if (vma_unmap_range(mm, newbrk, oldbrk - newbrk, unmap_pages, mm))
+			return (int64_t)mm->brk;
+		mm->brk = brk;
+		return (int64_t)brk;
+	}
+	/* newbrk <= TASK_SIZE_MAX: newbrk + PAGE_SIZE cannot wrap. */
+	struct vm_area_struct *next = find_vma(mm, oldbrk);
+	if (next && newbrk + PAGE_SIZE > vm_start_gap(mm, next))
+		return (int64_t)mm->brk;
+	if (oldbrk < MMAP_MIN_ADDR)
+		return (int64_t)mm->brk;
+	if (vma_map_range(mm, oldbrk, newbrk - oldbrk, VM_DATA_FLAGS_NON_EXEC))
+		return (int64_t)mm->brk;
+	mm->brk = brk;
+	return (int64_t)brk;
+}
+

@@ -1,0 +1,216 @@
+/*
+ * mremap on an mm (paging/mm.h), after Linux's mm/mremap.c: shrink in
+ * place, grow in place, or move the page-table entries to a new range.
+ *
+ * Failure atomicity: everything that can fail (VMAs: vma_reserve(); tables
+ * for the moved entries: prepare_move()) is allocated before the first
+ * change, so a call completes or changes nothing.
+ */
+#include "paging/mm.h"
+#include "paging/mman.h"
+#include "paging/memory.h"
+#include "paging/range.h"
+#include "paging/vma.h"
+#include "base/errno.h"
+#include "paging/init.h"
+#include "paging/page.h"
+#include "paging/tlb.h"
+#include "base/panic.h"
+
+/* vma_range_fn: unmap_pages() keeping the page-table pages (mremap onto a
+ * mapping, whose tables were prepared for the entries moving in). */
+static void unmap_kept_tables(void *ctx, uint64_t start, uint64_t end)
+{
+	unmap_page_range((struct mm_struct *)ctx, start, end);
+}
+
+struct move_ctx {
+	struct mm_struct *mm;
+	uint64_t delta;            /* destination - source, mod 2^64 */
+	struct pt_ops ops;         /* prepare_move's: tables marked with this call's number */
+};
+
+/* Tables prepare_move() makes carry the number of the call in page->private
+ * (unused for table pages), so a failed call frees exactly its own. */
+static uint64_t prepare_generation;
+
+/* pt_ops alloc_table: a page-table page, marked as this prepare_move()'s. */
+static uint64_t prepared_table_alloc(void *ctx)
+{
+	(void)ctx;
+	uint64_t phys = pgtable_alloc_page(NULL);
+	if (phys)
+		phys_to_page(phys)->private = prepare_generation;
+	return phys;
+}
+
+/* pt_table_pred: was this empty table made by the current prepare_move()? */
+static bool prepared_now(void *ctx, uint64_t phys)
+{
+	(void)ctx;
+	return phys_to_page(phys)->private == prepare_generation;
+}
+
+/* walk_leaves callback: makes the table for one entry's destination exist. */
+static int prepare_one(void *ctx, uint64_t va, int level, uint64_t *entry)
+{
+	struct move_ctx *m = ctx;
+	if (level != PG_LEVEL_4K || !*entry)
+		return 0;
+	return walk_pte(m->mm->pgd, va + m->delta, true, &m->ops) ? 0 : 1;
+}
+
+/*
+ * Allocates every page-table page the move of the entries of [addr,
+ * addr+len) to dst will need, so that moving them cannot fail. Returns 0, or
+ * -ENOMEM after giving back exactly the tables it made.
+ */
+static int prepare_move(struct mm_struct *mm, uint64_t addr, uint64_t len, uint64_t dst)
+{
+	/* The ops are filled in at run time: the kernel runs at another address than it was linked for. */
+	struct move_ctx m = { mm, dst - addr, { prepared_table_alloc, pgtable_free_page, NULL } };
+	prepare_generation++;
+	if (walk_leaves(mm->pgd, addr, addr + len, prepare_one, &m) == 0)
+		return 0;
+	free_empty_tables(mm->pgd, dst, dst + len, prepared_now, NULL);
+	return -ENOMEM;
+}
+
+/* walk_leaves callback: moves one entry delta bytes up (move_page_tables);
+ * prepare_move() made its destination table. */
+static int move_one(void *ctx, uint64_t va, int level, uint64_t *entry)
+{
+	struct move_ctx *m = ctx;
+	if (level != PG_LEVEL_4K || !*entry)
+		return 0;
+	pte_t *dst = walk_pte(m->mm->pgd, va + m->delta, false, NULL);
+	if (!dst)
+		panic("move_one: no table for 0x%llx (prepare_move)", va + m->delta);
+	set_pte_at(m->mm, va + m->delta, dst, __pte(*entry));
+	pte_clear(m->mm, va, leaf_pte(entry, level));
+	flush_tlb_page(va);
+	return 0;
+}
+
+/*
+ * Moves [addr, addr+old_len) to dst as a VMA of new_len bytes (mremap's
+ * move_vma). With fixed, [dst, dst+new_len) may be mapped and is replaced;
+ * else it is free. A source longer than new_len loses its tail. First
+ * allocates all it may need (4 VMAs with fixed, else 2; the destination
+ * tables), so it either returns dst with everything moved or -ENOMEM with
+ * nothing changed.
+ */
+static int64_t move_vma(struct mm_struct *mm, uint64_t addr, uint64_t old_len, uint64_t dst, uint64_t new_len,
+			uint64_t vm_flags, bool fixed)
+{
+	uint64_t len = old_len < new_len ? old_len : new_len;
+	int err = vma_reserve(mm, fixed ? 4 : 2);
+	if (err)
+		return err;
+	err = prepare_move(mm, addr, len, dst);
+	if (err) {
+		vma_unreserve(mm);
+		return err;
+	}
+	/* Nothing below can fail. The pages of the destination and of a dropped
+	 * tail go, but not their tables before the move: a prepared table may
+	 * be one of them, left empty for a moment. */
+	if (fixed && vma_unmap_range(mm, dst, new_len, unmap_kept_tables, mm))
+		panic("move_vma: unmap of the destination failed with VMAs reserved");
+	if (len < old_len && vma_unmap_range(mm, addr + len, old_len - len, unmap_kept_tables, mm))
+		panic("move_vma: shrink failed with VMAs reserved");
+	if (vma_map_range(mm, dst, new_len, vm_flags))
+		panic("move_vma: map failed with VMAs reserved");
+	struct move_ctx m = { .mm = mm, .delta = dst - addr };
+	walk_leaves(mm->pgd, addr, addr + len, move_one, &m);
+	if (vma_unmap_range(mm, addr, len, unmap_pages, mm))
+		panic("move_vma: unmap of the source failed with VMAs reserved");
+	if (fixed)
+		free_empty_tables(mm->pgd, dst, dst + new_len, NULL, NULL);
+	if (len < old_len)
+		free_empty_tables(mm->pgd, addr + len, addr + old_len, NULL, NULL);
+	vma_unreserve(mm);
+	return (int64_t)dst;
+}
+
+/*
+ * See paging/mm.h. Shrinks in place, grows in place when the pages
+ * above are free, else moves (MREMAP_MAYMOVE, to new_addr with
+ * MREMAP_FIXED) by moving the page-table entries, as Linux does.
+ *
+ * The arguments are checked as Linux 6.1's do_mremap/mremap_to/vma_to_resize
+ * do, each range with range_in_user() and before anything changes: flags
+ * and alignment (-EINVAL), the new length (0 after rounding, which includes
+ * a rounding that wraps: -EINVAL), the VMA at addr (-EFAULT); with
+ * MREMAP_FIXED new_addr's alignment and range (-EINVAL) and the overlap of
+ * old and new (-EINVAL). Then the old range: for a shrink its tail must be
+ * a range munmap takes (-EINVAL); for a grow or a move it must be non-empty
+ * (-EINVAL: no shared-mapping duplication) and inside the VMA (-EFAULT);
+ * an old range that wraps past 2^64 fails these, never "ends" low. Last,
+ * new_addr below mmap_min_addr is -EPERM. A shrink, as in Linux, just unmaps
+ * the tail, whatever VMAs it covers. (Linux 6.17 and later refuse a new
+ * length beyond user space up front with -EINVAL; 6.1 gets to -EFAULT or
+ * -ENOMEM.)
+ */
+int64_t do_mremap(struct mm_struct *mm, uint64_t addr, uint64_t old_len, uint64_t new_len, uint64_t flags,
+		  uint64_t new_addr)
+{
+	if ((addr & ~PAGE_MASK) || (flags & ~(uint64_t)(MREMAP_MAYMOVE | MREMAP_FIXED)))
+		return -EINVAL;
+	if ((flags & MREMAP_FIXED) && !(flags & MREMAP_MAYMOVE))
+		return -EINVAL;
+	page_align_len(old_len, &old_len);   /* a rounding that wraps leaves 0, as PAGE_ALIGN */
+	page_align_len(new_len, &new_len);
+	if (!new_len)
+		return -EINVAL;
+	struct vm_area_struct *vma = vma_lookup(mm, addr);
+	if (!vma)
+		return -EFAULT;
+	bool old_ok = range_in_user(addr, old_len, TASK_SIZE_MAX);
+	if (flags & MREMAP_FIXED) {
+		if ((new_addr & ~PAGE_MASK) || !range_in_user(new_addr, new_len, TASK_SIZE_MAX))
+			return -EINVAL;
+		if (old_ok && ranges_overlap(addr, old_len, new_addr, new_len))
+			return -EINVAL;
+		if (!old_ok && old_len > new_len)
+			return -EINVAL;   /* the tail's munmap refuses it */
+		uint64_t kept = old_len < new_len ? old_len : new_len;
+		if (!kept)
+			return -EINVAL;
+		if (kept > vma->vm_end - addr)
+			return -EFAULT;
+		if (new_addr < MMAP_MIN_ADDR)
+			return -EPERM;
+	} else if (old_len >= new_len) {
+		if (!old_ok && old_len != new_len)
+			return -EINVAL;   /* the tail's munmap refuses it */
+	} else {
+		if (!old_len)
+			return -EINVAL;
+		if (old_len > vma->vm_end - addr)
+			return -EFAULT;   /* the old range must lie in one VMA */
+	}
+	uint64_t vm_flags = vma->vm_flags;
+
+	if (flags & MREMAP_FIXED)
+		return move_vma(mm, addr, old_len, new_addr, new_len, vm_flags, true);
+	if (new_len <= old_len) {
+		if (new_len < old_len && old_ok) {
+			int err = vma_unmap_range(mm, addr + new_len, old_len - new_len, unmap_pages, mm);
+			if (err)
+				return err;
+		}
+		return (int64_t)addr;
+	}
+	if (range_in_user(addr, new_len, TASK_SIZE_MAX) &&
+	    !find_vma_intersection(mm, addr + old_len, addr + new_len) &&
+	    !vma_map_range(mm, addr + old_len, new_len - old_len, vm_flags))
+		return (int64_t)addr;
+	if (!(flags & MREMAP_MAYMOVE))
+		return -ENOMEM;
+	uint64_t dst = get_unmapped_area(mm, new_len, 0, MMAP_MIN_ADDR, DEFAULT_MAP_WINDOW);
+	if (IS_ERR_VALUE(dst))
+		return (int64_t)dst;
+	return move_vma(mm, addr, old_len, dst, new_len, vm_flags, false);
+}
+
