@@ -25,7 +25,7 @@
  * shows which call preceded it). At the end one passing record per kind of
  * operation gives the counts, and the program exits 0.
  *
- * skip= names shapes not to make (their random draws still happen, so the
+ * skip= (repeatable) names shapes not to make (their random draws still happen, so the
  * rest of the sequence is the same): mremap_wrap (mremap whose addr+old_len
  * wraps), brk_minus_one (brk(-1)), growsdown_low (a MAP_GROWSDOWN mapping at
  * 64 KiB read through just below it by write()), read_efault (read() into a
@@ -64,7 +64,8 @@ static uint64_t brk_tag[BRK_PAGES];           /* pages from PAGE_ALIGN(brk0) */
 
 static uint64_t rng;
 static uint64_t seed, op_no, op_count, verify_every = 1000, trace_from = ~0ul;
-static const char *skip_list = "";
+static const char *skip_lists[8];            /* the skip= arguments */
+static uint32_t skip_count;
 static bool on_faultline;
 static char desc[320];
 
@@ -130,14 +131,15 @@ static bool writable(uint32_t i)
 static bool skipped(const char *shape)
 {
 	size_t n = strlen(shape);
-	for (const char *p = skip_list; *p;) {
-		const char *e = p;
-		while (*e && *e != ',')
-			e++;
-		if ((size_t)(e - p) == n && !strncmp(p, shape, n))
-			return true;
-		p = *e ? e + 1 : e;
-	}
+	for (uint32_t i = 0; i < skip_count; i++)
+		for (const char *p = skip_lists[i]; *p;) {
+			const char *e = p;
+			while (*e && *e != ',')
+				e++;
+			if ((size_t)(e - p) == n && !strncmp(p, shape, n))
+				return true;
+			p = *e ? e + 1 : e;
+		}
 	return false;
 }
 
@@ -417,6 +419,13 @@ static void op_mprotect(void)
 	rand_range(&s, &e);
 	int prot = rand_prot();
 	uint64_t len = rand_len(e - s);
+	if (skipped("mprotect_hole") && mapped(s)) {
+		uint32_t h = s;                    /* end the range at its first hole */
+		while (h < e && mapped(h))
+			h++;
+		if (h < e)
+			e = h, len = (uint64_t)(e - s) * PAGE_SIZE;
+	}
 	describe("mprotect(%#lx, %#lx, %d)", page_addr(s), len, prot);
 	long r = sys_mprotect((void *)page_addr(s), len, prot);
 	/* Linux: the start must be mapped; VMAs are changed in order up to the first hole (-ENOMEM). */
@@ -436,6 +445,10 @@ static void op_madvise(void)
 	rand_range(&s, &e);
 	int advice = advices[below(sizeof(advices) / sizeof(advices[0]))];
 	uint64_t len = rand_len(e - s);
+	if (advice == 8 && skipped("madv_free_shared"))
+		for (uint32_t i = s; i < e; i++)
+			if (mapped(i) && (pg_flags[i] & PG_SHARED))
+				advice = MADV_DONTNEED;    /* not MADV_FREE over a shared mapping */
 	describe("madvise(%#lx, %#lx, %d)", page_addr(s), len, advice);
 	long r = sys_madvise((void *)page_addr(s), len, advice);
 	if (advice == 5 || advice == 6 || advice == 7 || advice == 50 || advice == 1000)
@@ -736,6 +749,8 @@ static void op_hostile_mm(void)
 		break;
 	case 12:
 		describe("madvise(%#lx, %#lx, DONTNEED) length near 2^64", mapped_addr, near_top);
+		if (skipped("madvise_len_wrap"))
+			return;
 		expect_error(sys_madvise((void *)mapped_addr, near_top, MADV_DONTNEED), einval);
 		break;
 	case 13:
@@ -955,8 +970,8 @@ int main(int argc, char **argv, char **envp)
 			verify_every = parse_number(argv[i] + 7);
 		else if (!strncmp(argv[i], "trace=", 6))
 			trace_from = parse_number(argv[i] + 6);
-		else if (!strncmp(argv[i], "skip=", 5))
-			skip_list = argv[i] + 5;
+		else if (!strncmp(argv[i], "skip=", 5) && skip_count < sizeof(skip_lists) / sizeof(skip_lists[0]))
+			skip_lists[skip_count++] = argv[i] + 5;
 		else {
 			rt_test("arguments", RT_FAIL, "unknown argument \"%s\" (seed= ops= verify= trace= skip=)", argv[i]);
 			return 1;
