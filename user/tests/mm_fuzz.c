@@ -506,8 +506,11 @@ static void op_mremap(void)
 		d = (uint32_t)below(ARENA_PAGES);
 		if (d + new_n > ARENA_PAGES)
 			d = ARENA_PAGES - new_n;
-		if (d < s + old_n && s < d + new_n)      /* overlap: -EINVAL, nothing changes */
-			d = d >= s ? (s + old_n + new_n <= ARENA_PAGES ? s + old_n : 0) : d;
+		/* A destination above the source start that overlaps it moves past it (or
+		 * to the arena's start when it does not fit there); one that still
+		 * overlaps must fail with -EINVAL and change nothing. */
+		if (d < s + old_n && s < d + new_n && d >= s)
+			d = s + old_n + new_n <= ARENA_PAGES ? s + old_n : 0;
 		if (d < s + old_n && s < d + new_n) {
 			describe("mremap(%#lx, %#lx, %#lx, %d, %#lx)", page_addr(s), (uint64_t)old_n * PAGE_SIZE,
 				 (uint64_t)new_n * PAGE_SIZE, flags, page_addr(d));
