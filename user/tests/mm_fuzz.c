@@ -1,7 +1,7 @@
 /*
  * mm_fuzz: a seeded fuzzer of the memory syscalls, checked against a model.
  *
- *   run = mm_fuzz seed=S ops=N [verify=K] [trace=FROM] [skip=SHAPE,...]
+ *   run = mm_fuzz seed=S ops=N [verify=K] [trace=FROM [only=TEXT]] [skip=SHAPE,...]
  *
  * From seed S (splitmix64) it draws N operations: mmap (private/shared,
  * MAP_FIXED, MAP_FIXED_NOREPLACE, hints, MAP_POPULATE, MAP_GROWSDOWN),
@@ -22,7 +22,8 @@
  * naming the seed, the operation number and the call, and the program exits
  * with status 1: `mm_fuzz seed=S ops=N trace=F` reproduces it and prints
  * every operation from F on to fd 2 before making it (a fatal fault then
- * shows which call preceded it). At the end one passing record per kind of
+ * shows which call preceded it; only=TEXT keeps the operations whose
+ * description contains TEXT, e.g. an address prefix). At the end one passing record per kind of
  * operation gives the counts, and the program exits 0.
  *
  * skip= (repeatable) names shapes not to make (their random draws still happen, so the
@@ -65,6 +66,7 @@ static uint64_t brk_tag[BRK_PAGES];           /* pages from PAGE_ALIGN(brk0) */
 
 static uint64_t rng;
 static uint64_t seed, op_no, op_count, verify_every = 1000, trace_from = ~0ul;
+static const char *trace_only = "";          /* trace only descriptions containing this */
 static const char *skip_lists[8];            /* the skip= arguments */
 static uint32_t skip_count;
 static bool on_faultline;
@@ -144,6 +146,15 @@ static bool skipped(const char *shape)
 	return false;
 }
 
+static bool contains(const char *s, const char *part)
+{
+	size_t n = strlen(part);
+	for (; *s; s++)
+		if (!strncmp(s, part, n))
+			return true;
+	return !n;
+}
+
 /* Names the operation about to be made (printed first when tracing). */
 __attribute__((format(printf, 1, 2))) static void describe(const char *fmt, ...)
 {
@@ -151,7 +162,7 @@ __attribute__((format(printf, 1, 2))) static void describe(const char *fmt, ...)
 	va_start(ap, fmt);
 	vformat(desc, sizeof(desc), fmt, ap);
 	va_end(ap);
-	if (op_no >= trace_from)
+	if (op_no >= trace_from && contains(desc, trace_only))
 		rt_printf(2, "mm_fuzz op %lu: %s\n", op_no, desc);
 }
 
@@ -698,7 +709,7 @@ static void op_hostile_mm(void)
 		uint64_t low = below(16) * PAGE_SIZE;
 		describe("mmap(%#lx, 1 page, RW, MAP_FIXED) below mmap_min_addr", low);
 		if (!on_faultline)
-			return;
+			break;   /* the same draws follow either way */
 		r = sys_mmap((void *)low, PAGE_SIZE, PROT_READ | PROT_WRITE, anon | MAP_FIXED, -1, 0);
 		expect_error(r, eperm);
 		break;
@@ -756,7 +767,7 @@ static void op_hostile_mm(void)
 	case 12:
 		describe("madvise(%#lx, %#lx, DONTNEED) length near 2^64", mapped_addr, near_top);
 		if (skipped("madvise_len_wrap"))
-			return;
+			break;   /* the same draws follow either way */
 		expect_error(sys_madvise((void *)mapped_addr, near_top, MADV_DONTNEED), einval);
 		break;
 	case 13:
@@ -773,7 +784,7 @@ static void op_hostile_mm(void)
 		int fl = one_in(2) ? MREMAP_MAYMOVE : 0;
 		describe("mremap(%#lx, %#lx, %#lx, %d) old range wrapping", mapped_addr, wrap_len, nl, fl);
 		if (skipped("mremap_wrap") || mp < 0)
-			return;
+			break;   /* the same draws follow either way */
 		r = sys_mremap((void *)mapped_addr, wrap_len, nl, fl, 0);
 		expect_error(r, mremap_errs);
 		break;
@@ -781,14 +792,14 @@ static void op_hostile_mm(void)
 	case 16:
 		describe("mremap(%#lx, 1 page, %#lx, MAYMOVE) new length near 2^64", mapped_addr, near_top);
 		if (mp < 0)
-			return;
+			break;   /* the same draws follow either way */
 		expect_error(sys_mremap((void *)mapped_addr, PAGE_SIZE, near_top, MREMAP_MAYMOVE, 0), mremap_errs);
 		break;
 	case 17: {
 		uint64_t to = one_in(2) ? bad : below(16) * PAGE_SIZE;
 		describe("mremap(%#lx, 1 page, 1 page, MAYMOVE|FIXED, %#lx)", mapped_addr, to);
 		if (mp < 0 || (to < 0x10000 && !on_faultline))
-			return;
+			break;   /* the same draws follow either way */
 		expect_error(sys_mremap((void *)mapped_addr, PAGE_SIZE, PAGE_SIZE, MREMAP_MAYMOVE | MREMAP_FIXED,
 					(void *)to), mremap_errs);
 		break;
@@ -809,7 +820,7 @@ static void op_hostile_mm(void)
 		/* a MAP_GROWSDOWN mapping at mmap_min_addr must not grow below it */
 		describe("mmap(0x10000, 1 page, RW, MAP_FIXED|MAP_GROWSDOWN); write(1, 0xf000, 1)");
 		if (!on_faultline || skipped("growsdown_low"))
-			return;
+			break;   /* the same draws follow either way */
 		r = sys_mmap((void *)0x10000, PAGE_SIZE, PROT_READ | PROT_WRITE, anon | MAP_FIXED_NOREPLACE | 0x0100, -1, 0);
 		if (r != 0x10000) {
 			expect_error(r, (const long[]){ EEXIST, 0 });
@@ -843,13 +854,13 @@ static void op_hostile_io(void)
 	case 1:
 		describe("write(1, %#lx, %#lx) wrapping", good, 0 - good + PAGE_SIZE);
 		if (!good)
-			return;
+			break;   /* the same draws follow either way */
 		expect_error(sys_write(1, (const void *)good, 0 - good + PAGE_SIZE), efault);
 		break;
 	case 2:
 		describe("read(0, %#lx, 16)", bad | KERNEL_HALF);   /* Linux: access_ok fails first */
 		if (skipped("read_efault"))
-			return;
+			break;   /* the same draws follow either way */
 		expect_error(sys_read(0, (void *)(bad | KERNEL_HALF), 16), efault);
 		break;
 	case 3:
@@ -987,10 +998,12 @@ int main(int argc, char **argv, char **envp)
 			verify_every = parse_number(argv[i] + 7);
 		else if (!strncmp(argv[i], "trace=", 6))
 			trace_from = parse_number(argv[i] + 6);
+		else if (!strncmp(argv[i], "only=", 5))
+			trace_only = argv[i] + 5;
 		else if (!strncmp(argv[i], "skip=", 5) && skip_count < sizeof(skip_lists) / sizeof(skip_lists[0]))
 			skip_lists[skip_count++] = argv[i] + 5;
 		else {
-			rt_test("arguments", RT_FAIL, "unknown argument \"%s\" (seed= ops= verify= trace= skip=)", argv[i]);
+			rt_test("arguments", RT_FAIL, "unknown argument \"%s\" (seed= ops= verify= trace= only= skip=)", argv[i]);
 			return 1;
 		}
 	}
