@@ -561,7 +561,12 @@ static void op_mremap(void)
 	bool in_place = grow_end <= ARENA_PAGES && !any_mapped(end, grow_end);
 	if (in_place) {
 		expect(r, (long)page_addr(s));
-		uint32_t id = pg_vma[s];
+		/* One VMA from the run's start to grow_end, under a new identity: a
+		 * piece of the old VMA right after grow_end (split from it by an
+		 * earlier munmap) may or may not merge with it. */
+		uint32_t id = next_vma++;
+		for (uint32_t i = a; i < end; i++)
+			pg_vma[i] = id;
 		for (uint32_t i = end; i < grow_end; i++) {
 			pg_flags[i] = pg_flags[s] & (PG_MAPPED | PG_SHARED);
 			pg_prot[i] = (uint8_t)prot;
