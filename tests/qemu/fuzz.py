@@ -29,17 +29,19 @@ from integration import case, base_config, expect_clean_run  # noqa: E402
 PROGRAM = os.path.join(ROOT, "build", "user", "mm_fuzz")
 
 # Shapes where faultline still differs from Linux (mm_fuzz skip=): remove a
-# name when its fix is merged. The fuzzer finds each one with it enabled.
+# name when its fix is merged. The fuzzer finds each one with it enabled (and
+# the others skipped) at seed 1, operation N:
 UNTIL_FIXED = [
-    "mremap_wrap",       # mremap(addr, old_len with addr+old_len wrapping, ...) maps page 0 (mmcheck)
-    "brk_minus_one",     # brk(-1) unmaps the program (mmcheck)
-    "growsdown_low",     # MAP_GROWSDOWN at 64 KiB grows below mmap_min_addr (mmcheck)
-    "madvise_len_wrap",  # madvise(addr, len near 2^64) returns 0, Linux -EINVAL (mmcheck)
-    "hint_misaligned",   # mmap hint not page-aligned: faultline rounds up, Linux down
-    "mprotect_hole",     # mprotect over a hole: Linux changes the VMAs before it, faultline none
-    "madv_free_shared",  # MADV_FREE on a shared mapping: Linux -EINVAL, faultline 0
-    "read_efault",       # read(0, kernel address, n): Linux -EFAULT, faultline 0
-    "nr_high_bits",      # syscall 2^32*k + 39: Linux reads the number as an int (getpid), faultline -ENOSYS
+    "mremap_wrap",       # op 241: mremap(addr, old_len with addr+old_len wrapping, more) maps page 0
+    "brk_minus_one",     # op 2671: brk(-1) unmaps the program (SIGSEGV right after)
+    "growsdown_low",     # op 194: MAP_GROWSDOWN at 64 KiB grows below mmap_min_addr
+    "madvise_len_wrap",  # op 430: madvise(addr, len near 2^64) returns 0, Linux -EINVAL
+    "hint_misaligned",   # op 217: a hint not page-aligned: faultline rounds up, Linux down
+    "mprotect_hole",     # op 862: mprotect over a hole: Linux changes the VMAs before it, faultline
+                         #   none (SIGSEGV at op 1011 writing a page Linux made writable)
+    "madv_free_shared",  # op 781: MADV_FREE on a shared mapping: Linux -EINVAL, faultline 0
+    "read_efault",       # op 459: read(0, kernel address, n): Linux -EFAULT, faultline 0
+    "nr_high_bits",      # op 840: syscall 2^32*k + 39: Linux reads the number as an int (getpid)
 ]
 MAX_WORD = 95   # kernel/config.c: the longest word of a run line
 
