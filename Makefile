@@ -89,7 +89,7 @@ test: deps
 
 # The mm fuzzer's long run (docs/ring3.md, "Fuzzer"): FUZZ_SEEDS seeds from
 # FUZZ_FIRST, FUZZ_OPS operations each, in one faultline boot (10 x 1 000 000
-# by default: about 9 minutes under TCG); fuzz-linux runs the same seeds on
+# by default: 3 to 9 minutes under TCG); fuzz-linux runs the same seeds on
 # this host's Linux, the reference.
 FUZZ_FIRST ?= 1
 FUZZ_SEEDS ?= 10

@@ -122,7 +122,7 @@ def fuzz_mm_linux_reference():
 
 def long_faultline(seeds, ops):
     """make fuzz: every seed in one boot; prints the verdict, returns the exit status."""
-    # ~20 000 operations per second under TCG (docs/ring3.md): a generous bound
+    # 20 000 to 60 000 operations per second under TCG (docs/ring3.md): a generous bound
     timeout = 120 + len(seeds) * ops // 2000
     print("fuzz: faultline, seeds %d..%d, %d operations each (%d in all), one boot (timeout %d s)"
           % (seeds[0], seeds[-1], ops, ops * len(seeds), timeout))
