@@ -59,6 +59,10 @@ int64_t do_madvise(struct mm_struct *mm, uint64_t addr, uint64_t len, uint64_t a
 			ret = -ENOMEM;
 		uint64_t s = vma->vm_start > addr ? vma->vm_start : addr;
 		uint64_t e = vma->vm_end < end ? vma->vm_end : end;
+		/* Linux's madvise_free_single_vma: only anonymous (not shmem) memory
+		 * can be freed lazily; the VMAs before this one were advised. */
+		if (advice == MADV_FREE && (vma->vm_flags & VM_SHARED))
+			return -EINVAL;
 		/* Shared anonymous pages live on in Linux's shmem object; with no such
 		 * object here, dropping them would lose the data: keep them mapped. */
 		if ((advice == MADV_DONTNEED || advice == MADV_FREE) && !(vma->vm_flags & VM_SHARED))

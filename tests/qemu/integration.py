@@ -285,6 +285,7 @@ def run_all():
     import checks  # noqa: F401  (registers the targeted-check cases)
     import matrix  # noqa: F401  (registers the conformance-matrix cases)
     import screen  # noqa: F401  (registers the screen case)
+    import fuzz  # noqa: F401  (registers the mm fuzzer cases)
     only = os.environ.get("FAULTLINE_CASES")
     cases = [c for c in CASES if not only or any(o in c.__name__ for o in only.split(","))]
     passed = failed = 0

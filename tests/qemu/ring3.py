@@ -30,8 +30,9 @@ def programs(include_oom=False):
     names = sorted(os.path.basename(p) for p in glob.glob(os.path.join(USER_DIR, "*"))
                    if os.path.isfile(p) and os.access(p, os.X_OK))
     # oom_* and spin_* programs need their own runs (memory size, time limit).
-    # bench_* programs are measured by bench/ (bench/test_report.py runs them).
-    names = [n for n in names if not n.startswith("bench_")]
+    # bench_* programs are measured by bench/ (bench/test_report.py runs them);
+    # mm_fuzz runs with its seeds in tests/qemu/fuzz.py.
+    names = [n for n in names if not n.startswith("bench_") and n != "mm_fuzz"]
     return [n for n in names if include_oom or not n.startswith(("oom_", "spin_"))]
 
 
