@@ -31,6 +31,7 @@
 #include "cpu/x86.h"
 #include "base/compiler.h"
 #include "base/process.h"
+#include "cpu/percpu.h"
 #include "lib/record.h"
 #include "paging/buddy.h"
 #include "paging/init.h"
@@ -49,7 +50,7 @@ static bool access_error(uint64_t error_code, const struct vm_area_struct *vma)
 	return !(vma->vm_flags & (VM_READ | VM_WRITE | VM_EXEC));
 }
 
-static uint64_t fault_entry_tsc;   /* when the fault being handled came in (exc_page_fault_fast) */
+#define fault_entry_tsc this_cpu_read(fault_entry_tsc)   /* per CPU (cpu/percpu.h): when the fault being handled came in (exc_page_fault_fast) */
 
 /* handle_mm_fault's FAULT_FLAG_* for this #PF error code and mode. */
 static inline uint32_t fault_flags(const struct pt_regs *regs, uint64_t error_code)

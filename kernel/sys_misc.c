@@ -11,6 +11,7 @@
 #include "cpu/cpufeature.h"
 #include "cpu/x86.h"
 #include "base/process.h"
+#include "cpu/percpu.h"
 #include "kernel/user_records.h"
 #include "lib/progress.h"
 #include "base/string.h"

@@ -22,6 +22,7 @@
 #include "base/panic.h"
 #include "kernel/exec.h"
 #include "base/process.h"
+#include "cpu/percpu.h"
 #include "base/string.h"
 #include "paging/range.h"
 #include "paging/init.h"
