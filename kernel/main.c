@@ -21,6 +21,7 @@
 #include "base/kernel.h"
 #include "base/page_types.h"
 #include "kernel/boot_report.h"
+#include "kernel/call_on_stack.h"
 #include "kernel/selftest.h"
 #include "checks/both_modes.h"
 #include "kernel/stored_report.h"
@@ -52,9 +53,6 @@ uint64_t kernel_image_size;
 
 struct faultline_config boot_config;
 static struct memmap boot_memmap;
-
-/* kernel/call_on_stack.S: calls fn(arg) on stack_top; fn must not return. */
-void call_on_stack(void (*fn)(void *), void *arg, void *stack_top) __attribute__((noreturn));
 
 /* How panic() and die() end the run: as a failure, the configured way. */
 static void __attribute__((noreturn)) exit_after_panic(void)
