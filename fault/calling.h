@@ -14,6 +14,14 @@
 #include "cpu/gdt.h"
 #include "cpu/percpu.h"
 
+/* Frame arithmetic in pt_regs words: the vector and error code below the
+ * hardware frame; rsi and rdi below those; the six callee-saved registers
+ * at the bottom (r15 .. rbx, below r11). MS x64 shadow space for a call. */
+#define VECTOR_AND_ERROR_BYTES   (PTREGS_IP - PTREGS_VECTOR)
+#define SI_DI_BYTES              (PTREGS_VECTOR - PTREGS_SI)
+#define CALLEE_SAVED_SLOTS_BYTES PTREGS_R11
+#define SHADOW_SPACE_BYTES       32
+
 /* The hardware frame's words, from rsp at the iretq (rip at 0). */
 #define IRET_CS     (PTREGS_CS - PTREGS_IP)
 #define IRET_FLAGS  (PTREGS_FLAGS - PTREGS_IP)

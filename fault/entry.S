@@ -106,11 +106,11 @@ exception_common:
 	PUSH_REGS
 exception_common_dispatch:            /* asm_exc_page_fault joins here with a whole frame */
 	movq %rsp, %rcx
-	subq $32, %rsp
+	subq $SHADOW_SPACE_BYTES, %rsp
 	call exception_dispatch
-	addq $32, %rsp
+	addq $SHADOW_SPACE_BYTES, %rsp
 	POP_REGS
-	addq $16, %rsp
+	addq $VECTOR_AND_ERROR_BYTES, %rsp
 	SANITIZE_IRET_FRAME_SWAPGS
 	iretq
 
@@ -141,14 +141,14 @@ paranoid_common:
 	jmp 3f
 2:	xorl %r12d, %r12d
 3:	movq %rsp, %rcx
-	subq $32, %rsp
+	subq $SHADOW_SPACE_BYTES, %rsp
 	call exception_dispatch
-	addq $32, %rsp
+	addq $SHADOW_SPACE_BYTES, %rsp
 	testl %r12d, %r12d
 	jz 4f
 	swapgs
 4:	POP_REGS
-	addq $16, %rsp
+	addq $VECTOR_AND_ERROR_BYTES, %rsp
 	SANITIZE_IRET_FRAME
 	iretq
 
@@ -169,19 +169,19 @@ paranoid_common:
 asm_exc_page_fault:
 	cld
 	SWAPGS_IF_USER_ENTRY
-	subq $16, %rsp             /* rdi, rsi */
+	subq $SI_DI_BYTES, %rsp    /* rdi, rsi */
 	PUSH_CLOBBERED_REGS
-	subq $48, %rsp             /* rbx, rbp, r12-r15 */
+	subq $CALLEE_SAVED_SLOTS_BYTES, %rsp   /* rbx, rbp, r12-r15 */
 	movq %rsp, %rcx
-	subq $32, %rsp
+	subq $SHADOW_SPACE_BYTES, %rsp
 	call exc_page_fault_fast
 	testl %eax, %eax
 	jnz 1f
-	addq $80, %rsp             /* shadow space, rbx, rbp, r12-r15 */
+	addq $(SHADOW_SPACE_BYTES + CALLEE_SAVED_SLOTS_BYTES), %rsp   /* shadow space, rbx, rbp, r12-r15 */
 	POP_CLOBBERED_REGS
-	addq $32, %rsp             /* rsi, rdi, vector, error code */
+	addq $(SI_DI_BYTES + VECTOR_AND_ERROR_BYTES), %rsp   /* rsi, rdi, vector, error code */
 	SANITIZE_IRET_FRAME_SWAPGS
 	iretq
-1:	addq $32, %rsp
+1:	addq $SHADOW_SPACE_BYTES, %rsp
 	STORE_CALLEE_SAVED_REGS
 	jmp exception_common_dispatch

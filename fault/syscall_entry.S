@@ -43,9 +43,9 @@ entry_SYSCALL_64:
 	PUSH_REGS
 	xorl %ebp, %ebp
 	movq %rsp, %rcx
-	subq $32, %rsp
+	subq $SHADOW_SPACE_BYTES, %rsp
 	call do_syscall_64
-	addq $32, %rsp
+	addq $SHADOW_SPACE_BYTES, %rsp
 	jmp restore_user_regs
 
 	.globl enter_user
@@ -54,7 +54,7 @@ enter_user:
 	movq %rcx, %rsp
 restore_user_regs:
 	POP_REGS
-	addq $16, %rsp
+	addq $VECTOR_AND_ERROR_BYTES, %rsp
 	SANITIZE_USER_IRET_FRAME           /* this iretq always goes to ring 3 */
 	swapgs
 	iretq
@@ -85,8 +85,8 @@ call_saving_context:
 	SAVE_KERNEL_CONTEXT %r8
 	movq %rcx, %rax
 	movq %rdx, %rcx
-	subq $40, %rsp
+	subq $(SHADOW_SPACE_BYTES + 8), %rsp   /* shadow space; rsp 16-aligned at the call */
 	call *%rax
-	addq $40, %rsp
+	addq $(SHADOW_SPACE_BYTES + 8), %rsp
 	xorl %eax, %eax
 	ret
