@@ -253,25 +253,11 @@ void pcp_set_batch(uint32_t batch, uint32_t high)
 	pcp_field(high) = high > batch ? high : batch;
 }
 
-/* A single frame off the pcp list (refilled first if empty); PFN_NONE if none. */
-static uint64_t rmqueue_pcplist(void)
-{
-	if (pcp_field(head) == PFN_NONE)
-		rmqueue_bulk();
-	uint64_t pfn = pcp_field(head);
-	if (pfn != PFN_NONE) {
-		pcp_field(head) = pfn_to_page(pfn)->lru_next;
-		pcp_field(count)--;
-	}
-	return pfn;
-}
-
-/* Linux's prep_new_page: the free block at pfn, off every list, becomes an
+/* Linux's prep_new_page: the free block at page, off every list, becomes an
  * allocated one (refcount 1, unmapped, no flags) and stops counting as free. */
-static struct page *prep_new_page(uint64_t pfn, uint32_t order)
+static struct page *prep_new_page(struct page *page, uint32_t order)
 {
 	zone.stats.free_pages -= order_pages(order);
-	struct page *page = pfn_to_page(pfn);
 	page->flags = 0;
 	page->_refcount = 1;
 	page->_mapcount = -1;
@@ -289,7 +275,23 @@ struct page *alloc_pages(uint32_t order)
 		zone.stats.alloc_failures++;
 		return NULL;
 	}
-	pfn = (order == 0 && pcp_field(batch)) ? rmqueue_pcplist() : __rmqueue(order);
+	if (order == 0 && pcp_field(batch)) {
+		/* Linux's rmqueue_pcplist: a frame off the pcp list, refilled
+		 * first if empty. The struct page is computed before the list's
+		 * per-CPU stores: the compiler must assume a %gs store may alias
+		 * mem_map's base, so a pfn_to_page after them would load it again. */
+		if (pcp_field(head) == PFN_NONE)
+			rmqueue_bulk();
+		pfn = pcp_field(head);
+		if (pfn != PFN_NONE) {
+			struct page *page = pfn_to_page(pfn);
+			pcp_field(head) = page->lru_next;
+			pcp_field(count)--;
+			return prep_new_page(page, 0);
+		}
+	} else {
+		pfn = __rmqueue(order);
+	}
 	if (pfn == PFN_NONE && pcp_field(count)) {
 		drain_local_pages();      /* the frames kept for order 0 may make the block */
 		pfn = __rmqueue(order);
@@ -298,7 +300,7 @@ struct page *alloc_pages(uint32_t order)
 		zone.stats.alloc_failures++;
 		return NULL;
 	}
-	return prep_new_page(pfn, order);
+	return prep_new_page(pfn_to_page(pfn), order);
 }
 
 /* See paging/buddy.h. */
@@ -315,7 +317,7 @@ struct page *alloc_page_below(uint64_t limit_pfn)
 				continue;
 			del_from_free_list(pfn, order);
 			expand(pfn, 0, order);
-			return prep_new_page(pfn, 0);
+			return prep_new_page(pfn_to_page(pfn), 0);
 		}
 	}
 	zone.stats.alloc_failures++;
