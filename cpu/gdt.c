@@ -110,9 +110,3 @@ void load_kernel_data_segments(void)
 	wrmsr(MSR_GS_BASE, pcpu);
 	wrmsr(MSR_KERNEL_GS_BASE, 0);
 }
-
-/* See cpu/gdt.h. */
-uint64_t kernel_entry_stack_top(void)
-{
-	return this_cpu_read(top_of_stack);
-}

@@ -65,10 +65,6 @@ void load_user_segments(void);
  * FS = GS = 0, FS base and the user's GS base 0, GS base this CPU's pcpu):
  * nothing the program loaded outlives it. */
 void load_kernel_data_segments(void);
-
-/* The top of this CPU's kernel stack for entries from ring 3 (TSS.RSP0, and
- * SYSCALL's: pcpu top_of_stack). */
-uint64_t kernel_entry_stack_top(void);
 #endif /* !__ASSEMBLER__ */
 
 #endif
