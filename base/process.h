@@ -1,15 +1,29 @@
 /*
  * A ring-3 program run: its task (Linux's task_struct, much reduced), its
  * address space, and how it ended. Programs run one after another; `current`
- * is the one running, NULL between programs.
+ * (cpu/percpu.h) is the one running, NULL between programs.
  */
 #ifndef FAULTLINE_PROCESS_H
 #define FAULTLINE_PROCESS_H
 
-#include <stdbool.h>
-#include <stdint.h>
 #include "base/ptrace.h"
+
+/* struct kernel_context offsets used by assembly (fault/calling.h). */
+#define KCTX_RBX  0
+#define KCTX_RBP  8
+#define KCTX_RDI 16
+#define KCTX_RSI 24
+#define KCTX_R12 32
+#define KCTX_R13 40
+#define KCTX_R14 48
+#define KCTX_R15 56
+#define KCTX_RSP 64
+
+#ifndef __ASSEMBLER__
 #include "base/signal.h"
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 
 struct mm_struct;               /* paging/mm_types.h */
 
@@ -21,6 +35,12 @@ struct kernel_context {
 	uint64_t rbx, rbp, rdi, rsi, r12, r13, r14, r15, rsp;
 };
 
+_Static_assert(offsetof(struct kernel_context, rbx) == KCTX_RBX && offsetof(struct kernel_context, rbp) == KCTX_RBP &&
+	       offsetof(struct kernel_context, rdi) == KCTX_RDI && offsetof(struct kernel_context, rsi) == KCTX_RSI &&
+	       offsetof(struct kernel_context, r12) == KCTX_R12 && offsetof(struct kernel_context, r13) == KCTX_R13 &&
+	       offsetof(struct kernel_context, r14) == KCTX_R14 && offsetof(struct kernel_context, r15) == KCTX_R15 &&
+	       offsetof(struct kernel_context, rsp) == KCTX_RSP, "KCTX_* are struct kernel_context's offsets");
+
 enum task_end { TASK_EXITED = 1, TASK_KILLED = 2 };
 
 struct task_struct {
@@ -31,6 +51,7 @@ struct task_struct {
 	uint64_t start_tsc;
 	uint64_t tid_address;          /* set_tid_address */
 	uint64_t fs_base;
+	uint64_t gs_base;              /* arch_prctl(ARCH_SET_GS): the user's GS base */
 	int32_t exit_code;             /* exit status, or the signal number when killed */
 	enum task_end end;
 	struct kernel_context kctx;    /* where return_to_kernel goes */
@@ -38,16 +59,9 @@ struct task_struct {
 	bool warned_high_syscall;      /* the one warning for numbers >= SYSCALL_WARN_BITMAP_BITS given */
 };
 
-extern struct task_struct *current;
+/* `current`, the running task, is this CPU's: cpu/percpu.h (with
+ * task_account_minor_fault). */
 
-/* Counts a minor fault of the running task, if there is one (getrusage's
- * ru_minflt, as Linux's mm_account_fault): the arch's fault path and
- * MAP_POPULATE's faults (Linux's GUP) call it. */
-static inline void task_account_minor_fault(void)
-{
-	if (current)
-		current->min_flt++;
-}
 
 /*
  * Ends the current program: emits its exit record (TASK_EXITED, code = exit
@@ -64,4 +78,5 @@ void do_exit(int32_t code) __attribute__((noreturn));
 void force_sig_fault(int sig, int code, const char *reason, uint64_t addr, const struct pt_regs *regs)
 	__attribute__((noreturn));
 
+#endif /* !__ASSEMBLER__ */
 #endif

@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include "checks/probe.h"
 #include "cpu/x86.h"
+#include "fault/entry.h"
 #include "fault/idt.h"
 #include "fault/traps.h"
 #include "base/process.h"
@@ -14,9 +15,6 @@
 static struct kernel_context probe_ctx;
 static struct probe_result *probe_out;
 
-uint64_t enter_user(struct pt_regs *regs, struct kernel_context *ctx);
-uint64_t call_saving_context(void (*fn)(void *), void *arg, struct kernel_context *ctx);
-void return_to_kernel(struct kernel_context *ctx, uint64_t status) __attribute__((noreturn));
 
 /* See checks/probe.h. */
 void probe_catch(struct pt_regs *regs)

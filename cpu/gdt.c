@@ -6,19 +6,20 @@
  */
 #include "cpu/gdt.h"
 #include "base/string.h"
+#include "cpu/percpu.h"
 #include "cpu/x86.h"
 
 #define STACK_BYTES (16 * 1024)
 
-static uint8_t ist_stacks[3][STACK_BYTES] __attribute__((aligned(16)));
-static uint8_t entry_stack[STACK_BYTES * 2] __attribute__((aligned(16)));
-
-struct tss64 cpu_tss __attribute__((aligned(16)));
+/* Each CPU's IST stacks and ring-3 entry stack, indexed by CPU number. */
+static uint8_t ist_stacks[NR_CPUS][3][STACK_BYTES] __attribute__((aligned(16)));
+static uint8_t entry_stack[NR_CPUS][STACK_BYTES * 2] __attribute__((aligned(16)));
 
 /* access: P=1<<7, DPL<<5, S=1<<4, type; flags nibble: G=8, D/B=4, L=2 */
 #define SEG(access, flags) (((uint64_t)(access) << 40) | ((uint64_t)(flags) << 52) | 0xffffull | (0xfull << 48))
 
-static uint64_t gdt[8] __attribute__((aligned(16))) = {
+/* The descriptors every CPU's GDT starts from; the TSS's is per CPU. */
+static const uint64_t gdt_template[GDT_ENTRIES] = {
 	[0] = 0,
 	[GDT_KERNEL_CS / 8]   = SEG(0x9a, 0xa),  /* present, ring 0, code exec/read, L=1 G=1 */
 	[GDT_KERNEL_DS / 8]   = SEG(0x92, 0xc),  /* present, ring 0, data read/write */
@@ -53,25 +54,29 @@ static void reload_segments(void)
 }
 
 /* See cpu/gdt.h. */
-void gdt_init(void)
+void gdt_init(struct pcpu *p)
 {
-	memset(&cpu_tss, 0, sizeof(cpu_tss));
-	cpu_tss.ist[IST_DOUBLE_FAULT - 1] = (uint64_t)(uintptr_t)(ist_stacks[0] + STACK_BYTES);
-	cpu_tss.ist[IST_NMI - 1] = (uint64_t)(uintptr_t)(ist_stacks[1] + STACK_BYTES);
-	cpu_tss.ist[IST_MACHINE_CHECK - 1] = (uint64_t)(uintptr_t)(ist_stacks[2] + STACK_BYTES);
-	cpu_tss.rsp[0] = kernel_entry_stack_top();
+	struct tss64 *tss = &p->tss;
+	uint64_t *gdt = p->gdt;
+	uint8_t (*ist)[STACK_BYTES] = ist_stacks[p->cpu];
+	memset(tss, 0, sizeof(*tss));
+	tss->ist[IST_DOUBLE_FAULT - 1] = (uint64_t)(uintptr_t)(ist[0] + STACK_BYTES);
+	tss->ist[IST_NMI - 1] = (uint64_t)(uintptr_t)(ist[1] + STACK_BYTES);
+	tss->ist[IST_MACHINE_CHECK - 1] = (uint64_t)(uintptr_t)(ist[2] + STACK_BYTES);
+	p->top_of_stack = (uint64_t)(uintptr_t)(entry_stack[p->cpu] + sizeof(entry_stack[p->cpu]));
+	tss->rsp[0] = p->top_of_stack;
 	/* No I/O bitmap: its base lies past the TSS limit (sizeof - 1), so with
 	 * IOPL 0 every in/out/ins/outs at CPL 3 is #GP. */
-	cpu_tss.iomap_base = sizeof(cpu_tss);
+	tss->iomap_base = sizeof(*tss);
 
-	uint64_t base = (uint64_t)(uintptr_t)&cpu_tss;
-	uint64_t limit = sizeof(cpu_tss) - 1;
-	_Static_assert(sizeof(struct tss64) == 104, "the 64-bit TSS is 104 bytes: the I/O map base must lie past its limit");
+	uint64_t base = (uint64_t)(uintptr_t)tss;
+	uint64_t limit = sizeof(*tss) - 1;
+	memcpy(gdt, gdt_template, sizeof(gdt_template));
 	gdt[GDT_TSS / 8] = (limit & 0xffff) | ((base & 0xffffff) << 16) | (0x89ull << 40) |
 			   (((limit >> 16) & 0xf) << 48) | (((base >> 24) & 0xff) << 56);
 	gdt[GDT_TSS / 8 + 1] = base >> 32;
 
-	struct descriptor_pointer gdtr = { sizeof(gdt) - 1, (uint64_t)(uintptr_t)gdt };
+	struct descriptor_pointer gdtr = { sizeof(p->gdt) - 1, (uint64_t)(uintptr_t)gdt };
 	__asm__ volatile("lgdt %0" : : "m"(gdtr) : "memory");
 	reload_segments();
 	__asm__ volatile("ltr %w0" : : "r"((uint16_t)GDT_TSS) : "memory");
@@ -84,32 +89,24 @@ void gdt_init(void)
 void load_user_segments(void)
 {
 	/* Null selectors first: on Intel they clear the FS/GS bases, on AMD they
-	 * keep them, so the MSRs are written after. No swapgs yet: GS is the user's. */
+	 * keep them, so the MSRs are written after. The pcpu address is taken
+	 * before: GS may read as base 0 until the MSR is back. The user's GS base
+	 * waits in KERNEL_GS_BASE for enter_user's swapgs. */
+	uint64_t pcpu = (uint64_t)(uintptr_t)this_cpu_ptr();
 	__asm__ volatile("movl %0, %%ds; movl %0, %%es; movl %0, %%fs; movl %0, %%gs"
 			 : : "r"(0) : "memory");
 	wrmsr(MSR_FS_BASE, 0);
-	wrmsr(MSR_GS_BASE, 0);
+	wrmsr(MSR_GS_BASE, pcpu);
 	wrmsr(MSR_KERNEL_GS_BASE, 0);
 }
 
 /* See cpu/gdt.h. */
 void load_kernel_data_segments(void)
 {
+	uint64_t pcpu = (uint64_t)(uintptr_t)this_cpu_ptr();
 	__asm__ volatile("movl %0, %%ds; movl %0, %%es; movl %1, %%fs; movl %1, %%gs"
 			 : : "r"((uint32_t)GDT_KERNEL_DS), "r"(0) : "memory");
 	wrmsr(MSR_FS_BASE, 0);
-	wrmsr(MSR_GS_BASE, 0);
+	wrmsr(MSR_GS_BASE, pcpu);
 	wrmsr(MSR_KERNEL_GS_BASE, 0);
-}
-
-/* See cpu/gdt.h. */
-uint64_t kernel_entry_stack_top(void)
-{
-	return (uint64_t)(uintptr_t)(entry_stack + sizeof(entry_stack));
-}
-
-/* See cpu/gdt.h. */
-void tss_set_kernel_stack(uint64_t rsp0)
-{
-	cpu_tss.rsp[0] = rsp0;
 }

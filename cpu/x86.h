@@ -6,7 +6,9 @@
 #ifndef FAULTLINE_X86_H
 #define FAULTLINE_X86_H
 
+#ifndef __ASSEMBLER__
 #include <stdint.h>
+#endif
 
 /* CR0 */
 #define X86_CR0_PE  (1ull << 0)
@@ -48,7 +50,7 @@
 #define MSR_CSTAR       0xc0000083u
 #define MSR_SYSCALL_MASK 0xc0000084u
 #define MSR_FS_BASE     0xc0000100u
-#define MSR_GS_BASE     0xc0000101u
+#define MSR_GS_BASE     0xc0000101   /* no suffix: assembly uses it (fault/entry.S) */
 #define MSR_KERNEL_GS_BASE 0xc0000102u
 #define MSR_TSC_AUX     0xc0000103u
 #define MSR_PLATFORM_INFO 0xceu
@@ -65,6 +67,7 @@
 #define X86_EFLAGS_AC   (1ull << 18)
 #define X86_EFLAGS_ID   (1ull << 21)
 
+#ifndef __ASSEMBLER__   /* assembly takes the constants above, nothing below */
 #ifndef HOST_TEST
 static inline void outb(uint16_t port, uint8_t v) { __asm__ volatile("outb %0, %1" : : "a"(v), "Nd"(port)); }
 static inline void outw(uint16_t port, uint16_t v) { __asm__ volatile("outw %0, %1" : : "a"(v), "Nd"(port)); }
@@ -128,4 +131,5 @@ static inline uint64_t rdtsc_ordered(void)
 }
 #endif /* HOST_TEST */
 
+#endif /* !__ASSEMBLER__ */
 #endif

@@ -13,23 +13,30 @@
  * a return to ring 3 always with IOPL 0, NT 0, IF 1 and the user selectors
  * (SANITIZE_IRET_FRAME, fault/calling.h).
  *
+ * GS (cpu/percpu.h): an entry from ring 3 swaps to the kernel's GS first and
+ * back just before the iretq; an entry from ring 0 keeps it. NMI, #DF and #MC
+ * arrive on IST stacks at any instruction, also between the swapgs and the
+ * iretq of a return to ring 3, so they go through paranoid_common, which
+ * decides by the GS base itself, below.
+ *
  * The page fault (vector 14) has its own entry, asm_exc_page_fault, below:
  * the same frame, but only the registers C may clobber are saved on the way
  * in, so that the faults a program takes by the million cost as little as
  * the architecture allows.
  */
 #include "fault/calling.h"
+#include "cpu/x86.h"
 
 	.text
 
-.macro STUB vector, has_error
+.macro STUB vector, has_error, common=exception_common
 	.globl exception_stub_\vector
 exception_stub_\vector:
 	.if \has_error == 0
 	pushq $0
 	.endif
 	pushq $\vector
-	jmp exception_common
+	jmp \common
 	.p2align 4
 .endm
 
@@ -38,13 +45,13 @@ exception_stub_\vector:
 exception_stubs_start:
 	STUB 0, 0
 	STUB 1, 0
-	STUB 2, 0
+	STUB 2, 0, paranoid_common        /* NMI: IST_NMI */
 	STUB 3, 0
 	STUB 4, 0
 	STUB 5, 0
 	STUB 6, 0
 	STUB 7, 0
-	STUB 8, 1
+	STUB 8, 1, paranoid_common        /* #DF: IST_DOUBLE_FAULT */
 	STUB 9, 0
 	STUB 10, 1
 	STUB 11, 1
@@ -59,7 +66,7 @@ exception_stub_14:
 	STUB 15, 0
 	STUB 16, 0
 	STUB 17, 1
-	STUB 18, 0
+	STUB 18, 0, paranoid_common       /* #MC: IST_MACHINE_CHECK */
 	STUB 19, 0
 	STUB 20, 0
 	STUB 21, 1
@@ -95,14 +102,53 @@ exception_stub_14:
 
 exception_common:
 	cld
+	SWAPGS_IF_USER_ENTRY
 	PUSH_REGS
 exception_common_dispatch:            /* asm_exc_page_fault joins here with a whole frame */
 	movq %rsp, %rcx
-	subq $32, %rsp
+	subq $SHADOW_SPACE_BYTES, %rsp
 	call exception_dispatch
-	addq $32, %rsp
+	addq $SHADOW_SPACE_BYTES, %rsp
 	POP_REGS
-	addq $16, %rsp
+	addq $VECTOR_AND_ERROR_BYTES, %rsp
+	SANITIZE_IRET_FRAME_SWAPGS
+	iretq
+
+/*
+ * paranoid_common: NMI, #DF and #MC (IST stacks). The saved CS says ring 3:
+ * the GS base is the user's, swap. Ring 0: usually the kernel's GS, but the
+ * interrupted instruction may lie between the swapgs and the iretq of a
+ * return to ring 3, so, as Linux's paranoid_entry without FSGSBASE, read
+ * MSR_GS_BASE: the kernel's pcpu lies in the top half (negative), a user's GS
+ * base never does (arch_prctl refuses it, and a selector load gives a 32-bit
+ * base). Before the image moves to the top half the pcpu is low, but no
+ * program has run yet and KERNEL_GS_BASE holds the pcpu too (pcpu_init): a
+ * swapgs there changes nothing. Whether we swapped is kept in r12 (saved in
+ * the frame, preserved by C) and undone before the iretq, whatever the
+ * return goes to.
+ */
+paranoid_common:
+	cld
+	PUSH_REGS
+	movl $1, %r12d
+	testb $3, PTREGS_CS(%rsp)
+	jnz 1f
+	movl $MSR_GS_BASE, %ecx
+	rdmsr                              /* eax, edx: saved in the frame */
+	testl %edx, %edx
+	js 2f                              /* the kernel's GS already */
+1:	swapgs
+	jmp 3f
+2:	xorl %r12d, %r12d
+3:	movq %rsp, %rcx
+	subq $SHADOW_SPACE_BYTES, %rsp
+	call exception_dispatch
+	addq $SHADOW_SPACE_BYTES, %rsp
+	testl %r12d, %r12d
+	jz 4f
+	swapgs
+4:	POP_REGS
+	addq $VECTOR_AND_ERROR_BYTES, %rsp
 	SANITIZE_IRET_FRAME
 	iretq
 
@@ -122,19 +168,20 @@ exception_common_dispatch:            /* asm_exc_page_fault joins here with a wh
  */
 asm_exc_page_fault:
 	cld
-	subq $16, %rsp             /* rdi, rsi */
+	SWAPGS_IF_USER_ENTRY
+	subq $SI_DI_BYTES, %rsp    /* rdi, rsi */
 	PUSH_CLOBBERED_REGS
-	subq $48, %rsp             /* rbx, rbp, r12-r15 */
+	subq $CALLEE_SAVED_SLOTS_BYTES, %rsp   /* rbx, rbp, r12-r15 */
 	movq %rsp, %rcx
-	subq $32, %rsp
+	subq $SHADOW_SPACE_BYTES, %rsp
 	call exc_page_fault_fast
 	testl %eax, %eax
 	jnz 1f
-	addq $80, %rsp             /* shadow space, rbx, rbp, r12-r15 */
+	addq $(SHADOW_SPACE_BYTES + CALLEE_SAVED_SLOTS_BYTES), %rsp   /* shadow space, rbx, rbp, r12-r15 */
 	POP_CLOBBERED_REGS
-	addq $32, %rsp             /* rsi, rdi, vector, error code */
-	SANITIZE_IRET_FRAME
+	addq $(SI_DI_BYTES + VECTOR_AND_ERROR_BYTES), %rsp   /* rsi, rdi, vector, error code */
+	SWAPGS_FAST_FAULT_RETURN   /* resolved: from ring 3, the frame untouched */
 	iretq
-1:	addq $32, %rsp
+1:	addq $SHADOW_SPACE_BYTES, %rsp
 	STORE_CALLEE_SAVED_REGS
 	jmp exception_common_dispatch

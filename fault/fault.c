@@ -49,6 +49,7 @@
 #include "base/compiler.h"
 #include "base/process.h"
 #include "base/signal.h"
+#include "cpu/percpu.h"
 #include "lib/record.h"
 #include "paging/buddy.h"
 #include "paging/init.h"
@@ -68,7 +69,7 @@ static bool access_error(uint64_t error_code, const struct vm_area_struct *vma)
 	return !(vma->vm_flags & (VM_READ | VM_WRITE | VM_EXEC));
 }
 
-static uint64_t fault_entry_tsc;   /* when the fault being handled came in (exc_page_fault_fast) */
+#define fault_entry_tsc this_cpu_read(fault_entry_tsc)   /* per CPU (cpu/percpu.h): when the fault being handled came in (exc_page_fault_fast) */
 
 /* handle_mm_fault's FAULT_FLAG_* for this #PF error code and mode. */
 static inline uint32_t fault_flags(const struct pt_regs *regs, uint64_t error_code)
@@ -271,6 +272,8 @@ int exc_page_fault_fast(struct pt_regs *regs)
 {
 	uint64_t t0 = rdtsc_ordered();
 	fault_entry_tsc = t0;
+	/* Only ring 3's faults: the entry's fast return (SWAPGS_FAST_FAULT_RETURN)
+	 * relies on it, and on the frame being read here, never written. */
 	if (unlikely(fault_probe_handler) || !user_mode(regs))
 		return PF_NEEDS_FULL_FRAME;
 

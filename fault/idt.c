@@ -5,6 +5,7 @@
  * IST stacks. The legacy PICs are remapped to 0x20..0x2f and fully masked.
  */
 #include "fault/idt.h"
+#include "fault/entry.h"
 #include "cpu/gdt.h"
 #include "cpu/pic.h"
 #include "cpu/x86.h"
@@ -22,7 +23,6 @@ struct idt_gate {
 static struct idt_gate idt[256] __attribute__((aligned(16)));
 
 /* The stubs in fault/entry.S are 16-byte aligned, one per vector, in order. */
-extern char exception_stubs_start[];
 extern char exception_stub_255[];
 
 static void set_gate(unsigned vector, void *handler, unsigned ist, unsigned dpl)

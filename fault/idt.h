@@ -2,8 +2,6 @@
 #ifndef FAULTLINE_IDT_H
 #define FAULTLINE_IDT_H
 
-#include <stdint.h>
-
 #define X86_TRAP_DE   0
 #define X86_TRAP_DB   1
 #define X86_TRAP_NMI  2
@@ -32,6 +30,11 @@
 
 #define PIC_VECTOR_BASE 0x20
 #define SPURIOUS_APIC_VECTOR 0xff
+/* pt_regs.vector of a SYSCALL (fault/syscall_entry.S): past the IDT's 256. */
+#define SYSCALL_VECTOR 0x100
+
+#ifndef __ASSEMBLER__
+#include <stdint.h>
 
 /* Builds and loads the IDT, remaps and masks the 8259 PICs. Cannot fail. */
 void idt_init(void);
@@ -39,4 +42,5 @@ void idt_init(void);
 /* Human name of an exception vector ("#PF page fault"), or "interrupt". */
 const char *exception_name(uint64_t vector);
 
+#endif /* !__ASSEMBLER__ */
 #endif

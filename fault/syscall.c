@@ -11,6 +11,7 @@
  */
 #include "fault/syscall.h"
 #include "base/process.h"
+#include "cpu/percpu.h"
 #include "lib/record.h"
 
 /* The -ENOSYS answer, with its bounded warnings (see above). */

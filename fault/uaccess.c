@@ -4,13 +4,10 @@
  * which instruction may fault and where to resume.
  */
 #include "fault/uaccess.h"
+#include "fault/uaccess_copy.h"
 #include "paging/range.h"
 #include "paging/pgtable.h"
 
-uint64_t __copy_user(void *dst, const void *src, uint64_t n);
-uint64_t __clear_user(void *dst, uint64_t n);
-extern char copy_user_fault_ip[], copy_user_fixup[];
-extern char clear_user_fault_ip[], clear_user_fixup[];
 
 /* The exception table: each faulting instruction and where to resume. */
 static const struct { const char *ip; const char *fixup; } extable[] = {

@@ -7,6 +7,7 @@
 #include "base/kernel.h"
 #include "lib/pe.h"
 #include "cpu/gdt.h"
+#include "cpu/percpu.h"
 #include "cpu/x86.h"
 #include "base/format.h"
 #include "lib/record.h"
@@ -70,7 +71,8 @@ void integrity_snapshot(struct kernel_integrity *s)
 	s->idt_base = idtr.base;
 	s->idt_limit = idtr.limit;
 	s->idt_sum = checksum((const void *)(uintptr_t)idtr.base, (uint64_t)idtr.limit + 1, CHECKSUM_SEED);
-	s->tss_sum = checksum(&cpu_tss, sizeof(cpu_tss), CHECKSUM_SEED);
+	s->tss_sum = checksum(&this_cpu_ptr()->tss, sizeof(struct tss64), CHECKSUM_SEED);
+	s->gs_base = rdmsr(MSR_GS_BASE);
 	s->cr0 = read_cr0();
 	s->cr4 = read_cr4();
 	s->efer = rdmsr(MSR_EFER);
@@ -123,6 +125,7 @@ uint32_t integrity_compare(const struct kernel_integrity *want, const struct ker
 	CMP_REG(star, "STAR");
 	CMP_REG(lstar, "LSTAR");
 	CMP_REG(sfmask, "SFMASK");
+	CMP_REG(gs_base, "GS base (this CPU's pcpu)");
 	if (want->image_ro_bytes != now->image_ro_bytes || want->image_ro_sum != now->image_ro_sum)
 		note(why, why_size, &n, "kernel text/read-only data changed (%llu bytes checked, %llu before)",
 		     now->image_ro_bytes, want->image_ro_bytes);

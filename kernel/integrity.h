@@ -7,7 +7,8 @@
  *                      IST pointers included: nothing changes them once the
  *                      programs run); LDTR, which must be the null selector
  *   control registers  CR0, CR4, EFER exactly; the SYSCALL MSRs STAR, LSTAR
- *                      and SFMASK
+ *                      and SFMASK; the kernel's GS base (MSR_GS_BASE after the
+ *                      program's return swapgs: this CPU's struct pcpu)
  *   the image          a checksum of every section of the kernel image that
  *                      is not writable (text, read-only data, relocations),
  *                      read through its final mapping
@@ -31,6 +32,7 @@ struct kernel_integrity {
 	uint64_t tss_sum;
 	uint64_t cr0, cr4, efer;
 	uint64_t star, lstar, sfmask;
+	uint64_t gs_base;              /* the kernel's: this CPU's struct pcpu (cpu/percpu.h) */
 	uint64_t image_ro_sum, image_ro_bytes;
 };
 

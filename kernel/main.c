@@ -3,7 +3,7 @@
  * interrupts are off, we run on the kernel's boot stack). The order matters:
  *
  *   kernel_main (on the firmware's page tables, at the firmware's load address)
- *     1. serial, GDT/TSS, IDT        so anything that goes wrong is seen and dumped
+ *     1. serial, pcpu (GDT/TSS, GS), IDT   so anything that goes wrong is seen and dumped
  *     2. CPU identity, config        what this machine can do, what we are asked to do
  *     3. physical memory             the memory map, struct page, the buddy allocator
  *     4. ACPI tables                 found while the firmware's identity map still covers them
@@ -11,7 +11,7 @@
  *     6. move_to_final_address       the image's relocations for the top 2 GiB, the
  *                                    jump there; continues in kernel_main_high
  *   kernel_main_high (final addresses)
- *     7. GDT, IDT, paging_finish_boot   reloaded at the final addresses, identity maps gone
+ *     7. pcpu, IDT, paging_finish_boot  reloaded at the final addresses, identity maps gone
  *     8. framebuffer, warnings, TSC
  *     9. the boot record, self-checks, the ring-3 programs, the summary, the exit
  */
@@ -21,12 +21,13 @@
 #include "base/kernel.h"
 #include "base/page_types.h"
 #include "kernel/boot_report.h"
+#include "kernel/call_on_stack.h"
 #include "kernel/selftest.h"
 #include "checks/both_modes.h"
 #include "kernel/stored_report.h"
 #include "cpu/acpi.h"
 #include "cpu/cpufeature.h"
-#include "cpu/gdt.h"
+#include "cpu/percpu.h"
 #include "cpu/x86.h"
 #include "fault/idt.h"
 #include "base/panic.h"
@@ -52,9 +53,6 @@ uint64_t kernel_image_size;
 
 struct faultline_config boot_config;
 static struct memmap boot_memmap;
-
-/* kernel/call_on_stack.S: calls fn(arg) on stack_top; fn must not return. */
-void call_on_stack(void (*fn)(void *), void *arg, void *stack_top) __attribute__((noreturn));
 
 /* How panic() and die() end the run: as a failure, the configured way. */
 static void __attribute__((noreturn)) exit_after_panic(void)
@@ -115,7 +113,7 @@ static void kernel_main_high(struct boot_info *bi)
 {
 	kernel_image_base = __START_KERNEL_map;
 	panic_register_exit(exit_after_panic);   /* again: the pointer stored before the move is an identity one */
-	gdt_init();
+	pcpu_init(0);   /* the boot CPU: its GDT, TSS and GS base */
 	idt_init();
 	paging_finish_boot();
 	if (efi_setup_page_tables(bi) < 0)
@@ -174,7 +172,7 @@ void kernel_main(struct boot_info *bi)
 {
 	serial_init();
 	panic_register_exit(exit_after_panic);
-	gdt_init();
+	pcpu_init(0);   /* the boot CPU: its GDT, TSS and GS base */
 	idt_init();
 	kernel_image_base = bi->image_base;
 	kernel_image_size = bi->image_size;

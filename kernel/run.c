@@ -6,6 +6,8 @@
  * tables, control registers and kernel text are as before (kernel/integrity.h).
  */
 #include "base/process.h"
+#include "cpu/percpu.h"
+#include "fault/entry.h"
 #include "kernel/run.h"
 #include "kernel/bench_screen.h"
 #include "base/bootinfo.h"
@@ -32,17 +34,12 @@
 #include "paging/verify.h"
 #include "paging/vma.h"
 
-struct task_struct *current;
 static struct task_struct task;
 static uint32_t next_pid = 1;
 static uint32_t cfg_time_limit;
 
-uint64_t enter_user(struct pt_regs *regs, struct kernel_context *ctx);
-void return_to_kernel(struct kernel_context *ctx, uint64_t status) __attribute__((noreturn));
-extern uint64_t syscall_kernel_rsp;
-void entry_SYSCALL_64(void);
-
-/* SYSCALL/SYSRET set-up: EFER.SCE, the entry point, selectors, the flag mask. */
+/* SYSCALL/SYSRET set-up: EFER.SCE, the entry point, selectors, the flag mask.
+ * (Its stack is this CPU's pcpu top_of_stack, set by pcpu_init.) */
 static void syscall_init(void)
 {
 	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SCE);
@@ -50,8 +47,6 @@ static void syscall_init(void)
 	wrmsr(MSR_LSTAR, (uint64_t)(uintptr_t)entry_SYSCALL_64);
 	wrmsr(MSR_SYSCALL_MASK, X86_EFLAGS_TF | X86_EFLAGS_DF | X86_EFLAGS_IF | X86_EFLAGS_IOPL |
 				  X86_EFLAGS_AC | X86_EFLAGS_NT);
-	syscall_kernel_rsp = kernel_entry_stack_top();
-	tss_set_kernel_stack(kernel_entry_stack_top());
 }
 
 /* See base/process.h. */

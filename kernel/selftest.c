@@ -6,6 +6,7 @@
 #include "kernel/integrity.h"
 #include "kernel/mm_atomic_test.h"
 #include "cpu/gdt.h"
+#include "cpu/percpu.h"
 #include "cpu/pic.h"
 #include "cpu/x86.h"
 #include "base/panic.h"
@@ -29,13 +30,14 @@ struct __attribute__((packed)) descriptor_table { uint16_t limit; uint64_t base;
 static void check_descriptor_tables(void)
 {
 	struct descriptor_table gdtr, idtr;
+	const struct tss64 *tss = &this_cpu_ptr()->tss;
 	uint16_t tr, cs, ss, ds;
 	__asm__ volatile("sgdt %0; sidt %1; str %2" : "=m"(gdtr), "=m"(idtr), "=r"(tr));
 	__asm__ volatile("mov %%cs, %0; mov %%ss, %1; mov %%ds, %2" : "=r"(cs), "=r"(ss), "=r"(ds));
 	record_check("takeover.gdt", gdtr.limit == 8 * 8 - 1 && cs == GDT_KERNEL_CS && ss == GDT_KERNEL_DS &&
 		     ds == GDT_KERNEL_DS, "gdtr limit %u, cs 0x%x ss 0x%x ds 0x%x", gdtr.limit, cs, ss, ds);
-	record_check("takeover.tss", tr == GDT_TSS && cpu_tss.ist[0] && cpu_tss.ist[1] && cpu_tss.ist[2] &&
-		     cpu_tss.rsp[0], "tr 0x%x, rsp0 0x%llx, ist1-3 set", tr, cpu_tss.rsp[0]);
+	record_check("takeover.tss", tr == GDT_TSS && tss->ist[0] && tss->ist[1] && tss->ist[2] &&
+		     tss->rsp[0], "tr 0x%x, rsp0 0x%llx, ist1-3 set", tr, tss->rsp[0]);
 	record_check("takeover.idt", idtr.limit == 256 * 16 - 1, "idtr limit %u base 0x%llx", idtr.limit, idtr.base);
 
 	/* No LDT, and no I/O bitmap: the TSS limit (from its descriptor) ends before iomap_base. */
@@ -43,10 +45,10 @@ static void check_descriptor_tables(void)
 	__asm__ volatile("sldt %0" : "=r"(ldtr));
 	uint64_t tss_desc = *(const volatile uint64_t *)(uintptr_t)(gdtr.base + tr);
 	uint32_t tss_limit = (uint32_t)(tss_desc & 0xffff) | (uint32_t)((tss_desc >> 48) & 0xf) << 16;
-	record_check("takeover.no_ldt_no_io_bitmap", ldtr == 0 && cpu_tss.iomap_base > tss_limit &&
+	record_check("takeover.no_ldt_no_io_bitmap", ldtr == 0 && tss->iomap_base > tss_limit &&
 		     !(read_rflags() & X86_EFLAGS_IOPL),
 		     "ldtr 0x%x; TSS limit %u, I/O map base %u; IOPL %llu", ldtr, tss_limit,
-		     cpu_tss.iomap_base, (read_rflags() & X86_EFLAGS_IOPL) >> 12);
+		     tss->iomap_base, (read_rflags() & X86_EFLAGS_IOPL) >> 12);
 }
 
 /*

@@ -11,6 +11,7 @@
 #include "cpu/cpufeature.h"
 #include "cpu/x86.h"
 #include "base/process.h"
+#include "cpu/percpu.h"
 #include "kernel/user_records.h"
 #include "lib/progress.h"
 #include "base/string.h"
@@ -189,7 +190,14 @@ int64_t sys_getrandom(uint64_t buf, uint64_t len, uint64_t flags)
 #define ARCH_GET_FS 0x1003
 #define ARCH_GET_GS 0x1004
 
-/* See fault/syscall.h. FS for TLS; GS is refused (the kernel does not swap it). */
+/*
+ * See fault/syscall.h. FS for TLS, written straight to MSR_FS_BASE (the
+ * kernel does not use FS); GS is the user's GS base, which, while we are in
+ * the kernel, waits in MSR_KERNEL_GS_BASE for the return's swapgs (MSR_GS_BASE
+ * is this CPU's pcpu, cpu/percpu.h). Addresses outside the user half are
+ * refused as Linux refuses them (-EPERM): the paranoid entry tells the
+ * kernel's GS from a user's by the top-half sign.
+ */
 int64_t sys_arch_prctl(uint64_t code, uint64_t addr)
 {
 	switch (code) {
@@ -201,6 +209,14 @@ int64_t sys_arch_prctl(uint64_t code, uint64_t addr)
 		return 0;
 	case ARCH_GET_FS:
 		return copy_to_user(addr, &current->fs_base, 8) ? -EFAULT : 0;
+	case ARCH_SET_GS:
+		if (addr >= TASK_SIZE_MAX)
+			return -EPERM;
+		current->gs_base = addr;
+		wrmsr(MSR_KERNEL_GS_BASE, addr);
+		return 0;
+	case ARCH_GET_GS:
+		return copy_to_user(addr, &current->gs_base, 8) ? -EFAULT : 0;
 	default:
 		return -EINVAL;
 	}

@@ -7,6 +7,7 @@
 #include "fault/syscall.h"
 #include "base/process.h"
 #include "paging/mm.h"
+#include "cpu/percpu.h"
 
 /* See fault/syscall.h. */
 int64_t sys_mmap(uint64_t addr, uint64_t len, uint64_t prot, uint64_t flags, uint64_t fd, uint64_t off)

@@ -4,6 +4,7 @@
 #include "cpu/x86.h"
 #include "fault/traps.h"
 #include "base/process.h"
+#include "cpu/percpu.h"
 #include "base/format.h"
 #include "lib/tsc.h"
 

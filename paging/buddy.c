@@ -13,6 +13,7 @@
  */
 #include "paging/buddy.h"
 
+#include "cpu/percpu.h"
 #include "lib/check_result.h"
 #include "base/string.h"
 
@@ -20,23 +21,18 @@ uint64_t mem_map_phys;
 uint64_t max_mapnr;
 
 /*
- * Linux's per-CPU page list (struct per_cpu_pages), for our one CPU: free
- * single frames kept off the buddy lists, so that the order-0 allocations of
- * the page-fault path are a list pop. Refilled `batch` frames at a time from
- * the buddy lists, and given back `batch` at a time when it holds more than
- * `high`. Its frames are free: counted in stats.free_pages, in the free state
- * (refcount 0, no flags), linked through lru_next. batch 0: not used.
+ * Linux's per-CPU page list (struct per_cpu_pages, in this CPU's struct pcpu:
+ * cpu/percpu.h): free single frames kept off the buddy lists, so that the
+ * order-0 allocations of the page-fault path are a list pop. Refilled `batch`
+ * frames at a time from the buddy lists, and given back `batch` at a time when
+ * it holds more than `high`. Its frames are free: counted in
+ * stats.free_pages, in the free state (refcount 0, no flags), linked through
+ * lru_next. batch 0: not used.
  */
-struct per_cpu_pages {
-	uint32_t head;    /* first frame, PFN_NONE if empty */
-	uint32_t count;
-	uint32_t batch;
-	uint32_t high;
-};
+#define pcp_field(f) this_cpu_read(pcp.f)
 
 static struct {
 	uint32_t free_head[NR_PAGE_ORDERS];  /* first free block of each order, PFN_NONE if none */
-	struct per_cpu_pages pcp;
 	struct buddy_stats stats;
 	void (*bad_page_hook)(const char *reason, uint64_t pfn);
 } zone;
@@ -172,9 +168,9 @@ static void pcp_push(uint64_t pfn)
 	struct page *page = pfn_to_page(pfn);
 	page->order = 0;
 	page->lru_prev = PFN_NONE;
-	page->lru_next = zone.pcp.head;
-	zone.pcp.head = (uint32_t)pfn;
-	zone.pcp.count++;
+	page->lru_next = pcp_field(head);
+	pcp_field(head) = (uint32_t)pfn;
+	pcp_field(count)++;
 }
 
 /*
@@ -186,7 +182,7 @@ static void pcp_push(uint64_t pfn)
  */
 static void rmqueue_bulk(void)
 {
-	uint32_t order = 0, left = zone.pcp.batch;
+	uint32_t order = 0, left = pcp_field(batch);
 	while (order < MAX_ORDER && ((uint64_t)2 << order) <= left)
 		order++;
 	uint64_t pfn = order ? __rmqueue(order) : PFN_NONE;
@@ -202,12 +198,12 @@ static void rmqueue_bulk(void)
 /* Gives up to n frames of the pcp list back to the buddy lists (merging). */
 static void free_pcppages_bulk(uint32_t n)
 {
-	while (n-- > 0 && zone.pcp.head != PFN_NONE) {
-		uint64_t pfn = zone.pcp.head;
+	while (n-- > 0 && pcp_field(head) != PFN_NONE) {
+		uint64_t pfn = pcp_field(head);
 		struct page *page = pfn_to_page(pfn);
-		zone.pcp.head = page->lru_next;
+		pcp_field(head) = page->lru_next;
 		page->lru_next = PFN_NONE;
-		zone.pcp.count--;
+		pcp_field(count)--;
 		zone.stats.free_pages--;      /* free_block counts it again */
 		free_block(pfn, 0);
 	}
@@ -223,8 +219,8 @@ static struct { uint32_t batch, high; uint64_t hits_at_arm; bool armed; } fail_a
 void fail_alloc_arm(uint64_t nth)
 {
 	if (!fail_alloc_saved.armed) {
-		fail_alloc_saved.batch = zone.pcp.batch;
-		fail_alloc_saved.high = zone.pcp.high;
+		fail_alloc_saved.batch = pcp_field(batch);
+		fail_alloc_saved.high = pcp_field(high);
 		fail_alloc_saved.armed = true;
 		pcp_set_batch(0, 0);
 	}
@@ -246,36 +242,22 @@ bool fail_alloc_disarm(void)
 /* See paging/buddy.h. */
 void drain_local_pages(void)
 {
-	free_pcppages_bulk(zone.pcp.count);
+	free_pcppages_bulk(pcp_field(count));
 }
 
 /* See paging/buddy.h. */
 void pcp_set_batch(uint32_t batch, uint32_t high)
 {
 	drain_local_pages();
-	zone.pcp.batch = batch;
-	zone.pcp.high = high > batch ? high : batch;
+	pcp_field(batch) = batch;
+	pcp_field(high) = high > batch ? high : batch;
 }
 
-/* A single frame off the pcp list (refilled first if empty); PFN_NONE if none. */
-static uint64_t rmqueue_pcplist(void)
-{
-	if (zone.pcp.head == PFN_NONE)
-		rmqueue_bulk();
-	uint64_t pfn = zone.pcp.head;
-	if (pfn != PFN_NONE) {
-		zone.pcp.head = pfn_to_page(pfn)->lru_next;
-		zone.pcp.count--;
-	}
-	return pfn;
-}
-
-/* Linux's prep_new_page: the free block at pfn, off every list, becomes an
+/* Linux's prep_new_page: the free block at page, off every list, becomes an
  * allocated one (refcount 1, unmapped, no flags) and stops counting as free. */
-static struct page *prep_new_page(uint64_t pfn, uint32_t order)
+static struct page *prep_new_page(struct page *page, uint32_t order)
 {
 	zone.stats.free_pages -= order_pages(order);
-	struct page *page = pfn_to_page(pfn);
 	page->flags = 0;
 	page->_refcount = 1;
 	page->_mapcount = -1;
@@ -293,8 +275,24 @@ struct page *alloc_pages(uint32_t order)
 		zone.stats.alloc_failures++;
 		return NULL;
 	}
-	pfn = (order == 0 && zone.pcp.batch) ? rmqueue_pcplist() : __rmqueue(order);
-	if (pfn == PFN_NONE && zone.pcp.count) {
+	if (order == 0 && pcp_field(batch)) {
+		/* Linux's rmqueue_pcplist: a frame off the pcp list, refilled
+		 * first if empty. The struct page is computed before the list's
+		 * per-CPU stores: the compiler must assume a %gs store may alias
+		 * mem_map's base, so a pfn_to_page after them would load it again. */
+		if (pcp_field(head) == PFN_NONE)
+			rmqueue_bulk();
+		pfn = pcp_field(head);
+		if (pfn != PFN_NONE) {
+			struct page *page = pfn_to_page(pfn);
+			pcp_field(head) = page->lru_next;
+			pcp_field(count)--;
+			return prep_new_page(page, 0);
+		}
+	} else {
+		pfn = __rmqueue(order);
+	}
+	if (pfn == PFN_NONE && pcp_field(count)) {
 		drain_local_pages();      /* the frames kept for order 0 may make the block */
 		pfn = __rmqueue(order);
 	}
@@ -302,7 +300,7 @@ struct page *alloc_pages(uint32_t order)
 		zone.stats.alloc_failures++;
 		return NULL;
 	}
-	return prep_new_page(pfn, order);
+	return prep_new_page(pfn_to_page(pfn), order);
 }
 
 /* See paging/buddy.h. */
@@ -319,7 +317,7 @@ struct page *alloc_page_below(uint64_t limit_pfn)
 				continue;
 			del_from_free_list(pfn, order);
 			expand(pfn, 0, order);
-			return prep_new_page(pfn, 0);
+			return prep_new_page(pfn_to_page(pfn), 0);
 		}
 	}
 	zone.stats.alloc_failures++;
@@ -397,12 +395,12 @@ static void drop_reference(struct page *page, uint32_t order)
 	}
 	if (free_pages_prepare(pfn, order) != 0)
 		return;
-	if (order == 0 && zone.pcp.batch) {
+	if (order == 0 && pcp_field(batch)) {
 		/* free_unref_page: onto the pcp list; the excess back to the buddy lists. */
 		pcp_push(pfn);
 		zone.stats.free_pages++;
-		if (zone.pcp.count > zone.pcp.high)
-			free_pcppages_bulk(zone.pcp.batch);
+		if (pcp_field(count) > pcp_field(high))
+			free_pcppages_bulk(pcp_field(batch));
 		return;
 	}
 	free_block(pfn, order);
@@ -558,7 +556,7 @@ int buddy_init(const struct memmap *mm)
 
 	for (uint32_t k = 0; k < NR_PAGE_ORDERS; k++)
 		zone.free_head[k] = PFN_NONE;
-	zone.pcp = (struct per_cpu_pages){ .head = PFN_NONE };
+	this_cpu_write(pcp, ((struct per_cpu_pages){ .head = PFN_NONE }));
 	zone.stats = (struct buddy_stats){ 0 };
 	mem_map_phys = 0;
 	max_mapnr = 0;
@@ -676,7 +674,7 @@ uint64_t buddy_check(struct check_result *out)
 		listed_blocks += count;
 	}
 	uint64_t pcp_pages = 0;
-	for (uint32_t pfn = zone.pcp.head; pfn != PFN_NONE; pfn = pfn_to_page(pfn)->lru_next) {
+	for (uint32_t pfn = pcp_field(head); pfn != PFN_NONE; pfn = pfn_to_page(pfn)->lru_next) {
 		if (pfn >= max_mapnr || pcp_pages >= max_mapnr) {
 			check_problem(r, "pcp list: link 0x%llx out of bounds, or a cycle", (uint64_t)pfn);
 			break;
@@ -687,8 +685,8 @@ uint64_t buddy_check(struct check_result *out)
 				      (uint64_t)p->flags);
 		pcp_pages++;
 	}
-	if (pcp_pages != zone.pcp.count)
-		check_problem(r, "pcp list holds %llu frames, pcp.count says %llu", pcp_pages, (uint64_t)zone.pcp.count);
+	if (pcp_pages != pcp_field(count))
+		check_problem(r, "pcp list holds %llu frames, pcp.count says %llu", pcp_pages, (uint64_t)pcp_field(count));
 	listed_pages += pcp_pages;
 	if (listed_pages != zone.stats.free_pages || zone.stats.free_pages > zone.stats.managed_pages)
 		check_problem(r, "free_pages is %llu but the lists hold %llu frames", zone.stats.free_pages,

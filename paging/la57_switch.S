@@ -19,7 +19,10 @@
  * registers are lost across 32-bit mode, every callee-saved register is
  * pushed first (in 64-bit mode) and rsp is kept in the page itself.
  * Leaves: the new paging mode, all callee-saved registers as they were.
+ * C declarations: paging/la57_switch.h.
  */
+#include "cpu/gdt.h"
+
 	.text
 	.globl la57_switch_start, la57_switch_end, la57_switch_ljmp_offset
 la57_switch_start:
@@ -33,7 +36,7 @@ la57_switch_start:
 	pushq %r15
 	movq %rsp, saved_rsp(%rip)
 	leaq compat32(%rip), %rax
-	pushq $0x28
+	pushq $GDT_KERNEL32_CS
 	pushq %rax
 	lretq
 
@@ -47,10 +50,10 @@ compat32:
 	movl %cr0, %eax
 	orl $0x80000000, %eax
 	movl %eax, %cr0            /* paging on: long mode active again */
-	.byte 0xea                 /* ljmp $0x08, $long64 (patched absolute) */
+	.byte 0xea                 /* ljmp $0x08, $long64 (patched absolute), GDT_KERNEL_CS */
 ljmp_target:
 	.long 0
-	.word 0x08
+	.word GDT_KERNEL_CS
 
 	.code64
 long64:

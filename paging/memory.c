@@ -32,6 +32,7 @@
 #include "paging/tlb.h"
 #include "base/compiler.h"
 #include "base/process.h"
+#include "cpu/percpu.h"
 #include "base/panic.h"
 #include "cpu/x86.h"
 #include "base/errno.h"
@@ -207,12 +208,7 @@ static __always_inline vm_fault_t handle_pte_fault(struct vm_fault *vmf)
  * it was made (the table it points into could be one of them), so there is
  * nothing to forget when tables go: pgtable_pages_freed moves on.
  */
-static struct {
-	const struct mm_struct *mm;
-	uint64_t pmd_base;          /* address & PMD_MASK */
-	pmd_t *pmd;
-	uint64_t freed;             /* pgtable_pages_freed when it was made */
-} last_pmd;
+#define last_pmd this_cpu_read(last_pmd)   /* per CPU: struct last_pmd_cache, cpu/percpu.h */
 
 /* Why an allocating step refused: a leaf in the entry (PT_ERR_LEAF, paging/memory.h), else no memory. */
 static vm_fault_t alloc_failed(uint64_t entry)

@@ -107,7 +107,7 @@ void change_protection(struct vm_area_struct *vma, uint64_t start, uint64_t end)
 
 /* Faults in every page of [start, end) of vma as a write when it is writable,
  * else as a read (MAP_POPULATE), counting each as a minor fault of the task
- * as Linux's GUP does (task_account_minor_fault, base/process.h). Returns 0
+ * as Linux's GUP does (task_account_minor_fault, cpu/percpu.h). Returns 0
  * or VM_FAULT_OOM. */
 vm_fault_t populate_range(struct vm_area_struct *vma, uint64_t start, uint64_t end);
 

@@ -22,11 +22,10 @@
 #include "base/string.h"
 #include "paging/buddy.h"
 #include "paging/init.h"
+#include "paging/la57_switch.h"
 #include "paging/page.h"
 #include "paging/tlb.h"
 
-extern char la57_switch_start[], la57_switch_end[];
-extern const uint32_t la57_switch_ljmp_offset[2];
 
 /* ---- The trampoline ------------------------------------------------------ */
 
@@ -66,7 +65,11 @@ void la57_trampoline_free(uint64_t phys)
 void la57_trampoline_call(uint64_t trampoline, uint64_t cr3, uint64_t cr4)
 {
 	void (*la57_switch)(uint64_t, uint64_t) = (void (*)(uint64_t, uint64_t))(uintptr_t)trampoline;
+	/* The kernel's GS base (this CPU's pcpu, cpu/percpu.h) is 64 bits only
+	 * in long mode, which the trampoline leaves: written back after. */
+	uint64_t gs_base = rdmsr(MSR_GS_BASE);
 	la57_switch(cr3, cr4);
+	wrmsr(MSR_GS_BASE, gs_base);
 }
 
 /* ---- The run-time switch ------------------------------------------------- */

@@ -41,8 +41,8 @@ static inline uint64_t rdtsc_ordered(void) { return fake_tsc += 10; }
 void clear_page(void *page) { memset(page, 0, PAGE_SIZE); }
 void copy_page(void *to, const void *from) { memcpy(to, from, PAGE_SIZE); }
 
+/* `current` is this CPU's (cpu/percpu.h: host_pcpu in host tests); sim_ready sets it. */
 static struct task_struct sim_task;
-struct task_struct *current = &sim_task;
 
 uint64_t pgtable_pages_allocated;
 uint64_t pgtable_pages_freed;
@@ -101,6 +101,7 @@ static void sim_ready(int levels)
 {
 	uint64_t start = 4 * MiB, bytes = 64 * MiB;
 	pgtable_l5_enabled_flag = (levels == 5);
+	current = &sim_task;
 	if (sim_buf)
 		return;
 	sim_buf = aligned_alloc(PAGE_SIZE, bytes);

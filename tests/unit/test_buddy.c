@@ -691,26 +691,26 @@ TEST(pcp_list_refills_holds_drains_and_counts_as_free)
 	pcp_set_batch(8, 24);
 	struct page *p = alloc_page();
 	CHECK(p != NULL);
-	CHECK_EQ_U64(zone.pcp.count, 7);                  /* 8 refilled, 1 handed out */
+	CHECK_EQ_U64(this_cpu_read(pcp.count), 7);                  /* 8 refilled, 1 handed out */
 	uint32_t consecutive = 1;                          /* one order-3 block, in address order */
-	for (uint32_t pfn = zone.pcp.head, i = 1; pfn != PFN_NONE; pfn = pfn_to_page(pfn)->lru_next, i++)
+	for (uint32_t pfn = this_cpu_read(pcp.head), i = 1; pfn != PFN_NONE; pfn = pfn_to_page(pfn)->lru_next, i++)
 		consecutive &= pfn == page_to_pfn(p) + i;
 	CHECK(consecutive);
 	CHECK_EQ_U64(page_to_pfn(p) % 8, 0);
 	CHECK_EQ_U64(nr_free_pages(), A_MANAGED - 1);
 	CHECK_EQ_U64(buddy_check(NULL), 0);
 	struct page *q = alloc_page();
-	CHECK_EQ_U64(zone.pcp.count, 6);
+	CHECK_EQ_U64(this_cpu_read(pcp.count), 6);
 	CHECK(q != p);
 	CHECK_EQ_U64(q->_refcount, 1);
 	CHECK_EQ_U64((uint64_t)(int64_t)q->_mapcount, (uint64_t)(int64_t)-1);
 	__free_page(p);
 	__free_page(q);
-	CHECK_EQ_U64(zone.pcp.count, 8);                  /* freed onto the list, not merged */
+	CHECK_EQ_U64(this_cpu_read(pcp.count), 8);                  /* freed onto the list, not merged */
 	CHECK_EQ_U64(nr_free_pages(), A_MANAGED);
 	CHECK_EQ_U64(buddy_check(NULL), 0);
 	drain_local_pages();
-	CHECK_EQ_U64(zone.pcp.count, 0);
+	CHECK_EQ_U64(this_cpu_read(pcp.count), 0);
 	CHECK(blocks_are(a_blocks));
 	CHECK_EQ_U64(buddy_check(NULL), 0);
 
@@ -720,10 +720,10 @@ TEST(pcp_list_refills_holds_drains_and_counts_as_free)
 		held[i] = alloc_page();
 	for (int i = 0; i < 40; i++) {
 		__free_page(held[i]);
-		if (zone.pcp.count > 24)
+		if (this_cpu_read(pcp.count) > 24)
 			break;
 	}
-	CHECK(zone.pcp.count <= 24);
+	CHECK(this_cpu_read(pcp.count) <= 24);
 	CHECK_EQ_U64(buddy_check(NULL), 0);
 
 	/* Exhaustion: every frame, including those on the list, can be had. */
@@ -747,10 +747,10 @@ TEST(pcp_list_refills_holds_drains_and_counts_as_free)
 	for (uint32_t i = 0; i < A_MANAGED; i++)
 		if (page_to_pfn(every[i]) >= 4096 && page_to_pfn(every[i]) < 4100)
 			__free_page(every[i]);        /* an order-2 block's frames, onto the list */
-	CHECK_EQ_U64(zone.pcp.count, 4);
+	CHECK_EQ_U64(this_cpu_read(pcp.count), 4);
 	struct page *blk = alloc_pages(2);
 	CHECK(blk != NULL);
-	CHECK_EQ_U64(zone.pcp.count, 0);
+	CHECK_EQ_U64(this_cpu_read(pcp.count), 0);
 	CHECK_EQ_U64(nr_free_pages(), 0);
 	CHECK_EQ_U64(buddy_check(NULL), 0);
 
@@ -759,10 +759,10 @@ TEST(pcp_list_refills_holds_drains_and_counts_as_free)
 	pcp_set_batch(8, 24);
 	p = alloc_page();
 	CHECK_EQ_U64(buddy_check(NULL), 0);
-	pfn_to_page(zone.pcp.head)->_refcount = 1;
+	pfn_to_page(this_cpu_read(pcp.head))->_refcount = 1;
 	CHECK(buddy_check(NULL) != 0);
-	pfn_to_page(zone.pcp.head)->_refcount = 0;
-	zone.pcp.count++;
+	pfn_to_page(this_cpu_read(pcp.head))->_refcount = 0;
+	this_cpu_read(pcp.count)++;
 	CHECK(buddy_check(NULL) != 0);
 	layout_a();
 }
@@ -798,18 +798,18 @@ TEST(fail_alloc_fails_exactly_the_nth_and_bypasses_the_pcp_list)
 	layout_a();
 	pcp_set_batch(8, 24);
 	struct page *warm = alloc_page();              /* the pcp list holds 7 */
-	CHECK_EQ_U64(zone.pcp.count, 7);
+	CHECK_EQ_U64(this_cpu_read(pcp.count), 7);
 	uint64_t free0 = nr_free_pages();
 	fail_alloc_arm(3);
-	CHECK_EQ_U64(zone.pcp.count, 0);                /* drained: no allocation can skip the check */
-	CHECK_EQ_U64(zone.pcp.batch, 0);
+	CHECK_EQ_U64(this_cpu_read(pcp.count), 0);                /* drained: no allocation can skip the check */
+	CHECK_EQ_U64(this_cpu_read(pcp.batch), 0);
 	struct page *a = alloc_page(), *b = alloc_pages(2), *c = alloc_page(), *d = alloc_page();
 	CHECK(a != NULL);
 	CHECK(b != NULL);
 	CHECK(c == NULL);                               /* the third */
 	CHECK(d != NULL);                               /* and only the third */
 	CHECK(fail_alloc_disarm());
-	CHECK_EQ_U64(zone.pcp.batch, 8);
+	CHECK_EQ_U64(this_cpu_read(pcp.batch), 8);
 	CHECK_EQ_U64(nr_free_pages(), free0 - 1 - 4 - 1);
 	fail_alloc_arm(1);
 	CHECK(alloc_page_below(1280) == NULL);

@@ -85,8 +85,10 @@
 #define CLOCK_MONOTONIC 1
 
 /* arch_prctl */
+#define ARCH_SET_GS 0x1001
 #define ARCH_SET_FS 0x1002
 #define ARCH_GET_FS 0x1003
+#define ARCH_GET_GS 0x1004
 
 /* getrandom */
 #define GRND_NONBLOCK 0x1

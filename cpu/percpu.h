@@ -1,0 +1,121 @@
+/*
+ * Per-CPU state: one struct pcpu for each CPU, reached through GS as Linux
+ * reaches its per-CPU areas. While the CPU runs the kernel, MSR_GS_BASE holds
+ * the address of its struct pcpu and MSR_KERNEL_GS_BASE the user's GS base;
+ * `swapgs` exchanges the two on every entry from ring 3 and just before every
+ * return there (fault/entry.S, fault/syscall_entry.S). So in the kernel a
+ * field is one %gs-relative access, as cheap as a global's rip-relative one.
+ *
+ * It lives in cpu/ because it embeds the CPU's own GDT and TSS (cpu/gdt.h);
+ * what it points to from higher layers (the task, an mm, a pmd) is only
+ * forward-declared here, and the fields that only paging/ reads (the pcp list,
+ * the last walk's pmd) are plain words. `current` is defined here, as Linux's
+ * asm/current.h: the running task is this CPU's.
+ *
+ * Assembly uses the PCPU_* offsets below; the _Static_asserts keep them the
+ * struct's (docs/ARCHITECTURE.md, "The asm/C boundary").
+ */
+#ifndef FAULTLINE_PERCPU_H
+#define FAULTLINE_PERCPU_H
+
+#include "cpu/gdt.h"
+
+/* The CPUs the per-CPU array has room for (one today; SMP raises it). */
+#define NR_CPUS 1
+
+/* struct pcpu offsets used by assembly. */
+#define PCPU_SELF          0
+#define PCPU_CURRENT_TASK  8
+#define PCPU_TOP_OF_STACK  16
+#define PCPU_USER_RSP      24
+
+#ifndef __ASSEMBLER__
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/process.h"
+struct mm_struct;     /* paging/mm_types.h */
+
+/*
+ * Linux's per-CPU page list (struct per_cpu_pages): free single frames kept
+ * off the buddy lists, so that the order-0 allocations of the page-fault path
+ * are a list pop (paging/buddy.c owns it).
+ */
+struct per_cpu_pages {
+	uint32_t head;    /* first frame, PFN_NONE if empty */
+	uint32_t count;
+	uint32_t batch;
+	uint32_t high;
+};
+
+/* The pmd entry of the last fault's walk (paging/memory.c owns it). */
+struct last_pmd_cache {
+	const struct mm_struct *mm;
+	uint64_t pmd_base;          /* address & PMD_MASK */
+	void *pmd;                  /* pmd_t * (paging/pgtable_types.h) */
+	uint64_t freed;             /* pgtable_pages_freed when it was made */
+};
+
+struct pcpu {
+	struct pcpu *self;               /* this struct's address: this_cpu_ptr() */
+	struct task_struct *current_task;/* `current`: the running program, NULL between programs */
+	uint64_t top_of_stack;           /* kernel entry stack: SYSCALL's (= tss.rsp[0]) */
+	uint64_t user_rsp;               /* the user rsp while entry_SYSCALL_64 switches stacks */
+	uint64_t fault_entry_tsc;        /* when the fault being handled came in (fault/fault.c) */
+	uint32_t cpu;                    /* this CPU's number, the index in pcpu_area */
+	struct last_pmd_cache last_pmd;
+	struct per_cpu_pages pcp;
+	uint64_t gdt[GDT_ENTRIES] __attribute__((aligned(16)));  /* this CPU's GDT (cpu/gdt.c) */
+	struct tss64 tss __attribute__((aligned(16)));           /* and its TSS */
+};
+
+_Static_assert(offsetof(struct pcpu, self) == PCPU_SELF, "PCPU_SELF");
+_Static_assert(offsetof(struct pcpu, current_task) == PCPU_CURRENT_TASK, "PCPU_CURRENT_TASK");
+_Static_assert(offsetof(struct pcpu, top_of_stack) == PCPU_TOP_OF_STACK, "PCPU_TOP_OF_STACK");
+_Static_assert(offsetof(struct pcpu, user_rsp) == PCPU_USER_RSP, "PCPU_USER_RSP");
+
+/* Every CPU's struct pcpu, indexed by CPU number (cpu/percpu.c). */
+extern struct pcpu pcpu_area[NR_CPUS];
+
+#ifdef HOST_TEST
+/* Host unit tests have no GS of ours: one plain struct stands for the CPU. */
+static struct pcpu host_pcpu __attribute__((unused));
+#define this_cpu_read(field) (host_pcpu.field)
+#else
+/*
+ * A field of this CPU's struct pcpu, as an lvalue in clang's GS address
+ * space: reads and writes are single %gs:offset accesses the compiler may
+ * schedule and combine like any memory access. Valid in the kernel (GS base
+ * = this CPU's pcpu) after pcpu_init, never between a swapgs to the user's
+ * GS and the iretq.
+ */
+#define this_cpu_read(field) (((struct pcpu __seg_gs *)0)->field)
+#endif
+#define this_cpu_write(field, val) (this_cpu_read(field) = (val))
+
+/* This CPU's struct pcpu as an ordinary pointer (its self field). */
+static inline struct pcpu *this_cpu_ptr(void) { return this_cpu_read(self); }
+
+/* The task running on this CPU (Linux's `current`; assignable). */
+#define current this_cpu_read(current_task)
+
+/* Counts a minor fault of the running task, if there is one (getrusage's
+ * ru_minflt, as Linux's mm_account_fault): the arch's fault path and
+ * MAP_POPULATE's faults (Linux's GUP) call it. */
+static inline void task_account_minor_fault(void)
+{
+	if (current)
+		current->min_flt++;
+}
+
+/*
+ * Makes pcpu_area[cpu] this CPU's: sets its self pointer and number, builds
+ * and loads its GDT and TSS (gdt_init), and points MSR_GS_BASE (and
+ * MSR_KERNEL_GS_BASE, until a program gives it the user's value) at it. Call
+ * at takeover and again after the image moves (the address changes, the
+ * contents stay). Cannot fail.
+ */
+void pcpu_init(uint32_t cpu);
+
+#endif /* !__ASSEMBLER__ */
+#endif
