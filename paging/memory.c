@@ -279,8 +279,15 @@ static int zap_one(void *ctx, uint64_t va, int level, uint64_t *entry)
 	pte_t pte = __pte(*entry);
 	if (unlikely(level != PG_LEVEL_4K))
 		huge_leaf_in_user_mm("zap_one", va, level);
-	if (!pte_present(pte) || pte_special(pte))
+	if (pte_none(pte))
 		return 0;
+	/* The zero page (special: no map count) and any entry that maps no page
+	 * go too: unmap_page_range keeps the tables, so a stale entry left here
+	 * would reappear in whatever is mapped at va next (with its old rights). */
+	if (!pte_present(pte) || pte_special(pte)) {
+		pte_clear(z->mm, va, leaf_pte(entry, level));
+		return 0;
+	}
 	struct page *page = pfn_to_page(pte_pfn(pte));
 	page_mapcount_dec(page);
 	dec_mm_counter(z->mm, MM_ANONPAGES);

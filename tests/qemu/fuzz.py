@@ -32,8 +32,6 @@ PROGRAM = os.path.join(ROOT, "build", "user", "mm_fuzz")
 # name when its fix is merged. The fuzzer finds each one with it enabled (and
 # the others skipped) at seed 1, operation N:
 UNTIL_FIXED = [
-    "mprotect_hole",     # op 862: mprotect over a hole: Linux changes the VMAs before it, faultline
-                         #   none (SIGSEGV at op 1011 writing a page Linux made writable)
 ]
 MAX_WORD = 95   # lib/config.c: the longest word of a run line
 
@@ -105,7 +103,7 @@ def fuzz_mm_linux_reference():
     ends = [r for r in lrun.records if r.get("type") in ("exit", "kill") and r.get("program") == "mm_fuzz"]
     if len(ends) != 1 or ends[0].get("type") != "exit" or ends[0].get("status") != 0:
         problems.append("mm_fuzz on Linux ended %s, want exit 0" % ends)
-    tests = [r for r in lrun.of_type("test") if str(r.get("name", "")).startswith("ring3.mm_fuzz.")]
+    tests = [r for r in lrun.program_records("test") if str(r.get("name", "")).startswith("ring3.mm_fuzz.")]
     for r in tests:
         if r.get("result") != "pass":
             problems.append("on Linux %s: %s (%s)" % (r.get("name"), r.get("result"), r.get("detail")))

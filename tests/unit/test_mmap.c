@@ -203,6 +203,32 @@ TEST(mremap_grows_shrinks_and_moves_with_the_data)
 	}
 }
 
+/* MREMAP_FIXED over zero-page entries (read faults, then PROT_NONE) past the
+ * moved length: they go, not reappear in the new VMA with their old rights
+ * (the fuzzer's livelock: a PROT_NONE zero page read forever in a readable
+ * VMA, and page tables left behind at exit). */
+TEST(mremap_fixed_drops_zero_page_entries)
+{
+	for (int levels = 4; levels <= 5; levels++) {
+		uint64_t before;
+		struct mm_struct *mm = sim_mm(levels, &before);
+		uint64_t dst = BASE + 4 * MiB, src = BASE;
+		CHECK_EQ_U64(do_mmap(mm, dst, 8 * PG, PROT_READ, ANON | MAP_FIXED | MAP_POPULATE, NOFD, 0), dst);
+		CHECK(pte_special(__pte(pte_of(mm, dst + 5 * PG))));   /* the zero page */
+		CHECK_EQ_U64(do_mprotect(mm, dst, 8 * PG, 0), 0);
+		CHECK(pte_of(mm, dst + 5 * PG) != 0);
+		CHECK_EQ_U64(do_mmap(mm, src, 2 * PG, PROT_READ, ANON | MAP_FIXED | MAP_POPULATE, NOFD, 0), src);
+		CHECK_EQ_U64(do_mremap(mm, src, 2 * PG, 8 * PG, MREMAP_MAYMOVE | MREMAP_FIXED, dst), dst);
+		for (uint64_t p = 2; p < 8; p++)
+			CHECK_EQ_U64(pte_of(mm, dst + p * PG), 0);
+		/* munmap of zero-page entries takes their tables too. */
+		CHECK_EQ_U64(do_munmap(mm, dst, 8 * PG), 0);
+		CHECK(walk_pte(mm->pgd, dst, false, NULL) == NULL);
+		CHECK(tables_ok(mm));
+		CHECK(sim_done(mm, before));
+	}
+}
+
 TEST(mremap_move_out_of_memory_changes_nothing)
 {
 	uint64_t before;
@@ -266,6 +292,7 @@ UNIT_MAIN(
 	UNIT(munmap_cuts_vmas_and_drops_pages_and_tables),
 	UNIT(mprotect_changes_vmas_and_entries),
 	UNIT(mremap_grows_shrinks_and_moves_with_the_data),
+	UNIT(mremap_fixed_drops_zero_page_entries),
 	UNIT(mremap_move_out_of_memory_changes_nothing),
 	UNIT(brk_and_madvise)
 )

@@ -440,6 +440,15 @@ static void op_mprotect(void)
 	}
 	describe("mprotect(%#lx, %#lx, %d)", page_addr(s), len, prot);
 	long r = sys_mprotect((void *)page_addr(s), len, prot);
+	/* faultline is all-or-nothing (docs/ring3.md, "Failure atomicity"): a hole
+	 * anywhere in the range is -ENOMEM with nothing changed. */
+	if (on_faultline) {
+		bool hole = false;
+		for (uint32_t j = s; j < e; j++)
+			hole |= !mapped(j);
+		if (hole)
+			return expect(r, -ENOMEM);
+	}
 	/* Linux: the start must be mapped; VMAs are changed in order up to the first hole (-ENOMEM). */
 	uint32_t i = s;
 	while (i < e && mapped(i))
