@@ -154,7 +154,7 @@
 
 /*
  * The return of a page fault the fast path resolved: it came from ring 3
- * (exc_page_fault_fast returns 0 for nothing else) and C only read the
+ * (the entry calls exc_page_fault_fast for nothing else) and C only read the
  * frame, so it is the CPU's own frame from ring 3 and needs no sanitising;
  * only the user's GS comes back.
  */

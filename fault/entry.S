@@ -168,7 +168,9 @@ paranoid_common:
  */
 asm_exc_page_fault:
 	cld
-	SWAPGS_IF_USER_ENTRY
+	testb $3, ENTRY_CS(%rsp)
+	jz .Lpf_from_kernel        /* the fast way is for ring 3's faults only */
+	swapgs
 	subq $SI_DI_BYTES, %rsp    /* rdi, rsi */
 	PUSH_CLOBBERED_REGS
 	subq $CALLEE_SAVED_SLOTS_BYTES, %rsp   /* rbx, rbp, r12-r15 */
@@ -183,5 +185,11 @@ asm_exc_page_fault:
 	SWAPGS_FAST_FAULT_RETURN   /* resolved: from ring 3, the frame untouched */
 	iretq
 1:	addq $SHADOW_SPACE_BYTES, %rsp
+	STORE_CALLEE_SAVED_REGS
+	jmp exception_common_dispatch
+.Lpf_from_kernel:                  /* a user copy, a probe, a kernel bug: the whole frame */
+	subq $SI_DI_BYTES, %rsp
+	PUSH_CLOBBERED_REGS
+	subq $CALLEE_SAVED_SLOTS_BYTES, %rsp
 	STORE_CALLEE_SAVED_REGS
 	jmp exception_common_dispatch

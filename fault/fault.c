@@ -270,11 +270,12 @@ static void page_fault_act(struct pt_regs *regs, uint64_t address, struct pf_ver
 /* See fault/fault.h. */
 int exc_page_fault_fast(struct pt_regs *regs)
 {
+	/* The entry calls this for ring 3's faults only (a fault from ring 0 goes
+	 * the whole way at once); its fast return (SWAPGS_FAST_FAULT_RETURN)
+	 * relies on that, and on the frame being read here, never written. */
 	uint64_t t0 = rdtsc_ordered();
 	fault_entry_tsc = t0;
-	/* Only ring 3's faults: the entry's fast return (SWAPGS_FAST_FAULT_RETURN)
-	 * relies on it, and on the frame being read here, never written. */
-	if (unlikely(fault_probe_handler) || !user_mode(regs))
+	if (unlikely(fault_probe_handler))
 		return PF_NEEDS_FULL_FRAME;
 
 	uint64_t address = read_cr2();
@@ -298,7 +299,8 @@ int exc_page_fault_fast(struct pt_regs *regs)
 /* See fault/fault.h. */
 void exc_page_fault(struct pt_regs *regs)
 {
-	uint64_t t0 = fault_entry_tsc;   /* exc_page_fault_fast saw the fault first */
+	/* exc_page_fault_fast saw ring 3's faults first and took their time. */
+	uint64_t t0 = user_mode(regs) ? fault_entry_tsc : rdtsc_ordered();
 	uint64_t address = read_cr2();
 	struct vm_fault vmf = { 0 };
 	struct pf_verdict v = page_fault_decide(regs, regs->error_code, address, &vmf);

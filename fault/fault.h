@@ -5,7 +5,8 @@
 #include "base/ptrace.h"
 
 /*
- * Vector 14, first stop (fault/entry.S's asm_exc_page_fault). regs holds the
+ * Vector 14 from ring 3, first stop (fault/entry.S's asm_exc_page_fault; a
+ * fault from ring 0 goes straight to exc_page_fault). regs holds the
  * hardware frame, vector, error code and the caller-saved registers only.
  * Resolves and accounts a ring-3 fault on a user address inside a VMA that
  * allows the access, which handle_mm_fault maps, and returns 0. Anything
