@@ -267,6 +267,13 @@ static void page_fault_act(struct pt_regs *regs, uint64_t address, struct pf_ver
 	die(v.reason, regs);
 }
 
+/* The fast path gives the fault to exc_page_fault, which times it from t0. */
+static inline int needs_full_frame(uint64_t t0)
+{
+	fault_entry_tsc = t0;
+	return PF_NEEDS_FULL_FRAME;
+}
+
 /* See fault/fault.h. */
 int exc_page_fault_fast(struct pt_regs *regs)
 {
@@ -274,23 +281,22 @@ int exc_page_fault_fast(struct pt_regs *regs)
 	 * the whole way at once); its fast return (SWAPGS_FAST_FAULT_RETURN)
 	 * relies on that, and on the frame being read here, never written. */
 	uint64_t t0 = rdtsc_ordered();
-	fault_entry_tsc = t0;
 	if (unlikely(fault_probe_handler))
-		return PF_NEEDS_FULL_FRAME;
+		return needs_full_frame(t0);
 
 	uint64_t address = read_cr2();
 	uint64_t error_code = regs->error_code;
 	if (unlikely(address >= TASK_SIZE_MAX || (error_code & X86_PF_RSVD)))
-		return PF_NEEDS_FULL_FRAME;
+		return needs_full_frame(t0);
 	struct task_struct *tsk = current;
 	struct vm_area_struct *vma = find_vma(tsk->mm, address);
 	if (unlikely(!vma || vma->vm_start > address || access_error(error_code, vma)))
-		return PF_NEEDS_FULL_FRAME;
+		return needs_full_frame(t0);
 
 	struct vm_fault vmf;
 	vm_fault_t ret = handle_mm_fault(vma, address, fault_flags(regs, error_code), &vmf);
 	if (unlikely(ret & VM_FAULT_ERROR))
-		return PF_NEEDS_FULL_FRAME;   /* nothing was mapped: exc_page_fault decides */
+		return needs_full_frame(t0);   /* nothing was mapped: exc_page_fault decides */
 	account_fault(fault_class_of(&vmf), t0, vmf.clear_cycles, vmf.pgtables);
 	mm_account_fault(tsk, ret);
 	return 0;

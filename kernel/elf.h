@@ -32,6 +32,7 @@
 #define ELF_ET_DYN  3
 
 /* Segment protection: the same bit values as PROT_READ/WRITE/EXEC. */
+/* A segment's rights, with mmap's PROT_* values (exec maps them as mmap would). */
 #define ELF_PROT_READ  1u
 #define ELF_PROT_WRITE 2u
 #define ELF_PROT_EXEC  4u

@@ -16,6 +16,7 @@
 #include "paging/init.h"
 #include "paging/memory.h"
 #include "paging/mm.h"
+#include "paging/mman.h"
 #include "paging/page.h"
 #include "paging/slab.h"
 #include "paging/vma.h"
@@ -38,23 +39,15 @@ static int install_page(struct vm_area_struct *vma, uint64_t addr, const uint8_t
 	return 0;
 }
 
-static uint64_t vm_flags_from_elf(uint32_t prot)
-{
-	uint64_t f = VM_MAYREAD | VM_MAYWRITE | VM_MAYEXEC;
-	if (prot & ELF_PROT_READ)
-		f |= VM_READ;
-	if (prot & ELF_PROT_WRITE)
-		f |= VM_WRITE;
-	if (prot & ELF_PROT_EXEC)
-		f |= VM_EXEC;
-	return f;
-}
+/* ELF_PROT_* are mmap's PROT_* values: a segment gets the flags mmap gives. */
+_Static_assert(ELF_PROT_READ == PROT_READ && ELF_PROT_WRITE == PROT_WRITE && ELF_PROT_EXEC == PROT_EXEC,
+	       "ELF_PROT_* are not PROT_*");
 
 /* Maps one PT_LOAD segment: file bytes copied, the rest zero (bss on demand). */
 static int load_segment(struct mm_struct *mm, const uint8_t *file, const struct elf_segment *seg)
 {
 	uint64_t end = (seg->memsz_end + PAGE_SIZE - 1) & PAGE_MASK;
-	int err = vma_map_range(mm, seg->vaddr, end - seg->vaddr, vm_flags_from_elf(seg->prot));
+	int err = vma_map_range(mm, seg->vaddr, end - seg->vaddr, calc_vm_flags(seg->prot, MAP_PRIVATE));
 	if (err)
 		return err;
 	struct vm_area_struct *vma = find_vma(mm, seg->vaddr);

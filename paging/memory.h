@@ -91,7 +91,8 @@ int install_anon_page(struct vm_area_struct *vma, uint64_t addr, struct page *pa
  * Releases the pages mapped in [start, end) of mm (map counts, references,
  * rss), clears the entries and frees page-table pages left empty. Flushes the
  * TLB for the range. Linux: zap_page_range + free_pgtables. Panics on a
- * 2 MiB / 1 GiB leaf (user mms have none; splitting is not implemented).
+ * 2 MiB / 1 GiB leaf: user mms never hold one (the fault path maps 4 KiB
+ * pages only), so one here is a kernel bug.
  */
 void zap_page_range(struct mm_struct *mm, uint64_t start, uint64_t end);
 

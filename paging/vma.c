@@ -612,6 +612,19 @@ int vma_unmap_range(struct mm_struct *mm, uint64_t start, uint64_t len,
 	return 0;
 }
 
+/* After the VMAs from first up to end changed flags: re-merges every touching
+ * pair that has one of them in it (the neighbour below first included). */
+static void vma_remerge(struct mm_struct *mm, struct vm_area_struct *first, uint64_t end)
+{
+	struct vm_area_struct *vma = first->vm_prev ? first->vm_prev : first;
+	while (vma && vma->vm_next && vma->vm_next->vm_start <= end) {
+		if (vma_can_merge(vma, vma->vm_next))
+			vma_merge_with_next(mm, vma);
+		else
+			vma = vma->vm_next;
+	}
+}
+
 /* The flags vma gets from mprotect to rwx. */
 static uint64_t mprotect_vm_flags(const struct vm_area_struct *vma, uint64_t rwx)
 {
@@ -680,14 +693,7 @@ int vma_protect_range(struct mm_struct *mm, uint64_t start, uint64_t len, uint64
 			on_changed(ctx, vma->vm_start, vma->vm_end);
 	}
 
-	/* Re-merge every pair that has a changed VMA in it. */
-	vma = first->vm_prev ? first->vm_prev : first;
-	while (vma && vma->vm_next && vma->vm_next->vm_start <= end) {
-		if (vma_can_merge(vma, vma->vm_next))
-			vma_merge_with_next(mm, vma);
-		else
-			vma = vma->vm_next;
-	}
+	vma_remerge(mm, first, end);
 	return 0;
 }
 
@@ -748,14 +754,7 @@ int vma_modify_flags(struct mm_struct *mm, uint64_t start, uint64_t len, uint64_
 	}
 #undef MODIFIED
 
-	/* Re-merge every touching pair that has a changed VMA in it. */
-	vma = first->vm_prev ? first->vm_prev : first;
-	while (vma && vma->vm_next && vma->vm_next->vm_start <= end) {
-		if (vma_can_merge(vma, vma->vm_next))
-			vma_merge_with_next(mm, vma);
-		else
-			vma = vma->vm_next;
-	}
+	vma_remerge(mm, first, end);
 	return 0;
 }
 

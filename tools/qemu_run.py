@@ -72,24 +72,25 @@ def qemu_command(img, vars_fd, cpu="max", mem="1G", icount=False, gdb=False, ser
     return cmd
 
 
+def record_of_line(line):
+    """The record a line is (a JSON object with a string "type"), else None."""
+    line = line.strip()
+    if not line.startswith("{"):
+        return None
+    try:
+        obj = json.loads(line)
+    except ValueError:
+        return None
+    return obj if isinstance(obj, dict) and isinstance(obj.get("type"), str) else None
+
+
 def parse_records(text):
     """Returns every record: a line of its own that is a JSON object with a
     "type". Only the kernel (or the Linux reference's init) writes such lines:
     whatever a program writes arrives inside "output" records, read with
     program_lines/program_records. Lines are split on "\n" only (a program's
     text may hold other characters Python counts as line breaks, U+2028...)."""
-    records = []
-    for line in text.split("\n"):
-        line = line.strip()
-        if not line.startswith("{"):
-            continue
-        try:
-            obj = json.loads(line)
-        except ValueError:
-            continue
-        if isinstance(obj, dict) and isinstance(obj.get("type"), str):
-            records.append(obj)
-    return records
+    return [obj for obj in map(record_of_line, text.split("\n")) if obj is not None]
 
 
 def program_lines(records):
@@ -119,16 +120,8 @@ def program_records(records, t=None):
     (test, check, exit, kill, panic, summary...) from parse_records only."""
     out = []
     for program, pid, line in program_lines(records):
-        line = line.strip()
-        if not line.startswith("{"):
-            continue
-        try:
-            obj = json.loads(line)
-        except ValueError:
-            continue
-        if not isinstance(obj, dict) or not isinstance(obj.get("type"), str):
-            continue
-        if t is None or obj["type"] == t:
+        obj = record_of_line(line)
+        if obj is not None and (t is None or obj["type"] == t):
             obj["from_program"], obj["from_pid"] = program, pid
             out.append(obj)
     return out
