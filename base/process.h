@@ -20,6 +20,7 @@
 #define KCTX_RSP 64
 
 #ifndef __ASSEMBLER__
+#include "base/list.h"
 #include "base/signal.h"
 #include <stdbool.h>
 #include <stddef.h>
@@ -43,37 +44,110 @@ _Static_assert(offsetof(struct kernel_context, rbx) == KCTX_RBX && offsetof(stru
 
 enum task_end { TASK_EXITED = 1, TASK_KILLED = 2 };
 
+/* task_struct.state (Linux's __state): what the scheduler may do with it. */
+enum task_state {
+	TASK_RUNNING = 0,        /* running, or on the run queue */
+	TASK_INTERRUPTIBLE = 1,  /* asleep until woken, a fatal signal or its deadline */
+	TASK_DEAD = 2,           /* exited: a zombie until reaped (exit_state) */
+};
+
+/* task_struct.exit_state. */
+enum task_exit_state { EXIT_NONE = 0, EXIT_ZOMBIE = 1, EXIT_DEAD = 2 };
+
+/* A queue of sleeping tasks (Linux's wait_queue_head); kernel/sched.h
+ * sleeps on and wakes it. */
+struct wait_queue_head {
+	struct list_head head;
+};
+
+/* vfork's parent sleeps until the child execs or exits (Linux's completion). */
+struct completion {
+	bool done;
+	struct wait_queue_head wait;
+};
+
 struct task_struct {
-	char comm[TASK_COMM_LEN];      /* the program's name, as the config gave it */
-	uint32_t pid;
-	struct mm_struct *mm;
+	char comm[TASK_COMM_LEN];      /* the program's name, as the config or execve gave it */
+	uint32_t pid;                  /* the thread id (gettid) */
+	uint32_t tgid;                 /* the process id (getpid): the thread group leader's pid */
+	struct mm_struct *mm;          /* shared by the threads of a process and by a vfork child */
 	uint64_t min_flt, maj_flt;     /* getrusage: counted as Linux's mm_account_fault */
+	uint64_t cmin_flt, cmaj_flt;   /* of reaped children (RUSAGE_CHILDREN) */
+	uint64_t nvcsw, nivcsw;        /* voluntary / involuntary context switches */
 	uint64_t start_tsc;
-	uint64_t tid_address;          /* set_tid_address */
-	uint64_t fs_base;
+	uint64_t tid_address;          /* clear_child_tid (set_tid_address, CLONE_CHILD_CLEARTID) */
+	uint64_t set_child_tid;        /* CLONE_CHILD_SETTID: written in the child's memory when it starts */
+	uint64_t fs_base;              /* saved at a context switch */
 	uint64_t gs_base;              /* arch_prctl(ARCH_SET_GS): the user's GS base */
+	uint16_t fs_sel, gs_sel, ds_sel, es_sel;  /* user selectors, saved at a context switch */
 	int32_t exit_code;             /* exit status, or the signal number when killed */
 	enum task_end end;
-	struct kernel_context kctx;    /* where return_to_kernel goes */
+	struct kernel_context kctx;    /* switch_to's saved kernel registers (kernel/sched.c) */
 	uint64_t warned_syscalls[SYSCALL_WARN_BITMAP_BITS / 64];  /* bit nr: -ENOSYS warning given */
 	bool warned_high_syscall;      /* the one warning for numbers >= SYSCALL_WARN_BITMAP_BITS given */
+
+	/* Scheduling (kernel/sched.c). */
+	enum task_state state;
+	enum task_exit_state exit_state;
+	struct list_head run_list;     /* on the run queue while TASK_RUNNING and not running */
+	uint64_t sleep_deadline;       /* TSC deadline of a timed sleep, 0 = none */
+	bool timed_out;                /* the sleep ended by its deadline */
+	uint64_t stack;                /* kernel stack: lowest address (KERNEL_STACK_SIZE bytes) */
+	uint64_t stack_top;            /* its top: the pt_regs of the user entry sit just below */
+	void *fpu;                     /* the user's FPU/SSE/AVX state while not running (cpu/fpu.h) */
+
+	/* The process tree (kernel/fork.c, kernel/task_exit.c). */
+	struct task_struct *real_parent;   /* the process that forked it, or the reaper */
+	struct task_struct *group_leader;  /* the thread group's first thread (itself for a process) */
+	struct list_head children;     /* a leader's child processes (their leaders' sibling) */
+	struct list_head sibling;      /* in real_parent->children */
+	struct list_head thread_group; /* the leader's: every other thread's thread_node */
+	struct list_head thread_node;
+	struct list_head tasks;        /* every task of the run (kernel/sched.c) */
+	uint32_t nr_threads;           /* the leader's: live threads of the group */
+	int32_t exit_signal;           /* sent to the parent at exit: SIGCHLD; -1 for a thread */
+	int32_t fatal_signal;          /* a pending SIGKILL-like signal: the task dies at the next return to user */
+	const char *fatal_reason;      /* why (the kill record's reason) */
+	bool silent_exit;              /* killed by execve in another thread: no record */
+	bool group_exiting;            /* the leader's: exit_group or a fatal signal ends every thread */
+	int32_t group_exit_code;       /* the leader's: the status or signal of that group exit */
+	enum task_end group_end;
+	struct wait_queue_head wait_chldexit;  /* the leader's: wait4/waitid sleep here */
+	struct completion *vfork_done; /* the parent's, while it waits for this vfork child */
+	uint32_t pgid, sid;            /* process group and session (inherited; setpgid, setsid) */
+	int32_t oom_score_adj;         /* -1000..1000, inherited (kernel/oom_kill.c) */
+	bool oom_victim;
+	char exe_path[TASK_COMM_LEN];  /* /bin/NAME: what execve or the config ran */
 };
+
+/* The process group of t (wait4 with pid 0 or < -1, kill with them). */
+static inline uint32_t task_pgid(const struct task_struct *t) { return t->group_leader->pgid; }
 
 /* `current`, the running task, is this CPU's: cpu/percpu.h (with
  * task_account_minor_fault). */
 
 
 /*
- * Ends the current program: emits its exit record (TASK_EXITED, code = exit
- * status) and returns to the kernel's run loop. Never returns.
+ * exit(2): ends the calling thread; with its last thread the process ends
+ * with status code, its exit record goes out and its parent may reap it
+ * (kernel/task_exit.c). Never returns.
  */
 void do_exit(int32_t code) __attribute__((noreturn));
 
+/* exit_group(2): every thread of the current process ends; the process's
+ * status is code (kernel/task_exit.c). Never returns. */
+void do_group_exit(int32_t code) __attribute__((noreturn));
+
+/* The checks on the way back to ring 3 (kernel/sched.c): a pending fatal
+ * signal ends the task there. Called at the end of every syscall and of
+ * every interrupt from ring 3. */
+void exit_to_user_mode(struct pt_regs *regs);
+
 /*
- * Kills the current program with signal sig for the reason code (an si_code
+ * Kills the current process with signal sig for the reason code (an si_code
  * above, as Linux's force_sig_fault(sig, code, addr)): a {"type":"kill"}
  * record with the signal, code, addr, rip, error_code, vector and reason in
- * words, then back to the run loop. Never returns.
+ * words; every thread of it ends. Never returns.
  */
 void force_sig_fault(int sig, int code, const char *reason, uint64_t addr, const struct pt_regs *regs)
 	__attribute__((noreturn));

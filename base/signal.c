@@ -11,6 +11,8 @@ const char *signal_name(int sig)
 	case SIGFPE:  return "SIGFPE";
 	case SIGKILL: return "SIGKILL";
 	case SIGSEGV: return "SIGSEGV";
+	case SIGTERM: return "SIGTERM";
+	case SIGCHLD: return "SIGCHLD";
 	default:      return "SIG?";
 	}
 }

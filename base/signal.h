@@ -15,6 +15,8 @@
 #define SIGFPE  8
 #define SIGKILL 9
 #define SIGSEGV 11
+#define SIGTERM 15
+#define SIGCHLD 17
 
 /*
  * si_code values. A value means something only with its signal (1 is

@@ -33,6 +33,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "base/list.h"
 #include "base/process.h"
 struct mm_struct;     /* paging/mm_types.h */
 
@@ -65,6 +66,11 @@ struct pcpu {
 	uint32_t cpu;                    /* this CPU's number, the index in pcpu_area */
 	struct last_pmd_cache last_pmd;
 	struct per_cpu_pages pcp;
+	/* The scheduler's (kernel/sched.c). */
+	struct task_struct *idle;        /* the run loop's own task: runs when nothing else can */
+	struct list_head runqueue;       /* TASK_RUNNING tasks waiting for this CPU, in order */
+	struct mm_struct *loaded_mm;     /* whose page tables CR3 holds (NULL: the kernel's) */
+	uint64_t nr_switches;
 	uint64_t gdt[GDT_ENTRIES] __attribute__((aligned(16)));  /* this CPU's GDT (cpu/gdt.c) */
 	struct tss64 tss __attribute__((aligned(16)));           /* and its TSS */
 };

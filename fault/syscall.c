@@ -55,15 +55,25 @@ void do_syscall_64(struct pt_regs *regs)
 	case __NR_uname:           ret = sys_uname(a0); break;
 	case __NR_getrandom:       ret = sys_getrandom(a0, a1, a2); break;
 	case __NR_arch_prctl:      ret = sys_arch_prctl(a0, a1); break;
-	case __NR_getpid:
+	case __NR_getpid:          ret = current->tgid; break;
 	case __NR_gettid:          ret = current->pid; break;
 	case __NR_set_tid_address: current->tid_address = a0; ret = current->pid; break;
-	case __NR_sched_yield:     ret = 0; break;
+	case __NR_sched_yield:     ret = sys_sched_yield(); break;
 	case __NR_ioctl:           ret = (a0 <= 2) ? -ENOTTY : -EBADF; break;
-	case __NR_exit:
-	case __NR_exit_group:      do_exit((int32_t)(a0 & 0xff));
+	case __NR_exit:            do_exit((int32_t)(a0 & 0xff));
+	case __NR_exit_group:      do_group_exit((int32_t)(a0 & 0xff));
+	case __NR_fork:            ret = sys_fork(); break;
+	case __NR_vfork:           ret = sys_vfork(); break;
+	case __NR_clone:           ret = sys_clone(a0, a1, a2, a3, a4); break;
+	case __NR_clone3:          ret = sys_clone3(a0, a1); break;
+	case __NR_execve:          ret = sys_execve(a0, a1, a2); break;
+	case __NR_wait4:           ret = sys_wait4(a0, a1, a2, a3); break;
+	case __NR_waitid:          ret = sys_waitid(a0, a1, a2, a3, a4); break;
+	case __NR_getppid:         ret = sys_getppid(); break;
+	case __NR_futex:           ret = sys_futex(a0, a1, a2, a3, a4, a5); break;
 	case __NR_faultline_introspect: ret = sys_faultline_introspect(a0, a1, a2, a3); break;
 	default:                   ret = sys_ni_syscall(nr); break;
 	}
 	regs->ax = (uint64_t)ret;
+	exit_to_user_mode(regs);
 }

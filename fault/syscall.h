@@ -22,16 +22,25 @@
 #define __NR_mremap         25
 #define __NR_madvise        28
 #define __NR_getpid         39
+#define __NR_clone          56
+#define __NR_fork           57
+#define __NR_vfork          58
+#define __NR_execve         59
 #define __NR_exit           60
+#define __NR_wait4          61
 #define __NR_uname          63
 #define __NR_gettimeofday   96
 #define __NR_getrusage      98
+#define __NR_getppid       110
 #define __NR_arch_prctl    158
 #define __NR_gettid        186
+#define __NR_futex         202
 #define __NR_set_tid_address 218
 #define __NR_clock_gettime 228
 #define __NR_exit_group    231
+#define __NR_waitid        247
 #define __NR_getrandom     318
+#define __NR_clone3        435
 #define __NR_faultline_introspect SYS_faultline_introspect  /* fault/introspect_abi.h */
 
 #include "base/errno.h"
@@ -57,5 +66,17 @@ int64_t sys_uname(uint64_t buf);
 int64_t sys_getrandom(uint64_t buf, uint64_t len, uint64_t flags);
 int64_t sys_arch_prctl(uint64_t code, uint64_t addr);
 int64_t sys_faultline_introspect(uint64_t op, uint64_t arg, uint64_t buf, uint64_t len);
+
+/* Processes (kernel/fork.c, kernel/exec.c, kernel/task_exit.c, kernel/futex.c). */
+int64_t sys_fork(void);
+int64_t sys_vfork(void);
+int64_t sys_clone(uint64_t flags, uint64_t newsp, uint64_t parent_tid, uint64_t child_tid, uint64_t tls);
+int64_t sys_clone3(uint64_t uargs, uint64_t size);
+int64_t sys_execve(uint64_t path, uint64_t argv, uint64_t envp);
+int64_t sys_wait4(uint64_t pid, uint64_t status, uint64_t options, uint64_t ru);
+int64_t sys_waitid(uint64_t idtype, uint64_t id, uint64_t infop, uint64_t options, uint64_t ru);
+int64_t sys_getppid(void);
+int64_t sys_futex(uint64_t uaddr, uint64_t op, uint64_t val, uint64_t utime, uint64_t uaddr2, uint64_t val3);
+int64_t sys_sched_yield(void);
 
 #endif

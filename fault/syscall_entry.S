@@ -52,6 +52,7 @@ entry_SYSCALL_64:
 enter_user:
 	SAVE_KERNEL_CONTEXT %rdx
 	movq %rcx, %rsp
+	.globl restore_user_regs
 restore_user_regs:
 	POP_REGS
 	addq $VECTOR_AND_ERROR_BYTES, %rsp

@@ -65,3 +65,21 @@ bool fixup_exception(struct pt_regs *regs)
 	}
 	return false;
 }
+
+/* See fault/uaccess.h. Page by page: a page is readable as a whole or not. */
+int64_t strncpy_from_user(char *dst, uint64_t usrc, uint64_t count)
+{
+	uint64_t done = 0;
+	while (done < count) {
+		uint64_t chunk = 4096 - ((usrc + done) & 4095);
+		if (chunk > count - done)
+			chunk = count - done;
+		if (copy_from_user(dst + done, usrc + done, chunk))
+			return -EFAULT;
+		for (uint64_t i = 0; i < chunk; i++)
+			if (dst[done + i] == '\0')
+				return (int64_t)(done + i);
+		done += chunk;
+	}
+	return (int64_t)count;
+}

@@ -20,6 +20,12 @@ uint64_t copy_from_user(void *dst, uint64_t usrc, uint64_t n);
 uint64_t copy_to_user(uint64_t udst, const void *src, uint64_t n);
 uint64_t clear_user(uint64_t udst, uint64_t n);
 
+/* Copies the user string at usrc, with its NUL, into dst (at most count
+ * bytes). Returns its length without the NUL; count if no NUL came within
+ * count bytes (dst is then not terminated); -EFAULT (base/errno.h) if it
+ * reaches memory the user cannot read. */
+int64_t strncpy_from_user(char *dst, uint64_t usrc, uint64_t count);
+
 /* Is regs->ip one of the user-copy instructions (a fault there may be demand paging)? */
 bool in_uaccess(const struct pt_regs *regs);
 

@@ -8,6 +8,15 @@
 #include "kernel/exec.h"
 #include "kernel/elf.h"
 #include "kernel/exec_stack.h"
+#include "kernel/run.h"
+#include "kernel/sched.h"
+#include "kernel/task_exit.h"
+#include "base/errno.h"
+#include "base/format.h"
+#include "cpu/fpu.h"
+#include "cpu/gdt.h"
+#include "cpu/percpu.h"
+#include "fault/uaccess.h"
 #include "fault/syscall.h"
 #include "cpu/cpufeature.h"
 #include "cpu/x86.h"
@@ -62,7 +71,8 @@ static int load_segment(struct mm_struct *mm, const uint8_t *file, const struct 
 
 /* See kernel/exec.h. */
 int exec_program(struct task_struct *t, const uint8_t *file, uint64_t size,
-		 const char *const *argv, uint32_t argc, struct pt_regs *regs, const char **why)
+		 const char *const *argv, uint32_t argc, const char *const *envp, uint32_t envc,
+		 struct pt_regs *regs, const char **why)
 {
 	static struct elf_image img;
 	static uint8_t stack_buf[STACK_INITIAL_PAGES * PAGE_SIZE];
@@ -77,7 +87,6 @@ int exec_program(struct task_struct *t, const uint8_t *file, uint64_t size,
 		*why = "out of memory for the address space";
 		return -ENOMEM;
 	}
-	t->mm = mm;
 	for (uint32_t i = 0; i < img.segment_count; i++) {
 		err = load_segment(mm, file, &img.segments[i]);
 		if (err) {
@@ -99,9 +108,13 @@ int exec_program(struct task_struct *t, const uint8_t *file, uint64_t size,
 	uint64_t seed = rdtsc();
 	for (int i = 0; i < 16; i++, seed = seed * 6364136223846793005ull + 1442695040888963407ull)
 		aux.random[i] = (uint8_t)(seed >> 56);
-	static const char *const envp[] = { "PATH=/", "FAULTLINE=1" };
+	static const char *const default_envp[] = { "PATH=/bin", "FAULTLINE=1" };
+	if (!envp) {
+		envp = default_envp;
+		envc = 2;
+	}
 	struct exec_stack_result st;
-	err = exec_build_stack(stack_buf, sizeof(stack_buf), STACK_TOP, argv, argc, envp, 2, &aux, &st);
+	err = exec_build_stack(stack_buf, sizeof(stack_buf), STACK_TOP, argv, argc, envp, envc, &aux, &st);
 	if (err) {
 		*why = "arguments do not fit the initial stack";
 		err = -E2BIG;
@@ -130,19 +143,138 @@ int exec_program(struct task_struct *t, const uint8_t *file, uint64_t size,
 	regs->cs = 0x23;
 	regs->ss = 0x1b;
 	regs->flags = X86_EFLAGS_IF | X86_EFLAGS_FIXED; /* ticks reach ring 3 only (kernel/watchdog.h) */
+	t->mm = mm;
 	return 0;
 fail:
 	mmput(mm);
-	t->mm = NULL;
 	return err;
+}
+
+/* Drops t's use of mm; CR3 leaves it first when it is the last user. */
+static void drop_mm(struct mm_struct *mm)
+{
+	struct pcpu *p = this_cpu_ptr();
+	if (mm->mm_users == 1 && p->loaded_mm == mm) {
+		write_cr3(init_top_pgt_phys);
+		p->loaded_mm = NULL;
+	}
+	mmput(mm);
 }
 
 /* See kernel/exec.h. */
 void exit_mm(struct task_struct *t)
 {
-	if (!t->mm)
+	struct mm_struct *mm = t->mm;
+	if (!mm)
 		return;
-	mmput(t->mm);
+	if (mm->mm_users == 1)
+		run_mm_last_use(t, mm);
 	t->mm = NULL;
-	kmem_cache_shrink_all();
+	drop_mm(mm);
+}
+
+/* The strings execve copies in from the caller's memory (the new stack
+ * holds at most this much anyway: STACK_INITIAL_PAGES). */
+#define EXEC_STRINGS_MAX (STACK_INITIAL_PAGES * PAGE_SIZE)
+#define EXEC_ARGS_MAX 4096
+#define PATH_MAX 4096
+
+/* Copies a NULL-terminated user array of strings into buf at *used;
+ * pointers to the copies go to out[*n..]. -EFAULT, or -E2BIG when it does
+ * not fit. */
+static int copy_strings(uint64_t uarr, char *buf, uint64_t *used, const char **out, uint32_t *n)
+{
+	if (!uarr)
+		return 0;   /* Linux accepts a NULL argv or envp as empty */
+	for (;;) {
+		uint64_t up;
+		if (copy_from_user(&up, uarr, sizeof(up)))
+			return -EFAULT;
+		if (!up)
+			return 0;
+		if (*n >= EXEC_ARGS_MAX)
+			return -E2BIG;
+		int64_t len = strncpy_from_user(buf + *used, up, EXEC_STRINGS_MAX - *used);
+		if (len < 0)
+			return (int)len;
+		if ((uint64_t)len >= EXEC_STRINGS_MAX - *used)
+			return -E2BIG;
+		out[(*n)++] = buf + *used;
+		*used += (uint64_t)len + 1;
+		uarr += sizeof(up);
+	}
+}
+
+/* The program name a path names: /bin/NAME or /faultline/bin/NAME (the
+ * stick's \faultline\bin\NAME). NULL for anything else. */
+static const char *program_of_path(const char *path)
+{
+	static const char *const dirs[] = { "/bin/", "/faultline/bin/", "/usr/bin/" };
+	for (uint32_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		size_t n = strlen(dirs[i]);
+		if (strncmp(path, dirs[i], n) != 0 || !path[n])
+			continue;
+		const char *c = path + n;
+		while (*c && *c != '/')
+			c++;
+		if (!*c)
+			return path + n;
+	}
+	return NULL;
+}
+
+/* See kernel/exec.h. */
+int64_t sys_execve(uint64_t upath, uint64_t uargv, uint64_t uenvp)
+{
+	static char path[PATH_MAX];
+	static char strings[EXEC_STRINGS_MAX];
+	static const char *argv[EXEC_ARGS_MAX], *envp[EXEC_ARGS_MAX];
+	struct task_struct *t = current;
+	int64_t len = strncpy_from_user(path, upath, sizeof(path));
+	if (len < 0)
+		return len;
+	if ((uint64_t)len >= sizeof(path))
+		return -ENAMETOOLONG;
+	if (len == 0)
+		return -ENOENT;
+	uint64_t used = 0;
+	uint32_t argc = 0, envc = 0;
+	int err = copy_strings(uargv, strings, &used, argv, &argc);
+	if (!err)
+		err = copy_strings(uenvp, strings, &used, envp, &envc);
+	if (err)
+		return err;
+	const char *name = program_of_path(path);
+	const struct boot_file *f = name ? run_find_program(name) : NULL;
+	if (!f)
+		return -ENOENT;
+	if (argc == 0)
+		argv[argc++] = path;   /* Linux 6.1 warns and passes an empty argv; programs expect argv[0] */
+	struct mm_struct *old = t->mm;
+	const char *why = "";
+	struct pt_regs *regs = task_pt_regs(t);
+	static struct pt_regs new_regs;
+	err = exec_program(t, (const uint8_t *)__va(f->phys), f->size, argv, argc, envp, envc, &new_regs, &why);
+	if (err) {
+		t->mm = old;
+		return err == -EINVAL ? -ENOEXEC : err;
+	}
+	/* The point of no return: the new image replaces the old. */
+	exec_kill_other_threads(t);
+	struct pcpu *p = this_cpu_ptr();
+	write_cr3(__pa(t->mm->pgd));
+	p->loaded_mm = t->mm;
+	drop_mm(old);
+	*regs = new_regs;
+	strlcpy(t->comm, name, sizeof(t->comm));
+	format(t->exe_path, sizeof(t->exe_path), "/bin/%s", name);
+	t->fs_base = t->gs_base = 0;
+	load_user_segments();
+	fpu_init_state(t->fpu);
+	fpu_restore(t->fpu);
+	if (t->vfork_done) {
+		complete(t->vfork_done);
+		t->vfork_done = NULL;
+	}
+	return 0;
 }

@@ -16,6 +16,10 @@
 #include "kernel/integrity.h"
 #include "kernel/user_records.h"
 #include "kernel/watchdog.h"
+#include "kernel/fork.h"
+#include "kernel/sched.h"
+#include "kernel/task_exit.h"
+#include "cpu/fpu.h"
 #include "cpu/gdt.h"
 #include "cpu/x86.h"
 #include "paging/fault_stats.h"
@@ -34,9 +38,10 @@
 #include "paging/verify.h"
 #include "paging/vma.h"
 
-static struct task_struct task;
-static uint32_t next_pid = 1;
 static uint32_t cfg_time_limit;
+static const struct boot_info *run_bi;
+static struct task_struct *tree_root;    /* the `run =` line's process, while it lives */
+static char tree_name[TASK_COMM_LEN];
 
 /* SYSCALL/SYSRET set-up: EFER.SCE, the entry point, selectors, the flag mask.
  * (Its stack is this CPU's pcpu top_of_stack, set by pcpu_init.) */
@@ -49,38 +54,6 @@ static void syscall_init(void)
 				  X86_EFLAGS_AC | X86_EFLAGS_NT);
 }
 
-/* See base/process.h. */
-void do_exit(int32_t code)
-{
-	current->end = TASK_EXITED;
-	current->exit_code = code;
-	struct json *j = record_begin("exit");
-	json_str(j, "program", current->comm);
-	json_i64(j, "status", code);
-	record_end();
-	return_to_kernel(&current->kctx, TASK_EXITED);
-}
-
-/* See base/process.h. */
-void force_sig_fault(int sig, int code, const char *reason, uint64_t addr, const struct pt_regs *regs)
-{
-	current->end = TASK_KILLED;
-	current->exit_code = sig;
-	kprintf("%s: killed by %s at 0x%llx (rip 0x%llx): %s\n", current->comm, signal_name(sig), addr, regs->ip, reason);
-	struct json *j = record_begin("kill");
-	json_str(j, "program", current->comm);
-	json_str(j, "signal", signal_name(sig));
-	json_u64(j, "signo", (uint64_t)sig);
-	json_str(j, "code", si_code_name(sig, code));
-	json_hex(j, "addr", addr);
-	json_hex(j, "rip", regs->ip);
-	json_hex(j, "error_code", regs->error_code);
-	json_u64(j, "vector", regs->vector);
-	json_str(j, "reason", reason);
-	record_end();
-	return_to_kernel(&current->kctx, TASK_KILLED);
-}
-
 /* Finds the loaded file called name. */
 static const struct boot_file *find_file(const struct boot_info *bi, const char *name)
 {
@@ -88,6 +61,13 @@ static const struct boot_file *find_file(const struct boot_info *bi, const char 
 		if (strcmp(bi->files[i].name, name) == 0)
 			return &bi->files[i];
 	return NULL;
+}
+
+/* See kernel/run.h. */
+const struct boot_file *run_find_program(const char *name)
+{
+	const struct boot_file *f = run_bi ? find_file(run_bi, name) : NULL;
+	return f && f->status == FILE_LOADED ? f : NULL;
 }
 
 /* The check record kernel.<prog>.<what> for a structure's self-check (lib/check_result.h). */
@@ -120,7 +100,61 @@ static void check_after_program(const char *name, uint64_t free_before)
 	integrity_check_after(name);
 }
 
-/* Runs one program to its end. */
+/* See kernel/run.h. */
+void run_mm_last_use(struct task_struct *t, struct mm_struct *mm)
+{
+	if (t != tree_root)
+		return;
+	struct pgtable_verify v;
+	pgd_t *roots[3];
+	uint32_t nroots = kernel_page_table_roots(roots);
+	roots[nroots++] = mm->pgd;
+	uint64_t problems = verify_page_tables(roots, nroots, &v);
+	char test[160];
+	format(test, sizeof(test), "kernel.%s.verify_live", tree_name);
+	record_check(test, problems == 0, "%llu tables, %llu leaves; %llu problems%s%s", v.tables, v.leaves,
+		     problems, problems ? ": " : "", v.first_problem);
+	struct check_result cr;
+	record_structure_check(tree_name, "vma", vma_check(mm, &cr), &cr);
+}
+
+/* The first task of a `run =` line: a child of the reaper (this loop). */
+static struct task_struct *new_tree_root(const struct config_run *run)
+{
+	struct task_struct *idle = this_cpu_read(idle);
+	struct task_struct *t = alloc_task();
+	if (!t)
+		return NULL;
+	strlcpy(t->comm, run->argv[0], sizeof(t->comm));
+	format(t->exe_path, sizeof(t->exe_path), "/bin/%s", run->argv[0]);
+	t->pid = t->tgid = t->pgid = t->sid = alloc_pid();
+	t->group_leader = t;
+	t->nr_threads = 1;
+	t->exit_signal = SIGCHLD;
+	t->real_parent = idle;
+	t->oom_score_adj = run->oom_score_adj;
+	fpu_init_state(t->fpu);
+	return t;
+}
+
+/* The idle loop of a tree: schedules until every task of it is gone,
+ * reaping what ends up with the reaper, halting when nothing can run. */
+static void run_tree(void)
+{
+	struct task_struct *idle = this_cpu_read(idle);
+	for (;;) {
+		reap_orphans(idle);
+		if (!sched_nr_tasks())
+			break;
+		schedule();
+		reap_orphans(idle);
+		if (sched_nr_tasks() && list_empty(&this_cpu_ptr()->runqueue))
+			__asm__ volatile("sti; hlt; cli" ::: "memory");
+	}
+}
+
+/* Runs one `run =` line: its program and every process it starts, to the
+ * end of the last; then the per-run checks. */
 static void run_one(const struct config_run *run, const struct boot_info *bi)
 {
 	const char *name = run->argv[0];
@@ -130,49 +164,45 @@ static void run_one(const struct config_run *run, const struct boot_info *bi)
 
 	kmem_cache_shrink_all();
 	uint64_t free_before = nr_free_pages();
-	memset(&task, 0, sizeof(task));
-	strlcpy(task.comm, name, sizeof(task.comm));
-	task.pid = next_pid++;
+	struct task_struct *t = new_tree_root(run);
+	if (!t) {
+		record_warning("exec", "%s: cannot run: out of memory for the task", name);
+		check_after_program(name, free_before);
+		return;
+	}
 	const char *argv[CONFIG_MAX_ARGS];
 	for (uint32_t i = 0; i < run->argc; i++)
 		argv[i] = run->argv[i];
-
-	static struct pt_regs regs;
 	const char *why = "";
-	int err = exec_program(&task, (const uint8_t *)__va(f->phys), f->size, argv, run->argc, &regs, &why);
+	int err = exec_program(t, (const uint8_t *)__va(f->phys), f->size, argv, run->argc, NULL, 0,
+			       task_pt_regs(t), &why);
 	if (err) {
+		free_task(t);
 		record_warning("exec", "%s: cannot run: %s (%d)", name, why, err);
 		check_after_program(name, free_before);
 		return;
 	}
-	kprintf("run: %s (pid %u)\n", name, task.pid);
-	user_output_begin(name, task.pid);
+	kprintf("run: %s (pid %u)\n", name, t->pid);
+	strlcpy(tree_name, name, sizeof(tree_name));
+	tree_root = t;
+	list_add_tail(&t->sibling, &this_cpu_read(idle)->children);
+	sched_attach_task(t);
+	user_output_begin(name, t->pid);
 	fault_stats_reset();
-	current = &task;
-	task.start_tsc = rdtsc();
-	write_cr3(__pa(task.mm->pgd));
-	load_user_segments();
+	t->start_tsc = rdtsc();
+	wake_up_new_task(t);
+	struct pcpu *p = this_cpu_ptr();
+	uint64_t entry_stack_top = p->top_of_stack;   /* tasks bring their own; this CPU's comes back after */
 	watchdog_arm(cfg_time_limit);
-	enter_user(&regs, &task.kctx);
+	run_tree();
 	watchdog_disarm();
+	p->top_of_stack = entry_stack_top;
+	p->tss.rsp[0] = entry_stack_top;
 	load_kernel_data_segments();
 	user_output_end();
-
-	/* Back from the program (exit or kill): check its tables before they go. */
-	struct pgtable_verify v;
-	pgd_t *roots[3];
-	uint32_t nroots = kernel_page_table_roots(roots);
-	roots[nroots++] = task.mm->pgd;
-	uint64_t problems = verify_page_tables(roots, nroots, &v);
-	char test[160];
-	format(test, sizeof(test), "kernel.%s.verify_live", name);
-	record_check(test, problems == 0, "%llu tables, %llu leaves; %llu problems%s%s", v.tables, v.leaves,
-		     problems, problems ? ": " : "", v.first_problem);
-	struct check_result cr;
-	record_structure_check(name, "vma", vma_check(task.mm, &cr), &cr);
+	tree_root = NULL;
 	write_cr3(init_top_pgt_phys);
-	current = NULL;
-	exit_mm(&task);
+	this_cpu_write(loaded_mm, NULL);
 	check_after_program(name, free_before);
 }
 
@@ -182,6 +212,8 @@ void run_programs(const struct faultline_config *cfg, const struct boot_info *bi
 	if (!cfg->run_count)
 		return;
 	syscall_init();
+	sched_init();
+	run_bi = bi;
 	cfg_time_limit = cfg->time_limit;
 	uaccess_smap = (read_cr4() & X86_CR4_SMAP) != 0;
 	integrity_baseline(); /* everything above is final until the last program ends */

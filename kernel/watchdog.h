@@ -1,26 +1,21 @@
 /*
- * The per-program time limit. While a program runs, the legacy PIT ticks at
- * 100 Hz on IRQ 0 (the only unmasked line) and ring 3 runs with interrupts
- * on; the kernel itself always runs with them off, so a tick only ever
- * interrupts the program. When the program's time is up it is killed with
- * SIGKILL ("time limit") and the run goes on.
+ * The tick and the time limit of a run. While a `run =` tree runs, the
+ * legacy PIT ticks at TICK_HZ on IRQ 0 (the only unmasked line); ring 3 and
+ * the idle loop run with interrupts on, the rest of the kernel with them
+ * off, so a tick interrupts a program or the idle halt, never kernel work.
+ * The tick (kernel/sched.c) wakes timed sleepers and preempts ring 3; when
+ * the tree's time is up every task of it is killed with SIGKILL ("time
+ * limit exceeded") and the run goes on.
  */
 #ifndef FAULTLINE_WATCHDOG_H
 #define FAULTLINE_WATCHDOG_H
 
 #include <stdint.h>
-#include "base/ptrace.h"
 
-/* Starts the ticks; the current program may run for seconds. */
+/* Starts the ticks; the tree may run for seconds. */
 void watchdog_arm(uint32_t seconds);
 
-/* Stops the ticks (masks IRQ 0). */
+/* Stops the ticks (masks IRQ 0) and the limit. */
 void watchdog_disarm(void);
-
-/* IRQ 0: acknowledges it and kills the program if its time is up. */
-void watchdog_tick(struct pt_regs *regs);
-
-/* Ticks seen since boot (for the records). */
-extern uint64_t watchdog_ticks;
 
 #endif

@@ -282,6 +282,7 @@ static void parse_run(struct faultline_config *cfg, uint32_t line, struct slice 
 	}
 	run->argc = argc;
 	run->line = line;
+	run->oom_score_adj = cfg->oom_score_adj;
 	for (uint32_t a = argc; a < CONFIG_MAX_ARGS; a++)
 		run->argv[a][0] = '\0';
 	cfg->run_count++;
@@ -325,6 +326,21 @@ static bool parse_whole_number(struct slice v, uint32_t min, uint32_t max, uint3
 		return false;
 	*out = (uint32_t)n;
 	return true;
+}
+
+/* oom_score_adj = N (-1000 .. 1000): the OOM killer's adjustment for the
+ * processes of the run lines after it (Linux's /proc/PID/oom_score_adj). */
+static void parse_oom_score_adj(struct faultline_config *cfg, uint32_t line, struct slice v)
+{
+	bool neg = v.n > 0 && v.p[0] == '-';
+	struct slice digits = { v.p + neg, v.n - neg };
+	uint32_t n;
+	if (!parse_whole_number(digits, 0, 1000, &n)) {
+		warn_line(cfg, line, "oom_score_adj = \"%.*s\": expected a whole number from -1000 to 1000 (keeping %d)",
+			  (int)(v.n < QUOTE_MAX ? v.n : QUOTE_MAX), v.p, cfg->oom_score_adj);
+		return;
+	}
+	cfg->oom_score_adj = neg ? -(int32_t)n : (int32_t)n;
 }
 
 /* time_limit = SECONDS (1 .. 86400): how long one program may run. */
@@ -381,7 +397,7 @@ static void parse_line(struct faultline_config *cfg, uint32_t line, struct slice
 	}
 	const struct choice_key *choice = find_choice_key(key);
 	bool known = choice || slice_is(key, "run") || slice_is(key, "test") || slice_is(key, "time_limit") ||
-		     slice_is(key, "matrix_sample");
+		     slice_is(key, "matrix_sample") || slice_is(key, "oom_score_adj");
 	if (!known) {
 		warn_line(cfg, line, "unknown key \"%.*s\" (ignored)", key_quote, key.p);
 		return;
@@ -402,6 +418,8 @@ static void parse_line(struct faultline_config *cfg, uint32_t line, struct slice
 		parse_time_limit(cfg, line, val);
 	else if (slice_is(key, "matrix_sample"))
 		parse_matrix_sample(cfg, line, val);
+	else if (slice_is(key, "oom_score_adj"))
+		parse_oom_score_adj(cfg, line, val);
 	else
 		parse_test(cfg, line, val);
 }

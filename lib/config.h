@@ -42,6 +42,7 @@ enum config_exit   { EXIT_AUTO = 0, EXIT_QEMU, EXIT_HALT };
 struct config_run {
 	uint32_t argc;
 	uint32_t line;                               /* where it was written */
+	int32_t oom_score_adj;                       /* the `oom_score_adj =` in force at that line */
 	char argv[CONFIG_MAX_ARGS][CONFIG_MAX_ARG_LEN]; /* argv[0] is the program name */
 };
 
@@ -58,6 +59,7 @@ struct faultline_config {
 	uint32_t time_limit;                         /* seconds per program */
 	uint32_t matrix_sample;                      /* 1 matrix case in N; 0: as checks says */
 	uint32_t run_count;
+	int32_t oom_score_adj;                       /* for the run lines that follow (-1000..1000) */
 	struct config_run runs[CONFIG_MAX_RUNS];
 	uint32_t test_count;
 	char tests[CONFIG_MAX_TESTS][CONFIG_TEST_LEN];

@@ -42,18 +42,25 @@ struct mm_struct *mm_alloc(void);
  * (Linux's exit_mmap). The pgd and the mm itself stay. */
 void exit_mmap(struct mm_struct *mm);
 
-/* Drops the one user of mm (there is no sharing of an mm yet: no threads,
- * no fork): exit_mmap, then the pgd and the mm are freed. */
+/* Drops one user of mm (a thread, a vfork child, the process itself); the
+ * last one frees it: exit_mmap, then the pgd and the mm. The caller must
+ * not have mm loaded in CR3 when it may be the last. */
 void mmput(struct mm_struct *mm);
 
+/* Takes one more user of mm (a thread, a vfork child sharing it). */
+static inline void mmget(struct mm_struct *mm) { mm->mm_users++; }
+
 /*
- * fork, when it comes: dup_mm = mm_alloc + dup_mmap(new, old), in
- * paging/mm.c. dup_mmap copies each VMA (vma_reserve'd up front to stay
- * all-or-nothing) and its page-table entries, write-protecting private
- * writable pages in both mms with page_mapcount_inc on each (do_wp_page's
- * copy / reuse already handles map counts above one), shared ones kept
- * writable; the zero page stays special.
+ * fork's address space (Linux's dup_mm + dup_mmap): a new mm with a copy of
+ * every VMA of old but VM_DONTCOPY ones and of their page-table entries,
+ * private writable pages write-protected in both (copy-on-write), shared
+ * ones kept writable, the zero page kept special, map counts and references
+ * raised. The parent's TLB is flushed. Returns the new mm, or NULL when
+ * memory ran out (everything copied so far is given back; the parent's
+ * pages stay as they were, only possibly write-protected, which costs a
+ * reuse fault later, as on Linux).
  */
+struct mm_struct *dup_mm(struct mm_struct *old);
 
 int64_t do_mmap(struct mm_struct *mm, uint64_t addr, uint64_t len, uint64_t prot, uint64_t flags, uint64_t fd,
 		uint64_t off);

@@ -112,6 +112,7 @@ struct mm_struct {
 	 * Last, so that the fields the fault path reads keep their offsets. */
 	struct vm_area_struct *vma_reserve[VMA_RESERVE_MAX];
 	uint32_t vma_reserved;
+	int32_t mm_users;                   /* tasks using it: threads, a vfork child (mmget/mmput) */
 };
 
 /* ---- Resident-set counters (Linux's helpers) ------------------------------- */

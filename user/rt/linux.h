@@ -26,14 +26,23 @@
 #define SYS_mremap           25
 #define SYS_madvise          28
 #define SYS_getpid           39
+#define SYS_clone            56
+#define SYS_fork             57
+#define SYS_vfork            58
+#define SYS_execve           59
 #define SYS_exit             60
+#define SYS_wait4            61
 #define SYS_uname            63
 #define SYS_gettimeofday     96
 #define SYS_getrusage        98
+#define SYS_getppid          110
 #define SYS_arch_prctl       158
+#define SYS_gettid           186
+#define SYS_futex            202
 #define SYS_set_tid_address  218
 #define SYS_clock_gettime    228
 #define SYS_exit_group       231
+#define SYS_waitid           247
 #define SYS_getrandom        318
 
 /* errno values (syscalls return them negated). */

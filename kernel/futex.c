@@ -1,0 +1,150 @@
+/*
+ * futex(2) (kernel/futex.h). One list of waiters for the whole system,
+ * searched linearly: the trees of processes faultline runs have few threads.
+ */
+#include "kernel/futex.h"
+#include "kernel/sched.h"
+#include "base/errno.h"
+#include "cpu/percpu.h"
+#include "cpu/x86.h"
+#include "fault/uaccess.h"
+#include "lib/tsc.h"
+
+struct futex_q {
+	struct wait_queue_entry w;   /* on futex_waiters via this */
+	struct list_head node;
+	struct mm_struct *mm;
+	uint64_t uaddr;
+	uint32_t bitset;
+	bool woken;
+};
+
+static struct list_head futex_waiters = LIST_HEAD_INIT(futex_waiters);
+
+/* See kernel/futex.h. */
+uint32_t futex_wake(struct mm_struct *mm, uint64_t uaddr, uint32_t nr, uint32_t bitset)
+{
+	uint32_t woken = 0;
+	struct futex_q *q, *n;
+	list_for_each_entry_safe(q, n, &futex_waiters, node) {
+		if (woken >= nr)
+			break;
+		if (q->mm != mm || q->uaddr != uaddr || !(q->bitset & bitset))
+			continue;
+		list_del_init(&q->node);
+		q->woken = true;
+		wake_up_process(q->w.task);
+		woken++;
+	}
+	return woken;
+}
+
+/* The TSC deadline of a futex timeout: relative for FUTEX_WAIT, absolute
+ * (CLOCK_MONOTONIC, time since boot here) for FUTEX_WAIT_BITSET. 0 = none. */
+static int futex_deadline(uint64_t utime, bool absolute, uint64_t *deadline)
+{
+	*deadline = 0;
+	if (!utime)
+		return 0;
+	int64_t ts[2];
+	if (copy_from_user(ts, utime, sizeof(ts)))
+		return -EFAULT;
+	if (ts[0] < 0 || ts[1] < 0 || ts[1] >= 1000000000)
+		return -EINVAL;
+	uint64_t secs = (uint64_t)ts[0] > 100000000ull ? 100000000ull : (uint64_t)ts[0];
+	uint64_t cycles = secs * tsc_hz + (uint64_t)ts[1] * tsc_hz / 1000000000ull;
+	if (absolute) {
+		uint64_t now = rdtsc();
+		*deadline = cycles > now ? cycles : 1;
+	} else {
+		*deadline = rdtsc() + cycles + 1;
+	}
+	return 0;
+}
+
+/* FUTEX_WAIT(_BITSET): sleeps while *uaddr == val. */
+static int64_t futex_wait(uint64_t uaddr, uint32_t val, uint64_t deadline, uint32_t bitset)
+{
+	struct task_struct *t = current;
+	uint32_t cur;
+	if (copy_from_user(&cur, uaddr, sizeof(cur)))
+		return -EFAULT;
+	if (cur != val)
+		return -EAGAIN;
+	struct futex_q q = { .mm = t->mm, .uaddr = uaddr, .bitset = bitset, .woken = false };
+	q.w.task = t;
+	list_add_tail(&q.node, &futex_waiters);
+	int64_t ret = 0;
+	for (;;) {
+		if (q.woken)
+			break;
+		if (fatal_signal_pending(t)) {
+			ret = -EINTR;
+			break;
+		}
+		t->state = TASK_INTERRUPTIBLE;
+		if (!schedule_until(deadline) && !q.woken) {
+			ret = -ETIMEDOUT;
+			break;
+		}
+	}
+	t->state = TASK_RUNNING;
+	if (!q.woken)
+		list_del_init(&q.node);
+	return ret;
+}
+
+/* See kernel/futex.h. */
+int64_t sys_futex(uint64_t uaddr, uint64_t op, uint64_t val, uint64_t utime, uint64_t uaddr2, uint64_t val3)
+{
+	uint32_t cmd = (uint32_t)op & ~(uint32_t)(FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME);
+	struct mm_struct *mm = current->mm;
+	uint64_t deadline;
+	int err;
+	if (uaddr & 3)
+		return -EINVAL;
+	if ((op & FUTEX_CLOCK_REALTIME) && cmd != FUTEX_WAIT_BITSET && cmd != FUTEX_WAIT)
+		return -ENOSYS;
+	switch (cmd) {
+	case FUTEX_WAIT:
+		if ((err = futex_deadline(utime, false, &deadline)))
+			return err;
+		return futex_wait(uaddr, (uint32_t)val, deadline, FUTEX_BITSET_MATCH_ANY);
+	case FUTEX_WAIT_BITSET:
+		if (!(uint32_t)val3)
+			return -EINVAL;
+		if ((err = futex_deadline(utime, true, &deadline)))
+			return err;
+		return futex_wait(uaddr, (uint32_t)val, deadline, (uint32_t)val3);
+	case FUTEX_WAKE:
+		return futex_wake(mm, uaddr, (uint32_t)val, FUTEX_BITSET_MATCH_ANY);
+	case FUTEX_WAKE_BITSET:
+		if (!(uint32_t)val3)
+			return -EINVAL;
+		return futex_wake(mm, uaddr, (uint32_t)val, (uint32_t)val3);
+	case FUTEX_REQUEUE:
+	case FUTEX_CMP_REQUEUE: {
+		/* Wake val, move up to utime (a count here) others to uaddr2. */
+		if (cmd == FUTEX_CMP_REQUEUE) {
+			uint32_t cur;
+			if (copy_from_user(&cur, uaddr, sizeof(cur)))
+				return -EFAULT;
+			if (cur != (uint32_t)val3)
+				return -EAGAIN;
+		}
+		if (uaddr2 & 3)
+			return -EINVAL;
+		uint32_t woken = futex_wake(mm, uaddr, (uint32_t)val, FUTEX_BITSET_MATCH_ANY);
+		uint32_t moved = 0, limit = (uint32_t)utime;
+		struct futex_q *q;
+		list_for_each_entry(q, &futex_waiters, node)
+			if (moved < limit && q->mm == mm && q->uaddr == uaddr) {
+				q->uaddr = uaddr2;
+				moved++;
+			}
+		return woken + moved;
+	}
+	default:
+		return -ENOSYS;
+	}
+}

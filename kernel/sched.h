@@ -1,0 +1,134 @@
+/*
+ * The scheduler: tasks with their own kernel stacks, one run queue per CPU
+ * (struct pcpu), round-robin with a time slice of one tick, and sleeping on
+ * wait queues with an optional TSC deadline.
+ *
+ * The kernel runs with interrupts off and is never preempted inside: a task
+ * gives up the CPU only in schedule(), called when it sleeps, yields or
+ * exits, and by the tick when it interrupted ring 3 (Linux without
+ * CONFIG_PREEMPT, on one CPU: nothing here needs a lock yet). The CPU's idle
+ * task is the run loop (kernel/run.c): it runs when no task can, halting
+ * with interrupts on until the next one.
+ */
+#ifndef FAULTLINE_SCHED_H
+#define FAULTLINE_SCHED_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "base/process.h"
+#include "base/ptrace.h"
+
+#define KERNEL_STACK_ORDER 2                           /* 16 KiB per task */
+#define KERNEL_STACK_SIZE  (4096u << KERNEL_STACK_ORDER)
+#define TICK_HZ 100u
+
+/* The registers a task entered the kernel with from ring 3: the top of
+ * its kernel stack (Linux's task_pt_regs). */
+static inline struct pt_regs *task_pt_regs(struct task_struct *t)
+{
+	return (struct pt_regs *)(uintptr_t)t->stack_top - 1;
+}
+
+/* Sets up this CPU's idle task (the caller's context) and its run queue,
+ * the FPU save format, and the tick handler. Once, before the first task. */
+void sched_init(void);
+
+/* A zeroed task with its kernel stack and FPU area, not yet on any list,
+ * or NULL when memory is short. */
+struct task_struct *alloc_task(void);
+
+/* Frees what alloc_task gave (after the task is off every list). */
+void free_task(struct task_struct *t);
+
+/* Enters t into the run's task list (every task of the running tree). */
+void sched_attach_task(struct task_struct *t);
+
+/* Removes t from the run's task list (it is being freed). */
+void sched_detach_task(struct task_struct *t);
+
+/* The number of tasks in the run's task list, live or zombie. */
+uint32_t sched_nr_tasks(void);
+
+/* Calls fn(t, arg) for every task of the run (fn must not free t). */
+void for_each_task(void (*fn)(struct task_struct *t, void *arg), void *arg);
+
+/* Copies the running task's user state that lives in the CPU (FS/GS
+ * selectors and bases, FPU registers) into a new task c (fork). */
+void sched_fork_user_state(struct task_struct *c);
+
+/* Makes a new task runnable: at the tail of the run queue. */
+void wake_up_new_task(struct task_struct *t);
+
+/* Wakes t if it sleeps (TASK_INTERRUPTIBLE): onto the run queue. */
+void wake_up_process(struct task_struct *t);
+
+/*
+ * Gives the CPU to the next runnable task (or the idle task) and returns
+ * when this one runs again. A TASK_RUNNING caller goes to the tail of the
+ * queue (a yield); a sleeping one stays off it until woken; a TASK_DEAD
+ * one never returns.
+ */
+void schedule(void);
+
+/* Whether a fatal signal waits for t (kill, the time limit, the OOM
+ * killer): sleeps end with -EINTR and the task dies on its way to ring 3. */
+static inline bool fatal_signal_pending(const struct task_struct *t)
+{
+	return t->fatal_signal != 0;
+}
+
+/* A sleeper on a wait queue (Linux's wait_queue_entry). */
+struct wait_queue_entry {
+	struct list_head node;
+	struct task_struct *task;
+};
+
+static inline void init_waitqueue_head(struct wait_queue_head *wq)
+{
+	INIT_LIST_HEAD(&wq->head);
+}
+
+/* Queues the current task on wq (once) and marks it TASK_INTERRUPTIBLE:
+ * the caller then tests its condition and calls schedule_until. */
+void prepare_to_wait(struct wait_queue_head *wq, struct wait_queue_entry *w);
+
+/* Takes the current task off wq and makes it TASK_RUNNING again. */
+void finish_wait(struct wait_queue_head *wq, struct wait_queue_entry *w);
+
+/*
+ * Sleeps (the caller set TASK_INTERRUPTIBLE) until woken or until the TSC
+ * reaches deadline (0: no deadline). Returns false if the deadline ended
+ * it, true otherwise.
+ */
+bool schedule_until(uint64_t deadline);
+
+/* Wakes up to nr sleepers of wq (all if nr is 0); returns how many. */
+uint32_t wake_up_nr(struct wait_queue_head *wq, uint32_t nr);
+static inline void wake_up(struct wait_queue_head *wq) { wake_up_nr(wq, 0); }
+
+/*
+ * Sleeps until the TSC reaches deadline or a fatal signal comes. Returns 0,
+ * or -EINTR (base/errno.h) for the signal.
+ */
+int sleep_until_tsc(uint64_t deadline);
+
+/* vfork's completion. */
+void init_completion(struct completion *c);
+void complete(struct completion *c);
+/* Waits for c; returns 0, or -EINTR when a fatal signal came first. */
+int wait_for_completion(struct completion *c);
+
+/* exit_to_user_mode: base/process.h. */
+
+/* sched_yield(2): to the tail of the run queue. Returns 0. */
+int64_t sys_sched_yield(void);
+
+/* Ticks since boot. */
+extern uint64_t jiffies;
+
+/* Called by the tick for the run loop's time limit (kernel/watchdog.c):
+ * true when the running tree's time is up. */
+bool watchdog_expired(void);
+
+#endif

@@ -1,0 +1,38 @@
+/*
+ * The context switch's register part (kernel/sched.c does the rest).
+ *
+ * __switch_to_asm(prev_ctx [rcx], next_ctx [rdx], prev [r8]) -> prev [rax]:
+ *   saves the callee-saved registers and rsp of the running task in
+ *   *prev_ctx, loads next's from *next_ctx and returns on next's stack: to
+ *   where next called it, or for a new task to ret_from_fork. The value
+ *   returned is the task switched away from, as Linux's switch_to's `last`.
+ *
+ * ret_from_fork: a new task's first return. alloc'd stacks put its address
+ *   just below the task's pt_regs; it calls schedule_tail(prev) and leaves
+ *   to ring 3 through the syscall return path with those registers.
+ */
+#include "fault/calling.h"
+
+	.text
+	.globl __switch_to_asm
+__switch_to_asm:
+	SAVE_KERNEL_CONTEXT %rcx
+	movq %r8, %rax
+	movq KCTX_RBX(%rdx), %rbx
+	movq KCTX_RBP(%rdx), %rbp
+	movq KCTX_RDI(%rdx), %rdi
+	movq KCTX_RSI(%rdx), %rsi
+	movq KCTX_R12(%rdx), %r12
+	movq KCTX_R13(%rdx), %r13
+	movq KCTX_R14(%rdx), %r14
+	movq KCTX_R15(%rdx), %r15
+	movq KCTX_RSP(%rdx), %rsp
+	ret
+
+	.globl ret_from_fork
+ret_from_fork:
+	movq %rax, %rcx
+	subq $SHADOW_SPACE_BYTES, %rsp
+	call schedule_tail
+	addq $SHADOW_SPACE_BYTES, %rsp
+	jmp restore_user_regs
