@@ -218,9 +218,25 @@ static struct pf_verdict page_fault_decide(struct pt_regs *regs, uint64_t error_
 	return v;
 }
 
-/* An oom record for the fault at address, then the program is killed. */
-static __attribute__((noreturn)) void out_of_memory(struct pt_regs *regs, uint64_t address)
+static oom_handler_t oom_handler;
+
+/* See fault/fault.h. */
+void fault_register_oom_handler(oom_handler_t handler)
 {
+	oom_handler = handler;
+}
+
+/* No frame for the fault at address: the OOM killer (kernel/oom_kill.c)
+ * picks a victim; when it is another process the fault is retried, else
+ * the faulting program is killed. Without a handler: an oom record and the
+ * program is killed. */
+static void out_of_memory(struct pt_regs *regs, uint64_t address)
+{
+	if (oom_handler) {
+		if (oom_handler(regs, address))
+			return;
+		force_sig_fault(SIGKILL, SI_KERNEL, "out of memory: chosen by the OOM killer", address, regs);
+	}
 	struct json *j = record_begin("oom");
 	json_str(j, "program", current->comm);
 	json_hex(j, "addr", address);
@@ -261,6 +277,7 @@ static void page_fault_act(struct pt_regs *regs, uint64_t address, struct pf_ver
 	case PF_OOM:
 		account_fault(FAULT_OOM, t0, 0, 0);
 		out_of_memory(regs, address);
+		return;   /* another process died for it: retry */
 	case PF_KERNEL_BUG:
 		break;
 	}

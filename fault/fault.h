@@ -3,6 +3,7 @@
 #define FAULTLINE_FAULT_H
 
 #include "base/ptrace.h"
+#include <stdbool.h>
 
 /*
  * Vector 14 from ring 3, first stop (fault/entry.S's asm_exc_page_fault; a
@@ -20,5 +21,12 @@ int exc_page_fault_fast(struct pt_regs *regs);
 /* Vector 14, with the whole frame: every case of the table in fault/fault.c.
  * Returns to retry the access, kills the program, or panics. */
 void exc_page_fault(struct pt_regs *regs);
+
+/* The OOM killer's entry (kernel/oom_kill.c registers it): called when a
+ * fault found no frame; returns true when memory was freed by killing
+ * another process (the fault is then retried), false when the faulting
+ * process itself is the one to die. */
+typedef bool (*oom_handler_t)(struct pt_regs *regs, uint64_t address);
+void fault_register_oom_handler(oom_handler_t handler);
 
 #endif

@@ -17,6 +17,7 @@
 #include "kernel/user_records.h"
 #include "kernel/watchdog.h"
 #include "kernel/fork.h"
+#include "kernel/oom_kill.h"
 #include "kernel/sched.h"
 #include "kernel/task_exit.h"
 #include "cpu/fpu.h"
@@ -213,6 +214,7 @@ void run_programs(const struct faultline_config *cfg, const struct boot_info *bi
 		return;
 	syscall_init();
 	sched_init();
+	oom_killer_init();
 	run_bi = bi;
 	cfg_time_limit = cfg->time_limit;
 	uaccess_smap = (read_cr4() & X86_CR4_SMAP) != 0;

@@ -43,8 +43,8 @@ uint32_t task_ppid(const struct task_struct *t)
 static void record_process_end(struct task_struct *leader)
 {
 	if (leader->group_end == TASK_KILLED) {
-		if (leader->oom_victim || leader->fatal_reason == NULL)
-			;   /* written when it was decided (force_sig_fault, the OOM killer) */
+		if (leader->fatal_reason == NULL)
+			;   /* written when it was decided (force_sig_fault) */
 		else {
 			struct task_struct *t = current;
 			const struct pt_regs *regs = task_pt_regs(t);
@@ -55,7 +55,7 @@ static void record_process_end(struct task_struct *leader)
 			json_str(j, "signal", signal_name(leader->group_exit_code));
 			json_u64(j, "signo", (uint64_t)leader->group_exit_code);
 			json_str(j, "code", si_code_name(leader->group_exit_code, SI_KERNEL));
-			json_hex(j, "addr", regs->ip);
+			json_hex(j, "addr", 0);   /* sent, not a fault: no address (SI_KERNEL) */
 			json_hex(j, "rip", regs->ip);
 			json_hex(j, "error_code", 0);
 			json_u64(j, "vector", regs->vector);
