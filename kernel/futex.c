@@ -9,17 +9,44 @@
 #include "cpu/x86.h"
 #include "fault/uaccess.h"
 #include "lib/tsc.h"
+#include "paging/mm_types.h"
+#include "paging/pgtable.h"
+#include "paging/vma.h"
+
+/* What a futex is: (mm, user address) for a private one; for a shared one
+ * in a MAP_SHARED mapping, (NULL, physical address), so that processes
+ * sharing the page after fork meet on it (Linux keys those by page). */
+struct futex_key {
+	struct mm_struct *mm;
+	uint64_t addr;
+};
 
 struct futex_q {
-	struct wait_queue_entry w;   /* on futex_waiters via this */
-	struct list_head node;
-	struct mm_struct *mm;
+	struct wait_queue_entry w;
+	struct list_head node;       /* on futex_waiters */
+	struct mm_struct *mm;        /* the key */
 	uint64_t uaddr;
 	uint32_t bitset;
 	bool woken;
 };
 
 static struct list_head futex_waiters = LIST_HEAD_INIT(futex_waiters);
+
+/* The key of the futex at uaddr of the current task (see struct futex_key). */
+static struct futex_key get_futex_key(uint64_t uaddr, bool private)
+{
+	struct mm_struct *mm = current->mm;
+	struct futex_key key = { mm, uaddr };
+	if (private)
+		return key;
+	struct vm_area_struct *vma = find_vma(mm, uaddr);
+	if (!vma || vma->vm_start > uaddr || !(vma->vm_flags & VM_SHARED))
+		return key;
+	pte_t *pte = walk_pte(mm->pgd, uaddr, false, NULL);
+	if (pte && pte_present(ptep_get(pte)))
+		key = (struct futex_key){ NULL, (pte_pfn(ptep_get(pte)) << PAGE_SHIFT) | (uaddr & (PAGE_SIZE - 1)) };
+	return key;
+}
 
 /* See kernel/futex.h. */
 uint32_t futex_wake(struct mm_struct *mm, uint64_t uaddr, uint32_t nr, uint32_t bitset)
@@ -63,7 +90,7 @@ static int futex_deadline(uint64_t utime, bool absolute, uint64_t *deadline)
 }
 
 /* FUTEX_WAIT(_BITSET): sleeps while *uaddr == val. */
-static int64_t futex_wait(uint64_t uaddr, uint32_t val, uint64_t deadline, uint32_t bitset)
+static int64_t futex_wait(uint64_t uaddr, bool private, uint32_t val, uint64_t deadline, uint32_t bitset)
 {
 	struct task_struct *t = current;
 	uint32_t cur;
@@ -71,7 +98,8 @@ static int64_t futex_wait(uint64_t uaddr, uint32_t val, uint64_t deadline, uint3
 		return -EFAULT;
 	if (cur != val)
 		return -EAGAIN;
-	struct futex_q q = { .mm = t->mm, .uaddr = uaddr, .bitset = bitset, .woken = false };
+	struct futex_key key = get_futex_key(uaddr, private);
+	struct futex_q q = { .mm = key.mm, .uaddr = key.addr, .bitset = bitset, .woken = false };
 	q.w.task = t;
 	list_add_tail(&q.node, &futex_waiters);
 	int64_t ret = 0;
@@ -98,7 +126,7 @@ static int64_t futex_wait(uint64_t uaddr, uint32_t val, uint64_t deadline, uint3
 int64_t sys_futex(uint64_t uaddr, uint64_t op, uint64_t val, uint64_t utime, uint64_t uaddr2, uint64_t val3)
 {
 	uint32_t cmd = (uint32_t)op & ~(uint32_t)(FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME);
-	struct mm_struct *mm = current->mm;
+	bool private = (op & FUTEX_PRIVATE_FLAG) != 0;
 	uint64_t deadline;
 	int err;
 	if (uaddr & 3)
@@ -109,19 +137,23 @@ int64_t sys_futex(uint64_t uaddr, uint64_t op, uint64_t val, uint64_t utime, uin
 	case FUTEX_WAIT:
 		if ((err = futex_deadline(utime, false, &deadline)))
 			return err;
-		return futex_wait(uaddr, (uint32_t)val, deadline, FUTEX_BITSET_MATCH_ANY);
+		return futex_wait(uaddr, private, (uint32_t)val, deadline, FUTEX_BITSET_MATCH_ANY);
 	case FUTEX_WAIT_BITSET:
 		if (!(uint32_t)val3)
 			return -EINVAL;
 		if ((err = futex_deadline(utime, true, &deadline)))
 			return err;
-		return futex_wait(uaddr, (uint32_t)val, deadline, (uint32_t)val3);
-	case FUTEX_WAKE:
-		return futex_wake(mm, uaddr, (uint32_t)val, FUTEX_BITSET_MATCH_ANY);
-	case FUTEX_WAKE_BITSET:
+		return futex_wait(uaddr, private, (uint32_t)val, deadline, (uint32_t)val3);
+	case FUTEX_WAKE: {
+		struct futex_key k = get_futex_key(uaddr, private);
+		return futex_wake(k.mm, k.addr, (uint32_t)val, FUTEX_BITSET_MATCH_ANY);
+	}
+	case FUTEX_WAKE_BITSET: {
 		if (!(uint32_t)val3)
 			return -EINVAL;
-		return futex_wake(mm, uaddr, (uint32_t)val, (uint32_t)val3);
+		struct futex_key k = get_futex_key(uaddr, private);
+		return futex_wake(k.mm, k.addr, (uint32_t)val, (uint32_t)val3);
+	}
 	case FUTEX_REQUEUE:
 	case FUTEX_CMP_REQUEUE: {
 		/* Wake val, move up to utime (a count here) others to uaddr2. */
@@ -134,12 +166,14 @@ int64_t sys_futex(uint64_t uaddr, uint64_t op, uint64_t val, uint64_t utime, uin
 		}
 		if (uaddr2 & 3)
 			return -EINVAL;
-		uint32_t woken = futex_wake(mm, uaddr, (uint32_t)val, FUTEX_BITSET_MATCH_ANY);
+		struct futex_key k = get_futex_key(uaddr, private), k2 = get_futex_key(uaddr2, private);
+		uint32_t woken = futex_wake(k.mm, k.addr, (uint32_t)val, FUTEX_BITSET_MATCH_ANY);
 		uint32_t moved = 0, limit = (uint32_t)utime;
 		struct futex_q *q;
 		list_for_each_entry(q, &futex_waiters, node)
-			if (moved < limit && q->mm == mm && q->uaddr == uaddr) {
-				q->uaddr = uaddr2;
+			if (moved < limit && q->mm == k.mm && q->uaddr == k.addr) {
+				q->mm = k2.mm;
+				q->uaddr = k2.addr;
 				moved++;
 			}
 		return woken + moved;

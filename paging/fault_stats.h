@@ -33,7 +33,7 @@ struct fault_class_stats {
 	uint64_t cycles_total;
 	uint64_t cycles_min;
 	uint64_t cycles_max;
-	uint64_t clear_cycles;        /* of cycles_total, spent zeroing frames */
+	uint64_t clear_cycles;        /* of cycles_total, spent filling frames (zeroing, or the CoW copy) */
 	uint64_t pgtables_allocated;  /* page-table pages these faults allocated */
 	uint64_t hist[FAULT_HIST_BUCKETS];
 };

@@ -51,7 +51,7 @@ struct vm_fault {
 	pte_t orig_pte;
 	/* Out: what happened, for the caller to account. */
 	enum vm_fault_done done;
-	uint64_t clear_cycles;     /* TSC cycles spent zeroing a frame */
+	uint64_t clear_cycles;     /* TSC cycles spent filling a new frame: zeroing it, or copying (CoW) */
 	uint64_t pgtables;         /* page-table pages allocated on the way */
 };
 
