@@ -237,6 +237,11 @@ int64_t sys_execve(uint64_t upath, uint64_t uargv, uint64_t uenvp)
 		return -ENAMETOOLONG;
 	if (len == 0)
 		return -ENOENT;
+	/* As Linux: the file is looked up before the arguments are copied. */
+	const char *name = program_of_path(path);
+	const struct boot_file *f = name ? run_find_program(name) : NULL;
+	if (!f)
+		return -ENOENT;
 	uint64_t used = 0;
 	uint32_t argc = 0, envc = 0;
 	int err = copy_strings(uargv, strings, &used, argv, &argc);
@@ -244,10 +249,6 @@ int64_t sys_execve(uint64_t upath, uint64_t uargv, uint64_t uenvp)
 		err = copy_strings(uenvp, strings, &used, envp, &envc);
 	if (err)
 		return err;
-	const char *name = program_of_path(path);
-	const struct boot_file *f = name ? run_find_program(name) : NULL;
-	if (!f)
-		return -ENOENT;
 	if (argc == 0)
 		argv[argc++] = path;   /* Linux 6.1 warns and passes an empty argv; programs expect argv[0] */
 	struct mm_struct *old = t->mm;
