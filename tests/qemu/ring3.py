@@ -40,7 +40,7 @@ def programs(include_oom=False):
 # also say exactly what kills it (an expect_kill record).
 KILLERS = {"segv_": "SIGSEGV", "sigbus_": "SIGBUS", "oom_": "SIGKILL", "spin_": "SIGKILL"}
 # oom_* programs that survive: the OOM killer must pick another process of theirs.
-OOM_SURVIVORS = {"oom_victim"}
+OOM_SURVIVORS = {"oom_victim", "oom_fork_bomb"}
 
 
 def cpu_has_umip(run):
@@ -233,7 +233,7 @@ faultline_case("4", cpu="qemu64")
 @case
 def ring3_oom_kernel_survives():
     problems = []
-    run = qemu_run.boot(base_config("run = oom_touch", "run = minflt_count", "run = oom_victim"), mem="256M",
+    run = qemu_run.boot(base_config("run = oom_touch", "run = minflt_count", "run = oom_victim", "run = oom_fork_bomb"), mem="256M",
                         timeout=600)
     expect_clean_run(run, problems)
     ooms = run.of_type("oom")
@@ -245,7 +245,7 @@ def ring3_oom_kernel_survives():
     if not picked or any(r.get("victim_pid") == r.get("pid") for r in picked):
         problems.append("the OOM killer did not pick oom_victim's bigger child over the faulting parent: %s"
                         % picked)
-    problems.extend(verdict_problems(run, ["oom_touch", "minflt_count", "oom_victim"]))
+    problems.extend(verdict_problems(run, ["oom_touch", "minflt_count", "oom_victim", "oom_fork_bomb"]))
     results = ring3_results(run)
     if results.get("ring3.oom_touch.mmap_larger_than_ram") != "pass":
         problems.append("mmap larger than RAM did not succeed")
