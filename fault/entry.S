@@ -97,7 +97,8 @@ exception_stub_14:
 	STUB 45, 0
 	STUB 46, 0
 	STUB 47, 0
-	/* The local APIC's spurious-interrupt vector. */
+	/* The local APIC timer (LOCAL_TIMER_VECTOR) and spurious-interrupt vector. */
+	STUB 236, 0
 	STUB 255, 0
 
 exception_common:

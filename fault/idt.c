@@ -5,6 +5,7 @@
  * IST stacks. The legacy PICs are remapped to 0x20..0x2f and fully masked.
  */
 #include "fault/idt.h"
+#include "cpu/apic.h"
 #include "fault/entry.h"
 #include "cpu/gdt.h"
 #include "cpu/pic.h"
@@ -23,6 +24,7 @@ struct idt_gate {
 static struct idt_gate idt[256] __attribute__((aligned(16)));
 
 /* The stubs in fault/entry.S are 16-byte aligned, one per vector, in order. */
+extern char exception_stub_236[];
 extern char exception_stub_255[];
 
 static void set_gate(unsigned vector, void *handler, unsigned ist, unsigned dpl)
@@ -66,6 +68,7 @@ void idt_init(void)
 			ist = IST_MACHINE_CHECK;
 		set_gate(v, exception_stubs_start + 16 * v, ist, v == X86_TRAP_BP ? 3 : 0);
 	}
+	set_gate(LOCAL_TIMER_VECTOR, exception_stub_236, 0, 0);
 	set_gate(SPURIOUS_APIC_VECTOR, exception_stub_255, 0, 0);
 
 	struct __attribute__((packed)) { uint16_t limit; uint64_t base; } idtr = {

@@ -13,6 +13,7 @@
 #include "fault/uaccess.h"
 #include "base/process.h"
 #include "cpu/pic.h"
+#include "cpu/apic.h"
 #include "cpu/x86.h"
 #include "lib/record.h"
 
@@ -75,7 +76,7 @@ void exception_dispatch(struct pt_regs *regs)
 		spurious_interrupts++;
 		return;
 	}
-	if (v == PIC_VECTOR_BASE && timer_handler) {
+	if ((v == PIC_VECTOR_BASE || v == LOCAL_TIMER_VECTOR) && timer_handler) {
 		timer_handler(regs);
 		return;
 	}

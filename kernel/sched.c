@@ -4,6 +4,7 @@
  */
 #include "kernel/sched.h"
 #include "kernel/task_exit.h"
+#include "kernel/watchdog.h"
 #include "base/errno.h"
 #include "base/string.h"
 #include "cpu/fpu.h"
@@ -44,7 +45,7 @@ static inline struct task_struct *rq_curr(void)
 static void sched_tick(struct pt_regs *regs)
 {
 	jiffies++;
-	outb(PIC_MASTER_CMD, PIC_EOI);
+	tick_ack();
 	uint64_t now = rdtsc();
 	struct task_struct *t;
 	list_for_each_entry(t, &all_tasks, tasks)

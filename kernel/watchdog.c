@@ -1,8 +1,14 @@
-/* The run's time limit and the tick source, the PIT (kernel/watchdog.h). */
+/*
+ * The tick and the run's time limit (kernel/watchdog.h): the local APIC
+ * timer, calibrated against the TSC, where the CPU has one; the PIT
+ * otherwise.
+ */
 #include "kernel/watchdog.h"
 #include "kernel/sched.h"
+#include "cpu/apic.h"
 #include "cpu/pic.h"
 #include "cpu/x86.h"
+#include "lib/record.h"
 #include "lib/tsc.h"
 
 #define PIT_CH0_DATA 0x40
@@ -10,12 +16,39 @@
 #define PIT_CH0_RATE 0x34              /* channel 0, lobyte/hibyte, mode 2 (rate generator) */
 
 static uint64_t deadline_tsc;
+static enum { TICK_NONE, TICK_PIT, TICK_LAPIC } tick_source;
+
+/* Picks the tick source, once. */
+static void tick_source_init(void)
+{
+	if (tick_source != TICK_NONE)
+		return;
+	if (lapic_timer_init(tsc_hz)) {
+		tick_source = TICK_LAPIC;
+		struct json *j = record_begin("tick");
+		json_str(j, "source", "lapic");
+		json_u64(j, "hz", TICK_HZ);
+		json_u64(j, "lapic_timer_hz", lapic_timer_hz);
+		record_end();
+	} else {
+		tick_source = TICK_PIT;
+		struct json *j = record_begin("tick");
+		json_str(j, "source", "pit");
+		json_u64(j, "hz", TICK_HZ);
+		record_end();
+	}
+}
 
 /* See kernel/watchdog.h. */
 void watchdog_arm(uint32_t seconds)
 {
-	uint32_t divisor = PIT_TICK_RATE / TICK_HZ;
+	tick_source_init();
 	deadline_tsc = rdtsc() + (uint64_t)seconds * tsc_hz;
+	if (tick_source == TICK_LAPIC) {
+		lapic_timer_start(TICK_HZ);
+		return;
+	}
+	uint32_t divisor = PIT_TICK_RATE / TICK_HZ;
 	outb(PIT_MODE, PIT_CH0_RATE);
 	outb(PIT_CH0_DATA, (uint8_t)divisor);
 	outb(PIT_CH0_DATA, (uint8_t)(divisor >> 8));
@@ -25,8 +58,20 @@ void watchdog_arm(uint32_t seconds)
 /* See kernel/watchdog.h. */
 void watchdog_disarm(void)
 {
-	outb(PIC_MASTER_IMR, PIC_MASK_ALL);
+	if (tick_source == TICK_LAPIC)
+		lapic_timer_stop();
+	else
+		outb(PIC_MASTER_IMR, PIC_MASK_ALL);
 	deadline_tsc = 0;
+}
+
+/* See kernel/watchdog.h. */
+void tick_ack(void)
+{
+	if (tick_source == TICK_LAPIC)
+		lapic_eoi();
+	else
+		outb(PIC_MASTER_CMD, PIC_EOI);
 }
 
 /* See kernel/sched.h. */

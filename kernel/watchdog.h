@@ -1,6 +1,8 @@
 /*
  * The tick and the time limit of a run. While a `run =` tree runs, the
- * legacy PIT ticks at TICK_HZ on IRQ 0 (the only unmasked line); ring 3 and
+ * local APIC timer (calibrated against the TSC; a {"type":"tick"} record
+ * says which source and its rate), or where there is none the legacy PIT on
+ * IRQ 0 (the only unmasked line), ticks at TICK_HZ; ring 3 and
  * the idle loop run with interrupts on, the rest of the kernel with them
  * off, so a tick interrupts a program or the idle halt, never kernel work.
  * The tick (kernel/sched.c) wakes timed sleepers and preempts ring 3; when
@@ -15,7 +17,10 @@
 /* Starts the ticks; the tree may run for seconds. */
 void watchdog_arm(uint32_t seconds);
 
-/* Stops the ticks (masks IRQ 0) and the limit. */
+/* Stops the ticks and the limit. */
 void watchdog_disarm(void);
+
+/* Acknowledges the tick being handled (EOI to its source). */
+void tick_ack(void);
 
 #endif

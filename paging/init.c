@@ -21,6 +21,7 @@
  * reloading GDT and IDT are the kernel's (kernel/main.c), around these two.
  */
 #include "paging/init.h"
+#include "cpu/apic.h"
 #include "paging/buddy.h"
 #include "paging/layout.h"
 #include "paging/mode_switch.h"
@@ -187,6 +188,9 @@ static void build_kernel_tables(const struct boot_info *bi, const struct pe_imag
 	uint64_t hpet;
 	if (acpi_get_hpet_base(&hpet))
 		map_mmio_direct(pgd, hpet, PAGE_SIZE, __pgprot(__PAGE_KERNEL | _PAGE_PCD | _PAGE_PWT));
+	uint64_t lapic = lapic_phys_base();
+	if (lapic)
+		map_mmio_direct(pgd, lapic, PAGE_SIZE, __pgprot(__PAGE_KERNEL | _PAGE_PCD | _PAGE_PWT));
 
 	map_image(pgd, img, bi->image_base, __START_KERNEL_map, true);
 	map_image(pgd, img, bi->image_base, bi->image_base, false); /* transient: for the switch */

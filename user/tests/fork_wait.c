@@ -20,6 +20,7 @@ RT_PROGRAM(fork_wait);
 struct shared {
 	volatile uint32_t go;           /* the parent lets a waiting child go on */
 	volatile uint32_t orphan_done;  /* the grandchild wrote its report */
+	volatile uint32_t orphan_started; /* the grandchild read its first parent */
 	volatile long orphan_ppid_before, orphan_ppid_after, middle_pid;
 	volatile long child_ppid;
 };
@@ -100,12 +101,14 @@ int main(int argc, char **argv, char **envp)
 		long gc = fork_();
 		if (gc == 0) {
 			sh->orphan_ppid_before = syscall6(SYS_getppid, 0, 0, 0, 0, 0, 0);
+			futex_set(&sh->orphan_started);
 			futex_wait_for(&sh->go);   /* the middle process is gone by then */
 			sh->orphan_ppid_after = syscall6(SYS_getppid, 0, 0, 0, 0, 0, 0);
 			futex_set(&sh->orphan_done);
 			sys_exit_group(0);
 		}
 		sh->middle_pid = sys_getpid();
+		futex_wait_for(&sh->orphan_started);   /* exits only after the grandchild saw it */
 		sys_exit_group(0);
 	}
 	w = wait4_(pid, &st, 0);
