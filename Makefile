@@ -38,7 +38,7 @@ HOST_CFLAGS := -std=c11 -I. -I/usr/include/efi -I/usr/include/efi/x86_64 -DHOST_
 UNIT_SRCS   := $(wildcard tests/unit/test_*.c)
 UNIT_BINS   := $(patsubst tests/unit/%.c,$(BUILD)/host/%,$(UNIT_SRCS))
 
-.PHONY: all deps image usb test test-unit test-qemu fuzz fuzz-linux clean
+.PHONY: all deps image usb sign test test-unit test-qemu test-hw-variety fuzz fuzz-linux clean
 all: deps $(BUILD)/faultline.img
 
 # The package check runs once; the stamp records that everything was there.
@@ -95,6 +95,13 @@ image: $(BUILD)/faultline.img
 usb: all
 	@echo "build/faultline.img is ready: ./run.sh flash /dev/sdX writes it to a USB stick"
 
+# Secure Boot (docs/secureboot.md): `make sign KEY=db.key CERT=db.crt` signs
+# BOOTX64.EFI with sbsign and writes build/faultline-signed.img (SIGNED=PATH
+# another name; SIGNED=build/faultline.img signs the stick image in place).
+SIGNED ?= $(BUILD)/faultline-signed.img
+sign: all
+	@tools/sign.sh "$(KEY)" "$(CERT)" $(BUILD)/faultline.efi $(BUILD)/faultline.img "$(SIGNED)"
+
 $(BUILD)/host/%: tests/unit/%.c $(BUILD)/font.c
 	@mkdir -p $(dir $@)
 	$(HOST_CC) $(HOST_CFLAGS) -MMD -MP $< -o $@ -lm
@@ -109,6 +116,11 @@ test-qemu: all
 test: deps
 	@$(MAKE) --no-print-directory all
 	@$(PYTHON) tests/run_all.py
+
+# Boots on other machine types, firmware builds, CPU models, CPU counts and
+# memory sizes (tests/qemu/hw_variety.py); .ci/run runs it after make test.
+test-hw-variety: all
+	@FAULTLINE_TESTS=hw-variety $(PYTHON) tests/run_all.py
 
 # The mm fuzzer's long run (docs/ring3.md, "Fuzzer"): FUZZ_SEEDS seeds from
 # FUZZ_FIRST, FUZZ_OPS operations each, in one faultline boot (10 x 1 000 000

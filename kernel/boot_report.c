@@ -20,6 +20,21 @@ static uint32_t current_paging_levels(void)
 	return (read_cr4() & X86_CR4_LA57) ? 5 : 4;
 }
 
+/* The boot record's secure_boot value for enum boot_secure_boot. */
+static const char *secure_boot_name(uint32_t state)
+{
+	switch (state) {
+	case SECURE_BOOT_OFF:
+		return "off";
+	case SECURE_BOOT_ON:
+		return "on";
+	case SECURE_BOOT_SETUP:
+		return "setup_mode";
+	default:
+		return "unknown";
+	}
+}
+
 /* See kernel/boot_report.h. */
 void boot_report(const struct boot_info *bi, const struct memmap *mm)
 {
@@ -32,6 +47,7 @@ void boot_report(const struct boot_info *bi, const struct memmap *mm)
 	kprintf("paging   %u-level, MAXPHYADDR %u, linear %u bits\n", current_paging_levels(),
 		c->x86_phys_bits, c->x86_virt_bits);
 	kprintf("tsc      %llu Hz (%s)\n", tsc_hz, tsc_source);
+	kprintf("firmware %s, Secure Boot %s\n", bi->firmware_vendor, secure_boot_name(bi->secure_boot));
 	kprintf("memory   %llu MiB usable, %llu frames free, struct page array %llu KiB\n",
 		mm->usable_bytes >> 20, st.free_pages, st.mem_map_bytes >> 10);
 
@@ -39,6 +55,7 @@ void boot_report(const struct boot_info *bi, const struct memmap *mm)
 	json_str(j, "firmware", bi->firmware_vendor);
 	json_hex(j, "firmware_revision", bi->firmware_revision);
 	json_hex(j, "uefi_revision", bi->uefi_revision);
+	json_str(j, "secure_boot", secure_boot_name(bi->secure_boot));
 	cpu_features_json(c, j);
 	json_u64(j, "paging_levels", current_paging_levels());
 	json_hex(j, "page_offset", paging_report.page_offset);

@@ -4,7 +4,8 @@
 Prints every failure with its reason and closes with one line
 "N passed, N failed" (folders of the layering check, unit-test checks,
 integration cases). Exits 1 if anything failed. FAULTLINE_TESTS=layers runs
-only the layering check (tools/check_layers.py, also runnable alone).
+only the layering check (tools/check_layers.py, also runnable alone);
+FAULTLINE_TESTS=hw-variety only the machine-variety boots (make test-hw-variety).
 """
 import glob
 import os
@@ -81,11 +82,11 @@ def main():
     lp = lf = 0
     if only in ("", "unit", "layers"):   # one result per folder: no include from a layer above
         lp, lf = run_python_suite("tools/check_layers.py")
-    up, uf = (0, 0) if only in ("qemu", "layers") else run_unit_tests()
+    up, uf = (0, 0) if only in ("qemu", "layers", "hw-variety") else run_unit_tests()
     qp = qf = 0
     if only not in ("unit", "layers"):
         import integration
-        qp, qf = integration.run_all()
+        qp, qf = integration.run_all(hw_variety=(only == "hw-variety"))
     bp = bf = 0
     if only in ("", "bench"):
         bp, bf = run_python_suite("bench/test_report.py")

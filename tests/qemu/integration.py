@@ -280,14 +280,28 @@ def run_case(fn):
     return fn.__name__, problems, time.time() - start
 
 
-def run_all():
+def run_all(hw_variety=False):
+    """Runs the cases (FAULTLINE_CASES: those whose names contain one of its
+    comma-separated words); hw_variety: only the machine-variety cases of
+    tests/qemu/hw_variety.py (make test-hw-variety), which make test leaves
+    out. Returns (passed, failed)."""
+    if hw_variety:
+        import hw_variety as suite
+        return run_cases(suite.CASES)
     import ring3  # noqa: F401  (registers the ring-3 cases)
     import checks  # noqa: F401  (registers the targeted-check cases)
     import matrix  # noqa: F401  (registers the conformance-matrix cases)
     import screen  # noqa: F401  (registers the screen case)
     import fuzz  # noqa: F401  (registers the mm fuzzer cases)
+    import secureboot  # noqa: F401  (registers the Secure Boot cases)
+    return run_cases(CASES)
+
+
+def run_cases(all_cases):
+    """Runs all_cases (filtered by FAULTLINE_CASES) FAULTLINE_JOBS (2) at a
+    time, printing a line per case; returns (passed, failed)."""
     only = os.environ.get("FAULTLINE_CASES")
-    cases = [c for c in CASES if not only or any(o in c.__name__ for o in only.split(","))]
+    cases = [c for c in all_cases if not only or any(o in c.__name__ for o in only.split(","))]
     passed = failed = 0
     workers = int(os.environ.get("FAULTLINE_JOBS", "2"))
     with concurrent.futures.ThreadPoolExecutor(max_workers=workers) as pool:
