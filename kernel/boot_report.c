@@ -47,7 +47,8 @@ void boot_report(const struct boot_info *bi, const struct memmap *mm)
 	kprintf("paging   %u-level, MAXPHYADDR %u, linear %u bits\n", current_paging_levels(),
 		c->x86_phys_bits, c->x86_virt_bits);
 	kprintf("tsc      %llu Hz (%s)\n", tsc_hz, tsc_source);
-	kprintf("firmware %s, Secure Boot %s\n", bi->firmware_vendor, secure_boot_name(bi->secure_boot));
+	kprintf("firmware %s, Secure Boot %s\n", bi->firmware_vendor,
+		bi->secure_boot == SECURE_BOOT_SETUP ? "off (setup mode: no platform key)" : secure_boot_name(bi->secure_boot));
 	kprintf("memory   %llu MiB usable, %llu frames free, struct page array %llu KiB\n",
 		mm->usable_bytes >> 20, st.free_pages, st.mem_map_bytes >> 10);
 
