@@ -287,7 +287,11 @@ def run_all(hw_variety=False):
     out. Returns (passed, failed)."""
     if hw_variety:
         import hw_variety as suite
-        return run_cases(suite.CASES)
+        passed, failed, names = run_cases(suite.CASES, with_names=True)
+        problems = suite.fleet_page(names)
+        print("qemu: %s %-40s %s" % ("FAIL" if problems else "pass", "hw_variety_fleet_page",
+                                     "\n        ".join([suite.LOG_DIR + "/fleet.html"] + problems)))
+        return passed + (not problems), failed + bool(problems)
     import ring3  # noqa: F401  (registers the ring-3 cases)
     import checks  # noqa: F401  (registers the targeted-check cases)
     import matrix  # noqa: F401  (registers the conformance-matrix cases)
@@ -297,9 +301,10 @@ def run_all(hw_variety=False):
     return run_cases(CASES)
 
 
-def run_cases(all_cases):
+def run_cases(all_cases, with_names=False):
     """Runs all_cases (filtered by FAULTLINE_CASES) FAULTLINE_JOBS (2) at a
-    time, printing a line per case; returns (passed, failed)."""
+    time, printing a line per case; returns (passed, failed), and the names
+    of the cases run when with_names."""
     only = os.environ.get("FAULTLINE_CASES")
     cases = [c for c in all_cases if not only or any(o in c.__name__ for o in only.split(","))]
     passed = failed = 0
@@ -315,6 +320,8 @@ def run_cases(all_cases):
                 passed += 1
                 print("qemu: pass %-40s (%.0f s)" % (name, secs))
             sys.stdout.flush()
+    if with_names:
+        return passed, failed, [c.__name__ for c in cases]
     return passed, failed
 
 
