@@ -90,6 +90,8 @@ def main():
     bp = bf = 0
     if only in ("", "bench"):
         bp, bf = run_python_suite("bench/test_report.py")
+        fp, ff = run_python_suite("bench/test_fleet.py")   # the fleet page (bench/fleet.py)
+        bp, bf = bp + fp, bf + ff
     passed, failed = lp + up + qp + bp, lf + uf + qf + bf
     print("%d passed, %d failed" % (passed, failed))
     return 1 if failed else 0
