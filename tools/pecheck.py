@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """pecheck.py FILE.efi — fail the build unless the PE32+ image is one strict
 firmware accepts: x86-64, EFI application subsystem, 4 KiB section alignment,
-NX_COMPAT and DYNAMIC_BASE, a non-empty base-relocation directory, and no
-section that is both writable and executable.
+NX_COMPAT and DYNAMIC_BASE, a non-empty base-relocation directory, no
+section that is both writable and executable, and a .sbat section in
+shim's SBAT format (efi/sbat.c).
 
 pecheck.py --signed FILE.efi — also the shape an Authenticode signature
 (sbsign) must leave: the certificate table at the end of the file, 8-byte
@@ -93,9 +94,13 @@ def check(path):
     if reloc_rva == 0 or reloc_size == 0:
         problems.append("no base relocations: firmware could not load it elsewhere")
     sec = opt + opt_size
+    sbat = None
     for i in range(nsections):
         name = data[sec:sec + 8].rstrip(b"\0").decode("ascii", "replace")
         vaddr = struct.unpack_from("<I", data, sec + 12)[0]
+        if name == ".sbat":
+            vsize, _, raw_size, raw_ptr = struct.unpack_from("<IIII", data, sec + 8)
+            sbat = data[raw_ptr:raw_ptr + min(vsize, raw_size)]
         chars = struct.unpack_from("<I", data, sec + 36)[0]
         if chars & IMAGE_SCN_MEM_EXECUTE and chars & IMAGE_SCN_MEM_WRITE:
             problems.append("section %s is writable and executable" % name)
