@@ -240,7 +240,7 @@ def identity_table(machines):
         cells = []
         for m in machines:
             if label == "result from":
-                value = "%s (%s)" % (m.kind, m.path)
+                value = "%s: %s" % (m.kind, os.path.basename(m.path))
             elif label == "totals":
                 s = m.summary or {}
                 value = "%s passed, %s failed, %s skipped" % (s.get("passed", "?"), s.get("failed", "?"),
