@@ -212,6 +212,7 @@ table { border-collapse: collapse; margin: 0.4em 0 1em 0; font-size: 0.85em; }
 th, td { border: 1px solid #ddd; padding: 2px 6px; text-align: center; white-space: nowrap; }
 th { background: #f3f3f3; } th.row, td.row { text-align: left; position: sticky; left: 0; background: #fafafa; }
 th.machine { max-width: 11em; white-space: normal; vertical-align: bottom; }
+#machines td { white-space: normal; min-width: 7em; max-width: 14em; }
 td.fail { background: #e0301e; color: #fff; font-weight: bold; }
 td.pass { background: #cfeccf; } td.ok { background: #e6f2e6; color: #4a7a4a; }
 td.skip { background: #eeeeee; color: #666; } td.unknown { color: #999; }
