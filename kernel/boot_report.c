@@ -20,8 +20,8 @@ static uint32_t current_paging_levels(void)
 	return (read_cr4() & X86_CR4_LA57) ? 5 : 4;
 }
 
-/* The boot record's secure_boot value for enum boot_secure_boot. */
-static const char *secure_boot_name(uint32_t state)
+/* See kernel/boot_report.h. */
+const char *secure_boot_name(uint32_t state)
 {
 	switch (state) {
 	case SECURE_BOOT_OFF:

@@ -367,6 +367,8 @@ def stored_report_survives_to_next_boot():
         got = rep.get("summary", {})
         if rep.get("type") != "stored_report" or got.get("passed") != want.get("passed") or got.get("failed") != 0:
             problems.append("stored report %s does not match boot 1's summary %s" % (rep, want))
+        if rep.get("secure_boot") != (first.first("boot") or {}).get("secure_boot"):
+            problems.append("stored report's secure_boot %r is not boot 1's" % rep.get("secure_boot"))
         if len(text) > 8192:
             problems.append("stored report is %d bytes (limit 8192)" % len(text))
         third = qemu_run.boot(image=img, vars_file=vars_fd)
