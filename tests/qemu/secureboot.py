@@ -142,7 +142,7 @@ def refused(img, what):
         problems.append("%s: no refusal by the firmware on serial (%s after %.0f s, status %d)"
                         % (what, "timed out" if run.timed_out else "QEMU ended", run.seconds, run.status))
     if run.records or "faultline" in run.log:
-        problems.append("%s ran under Secure Boot: %s" % (what, (run.records or [run.log[-200:]])[0]))
+        problems.append("%s ran under Secure Boot: %s" % (what, str((run.records or [run.log[-200:]])[0])[:200]))
     return problems
 
 
