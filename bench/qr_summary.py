@@ -86,7 +86,7 @@ def parse(text):
     rep = {"type": "qr_report", "format": FORMAT, "faultline_version": version, "parts": count,
            "cpu_vendor": None, "cpu_family": None, "cpu_model": None, "cpu_stepping": None, "cpu_name": "",
            "hypervisor": None, "paging_levels": None, "maxphyaddr": None, "virt_bits": None, "tsc_hz": None,
-           "summary": None, "failed": [], "bench": [], "panic": None}
+           "summary": None, "failed": [], "bench": [], "bench_omitted": 0, "panic": None}
 
     def ints(fields, n, line):
         if len(fields) != n or not all(f.isdigit() for f in fields):
@@ -121,6 +121,8 @@ def parse(text):
             count_, p50, p99 = ints(f[2:], 3, line)
             rep["bench"].append({"workload": f[0], "class": f[1], "count": count_, "p50": p50, "p99": p99,
                                  "unit": "tsc"})
+        elif key == "O":
+            rep["bench_omitted"] = ints([rest], 1, line)[0]
         elif key == "X":
             rep["panic"] = rest
         # other keys: from a newer faultline; left out, not an error
@@ -160,6 +162,9 @@ def render_html(rep, name="run"):
     head.append("</table>")
     if rep["panic"]:
         head.append('<p class="problem">panic: %s</p>' % esc(rep["panic"]))
+    if rep["bench_omitted"]:
+        head.append('<p class="note">%d more bench rows did not fit the screen\'s QR codes: serial or the '
+                    'stored report has them.</p>' % rep["bench_omitted"])
     if rep["failed"]:
         head.append("<h2>Failed</h2><ul>%s</ul>" % "".join("<li>%s</li>" % esc(n) for n in rep["failed"]))
         if s["failed"] > len(rep["failed"]):

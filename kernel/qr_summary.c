@@ -105,6 +105,8 @@ int qr_summary_text(const struct qr_summary_facts *f, char *buf, size_t size)
 		     put_str(buf, size, &len, " ", false) && put_str(buf, size, &len, b->cls, true) &&
 		     put_line(buf, size, &len, " %llu %llu %llu", b->count, b->p50, b->p99);
 	}
+	if (ok && f->bench_omitted)
+		ok = put_line(buf, size, &len, "O %u", f->bench_omitted);
 	if (ok && f->panic && f->panic[0])
 		ok = put_text_line(buf, size, &len, "X", f->panic);
 	return ok ? (int)len : -1;
@@ -183,9 +185,9 @@ static char text[QR_SUMMARY_MAX_TEXT];
 static char part[QR_PART_HEADER_MAX + QR_SUMMARY_MAX_TEXT];
 
 /* Encodes part i of n (header, then text[start..end)) into code; returns its length or -1. */
-static int encode_part(uint32_t i, uint32_t n, size_t start, size_t end, uint32_t max_version)
+static int encode_part(const char *version, uint32_t i, uint32_t n, size_t start, size_t end, uint32_t max_version)
 {
-	int h = format(part, QR_PART_HEADER_MAX, "FL%u %u/%u %s\n", QR_SUMMARY_FORMAT, i + 1, n, faultline_version);
+	int h = format(part, QR_PART_HEADER_MAX, "FL%u %u/%u %s\n", QR_SUMMARY_FORMAT, i + 1, n, version);
 	if (h < 0 || h >= QR_PART_HEADER_MAX)
 		return -1;
 	memcpy(part + h, text + start, end - start);
@@ -205,49 +207,76 @@ static void draw_code(uint32_t x, uint32_t y, uint32_t px)
 						QR_DARK_RGB);
 }
 
+/* The fewest parts (1..QR_SUMMARY_MAX_PARTS) that hold text[0..len) in a
+ * strip_w x strip_h strip: *l gets their layout, start/end the parts' text.
+ * Returns the number of parts, 0 if even the most do not hold it. */
+static uint32_t fit_parts(const char *version, size_t len, uint32_t strip_w, uint32_t strip_h, struct qr_layout *l, size_t *start,
+			  size_t *end)
+{
+	for (uint32_t parts = 1; parts <= QR_SUMMARY_MAX_PARTS; parts++) {
+		layout_for(parts, strip_w, strip_h, l);
+		size_t cap = qr_byte_capacity(l->max_version, QR_ECC_M);
+		size_t header = (size_t)format(part, QR_PART_HEADER_MAX, "FL%u %u/%u %s\n", QR_SUMMARY_FORMAT, parts,
+					       parts, version);
+		if (l->max_version == 0 || cap <= header)
+			continue;
+		uint32_t n = split_parts(text, len, cap - header, start, end, parts);
+		if (n <= parts) {
+			if (n < parts)
+				layout_for(n, strip_w, strip_h, l);
+			return n;
+		}
+	}
+	return 0;
+}
+
 /* See kernel/qr_summary.h. */
 void qr_summary_show(const char *panic)
 {
-	struct fbcon_geometry g;
-	if (!fbcon_geometry(&g))
-		return;
 	struct qr_summary_facts f;
 	const char *names[16];
-	gather(&f, panic, names, 16);
-	int len = qr_summary_text(&f, text, sizeof(text));
-	if (len < 0) {
-		kprintf("qr: the summary is longer than %u bytes; no QR code\n", QR_SUMMARY_MAX_TEXT);
+	if (!fbcon_active())
 		return;
-	}
+	gather(&f, panic, names, 16);
+	qr_summary_draw(&f);
+}
 
-	/* the fewest parts that fit, each part's text within its cell's capacity */
-	uint32_t strip_w = g.width / 2, strip_h = g.rows * g.cell_height;
+/* See kernel/qr_summary.h. */
+void qr_summary_draw(const struct qr_summary_facts *fp)
+{
+	struct fbcon_geometry g;
+	struct qr_summary_facts f = *fp;
+	if (!fbcon_geometry(&g))
+		return;
+
+	/* the fewest parts that fit; when none do, fewer bench rows, then fewer names */
+	uint32_t strip_w = g.width / 2, strip_h = g.rows * g.cell_height, bench_all = f.bench_count, n = 0;
 	size_t start[QR_SUMMARY_MAX_PARTS], end[QR_SUMMARY_MAX_PARTS];
 	struct qr_layout l = { 0 };
-	uint32_t n = 0;
-	for (uint32_t parts = 1; parts <= QR_SUMMARY_MAX_PARTS && !n; parts++) {
-		layout_for(parts, strip_w, strip_h, &l);
-		size_t cap = qr_byte_capacity(l.max_version, QR_ECC_M);
-		size_t header = (size_t)format(part, QR_PART_HEADER_MAX, "FL%u %u/%u %s\n", QR_SUMMARY_FORMAT, parts,
-					       parts, faultline_version);
-		if (l.max_version == 0 || cap <= header)
-			continue;
-		if (split_parts(text, (size_t)len, cap - header, start, end, parts) <= parts)
-			n = split_parts(text, (size_t)len, cap - header, start, end, parts);
+	int len;
+	for (;;) {
+		f.bench_omitted = bench_all - f.bench_count;
+		len = qr_summary_text(&f, text, sizeof(text));
+		if (len >= 0 && (n = fit_parts(f.version, (size_t)len, strip_w, strip_h, &l, start, end)) != 0)
+			break;
+		if (f.bench_count)
+			f.bench_count--;
+		else if (f.failed_named)
+			f.failed_named--;
+		else
+			break;
 	}
 	if (!n) {
 		kprintf("qr: the screen (%ux%u) is too small for the summary's QR code\n", g.width, g.height);
 		return;
 	}
-	if (n < l.parts)
-		layout_for(n, strip_w, strip_h, &l);
 
 	/* one module size for all: the largest that fits the largest code */
 	uint32_t largest = 0;
 	for (uint32_t i = 0; i < n; i++)
-		if (encode_part(i, n, start[i], end[i], l.max_version) >= 0 && code.size > largest)
+		if (encode_part(f.version, i, n, start[i], end[i], l.max_version) >= 0 && code.size > largest)
 			largest = code.size;
-	uint32_t px = l.cell / (largest + 2 * QR_QUIET_ZONE);
+	uint32_t px = largest ? l.cell / (largest + 2 * QR_QUIET_ZONE) : 0;
 	if (px > QR_MODULE_MAX_PX)
 		px = QR_MODULE_MAX_PX;
 	uint32_t cell = (largest + 2 * QR_QUIET_ZONE) * px, x0;
@@ -256,16 +285,14 @@ void qr_summary_show(const char *panic)
 		return;
 	}
 	x0 = g.width - l.cols * cell;   /* flush right (the reserved strip is whole text columns) */
-	for (uint32_t i = 0; i < n; i++) {
-		int plen = encode_part(i, n, start[i], end[i], l.max_version);
-		if (plen < 0)
-			continue;
-		draw_code(x0 + (i % l.cols) * cell, (i / l.cols) * cell, px);
-	}
+	for (uint32_t i = 0; i < n; i++)
+		if (encode_part(f.version, i, n, start[i], end[i], l.max_version) >= 0)
+			draw_code(x0 + (i % l.cols) * cell, (i / l.cols) * cell, px);
 	char caption[64];
 	format(caption, sizeof(caption), n == 1 ? "run summary: scan with a phone" : "run summary: scan all %u codes", n);
 	if (l.rows * cell + g.cell_height <= strip_h)
 		fbcon_draw_text(x0, l.rows * cell, caption, QR_CAPTION_RGB, 0x000000);
-	kprintf("qr: the run's summary (%u bytes) in %u QR code%s, version %u at most, %u px modules (docs/records.md)\n",
-		(uint32_t)len, n, n == 1 ? "" : "s", (largest - 17) / 4, px);
+	kprintf("qr: the run's summary (%u bytes) in %u QR code%s, version %u at most, %u px modules%s (docs/records.md)\n",
+		(uint32_t)len, n, n == 1 ? "" : "s", (largest - 17) / 4, px,
+		f.bench_omitted ? "; bench rows left out" : "");
 }
