@@ -188,6 +188,11 @@ def zbar_text(image):
     return re.sub(r"(?<!\n)(FL\d+ \d+/\d+ )", r"\n\1", text)
 
 
+def read_text(path):
+    with open(path, encoding="utf-8", errors="replace") as f:
+        return f.read()
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description="faultline's end-of-run QR code back into the JSON and HTML reports.")
     ap.add_argument("--text", action="append", default=[], metavar="FILE",
@@ -200,8 +205,7 @@ def main(argv=None):
     if not a.text and not a.image:
         ap.error("give --text or --image")
     try:
-        texts = [sys.stdin.read() if t == "-" else open(t, encoding="utf-8", errors="replace").read()
-                 for t in a.text]
+        texts = [sys.stdin.read() if t == "-" else read_text(t) for t in a.text]
         texts += [zbar_text(i) for i in a.image]
         rep = parse("\n".join(texts))
     except (SummaryError, OSError) as e:
