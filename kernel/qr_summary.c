@@ -237,8 +237,11 @@ void qr_summary_show(const char *panic)
 	const char *names[16];
 	if (!fbcon_active())
 		return;
+	uint64_t t0 = rdtsc();
 	gather(&f, panic, names, 16);
 	qr_summary_draw(&f);
+	if (tsc_hz)
+		kprintf("qr: encoded and drawn in %llu ms\n", tsc_to_ns(rdtsc() - t0) / 1000000);
 }
 
 /* See kernel/qr_summary.h. */

@@ -33,7 +33,9 @@ uint64_t tsc_hz;
 struct record_totals record_totals(void) { return (struct record_totals){ 0, 0, 0 }; }
 uint32_t record_failed_names(const char **names, uint32_t max) { (void)names; (void)max; return 0; }
 uint32_t bench_screen_results(const struct bench_result **out) { *out = NULL; return 0; }
-static uint64_t read_cr4(void) { return 0; }   /* cpu/x86.h leaves it out of host builds */
+static uint64_t read_cr4(void) { return 0; }   /* cpu/x86.h leaves these out of host builds */
+static uint64_t rdtsc(void) { return 0; }
+uint64_t tsc_to_ns(uint64_t cycles) { return cycles; }
 
 /* The console's text (qr_summary says how many codes it drew). */
 static char console[4096];
