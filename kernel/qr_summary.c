@@ -114,7 +114,7 @@ int qr_summary_text(const struct qr_summary_facts *f, char *buf, size_t size)
 
 /* Splits text[0..len) at line ends into parts of at most cap bytes: start[i]
  * and end[i] of each; a line longer than cap is cut to cap. Returns the
- * number of parts, or max + 1 if more than max are needed. */
+ * number of parts (0 for no text), or max + 1 if more than max are needed. */
 static uint32_t split_parts(const char *text, size_t len, size_t cap, size_t *start, size_t *end, uint32_t max)
 {
 	uint32_t n = 0;
@@ -132,7 +132,7 @@ static uint32_t split_parts(const char *text, size_t len, size_t cap, size_t *st
 		end[n++] = stop;
 		at = stop;
 	}
-	return n ? n : (start[0] = end[0] = 0, 1);
+	return n;
 }
 
 /* The facts of this run. */
