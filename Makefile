@@ -30,7 +30,7 @@ KERNEL_LDFLAGS := /subsystem:efi_application /entry:efi_main /nodefaultlib /dll 
 KERNEL_SRCS := $(wildcard base/*.c efi/*.c kernel/*.c cpu/*.c fault/*.c paging/*.c lib/*.c checks/*.c)
 KERNEL_ASM  := $(wildcard efi/*.S kernel/*.S cpu/*.S fault/*.S paging/*.S)
 KERNEL_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(KERNEL_SRCS)) \
-	$(patsubst %.S,$(BUILD)/obj/%.o,$(KERNEL_ASM)) $(BUILD)/obj/font.o
+	$(patsubst %.S,$(BUILD)/obj/%.o,$(KERNEL_ASM)) $(BUILD)/obj/font.o $(BUILD)/obj/version.o
 
 HOST_CC     := cc
 HOST_CFLAGS := -std=c11 -I. -I/usr/include/efi -I/usr/include/efi/x86_64 -DHOST_TEST -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=all \
@@ -64,6 +64,19 @@ $(BUILD)/font.c: $(FONT) tools/psf2c.py
 	$(PYTHON) tools/psf2c.py $(FONT) $@
 
 $(BUILD)/obj/font.o: $(BUILD)/font.c $(FLAGS_STAMP)
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	@$(CC) $(KERNEL_CFLAGS) -c $< -o $@
+
+# faultline_version (base/kernel.h): `git describe` of the tree built, in the
+# boot record and the QR code; the file is rewritten only when it changes.
+FAULTLINE_VERSION = $(shell git -C $(CURDIR) describe --always --dirty 2>/dev/null || echo unknown)
+$(BUILD)/version.c: FORCE
+	@mkdir -p $(dir $@)
+	@echo 'const char faultline_version[] = "$(FAULTLINE_VERSION)";' | cmp -s - $@ || \
+		echo 'const char faultline_version[] = "$(FAULTLINE_VERSION)";' > $@
+
+$(BUILD)/obj/version.o: $(BUILD)/version.c $(FLAGS_STAMP)
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
 	@$(CC) $(KERNEL_CFLAGS) -c $< -o $@

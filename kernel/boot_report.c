@@ -4,6 +4,7 @@
  * sees it; and the same facts as a few lines for the person at the screen.
  */
 #include "kernel/boot_report.h"
+#include "base/kernel.h"
 #include "cpu/acpi.h"
 #include "cpu/cpufeature.h"
 #include "cpu/x86.h"
@@ -53,6 +54,7 @@ void boot_report(const struct boot_info *bi, const struct memmap *mm)
 		mm->usable_bytes >> 20, st.free_pages, st.mem_map_bytes >> 10);
 
 	struct json *j = record_begin("boot");
+	json_str(j, "faultline_version", faultline_version);
 	json_str(j, "firmware", bi->firmware_vendor);
 	json_hex(j, "firmware_revision", bi->firmware_revision);
 	json_hex(j, "uefi_revision", bi->uefi_revision);

@@ -39,7 +39,7 @@ def run_unit_tests():
         else:
             bins.append(b)
     for b in bins:
-        proc = subprocess.run([os.path.join(ROOT, b)], capture_output=True, text=True, timeout=600)
+        proc = subprocess.run([os.path.join(ROOT, b)], capture_output=True, text=True, timeout=600, cwd=ROOT)
         out = proc.stdout + proc.stderr
         m = re.search(r"(\d+) passed, (\d+) failed", out)
         if not m:

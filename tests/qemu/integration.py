@@ -153,11 +153,13 @@ def boot_8G_image_above_4G():
     return problems
 
 
-def exception_case(hook, vector, extra_check=None):
+def exception_case(hook, vector, extra_check=None, screen=False):
+    """screen: boot with a screendump (the verdict then is the summary record's,
+    not QEMU's status) and check the QR code of the summary on it (qr_screen.py)."""
     def fn():
         problems = []
-        run = qemu_run.boot(base_config("test = " + hook))
-        if run.status != FAILED:
+        run = qemu_run.boot(base_config("test = " + hook), screendump=screen)
+        if not screen and run.status != FAILED:
             problems.append("exit status %d, want %d (failure)" % (run.status, FAILED))
         panic = run.first("panic")
         if not panic:
@@ -174,6 +176,9 @@ def exception_case(hook, vector, extra_check=None):
         summary = run.first("summary")
         if not summary or summary.get("failed", 0) < 1:
             problems.append("summary does not count the failure: %s" % summary)
+        if screen and panic:
+            import qr_screen
+            qr_screen.check(run, problems, panic=panic)
         return problems
     fn.__name__ = "exception_" + hook
     return case(fn)
@@ -185,7 +190,7 @@ exception_case("de", 0)
 exception_case("pf", 14, lambda p, probs: None if "!P" in p.get("error_decoded", "")
                else probs.append("page-fault decode wrong: %s" % p.get("error_decoded")))
 exception_case("panic", None, lambda p, probs: None if p.get("reason") == "invariant"
-               else probs.append("panic reason %s" % p.get("reason")))
+               else probs.append("panic reason %s" % p.get("reason")), screen=True)
 
 
 MM_ATOMIC_CASES = ["mremap_move", "mremap_grow_in_place", "mremap_fixed_over_mapping", "mremap_fixed_across_tables",
