@@ -30,7 +30,7 @@ KERNEL_LDFLAGS := /subsystem:efi_application /entry:efi_main /nodefaultlib /dll 
 KERNEL_SRCS := $(wildcard base/*.c efi/*.c kernel/*.c cpu/*.c fault/*.c paging/*.c lib/*.c checks/*.c)
 KERNEL_ASM  := $(wildcard efi/*.S kernel/*.S cpu/*.S fault/*.S paging/*.S)
 KERNEL_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(KERNEL_SRCS)) \
-	$(patsubst %.S,$(BUILD)/obj/%.o,$(KERNEL_ASM)) $(BUILD)/obj/font.o
+	$(patsubst %.S,$(BUILD)/obj/%.o,$(KERNEL_ASM)) $(BUILD)/obj/font.o $(BUILD)/obj/version.o
 
 HOST_CC     := cc
 HOST_CFLAGS := -std=c11 -I. -I/usr/include/efi -I/usr/include/efi/x86_64 -DHOST_TEST -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=all \
@@ -38,7 +38,7 @@ HOST_CFLAGS := -std=c11 -I. -I/usr/include/efi -I/usr/include/efi/x86_64 -DHOST_
 UNIT_SRCS   := $(wildcard tests/unit/test_*.c)
 UNIT_BINS   := $(patsubst tests/unit/%.c,$(BUILD)/host/%,$(UNIT_SRCS))
 
-.PHONY: all deps image usb test test-unit test-qemu fuzz fuzz-linux clean
+.PHONY: all deps image usb sign test test-unit test-qemu test-hw-variety fuzz fuzz-linux clean
 all: deps $(BUILD)/faultline.img
 
 # The package check runs once; the stamp records that everything was there.
@@ -64,6 +64,19 @@ $(BUILD)/font.c: $(FONT) tools/psf2c.py
 	$(PYTHON) tools/psf2c.py $(FONT) $@
 
 $(BUILD)/obj/font.o: $(BUILD)/font.c $(FLAGS_STAMP)
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	@$(CC) $(KERNEL_CFLAGS) -c $< -o $@
+
+# faultline_version (base/kernel.h): `git describe` of the tree built, in the
+# boot record and the QR code; the file is rewritten only when it changes.
+FAULTLINE_VERSION = $(shell git -C $(CURDIR) describe --always --dirty 2>/dev/null || echo unknown)
+$(BUILD)/version.c: FORCE
+	@mkdir -p $(dir $@)
+	@echo 'const char faultline_version[] = "$(FAULTLINE_VERSION)";' | cmp -s - $@ || \
+		echo 'const char faultline_version[] = "$(FAULTLINE_VERSION)";' > $@
+
+$(BUILD)/obj/version.o: $(BUILD)/version.c $(FLAGS_STAMP)
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
 	@$(CC) $(KERNEL_CFLAGS) -c $< -o $@
@@ -95,6 +108,13 @@ image: $(BUILD)/faultline.img
 usb: all
 	@echo "build/faultline.img is ready: ./run.sh flash /dev/sdX writes it to a USB stick"
 
+# Secure Boot (docs/secureboot.md): `make sign KEY=db.key CERT=db.crt` signs
+# BOOTX64.EFI with sbsign and writes build/faultline-signed.img (SIGNED=PATH
+# another name; SIGNED=build/faultline.img signs the stick image in place).
+SIGNED ?= $(BUILD)/faultline-signed.img
+sign: all
+	@tools/sign.sh "$(KEY)" "$(CERT)" $(BUILD)/faultline.efi $(BUILD)/faultline.img "$(SIGNED)"
+
 $(BUILD)/host/%: tests/unit/%.c $(BUILD)/font.c
 	@mkdir -p $(dir $@)
 	$(HOST_CC) $(HOST_CFLAGS) -MMD -MP $< -o $@ -lm
@@ -109,6 +129,11 @@ test-qemu: all
 test: deps
 	@$(MAKE) --no-print-directory all
 	@$(PYTHON) tests/run_all.py
+
+# Boots on other machine types, firmware builds, CPU models, CPU counts and
+# memory sizes (tests/qemu/hw_variety.py); .ci/run runs it after make test.
+test-hw-variety: all
+	@FAULTLINE_TESTS=hw-variety $(PYTHON) tests/run_all.py
 
 # The mm fuzzer's long run (docs/ring3.md, "Fuzzer"): FUZZ_SEEDS seeds from
 # FUZZ_FIRST, FUZZ_OPS operations each, in one faultline boot (10 x 1 000 000

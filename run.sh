@@ -3,7 +3,7 @@
 #                            serial console on this terminal; exits 0 if the run
 #                            passed, 1 if something failed, 2 if no verdict.
 # ./run.sh --help            all options (CPU model, memory, paging, config lines, gdb, log)
-# ./run.sh flash /dev/sdX    write build/faultline.img to a USB stick
+# ./run.sh flash /dev/sdX [IMAGE]   write build/faultline.img (or IMAGE) to a USB stick
 # ./run.sh bench [--icount]  run the fault-latency workloads, write build/bench/report.html
 # ./run.sh bench --scaling [--icount]   fault cost from 16 MiB to 4 GiB and with 100 000 VMAs,
 #                            write build/bench/scaling.html

@@ -87,12 +87,23 @@ struct boot_file {
 	uint32_t reserved;
 };
 
+enum boot_secure_boot {
+	SECURE_BOOT_UNKNOWN = 0, /* no SecureBoot variable (firmware without it) */
+	SECURE_BOOT_OFF,
+	SECURE_BOOT_ON,          /* enforcing: this image passed the firmware's signature check */
+	SECURE_BOOT_SETUP,       /* SetupMode: no platform key enrolled, nothing enforced */
+};
+
 struct boot_info {
 	uint64_t magic;
 
 	char firmware_vendor[64];      /* ASCII */
 	uint32_t firmware_revision;
 	uint32_t uefi_revision;
+	/* Secure Boot as the firmware reports it (its SecureBoot and SetupMode
+	 * variables): enum boot_secure_boot. */
+	uint32_t secure_boot;
+	uint32_t secure_boot_reserved;
 
 	uint64_t acpi_rsdp;            /* physical, 0 if none */
 	uint64_t smbios;               /* SMBIOS 2.x entry point, 0 if none */

@@ -22,6 +22,11 @@ void panic(const char *fmt, ...) __attribute__((noreturn));
 typedef void (*panic_exit_t)(void) __attribute__((noreturn));
 void panic_register_exit(panic_exit_t exit);
 
+/* What the panic was about, one line ("exception 14 (#PF page fault) at
+ * rip 0x...", or panic's message); "" when there was none. For the end of
+ * run's QR code, drawn by the registered exit. */
+const char *panic_message(void);
+
 /* Prints "#PF error code 0x7 [P W U]"-style decoding into buf. */
 void decode_pf_error(uint64_t code, char *buf, uint64_t size);
 

@@ -17,6 +17,7 @@ test_deterministic_on_faultline boots it twice in deterministic mode (QEMU
 -icount) with small workloads, bench_many_vmas among them, and requires
 identical bench records."""
 import collections
+import html
 import html.parser
 import json
 import os
@@ -34,6 +35,7 @@ sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(ROOT, "tools"))
 import chromium  # noqa: E402
 import png_read  # noqa: E402
+import qr_summary  # noqa: E402
 import report  # noqa: E402
 
 IMAGE = os.path.join(ROOT, "build", "faultline.img")
@@ -790,6 +792,62 @@ class Faultline(unittest.TestCase):
     @unittest.skipUnless(os.path.exists(IMAGE), "build/faultline.img not built")
     def test_deterministic_on_faultline(self):
         self.assertEqual(check_determinism(), [])
+
+
+QR_PART1 = ("FL1 1/2 0123abc\nC GenuineIntel 6 85 7\nN Intel(R) Xeon(R) Gold\nH KVMKVMKVM\nP 5 46 57\n"
+            "T 2100000000\nR 120 3 2\nF smap\nF ring3.prog.case\n")
+QR_PART2 = "FL1 2/2 0123abc\nB write_first write-anon 4096 789 1701\nO 2\nX exception 6 (#UD) at rip 0x1\n"
+
+
+class QrSummary(unittest.TestCase):
+    """bench/qr_summary.py: the end screen's QR text back into the reports."""
+
+    def test_parts_in_any_order(self):
+        rep = qr_summary.parse(QR_PART2 + QR_PART1)
+        self.assertEqual(rep, qr_summary.parse(QR_PART1 + "\n" + QR_PART2))
+        self.assertEqual((rep["faultline_version"], rep["parts"], rep["cpu_vendor"], rep["cpu_family"],
+                          rep["cpu_model"], rep["cpu_stepping"], rep["cpu_name"], rep["hypervisor"]),
+                         ("0123abc", 2, "GenuineIntel", 6, 85, 7, "Intel(R) Xeon(R) Gold", "KVMKVMKVM"))
+        self.assertEqual((rep["paging_levels"], rep["maxphyaddr"], rep["virt_bits"], rep["tsc_hz"]),
+                         (5, 46, 57, 2100000000))
+        self.assertEqual(rep["summary"], {"passed": 120, "failed": 3, "skipped": 2})
+        self.assertEqual(rep["failed"], ["smap", "ring3.prog.case"])
+        self.assertEqual(rep["bench"], [{"workload": "write_first", "class": "write-anon", "count": 4096,
+                                         "p50": 789, "p99": 1701, "unit": "tsc"}])
+        self.assertEqual(rep["bench_omitted"], 2)
+        self.assertEqual(rep["panic"], "exception 6 (#UD) at rip 0x1")
+
+    def test_broken_input_is_refused(self):
+        for text, why in [(QR_PART1, "part 2 of 2 missing"),
+                          (QR_PART1 + QR_PART2.replace("0123abc", "4567def"), "different summaries"),
+                          ("hello\n" + QR_PART1, "text before"),
+                          ("\n\n", "not a faultline summary"),
+                          (QR_PART1.replace("FL1", "FL2"), "format FL2"),
+                          ("FL1 1/1 x\nC GenuineIntel 6 85 7\n", "cut"),
+                          ("FL1 1/1 x\nC GenuineIntel 6 85 7\nR 1 two 3\n", "numbers"),
+                          (QR_PART1 + QR_PART2.replace("B write_first", "B write first"), "B line")]:
+            with self.assertRaises(qr_summary.SummaryError, msg=text) as cm:
+                qr_summary.parse(text)
+            self.assertIn(why, str(cm.exception))
+
+    def test_json_and_html_from_the_command_line(self):
+        with tempfile.TemporaryDirectory() as wd:
+            paths = [os.path.join(wd, n) for n in ("1.txt", "2.txt", "r.json", "r.html")]
+            for path, text in zip(paths, (QR_PART1, QR_PART2)):
+                with open(path, "w") as f:
+                    f.write(text)
+            self.assertEqual(qr_summary.main(["--text", paths[1], "--text", paths[0], "--json", paths[2],
+                                              "--html", paths[3]]), 0)
+            with open(paths[2]) as f:
+                self.assertEqual(json.load(f), qr_summary.parse(QR_PART1 + QR_PART2))
+            with open(paths[3]) as f:
+                page = f.read()
+            p = check_html(page)
+            self.assertEqual(p.errors, [])
+            for words in ("Intel(R) Xeon(R) Gold", "ring3.prog.case", "120 passed, 3 failed, 2 skipped",
+                          "panic: exception 6", "2 more bench rows", "write_first", "1 more failures"):
+                self.assertIn(html.escape(words, quote=True) if "(" not in words else words, page)
+            self.assertEqual(qr_summary.main(["--text", paths[0]]), 1)     # part 2 missing
 
 
 def main():

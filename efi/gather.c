@@ -1,7 +1,8 @@
 /*
  * efi_gather: the facts about the machine that only the firmware knows, copied
  * into boot_info: framebuffer, ACPI RSDP, SMBIOS, firmware vendor and
- * revision, where our own image was loaded, the runtime-services table.
+ * revision, Secure Boot's state, where our own image was loaded, the
+ * runtime-services table.
  * Everything is optional: a missing item is left zero and reported later.
  */
 #include "efi/efi.h"
@@ -12,6 +13,7 @@ static EFI_GUID smbios_guid = SMBIOS_TABLE_GUID;
 static EFI_GUID smbios3_guid = SMBIOS3_TABLE_GUID;
 static EFI_GUID gop_guid = EFI_GRAPHICS_OUTPUT_PROTOCOL_GUID;
 static EFI_GUID loaded_image_guid = EFI_LOADED_IMAGE_PROTOCOL_GUID;
+static EFI_GUID global_variable_guid = EFI_GLOBAL_VARIABLE;
 
 static int guid_equal(const EFI_GUID *a, const EFI_GUID *b)
 {
@@ -70,6 +72,32 @@ static void gather_image(struct boot_info *bi)
 	bi->in_use[bi->in_use_count++] = (struct boot_range){ bi->image_base, bi->image_size, "kernel image" };
 }
 
+/* The one-byte global variable name (SecureBoot, SetupMode): 0 or 1, or -1
+ * when the firmware has no such variable or it is not one byte. */
+static int global_flag(CHAR16 *name)
+{
+	uint8_t value = 0;
+	UINTN size = sizeof(value);
+	UINT32 attrs = 0;
+	if (EFI_ERROR(efi_st->RuntimeServices->GetVariable(name, &global_variable_guid, &attrs, &size, &value)) ||
+	    size != 1)
+		return -1;
+	return value != 0;
+}
+
+/* Secure Boot's state from the UEFI spec's SecureBoot and SetupMode
+ * variables (3.3, "Globally Defined Variables"). */
+static void gather_secure_boot(struct boot_info *bi)
+{
+	int secure = global_flag(L"SecureBoot");
+	if (secure < 0)
+		bi->secure_boot = SECURE_BOOT_UNKNOWN;
+	else if (global_flag(L"SetupMode") == 1)
+		bi->secure_boot = SECURE_BOOT_SETUP;
+	else
+		bi->secure_boot = secure ? SECURE_BOOT_ON : SECURE_BOOT_OFF;
+}
+
 /* Fills the firmware facts of bi. Never fails; missing items stay zero. */
 void efi_gather(struct boot_info *bi)
 {
@@ -83,6 +111,7 @@ void efi_gather(struct boot_info *bi)
 	bi->runtime_services = (uint64_t)(uintptr_t)efi_st->RuntimeServices;
 
 	gather_config_tables(bi);
+	gather_secure_boot(bi);
 	gather_framebuffer(bi);
 	gather_image(bi);
 }

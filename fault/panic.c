@@ -9,12 +9,20 @@
 #include "cpu/x86.h"
 #include "base/kernel.h"
 #include "base/format.h"
+#include "base/string.h"
 #include "lib/kprintf.h"
 #include "lib/record.h"
 #include "paging/pgtable_types.h"
 
 static int panicking;
 static panic_exit_t panic_exit;
+static char message[160];
+
+/* See base/panic.h. */
+const char *panic_message(void)
+{
+	return message;
+}
 
 /* See base/panic.h. */
 void panic_register_exit(panic_exit_t exit)
@@ -83,6 +91,8 @@ void die(const char *why, struct pt_regs *regs)
 	else
 		format(err, sizeof(err), "0x%llx", regs->error_code);
 
+	format(message, sizeof(message), "exception %llu (%s) at rip 0x%llx in %s mode", regs->vector, why, regs->ip,
+	       (regs->cs & 3) ? "user" : "kernel");
 	kprintf("\n*** KERNEL PANIC: unexpected exception %llu (%s) in %s mode\n",
 		regs->vector, why, (regs->cs & 3) ? "user" : "kernel");
 	kprintf("error code %s\n", err);
@@ -132,6 +142,7 @@ void panic(const char *fmt, ...)
 	}
 	uint64_t bp;
 	__asm__ volatile("movq %%rbp, %0" : "=r"(bp));
+	strlcpy(message, msg, sizeof(message));
 	kprintf("\n*** KERNEL PANIC: %s\n", msg);
 	backtrace((uint64_t)(uintptr_t)__builtin_return_address(0), bp);
 	struct json *j = record_begin("panic");

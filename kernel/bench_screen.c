@@ -32,6 +32,13 @@ void bench_screen_add(const struct bench_result *r)
 		dropped++;
 }
 
+/* See kernel/bench_screen.h. */
+uint32_t bench_screen_results(const struct bench_result **out)
+{
+	*out = results;
+	return nresults;
+}
+
 /* Formats cycles as nanoseconds at tsc_hz, or "-" when the frequency is unknown. */
 static void format_ns(char *buf, size_t size, uint64_t cycles)
 {

@@ -21,6 +21,10 @@ void bench_screen_add(const struct bench_result *r);
 /* After a program: the charts of the records it printed, if any. */
 void bench_screen_program_end(void);
 
+/* The bench records kept so far, in the order they came (at most
+ * BENCH_SCREEN_MAX_RESULTS): *out points at them; returns how many. */
+uint32_t bench_screen_results(const struct bench_result **out);
+
 /* After all programs: the summary table, if any program printed records. */
 void bench_screen_summary(void);
 

@@ -4,6 +4,7 @@
  * sees it; and the same facts as a few lines for the person at the screen.
  */
 #include "kernel/boot_report.h"
+#include "base/kernel.h"
 #include "cpu/acpi.h"
 #include "cpu/cpufeature.h"
 #include "cpu/x86.h"
@@ -21,6 +22,21 @@ static uint32_t current_paging_levels(void)
 }
 
 /* See kernel/boot_report.h. */
+const char *secure_boot_name(uint32_t state)
+{
+	switch (state) {
+	case SECURE_BOOT_OFF:
+		return "off";
+	case SECURE_BOOT_ON:
+		return "on";
+	case SECURE_BOOT_SETUP:
+		return "setup_mode";
+	default:
+		return "unknown";
+	}
+}
+
+/* See kernel/boot_report.h. */
 void boot_report(const struct boot_info *bi, const struct memmap *mm)
 {
 	struct buddy_stats st;
@@ -32,13 +48,17 @@ void boot_report(const struct boot_info *bi, const struct memmap *mm)
 	kprintf("paging   %u-level, MAXPHYADDR %u, linear %u bits\n", current_paging_levels(),
 		c->x86_phys_bits, c->x86_virt_bits);
 	kprintf("tsc      %llu Hz (%s)\n", tsc_hz, tsc_source);
+	kprintf("firmware %s, Secure Boot %s\n", bi->firmware_vendor,
+		bi->secure_boot == SECURE_BOOT_SETUP ? "off (setup mode: no platform key)" : secure_boot_name(bi->secure_boot));
 	kprintf("memory   %llu MiB usable, %llu frames free, struct page array %llu KiB\n",
 		mm->usable_bytes >> 20, st.free_pages, st.mem_map_bytes >> 10);
 
 	struct json *j = record_begin("boot");
+	json_str(j, "faultline_version", faultline_version);
 	json_str(j, "firmware", bi->firmware_vendor);
 	json_hex(j, "firmware_revision", bi->firmware_revision);
 	json_hex(j, "uefi_revision", bi->uefi_revision);
+	json_str(j, "secure_boot", secure_boot_name(bi->secure_boot));
 	cpu_features_json(c, j);
 	json_u64(j, "paging_levels", current_paging_levels());
 	json_hex(j, "page_offset", paging_report.page_offset);

@@ -25,6 +25,7 @@
 #include "kernel/selftest.h"
 #include "checks/both_modes.h"
 #include "kernel/stored_report.h"
+#include "kernel/qr_summary.h"
 #include "cpu/acpi.h"
 #include "cpu/cpufeature.h"
 #include "cpu/percpu.h"
@@ -54,9 +55,16 @@ uint64_t kernel_image_size;
 struct faultline_config boot_config;
 static struct memmap boot_memmap;
 
-/* How panic() and die() end the run: as a failure, the configured way. */
+/* How panic() and die() end the run: the QR code of the summary (tried
+ * once: a fault while drawing it comes back here), then a failure, the
+ * configured way. */
 static void __attribute__((noreturn)) exit_after_panic(void)
 {
+	static bool qr_tried;
+	if (!qr_tried) {
+		qr_tried = true;
+		qr_summary_show(panic_message());
+	}
 	machine_exit(EXIT_STATUS_FAILURE);
 }
 
@@ -139,6 +147,7 @@ static void kernel_main_high(struct boot_info *bi)
 	struct record_totals t = record_totals();
 	kprintf("faultline: %u passed, %u failed, %u skipped\n", t.passed, t.failed, t.skipped);
 	store_report(bi);
+	qr_summary_show(NULL);
 	record_summary();
 	machine_exit(t.failed ? EXIT_STATUS_FAILURE : EXIT_STATUS_SUCCESS);
 }

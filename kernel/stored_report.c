@@ -4,6 +4,7 @@
  * writes it to \faultline\reports\ on the ESP.
  */
 #include "kernel/stored_report.h"
+#include "kernel/boot_report.h"
 #include "cpu/cpufeature.h"
 #include "efi/report_var.h"
 #include "efi/runtime.h"
@@ -32,6 +33,7 @@ void store_report(const struct boot_info *bi)
 	json_u64(&j, "version", 1);
 	json_str(&j, "time", when);
 	json_str(&j, "firmware", bi->firmware_vendor);
+	json_str(&j, "secure_boot", secure_boot_name(bi->secure_boot));
 	json_str(&j, "cpu_vendor", boot_cpu_data.x86_vendor_id);
 	json_str(&j, "cpu_name", boot_cpu_data.x86_model_id);
 	json_u64(&j, "paging_levels", paging_report.levels);

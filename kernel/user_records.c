@@ -100,6 +100,8 @@ static void take_line(const char *s, size_t n)
 			       USER_TEST_PREFIX, program, name);
 	} else if (result >= 0) {
 		record_count_result(result);
+		if (result == TEST_FAIL)
+			record_note_failure(name);   /* named in the stored report and the QR code */
 		size_t len = record_result_line(text, sizeof(text), name, result);
 		console_screen_write(text, len);
 	} else if (bench_result_parse(s, n, &bench)) {

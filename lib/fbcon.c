@@ -16,10 +16,12 @@
  * never written, and the partial cells at the right and bottom edges keep
  * the colour init cleared them to.
  *
- * Pictures live beside the text in two ways: fbcon_open_rows leaves blank
- * text rows that a chart then paints (it scrolls away with the text), and
+ * Pictures live beside the text in three ways: fbcon_open_rows leaves blank
+ * text rows that a chart then paints (it scrolls away with the text),
  * fbcon_reserve_status_row takes the bottom row out of the grid for a line
- * redrawn in place (the progress bar), which scrolling never touches.
+ * redrawn in place (the progress bar), which scrolling never touches, and
+ * fbcon_reserve_right takes columns at the right edge out of the grid for a
+ * picture that stays put (the QR code of the summary).
  */
 #include "lib/fbcon.h"
 #include "base/bootinfo.h"
@@ -418,5 +420,34 @@ bool fbcon_reserve_status_row(uint32_t *y)
 		fill_scan_lines(con.rows * font_height, (con.rows + 1) * font_height, con.cols * font_width);
 	}
 	*y = con.rows * font_height;
+	return true;
+}
+
+/*
+ * Takes the text columns that cover the rightmost width_px pixels away from
+ * the grid for a picture that stays where it is drawn (the end of run's QR
+ * code): text wraps before them from now on, scrolling leaves them alone,
+ * and they are cleared to the background from the top of the screen down
+ * to the bottom of the text grid (a status row keeps its full width). *x
+ * gets the pixel column the strip starts at. Returns false (nothing
+ * changed) while the console is off or if fewer than 20 text columns would
+ * remain.
+ */
+bool fbcon_reserve_right(uint32_t width_px, uint32_t *x)
+{
+	if (!con.active)
+		return false;
+	uint32_t take = (width_px + font_width - 1) / font_width;
+	if (take > con.cols || con.cols - take < 20)
+		return false;
+	con.cols -= take;
+	if (con.col > con.cols)
+		con.col = con.cols;   /* a wrap is pending */
+	*x = con.cols * font_width;
+	for (uint32_t y = 0; y < con.rows * font_height; y++) {
+		uint32_t *line = pixel_at(*x, y);
+		for (uint32_t i = 0; i < con.width - *x; i++)
+			line[i] = con.bg;
+	}
 	return true;
 }

@@ -3,7 +3,8 @@
  * time (build/font.c, from Debian's console-setup fonts). Scrolls, handles
  * \n \r \t \b, and a few colours for PASS/FAIL tables. Charts and the
  * progress bar draw pixels beside the text: in rows the text leaves blank
- * for them (they scroll with it) or in a status row the text never enters.
+ * for them (they scroll with it), in a status row the text never enters, or
+ * in a strip at the right edge taken from the text (the QR code).
  */
 #ifndef FAULTLINE_FBCON_H
 #define FAULTLINE_FBCON_H
@@ -38,5 +39,6 @@ uint32_t fbcon_draw_text(uint32_t x, uint32_t y, const char *s, uint32_t fg_rgb,
 bool fbcon_open_rows(uint32_t n, uint32_t *y);
 bool fbcon_cursor_xy(uint32_t *x, uint32_t *y);
 bool fbcon_reserve_status_row(uint32_t *y);
+bool fbcon_reserve_right(uint32_t width_px, uint32_t *x);
 
 #endif

@@ -4,7 +4,8 @@
 Prints every failure with its reason and closes with one line
 "N passed, N failed" (folders of the layering check, unit-test checks,
 integration cases). Exits 1 if anything failed. FAULTLINE_TESTS=layers runs
-only the layering check (tools/check_layers.py, also runnable alone).
+only the layering check (tools/check_layers.py, also runnable alone);
+FAULTLINE_TESTS=hw-variety only the machine-variety boots (make test-hw-variety).
 """
 import glob
 import os
@@ -38,7 +39,7 @@ def run_unit_tests():
         else:
             bins.append(b)
     for b in bins:
-        proc = subprocess.run([os.path.join(ROOT, b)], capture_output=True, text=True, timeout=600)
+        proc = subprocess.run([os.path.join(ROOT, b)], capture_output=True, text=True, timeout=600, cwd=ROOT)
         out = proc.stdout + proc.stderr
         m = re.search(r"(\d+) passed, (\d+) failed", out)
         if not m:
@@ -81,14 +82,16 @@ def main():
     lp = lf = 0
     if only in ("", "unit", "layers"):   # one result per folder: no include from a layer above
         lp, lf = run_python_suite("tools/check_layers.py")
-    up, uf = (0, 0) if only in ("qemu", "layers") else run_unit_tests()
+    up, uf = (0, 0) if only in ("qemu", "layers", "hw-variety") else run_unit_tests()
     qp = qf = 0
     if only not in ("unit", "layers"):
         import integration
-        qp, qf = integration.run_all()
+        qp, qf = integration.run_all(hw_variety=(only == "hw-variety"))
     bp = bf = 0
     if only in ("", "bench"):
         bp, bf = run_python_suite("bench/test_report.py")
+        fp, ff = run_python_suite("bench/test_fleet.py")   # the fleet page (bench/fleet.py)
+        bp, bf = bp + fp, bf + ff
     passed, failed = lp + up + qp + bp, lf + uf + qf + bf
     print("%d passed, %d failed" % (passed, failed))
     return 1 if failed else 0

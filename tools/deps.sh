@@ -10,6 +10,9 @@ have_cmd clang || need+=(clang)
 have_cmd lld-link || need+=(lld)
 [ -f /usr/include/efi/efi.h ] || need+=(gnu-efi)
 [ -f /usr/share/OVMF/OVMF_CODE_4M.fd ] || need+=(ovmf)
+# Secure Boot: make sign, and the tests with Debian's snakeoil-enrolled OVMF.
+have_cmd sbsign || need+=(sbsigntool)
+have_cmd openssl || need+=(openssl)
 have_cmd qemu-system-x86_64 || need+=(qemu-system-x86)
 have_cmd mcopy || need+=(mtools)
 have_cmd sgdisk || need+=(gdisk)
@@ -20,6 +23,10 @@ have_cmd cc || need+=(gcc)
 have_cmd ld.lld || need+=(lld)
 # bench/test_report.py opens the HTML report in headless Chromium.
 have_cmd chromium || need+=(chromium)
+# The QR code on screen: zbarimg reads it back (tests/unit/test_qr.c, tests/qemu/screen.py),
+# python3-qrcode is the unit test's reference encoder (for Debian's own /usr/bin/python3).
+have_cmd zbarimg || need+=(zbar-tools)
+[ -f /usr/lib/python3/dist-packages/qrcode/__init__.py ] || need+=(python3-qrcode)
 
 [ ${#need[@]} -eq 0 ] && exit 0
 

@@ -1,16 +1,18 @@
 #!/usr/bin/env bash
-# tools/flash.sh /dev/sdX — write build/faultline.img to a USB stick.
+# tools/flash.sh /dev/sdX [IMAGE] — write build/faultline.img (or IMAGE, e.g.
+# build/faultline-signed.img from make sign) to a USB stick.
 # Refuses anything that is not a whole, removable, unmounted block device, and
 # asks for confirmation (type the device name) before writing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 dev=${1:-}
-img=build/faultline.img
+img=${2:-build/faultline.img}
 die() { echo "flash: $*" >&2; exit 1; }
 
-[ -n "$dev" ] || die "usage: ./run.sh flash /dev/sdX"
-[ -f "$img" ] || make --no-print-directory all
+[ -n "$dev" ] || die "usage: ./run.sh flash /dev/sdX [IMAGE]"
+[ -f "$img" ] || [ -n "${2:-}" ] || make --no-print-directory all
+[ -f "$img" ] || die "no image $img (make sign KEY=... CERT=... writes build/faultline-signed.img)"
 [ -b "$dev" ] || die "$dev is not a block device"
 name=$(basename "$(readlink -f "$dev")")
 [ -d "/sys/block/$name" ] || die "$dev is a partition, not a whole disk (use e.g. /dev/sdb, not /dev/sdb1)"
@@ -26,4 +28,8 @@ read -r -p "Type the device name ($name) to confirm: " answer
 [ "$answer" = "$name" ] || die "not confirmed; nothing written"
 dd if="$img" of="$dev" bs=4M conv=fsync status=progress
 sync
-echo "flash: done. Boot the stick in UEFI mode with Secure Boot off."
+if [ -z "${2:-}" ]; then
+	echo "flash: done. Boot the stick in UEFI mode with Secure Boot off (or sign it: docs/secureboot.md)."
+else
+	echo "flash: done. Boot the stick in UEFI mode."
+fi

@@ -23,6 +23,31 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 IMAGE = os.path.join(ROOT, "build", "faultline.img")
 OVMF_CODE = "/usr/share/OVMF/OVMF_CODE_4M.fd"
 OVMF_VARS = "/usr/share/OVMF/OVMF_VARS_4M.fd"
+# Debian's ovmf package: the test key and certificate enrolled (PK, KEK and db)
+# in OVMF_VARS_4M.snakeoil.fd; the key's pass phrase is "snakeoil" (README.Debian).
+SNAKEOIL_KEY = "/usr/share/ovmf/PkKek-1-snakeoil.key"
+SNAKEOIL_CERT = "/usr/share/ovmf/PkKek-1-snakeoil.pem"
+SNAKEOIL_PASS = "snakeoil"
+
+
+class Firmware:
+    """One OVMF build: its code, the variable-store template each boot gets a
+    copy of, and whether it is a Secure Boot build (needs SMM, q35 and a
+    secure-only flash: QEMU's -machine smm=on and cfi.pflash01 secure=on)."""
+
+    def __init__(self, name, code, vars_template, secure=False):
+        self.name, self.code, self.vars_template, self.secure = name, code, vars_template, secure
+
+
+FIRMWARE = {f.name: f for f in (
+    Firmware("ovmf", OVMF_CODE, OVMF_VARS),                       # 4 MiB flash, Secure Boot off
+    Firmware("ovmf-2m", "/usr/share/OVMF/OVMF_CODE.fd", "/usr/share/OVMF/OVMF_VARS.fd"),
+    # Secure Boot on, the snakeoil certificate in db (OVMF_CODE_4M.snakeoil.fd
+    # is a link to OVMF_CODE_4M.secboot.fd).
+    Firmware("secboot-snakeoil", "/usr/share/OVMF/OVMF_CODE_4M.secboot.fd",
+             "/usr/share/OVMF/OVMF_VARS_4M.snakeoil.fd", secure=True),
+)}
+MACHINES = ("q35", "pc")
 ESP_OFFSET = 2048 * 512          # tools/mkimage.sh puts the ESP at LBA 2048
 QEMU_EXIT_PASSED, QEMU_EXIT_FAILED = 1, 3
 HALTED_LINE = "faultline: run finished. Press a key to reboot."   # kernel/exit.c, exit = halt
@@ -39,11 +64,12 @@ def read_default_config(image=IMAGE):
     return out.stdout.decode()
 
 
-def prepare_image(workdir, config_text=None, extra_files=()):
-    """Copies the built image into workdir, replacing the config if given and
-    adding extra (local path, image path) files. Returns the copy's path."""
+def prepare_image(workdir, config_text=None, extra_files=(), source=IMAGE):
+    """Copies the image source (the built one by default) into workdir,
+    replacing the config if given and adding extra (local path, image path)
+    files. Returns the copy's path."""
     img = os.path.join(workdir, "faultline.img")
-    shutil.copyfile(IMAGE, img)
+    shutil.copyfile(source, img)
     env = dict(os.environ, MTOOLS_SKIP_CHECK="1")
     if config_text is not None:
         cfg = os.path.join(workdir, "faultline.cfg")
@@ -56,10 +82,22 @@ def prepare_image(workdir, config_text=None, extra_files=()):
 
 
 def qemu_command(img, vars_fd, cpu="max", mem="1G", icount=False, gdb=False, serial="stdio",
-                 monitor="none"):
-    cmd = ["qemu-system-x86_64", "-machine", "q35", "-cpu", cpu, "-m", str(mem),
-           "-smp", "1", "-display", "none", "-no-reboot", "-net", "none",
-           "-drive", "if=pflash,format=raw,unit=0,readonly=on,file=" + OVMF_CODE,
+                 monitor="none", machine="q35", smp=1, firmware="ovmf"):
+    """The QEMU command line booting img with the variable store vars_fd (a
+    copy of the firmware's template). machine is q35 or pc (i440fx); firmware
+    a FIRMWARE name. Raises ValueError for a combination QEMU cannot boot
+    (a Secure Boot build needs q35's SMM)."""
+    fw = FIRMWARE[firmware]
+    if machine not in MACHINES:
+        raise ValueError("machine %r: want one of %s" % (machine, ", ".join(MACHINES)))
+    if fw.secure and machine != "q35":
+        raise ValueError("firmware %s needs SMM: machine q35" % firmware)
+    cmd = ["qemu-system-x86_64", "-machine", machine + (",smm=on" if fw.secure else ""),
+           "-cpu", cpu, "-m", str(mem),
+           "-smp", str(smp), "-display", "none", "-no-reboot", "-net", "none"]
+    if fw.secure:
+        cmd += ["-global", "driver=cfi.pflash01,property=secure,value=on"]
+    cmd += ["-drive", "if=pflash,format=raw,unit=0,readonly=on,file=" + fw.code,
            "-drive", "if=pflash,format=raw,unit=1,file=" + vars_fd,
            "-drive", "if=none,id=stick,format=raw,file=" + img,
            "-device", "qemu-xhci", "-device", "usb-storage,drive=stick,removable=on",
@@ -176,13 +214,14 @@ def with_halt(config_text):
 
 
 class Run:
-    def __init__(self, status, log, seconds, timed_out, screen=None):
+    def __init__(self, status, log, seconds, timed_out, screen=None, stopped_on=None):
         self.status = status
         self.log = log
         self.seconds = seconds
         self.timed_out = timed_out
         self.records = parse_records(log)
         self.screen = screen          # screen_image.Image when boot() took a screendump
+        self.stopped_on = stopped_on  # the match of boot()'s until that ended QEMU, else None
 
     def of_type(self, t):
         return [r for r in self.records if r.get("type") == t]
@@ -201,29 +240,49 @@ def read_log(log_path):
 
 
 def boot(config_text=None, cpu="max", mem="1G", timeout=300, icount=False, extra_files=(),
-         vars_file=None, image=None, screendump=False):
+         vars_file=None, image=None, screendump=False, machine="q35", smp=1, firmware="ovmf",
+         source_image=IMAGE, until=None):
     """Boots once and returns a Run. config_text None keeps the built config.
+
+    machine (q35, pc), smp and firmware (a FIRMWARE name, whose variable
+    template a fresh vars file copies unless vars_file is given) choose the
+    virtual PC; source_image the image the private copy is made of (image:
+    boot that file itself, no copy).
 
     screendump: run with exit = halt and, once the run has finished (the
     kernel's halt line on serial), take the screen into Run.screen and quit
     QEMU; Run.status is then QEMU's status after the quit (0), the verdict
-    is in the summary record."""
+    is in the summary record.
+
+    until: a compiled regular expression; as soon as serial matches it QEMU
+    is stopped (Run.stopped_on holds the match's text, Run.status is -1, not
+    a timeout): for runs that end in the firmware, never reaching faultline."""
     with tempfile.TemporaryDirectory(prefix="faultline-") as wd:
         if screendump:
             config_text = with_halt(config_text)
-        img = image or prepare_image(wd, config_text, extra_files)
+        img = image or prepare_image(wd, config_text, extra_files, source_image)
         vars_fd = vars_file or os.path.join(wd, "vars.fd")
         if not vars_file:
-            shutil.copyfile(OVMF_VARS, vars_fd)
+            shutil.copyfile(FIRMWARE[firmware].vars_template, vars_fd)
         log_path = os.path.join(wd, "serial.log")
         mon_path = os.path.join(wd, "monitor.sock")
         monitor = "unix:%s,server,nowait" % mon_path if screendump else "none"
-        cmd = qemu_command(img, vars_fd, cpu, mem, icount, serial="file:" + log_path, monitor=monitor)
+        cmd = qemu_command(img, vars_fd, cpu, mem, icount, serial="file:" + log_path, monitor=monitor,
+                           machine=machine, smp=smp, firmware=firmware)
         start = time.time()
-        timed_out, screen = False, None
+        timed_out, screen, stopped_on = False, None, None
         proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                 stderr=subprocess.DEVNULL)
         try:
+            if until is not None:
+                while proc.poll() is None and time.time() - start < timeout:
+                    m = until.search(read_log(log_path))
+                    if m:
+                        stopped_on = m.group(0)
+                        proc.kill()
+                        proc.wait()
+                        return Run(-1, read_log(log_path), time.time() - start, False, stopped_on=stopped_on)
+                    time.sleep(0.5)
             if screendump:
                 while proc.poll() is None and time.time() - start < timeout:
                     if HALTED_LINE in read_log(log_path):
@@ -273,6 +332,14 @@ def main():
     ap = argparse.ArgumentParser(prog="run.sh", description="Boot faultline under QEMU + OVMF.")
     ap.add_argument("--cpu", default="max", help="QEMU CPU model (default max)")
     ap.add_argument("--mem", default="1G", help="memory size (default 1G)")
+    ap.add_argument("--smp", type=int, default=1, help="number of CPUs (default 1; faultline uses the first)")
+    ap.add_argument("--machine", choices=MACHINES, default="q35", help="machine type: q35 (default) or pc (i440fx)")
+    ap.add_argument("--firmware", choices=sorted(FIRMWARE), default="ovmf",
+                    help="ovmf (4 MiB, default), ovmf-2m, or secboot-snakeoil (Secure Boot on, "
+                         "Debian's snakeoil key enrolled: boots only an image signed with it)")
+    ap.add_argument("--image", default=IMAGE,
+                    help="the stick image to boot a copy of (default build/faultline.img; "
+                         "build/faultline-signed.img after make sign)")
     ap.add_argument("--paging", choices=["auto", "4", "5"], help="page-table levels")
     ap.add_argument("--config", action="append", default=[], metavar="'KEY = VALUE'",
                     help="an extra config line (repeatable)")
@@ -297,14 +364,17 @@ def main():
     with tempfile.TemporaryDirectory(prefix="faultline-") as wd:
         config = None
         if lines:
-            config = read_default_config() + "\n# from run.sh\n" + "\n".join(lines) + "\n"
-        img = prepare_image(wd, config)
+            config = read_default_config(args.image) + "\n# from run.sh\n" + "\n".join(lines) + "\n"
+        img = prepare_image(wd, config, source=args.image)
         vars_fd = os.path.join(wd, "vars.fd")
-        shutil.copyfile(OVMF_VARS, vars_fd)
+        shutil.copyfile(FIRMWARE[args.firmware].vars_template, vars_fd)
         mon_path = os.path.join(wd, "monitor.sock")
         monitor = "unix:%s,server,nowait" % mon_path if args.screendump else "none"
-        cmd = qemu_command(img, vars_fd, args.cpu, args.mem, args.icount, args.gdb, serial="stdio",
-                           monitor=monitor)
+        try:
+            cmd = qemu_command(img, vars_fd, args.cpu, args.mem, args.icount, args.gdb, serial="stdio",
+                               monitor=monitor, machine=args.machine, smp=args.smp, firmware=args.firmware)
+        except ValueError as e:
+            ap.error(str(e))
         if args.gdb:
             dbg = os.path.join(ROOT, "build", "faultline.debug.efi")
             offset = gdb_symbol_offset(dbg)

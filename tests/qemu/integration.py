@@ -153,11 +153,13 @@ def boot_8G_image_above_4G():
     return problems
 
 
-def exception_case(hook, vector, extra_check=None):
+def exception_case(hook, vector, extra_check=None, screen=False):
+    """screen: boot with a screendump (the verdict then is the summary record's,
+    not QEMU's status) and check the QR code of the summary on it (qr_screen.py)."""
     def fn():
         problems = []
-        run = qemu_run.boot(base_config("test = " + hook))
-        if run.status != FAILED:
+        run = qemu_run.boot(base_config("test = " + hook), screendump=screen)
+        if not screen and run.status != FAILED:
             problems.append("exit status %d, want %d (failure)" % (run.status, FAILED))
         panic = run.first("panic")
         if not panic:
@@ -174,6 +176,9 @@ def exception_case(hook, vector, extra_check=None):
         summary = run.first("summary")
         if not summary or summary.get("failed", 0) < 1:
             problems.append("summary does not count the failure: %s" % summary)
+        if screen and panic:
+            import qr_screen
+            qr_screen.check(run, problems, panic=panic)
         return problems
     fn.__name__ = "exception_" + hook
     return case(fn)
@@ -185,7 +190,7 @@ exception_case("de", 0)
 exception_case("pf", 14, lambda p, probs: None if "!P" in p.get("error_decoded", "")
                else probs.append("page-fault decode wrong: %s" % p.get("error_decoded")))
 exception_case("panic", None, lambda p, probs: None if p.get("reason") == "invariant"
-               else probs.append("panic reason %s" % p.get("reason")))
+               else probs.append("panic reason %s" % p.get("reason")), screen=True)
 
 
 MM_ATOMIC_CASES = ["mremap_move", "mremap_grow_in_place", "mremap_fixed_over_mapping", "mremap_fixed_across_tables",
@@ -280,14 +285,33 @@ def run_case(fn):
     return fn.__name__, problems, time.time() - start
 
 
-def run_all():
+def run_all(hw_variety=False):
+    """Runs the cases (FAULTLINE_CASES: those whose names contain one of its
+    comma-separated words); hw_variety: only the machine-variety cases of
+    tests/qemu/hw_variety.py (make test-hw-variety), which make test leaves
+    out. Returns (passed, failed)."""
+    if hw_variety:
+        import hw_variety as suite
+        passed, failed, names = run_cases(suite.CASES, with_names=True)
+        problems = suite.fleet_page(names)
+        print("qemu: %s %-40s %s" % ("FAIL" if problems else "pass", "hw_variety_fleet_page",
+                                     "\n        ".join([suite.LOG_DIR + "/fleet.html"] + problems)))
+        return passed + (not problems), failed + bool(problems)
     import ring3  # noqa: F401  (registers the ring-3 cases)
     import checks  # noqa: F401  (registers the targeted-check cases)
     import matrix  # noqa: F401  (registers the conformance-matrix cases)
     import screen  # noqa: F401  (registers the screen case)
     import fuzz  # noqa: F401  (registers the mm fuzzer cases)
+    import secureboot  # noqa: F401  (registers the Secure Boot cases)
+    return run_cases(CASES)
+
+
+def run_cases(all_cases, with_names=False):
+    """Runs all_cases (filtered by FAULTLINE_CASES) FAULTLINE_JOBS (2) at a
+    time, printing a line per case; returns (passed, failed), and the names
+    of the cases run when with_names."""
     only = os.environ.get("FAULTLINE_CASES")
-    cases = [c for c in CASES if not only or any(o in c.__name__ for o in only.split(","))]
+    cases = [c for c in all_cases if not only or any(o in c.__name__ for o in only.split(","))]
     passed = failed = 0
     workers = int(os.environ.get("FAULTLINE_JOBS", "2"))
     with concurrent.futures.ThreadPoolExecutor(max_workers=workers) as pool:
@@ -301,6 +325,8 @@ def run_all():
                 passed += 1
                 print("qemu: pass %-40s (%.0f s)" % (name, secs))
             sys.stdout.flush()
+    if with_names:
+        return passed, failed, [c.__name__ for c in cases]
     return passed, failed
 
 
@@ -346,6 +372,8 @@ def stored_report_survives_to_next_boot():
         got = rep.get("summary", {})
         if rep.get("type") != "stored_report" or got.get("passed") != want.get("passed") or got.get("failed") != 0:
             problems.append("stored report %s does not match boot 1's summary %s" % (rep, want))
+        if rep.get("secure_boot") != (first.first("boot") or {}).get("secure_boot"):
+            problems.append("stored report's secure_boot %r is not boot 1's" % rep.get("secure_boot"))
         if len(text) > 8192:
             problems.append("stored report is %d bytes (limit 8192)" % len(text))
         third = qemu_run.boot(image=img, vars_file=vars_fd)

@@ -1,14 +1,16 @@
 """Integration test of what the screen shows (kernel/bench_screen.c,
-lib/progress.c): boot with the conformance matrix and a benchmark program,
-let the machine halt on its last screen, take a QEMU screendump, and check
-that the histograms drawn in pixels are the ones the program's bench records
-give -- bar by bar, heights in the records' order and proportion -- that
-the progress bar ended full, and that serial carries the progress records
-(rate-limited) and the text copy of the summary.
+lib/progress.c, kernel/qr_summary.c): boot with the conformance matrix and a
+benchmark program, let the machine halt on its last screen, take a QEMU
+screendump, and check that the histograms drawn in pixels are the ones the
+program's bench records give -- bar by bar, heights in the records' order
+and proportion -- that the progress bar ended full, that serial carries the
+progress records (rate-limited) and the text copy of the summary, and that
+the QR code zbarimg reads off the screen says what the records say.
 """
 import re
 
 import qemu_run
+import qr_screen
 from integration import case, base_config
 
 CHART_BAR_RGB = 0x4a90d9       # lib/hist_chart.h HIST_CHART_BAR_RGB
@@ -159,4 +161,5 @@ def screen_bench_charts_and_progress():
     for chart, b in zip(mini, benches):
         check_chart(chart, b["hist_log2"], "summary chart of %s" % b["class"], problems)
     check_progress_bar_full(run.screen, problems)
+    qr_screen.check(run, problems)
     return problems

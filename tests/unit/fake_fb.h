@@ -1,7 +1,8 @@
 /*
  * A fake framebuffer in host memory for the tests of what is drawn
  * (lib/fbcon.c and what draws through it). Include after lib/fbcon.c and the
- * font. The fake screen is 640x480 with a stride of 700 pixels; everything
+ * font. The fake screen is 640x480 with a stride of 700 pixels (or FB_W x
+ * FB_H with FB_STRIDE, defined first); everything
  * outside width x height (the stride padding and a guard area after the
  * end) holds a canary that must survive.
  */
@@ -12,9 +13,11 @@
 #include <stdint.h>
 #include <stdlib.h>
 
+#ifndef FB_W                     /* a test may choose another size before including this */
 #define FB_W 640
 #define FB_H 480
 #define FB_STRIDE 700
+#endif
 #define FB_GUARD 4096            /* pixels of canary after the framebuffer */
 
 /* The canary differs per pixel, so moving padding around is caught too. */

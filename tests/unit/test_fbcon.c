@@ -499,6 +499,36 @@ TEST(the_status_row_stays_out_of_the_scrolling)
 	CHECK_EQ_U64(outside_damage(), 0);
 }
 
+TEST(the_right_strip_stays_out_of_the_text)
+{
+	start_bgrx();
+	uint32_t cols = con.cols, rows = con.rows, x;
+	write_str("abc");
+	CHECK(!fbcon_reserve_right((cols - 19) * font_width, &x));   /* fewer than 20 columns would remain */
+	CHECK_EQ_U64(con.cols, cols);
+	CHECK(fbcon_reserve_right(10 * font_width - 1, &x));        /* whole columns: 10 */
+	CHECK_EQ_U64(con.cols, cols - 10);
+	CHECK_EQ_U64(x, (cols - 10) * font_width);
+	CHECK_EQ_U64(cell_mismatches(0, 0, 'a', W_PIX, B_PIX), 0); /* the text stays */
+	fbcon_fill_rect(x, 0, FB_W - x, 4 * font_height, 0x123456);
+	/* a long line wraps before the strip; scrolling leaves it alone */
+	for (int i = 0; i < 3 * (int)rows; i++)
+		write_str("0123456789012345678901234567890123456789012345678901234567890123456789012345678901234567890\n");
+	CHECK_EQ_U64(count_pixels(x, 0, FB_W - x, 4 * font_height, 0x123456), (FB_W - x) * 4 * font_height);
+	CHECK_EQ_U64(count_pixels(x, 4 * font_height, FB_W - x, (rows - 4) * font_height, B_PIX),
+		     (FB_W - x) * (rows - 4) * font_height);
+	/* a pending wrap: the cursor past the new edge wraps at the next character */
+	start_bgrx();
+	for (uint32_t i = 0; i < cols - 2; i++)
+		write_str("x");
+	CHECK(fbcon_reserve_right(5 * font_width, &x));
+	CHECK_EQ_U64(con.col, con.cols);
+	write_str("y");
+	CHECK_EQ_U64(con.row, 1);
+	CHECK_EQ_U64(cell_mismatches(0, 1, 'y', W_PIX, B_PIX), 0);
+	CHECK_EQ_U64(outside_damage(), 0);
+}
+
 TEST(drawing_while_off_does_nothing)
 {
 	struct boot_framebuffer fb = fake_fb(FB_BGRX);
@@ -512,6 +542,7 @@ TEST(drawing_while_off_does_nothing)
 	CHECK(!fbcon_open_rows(1, &y));
 	CHECK(!fbcon_cursor_xy(&x, &y));
 	CHECK(!fbcon_reserve_status_row(&y));
+	CHECK(!fbcon_reserve_right(8, &x));
 	CHECK(x == 7 && y == 9);
 	size_t touched = 0;
 	for (size_t i = 0; i < (size_t)FB_STRIDE * FB_H; i++)
@@ -521,6 +552,7 @@ TEST(drawing_while_off_does_nothing)
 
 UNIT_MAIN(
 	UNIT(font_is_sane),
+	UNIT(the_right_strip_stays_out_of_the_text),
 	UNIT(init_rejects_bad_framebuffers),
 	UNIT(init_clears_to_background_only_inside),
 	UNIT(letter_a_is_the_font_bitmap),
