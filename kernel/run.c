@@ -14,6 +14,7 @@
 #include "lib/config.h"
 #include "kernel/exec.h"
 #include "kernel/integrity.h"
+#include "kernel/signal.h"
 #include "kernel/user_records.h"
 #include "kernel/watchdog.h"
 #include "cpu/gdt.h"
@@ -62,7 +63,7 @@ void do_exit(int32_t code)
 }
 
 /* See base/process.h. */
-void force_sig_fault(int sig, int code, const char *reason, uint64_t addr, const struct pt_regs *regs)
+void force_fatal_sig(int sig, int code, const char *reason, uint64_t addr, const struct pt_regs *regs)
 {
 	current->end = TASK_KILLED;
 	current->exit_code = sig;
@@ -139,9 +140,14 @@ static void run_one(const struct config_run *run, const struct boot_info *bi)
 
 	static struct pt_regs regs;
 	const char *why = "";
-	int err = exec_program(&task, (const uint8_t *)__va(f->phys), f->size, argv, run->argc, &regs, &why);
+	int err = signal_task_init(&task);
+	if (err)
+		why = "out of memory for its signal handlers";
+	else
+		err = exec_program(&task, (const uint8_t *)__va(f->phys), f->size, argv, run->argc, &regs, &why);
 	if (err) {
 		record_warning("exec", "%s: cannot run: %s (%d)", name, why, err);
+		signal_task_exit(&task);
 		check_after_program(name, free_before);
 		return;
 	}
@@ -173,6 +179,7 @@ static void run_one(const struct config_run *run, const struct boot_info *bi)
 	write_cr3(init_top_pgt_phys);
 	current = NULL;
 	exit_mm(&task);
+	signal_task_exit(&task);
 	check_after_program(name, free_before);
 }
 

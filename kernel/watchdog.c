@@ -44,6 +44,6 @@ void watchdog_tick(struct pt_regs *regs)
 	if (current && user_mode(regs) && rdtsc() > deadline_tsc) {
 		static char reason[64];
 		format(reason, sizeof(reason), "time limit of %u s exceeded", limit_seconds);
-		force_sig_fault(SIGKILL, SI_KERNEL, reason, regs->ip, regs);
+		force_fatal_sig(SIGKILL, SI_KERNEL, reason, regs->ip, regs);
 	}
 }
