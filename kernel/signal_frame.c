@@ -9,9 +9,8 @@
  * aligned at the handler's first instruction (as after a call).
  *
  * rt_sigreturn reads the frame at rsp - 8 back: the mask, every general
- * register, rip, rsp, the FPU/SSE state (MXCSR cut to what the CPU accepts,
- * else FXRSTOR would #GP in ring 0), the alternate stack. What a frame may
- * not restore, as Linux:
+ * register, rip, rsp, the FPU/SSE state, the alternate stack. What a frame
+ * may not restore, as Linux:
  *   rflags        only AC OF DF TF SF ZF AF PF CF RF; IOPL, IF, NT, VM keep
  *                 the kernel's values (and the return path sanitises again);
  *   CS, SS        RPL forced to 3; any CS but the user's, or (with
@@ -26,6 +25,7 @@
  *                 (canonical) rip is returned to and faults in ring 3;
  *   rsp           anything: the CPU loads it in ring 3 and the program's
  *                 next stack access faults there (#SS: SIGBUS, or #GP).
+ *   MXCSR         a reserved bit (FXRSTOR would #GP in ring 0): a bad frame.
  * A frame that cannot be read is SIGSEGV (Linux's signal_fault).
  */
 #include "kernel/signal_frame.h"
@@ -85,7 +85,8 @@ static void fpu_reset_user_state(void)
 }
 
 /* Restores the FPU/SSE state from the user's FXSAVE image at buf (0: the
- * initial state). Returns false (state reset) if it cannot be read. */
+ * initial state). Returns false (state reset) if it cannot be read or its
+ * MXCSR has a bit this CPU does not accept. */
 static bool fpu_restore_sig(uint64_t buf)
 {
 	struct k_fpstate fx __attribute__((aligned(16)));
@@ -93,11 +94,12 @@ static bool fpu_restore_sig(uint64_t buf)
 		fpu_reset_user_state();
 		return true;
 	}
-	if (copy_from_user(&fx, buf, sizeof(fx))) {
+	/* A reserved MXCSR bit would #GP in FXRSTOR: Linux (since 5.14) fails the
+	 * restore then, a bad frame; here it is refused before the FXRSTOR. */
+	if (copy_from_user(&fx, buf, sizeof(fx)) || (fx.mxcsr & ~mxcsr_feature_mask())) {
 		fpu_reset_user_state();
 		return false;
 	}
-	fx.mxcsr &= mxcsr_feature_mask();   /* a reserved bit would #GP in FXRSTOR */
 	fxrstor(&fx);
 	return true;
 }
