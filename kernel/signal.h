@@ -34,7 +34,8 @@ int copy_signal_state(struct task_struct *child, const struct task_struct *paren
 /*
  * execve: handlers back to SIG_DFL (SIG_IGN stays, as Linux's
  * flush_signal_handlers(t, 0)); flags and masks of the actions cleared; mask
- * and pending signals kept; the alternate stack disabled. A sighand shared
+ * and pending signals kept; the alternate stack disabled (Linux's
+ * setup_new_exec). A sighand shared
  * with other tasks is replaced by a private copy first (Linux's
  * unshare_sighand). Returns 0 or -ENOMEM (nothing changed).
  */
