@@ -25,7 +25,8 @@
  *                 (canonical) rip is returned to and faults in ring 3;
  *   rsp           anything: the CPU loads it in ring 3 and the program's
  *                 next stack access faults there (#SS: SIGBUS, or #GP).
- *   MXCSR         a reserved bit (FXRSTOR would #GP in ring 0): a bad frame.
+ *   MXCSR         a bit the CPU refuses: FXRSTOR's #GP is fixed up
+ *                 (fault/fpu_restore.h), a bad frame, as Linux.
  * A frame that cannot be read is SIGSEGV (Linux's signal_fault).
  */
 #include "kernel/signal_frame.h"
@@ -34,6 +35,7 @@
 #include "base/string.h"
 #include "cpu/gdt.h"
 #include "cpu/x86.h"
+#include "fault/fpu_restore.h"
 #include "fault/idt.h"
 #include "fault/syscall.h"
 #include "fault/uaccess.h"
@@ -47,7 +49,6 @@
 		    X86_EFLAGS_ZF | X86_EFLAGS_AF | X86_EFLAGS_PF | X86_EFLAGS_CF | X86_EFLAGS_RF)
 
 #define MXCSR_DEFAULT      0x1f80u
-#define MXCSR_DEFAULT_MASK 0xffbfu   /* when FXSAVE reports a mask of 0 */
 #define FCW_DEFAULT        0x037fu
 
 static inline void fxsave(struct k_fpstate *fx)
@@ -58,19 +59,6 @@ static inline void fxsave(struct k_fpstate *fx)
 static inline void fxrstor(const struct k_fpstate *fx)
 {
 	__asm__ volatile("fxrstor64 %0" : : "m"(*fx));
-}
-
-/* The MXCSR bits this CPU accepts (Linux's mxcsr_feature_mask). */
-static uint32_t mxcsr_feature_mask(void)
-{
-	static uint32_t mask;
-	if (!mask) {
-		struct k_fpstate fx __attribute__((aligned(16)));
-		memset(&fx, 0, sizeof(fx));
-		fxsave(&fx);
-		mask = fx.mxcsr_mask ? fx.mxcsr_mask : MXCSR_DEFAULT_MASK;
-	}
-	return mask;
 }
 
 /* The FPU/SSE state a handler starts with (Linux's init_fpstate): FCW
@@ -85,8 +73,8 @@ static void fpu_reset_user_state(void)
 }
 
 /* Restores the FPU/SSE state from the user's FXSAVE image at buf (0: the
- * initial state). Returns false (state reset) if it cannot be read or its
- * MXCSR has a bit this CPU does not accept. */
+ * initial state). Returns false (state reset) if it cannot be read or the
+ * CPU refuses it (an MXCSR bit it does not accept). */
 static bool fpu_restore_sig(uint64_t buf)
 {
 	struct k_fpstate fx __attribute__((aligned(16)));
@@ -94,13 +82,14 @@ static bool fpu_restore_sig(uint64_t buf)
 		fpu_reset_user_state();
 		return true;
 	}
-	/* A reserved MXCSR bit would #GP in FXRSTOR: Linux (since 5.14) fails the
-	 * restore then, a bad frame; here it is refused before the FXRSTOR. */
-	if (copy_from_user(&fx, buf, sizeof(fx)) || (fx.mxcsr & ~mxcsr_feature_mask())) {
+	/* A reserved MXCSR bit makes FXRSTOR #GP: the CPU decides (fixed up,
+	 * never a fault of the kernel), and Linux (since 5.14) fails the
+	 * restore then, a bad frame. (QEMU's TCG accepts any MXCSR: so do both
+	 * kernels there.) */
+	if (copy_from_user(&fx, buf, sizeof(fx)) || fxrstor_checked(&fx)) {
 		fpu_reset_user_state();
 		return false;
 	}
-	fxrstor(&fx);
 	return true;
 }
 
