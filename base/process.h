@@ -97,6 +97,7 @@ struct task_struct {
 	uint64_t sas_ss_sp, sas_ss_size;    /* the alternate signal stack (sigaltstack) */
 	uint32_t sas_ss_flags;              /* SS_DISABLE, or the flags it was set with */
 	struct signal_archinfo fault_info;  /* for the next signal frame's sigcontext */
+	bool warned_stop_signal;            /* the one warning for a stop signal's default given */
 };
 
 /* `current`, the running task, is this CPU's: cpu/percpu.h (with

@@ -74,6 +74,7 @@ int signal_task_init(struct task_struct *t)
 	t->blocked.sig = 0;
 	memset(&t->pending, 0, sizeof(t->pending));
 	memset(&t->fault_info, 0, sizeof(t->fault_info));
+	t->warned_stop_signal = false;
 	sas_ss_reset(t);
 	return 0;
 }
@@ -465,11 +466,15 @@ static void restart_without_handler(struct pt_regs *regs)
 	}
 }
 
-/* The one warning for a stop signal's default action (there is no job control). */
-static void stop_signal_ignored(int sig)
+/* The one warning per task for a stop signal's default action (there is no
+ * job control); later ones are ignored silently. */
+static void stop_signal_ignored(struct task_struct *t, int sig)
 {
+	if (t->warned_stop_signal)
+		return;
+	t->warned_stop_signal = true;
 	record_warning("signal", "%s: %s would stop the program; faultline has no job control to continue "
-		       "it, so it is ignored", current->comm, signal_name(sig));
+		       "it, so it is ignored (later stop signals are not reported)", t->comm, signal_name(sig));
 }
 
 /* See base/process.h. */
@@ -489,7 +494,7 @@ void exit_to_user_mode(struct pt_regs *regs)
 			if (sigmask(sig) & SIG_KERNEL_IGNORE_MASK)
 				continue;
 			if (sigmask(sig) & SIG_KERNEL_STOP_MASK) {
-				stop_signal_ignored(sig);
+				stop_signal_ignored(t, sig);
 				continue;
 			}
 			force_fatal_sig(sig, info.code, fatal_reason(&info), info.addr, regs);
