@@ -46,4 +46,12 @@
 #define EOPNOTSUPP   95   /* operation not supported */
 #define ETIMEDOUT   110   /* connection timed out (futex timeouts) */
 
+/* Kernel-internal (include/linux/errno.h): a syscall interrupted by a signal
+ * returns one of these and never reaches ring 3 with it; exit_to_user_mode
+ * (kernel/signal.c) restarts the call or turns it into -EINTR, as Linux. */
+#define ERESTARTSYS           512   /* restart if the handler has SA_RESTART, else -EINTR */
+#define ERESTARTNOINTR        513   /* always restart */
+#define ERESTARTNOHAND        514   /* restart if no handler runs, else -EINTR */
+#define ERESTART_RESTARTBLOCK 516   /* restart through restart_syscall if no handler runs */
+
 #endif

@@ -22,6 +22,7 @@
 #ifndef __ASSEMBLER__
 #include "base/list.h"
 #include "base/signal.h"
+#include "base/signal_types.h"
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -66,6 +67,37 @@ struct completion {
 	struct wait_queue_head wait;
 };
 
+/* ---- Signal state (kernel/signal.c owns it; docs/ring3.md, "Signals") ---- */
+
+/* The 64 actions, shared by the tasks of a CLONE_SIGHAND group (count of them). */
+struct sighand_struct {
+	uint32_t count;
+	struct k_sigaction action[_NSIG];      /* action[sig - 1] */
+};
+
+/* What a pending signal carries to its delivery: siginfo's fields, and for
+ * the kill record the words saying why (a static string, or NULL: from code). */
+struct kernel_siginfo {
+	int32_t signo;
+	int32_t code;                          /* si_code: SI_USER, SI_TKILL, SEGV_MAPERR... */
+	uint64_t addr;                         /* si_addr of a fault signal */
+	uint32_t pid, uid;                     /* the sender of SI_USER / SI_TKILL */
+	const char *reason;
+};
+
+/* Signals sent and not yet delivered. A signal is pending once: a second
+ * one before delivery is merged with it (Linux queues real-time ones). */
+struct sigpending {
+	k_sigset_t signal;
+	struct kernel_siginfo info[_NSIG];     /* info[sig - 1], valid while sig is in signal */
+};
+
+/* What the last fault put in sigcontext's err, trapno and cr2 (Linux's
+ * thread.error_code, trap_nr, cr2). */
+struct signal_archinfo {
+	uint64_t error_code, trap_nr, cr2;
+};
+
 struct task_struct {
 	char comm[TASK_COMM_LEN];      /* the program's name, as the config or execve gave it */
 	uint32_t pid;                  /* the thread id (gettid) */
@@ -108,6 +140,7 @@ struct task_struct {
 	int32_t exit_signal;           /* sent to the parent at exit: SIGCHLD; -1 for a thread */
 	int32_t fatal_signal;          /* a pending SIGKILL-like signal: the task dies at the next return to user */
 	const char *fatal_reason;      /* why (the kill record's reason) */
+	int32_t fatal_code;            /* its si_code (0: SI_KERNEL) */
 	bool silent_exit;              /* killed by execve in another thread: no record */
 	bool group_exiting;            /* the leader's: exit_group or a fatal signal ends every thread */
 	int32_t group_exit_code;       /* the leader's: the status or signal of that group exit */
@@ -118,6 +151,14 @@ struct task_struct {
 	int32_t oom_score_adj;         /* -1000..1000, inherited (kernel/oom_kill.c) */
 	bool oom_victim;
 	char exe_path[TASK_COMM_LEN];  /* /bin/NAME: what execve or the config ran */
+	/* Signals: set up by signal_task_init, released by signal_task_exit (kernel/signal.h). */
+	struct sighand_struct *sighand;     /* handlers; shared with CLONE_SIGHAND (refcounted) */
+	k_sigset_t blocked;                 /* the signal mask (rt_sigprocmask) */
+	struct sigpending pending;          /* sent to this task, not yet delivered */
+	uint64_t sas_ss_sp, sas_ss_size;    /* the alternate signal stack (sigaltstack) */
+	uint32_t sas_ss_flags;              /* SS_DISABLE, or the flags it was set with */
+	struct signal_archinfo fault_info;  /* for the next signal frame's sigcontext */
+	bool warned_stop_signal;            /* the one warning for a stop signal's default given */
 };
 
 /* The process group of t (wait4 with pid 0 or < -1, kill with them). */
@@ -138,19 +179,38 @@ void do_exit(int32_t code) __attribute__((noreturn));
  * status is code (kernel/task_exit.c). Never returns. */
 void do_group_exit(int32_t code) __attribute__((noreturn));
 
-/* The checks on the way back to ring 3 (kernel/sched.c): a pending fatal
- * signal ends the task there. Called at the end of every syscall and of
- * every interrupt from ring 3. */
-void exit_to_user_mode(struct pt_regs *regs);
-
 /*
  * Kills the current process with signal sig for the reason code (an si_code
- * above, as Linux's force_sig_fault(sig, code, addr)): a {"type":"kill"}
- * record with the signal, code, addr, rip, error_code, vector and reason in
- * words; every thread of it ends. Never returns.
+ * above): a {"type":"kill"} record with the signal, code, addr, rip,
+ * error_code, vector and reason in words; every thread of it ends (the end
+ * of a signal whose action is to terminate: Linux's do_group_exit(sig)
+ * after get_signal; kernel/task_exit.c). Never returns.
  */
-void force_sig_fault(int sig, int code, const char *reason, uint64_t addr, const struct pt_regs *regs)
+void force_fatal_sig(int sig, int code, const char *reason, uint64_t addr, const struct pt_regs *regs)
 	__attribute__((noreturn));
+
+/*
+ * A fault of the current program in ring 3 (Linux's force_sig_fault(sig,
+ * code, addr)): when the program has a handler for sig that is not blocked,
+ * the signal is queued with its siginfo and sigcontext facts (regs' vector
+ * and error code, and for a page fault addr as cr2) and this returns: the
+ * handler runs on the way back to ring 3 (exit_to_user_mode). Otherwise
+ * (default action, ignored or blocked: Linux then forces the default) the
+ * program is killed at once with force_fatal_sig and this never returns.
+ * SIGKILL always kills.
+ */
+void force_sig_fault(int sig, int code, const char *reason, uint64_t addr, const struct pt_regs *regs);
+
+/*
+ * The last step before a return to ring 3 from a syscall or an exception
+ * (Linux's exit_to_user_mode_loop and arch_do_signal_or_restart): delivers
+ * every pending signal that is not blocked, building a handler's signal
+ * frame in *regs, ignoring or killing by its action, and restarts an
+ * interrupted syscall as Linux does (-ERESTART*). Returns with *regs the
+ * ring-3 state to go to (always a user CS and SS and a canonical rip), or
+ * never (killed). Does nothing without a current task.
+ */
+void exit_to_user_mode(struct pt_regs *regs);
 
 #endif /* !__ASSEMBLER__ */
 #endif

@@ -4,24 +4,44 @@
 /* See base/signal.h. */
 const char *signal_name(int sig)
 {
-	switch (sig) {
-	case SIGILL:  return "SIGILL";
-	case SIGTRAP: return "SIGTRAP";
-	case SIGBUS:  return "SIGBUS";
-	case SIGFPE:  return "SIGFPE";
-	case SIGKILL: return "SIGKILL";
-	case SIGSEGV: return "SIGSEGV";
-	case SIGTERM: return "SIGTERM";
-	case SIGCHLD: return "SIGCHLD";
-	default:      return "SIG?";
-	}
+	static const char *const names[SIGRTMIN] = {
+		[SIGHUP] = "SIGHUP",	 [SIGINT] = "SIGINT",	  [SIGQUIT] = "SIGQUIT",
+		[SIGILL] = "SIGILL",	 [SIGTRAP] = "SIGTRAP",	  [SIGABRT] = "SIGABRT",
+		[SIGBUS] = "SIGBUS",	 [SIGFPE] = "SIGFPE",	  [SIGKILL] = "SIGKILL",
+		[SIGUSR1] = "SIGUSR1",	 [SIGSEGV] = "SIGSEGV",	  [SIGUSR2] = "SIGUSR2",
+		[SIGPIPE] = "SIGPIPE",	 [SIGALRM] = "SIGALRM",	  [SIGTERM] = "SIGTERM",
+		[SIGSTKFLT] = "SIGSTKFLT", [SIGCHLD] = "SIGCHLD", [SIGCONT] = "SIGCONT",
+		[SIGSTOP] = "SIGSTOP",	 [SIGTSTP] = "SIGTSTP",	  [SIGTTIN] = "SIGTTIN",
+		[SIGTTOU] = "SIGTTOU",	 [SIGURG] = "SIGURG",	  [SIGXCPU] = "SIGXCPU",
+		[SIGXFSZ] = "SIGXFSZ",	 [SIGVTALRM] = "SIGVTALRM", [SIGPROF] = "SIGPROF",
+		[SIGWINCH] = "SIGWINCH", [SIGIO] = "SIGIO",	  [SIGPWR] = "SIGPWR",
+		[SIGSYS] = "SIGSYS",
+	};
+	static const char *const rt[] = {
+		"SIGRTMIN", "SIGRTMIN+1", "SIGRTMIN+2", "SIGRTMIN+3", "SIGRTMIN+4", "SIGRTMIN+5",
+		"SIGRTMIN+6", "SIGRTMIN+7", "SIGRTMIN+8", "SIGRTMIN+9", "SIGRTMIN+10", "SIGRTMIN+11",
+		"SIGRTMIN+12", "SIGRTMIN+13", "SIGRTMIN+14", "SIGRTMIN+15", "SIGRTMIN+16", "SIGRTMIN+17",
+		"SIGRTMIN+18", "SIGRTMIN+19", "SIGRTMIN+20", "SIGRTMIN+21", "SIGRTMIN+22", "SIGRTMIN+23",
+		"SIGRTMIN+24", "SIGRTMIN+25", "SIGRTMIN+26", "SIGRTMIN+27", "SIGRTMIN+28", "SIGRTMIN+29",
+		"SIGRTMIN+30", "SIGRTMIN+31", "SIGRTMIN+32",
+	};
+	if (sig > 0 && sig < SIGRTMIN)
+		return names[sig];
+	if (sig >= SIGRTMIN && sig <= SIGRTMAX)
+		return rt[sig - SIGRTMIN];
+	return "SIG?";
 }
 
 /* See base/signal.h. */
 const char *si_code_name(int sig, int code)
 {
-	if (code == SI_KERNEL)
-		return "SI_KERNEL";
+	switch (code) {
+	case SI_KERNEL: return "SI_KERNEL";
+	case SI_USER:   return "SI_USER";
+	case SI_QUEUE:  return "SI_QUEUE";
+	case SI_TKILL:  return "SI_TKILL";
+	default:        break;
+	}
 	switch (sig) {
 	case SIGSEGV:
 		return code == SEGV_MAPERR ? "SEGV_MAPERR" : code == SEGV_ACCERR ? "SEGV_ACCERR"

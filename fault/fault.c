@@ -38,6 +38,9 @@
  *       handle_mm_fault: VM_FAULT_SIGSEGV   SIGSEGV ("the page cannot be mapped"), SEGV_MAPERR
  *       otherwise                           RESOLVED: return and retry; below a stack,
  *                                           the stack grew first
+ *
+ * A SIGSEGV or SIGBUS goes to the program's handler when it has one that is
+ * not blocked (force_sig_fault, kernel/signal.c); otherwise it kills.
  */
 #include "fault/fault.h"
 #include "paging/fault_stats.h"
@@ -244,7 +247,7 @@ static void out_of_memory(struct pt_regs *regs, uint64_t address)
 	json_u64(j, "free_frames", nr_free_pages());
 	json_u64(j, "rss_pages", get_mm_rss(current->mm));
 	record_end();
-	force_sig_fault(SIGKILL, SI_KERNEL, "out of memory", address, regs);
+	force_fatal_sig(SIGKILL, SI_KERNEL, "out of memory", address, regs);
 }
 
 /* Carries out verdict v for the fault at address that came in at t0, and
@@ -271,9 +274,11 @@ static void page_fault_act(struct pt_regs *regs, uint64_t address, struct pf_ver
 	case PF_SIGSEGV:
 		account_fault(FAULT_SEGV, t0, 0, 0);
 		force_sig_fault(SIGSEGV, v.code, v.reason, address, regs);
+		return;   /* the program's handler runs (exit_to_user_mode) */
 	case PF_SIGBUS:
 		account_fault(FAULT_SEGV, t0, 0, 0);   /* the stats' "segv" class: killed for the address */
 		force_sig_fault(SIGBUS, v.code, v.reason, address, regs);
+		return;
 	case PF_OOM:
 		account_fault(FAULT_OOM, t0, 0, 0);
 		out_of_memory(regs, address);

@@ -72,8 +72,16 @@ void do_syscall_64(struct pt_regs *regs)
 	case __NR_getppid:         ret = sys_getppid(); break;
 	case __NR_futex:           ret = sys_futex(a0, a1, a2, a3, a4, a5); break;
 	case __NR_faultline_introspect: ret = sys_faultline_introspect(a0, a1, a2, a3); break;
+	case __NR_rt_sigaction:    ret = sys_rt_sigaction(a0, a1, a2, a3); break;
+	case __NR_rt_sigprocmask:  ret = sys_rt_sigprocmask(a0, a1, a2, a3); break;
+	case __NR_rt_sigreturn:    ret = sys_rt_sigreturn(regs); break;
+	case __NR_rt_sigpending:   ret = sys_rt_sigpending(a0, a1); break;
+	case __NR_sigaltstack:     ret = sys_sigaltstack(a0, a1, regs->sp); break;
+	case __NR_kill:            ret = sys_kill(a0, a1); break;
+	case __NR_tkill:           ret = sys_tkill(a0, a1); break;
+	case __NR_tgkill:          ret = sys_tgkill(a0, a1, a2); break;
 	default:                   ret = sys_ni_syscall(nr); break;
 	}
 	regs->ax = (uint64_t)ret;
-	exit_to_user_mode(regs);
+	exit_to_user_mode(regs);   /* signals (kernel/signal.c) */
 }

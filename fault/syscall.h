@@ -43,6 +43,17 @@
 #define __NR_clone3        435
 #define __NR_faultline_introspect SYS_faultline_introspect  /* fault/introspect_abi.h */
 
+/* Signals (kernel/signal.c, kernel/signal_frame.c). */
+#define __NR_rt_sigaction    13
+#define __NR_rt_sigprocmask  14
+#define __NR_rt_sigreturn    15
+#define __NR_kill            62
+#define __NR_rt_sigpending  127
+#define __NR_sigaltstack    131
+#define __NR_tkill          200
+#define __NR_restart_syscall 219
+#define __NR_tgkill         234
+
 #include "base/errno.h"
 
 /* Called from entry_SYSCALL_64 with the saved user registers; the result
@@ -78,5 +89,15 @@ int64_t sys_waitid(uint64_t idtype, uint64_t id, uint64_t infop, uint64_t option
 int64_t sys_getppid(void);
 int64_t sys_futex(uint64_t uaddr, uint64_t op, uint64_t val, uint64_t utime, uint64_t uaddr2, uint64_t val3);
 int64_t sys_sched_yield(void);
+
+/* Signals (kernel/signal.c, kernel/signal_frame.c); user_sp is the caller's rsp. */
+int64_t sys_rt_sigaction(uint64_t sig, uint64_t act, uint64_t oact, uint64_t sigsetsize);
+int64_t sys_rt_sigprocmask(uint64_t how, uint64_t set, uint64_t oset, uint64_t sigsetsize);
+int64_t sys_rt_sigreturn(struct pt_regs *regs);
+int64_t sys_rt_sigpending(uint64_t set, uint64_t sigsetsize);
+int64_t sys_sigaltstack(uint64_t uss, uint64_t uoss, uint64_t user_sp);
+int64_t sys_kill(uint64_t pid, uint64_t sig);
+int64_t sys_tkill(uint64_t tid, uint64_t sig);
+int64_t sys_tgkill(uint64_t tgid, uint64_t tid, uint64_t sig);
 
 #endif

@@ -10,6 +10,10 @@
  *   an exception from ring 3 would (vector SYSCALL_VECTOR, error code = rax,
  *   the syscall number), call do_syscall_64(regs) and return with iretq:
  *   unlike sysret, iretq cannot be tricked by a non-canonical user rip.
+ *   Every register, rip, rsp and rflags come back from regs, so a signal
+ *   frame built on the way out or an rt_sigreturn (kernel/signal*.c) takes
+ *   effect whole: nothing is assumed from the entry (not rcx/r11 as sysret
+ *   would).
  *
  * enter_user(regs [rcx], ctx [rdx]): saves the kernel's callee-saved registers
  *   and rsp in *ctx, then loads every register from *regs (a struct pt_regs

@@ -22,9 +22,11 @@ uint64_t spurious_interrupts;
 /*
  * An exception from ring 3 other than #PF: the signal and si_code Linux
  * would send (arch/x86/kernel/traps.c: #DE FPE_INTDIV, #UD ILL_ILLOPN, #AC
- * BUS_ADRALN, #GP and int3 SI_KERNEL; x87/SIMD errors are not diagnosed here).
+ * BUS_ADRALN, #GP and int3 SI_KERNEL, #NP and #SS SIGBUS with SI_KERNEL;
+ * x87/SIMD errors are not diagnosed here). Returns when the program handles
+ * the signal (force_sig_fault), which then runs on the way back.
  */
-static void __attribute__((noreturn)) user_exception(struct pt_regs *regs)
+static void user_exception(struct pt_regs *regs)
 {
 	switch (regs->vector) {
 	case X86_TRAP_DE:
@@ -32,20 +34,31 @@ static void __attribute__((noreturn)) user_exception(struct pt_regs *regs)
 	case X86_TRAP_XF:
 		force_sig_fault(SIGFPE, regs->vector == X86_TRAP_DE ? FPE_INTDIV : FPE_FLTUNK,
 				exception_name(regs->vector), regs->ip, regs);
+		return;
 	case X86_TRAP_UD:
 		force_sig_fault(SIGILL, ILL_ILLOPN, exception_name(regs->vector), regs->ip, regs);
+		return;
 	case X86_TRAP_DB:
 	case X86_TRAP_BP:
 		force_sig_fault(SIGTRAP, regs->vector == X86_TRAP_DB ? TRAP_TRACE : SI_KERNEL,
 				exception_name(regs->vector), regs->ip, regs);
+		return;
 	case X86_TRAP_AC:
 		/* CR0.AM and the program's RFLAGS.AC: Linux's BUS_ADRALN, no address. */
 		force_sig_fault(SIGBUS, BUS_ADRALN, "#AC alignment check (BUS_ADRALN)", 0, regs);
+		return;
+	case X86_TRAP_NP:
+	case X86_TRAP_SS:
+		/* Linux's do_error_trap(..., SIGBUS, 0, NULL): e.g. a non-canonical rsp. */
+		force_sig_fault(SIGBUS, SI_KERNEL, exception_name(regs->vector), 0, regs);
+		return;
 	case X86_TRAP_GP:
 		/* Includes accesses to non-canonical addresses: the address is unknown (0). */
 		force_sig_fault(SIGSEGV, SI_KERNEL, "#GP general protection (e.g. a non-canonical address)", 0, regs);
+		return;
 	default:
 		force_sig_fault(SIGSEGV, SI_KERNEL, exception_name(regs->vector), regs->ip, regs);
+		return;
 	}
 }
 
@@ -64,8 +77,8 @@ void fault_register_timer_handler(timer_handler_t handler)
 	timer_handler = handler;
 }
 
-/* Called from exception_common with interrupts off. Returns to resume regs. */
-void exception_dispatch(struct pt_regs *regs)
+/* The vector's own handling (exception_dispatch without the way out). */
+static void dispatch_vector(struct pt_regs *regs)
 {
 	uint64_t v = regs->vector;
 
@@ -92,9 +105,22 @@ void exception_dispatch(struct pt_regs *regs)
 		exc_page_fault(regs);
 		return;
 	}
-	if (user_mode(regs))
+	if (user_mode(regs)) {
 		user_exception(regs);
+		return;
+	}
 	if (fixup_exception(regs))
 		return;
 	die(exception_name(v), regs);
+}
+
+/* Called from exception_common with interrupts off. Returns to resume regs;
+ * on the way back to ring 3 pending signals are delivered (not after NMI,
+ * #DF or #MC, which arrive on their own stacks at any instruction). */
+void exception_dispatch(struct pt_regs *regs)
+{
+	dispatch_vector(regs);
+	if (user_mode(regs) && regs->vector != X86_TRAP_NMI && regs->vector != X86_TRAP_DF &&
+	    regs->vector != X86_TRAP_MC)
+		exit_to_user_mode(regs);
 }

@@ -5,14 +5,17 @@
  */
 #include "fault/uaccess.h"
 #include "fault/uaccess_copy.h"
+#include "fault/fpu_restore.h"
 #include "paging/range.h"
 #include "paging/pgtable.h"
 
 
-/* The exception table: each faulting instruction and where to resume. */
-static const struct { const char *ip; const char *fixup; } extable[] = {
-	{ copy_user_fault_ip, copy_user_fixup },
-	{ clear_user_fault_ip, clear_user_fixup },
+/* The exception table: each faulting instruction and where to resume; the
+ * user copies' page faults are also the program's own (in_uaccess). */
+static const struct { const char *ip; const char *fixup; bool user_copy; } extable[] = {
+	{ copy_user_fault_ip, copy_user_fixup, true },
+	{ clear_user_fault_ip, clear_user_fixup, true },
+	{ fxrstor_fault_ip, fxrstor_fixup, false },   /* #GP: an FPU image the CPU refuses */
 };
 
 /* See fault/uaccess.h. */
@@ -49,7 +52,7 @@ uint64_t clear_user(uint64_t udst, uint64_t n)
 bool in_uaccess(const struct pt_regs *regs)
 {
 	for (uint32_t i = 0; i < sizeof(extable) / sizeof(extable[0]); i++)
-		if (regs->ip == (uint64_t)(uintptr_t)extable[i].ip)
+		if (extable[i].user_copy && regs->ip == (uint64_t)(uintptr_t)extable[i].ip)
 			return true;
 	return false;
 }

@@ -10,6 +10,7 @@
 #include "kernel/exec_stack.h"
 #include "kernel/run.h"
 #include "kernel/sched.h"
+#include "kernel/signal.h"
 #include "kernel/task_exit.h"
 #include "base/errno.h"
 #include "base/format.h"
@@ -259,6 +260,13 @@ int64_t sys_execve(uint64_t upath, uint64_t uargv, uint64_t uenvp)
 	if (err) {
 		t->mm = old;
 		return err == -EINVAL ? -ENOEXEC : err;
+	}
+	err = flush_signal_handlers(t);
+	if (err) {
+		struct mm_struct *fresh = t->mm;
+		t->mm = old;
+		mmput(fresh);
+		return err;
 	}
 	/* The point of no return: the new image replaces the old. */
 	exec_kill_other_threads(t);

@@ -6,6 +6,7 @@
 #include "cpu/x86.h"
 #include "base/signal.h"
 #include "kernel/sched.h"
+#include "kernel/signal.h"
 #include "kernel/task_exit.h"
 #include "base/errno.h"
 #include "base/string.h"
@@ -100,6 +101,15 @@ static struct task_struct *copy_process(uint64_t flags, uint64_t newsp, uint64_t
 			*err = -ENOMEM;
 			return NULL;
 		}
+	}
+	if (copy_signal_state(c, p, (flags & CLONE_SIGHAND) != 0,
+			      (flags & (CLONE_VM | CLONE_VFORK)) == CLONE_VM)) {
+		signal_task_exit(c);
+		if (c->mm)
+			mmput(c->mm);   /* never loaded: the parent's CR3 is its own */
+		free_task(c);
+		*err = -ENOMEM;
+		return NULL;
 	}
 	memcpy(c->comm, p->comm, sizeof(c->comm));
 	memcpy(c->exe_path, p->exe_path, sizeof(c->exe_path));

@@ -106,8 +106,8 @@ static int64_t futex_wait(uint64_t uaddr, bool private, uint32_t val, uint64_t d
 	for (;;) {
 		if (q.woken)
 			break;
-		if (fatal_signal_pending(t)) {
-			ret = -EINTR;
+		if (task_sigpending(t)) {
+			ret = -ERESTARTSYS;
 			break;
 		}
 		t->state = TASK_INTERRUPTIBLE;

@@ -125,7 +125,7 @@ static bool out_of_memory(struct pt_regs *regs, uint64_t address)
 	if (self)
 		return false;
 	victim->oom_victim = true;
-	kill_process(victim, SIGKILL, "out of memory: chosen by the OOM killer");
+	kill_process(victim, SIGKILL, SI_KERNEL, "out of memory: chosen by the OOM killer");
 	struct mm_struct *mm = victim->mm;
 	if (mm)
 		oom_reap(mm);

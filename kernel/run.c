@@ -14,6 +14,7 @@
 #include "lib/config.h"
 #include "kernel/exec.h"
 #include "kernel/integrity.h"
+#include "kernel/signal.h"
 #include "kernel/user_records.h"
 #include "kernel/watchdog.h"
 #include "kernel/fork.h"
@@ -175,9 +176,14 @@ static void run_one(const struct config_run *run, const struct boot_info *bi)
 	for (uint32_t i = 0; i < run->argc; i++)
 		argv[i] = run->argv[i];
 	const char *why = "";
-	int err = exec_program(t, (const uint8_t *)__va(f->phys), f->size, argv, run->argc, NULL, 0,
-			       task_pt_regs(t), &why);
+	int err = signal_task_init(t);
+	if (err)
+		why = "out of memory for its signal handlers";
+	else
+		err = exec_program(t, (const uint8_t *)__va(f->phys), f->size, argv, run->argc, NULL, 0,
+				   task_pt_regs(t), &why);
 	if (err) {
+		signal_task_exit(t);
 		free_task(t);
 		record_warning("exec", "%s: cannot run: %s (%d)", name, why, err);
 		check_after_program(name, free_before);

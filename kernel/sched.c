@@ -25,8 +25,6 @@ struct task_struct *__switch_to_asm(struct kernel_context *prev, struct kernel_c
 void ret_from_fork(void);
 /* In kernel/task_exit.c: frees a task nobody waits for, once it is off the CPU. */
 void release_task(struct task_struct *t);
-/* In kernel/task_exit.c: ends the current task for its fatal signal. */
-void do_fatal_signal_exit(void) __attribute__((noreturn));
 
 static struct task_struct idle_task;
 static struct list_head all_tasks = LIST_HEAD_INIT(all_tasks);
@@ -55,11 +53,8 @@ static void sched_tick(struct pt_regs *regs)
 		}
 	if (watchdog_expired()) {
 		list_for_each_entry(t, &all_tasks, tasks)
-			if (t->state != TASK_DEAD && !t->fatal_signal) {
-				t->fatal_signal = SIGKILL;
-				t->fatal_reason = "time limit exceeded";
-				wake_up_process(t);
-			}
+			if (t == t->group_leader && t->exit_state == EXIT_NONE)
+				kill_process(t, SIGKILL, SI_KERNEL, watchdog_reason());
 	}
 	if (!user_mode(regs))
 		return;   /* the idle loop: it schedules by itself */
@@ -67,7 +62,7 @@ static void sched_tick(struct pt_regs *regs)
 		current->nivcsw++;
 		schedule();
 	}
-	exit_to_user_mode(regs);
+	/* exception_dispatch's exit_to_user_mode follows: signals, a fatal one. */
 }
 
 /* See kernel/sched.h. */
@@ -258,15 +253,6 @@ void schedule_tail(struct task_struct *prev)
 }
 
 /* See kernel/sched.h. */
-void exit_to_user_mode(struct pt_regs *regs)
-{
-	(void)regs;
-	struct task_struct *t = current;
-	if (t && fatal_signal_pending(t))
-		do_fatal_signal_exit();
-}
-
-/* See kernel/sched.h. */
 void prepare_to_wait(struct wait_queue_head *wq, struct wait_queue_entry *w)
 {
 	struct task_struct *t = current;
@@ -326,7 +312,7 @@ int sleep_until_tsc(uint64_t deadline)
 {
 	struct task_struct *t = current;
 	while (rdtsc() < deadline) {
-		if (fatal_signal_pending(t))
+		if (task_sigpending(t))
 			return -EINTR;
 		t->state = TASK_INTERRUPTIBLE;
 		schedule_until(deadline);

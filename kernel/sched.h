@@ -18,6 +18,7 @@
 
 #include "base/process.h"
 #include "base/ptrace.h"
+#include "kernel/signal.h"
 
 #define KERNEL_STACK_ORDER 2                           /* 16 KiB per task */
 #define KERNEL_STACK_SIZE  (4096u << KERNEL_STACK_ORDER)
@@ -78,6 +79,13 @@ static inline bool fatal_signal_pending(const struct task_struct *t)
 	return t->fatal_signal != 0;
 }
 
+/* Whether a sleep of t must end for a signal: a fatal one, or one it does
+ * not block (its handler runs, or its default kills, on the way out). */
+static inline bool task_sigpending(const struct task_struct *t)
+{
+	return fatal_signal_pending(t) || signal_pending(t);
+}
+
 /* A sleeper on a wait queue (Linux's wait_queue_entry). */
 struct wait_queue_entry {
 	struct list_head node;
@@ -108,8 +116,8 @@ uint32_t wake_up_nr(struct wait_queue_head *wq, uint32_t nr);
 static inline void wake_up(struct wait_queue_head *wq) { wake_up_nr(wq, 0); }
 
 /*
- * Sleeps until the TSC reaches deadline or a fatal signal comes. Returns 0,
- * or -EINTR (base/errno.h) for the signal.
+ * Sleeps until the TSC reaches deadline or a signal comes (task_sigpending).
+ * Returns 0, or -EINTR (base/errno.h) for the signal.
  */
 int sleep_until_tsc(uint64_t deadline);
 

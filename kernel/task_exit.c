@@ -5,6 +5,7 @@
 #include "kernel/exec.h"
 #include "kernel/futex.h"
 #include "kernel/sched.h"
+#include "kernel/signal.h"
 #include "paging/mm_types.h"
 #include "base/errno.h"
 #include "base/signal.h"
@@ -54,7 +55,8 @@ static void record_process_end(struct task_struct *leader)
 			json_u64(j, "ppid", task_ppid(leader));
 			json_str(j, "signal", signal_name(leader->group_exit_code));
 			json_u64(j, "signo", (uint64_t)leader->group_exit_code);
-			json_str(j, "code", si_code_name(leader->group_exit_code, SI_KERNEL));
+			json_str(j, "code", si_code_name(leader->group_exit_code,
+							 leader->fatal_code ? leader->fatal_code : SI_KERNEL));
 			json_hex(j, "addr", 0);   /* sent, not a fault: no address (SI_KERNEL) */
 			json_hex(j, "rip", regs->ip);
 			json_hex(j, "error_code", 0);
@@ -87,14 +89,35 @@ static void forget_original_parent(struct task_struct *leader)
 	}
 }
 
-/* The last thread of the process is gone: record, reparent, and become a
- * zombie for the parent (who is woken). */
+/* Whether the parent asked for no zombies: SIGCHLD ignored (SIG_IGN) or
+ * SA_NOCLDWAIT (Linux's do_notify_parent returning autoreap). */
+static bool parent_autoreaps(const struct task_struct *parent)
+{
+	if (!parent->sighand)
+		return false;
+	const struct k_sigaction *ka = &parent->sighand->action[SIGCHLD - 1];
+	return ka->handler == SIG_IGN || (ka->flags & SA_NOCLDWAIT);
+}
+
+/* The last thread of the process is gone: record, reparent, SIGCHLD to the
+ * parent, and a zombie for it to reap (woken) - or, when the parent wants
+ * none, gone at once. */
 static void exit_notify(struct task_struct *leader)
 {
 	record_process_end(leader);
 	forget_original_parent(leader);
-	leader->exit_state = EXIT_ZOMBIE;
 	struct task_struct *parent = leader->real_parent;
+	bool autoreap = parent_autoreaps(parent);
+	if (leader->exit_signal > 0 && parent->sighand && parent->exit_state == EXIT_NONE && !autoreap) {
+		struct kernel_siginfo info = {
+			.signo = leader->exit_signal,
+			.code = leader->group_end == TASK_KILLED ? CLD_KILLED : CLD_EXITED,
+			.pid = leader->tgid, .uid = 0,
+		};
+		send_signal_to_task(parent, leader->exit_signal, &info);
+		wake_up_process(parent);
+	}
+	leader->exit_state = autoreap ? EXIT_DEAD : EXIT_ZOMBIE;
 	wake_up(&parent->wait_chldexit);
 }
 
@@ -127,12 +150,17 @@ static void __attribute__((noreturn)) do_task_exit(void)
 		t->vfork_done = NULL;
 	}
 	exit_task_mm(t);
+	signal_task_exit(t);
 	leader->nr_threads--;
 	if (t != leader)
 		list_del_init(&t->thread_node);
-	if (leader->nr_threads == 0)
+	if (leader->nr_threads == 0) {
 		exit_notify(leader);
-	t->exit_state = t == leader ? t->exit_state : EXIT_DEAD;
+		if (leader != t && leader->exit_state == EXIT_DEAD)
+			release_task(leader);   /* autoreaped, and off the CPU long ago */
+	}
+	if (t != leader)
+		t->exit_state = EXIT_DEAD;   /* freed once off the CPU (finish_task_switch) */
 	t->state = TASK_DEAD;
 	schedule();
 	for (;;)
@@ -214,7 +242,7 @@ void do_fatal_signal_exit(void)
 }
 
 /* See kernel/task_exit.h. */
-void kill_process(struct task_struct *t, int sig, const char *reason)
+void kill_process(struct task_struct *t, int sig, int code, const char *reason)
 {
 	struct task_struct *leader = t->group_leader;
 	if (leader->group_exiting || leader->exit_state != EXIT_NONE)
@@ -222,6 +250,7 @@ void kill_process(struct task_struct *t, int sig, const char *reason)
 	leader->group_exiting = true;
 	leader->group_end = TASK_KILLED;
 	leader->group_exit_code = sig;
+	leader->fatal_code = code;
 	leader->fatal_reason = reason;
 	if (leader->state != TASK_DEAD) {
 		leader->fatal_signal = sig;
@@ -232,7 +261,7 @@ void kill_process(struct task_struct *t, int sig, const char *reason)
 }
 
 /* See base/process.h. */
-void force_sig_fault(int sig, int code, const char *reason, uint64_t addr, const struct pt_regs *regs)
+void force_fatal_sig(int sig, int code, const char *reason, uint64_t addr, const struct pt_regs *regs)
 {
 	struct task_struct *t = current, *leader = t->group_leader;
 	kprintf("%s (pid %u): killed by %s at 0x%llx (rip 0x%llx): %s\n", leader->comm, leader->tgid,
@@ -354,8 +383,8 @@ static int64_t do_wait(int idtype, int64_t id, uint32_t options, struct task_str
 			ret = 0;
 			break;
 		}
-		if (fatal_signal_pending(current)) {
-			ret = -EINTR;
+		if (task_sigpending(current)) {
+			ret = -ERESTARTSYS;
 			break;
 		}
 		schedule_until(0);

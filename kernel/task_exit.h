@@ -23,10 +23,15 @@
 
 /*
  * Makes the process of t die of sig (SIGKILL-like: not catchable) for
- * reason: every thread gets the fatal signal and is woken; each dies on
- * its way back to ring 3. Nothing happens if the process is dying already.
+ * reason, with si_code code in its kill record: every thread gets the fatal
+ * signal and is woken; each dies on its way back to ring 3. Nothing
+ * happens if the process is dying already.
  */
-void kill_process(struct task_struct *t, int sig, const char *reason);
+void kill_process(struct task_struct *t, int sig, int code, const char *reason);
+
+/* Ends the current task for its pending fatal signal (exit_to_user_mode,
+ * kernel/signal.c). Never returns. */
+void do_fatal_signal_exit(void) __attribute__((noreturn));
 
 /* execve's de_thread: every other thread of t's process ends quietly
  * (no record: the process goes on in t). */

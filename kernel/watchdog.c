@@ -9,6 +9,7 @@
 #include "cpu/pic.h"
 #include "cpu/x86.h"
 #include "lib/record.h"
+#include "base/format.h"
 #include "lib/tsc.h"
 
 #define PIT_CH0_DATA 0x40
@@ -16,6 +17,7 @@
 #define PIT_CH0_RATE 0x34              /* channel 0, lobyte/hibyte, mode 2 (rate generator) */
 
 static uint64_t deadline_tsc;
+static char reason[64];
 static enum { TICK_NONE, TICK_PIT, TICK_LAPIC } tick_source;
 
 /* Picks the tick source, once. */
@@ -44,6 +46,7 @@ void watchdog_arm(uint32_t seconds)
 {
 	tick_source_init();
 	deadline_tsc = rdtsc() + (uint64_t)seconds * tsc_hz;
+	format(reason, sizeof(reason), "time limit of %u s exceeded", seconds);
 	if (tick_source == TICK_LAPIC) {
 		lapic_timer_start(TICK_HZ);
 		return;
@@ -72,6 +75,12 @@ void tick_ack(void)
 		lapic_eoi();
 	else
 		outb(PIC_MASTER_CMD, PIC_EOI);
+}
+
+/* See kernel/watchdog.h. */
+const char *watchdog_reason(void)
+{
+	return reason;
 }
 
 /* See kernel/sched.h. */

@@ -20,6 +20,9 @@ void watchdog_arm(uint32_t seconds);
 /* Stops the ticks and the limit. */
 void watchdog_disarm(void);
 
+/* "time limit of N s exceeded": the kill record's reason. */
+const char *watchdog_reason(void);
+
 /* Acknowledges the tick being handled (EOI to its source). */
 void tick_ack(void);
 

@@ -11,7 +11,8 @@
 #     with ring3.<program>., is a failure;
 #   - segv_* programs must die by SIGSEGV (exit status 139): one pass, else
 #     one failure; oom_* programs by SIGKILL (137) likewise, sigbus_* by
-#     SIGBUS (135) (umip_* exit 0 here: Linux emulates what UMIP forbids);
+#     SIGBUS (135), sigabrt_* by SIGABRT (134), sigterm_* by SIGTERM (143)
+#     (umip_* exit 0 here: Linux emulates what UMIP forbids);
 #     every other
 #     program must exit 0 (else one failure) and must have printed at least
 #     one record;
@@ -82,7 +83,7 @@ for bin in "${bins[@]}"; do
 	# The outer 2>/dev/null only hides bash's own "Segmentation fault" notice.
 	trace="$tmp/$name.strace"
 	case "$name" in
-	segv_* | oom_*)
+	segv_* | oom_* | sigabrt_* | sigterm_*)
 		# Killers run under strace (if there is one): it shows the fatal signal's si_code and si_addr.
 		if command -v strace >/dev/null; then
 			{ (ulimit -c 0; ulimit -s 8192; exec timeout 60 strace -qq -e trace=none -o "$trace" "$bin") \
@@ -140,12 +141,13 @@ with open(path, encoding="utf-8", errors="replace") as f:
             counts["fail"] += 1
             problems.append("FAIL %s: result %r is not pass, fail or skip" % (name, result))
 # The kill it declared against what strace saw: "--- SIGSEGV {si_signo=SIGSEGV, si_code=SEGV_MAPERR, si_addr=0x0} ---".
-killer = prog.startswith(("segv_", "oom_"))
+killer = prog.startswith(("segv_", "oom_", "sigabrt_", "sigterm_"))
 if killer and expect is None:
     counts["fail"] += 1
     problems.append("FAIL %s: did not say what should kill it (no expect_kill record)" % prog)
 elif expect is not None and os.path.exists(trace):
-    seen = re.findall(r"--- (SIG\w+) \{si_signo=\w+, si_code=(\w+), .*?si_addr=(\w+)", open(trace).read())
+    # A signal sent by kill/tkill has no si_addr: "--- SIGABRT {si_signo=SIGABRT, si_code=SI_TKILL, si_pid=...} ---".
+    seen = re.findall(r"--- (SIG\w+) \{si_signo=\w+, si_code=(\w+)(?:, [^}]*?si_addr=(\w+))?", open(trace).read())
     if expect.get("signal") == "SIGKILL":
         pass                                   # no siginfo: SIGKILL is not delivered, it ends the process
     elif not seen:
@@ -153,7 +155,7 @@ elif expect is not None and os.path.exists(trace):
         problems.append("FAIL %s: strace saw no signal (expected %s)" % (prog, expect))
     else:
         sig, code, addr = seen[-1]
-        addr = 0 if addr == "NULL" else int(addr, 16)
+        addr = 0 if addr in ("NULL", "") else int(addr, 16)
         diffs = []
         if sig != expect.get("signal") or code != expect.get("code"):
             diffs.append("%s %s, want %s %s" % (sig, code, expect.get("signal"), expect.get("code")))
@@ -172,10 +174,12 @@ PY
 	records=$((p + f + s + d))
 
 	case "$name" in
-	segv_* | oom_* | sigbus_*)
+	segv_* | oom_* | sigbus_* | sigabrt_* | sigterm_*)
 		want=139 signal=SIGSEGV
 		[[ "$name" == oom_* ]] && want=137 signal=SIGKILL
 		[[ "$name" == sigbus_* ]] && want=135 signal=SIGBUS
+		[[ "$name" == sigabrt_* ]] && want=134 signal=SIGABRT
+		[[ "$name" == sigterm_* ]] && want=143 signal=SIGTERM
 		if [ "$status" -eq "$want" ]; then
 			p=$((p + 1))
 			ending="killed by $signal, as expected"

@@ -4,7 +4,8 @@ Debian's cloud kernel in the same QEMU), compared result by result.
 
 How a program must end is read from its name: `segv_*` programs must die by
 SIGSEGV, `sigbus_*` by SIGBUS (exit status 0 under QEMU's TCG, which emulates
-no #AC), `oom_*` and `spin_*` by SIGKILL (KILLERS), `umip_*` by SIGSEGV on
+no #AC), `sigabrt_*` by SIGABRT, `sigterm_*` by SIGTERM, `oom_*` and `spin_*`
+by SIGKILL (KILLERS), `umip_*` by SIGSEGV on
 faultline on a CPU with UMIP (Linux emulates sgdt & co. there: status 0 on
 Linux, a declared deviation) and with status 0 on one without; every other
 program must exit with status 0. A program meant to die says
@@ -38,7 +39,8 @@ def programs(include_oom=False):
 
 # Name prefix -> the signal a program so named must die by. Such a program must
 # also say exactly what kills it (an expect_kill record).
-KILLERS = {"segv_": "SIGSEGV", "sigbus_": "SIGBUS", "oom_": "SIGKILL", "spin_": "SIGKILL"}
+KILLERS = {"segv_": "SIGSEGV", "sigbus_": "SIGBUS", "sigabrt_": "SIGABRT", "sigterm_": "SIGTERM",
+           "oom_": "SIGKILL", "spin_": "SIGKILL"}
 # oom_* programs that survive: the OOM killer must pick another process of theirs.
 OOM_SURVIVORS = {"oom_victim", "oom_fork_bomb"}
 

@@ -50,8 +50,9 @@ void rt_survived(const char *what_fmt, ...)
 	va_start(ap, what_fmt);
 	vformat(what, sizeof(what), what_fmt, ap);
 	va_end(ap);
-	bool bus = strncmp(rt_program_name, "sigbus_", 7) == 0;
-	rt_test("survived", RT_FAIL, "still running after %s (expected death by %s)", what,
-		bus ? "SIGBUS" : "SIGSEGV");
+	const char *by = strncmp(rt_program_name, "sigbus_", 7) == 0 ? "SIGBUS"
+		       : strncmp(rt_program_name, "sigabrt_", 8) == 0 ? "SIGABRT"
+		       : strncmp(rt_program_name, "sigterm_", 8) == 0 ? "SIGTERM" : "SIGSEGV";
+	rt_test("survived", RT_FAIL, "still running after %s (expected death by %s)", what, by);
 	rt_exit(1);
 }

@@ -1,6 +1,7 @@
 /*
  * Helpers for killer programs: ring-3 tests whose expected outcome is death
- * by a signal (segv_*: SIGSEGV; sigbus_*: SIGBUS; oom_*, spin_*: SIGKILL). The program says
+ * by a signal (segv_*: SIGSEGV; sigbus_*: SIGBUS; sigabrt_*: SIGABRT; sigterm_*:
+ * SIGTERM; oom_*, spin_*: SIGKILL). The program says
  * exactly what must kill it, and the harness checks the kernel's kill record
  * against that (docs/ring3.md, "Programs meant to die").
  *

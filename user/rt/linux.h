@@ -48,6 +48,7 @@
 /* errno values (syscalls return them negated). */
 #define EPERM     1
 #define ENOENT    2
+#define ESRCH     3
 #define EINTR     4
 #define EBADF     9
 #define EAGAIN    11

@@ -8,7 +8,8 @@
  *   faultline.h  the faultline-only introspection syscall
  *   record.h     test records, queued while measuring, printed after
  *   print.h      immediate output (never inside a measured interval)
- *   killer.h     for programs that are meant to die by SIGSEGV
+ *   killer.h     for programs that are meant to die by a signal
+ *   signal.h     handlers, the mask, raise, setjmp/longjmp out of a handler
  *   mm.h         fault counting, small-page mappings, mapped-page probe
  *   pattern.h    fill pages with self-describing words and check them
  *   access.h     single loads and stores the compiler cannot elide
@@ -32,6 +33,7 @@
 #include "user/rt/pattern.h"
 #include "user/rt/print.h"
 #include "user/rt/record.h"
+#include "user/rt/signal.h"
 #include "user/rt/start.h"
 #include "user/rt/syscall.h"
 #include "user/rt/tsc.h"
