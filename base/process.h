@@ -20,6 +20,7 @@
 #define KCTX_RSP 64
 
 #ifndef __ASSEMBLER__
+#include "base/resource.h"
 #include "base/signal.h"
 #include <stdbool.h>
 #include <stddef.h>
@@ -43,6 +44,19 @@ _Static_assert(offsetof(struct kernel_context, rbx) == KCTX_RBX && offsetof(stru
 
 enum task_end { TASK_EXITED = 1, TASK_KILLED = 2 };
 
+#define NGROUPS_STORED 64        /* supplementary groups kept (Linux: up to NGROUPS_MAX 65536) */
+#define TASK_EXE_PATH_LEN 128
+#define TASK_PRCTL_COMM_LEN 16   /* Linux's TASK_COMM_LEN */
+
+/* The ids getuid & co. read and setuid & co. change (Linux's struct cred);
+ * capable(CAP_SETUID/CAP_SETGID) is euid == 0, as for root without securebits. */
+struct task_cred {
+	uint32_t uid, euid, suid, fsuid;
+	uint32_t gid, egid, sgid, fsgid;
+	uint32_t ngroups;
+	uint32_t groups[NGROUPS_STORED];
+};
+
 struct task_struct {
 	char comm[TASK_COMM_LEN];      /* the program's name, as the config gave it */
 	uint32_t pid;
@@ -57,7 +71,35 @@ struct task_struct {
 	struct kernel_context kctx;    /* where return_to_kernel goes */
 	uint64_t warned_syscalls[SYSCALL_WARN_BITMAP_BITS / 64];  /* bit nr: -ENOSYS warning given */
 	bool warned_high_syscall;      /* the one warning for numbers >= SYSCALL_WARN_BITMAP_BITS given */
+
+	/* ---- The small process attributes (issue 12's small syscalls). Set by
+	 * task_misc_init() (kernel/task_misc.c) where a task is set up; fork
+	 * copies them all, as Linux's copy_creds/copy_signal do. ---- */
+	struct task_cred cred;                  /* getuid, setuid, getgroups, ... (root: 0) */
+	struct rlimit rlim[RLIM_NLIMITS];       /* getrlimit/setrlimit/prlimit64 (Linux: signal->rlim) */
+	uint32_t pgid, sid;                     /* process group and session; a session leader has sid == pid */
+	int32_t pdeath_signal;                  /* prctl(PR_SET_PDEATHSIG), 0: none */
+	char prctl_comm[TASK_PRCTL_COMM_LEN];   /* prctl(PR_SET_NAME/PR_GET_NAME): Linux's 16-byte comm */
+	uint64_t cpus_allowed;                  /* sched_setaffinity: bit n = CPU n */
+	uint64_t robust_list_head;              /* set_robust_list/get_robust_list */
+	char exe_path[TASK_EXE_PATH_LEN];       /* readlink("/proc/self/exe"); exec sets it */
 };
+
+/*
+ * Gives t the process attributes a program started by Linux's init has:
+ * root's ids and no supplementary groups, Linux's default resource limits
+ * (INIT_RLIMITS: stack 8 MiB soft / unlimited hard, nofile 1024 / 4096, ...),
+ * process group and session 0 (init's), every CPU allowed, no parent-death
+ * signal, comm and exe_path from the program's name (exe_path "/bin/NAME").
+ */
+void task_misc_init(struct task_struct *t);
+
+/* The fd limit (RLIMIT_NOFILE's soft value): one more than the highest fd
+ * number open() and dup() may hand out, for the fd table. */
+static inline uint64_t task_nofile_limit(const struct task_struct *t)
+{
+	return t->rlim[RLIMIT_NOFILE].rlim_cur;
+}
 
 /* `current`, the running task, is this CPU's: cpu/percpu.h (with
  * task_account_minor_fault). */

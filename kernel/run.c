@@ -133,6 +133,7 @@ static void run_one(const struct config_run *run, const struct boot_info *bi)
 	memset(&task, 0, sizeof(task));
 	strlcpy(task.comm, name, sizeof(task.comm));
 	task.pid = next_pid++;
+	task_misc_init(&task);
 	const char *argv[CONFIG_MAX_ARGS];
 	for (uint32_t i = 0; i < run->argc; i++)
 		argv[i] = run->argv[i];

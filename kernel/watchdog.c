@@ -16,6 +16,7 @@
 uint64_t watchdog_ticks;
 static uint64_t deadline_tsc;
 static uint32_t limit_seconds;
+static bool ticking;
 
 /* See kernel/watchdog.h. */
 void watchdog_arm(uint32_t seconds)
@@ -28,12 +29,30 @@ void watchdog_arm(uint32_t seconds)
 	outb(PIT_CH0_DATA, (uint8_t)divisor);
 	outb(PIT_CH0_DATA, (uint8_t)(divisor >> 8));
 	outb(PIC_MASTER_IMR, (uint8_t)~1u);   /* only IRQ 0 */
+	ticking = true;
+}
+
+/* See kernel/watchdog.h. */
+bool watchdog_ticking(void)
+{
+	return ticking;
+}
+
+/* See kernel/watchdog.h. */
+void watchdog_check(const struct pt_regs *user_regs)
+{
+	if (current && rdtsc() > deadline_tsc) {
+		static char reason[64];
+		format(reason, sizeof(reason), "time limit of %u s exceeded", limit_seconds);
+		force_sig_fault(SIGKILL, SI_KERNEL, reason, user_regs->ip, user_regs);
+	}
 }
 
 /* See kernel/watchdog.h. */
 void watchdog_disarm(void)
 {
 	outb(PIC_MASTER_IMR, PIC_MASK_ALL);
+	ticking = false;
 }
 
 /* See kernel/watchdog.h. */
@@ -41,9 +60,6 @@ void watchdog_tick(struct pt_regs *regs)
 {
 	watchdog_ticks++;
 	outb(PIC_MASTER_CMD, PIC_EOI);
-	if (current && user_mode(regs) && rdtsc() > deadline_tsc) {
-		static char reason[64];
-		format(reason, sizeof(reason), "time limit of %u s exceeded", limit_seconds);
-		force_sig_fault(SIGKILL, SI_KERNEL, reason, regs->ip, regs);
-	}
+	if (user_mode(regs))
+		watchdog_check(regs);
 }

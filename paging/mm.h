@@ -64,6 +64,9 @@ int64_t do_madvise(struct mm_struct *mm, uint64_t addr, uint64_t len, uint64_t a
 int64_t do_mremap(struct mm_struct *mm, uint64_t addr, uint64_t old_len, uint64_t new_len, uint64_t flags,
 		  uint64_t new_addr);
 
+/* Pages of [start, end) that VMAs map (Linux's count_vma_pages_range). */
+uint64_t count_vma_pages_range(struct mm_struct *mm, uint64_t start, uint64_t end);
+
 /* vma_range_fn (paging/vma.h) with ctx the mm: drops the pages and tables
  * of a range that stopped being mapped (zap_page_range). */
 void unmap_pages(void *ctx, uint64_t start, uint64_t end);

@@ -7,6 +7,7 @@
  * change, so a call completes or changes nothing.
  */
 #include "paging/mm.h"
+#include "paging/mm_account.h"
 #include "paging/mman.h"
 #include "paging/memory.h"
 #include "paging/range.h"
@@ -191,6 +192,17 @@ int64_t do_mremap(struct mm_struct *mm, uint64_t addr, uint64_t old_len, uint64_
 			return -EFAULT;   /* the old range must lie in one VMA */
 	}
 	uint64_t vm_flags = vma->vm_flags;
+	if (new_len > old_len) {
+		/* Linux's vma_to_resize: RLIMIT_AS/RLIMIT_DATA (what MREMAP_FIXED
+		 * replaces counts as freed: Linux unmaps it first) and the
+		 * overcommit heuristic for an accounted mapping. */
+		uint64_t grow = (new_len - old_len) >> PAGE_SHIFT;
+		uint64_t freed = (flags & MREMAP_FIXED) ? count_vma_pages_range(mm, new_addr, new_addr + new_len) : 0;
+		if (!may_expand_vm(mm, vm_flags, grow > freed ? grow - freed : 0))
+			return -ENOMEM;
+		if (mapping_is_accounted(vm_flags) && vm_enough_memory(grow))
+			return -ENOMEM;
+	}
 
 	if (flags & MREMAP_FIXED)
 		return move_vma(mm, addr, old_len, new_addr, new_len, vm_flags, true);
