@@ -39,7 +39,7 @@ int64_t sys_sched_getaffinity(uint64_t pid, uint64_t len_arg, uint64_t mask)
 		return -ESRCH;
 	uint64_t m = t->cpus_allowed & cpus_online();
 	uint32_t n = len < CPUMASK_SIZE ? len : CPUMASK_SIZE;
-	return copy_to_user(mask, &m, n) ? -EFAULT : n;
+	return copy_to_user(mask, &m, n) ? -EFAULT : (int64_t)n;
 }
 
 /* See fault/syscall.h. Linux's get_user_cpu_mask: a shorter mask than

@@ -90,8 +90,8 @@ int64_t sys_nanosleep(uint64_t req, uint64_t rem)
 }
 
 /* See fault/syscall.h. Linux's order: the clock (-EINVAL for one that does
- * not exist or THREAD_CPUTIME, -EOPNOTSUPP for the raw and coarse clocks,
- * which cannot sleep), the copy (-EFAULT), the value (-EINVAL). With
+ * not exist, -EOPNOTSUPP for the thread CPU, raw and coarse clocks, which
+ * cannot sleep), the copy (-EFAULT), the value (-EINVAL). With
  * TIMER_ABSTIME req is a time on the clock (already past: returns at once)
  * and rem is never written. */
 int64_t sys_clock_nanosleep(uint64_t clk_arg, uint64_t flags, uint64_t req, uint64_t rem)
@@ -102,9 +102,10 @@ int64_t sys_clock_nanosleep(uint64_t clk_arg, uint64_t flags, uint64_t req, uint
 	case CLOCK_REALTIME_ALARM: case CLOCK_BOOTTIME_ALARM: case CLOCK_PROCESS_CPUTIME_ID:
 		break;
 	case CLOCK_MONOTONIC_RAW: case CLOCK_REALTIME_COARSE: case CLOCK_MONOTONIC_COARSE:
-		return -EOPNOTSUPP;
+	case CLOCK_THREAD_CPUTIME_ID:
+		return -EOPNOTSUPP;   /* Linux: clocks without an nsleep */
 	default:
-		return -EINVAL;   /* THREAD_CPUTIME (Linux: thread_cpu_nsleep), 10, > 11, other tasks' CPU clocks */
+		return -EINVAL;       /* 10, > 11, other tasks' CPU clocks */
 	}
 	int64_t ts[2];
 	if (copy_from_user(ts, req, sizeof(ts)))

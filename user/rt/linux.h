@@ -39,6 +39,7 @@
 /* errno values (syscalls return them negated). */
 #define EPERM     1
 #define ENOENT    2
+#define ESRCH     3
 #define EINTR     4
 #define EBADF     9
 #define EAGAIN    11
@@ -47,6 +48,8 @@
 #define EFAULT    14
 #define EEXIST    17
 #define EINVAL    22
+#define ENOTTY    25
+#define ENAMETOOLONG 36
 #define ENOSYS    38
 #define EOPNOTSUPP 95
 
