@@ -83,6 +83,7 @@ struct task_struct {
 	uint64_t cpus_allowed;                  /* sched_setaffinity: bit n = CPU n */
 	uint64_t robust_list_head;              /* set_robust_list/get_robust_list */
 	char exe_path[TASK_EXE_PATH_LEN];       /* readlink("/proc/self/exe"); exec sets it */
+	uint64_t syscall_count;                 /* syscalls made (FL_INTROSPECT_SYSCALLS: the vDSO makes none) */
 };
 
 /*

@@ -39,6 +39,7 @@ void do_syscall_64(struct pt_regs *regs)
 	uint64_t a0 = regs->di, a1 = regs->si, a2 = regs->dx, a3 = regs->r10, a4 = regs->r8, a5 = regs->r9;
 	int64_t ret;
 
+	current->syscall_count++;
 	switch (nr) {
 	case __NR_read:            ret = sys_read(a0, a1, a2); break;
 	case __NR_write:           ret = sys_write(a0, a1, a2); break;

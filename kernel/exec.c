@@ -8,6 +8,7 @@
 #include "kernel/exec.h"
 #include "kernel/elf.h"
 #include "kernel/exec_stack.h"
+#include "kernel/vdso.h"
 #include "fault/syscall.h"
 #include "cpu/cpufeature.h"
 #include "cpu/x86.h"
@@ -88,10 +89,17 @@ int exec_program(struct task_struct *t, const uint8_t *file, uint64_t size,
 	mm->start_brk = mm->brk = img.brk_start;
 	mm->start_code = img.load_start;
 
+	int64_t vdso = vdso_map(mm);
+	if (vdso < 0) {
+		*why = "out of memory for the vDSO";
+		err = (int)vdso;
+		goto fail;
+	}
+
 	/* The stack: a VM_GROWSDOWN VMA, its top pages holding argv/envp/auxv. */
 	struct exec_auxv_info aux = {
 		.phdr = img.phdr_addr, .phent = img.phent, .phnum = img.phnum, .entry = img.entry,
-		.hwcap = 0, .execfn = argv[0],
+		.hwcap = 0, .execfn = argv[0], .sysinfo_ehdr = (uint64_t)vdso,
 	};
 	uint32_t a, b, c, d;
 	cpuid_count(1, 0, &a, &b, &c, &d);

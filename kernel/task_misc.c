@@ -46,6 +46,7 @@ void task_misc_init(struct task_struct *t)
 	t->pdeath_signal = 0;
 	t->cpus_allowed = NR_CPUS >= 64 ? ~UINT64_C(0) : (UINT64_C(1) << NR_CPUS) - 1;
 	t->robust_list_head = 0;
+	t->syscall_count = 0;
 	strlcpy(t->prctl_comm, t->comm, sizeof(t->prctl_comm));
 	format(t->exe_path, sizeof(t->exe_path), "/bin/%s", t->comm);
 }
