@@ -32,6 +32,8 @@ int main(int argc, char **argv, char **envp)
 	if (fl_on_faultline())
 		rt_check("bin_path", strcmp(buf, "/bin/readlink_self_exe") == 0, "\"%s\" (want /bin/readlink_self_exe)",
 			 buf);
+	else
+		rt_test("bin_path", RT_SKIP, "where the program lies is the host's choice off faultline");
 	memset(buf2, 0, sizeof(buf2));
 	long n2 = syscall6(NR_readlinkat, AT_FDCWD, (long)SELF, (long)buf2, sizeof(buf2) - 1, 0, 0);
 	rt_check("readlinkat", n2 == n && strcmp(buf, buf2) == 0, "readlinkat returned %ld: \"%s\"", n2,
