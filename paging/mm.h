@@ -30,8 +30,9 @@
 #define DEFAULT_MAP_WINDOW ((1ull << 47) - PAGE_SIZE)
 #define STACK_TOP          DEFAULT_MAP_WINDOW
 
-/* The stack limit for programs (Linux's default RLIMIT_STACK: 8 MiB); the
- * guard gap below a stack is STACK_GUARD_GAP (paging/vma.h). */
+/* Linux's default RLIMIT_STACK (8 MiB): the gap the mmap layout keeps below
+ * the stack. Stack growth obeys the task's own RLIMIT_STACK (fault/fault.c,
+ * mm_rlimit()); the guard gap below a stack is STACK_GUARD_GAP (paging/vma.h). */
 #define STACK_LIMIT_BYTES (8ull << 20)
 
 /* A new empty address space: no VMAs, a pgd sharing the kernel half, the
