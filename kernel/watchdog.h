@@ -1,9 +1,10 @@
 /*
  * The per-program time limit. While a program runs, the legacy PIT ticks at
  * 100 Hz on IRQ 0 (the only unmasked line) and ring 3 runs with interrupts
- * on; the kernel itself always runs with them off, so a tick only ever
- * interrupts the program. When the program's time is up it is killed with
- * SIGKILL ("time limit") and the run goes on.
+ * on; the kernel runs with them off except in a sleep's `sti; hlt; cli`
+ * (kernel/sched_timeout.c), where a tick only wakes the CPU and the sleep
+ * itself checks the limit (watchdog_check). When the program's time is up
+ * it is killed with SIGKILL ("time limit") and the run goes on.
  */
 #ifndef FAULTLINE_WATCHDOG_H
 #define FAULTLINE_WATCHDOG_H
