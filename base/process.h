@@ -21,6 +21,7 @@
 
 #ifndef __ASSEMBLER__
 #include "base/list.h"
+#include "base/resource.h"
 #include "base/signal.h"
 #include "base/signal_types.h"
 #include <stdbool.h>
@@ -98,6 +99,19 @@ struct signal_archinfo {
 	uint64_t error_code, trap_nr, cr2;
 };
 
+#define NGROUPS_STORED 64        /* supplementary groups kept (Linux: up to NGROUPS_MAX 65536) */
+#define TASK_EXE_PATH_LEN 128
+#define TASK_PRCTL_COMM_LEN 16   /* Linux's TASK_COMM_LEN */
+
+/* The ids getuid & co. read and setuid & co. change (Linux's struct cred);
+ * capable(CAP_SETUID/CAP_SETGID) is euid == 0, as for root without securebits. */
+struct task_cred {
+	uint32_t uid, euid, suid, fsuid;
+	uint32_t gid, egid, sgid, fsgid;
+	uint32_t ngroups;
+	uint32_t groups[NGROUPS_STORED];
+};
+
 struct task_struct {
 	char comm[TASK_COMM_LEN];      /* the program's name, as the config or execve gave it */
 	uint32_t pid;                  /* the thread id (gettid) */
@@ -147,10 +161,8 @@ struct task_struct {
 	enum task_end group_end;
 	struct wait_queue_head wait_chldexit;  /* the leader's: wait4/waitid sleep here */
 	struct completion *vfork_done; /* the parent's, while it waits for this vfork child */
-	uint32_t pgid, sid;            /* process group and session (inherited; setpgid, setsid) */
 	int32_t oom_score_adj;         /* -1000..1000, inherited (kernel/oom_kill.c) */
 	bool oom_victim;
-	char exe_path[TASK_COMM_LEN];  /* /bin/NAME: what execve or the config ran */
 	/* Signals: set up by signal_task_init, released by signal_task_exit (kernel/signal.h). */
 	struct sighand_struct *sighand;     /* handlers; shared with CLONE_SIGHAND (refcounted) */
 	k_sigset_t blocked;                 /* the signal mask (rt_sigprocmask) */
@@ -159,10 +171,42 @@ struct task_struct {
 	uint32_t sas_ss_flags;              /* SS_DISABLE, or the flags it was set with */
 	struct signal_archinfo fault_info;  /* for the next signal frame's sigcontext */
 	bool warned_stop_signal;            /* the one warning for a stop signal's default given */
+	/* ---- The small process attributes (issue 12's small syscalls). Set by
+	 * task_misc_init() (kernel/task_misc.c) where a task is set up; fork
+	 * copies them all, as Linux's copy_creds/copy_signal do. ---- */
+	struct task_cred cred;                  /* getuid, setuid, getgroups, ... (root: 0) */
+	struct rlimit rlim[RLIM_NLIMITS];       /* getrlimit/setrlimit/prlimit64 (Linux: signal->rlim) */
+	uint32_t pgid, sid;                     /* process group and session; a session leader has sid == pid */
+	int32_t pdeath_signal;                  /* prctl(PR_SET_PDEATHSIG), 0: none */
+	char prctl_comm[TASK_PRCTL_COMM_LEN];   /* prctl(PR_SET_NAME/PR_GET_NAME): Linux's 16-byte comm */
+	uint64_t cpus_allowed;                  /* sched_setaffinity: bit n = CPU n */
+	uint64_t robust_list_head;              /* set_robust_list/get_robust_list */
+	char exe_path[TASK_EXE_PATH_LEN];       /* readlink("/proc/self/exe"); exec sets it */
+	uint64_t syscall_count;                 /* syscalls made (FL_INTROSPECT_SYSCALLS: the vDSO makes none) */
 };
+
+/*
+ * Gives t the process attributes a program started by Linux's init has:
+ * root's ids and no supplementary groups, Linux's default resource limits
+ * (INIT_RLIMITS: stack 8 MiB soft / unlimited hard, nofile 1024 / 4096, ...),
+ * process group and session 0 (init's), every CPU allowed, no parent-death
+ * signal, comm and exe_path from the program's name (exe_path "/bin/NAME").
+ */
+void task_misc_init(struct task_struct *t);
 
 /* The process group of t (wait4 with pid 0 or < -1, kill with them). */
 static inline uint32_t task_pgid(const struct task_struct *t) { return t->group_leader->pgid; }
+
+/* The most tasks that may exist at once (Linux's max_threads: the tasks
+ * whose kernel stacks would take an eighth of RAM; kernel/task_misc.c). */
+uint64_t max_threads(void);
+
+/* The fd limit (RLIMIT_NOFILE's soft value): one more than the highest fd
+ * number open() and dup() may hand out, for the fd table. */
+static inline uint64_t task_nofile_limit(const struct task_struct *t)
+{
+	return t->rlim[RLIMIT_NOFILE].rlim_cur;
+}
 
 /* `current`, the running task, is this CPU's: cpu/percpu.h (with
  * task_account_minor_fault). */

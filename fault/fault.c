@@ -58,6 +58,7 @@
 #include "paging/init.h"
 #include "paging/memory.h"
 #include "paging/mm.h"
+#include "paging/mm_account.h"
 #include "paging/vma.h"
 
 /* Linux's access_error(): does the VMA allow this kind of access? */
@@ -172,9 +173,10 @@ static struct pf_verdict decide_user_addr_fault(struct pt_regs *regs, uint64_t e
 	if (unlikely(vma->vm_start > address)) {
 		if (!(vma->vm_flags & VM_GROWSDOWN))
 			return segv(SEGV_MAPERR, "no mapping at this address");
-		if (vma->vm_end - address > STACK_LIMIT_BYTES)
-			return segv(SEGV_MAPERR, "below the stack, past the stack limit");
-		int err = expand_stack(mm, vma, address, STACK_LIMIT_BYTES, STACK_GUARD_GAP);
+		uint64_t stack_limit = mm_rlimit(RLIMIT_STACK);
+		if (vma->vm_end - address > stack_limit)
+			return segv(SEGV_MAPERR, "below the stack, past the stack limit (RLIMIT_STACK)");
+		int err = expand_stack(mm, vma, address, stack_limit, STACK_GUARD_GAP);
 		if (err)
 			return segv(SEGV_MAPERR, err == -EPERM ? "stack would grow below mmap_min_addr"
 							       : "stack cannot grow: limit or guard gap");

@@ -17,6 +17,7 @@
 #define FL_INTROSPECT_PTE     1
 #define FL_INTROSPECT_FAULT_STATS 2
 #define FL_INTROSPECT_PROGRESS    3   /* arg of len units done: the progress bar */
+#define FL_INTROSPECT_SYSCALLS    4   /* the program's syscalls so far, this one not counted */
 
 /*
  * What the page-table walk for one address found.

@@ -39,6 +39,7 @@ void do_syscall_64(struct pt_regs *regs)
 	uint64_t a0 = regs->di, a1 = regs->si, a2 = regs->dx, a3 = regs->r10, a4 = regs->r8, a5 = regs->r9;
 	int64_t ret;
 
+	current->syscall_count++;
 	switch (nr) {
 	case __NR_read:            ret = sys_read(a0, a1, a2); break;
 	case __NR_write:           ret = sys_write(a0, a1, a2); break;
@@ -71,6 +72,45 @@ void do_syscall_64(struct pt_regs *regs)
 	case __NR_waitid:          ret = sys_waitid(a0, a1, a2, a3, a4); break;
 	case __NR_getppid:         ret = sys_getppid(); break;
 	case __NR_futex:           ret = sys_futex(a0, a1, a2, a3, a4, a5); break;
+	/* The small syscalls of issue 12 (sysmisc). */
+	case __NR_getuid:          ret = sys_getuid(); break;
+	case __NR_geteuid:         ret = sys_geteuid(); break;
+	case __NR_getgid:          ret = sys_getgid(); break;
+	case __NR_getegid:         ret = sys_getegid(); break;
+	case __NR_getresuid:       ret = sys_getresuid(a0, a1, a2); break;
+	case __NR_getresgid:       ret = sys_getresgid(a0, a1, a2); break;
+	case __NR_setuid:          ret = sys_setuid(a0); break;
+	case __NR_setgid:          ret = sys_setgid(a0); break;
+	case __NR_setreuid:        ret = sys_setreuid(a0, a1); break;
+	case __NR_setregid:        ret = sys_setregid(a0, a1); break;
+	case __NR_setresuid:       ret = sys_setresuid(a0, a1, a2); break;
+	case __NR_setresgid:       ret = sys_setresgid(a0, a1, a2); break;
+	case __NR_setfsuid:        ret = sys_setfsuid(a0); break;
+	case __NR_setfsgid:        ret = sys_setfsgid(a0); break;
+	case __NR_getgroups:       ret = sys_getgroups(a0, a1); break;
+	case __NR_setgroups:       ret = sys_setgroups(a0, a1); break;
+	case __NR_getpgrp:         ret = sys_getpgrp(); break;
+	case __NR_getpgid:         ret = sys_getpgid(a0); break;
+	case __NR_setpgid:         ret = sys_setpgid(a0, a1); break;
+	case __NR_setsid:          ret = sys_setsid(); break;
+	case __NR_getsid:          ret = sys_getsid(a0); break;
+	case __NR_getrlimit:       ret = sys_getrlimit(a0, a1); break;
+	case __NR_setrlimit:       ret = sys_setrlimit(a0, a1); break;
+	case __NR_prlimit64:       ret = sys_prlimit64(a0, a1, a2, a3); break;
+	case __NR_prctl:           ret = sys_prctl(a0, a1, a2, a3, a4); break;
+	case __NR_sched_getaffinity: ret = sys_sched_getaffinity(a0, a1, a2); break;
+	case __NR_sched_setaffinity: ret = sys_sched_setaffinity(a0, a1, a2); break;
+	case __NR_sysinfo:         ret = sys_sysinfo(a0); break;
+	case __NR_readlink:        ret = sys_readlink(a0, a1, a2); break;
+	case __NR_readlinkat:      ret = sys_readlinkat(a0, a1, a2, a3); break;
+	case __NR_set_robust_list: ret = sys_set_robust_list(a0, a1); break;
+	case __NR_get_robust_list: ret = sys_get_robust_list(a0, a1, a2); break;
+	case __NR_rseq:            ret = -ENOSYS; break;   /* deliberate, no warning: kernel/sys_robust_list.c */
+	case __NR_nanosleep:       ret = sys_nanosleep(a0, a1); break;
+	case __NR_clock_nanosleep: ret = sys_clock_nanosleep(a0, a1, a2, a3); break;
+	case __NR_clock_getres:    ret = sys_clock_getres(a0, a1); break;
+	case __NR_time:            ret = sys_time(a0); break;
+	case __NR_getcpu:          ret = sys_getcpu(a0, a1, a2); break;
 	case __NR_faultline_introspect: ret = sys_faultline_introspect(a0, a1, a2, a3); break;
 	case __NR_rt_sigaction:    ret = sys_rt_sigaction(a0, a1, a2, a3); break;
 	case __NR_rt_sigprocmask:  ret = sys_rt_sigprocmask(a0, a1, a2, a3); break;

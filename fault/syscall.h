@@ -41,6 +41,45 @@
 #define __NR_waitid        247
 #define __NR_getrandom     318
 #define __NR_clone3        435
+/* The small syscalls of issue 12 (kernel/sys_creds.c, sys_pgrp.c, sys_rlimit.c, ...). */
+#define __NR_nanosleep      35
+#define __NR_readlink       89
+#define __NR_getrlimit      97
+#define __NR_sysinfo        99
+#define __NR_getuid        102
+#define __NR_getgid        104
+#define __NR_setuid        105
+#define __NR_setgid        106
+#define __NR_geteuid       107
+#define __NR_getegid       108
+#define __NR_setpgid       109
+#define __NR_getpgrp       111
+#define __NR_setsid        112
+#define __NR_setreuid      113
+#define __NR_setregid      114
+#define __NR_getgroups     115
+#define __NR_setgroups     116
+#define __NR_setresuid     117
+#define __NR_getresuid     118
+#define __NR_setresgid     119
+#define __NR_getresgid     120
+#define __NR_getpgid       121
+#define __NR_setfsuid      122
+#define __NR_setfsgid      123
+#define __NR_getsid        124
+#define __NR_prctl         157
+#define __NR_setrlimit     160
+#define __NR_time          201
+#define __NR_sched_setaffinity 203
+#define __NR_sched_getaffinity 204
+#define __NR_clock_getres  229
+#define __NR_clock_nanosleep 230
+#define __NR_readlinkat    267
+#define __NR_set_robust_list 273
+#define __NR_get_robust_list 274
+#define __NR_prlimit64     302
+#define __NR_getcpu        309
+#define __NR_rseq          334
 #define __NR_faultline_introspect SYS_faultline_introspect  /* fault/introspect_abi.h */
 
 /* Signals (kernel/signal.c, kernel/signal_frame.c). */
@@ -76,6 +115,46 @@ int64_t sys_gettimeofday(uint64_t tv, uint64_t tz);
 int64_t sys_uname(uint64_t buf);
 int64_t sys_getrandom(uint64_t buf, uint64_t len, uint64_t flags);
 int64_t sys_arch_prctl(uint64_t code, uint64_t addr);
+/* The small syscalls of issue 12: ids (kernel/sys_creds.c), process groups
+ * (sys_pgrp.c), limits (sys_rlimit.c), prctl, affinity, sysinfo, readlink,
+ * robust lists, sleeps and time (sys_time.c). */
+int64_t sys_getuid(void);
+int64_t sys_geteuid(void);
+int64_t sys_getgid(void);
+int64_t sys_getegid(void);
+int64_t sys_getresuid(uint64_t ruid, uint64_t euid, uint64_t suid);
+int64_t sys_getresgid(uint64_t rgid, uint64_t egid, uint64_t sgid);
+int64_t sys_setuid(uint64_t uid);
+int64_t sys_setgid(uint64_t gid);
+int64_t sys_setreuid(uint64_t ruid, uint64_t euid);
+int64_t sys_setregid(uint64_t rgid, uint64_t egid);
+int64_t sys_setresuid(uint64_t ruid, uint64_t euid, uint64_t suid);
+int64_t sys_setresgid(uint64_t rgid, uint64_t egid, uint64_t sgid);
+int64_t sys_setfsuid(uint64_t uid);
+int64_t sys_setfsgid(uint64_t gid);
+int64_t sys_getgroups(uint64_t size, uint64_t list);
+int64_t sys_setgroups(uint64_t size, uint64_t list);
+int64_t sys_getpgrp(void);
+int64_t sys_getpgid(uint64_t pid);
+int64_t sys_setpgid(uint64_t pid, uint64_t pgid);
+int64_t sys_setsid(void);
+int64_t sys_getsid(uint64_t pid);
+int64_t sys_getrlimit(uint64_t resource, uint64_t rlim);
+int64_t sys_setrlimit(uint64_t resource, uint64_t rlim);
+int64_t sys_prlimit64(uint64_t pid, uint64_t resource, uint64_t new_rlim, uint64_t old_rlim);
+int64_t sys_prctl(uint64_t option, uint64_t arg2, uint64_t arg3, uint64_t arg4, uint64_t arg5);
+int64_t sys_sched_getaffinity(uint64_t pid, uint64_t len, uint64_t mask);
+int64_t sys_sched_setaffinity(uint64_t pid, uint64_t len, uint64_t mask);
+int64_t sys_sysinfo(uint64_t info);
+int64_t sys_readlink(uint64_t path, uint64_t buf, uint64_t bufsiz);
+int64_t sys_readlinkat(uint64_t dirfd, uint64_t path, uint64_t buf, uint64_t bufsiz);
+int64_t sys_set_robust_list(uint64_t head, uint64_t len);
+int64_t sys_get_robust_list(uint64_t pid, uint64_t head_ptr, uint64_t len_ptr);
+int64_t sys_nanosleep(uint64_t req, uint64_t rem);
+int64_t sys_clock_nanosleep(uint64_t clk, uint64_t flags, uint64_t req, uint64_t rem);
+int64_t sys_clock_getres(uint64_t clk, uint64_t res);
+int64_t sys_time(uint64_t tloc);
+int64_t sys_getcpu(uint64_t cpu, uint64_t node, uint64_t unused);
 int64_t sys_faultline_introspect(uint64_t op, uint64_t arg, uint64_t buf, uint64_t len);
 
 /* Processes (kernel/fork.c, kernel/exec.c, kernel/task_exit.c, kernel/futex.c). */

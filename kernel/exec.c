@@ -18,6 +18,7 @@
 #include "cpu/gdt.h"
 #include "cpu/percpu.h"
 #include "fault/uaccess.h"
+#include "kernel/vdso.h"
 #include "fault/syscall.h"
 #include "cpu/cpufeature.h"
 #include "cpu/x86.h"
@@ -98,10 +99,17 @@ int exec_program(struct task_struct *t, const uint8_t *file, uint64_t size,
 	mm->start_brk = mm->brk = img.brk_start;
 	mm->start_code = img.load_start;
 
+	int64_t vdso = vdso_map(mm);
+	if (vdso < 0) {
+		*why = "out of memory for the vDSO";
+		err = (int)vdso;
+		goto fail;
+	}
+
 	/* The stack: a VM_GROWSDOWN VMA, its top pages holding argv/envp/auxv. */
 	struct exec_auxv_info aux = {
 		.phdr = img.phdr_addr, .phent = img.phent, .phnum = img.phnum, .entry = img.entry,
-		.hwcap = 0, .execfn = argv[0],
+		.hwcap = 0, .execfn = argv[0], .sysinfo_ehdr = (uint64_t)vdso,
 	};
 	uint32_t a, b, c, d;
 	cpuid_count(1, 0, &a, &b, &c, &d);
@@ -210,6 +218,8 @@ static int copy_strings(uint64_t uarr, char *buf, uint64_t *used, const char **o
  * stick's \faultline\bin\NAME). NULL for anything else. */
 static const char *program_of_path(const char *path)
 {
+	if (strcmp(path, "/proc/self/exe") == 0)   /* busybox re-runs itself this way */
+		path = current->exe_path;
 	static const char *const dirs[] = { "/bin/", "/faultline/bin/", "/usr/bin/" };
 	for (uint32_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
 		size_t n = strlen(dirs[i]);
@@ -276,7 +286,10 @@ int64_t sys_execve(uint64_t upath, uint64_t uargv, uint64_t uenvp)
 	drop_mm(old);
 	*regs = new_regs;
 	strlcpy(t->comm, name, sizeof(t->comm));
-	format(t->exe_path, sizeof(t->exe_path), "/bin/%s", name);
+	char exe[sizeof(t->exe_path)];
+	format(exe, sizeof(exe), "/bin/%s", name);   /* name may point into exe_path */
+	strlcpy(t->exe_path, exe, sizeof(t->exe_path));
+	strlcpy(t->prctl_comm, name, sizeof(t->prctl_comm));
 	t->fs_base = t->gs_base = 0;
 	load_user_segments();
 	fpu_init_state(t->fpu);

@@ -137,6 +137,7 @@ int exec_build_stack(uint8_t *buf, uint64_t buf_size, uint64_t stack_top_va,
 	out->auxv = out->envp + ((uint64_t)envc + 1) * 8;
 
 	const uint64_t auxv[EXEC_AUXV_ENTRIES][2] = {
+		{ AT_SYSINFO_EHDR, aux->sysinfo_ehdr },   /* first, as Linux's ARCH_DLINFO */
 		{ AT_PHDR, aux->phdr },
 		{ AT_PHENT, aux->phent },
 		{ AT_PHNUM, aux->phnum },

@@ -38,8 +38,9 @@
 #define AT_SECURE   23
 #define AT_RANDOM   25
 #define AT_EXECFN   31
+#define AT_SYSINFO_EHDR 33
 
-#define EXEC_AUXV_ENTRIES 18     /* pairs written, AT_NULL included */
+#define EXEC_AUXV_ENTRIES 19     /* pairs written, AT_NULL included */
 #define EXEC_PLATFORM     "x86_64"
 
 /* What the auxiliary vector says about the program (from struct elf_image). */
@@ -51,6 +52,7 @@ struct exec_auxv_info {
 	uint64_t hwcap;          /* AT_HWCAP: CPUID.1:EDX, as Linux reports it */
 	uint8_t random[16];      /* copied to the stack; AT_RANDOM points at the copy */
 	const char *execfn;      /* AT_EXECFN: the executed path; 0: argv[0] (or "" if argc is 0) */
+	uint64_t sysinfo_ehdr;   /* AT_SYSINFO_EHDR: the vDSO's ELF header (kernel/vdso.h) */
 };
 
 struct exec_stack_result {

@@ -25,15 +25,6 @@ uint32_t alloc_pid(void)
 	return next_pid++;
 }
 
-/* See kernel/fork.h. */
-uint32_t max_threads(void)
-{
-	struct buddy_stats st;
-	buddy_get_stats(&st);
-	uint64_t n = st.managed_pages / (8 * KERNEL_STACK_SIZE / 4096);
-	return n < 20 ? 20 : (n > 0x3fffffff ? 0x3fffffff : (uint32_t)n);
-}
-
 struct clone_args {
 	uint64_t flags;
 	uint64_t pidfd;
@@ -113,6 +104,15 @@ static struct task_struct *copy_process(uint64_t flags, uint64_t newsp, uint64_t
 	}
 	memcpy(c->comm, p->comm, sizeof(c->comm));
 	memcpy(c->exe_path, p->exe_path, sizeof(c->exe_path));
+	/* The small attributes, as Linux's copy_creds and copy_signal: ids,
+	 * limits, name and affinity inherited; the parent-death signal and the
+	 * robust list are the child's own business (cleared). */
+	c->cred = p->cred;
+	memcpy(c->rlim, leader->rlim, sizeof(c->rlim));
+	memcpy(c->prctl_comm, p->prctl_comm, sizeof(c->prctl_comm));
+	c->cpus_allowed = p->cpus_allowed;
+	c->pdeath_signal = 0;
+	c->robust_list_head = 0;
 	memcpy(c->warned_syscalls, p->warned_syscalls, sizeof(c->warned_syscalls));
 	c->warned_high_syscall = p->warned_high_syscall;
 	c->pid = alloc_pid();

@@ -41,8 +41,6 @@
 /* The next free pid (pids are never reused within a boot). */
 uint32_t alloc_pid(void);
 
-/* The most tasks that may exist at once (Linux's max_threads: RAM / 128 KiB). */
-uint32_t max_threads(void);
 
 int64_t sys_fork(void);
 int64_t sys_vfork(void);

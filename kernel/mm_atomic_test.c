@@ -313,6 +313,37 @@ static bool fs_ok(struct mm_struct *mm, int64_t ret)
 	       holds(mm, FS_SRC + 8 * PG, FS_SRC, 4) && unmapped(mm, FS_SRC, 8);
 }
 
+/* mremap MREMAP_DONTUNMAP|MREMAP_FIXED of 16 pages onto free space across a
+ * 2 MiB line: the pages move, the source keeps its VMA with no entries. */
+static int64_t du_call(struct mm_struct *mm)
+{
+	return do_mremap(mm, BASE, 16 * PG, 16 * PG, MREMAP_MAYMOVE | MREMAP_FIXED | MREMAP_DONTUNMAP, FF_DST);
+}
+static bool du_ok(struct mm_struct *mm, int64_t ret)
+{
+	return ret == (int64_t)FF_DST && one_vma(mm, FF_DST, 16, RWX_RW) && holds(mm, FF_DST, BASE, 16) &&
+	       one_vma(mm, BASE, 16, RWX_RW) && leaves_in(mm, BASE, 16) == 0;
+}
+
+/* The same onto a mapping of 8 populated pages (replaced) and without
+ * MREMAP_FIXED (the kernel picks the place): both all or nothing. */
+static int dx_setup(struct mm_struct *mm) { return map_filled(mm, BASE, 16) || map_filled(mm, FF_DST + 4 * PG, 8); }
+static bool dx_ok(struct mm_struct *mm, int64_t ret)
+{
+	return ret == (int64_t)FF_DST && holds(mm, FF_DST, BASE, 16) && one_vma(mm, BASE, 16, RWX_RW) &&
+	       leaves_in(mm, BASE, 16) == 0;
+}
+static int64_t dm_call(struct mm_struct *mm)
+{
+	return do_mremap(mm, BASE, 16 * PG, 16 * PG, MREMAP_MAYMOVE | MREMAP_DONTUNMAP, 0);
+}
+static bool dm_ok(struct mm_struct *mm, int64_t ret)
+{
+	uint64_t to = (uint64_t)ret;
+	return ret > 0 && to != BASE && holds(mm, to, BASE, 16) && one_vma(mm, BASE, 16, RWX_RW) &&
+	       leaves_in(mm, BASE, 16) == 0;
+}
+
 /* mmap MAP_FIXED, read-only, over the middle 8 of 16 populated pages. */
 static int mf_setup(struct mm_struct *mm) { return map_filled(mm, BASE, 16); }
 static int64_t mf_call(struct mm_struct *mm)
@@ -431,6 +462,9 @@ static const struct mm_case cases[] = {
 	{ "mremap_fixed_across_tables", ff_setup, ff_call, NULL, ff_ok },
 	{ "mremap_fixed_keeps_empty_table", fe_setup, ff_call, NULL, ff_ok },
 	{ "mremap_fixed_shrink", fs_setup, fs_call, NULL, fs_ok },
+	{ "mremap_dontunmap_fixed", ff_setup, du_call, NULL, du_ok },
+	{ "mremap_dontunmap_over_mapping", dx_setup, du_call, NULL, dx_ok },
+	{ "mremap_dontunmap_anywhere", ff_setup, dm_call, NULL, dm_ok },
 	{ "mmap_fixed_over_populated", mf_setup, mf_call, NULL, mf_ok },
 	{ "munmap_split", mf_setup, mu_call, NULL, mu_ok },
 	{ "mprotect_split", mf_setup, mp_call, NULL, mp_ok },

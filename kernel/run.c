@@ -128,8 +128,8 @@ static struct task_struct *new_tree_root(const struct config_run *run)
 	if (!t)
 		return NULL;
 	strlcpy(t->comm, run->argv[0], sizeof(t->comm));
-	format(t->exe_path, sizeof(t->exe_path), "/bin/%s", run->argv[0]);
-	t->pid = t->tgid = t->pgid = t->sid = alloc_pid();
+	task_misc_init(t);   /* ids, limits, process group and session as under Linux's init */
+	t->pid = t->tgid = alloc_pid();
 	t->group_leader = t;
 	t->nr_threads = 1;
 	t->exit_signal = SIGCHLD;
@@ -150,8 +150,19 @@ static void run_tree(void)
 			break;
 		schedule();
 		reap_orphans(idle);
-		if (sched_nr_tasks() && list_empty(&this_cpu_ptr()->runqueue))
+		if (!sched_nr_tasks() || !list_empty(&this_cpu_ptr()->runqueue))
+			continue;
+		/* Nothing to run: halt until the next tick, unless a sleeper's
+		 * deadline comes sooner - then watch the TSC for it, so that a
+		 * sleep ends when it should, not at the tick after. */
+		uint64_t next = wake_expired_sleepers();
+		if (next && (int64_t)(next - rdtsc()) < (int64_t)(tsc_hz / TICK_HZ)) {
+			while (rdtsc() < next)
+				cpu_relax();
+			wake_expired_sleepers();
+		} else if (list_empty(&this_cpu_ptr()->runqueue)) {
 			__asm__ volatile("sti; hlt; cli" ::: "memory");
+		}
 	}
 }
 

@@ -38,19 +38,32 @@ static inline struct task_struct *rq_curr(void)
 	return t ? t : this_cpu_read(idle);
 }
 
+/* See kernel/sched.h. */
+uint64_t wake_expired_sleepers(void)
+{
+	uint64_t now = rdtsc(), next = 0;
+	struct task_struct *t;
+	list_for_each_entry(t, &all_tasks, tasks) {
+		if (t->state != TASK_INTERRUPTIBLE || !t->sleep_deadline)
+			continue;
+		if (now >= t->sleep_deadline) {
+			t->timed_out = true;
+			wake_up_process(t);
+		} else if (!next || t->sleep_deadline < next) {
+			next = t->sleep_deadline;
+		}
+	}
+	return next;
+}
+
 /* The tick: wakes timed sleepers, enforces the run's time limit, and
  * preempts ring 3 when another task waits. */
 static void sched_tick(struct pt_regs *regs)
 {
 	jiffies++;
 	tick_ack();
-	uint64_t now = rdtsc();
+	wake_expired_sleepers();
 	struct task_struct *t;
-	list_for_each_entry(t, &all_tasks, tasks)
-		if (t->state == TASK_INTERRUPTIBLE && t->sleep_deadline && now >= t->sleep_deadline) {
-			t->timed_out = true;
-			wake_up_process(t);
-		}
 	if (watchdog_expired()) {
 		list_for_each_entry(t, &all_tasks, tasks)
 			if (t == t->group_leader && t->exit_state == EXIT_NONE)

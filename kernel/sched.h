@@ -132,6 +132,10 @@ int wait_for_completion(struct completion *c);
 /* sched_yield(2): to the tail of the run queue. Returns 0. */
 int64_t sys_sched_yield(void);
 
+/* Wakes every task whose sleep deadline has passed; returns the earliest
+ * deadline still ahead (0: none). The tick calls it; so does the idle loop. */
+uint64_t wake_expired_sleepers(void);
+
 /* Ticks since boot. */
 extern uint64_t jiffies;
 

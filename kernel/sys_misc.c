@@ -265,6 +265,8 @@ int64_t sys_faultline_introspect(uint64_t op, uint64_t arg, uint64_t buf, uint64
 		uint64_t n = len < sizeof(fault_stats) ? len : sizeof(fault_stats);
 		return copy_to_user(buf, &fault_stats, n) ? -EFAULT : (int64_t)n;
 	}
+	case FL_INTROSPECT_SYSCALLS:
+		return (int64_t)(current->syscall_count - 1);
 	case FL_INTROSPECT_PROGRESS:
 		/* arg of len units of the program's own work are done (lib/progress.h). */
 		return progress_within_step(arg, len) ? 0 : -EINVAL;

@@ -8,7 +8,8 @@
  *   2. A line holding a NUL byte or another control character (anything
  *      below 0x20 except tab, or 0x7f) is ignored (warning). A "\r" just
  *      before the "\n" is not part of the line, so CRLF files work.
- *   3. '#' starts a comment; the rest of the line is dropped.
+ *   3. '#' outside double quotes starts a comment; the rest of the line is
+ *      dropped (`run = prog "a#b"` passes the argument a#b).
  *   4. Spaces and tabs around the line, the key and the value are trimmed;
  *      an empty line is skipped.
  *   5. "key = value" is split at the first '='; the key must be one of the
@@ -112,6 +113,21 @@ static size_t slice_find(struct slice s, char c)
 	while (i < s.n && s.p[i] != c)
 		i++;
 	return i;
+}
+
+/* Returns the offset of the first '#' outside double quotes in s (where a
+ * comment starts), or s.n if there is none. An unterminated quote runs to the
+ * end of the line (the run line then warns about it). */
+static size_t find_comment(struct slice s)
+{
+	bool quoted = false;
+	for (size_t i = 0; i < s.n; i++) {
+		if (s.p[i] == '"')
+			quoted = !quoted;
+		else if (s.p[i] == '#' && !quoted)
+			return i;
+	}
+	return s.n;
 }
 
 /* Returns the first control byte in s (below 0x20 except tab, or 0x7f), or -1. */
@@ -376,7 +392,7 @@ static void parse_line(struct faultline_config *cfg, uint32_t line, struct slice
 		return;
 	}
 
-	s.n = slice_find(s, '#');
+	s.n = find_comment(s);
 	s = trim(s);
 	if (s.n == 0)
 		return;

@@ -20,6 +20,7 @@
 #ifndef FAULTLINE_TSC_H
 #define FAULTLINE_TSC_H
 
+#include "base/math64.h"
 #include <stdbool.h>
 #include <stdint.h>
 #include "cpu/cpufeature.h"
@@ -65,9 +66,7 @@ void tsc_json(struct json *j);
 
 /* ---- pure pieces (host-tested) ---- */
 
-/* Returns a * b / c with a 128-bit intermediate, rounded down; UINT64_MAX if
- * the quotient does not fit 64 bits or c is 0. */
-uint64_t mul_u64_u64_div_u64(uint64_t a, uint64_t b, uint64_t c);
+/* mul_u64_u64_div_u64 and cycles_to_ns: base/math64.h. */
 
 /* Returns true if hz is within [TSC_HZ_MIN, TSC_HZ_MAX]. */
 bool tsc_hz_plausible(uint64_t hz);

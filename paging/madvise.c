@@ -1,6 +1,7 @@
 /* madvise on an mm (paging/mm.h), after Linux's mm/madvise.c: advice that
  * changes vm_flags splits and merges VMAs, MADV_DONTNEED / MADV_FREE drop
- * the private pages of the range. */
+ * the private pages of the range, MADV_POPULATE_READ / MADV_POPULATE_WRITE
+ * fault them in. */
 #include "paging/mm.h"
 #include "paging/mman.h"
 #include "paging/memory.h"
@@ -23,6 +24,25 @@ static bool madvise_vm_flags(uint64_t advice, uint64_t *set, uint64_t *clear)
 }
 
 /*
+ * Linux 6.1's madvise_populate for one VMA: a VMA without the right for the
+ * access (PROT_NONE; read-only for MADV_POPULATE_WRITE) is -EINVAL (Linux
+ * reports permission problems so, not as -EFAULT); running out of memory
+ * -ENOMEM, a fault that would be a signal -EFAULT. The pages before the
+ * failure stay populated, as on Linux.
+ */
+static int madvise_populate(struct vm_area_struct *vma, uint64_t start, uint64_t end, bool write)
+{
+	if (write ? !(vma->vm_flags & VM_WRITE) : !(vma->vm_flags & VM_READ))
+		return -EINVAL;
+	vm_fault_t ret = faultin_page_range(vma, start, end, write);
+	if (ret & VM_FAULT_OOM)
+		return -ENOMEM;
+	if (ret & VM_FAULT_ERROR)
+		return -EFAULT;
+	return 0;
+}
+
+/*
  * See paging/mm.h. Linux's order: the advice, the alignment, a length
  * whose rounding wraps or a range that wraps past 2^64 (-EINVAL), an empty
  * range (0). There is no user-space limit: a range beyond it simply has no
@@ -34,7 +54,8 @@ int64_t do_madvise(struct mm_struct *mm, uint64_t addr, uint64_t len, uint64_t a
 {
 	uint64_t set = 0, clear = 0;
 	bool changes_flags = madvise_vm_flags(advice, &set, &clear);
-	if (!changes_flags && advice != MADV_WILLNEED && advice != MADV_DONTNEED && advice != MADV_FREE)
+	bool populate = advice == MADV_POPULATE_READ || advice == MADV_POPULATE_WRITE;
+	if (!changes_flags && !populate && advice != MADV_WILLNEED && advice != MADV_DONTNEED && advice != MADV_FREE)
 		return -EINVAL;
 	if (addr & ~PAGE_MASK)
 		return -EINVAL;
@@ -63,6 +84,11 @@ int64_t do_madvise(struct mm_struct *mm, uint64_t addr, uint64_t len, uint64_t a
 		 * can be freed lazily; the VMAs before this one were advised. */
 		if (advice == MADV_FREE && (vma->vm_flags & VM_SHARED))
 			return -EINVAL;
+		if (populate) {
+			int err = madvise_populate(vma, s, e, advice == MADV_POPULATE_WRITE);
+			if (err)
+				return err;
+		}
 		/* Shared anonymous pages live on in Linux's shmem object; with no such
 		 * object here, dropping them would lose the data: keep them mapped. */
 		if ((advice == MADV_DONTNEED || advice == MADV_FREE) && !(vma->vm_flags & VM_SHARED))

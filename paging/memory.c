@@ -366,7 +366,13 @@ void change_protection(struct vm_area_struct *vma, uint64_t start, uint64_t end)
 /* See paging/memory.h. */
 vm_fault_t populate_range(struct vm_area_struct *vma, uint64_t start, uint64_t end)
 {
-	uint32_t flags = (vma->vm_flags & VM_WRITE) ? FAULT_FLAG_WRITE : 0;
+	return faultin_page_range(vma, start, end, (vma->vm_flags & VM_WRITE) != 0);
+}
+
+/* See paging/memory.h. */
+vm_fault_t faultin_page_range(struct vm_area_struct *vma, uint64_t start, uint64_t end, bool write)
+{
+	uint32_t flags = write ? FAULT_FLAG_WRITE : 0;
 	for (uint64_t a = start; a < end; a += PAGE_SIZE) {
 		struct vm_fault vmf;
 		struct walk_result w;

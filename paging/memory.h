@@ -112,4 +112,11 @@ void change_protection(struct vm_area_struct *vma, uint64_t start, uint64_t end)
  * or VM_FAULT_OOM. */
 vm_fault_t populate_range(struct vm_area_struct *vma, uint64_t start, uint64_t end);
 
+/* Faults in every page of [start, end) of vma as a read, or as a write when
+ * write is set (MADV_POPULATE_READ/WRITE: Linux's faultin_vma_page_range
+ * without FOLL_FORCE; the caller has checked the VMA's rights), skipping
+ * pages already mapped for that access. Counts minor faults as
+ * populate_range. Returns 0 or the fault's VM_FAULT_* error. */
+vm_fault_t faultin_page_range(struct vm_area_struct *vma, uint64_t start, uint64_t end, bool write);
+
 #endif

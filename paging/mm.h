@@ -30,8 +30,9 @@
 #define DEFAULT_MAP_WINDOW ((1ull << 47) - PAGE_SIZE)
 #define STACK_TOP          DEFAULT_MAP_WINDOW
 
-/* The stack limit for programs (Linux's default RLIMIT_STACK: 8 MiB); the
- * guard gap below a stack is STACK_GUARD_GAP (paging/vma.h). */
+/* Linux's default RLIMIT_STACK (8 MiB): the gap the mmap layout keeps below
+ * the stack. Stack growth obeys the task's own RLIMIT_STACK (fault/fault.c,
+ * mm_rlimit()); the guard gap below a stack is STACK_GUARD_GAP (paging/vma.h). */
 #define STACK_LIMIT_BYTES (8ull << 20)
 
 /* A new empty address space: no VMAs, a pgd sharing the kernel half, the
@@ -70,6 +71,9 @@ int64_t do_brk(struct mm_struct *mm, uint64_t brk);
 int64_t do_madvise(struct mm_struct *mm, uint64_t addr, uint64_t len, uint64_t advice);
 int64_t do_mremap(struct mm_struct *mm, uint64_t addr, uint64_t old_len, uint64_t new_len, uint64_t flags,
 		  uint64_t new_addr);
+
+/* Pages of [start, end) that VMAs map (Linux's count_vma_pages_range). */
+uint64_t count_vma_pages_range(struct mm_struct *mm, uint64_t start, uint64_t end);
 
 /* vma_range_fn (paging/vma.h) with ctx the mm: drops the pages and tables
  * of a range that stopped being mapped (zap_page_range). */

@@ -50,6 +50,13 @@
 #define VM_DATA_FLAGS_NON_EXEC (VM_READ | VM_WRITE | VM_MAYREAD | VM_MAYWRITE | VM_MAYEXEC)
 #define VM_STACK_FLAGS       (VM_STACK | VM_DATA_FLAGS_NON_EXEC | VM_ACCOUNT)
 
+/* Linux's is_data_mapping: private writable, not a stack (counted in data_vm,
+ * limited by RLIMIT_DATA). */
+static inline int vma_is_data_flags(uint64_t f)
+{
+	return (f & (VM_WRITE | VM_SHARED | VM_STACK)) == VM_WRITE;
+}
+
 /* ---- One mapped range ------------------------------------------------------ */
 
 struct mm_struct;

@@ -36,9 +36,12 @@
 #define MADV_DONTNEED 4
 #define MADV_FREE 8
 #define MADV_HUGEPAGE 14
+#define MADV_POPULATE_READ 22
+#define MADV_POPULATE_WRITE 23
 #define MADV_NOHUGEPAGE 15
 #define MREMAP_MAYMOVE 1
 #define MREMAP_FIXED 2
+#define MREMAP_DONTUNMAP 4
 
 /* PAGE_ALIGN for lengths already known to be at most TASK_SIZE_MAX (no wrap). */
 #define PAGE_ALIGN(x) (((x) + PAGE_SIZE - 1) & PAGE_MASK)

@@ -11,6 +11,7 @@
  * mapping when population runs out of memory.
  */
 #include "paging/mm.h"
+#include "paging/mm_account.h"
 #include "paging/mman.h"
 #include "paging/memory.h"
 #include "paging/range.h"
@@ -24,6 +25,32 @@ static uint64_t mmap_limit(uint64_t hint, uint64_t len)
 	if (hint && !range_in_user(hint, len, DEFAULT_MAP_WINDOW))
 		return TASK_SIZE_MAX;
 	return DEFAULT_MAP_WINDOW;
+}
+
+/* See paging/mm.h. */
+uint64_t count_vma_pages_range(struct mm_struct *mm, uint64_t start, uint64_t end)
+{
+	uint64_t pages = 0;
+	for (struct vm_area_struct *vma = find_vma(mm, start); vma && vma->vm_start < end; vma = vma_next(vma)) {
+		uint64_t s = vma->vm_start > start ? vma->vm_start : start;
+		uint64_t e = vma->vm_end < end ? vma->vm_end : end;
+		pages += (e - s) >> PAGE_SHIFT;
+	}
+	return pages;
+}
+
+/* Linux's mmap_region checks before it maps: RLIMIT_AS/RLIMIT_DATA
+ * (may_expand_vm, counting the pages a MAP_FIXED replaces as freed) and
+ * the overcommit heuristic for an accounted mapping. 0 or -ENOMEM. */
+static int mmap_may_map(struct mm_struct *mm, uint64_t start, uint64_t plen, uint64_t vm_flags)
+{
+	uint64_t pages = plen >> PAGE_SHIFT;
+	if (!may_expand_vm(mm, vm_flags, pages) &&
+	    !may_expand_vm(mm, vm_flags, pages - count_vma_pages_range(mm, start, start + plen)))
+		return -ENOMEM;
+	if (mapping_is_accounted(vm_flags) && vm_enough_memory(pages))
+		return -ENOMEM;
+	return 0;
 }
 
 /* See paging/mm.h. */
@@ -63,10 +90,13 @@ int64_t do_mmap(struct mm_struct *mm, uint64_t addr, uint64_t len, uint64_t prot
 		if (find_vma_intersection(mm, start, start + plen)) {
 			if (!(flags & MAP_FIXED))
 				return -EEXIST;  /* MAP_FIXED_NOREPLACE */
+			int err = mmap_may_map(mm, start, plen, vm_flags);
+			if (err)
+				return err;
 			/* Unlike Linux, which can fail after the unmap and leave a hole:
 			 * the split and the new VMA are set aside before the old
 			 * mapping goes, so the call is all-or-nothing. */
-			int err = vma_reserve(mm, 2);
+			err = vma_reserve(mm, 2);
 			if (err)
 				return err;
 			err = vma_unmap_range(mm, start, plen, unmap_pages, mm);
@@ -83,6 +113,11 @@ int64_t do_mmap(struct mm_struct *mm, uint64_t addr, uint64_t len, uint64_t prot
 		start = get_unmapped_area(mm, plen, hint, MMAP_MIN_ADDR, mmap_limit(hint, plen));
 		if (IS_ERR_VALUE(start))
 			return (int64_t)start;
+	}
+	if (!find_vma_intersection(mm, start, start + plen)) {
+		int err = mmap_may_map(mm, start, plen, vm_flags);
+		if (err)
+			return err;
 	}
 	int err = vma_map_range(mm, start, plen, vm_flags);
 	vma_unreserve(mm);
@@ -139,11 +174,19 @@ int64_t do_brk(struct mm_struct *mm, uint64_t brk)
 		mm->brk = brk;
 		return (int64_t)brk;
 	}
+	/* Linux's check_data_rlimit: the heap and the data segment within RLIMIT_DATA. */
+	uint64_t data_limit = mm_rlimit(RLIMIT_DATA);
+	if (data_limit != RLIM_INFINITY && brk - mm->start_brk + (mm->end_data - mm->start_data) > data_limit)
+		return (int64_t)mm->brk;
 	/* newbrk <= TASK_SIZE_MAX: newbrk + PAGE_SIZE cannot wrap. */
 	struct vm_area_struct *next = find_vma(mm, oldbrk);
 	if (next && newbrk + PAGE_SIZE > vm_start_gap(mm, next))
 		return (int64_t)mm->brk;
 	if (oldbrk < MMAP_MIN_ADDR)
+		return (int64_t)mm->brk;
+	/* do_brk_flags: RLIMIT_AS/RLIMIT_DATA and the overcommit heuristic. */
+	if (!may_expand_vm(mm, VM_DATA_FLAGS_NON_EXEC, (newbrk - oldbrk) >> PAGE_SHIFT) ||
+	    vm_enough_memory((newbrk - oldbrk) >> PAGE_SHIFT))
 		return (int64_t)mm->brk;
 	if (vma_map_range(mm, oldbrk, newbrk - oldbrk, VM_DATA_FLAGS_NON_EXEC))
 		return (int64_t)mm->brk;

@@ -7,6 +7,7 @@
  * change, so a call completes or changes nothing.
  */
 #include "paging/mm.h"
+#include "paging/mm_account.h"
 #include "paging/mman.h"
 #include "paging/memory.h"
 #include "paging/range.h"
@@ -95,13 +96,15 @@ static int move_one(void *ctx, uint64_t va, int level, uint64_t *entry)
 /*
  * Moves [addr, addr+old_len) to dst as a VMA of new_len bytes (mremap's
  * move_vma). With fixed, [dst, dst+new_len) may be mapped and is replaced;
- * else it is free. A source longer than new_len loses its tail. First
- * allocates all it may need (4 VMAs with fixed, else 2; the destination
- * tables), so it either returns dst with everything moved or -ENOMEM with
- * nothing changed.
+ * else it is free. A source longer than new_len loses its tail. With
+ * dontunmap (MREMAP_DONTUNMAP, old_len == new_len) the source stays mapped,
+ * emptied of its pages: they are all at dst, and the source faults in
+ * fresh zero-filled pages, as Linux's. First allocates all it may need (4
+ * VMAs with fixed, else 2; the destination tables), so it either returns
+ * dst with everything moved or -ENOMEM with nothing changed.
  */
 static int64_t move_vma(struct mm_struct *mm, uint64_t addr, uint64_t old_len, uint64_t dst, uint64_t new_len,
-			uint64_t vm_flags, bool fixed)
+			uint64_t vm_flags, bool fixed, bool dontunmap)
 {
 	uint64_t len = old_len < new_len ? old_len : new_len;
 	int err = vma_reserve(mm, fixed ? 4 : 2);
@@ -123,7 +126,9 @@ static int64_t move_vma(struct mm_struct *mm, uint64_t addr, uint64_t old_len, u
 		panic("move_vma: map failed with VMAs reserved");
 	struct move_ctx m = { .mm = mm, .delta = dst - addr };
 	walk_leaves(mm->pgd, addr, addr + len, move_one, &m);
-	if (vma_unmap_range(mm, addr, len, unmap_pages, mm))
+	if (dontunmap)
+		free_empty_tables(mm->pgd, addr, addr + len, NULL, NULL);   /* the source keeps its VMA, no entries */
+	else if (vma_unmap_range(mm, addr, len, unmap_pages, mm))
 		panic("move_vma: unmap of the source failed with VMAs reserved");
 	if (fixed)
 		free_empty_tables(mm->pgd, dst, dst + new_len, NULL, NULL);
@@ -131,6 +136,51 @@ static int64_t move_vma(struct mm_struct *mm, uint64_t addr, uint64_t old_len, u
 		free_empty_tables(mm->pgd, addr + len, addr + old_len, NULL, NULL);
 	vma_unreserve(mm);
 	return (int64_t)dst;
+}
+
+/*
+ * mremap with MREMAP_DONTUNMAP (len == old_len == new_len, page-aligned,
+ * vma the VMA at addr): Linux 6.1's mremap_to checks in its order: new_addr
+ * aligned and inside user space and the ranges not overlapping (-EINVAL,
+ * also without MREMAP_FIXED, where new_addr is a hint); the old range
+ * non-empty (-EINVAL) and inside the VMA (-EFAULT); the grown address space
+ * (RLIMIT_AS, the overcommit heuristic: the source stays, so the whole
+ * length is new: -ENOMEM); with MREMAP_FIXED new_addr below mmap_min_addr
+ * -EPERM. A shared mapping is -EINVAL on faultline (a deviation: Linux
+ * keeps the source readable through its shmem object, which faultline does
+ * not have yet). Then the move, all or nothing.
+ */
+static int64_t mremap_dontunmap(struct mm_struct *mm, struct vm_area_struct *vma, uint64_t addr, uint64_t len,
+				uint64_t flags, uint64_t new_addr)
+{
+	if ((new_addr & ~PAGE_MASK) || !range_in_user(new_addr, len, TASK_SIZE_MAX))
+		return -EINVAL;
+	if (range_in_user(addr, len, TASK_SIZE_MAX) && ranges_overlap(addr, len, new_addr, len))
+		return -EINVAL;
+	if (!len)
+		return -EINVAL;
+	if (vma->vm_flags & VM_SHARED)
+		return -EINVAL;
+	if (len > vma->vm_end - addr)
+		return -EFAULT;
+	bool fixed = (flags & MREMAP_FIXED) != 0;
+	uint64_t pages = len >> PAGE_SHIFT;
+	uint64_t freed = fixed ? count_vma_pages_range(mm, new_addr, new_addr + len) : 0;
+	if (!may_expand_vm(mm, vma->vm_flags, pages - freed))
+		return -ENOMEM;
+	if (mapping_is_accounted(vma->vm_flags) && vm_enough_memory(pages))
+		return -ENOMEM;
+	uint64_t dst = new_addr;
+	if (fixed) {
+		if (new_addr < MMAP_MIN_ADDR)
+			return -EPERM;
+	} else {
+		uint64_t hint = new_addr && new_addr >= MMAP_MIN_ADDR ? new_addr : 0;
+		dst = get_unmapped_area(mm, len, hint, MMAP_MIN_ADDR, DEFAULT_MAP_WINDOW);
+		if (IS_ERR_VALUE(dst))
+			return (int64_t)dst;
+	}
+	return move_vma(mm, addr, len, dst, len, vma->vm_flags, fixed, true);
 }
 
 /*
@@ -155,9 +205,14 @@ static int64_t move_vma(struct mm_struct *mm, uint64_t addr, uint64_t old_len, u
 int64_t do_mremap(struct mm_struct *mm, uint64_t addr, uint64_t old_len, uint64_t new_len, uint64_t flags,
 		  uint64_t new_addr)
 {
-	if ((addr & ~PAGE_MASK) || (flags & ~(uint64_t)(MREMAP_MAYMOVE | MREMAP_FIXED)))
+	if (flags & ~(uint64_t)(MREMAP_MAYMOVE | MREMAP_FIXED | MREMAP_DONTUNMAP))
 		return -EINVAL;
 	if ((flags & MREMAP_FIXED) && !(flags & MREMAP_MAYMOVE))
+		return -EINVAL;
+	/* MREMAP_DONTUNMAP is always a move, and of the same length (compared as given). */
+	if ((flags & MREMAP_DONTUNMAP) && (!(flags & MREMAP_MAYMOVE) || old_len != new_len))
+		return -EINVAL;
+	if (addr & ~PAGE_MASK)
 		return -EINVAL;
 	page_align_len(old_len, &old_len);   /* a rounding that wraps leaves 0, as PAGE_ALIGN */
 	page_align_len(new_len, &new_len);
@@ -167,6 +222,8 @@ int64_t do_mremap(struct mm_struct *mm, uint64_t addr, uint64_t old_len, uint64_
 	if (!vma)
 		return -EFAULT;
 	bool old_ok = range_in_user(addr, old_len, TASK_SIZE_MAX);
+	if (flags & MREMAP_DONTUNMAP)
+		return mremap_dontunmap(mm, vma, addr, old_len, flags, new_addr);
 	if (flags & MREMAP_FIXED) {
 		if ((new_addr & ~PAGE_MASK) || !range_in_user(new_addr, new_len, TASK_SIZE_MAX))
 			return -EINVAL;
@@ -191,9 +248,20 @@ int64_t do_mremap(struct mm_struct *mm, uint64_t addr, uint64_t old_len, uint64_
 			return -EFAULT;   /* the old range must lie in one VMA */
 	}
 	uint64_t vm_flags = vma->vm_flags;
+	if (new_len > old_len) {
+		/* Linux's vma_to_resize: RLIMIT_AS/RLIMIT_DATA (what MREMAP_FIXED
+		 * replaces counts as freed: Linux unmaps it first) and the
+		 * overcommit heuristic for an accounted mapping. */
+		uint64_t grow = (new_len - old_len) >> PAGE_SHIFT;
+		uint64_t freed = (flags & MREMAP_FIXED) ? count_vma_pages_range(mm, new_addr, new_addr + new_len) : 0;
+		if (!may_expand_vm(mm, vm_flags, grow > freed ? grow - freed : 0))
+			return -ENOMEM;
+		if (mapping_is_accounted(vm_flags) && vm_enough_memory(grow))
+			return -ENOMEM;
+	}
 
 	if (flags & MREMAP_FIXED)
-		return move_vma(mm, addr, old_len, new_addr, new_len, vm_flags, true);
+		return move_vma(mm, addr, old_len, new_addr, new_len, vm_flags, true, false);
 	if (new_len <= old_len) {
 		if (new_len < old_len && old_ok) {
 			int err = vma_unmap_range(mm, addr + new_len, old_len - new_len, unmap_pages, mm);
@@ -211,6 +279,6 @@ int64_t do_mremap(struct mm_struct *mm, uint64_t addr, uint64_t old_len, uint64_
 	uint64_t dst = get_unmapped_area(mm, new_len, 0, MMAP_MIN_ADDR, DEFAULT_MAP_WINDOW);
 	if (IS_ERR_VALUE(dst))
 		return (int64_t)dst;
-	return move_vma(mm, addr, old_len, dst, new_len, vm_flags, false);
+	return move_vma(mm, addr, old_len, dst, new_len, vm_flags, false, false);
 }
 

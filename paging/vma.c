@@ -21,6 +21,7 @@
 
 #include "lib/check_result.h"
 #include "base/string.h"
+#include "paging/mm_account.h"
 #include "paging/range.h"
 #include "paging/slab.h"
 
@@ -63,7 +64,6 @@ pgprot_t vm_get_page_prot(uint64_t vm_flags)
 
 static bool is_exec_mapping(uint64_t f) { return (f & (VM_WRITE | VM_EXEC | VM_STACK)) == VM_EXEC; }
 static bool is_stack_mapping(uint64_t f) { return (f & VM_STACK) == VM_STACK; }
-static bool is_data_mapping(uint64_t f) { return (f & (VM_WRITE | VM_SHARED | VM_STACK)) == VM_WRITE; }
 
 /* Linux's vm_stat_account(): adds npages (may be negative) to mm's counters. */
 static void vm_stat_account(struct mm_struct *mm, uint64_t flags, int64_t npages)
@@ -73,7 +73,7 @@ static void vm_stat_account(struct mm_struct *mm, uint64_t flags, int64_t npages
 		mm->exec_vm += (uint64_t)npages;
 	else if (is_stack_mapping(flags))
 		mm->stack_vm += (uint64_t)npages;
-	else if (is_data_mapping(flags))
+	else if (vma_is_data_flags(flags))
 		mm->data_vm += (uint64_t)npages;
 }
 
@@ -854,6 +854,9 @@ int expand_stack(struct mm_struct *mm, struct vm_area_struct *vma, uint64_t addr
 		return -EPERM;
 	if (vma->vm_end - addr > stack_limit)
 		return -ENOMEM;
+	/* Linux's acct_stack_growth: RLIMIT_AS too. */
+	if (!may_expand_vm(mm, vma->vm_flags, (vma->vm_start - addr) >> PAGE_SHIFT))
+		return -ENOMEM;
 	prev = vma->vm_prev;
 	if (prev) {
 		if (addr < prev->vm_end)
@@ -917,7 +920,7 @@ static void vma_check_one(struct vma_check_state *st, const struct vm_area_struc
 		st->exec_vm += pages;
 	else if (is_stack_mapping(v->vm_flags))
 		st->stack_vm += pages;
-	else if (is_data_mapping(v->vm_flags))
+	else if (vma_is_data_flags(v->vm_flags))
 		st->data_vm += pages;
 	st->last = v;
 	st->cursor = v->vm_next;

@@ -233,7 +233,8 @@ uint64_t get_unmapped_area(struct mm_struct *mm, uint64_t len, uint64_t hint,
  * Grows the stack VMA vma (VM_GROWSDOWN) down to the page of addr. Returns 0
  * (also when addr is already inside or above vma); -EFAULT if vma is not a
  * stack; -EPERM if the page of addr is below MMAP_MIN_ADDR (Linux's
- * expand_downwards: a stack never reaches the NULL pages); -ENOMEM if the stack would exceed stack_limit bytes, overlap the VMA
+ * expand_downwards: a stack never reaches the NULL pages); -ENOMEM if the stack would exceed stack_limit bytes
+ * or RLIMIT_AS (may_expand_vm), overlap the VMA
  * below or come closer than guard_gap to it (a VMA below that is itself a
  * stack or has no access rights needs no gap, as in Linux). If the grown
  * stack touches an equal VMA below, that VMA is absorbed into vma, so vma

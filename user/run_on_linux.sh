@@ -65,6 +65,10 @@ if grep -qw 'pvm_no_zero_page=1' /proc/cmdline 2>/dev/null; then
 	HOST_DEVIATIONS+="^(\\d+) pages read then written: \\1 read faults \\+ 0 write faults"$'\t'
 	HOST_DEVIATIONS+="this kernel was booted with pvm_no_zero_page=1: a read fault maps a private page "
 	HOST_DEVIATIONS+="instead of the shared zero page, so the write after it does not fault"$'\n'
+	HOST_DEVIATIONS+="ring3.madvise_populate.write"$'\t'
+	HOST_DEVIATIONS+="^MADV_POPULATE_WRITE 0: 0 faults \\(want 16\\); writing after it 0 faults; again 0: 0 faults"$'\t'
+	HOST_DEVIATIONS+="this kernel was booted with pvm_no_zero_page=1: MADV_POPULATE_READ mapped private pages, "
+	HOST_DEVIATIONS+="so MADV_POPULATE_WRITE after it has nothing to fault"$'\n'
 fi
 export HOST_DEVIATIONS
 

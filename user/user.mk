@@ -7,6 +7,8 @@
 #   user/bench/bench_NAME.c  a fault-latency workload (docs/bench.md) -> build/user/bench_NAME,
 #                       linked with the rest of user/bench/*.c (the harness)
 #
+#   user/vdso/          the vDSO, a shared object the kernel embeds -> build/vdso/vdso.so
+#
 # `make user` builds them all; user/run_on_linux.sh runs them on this host.
 
 USER_CC      := clang
@@ -72,10 +74,38 @@ $(USER_MUSL_PIE_BINS): $(BUILD)/user/%: user/musl_pie/%.c
 		"$$($(USER_MUSL_CC) -print-file-name=crtbeginS.o)" $< "$$($(USER_MUSL_CC) -print-file-name=crtendS.o)" \
 		"$$L/crtn.o" -Wl,-static -Wl,-pie -Wl,--no-dynamic-linker -Wl,-z,text -o $@
 
+# The vDSO (user/vdso/vdso.c, docs/ring3.md "The vDSO"): position-independent,
+# no writable data, no relocations; linked with ld.lld at 0 by its own script
+# (one R+X segment holding the ELF headers, symbols versioned LINUX_2.6), then
+# embedded in the kernel image (kernel/vdso_image.S).
+VDSO_SO := $(BUILD)/vdso/vdso.so
+VDSO_CFLAGS := --target=x86_64-linux-gnu -std=c11 -ffreestanding -fno-stack-protector -O2 -fPIC \
+	-fvisibility=hidden -fno-asynchronous-unwind-tables -mno-sse -mno-red-zone \
+	-Wall -Wextra -Werror -I.
+VDSO_OBJS := $(BUILD)/vdso/vdso.o $(BUILD)/vdso/math64.o
+
+$(BUILD)/vdso/vdso.o: user/vdso/vdso.c
+	@mkdir -p $(dir $@)
+	@echo "  CC [v]  $<"
+	@$(USER_CC) $(VDSO_CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/vdso/math64.o: base/math64.c
+	@mkdir -p $(dir $@)
+	@echo "  CC [v]  $<"
+	@$(USER_CC) $(VDSO_CFLAGS) -MMD -MP -c $< -o $@
+
+$(VDSO_SO): $(VDSO_OBJS) user/vdso/vdso.lds
+	@echo "  LD [v]  $@"
+	@$(USER_LD) -shared -soname linux-vdso.so.1 --hash-style=both --build-id=none -z max-page-size=4096 \
+		-z noexecstack --no-undefined -Bsymbolic --fatal-warnings -T user/vdso/vdso.lds $(VDSO_OBJS) -o $@
+	@if readelf -rW $@ | grep -q 'Relocation section'; then echo "$@ has relocations"; rm -f $@; exit 1; fi
+
+$(BUILD)/obj/kernel/vdso_image.o: $(VDSO_SO)
+
 .PHONY: user print-user-bins
 user: $(USER_BINS)
 
 print-user-bins:
 	@echo $(USER_BINS)
 
--include $(shell find $(BUILD)/user/obj -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD)/user/obj $(BUILD)/vdso -name '*.d' 2>/dev/null)

@@ -24,6 +24,7 @@
 #include "../../paging/buddy.c"
 #include "../../paging/slab.c"
 #include "../../paging/vma.c"
+#include "../../paging/mm_account.c"
 #include "../../paging/pgtable.c"
 
 uint64_t direct_map_base;
@@ -102,6 +103,8 @@ static void sim_ready(int levels)
 	uint64_t start = 4 * MiB, bytes = 64 * MiB;
 	pgtable_l5_enabled_flag = (levels == 5);
 	current = &sim_task;
+	for (int i = 0; i < RLIM_NLIMITS; i++)   /* no limits (kernel/task_misc.c sets Linux's for programs) */
+		sim_task.rlim[i] = (struct rlimit){ RLIM_INFINITY, RLIM_INFINITY };
 	if (sim_buf)
 		return;
 	sim_buf = aligned_alloc(PAGE_SIZE, bytes);

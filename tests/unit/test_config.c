@@ -301,6 +301,24 @@ TEST(run_quotes)
 	CHECK_STR(cfg.runs[0].argv[2], "ab");
 }
 
+TEST(run_hash_inside_quotes_is_an_argument)
+{
+	parse("run = prog \"a#b\" \"# x\" c # comment \"q\"\n"
+	      "run = prog2 x\"#\"y#tail\n");
+	CHECK_NO_WARNINGS();
+	CHECK_EQ_U64(cfg.run_count, 2);
+	CHECK_EQ_U64(cfg.runs[0].argc, 4);
+	CHECK_STR(cfg.runs[0].argv[1], "a#b");
+	CHECK_STR(cfg.runs[0].argv[2], "# x");
+	CHECK_STR(cfg.runs[0].argv[3], "c");
+	CHECK_EQ_U64(cfg.runs[1].argc, 2);
+	CHECK_STR(cfg.runs[1].argv[1], "x#y");
+
+	parse("run = prog \"a#b\n");
+	CHECK_ONE_WARNING(1, "line 1: run has an unterminated quote (ignored)");
+	CHECK_EQ_U64(cfg.run_count, 0);
+}
+
 TEST(run_program_must_be_a_plain_name)
 {
 	static const char *bad[] = {
@@ -791,6 +809,7 @@ UNIT_MAIN(
 	UNIT(bad_values_keep_the_current_setting),
 	UNIT(missing_parts),
 	UNIT(run_quotes),
+	UNIT(run_hash_inside_quotes_is_an_argument),
 	UNIT(run_program_must_be_a_plain_name),
 	UNIT(run_word_limits),
 	UNIT(too_many_runs),

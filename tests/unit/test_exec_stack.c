@@ -112,7 +112,7 @@ static const struct exec_auxv_info standard_aux = {
 	.phdr = 0x400040, .phent = 56, .phnum = 7, .entry = 0x401056, .hwcap = 0x178bfbff,
 	.random = { 0xa0, 0xa1, 0xa2, 0xa3, 0xa4, 0xa5, 0xa6, 0xa7,
 		    0xa8, 0xa9, 0xaa, 0xab, 0xac, 0xad, 0xae, 0xaf },
-	.execfn = 0,
+	.execfn = 0, .sysinfo_ehdr = 0x7fff12345000,
 };
 
 static uint8_t *filled(uint64_t size)
@@ -127,13 +127,14 @@ static void check_auxv(const struct view *v, const struct startup *st,
 		       const struct exec_auxv_info *aux, const struct exec_stack_result *r)
 {
 	static const uint32_t types[] = {
-		AT_PHDR, AT_PHENT, AT_PHNUM, AT_PAGESZ, AT_BASE, AT_FLAGS, AT_ENTRY, AT_UID,
+		AT_SYSINFO_EHDR, AT_PHDR, AT_PHENT, AT_PHNUM, AT_PAGESZ, AT_BASE, AT_FLAGS, AT_ENTRY, AT_UID,
 		AT_EUID, AT_GID, AT_EGID, AT_SECURE, AT_RANDOM, AT_HWCAP, AT_CLKTCK,
 		AT_PLATFORM, AT_EXECFN, AT_NULL,
 	};
 	CHECK_EQ_U64(st->auxc, EXEC_AUXV_ENTRIES);
 	for (uint32_t i = 0; i < sizeof(types) / sizeof(types[0]); i++)
 		CHECK_EQ_U64(st->aux_seen[types[i]], 1);
+	CHECK_EQ_U64(st->aux[AT_SYSINFO_EHDR], aux->sysinfo_ehdr);
 	CHECK_EQ_U64(st->aux[AT_PHDR], aux->phdr);
 	CHECK_EQ_U64(st->aux[AT_PHENT], aux->phent);
 	CHECK_EQ_U64(st->aux[AT_PHNUM], aux->phnum);
@@ -168,12 +169,12 @@ TEST(prog_n_3_reads_back_like_libc_start)
 
 	/*
 	 * By hand: strings = 16 random + 7 "x86_64" + 5 execfn "prog" + 4 "A=1"
-	 * + 5 + 3 + 2 = 42 bytes; tables = argc + 4 argv + 2 envp + 36 auxv
-	 * words = 344 bytes; rsp = (top - 42 - 344) & ~15 = top - 0x190.
+	 * + 5 + 3 + 2 = 42 bytes; tables = argc + 4 argv + 2 envp + 38 auxv
+	 * words = 360 bytes; rsp = (top - 42 - 360) & ~15 = top - 0x1a0.
 	 */
-	CHECK_EQ_U64(r.rsp, STACK_TOP - 0x190);
+	CHECK_EQ_U64(r.rsp, STACK_TOP - 0x1a0);
 	CHECK_EQ_U64(r.rsp % 16, 0);
-	CHECK_EQ_U64(r.bytes_used, 0x190);
+	CHECK_EQ_U64(r.bytes_used, 0x1a0);
 	CHECK_EQ_U64(r.argv, r.rsp + 8);
 	CHECK_EQ_U64(r.envp, r.rsp + 8 + 4 * 8);
 	CHECK_EQ_U64(r.auxv, r.rsp + 8 + 6 * 8);
@@ -205,12 +206,12 @@ TEST(prog_n_3_reads_back_like_libc_start)
 	CHECK_EQ_U64(word(&v, r.envp), r.env_start);
 
 	/* Padding between auxv and the strings is zeroed; below rsp is untouched. */
-	uint64_t tables_end = r.rsp + 344, pad_ok = 1, below_ok = 1;
+	uint64_t tables_end = r.rsp + 360, pad_ok = 1, below_ok = 1;
 	for (uint64_t va = tables_end; va < r.arg_start; va++)
 		pad_ok &= buf[size - (STACK_TOP - va)] == 0;
 	for (uint64_t i = 0; i < size - r.bytes_used; i++)
 		below_ok &= buf[i] == FILL;
-	CHECK_EQ_U64(r.arg_start - tables_end, 0x190 - 344 - 42);
+	CHECK_EQ_U64(r.arg_start - tables_end, 0x1a0 - 360 - 42);
 	CHECK(pad_ok);
 	CHECK(below_ok);
 	free(buf);
@@ -223,8 +224,8 @@ TEST(no_arguments_and_explicit_execfn)
 	struct exec_stack_result r;
 	/* argc 0, no environment, no execfn: AT_EXECFN is an empty string. */
 	CHECK_EQ_U64(exec_build_stack(buf, size, STACK_TOP, 0, 0, 0, 0, &standard_aux, &r), 0);
-	/* strings 16 + 7 + 1 = 24; tables 1 + 1 + 1 + 36 words = 312; 336 is aligned. */
-	CHECK_EQ_U64(r.bytes_used, 336);
+	/* strings 16 + 7 + 1 = 24; tables 1 + 1 + 1 + 38 words = 328; 352 is aligned. */
+	CHECK_EQ_U64(r.bytes_used, 352);
 	struct view v = { buf, size, STACK_TOP };
 	struct startup st;
 	read_startup(&v, r.rsp, &st);
@@ -276,12 +277,12 @@ TEST(rsp_is_aligned_for_any_top_and_any_string_lengths)
 			struct view v = { buf, size, top };
 			struct startup st;
 			read_startup(&v, r.rsp, &st);
-			/* 43 table words, then at most 15 bytes of padding before the strings. */
+			/* 45 table words, then at most 15 bytes of padding before the strings. */
 			if (r.rsp % 16 || r.rsp + r.bytes_used != top || !st.well_formed ||
 			    st.argc != 2 || !st.argv[1] || strcmp(st.argv[1], arg) ||
 			    st.envc != 2 || !st.envp[1] || strcmp(st.envp[1], "B=2") ||
 			    st.aux[AT_RANDOM] != top - 16 ||
-			    r.arg_start - r.rsp < 8 * 43 || r.arg_start - r.rsp > 8 * 43 + 15)
+			    r.arg_start - r.rsp < 8 * 45 || r.arg_start - r.rsp > 8 * 45 + 15)
 				bad++;
 			free(buf);
 		}
@@ -365,7 +366,7 @@ TEST(too_big_or_bad_input_is_refused)
 	/* A stack top so low that the stack would go below address 0. */
 	CHECK_EQ_U64(exec_build_stack(buf, size, 300, 0, 0, 0, 0, &standard_aux, &r),
 		     (uint64_t)-EXEC_E2BIG);
-	CHECK_EQ_U64(exec_build_stack(buf, size, 336, 0, 0, 0, 0, &standard_aux, &r), 0);
+	CHECK_EQ_U64(exec_build_stack(buf, size, 352, 0, 0, 0, 0, &standard_aux, &r), 0);
 	CHECK_EQ_U64(r.rsp, 0);
 
 	/* NULL where a string was promised. */
@@ -392,7 +393,7 @@ TEST(unaligned_buffer_pointer)
 	struct startup st;
 	read_startup(&v, r.rsp, &st);
 	CHECK(st.well_formed);
-	CHECK_EQ_U64(r.rsp, STACK_TOP - 0x190);
+	CHECK_EQ_U64(r.rsp, STACK_TOP - 0x1a0);
 	CHECK_STR(st.argv[2], "3");
 	check_auxv(&v, &st, &standard_aux, &r);
 	free(block);

@@ -286,7 +286,46 @@ TEST(brk_and_madvise)
 	CHECK(sim_done(mm, before));
 }
 
+/* Linux's OVERCOMMIT_GUESS: one commitment above all of RAM is -ENOMEM;
+ * MAP_NORESERVE and read-only private memory are not commitments. RLIMIT_AS
+ * and RLIMIT_DATA (the task's) bound mmap, brk and mremap. */
+TEST(overcommit_and_address_space_limits)
+{
+	uint64_t before;
+	struct mm_struct *mm = sim_mm(4, &before);
+	uint64_t too_big = (totalram_pages() + 1) * PG;
+	CHECK_EQ_U64(do_mmap(mm, 0, too_big, RW, ANON, NOFD, 0), -ENOMEM);
+	CHECK_EQ_U64(do_mmap(mm, 0, too_big, RW, MAP_SHARED | MAP_ANONYMOUS, NOFD, 0), -ENOMEM);
+	int64_t nores = do_mmap(mm, 0, too_big, RW, ANON | MAP_NORESERVE, NOFD, 0);
+	int64_t ro = do_mmap(mm, 0, too_big, PROT_READ, ANON, NOFD, 0);
+	CHECK(nores > 0 && ro > 0);
+	CHECK_EQ_U64(do_munmap(mm, (uint64_t)nores, too_big), 0);
+	CHECK_EQ_U64(do_munmap(mm, (uint64_t)ro, too_big), 0);
+	mm->start_brk = mm->brk = BASE;
+	CHECK_EQ_U64(do_brk(mm, BASE + too_big), BASE);
+	CHECK_EQ_U64(do_mmap(mm, BASE + MiB, PG, RW, ANON | MAP_FIXED, NOFD, 0), BASE + MiB);
+	CHECK_EQ_U64(do_mremap(mm, BASE + MiB, PG, too_big + PG, MREMAP_MAYMOVE, 0), -ENOMEM);   /* grows by too_big */
+
+	/* RLIMIT_AS: total_vm plus the request. */
+	current->rlim[RLIMIT_AS].rlim_cur = (mm->total_vm + 8) * PG;
+	CHECK_EQ_U64(do_mmap(mm, 0, 9 * PG, RW, ANON | MAP_NORESERVE, NOFD, 0), -ENOMEM);
+	int64_t fits = do_mmap(mm, 0, 8 * PG, RW, ANON, NOFD, 0);
+	CHECK(fits > 0);
+	CHECK_EQ_U64(do_brk(mm, BASE + PG), BASE);                                   /* at the limit */
+	CHECK_EQ_U64(do_mmap(mm, (uint64_t)fits, 8 * PG, PROT_READ, ANON | MAP_FIXED, NOFD, 0), fits);  /* replaces */
+	current->rlim[RLIMIT_AS].rlim_cur = RLIM_INFINITY;
+	/* RLIMIT_DATA: private writable only. */
+	current->rlim[RLIMIT_DATA].rlim_cur = (mm->data_vm + 4) * PG;
+	CHECK_EQ_U64(do_mmap(mm, 0, 5 * PG, RW, ANON, NOFD, 0), -ENOMEM);
+	int64_t rd = do_mmap(mm, 0, 5 * PG, PROT_READ, ANON, NOFD, 0);
+	CHECK(rd > 0);
+	current->rlim[RLIMIT_DATA].rlim_cur = RLIM_INFINITY;
+	CHECK(tables_ok(mm));
+	CHECK(sim_done(mm, before));
+}
+
 UNIT_MAIN(
+	UNIT(overcommit_and_address_space_limits),
 	UNIT(mmap_places_validates_and_populates),
 	UNIT(mmap_fixed_replaces_what_was_there),
 	UNIT(munmap_cuts_vmas_and_drops_pages_and_tables),

@@ -12,6 +12,7 @@
 #include "../../base/format.c"
 #include "../../base/json.c"
 #include "../../lib/record.c"
+#include "../../base/math64.c"
 #include "../../lib/tsc.c"
 
 /* The clock lib/progress.c reads (the kernel's rdtsc from cpu/x86.h). */

@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include "tests/unit/unit.h"
 #include "../../base/json.c"
+#include "../../base/math64.c"
 #include "../../lib/tsc.c"
 
 typedef unsigned __int128 u128;

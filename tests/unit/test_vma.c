@@ -20,6 +20,7 @@
 #include "../../paging/buddy.c"
 #include "../../paging/slab.c"
 #include "../../paging/vma.c"
+#include "../../paging/mm_account.c"
 
 #define KiB 1024ull
 #define MiB (1024ull * KiB)

@@ -28,6 +28,10 @@
  *   progress bar shows it as the fraction of the program's step. buf is
  *   ignored. Returns 0, or -EINVAL for len 0 or arg > len.
  *
+ * Op FL_INTROSPECT_SYSCALLS (4): arg, buf, len ignored. Returns how many
+ *   syscalls the program has made before this one (calls answered by the
+ *   vDSO are none).
+ *
  * Any other op: -EINVAL.
  */
 #ifndef FAULTLINE_USER_FAULTLINE_H

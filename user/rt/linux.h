@@ -57,6 +57,8 @@
 #define EFAULT    14
 #define EEXIST    17
 #define EINVAL    22
+#define ENOTTY    25
+#define ENAMETOOLONG 36
 #define ENOSYS    38
 #define EOPNOTSUPP 95
 

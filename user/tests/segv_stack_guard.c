@@ -20,20 +20,17 @@ RT_PROGRAM(segv_stack_guard);
 #define FRAME_BYTES   (64u * 1024u)
 #define MAX_DEPTH     4096u          /* 4096 frames of 64 KiB: 256 MiB */
 #define STOP_MARGIN   (256u * 1024u) /* stop recursing this close to the limit */
-#define DEFAULT_LIMIT (8ul << 20)    /* faultline's fixed stack limit (no prlimit64 there) */
 #define RLIMIT_STACK  3
 #define NR_prlimit64  302
 
 static volatile uint32_t deepest;
 static uintptr_t limit_low;          /* the lowest address the stack may reach */
 
-/* Returns the stack's limit: RLIMIT_STACK's soft value on Linux, 8 MiB on faultline; 0 if unlimited. */
+/* Returns the stack's limit: RLIMIT_STACK's soft value (8 MiB by default); 0 if unlimited. */
 static uint64_t stack_limit(void)
 {
 	uint64_t rl[2];                  /* struct rlimit64: cur, max */
 
-	if (fl_on_faultline())
-		return DEFAULT_LIMIT;
 	if (syscall6(NR_prlimit64, 0, RLIMIT_STACK, 0, (long)rl, 0, 0) != 0 || rl[0] == ~0ull)
 		return 0;
 	return rl[0];

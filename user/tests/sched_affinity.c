@@ -1,0 +1,66 @@
+/*
+ * sched_affinity: sched_getaffinity returns the bytes of the kernel's CPU
+ * mask (8 on a machine of up to 64 CPUs) with the CPU getcpu reports in it;
+ * a length that is not whole longs is -EINVAL, an unknown pid -ESRCH, a bad
+ * pointer -EFAULT. sched_setaffinity to one allowed CPU is read back
+ * exactly; a mask with no CPU that exists is -EINVAL and changes nothing.
+ */
+#include "user/rt/rt.h"
+
+RT_PROGRAM(sched_affinity);
+
+#define NR_sched_setaffinity 203
+#define NR_sched_getaffinity 204
+#define NR_getcpu            309
+#define UNUSED_PID           0x3ffffff0
+
+static long getaff(long pid, long len, void *mask)
+{
+	return syscall6(NR_sched_getaffinity, pid, len, (long)mask, 0, 0, 0);
+}
+
+static long setaff(long pid, long len, const void *mask)
+{
+	return syscall6(NR_sched_setaffinity, pid, len, (long)mask, 0, 0, 0);
+}
+
+int main(int argc, char **argv, char **envp)
+{
+	(void)argc, (void)argv, (void)envp;
+	uint64_t orig[16];
+	memset(orig, 0, sizeof(orig));
+	long n = getaff(0, sizeof(orig), orig);
+	unsigned cpu = 999, node = 999;
+	long gc = syscall6(NR_getcpu, (long)&cpu, (long)&node, 0, 0, 0, 0);
+	rt_check("get", n >= 8 && (n % 8) == 0 && gc == 0 && cpu < 64 && (orig[0] >> cpu & 1),
+		 "sched_getaffinity %ld bytes, mask word 0x%lx; getcpu %ld: cpu %u node %u", n, orig[0], gc, cpu, node);
+	if (fl_on_faultline())
+		rt_check("one_cpu", n == 8 && orig[0] == 1 && cpu == 0 && node == 0,
+			 "faultline has one CPU: %ld bytes, mask 0x%lx, cpu %u, node %u", n, orig[0], cpu, node);
+	else
+		rt_test("one_cpu", RT_SKIP, "the host's CPUs are its own");
+	uint64_t m[16];
+	long e1 = getaff(0, 4, m), e2 = getaff(0, 12, m), e3 = getaff(UNUSED_PID, sizeof(m), m);
+	long e4 = getaff(0, sizeof(m), (void *)8), e5 = setaff(UNUSED_PID, sizeof(orig), orig);
+	rt_check("errors", e1 == -EINVAL && e2 == -EINVAL && e3 == -ESRCH && e4 == -EFAULT && e5 == -ESRCH,
+		 "get len 4 %ld, len 12 %ld (want -EINVAL); unknown pid %ld (want -ESRCH); bad mask %ld (want "
+		 "-EFAULT); set unknown pid %ld (want -ESRCH)", e1, e2, e3, e4, e5);
+
+	if (gc != 0 || cpu >= 64)
+		return 0;
+	uint64_t one = 1ul << cpu;
+	long s = setaff(0, 8, &one);
+	memset(m, 0, sizeof(m));
+	long g = getaff(0, sizeof(m), m);
+	rt_check("set_one", s == 0 && g >= 8 && m[0] == one, "set 0x%lx: %ld; get %ld: 0x%lx", one, s, g, m[0]);
+	uint64_t none[16];
+	memset(none, 0, sizeof(none));
+	none[15] = 1ul << 63;          /* CPU 1023 */
+	long s2 = setaff(0, sizeof(none), none);
+	long g2 = getaff(0, sizeof(m), m);
+	rt_check("set_none", s2 == -EINVAL && g2 >= 8 && m[0] == one,
+		 "a mask of CPU 1023 only: %ld (want -EINVAL); mask then 0x%lx (want 0x%lx)", s2, m[0], one);
+	long r = setaff(0, n, orig);
+	rt_check("restore", r == 0, "setting the first mask back returned %ld", r);
+	return 0;
+}
