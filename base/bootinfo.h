@@ -17,7 +17,7 @@ struct faultline_config;         /* lib/config.h */
 #define BOOT_INFO_MAGIC 0x656e696c746c7561ULL /* "aultline" */
 
 #define BOOT_MAX_REGIONS 1024
-#define BOOT_MAX_IN_USE 64
+#define BOOT_MAX_IN_USE (BOOT_MAX_FILES + 64)   /* every loaded file, and the kernel's own ranges */
 #define BOOT_MAX_FILES 128
 #define BOOT_FILE_NAME_MAX 96
 
