@@ -138,7 +138,7 @@ static void kernel_main_high(struct boot_info *bi)
 
 	struct record_totals t = record_totals();
 	kprintf("faultline: %u passed, %u failed, %u skipped\n", t.passed, t.failed, t.skipped);
-	store_report(bi);
+	store_report(bi, boot_config.report_nvram);
 	record_summary();
 	machine_exit(t.failed ? EXIT_STATUS_FAILURE : EXIT_STATUS_SUCCESS);
 }

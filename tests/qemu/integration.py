@@ -286,6 +286,7 @@ def run_all():
     import matrix  # noqa: F401  (registers the conformance-matrix cases)
     import screen  # noqa: F401  (registers the screen case)
     import fuzz  # noqa: F401  (registers the mm fuzzer cases)
+    import realpc  # noqa: F401  (registers the real-PC cases: NVRAM, SPCR, reset)
     only = os.environ.get("FAULTLINE_CASES")
     cases = [c for c in CASES if not only or any(o in c.__name__ for o in only.split(","))]
     passed = failed = 0
