@@ -5,6 +5,7 @@
  */
 #include "kernel/boot_report.h"
 #include "cpu/acpi.h"
+#include "lib/serial.h"
 #include "cpu/cpufeature.h"
 #include "cpu/x86.h"
 #include "lib/fbcon.h"
@@ -60,5 +61,6 @@ void boot_report(const struct boot_info *bi, const struct memmap *mm)
 	json_close(j);
 	acpi_json(j);
 	json_bool(j, "smbios", bi->smbios || bi->smbios3);
+	serial_json(j);
 	record_end();
 }

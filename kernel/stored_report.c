@@ -11,6 +11,7 @@
 #include "base/json.h"
 #include "lib/kprintf.h"
 #include "lib/record.h"
+#include "lib/serial.h"
 #include "base/string.h"
 #include "lib/tsc.h"
 #include "paging/init.h"
@@ -36,6 +37,7 @@ void store_report(const struct boot_info *bi, enum config_report_nvram mode)
 	json_str(&j, "cpu_name", boot_cpu_data.x86_model_id);
 	json_u64(&j, "paging_levels", paging_report.levels);
 	json_u64(&j, "tsc_hz", tsc_hz);
+	json_str(&j, "serial", serial_source() == SERIAL_SPCR ? "spcr" : serial_source() == SERIAL_COM1 ? "com1" : "none");
 	json_object_begin(&j, "summary");
 	json_u64(&j, "passed", t.passed);
 	json_u64(&j, "failed", t.failed);

@@ -110,3 +110,154 @@ def nvram_guard_allows_a_normal_store():
         if not report_in_store(vars_fd):
             problems.append("the variable store does not hold FaultlineReport")
     return problems
+
+
+# ---- The console UART from ACPI SPCR ----------------------------------------------------------
+
+def run_qemu(cmd, timeout=300):
+    """Runs a QEMU command line to its end. Returns (status, timed_out)."""
+    proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        return proc.wait(timeout=timeout), False
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+        return -1, True
+
+
+def acpi_checksum_fix(table):
+    """Sets byte 9 so the table's bytes sum to 0."""
+    table[9] = 0
+    table[9] = (-sum(table)) & 0xFF
+    return table
+
+
+def spcr_table(interface_type, space, address, baud_code, access_width=1, bit_width=8, revision=2):
+    """A synthetic SPCR (80 bytes, revision 1/2 layout), for QEMU's -acpitable."""
+    t = bytearray(80)
+    struct.pack_into("<4sIBB6s8sI4sI", t, 0, b"SPCR", len(t), revision, 0, b"FAULTL", b"TESTSPCR", 1, b"FLTN", 1)
+    t[36] = interface_type
+    struct.pack_into("<BBBBQ", t, 40, space, bit_width, 0, access_width, address)
+    t[58] = baud_code
+    t[62] = 0                                        # terminal type: VT100
+    struct.pack_into("<HH", t, 64, 0xFFFF, 0xFFFF)   # not a PCI device
+    return bytes(acpi_checksum_fix(t))
+
+
+def boot_two_uarts(wd, spcr, config_text):
+    """Boots with COM1 and COM2 (QEMU's ISA UARTs at 0x3f8 and 0x2f8) logged to
+    files and spcr (bytes, or None) added to the ACPI tables. Returns
+    (status, timed_out, com1 log, com2 log)."""
+    img = qemu_run.prepare_image(wd, config_text)
+    logs = [os.path.join(wd, "com1.log"), os.path.join(wd, "com2.log")]
+    cmd = qemu_run.qemu_command(img, fresh_vars(wd), serial="file:" + logs[0]) + ["-serial", "file:" + logs[1]]
+    if spcr is not None:
+        path = os.path.join(wd, "spcr.bin")
+        with open(path, "wb") as f:
+            f.write(spcr)
+        cmd += ["-acpitable", "file=" + path]
+    status, timed_out = run_qemu(cmd)
+    return (status, timed_out) + tuple(qemu_run.read_log(p) for p in logs)
+
+
+def records_of(log, t):
+    return [r for r in qemu_run.parse_records(log) if r.get("type") == t]
+
+
+ACPI_IO, ACPI_MEMORY = 1, 0
+BAUD_9600, BAUD_115200 = 3, 7
+
+
+@case
+def serial_console_from_spcr():
+    """An SPCR (injected with -acpitable: QEMU's x86 machines have none) names
+    COM2 at 9600 baud: the kernel's records go to COM2, none to COM1, and
+    the boot record says where the console came from."""
+    problems = []
+    with tempfile.TemporaryDirectory(prefix="faultline-") as wd:
+        status, timed_out, com1, com2 = boot_two_uarts(
+            wd, spcr_table(0, ACPI_IO, 0x2F8, BAUD_9600), base_config("checks = none"))
+        if timed_out or status != PASSED:
+            problems.append("QEMU status %d%s, want %d" % (status, " (timed out)" if timed_out else "", PASSED))
+        boot = records_of(com2, "boot")
+        if not boot:
+            return problems + ["no boot record on COM2 (COM1 has %d records)" % len(qemu_run.parse_records(com1))]
+        if "SPCR" not in boot[0].get("acpi_tables", []):
+            problems.append("the firmware did not list the injected SPCR: %s" % boot[0].get("acpi_tables"))
+        want = {"source": "spcr", "space": "io", "address": "0x2f8", "access_bits": 8, "baud": 9600}
+        if boot[0].get("serial") != want:
+            problems.append("boot record serial %s, want %s" % (boot[0].get("serial"), want))
+        summary = records_of(com2, "summary")
+        if len(summary) != 1 or summary[0].get("failed") != 0:
+            problems.append("COM2 summary records: %s" % summary)
+        if qemu_run.parse_records(com1):
+            problems.append("COM1 got records too: %s" % qemu_run.parse_records(com1)[:2])
+    return problems
+
+
+@case
+def serial_spcr_unusable_falls_back_to_com1():
+    """An SPCR the kernel cannot drive (an ARM PL011), then one naming a port
+    where no UART answers (COM3, 0x3e8): each time a `serial` warning, and
+    the console stays on COM1."""
+    problems = []
+    for what, table, reason in (
+            ("PL011", spcr_table(3, ACPI_MEMORY, 0x9000000, BAUD_115200, access_width=3, bit_width=32),
+             "not 16550-compatible"),
+            ("no UART at 0x3e8", spcr_table(0, ACPI_IO, 0x3E8, BAUD_115200), "did not answer the loopback test")):
+        with tempfile.TemporaryDirectory(prefix="faultline-") as wd:
+            status, timed_out, com1, com2 = boot_two_uarts(wd, table, base_config("checks = none"))
+            if timed_out or status != PASSED:
+                problems.append("%s: QEMU status %d, want %d" % (what, status, PASSED))
+            boot = records_of(com1, "boot")
+            if not boot or (boot[0].get("serial") or {}).get("source") != "com1":
+                problems.append("%s: boot record on COM1 with serial from com1 wanted, got %s"
+                                % (what, boot[0].get("serial") if boot else None))
+            warnings = [w for w in records_of(com1, "warning") if w.get("what") == "serial"]
+            if len(warnings) != 1 or reason not in warnings[0].get("detail", ""):
+                problems.append("%s: want one serial warning saying %r, got %s" % (what, reason, warnings))
+            if qemu_run.parse_records(com2):
+                problems.append("%s: records on COM2" % what)
+    return problems
+
+
+@case
+def no_uart_no_gop_still_runs_and_stores_its_report():
+    """No serial port and no display device (so no GOP framebuffer): the run
+    still ends with its verdict (isa-debug-exit) and stores its report; the
+    next boot, with a serial port, saves that report, which says it had no
+    serial console."""
+    import json
+    problems = []
+    with tempfile.TemporaryDirectory(prefix="faultline-") as wd:
+        img = qemu_run.prepare_image(wd, base_config("checks = none"))
+        vars_fd = fresh_vars(wd)
+        cmd = qemu_run.qemu_command(img, vars_fd, serial="none") + ["-vga", "none"]
+        status, timed_out = run_qemu(cmd)
+        if timed_out or status != PASSED:
+            problems.append("boot 1 without UART and GOP: QEMU status %d%s, want %d"
+                            % (status, " (timed out)" if timed_out else "", PASSED))
+        if not report_in_store(vars_fd):
+            problems.append("boot 1 stored no report")
+        # Boot 2 also without a display device: the PCI addresses, and so the
+        # firmware's boot option for the stick, stay those of boot 1.
+        log = os.path.join(wd, "serial.log")
+        start = time.time()
+        status, timed_out = run_qemu(qemu_run.qemu_command(img, vars_fd, serial="file:" + log) + ["-vga", "none"])
+        second = qemu_run.Run(status, qemu_run.read_log(log), time.time() - start, timed_out)
+        expect_clean_run(second, problems, "boot 2: ")
+        fb = (second.first("boot") or {}).get("framebuffer", {})
+        if fb.get("present") is not False:
+            problems.append("boot 2 with -vga none still had a framebuffer: %s" % fb)
+        files = saved_reports(img)
+        if len(files) != 1:
+            return problems + ["after boot 2: %d report files, want 1" % len(files)]
+        text = subprocess.run(["mtype", "-i", qemu_run.esp(img), files[0]], capture_output=True, text=True,
+                              env=MTOOLS_ENV).stdout
+        try:
+            rep = json.loads(text)
+        except ValueError:
+            return problems + ["the saved report is not JSON: %r" % text[:200]]
+        if rep.get("serial") != "none" or rep.get("summary", {}).get("failed") != 0:
+            problems.append("saved report %s: want serial none and nothing failed" % rep)
+    return problems
