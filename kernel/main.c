@@ -194,7 +194,7 @@ void kernel_main(struct boot_info *bi)
 	kernel_image_size = bi->image_size;
 	cpu_detect(&boot_cpu_data);
 	read_config(bi);
-	machine_exit_set_mode(boot_config.exit, cpu_has(&boot_cpu_data, X86_FEATURE_HYPERVISOR));
+	machine_exit_set_mode(&boot_config, cpu_has(&boot_cpu_data, X86_FEATURE_HYPERVISOR));
 
 	if (memmap_build(bi, &boot_memmap) < 0)
 		config_warn(&boot_config, 0, "memory map: more usable ranges than the allocator tracks; the smallest are left out");

@@ -261,3 +261,152 @@ def no_uart_no_gop_still_runs_and_stores_its_report():
         if rep.get("serial") != "none" or rep.get("summary", {}).get("failed") != 0:
             problems.append("saved report %s: want serial none and nothing failed" % rep)
     return problems
+
+
+# ---- Reset and the end screen -----------------------------------------------------------------
+
+def watch_qemu(cmd, log_path, until, timeout=300, monitor=None, action=None):
+    """Starts cmd, then polls the serial log at log_path every 0.5 s: once
+    action's trigger text (action = (text, fn)) appears, calls fn() once; stops
+    when QEMU exits or until(log) is true (then QEMU is killed). Returns
+    (status or None if killed/still running, timed_out, log)."""
+    proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    start, acted = time.time(), False
+    try:
+        while time.time() - start < timeout:
+            log = qemu_run.read_log(log_path)
+            if proc.poll() is not None:
+                return proc.returncode, False, qemu_run.read_log(log_path)
+            if until(log):
+                return None, False, log
+            if action and not acted and action[0] in log:
+                acted = True
+                action[1]()
+            time.sleep(0.5)
+        return None, True, qemu_run.read_log(log_path)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait()
+
+
+def boot_records(log):
+    return [r for r in qemu_run.parse_records(log) if r.get("type") == "boot"]
+
+
+def end_config(*lines):
+    """A short run ending on the end screen (not through isa-debug-exit)."""
+    return "\n".join(("exit = halt", "checks = none") + lines) + "\n"
+
+
+@case
+def reboot_after_resets_and_the_firmware_boots_again():
+    """reboot_after = 1: the run ends, the end screen counts down, the kernel
+    resets the machine through the firmware's ResetSystem, and the firmware
+    boots the stick again (QEMU without -no-reboot: a second boot record)."""
+    problems = []
+    with tempfile.TemporaryDirectory(prefix="faultline-") as wd:
+        img = qemu_run.prepare_image(wd, end_config("reboot_after = 1"))
+        log_path = os.path.join(wd, "serial.log")
+        cmd = [a for a in qemu_run.qemu_command(img, fresh_vars(wd), serial="file:" + log_path) if a != "-no-reboot"]
+        status, timed_out, log = watch_qemu(cmd, log_path, lambda l: len(boot_records(l)) >= 2)
+        if timed_out or status is not None:
+            problems.append("no second boot (QEMU status %s%s)" % (status, ", timed out" if timed_out else ""))
+        first = log.split('"type":"boot"')[1] if '"type":"boot"' in log else ""
+        for want in ("faultline: run finished. Rebooting in 1 s (a key reboots now).",
+                     "reboot: resetting via the firmware's ResetSystem (cold)"):
+            if want not in first:
+                problems.append("boot 1 did not print %r" % want)
+        if "did not reset the machine" in log:
+            problems.append("a reset way failed: %s" % [l for l in log.splitlines() if "did not reset" in l])
+    return problems
+
+
+def reboot_way_case(way, says):
+    """The reset way `way` alone (test = reboot_<way>) must end the run: under
+    QEMU's -no-reboot a reset makes QEMU exit with status 0."""
+    def fn():
+        problems = []
+        run = qemu_run.boot(end_config("reboot_after = 1", "test = reboot_" + way), timeout=180)
+        if run.timed_out or run.status != 0:
+            problems.append("QEMU status %d%s, want 0 (a reset under -no-reboot)"
+                            % (run.status, ", timed out" if run.timed_out else ""))
+        if says not in run.log:
+            problems.append("no %r line" % says)
+        if "did not reset the machine" in run.log or run.of_type("panic"):
+            problems.append("the %s reset did not work: %s" % (way, run.log[-300:]))
+        if not run.first("summary") or run.first("summary").get("failed") != 0:
+            problems.append("summary: %s" % run.first("summary"))
+        return problems
+    fn.__name__ = "reboot_via_" + way
+    return case(fn)
+
+
+reboot_way_case("efi", "reboot: resetting via the firmware's ResetSystem (cold)")
+reboot_way_case("acpi", "reboot: resetting via the ACPI reset register (io 0xcf9 <- 0xf)")
+reboot_way_case("cf9", "reboot: resetting via port 0xcf9")
+reboot_way_case("kbd", "reboot: resetting via the keyboard controller (0xfe to port 0x64)")
+
+
+@case
+def end_screen_key_reboots_where_a_keyboard_controller_exists():
+    """reboot_after = 0 on q35 (an 8042, and the FADT says so): the end screen
+    waits; a key sent through QEMU's monitor resets the machine."""
+    problems = []
+    with tempfile.TemporaryDirectory(prefix="faultline-") as wd:
+        img = qemu_run.prepare_image(wd, end_config())
+        log_path, mon = os.path.join(wd, "serial.log"), os.path.join(wd, "monitor.sock")
+        cmd = qemu_run.qemu_command(img, fresh_vars(wd), serial="file:" + log_path,
+                                    monitor="unix:%s,server,nowait" % mon)
+
+        def press_key():
+            time.sleep(2)            # the kernel is past its drain, waiting
+            qemu_run.monitor_command(mon, "sendkey ret")
+
+        status, timed_out, log = watch_qemu(cmd, log_path, lambda l: False, timeout=240,
+                                            action=(qemu_run.HALTED_LINE, press_key))
+        if qemu_run.HALTED_LINE not in log:
+            problems.append("the end screen did not offer a key")
+        if timed_out or status != 0:
+            problems.append("the key did not reset the machine (QEMU status %s%s)"
+                            % (status, ", timed out" if timed_out else ""))
+        if "reboot: resetting via" not in log:
+            problems.append("no reboot line after the key")
+        boot = boot_records(log)
+        if not boot or boot[0].get("i8042") is not True:
+            problems.append("boot record i8042 %s, want true" % (boot[0].get("i8042") if boot else None))
+    return problems
+
+
+@case
+def end_screen_without_keyboard_controller_stays():
+    """q35 with i8042=off: the FADT says there is no keyboard controller and
+    port 0x64 floats (reads 0xff, which looks like a key waiting). The end
+    screen must not take that for a key: it says so and stays."""
+    problems = []
+    with tempfile.TemporaryDirectory(prefix="faultline-") as wd:
+        img = qemu_run.prepare_image(wd, end_config())
+        log_path = os.path.join(wd, "serial.log")
+        cmd = qemu_run.qemu_command(img, fresh_vars(wd), serial="file:" + log_path)
+        cmd[cmd.index("q35")] = "q35,i8042=off"
+        settled = []
+
+        def stayed(log):
+            if "faultline: run finished." not in log:
+                return False
+            settled.append(time.time()) if not settled else None
+            return time.time() - settled[0] > 8
+
+        status, timed_out, log = watch_qemu(cmd, log_path, stayed, timeout=240)
+        if status is not None:
+            problems.append("QEMU ended (status %d): the end screen did not stay" % status)
+        if timed_out:
+            problems.append("timed out before the end screen")
+        if "No keyboard controller on this machine" not in log:
+            problems.append("the end screen did not say there is no keyboard controller")
+        if "reboot:" in log:
+            problems.append("the machine tried to reset: %s" % [l for l in log.splitlines() if "reboot:" in l])
+        boot = boot_records(log)
+        if not boot or boot[0].get("i8042") is not False:
+            problems.append("boot record i8042 %s, want false" % (boot[0].get("i8042") if boot else None))
+    return problems
