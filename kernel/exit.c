@@ -13,6 +13,7 @@
  */
 #include "kernel/exit.h"
 #include "cpu/acpi.h"
+#include "cpu/i8042.h"
 #include "cpu/x86.h"
 #include "kernel/reboot.h"
 #include "lib/kprintf.h"
@@ -20,10 +21,6 @@
 #include "base/string.h"
 
 #define QEMU_DEBUG_EXIT_PORT 0xf4
-#define I8042_DATA    0x60
-#define I8042_STATUS  0x64
-#define I8042_OUTPUT_FULL 0x01
-#define I8042_AUX_DATA    0x20      /* the byte waiting is the mouse's */
 
 static enum config_exit exit_mode = EXIT_AUTO;
 static bool exit_under_hypervisor = true;
@@ -49,25 +46,25 @@ void machine_exit_set_mode(const struct faultline_config *cfg, bool under_hyperv
  * (Linux's test) and its status port does not float high (0xff: no chip). */
 static bool i8042_present(void)
 {
-	return !acpi_i8042_absent() && inb(I8042_STATUS) != 0xff;
+	return !acpi_i8042_absent() && inb(I8042_STATUS_REG) != I8042_STATUS_FLOATING;
 }
 
 /* Takes the byte the controller holds, if any; true if it was the keyboard's. */
 static bool i8042_key_pressed(void)
 {
-	uint8_t status = inb(I8042_STATUS);
-	if (!(status & I8042_OUTPUT_FULL))
+	uint8_t status = inb(I8042_STATUS_REG);
+	if (!(status & I8042_STR_OBF))
 		return false;
-	(void)inb(I8042_DATA);
-	return !(status & I8042_AUX_DATA);
+	(void)inb(I8042_DATA_REG);
+	return !(status & I8042_STR_AUXDATA);
 }
 
 /* The end screen (see the table above); returns when it is time to reset. */
 static void end_screen(void)
 {
 	bool kbd = i8042_present();
-	for (int i = 0; kbd && i < 64 && (inb(I8042_STATUS) & I8042_OUTPUT_FULL); i++)
-		(void)inb(I8042_DATA);   /* drain what was typed during the run */
+	for (int i = 0; kbd && i < 64 && (inb(I8042_STATUS_REG) & I8042_STR_OBF); i++)
+		(void)inb(I8042_DATA_REG);   /* drain what was typed during the run */
 
 	if (reboot_after == 0) {
 		if (!kbd) {

@@ -7,6 +7,7 @@
 #include "kernel/reboot.h"
 #include "base/page_types.h"
 #include "cpu/acpi.h"
+#include "cpu/i8042.h"
 #include "cpu/x86.h"
 #include "efi/runtime.h"
 #include "lib/kprintf.h"
@@ -17,9 +18,6 @@
 #define RESET_CONTROL    0xcf9       /* Intel's Reset Control Register */
 #define RST_CNT_SYS_RST  0x02        /* request a hard reset on the next 0->1 of RST_CPU */
 #define RST_CNT_COLD     0x0e        /* FULL_RST | RST_CPU | SYS_RST: cold reset */
-#define I8042_STATUS     0x64
-#define I8042_INPUT_FULL 0x02
-#define I8042_PULSE_RESET 0xfe
 
 /* See kernel/reboot.h. */
 const char *reboot_type_name(enum reboot_type t)
@@ -79,7 +77,7 @@ static void reset_cf9(void)
 /* Waits (bounded) until the 8042 can take a command. */
 static void kb_wait(void)
 {
-	for (uint32_t i = 0; i < 0x10000 && (inb(I8042_STATUS) & I8042_INPUT_FULL); i++)
+	for (uint32_t i = 0; i < 0x10000 && (inb(I8042_STATUS_REG) & I8042_STR_IBF); i++)
 		tsc_delay_us(2);
 }
 
@@ -90,7 +88,7 @@ static void reset_kbd(void)
 	for (int i = 0; i < 10; i++) {
 		kb_wait();
 		tsc_delay_us(50);
-		outb(I8042_STATUS, I8042_PULSE_RESET);
+		outb(I8042_COMMAND_REG, I8042_CMD_PULSE_RESET);
 		tsc_delay_us(50);
 	}
 }

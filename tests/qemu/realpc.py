@@ -197,14 +197,17 @@ def serial_console_from_spcr():
 
 @case
 def serial_spcr_unusable_falls_back_to_com1():
-    """An SPCR the kernel cannot drive (an ARM PL011), then one naming a port
-    where no UART answers (COM3, 0x3e8): each time a `serial` warning, and
-    the console stays on COM1."""
+    """An SPCR the kernel cannot drive (an ARM PL011), then ones naming a
+    UART that is not there (I/O port 0x3e8; 32-bit registers in an unused
+    MMIO hole): each time a `serial` warning, and the console stays on COM1."""
     problems = []
     for what, table, reason in (
             ("PL011", spcr_table(3, ACPI_MEMORY, 0x9000000, BAUD_115200, access_width=3, bit_width=32),
              "not 16550-compatible"),
-            ("no UART at 0x3e8", spcr_table(0, ACPI_IO, 0x3E8, BAUD_115200), "did not answer the loopback test")):
+            ("no UART at 0x3e8", spcr_table(0, ACPI_IO, 0x3E8, BAUD_115200), "did not answer the loopback test"),
+            ("no UART at MMIO 0xfeb00000",        # the memory-mapped, 32-bit register path (QEMU's x86
+             spcr_table(0x12, ACPI_MEMORY, 0xFEB00000, BAUD_115200, access_width=3, bit_width=32),
+             "did not answer the loopback test")):  # machines have no such UART: nothing answers)
         with tempfile.TemporaryDirectory(prefix="faultline-") as wd:
             status, timed_out, com1, com2 = boot_two_uarts(wd, table, base_config("checks = none"))
             if timed_out or status != PASSED:
