@@ -206,9 +206,8 @@ uint32_t acpi_bad_tables(void)
 	return acpi.bad_tables;
 }
 
-/* Reads a GAS at byte offset off of a table, or returns false if it does not fit. */
-static bool read_gas(const struct acpi_table_header *h, uint32_t off,
-		     struct acpi_generic_address *gas)
+/* See cpu/acpi.h. */
+bool acpi_read_gas(const struct acpi_table_header *h, uint32_t off, struct acpi_generic_address *gas)
 {
 	const uint8_t *p = (const uint8_t *)h + off;
 
@@ -238,7 +237,7 @@ bool acpi_get_pm_timer(struct acpi_pm_timer *t)
 		return false;
 	t->ext32 = (flags & ACPI_FADT_TMR_VAL_EXT) != 0;
 
-	if (read_gas(fadt, ACPI_FADT_X_PM_TMR_BLK, &gas) && gas.address != 0) {
+	if (acpi_read_gas(fadt, ACPI_FADT_X_PM_TMR_BLK, &gas) && gas.address != 0) {
 		bool io = gas.space_id == ACPI_ADR_SPACE_SYSTEM_IO;
 		bool mem = gas.space_id == ACPI_ADR_SPACE_SYSTEM_MEMORY;
 		if (mem || (io && gas.address <= 0xffff)) {
@@ -268,12 +267,53 @@ bool acpi_get_hpet_base(uint64_t *phys)
 	struct acpi_generic_address gas;
 
 	*phys = 0;
-	if (!h || !read_gas(h, ACPI_HEADER_LENGTH + 4, &gas))
+	if (!h || !acpi_read_gas(h, ACPI_HEADER_LENGTH + 4, &gas))
 		return false;
 	if (gas.space_id != ACPI_ADR_SPACE_SYSTEM_MEMORY || gas.address == 0)
 		return false;
 	*phys = gas.address;
 	return true;
+}
+
+/* See cpu/acpi.h. Linux's acpi_reboot() also ignores bit_width and bit_offset, as Windows does. */
+bool acpi_get_reset_register(struct acpi_reset_reg *r)
+{
+	const struct acpi_table_header *fadt = acpi_find_table("FACP");
+	const uint8_t *f = (const uint8_t *)fadt;
+	struct acpi_generic_address gas;
+
+	*r = (struct acpi_reset_reg){ 0 };
+	if (!fadt || fadt->revision < ACPI_FADT2_REVISION || fadt->length < ACPI_FADT_RESET_VALUE + 1)
+		return false;
+	if (!((uint32_t)read_le(f + ACPI_FADT_FLAGS, 4) & ACPI_FADT_RESET_REGISTER))
+		return false;
+	if (!acpi_read_gas(fadt, ACPI_FADT_RESET_REG, &gas) || gas.address == 0)
+		return false;
+	switch (gas.space_id) {
+	case ACPI_ADR_SPACE_SYSTEM_IO:
+		if (gas.address > 0xffff)
+			return false;
+		break;
+	case ACPI_ADR_SPACE_SYSTEM_MEMORY:
+	case ACPI_ADR_SPACE_PCI_CONFIG:
+		break;
+	default:
+		return false;
+	}
+	r->space_id = gas.space_id;
+	r->address = gas.address;
+	r->value = f[ACPI_FADT_RESET_VALUE];
+	return true;
+}
+
+/* See cpu/acpi.h. */
+bool acpi_i8042_absent(void)
+{
+	const struct acpi_table_header *fadt = acpi_find_table("FACP");
+
+	if (!fadt || fadt->revision < ACPI_FADT2_REVISION || fadt->length < ACPI_FADT_BOOT_FLAGS + 2)
+		return false;
+	return !(read_le((const uint8_t *)fadt + ACPI_FADT_BOOT_FLAGS, 2) & ACPI_FADT_8042);
 }
 
 void acpi_json(struct json *j)
@@ -287,6 +327,8 @@ void acpi_json(struct json *j)
 		json_null(j, "acpi_root");
 		json_null(j, "pm_timer");
 		json_null(j, "hpet");
+		json_null(j, "reset_register");
+		json_bool(j, "i8042", true);
 		return;
 	}
 	json_u64(j, "acpi_revision", acpi.revision);
@@ -318,4 +360,17 @@ void acpi_json(struct json *j)
 		json_hex(j, "hpet", hpet);
 	else
 		json_null(j, "hpet");
+
+	struct acpi_reset_reg rr;
+	if (acpi_get_reset_register(&rr)) {
+		static const char *const space[] = { "memory", "io", "pci" };
+		json_object_begin(j, "reset_register");
+		json_str(j, "space", space[rr.space_id]);
+		json_hex(j, "address", rr.address);
+		json_hex(j, "value", rr.value);
+		json_close(j);
+	} else {
+		json_null(j, "reset_register");
+	}
+	json_bool(j, "i8042", !acpi_i8042_absent());
 }

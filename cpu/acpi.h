@@ -57,14 +57,27 @@ struct acpi_generic_address {
 
 #define ACPI_ADR_SPACE_SYSTEM_MEMORY 0
 #define ACPI_ADR_SPACE_SYSTEM_IO     1
+#define ACPI_ADR_SPACE_PCI_CONFIG    2
+
+/* GAS access sizes (access_width): 0 undefined (legacy), then 1, 2, 4, 8 bytes. */
+#define ACPI_ACCESS_BYTE  1
+#define ACPI_ACCESS_WORD  2
+#define ACPI_ACCESS_DWORD 3
+#define ACPI_ACCESS_QWORD 4
 
 /* FADT ("FACP") byte offsets of the fields we read; older FADTs are shorter. */
 #define ACPI_FADT_PM_TMR_BLK     76   /* uint32_t I/O port */
 #define ACPI_FADT_PM_TMR_LEN     91   /* uint8_t, 4 when there is a PM timer */
+#define ACPI_FADT_BOOT_FLAGS     109  /* uint16_t IAPC_BOOT_ARCH (FADT revision 2 on) */
 #define ACPI_FADT_FLAGS          112  /* uint32_t */
+#define ACPI_FADT_RESET_REG      116  /* struct acpi_generic_address (FADT revision 2 on) */
+#define ACPI_FADT_RESET_VALUE    128  /* uint8_t */
 #define ACPI_FADT_X_PM_TMR_BLK   208  /* struct acpi_generic_address */
 #define ACPI_FADT_TMR_VAL_EXT    (1u << 8)   /* the PM timer counts 32 bits, not 24 */
+#define ACPI_FADT_RESET_REGISTER (1u << 10)  /* RESET_REG_SUP: the reset register works */
 #define ACPI_FADT_HW_REDUCED     (1u << 20)  /* no fixed hardware: no PM timer */
+#define ACPI_FADT_8042           (1u << 1)   /* IAPC_BOOT_ARCH: a keyboard controller at 0x60/0x64 */
+#define ACPI_FADT2_REVISION      2           /* the FADT revision that has BOOT_FLAGS and RESET_REG */
 
 /* HPET description table. */
 struct acpi_table_hpet {
@@ -147,15 +160,45 @@ bool acpi_get_pm_timer(struct acpi_pm_timer *t);
  */
 bool acpi_get_hpet_base(uint64_t *phys);
 
+/* The FADT's reset register (ACPI 6.5, 4.8.3.6), as Linux's acpi_reboot() reads it. */
+struct acpi_reset_reg {
+	uint8_t space_id;           /* ACPI_ADR_SPACE_SYSTEM_IO, _SYSTEM_MEMORY or _PCI_CONFIG */
+	uint64_t address;           /* port; physical address; or PCI (device << 32 | function << 16 | offset), bus 0 */
+	uint8_t value;              /* RESET_VALUE: the byte to write */
+};
+
+/*
+ * Reads the reset register from a FADT of revision 2 or later whose flags say
+ * RESET_REG_SUP, in I/O, memory or PCI configuration space, at a non-zero
+ * address. Returns false (r zeroed) otherwise.
+ */
+bool acpi_get_reset_register(struct acpi_reset_reg *r);
+
+/*
+ * Whether the firmware says there is no keyboard controller: a FADT of
+ * revision 2 or later without the 8042 bit in IAPC_BOOT_ARCH (Linux's
+ * X86_LEGACY_I8042_FIRMWARE_ABSENT). Without ACPI or with an older FADT the
+ * controller is expected, and this returns false.
+ */
+bool acpi_i8042_absent(void);
+
+/*
+ * Reads a Generic Address Structure at byte offset off of table h. Returns
+ * false if it does not fit in the table's length.
+ */
+bool acpi_read_gas(const struct acpi_table_header *h, uint32_t off, struct acpi_generic_address *gas);
+
 /* Pure: returns true if the len bytes at p sum to 0 (mod 256). */
 bool acpi_checksum_ok(const void *p, uint32_t len);
 
 /*
  * Adds to the open object j: "acpi_revision", "acpi_oem", "acpi_root"
  * ("xsdt"/"rsdt"/null), "acpi_tables" (array of signatures), "acpi_bad_tables",
- * "pm_timer" ({"space":"io"|"memory","address":..,"bits":24|32} or null) and
- * "hpet" (address or null). Before a successful acpi_init: revision, root,
- * pm_timer and hpet as null.
+ * "pm_timer" ({"space":"io"|"memory","address":..,"bits":24|32} or null),
+ * "hpet" (address or null), "reset_register" ({"space":"io"|"memory"|"pci",
+ * "address":..,"value":..} or null) and "i8042" (false when the FADT says
+ * there is no keyboard controller). Before a successful acpi_init: revision,
+ * root, pm_timer, hpet and reset_register as null, i8042 true.
  */
 void acpi_json(struct json *j);
 

@@ -6,6 +6,7 @@
 #include "efi/report_var.h"
 #include "efi/runtime.h"
 #include "base/format.h"
+#include "base/string.h"
 
 static EFI_GUID faultline_guid = FAULTLINE_VENDOR_GUID;
 static EFI_GUID sfs_guid = EFI_SIMPLE_FILE_SYSTEM_PROTOCOL_GUID;
@@ -73,13 +74,40 @@ int efi_save_stored_report(void)
 }
 
 /* See efi/report_var.h. */
-int64_t efi_store_report(const void *bytes, uint64_t size)
+enum report_store_outcome efi_store_report(const void *bytes, uint64_t size, struct report_store_result *r)
 {
+	const uint32_t attrs = EFI_VARIABLE_NON_VOLATILE | EFI_VARIABLE_BOOTSERVICE_ACCESS |
+			       EFI_VARIABLE_RUNTIME_ACCESS;
 	CHAR16 name[32];
 	to_wide(REPORT_VAR_NAME, name, 32);
 	if (size > REPORT_VAR_MAX)
 		size = REPORT_VAR_MAX;
-	return efi_runtime_set_variable(name, &faultline_guid,
-					EFI_VARIABLE_NON_VOLATILE | EFI_VARIABLE_BOOTSERVICE_ACCESS |
-					EFI_VARIABLE_RUNTIME_ACCESS, bytes, size);
+	*r = (struct report_store_result){ 0 };
+	r->counted = size + (strlen(REPORT_VAR_NAME) + 1) * sizeof(CHAR16);
+
+	struct efi_var_store_info info;
+	int64_t q = efi_runtime_query_variable_info(attrs, &info);
+	if (q == -1) {
+		r->outcome = REPORT_NO_RUNTIME;
+		return r->outcome;
+	}
+	if (q == 0) {
+		r->space_known = true;
+		r->storage = info.storage;
+		r->remaining = info.remaining;
+		r->max_variable = info.max_variable;
+		r->verdict = nvram_check_space(info.remaining, info.max_variable, r->counted);
+		if (r->verdict != NVRAM_FITS) {
+			r->outcome = REPORT_NO_ROOM;
+			return r->outcome;
+		}
+	} else if (q != EFI_RUNTIME_UNSUPPORTED) {
+		r->status = q;
+		r->outcome = REPORT_QUERY_FAILED;
+		return r->outcome;
+	}
+	int64_t s = efi_runtime_set_variable(name, &faultline_guid, attrs, bytes, size);
+	r->status = s;
+	r->outcome = s == 0 ? REPORT_STORED : s == -1 ? REPORT_NO_RUNTIME : REPORT_SET_FAILED;
+	return r->outcome;
 }

@@ -9,7 +9,9 @@
 #ifndef FAULTLINE_REPORT_VAR_H
 #define FAULTLINE_REPORT_VAR_H
 
+#include <stdbool.h>
 #include <stdint.h>
+#include "efi/nvram_guard.h"
 
 #define REPORT_VAR_MAX  8192
 #define REPORT_VAR_NAME "FaultlineReport"
@@ -22,8 +24,31 @@
  * is then kept for the next try). */
 int efi_save_stored_report(void);
 
-/* Kernel: stores bytes as the report (runtime services, on efi_pgd).
- * Returns 0, -1 without runtime services, or the firmware's status. */
-int64_t efi_store_report(const void *bytes, uint64_t size);
+/* What efi_store_report did. */
+enum report_store_outcome {
+	REPORT_STORED = 0,
+	REPORT_NO_RUNTIME,          /* no runtime services: nothing tried */
+	REPORT_NO_ROOM,             /* the guard refused (verdict, the numbers below) */
+	REPORT_QUERY_FAILED,        /* QueryVariableInfo failed (status): not written, as Linux */
+	REPORT_SET_FAILED,          /* SetVariable failed (status) */
+};
+
+struct report_store_result {
+	enum report_store_outcome outcome;
+	int64_t status;             /* the failing call's status, top bit cleared */
+	bool space_known;           /* QueryVariableInfo answered (UEFI 2.0 and later) */
+	uint64_t storage, remaining, max_variable;   /* its answer, in bytes */
+	uint64_t counted;           /* what the check counted: data and UTF-16 name */
+	enum nvram_verdict verdict;
+};
+
+/*
+ * Kernel: stores bytes (at most REPORT_VAR_MAX) as the report variable
+ * (runtime services, on efi_pgd), but only when QueryVariableInfo says the
+ * store keeps NVRAM_MIN_RESERVE free afterwards (efi/nvram_guard.h). A
+ * firmware without QueryVariableInfo (before UEFI 2.0) gets the write, as
+ * Linux allows writes up to 64 KiB there. Fills *r; returns r->outcome.
+ */
+enum report_store_outcome efi_store_report(const void *bytes, uint64_t size, struct report_store_result *r);
 
 #endif

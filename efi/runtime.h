@@ -24,4 +24,24 @@ int64_t efi_runtime_get_time(struct efi_rtc_time *out);
  * 0, -1 without runtime services, else the firmware's status, top bit cleared. */
 int64_t efi_runtime_set_variable(void *name, void *guid, uint32_t attrs, const void *data, uint64_t size);
 
+/* QueryVariableInfo's answer for one set of attributes, in bytes. */
+struct efi_var_store_info {
+	uint64_t storage;          /* MaximumVariableStorageSize: the whole store */
+	uint64_t remaining;        /* RemainingVariableStorageSize: what is still free */
+	uint64_t max_variable;     /* MaximumVariableSize: the largest one variable may be */
+};
+
+/* EFI_UNSUPPORTED with the top bit cleared, as the calls here return it. */
+#define EFI_RUNTIME_UNSUPPORTED 3
+
+/* QueryVariableInfo for variables with attrs (UEFI attribute bits). Returns 0,
+ * -1 without runtime services, EFI_RUNTIME_UNSUPPORTED when the firmware is
+ * older than UEFI 2.0 (no such service) or says so, else its status, top bit
+ * cleared. */
+int64_t efi_runtime_query_variable_info(uint32_t attrs, struct efi_var_store_info *out);
+
+/* ResetSystem(EfiResetCold). Returns only if the firmware did not reset the
+ * machine: -1 without runtime services, else 0 (the call came back). */
+int64_t efi_runtime_reset_cold(void);
+
 #endif

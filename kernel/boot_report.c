@@ -6,6 +6,7 @@
 #include "kernel/boot_report.h"
 #include "base/kernel.h"
 #include "cpu/acpi.h"
+#include "lib/serial.h"
 #include "cpu/cpufeature.h"
 #include "cpu/x86.h"
 #include "lib/fbcon.h"
@@ -80,5 +81,6 @@ void boot_report(const struct boot_info *bi, const struct memmap *mm)
 	json_close(j);
 	acpi_json(j);
 	json_bool(j, "smbios", bi->smbios || bi->smbios3);
+	serial_json(j);
 	record_end();
 }

@@ -27,6 +27,7 @@
 #include "kernel/stored_report.h"
 #include "kernel/qr_summary.h"
 #include "cpu/acpi.h"
+#include "cpu/spcr.h"
 #include "cpu/cpufeature.h"
 #include "cpu/percpu.h"
 #include "cpu/x86.h"
@@ -54,6 +55,7 @@ uint64_t kernel_image_size;
 
 struct faultline_config boot_config;
 static struct memmap boot_memmap;
+static int serial_spcr_result = SPCR_ABSENT;   /* serial_use_acpi_console(), reported once the screen is up */
 
 /* How panic() and die() end the run: the QR code of the summary (tried
  * once: a fault while drawing it comes back here), then a failure, the
@@ -104,6 +106,19 @@ static void report_config_warnings(void)
 		record_warning("config", "%u more config warnings not shown", boot_config.warnings_dropped);
 }
 
+/* Says why the SPCR's UART is not the console, when there is an SPCR. */
+static void report_serial_console(void)
+{
+	if (serial_spcr_result == SPCR_OK || serial_spcr_result == SPCR_ABSENT)
+		return;
+	if (serial_spcr_result == 1)
+		record_warning("serial", "the SPCR's UART did not answer the loopback test; console stays on %s",
+			       serial_present() ? "COM1" : "the screen only");
+	else
+		record_warning("serial", "%s; console stays on %s", acpi_spcr_strerror(serial_spcr_result),
+			       serial_present() ? "COM1" : "the screen only");
+}
+
 /* Reports each program the config names: loaded, or why not. */
 static void list_programs(struct boot_info *bi)
 {
@@ -130,6 +145,7 @@ static void kernel_main_high(struct boot_info *bi)
 		fbcon_init(&bi->fb, phys_to_virt(bi->fb.base));
 	kprintf("\nfaultline: the machine is ours (%s, %s)\n", bi->firmware_vendor, boot_cpu_data.x86_model_id);
 	report_config_warnings();
+	report_serial_console();
 	if (paging_report.la57_fallback)
 		record_warning("paging", "paging = 5 asked, but the CPU has no LA57: running with 4 levels");
 
@@ -146,7 +162,7 @@ static void kernel_main_high(struct boot_info *bi)
 
 	struct record_totals t = record_totals();
 	kprintf("faultline: %u passed, %u failed, %u skipped\n", t.passed, t.failed, t.skipped);
-	store_report(bi);
+	store_report(bi, boot_config.report_nvram);
 	qr_summary_show(NULL);
 	record_summary();
 	machine_exit(t.failed ? EXIT_STATUS_FAILURE : EXIT_STATUS_SUCCESS);
@@ -187,7 +203,7 @@ void kernel_main(struct boot_info *bi)
 	kernel_image_size = bi->image_size;
 	cpu_detect(&boot_cpu_data);
 	read_config(bi);
-	machine_exit_set_mode(boot_config.exit, cpu_has(&boot_cpu_data, X86_FEATURE_HYPERVISOR));
+	machine_exit_set_mode(&boot_config, cpu_has(&boot_cpu_data, X86_FEATURE_HYPERVISOR));
 
 	if (memmap_build(bi, &boot_memmap) < 0)
 		config_warn(&boot_config, 0, "memory map: more usable ranges than the allocator tracks; the smallest are left out");
@@ -196,6 +212,7 @@ void kernel_main(struct boot_info *bi)
 	pcp_set_batch(PCP_BATCH, PCP_HIGH);
 	efi_runtime_init(bi->runtime_services);
 	acpi_init(bi->acpi_rsdp); /* stores physical addresses only; paging_init maps the tables */
+	serial_spcr_result = serial_use_acpi_console(); /* before paging_init: it maps an MMIO UART */
 
 	struct pe_image img;
 	if (pe_parse((const uint8_t *)__va(bi->image_base), bi->image_size, &img) < 0)

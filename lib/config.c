@@ -18,7 +18,7 @@
  * Every problem becomes a warning that names the line and says what stays in
  * force, e.g. `line 4: paging = "6": expected auto, 4 or 5 (keeping auto)`.
  * A later line for a key with a fixed list of values (paging, checks,
- * checks_paging, exit) overrides an earlier one. Only the first
+ * checks_paging, exit, report_nvram) overrides an earlier one. Only the first
  * CONFIG_MAX_BYTES bytes are read; a line cut by that limit is dropped.
  * A UTF-8 byte order mark at the very start is skipped.
  *
@@ -55,6 +55,8 @@ void config_defaults(struct faultline_config *cfg)
 	cfg->checks_paging = CHECKS_PAGING_AUTO;
 	cfg->exit = EXIT_AUTO;
 	cfg->time_limit = CONFIG_DEFAULT_TIME_LIMIT;
+	cfg->report_nvram = REPORT_NVRAM_AUTO;
+	cfg->reboot_after = 0;
 }
 
 /* Adds a warning (text cut to fit); past CONFIG_MAX_WARNINGS only counts it. */
@@ -187,15 +189,20 @@ static const struct choice checks_paging_choices[] = {
 static const struct choice exit_choices[] = {
 	{ "auto", EXIT_AUTO }, { "qemu", EXIT_QEMU }, { "halt", EXIT_HALT }, { NULL, 0 }
 };
+static const struct choice report_nvram_choices[] = {
+	{ "auto", REPORT_NVRAM_AUTO }, { "off", REPORT_NVRAM_OFF }, { NULL, 0 }
+};
 
 /* The enum fields as int: every config enum is an int-sized enum with small values. */
 static int *paging_field(struct faultline_config *cfg)        { return (int *)&cfg->paging; }
 static int *checks_field(struct faultline_config *cfg)        { return (int *)&cfg->checks; }
 static int *checks_paging_field(struct faultline_config *cfg) { return (int *)&cfg->checks_paging; }
 static int *exit_field(struct faultline_config *cfg)          { return (int *)&cfg->exit; }
+static int *report_nvram_field(struct faultline_config *cfg)  { return (int *)&cfg->report_nvram; }
 
 _Static_assert(sizeof(enum config_paging) == sizeof(int) && sizeof(enum config_checks) == sizeof(int) &&
-	       sizeof(enum config_checks_paging) == sizeof(int) && sizeof(enum config_exit) == sizeof(int),
+	       sizeof(enum config_checks_paging) == sizeof(int) && sizeof(enum config_exit) == sizeof(int) &&
+	       sizeof(enum config_report_nvram) == sizeof(int),
 	       "config enums are stored through int pointers");
 
 static const struct choice_key choice_keys[] = {
@@ -203,6 +210,7 @@ static const struct choice_key choice_keys[] = {
 	{ "checks", checks_choices, checks_field },
 	{ "checks_paging", checks_paging_choices, checks_paging_field },
 	{ "exit", exit_choices, exit_field },
+	{ "report_nvram", report_nvram_choices, report_nvram_field },
 };
 #define CHOICE_KEY_COUNT (sizeof(choice_keys) / sizeof(choice_keys[0]))
 
@@ -375,6 +383,14 @@ static void parse_matrix_sample(struct faultline_config *cfg, uint32_t line, str
 			  "(keeping %u)", (int)(v.n < QUOTE_MAX ? v.n : QUOTE_MAX), v.p, cfg->matrix_sample);
 }
 
+/* reboot_after = SECONDS (0 .. 86400): the end screen resets the machine after this long; 0 = stay. */
+static void parse_reboot_after(struct faultline_config *cfg, uint32_t line, struct slice v)
+{
+	if (!parse_whole_number(v, 0, CONFIG_MAX_REBOOT_AFTER, &cfg->reboot_after))
+		warn_line(cfg, line, "reboot_after = \"%.*s\": expected whole seconds from 0 to %u (keeping %u)",
+			  (int)(v.n < QUOTE_MAX ? v.n : QUOTE_MAX), v.p, CONFIG_MAX_REBOOT_AFTER, cfg->reboot_after);
+}
+
 /* Handles one line (without its newline): see the file comment for the steps. */
 static void parse_line(struct faultline_config *cfg, uint32_t line, struct slice s)
 {
@@ -413,7 +429,7 @@ static void parse_line(struct faultline_config *cfg, uint32_t line, struct slice
 	}
 	const struct choice_key *choice = find_choice_key(key);
 	bool known = choice || slice_is(key, "run") || slice_is(key, "test") || slice_is(key, "time_limit") ||
-		     slice_is(key, "matrix_sample") || slice_is(key, "oom_score_adj");
+		     slice_is(key, "matrix_sample") || slice_is(key, "oom_score_adj") || slice_is(key, "reboot_after");
 	if (!known) {
 		warn_line(cfg, line, "unknown key \"%.*s\" (ignored)", key_quote, key.p);
 		return;
@@ -436,6 +452,8 @@ static void parse_line(struct faultline_config *cfg, uint32_t line, struct slice
 		parse_matrix_sample(cfg, line, val);
 	else if (slice_is(key, "oom_score_adj"))
 		parse_oom_score_adj(cfg, line, val);
+	else if (slice_is(key, "reboot_after"))
+		parse_reboot_after(cfg, line, val);
 	else
 		parse_test(cfg, line, val);
 }

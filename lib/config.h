@@ -9,6 +9,8 @@
  *   exit   = auto | qemu | halt
  *   time_limit = SECONDS             (per program; then it is killed)
  *   matrix_sample = N                (run 1 conformance-matrix case in N; 0: as checks says)
+ *   report_nvram = auto | off        (store the run's report in a UEFI variable when it is safe)
+ *   reboot_after = SECONDS           (at the end of a run: reset after this long; 0 = stay)
  *   test   = NAME                   (developer hooks used by the integration tests)
  *
  * The parser is pure logic (host-tested): it never fails as a whole. Every
@@ -33,11 +35,13 @@
 #define CONFIG_MAX_TESTS   8
 #define CONFIG_TEST_LEN    32
 #define CONFIG_DEFAULT_TIME_LIMIT 600   /* seconds one program may run */
+#define CONFIG_MAX_REBOOT_AFTER 86400   /* seconds the end screen may wait before a reset */
 
 enum config_paging { PAGING_AUTO = 0, PAGING_4 = 4, PAGING_5 = 5 };
 enum config_checks { CHECKS_NONE = 0, CHECKS_DEFAULT, CHECKS_FULL };
 enum config_checks_paging { CHECKS_PAGING_AUTO = 0, CHECKS_PAGING_BOOTED, CHECKS_PAGING_BOTH };
 enum config_exit   { EXIT_AUTO = 0, EXIT_QEMU, EXIT_HALT };
+enum config_report_nvram { REPORT_NVRAM_AUTO = 0, REPORT_NVRAM_OFF };
 
 struct config_run {
 	uint32_t argc;
@@ -58,6 +62,9 @@ struct faultline_config {
 	enum config_exit exit;
 	uint32_t time_limit;                         /* seconds per program */
 	uint32_t matrix_sample;                      /* 1 matrix case in N; 0: as checks says */
+	/* On a real PC (README, "On a real PC"): the NVRAM report and the reset at the end. */
+	enum config_report_nvram report_nvram;       /* auto: store it if the store keeps its margin */
+	uint32_t reboot_after;                       /* seconds; 0: stay on the end screen */
 	uint32_t run_count;
 	int32_t oom_score_adj;                       /* for the run lines that follow (-1000..1000) */
 	struct config_run runs[CONFIG_MAX_RUNS];

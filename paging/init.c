@@ -5,7 +5,8 @@
  *   2. build init_top_pgt: the direct map of every RAM range at PAGE_OFFSET
  *      (page_offset_base(): in 5-level mode the 4-level base when the kernel
  *      is to switch modes at run time; 1 GiB leaves when the CPU has them,
- *      else 2 MiB), the framebuffer, the HPET page and any ACPI table outside
+ *      else 2 MiB), the framebuffer, the HPET page, a memory-mapped console UART
+ *      or ACPI reset register, and any ACPI table outside
  *      RAM (acpi_init ran before us), the kernel image at __START_KERNEL_map section by section
  *      (text RX, read-only data R+NX, data RW+NX, all global), and, only for
  *      the switch, an identity map of the image and of the trampoline page
@@ -28,6 +29,7 @@
 #include "paging/page.h"
 #include "paging/tlb.h"
 #include "cpu/acpi.h"
+#include "lib/serial.h"
 #include "cpu/cpufeature.h"
 #include "cpu/x86.h"
 #include "base/panic.h"
@@ -191,6 +193,12 @@ static void build_kernel_tables(const struct boot_info *bi, const struct pe_imag
 	uint64_t lapic = lapic_phys_base();
 	if (lapic)
 		map_mmio_direct(pgd, lapic, PAGE_SIZE, __pgprot(__PAGE_KERNEL | _PAGE_PCD | _PAGE_PWT));
+	uint64_t uart, uart_len;
+	if (serial_mmio_range(&uart, &uart_len))   /* the console UART from the SPCR */
+		map_mmio_direct(pgd, uart, uart_len, __pgprot(__PAGE_KERNEL | _PAGE_PCD | _PAGE_PWT));
+	struct acpi_reset_reg rr;
+	if (acpi_get_reset_register(&rr) && rr.space_id == ACPI_ADR_SPACE_SYSTEM_MEMORY)
+		map_mmio_direct(pgd, rr.address, 1, __pgprot(__PAGE_KERNEL | _PAGE_PCD | _PAGE_PWT));
 
 	map_image(pgd, img, bi->image_base, __START_KERNEL_map, true);
 	map_image(pgd, img, bi->image_base, bi->image_base, false); /* transient: for the switch */

@@ -303,6 +303,7 @@ def run_all(hw_variety=False):
     import screen  # noqa: F401  (registers the screen case)
     import fuzz  # noqa: F401  (registers the mm fuzzer cases)
     import secureboot  # noqa: F401  (registers the Secure Boot cases)
+    import realpc  # noqa: F401  (registers the real-PC cases: NVRAM, SPCR, reset)
     return run_cases(CASES)
 
 

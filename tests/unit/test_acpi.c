@@ -416,6 +416,79 @@ TEST(direct_map_move)
 	CHECK(acpi_find_table("FACP") == (const void *)(copy + FADT));
 }
 
+/* Re-seals the standard layout's FADT after fields were changed by hand. */
+static void fadt_fields(uint8_t revision, uint32_t flags, uint16_t boot_flags, struct gas reset, uint8_t value)
+{
+	mem[FADT + 8] = revision;
+	put32(FADT + 112, flags);
+	mem[FADT + 109] = (uint8_t)boot_flags;
+	mem[FADT + 110] = (uint8_t)(boot_flags >> 8);
+	mem[FADT + 116] = reset.space;
+	mem[FADT + 117] = reset.width;
+	put64(FADT + 120, reset.address);
+	mem[FADT + 128] = value;
+	seal(FADT);
+}
+
+TEST(reset_register)
+{
+	struct acpi_reset_reg r;
+
+	standard_layout();
+	fadt_fields(3, ACPI_FADT_RESET_REGISTER, ACPI_FADT_8042, (struct gas){ ACPI_ADR_SPACE_SYSTEM_IO, 8, 0xcf9 }, 6);
+	CHECK_EQ_U64(acpi_init(pa(RSDP)), ACPI_OK);
+	CHECK(acpi_get_reset_register(&r));
+	CHECK_EQ_U64(r.space_id, ACPI_ADR_SPACE_SYSTEM_IO);
+	CHECK_EQ_U64(r.address, 0xcf9);
+	CHECK_EQ_U64(r.value, 6);
+
+	/* Memory and PCI configuration space are kept as they are. */
+	fadt_fields(5, ACPI_FADT_RESET_REGISTER, 0, (struct gas){ ACPI_ADR_SPACE_SYSTEM_MEMORY, 8, 0xfed03000 }, 1);
+	CHECK(acpi_get_reset_register(&r) && r.space_id == ACPI_ADR_SPACE_SYSTEM_MEMORY && r.address == 0xfed03000);
+	fadt_fields(5, ACPI_FADT_RESET_REGISTER, 0, (struct gas){ ACPI_ADR_SPACE_PCI_CONFIG, 8, 0x1f00000044ull }, 2);
+	CHECK(acpi_get_reset_register(&r) && r.space_id == ACPI_ADR_SPACE_PCI_CONFIG && r.address == 0x1f00000044ull);
+
+	/* Not there: flag clear, FADT revision 1, address 0, an I/O port above 0xffff, another space. */
+	fadt_fields(3, 0, 0, (struct gas){ ACPI_ADR_SPACE_SYSTEM_IO, 8, 0xcf9 }, 6);
+	CHECK(!acpi_get_reset_register(&r));
+	CHECK_EQ_U64(r.address, 0);
+	fadt_fields(1, ACPI_FADT_RESET_REGISTER, 0, (struct gas){ ACPI_ADR_SPACE_SYSTEM_IO, 8, 0xcf9 }, 6);
+	CHECK(!acpi_get_reset_register(&r));
+	fadt_fields(3, ACPI_FADT_RESET_REGISTER, 0, (struct gas){ ACPI_ADR_SPACE_SYSTEM_IO, 8, 0 }, 6);
+	CHECK(!acpi_get_reset_register(&r));
+	fadt_fields(3, ACPI_FADT_RESET_REGISTER, 0, (struct gas){ ACPI_ADR_SPACE_SYSTEM_IO, 8, 0x10000 }, 6);
+	CHECK(!acpi_get_reset_register(&r));
+	fadt_fields(3, ACPI_FADT_RESET_REGISTER, 0, (struct gas){ 0x7f, 8, 0xcf9 }, 6);
+	CHECK(!acpi_get_reset_register(&r));
+
+	/* A FADT too short for RESET_VALUE. */
+	fadt(116, 0xb008, 4, ACPI_FADT_RESET_REGISTER, (struct gas){ 0 });
+	mem[FADT + 8] = 3;
+	seal(FADT);
+	CHECK(!acpi_get_reset_register(&r));
+
+	acpi_init(0);
+	CHECK(!acpi_get_reset_register(&r));
+}
+
+TEST(keyboard_controller)
+{
+	standard_layout();
+	fadt_fields(3, 0, ACPI_FADT_8042, (struct gas){ 0 }, 0);
+	acpi_init(pa(RSDP));
+	CHECK(!acpi_i8042_absent());
+	fadt_fields(3, 0, 0x0001, (struct gas){ 0 }, 0);      /* legacy devices, no 8042 */
+	CHECK(acpi_i8042_absent());
+	fadt_fields(1, 0, 0, (struct gas){ 0 }, 0);           /* ACPI 1.0 FADT: field reserved */
+	CHECK(!acpi_i8042_absent());
+	fadt(100, 0xb008, 4, 0, (struct gas){ 0 });           /* too short for the field */
+	mem[FADT + 8] = 3;
+	seal(FADT);
+	CHECK(!acpi_i8042_absent());
+	acpi_init(0);                                          /* no ACPI: expected, as Linux */
+	CHECK(!acpi_i8042_absent());
+}
+
 TEST(json)
 {
 	struct json j;
@@ -429,13 +502,21 @@ TEST(json)
 	CHECK_STR(buf, "{\"acpi_revision\":2,\"acpi_oem\":\"FAULTL\",\"acpi_root\":\"xsdt\","
 		  "\"acpi_tables\":[\"FACP\",\"HPET\",\"APIC\",\"SSDT\",\"SSDT\"],\"acpi_bad_tables\":0,"
 		  "\"pm_timer\":{\"space\":\"io\",\"address\":\"0x608\",\"bits\":32},"
-		  "\"hpet\":\"0xfed00000\"}");
+		  "\"hpet\":\"0xfed00000\",\"reset_register\":null,\"i8042\":true}");
+
+	fadt_fields(3, ACPI_FADT_RESET_REGISTER, ACPI_FADT_8042, (struct gas){ ACPI_ADR_SPACE_SYSTEM_IO, 8, 0xcf9 }, 6);
+	json_begin(&j, buf, sizeof(buf));
+	acpi_json(&j);
+	json_end(&j);
+	CHECK(strstr(buf, "\"reset_register\":{\"space\":\"io\",\"address\":\"0xcf9\",\"value\":\"0x6\"},"
+			  "\"i8042\":true}") != NULL);
 
 	acpi_init(0);
 	json_begin(&j, buf, sizeof(buf));
 	acpi_json(&j);
 	json_end(&j);
-	CHECK_STR(buf, "{\"acpi_revision\":null,\"acpi_root\":null,\"pm_timer\":null,\"hpet\":null}");
+	CHECK_STR(buf, "{\"acpi_revision\":null,\"acpi_root\":null,\"pm_timer\":null,\"hpet\":null,"
+		  "\"reset_register\":null,\"i8042\":true}");
 }
 
 UNIT_MAIN(
@@ -450,5 +531,7 @@ UNIT_MAIN(
 	UNIT(hpet_base),
 	UNIT(nothing_before_init),
 	UNIT(direct_map_move),
+	UNIT(reset_register),
+	UNIT(keyboard_controller),
 	UNIT(json)
 )

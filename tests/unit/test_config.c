@@ -793,7 +793,52 @@ TEST(matrix_sample)
 	CHECK_EQ_U64(cfg.warning_count, 1);
 }
 
+TEST(report_nvram)
+{
+	parse("");
+	CHECK_EQ_U64(cfg.report_nvram, REPORT_NVRAM_AUTO);
+	parse("report_nvram = off\n");
+	CHECK_EQ_U64(cfg.report_nvram, REPORT_NVRAM_OFF);
+	CHECK_NO_WARNINGS();
+	parse("report_nvram = off\nreport_nvram = auto\n");
+	CHECK_EQ_U64(cfg.report_nvram, REPORT_NVRAM_AUTO);
+	CHECK_NO_WARNINGS();
+	parse("report_nvram = off\nreport_nvram = on\n");
+	CHECK_EQ_U64(cfg.report_nvram, REPORT_NVRAM_OFF);
+	CHECK_ONE_WARNING(2, "line 2: report_nvram = \"on\": expected auto or off (keeping off)");
+	parse("report_nvram =\n");
+	CHECK_EQ_U64(cfg.report_nvram, REPORT_NVRAM_AUTO);
+	CHECK_ONE_WARNING(1, "line 1: report_nvram has no value (keeping auto)");
+}
+
+TEST(reboot_after)
+{
+	parse("");
+	CHECK_EQ_U64(cfg.reboot_after, 0);
+	parse("reboot_after = 30\n");
+	CHECK_EQ_U64(cfg.reboot_after, 30);
+	CHECK_NO_WARNINGS();
+	parse("reboot_after = 30\nreboot_after = 0\n");
+	CHECK_EQ_U64(cfg.reboot_after, 0);
+	CHECK_NO_WARNINGS();
+	parse("reboot_after = 86400\n");
+	CHECK_EQ_U64(cfg.reboot_after, 86400);
+	parse("reboot_after = 5\nreboot_after = 86401\n");
+	CHECK_EQ_U64(cfg.reboot_after, 5);
+	CHECK_ONE_WARNING(2, "line 2: reboot_after = \"86401\": expected whole seconds from 0 to 86400 (keeping 5)");
+	parse("reboot_after = 99999999999999999999\n");
+	CHECK_EQ_U64(cfg.reboot_after, 0);
+	CHECK_EQ_U64(cfg.warning_count, 1);
+	parse("reboot_after = 1s\n");
+	CHECK_EQ_U64(cfg.warning_count, 1);
+	parse("reboot_after = -1\n");
+	CHECK_EQ_U64(cfg.reboot_after, 0);
+	CHECK_EQ_U64(cfg.warning_count, 1);
+}
+
 UNIT_MAIN(
+	UNIT(report_nvram),
+	UNIT(reboot_after),
 	UNIT(matrix_sample),
 	UNIT(time_limit),
 	UNIT(defaults),
