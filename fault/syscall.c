@@ -63,6 +63,7 @@ void do_syscall_64(struct pt_regs *regs)
 	case __NR_exit:
 	case __NR_exit_group:      do_exit((int32_t)(a0 & 0xff));
 	case __NR_faultline_introspect: ret = sys_faultline_introspect(a0, a1, a2, a3); break;
+	case __NR_prctl:           ret = sys_prctl(a0, a1, a2, a3, a4); break;
 	default:                   ret = sys_ni_syscall(nr); break;
 	}
 	regs->ax = (uint64_t)ret;

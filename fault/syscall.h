@@ -24,6 +24,7 @@
 #define __NR_getpid         39
 #define __NR_exit           60
 #define __NR_uname          63
+#define __NR_prctl         157
 #define __NR_gettimeofday   96
 #define __NR_getrusage      98
 #define __NR_arch_prctl    158
@@ -56,6 +57,7 @@ int64_t sys_gettimeofday(uint64_t tv, uint64_t tz);
 int64_t sys_uname(uint64_t buf);
 int64_t sys_getrandom(uint64_t buf, uint64_t len, uint64_t flags);
 int64_t sys_arch_prctl(uint64_t code, uint64_t addr);
+int64_t sys_prctl(uint64_t option, uint64_t arg2, uint64_t arg3, uint64_t arg4, uint64_t arg5);
 int64_t sys_faultline_introspect(uint64_t op, uint64_t arg, uint64_t buf, uint64_t len);
 
 #endif

@@ -54,6 +54,7 @@ void config_defaults(struct faultline_config *cfg)
 	cfg->checks_paging = CHECKS_PAGING_AUTO;
 	cfg->exit = EXIT_AUTO;
 	cfg->time_limit = CONFIG_DEFAULT_TIME_LIMIT;
+	cfg->thp = CONFIG_THP_ALWAYS;
 }
 
 /* Adds a warning (text cut to fit); past CONFIG_MAX_WARNINGS only counts it. */
@@ -171,15 +172,20 @@ static const struct choice checks_paging_choices[] = {
 static const struct choice exit_choices[] = {
 	{ "auto", EXIT_AUTO }, { "qemu", EXIT_QEMU }, { "halt", EXIT_HALT }, { NULL, 0 }
 };
+static const struct choice thp_choices[] = {
+	{ "always", CONFIG_THP_ALWAYS }, { "madvise", CONFIG_THP_MADVISE }, { "never", CONFIG_THP_NEVER }, { NULL, 0 }
+};
 
 /* The enum fields as int: every config enum is an int-sized enum with small values. */
 static int *paging_field(struct faultline_config *cfg)        { return (int *)&cfg->paging; }
 static int *checks_field(struct faultline_config *cfg)        { return (int *)&cfg->checks; }
 static int *checks_paging_field(struct faultline_config *cfg) { return (int *)&cfg->checks_paging; }
 static int *exit_field(struct faultline_config *cfg)          { return (int *)&cfg->exit; }
+static int *thp_field(struct faultline_config *cfg)           { return (int *)&cfg->thp; }
 
 _Static_assert(sizeof(enum config_paging) == sizeof(int) && sizeof(enum config_checks) == sizeof(int) &&
-	       sizeof(enum config_checks_paging) == sizeof(int) && sizeof(enum config_exit) == sizeof(int),
+	       sizeof(enum config_checks_paging) == sizeof(int) && sizeof(enum config_exit) == sizeof(int) &&
+	       sizeof(enum config_thp) == sizeof(int),
 	       "config enums are stored through int pointers");
 
 static const struct choice_key choice_keys[] = {
@@ -187,6 +193,7 @@ static const struct choice_key choice_keys[] = {
 	{ "checks", checks_choices, checks_field },
 	{ "checks_paging", checks_paging_choices, checks_paging_field },
 	{ "exit", exit_choices, exit_field },
+	{ "thp", thp_choices, thp_field },
 };
 #define CHOICE_KEY_COUNT (sizeof(choice_keys) / sizeof(choice_keys[0]))
 
@@ -343,6 +350,18 @@ static void parse_matrix_sample(struct faultline_config *cfg, uint32_t line, str
 			  "(keeping %u)", (int)(v.n < QUOTE_MAX ? v.n : QUOTE_MAX), v.p, cfg->matrix_sample);
 }
 
+/* hugepages_2m / hugepages_1g = N: the hugetlb pool of that size, in pages (0 .. max). */
+static void parse_hugepages(struct faultline_config *cfg, uint32_t line, struct slice key, struct slice v)
+{
+	bool gig = slice_is(key, "hugepages_1g");
+	uint32_t *field = gig ? &cfg->hugepages_1g : &cfg->hugepages_2m;
+	uint32_t max = gig ? CONFIG_MAX_HUGEPAGES_1G : CONFIG_MAX_HUGEPAGES_2M;
+	if (!parse_whole_number(v, 0, max, field))
+		warn_line(cfg, line, "%s = \"%.*s\": expected a whole number of pages from 0 to %u (keeping %u)",
+			  gig ? "hugepages_1g" : "hugepages_2m", (int)(v.n < QUOTE_MAX ? v.n : QUOTE_MAX), v.p, max,
+			  *field);
+}
+
 /* Handles one line (without its newline): see the file comment for the steps. */
 static void parse_line(struct faultline_config *cfg, uint32_t line, struct slice s)
 {
@@ -380,8 +399,9 @@ static void parse_line(struct faultline_config *cfg, uint32_t line, struct slice
 		return;
 	}
 	const struct choice_key *choice = find_choice_key(key);
+	bool hugepages = slice_is(key, "hugepages_2m") || slice_is(key, "hugepages_1g");
 	bool known = choice || slice_is(key, "run") || slice_is(key, "test") || slice_is(key, "time_limit") ||
-		     slice_is(key, "matrix_sample");
+		     slice_is(key, "matrix_sample") || hugepages;
 	if (!known) {
 		warn_line(cfg, line, "unknown key \"%.*s\" (ignored)", key_quote, key.p);
 		return;
@@ -402,6 +422,8 @@ static void parse_line(struct faultline_config *cfg, uint32_t line, struct slice
 		parse_time_limit(cfg, line, val);
 	else if (slice_is(key, "matrix_sample"))
 		parse_matrix_sample(cfg, line, val);
+	else if (hugepages)
+		parse_hugepages(cfg, line, key, val);
 	else
 		parse_test(cfg, line, val);
 }

@@ -9,6 +9,8 @@
  *   exit   = auto | qemu | halt
  *   time_limit = SECONDS             (per program; then it is killed)
  *   matrix_sample = N                (run 1 conformance-matrix case in N; 0: as checks says)
+ *   thp    = always | madvise | never   (transparent huge pages for anonymous memory)
+ *   hugepages_2m = N, hugepages_1g = N   (hugetlb pools reserved at boot)
  *   test   = NAME                   (developer hooks used by the integration tests)
  *
  * The parser is pure logic (host-tested): it never fails as a whole. Every
@@ -38,6 +40,10 @@ enum config_paging { PAGING_AUTO = 0, PAGING_4 = 4, PAGING_5 = 5 };
 enum config_checks { CHECKS_NONE = 0, CHECKS_DEFAULT, CHECKS_FULL };
 enum config_checks_paging { CHECKS_PAGING_AUTO = 0, CHECKS_PAGING_BOOTED, CHECKS_PAGING_BOTH };
 enum config_exit   { EXIT_AUTO = 0, EXIT_QEMU, EXIT_HALT };
+/* The values of paging/huge_memory.h's enum thp_mode. */
+enum config_thp    { CONFIG_THP_NEVER = 0, CONFIG_THP_MADVISE, CONFIG_THP_ALWAYS };
+#define CONFIG_MAX_HUGEPAGES_2M 65536   /* 128 GiB */
+#define CONFIG_MAX_HUGEPAGES_1G 1024
 
 struct config_run {
 	uint32_t argc;
@@ -57,6 +63,8 @@ struct faultline_config {
 	enum config_exit exit;
 	uint32_t time_limit;                         /* seconds per program */
 	uint32_t matrix_sample;                      /* 1 matrix case in N; 0: as checks says */
+	enum config_thp thp;                         /* default: always (as Debian's kernel) */
+	uint32_t hugepages_2m, hugepages_1g;         /* hugetlb pool sizes, in pages */
 	uint32_t run_count;
 	struct config_run runs[CONFIG_MAX_RUNS];
 	uint32_t test_count;

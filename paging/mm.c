@@ -7,6 +7,7 @@
 #include "paging/memory.h"
 #include "paging/slab.h"
 #include "paging/vma.h"
+#include "base/panic.h"
 #include "base/string.h"
 
 static struct kmem_cache *mm_cachep;
@@ -53,6 +54,8 @@ void exit_mmap(struct mm_struct *mm)
 void mmput(struct mm_struct *mm)
 {
 	exit_mmap(mm);
+	if (mm->nr_deposited)
+		panic("mmput: %llu page tables still deposited for THPs after exit_mmap", mm->nr_deposited);
 	for (uint32_t i = 0; i < PTRS_PER_PGD / 2; i++)
 		mm->pgd[i] = __pgd(0);
 	pgtable_free_page(NULL, __pa(mm->pgd));

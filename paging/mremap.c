@@ -8,6 +8,7 @@
  */
 #include "paging/mm.h"
 #include "paging/mman.h"
+#include "paging/huge_memory.h"
 #include "paging/memory.h"
 #include "paging/range.h"
 #include "paging/vma.h"
@@ -107,6 +108,12 @@ static int64_t move_vma(struct mm_struct *mm, uint64_t addr, uint64_t old_len, u
 	int err = vma_reserve(mm, fixed ? 4 : 2);
 	if (err)
 		return err;
+	/* THP leaves in the source and destination become pte tables first (from
+	 * their deposits: nothing allocated, nothing a program could see), so
+	 * that only 4 KiB entries move and prepare_move sees every table needed. */
+	split_huge_pmd_range(mm, addr, addr + len);
+	if (fixed)
+		split_huge_pmd_range(mm, dst, dst + new_len);
 	err = prepare_move(mm, addr, len, dst);
 	if (err) {
 		vma_unreserve(mm);
@@ -191,6 +198,8 @@ int64_t do_mremap(struct mm_struct *mm, uint64_t addr, uint64_t old_len, uint64_
 			return -EFAULT;   /* the old range must lie in one VMA */
 	}
 	uint64_t vm_flags = vma->vm_flags;
+	if (vm_flags & VM_HUGETLB)
+		return -EINVAL;   /* faultline: Linux 6.1 moves and shrinks aligned hugetlb ranges */
 
 	if (flags & MREMAP_FIXED)
 		return move_vma(mm, addr, old_len, new_addr, new_len, vm_flags, true);
