@@ -29,6 +29,7 @@ struct fl_thp_events {
 	uint64_t deposited;          /* page tables deposited for THP leaves now */
 	uint64_t hugetlb_2m_total, hugetlb_2m_free;
 	uint64_t hugetlb_1g_total, hugetlb_1g_free;
+	uint64_t thp_mode;           /* the `thp` config: 0 never, 1 madvise, 2 always */
 };
 
 /*

@@ -302,6 +302,7 @@ int64_t sys_faultline_introspect(uint64_t op, uint64_t arg, uint64_t buf, uint64
 			thp_events.split_pmd, pgtable_deposited,
 			hstates[HSTATE_2M].nr_huge_pages, hstates[HSTATE_2M].free_huge_pages,
 			hstates[HSTATE_1G].nr_huge_pages, hstates[HSTATE_1G].free_huge_pages,
+			(uint64_t)transparent_hugepage_mode,
 		};
 		uint64_t n = len < sizeof(ev) ? len : sizeof(ev);
 		return copy_to_user(buf, &ev, n) ? -EFAULT : (int64_t)n;
