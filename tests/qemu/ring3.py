@@ -203,7 +203,9 @@ def faultline_case(paging, cpu="max"):
     def fn():
         names = programs()
         problems = []
-        run = qemu_run.boot(base_config("paging = " + paging, *["run = " + n for n in names]),
+        # A small 2 MiB hugetlb pool, so hugetlb_mmap maps from it (1 GiB pages
+        # need more memory: ring3_huge_pages).
+        run = qemu_run.boot(base_config("paging = " + paging, "hugepages_2m = 2", *["run = " + n for n in names]),
                             cpu=cpu, timeout=600)
         expect_clean_run(run, problems)
         check_faultline_run(run, names, problems)
