@@ -28,6 +28,7 @@ static void unmap_kept_tables(void *ctx, uint64_t start, uint64_t end)
 struct move_ctx {
 	struct mm_struct *mm;
 	uint64_t delta;            /* destination - source, mod 2^64 */
+	uint64_t start, end;       /* the source range */
 	struct pt_ops ops;         /* prepare_move's: tables marked with this call's number */
 };
 
@@ -52,13 +53,21 @@ static bool prepared_now(void *ctx, uint64_t phys)
 	return phys_to_page(phys)->private == prepare_generation;
 }
 
-/* walk_leaves callback: makes the table for one entry's destination exist. */
+/* walk_leaves callback: makes the table for one entry's destination exist;
+ * for a THP, the tables for the 4 KiB entries of its part inside [start,
+ * end), which it is split into once nothing can fail any more. */
 static int prepare_one(void *ctx, uint64_t va, int level, uint64_t *entry)
 {
 	struct move_ctx *m = ctx;
-	if (level != PG_LEVEL_4K || !*entry)
+	if (!*entry)
 		return 0;
-	return walk_pte(m->mm->pgd, va + m->delta, true, &m->ops) ? 0 : 1;
+	if (level == PG_LEVEL_4K)
+		return walk_pte(m->mm->pgd, va + m->delta, true, &m->ops) ? 0 : 1;
+	uint64_t from = va > m->start ? va : m->start, to = m->end - va < PMD_SIZE ? m->end : va + PMD_SIZE;
+	for (uint64_t a = from; a < to; a += PAGE_SIZE)
+		if (!walk_pte(m->mm->pgd, a + m->delta, true, &m->ops))
+			return 1;
+	return 0;
 }
 
 /*
@@ -69,7 +78,7 @@ static int prepare_one(void *ctx, uint64_t va, int level, uint64_t *entry)
 static int prepare_move(struct mm_struct *mm, uint64_t addr, uint64_t len, uint64_t dst)
 {
 	/* The ops are filled in at run time: the kernel runs at another address than it was linked for. */
-	struct move_ctx m = { mm, dst - addr, { prepared_table_alloc, pgtable_free_page, NULL } };
+	struct move_ctx m = { mm, dst - addr, addr, addr + len, { prepared_table_alloc, pgtable_free_page, NULL } };
 	prepare_generation++;
 	if (walk_leaves(mm->pgd, addr, addr + len, prepare_one, &m) == 0)
 		return 0;
@@ -108,10 +117,10 @@ static int64_t move_vma(struct mm_struct *mm, uint64_t addr, uint64_t old_len, u
 	int err = vma_reserve(mm, fixed ? 4 : 2);
 	if (err)
 		return err;
-	/* THP leaves in the source and destination become pte tables first (from
-	 * their deposits: nothing allocated, nothing a program could see), so
-	 * that only 4 KiB entries move and prepare_move sees every table needed. */
-	split_huge_pmd_range(mm, addr, addr + len);
+	/* THPs of a fixed destination become pte tables first, so that the
+	 * tables for the entries moving in can be prepared where their leaves
+	 * were: from their deposits (nothing allocated; same data and rights),
+	 * but the one change made before the call may still fail. */
 	if (fixed)
 		split_huge_pmd_range(mm, dst, dst + new_len);
 	err = prepare_move(mm, addr, len, dst);
@@ -119,6 +128,8 @@ static int64_t move_vma(struct mm_struct *mm, uint64_t addr, uint64_t old_len, u
 		vma_unreserve(mm);
 		return err;
 	}
+	/* The source's THPs move as 4 KiB entries (their tables are prepared). */
+	split_huge_pmd_range(mm, addr, addr + len);
 	/* Nothing below can fail. The pages of the destination and of a dropped
 	 * tail go, but not their tables before the move: a prepared table may
 	 * be one of them, left empty for a moment. */
