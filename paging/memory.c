@@ -253,12 +253,12 @@ static __always_inline vm_fault_t handle_pmd(struct vm_fault *vmf)
 }
 
 /*
- * The pmd entry of the last fault's walk: a software paging-structure cache,
- * like the PDE cache the SDM (4.10.3) allows the CPU. Faults in the 2 MiB
- * that the last one was in - first touches, mostly - skip pgd_offset ..
- * pmd_alloc. An entry is valid while no page-table page has been freed since
- * it was made (the table it points into could be one of them), so there is
- * nothing to forget when tables go: pgtable_pages_freed moves on.
+ * The pmd table of the last fault's walk: a software paging-structure cache,
+ * like the PDPTE cache the SDM (4.10.3) allows the CPU. Faults in the 1 GiB
+ * that the last one was in - first touches, mostly, and a THP fault per 2
+ * MiB - skip pgd_offset .. pmd_alloc. An entry is valid while no page-table
+ * page has been freed since it was made (the table could be one of them),
+ * so there is nothing to forget when tables go: pgtable_pages_freed moves on.
  */
 #define last_pmd this_cpu_read(last_pmd)   /* per CPU: struct last_pmd_cache, cpu/percpu.h */
 
@@ -272,9 +272,9 @@ static vm_fault_t alloc_failed(uint64_t entry)
 static __always_inline vm_fault_t __handle_mm_fault(struct vm_fault *vmf)
 {
 	struct mm_struct *mm = vmf->vma->vm_mm;
-	uint64_t pmd_base = vmf->address & PMD_MASK;
-	if (likely(last_pmd.pmd_base == pmd_base && last_pmd.mm == mm && last_pmd.freed == pgtable_pages_freed)) {
-		vmf->pmd = last_pmd.pmd;
+	uint64_t pud_base = vmf->address & PUD_MASK;
+	if (likely(last_pmd.pud_base == pud_base && last_pmd.mm == mm && last_pmd.freed == pgtable_pages_freed)) {
+		vmf->pmd = (pmd_t *)last_pmd.pmd_table + pmd_index(vmf->address);
 		return handle_pmd(vmf);
 	}
 	/* A 1 GiB hugetlb page goes where pmd_alloc would put a table. */
@@ -291,8 +291,8 @@ static __always_inline vm_fault_t __handle_mm_fault(struct vm_fault *vmf)
 	if (!vmf->pmd)
 		return alloc_failed(pud_val(pudp_get(pud)));
 	last_pmd.mm = mm;
-	last_pmd.pmd_base = pmd_base;
-	last_pmd.pmd = vmf->pmd;
+	last_pmd.pud_base = pud_base;
+	last_pmd.pmd_table = vmf->pmd - pmd_index(vmf->address);
 	last_pmd.freed = pgtable_pages_freed;
 	return handle_pmd(vmf);
 }
