@@ -46,7 +46,7 @@ SCALING_ONLY = {"bench_many_vmas"}   # left out of the default run: the VMA half
 # memory for a 1 GiB page (Linux also needs >= 512 MiB for THP at all).
 HUGE_CONFIG = "hugepages_2m = 8\nhugepages_1g = 1\n"
 LINUX_HUGE_APPEND = "transparent_hugepage=always hugepagesz=2M hugepages=8 hugepagesz=1G hugepages=1"
-HUGE_MEM = "3G"
+HUGE_MEM = "4G"
 
 
 def workloads():
