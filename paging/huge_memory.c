@@ -17,12 +17,6 @@ struct thp_events thp_events;
 uint64_t pgtable_deposited;
 uint64_t huge_zero_pfn;
 
-/* A 4 KiB-format protection as a 2 MiB leaf wants it: PAT moved, PSE set. */
-static pgprot_t huge_prot(pgprot_t prot)
-{
-	return __pgprot(pgprot_val(pgprot_4k_2_large(prot)) | _PAGE_PSE);
-}
-
 /* See paging/huge_memory.h. */
 int huge_zero_page_init(void)
 {
@@ -38,20 +32,6 @@ int huge_zero_page_init(void)
 	huge_zero_pfn = page_to_pfn(page);
 	thp_events.zero_page_alloc++;
 	return 0;
-}
-
-/* See paging/huge_memory.h. */
-bool thp_vma_allowable(const struct vm_area_struct *vma, uint64_t addr)
-{
-	uint64_t f = vma->vm_flags;
-	if (transparent_hugepage_mode == THP_NEVER || (f & (VM_SHARED | VM_NOHUGEPAGE | VM_HUGETLB)))
-		return false;
-	if (transparent_hugepage_mode == THP_MADVISE && !(f & VM_HUGEPAGE))
-		return false;
-	if (vma->vm_mm->flags & (1ull << MMF_DISABLE_THP))
-		return false;
-	uint64_t haddr = addr & HPAGE_PMD_MASK;
-	return haddr >= vma->vm_start && vma->vm_end - haddr >= HPAGE_PMD_SIZE;
 }
 
 /* See paging/huge_memory.h. */
@@ -123,13 +103,7 @@ vm_fault_t do_huge_pmd_anonymous_page(struct vm_fault *vmf)
 			thp_events.fault_fallback++;
 			return VM_FAULT_FALLBACK;
 		}
-		uint64_t table = pgtable_alloc_page(NULL);
-		if (!table)
-			return VM_FAULT_OOM;
-		pgtable_trans_huge_deposit(mm, table);
-		pmd_t entry = pmd_wrprotect(pmd_mkspecial(pfn_pmd(huge_zero_pfn, huge_prot(vma->vm_page_prot))));
-		set_pmd(vmf->pmd, entry);
-		vmf->done = VMF_DONE_THP_ZERO;
+		set_huge_zero_pmd(vmf);
 		return 0;
 	}
 	struct page *page = alloc_thp(mm);
@@ -168,10 +142,16 @@ static vm_fault_t do_huge_pmd_wp_page(struct vm_fault *vmf, pmd_t orig)
 		struct page *page = alloc_thp(mm);
 		if (!page) {
 			thp_events.fault_fallback++;
-			split_huge_pmd(mm, vmf->pmd, haddr);
+			split_huge_pmd(mm, vmf->pmd, haddr);   /* the huge zero page's: dropped */
 			return VM_FAULT_FALLBACK;
 		}
+		uint64_t table = pgtable_alloc_page(NULL);
+		if (!table) {
+			__free_pages(page, HPAGE_PMD_ORDER);
+			return VM_FAULT_OOM;
+		}
 		clear_huge_page(page, vmf);
+		pgtable_trans_huge_deposit(mm, table);
 		set_huge_anon_pmd(vma, vmf->pmd, page);
 		flush_tlb_page(haddr);
 		thp_events.fault_alloc++;
@@ -236,24 +216,25 @@ void split_huge_pmd(struct mm_struct *mm, pmd_t *pmd, uint64_t haddr)
 	if (!pmd_trans_huge(old) || pmd_is_hugetlb(old))
 		panic("split_huge_pmd: 0x%llx at 0x%llx is not a THP leaf", pmd_val(old), haddr);
 	uint64_t pfn = pmd_pfn(old);
+	if (is_huge_zero_pfn(pfn)) {
+		/* Reads of it see zeros, and so do reads of a none entry: it is
+		 * dropped, and the pages refault (the small zero page) when read
+		 * again. Linux fills a deposited table with the small zero page. */
+		pmdp_get_and_clear(pmd);
+		flush_tlb_page(haddr);
+		thp_events.split_pmd++;
+		return;
+	}
 	uint64_t table = pgtable_trans_huge_withdraw(mm);
 	pte_t *ptes = (pte_t *)__va(table);
 	pgprotval_t flags = pmd_pte_flags(old);
-
-	if (is_huge_zero_pfn(pfn)) {
-		/* Linux's __split_huge_zero_page_fill: the small zero page, read-only. */
-		flags = (flags & ~(_PAGE_RW | _PAGE_DIRTY)) | _PAGE_SPECIAL;
-		for (uint32_t i = 0; i < HPAGE_PMD_NR; i++)
-			ptes[i] = pfn_pte(zero_pfn, __pgprot(flags));
-	} else {
-		struct page *head = pfn_to_page(pfn);
-		/* Each 4 KiB frame is mapped as often as the 2 MiB one was. */
-		int32_t mapcount = head->_mapcount;
-		split_page(head, HPAGE_PMD_ORDER);
-		for (uint32_t i = 0; i < HPAGE_PMD_NR; i++) {
-			head[i]._mapcount = mapcount;
-			ptes[i] = pfn_pte(pfn + i, __pgprot(flags));
-		}
+	struct page *head = pfn_to_page(pfn);
+	/* Each 4 KiB frame is mapped as often as the 2 MiB one was. */
+	int32_t mapcount = head->_mapcount;
+	split_page(head, HPAGE_PMD_ORDER);
+	for (uint32_t i = 0; i < HPAGE_PMD_NR; i++) {
+		head[i]._mapcount = mapcount;
+		ptes[i] = pfn_pte(pfn + i, __pgprot(flags));
 	}
 	set_pmd(pmd, __pmd(table | _PAGE_TABLE));
 	flush_tlb_page(haddr);
@@ -277,12 +258,12 @@ void zap_huge_pmd(struct mm_struct *mm, pmd_t *pmd, uint64_t haddr)
 	(void)haddr;
 	pmd_t old = pmdp_get_and_clear(pmd);
 	uint64_t pfn = pmd_pfn(old);
-	if (!is_huge_zero_pfn(pfn)) {
-		struct page *page = pfn_to_page(pfn);
-		page_mapcount_dec(page);
-		mm->rss_stat[MM_ANONPAGES] -= HPAGE_PMD_NR;
-		put_page(page);
-	}
+	if (is_huge_zero_pfn(pfn))
+		return;   /* nobody's page, no deposit */
+	struct page *page = pfn_to_page(pfn);
+	page_mapcount_dec(page);
+	mm->rss_stat[MM_ANONPAGES] -= HPAGE_PMD_NR;
+	put_page(page);
 	pgtable_free_page(NULL, pgtable_trans_huge_withdraw(mm));
 }
 

@@ -31,12 +31,16 @@
  * the VMA VM_HUGEPAGE), and the 2 MiB-aligned range around the address
  * wholly inside the VMA.
  *
- * Page-table pages: every THP leaf (the huge zero page's too) has one pte
- * table deposited in its mm when it is made (pgtable_trans_huge_deposit),
- * taken back when it is split (into that table) or zapped (freed), so a
- * split never allocates and never fails, and no empty pte table is left
- * behind. pgtable_deposited counts them over all mms; the verifier
- * (paging/verify.c) checks it against the THP leaves it finds.
+ * Page-table pages: every THP leaf of a 2 MiB page has one pte table
+ * deposited in its mm when it is made (pgtable_trans_huge_deposit), taken
+ * back when it is split (into that table) or zapped (freed), so a split
+ * never allocates and never fails, and no empty pte table is left behind.
+ * pgtable_deposited counts them over all mms; the verifier
+ * (paging/verify.c) checks it against the THP leaves it finds. A huge zero
+ * page leaf has none (faultline's, so its read fault allocates nothing):
+ * "splitting" it drops it, and its pages, which read as zeros either way,
+ * refault to the small zero page when read again (Linux fills a deposited
+ * table with the small zero page: no refault).
  *
  * A THP is one order-9 buddy block: the head frame carries PG_anon, the map
  * count (one per pmd mapping it) and the reference; split_page turns it into
@@ -56,6 +60,8 @@
 #include "paging/memory.h"
 #include "paging/mm_types.h"
 #include "paging/pgtable.h"
+
+struct vm_area_struct;
 
 #define HPAGE_PMD_ORDER 9
 #define HPAGE_PMD_NR    (1u << HPAGE_PMD_ORDER)
@@ -88,8 +94,36 @@ static inline bool is_huge_zero_pmd(pmd_t pmd) { return is_huge_zero_pfn(pmd_pfn
  * order-9 block: read faults then fall back to 4 KiB. */
 int huge_zero_page_init(void);
 
-/* True if a fault at addr in vma may map a THP (see "THP allowed" above). */
-bool thp_vma_allowable(const struct vm_area_struct *vma, uint64_t addr);
+/* True if a fault at addr in vma may map a THP (see "THP allowed" above).
+ * Inline: the read of a none pmd asks it on the fault path's inline half. */
+static inline bool thp_vma_allowable(const struct vm_area_struct *vma, uint64_t addr)
+{
+	uint64_t f = vma->vm_flags;
+	if (transparent_hugepage_mode == THP_NEVER || (f & (VM_SHARED | VM_NOHUGEPAGE | VM_HUGETLB)))
+		return false;
+	if (transparent_hugepage_mode == THP_MADVISE && !(f & VM_HUGEPAGE))
+		return false;
+	if (vma->vm_mm->flags & (1ull << MMF_DISABLE_THP))
+		return false;
+	uint64_t haddr = addr & HPAGE_PMD_MASK;
+	return haddr >= vma->vm_start && vma->vm_end - haddr >= HPAGE_PMD_SIZE;
+}
+
+/* A 4 KiB-format protection as a 2 MiB leaf wants it: PAT moved, PSE set. */
+static inline pgprot_t huge_prot(pgprot_t prot)
+{
+	return __pgprot(pgprot_val(pgprot_4k_2_large(prot)) | _PAGE_PSE);
+}
+
+/* Maps the huge zero page read-only at the none pmd vmf->pmd (a read where a
+ * THP is allowed and the huge zero page exists): nothing allocated, no
+ * deposit (splitting it drops it: its pages read as zeros either way). */
+static inline void set_huge_zero_pmd(struct vm_fault *vmf)
+{
+	pmd_t entry = pmd_wrprotect(pmd_mkspecial(pfn_pmd(huge_zero_pfn, huge_prot(vmf->vma->vm_page_prot))));
+	set_pmd(vmf->pmd, entry);
+	vmf->done = VMF_DONE_THP_ZERO;
+}
 
 /* The none pmd at vmf->pmd, in a VMA where thp_vma_allowable said yes: maps
  * the huge zero page (read) or a new THP (write). Returns 0 (vmf->done set),

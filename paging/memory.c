@@ -219,6 +219,9 @@ static __attribute__((noinline)) vm_fault_t handle_pmd_fault(struct vm_fault *vm
 		vm_fault_t ret = huge_pmd_fault(vmf, orig);
 		if (!(ret & VM_FAULT_FALLBACK))
 			return ret;
+		int err = pte_alloc(vma->vm_mm, vmf->pmd);   /* a dropped huge zero page left it none */
+		if (err)
+			return err == PT_ERR_LEAF ? VM_FAULT_SIGBUS : VM_FAULT_OOM;
 	} else {
 		return VM_FAULT_SIGBUS;   /* not present but not none */
 	}
@@ -248,6 +251,11 @@ static __always_inline vm_fault_t handle_pmd(struct vm_fault *vmf)
 	if (likely(entry_is_table(v))) {
 		vmf->pte = (pte_t *)__va(v & PTE_PFN_MASK) + pte_index(vmf->address);
 		return handle_pte_fault(vmf);
+	}
+	/* The read of a none pmd where a THP may be: the huge zero page, inline. */
+	if (v == 0 && !(vmf->flags & FAULT_FLAG_WRITE) && huge_zero_pfn && thp_vma_allowable(vmf->vma, vmf->address)) {
+		set_huge_zero_pmd(vmf);
+		return 0;
 	}
 	return call_out_of_line(handle_pmd_fault, vmf, __pmd(v));
 }

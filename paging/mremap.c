@@ -63,6 +63,8 @@ static int prepare_one(void *ctx, uint64_t va, int level, uint64_t *entry)
 		return 0;
 	if (level == PG_LEVEL_4K)
 		return walk_pte(m->mm->pgd, va + m->delta, true, &m->ops) ? 0 : 1;
+	if (is_huge_zero_pmd(__pmd(*entry)))
+		return 0;   /* dropped, not moved: its pages read as zeros at the destination too */
 	uint64_t from = va > m->start ? va : m->start, to = m->end - va < PMD_SIZE ? m->end : va + PMD_SIZE;
 	for (uint64_t a = from; a < to; a += PAGE_SIZE)
 		if (!walk_pte(m->mm->pgd, a + m->delta, true, &m->ops))

@@ -48,12 +48,12 @@ static uint64_t leaf_frame(uint64_t e, int level)
 	return e & PTE_PFN_MASK;
 }
 
-/* A user-half 2 MiB leaf, present or PROT_NONE: a THP (the huge zero page
- * included) has a deposited table, a hugetlb page has none. */
+/* A user-half 2 MiB leaf, present or PROT_NONE: a THP has a deposited
+ * table, the huge zero page and a hugetlb page have none. */
 static void count_user_pmd_leaf(struct verify_walk *w, uint64_t e)
 {
 	uint64_t pfn = leaf_frame(e, PG_LEVEL_2M) >> PAGE_SHIFT;
-	if (w->pass == 1 && !(pfn_valid(pfn) && PageHuge(pfn_to_page(pfn))))
+	if (w->pass == 1 && !is_huge_zero_pfn(pfn) && !(pfn_valid(pfn) && PageHuge(pfn_to_page(pfn))))
 		w->out->thp_leaves++;
 }
 

@@ -32,7 +32,7 @@ struct pgtable_verify {
 	uint64_t writable_exec;
 	uint64_t unaccounted_tables;
 	uint64_t mapcount_mismatch;
-	uint64_t thp_leaves;           /* user 2 MiB leaves that are THPs (huge zero page included) */
+	uint64_t thp_leaves;           /* user 2 MiB leaves that are THPs (not the huge zero page) */
 	uint64_t deposited;            /* page tables deposited for THPs (pgtable_deposited) */
 	uint64_t problems;             /* sum of the above plus table-count mismatch */
 	char first_problem[160];
