@@ -232,6 +232,17 @@ static __attribute__((noinline)) vm_fault_t handle_pmd_fault(struct vm_fault *vm
 	return ret;
 }
 
+/* Maps the huge zero page at the none pmd of address in vma if a THP may be
+ * there; false (nothing done) if not. Out of line, and given no vm_fault, so
+ * the 4 KiB path keeps its registers. */
+static __attribute__((noinline)) bool map_huge_zero_pmd(struct vm_area_struct *vma, pmd_t *pmd, uint64_t address)
+{
+	if (!huge_zero_pfn || !thp_vma_allowable(vma, address))
+		return false;
+	set_pmd(pmd, pmd_wrprotect(pmd_mkspecial(pfn_pmd(huge_zero_pfn, huge_prot(vma->vm_page_prot)))));
+	return true;
+}
+
 /*
  * Calls an out-of-line step on a copy of *vmf, copied back after: the
  * address of the fault path's own vm_fault is then never taken, so the
@@ -252,21 +263,24 @@ static __always_inline vm_fault_t handle_pmd(struct vm_fault *vmf)
 		vmf->pte = (pte_t *)__va(v & PTE_PFN_MASK) + pte_index(vmf->address);
 		return handle_pte_fault(vmf);
 	}
-	/* The read of a none pmd where a THP may be: the huge zero page, inline. */
-	if (v == 0 && !(vmf->flags & FAULT_FLAG_WRITE) && huge_zero_pfn && thp_vma_allowable(vmf->vma, vmf->address)) {
-		set_huge_zero_pmd(vmf);
+	/* The read of a none pmd where a THP may be: the huge zero page, without
+	 * handle_pmd_fault's copy of the vm_fault. */
+	if (v == 0 && !(vmf->flags & FAULT_FLAG_WRITE) && map_huge_zero_pmd(vmf->vma, vmf->pmd, vmf->address)) {
+		vmf->done = VMF_DONE_THP_ZERO;
 		return 0;
 	}
 	return call_out_of_line(handle_pmd_fault, vmf, __pmd(v));
 }
 
 /*
- * The pmd table of the last fault's walk: a software paging-structure cache,
- * like the PDPTE cache the SDM (4.10.3) allows the CPU. Faults in the 1 GiB
- * that the last one was in - first touches, mostly, and a THP fault per 2
- * MiB - skip pgd_offset .. pmd_alloc. An entry is valid while no page-table
- * page has been freed since it was made (the table could be one of them),
- * so there is nothing to forget when tables go: pgtable_pages_freed moves on.
+ * The pmd entry and the pmd table of the last fault's walk: a software
+ * paging-structure cache, like the PDE and PDPTE caches the SDM (4.10.3)
+ * allows the CPU. Faults in the 2 MiB that the last one was in - first
+ * touches, mostly - take its pmd entry; faults elsewhere in its 1 GiB - a
+ * THP fault per 2 MiB, a new pte table - its pmd table; both skip
+ * pgd_offset .. pmd_alloc. They are valid while no page-table page has been
+ * freed since they were made (the table could be one of them), so there is
+ * nothing to forget when tables go: pgtable_pages_freed moves on.
  */
 #define last_pmd this_cpu_read(last_pmd)   /* per CPU: struct last_pmd_cache, cpu/percpu.h */
 
@@ -280,27 +294,33 @@ static vm_fault_t alloc_failed(uint64_t entry)
 static __always_inline vm_fault_t __handle_mm_fault(struct vm_fault *vmf)
 {
 	struct mm_struct *mm = vmf->vma->vm_mm;
-	uint64_t pud_base = vmf->address & PUD_MASK;
-	if (likely(last_pmd.pud_base == pud_base && last_pmd.mm == mm && last_pmd.freed == pgtable_pages_freed)) {
-		vmf->pmd = (pmd_t *)last_pmd.pmd_table + pmd_index(vmf->address);
+	uint64_t pmd_base = vmf->address & PMD_MASK, pud_base = vmf->address & PUD_MASK;
+	if (likely(last_pmd.pmd_base == pmd_base && last_pmd.mm == mm && last_pmd.freed == pgtable_pages_freed)) {
+		vmf->pmd = last_pmd.pmd;
 		return handle_pmd(vmf);
 	}
-	/* A 1 GiB hugetlb page goes where pmd_alloc would put a table. */
-	if (unlikely(vmf->vma->vm_flags & VM_HUGETLB))
-		return call_out_of_line(hugetlb_fault, vmf);
-	pgd_t *pgd = pgd_offset(mm, vmf->address);
-	p4d_t *p4d = p4d_alloc(mm, pgd, vmf->address);
-	if (!p4d)
-		return alloc_failed(pgd_val(pgdp_get(pgd)));
-	pud_t *pud = pud_alloc(mm, p4d, vmf->address);
-	if (!pud)
-		return alloc_failed(p4d_val(p4dp_get(p4d)));
-	vmf->pmd = pmd_alloc(mm, pud, vmf->address);
-	if (!vmf->pmd)
-		return alloc_failed(pud_val(pudp_get(pud)));
+	if (last_pmd.pud_base == pud_base && last_pmd.mm == mm && last_pmd.freed == pgtable_pages_freed) {
+		vmf->pmd = (pmd_t *)last_pmd.pmd_table + pmd_index(vmf->address);
+	} else {
+		/* A 1 GiB hugetlb page goes where pmd_alloc would put a table. */
+		if (unlikely(vmf->vma->vm_flags & VM_HUGETLB))
+			return call_out_of_line(hugetlb_fault, vmf);
+		pgd_t *pgd = pgd_offset(mm, vmf->address);
+		p4d_t *p4d = p4d_alloc(mm, pgd, vmf->address);
+		if (!p4d)
+			return alloc_failed(pgd_val(pgdp_get(pgd)));
+		pud_t *pud = pud_alloc(mm, p4d, vmf->address);
+		if (!pud)
+			return alloc_failed(p4d_val(p4dp_get(p4d)));
+		vmf->pmd = pmd_alloc(mm, pud, vmf->address);
+		if (!vmf->pmd)
+			return alloc_failed(pud_val(pudp_get(pud)));
+		last_pmd.pud_base = pud_base;
+		last_pmd.pmd_table = vmf->pmd - pmd_index(vmf->address);
+	}
 	last_pmd.mm = mm;
-	last_pmd.pud_base = pud_base;
-	last_pmd.pmd_table = vmf->pmd - pmd_index(vmf->address);
+	last_pmd.pmd_base = pmd_base;
+	last_pmd.pmd = vmf->pmd;
 	last_pmd.freed = pgtable_pages_freed;
 	return handle_pmd(vmf);
 }
