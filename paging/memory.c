@@ -239,7 +239,10 @@ static __attribute__((noinline)) bool map_huge_zero_pmd(struct vm_area_struct *v
 {
 	if (!huge_zero_pfn || !thp_vma_allowable(vma, address))
 		return false;
-	set_pmd(pmd, pmd_wrprotect(pmd_mkspecial(pfn_pmd(huge_zero_pfn, huge_prot(vma->vm_page_prot)))));
+	/* set_huge_zero_pmd's entry, shorter: a VMA's protection never has the
+	 * 4 KiB PAT bit (vm_get_page_prot), so it needs no moving. */
+	pmdval_t prot = pgprot_val(vma->vm_page_prot) & __supported_pte_mask & ~(pmdval_t)_PAGE_RW;
+	set_pmd(pmd, __pmd((huge_zero_pfn << PAGE_SHIFT) | _PAGE_PSE | _PAGE_SPECIAL | prot));
 	return true;
 }
 
@@ -315,13 +318,13 @@ static __always_inline vm_fault_t __handle_mm_fault(struct vm_fault *vmf)
 		vmf->pmd = pmd_alloc(mm, pud, vmf->address);
 		if (!vmf->pmd)
 			return alloc_failed(pud_val(pudp_get(pud)));
+		last_pmd.mm = mm;
+		last_pmd.freed = pgtable_pages_freed;
 		last_pmd.pud_base = pud_base;
 		last_pmd.pmd_table = vmf->pmd - pmd_index(vmf->address);
 	}
-	last_pmd.mm = mm;
 	last_pmd.pmd_base = pmd_base;
 	last_pmd.pmd = vmf->pmd;
-	last_pmd.freed = pgtable_pages_freed;
 	return handle_pmd(vmf);
 }
 
