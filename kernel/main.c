@@ -24,6 +24,7 @@
 #include "kernel/call_on_stack.h"
 #include "kernel/selftest.h"
 #include "checks/both_modes.h"
+#include "checks/check_thp.h"
 #include "kernel/stored_report.h"
 #include "cpu/acpi.h"
 #include "cpu/cpufeature.h"
@@ -158,6 +159,8 @@ static void kernel_main_high(struct boot_info *bi)
 	if (zero_page_init() < 0)
 		panic("zero_page_init: no frame for the zero page");
 	huge_pages_init();
+	if (boot_config.checks != CHECKS_NONE)
+		check_thp_fault_path();   /* the fault path's THP is one leaf, A/D set by the CPU */
 	run_programs(&boot_config, bi);
 	run_test_hooks(&boot_config);
 
