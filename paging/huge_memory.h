@@ -46,10 +46,13 @@
  * count (one per pmd mapping it) and the reference; split_page turns it into
  * 512 single frames when the leaf is split. RSS counts it as 512 pages.
  *
- * fork (not yet): copy_huge_pmd write-protects the leaf in both mms and
- * raises the head's map count (the huge zero page: just copied, with a
- * deposit for the child); huge_pmd_fault's "mapped more than once" case
- * then splits and copies 4 KiB, as 6.1 does. The hooks are marked FORK.
+ * fork (not yet): copy_huge_pmd write-protects the leaf in both mms,
+ * raises the head's map count and deposits a table for the child (the huge
+ * zero page: just copied, it has no deposit); huge_pmd_fault's "mapped more
+ * than once" case then splits and copies 4 KiB, as 6.1 does - but
+ * split_huge_pmd makes the block 512 order-0 frames (split_page), so the
+ * other mm's pmd must be split too first: there is no compound map count.
+ * The hooks are marked FORK.
  */
 #ifndef FAULTLINE_HUGE_MEMORY_H
 #define FAULTLINE_HUGE_MEMORY_H
