@@ -42,6 +42,11 @@ SWEEP_TOUCHED_MIB = 64          # repetitions so that every size touches at leas
 SCALING_VMAS = 100000
 SCALING_MEM = "6G"              # the 4 GiB write sweep needs more than 4 GiB of frames
 SCALING_ONLY = {"bench_many_vmas"}   # left out of the default run: the VMA half of --scaling
+# Huge pages (docs/bench.md, "Huge pages"): the hugetlb pools of both machines, and
+# memory for a 1 GiB page (Linux also needs >= 512 MiB for THP at all).
+HUGE_CONFIG = "hugepages_2m = 8\nhugepages_1g = 1\n"
+LINUX_HUGE_APPEND = "transparent_hugepage=always hugepagesz=2M hugepages=8 hugepagesz=1G hugepages=1"
+HUGE_MEM = "4G"
 
 
 def workloads():
@@ -67,7 +72,7 @@ def scaling_programs(sizes, vmas):
 def faultline_config(programs):
     """The image's own config plus: no bring-up checks, QEMU exit, one run line per (program, args)."""
     return (qemu_run.read_default_config() + "\n# bench/run_bench.py\nchecks = none\nexit = qemu\n" +
-            "".join("run = %s %s\n" % (p, args) for p, args in programs))
+            HUGE_CONFIG + "".join("run = %s %s\n" % (p, args) for p, args in programs))
 
 
 def scaling_problems(run, sizes, vmas):
@@ -115,8 +120,8 @@ def main():
     ap.add_argument("--args", help='arguments for every workload (default "--raw"; not with --scaling)')
     ap.add_argument("--workloads", help="comma-separated bench programs (default: all built; not with --scaling)")
     ap.add_argument("--cpu", default="max", help="QEMU CPU model for both machines (default max)")
-    ap.add_argument("--mem", help="guest memory of both machines (default 1G for faultline and 512M for "
-                                  "Linux; %s for both with --scaling)" % SCALING_MEM)
+    ap.add_argument("--mem", help="guest memory of both machines (default %s, room for the 1 GiB hugetlb "
+                                  "page; %s with --scaling)" % (HUGE_MEM, SCALING_MEM))
     ap.add_argument("--logs", default=OUT_DIR, help="where the serial logs go (default build/bench/)")
     ap.add_argument("--timeout", type=int, help="per machine, seconds (default 900; 3600 with --scaling)")
     a = ap.parse_args()
@@ -149,7 +154,7 @@ def main():
     results = {}
 
     def run_faultline():
-        results["faultline"] = qemu_run.boot(faultline_config(programs), cpu=a.cpu, mem=mem or "1G",
+        results["faultline"] = qemu_run.boot(faultline_config(programs), cpu=a.cpu, mem=mem or HUGE_MEM,
                                              icount=a.icount, timeout=timeout)
 
     def run_linux():
@@ -157,7 +162,7 @@ def main():
         try:
             results["linux"] = linux_ref.run_programs(
                 [(os.path.join(USER_DIR, p), args.split()) for p, args in programs],
-                cpu=a.cpu, mem=mem or "512M", timeout=timeout)
+                cpu=a.cpu, mem=mem or HUGE_MEM, timeout=timeout, extra_append=LINUX_HUGE_APPEND)
         except linux_ref.LinuxRefError as e:
             results["linux_error"] = str(e)
 

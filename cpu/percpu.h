@@ -49,12 +49,14 @@ struct per_cpu_pages {
 	uint32_t high;
 };
 
-/* The pmd entry of the last fault's walk (paging/memory.c owns it). */
+/* The pmd entry and pmd table of the last fault's walk (paging/memory.c owns it). */
 struct last_pmd_cache {
 	const struct mm_struct *mm;
 	uint64_t pmd_base;          /* address & PMD_MASK */
 	void *pmd;                  /* pmd_t * (paging/pgtable_types.h) */
 	uint64_t freed;             /* pgtable_pages_freed when it was made */
+	uint64_t pud_base;          /* address & PUD_MASK: the 1 GiB the pmd table maps */
+	void *pmd_table;            /* pmd_t * of that table's first entry */
 };
 
 struct pcpu {

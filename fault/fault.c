@@ -34,7 +34,7 @@
  *                                           (SEGV_PKUERR for a protection key)
  *       handle_mm_fault: VM_FAULT_OOM       OOM: oom record, program killed (SIGKILL, SI_KERNEL)
  *       handle_mm_fault: VM_FAULT_SIGBUS    SIGBUS ("the page-table entry cannot be handled":
- *                                           not present but not none, or a huge leaf), BUS_ADRERR
+ *                                           not present but not none, or no hugetlb page), BUS_ADRERR
  *       handle_mm_fault: VM_FAULT_SIGSEGV   SIGSEGV ("the page cannot be mapped"), SEGV_MAPERR
  *       otherwise                           RESOLVED: return and retry; below a stack,
  *                                           the stack grew first
@@ -109,6 +109,12 @@ static __always_inline enum fault_class fault_class_of(const struct vm_fault *vm
 	case VMF_DONE_COW_ZERO:   cls = FAULT_COW_ZERO; break;
 	case VMF_DONE_REUSE:      cls = FAULT_REUSE; break;
 	case VMF_DONE_COPY:       cls = FAULT_COW_COPY; break;
+	case VMF_DONE_THP_ZERO:     cls = FAULT_THP_READ; break;
+	case VMF_DONE_THP_NEW:      cls = FAULT_THP_WRITE; break;
+	case VMF_DONE_THP_COW_ZERO: cls = FAULT_THP_COW_ZERO; break;
+	case VMF_DONE_THP_FALLBACK: cls = FAULT_THP_FALLBACK; break;
+	case VMF_DONE_HUGETLB_2M:   cls = FAULT_HUGETLB_2M; break;
+	case VMF_DONE_HUGETLB_1G:   cls = FAULT_HUGETLB_1G; break;
 	case VMF_DONE_SPURIOUS:   break;
 	}
 	if (unlikely(vmf->pgtables) && cls == FAULT_READ_ZERO)
@@ -193,7 +199,7 @@ static struct pf_verdict decide_user_addr_fault(struct pt_regs *regs, uint64_t e
 		return verdict(PF_OOM, "out of memory");
 	if (unlikely(ret & VM_FAULT_SIGBUS)) {
 		struct pf_verdict v = verdict(PF_SIGBUS, "the page-table entry cannot be handled (not present but "
-							 "not none, or a huge page)");
+							 "not none, or no hugetlb page)");
 		v.code = BUS_ADRERR;   /* Linux's do_sigbus */
 		return v;
 	}

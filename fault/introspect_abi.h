@@ -18,6 +18,20 @@
 #define FL_INTROSPECT_FAULT_STATS 2
 #define FL_INTROSPECT_PROGRESS    3   /* arg of len units done: the progress bar */
 #define FL_INTROSPECT_SYSCALLS    4   /* the program's syscalls so far, this one not counted */
+#define FL_INTROSPECT_THP_EVENTS  5   /* copies struct fl_thp_events */
+#define FL_INTROSPECT_THP_FAIL    6   /* arg 1: this program's THP faults find no 2 MiB frame (fallback); 0: off */
+
+/* Linux's thp_* vm events since boot (paging/huge_memory.h) and the hugetlb pools. */
+struct fl_thp_events {
+	uint64_t fault_alloc;
+	uint64_t fault_fallback;
+	uint64_t zero_page_alloc;
+	uint64_t split_pmd;
+	uint64_t deposited;          /* page tables deposited for THP leaves now */
+	uint64_t hugetlb_2m_total, hugetlb_2m_free;
+	uint64_t hugetlb_1g_total, hugetlb_1g_free;
+	uint64_t thp_mode;           /* the `thp` config: 0 never, 1 madvise, 2 always */
+};
 
 /*
  * What the page-table walk for one address found.
@@ -44,6 +58,7 @@ struct fl_pte_info {
 #define FL_PTE_USER      (1ull << 2)  /* user-accessible (all levels allow it) */
 #define FL_PTE_NX        (1ull << 3)  /* no-execute at some level */
 #define FL_PTE_HUGE      (1ull << 4)  /* the leaf is a 2 MiB or 1 GiB page */
-#define FL_PTE_ZERO_PAGE (1ull << 5)  /* the frame is the shared zero page */
+#define FL_PTE_ZERO_PAGE (1ull << 5)  /* the frame is the shared zero page (or in the huge zero page) */
+#define FL_PTE_HUGE_1G   (1ull << 6)  /* with FL_PTE_HUGE: the leaf is a 1 GiB page (else 2 MiB) */
 
 #endif

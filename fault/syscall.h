@@ -29,6 +29,7 @@
 #define __NR_exit           60
 #define __NR_wait4          61
 #define __NR_uname          63
+#define __NR_prctl         157
 #define __NR_gettimeofday   96
 #define __NR_getrusage      98
 #define __NR_getppid       110

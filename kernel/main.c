@@ -24,6 +24,7 @@
 #include "kernel/call_on_stack.h"
 #include "kernel/selftest.h"
 #include "checks/both_modes.h"
+#include "checks/check_thp.h"
 #include "kernel/stored_report.h"
 #include "kernel/qr_summary.h"
 #include "cpu/acpi.h"
@@ -45,6 +46,8 @@
 #include "lib/pe.h"
 #include "efi/runtime.h"
 #include "paging/memmap.h"
+#include "paging/huge_memory.h"
+#include "paging/hugetlb.h"
 #include "paging/memory.h"
 #include "base/process.h"
 #include "kernel/run.h"
@@ -131,6 +134,28 @@ static void list_programs(struct boot_info *bi)
 	}
 }
 
+/* The config's huge pages: the THP mode with its huge zero page, and the
+ * hugetlb pools (1 GiB pages only with pdpe1gb). Shortfalls are warnings. */
+static void huge_pages_init(void)
+{
+	transparent_hugepage_mode = (enum thp_mode)boot_config.thp;
+	if (transparent_hugepage_mode != THP_NEVER && huge_zero_page_init() < 0)
+		record_warning("thp", "no 2 MiB block for the huge zero page: THP read faults map 4 KiB zero pages");
+	bool gb = cpu_has(&boot_cpu_data, X86_FEATURE_PDPE1GB);
+	if (boot_config.hugepages_1g && !gb)
+		record_warning("hugetlb", "hugepages_1g = %u asked, but the CPU has no 1 GiB pages (pdpe1gb): "
+			       "no 1 GiB pool", boot_config.hugepages_1g);
+	uint64_t missing = hugetlb_init(boot_config.hugepages_2m, gb ? boot_config.hugepages_1g : 0, gb);
+	if (missing)
+		record_warning("hugetlb", "%llu of the hugetlb pages asked for could not be had: pools of %llu x 2 MiB "
+			       "and %llu x 1 GiB", missing, hstates[HSTATE_2M].nr_huge_pages,
+			       hstates[HSTATE_1G].nr_huge_pages);
+	kprintf("huge pages: thp %s, hugetlb pools %llu x 2 MiB, %llu x 1 GiB\n",
+		transparent_hugepage_mode == THP_ALWAYS ? "always" : transparent_hugepage_mode == THP_MADVISE ? "madvise"
+											   : "never",
+		hstates[HSTATE_2M].nr_huge_pages, hstates[HSTATE_1G].nr_huge_pages);
+}
+
 /* Second half of boot, at the kernel's final address on its own page tables. */
 static void kernel_main_high(struct boot_info *bi)
 {
@@ -157,6 +182,9 @@ static void kernel_main_high(struct boot_info *bi)
 	run_checks_in_paging_modes(boot_config.checks, config_checks_both_modes(&boot_config), boot_config.matrix_sample);
 	if (zero_page_init() < 0)
 		panic("zero_page_init: no frame for the zero page");
+	huge_pages_init();
+	if (boot_config.checks != CHECKS_NONE)
+		check_thp_fault_path();   /* the fault path's THP is one leaf, A/D set by the CPU */
 	run_programs(&boot_config, bi);
 	run_test_hooks(&boot_config);
 

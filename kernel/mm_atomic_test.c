@@ -445,6 +445,56 @@ static bool pop_ok(struct mm_struct *mm, int64_t ret)
 	return ret == (int64_t)BASE && one_vma(mm, BASE, 16, RWX_RW);
 }
 
+/* Transparent huge pages (thp = always, the default): 2 MiB populated at a
+ * 2 MiB boundary is one THP leaf, filled like map_filled; the calls below
+ * cut into it (split_huge_pmd, from the deposited table) or move it. */
+#define THP_PAGES 512
+static int thp_setup(struct mm_struct *mm)
+{
+	struct walk_result w;
+	if (map_filled(mm, BASE, THP_PAGES) || follow_addr(mm->pgd, BASE, &w))
+		return -1;
+	return w.level == PG_LEVEL_2M ? 0 : -1;   /* no THP (thp = never?): nothing to test */
+}
+static int64_t thp_mu_call(struct mm_struct *mm) { return do_munmap(mm, BASE + 100 * PG, 4 * PG); }
+static bool thp_mu_ok(struct mm_struct *mm, int64_t ret)
+{
+	return ret == 0 && unmapped(mm, BASE + 100 * PG, 4) && holds(mm, BASE, BASE, 100) &&
+	       holds(mm, BASE + 104 * PG, BASE + 104 * PG, THP_PAGES - 104) && one_vma(mm, BASE, 100, RWX_RW);
+}
+static int64_t thp_mp_call(struct mm_struct *mm) { return do_mprotect(mm, BASE + 8 * PG, 8 * PG, PROT_READ); }
+static bool thp_mp_ok(struct mm_struct *mm, int64_t ret)
+{
+	struct walk_result w;
+	bool ro = follow_addr(mm->pgd, BASE + 9 * PG, &w) == 0 && !(*w.entry & _PAGE_RW);
+	bool rw = follow_addr(mm->pgd, BASE + 7 * PG, &w) == 0 && (*w.entry & _PAGE_RW);
+	return ret == 0 && ro && rw && one_vma(mm, BASE + 8 * PG, 8, VM_READ) && holds(mm, BASE, BASE, THP_PAGES);
+}
+static int64_t thp_md_call(struct mm_struct *mm) { return do_madvise(mm, BASE + 16 * PG, 16 * PG, MADV_DONTNEED); }
+static bool thp_md_ok(struct mm_struct *mm, int64_t ret)
+{
+	return ret == 0 && leaves_in(mm, BASE + 16 * PG, 16) == 0 && holds(mm, BASE, BASE, 16) &&
+	       holds(mm, BASE + 32 * PG, BASE + 32 * PG, THP_PAGES - 32) && one_vma(mm, BASE, THP_PAGES, RWX_RW);
+}
+#define THP_MV_DST (BASE + 0x1000000 + 4 * PG)
+static int64_t thp_mv_call(struct mm_struct *mm)
+{
+	return do_mremap(mm, BASE, THP_PAGES * PG, THP_PAGES * PG, MREMAP_MAYMOVE | MREMAP_FIXED, THP_MV_DST);
+}
+static bool thp_mv_ok(struct mm_struct *mm, int64_t ret)
+{
+	return ret == (int64_t)THP_MV_DST && holds(mm, THP_MV_DST, BASE, THP_PAGES) && unmapped(mm, BASE, THP_PAGES) &&
+	       one_vma(mm, THP_MV_DST, THP_PAGES, RWX_RW);
+}
+static int64_t thp_pop_call(struct mm_struct *mm)
+{
+	return do_mmap(mm, BASE, THP_PAGES * PG, RW, ANON | MAP_FIXED | MAP_POPULATE, (uint64_t)-1, 0);
+}
+static bool thp_pop_ok(struct mm_struct *mm, int64_t ret)
+{
+	return ret == (int64_t)BASE && one_vma(mm, BASE, THP_PAGES, RWX_RW);
+}
+
 /* Not an mm call: a deliberately broken one (drops a page, then fails on
  * an allocation), to show the comparison catches lost data. */
 static int64_t broken_call(struct mm_struct *mm)
@@ -473,6 +523,11 @@ static const struct mm_case cases[] = {
 	{ "brk_grow", brk_setup, brk_grow_call, brk_failed, brk_grow_ok },
 	{ "brk_shrink", brk_shrink_setup, brk_shrink_call, brk_shrink_failed, brk_shrink_ok },
 	{ "mmap_populate", no_setup, pop_call, NULL, pop_ok },
+	{ "thp_munmap_middle", thp_setup, thp_mu_call, NULL, thp_mu_ok },
+	{ "thp_mprotect_middle", thp_setup, thp_mp_call, NULL, thp_mp_ok },
+	{ "thp_madvise_dontneed_middle", thp_setup, thp_md_call, NULL, thp_md_ok },
+	{ "thp_mremap_move", thp_setup, thp_mv_call, NULL, thp_mv_ok },
+	{ "thp_mmap_populate", no_setup, thp_pop_call, NULL, thp_pop_ok },
 };
 
 /*

@@ -16,8 +16,11 @@
 #include "lib/progress.h"
 #include "base/string.h"
 #include "lib/tsc.h"
+#include "paging/huge_memory.h"
+#include "paging/hugetlb.h"
 #include "paging/memory.h"
 #include "paging/page.h"
+#include "paging/mm_types.h"
 #include "paging/pgtable.h"
 
 #define WRITE_CHUNK 512
@@ -242,9 +245,11 @@ static void describe_va(uint64_t va, struct fl_pte_info *out)
 	if (follow_addr(current->mm->pgd, out->va, &w) != 0)
 		return;
 	out->pfn = w.phys >> PAGE_SHIFT;
+	bool zero = is_zero_pfn(out->pfn) || (w.level == PG_LEVEL_2M && is_huge_zero_pfn((w.phys & PMD_MASK) >> PAGE_SHIFT));
 	out->flags = FL_PTE_PRESENT | ((all & _PAGE_RW) ? FL_PTE_WRITE : 0) |
 		     ((all & _PAGE_USER) ? FL_PTE_USER : 0) | (nx ? FL_PTE_NX : 0) |
-		     (w.level > PG_LEVEL_4K ? FL_PTE_HUGE : 0) | (is_zero_pfn(out->pfn) ? FL_PTE_ZERO_PAGE : 0);
+		     (w.level > PG_LEVEL_4K ? FL_PTE_HUGE : 0) | (w.level == PG_LEVEL_1G ? FL_PTE_HUGE_1G : 0) |
+		     (zero ? FL_PTE_ZERO_PAGE : 0);
 }
 
 /* See fault/syscall.h. */
@@ -267,6 +272,24 @@ int64_t sys_faultline_introspect(uint64_t op, uint64_t arg, uint64_t buf, uint64
 	}
 	case FL_INTROSPECT_SYSCALLS:
 		return (int64_t)(current->syscall_count - 1);
+	case FL_INTROSPECT_THP_EVENTS: {
+		struct fl_thp_events ev = {
+			thp_events.fault_alloc, thp_events.fault_fallback, thp_events.zero_page_alloc,
+			thp_events.split_pmd, pgtable_deposited,
+			hstates[HSTATE_2M].nr_huge_pages, hstates[HSTATE_2M].free_huge_pages,
+			hstates[HSTATE_1G].nr_huge_pages, hstates[HSTATE_1G].free_huge_pages,
+			(uint64_t)transparent_hugepage_mode,
+		};
+		uint64_t n = len < sizeof(ev) ? len : sizeof(ev);
+		return copy_to_user(buf, &ev, n) ? -EFAULT : (int64_t)n;
+	}
+	case FL_INTROSPECT_THP_FAIL:
+		/* Fault injection for the thp-fallback benchmark: the mm's THP faults
+		 * find no 2 MiB frame, as on a machine with fragmented memory. */
+		if (arg > 1)
+			return -EINVAL;
+		current->mm->flags = (current->mm->flags & ~(1ull << MMF_THP_FAIL_ALLOC)) | (arg << MMF_THP_FAIL_ALLOC);
+		return 0;
 	case FL_INTROSPECT_PROGRESS:
 		/* arg of len units of the program's own work are done (lib/progress.h). */
 		return progress_within_step(arg, len) ? 0 : -EINVAL;

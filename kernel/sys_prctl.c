@@ -7,10 +7,11 @@
  */
 #include "fault/syscall.h"
 #include "fault/uaccess.h"
+#include "paging/mm_types.h"
+#include "paging/huge_memory.h"
 #include "base/process.h"
 #include "base/string.h"
 #include "cpu/percpu.h"
-#include "fault/uaccess.h"
 
 #define PR_SET_PDEATHSIG   1
 #define PR_GET_PDEATHSIG   2
@@ -45,11 +46,20 @@ int64_t sys_prctl(uint64_t option, uint64_t arg2, uint64_t arg3, uint64_t arg4, 
 	}
 	case PR_GET_NAME:
 		return copy_to_user(arg2, current->prctl_comm, TASK_PRCTL_COMM_LEN) ? -EFAULT : 0;
-	case PR_SET_THP_DISABLE:
 	case PR_GET_THP_DISABLE:
-		/* The huge-page helper's (issue 13): until it lands, the answer of a
-		 * kernel without it. */
-		return -EINVAL;
+		if (arg2 || arg3 || arg4 || arg5)
+			return -EINVAL;
+		return (current->mm->flags >> MMF_DISABLE_THP) & 1;
+	case PR_SET_THP_DISABLE:
+		/* Linux keeps it in mm->flags: every thread of the process sees it,
+		 * and fork copies it (dup_mm copies flags). */
+		if (arg3 || arg4 || arg5)
+			return -EINVAL;
+		if (arg2)
+			current->mm->flags |= 1ull << MMF_DISABLE_THP;
+		else
+			current->mm->flags &= ~(1ull << MMF_DISABLE_THP);
+		return 0;
 	default:
 		return -EINVAL;
 	}

@@ -57,6 +57,7 @@ void config_defaults(struct faultline_config *cfg)
 	cfg->time_limit = CONFIG_DEFAULT_TIME_LIMIT;
 	cfg->report_nvram = REPORT_NVRAM_AUTO;
 	cfg->reboot_after = 0;
+	cfg->thp = CONFIG_THP_ALWAYS;
 }
 
 /* Adds a warning (text cut to fit); past CONFIG_MAX_WARNINGS only counts it. */
@@ -192,6 +193,9 @@ static const struct choice exit_choices[] = {
 static const struct choice report_nvram_choices[] = {
 	{ "auto", REPORT_NVRAM_AUTO }, { "off", REPORT_NVRAM_OFF }, { NULL, 0 }
 };
+static const struct choice thp_choices[] = {
+	{ "always", CONFIG_THP_ALWAYS }, { "madvise", CONFIG_THP_MADVISE }, { "never", CONFIG_THP_NEVER }, { NULL, 0 }
+};
 
 /* The enum fields as int: every config enum is an int-sized enum with small values. */
 static int *paging_field(struct faultline_config *cfg)        { return (int *)&cfg->paging; }
@@ -199,10 +203,11 @@ static int *checks_field(struct faultline_config *cfg)        { return (int *)&c
 static int *checks_paging_field(struct faultline_config *cfg) { return (int *)&cfg->checks_paging; }
 static int *exit_field(struct faultline_config *cfg)          { return (int *)&cfg->exit; }
 static int *report_nvram_field(struct faultline_config *cfg)  { return (int *)&cfg->report_nvram; }
+static int *thp_field(struct faultline_config *cfg)           { return (int *)&cfg->thp; }
 
 _Static_assert(sizeof(enum config_paging) == sizeof(int) && sizeof(enum config_checks) == sizeof(int) &&
 	       sizeof(enum config_checks_paging) == sizeof(int) && sizeof(enum config_exit) == sizeof(int) &&
-	       sizeof(enum config_report_nvram) == sizeof(int),
+	       sizeof(enum config_report_nvram) == sizeof(int) && sizeof(enum config_thp) == sizeof(int),
 	       "config enums are stored through int pointers");
 
 static const struct choice_key choice_keys[] = {
@@ -211,6 +216,7 @@ static const struct choice_key choice_keys[] = {
 	{ "checks_paging", checks_paging_choices, checks_paging_field },
 	{ "exit", exit_choices, exit_field },
 	{ "report_nvram", report_nvram_choices, report_nvram_field },
+	{ "thp", thp_choices, thp_field },
 };
 #define CHOICE_KEY_COUNT (sizeof(choice_keys) / sizeof(choice_keys[0]))
 
@@ -391,6 +397,18 @@ static void parse_reboot_after(struct faultline_config *cfg, uint32_t line, stru
 			  (int)(v.n < QUOTE_MAX ? v.n : QUOTE_MAX), v.p, CONFIG_MAX_REBOOT_AFTER, cfg->reboot_after);
 }
 
+/* hugepages_2m / hugepages_1g = N: the hugetlb pool of that size, in pages (0 .. max). */
+static void parse_hugepages(struct faultline_config *cfg, uint32_t line, struct slice key, struct slice v)
+{
+	bool gig = slice_is(key, "hugepages_1g");
+	uint32_t *field = gig ? &cfg->hugepages_1g : &cfg->hugepages_2m;
+	uint32_t max = gig ? CONFIG_MAX_HUGEPAGES_1G : CONFIG_MAX_HUGEPAGES_2M;
+	if (!parse_whole_number(v, 0, max, field))
+		warn_line(cfg, line, "%s = \"%.*s\": expected a whole number of pages from 0 to %u (keeping %u)",
+			  gig ? "hugepages_1g" : "hugepages_2m", (int)(v.n < QUOTE_MAX ? v.n : QUOTE_MAX), v.p, max,
+			  *field);
+}
+
 /* Handles one line (without its newline): see the file comment for the steps. */
 static void parse_line(struct faultline_config *cfg, uint32_t line, struct slice s)
 {
@@ -428,8 +446,10 @@ static void parse_line(struct faultline_config *cfg, uint32_t line, struct slice
 		return;
 	}
 	const struct choice_key *choice = find_choice_key(key);
+	bool hugepages = slice_is(key, "hugepages_2m") || slice_is(key, "hugepages_1g");
 	bool known = choice || slice_is(key, "run") || slice_is(key, "test") || slice_is(key, "time_limit") ||
-		     slice_is(key, "matrix_sample") || slice_is(key, "oom_score_adj") || slice_is(key, "reboot_after");
+		     slice_is(key, "matrix_sample") || slice_is(key, "oom_score_adj") || slice_is(key, "reboot_after") ||
+		     hugepages;
 	if (!known) {
 		warn_line(cfg, line, "unknown key \"%.*s\" (ignored)", key_quote, key.p);
 		return;
@@ -454,6 +474,8 @@ static void parse_line(struct faultline_config *cfg, uint32_t line, struct slice
 		parse_oom_score_adj(cfg, line, val);
 	else if (slice_is(key, "reboot_after"))
 		parse_reboot_after(cfg, line, val);
+	else if (hugepages)
+		parse_hugepages(cfg, line, key, val);
 	else
 		parse_test(cfg, line, val);
 }

@@ -11,6 +11,8 @@
  *   matrix_sample = N                (run 1 conformance-matrix case in N; 0: as checks says)
  *   report_nvram = auto | off        (store the run's report in a UEFI variable when it is safe)
  *   reboot_after = SECONDS           (at the end of a run: reset after this long; 0 = stay)
+ *   thp    = always | madvise | never   (transparent huge pages for anonymous memory)
+ *   hugepages_2m = N, hugepages_1g = N   (hugetlb pools reserved at boot)
  *   test   = NAME                   (developer hooks used by the integration tests)
  *
  * The parser is pure logic (host-tested): it never fails as a whole. Every
@@ -42,6 +44,10 @@ enum config_checks { CHECKS_NONE = 0, CHECKS_DEFAULT, CHECKS_FULL };
 enum config_checks_paging { CHECKS_PAGING_AUTO = 0, CHECKS_PAGING_BOOTED, CHECKS_PAGING_BOTH };
 enum config_exit   { EXIT_AUTO = 0, EXIT_QEMU, EXIT_HALT };
 enum config_report_nvram { REPORT_NVRAM_AUTO = 0, REPORT_NVRAM_OFF };
+/* The values of paging/huge_memory.h's enum thp_mode. */
+enum config_thp    { CONFIG_THP_NEVER = 0, CONFIG_THP_MADVISE, CONFIG_THP_ALWAYS };
+#define CONFIG_MAX_HUGEPAGES_2M 65536   /* 128 GiB */
+#define CONFIG_MAX_HUGEPAGES_1G 1024
 
 struct config_run {
 	uint32_t argc;
@@ -65,6 +71,8 @@ struct faultline_config {
 	/* On a real PC (README, "On a real PC"): the NVRAM report and the reset at the end. */
 	enum config_report_nvram report_nvram;       /* auto: store it if the store keeps its margin */
 	uint32_t reboot_after;                       /* seconds; 0: stay on the end screen */
+	enum config_thp thp;                         /* default: always (as Debian's kernel) */
+	uint32_t hugepages_2m, hugepages_1g;         /* hugetlb pool sizes, in pages */
 	uint32_t run_count;
 	int32_t oom_score_adj;                       /* for the run lines that follow (-1000..1000) */
 	struct config_run runs[CONFIG_MAX_RUNS];

@@ -406,6 +406,24 @@ static void drop_reference(struct page *page, uint32_t order)
 	free_block(pfn, order);
 }
 
+/* See paging/buddy.h. */
+void split_page(struct page *page, uint32_t order)
+{
+	if (checked_page_to_pfn(page) == PFN_NONE || page->order != order || page->_refcount != 1 ||
+	    order > MAX_ORDER) {
+		bad_page(page, "split_page of a block that is not one reference of that order");
+		return;
+	}
+	for (uint64_t i = 1; i < order_pages(order); i++) {
+		struct page *p = page + i;
+		p->flags = page->flags;
+		p->_refcount = 1;
+		p->order = 0;
+		p->private = 0;
+	}
+	page->order = 0;
+}
+
 void __free_pages(struct page *page, uint32_t order)
 {
 	drop_reference(page, order);

@@ -67,6 +67,15 @@ void __free_pages(struct page *page, uint32_t order);
 static inline struct page *alloc_page(void) { return alloc_pages(0); }
 
 /*
+ * Linux's split_page: the allocated block of 2^order frames at page becomes
+ * 2^order allocated single frames, each with one reference (the block's) and
+ * the first frame's flags, so each can be freed on its own (a THP split into
+ * 4 KiB pages). The block must hold exactly one reference and no map count
+ * on its other frames; misuse is reported (bad_page) and changes nothing.
+ */
+void split_page(struct page *page, uint32_t order);
+
+/*
  * The per-CPU page list (Linux's pcp): with batch > 0, single frames are
  * allocated from a list refilled `batch` at a time from the buddy lists, and
  * freed single frames go onto it, `batch` of them back to the buddy lists

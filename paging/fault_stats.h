@@ -23,6 +23,14 @@ enum fault_class {
 	FAULT_UACCESS,            /* kernel user-copy touching unmapped user memory: demand-paged */
 	FAULT_SEGV,               /* no VMA / access error / bad address: program killed */
 	FAULT_OOM,                /* no memory: program killed */
+	/* Huge pages (paging/huge_memory.h, paging/hugetlb.h); after the others,
+	 * so their numbers stay what readers of the table know. */
+	FAULT_THP_READ,           /* read of untouched THP-able memory: the huge zero page mapped */
+	FAULT_THP_WRITE,          /* write to untouched THP-able memory: a cleared 2 MiB page */
+	FAULT_THP_COW_ZERO,       /* write to the huge zero page: a cleared 2 MiB page instead */
+	FAULT_THP_FALLBACK,       /* a THP was wanted, no 2 MiB frame: 4 KiB mapped (thp_fault_fallback) */
+	FAULT_HUGETLB_2M,         /* first touch of a 2 MiB hugetlb page: mapped from the pool */
+	FAULT_HUGETLB_1G,         /* first touch of a 1 GiB hugetlb page: mapped from the pool */
 	FAULT_NR_CLASSES
 };
 

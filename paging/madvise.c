@@ -4,6 +4,7 @@
  * fault them in. */
 #include "paging/mm.h"
 #include "paging/mman.h"
+#include "paging/hugetlb.h"
 #include "paging/memory.h"
 #include "paging/range.h"
 #include "paging/vma.h"
@@ -84,6 +85,18 @@ int64_t do_madvise(struct mm_struct *mm, uint64_t addr, uint64_t len, uint64_t a
 		 * can be freed lazily; the VMAs before this one were advised. */
 		if (advice == MADV_FREE && (vma->vm_flags & VM_SHARED))
 			return -EINVAL;
+		/* Linux's madvise_dontneed_free_valid_vma: on hugetlb only
+		 * MADV_DONTNEED, from a huge-page boundary, the end rounded down. */
+		if ((advice == MADV_DONTNEED || advice == MADV_FREE) && (vma->vm_flags & VM_HUGETLB)) {
+			uint64_t hmask = huge_page_size(hstate_vm_flags(vma->vm_flags)) - 1;
+			if (advice == MADV_FREE || (s & hmask))
+				return -EINVAL;
+			e &= ~hmask;
+			if (e > s)
+				zap_page_range(mm, s, e);   /* the pages go back to the pool, the reservation stays */
+			cursor = vma->vm_end < end ? vma->vm_end : end;
+			continue;
+		}
 		if (populate) {
 			int err = madvise_populate(vma, s, e, advice == MADV_POPULATE_WRITE);
 			if (err)

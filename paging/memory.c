@@ -16,9 +16,13 @@
  *       mapped more than once           copied                           0, VMF_DONE_COPY
  *   present and already allowing it   young/dirty set, TLB entry flushed 0, VMF_DONE_SPURIOUS
  *   not present but not none          nothing (swap entries: not used)   VM_FAULT_SIGBUS
- *   a 2 MiB / 1 GiB leaf on the path  nothing (no huge pages in user     VM_FAULT_SIGBUS
- *                                     mms yet)
  *   no frame for a new page           nothing mapped                     VM_FAULT_OOM
+ *
+ * Before the pte: a hugetlb VMA goes to hugetlb_fault (paging/hugetlb.h); a
+ * none pmd in a VMA that may have THPs to do_huge_pmd_anonymous_page, a THP
+ * leaf to huge_pmd_fault (paging/huge_memory.h, with their own table); when
+ * they fall back, the pte path above runs and a resolved fault is
+ * VMF_DONE_THP_FALLBACK.
  *
  * The time spent zeroing frames comes back in vmf->clear_cycles. The fault
  * path counts and signals nothing: fault/fault.c turns the result into one
@@ -27,6 +31,8 @@
  */
 #include "paging/memory.h"
 #include "paging/buddy.h"
+#include "paging/huge_memory.h"
+#include "paging/hugetlb.h"
 #include "paging/init.h"
 #include "paging/page.h"
 #include "paging/tlb.h"
@@ -90,19 +96,11 @@ int install_anon_page(struct vm_area_struct *vma, uint64_t addr, struct page *pa
 	return 0;
 }
 
-/* Maps a new anonymous page (or the zero page) at a none entry. */
+/* Maps a new anonymous page (or the zero page) at the none entry vmf->pte. */
 static __always_inline vm_fault_t do_anonymous_page(struct vm_fault *vmf)
 {
 	struct vm_area_struct *vma = vmf->vma;
 	struct mm_struct *mm = vma->vm_mm;
-
-	/* handle_pte_fault found the pte already when its table exists. */
-	if (!vmf->pte) {
-		int err = pte_alloc(mm, vmf->pmd);
-		if (err)
-			return err == PT_ERR_LEAF ? VM_FAULT_SIGBUS : VM_FAULT_OOM;
-		vmf->pte = pte_offset_map(vmf->pmd, vmf->address);
-	}
 
 	/* Read of private memory: the shared zero page, read-only. */
 	if (!(vmf->flags & FAULT_FLAG_WRITE) && !(vma->vm_flags & VM_SHARED)) {
@@ -179,12 +177,9 @@ static vm_fault_t do_wp_page(struct vm_fault *vmf)
 	return wp_page_copy(vmf, old);
 }
 
-/* Dispatches on the state of the entry (see the table at the top). */
+/* Dispatches on the state of the entry vmf->pte (see the table at the top). */
 static __always_inline vm_fault_t handle_pte_fault(struct vm_fault *vmf)
 {
-	vmf->pte = pte_offset_map(vmf->pmd, vmf->address);
-	if (!vmf->pte)
-		return do_anonymous_page(vmf);
 	vmf->orig_pte = ptep_get(vmf->pte);
 	if (pte_none(vmf->orig_pte))
 		return do_anonymous_page(vmf);
@@ -203,11 +198,93 @@ static __always_inline vm_fault_t handle_pte_fault(struct vm_fault *vmf)
 }
 
 /*
- * The pmd entry of the last fault's walk: a software paging-structure cache,
- * like the PDE cache the SDM (4.10.3) allows the CPU. Faults in the 2 MiB
- * that the last one was in - first touches, mostly - skip pgd_offset ..
- * pmd_alloc. An entry is valid while no page-table page has been freed since
- * it was made (the table it points into could be one of them), so there is
+ * The pmd is not a pte table: hugetlb, a THP to map, fault on or fall back
+ * from, or a 2 MiB with no pte table yet (allocated here). Out of line: it
+ * happens once per 2 MiB.
+ */
+static __attribute__((noinline)) vm_fault_t handle_pmd_fault(struct vm_fault *vmf, pmd_t orig)
+{
+	struct vm_area_struct *vma = vmf->vma;
+	if (unlikely(vma->vm_flags & VM_HUGETLB))
+		return hugetlb_fault(vmf);
+	uint64_t fallbacks = thp_events.fault_fallback;
+	if (pmd_none(orig)) {
+		if (thp_vma_allowable(vma, vmf->address)) {
+			vm_fault_t ret = do_huge_pmd_anonymous_page(vmf);
+			if (!(ret & VM_FAULT_FALLBACK))
+				return ret;
+		}
+		int err = pte_alloc(vma->vm_mm, vmf->pmd);
+		if (err)
+			return err == PT_ERR_LEAF ? VM_FAULT_SIGBUS : VM_FAULT_OOM;
+	} else if (pmd_trans_huge(orig)) {
+		vm_fault_t ret = huge_pmd_fault(vmf, orig);
+		if (!(ret & VM_FAULT_FALLBACK))
+			return ret;
+		int err = pte_alloc(vma->vm_mm, vmf->pmd);   /* a dropped huge zero page left it none */
+		if (err)
+			return err == PT_ERR_LEAF ? VM_FAULT_SIGBUS : VM_FAULT_OOM;
+	} else {
+		return VM_FAULT_SIGBUS;   /* not present but not none */
+	}
+	vmf->pte = pte_offset_map(vmf->pmd, vmf->address);
+	vm_fault_t ret = handle_pte_fault(vmf);
+	if (!ret && thp_events.fault_fallback != fallbacks)
+		vmf->done = VMF_DONE_THP_FALLBACK;
+	return ret;
+}
+
+/* Maps the huge zero page at the none pmd of address in vma if a THP may be
+ * there; false (nothing done) if not. Out of line, and given no vm_fault, so
+ * the 4 KiB path keeps its registers. */
+static __attribute__((noinline)) bool map_huge_zero_pmd(struct vm_area_struct *vma, pmd_t *pmd, uint64_t address)
+{
+	if (!huge_zero_pfn || !thp_vma_allowable(vma, address))
+		return false;
+	/* set_huge_zero_pmd's entry, shorter: a VMA's protection never has the
+	 * 4 KiB PAT bit (vm_get_page_prot), so it needs no moving. */
+	pmdval_t prot = pgprot_val(vma->vm_page_prot) & __supported_pte_mask & ~(pmdval_t)_PAGE_RW;
+	set_pmd(pmd, __pmd((huge_zero_pfn << PAGE_SHIFT) | _PAGE_PSE | _PAGE_SPECIAL | prot));
+	return true;
+}
+
+/*
+ * Calls an out-of-line step on a copy of *vmf, copied back after: the
+ * address of the fault path's own vm_fault is then never taken, so the
+ * compiler keeps its fields in registers on the inline paths (passing vmf
+ * itself cost every fault about 30 instructions of stores and loads).
+ */
+#define call_out_of_line(fn, vmf, ...) ({ \
+	struct vm_fault __copy = *(vmf); \
+	vm_fault_t __ret = fn(&__copy, ##__VA_ARGS__); \
+	*(vmf) = __copy; \
+	__ret; })
+
+/* The pte of vmf->address if its pmd points to a pte table, else the pmd's cases. */
+static __always_inline vm_fault_t handle_pmd(struct vm_fault *vmf)
+{
+	pmdval_t v = pmd_val(pmdp_get(vmf->pmd));
+	if (likely(entry_is_table(v))) {
+		vmf->pte = (pte_t *)__va(v & PTE_PFN_MASK) + pte_index(vmf->address);
+		return handle_pte_fault(vmf);
+	}
+	/* The read of a none pmd where a THP may be: the huge zero page, without
+	 * handle_pmd_fault's copy of the vm_fault. */
+	if (v == 0 && !(vmf->flags & FAULT_FLAG_WRITE) && map_huge_zero_pmd(vmf->vma, vmf->pmd, vmf->address)) {
+		vmf->done = VMF_DONE_THP_ZERO;
+		return 0;
+	}
+	return call_out_of_line(handle_pmd_fault, vmf, __pmd(v));
+}
+
+/*
+ * The pmd entry and the pmd table of the last fault's walk: a software
+ * paging-structure cache, like the PDE and PDPTE caches the SDM (4.10.3)
+ * allows the CPU. Faults in the 2 MiB that the last one was in - first
+ * touches, mostly - take its pmd entry; faults elsewhere in its 1 GiB - a
+ * THP fault per 2 MiB, a new pte table - its pmd table; both skip
+ * pgd_offset .. pmd_alloc. They are valid while no page-table page has been
+ * freed since they were made (the table could be one of them), so there is
  * nothing to forget when tables go: pgtable_pages_freed moves on.
  */
 #define last_pmd this_cpu_read(last_pmd)   /* per CPU: struct last_pmd_cache, cpu/percpu.h */
@@ -222,26 +299,35 @@ static vm_fault_t alloc_failed(uint64_t entry)
 static __always_inline vm_fault_t __handle_mm_fault(struct vm_fault *vmf)
 {
 	struct mm_struct *mm = vmf->vma->vm_mm;
-	uint64_t pmd_base = vmf->address & PMD_MASK;
+	uint64_t pmd_base = vmf->address & PMD_MASK, pud_base = vmf->address & PUD_MASK;
 	if (likely(last_pmd.pmd_base == pmd_base && last_pmd.mm == mm && last_pmd.freed == pgtable_pages_freed)) {
 		vmf->pmd = last_pmd.pmd;
-		return handle_pte_fault(vmf);
+		return handle_pmd(vmf);
 	}
-	pgd_t *pgd = pgd_offset(mm, vmf->address);
-	p4d_t *p4d = p4d_alloc(mm, pgd, vmf->address);
-	if (!p4d)
-		return alloc_failed(pgd_val(pgdp_get(pgd)));
-	pud_t *pud = pud_alloc(mm, p4d, vmf->address);
-	if (!pud)
-		return alloc_failed(p4d_val(p4dp_get(p4d)));
-	vmf->pmd = pmd_alloc(mm, pud, vmf->address);
-	if (!vmf->pmd)
-		return alloc_failed(pud_val(pudp_get(pud)));
-	last_pmd.mm = mm;
+	if (last_pmd.pud_base == pud_base && last_pmd.mm == mm && last_pmd.freed == pgtable_pages_freed) {
+		vmf->pmd = (pmd_t *)last_pmd.pmd_table + pmd_index(vmf->address);
+	} else {
+		/* A 1 GiB hugetlb page goes where pmd_alloc would put a table. */
+		if (unlikely(vmf->vma->vm_flags & VM_HUGETLB))
+			return call_out_of_line(hugetlb_fault, vmf);
+		pgd_t *pgd = pgd_offset(mm, vmf->address);
+		p4d_t *p4d = p4d_alloc(mm, pgd, vmf->address);
+		if (!p4d)
+			return alloc_failed(pgd_val(pgdp_get(pgd)));
+		pud_t *pud = pud_alloc(mm, p4d, vmf->address);
+		if (!pud)
+			return alloc_failed(p4d_val(p4dp_get(p4d)));
+		vmf->pmd = pmd_alloc(mm, pud, vmf->address);
+		if (!vmf->pmd)
+			return alloc_failed(pud_val(pudp_get(pud)));
+		last_pmd.mm = mm;
+		last_pmd.freed = pgtable_pages_freed;
+		last_pmd.pud_base = pud_base;
+		last_pmd.pmd_table = vmf->pmd - pmd_index(vmf->address);
+	}
 	last_pmd.pmd_base = pmd_base;
 	last_pmd.pmd = vmf->pmd;
-	last_pmd.freed = pgtable_pages_freed;
-	return handle_pte_fault(vmf);
+	return handle_pmd(vmf);
 }
 
 /* See paging/memory.h. Inlined into the page-fault path (ThinLTO). */
@@ -261,18 +347,37 @@ __attribute__((always_inline)) vm_fault_t handle_mm_fault(struct vm_area_struct 
 }
 
 /*
- * A 2 MiB / 1 GiB leaf where only 4 KiB pages can be: user mms have no huge
- * pages yet, so one found by munmap / mprotect / teardown is a kernel bug.
+ * A 2 MiB / 1 GiB leaf that reaches outside the range being zapped or
+ * protected: THPs at the ends were split first and the VMA calls refuse
+ * ranges that cut a hugetlb page, so one here is a kernel bug.
  */
-static __attribute__((noreturn, cold)) void huge_leaf_in_user_mm(const char *who, uint64_t va, int level)
+static __attribute__((noreturn, cold)) void huge_leaf_cut(const char *who, uint64_t va, int level)
 {
-	panic("%s: a %llu KiB leaf at 0x%llx in a user mm (huge pages are not supported yet)", who,
-	      page_level_size(level) >> 10, va);
+	panic("%s: the %llu KiB leaf at 0x%llx reaches outside the range", who, page_level_size(level) >> 10, va);
+}
+
+/* True if the leaf at va of level lies inside [start, end). */
+static bool leaf_inside(uint64_t va, int level, uint64_t start, uint64_t end)
+{
+	return va >= start && end - va >= page_level_size(level);
 }
 
 struct zap_ctx {
 	struct mm_struct *mm;
+	uint64_t start, end;
 };
+
+/* zap_one for a 2 MiB / 1 GiB leaf: a THP or a hugetlb page, wholly inside. */
+static int zap_huge_leaf(struct zap_ctx *z, uint64_t va, int level, uint64_t *entry)
+{
+	if (!leaf_inside(va, level, z->start, z->end))
+		huge_leaf_cut("zap_one", va, level);
+	if (level == PG_LEVEL_2M && !leaf_is_hugetlb(*entry, level))
+		zap_huge_pmd(z->mm, (pmd_t *)entry, va);
+	else
+		hugetlb_zap_leaf(z->mm, entry, level, va);
+	return 0;
+}
 
 /* walk_leaves callback: drops the page behind one entry. */
 static int zap_one(void *ctx, uint64_t va, int level, uint64_t *entry)
@@ -280,7 +385,7 @@ static int zap_one(void *ctx, uint64_t va, int level, uint64_t *entry)
 	struct zap_ctx *z = ctx;
 	pte_t pte = __pte(*entry);
 	if (unlikely(level != PG_LEVEL_4K))
-		huge_leaf_in_user_mm("zap_one", va, level);
+		return zap_huge_leaf(z, va, level, entry);
 	if (pte_none(pte))
 		return 0;
 	/* The zero page (special: no map count) and any entry that maps no page
@@ -312,9 +417,11 @@ static void flush_tlb_range(uint64_t start, uint64_t end)
 /* See paging/memory.h. */
 void unmap_page_range(struct mm_struct *mm, uint64_t start, uint64_t end)
 {
-	struct zap_ctx z = { mm };
+	struct zap_ctx z = { mm, start, end };
 	if (start >= end)
 		return;
+	split_huge_pmd_address(mm, start);
+	split_huge_pmd_address(mm, end);
 	walk_leaves(mm->pgd, start, end, zap_one, &z);
 	flush_tlb_range(start, end);
 }
@@ -322,9 +429,11 @@ void unmap_page_range(struct mm_struct *mm, uint64_t start, uint64_t end)
 /* See paging/memory.h. */
 void zap_page_range(struct mm_struct *mm, uint64_t start, uint64_t end)
 {
-	struct zap_ctx z = { mm };
+	struct zap_ctx z = { mm, start, end };
 	if (start >= end)
 		return;
+	split_huge_pmd_address(mm, start);
+	split_huge_pmd_address(mm, end);
 	walk_leaves(mm->pgd, start, end, zap_one, &z);
 	unmap_range(mm->pgd, start, end - start);
 	flush_tlb_range(start, end);
@@ -332,6 +441,7 @@ void zap_page_range(struct mm_struct *mm, uint64_t start, uint64_t end)
 
 struct protect_ctx {
 	struct vm_area_struct *vma;
+	uint64_t start, end;
 };
 
 /* walk_leaves callback: new protection for one present entry. A private
@@ -341,8 +451,15 @@ static int protect_one(void *ctx, uint64_t va, int level, uint64_t *entry)
 {
 	struct protect_ctx *p = ctx;
 	pte_t pte = __pte(*entry);
-	if (unlikely(level != PG_LEVEL_4K))
-		huge_leaf_in_user_mm("protect_one", va, level);
+	if (unlikely(level != PG_LEVEL_4K)) {
+		if (!leaf_inside(va, level, p->start, p->end))
+			huge_leaf_cut("protect_one", va, level);
+		if (level == PG_LEVEL_2M && !leaf_is_hugetlb(*entry, level))
+			change_huge_pmd(p->vma, (pmd_t *)entry, va);
+		else
+			hugetlb_change_leaf(p->vma, entry, level, va);
+		return 0;
+	}
 	if (!pte_present(pte))
 		return 0;
 	pte_t newpte = pte_modify(pte, p->vma->vm_page_prot);
@@ -359,7 +476,9 @@ static int protect_one(void *ctx, uint64_t va, int level, uint64_t *entry)
 /* See paging/memory.h. */
 void change_protection(struct vm_area_struct *vma, uint64_t start, uint64_t end)
 {
-	struct protect_ctx p = { vma };
+	struct protect_ctx p = { vma, start, end };
+	split_huge_pmd_address(vma->vm_mm, start);
+	split_huge_pmd_address(vma->vm_mm, end);
 	walk_leaves(vma->vm_mm->pgd, start, end, protect_one, &p);
 }
 
@@ -373,7 +492,8 @@ vm_fault_t populate_range(struct vm_area_struct *vma, uint64_t start, uint64_t e
 vm_fault_t faultin_page_range(struct vm_area_struct *vma, uint64_t start, uint64_t end, bool write)
 {
 	uint32_t flags = write ? FAULT_FLAG_WRITE : 0;
-	for (uint64_t a = start; a < end; a += PAGE_SIZE) {
+	uint64_t step = (vma->vm_flags & VM_HUGETLB) ? huge_page_size(hstate_vm_flags(vma->vm_flags)) : PAGE_SIZE;
+	for (uint64_t a = start; a < end; a += step) {
 		struct vm_fault vmf;
 		struct walk_result w;
 		if (follow_addr(vma->vm_mm->pgd, a, &w) == 0 && (!(flags & FAULT_FLAG_WRITE) || (*w.entry & _PAGE_RW)))

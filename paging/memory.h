@@ -30,6 +30,9 @@ typedef uint32_t vm_fault_t;
 #define VM_FAULT_SIGBUS  (1u << 1)
 #define VM_FAULT_SIGSEGV (1u << 2)
 #define VM_FAULT_ERROR   (VM_FAULT_OOM | VM_FAULT_SIGBUS | VM_FAULT_SIGSEGV)
+/* Inside the fault path only (never returned by handle_mm_fault): the
+ * huge-page step could not map a 2 MiB page, map 4 KiB pages instead. */
+#define VM_FAULT_FALLBACK (1u << 3)
 
 /* What a fault that returned 0 did (the table at the top of paging/memory.c). */
 enum vm_fault_done {
@@ -40,6 +43,13 @@ enum vm_fault_done {
 	VMF_DONE_COW_ZERO,         /* write to the zero page: a new zeroed page instead */
 	VMF_DONE_REUSE,            /* write to a private page mapped once: made writable in place */
 	VMF_DONE_COPY,             /* write to a private page mapped more than once: copied */
+	/* Huge pages (paging/huge_memory.c, paging/hugetlb.c): */
+	VMF_DONE_THP_ZERO,         /* pmd none, read, THP allowed: the huge zero page mapped read-only */
+	VMF_DONE_THP_NEW,          /* pmd none, write, THP allowed: a new zeroed 2 MiB page */
+	VMF_DONE_THP_COW_ZERO,     /* write to the huge zero page: a new zeroed 2 MiB page instead */
+	VMF_DONE_THP_FALLBACK,     /* THP allowed, but no 2 MiB frame (or huge zero page): 4 KiB mapped */
+	VMF_DONE_HUGETLB_2M,       /* hugetlb VMA, entry none: a 2 MiB pool page mapped */
+	VMF_DONE_HUGETLB_1G,       /* hugetlb VMA, entry none: a 1 GiB pool page mapped */
 };
 
 struct vm_fault {
@@ -67,9 +77,9 @@ int zero_page_init(void);
  * Resolves a fault at address in vma (the caller found the VMA and checked
  * the access against it). Returns 0 when the access can be retried, else
  * VM_FAULT_* bits: VM_FAULT_OOM when a frame or table could not be had,
- * VM_FAULT_SIGBUS for an entry it cannot handle, which includes a 2 MiB /
- * 1 GiB leaf on the path (the walker's PT_ERR_LEAF: user mms have no huge
- * pages yet, and a fault is never turned into OOM by one). Fills *vmf:
+ * VM_FAULT_SIGBUS for an entry it cannot handle (not present but not none;
+ * a leaf where the VMA cannot have one; a hugetlb fault with no pool page).
+ * Fills *vmf:
  * vmf->done says what was done (when 0 is returned), vmf->clear_cycles the
  * time spent zeroing, vmf->pgtables the page-table pages allocated (also on
  * failure: tables stay). Accounts nothing: that is the caller's
@@ -90,9 +100,11 @@ int install_anon_page(struct vm_area_struct *vma, uint64_t addr, struct page *pa
 /*
  * Releases the pages mapped in [start, end) of mm (map counts, references,
  * rss), clears the entries and frees page-table pages left empty. Flushes the
- * TLB for the range. Linux: zap_page_range + free_pgtables. Panics on a
- * 2 MiB / 1 GiB leaf: user mms never hold one (the fault path maps 4 KiB
- * pages only), so one here is a kernel bug.
+ * TLB for the range. Linux: zap_page_range + free_pgtables. A THP that
+ * reaches over either end of the range is split first (split_huge_pmd,
+ * keeping the data outside); THPs and hugetlb pages inside it go whole (the
+ * hugetlb page back to its pool). A hugetlb leaf cut by the range is a
+ * kernel bug (the VMA calls refuse such ranges): panic.
  */
 void zap_page_range(struct mm_struct *mm, uint64_t start, uint64_t end);
 
@@ -102,12 +114,12 @@ void zap_page_range(struct mm_struct *mm, uint64_t start, uint64_t end);
 void unmap_page_range(struct mm_struct *mm, uint64_t start, uint64_t end);
 
 /* Re-applies vma's vm_page_prot to the present entries in [start, end)
- * (mprotect). Linux's change_protection. Panics on a 2 MiB / 1 GiB leaf, as
- * zap_page_range(). */
+ * (mprotect). Linux's change_protection. A THP reaching over either end is
+ * split first; a leaf inside is changed whole. */
 void change_protection(struct vm_area_struct *vma, uint64_t start, uint64_t end);
 
 /* Faults in every page of [start, end) of vma as a write when it is writable,
- * else as a read (MAP_POPULATE), counting each as a minor fault of the task
+ * else as a read (MAP_POPULATE; a hugetlb VMA page by huge page), counting each as a minor fault of the task
  * as Linux's GUP does (task_account_minor_fault, cpu/percpu.h). Returns 0
  * or VM_FAULT_OOM. */
 vm_fault_t populate_range(struct vm_area_struct *vma, uint64_t start, uint64_t end);

@@ -3,6 +3,7 @@
  * (mm_alloc, mmput, dup_mm) and mm/mmap.c (exit_mmap).
  */
 #include "paging/mm.h"
+#include "paging/huge_memory.h"
 #include "paging/init.h"
 #include "paging/memory.h"
 #include "paging/slab.h"
@@ -11,6 +12,7 @@
 #include "paging/page.h"
 #include "paging/pgtable.h"
 #include "base/errno.h"
+#include "base/panic.h"
 #include "base/string.h"
 
 static struct kmem_cache *mm_cachep;
@@ -60,6 +62,8 @@ void mmput(struct mm_struct *mm)
 	if (--mm->mm_users > 0)
 		return;
 	exit_mmap(mm);
+	if (mm->nr_deposited)
+		panic("mmput: %llu page tables still deposited for THPs after exit_mmap", mm->nr_deposited);
 	for (uint32_t i = 0; i < PTRS_PER_PGD / 2; i++)
 		mm->pgd[i] = __pgd(0);
 	pgtable_free_page(NULL, __pa(mm->pgd));
@@ -122,6 +126,7 @@ struct mm_struct *dup_mm(struct mm_struct *old)
 	mm->start_data = old->start_data, mm->end_data = old->end_data;
 	mm->start_brk = old->start_brk, mm->brk = old->brk;
 	mm->start_stack = old->start_stack;
+	mm->flags = old->flags & (1ull << MMF_DISABLE_THP);   /* Linux's MMF_INIT_MASK: prctl's THP setting */
 	for (struct vm_area_struct *v = vma_first(old); v; v = vma_next(v)) {
 		if (v->vm_flags & VM_DONTCOPY)
 			continue;
@@ -135,6 +140,14 @@ struct mm_struct *dup_mm(struct mm_struct *old)
 			vm_area_free(n);
 			goto fail;
 		}
+		/* THPs are split in the parent first (their deposited tables make
+		 * that allocation-free), so both sides share 4 KiB pages that
+		 * copy-on-write one by one; Linux 6.1 instead shares the 2 MiB leaf
+		 * (copy_huge_pmd) and splits at the first write. hugetlb leaves are
+		 * not copied yet: such a fork fails (-ENOMEM) rather than corrupt. */
+		if (v->vm_flags & VM_HUGETLB)
+			goto fail;
+		split_huge_pmd_range(old, v->vm_start, v->vm_end);
 		struct copy_ctx c = { .dst = mm, .src = old, .vma = v, .err = 0 };
 		if (walk_leaves(old->pgd, v->vm_start, v->vm_end, copy_one_pte, &c) || c.err)
 			goto fail;

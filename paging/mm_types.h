@@ -40,8 +40,12 @@
 #define VM_DONTCOPY   0x00020000ull   /* not inherited by fork */
 #define VM_ACCOUNT    0x00100000ull   /* counted against the commit limit */
 #define VM_NORESERVE  0x00200000ull   /* no commit accounting (MAP_NORESERVE) */
+#define VM_HUGETLB    0x00400000ull   /* mmap(MAP_HUGETLB): pages from a hugetlb pool (paging/hugetlb.c) */
 #define VM_HUGEPAGE   0x20000000ull   /* madvise(MADV_HUGEPAGE) */
 #define VM_NOHUGEPAGE 0x40000000ull   /* madvise(MADV_NOHUGEPAGE) */
+/* faultline's: with VM_HUGETLB, the pages are 1 GiB (else 2 MiB). Linux keeps
+ * the size in the hugetlbfs file's hstate; there are no files here. */
+#define VM_HUGETLB_1G 0x10000000000ull
 
 #define VM_STACK             VM_GROWSDOWN
 #define VM_ACCESS_FLAGS      (VM_READ | VM_WRITE | VM_EXEC)
@@ -120,7 +124,19 @@ struct mm_struct {
 	struct vm_area_struct *vma_reserve[VMA_RESERVE_MAX];
 	uint32_t vma_reserved;
 	int32_t mm_users;                   /* tasks using it: threads, a vfork child (mmget/mmput) */
+
+	/* Huge pages (paging/huge_memory.c): Linux's mm->flags (MMF_DISABLE_THP,
+	 * set by prctl(PR_SET_THP_DISABLE)), and the page-table pages deposited
+	 * for the THP pmd leaves, one each, so splitting a leaf never allocates
+	 * (Linux's pmd_huge_pte list): the first one's physical address, the
+	 * others linked through their struct page's private word. */
+	uint64_t flags;
+	uint64_t pmd_huge_pte;
+	uint64_t nr_deposited;
 };
+
+#define MMF_DISABLE_THP 24              /* bit of mm->flags, Linux's number */
+#define MMF_THP_FAIL_ALLOC 62           /* faultline's: THP faults get no 2 MiB frame (thp-fallback benchmark) */
 
 /* ---- Resident-set counters (Linux's helpers) ------------------------------- */
 

@@ -13,6 +13,7 @@
 #include "paging/mm.h"
 #include "paging/mm_account.h"
 #include "paging/mman.h"
+#include "paging/hugetlb.h"
 #include "paging/memory.h"
 #include "paging/range.h"
 #include "paging/vma.h"
@@ -63,8 +64,18 @@ int64_t do_mmap(struct mm_struct *mm, uint64_t addr, uint64_t len, uint64_t prot
 	if ((flags & MAP_TYPE) != MAP_PRIVATE && (flags & MAP_TYPE) != MAP_SHARED &&
 	    (flags & MAP_TYPE) != MAP_SHARED_VALIDATE)
 		return -EINVAL;
-	if (flags & MAP_HUGETLB)
-		return -EINVAL;          /* no hugetlbfs */
+	/* Linux's ksys_mmap_pgoff: the pool by the size flag, the length rounded up to its pages. */
+	struct hstate *h = NULL;
+	uint64_t hmask = PAGE_SIZE - 1;
+	if (flags & MAP_HUGETLB) {
+		h = hstate_sizelog((uint32_t)(flags >> MAP_HUGE_SHIFT) & MAP_HUGE_MASK);
+		if (!h)
+			return -EINVAL;
+		hmask = huge_page_size(h) - 1;
+		if (len > TASK_SIZE_MAX)
+			return -ENOMEM;
+		len = (len + hmask) & ~hmask;
+	}
 	if (off & ~PAGE_MASK)
 		return -EINVAL;
 	if (!len)
@@ -76,6 +87,15 @@ int64_t do_mmap(struct mm_struct *mm, uint64_t addr, uint64_t len, uint64_t prot
 		return -EINVAL;
 
 	uint64_t vm_flags = calc_vm_flags(prot, flags);
+	if (h) {
+		vm_flags |= hugetlb_vm_flags(h);
+		/* hugetlb_get_unmapped_area: a fixed address must be aligned. */
+		if ((flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) && (addr & hmask))
+			return -EINVAL;
+		/* hugetlb_reserve_pages, before anything changes. */
+		if (!hugetlb_may_reserve(h, plen))
+			return -ENOMEM;
+	}
 	uint64_t start;
 	if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
 		/* Linux's order: the range (get_unmapped_area), the alignment, then
@@ -110,7 +130,17 @@ int64_t do_mmap(struct mm_struct *mm, uint64_t addr, uint64_t len, uint64_t prot
 		uint64_t hint = addr & PAGE_MASK;
 		if (hint && hint < MMAP_MIN_ADDR)
 			hint = MMAP_MIN_ADDR;
+		if (h)
+			hint = (hint + hmask) & ~hmask;
 		start = get_unmapped_area(mm, plen, hint, MMAP_MIN_ADDR, mmap_limit(hint, plen));
+		if (h && !IS_ERR_VALUE(start) && (start & hmask)) {
+			/* A free range aligned to the huge page size: the highest fit
+			 * of plen + the alignment, rounded up. */
+			start = get_unmapped_area(mm, plen + hmask + 1 - PAGE_SIZE, 0, MMAP_MIN_ADDR,
+						  mmap_limit(0, plen));
+			if (!IS_ERR_VALUE(start))
+				start = (start + hmask) & ~hmask;
+		}
 		if (IS_ERR_VALUE(start))
 			return (int64_t)start;
 	}

@@ -9,6 +9,7 @@
 #include "paging/mm.h"
 #include "paging/mm_account.h"
 #include "paging/mman.h"
+#include "paging/huge_memory.h"
 #include "paging/memory.h"
 #include "paging/range.h"
 #include "paging/vma.h"
@@ -28,6 +29,7 @@ static void unmap_kept_tables(void *ctx, uint64_t start, uint64_t end)
 struct move_ctx {
 	struct mm_struct *mm;
 	uint64_t delta;            /* destination - source, mod 2^64 */
+	uint64_t start, end;       /* the source range */
 	struct pt_ops ops;         /* prepare_move's: tables marked with this call's number */
 };
 
@@ -52,13 +54,23 @@ static bool prepared_now(void *ctx, uint64_t phys)
 	return phys_to_page(phys)->private == prepare_generation;
 }
 
-/* walk_leaves callback: makes the table for one entry's destination exist. */
+/* walk_leaves callback: makes the table for one entry's destination exist;
+ * for a THP, the tables for the 4 KiB entries of its part inside [start,
+ * end), which it is split into once nothing can fail any more. */
 static int prepare_one(void *ctx, uint64_t va, int level, uint64_t *entry)
 {
 	struct move_ctx *m = ctx;
-	if (level != PG_LEVEL_4K || !*entry)
+	if (!*entry)
 		return 0;
-	return walk_pte(m->mm->pgd, va + m->delta, true, &m->ops) ? 0 : 1;
+	if (level == PG_LEVEL_4K)
+		return walk_pte(m->mm->pgd, va + m->delta, true, &m->ops) ? 0 : 1;
+	if (is_huge_zero_pmd(__pmd(*entry)))
+		return 0;   /* dropped, not moved: its pages read as zeros at the destination too */
+	uint64_t from = va > m->start ? va : m->start, to = m->end - va < PMD_SIZE ? m->end : va + PMD_SIZE;
+	for (uint64_t a = from; a < to; a += PAGE_SIZE)
+		if (!walk_pte(m->mm->pgd, a + m->delta, true, &m->ops))
+			return 1;
+	return 0;
 }
 
 /*
@@ -69,7 +81,7 @@ static int prepare_one(void *ctx, uint64_t va, int level, uint64_t *entry)
 static int prepare_move(struct mm_struct *mm, uint64_t addr, uint64_t len, uint64_t dst)
 {
 	/* The ops are filled in at run time: the kernel runs at another address than it was linked for. */
-	struct move_ctx m = { mm, dst - addr, { prepared_table_alloc, pgtable_free_page, NULL } };
+	struct move_ctx m = { mm, dst - addr, addr, addr + len, { prepared_table_alloc, pgtable_free_page, NULL } };
 	prepare_generation++;
 	if (walk_leaves(mm->pgd, addr, addr + len, prepare_one, &m) == 0)
 		return 0;
@@ -110,11 +122,19 @@ static int64_t move_vma(struct mm_struct *mm, uint64_t addr, uint64_t old_len, u
 	int err = vma_reserve(mm, fixed ? 4 : 2);
 	if (err)
 		return err;
+	/* THPs of a fixed destination become pte tables first, so that the
+	 * tables for the entries moving in can be prepared where their leaves
+	 * were: from their deposits (nothing allocated; same data and rights),
+	 * but the one change made before the call may still fail. */
+	if (fixed)
+		split_huge_pmd_range(mm, dst, dst + new_len);
 	err = prepare_move(mm, addr, len, dst);
 	if (err) {
 		vma_unreserve(mm);
 		return err;
 	}
+	/* The source's THPs move as 4 KiB entries (their tables are prepared). */
+	split_huge_pmd_range(mm, addr, addr + len);
 	/* Nothing below can fail. The pages of the destination and of a dropped
 	 * tail go, but not their tables before the move: a prepared table may
 	 * be one of them, left empty for a moment. */
@@ -248,6 +268,9 @@ int64_t do_mremap(struct mm_struct *mm, uint64_t addr, uint64_t old_len, uint64_
 			return -EFAULT;   /* the old range must lie in one VMA */
 	}
 	uint64_t vm_flags = vma->vm_flags;
+	if (vm_flags & VM_HUGETLB)
+		return -EINVAL;   /* faultline: Linux 6.1 moves and shrinks aligned hugetlb ranges */
+
 	if (new_len > old_len) {
 		/* Linux's vma_to_resize: RLIMIT_AS/RLIMIT_DATA (what MREMAP_FIXED
 		 * replaces counts as freed: Linux unmaps it first) and the

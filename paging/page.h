@@ -37,6 +37,7 @@
 #define PG_pgtable  (1u << 2)   /* holds a page table (any level) */
 #define PG_zero     (1u << 3)   /* the shared zero page */
 #define PG_anon     (1u << 4)   /* anonymous memory of a process */
+#define PG_hugetlb  (1u << 5)   /* first frame of a hugetlb pool page (paging/hugetlb.c) */
 
 #define PFN_NONE 0xffffffffu    /* "no frame" in a 32-bit PFN link */
 
@@ -90,6 +91,7 @@ static inline int PageZero(const struct page *p) { return (p->flags & PG_zero) !
 static inline int PageAnon(const struct page *p) { return (p->flags & PG_anon) != 0; }
 static inline void __SetPageTable(struct page *p) { p->flags |= PG_pgtable; }
 static inline void __ClearPageTable(struct page *p) { p->flags &= ~PG_pgtable; }
+static inline int PageHuge(const struct page *p) { return (p->flags & PG_hugetlb) != 0; }
 static inline void SetPageZero(struct page *p) { p->flags |= PG_zero; }
 static inline void SetPageAnon(struct page *p) { p->flags |= PG_anon; }
 

@@ -203,6 +203,17 @@ int walk_pte_err(pgd_t *pgd, uint64_t addr, bool alloc, const struct pt_ops *ops
 	return err;
 }
 
+int walk_to_entry(pgd_t *pgd, uint64_t addr, int level, bool alloc, const struct pt_ops *ops, uint64_t **entryp)
+{
+	int err;
+	if (level < PG_LEVEL_4K || level > PG_LEVEL_1G) {
+		*entryp = NULL;
+		return -EINVAL;
+	}
+	*entryp = walk_to_level(pgd, addr, level, alloc, ops_or_default(ops), &err);
+	return err;
+}
+
 pte_t *walk_pte(pgd_t *pgd, uint64_t addr, bool alloc, const struct pt_ops *ops)
 {
 	pte_t *pte;

@@ -158,6 +158,38 @@ static inline pmd_t pfn_pmd(uint64_t pfn, pgprot_t prot)
 		     (massage_pgprot(prot) & (PTE_FLAGS_MASK | _PAGE_PAT_LARGE)));
 }
 
+/* Bits pmd_modify keeps in a 2 MiB leaf: as _PAGE_CHG_MASK, with the leaf's frame and PSE. */
+#define _HPAGE_CHG_MASK (PHYSICAL_PMD_PAGE_MASK | _PAGE_PCD | _PAGE_PWT | _PAGE_SPECIAL | _PAGE_ACCESSED | \
+			 _PAGE_DIRTY | _PAGE_PSE)
+
+/* Present to the mm: mapped for the CPU, or a PROT_NONE mapping (as pte_present). */
+static inline int pmd_present(pmd_t pmd) { return (pmd_val(pmd) & (_PAGE_PRESENT | _PAGE_PROTNONE)) != 0; }
+/* A 2 MiB page of user memory (a THP or a hugetlb page): present to the mm and PSE. */
+static inline int pmd_trans_huge(pmd_t pmd) { return pmd_present(pmd) && pmd_leaf(pmd); }
+static inline int pmd_write(pmd_t pmd)   { return (pmd_val(pmd) & _PAGE_RW) != 0; }
+static inline int pmd_dirty(pmd_t pmd)   { return (pmd_val(pmd) & _PAGE_DIRTY) != 0; }
+static inline int pmd_young(pmd_t pmd)   { return (pmd_val(pmd) & _PAGE_ACCESSED) != 0; }
+static inline int pmd_special(pmd_t pmd) { return (pmd_val(pmd) & _PAGE_SPECIAL) != 0; }
+static inline pmd_t pmd_mkyoung(pmd_t pmd)   { return __pmd(pmd_val(pmd) | _PAGE_ACCESSED); }
+static inline pmd_t pmd_mkdirty(pmd_t pmd)   { return __pmd(pmd_val(pmd) | _PAGE_DIRTY); }
+static inline pmd_t pmd_mkwrite(pmd_t pmd)   { return __pmd(pmd_val(pmd) | _PAGE_RW); }
+static inline pmd_t pmd_wrprotect(pmd_t pmd) { return __pmd(pmd_val(pmd) & ~_PAGE_RW); }
+static inline pmd_t pmd_mkspecial(pmd_t pmd) { return __pmd(pmd_val(pmd) | _PAGE_SPECIAL); }
+
+/* A 2 MiB leaf's protection replaced by newprot, a 4 KiB-format protection (mprotect). */
+static inline pmd_t pmd_modify(pmd_t pmd, pgprot_t newprot)
+{
+	pgprotval_t prot = massage_pgprot(pgprot_4k_2_large(newprot));
+	return __pmd((pmd_val(pmd) & _HPAGE_CHG_MASK) | (prot & ~_HPAGE_CHG_MASK));
+}
+
+/* The 4 KiB-format protection bits of a 2 MiB leaf, for the ptes it splits into
+ * (PSE dropped, PAT back to bit 7; frame bits not included). */
+static inline pgprotval_t pmd_pte_flags(pmd_t pmd)
+{
+	return pgprot_val(pgprot_large_2_4k(__pgprot(pmd_val(pmd) & ~PHYSICAL_PMD_PAGE_MASK)));
+}
+
 static inline int pud_present(pud_t pud) { return (pud_val(pud) & _PAGE_PRESENT) != 0; }
 static inline int pud_leaf(pud_t pud)    { return (pud_val(pud) & _PAGE_PSE) != 0; }   /* 1 GiB page */
 static inline uint64_t pud_pfn_mask(pud_t pud) { return pud_leaf(pud) ? PHYSICAL_PUD_PAGE_MASK : PTE_PFN_MASK; }
@@ -225,6 +257,11 @@ static inline pgd_t pgdp_get(pgd_t *pgdp) { return __pgd(__atomic_load_n(&pgdp->
 
 /* Release stores: whatever was written before (a zeroed table) is visible first. */
 static inline void set_pte(pte_t *ptep, pte_t pte) { __atomic_store_n(&ptep->pte, pte_val(pte), __ATOMIC_RELEASE); }
+static inline void set_pmd(pmd_t *pmdp, pmd_t pmd) { __atomic_store_n(&pmdp->pmd, pmd_val(pmd), __ATOMIC_RELEASE); }
+static inline void set_pud(pud_t *pudp, pud_t pud) { __atomic_store_n(&pudp->pud, pud_val(pud), __ATOMIC_RELEASE); }
+
+/* Clears *pmdp and returns what it held, atomically against the CPU setting A/D. */
+static inline pmd_t pmdp_get_and_clear(pmd_t *pmdp) { return __pmd(__atomic_exchange_n(&pmdp->pmd, 0, __ATOMIC_SEQ_CST)); }
 
 static inline void set_pte_at(struct mm_struct *mm, uint64_t addr, pte_t *ptep, pte_t pte)
 {
@@ -308,6 +345,14 @@ void pgtable_set_phys_bits(uint32_t maxphyaddr);
  * freed again.
  */
 int walk_pte_err(pgd_t *pgd, uint64_t addr, bool alloc, const struct pt_ops *ops, pte_t **ptep);
+
+/*
+ * walk_pte_err() stopping at level (PG_LEVEL_4K .. PG_LEVEL_1G): the entry
+ * for addr at that level (a pmd for PG_LEVEL_2M, a pud for PG_LEVEL_1G), as
+ * a raw word, in *entryp; the same returns. For callers that place a 2 MiB /
+ * 1 GiB leaf (hugetlb, a moved THP) or look at one.
+ */
+int walk_to_entry(pgd_t *pgd, uint64_t addr, int level, bool alloc, const struct pt_ops *ops, uint64_t **entryp);
 
 /* walk_pte_err() for callers that need no reason: the pte, or NULL on any failure. */
 pte_t *walk_pte(pgd_t *pgd, uint64_t addr, bool alloc, const struct pt_ops *ops);

@@ -4,6 +4,7 @@
  * root after the first is skipped because it is the same tables.
  */
 #include "paging/verify.h"
+#include "paging/huge_memory.h"
 #include "paging/page.h"
 #include "base/format.h"
 
@@ -37,11 +38,34 @@ static void check_table_page(struct verify_walk *w, uint64_t phys)
 	}
 }
 
-static void visit_user_leaf(struct verify_walk *w, uint64_t e)
+/* The frame bits of a leaf at level (bit 12 of a large leaf is PAT). */
+static uint64_t leaf_frame(uint64_t e, int level)
 {
+	if (level == PG_LEVEL_2M)
+		return e & PHYSICAL_PMD_PAGE_MASK;
+	if (level == PG_LEVEL_1G)
+		return e & PHYSICAL_PUD_PAGE_MASK;
+	return e & PTE_PFN_MASK;
+}
+
+/* A user-half 2 MiB leaf, present or PROT_NONE: a THP has a deposited
+ * table, the huge zero page and a hugetlb page have none. */
+static void count_user_pmd_leaf(struct verify_walk *w, uint64_t e)
+{
+	uint64_t pfn = leaf_frame(e, PG_LEVEL_2M) >> PAGE_SHIFT;
+	if (w->pass == 1 && !is_huge_zero_pfn(pfn) && !(pfn_valid(pfn) && PageHuge(pfn_to_page(pfn))))
+		w->out->thp_leaves++;
+}
+
+/* A user-half leaf at level: the map count of its page (the head frame of a
+ * 2 MiB / 1 GiB page) is counted in the scratch word. */
+static void visit_user_leaf(struct verify_walk *w, uint64_t e, int level)
+{
+	if (level == PG_LEVEL_2M)
+		count_user_pmd_leaf(w, e);
 	if (e & _PAGE_SPECIAL)
 		return;
-	uint64_t pfn = (e & PTE_PFN_MASK) >> PAGE_SHIFT;
+	uint64_t pfn = leaf_frame(e, level) >> PAGE_SHIFT;
 	if (!pfn_valid(pfn))
 		return;
 	struct page *page = pfn_to_page(pfn);
@@ -64,10 +88,13 @@ static void walk_table(struct verify_walk *w, uint64_t table_phys, int level, ui
 	check_table_page(w, table_phys);
 	for (uint32_t i = 0; i < PTRS_PER_PTE; i++) {
 		uint64_t e = t[i];
-		if (!(e & _PAGE_PRESENT))
-			continue;
 		uint64_t va = canonical(va_base + i * page_level_size(level));
 		bool kernel_half = (va >> 63) != 0;
+		if (!(e & _PAGE_PRESENT)) {
+			if (!kernel_half && level == PG_LEVEL_2M && (e & (_PAGE_PROTNONE | _PAGE_PSE)) == (_PAGE_PROTNONE | _PAGE_PSE))
+				count_user_pmd_leaf(w, e);   /* a PROT_NONE THP keeps its deposit */
+			continue;
+		}
 		if (kernel_half && skip_kernel)
 			continue;
 		if (w->pass == 1 && kernel_half && (e & _PAGE_USER)) {
@@ -82,8 +109,8 @@ static void walk_table(struct verify_walk *w, uint64_t table_phys, int level, ui
 					problem(w->out, "kernel page 0x%llx is writable and executable (level %llu)", va, (uint64_t)level);
 				}
 			}
-			if (!kernel_half && level == PG_LEVEL_4K)
-				visit_user_leaf(w, e);
+			if (!kernel_half)
+				visit_user_leaf(w, e, level);
 			continue;
 		}
 		walk_table(w, e & PTE_PFN_MASK, level - 1, va, skip_kernel);
@@ -103,7 +130,12 @@ uint64_t verify_page_tables(pgd_t *const *roots, uint32_t n, struct pgtable_veri
 	for (uint64_t pfn = 0; pfn < max_mapnr; pfn++)
 		if (PageTable(pfn_to_page(pfn)))
 			out->pgtable_pages++;
-	if (out->pgtable_pages != out->tables)
-		problem(out, "%llu PG_pgtable pages in mem_map but %llu tables reached", out->pgtable_pages, out->tables);
+	out->deposited = pgtable_deposited;
+	if (out->pgtable_pages != out->tables + out->deposited)
+		problem(out, "%llu PG_pgtable pages in mem_map but %llu tables reached and deposited",
+			out->pgtable_pages, out->tables + out->deposited);
+	if (out->thp_leaves != out->deposited)
+		problem(out, "%llu THP pmd leaves but %llu page tables deposited for them", out->thp_leaves,
+			out->deposited);
 	return out->problems;
 }

@@ -7,8 +7,13 @@
  *   - kernel-half leaves are W^X (never writable and executable)
  *   - every table page reached is a PG_pgtable page in mem_map, and every
  *     PG_pgtable page in mem_map is reached (none leaked, none unaccounted)
- *   - every user-half 4 KiB leaf that maps a struct page: the number of
- *     entries mapping it equals page_mapcount()
+ *   - every user-half leaf that maps a struct page (4 KiB, or the head frame
+ *     of a 2 MiB / 1 GiB page): the number of entries mapping it equals
+ *     page_mapcount()
+ *   - every THP pmd leaf has its deposited pte table (paging/huge_memory.h):
+ *     the THP leaves found equal pgtable_deposited, which counts the
+ *     deposits of all mms, so every mm holding THPs must be among the roots;
+ *     PG_pgtable pages are the tables reached plus the deposited ones
  *
  * The map-count check counts in page->private of user-mapped pages and leaves
  * it 0: nothing else may keep state there for a mapped page.
@@ -27,6 +32,8 @@ struct pgtable_verify {
 	uint64_t writable_exec;
 	uint64_t unaccounted_tables;
 	uint64_t mapcount_mismatch;
+	uint64_t thp_leaves;           /* user 2 MiB leaves that are THPs (not the huge zero page) */
+	uint64_t deposited;            /* page tables deposited for THPs (pgtable_deposited) */
 	uint64_t problems;             /* sum of the above plus table-count mismatch */
 	char first_problem[160];
 };

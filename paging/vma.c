@@ -65,9 +65,14 @@ pgprot_t vm_get_page_prot(uint64_t vm_flags)
 static bool is_exec_mapping(uint64_t f) { return (f & (VM_WRITE | VM_EXEC | VM_STACK)) == VM_EXEC; }
 static bool is_stack_mapping(uint64_t f) { return (f & VM_STACK) == VM_STACK; }
 
-/* Linux's vm_stat_account(): adds npages (may be negative) to mm's counters. */
+uint64_t vm_hugetlb_committed[2];
+
+/* Linux's vm_stat_account(): adds npages (may be negative) to mm's counters,
+ * and a hugetlb VMA's to the pages its pool has reserved. */
 static void vm_stat_account(struct mm_struct *mm, uint64_t flags, int64_t npages)
 {
+	if (flags & VM_HUGETLB)
+		vm_hugetlb_committed[(flags & VM_HUGETLB_1G) ? 1 : 0] += (uint64_t)npages;
 	mm->total_vm += (uint64_t)npages;
 	if (is_exec_mapping(flags))
 		mm->exec_vm += (uint64_t)npages;
@@ -83,7 +88,32 @@ static int64_t vma_range_pages(uint64_t start, uint64_t end) { return (int64_t)(
  * to extend when VMAs get more attributes than their flags. */
 static bool is_mergeable_vma(const struct vm_area_struct *vma, uint64_t vm_flags)
 {
-	return vma->vm_flags == vm_flags;
+	/* A hugetlb mapping is its own file in Linux: never merged with another. */
+	return vma->vm_flags == vm_flags && !(vm_flags & VM_HUGETLB);
+}
+
+/* The size of vma's pages: 4 KiB, or a hugetlb VMA's 2 MiB / 1 GiB. */
+static uint64_t vma_page_size(const struct vm_area_struct *vma)
+{
+	if (!(vma->vm_flags & VM_HUGETLB))
+		return PAGE_SIZE;
+	return (vma->vm_flags & VM_HUGETLB_1G) ? (1ull << 30) : (1ull << 21);
+}
+
+/* 0 if vma may be split at addr, else -EINVAL: a hugetlb VMA only at a page
+ * boundary of its size (Linux's hugetlb_vm_op_split). */
+static int vma_may_split(const struct vm_area_struct *vma, uint64_t addr)
+{
+	return (addr & (vma_page_size(vma) - 1)) ? -EINVAL : 0;
+}
+
+/* 0 if no VMA of mm would have to be split at addr in a way it refuses. */
+static int split_allowed_at(struct mm_struct *mm, uint64_t addr)
+{
+	struct vm_area_struct *vma = find_vma(mm, addr);
+	if (!vma || vma->vm_start >= addr)
+		return 0;
+	return vma_may_split(vma, addr);
 }
 
 static bool vma_can_merge(const struct vm_area_struct *a, const struct vm_area_struct *b)
@@ -381,6 +411,9 @@ void mm_release_vmas(struct mm_struct *mm, vma_range_fn on_removed, void *ctx)
 	struct vm_area_struct *vma = mm->mmap;
 
 	vma_unreserve(mm);
+	for (struct vm_area_struct *v = vma; v; v = v->vm_next)
+		if (v->vm_flags & VM_HUGETLB)
+			vm_hugetlb_committed[(v->vm_flags & VM_HUGETLB_1G) ? 1 : 0] -= vma_pages(v);
 	mm->mm_rb = mm->mmap = mm->mmap_cache = NULL;
 	mm->map_count = 0;
 	mm->total_vm = mm->exec_vm = mm->stack_vm = mm->data_vm = 0;
@@ -571,6 +604,8 @@ int vma_unmap_range(struct mm_struct *mm, uint64_t start, uint64_t len,
 	vma = find_vma(mm, start);
 	if (!vma || vma->vm_start >= end)
 		return 0;
+	if (split_allowed_at(mm, start) || split_allowed_at(mm, end))
+		return -EINVAL;
 
 	if (vma->vm_start < start && vma->vm_end > end) {
 		/* A hole punched into one VMA: the part above becomes a new VMA. */
@@ -668,6 +703,8 @@ int vma_protect_range(struct mm_struct *mm, uint64_t start, uint64_t len, uint64
 
 	need += first->vm_start < start && mprotect_vm_flags(first, new_flags_rwx) != first->vm_flags;
 	need += last->vm_end > end && mprotect_vm_flags(last, new_flags_rwx) != last->vm_flags;
+	if ((first->vm_start < start && vma_may_split(first, start)) || (last->vm_end > end && vma_may_split(last, end)))
+		return -EINVAL;
 	for (uint32_t i = 0; i < need; i++) {
 		spare[i] = vm_area_alloc(mm);
 		if (!spare[i]) {
@@ -730,6 +767,9 @@ int vma_modify_flags(struct mm_struct *mm, uint64_t start, uint64_t len, uint64_
 #define MODIFIED(v) ((((v)->vm_flags & ~clear) | set) != (v)->vm_flags)
 	need += first->vm_start < start && MODIFIED(first);
 	need += last->vm_end > end && MODIFIED(last);
+	if ((first->vm_start < start && MODIFIED(first) && vma_may_split(first, start)) ||
+	    (last->vm_end > end && MODIFIED(last) && vma_may_split(last, end)))
+		return -EINVAL;
 	for (uint32_t i = 0; i < need; i++) {
 		spare[i] = vm_area_alloc(mm);
 		if (!spare[i]) {

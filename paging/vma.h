@@ -43,6 +43,10 @@
 #define IS_ERR_VALUE(x) ((uint64_t)(x) >= (uint64_t)-4095)
 #endif
 
+/* Pages (4 KiB units) of hugetlb VMAs in all mms: [0] 2 MiB pages, [1] 1 GiB
+ * pages; what the hugetlb pools have reserved (paging/hugetlb.h). */
+extern uint64_t vm_hugetlb_committed[2];
+
 /* Told about a range [start, end) whose mapping went away or changed. */
 typedef void (*vma_range_fn)(void *ctx, uint64_t start, uint64_t end);
 
@@ -181,7 +185,8 @@ int vma_map_range(struct mm_struct *mm, uint64_t start, uint64_t len, uint64_t v
  * pages, lowest first, with the part it lost, after the VMA tree is updated
  * (the caller clears the page tables and frees frames there). A range that
  * meets no VMA is fine. Returns 0; -EINVAL for an unaligned start, len 0 or
- * a range leaving user space; -ENOMEM if a VMA had to be split in two and
+ * a range leaving user space, or one that would split a hugetlb VMA off a
+ * boundary of its page size; -ENOMEM if a VMA had to be split in two and
  * none could be allocated.
  */
 int vma_unmap_range(struct mm_struct *mm, uint64_t start, uint64_t len,
@@ -193,7 +198,8 @@ int vma_unmap_range(struct mm_struct *mm, uint64_t start, uint64_t len,
  * with equal neighbours afterwards. Calls on_changed (if not NULL) once per
  * VMA piece whose flags changed, with its range, once that piece holds its
  * new flags and vm_page_prot (before the re-merge); the callback must not
- * change VMAs. Returns 0 (also for len 0); -EINVAL for an unaligned start or
+ * change VMAs. Returns 0 (also for len 0); -EINVAL for an unaligned start,
+ * a split of a hugetlb VMA off its page size, or
  * bits other than VM_ACCESS_FLAGS; -ENOMEM if part of the range is not
  * mapped or a split could not be allocated; -EACCES if a VMA lacks the
  * VM_MAY* bit for a requested right; when the range has several problems
@@ -210,7 +216,8 @@ int vma_protect_range(struct mm_struct *mm, uint64_t start, uint64_t len, uint64
  * holes in the range are skipped; *holes (if not NULL) is set to whether
  * there were any (madvise's -ENOMEM). clear and set must not touch
  * VM_ACCESS_FLAGS, VM_MAYACCESS_FLAGS, VM_SHARED or VM_GROWSDOWN. Returns 0;
- * -EINVAL for an unaligned start or len, len 0, a range wrapping past 2^64
+ * -EINVAL for an unaligned start or len, len 0, a range wrapping past 2^64,
+ * a split of a hugetlb VMA off its page size
  * or forbidden bits; -ENOMEM if a split could not be allocated. Nothing
  * changes on failure: both possible splits are allocated first.
  */

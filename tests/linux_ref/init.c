@@ -3,7 +3,8 @@
  * QEMU with an initramfs that holds this program, the ring-3 test programs in
  * /bin/ and the list of what to run in /run.list (tools/linux_ref.py builds it).
  *
- * It mounts /proc and /sys, turns transparent huge pages off, raises
+ * It mounts /proc and /sys, turns transparent huge pages off (unless the
+ * command line asks for them: transparent_hugepage=always), raises
  * vm.max_map_count, opens the kernel log, reports the kernel it runs on, then runs every line of /run.list in order, one at a time:
  * fork, execve("/bin/PROGRAM", {PROGRAM, ARGS...}, {}) with the serial console
  * as stdin and a pipe as stdout/stderr, carry every line the program writes
@@ -55,6 +56,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <stdbool.h>
 #include <sys/mount.h>
 #include <sys/reboot.h>
 #include <sys/stat.h>
@@ -416,13 +418,32 @@ static int paging_levels(void)
 	return levels;
 }
 
-/* Turns THP off, raises vm.max_map_count and prints {"type":"linux_boot",...}:
- * kernel, paging, THP state and the VMA limit. */
+/* True if the kernel command line asks for THP (transparent_hugepage=always
+ * or =madvise: the huge-page tests' runs): then it is left as asked. */
+static bool thp_asked_for(void)
+{
+	char cmdline[1024];
+	if (read_text("/proc/cmdline", cmdline, sizeof(cmdline)) != 0)
+		return false;
+	const char *last = NULL;
+	for (const char *p = cmdline; (p = strstr(p, "transparent_hugepage=")) != NULL; p++)
+		last = p;
+	return last && strncmp(last + strlen("transparent_hugepage="), "never", 5) != 0;
+}
+
+/* Turns THP off (unless the command line asks for it), raises
+ * vm.max_map_count and prints {"type":"linux_boot",...}: kernel, paging, THP
+ * state and the VMA limit. */
 static void report_machine(void)
 {
-	char enabled[128], defrag[128], max_map_count[32];
-	thp_set_never("enabled", enabled, sizeof(enabled));
-	thp_set_never("defrag", defrag, sizeof(defrag));
+	char enabled[128] = "", defrag[128] = "", max_map_count[32];
+	if (thp_asked_for()) {
+		read_text(THP_DIR "enabled", enabled, sizeof(enabled));
+		read_text(THP_DIR "defrag", defrag, sizeof(defrag));
+	} else {
+		thp_set_never("enabled", enabled, sizeof(enabled));
+		thp_set_never("defrag", defrag, sizeof(defrag));
+	}
 	max_map_count_raise(max_map_count, sizeof(max_map_count));
 
 	struct utsname u;

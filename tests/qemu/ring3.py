@@ -218,7 +218,9 @@ def faultline_case(paging, cpu="max"):
     def fn():
         names = programs()
         problems = []
-        run = qemu_run.boot(base_config("paging = " + paging, *["run = " + n for n in names]),
+        # A small 2 MiB hugetlb pool, so hugetlb_mmap maps from it (1 GiB pages
+        # need more memory: ring3_huge_pages).
+        run = qemu_run.boot(base_config("paging = " + paging, "hugepages_2m = 2", *["run = " + n for n in names]),
                             cpu=cpu, timeout=600)
         expect_clean_run(run, problems)
         check_faultline_run(run, names, problems)
@@ -334,6 +336,42 @@ def ring3_differential_against_linux():
             problems.append("%s: %s on Linux, %s on faultline" % (name, l, f))
     if len(lres) < len(names):
         problems.append("only %d ring3 records from Linux for %d programs" % (len(lres), len(names)))
+    return problems
+
+
+HUGE_PROGRAMS = ["thp_fault_count", "thp_partial", "thp_prctl", "hugetlb_mmap"]
+HUGE_MEM = "4G"     # room for a 1 GiB hugetlb page (Linux: one at 4..5 GiB); THP needs >= 512 MiB
+
+
+@case
+def ring3_huge_pages_against_linux():
+    """The huge-page programs with THP on and hugetlb pools on both machines
+    (faultline: thp = always, hugepages_2m / _1g; Linux: transparent_hugepage=always,
+    hugepages=), compared check by check; every check passes on faultline."""
+    import linux_ref
+    names = HUGE_PROGRAMS
+    problems = []
+    try:
+        lrun = linux_ref.run_programs([os.path.join(USER_DIR, n) for n in names], cpu="max", mem=HUGE_MEM,
+                                      timeout=600, extra_append="transparent_hugepage=always hugepagesz=2M "
+                                      "hugepages=4 hugepagesz=1G hugepages=1")
+    except linux_ref.LinuxRefError as e:
+        return ["Linux reference could not run: %s" % e]
+    frun = qemu_run.boot(base_config("thp = always", "hugepages_2m = 4", "hugepages_1g = 1",
+                                     *["run = " + n for n in names]), mem=HUGE_MEM, timeout=600)
+    expect_clean_run(frun, problems)
+    problems.extend(verdict_problems(lrun, names, where="on Linux: ", codes=False, linux=True))
+    problems.extend(verdict_problems(frun, names, where="on faultline: "))
+    lres, fres = ring3_results(lrun), ring3_results(frun)
+    for name in sorted(set(lres) | set(fres)):
+        l, f = lres.get(name), fres.get(name)
+        if f != "pass":
+            problems.append("%s: %s on faultline" % (name, f))
+        elif l not in ("skip", "pass"):
+            problems.append("%s: %s on Linux, pass on faultline" % (name, l))
+    for want in ("ring3.hugetlb_mmap.1g_fault", "ring3.hugetlb_mmap.2m_fault", "ring3.thp_fault_count.one_fault_per_2mib"):
+        if lres.get(want) != "pass" or fres.get(want) != "pass":
+            problems.append("%s: %s on Linux, %s on faultline (both must make it)" % (want, lres.get(want), fres.get(want)))
     return problems
 
 

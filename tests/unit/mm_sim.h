@@ -82,6 +82,8 @@ void pgd_copy_kernel_half(pgd_t *pgd) { (void)pgd; }
  * the host compiler warns that an external function may not be inlinable. */
 #pragma GCC diagnostic ignored "-Wattributes"
 #include "../../paging/memory.c"
+#include "../../paging/huge_memory.c"
+#include "../../paging/hugetlb.c"
 #include "../../paging/verify.c"
 #include "../../paging/mm.c"
 #include "../../paging/mmap.c"
@@ -93,6 +95,7 @@ void pgd_copy_kernel_half(pgd_t *pgd) { (void)pgd; }
 #define PG  PAGE_SIZE
 
 /* ---- Simulated memory (64 MiB at 4 MiB), set up once -------------------------- */
+/* (4 MiB is 2 MiB-aligned: the buddy allocator has order-9 blocks for THPs.) */
 
 static uint8_t *sim_buf;
 static struct memmap sim_memmap;

@@ -769,6 +769,30 @@ TEST(time_limit)
 	CHECK_EQ_U64(cfg.warning_count, 1);
 }
 
+TEST(huge_pages)
+{
+	parse("");
+	CHECK_EQ_U64(cfg.thp, CONFIG_THP_ALWAYS);
+	CHECK_EQ_U64(cfg.hugepages_2m, 0);
+	CHECK_EQ_U64(cfg.hugepages_1g, 0);
+	parse("thp = madvise\nhugepages_2m = 64\nhugepages_1g = 2\n");
+	CHECK_EQ_U64(cfg.thp, CONFIG_THP_MADVISE);
+	CHECK_EQ_U64(cfg.hugepages_2m, 64);
+	CHECK_EQ_U64(cfg.hugepages_1g, 2);
+	CHECK_NO_WARNINGS();
+	parse("thp = never\n");
+	CHECK_EQ_U64(cfg.thp, CONFIG_THP_NEVER);
+	parse("thp = sometimes\n");
+	CHECK_EQ_U64(cfg.thp, CONFIG_THP_ALWAYS);
+	CHECK_ONE_WARNING(1, "line 1: thp = \"sometimes\": expected always, madvise or never (keeping always)");
+	parse("hugepages_1g = 3\nhugepages_1g = 1025\n");
+	CHECK_EQ_U64(cfg.hugepages_1g, 3);
+	CHECK_ONE_WARNING(2, "line 2: hugepages_1g = \"1025\": expected a whole number of pages from 0 to 1024 (keeping 3)");
+	parse("hugepages_2m = lots\n");
+	CHECK_EQ_U64(cfg.hugepages_2m, 0);
+	CHECK_EQ_U64(cfg.warning_count, 1);
+}
+
 TEST(matrix_sample)
 {
 	parse("");
@@ -840,6 +864,7 @@ UNIT_MAIN(
 	UNIT(report_nvram),
 	UNIT(reboot_after),
 	UNIT(matrix_sample),
+	UNIT(huge_pages),
 	UNIT(time_limit),
 	UNIT(defaults),
 	UNIT(happy_path_every_key),

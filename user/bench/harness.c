@@ -26,6 +26,7 @@ static char record[RECORD_BYTES];
 static const char *const kernel_class_names[] = {
 	"read-zero", "read-zero+pt", "write-anon", "write-anon+pt", "shared-anon",
 	"cow-zero", "reuse", "cow-copy", "stack-grow", "spurious", "uaccess", "segv", "oom",
+	"thp-read", "thp-write", "thp-cow-zero", "thp-fallback", "hugetlb-2m", "hugetlb-1g",
 };
 _Static_assert(sizeof(kernel_class_names) / sizeof(kernel_class_names[0]) == FAULT_NR_CLASSES,
 	       "fault classes changed: update kernel_class_names");
@@ -454,6 +455,8 @@ int bench_fail(const struct bench *b, const char *what, long err)
 long bench_report(struct bench *b)
 {
 	for (uint32_t c = 0; c < b->nclasses; c++) {
+		if (!b->cls[c].count)
+			continue;   /* a class the machine could not make (bench_hugetlb's 1 GiB pages) */
 		long r = b->args.raw ? emit_raw(b, &b->cls[c]) : 0;
 		if (r == 0)
 			r = emit_class(b, &b->cls[c]);

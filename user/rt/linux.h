@@ -36,6 +36,9 @@
 #define SYS_gettimeofday     96
 #define SYS_getrusage        98
 #define SYS_getppid          110
+#define SYS_open             2
+#define SYS_close            3
+#define SYS_prctl            157
 #define SYS_arch_prctl       158
 #define SYS_gettid           186
 #define SYS_futex            202
@@ -76,12 +79,17 @@
 #define MAP_NORESERVE        0x4000
 #define MAP_POPULATE         0x8000
 #define MAP_FIXED_NOREPLACE  0x100000
+#define MAP_HUGETLB          0x40000
+#define MAP_HUGE_SHIFT       26
+#define MAP_HUGE_2MB         (21 << MAP_HUGE_SHIFT)
+#define MAP_HUGE_1GB         (30 << MAP_HUGE_SHIFT)
 
 /* madvise */
 #define MADV_NORMAL     0
 #define MADV_RANDOM     1
 #define MADV_SEQUENTIAL 2
 #define MADV_DONTNEED   4
+#define MADV_FREE       8
 #define MADV_HUGEPAGE   14
 #define MADV_NOHUGEPAGE 15
 
@@ -101,6 +109,10 @@
 #define ARCH_SET_FS 0x1002
 #define ARCH_GET_FS 0x1003
 #define ARCH_GET_GS 0x1004
+
+/* prctl */
+#define PR_SET_THP_DISABLE 41
+#define PR_GET_THP_DISABLE 42
 
 /* getrandom */
 #define GRND_NONBLOCK 0x1

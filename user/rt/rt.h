@@ -27,6 +27,7 @@
 #include "base/string.h"
 #include "user/rt/access.h"
 #include "user/rt/faultline.h"
+#include "user/rt/huge.h"
 #include "user/rt/killer.h"
 #include "user/rt/linux.h"
 #include "user/rt/mm.h"

@@ -1,0 +1,344 @@
+/*
+ * Host tests of huge pages (paging/huge_memory.c, paging/hugetlb.c) over the
+ * simulated memory of mm_sim.h: the THP fault cases (new THP, huge zero
+ * page, its CoW, fallback, spurious), which VMAs may have THPs, splitting
+ * with the data kept (partial munmap, mprotect, MADV_DONTNEED, mremap), the
+ * deposited tables and RSS, the verifier on THP trees; hugetlb pools,
+ * reservations (ENOMEM), the size flag (EINVAL), faults and returning pages.
+ * Each test ends with every frame given back and the verifier clean.
+ */
+#include "tests/unit/mm_sim.h"
+
+#define BASE   0x40000000ull     /* 1 GiB: 2 MiB- and 1 GiB-aligned */
+#define RW     (PROT_READ | PROT_WRITE)
+#define ANON   (MAP_PRIVATE | MAP_ANONYMOUS)
+#define HPG    (2 * MiB)
+
+static vm_fault_t fault(struct mm_struct *mm, uint64_t va, int write, struct vm_fault *vmf)
+{
+	struct vm_area_struct *vma = find_vma(mm, va);
+	if (!vma || vma->vm_start > va)
+		return VM_FAULT_SIGSEGV;
+	return handle_mm_fault(vma, va, FAULT_FLAG_USER | (write ? FAULT_FLAG_WRITE : 0), vmf);
+}
+
+static int map_at(struct mm_struct *mm, uint64_t va, uint64_t len, uint64_t prot, uint64_t flags)
+{
+	return do_mmap(mm, va, len, prot, flags | MAP_FIXED, (uint64_t)-1, 0) == (int64_t)va;
+}
+
+/* The pmd entry of va in mm (0 if the walk does not reach one). */
+static uint64_t pmd_of(struct mm_struct *mm, uint64_t va)
+{
+	uint64_t *e;
+	return walk_to_entry(mm->pgd, va, PG_LEVEL_2M, false, NULL, &e) ? 0 : *e;
+}
+
+/* The byte at va as the kernel sees it, through whatever leaf maps it. */
+static uint8_t *byte_at(struct mm_struct *mm, uint64_t va)
+{
+	struct walk_result w;
+	return follow_addr(mm->pgd, va, &w) ? NULL : (uint8_t *)__va(w.phys);
+}
+
+/* THP mode `always` with its huge zero page, in the given paging mode. */
+static struct mm_struct *thp_mm(int levels, uint64_t *before)
+{
+	sim_ready(levels);
+	transparent_hugepage_mode = THP_ALWAYS;
+	huge_zero_page_init();
+	return sim_mm(levels, before);
+}
+
+/* Writes the byte (va >> 12) at every page of [va, va + len). */
+static void fill(struct mm_struct *mm, uint64_t va, uint64_t len)
+{
+	for (uint64_t a = va; a < va + len; a += PG)
+		*byte_at(mm, a) = (uint8_t)(a >> 12);
+}
+
+/* How many pages of [va, va + len) hold what fill wrote (unmapped: no). */
+static uint64_t intact(struct mm_struct *mm, uint64_t va, uint64_t len, uint64_t from)
+{
+	uint64_t n = 0;
+	for (uint64_t a = va; a < va + len; a += PG) {
+		uint8_t *b = byte_at(mm, a);
+		n += b && *b == (uint8_t)((a - va + from) >> 12);
+	}
+	return n;
+}
+
+TEST(thp_write_maps_one_pmd_leaf)
+{
+	(void)user_byte;   /* mm_sim.h's 4 KiB view; byte_at sees huge leaves too */
+	for (int i = 0; i < 2; i++) {
+		uint64_t before;
+		struct mm_struct *mm = thp_mm(i ? 5 : 4, &before);
+		struct vm_fault vmf;
+		CHECK(map_at(mm, BASE, 2 * HPG, RW, ANON));
+		uint64_t allocs = thp_events.fault_alloc;
+		CHECK_EQ_U64(fault(mm, BASE + 12345, 1, &vmf), 0);
+		CHECK_EQ_U64(vmf.done, VMF_DONE_THP_NEW);
+		CHECK(vmf.clear_cycles > 0);
+		CHECK_EQ_U64(thp_events.fault_alloc, allocs + 1);
+		pmd_t pmd = __pmd(pmd_of(mm, BASE));
+		CHECK(pmd_trans_huge(pmd) && pmd_write(pmd) && pmd_dirty(pmd) && !pmd_special(pmd));
+		struct page *head = pfn_to_page(pmd_pfn(pmd));
+		CHECK(PageAnon(head) && page_mapcount(head) == 1 && head->order == HPAGE_PMD_ORDER);
+		CHECK_EQ_U64(mm->rss_stat[MM_ANONPAGES], HPAGE_PMD_NR);
+		CHECK_EQ_U64(mm->nr_deposited, 1);
+		CHECK_EQ_U64(*byte_at(mm, BASE + HPG - 1), 0);
+		/* A fault anywhere else in it: spurious (the leaf allows it). */
+		CHECK_EQ_U64(fault(mm, BASE + HPG - 1, 1, &vmf), 0);
+		CHECK_EQ_U64(vmf.done, VMF_DONE_SPURIOUS);
+		CHECK(tables_ok(mm));
+		CHECK(sim_done(mm, before));
+		CHECK_EQ_U64(pgtable_deposited, 0);
+	}
+}
+
+TEST(thp_read_maps_the_huge_zero_page_and_a_write_replaces_it)
+{
+	uint64_t before;
+	struct mm_struct *mm = thp_mm(4, &before);
+	struct vm_fault vmf;
+	CHECK(map_at(mm, BASE, HPG, RW, ANON));
+	CHECK_EQ_U64(fault(mm, BASE + 5 * PG, 0, &vmf), 0);
+	CHECK_EQ_U64(vmf.done, VMF_DONE_THP_ZERO);
+	pmd_t pmd = __pmd(pmd_of(mm, BASE));
+	CHECK(pmd_trans_huge(pmd) && !pmd_write(pmd) && pmd_special(pmd) && is_huge_zero_pmd(pmd));
+	CHECK_EQ_U64(get_mm_rss(mm), 0);
+	CHECK_EQ_U64(mm->nr_deposited, 0);   /* the huge zero page needs no deposit */
+	CHECK(tables_ok(mm));
+	CHECK_EQ_U64(fault(mm, BASE + 7 * PG, 1, &vmf), 0);
+	CHECK_EQ_U64(vmf.done, VMF_DONE_THP_COW_ZERO);
+	pmd = __pmd(pmd_of(mm, BASE));
+	CHECK(pmd_trans_huge(pmd) && pmd_write(pmd) && !is_huge_zero_pmd(pmd));
+	CHECK_EQ_U64(get_mm_rss(mm), HPAGE_PMD_NR);
+	CHECK_EQ_U64(mm->nr_deposited, 1);
+	CHECK(tables_ok(mm));
+	CHECK(sim_done(mm, before));
+}
+
+TEST(thp_only_where_allowed)
+{
+	uint64_t before;
+	struct mm_struct *mm = thp_mm(4, &before);
+	struct vm_fault vmf;
+	/* A VMA that holds no aligned 2 MiB: 4 KiB pages. */
+	CHECK(map_at(mm, BASE + PG, HPG, RW, ANON));
+	CHECK_EQ_U64(fault(mm, BASE + 3 * PG, 1, &vmf), 0);
+	CHECK_EQ_U64(vmf.done, VMF_DONE_NEW_ANON);
+	/* Shared anonymous memory: shmem in Linux, no THP by default. */
+	CHECK(map_at(mm, BASE + 4 * HPG, HPG, RW, MAP_SHARED | MAP_ANONYMOUS));
+	CHECK_EQ_U64(fault(mm, BASE + 4 * HPG, 1, &vmf), 0);
+	CHECK_EQ_U64(vmf.done, VMF_DONE_NEW_SHARED);
+	/* MADV_NOHUGEPAGE; and `madvise` mode without MADV_HUGEPAGE. */
+	CHECK(map_at(mm, BASE + 6 * HPG, 2 * HPG, RW, ANON));
+	CHECK_EQ_U64(do_madvise(mm, BASE + 6 * HPG, HPG, MADV_NOHUGEPAGE), 0);
+	CHECK_EQ_U64(fault(mm, BASE + 6 * HPG, 1, &vmf), 0);
+	CHECK_EQ_U64(vmf.done, VMF_DONE_NEW_ANON);
+	transparent_hugepage_mode = THP_MADVISE;
+	CHECK_EQ_U64(fault(mm, BASE + 7 * HPG, 1, &vmf), 0);
+	CHECK_EQ_U64(vmf.done, VMF_DONE_NEW_ANON);
+	CHECK_EQ_U64(do_madvise(mm, BASE + 7 * HPG + HPG / 2, HPG / 2, MADV_HUGEPAGE), 0);
+	CHECK_EQ_U64(fault(mm, BASE + 7 * HPG + HPG / 2, 1, &vmf), 0);
+	CHECK_EQ_U64(vmf.done, VMF_DONE_NEW_ANON);   /* the VMA holds only half of that 2 MiB */
+	CHECK_EQ_U64(do_madvise(mm, BASE + 6 * HPG, HPG, MADV_HUGEPAGE), 0);
+	CHECK_EQ_U64(fault(mm, BASE + 6 * HPG + 8 * PG, 0, &vmf), 0);
+	CHECK_EQ_U64(vmf.done, VMF_DONE_ZERO_PAGE);  /* a pte table is there already */
+	/* PR_SET_THP_DISABLE's flag. */
+	transparent_hugepage_mode = THP_ALWAYS;
+	CHECK(map_at(mm, BASE + 10 * HPG, HPG, RW, ANON));
+	mm->flags |= 1ull << MMF_DISABLE_THP;
+	CHECK_EQ_U64(fault(mm, BASE + 10 * HPG, 1, &vmf), 0);
+	CHECK_EQ_U64(vmf.done, VMF_DONE_NEW_ANON);
+	mm->flags = 0;
+	CHECK(tables_ok(mm));
+	CHECK(sim_done(mm, before));
+}
+
+TEST(thp_fallback_maps_4k_and_counts)
+{
+	uint64_t before;
+	struct mm_struct *mm = thp_mm(4, &before);
+	struct vm_fault vmf;
+	CHECK(map_at(mm, BASE, 2 * HPG, RW, ANON));
+	mm->flags |= 1ull << MMF_THP_FAIL_ALLOC;
+	uint64_t fb = thp_events.fault_fallback;
+	CHECK_EQ_U64(fault(mm, BASE, 1, &vmf), 0);
+	CHECK_EQ_U64(vmf.done, VMF_DONE_THP_FALLBACK);
+	CHECK_EQ_U64(thp_events.fault_fallback, fb + 1);
+	CHECK(entry_is_table(pmd_of(mm, BASE)));
+	/* The next page of that 2 MiB: an ordinary 4 KiB fault. */
+	CHECK_EQ_U64(fault(mm, BASE + PG, 1, &vmf), 0);
+	CHECK_EQ_U64(vmf.done, VMF_DONE_NEW_ANON);
+	/* A write to the huge zero page with no 2 MiB frame: split, then 4 KiB CoW. */
+	mm->flags = 0;
+	CHECK_EQ_U64(fault(mm, BASE + HPG, 0, &vmf), 0);
+	CHECK_EQ_U64(vmf.done, VMF_DONE_THP_ZERO);
+	mm->flags |= 1ull << MMF_THP_FAIL_ALLOC;
+	CHECK_EQ_U64(fault(mm, BASE + HPG + 3 * PG, 1, &vmf), 0);
+	CHECK_EQ_U64(vmf.done, VMF_DONE_THP_FALLBACK);
+	CHECK_EQ_U64(pte_of(mm, BASE + HPG), 0);   /* the huge zero page was dropped, not split */
+	CHECK(pte_of(mm, BASE + HPG + 3 * PG) & _PAGE_RW);
+	CHECK_EQ_U64(mm->nr_deposited, 0);
+	CHECK_EQ_U64(get_mm_rss(mm), 3);
+	mm->flags = 0;
+	CHECK(tables_ok(mm));
+	CHECK(sim_done(mm, before));
+}
+
+TEST(partial_munmap_mprotect_dontneed_split_and_keep_data)
+{
+	for (int i = 0; i < 2; i++) {
+		uint64_t before;
+		struct mm_struct *mm = thp_mm(i ? 5 : 4, &before);
+		struct vm_fault vmf;
+		CHECK(map_at(mm, BASE, 3 * HPG, RW, ANON | MAP_POPULATE));
+		for (uint64_t h = 0; h < 3; h++)
+			CHECK(pmd_trans_huge(__pmd(pmd_of(mm, BASE + h * HPG))));
+		fill(mm, BASE, 3 * HPG);
+		uint64_t splits = thp_events.split_pmd;
+		/* munmap of 4 pages in the middle of the first THP. */
+		CHECK_EQ_U64(do_munmap(mm, BASE + 100 * PG, 4 * PG), 0);
+		CHECK_EQ_U64(thp_events.split_pmd, splits + 1);
+		CHECK_EQ_U64(intact(mm, BASE, 100 * PG, 0), 100);
+		CHECK_EQ_U64(intact(mm, BASE + 104 * PG, HPG - 104 * PG, 104 * PG), 408);
+		CHECK(byte_at(mm, BASE + 101 * PG) == NULL);
+		CHECK_EQ_U64(get_mm_rss(mm), 3 * HPAGE_PMD_NR - 4);
+		/* mprotect read-only of the second THP's middle: split, rights per page. */
+		CHECK_EQ_U64(do_mprotect(mm, BASE + HPG + 8 * PG, 8 * PG, PROT_READ), 0);
+		CHECK(!(pte_of(mm, BASE + HPG + 9 * PG) & _PAGE_RW));
+		CHECK(pte_of(mm, BASE + HPG + 7 * PG) & _PAGE_RW);
+		CHECK_EQ_U64(intact(mm, BASE + HPG, HPG, HPG), HPAGE_PMD_NR);
+		CHECK_EQ_U64(fault(mm, BASE + HPG + 9 * PG, 0, &vmf), 0);
+		/* mprotect of a whole THP changes the leaf in place. */
+		CHECK_EQ_U64(do_mprotect(mm, BASE + 2 * HPG, HPG, PROT_READ), 0);
+		pmd_t pmd = __pmd(pmd_of(mm, BASE + 2 * HPG));
+		CHECK(pmd_trans_huge(pmd) && !pmd_write(pmd));
+		CHECK_EQ_U64(do_mprotect(mm, BASE + 2 * HPG, HPG, RW), 0);
+		CHECK(pmd_write(__pmd(pmd_of(mm, BASE + 2 * HPG))));   /* mapped once: writable at once */
+		/* MADV_DONTNEED of the third THP's middle: zeros there, data around. */
+		CHECK_EQ_U64(do_madvise(mm, BASE + 2 * HPG + 16 * PG, 16 * PG, MADV_DONTNEED), 0);
+		CHECK_EQ_U64(intact(mm, BASE + 2 * HPG, 16 * PG, 2 * HPG), 16);
+		CHECK(byte_at(mm, BASE + 2 * HPG + 20 * PG) == NULL);
+		CHECK_EQ_U64(intact(mm, BASE + 2 * HPG + 32 * PG, HPG - 32 * PG, 2 * HPG + 32 * PG), 480);
+		CHECK_EQ_U64(mm->nr_deposited, 0);
+		CHECK(tables_ok(mm));
+		CHECK(sim_done(mm, before));
+	}
+}
+
+TEST(whole_thp_unmap_and_mremap_keep_accounts)
+{
+	uint64_t before;
+	struct mm_struct *mm = thp_mm(4, &before);
+	CHECK(map_at(mm, BASE, 2 * HPG, RW, ANON | MAP_POPULATE));
+	fill(mm, BASE, 2 * HPG);
+	uint64_t splits = thp_events.split_pmd;
+	CHECK_EQ_U64(do_munmap(mm, BASE + HPG, HPG), 0);   /* a whole leaf: no split */
+	CHECK_EQ_U64(thp_events.split_pmd, splits);
+	CHECK_EQ_U64(get_mm_rss(mm), HPAGE_PMD_NR);
+	CHECK_EQ_U64(mm->nr_deposited, 1);
+	CHECK(tables_ok(mm));
+	/* mremap of the THP elsewhere: the data moves with it. */
+	int64_t to = do_mremap(mm, BASE, HPG, HPG, MREMAP_MAYMOVE | MREMAP_FIXED, BASE + 8 * HPG + 4 * PG);
+	CHECK_EQ_U64(to, BASE + 8 * HPG + 4 * PG);
+	CHECK_EQ_U64(intact(mm, BASE + 8 * HPG + 4 * PG, HPG, 0), HPAGE_PMD_NR);
+	CHECK_EQ_U64(get_mm_rss(mm), HPAGE_PMD_NR);
+	CHECK(tables_ok(mm));
+	CHECK(sim_done(mm, before));
+}
+
+TEST(verifier_counts_thp_leaves_against_deposits)
+{
+	uint64_t before;
+	struct mm_struct *mm = thp_mm(4, &before);
+	struct vm_fault vmf;
+	CHECK(map_at(mm, BASE, HPG, RW, ANON));
+	CHECK_EQ_U64(fault(mm, BASE, 1, &vmf), 0);
+	CHECK(tables_ok(mm));
+	/* A lost deposit is caught. */
+	uint64_t t = pgtable_trans_huge_withdraw(mm);
+	struct pgtable_verify v;
+	pgd_t *roots[1] = { mm->pgd };
+	CHECK(verify_page_tables(roots, 1, &v) > 0);
+	CHECK(strstr(v.first_problem, "deposited") != NULL);
+	pgtable_trans_huge_deposit(mm, t);
+	/* So is a THP's map count that is off. */
+	struct page *head = pfn_to_page(pmd_pfn(__pmd(pmd_of(mm, BASE))));
+	page_mapcount_inc(head);
+	CHECK(verify_page_tables(roots, 1, &v) > 0 && v.mapcount_mismatch == 1);
+	page_mapcount_dec(head);
+	CHECK(tables_ok(mm));
+	CHECK(sim_done(mm, before));
+}
+
+TEST(hugetlb_pool_reserve_fault_and_return)
+{
+	sim_ready(4);
+	transparent_hugepage_mode = THP_NEVER;
+	static bool pooled;
+	if (!pooled) {
+		CHECK_EQ_U64(hugetlb_init(2, 1, false), 1);   /* no 1 GiB pages without pdpe1gb */
+		pooled = true;
+	}
+	struct hstate *h = &hstates[HSTATE_2M];
+	CHECK_EQ_U64(h->nr_huge_pages, 2);
+	uint64_t before;
+	struct mm_struct *mm = sim_mm(4, &before);
+	struct vm_fault vmf;
+	/* The size flag: 2 MiB and the default work, 1 GiB (no pdpe1gb) and 64 KiB are EINVAL. */
+	CHECK_EQ_U64(do_mmap(mm, 0, PG, RW, ANON | MAP_HUGETLB | MAP_HUGE_1GB, -1, 0), -EINVAL);
+	CHECK_EQ_U64(do_mmap(mm, 0, PG, RW, ANON | MAP_HUGETLB | (16u << MAP_HUGE_SHIFT), -1, 0), -EINVAL);
+	CHECK_EQ_U64(do_mmap(mm, BASE + PG, HPG, RW, ANON | MAP_HUGETLB | MAP_FIXED, -1, 0), -EINVAL);
+	/* One page (length rounded up), then two more than the pool holds: ENOMEM. */
+	int64_t a = do_mmap(mm, 0, 100, RW, ANON | MAP_HUGETLB | MAP_HUGE_2MB, -1, 0);
+	CHECK(a > 0 && (a & (HPG - 1)) == 0);
+	struct vm_area_struct *vma = find_vma(mm, (uint64_t)a);
+	CHECK(vma && vma->vm_end - vma->vm_start == HPG && (vma->vm_flags & VM_HUGETLB));
+	CHECK_EQ_U64(do_mmap(mm, 0, 2 * HPG, RW, ANON | MAP_HUGETLB, -1, 0), -ENOMEM);
+	CHECK(map_at(mm, BASE, HPG, RW, ANON | MAP_HUGETLB));
+	CHECK_EQ_U64(do_mmap(mm, 0, HPG, RW, ANON | MAP_HUGETLB, -1, 0), -ENOMEM);
+	/* Faults: a read maps read-only (private), the write makes it writable in place. */
+	CHECK_EQ_U64(fault(mm, BASE + 77, 0, &vmf), 0);
+	CHECK_EQ_U64(vmf.done, VMF_DONE_HUGETLB_2M);
+	CHECK(vmf.clear_cycles > 0);
+	CHECK(!(pmd_of(mm, BASE) & _PAGE_RW));
+	CHECK_EQ_U64(fault(mm, BASE + 77, 1, &vmf), 0);
+	CHECK_EQ_U64(vmf.done, VMF_DONE_REUSE);
+	CHECK_EQ_U64(fault(mm, (uint64_t)a, 1, &vmf), 0);
+	CHECK_EQ_U64(vmf.done, VMF_DONE_HUGETLB_2M);
+	CHECK(pmd_of(mm, (uint64_t)a) & _PAGE_RW);
+	CHECK_EQ_U64(h->free_huge_pages, 0);
+	CHECK_EQ_U64(get_mm_rss(mm), 0);
+	CHECK(tables_ok(mm));
+	/* Cutting a huge page: EINVAL; a whole one goes back to the pool. */
+	CHECK_EQ_U64(do_munmap(mm, BASE, PG), -EINVAL);
+	CHECK_EQ_U64(do_mprotect(mm, BASE, PG, PROT_READ), -EINVAL);
+	CHECK_EQ_U64(do_madvise(mm, BASE + PG, PG, MADV_DONTNEED), -EINVAL);
+	CHECK_EQ_U64(do_madvise(mm, BASE, HPG, MADV_FREE), -EINVAL);
+	CHECK_EQ_U64(do_mprotect(mm, BASE, HPG, PROT_READ), 0);
+	CHECK(!(pmd_of(mm, BASE) & _PAGE_RW) && pmd_trans_huge(__pmd(pmd_of(mm, BASE))));
+	CHECK_EQ_U64(do_madvise(mm, BASE, HPG, MADV_DONTNEED), 0);
+	CHECK_EQ_U64(h->free_huge_pages, 1);
+	CHECK_EQ_U64(do_mmap(mm, 0, HPG, RW, ANON | MAP_HUGETLB, -1, 0), -ENOMEM);   /* still reserved */
+	CHECK_EQ_U64(do_munmap(mm, BASE, HPG), 0);
+	CHECK(do_mmap(mm, 0, HPG, RW, ANON | MAP_HUGETLB, -1, 0) > 0);
+	CHECK(tables_ok(mm));
+	CHECK(sim_done(mm, before));
+	CHECK_EQ_U64(h->free_huge_pages, 2);
+	CHECK_EQ_U64(vm_hugetlb_committed[0], 0);
+}
+
+UNIT_MAIN(
+	UNIT(thp_write_maps_one_pmd_leaf),
+	UNIT(thp_read_maps_the_huge_zero_page_and_a_write_replaces_it),
+	UNIT(thp_only_where_allowed),
+	UNIT(thp_fallback_maps_4k_and_counts),
+	UNIT(partial_munmap_mprotect_dontneed_split_and_keep_data),
+	UNIT(whole_thp_unmap_and_mremap_keep_accounts),
+	UNIT(verifier_counts_thp_leaves_against_deposits),
+	UNIT(hugetlb_pool_reserve_fault_and_return)
+)
