@@ -40,7 +40,10 @@
 #define EPIPE        32
 #define EDOM         33
 #define ERANGE       34   /* result out of range */
+#define ENAMETOOLONG 36   /* a path or name too long */
 #define ENOSYS       38   /* function (syscall) not implemented */
+#define ENOTEMPTY    39   /* directory not empty */
+#define ELOOP        40   /* too many symbolic links */
 #define EOVERFLOW    75   /* value too large for the type */
 #define EOPNOTSUPP   95   /* operation not supported */
 

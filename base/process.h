@@ -26,6 +26,8 @@
 #include <stdint.h>
 
 struct mm_struct;               /* paging/mm_types.h */
+struct files_struct;            /* fs/fdtable.h */
+struct inode;                   /* fs/inode.h */
 
 #define TASK_COMM_LEN 96
 #define SYSCALL_WARN_BITMAP_BITS 1024   /* Linux x86-64 numbers are < 512 */
@@ -57,6 +59,11 @@ struct task_struct {
 	struct kernel_context kctx;    /* where return_to_kernel goes */
 	uint64_t warned_syscalls[SYSCALL_WARN_BITMAP_BITS / 64];  /* bit nr: -ENOSYS warning given */
 	bool warned_high_syscall;      /* the one warning for numbers >= SYSCALL_WARN_BITMAP_BITS given */
+
+	/* Files (fs/): set up by task_files_init (kernel/console_file.c) with
+	 * descriptors 0, 1, 2 on the console; fork: dup_fd, exit: exit_files. */
+	struct files_struct *files;    /* the descriptor table */
+	struct inode *cwd;             /* the working directory (getcwd, chdir, relative paths) */
 };
 
 /* `current`, the running task, is this CPU's: cpu/percpu.h (with

@@ -88,7 +88,11 @@ static inline uint32_t fault_flags(const struct pt_regs *regs, uint64_t error_co
  * of tsk, the task it happened in (getrusage). */
 static inline void mm_account_fault(struct task_struct *tsk, vm_fault_t ret)
 {
-	if (!(ret & VM_FAULT_ERROR))
+	if (ret & VM_FAULT_ERROR)
+		return;
+	if (unlikely(ret & VM_FAULT_MAJOR))
+		tsk->maj_flt++;
+	else
 		tsk->min_flt++;
 }
 
@@ -105,6 +109,10 @@ static __always_inline enum fault_class fault_class_of(const struct vm_fault *vm
 	case VMF_DONE_COW_ZERO:   cls = FAULT_COW_ZERO; break;
 	case VMF_DONE_REUSE:      cls = FAULT_REUSE; break;
 	case VMF_DONE_COPY:       cls = FAULT_COW_COPY; break;
+	case VMF_DONE_FILE_READ:  cls = FAULT_FILE_READ; break;
+	case VMF_DONE_FILE_READ_MAJOR: cls = FAULT_FILE_READ_MAJOR; break;
+	case VMF_DONE_FILE_COW:   cls = FAULT_FILE_COW; break;
+	case VMF_DONE_FILE_SHARED_WRITE: cls = FAULT_FILE_SHARED_WRITE; break;
 	case VMF_DONE_SPURIOUS:   break;
 	}
 	if (unlikely(vmf->pgtables) && cls == FAULT_READ_ZERO)
@@ -187,8 +195,8 @@ static struct pf_verdict decide_user_addr_fault(struct pt_regs *regs, uint64_t e
 	if (unlikely(ret & VM_FAULT_OOM))
 		return verdict(PF_OOM, "out of memory");
 	if (unlikely(ret & VM_FAULT_SIGBUS)) {
-		struct pf_verdict v = verdict(PF_SIGBUS, "the page-table entry cannot be handled (not present but "
-							 "not none, or a huge page)");
+		struct pf_verdict v = verdict(PF_SIGBUS, vmf->why ? vmf->why : "the page-table entry cannot be handled "
+							 "(not present but not none, or a huge page)");
 		v.code = BUS_ADRERR;   /* Linux's do_sigbus */
 		return v;
 	}
@@ -238,7 +246,8 @@ static void page_fault_act(struct pt_regs *regs, uint64_t address, struct pf_ver
 {
 	switch (v.response) {
 	case PF_RESOLVED: {
-		mm_account_fault(current, 0);   /* resolved: a task with an mm is running */
+		/* resolved: a task with an mm is running */
+		mm_account_fault(current, vmf->done == VMF_DONE_FILE_READ_MAJOR ? VM_FAULT_MAJOR : 0);
 		enum fault_class cls = fault_class_of(vmf);
 		if (v.stack_grew)
 			cls = FAULT_STACK_GROW;

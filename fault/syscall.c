@@ -59,7 +59,42 @@ void do_syscall_64(struct pt_regs *regs)
 	case __NR_gettid:          ret = current->pid; break;
 	case __NR_set_tid_address: current->tid_address = a0; ret = current->pid; break;
 	case __NR_sched_yield:     ret = 0; break;
-	case __NR_ioctl:           ret = (a0 <= 2) ? -ENOTTY : -EBADF; break;
+	case __NR_ioctl:           ret = sys_ioctl(a0, a1, a2); break;
+	/* files (kernel/sys_file.c) */
+	case __NR_open:            ret = sys_open(a0, a1, a2); break;
+	case __NR_openat:          ret = sys_openat(a0, a1, a2, a3); break;
+	case __NR_close:           ret = sys_close(a0); break;
+	case __NR_dup:             ret = sys_dup(a0); break;
+	case __NR_dup2:            ret = sys_dup2(a0, a1); break;
+	case __NR_dup3:            ret = sys_dup3(a0, a1, a2); break;
+	case __NR_fcntl:           ret = sys_fcntl(a0, a1, a2); break;
+	case __NR_pread64:         ret = sys_pread64(a0, a1, a2, a3); break;
+	case __NR_pwrite64:        ret = sys_pwrite64(a0, a1, a2, a3); break;
+	case __NR_readv:           ret = sys_readv(a0, a1, a2); break;
+	case __NR_lseek:           ret = sys_lseek(a0, a1, a2); break;
+	case __NR_fstat:           ret = sys_fstat(a0, a1); break;
+	case __NR_stat:            ret = sys_stat(a0, a1); break;
+	case __NR_lstat:           ret = sys_lstat(a0, a1); break;
+	case __NR_newfstatat:      ret = sys_newfstatat(a0, a1, a2, a3); break;
+	case __NR_getdents64:      ret = sys_getdents64(a0, a1, a2); break;
+	case __NR_ftruncate:       ret = sys_ftruncate(a0, a1); break;
+	case __NR_truncate:        ret = sys_truncate(a0, a1); break;
+	case __NR_fsync:
+	case __NR_fdatasync:       ret = sys_fsync(a0); break;
+	case __NR_msync:           ret = sys_msync(a0, a1, a2); break;
+	case __NR_mkdir:           ret = sys_mkdirat(SYS_AT_FDCWD, a0, a1); break;
+	case __NR_mkdirat:         ret = sys_mkdirat(a0, a1, a2); break;
+	case __NR_unlink:          ret = sys_unlinkat(SYS_AT_FDCWD, a0, 0); break;
+	case __NR_rmdir:           ret = sys_unlinkat(SYS_AT_FDCWD, a0, 0x200); break;
+	case __NR_unlinkat:        ret = sys_unlinkat(a0, a1, a2); break;
+	case __NR_rename:          ret = sys_renameat(SYS_AT_FDCWD, a0, SYS_AT_FDCWD, a1); break;
+	case __NR_renameat:        ret = sys_renameat(a0, a1, a2, a3); break;
+	case __NR_access:          ret = sys_faccessat(SYS_AT_FDCWD, a0, a1); break;
+	case __NR_faccessat:       ret = sys_faccessat(a0, a1, a2); break;
+	case __NR_readlink:        ret = sys_readlinkat(SYS_AT_FDCWD, a0, a1, a2); break;
+	case __NR_readlinkat:      ret = sys_readlinkat(a0, a1, a2, a3); break;
+	case __NR_getcwd:          ret = sys_getcwd(a0, a1); break;
+	case __NR_chdir:           ret = sys_chdir(a0); break;
 	case __NR_exit:
 	case __NR_exit_group:      do_exit((int32_t)(a0 & 0xff));
 	case __NR_faultline_introspect: ret = sys_faultline_introspect(a0, a1, a2, a3); break;

@@ -15,6 +15,7 @@
  *     8. framebuffer, warnings, TSC
  *     9. the boot record, self-checks, the ring-3 programs, the summary, the exit
  */
+#include "fs/inode.h"
 #include "base/bootinfo.h"
 #include "lib/config.h"
 #include "kernel/exit.h"
@@ -108,6 +109,21 @@ static void list_programs(struct boot_info *bi)
 	}
 }
 
+/* The file system from the RAM disk the firmware phase filled (fs/). */
+static void mount_files(struct boot_info *bi)
+{
+	int err = fs_mount_boot_files(bi);
+	if (err)
+		record_warning("files", "cannot mount the RAM disk: %d; programs see no files", err);
+	if (bi->disk_files_left_out)
+		record_warning("files", "%u files (%llu bytes) of \\faultline\\ are not on the RAM disk: "
+			       "larger than files_max = %u MiB allows, or more than %u entries",
+			       bi->disk_files_left_out, bi->disk_bytes_left_out, boot_config.files_max_mib,
+			       BOOT_MAX_DISK_FILES);
+	kprintf("files: RAM disk %llu blocks, %llu used, %u entries\n", bi->ramdisk_blocks, bi->ramdisk_used,
+		bi->disk_file_count);
+}
+
 /* Second half of boot, at the kernel's final address on its own page tables. */
 static void kernel_main_high(struct boot_info *bi)
 {
@@ -133,6 +149,7 @@ static void kernel_main_high(struct boot_info *bi)
 	run_checks_in_paging_modes(boot_config.checks, config_checks_both_modes(&boot_config), boot_config.matrix_sample);
 	if (zero_page_init() < 0)
 		panic("zero_page_init: no frame for the zero page");
+	mount_files(bi);
 	run_programs(&boot_config, bi);
 	run_test_hooks(&boot_config);
 

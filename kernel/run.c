@@ -13,6 +13,8 @@
 #include "base/bootinfo.h"
 #include "lib/config.h"
 #include "kernel/exec.h"
+#include "kernel/console_file.h"
+#include "fs/inode.h"
 #include "kernel/integrity.h"
 #include "kernel/user_records.h"
 #include "kernel/watchdog.h"
@@ -100,14 +102,17 @@ static void record_structure_check(const char *prog, const char *what, uint64_t 
 }
 
 /* The per-program checks after it ended. */
-static void check_after_program(const char *name, uint64_t free_before)
+static void check_after_program(const char *name, uint64_t free_before, uint64_t fs_before)
 {
 	char test[160];
 	kmem_cache_shrink_all();
-	uint64_t free_after = nr_free_pages();
+	/* What the file system keeps (page cache, inodes of files the program
+	 * made) stays: it is counted out, not leaked. */
+	uint64_t fs_after = fs_pages_held();
+	uint64_t free_after = nr_free_pages() + fs_after - fs_before;
 	format(test, sizeof(test), "kernel.%s.frames_returned", name);
-	record_check(test, free_after == free_before, "free frames %llu before, %llu after",
-		     free_before, free_after);
+	record_check(test, free_after == free_before, "free frames %llu before, %llu after (%llu kept by files, %llu before)",
+		     free_before, free_after, fs_after, fs_before);
 	struct pgtable_verify v;
 	pgd_t *roots[2];
 	uint64_t problems = verify_page_tables(roots, kernel_page_table_roots(roots), &v);
@@ -129,7 +134,7 @@ static void run_one(const struct config_run *run, const struct boot_info *bi)
 		return; /* already reported as a program warning */
 
 	kmem_cache_shrink_all();
-	uint64_t free_before = nr_free_pages();
+	uint64_t free_before = nr_free_pages(), fs_before = fs_pages_held();
 	memset(&task, 0, sizeof(task));
 	strlcpy(task.comm, name, sizeof(task.comm));
 	task.pid = next_pid++;
@@ -139,10 +144,16 @@ static void run_one(const struct config_run *run, const struct boot_info *bi)
 
 	static struct pt_regs regs;
 	const char *why = "";
-	int err = exec_program(&task, (const uint8_t *)__va(f->phys), f->size, argv, run->argc, &regs, &why);
+	int err = task_files_init(&task);
+	if (!err)
+		err = exec_program(&task, (const uint8_t *)__va(f->phys), f->size, argv, run->argc, &regs, &why);
+	else
+		why = "no memory for its descriptor table";
 	if (err) {
 		record_warning("exec", "%s: cannot run: %s (%d)", name, why, err);
-		check_after_program(name, free_before);
+		if (task.files)
+			exit_files(&task);
+		check_after_program(name, free_before, fs_before);
 		return;
 	}
 	kprintf("run: %s (pid %u)\n", name, task.pid);
@@ -173,7 +184,8 @@ static void run_one(const struct config_run *run, const struct boot_info *bi)
 	write_cr3(init_top_pgt_phys);
 	current = NULL;
 	exit_mm(&task);
-	check_after_program(name, free_before);
+	exit_files(&task);
+	check_after_program(name, free_before, fs_before);
 }
 
 /* See base/process.h. */

@@ -54,6 +54,7 @@ void config_defaults(struct faultline_config *cfg)
 	cfg->checks_paging = CHECKS_PAGING_AUTO;
 	cfg->exit = EXIT_AUTO;
 	cfg->time_limit = CONFIG_DEFAULT_TIME_LIMIT;
+	cfg->files_max_mib = CONFIG_DEFAULT_FILES_MAX_MIB;
 }
 
 /* Adds a warning (text cut to fit); past CONFIG_MAX_WARNINGS only counts it. */
@@ -335,6 +336,14 @@ static void parse_time_limit(struct faultline_config *cfg, uint32_t line, struct
 			  (int)(v.n < QUOTE_MAX ? v.n : QUOTE_MAX), v.p, cfg->time_limit);
 }
 
+/* files_max = MIB (1 .. 4096): the RAM disk holding the stick's files and what programs write. */
+static void parse_files_max(struct faultline_config *cfg, uint32_t line, struct slice v)
+{
+	if (!parse_whole_number(v, 1, 4096, &cfg->files_max_mib))
+		warn_line(cfg, line, "files_max = \"%.*s\": expected MiB from 1 to 4096 (keeping %u)",
+			  (int)(v.n < QUOTE_MAX ? v.n : QUOTE_MAX), v.p, cfg->files_max_mib);
+}
+
 /* matrix_sample = N (0 .. 1000000000): run 1 matrix case in N; 0 = as `checks` says. */
 static void parse_matrix_sample(struct faultline_config *cfg, uint32_t line, struct slice v)
 {
@@ -381,7 +390,7 @@ static void parse_line(struct faultline_config *cfg, uint32_t line, struct slice
 	}
 	const struct choice_key *choice = find_choice_key(key);
 	bool known = choice || slice_is(key, "run") || slice_is(key, "test") || slice_is(key, "time_limit") ||
-		     slice_is(key, "matrix_sample");
+		     slice_is(key, "matrix_sample") || slice_is(key, "files_max");
 	if (!known) {
 		warn_line(cfg, line, "unknown key \"%.*s\" (ignored)", key_quote, key.p);
 		return;
@@ -402,6 +411,8 @@ static void parse_line(struct faultline_config *cfg, uint32_t line, struct slice
 		parse_time_limit(cfg, line, val);
 	else if (slice_is(key, "matrix_sample"))
 		parse_matrix_sample(cfg, line, val);
+	else if (slice_is(key, "files_max"))
+		parse_files_max(cfg, line, val);
 	else
 		parse_test(cfg, line, val);
 }

@@ -33,6 +33,7 @@
 #define CONFIG_MAX_TESTS   8
 #define CONFIG_TEST_LEN    32
 #define CONFIG_DEFAULT_TIME_LIMIT 600   /* seconds one program may run */
+#define CONFIG_DEFAULT_FILES_MAX_MIB 32 /* the RAM disk (fs/brd.h): \faultline\ files and room for writes */
 
 enum config_paging { PAGING_AUTO = 0, PAGING_4 = 4, PAGING_5 = 5 };
 enum config_checks { CHECKS_NONE = 0, CHECKS_DEFAULT, CHECKS_FULL };
@@ -56,6 +57,7 @@ struct faultline_config {
 	enum config_checks_paging checks_paging;
 	enum config_exit exit;
 	uint32_t time_limit;                         /* seconds per program */
+	uint32_t files_max_mib;                      /* files_max = MIB: the RAM disk's size */
 	uint32_t matrix_sample;                      /* 1 matrix case in N; 0: as checks says */
 	uint32_t run_count;
 	struct config_run runs[CONFIG_MAX_RUNS];

@@ -10,6 +10,7 @@ const char *fault_class_name(enum fault_class c)
 	static const char *const names[FAULT_NR_CLASSES] = {
 		"read-zero", "read-zero+pt", "write-anon", "write-anon+pt", "shared-anon",
 		"cow-zero", "reuse", "cow-copy", "stack-grow", "spurious", "uaccess", "segv", "oom",
+		"file-read", "file-read-major", "file-cow", "file-shared-write",
 	};
 	return (unsigned)c < FAULT_NR_CLASSES ? names[c] : "unknown";
 }

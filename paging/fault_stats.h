@@ -23,6 +23,10 @@ enum fault_class {
 	FAULT_UACCESS,            /* kernel user-copy touching unmapped user memory: demand-paged */
 	FAULT_SEGV,               /* no VMA / access error / bad address: program killed */
 	FAULT_OOM,                /* no memory: program killed */
+	FAULT_FILE_READ,          /* read of a file page in the page cache (minor) */
+	FAULT_FILE_READ_MAJOR,    /* read of a file page not cached: read from the RAM disk */
+	FAULT_FILE_COW,           /* write to a private file mapping: a private copy */
+	FAULT_FILE_SHARED_WRITE,  /* write to a shared file mapping: the cached page dirtied */
 	FAULT_NR_CLASSES
 };
 

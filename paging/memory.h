@@ -30,6 +30,7 @@ typedef uint32_t vm_fault_t;
 #define VM_FAULT_SIGBUS  (1u << 1)
 #define VM_FAULT_SIGSEGV (1u << 2)
 #define VM_FAULT_ERROR   (VM_FAULT_OOM | VM_FAULT_SIGBUS | VM_FAULT_SIGSEGV)
+#define VM_FAULT_MAJOR   (1u << 3)   /* not an error: the page had to be read (ru_majflt) */
 
 /* What a fault that returned 0 did (the table at the top of paging/memory.c). */
 enum vm_fault_done {
@@ -40,7 +41,15 @@ enum vm_fault_done {
 	VMF_DONE_COW_ZERO,         /* write to the zero page: a new zeroed page instead */
 	VMF_DONE_REUSE,            /* write to a private page mapped once: made writable in place */
 	VMF_DONE_COPY,             /* write to a private page mapped more than once: copied */
+	VMF_DONE_FILE_READ,        /* none entry of a file VMA, read: the cached page mapped */
+	VMF_DONE_FILE_READ_MAJOR,  /* ... that first had to be read from the disk */
+	VMF_DONE_FILE_COW,         /* none entry, write, private file VMA: a private copy */
+	VMF_DONE_FILE_SHARED_WRITE,/* write, shared file VMA: the cached page dirty and writable */
 };
+
+/* Linux's fault_around_bytes: a read fault on a file maps the cached pages of
+ * this aligned window around it too (debugfs fault_around_bytes, default 64 KiB). */
+extern uint64_t fault_around_bytes;
 
 struct vm_fault {
 	struct vm_area_struct *vma;
@@ -53,6 +62,8 @@ struct vm_fault {
 	enum vm_fault_done done;
 	uint64_t clear_cycles;     /* TSC cycles spent zeroing a frame */
 	uint64_t pgtables;         /* page-table pages allocated on the way */
+	uint64_t around;           /* file read: pages fault-around mapped beside the faulting one */
+	const char *why;           /* an error's reason in words, or NULL */
 };
 
 /* The shared zero page: one frame of zeros, mapped read-only by every read
@@ -111,5 +122,19 @@ void change_protection(struct vm_area_struct *vma, uint64_t start, uint64_t end)
  * as Linux's GUP does (task_account_minor_fault, cpu/percpu.h). Returns 0
  * or VM_FAULT_OOM. */
 vm_fault_t populate_range(struct vm_area_struct *vma, uint64_t start, uint64_t end);
+
+/*
+ * Write-protects and cleans every user entry that maps page (a page-cache
+ * page), in every VMA on its mapping's i_mmap list, so that the next write
+ * faults and dirties it again (Linux's page_mkclean, before writeback).
+ */
+void page_mkclean(struct page *page);
+
+/*
+ * Unmaps the file pages [first, end) (in pages of the file) from every VMA
+ * mapping mapping, private copies included (Linux's unmap_mapping_range
+ * with even_cows, for truncation): the next access faults again.
+ */
+void unmap_mapping_range(struct address_space *mapping, uint64_t first, uint64_t end);
 
 #endif

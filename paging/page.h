@@ -31,12 +31,14 @@
 
 #include "base/page_types.h"
 
+struct address_space;
 /* page->flags */
 #define PG_reserved (1u << 0)   /* not managed by the allocator */
 #define PG_buddy    (1u << 1)   /* free: first frame of a block on a buddy free list */
 #define PG_pgtable  (1u << 2)   /* holds a page table (any level) */
 #define PG_zero     (1u << 3)   /* the shared zero page */
 #define PG_anon     (1u << 4)   /* anonymous memory of a process */
+#define PG_dirty    (1u << 5)   /* page cache: newer than its blocks on the disk */
 
 #define PFN_NONE 0xffffffffu    /* "no frame" in a 32-bit PFN link */
 
@@ -49,9 +51,11 @@ struct page {
 	uint32_t lru_next;       /* free: next free block of the same order (PFN_NONE ends);  */
 	uint32_t lru_prev;       /* allocated: free for the owner's own lists */
 	uint64_t private;        /* allocated: the owner's word (reset to 0 on allocation) */
+	struct address_space *mapping;  /* page cache: the file's (paging/filemap.h); else NULL */
+	uint64_t index;          /* page cache: the page's offset in the file, in pages */
 };
 
-_Static_assert(sizeof(struct page) == 32, "struct page must stay 32 bytes");
+_Static_assert(sizeof(struct page) == 48, "struct page must stay 48 bytes");
 
 /* Defined by paging/buddy.c, set by buddy_init(). */
 extern uint64_t mem_map_phys;   /* physical address of mem_map[0] */
@@ -92,6 +96,9 @@ static inline void __SetPageTable(struct page *p) { p->flags |= PG_pgtable; }
 static inline void __ClearPageTable(struct page *p) { p->flags &= ~PG_pgtable; }
 static inline void SetPageZero(struct page *p) { p->flags |= PG_zero; }
 static inline void SetPageAnon(struct page *p) { p->flags |= PG_anon; }
+static inline int PageDirty(const struct page *p) { return (p->flags & PG_dirty) != 0; }
+static inline void SetPageDirty(struct page *p) { p->flags |= PG_dirty; }
+static inline void ClearPageDirty(struct page *p) { p->flags &= ~PG_dirty; }
 
 /* Reference counting. */
 static inline int32_t page_ref_count(const struct page *page) { return page->_refcount; }

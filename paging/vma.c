@@ -16,6 +16,7 @@
  * allocates them all, and only then changes anything.
  */
 #include "paging/vma.h"
+#include "paging/filemap.h"
 
 #include <stddef.h>
 
@@ -83,12 +84,16 @@ static int64_t vma_range_pages(uint64_t start, uint64_t end) { return (int64_t)(
  * to extend when VMAs get more attributes than their flags. */
 static bool is_mergeable_vma(const struct vm_area_struct *vma, uint64_t vm_flags)
 {
-	return vma->vm_flags == vm_flags;
+	return vma->vm_flags == vm_flags && !vma->vm_file;
 }
 
+/* Two touching VMAs are one if their flags match and they map the same
+ * file at consecutive offsets (or both anonymous memory). */
 static bool vma_can_merge(const struct vm_area_struct *a, const struct vm_area_struct *b)
 {
-	return a && b && a->vm_end == b->vm_start && is_mergeable_vma(a, b->vm_flags);
+	if (!a || !b || a->vm_end != b->vm_start || a->vm_flags != b->vm_flags || a->vm_file != b->vm_file)
+		return false;
+	return !a->vm_file || a->vm_pgoff + vma_pages(a) == b->vm_pgoff;
 }
 
 /* ---- The tree ------------------------------------------------------------------ */
@@ -282,6 +287,8 @@ static void vma_unlink(struct mm_struct *mm, struct vm_area_struct *vma)
 /* Moves vma's start; the caller keeps it between its neighbours. */
 static void set_vm_start(struct mm_struct *mm, struct vm_area_struct *vma, uint64_t start)
 {
+	if (vma->vm_file)   /* the file offset at vm_start moves with it */
+		vma->vm_pgoff += (uint64_t)((int64_t)(start - vma->vm_start) >> PAGE_SHIFT);
 	vma->vm_start = start;
 	vma_tree_fixup(mm, vma);
 }
@@ -337,6 +344,11 @@ struct vm_area_struct *vm_area_alloc(struct mm_struct *mm)
 
 void vm_area_free(struct vm_area_struct *vma)
 {
+	if (vma->vm_file) {
+		vma_unlink_file(vma);
+		if (vma->vm_ops && vma->vm_ops->close)
+			vma->vm_ops->close(vma);
+	}
 	kmem_cache_free(vm_area_cachep, vma);
 }
 
@@ -497,11 +509,18 @@ static void split_vma_with(struct mm_struct *mm, struct vm_area_struct *vma, uin
 			   int new_below, struct vm_area_struct *new)
 {
 	*new = *vma;   /* same attributes, whatever fields VMAs carry */
+	if (new->vm_file) {   /* one more VMA of the file: its own reference and i_mmap entry */
+		vma_link_file(new);
+		if (new->vm_ops && new->vm_ops->open)
+			new->vm_ops->open(new);
+	}
 	if (new_below) {
 		new->vm_end = addr;
 		set_vm_start(mm, vma, addr);
 		vma_link(mm, new, vma->vm_prev);
 	} else {
+		if (new->vm_file)
+			new->vm_pgoff += (addr - new->vm_start) >> PAGE_SHIFT;
 		new->vm_start = addr;
 		set_vm_end(mm, vma, addr);
 		vma_link(mm, new, vma);
@@ -556,6 +575,34 @@ int vma_map_range(struct mm_struct *mm, uint64_t start, uint64_t len, uint64_t v
 	vma->vm_start = start;
 	vma->vm_end = end;
 	vma->vm_flags = vm_flags;
+	return insert_vm_struct(mm, vma);   /* cannot fail: the range was checked */
+}
+
+int vma_map_file(struct mm_struct *mm, uint64_t start, uint64_t len, uint64_t vm_flags, struct file *file,
+		 struct address_space *mapping, uint64_t pgoff, const struct vm_operations_struct *vm_ops)
+{
+	struct vm_area_struct *prev, *next, *vma;
+	uint64_t end;
+	int err = vma_user_range(mm, start, len, &end, -ENOMEM);
+
+	if (err)
+		return err;
+	next = find_vma_prev(mm, start, &prev);
+	if (next && next->vm_start < end)
+		return -EEXIST;
+	vma = vm_area_alloc(mm);
+	if (!vma)
+		return -ENOMEM;
+	vma->vm_start = start;
+	vma->vm_end = end;
+	vma->vm_flags = vm_flags;
+	vma->vm_file = file;
+	vma->vm_pgoff = pgoff;
+	vma->vm_ops = vm_ops;
+	vma->vm_mapping = mapping;
+	vma_link_file(vma);
+	if (vm_ops && vm_ops->open)
+		vm_ops->open(vma);
 	return insert_vm_struct(mm, vma);   /* cannot fail: the range was checked */
 }
 

@@ -176,6 +176,15 @@ int split_vma(struct mm_struct *mm, struct vm_area_struct *vma, uint64_t addr, i
 int vma_map_range(struct mm_struct *mm, uint64_t start, uint64_t len, uint64_t vm_flags);
 
 /*
+ * vma_map_range for a file: one new VMA mapping page pgoff of file (whose
+ * page cache is mapping) at start, never merged; vm_ops->open takes its
+ * reference on file, and it goes on mapping's i_mmap list. Errors as
+ * vma_map_range's.
+ */
+int vma_map_file(struct mm_struct *mm, uint64_t start, uint64_t len, uint64_t vm_flags, struct file *file,
+		 struct address_space *mapping, uint64_t pgoff, const struct vm_operations_struct *vm_ops);
+
+/*
  * munmap: makes [start, start+len) unmapped, trimming, splitting or removing
  * the VMAs it meets. Calls on_removed (if not NULL) once per VMA that lost
  * pages, lowest first, with the part it lost, after the VMA tree is updated

@@ -26,6 +26,7 @@ static char record[RECORD_BYTES];
 static const char *const kernel_class_names[] = {
 	"read-zero", "read-zero+pt", "write-anon", "write-anon+pt", "shared-anon",
 	"cow-zero", "reuse", "cow-copy", "stack-grow", "spurious", "uaccess", "segv", "oom",
+	"file-read", "file-read-major", "file-cow", "file-shared-write",
 };
 _Static_assert(sizeof(kernel_class_names) / sizeof(kernel_class_names[0]) == FAULT_NR_CLASSES,
 	       "fault classes changed: update kernel_class_names");
