@@ -87,7 +87,7 @@ $(BUILD)/faultline.efi: $(KERNEL_OBJS)
 
 include user/user.mk
 
-$(BUILD)/faultline.img: $(BUILD)/faultline.efi faultline.cfg tools/mkimage.sh $(USER_BINS)
+$(BUILD)/faultline.img: $(BUILD)/faultline.efi faultline.cfg tools/mkimage.sh $(USER_BINS) $(wildcard user/files/*)
 	@echo "  IMAGE   $@"
 	@tools/mkimage.sh $@ $(BUILD)/faultline.efi faultline.cfg $(USER_BINS)
 
