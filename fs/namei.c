@@ -140,7 +140,7 @@ int vfs_open(struct inode *cwd, const char *path, uint32_t flags, uint32_t mode,
 	if (wants_write)
 		fmode |= FMODE_WRITE;
 	struct file *f = alloc_file(S_ISDIR(inode->i_mode) ? &dir_fops : &regular_fops,
-				    (flags & ~(uint32_t)(O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC)) | O_LARGEFILE, fmode);
+				    (flags & ~(uint32_t)(O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_CLOEXEC)) | O_LARGEFILE, fmode);
 	if (!f)
 		return -ENFILE;
 	f->f_inode = iget(inode);
