@@ -215,9 +215,10 @@ static uint64_t fault_pgoff(const struct vm_fault *vmf)
 }
 
 /*
- * Linux's do_fault_around / filemap_map_pages: maps the pages of the
- * fault_around_bytes-aligned window around the fault that are cached
- * already, in the VMA and below the end of the file, where the entry is
+ * Linux's do_fault_around / filemap_map_pages: maps the pages of the window
+ * of fault_around_bytes that starts at the fault's address rounded down to
+ * it (or at the VMA's start, if later), within the VMA and this page table,
+ * that are cached already and below the end of the file, where the entry is
  * none. Returns the pages mapped (the faulting one included if it was cached).
  */
 static uint64_t do_fault_around(struct vm_fault *vmf, uint64_t nr_file_pages)
@@ -225,11 +226,14 @@ static uint64_t do_fault_around(struct vm_fault *vmf, uint64_t nr_file_pages)
 	struct vm_area_struct *vma = vmf->vma;
 	struct address_space *mapping = vma->vm_mapping;
 	uint64_t window = fault_around_bytes > PAGE_SIZE ? fault_around_bytes & PAGE_MASK : PAGE_SIZE;
-	uint64_t start = vmf->address & ~(window - 1), end = start + window;
+	uint64_t start = vmf->address & ~(window - 1);
 	if (start < vma->vm_start)
 		start = vma->vm_start;
+	uint64_t end = start + window;
 	if (end > vma->vm_end)
 		end = vma->vm_end;
+	if (end > (vmf->address & PMD_MASK) + PMD_SIZE)
+		end = (vmf->address & PMD_MASK) + PMD_SIZE;   /* this page table only */
 	uint64_t mapped = 0;
 	pte_t *base = vmf->pte - ((vmf->address - start) >> PAGE_SHIFT);
 	for (uint64_t a = start; a < end; a += PAGE_SIZE) {
