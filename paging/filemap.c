@@ -119,27 +119,3 @@ void truncate_inode_pages(struct address_space *mapping, uint64_t lstart)
 		put_page(page);   /* the cache's reference; a mapping may hold others until unmapped */
 	}
 }
-
-/* See paging/filemap.h. */
-void vma_link_file(struct vm_area_struct *vma)
-{
-	struct address_space *mapping = vma->vm_mapping;
-	vma->vm_mapping_prev = NULL;
-	vma->vm_mapping_next = mapping->i_mmap;
-	if (mapping->i_mmap)
-		mapping->i_mmap->vm_mapping_prev = vma;
-	mapping->i_mmap = vma;
-}
-
-/* See paging/filemap.h. */
-void vma_unlink_file(struct vm_area_struct *vma)
-{
-	struct address_space *mapping = vma->vm_mapping;
-	if (vma->vm_mapping_prev)
-		vma->vm_mapping_prev->vm_mapping_next = vma->vm_mapping_next;
-	else if (mapping->i_mmap == vma)
-		mapping->i_mmap = vma->vm_mapping_next;
-	if (vma->vm_mapping_next)
-		vma->vm_mapping_next->vm_mapping_prev = vma->vm_mapping_prev;
-	vma->vm_mapping_next = vma->vm_mapping_prev = NULL;
-}

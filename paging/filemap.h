@@ -81,8 +81,4 @@ int filemap_write_range(struct address_space *mapping, uint64_t start, uint64_t 
  */
 void truncate_inode_pages(struct address_space *mapping, uint64_t lstart);
 
-/* Links / unlinks a file VMA on its mapping's i_mmap list. */
-void vma_link_file(struct vm_area_struct *vma);
-void vma_unlink_file(struct vm_area_struct *vma);
-
 #endif

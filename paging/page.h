@@ -48,14 +48,20 @@ struct page {
 	int32_t _mapcount;       /* page-table entries mapping it, minus one */
 	uint8_t order;           /* free: block order; allocated (first frame): allocation order */
 	uint8_t pad[3];
-	uint32_t lru_next;       /* free: next free block of the same order (PFN_NONE ends);  */
-	uint32_t lru_prev;       /* allocated: free for the owner's own lists */
-	uint64_t private;        /* allocated: the owner's word (reset to 0 on allocation) */
-	struct address_space *mapping;  /* page cache: the file's (paging/filemap.h); else NULL */
-	uint64_t index;          /* page cache: the page's offset in the file, in pages */
+	union {
+		uint32_t lru_next;       /* free: next free block of the same order (PFN_NONE ends); */
+		uint32_t index;          /* page cache: the page's offset in its file, in pages */
+	};
+	uint32_t lru_prev;       /* allocated: free for the owner's own lists (user pages: the
+	                            verifier's scratch count, paging/verify.c) */
+	union {
+		uint64_t private;        /* allocated: the owner's word (reset to 0 on allocation) */
+		struct address_space *mapping;  /* page cache: its file's (paging/filemap.h); NULL
+		                            for every other page, as allocation resets private */
+	};
 };
 
-_Static_assert(sizeof(struct page) == 48, "struct page must stay 48 bytes");
+_Static_assert(sizeof(struct page) == 32, "struct page must stay 32 bytes");
 
 /* Defined by paging/buddy.c, set by buddy_init(). */
 extern uint64_t mem_map_phys;   /* physical address of mem_map[0] */

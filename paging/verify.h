@@ -10,7 +10,7 @@
  *   - every user-half 4 KiB leaf that maps a struct page: the number of
  *     entries mapping it equals page_mapcount()
  *
- * The map-count check counts in page->private of user-mapped pages and leaves
+ * The map-count check counts in page->lru_prev of user-mapped pages and leaves
  * it 0: nothing else may keep state there for a mapped page.
  */
 #ifndef FAULTLINE_VERIFY_H

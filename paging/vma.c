@@ -578,6 +578,30 @@ int vma_map_range(struct mm_struct *mm, uint64_t start, uint64_t len, uint64_t v
 	return insert_vm_struct(mm, vma);   /* cannot fail: the range was checked */
 }
 
+/* See paging/vma.h. */
+void vma_link_file(struct vm_area_struct *vma)
+{
+	struct address_space *mapping = vma->vm_mapping;
+	vma->vm_mapping_prev = NULL;
+	vma->vm_mapping_next = mapping->i_mmap;
+	if (mapping->i_mmap)
+		mapping->i_mmap->vm_mapping_prev = vma;
+	mapping->i_mmap = vma;
+}
+
+/* See paging/vma.h. */
+void vma_unlink_file(struct vm_area_struct *vma)
+{
+	struct address_space *mapping = vma->vm_mapping;
+	if (vma->vm_mapping_prev)
+		vma->vm_mapping_prev->vm_mapping_next = vma->vm_mapping_next;
+	else if (mapping->i_mmap == vma)
+		mapping->i_mmap = vma->vm_mapping_next;
+	if (vma->vm_mapping_next)
+		vma->vm_mapping_next->vm_mapping_prev = vma->vm_mapping_prev;
+	vma->vm_mapping_next = vma->vm_mapping_prev = NULL;
+}
+
 int vma_map_file(struct mm_struct *mm, uint64_t start, uint64_t len, uint64_t vm_flags, struct file *file,
 		 struct address_space *mapping, uint64_t pgoff, const struct vm_operations_struct *vm_ops)
 {

@@ -181,6 +181,10 @@ int vma_map_range(struct mm_struct *mm, uint64_t start, uint64_t len, uint64_t v
  * reference on file, and it goes on mapping's i_mmap list. Errors as
  * vma_map_range's.
  */
+/* Links / unlinks a file VMA on its mapping's i_mmap list (paging/filemap.h). */
+void vma_link_file(struct vm_area_struct *vma);
+void vma_unlink_file(struct vm_area_struct *vma);
+
 int vma_map_file(struct mm_struct *mm, uint64_t start, uint64_t len, uint64_t vm_flags, struct file *file,
 		 struct address_space *mapping, uint64_t pgoff, const struct vm_operations_struct *vm_ops);
 

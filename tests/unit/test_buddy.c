@@ -96,7 +96,7 @@ static uint64_t pfn_of(struct page *p) { return p ? page_to_pfn(p) : UINT64_MAX;
 
 TEST(struct_page_is_small)
 {
-	CHECK_EQ_U64(sizeof(struct page), 48);
+	CHECK_EQ_U64(sizeof(struct page), 32);
 	printf("sizeof(struct page) = %zu, mem_map per GiB = %llu KiB\n", sizeof(struct page),
 	       (unsigned long long)((GiB / 4096) * sizeof(struct page) / KiB));
 }
