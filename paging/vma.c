@@ -344,7 +344,7 @@ struct vm_area_struct *vm_area_alloc(struct mm_struct *mm)
 
 void vm_area_free(struct vm_area_struct *vma)
 {
-	if (vma->vm_file) {
+	if (vma && vma->vm_file) {
 		vma_unlink_file(vma);
 		if (vma->vm_ops && vma->vm_ops->close)
 			vma->vm_ops->close(vma);
