@@ -166,6 +166,7 @@ const struct file_operations regular_fops = {
 
 static int64_t dir_read(struct file *f, uint64_t ubuf, uint64_t count, int64_t *pos)
 {
+	(void)f, (void)ubuf, (void)count, (void)pos;
 	return -EISDIR;
 }
 
@@ -185,6 +186,7 @@ static int64_t dir_llseek(struct file *f, int64_t offset, int whence)
 
 static int dir_fsync(struct file *f)
 {
+	(void)f;
 	return 0;
 }
 
