@@ -57,6 +57,7 @@ uint32_t brd_alloc_block(void)
 			used_map[b / 64] |= UINT64_C(1) << (b % 64);
 			stats.used++;
 			next_free = b + 1;
+			memset(disk + b * BRD_BLOCK_SIZE, 0, BRD_BLOCK_SIZE);
 			return (uint32_t)b;
 		}
 	}

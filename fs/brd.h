@@ -26,7 +26,7 @@ int brd_init(void *base, uint64_t blocks, uint64_t used_blocks);
 void brd_read_block(uint32_t blk, void *dst);
 void brd_write_block(uint32_t blk, const void *src);
 
-/* A free block (not zeroed), or 0 when the disk is full. */
+/* A free block, zeroed (it may hold a deleted file's bytes), or 0 when the disk is full. */
 uint32_t brd_alloc_block(void);
 void brd_free_block(uint32_t blk);
 

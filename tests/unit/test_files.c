@@ -197,11 +197,23 @@ TEST(fs_write_read_holes_truncate_enospc)
 	CHECK_EQ_U64((uint64_t)wrote, free_blocks * 4096);
 	/* Unlinked while open: readable; freed with the last reference. */
 	CHECK_EQ_U64(vfs_unlink(root, "big.bin"), 0);
+	CHECK(g->f_inode->i_nlink == 0);
 	pos = 0;
 	CHECK_EQ_U64(g->f_op->read(g, U(back), 4096, &pos), 4096);
 	fput(g);
 	brd_get_stats(&b1);
 	CHECK_EQ_U64(b1.used - b0.used, 2);
+	/* A block freed by a deleted file reads zeros in the next file (no stale bytes). */
+	struct file *h = NULL;
+	CHECK(vfs_open(root, "c.bin", O_RDWR | O_CREAT, 0644, &h) == 0);
+	pos = 0;
+	CHECK_EQ_U64(h->f_op->write(h, U("c"), 1, &pos), 1);
+	CHECK_EQ_U64(h->f_op->write(h, U("d"), 1, &(int64_t){ 4095 }), 1);
+	pos = 0;
+	CHECK_EQ_U64(h->f_op->read(h, U(back), 4096, &pos), 4096);
+	CHECK(back[0] == 'c' && back[1] == 0 && back[4094] == 0 && back[4095] == 'd');
+	CHECK_EQ_U64(vfs_unlink(root, "c.bin"), 0);
+	fput(h);
 	CHECK_EQ_U64(vfs_unlink(root, "a.bin"), 0);
 	fput(f);
 	brd_get_stats(&b1);
