@@ -316,6 +316,20 @@ def ring3_differential_against_linux():
 
 
 @case
+def ring3_files_max_leaves_files_out():
+    """A RAM disk too small for the stick's files: what does not fit is left
+    out with one `files` warning (count and bytes), the programs still run."""
+    problems = []
+    run = qemu_run.boot(base_config("checks = none", "files_max = 1", "run = simple_syscalls"), timeout=300)
+    expect_clean_run(run, problems)
+    warnings = [w for w in run.of_type("warning") if w.get("what") == "files"]
+    if len(warnings) != 1 or "not on the RAM disk" not in warnings[0].get("detail", ""):
+        problems.append("files warnings: %s (want one naming what was left out)" % warnings)
+    problems.extend(verdict_problems(run, ["simple_syscalls"]))
+    return problems
+
+
+@case
 def ring3_time_limit_kills_a_spinning_program():
     problems = []
     run = qemu_run.boot(base_config("time_limit = 2", "run = spin_forever", "run = minflt_count"), timeout=300)
