@@ -299,11 +299,12 @@ int exc_page_fault_fast(struct pt_regs *regs)
 		return needs_full_frame(t0);
 	struct task_struct *tsk = current;
 	struct vm_area_struct *vma = find_vma(tsk->mm, address);
-	if (unlikely(!vma || vma->vm_start > address || access_error(error_code, vma)))
+	/* File VMAs take the full path (do_fault is out of line anyway). */
+	if (unlikely(!vma || vma->vm_start > address || access_error(error_code, vma) || vma->vm_mapping))
 		return needs_full_frame(t0);
 
 	struct vm_fault vmf;
-	vm_fault_t ret = handle_mm_fault(vma, address, fault_flags(regs, error_code), &vmf);
+	vm_fault_t ret = handle_anon_fault(vma, address, fault_flags(regs, error_code), &vmf);
 	if (unlikely(ret & VM_FAULT_ERROR))
 		return needs_full_frame(t0);   /* nothing was mapped: exc_page_fault decides */
 	account_fault(fault_class_of(&vmf), t0, vmf.clear_cycles, vmf.pgtables);

@@ -329,15 +329,37 @@ static __attribute__((noinline)) vm_fault_t do_fault(struct vm_fault *vmf)
 	return ret;
 }
 
+/*
+ * do_fault on a copy of *vmf: a pointer to the caller's vmf passed to an
+ * out-of-line call would put the whole struct in memory on every fault of
+ * the inlined path, not only on this one.
+ */
+static __always_inline vm_fault_t do_fault_out_of_line(struct vm_fault *vmf)
+{
+	struct vm_fault f = *vmf;
+	vm_fault_t ret = do_fault(&f);
+	*vmf = f;
+	return ret;
+}
+
+/* A none entry: do_fault for a file VMA, else do_anonymous_page. files is
+ * a constant: false where the caller knows the VMA has no file. */
+static __always_inline vm_fault_t do_none_entry(struct vm_fault *vmf, bool files)
+{
+	if (files && unlikely(vmf->vma->vm_mapping))
+		return do_fault_out_of_line(vmf);
+	return do_anonymous_page(vmf);
+}
+
 /* Dispatches on the state of the entry (see the table at the top). */
-static __always_inline vm_fault_t handle_pte_fault(struct vm_fault *vmf)
+static __always_inline vm_fault_t handle_pte_fault(struct vm_fault *vmf, bool files)
 {
 	vmf->pte = pte_offset_map(vmf->pmd, vmf->address);
 	if (!vmf->pte)
-		return unlikely(vmf->vma->vm_mapping) ? do_fault(vmf) : do_anonymous_page(vmf);
+		return do_none_entry(vmf, files);
 	vmf->orig_pte = ptep_get(vmf->pte);
 	if (pte_none(vmf->orig_pte))
-		return unlikely(vmf->vma->vm_mapping) ? do_fault(vmf) : do_anonymous_page(vmf);
+		return do_none_entry(vmf, files);
 	if (!pte_present(vmf->orig_pte))
 		return VM_FAULT_SIGBUS;
 	if ((vmf->flags & FAULT_FLAG_WRITE) && !pte_write(vmf->orig_pte))
@@ -369,13 +391,13 @@ static vm_fault_t alloc_failed(uint64_t entry)
 }
 
 /* Allocates the upper levels for address, then handles the pte. */
-static __always_inline vm_fault_t __handle_mm_fault(struct vm_fault *vmf)
+static __always_inline vm_fault_t __handle_mm_fault(struct vm_fault *vmf, bool files)
 {
 	struct mm_struct *mm = vmf->vma->vm_mm;
 	uint64_t pmd_base = vmf->address & PMD_MASK;
 	if (likely(last_pmd.pmd_base == pmd_base && last_pmd.mm == mm && last_pmd.freed == pgtable_pages_freed)) {
 		vmf->pmd = last_pmd.pmd;
-		return handle_pte_fault(vmf);
+		return handle_pte_fault(vmf, files);
 	}
 	pgd_t *pgd = pgd_offset(mm, vmf->address);
 	p4d_t *p4d = p4d_alloc(mm, pgd, vmf->address);
@@ -391,12 +413,12 @@ static __always_inline vm_fault_t __handle_mm_fault(struct vm_fault *vmf)
 	last_pmd.pmd_base = pmd_base;
 	last_pmd.pmd = vmf->pmd;
 	last_pmd.freed = pgtable_pages_freed;
-	return handle_pte_fault(vmf);
+	return handle_pte_fault(vmf, files);
 }
 
-/* See paging/memory.h. Inlined into the page-fault path (ThinLTO). */
-__attribute__((always_inline)) vm_fault_t handle_mm_fault(struct vm_area_struct *vma, uint64_t address,
-								uint32_t flags, struct vm_fault *vmf)
+/* handle_mm_fault's body; files false: the VMA has no file (a constant). */
+static __always_inline vm_fault_t handle_fault(struct vm_area_struct *vma, uint64_t address, uint32_t flags,
+					       struct vm_fault *vmf, bool files)
 {
 	uint64_t pgtables_before = pgtable_pages_allocated;
 	*vmf = (struct vm_fault){
@@ -405,9 +427,23 @@ __attribute__((always_inline)) vm_fault_t handle_mm_fault(struct vm_area_struct 
 		.flags = flags,
 		.done = VMF_DONE_SPURIOUS,
 	};
-	vm_fault_t ret = __handle_mm_fault(vmf);
+	vm_fault_t ret = __handle_mm_fault(vmf, files);
 	vmf->pgtables = pgtable_pages_allocated - pgtables_before;
 	return ret;
+}
+
+/* See paging/memory.h. Inlined into the page-fault path (ThinLTO). */
+__attribute__((always_inline)) vm_fault_t handle_mm_fault(struct vm_area_struct *vma, uint64_t address,
+								uint32_t flags, struct vm_fault *vmf)
+{
+	return handle_fault(vma, address, flags, vmf, true);
+}
+
+/* See paging/memory.h. */
+__attribute__((always_inline)) vm_fault_t handle_anon_fault(struct vm_area_struct *vma, uint64_t address,
+								  uint32_t flags, struct vm_fault *vmf)
+{
+	return handle_fault(vma, address, flags, vmf, false);
 }
 
 /*

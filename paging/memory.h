@@ -89,6 +89,13 @@ int zero_page_init(void);
 vm_fault_t handle_mm_fault(struct vm_area_struct *vma, uint64_t address, uint32_t flags, struct vm_fault *vmf);
 
 /*
+ * handle_mm_fault for a VMA without a file (vma->vm_mapping NULL), which
+ * the caller checked: the fast page-fault entry's, compiled without the file
+ * path so that the anonymous faults pay nothing for it. Same contract.
+ */
+vm_fault_t handle_anon_fault(struct vm_area_struct *vma, uint64_t address, uint32_t flags, struct vm_fault *vmf);
+
+/*
  * Maps page, a new private anonymous page the caller filled, at addr of
  * vma: young, and writable and dirty if the VMA is writable; map count and
  * rss counted (MM_SHMEMPAGES for a shared VMA). The one way a new anonymous
