@@ -31,8 +31,11 @@ int main(int argc, char **argv, char **envp)
 {
 	(void)argc, (void)argv, (void)envp;
 	if (!fl_on_faultline()) {
-		rt_test("full_disk_enospc", RT_SKIP, "would fill this host's disk");
-		rt_test("space_comes_back", RT_SKIP, "would fill this host's disk");
+		/* Every check by name, so that the two machines' records line up. */
+		static const char *const checks[] = { "full_disk_enospc", "full_file_reads_back", "fsync_when_full",
+						      "unlink_full_file", "space_comes_back" };
+		for (unsigned i = 0; i < sizeof(checks) / sizeof(checks[0]); i++)
+			rt_test(checks[i], RT_SKIP, "would fill this host's disk");
 		return 0;
 	}
 	memset(chunk, 'f', sizeof(chunk));
