@@ -509,11 +509,7 @@ static void split_vma_with(struct mm_struct *mm, struct vm_area_struct *vma, uin
 			   int new_below, struct vm_area_struct *new)
 {
 	*new = *vma;   /* same attributes, whatever fields VMAs carry */
-	if (new->vm_file) {   /* one more VMA of the file: its own reference and i_mmap entry */
-		vma_link_file(new);
-		if (new->vm_ops && new->vm_ops->open)
-			new->vm_ops->open(new);
-	}
+	vma_copied(new);
 	if (new_below) {
 		new->vm_end = addr;
 		set_vm_start(mm, vma, addr);
@@ -600,6 +596,16 @@ void vma_unlink_file(struct vm_area_struct *vma)
 	if (vma->vm_mapping_next)
 		vma->vm_mapping_next->vm_mapping_prev = vma->vm_mapping_prev;
 	vma->vm_mapping_next = vma->vm_mapping_prev = NULL;
+}
+
+/* See paging/vma.h. */
+void vma_copied(struct vm_area_struct *vma)
+{
+	if (!vma->vm_file)
+		return;
+	vma_link_file(vma);
+	if (vma->vm_ops && vma->vm_ops->open)
+		vma->vm_ops->open(vma);
 }
 
 int vma_map_file(struct mm_struct *mm, uint64_t start, uint64_t len, uint64_t vm_flags, struct file *file,

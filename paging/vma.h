@@ -181,6 +181,13 @@ int vma_map_range(struct mm_struct *mm, uint64_t start, uint64_t len, uint64_t v
  * reference on file, and it goes on mapping's i_mmap list. Errors as
  * vma_map_range's.
  */
+/*
+ * A VMA just made as a copy of another (split, and fork's dup_mmap: call it
+ * on each copy): a file VMA gets its own entry on the mapping's i_mmap list
+ * and its own reference on the file (vm_ops->open); anonymous ones nothing.
+ */
+void vma_copied(struct vm_area_struct *vma);
+
 /* Links / unlinks a file VMA on its mapping's i_mmap list (paging/filemap.h). */
 void vma_link_file(struct vm_area_struct *vma);
 void vma_unlink_file(struct vm_area_struct *vma);
