@@ -76,6 +76,7 @@ void do_syscall_64(struct pt_regs *regs)
 	case __NR_stat:            ret = sys_stat(a0, a1); break;
 	case __NR_lstat:           ret = sys_lstat(a0, a1); break;
 	case __NR_newfstatat:      ret = sys_newfstatat(a0, a1, a2, a3); break;
+	case __NR_statx:           ret = sys_statx(a0, a1, a2, a3, a4); break;
 	case __NR_getdents64:      ret = sys_getdents64(a0, a1, a2); break;
 	case __NR_ftruncate:       ret = sys_ftruncate(a0, a1); break;
 	case __NR_truncate:        ret = sys_truncate(a0, a1); break;

@@ -66,6 +66,7 @@
 #define __NR_faccessat     269
 #define __NR_dup3          292
 #define __NR_getrandom     318
+#define __NR_statx         332
 #define __NR_faultline_introspect SYS_faultline_introspect  /* fault/introspect_abi.h */
 
 #include "base/errno.h"
@@ -109,6 +110,7 @@ int64_t sys_fstat(uint64_t fd, uint64_t st);
 int64_t sys_stat(uint64_t path, uint64_t st);
 int64_t sys_lstat(uint64_t path, uint64_t st);
 int64_t sys_newfstatat(uint64_t dirfd, uint64_t path, uint64_t st, uint64_t flags);
+int64_t sys_statx(uint64_t dirfd, uint64_t path, uint64_t flags, uint64_t mask, uint64_t buf);
 int64_t sys_getdents64(uint64_t fd, uint64_t buf, uint64_t count);
 int64_t sys_ftruncate(uint64_t fd, uint64_t length);
 int64_t sys_truncate(uint64_t path, uint64_t length);

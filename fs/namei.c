@@ -307,6 +307,43 @@ void fill_stat(const struct inode *inode, uint8_t out[144])
 }
 
 /* See fs/namei.h. */
+void fill_statx(const struct inode *inode, uint8_t out[256])
+{
+	uint8_t st[144];
+	uint64_t w[18];
+	fill_stat(inode, st);
+	memcpy(w, st, sizeof(w));
+	memset(out, 0, 256);
+	uint32_t u32;
+	uint16_t u16;
+	u32 = 0x7ff;                                   /* STATX_BASIC_STATS */
+	memcpy(out + 0x00, &u32, 4);
+	u32 = (uint32_t)w[7];                          /* stx_blksize */
+	memcpy(out + 0x04, &u32, 4);
+	u32 = (uint32_t)w[2];                          /* stx_nlink */
+	memcpy(out + 0x10, &u32, 4);
+	u16 = (uint16_t)w[3];                          /* stx_mode (uid, gid 0) */
+	memcpy(out + 0x1c, &u16, 2);
+	memcpy(out + 0x20, &w[1], 8);                  /* stx_ino */
+	memcpy(out + 0x28, &w[6], 8);                  /* stx_size */
+	memcpy(out + 0x30, &w[8], 8);                  /* stx_blocks */
+	static const uint32_t at[3] = { 0x40, 0x70, 0x60 };   /* atime, mtime, ctime */
+	for (int t = 0; t < 3; t++) {
+		uint32_t nsec = (uint32_t)w[10 + 2 * t];
+		memcpy(out + at[t], &w[9 + 2 * t], 8);
+		memcpy(out + at[t] + 8, &nsec, 4);
+	}
+	u32 = (uint32_t)(w[5] >> 8);                   /* stx_rdev_major, minor */
+	memcpy(out + 0x80, &u32, 4);
+	u32 = (uint32_t)(w[5] & 0xff);
+	memcpy(out + 0x84, &u32, 4);
+	u32 = (uint32_t)(w[0] >> 8);                   /* stx_dev_major, minor */
+	memcpy(out + 0x88, &u32, 4);
+	u32 = (uint32_t)(w[0] & 0xff);
+	memcpy(out + 0x8c, &u32, 4);
+}
+
+/* See fs/namei.h. */
 int64_t inode_path(struct inode *dir, char *buf, uint64_t size)
 {
 	char tmp[PATH_MAX];

@@ -28,6 +28,10 @@ int vfs_rename(struct inode *cwd, const char *oldpath, const char *newpath);
 /* Linux x86-64 struct stat (144 bytes) of inode (NULL: a character device, the console). */
 void fill_stat(const struct inode *inode, uint8_t out[144]);
 
+/* Linux struct statx (256 bytes) of inode (NULL: the console), the basic
+ * stats (STATX_BASIC_STATS, no birth time) whatever mask asked. */
+void fill_statx(const struct inode *inode, uint8_t out[256]);
+
 /* The absolute path of dir into buf (size bytes); returns its length + 1, -ERANGE, -ENOENT (unlinked). */
 int64_t inode_path(struct inode *dir, char *buf, uint64_t size);
 

@@ -257,6 +257,39 @@ int64_t sys_newfstatat(uint64_t dirfd, uint64_t upath, uint64_t ust, uint64_t fl
 	return copy_to_user(ust, st, sizeof(st)) ? -EFAULT : 0;
 }
 
+/* See fault/syscall.h. Linux's flag and mask checks, then the basic stats. */
+int64_t sys_statx(uint64_t dirfd, uint64_t upath, uint64_t flags, uint64_t mask, uint64_t ubuf)
+{
+	char path[PATH_MAX];
+	uint8_t stx[256];
+	if (flags & ~(uint64_t)(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH | 0x800 /* AT_NO_AUTOMOUNT */ | 0x6000))
+		return -EINVAL;
+	if ((flags & 0x6000) == 0x6000)           /* AT_STATX_FORCE_SYNC | AT_STATX_DONT_SYNC */
+		return -EINVAL;
+	if ((uint32_t)mask & 0x80000000u)         /* STATX__RESERVED */
+		return -EINVAL;
+	int err = getname(upath, path);
+	if (err)
+		return err;
+	struct inode *inode;
+	if (!path[0] && (flags & AT_EMPTY_PATH)) {
+		if ((int32_t)dirfd == AT_FDCWD) {
+			inode = current->cwd;
+		} else {
+			struct file *f = files_lookup(current->files, dirfd);
+			if (!f)
+				return -EBADF;
+			inode = f->f_inode;
+		}
+	} else {
+		struct inode *dir;
+		if ((err = at_dir(dirfd, path, &dir)) || (err = path_lookup(dir, path, &inode)))
+			return err;
+	}
+	fill_statx(inode, stx);
+	return copy_to_user(ubuf, stx, sizeof(stx)) ? -EFAULT : 0;
+}
+
 int64_t sys_stat(uint64_t upath, uint64_t ust) { return sys_newfstatat((uint64_t)(int64_t)AT_FDCWD, upath, ust, 0); }
 int64_t sys_lstat(uint64_t upath, uint64_t ust)
 {

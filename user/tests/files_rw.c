@@ -60,6 +60,22 @@ int main(int argc, char **argv, char **envp)
 	expect("read_bad_buffer", sys_pread((int)fd, (void *)8, 1, 0), -EFAULT);
 	sys_close((int)fd);
 
+	/* statx: the basic stats, Linux's layout. */
+	static uint8_t stx[256];
+	expect("statx", syscall6(332, AT_FDCWD, (long)"files/hello.txt", 0, 0x7ff, (long)stx, 0), 0);
+	uint32_t smask, snlink;
+	uint16_t smode;
+	uint64_t ssize;
+	memcpy(&smask, stx, 4);
+	memcpy(&snlink, stx + 0x10, 4);
+	memcpy(&smode, stx + 0x1c, 2);
+	memcpy(&ssize, stx + 0x28, 8);
+	rt_check("statx_fields", (smask & 0x7ff) == 0x7ff && snlink == 1 && (smode & S_IFMT) == S_IFREG && ssize == 17,
+		 "mask 0x%x nlink %u mode 0%o size %lu", smask, snlink, smode, ssize);
+	expect("statx_bad_flags", syscall6(332, AT_FDCWD, (long)"files/hello.txt", 0x4, 0x7ff, (long)stx, 0), -EINVAL);
+	expect("statx_reserved_mask", syscall6(332, AT_FDCWD, (long)"files/hello.txt", 0, 0x80000000l, (long)stx, 0),
+	       -EINVAL);
+	expect("statx_missing", syscall6(332, AT_FDCWD, (long)"files/none", 0, 0x7ff, (long)stx, 0), -ENOENT);
 	expect("stat_dir", sys_stat("files", &st), 0);
 	rt_check("stat_dir_mode", (st.st_mode & S_IFMT) == S_IFDIR, "mode 0%o", st.st_mode);
 	expect("stat_missing", sys_stat("files/no_such_file", &st), -ENOENT);
