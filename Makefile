@@ -27,7 +27,7 @@ KERNEL_LDFLAGS := /subsystem:efi_application /entry:efi_main /nodefaultlib /dll 
 	/nxcompat /filealign:4096 /base:0x140000000 /largeaddressaware /opt:ref /opt:noicf
 
 # Every kernel source, one concept per file, by folder.
-KERNEL_SRCS := $(wildcard base/*.c efi/*.c kernel/*.c cpu/*.c fault/*.c paging/*.c lib/*.c checks/*.c)
+KERNEL_SRCS := $(wildcard base/*.c efi/*.c kernel/*.c cpu/*.c fault/*.c paging/*.c lib/*.c checks/*.c fs/*.c)
 KERNEL_ASM  := $(wildcard efi/*.S kernel/*.S cpu/*.S fault/*.S paging/*.S)
 KERNEL_OBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(KERNEL_SRCS)) \
 	$(patsubst %.S,$(BUILD)/obj/%.o,$(KERNEL_ASM)) $(BUILD)/obj/font.o $(BUILD)/obj/version.o
@@ -100,7 +100,7 @@ $(BUILD)/faultline.efi: $(KERNEL_OBJS)
 
 include user/user.mk
 
-$(BUILD)/faultline.img: $(BUILD)/faultline.efi faultline.cfg tools/mkimage.sh $(USER_BINS)
+$(BUILD)/faultline.img: $(BUILD)/faultline.efi faultline.cfg tools/mkimage.sh $(USER_BINS) $(wildcard user/files/*)
 	@echo "  IMAGE   $@"
 	@tools/mkimage.sh $@ $(BUILD)/faultline.efi faultline.cfg $(USER_BINS)
 

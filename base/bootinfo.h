@@ -94,6 +94,17 @@ enum boot_secure_boot {
 	SECURE_BOOT_SETUP,       /* SetupMode: no platform key enrolled, nothing enforced */
 };
 
+/* One file or directory of the stick's \faultline\ folder on the RAM disk
+ * (fs/brd.h): its bytes in consecutive blocks from first_block. */
+#define BOOT_MAX_DISK_FILES 1024
+#define BOOT_DISK_PATH_MAX 160
+struct boot_disk_file {
+	char path[BOOT_DISK_PATH_MAX]; /* below \faultline\, '/'-separated: "bin/hello", "files/a/b.txt" */
+	uint64_t size;
+	uint32_t first_block;
+	uint32_t is_dir;
+};
+
 struct boot_info {
 	uint64_t magic;
 
@@ -136,6 +147,15 @@ struct boot_info {
 	struct boot_memory_region regions[BOOT_MAX_REGIONS];
 	struct boot_range in_use[BOOT_MAX_IN_USE];
 	struct boot_file files[BOOT_MAX_FILES];
+
+	/* The RAM disk the firmware phase filled (files_max MiB, 4 KiB blocks). */
+	uint64_t ramdisk_phys;
+	uint64_t ramdisk_blocks;
+	uint64_t ramdisk_used;         /* blocks holding files, from block 1 */
+	uint32_t disk_file_count;
+	uint32_t disk_files_left_out;  /* did not fit (files_max, or the list): warned */
+	uint64_t disk_bytes_left_out;
+	struct boot_disk_file disk_files[BOOT_MAX_DISK_FILES];
 };
 
 /* The kernel's entry point; does not return. */

@@ -42,6 +42,8 @@
 #define ERANGE       34   /* result out of range */
 #define ENAMETOOLONG 36   /* file name too long */
 #define ENOSYS       38   /* function (syscall) not implemented */
+#define ENOTEMPTY    39   /* directory not empty */
+#define ELOOP        40   /* too many symbolic links */
 #define EOVERFLOW    75   /* value too large for the type */
 #define EOPNOTSUPP   95   /* operation not supported */
 #define ETIMEDOUT   110   /* connection timed out (futex timeouts) */

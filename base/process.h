@@ -29,6 +29,8 @@
 #include <stdint.h>
 
 struct mm_struct;               /* paging/mm_types.h */
+struct files_struct;            /* fs/fdtable.h */
+struct inode;                   /* fs/inode.h */
 
 #define TASK_COMM_LEN 96
 #define SYSCALL_WARN_BITMAP_BITS 1024   /* Linux x86-64 numbers are < 512 */
@@ -183,6 +185,10 @@ struct task_struct {
 	uint64_t robust_list_head;              /* set_robust_list/get_robust_list */
 	char exe_path[TASK_EXE_PATH_LEN];       /* readlink("/proc/self/exe"); exec sets it */
 	uint64_t syscall_count;                 /* syscalls made (FL_INTROSPECT_SYSCALLS: the vDSO makes none) */
+	/* Files (fs/): set up by task_files_init (kernel/console_file.c) with
+	 * descriptors 0, 1, 2 on the console; fork: dup_fd, exit: exit_files. */
+	struct files_struct *files;    /* the descriptor table */
+	struct inode *cwd;             /* the working directory (getcwd, chdir, relative paths) */
 };
 
 /*

@@ -86,6 +86,111 @@ static int find_loaded(const struct boot_info *bi, const char *name)
 	return -1;
 }
 
+/* The RAM disk being filled. */
+struct ramdisk_fill {
+	struct boot_info *bi;
+	uint8_t *base;
+	uint64_t blocks, next_block;
+};
+
+/* Lists one file or directory; returns its entry or NULL (list full: counted). */
+static struct boot_disk_file *disk_entry(struct ramdisk_fill *rd, const char *path, uint64_t size, bool dir)
+{
+	struct boot_info *bi = rd->bi;
+	if (bi->disk_file_count >= BOOT_MAX_DISK_FILES || strlen(path) >= BOOT_DISK_PATH_MAX) {
+		bi->disk_files_left_out++;
+		bi->disk_bytes_left_out += size;
+		return NULL;
+	}
+	struct boot_disk_file *f = &bi->disk_files[bi->disk_file_count++];
+	strlcpy(f->path, path, sizeof(f->path));
+	f->size = size;
+	f->is_dir = dir;
+	return f;
+}
+
+/*
+ * Copies the directory dir (path rel below \faultline\, '/'-separated) and
+ * everything under it onto the RAM disk, depth first. Files that do not fit
+ * are left out and counted (the kernel warns).
+ */
+static void fill_dir(struct ramdisk_fill *rd, EFI_FILE_HANDLE dir, const char *rel, uint32_t depth)
+{
+	uint8_t buf[sizeof(EFI_FILE_INFO) + 512] __attribute__((aligned(8)));
+	for (;;) {
+		UINTN n = sizeof(buf);
+		if (EFI_ERROR(dir->Read(dir, &n, buf)) || n == 0)
+			return;
+		EFI_FILE_INFO *info = (EFI_FILE_INFO *)buf;
+		char name[128];
+		size_t k = 0;
+		for (; info->FileName[k] && k < sizeof(name) - 1; k++)
+			name[k] = info->FileName[k] < 128 ? (char)info->FileName[k] : '?';
+		name[k] = 0;
+		if (!strcmp(name, ".") || !strcmp(name, "..") || (depth == 0 && !strcmp(name, "reports")))
+			continue;
+		char path[BOOT_DISK_PATH_MAX + 8];
+		format(path, sizeof(path), "%s%s%s", rel, *rel ? "/" : "", name);
+		bool is_dir = (info->Attribute & EFI_FILE_DIRECTORY) != 0;
+		uint64_t size = info->FileSize;
+		uint64_t need = (size + 4095) / 4096;
+		if (!is_dir && rd->next_block + need > rd->blocks) {
+			rd->bi->disk_files_left_out++;
+			rd->bi->disk_bytes_left_out += size;
+			efi_printf("faultline: \\faultline\\%s (%llu bytes) does not fit in files_max: left out", path, size);
+			continue;
+		}
+		struct boot_disk_file *f = disk_entry(rd, path, is_dir ? 0 : size, is_dir);
+		if (!f)
+			continue;
+		CHAR16 wname[130];
+		for (k = 0; info->FileName[k] && k < 129; k++)
+			wname[k] = info->FileName[k];
+		wname[k] = 0;
+		EFI_FILE_HANDLE h = NULL;
+		if (EFI_ERROR(dir->Open(dir, &h, wname, EFI_FILE_MODE_READ, 0)) || !h) {
+			f->size = 0;
+			continue;
+		}
+		if (is_dir) {
+			if (depth < 8)
+				fill_dir(rd, h, path, depth + 1);
+		} else {
+			f->first_block = (uint32_t)rd->next_block;
+			UINTN got = size;
+			uint8_t *dst = rd->base + rd->next_block * 4096;
+			if (EFI_ERROR(h->Read(h, &got, dst)) || got != size)
+				f->size = got < size ? got : 0;
+			memset(dst + f->size, 0, need * 4096 - f->size);
+			rd->next_block += need;
+		}
+		h->Close(h);
+	}
+}
+
+/* The RAM disk: files_max MiB, filled from \faultline\ (bin, files, ...). */
+static void load_ramdisk(struct boot_info *bi, EFI_FILE_HANDLE root, const struct faultline_config *cfg)
+{
+	uint64_t bytes = (uint64_t)cfg->files_max_mib << 20;
+	uint64_t where = efi_alloc_pages(bi, bytes, "RAM disk");
+	if (!where) {
+		efi_puts("faultline: no memory for the RAM disk: no files");
+		return;
+	}
+	struct ramdisk_fill rd = { bi, (uint8_t *)(uintptr_t)where, bytes / 4096, 1 };
+	memset(rd.base, 0, 4096);
+	bi->ramdisk_phys = where;
+	bi->ramdisk_blocks = rd.blocks;
+	EFI_FILE_HANDLE top = NULL;
+	if (!EFI_ERROR(root->Open(root, &top, L"\\faultline", EFI_FILE_MODE_READ, 0)) && top) {
+		fill_dir(&rd, top, "", 0);
+		top->Close(top);
+	}
+	bi->ramdisk_used = rd.next_block;
+	efi_printf("faultline: RAM disk %llu KiB, %u files and directories, %llu blocks used",
+		   bytes >> 10, bi->disk_file_count, rd.next_block);
+}
+
 /* Loads the config and the programs it names; see the file comment. */
 void efi_load_files(struct boot_info *bi)
 {
@@ -121,6 +226,7 @@ void efi_load_files(struct boot_info *bi)
 		efi_printf("faultline: %s: %s (%llu bytes)", path,
 			   bf->status == FILE_LOADED ? "loaded" : "NOT loaded", bf->size);
 	}
+	load_ramdisk(bi, root, &cfg);
 	root->Close(root);
 }
 

@@ -92,7 +92,11 @@ static inline uint32_t fault_flags(const struct pt_regs *regs, uint64_t error_co
  * of tsk, the task it happened in (getrusage). */
 static inline void mm_account_fault(struct task_struct *tsk, vm_fault_t ret)
 {
-	if (!(ret & VM_FAULT_ERROR))
+	if (ret & VM_FAULT_ERROR)
+		return;
+	if (unlikely(ret & VM_FAULT_MAJOR))
+		tsk->maj_flt++;
+	else
 		tsk->min_flt++;
 }
 
@@ -115,6 +119,10 @@ static __always_inline enum fault_class fault_class_of(const struct vm_fault *vm
 	case VMF_DONE_THP_FALLBACK: cls = FAULT_THP_FALLBACK; break;
 	case VMF_DONE_HUGETLB_2M:   cls = FAULT_HUGETLB_2M; break;
 	case VMF_DONE_HUGETLB_1G:   cls = FAULT_HUGETLB_1G; break;
+	case VMF_DONE_FILE_READ:  cls = FAULT_FILE_READ; break;
+	case VMF_DONE_FILE_READ_MAJOR: cls = FAULT_FILE_READ_MAJOR; break;
+	case VMF_DONE_FILE_COW:   cls = FAULT_FILE_COW; break;
+	case VMF_DONE_FILE_SHARED_WRITE: cls = FAULT_FILE_SHARED_WRITE; break;
 	case VMF_DONE_SPURIOUS:   break;
 	}
 	if (unlikely(vmf->pgtables) && cls == FAULT_READ_ZERO)
@@ -198,8 +206,8 @@ static struct pf_verdict decide_user_addr_fault(struct pt_regs *regs, uint64_t e
 	if (unlikely(ret & VM_FAULT_OOM))
 		return verdict(PF_OOM, "out of memory");
 	if (unlikely(ret & VM_FAULT_SIGBUS)) {
-		struct pf_verdict v = verdict(PF_SIGBUS, "the page-table entry cannot be handled (not present but "
-							 "not none, or no hugetlb page)");
+		struct pf_verdict v = verdict(PF_SIGBUS, vmf->why ? vmf->why : "the page-table entry cannot be handled "
+							 "(not present but not none, or no hugetlb page)");
 		v.code = BUS_ADRERR;   /* Linux's do_sigbus */
 		return v;
 	}
@@ -265,7 +273,8 @@ static void page_fault_act(struct pt_regs *regs, uint64_t address, struct pf_ver
 {
 	switch (v.response) {
 	case PF_RESOLVED: {
-		mm_account_fault(current, 0);   /* resolved: a task with an mm is running */
+		/* resolved: a task with an mm is running */
+		mm_account_fault(current, vmf->done == VMF_DONE_FILE_READ_MAJOR ? VM_FAULT_MAJOR : 0);
 		enum fault_class cls = fault_class_of(vmf);
 		if (v.stack_grew)
 			cls = FAULT_STACK_GROW;
@@ -320,11 +329,12 @@ int exc_page_fault_fast(struct pt_regs *regs)
 		return needs_full_frame(t0);
 	struct task_struct *tsk = current;
 	struct vm_area_struct *vma = find_vma(tsk->mm, address);
-	if (unlikely(!vma || vma->vm_start > address || access_error(error_code, vma)))
+	/* File VMAs take the full path (do_fault is out of line anyway). */
+	if (unlikely(!vma || vma->vm_start > address || access_error(error_code, vma) || vma->vm_mapping))
 		return needs_full_frame(t0);
 
 	struct vm_fault vmf;
-	vm_fault_t ret = handle_mm_fault(vma, address, fault_flags(regs, error_code), &vmf);
+	vm_fault_t ret = handle_anon_fault(vma, address, fault_flags(regs, error_code), &vmf);
 	if (unlikely(ret & VM_FAULT_ERROR))
 		return needs_full_frame(t0);   /* nothing was mapped: exc_page_fault decides */
 	account_fault(fault_class_of(&vmf), t0, vmf.clear_cycles, vmf.pgtables);

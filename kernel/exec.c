@@ -11,6 +11,7 @@
 #include "kernel/run.h"
 #include "kernel/sched.h"
 #include "kernel/signal.h"
+#include "fs/fdtable.h"
 #include "kernel/task_exit.h"
 #include "base/errno.h"
 #include "base/format.h"
@@ -294,6 +295,8 @@ int64_t sys_execve(uint64_t upath, uint64_t uargv, uint64_t uenvp)
 	load_user_segments();
 	fpu_init_state(t->fpu);
 	fpu_restore(t->fpu);
+	if (t->files)
+		do_close_on_exec(t->files);
 	if (t->vfork_done) {
 		complete(t->vfork_done);
 		t->vfork_done = NULL;

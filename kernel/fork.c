@@ -7,6 +7,9 @@
 #include "base/signal.h"
 #include "kernel/sched.h"
 #include "kernel/signal.h"
+#include "kernel/console_file.h"
+#include "fs/fdtable.h"
+#include "fs/inode.h"
 #include "kernel/task_exit.h"
 #include "base/errno.h"
 #include "base/string.h"
@@ -93,9 +96,22 @@ static struct task_struct *copy_process(uint64_t flags, uint64_t newsp, uint64_t
 			return NULL;
 		}
 	}
-	if (copy_signal_state(c, p, (flags & CLONE_SIGHAND) != 0,
+	/* The descriptor table: shared (CLONE_FILES) or copied (dup_fd); the
+	 * working directory: the parent's (CLONE_FS or not: there is no other
+	 * fs state yet). */
+	if (flags & CLONE_FILES) {
+		p->files->count++;
+		c->files = p->files;
+	} else {
+		int ferr = 0;
+		c->files = dup_fd(p->files, &ferr);
+	}
+	c->cwd = p->cwd ? iget(p->cwd) : NULL;
+	if (!c->files || copy_signal_state(c, p, (flags & CLONE_SIGHAND) != 0,
 			      (flags & (CLONE_VM | CLONE_VFORK)) == CLONE_VM)) {
 		signal_task_exit(c);
+		if (c->files)
+			exit_files(c);
 		if (c->mm)
 			mmput(c->mm);   /* never loaded: the parent's CR3 is its own */
 		free_task(c);

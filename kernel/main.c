@@ -15,6 +15,7 @@
  *     8. framebuffer, warnings, TSC
  *     9. the boot record, self-checks, the ring-3 programs, the summary, the exit
  */
+#include "fs/inode.h"
 #include "base/bootinfo.h"
 #include "lib/config.h"
 #include "kernel/exit.h"
@@ -156,6 +157,21 @@ static void huge_pages_init(void)
 		hstates[HSTATE_2M].nr_huge_pages, hstates[HSTATE_1G].nr_huge_pages);
 }
 
+/* The file system from the RAM disk the firmware phase filled (fs/). */
+static void mount_files(struct boot_info *bi)
+{
+	int err = fs_mount_boot_files(bi);
+	if (err)
+		record_warning("files", "cannot mount the RAM disk: %d; programs see no files", err);
+	if (bi->disk_files_left_out)
+		record_warning("files", "%u files (%llu bytes) of \\faultline\\ are not on the RAM disk: "
+			       "larger than files_max = %u MiB allows, or more than %u entries",
+			       bi->disk_files_left_out, bi->disk_bytes_left_out, boot_config.files_max_mib,
+			       BOOT_MAX_DISK_FILES);
+	kprintf("files: RAM disk %llu blocks, %llu used, %u entries\n", bi->ramdisk_blocks, bi->ramdisk_used,
+		bi->disk_file_count);
+}
+
 /* Second half of boot, at the kernel's final address on its own page tables. */
 static void kernel_main_high(struct boot_info *bi)
 {
@@ -185,6 +201,7 @@ static void kernel_main_high(struct boot_info *bi)
 	huge_pages_init();
 	if (boot_config.checks != CHECKS_NONE)
 		check_thp_fault_path();   /* the fault path's THP is one leaf, A/D set by the CPU */
+	mount_files(bi);
 	run_programs(&boot_config, bi);
 	run_test_hooks(&boot_config);
 

@@ -13,6 +13,8 @@
 #include "base/bootinfo.h"
 #include "lib/config.h"
 #include "kernel/exec.h"
+#include "kernel/console_file.h"
+#include "fs/inode.h"
 #include "kernel/integrity.h"
 #include "kernel/signal.h"
 #include "kernel/user_records.h"
@@ -82,14 +84,17 @@ static void record_structure_check(const char *prog, const char *what, uint64_t 
 }
 
 /* The per-program checks after it ended. */
-static void check_after_program(const char *name, uint64_t free_before)
+static void check_after_program(const char *name, uint64_t free_before, uint64_t fs_before)
 {
 	char test[160];
 	kmem_cache_shrink_all();
-	uint64_t free_after = nr_free_pages();
+	/* What the file system keeps (page cache, inodes of files the program
+	 * made) stays: it is counted out, not leaked. */
+	uint64_t fs_after = fs_pages_held();
+	uint64_t free_after = nr_free_pages() + fs_after - fs_before;
 	format(test, sizeof(test), "kernel.%s.frames_returned", name);
-	record_check(test, free_after == free_before, "free frames %llu before, %llu after",
-		     free_before, free_after);
+	record_check(test, free_after == free_before, "free frames %llu before, %llu after (%llu kept by files, %llu before)",
+		     free_before, free_after, fs_after, fs_before);
 	struct pgtable_verify v;
 	pgd_t *roots[2];
 	uint64_t problems = verify_page_tables(roots, kernel_page_table_roots(roots), &v);
@@ -206,28 +211,32 @@ static void run_one(const struct config_run *run, const struct boot_info *bi)
 		return; /* already reported as a program warning */
 
 	kmem_cache_shrink_all();
-	uint64_t free_before = nr_free_pages();
+	uint64_t free_before = nr_free_pages(), fs_before = fs_pages_held();
 	struct task_struct *t = new_tree_root(run);
 	if (!t) {
 		record_warning("exec", "%s: cannot run: out of memory for the task", name);
-		check_after_program(name, free_before);
+		check_after_program(name, free_before, fs_before);
 		return;
 	}
 	const char *argv[CONFIG_MAX_ARGS];
 	for (uint32_t i = 0; i < run->argc; i++)
 		argv[i] = run->argv[i];
 	const char *why = "";
-	int err = signal_task_init(t);
+	int err = task_files_init(t);
 	if (err)
+		why = "no memory for its descriptor table";
+	else if ((err = signal_task_init(t)) != 0)
 		why = "out of memory for its signal handlers";
 	else
 		err = exec_program(t, (const uint8_t *)__va(f->phys), f->size, argv, run->argc, NULL, 0,
 				   task_pt_regs(t), &why);
 	if (err) {
 		signal_task_exit(t);
+		if (t->files)
+			exit_files(t);
 		free_task(t);
 		record_warning("exec", "%s: cannot run: %s (%d)", name, why, err);
-		check_after_program(name, free_before);
+		check_after_program(name, free_before, fs_before);
 		return;
 	}
 	kprintf("run: %s (pid %u)\n", name, t->pid);
@@ -251,7 +260,7 @@ static void run_one(const struct config_run *run, const struct boot_info *bi)
 	tree_root = NULL;
 	write_cr3(init_top_pgt_phys);
 	this_cpu_write(loaded_mm, NULL);
-	check_after_program(name, free_before);
+	check_after_program(name, free_before, fs_before);
 }
 
 /* See base/process.h. */

@@ -1,5 +1,5 @@
 /*
- * The small syscalls: console I/O, time, identity, randomness, the FS base,
+ * The small syscalls: time, identity, randomness, the FS base,
  * getrusage, and faultline's introspection call. Every user pointer goes
  * through copy_to_user/copy_from_user: a bad one is -EFAULT, never a fault
  * of the kernel.
@@ -23,81 +23,7 @@
 #include "paging/mm_types.h"
 #include "paging/pgtable.h"
 
-#define WRITE_CHUNK 512
-
-/* See fault/syscall.h. fd 0 is at end of file; there are no other files. */
-int64_t sys_read(uint64_t fd, uint64_t buf, uint64_t count)
-{
-	if (fd != 0)
-		return -EBADF;
-	if (!access_ok(buf, count))
-		return -EFAULT;   /* Linux's vfs_read checks the buffer before reading */
-	return 0;
-}
-
-/* Copies count bytes from the user buffer to the console, in chunks. */
-static int64_t console_write_user(uint64_t buf, uint64_t count)
-{
-	char chunk[WRITE_CHUNK];
-	uint64_t done = 0;
-	if (!access_ok(buf, count))
-		return -EFAULT;
-	while (done < count) {
-		uint64_t n = count - done < WRITE_CHUNK ? count - done : WRITE_CHUNK;
-		uint64_t left = copy_from_user(chunk, buf + done, n);
-		if (n - left)
-			user_output_scan(chunk, n - left);      /* serial (output records) and screen, line by line */
-		done += n - left;
-		if (left)
-			return done ? (int64_t)done : -EFAULT;
-	}
-	return (int64_t)done;
-}
-
-/* See fault/syscall.h. fd 1 and 2 go to the console (serial and screen). */
-int64_t sys_write(uint64_t fd, uint64_t buf, uint64_t count)
-{
-	if (fd != 1 && fd != 2)
-		return -EBADF;
-	return console_write_user(buf, count);
-}
-
-/* See fault/syscall.h. */
-int64_t sys_writev(uint64_t fd, uint64_t iov, uint64_t iovcnt)
-{
-	if (fd != 1 && fd != 2)
-		return -EBADF;
-	if (iovcnt > 1024)
-		return -EINVAL;
-	/* Linux's import_iovec: the array and every buffer are checked before
-	 * anything is written (a bad one: -EFAULT, a length >= 2^63: -EINVAL). */
-	if (!access_ok(iov, iovcnt * 16))
-		return -EFAULT;
-	for (uint64_t i = 0; i < iovcnt; i++) {
-		uint64_t v[2];
-		if (copy_from_user(v, iov + i * 16, 16))
-			return -EFAULT;
-		if (v[1] >> 63)
-			return -EINVAL;
-		if (!access_ok(v[0], v[1]))
-			return -EFAULT;
-	}
-	int64_t total = 0;
-	for (uint64_t i = 0; i < iovcnt; i++) {
-		uint64_t v[2];
-		if (copy_from_user(v, iov + i * 16, 16))
-			return total ? total : -EFAULT;
-		if (!v[1])
-			continue;
-		int64_t r = console_write_user(v[0], v[1]);
-		if (r < 0)
-			return total ? total : r;
-		total += r;
-		if ((uint64_t)r < v[1])
-			break;
-	}
-	return total;
-}
+/* read, write and writev go through the descriptor table: kernel/sys_file.c. */
 
 /* See fault/syscall.h. Only RUSAGE_SELF (0) and RUSAGE_CHILDREN (-1: zeros). */
 int64_t sys_getrusage(uint64_t who, uint64_t ru)

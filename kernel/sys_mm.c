@@ -9,10 +9,12 @@
 #include "paging/mm.h"
 #include "cpu/percpu.h"
 
+/* sys_mmap is with the file syscalls (kernel/sys_file.c): it looks up the fd. */
+
 /* See fault/syscall.h. */
-int64_t sys_mmap(uint64_t addr, uint64_t len, uint64_t prot, uint64_t flags, uint64_t fd, uint64_t off)
+int64_t sys_msync(uint64_t addr, uint64_t len, uint64_t flags)
 {
-	return do_mmap(current->mm, addr, len, prot, flags, fd, off);
+	return do_msync(current->mm, addr, len, flags);
 }
 
 /* See fault/syscall.h. */

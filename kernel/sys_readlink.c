@@ -1,8 +1,9 @@
 /*
- * readlink and readlinkat (Linux's fs/stat.c) for the one link a program
- * needs before there is a filesystem: /proc/self/exe (and /proc/PID/exe
- * for its own pid), the program's path (task exe_path, "/bin/NAME" as the
- * Linux reference runs it). Every other path is -ENOENT.
+ * readlink and readlinkat (Linux's fs/stat.c): /proc/self/exe (and
+ * /proc/PID/exe for its own pid) is the program's path (task exe_path,
+ * "/bin/NAME" as the Linux reference runs it); every other path is the file
+ * system's (fs/ has no symbolic links: -EINVAL for a name that exists,
+ * -ENOENT for one that does not).
  */
 #include "fault/syscall.h"
 #include "fault/uaccess.h"
@@ -49,7 +50,7 @@ int64_t sys_readlinkat(uint64_t dirfd, uint64_t pathname, uint64_t buf, uint64_t
 		return -EBADF;
 	const char *target = link_target(path);
 	if (!target)
-		return -ENOENT;
+		return vfs_readlinkat(dirfd, pathname, buf, bufsiz);   /* the file system's names */
 	uint64_t len = strlen(target);
 	if (len > (uint32_t)bufsiz)
 		len = (uint32_t)bufsiz;

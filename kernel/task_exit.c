@@ -6,6 +6,7 @@
 #include "kernel/futex.h"
 #include "kernel/sched.h"
 #include "kernel/signal.h"
+#include "kernel/console_file.h"
 #include "paging/mm_types.h"
 #include "base/errno.h"
 #include "base/signal.h"
@@ -150,6 +151,8 @@ static void __attribute__((noreturn)) do_task_exit(void)
 		t->vfork_done = NULL;
 	}
 	exit_task_mm(t);
+	if (t->files)
+		exit_files(t);   /* after the mm: its file VMAs hold their own references */
 	signal_task_exit(t);
 	leader->nr_threads--;
 	if (t != leader)

@@ -58,6 +58,7 @@ void config_defaults(struct faultline_config *cfg)
 	cfg->report_nvram = REPORT_NVRAM_AUTO;
 	cfg->reboot_after = 0;
 	cfg->thp = CONFIG_THP_ALWAYS;
+	cfg->files_max_mib = CONFIG_DEFAULT_FILES_MAX_MIB;
 }
 
 /* Adds a warning (text cut to fit); past CONFIG_MAX_WARNINGS only counts it. */
@@ -381,6 +382,14 @@ static void parse_time_limit(struct faultline_config *cfg, uint32_t line, struct
 			  (int)(v.n < QUOTE_MAX ? v.n : QUOTE_MAX), v.p, cfg->time_limit);
 }
 
+/* files_max = MIB (1 .. 4096): the RAM disk holding the stick's files and what programs write. */
+static void parse_files_max(struct faultline_config *cfg, uint32_t line, struct slice v)
+{
+	if (!parse_whole_number(v, 1, 4096, &cfg->files_max_mib))
+		warn_line(cfg, line, "files_max = \"%.*s\": expected MiB from 1 to 4096 (keeping %u)",
+			  (int)(v.n < QUOTE_MAX ? v.n : QUOTE_MAX), v.p, cfg->files_max_mib);
+}
+
 /* matrix_sample = N (0 .. 1000000000): run 1 matrix case in N; 0 = as `checks` says. */
 static void parse_matrix_sample(struct faultline_config *cfg, uint32_t line, struct slice v)
 {
@@ -449,7 +458,7 @@ static void parse_line(struct faultline_config *cfg, uint32_t line, struct slice
 	bool hugepages = slice_is(key, "hugepages_2m") || slice_is(key, "hugepages_1g");
 	bool known = choice || slice_is(key, "run") || slice_is(key, "test") || slice_is(key, "time_limit") ||
 		     slice_is(key, "matrix_sample") || slice_is(key, "oom_score_adj") || slice_is(key, "reboot_after") ||
-		     hugepages;
+		     hugepages || slice_is(key, "files_max");
 	if (!known) {
 		warn_line(cfg, line, "unknown key \"%.*s\" (ignored)", key_quote, key.p);
 		return;
@@ -476,6 +485,8 @@ static void parse_line(struct faultline_config *cfg, uint32_t line, struct slice
 		parse_reboot_after(cfg, line, val);
 	else if (hugepages)
 		parse_hugepages(cfg, line, key, val);
+	else if (slice_is(key, "files_max"))
+		parse_files_max(cfg, line, val);
 	else
 		parse_test(cfg, line, val);
 }

@@ -38,6 +38,7 @@
 #define CONFIG_TEST_LEN    32
 #define CONFIG_DEFAULT_TIME_LIMIT 600   /* seconds one program may run */
 #define CONFIG_MAX_REBOOT_AFTER 86400   /* seconds the end screen may wait before a reset */
+#define CONFIG_DEFAULT_FILES_MAX_MIB 32 /* the RAM disk (fs/brd.h): \faultline\ files and room for writes */
 
 enum config_paging { PAGING_AUTO = 0, PAGING_4 = 4, PAGING_5 = 5 };
 enum config_checks { CHECKS_NONE = 0, CHECKS_DEFAULT, CHECKS_FULL };
@@ -67,6 +68,7 @@ struct faultline_config {
 	enum config_checks_paging checks_paging;
 	enum config_exit exit;
 	uint32_t time_limit;                         /* seconds per program */
+	uint32_t files_max_mib;                      /* files_max = MIB: the RAM disk's size */
 	uint32_t matrix_sample;                      /* 1 matrix case in N; 0: as checks says */
 	/* On a real PC (README, "On a real PC"): the NVRAM report and the reset at the end. */
 	enum config_report_nvram report_nvram;       /* auto: store it if the store keeps its margin */

@@ -31,6 +31,10 @@ enum fault_class {
 	FAULT_THP_FALLBACK,       /* a THP was wanted, no 2 MiB frame: 4 KiB mapped (thp_fault_fallback) */
 	FAULT_HUGETLB_2M,         /* first touch of a 2 MiB hugetlb page: mapped from the pool */
 	FAULT_HUGETLB_1G,         /* first touch of a 1 GiB hugetlb page: mapped from the pool */
+	FAULT_FILE_READ,          /* read of a file page in the page cache (minor) */
+	FAULT_FILE_READ_MAJOR,    /* read of a file page not cached: read from the RAM disk */
+	FAULT_FILE_COW,           /* write to a private file mapping: a private copy */
+	FAULT_FILE_SHARED_WRITE,  /* write to a shared file mapping: the cached page dirtied */
 	FAULT_NR_CLASSES
 };
 

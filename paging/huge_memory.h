@@ -102,8 +102,9 @@ int huge_zero_page_init(void);
 static inline bool thp_vma_allowable(const struct vm_area_struct *vma, uint64_t addr)
 {
 	uint64_t f = vma->vm_flags;
-	if (transparent_hugepage_mode == THP_NEVER || (f & (VM_SHARED | VM_NOHUGEPAGE | VM_HUGETLB)))
-		return false;
+	if (transparent_hugepage_mode == THP_NEVER || (f & (VM_SHARED | VM_NOHUGEPAGE | VM_HUGETLB)) ||
+	    vma->vm_mapping)
+		return false;   /* anonymous memory only (file THPs are Linux's READ_ONLY_THP, not here) */
 	if (transparent_hugepage_mode == THP_MADVISE && !(f & VM_HUGEPAGE))
 		return false;
 	if (vma->vm_mm->flags & (1ull << MMF_DISABLE_THP))

@@ -30,12 +30,14 @@
  * counts its faults as minor faults of the task, as Linux's GUP does.)
  */
 #include "paging/memory.h"
+#include "paging/filemap.h"
 #include "paging/buddy.h"
 #include "paging/huge_memory.h"
 #include "paging/hugetlb.h"
 #include "paging/init.h"
 #include "paging/page.h"
 #include "paging/tlb.h"
+#include "paging/vma.h"
 #include "base/compiler.h"
 #include "base/process.h"
 #include "cpu/percpu.h"
@@ -45,6 +47,7 @@
 #include "base/string.h"
 
 uint64_t zero_pfn;
+uint64_t fault_around_bytes = 64 * 1024;
 
 /* See paging/memory.h. */
 int zero_page_init(void)
@@ -150,6 +153,10 @@ static __always_inline vm_fault_t wp_page_copy(struct vm_fault *vmf, struct page
 		inc_mm_counter(mm, MM_ANONPAGES);
 		vmf->done = VMF_DONE_COW_ZERO;
 	} else {
+		if (unlikely(!PageAnon(old))) {   /* a file page: the copy is anonymous */
+			dec_mm_counter(mm, MM_FILEPAGES);
+			inc_mm_counter(mm, MM_ANONPAGES);
+		}
 		page_mapcount_dec(old);
 		put_page(old);
 		vmf->done = VMF_DONE_COPY;
@@ -166,6 +173,15 @@ static vm_fault_t do_wp_page(struct vm_fault *vmf)
 	if (is_zero_pfn(pfn))
 		return wp_page_copy(vmf, NULL);
 	struct page *old = pfn_to_page(pfn);
+	if (unlikely(old->mapping) && (vma->vm_flags & VM_SHARED)) {
+		/* wp_page_shared: the first write to a clean page-cache page. */
+		set_page_dirty(old);
+		pte_t entry = pte_mkyoung(pte_mkdirty(pte_mkwrite(vmf->orig_pte)));
+		set_pte_at(vma->vm_mm, vmf->address, vmf->pte, entry);
+		flush_tlb_page(vmf->address);
+		vmf->done = VMF_DONE_FILE_SHARED_WRITE;
+		return 0;
+	}
 	if (PageAnon(old) && page_mapcount(old) == 1 && page_ref_count(old) == 1) {
 		/* wp_page_reuse: we are the only user, make it writable in place. */
 		pte_t entry = pte_mkyoung(pte_mkdirty(pte_mkwrite(vmf->orig_pte)));
@@ -177,12 +193,171 @@ static vm_fault_t do_wp_page(struct vm_fault *vmf)
 	return wp_page_copy(vmf, old);
 }
 
-/* Dispatches on the state of the entry vmf->pte (see the table at the top). */
-static __always_inline vm_fault_t handle_pte_fault(struct vm_fault *vmf)
+/* The pte of a page-cache page at addr (the caller holds the reference the
+ * entry takes over): read-only unless write (then dirty), and read-only for
+ * a clean page of a shared mapping, so its first write is seen. */
+static void set_file_pte(struct vm_area_struct *vma, uint64_t addr, pte_t *pte, struct page *page, bool write)
+{
+	pte_t entry = pte_mkyoung(mk_pte(page, vma->vm_page_prot));
+	if (write)
+		entry = pte_mkdirty(entry);
+	else if (!(vma->vm_flags & VM_SHARED) || !PageDirty(page))
+		entry = pte_wrprotect(entry);
+	page_mapcount_inc(page);
+	inc_mm_counter(vma->vm_mm, MM_FILEPAGES);
+	set_pte_at(vma->vm_mm, addr, pte, entry);
+}
+
+/* The file page behind vmf->address, for the fault: -> vmf->page. */
+static uint64_t fault_pgoff(const struct vm_fault *vmf)
+{
+	return vmf->vma->vm_pgoff + ((vmf->address - vmf->vma->vm_start) >> PAGE_SHIFT);
+}
+
+/*
+ * Linux's do_fault_around / filemap_map_pages: maps the pages of the window
+ * of fault_around_bytes that starts at the fault's address rounded down to
+ * it (or at the VMA's start, if later), within the VMA and this page table,
+ * that are cached already and below the end of the file, where the entry is
+ * none. Returns the pages mapped (the faulting one included if it was cached).
+ */
+static uint64_t do_fault_around(struct vm_fault *vmf, uint64_t nr_file_pages)
+{
+	struct vm_area_struct *vma = vmf->vma;
+	struct address_space *mapping = vma->vm_mapping;
+	uint64_t window = fault_around_bytes > PAGE_SIZE ? fault_around_bytes & PAGE_MASK : PAGE_SIZE;
+	uint64_t start = vmf->address & ~(window - 1);
+	if (start < vma->vm_start)
+		start = vma->vm_start;
+	uint64_t end = start + window;
+	if (end > vma->vm_end)
+		end = vma->vm_end;
+	if (end > (vmf->address & PMD_MASK) + PMD_SIZE)
+		end = (vmf->address & PMD_MASK) + PMD_SIZE;   /* this page table only */
+	uint64_t mapped = 0;
+	pte_t *base = vmf->pte - ((vmf->address - start) >> PAGE_SHIFT);
+	for (uint64_t a = start; a < end; a += PAGE_SIZE) {
+		pte_t *pte = base + ((a - start) >> PAGE_SHIFT);
+		uint64_t pgoff = vma->vm_pgoff + ((a - vma->vm_start) >> PAGE_SHIFT);
+		if (pgoff >= nr_file_pages || !pte_none(ptep_get(pte)))
+			continue;
+		struct page *page = find_get_page(mapping, pgoff);
+		if (!page)
+			continue;
+		set_file_pte(vma, a, pte, page, false);
+		mapped++;
+	}
+	return mapped;
+}
+
+/* A cache page for the fault, or a verdict: out of memory, or the read failed. */
+static struct page *fault_get_page(struct vm_fault *vmf, vm_fault_t *ret)
+{
+	bool major = false;
+	int err;
+	struct page *page = filemap_get_page(vmf->vma->vm_mapping, fault_pgoff(vmf), &major, &err);
+	if (!page) {
+		*ret = err == -ENOMEM ? VM_FAULT_OOM : VM_FAULT_SIGBUS;
+		vmf->why = err == -ENOMEM ? NULL : "the file's page could not be read";
+		return NULL;
+	}
+	*ret = major ? VM_FAULT_MAJOR : 0;
+	return page;
+}
+
+/*
+ * Linux's do_fault for a file VMA's none entry: past the end of the file
+ * SIGBUS; a read maps the cached page (do_read_fault, with fault-around); a
+ * write to a private mapping maps a private copy (do_cow_fault); a write to
+ * a shared one dirties the cached page and maps it writable (do_shared_fault).
+ */
+static __attribute__((noinline)) vm_fault_t do_fault(struct vm_fault *vmf)
+{
+	struct vm_area_struct *vma = vmf->vma;
+	struct address_space *mapping = vma->vm_mapping;
+	if (!vmf->pte) {
+		int err = pte_alloc(vma->vm_mm, vmf->pmd);
+		if (err)
+			return err == PT_ERR_LEAF ? VM_FAULT_SIGBUS : VM_FAULT_OOM;
+		vmf->pte = pte_offset_map(vmf->pmd, vmf->address);
+	}
+	uint64_t nr_file_pages = (mapping->i_size + PAGE_SIZE - 1) >> PAGE_SHIFT;
+	if (fault_pgoff(vmf) >= nr_file_pages) {
+		vmf->why = "access past the end of the mapped file";
+		return VM_FAULT_SIGBUS;
+	}
+	vm_fault_t ret;
+	struct page *page;
+	if (!(vmf->flags & FAULT_FLAG_WRITE)) {
+		/* do_read_fault */
+		if (fault_around_bytes > PAGE_SIZE) {
+			vmf->around = do_fault_around(vmf, nr_file_pages);
+			if (!pte_none(ptep_get(vmf->pte))) {
+				vmf->around--;   /* the faulting page was cached: a minor fault */
+				vmf->done = VMF_DONE_FILE_READ;
+				return 0;
+			}
+		}
+		page = fault_get_page(vmf, &ret);
+		if (!page)
+			return ret;
+		set_file_pte(vma, vmf->address, vmf->pte, page, false);
+		vmf->done = (ret & VM_FAULT_MAJOR) ? VMF_DONE_FILE_READ_MAJOR : VMF_DONE_FILE_READ;
+		return ret;
+	}
+	page = fault_get_page(vmf, &ret);
+	if (!page)
+		return ret;
+	if (!(vma->vm_flags & VM_SHARED)) {
+		/* do_cow_fault: a private copy, anonymous from now on. */
+		struct page *copy = alloc_page();
+		if (!copy) {
+			put_page(page);
+			return VM_FAULT_OOM;
+		}
+		copy_page(page_address(copy), page_address(page));
+		put_page(page);
+		SetPageAnon(copy);
+		set_anon_pte(vma, vmf->address, vmf->pte, copy);
+		vmf->done = VMF_DONE_FILE_COW;
+		return ret;
+	}
+	/* do_shared_fault: page_mkwrite, then the page dirty and writable. */
+	set_page_dirty(page);
+	set_file_pte(vma, vmf->address, vmf->pte, page, true);
+	vmf->done = VMF_DONE_FILE_SHARED_WRITE;
+	return ret;
+}
+
+/*
+ * do_fault on a copy of *vmf: a pointer to the caller's vmf passed to an
+ * out-of-line call would put the whole struct in memory on every fault of
+ * the inlined path, not only on this one.
+ */
+static __always_inline vm_fault_t do_fault_out_of_line(struct vm_fault *vmf)
+{
+	struct vm_fault f = *vmf;
+	vm_fault_t ret = do_fault(&f);
+	*vmf = f;
+	return ret;
+}
+
+/* A none entry: do_fault for a file VMA, else do_anonymous_page. files is
+ * a constant: false where the caller knows the VMA has no file. */
+static __always_inline vm_fault_t do_none_entry(struct vm_fault *vmf, bool files)
+{
+	if (files && unlikely(vmf->vma->vm_mapping))
+		return do_fault_out_of_line(vmf);
+	return do_anonymous_page(vmf);
+}
+
+/* Dispatches on the state of the entry vmf->pte (see the table at the top). files is
+ * a constant: false where the caller knows the VMA has no file. */
+static __always_inline vm_fault_t handle_pte_fault(struct vm_fault *vmf, bool files)
 {
 	vmf->orig_pte = ptep_get(vmf->pte);
 	if (pte_none(vmf->orig_pte))
-		return do_anonymous_page(vmf);
+		return do_none_entry(vmf, files);
 	if (!pte_present(vmf->orig_pte))
 		return VM_FAULT_SIGBUS;
 	if ((vmf->flags & FAULT_FLAG_WRITE) && !pte_write(vmf->orig_pte))
@@ -228,7 +403,7 @@ static __attribute__((noinline)) vm_fault_t handle_pmd_fault(struct vm_fault *vm
 		return VM_FAULT_SIGBUS;   /* not present but not none */
 	}
 	vmf->pte = pte_offset_map(vmf->pmd, vmf->address);
-	vm_fault_t ret = handle_pte_fault(vmf);
+	vm_fault_t ret = handle_pte_fault(vmf, true);
 	if (!ret && thp_events.fault_fallback != fallbacks)
 		vmf->done = VMF_DONE_THP_FALLBACK;
 	return ret;
@@ -261,12 +436,12 @@ static __attribute__((noinline)) bool map_huge_zero_pmd(struct vm_area_struct *v
 	__ret; })
 
 /* The pte of vmf->address if its pmd points to a pte table, else the pmd's cases. */
-static __always_inline vm_fault_t handle_pmd(struct vm_fault *vmf)
+static __always_inline vm_fault_t handle_pmd(struct vm_fault *vmf, bool files)
 {
 	pmdval_t v = pmd_val(pmdp_get(vmf->pmd));
 	if (likely(entry_is_table(v))) {
 		vmf->pte = (pte_t *)__va(v & PTE_PFN_MASK) + pte_index(vmf->address);
-		return handle_pte_fault(vmf);
+		return handle_pte_fault(vmf, files);
 	}
 	/* The read of a none pmd where a THP may be: the huge zero page, without
 	 * handle_pmd_fault's copy of the vm_fault. */
@@ -296,13 +471,13 @@ static vm_fault_t alloc_failed(uint64_t entry)
 }
 
 /* Allocates the upper levels for address, then handles the pte. */
-static __always_inline vm_fault_t __handle_mm_fault(struct vm_fault *vmf)
+static __always_inline vm_fault_t __handle_mm_fault(struct vm_fault *vmf, bool files)
 {
 	struct mm_struct *mm = vmf->vma->vm_mm;
 	uint64_t pmd_base = vmf->address & PMD_MASK, pud_base = vmf->address & PUD_MASK;
 	if (likely(last_pmd.pmd_base == pmd_base && last_pmd.mm == mm && last_pmd.freed == pgtable_pages_freed)) {
 		vmf->pmd = last_pmd.pmd;
-		return handle_pmd(vmf);
+		return handle_pmd(vmf, files);
 	}
 	if (last_pmd.pud_base == pud_base && last_pmd.mm == mm && last_pmd.freed == pgtable_pages_freed) {
 		vmf->pmd = (pmd_t *)last_pmd.pmd_table + pmd_index(vmf->address);
@@ -327,12 +502,12 @@ static __always_inline vm_fault_t __handle_mm_fault(struct vm_fault *vmf)
 	}
 	last_pmd.pmd_base = pmd_base;
 	last_pmd.pmd = vmf->pmd;
-	return handle_pmd(vmf);
+	return handle_pmd(vmf, files);
 }
 
-/* See paging/memory.h. Inlined into the page-fault path (ThinLTO). */
-__attribute__((always_inline)) vm_fault_t handle_mm_fault(struct vm_area_struct *vma, uint64_t address,
-								uint32_t flags, struct vm_fault *vmf)
+/* handle_mm_fault's body; files false: the VMA has no file (a constant). */
+static __always_inline vm_fault_t handle_fault(struct vm_area_struct *vma, uint64_t address, uint32_t flags,
+					       struct vm_fault *vmf, bool files)
 {
 	uint64_t pgtables_before = pgtable_pages_allocated;
 	*vmf = (struct vm_fault){
@@ -341,9 +516,23 @@ __attribute__((always_inline)) vm_fault_t handle_mm_fault(struct vm_area_struct 
 		.flags = flags,
 		.done = VMF_DONE_SPURIOUS,
 	};
-	vm_fault_t ret = __handle_mm_fault(vmf);
+	vm_fault_t ret = __handle_mm_fault(vmf, files);
 	vmf->pgtables = pgtable_pages_allocated - pgtables_before;
 	return ret;
+}
+
+/* See paging/memory.h. Inlined into the page-fault path (ThinLTO). */
+__attribute__((always_inline)) vm_fault_t handle_mm_fault(struct vm_area_struct *vma, uint64_t address,
+								uint32_t flags, struct vm_fault *vmf)
+{
+	return handle_fault(vma, address, flags, vmf, true);
+}
+
+/* See paging/memory.h. */
+__attribute__((always_inline)) vm_fault_t handle_anon_fault(struct vm_area_struct *vma, uint64_t address,
+								  uint32_t flags, struct vm_fault *vmf)
+{
+	return handle_fault(vma, address, flags, vmf, false);
 }
 
 /*
@@ -397,7 +586,7 @@ static int zap_one(void *ctx, uint64_t va, int level, uint64_t *entry)
 	}
 	struct page *page = pfn_to_page(pte_pfn(pte));
 	page_mapcount_dec(page);
-	dec_mm_counter(z->mm, MM_ANONPAGES);
+	dec_mm_counter(z->mm, PageAnon(page) ? MM_ANONPAGES : MM_FILEPAGES);
 	pte_clear(z->mm, va, leaf_pte(entry, level));
 	put_page(page);
 	return 0;
@@ -465,7 +654,9 @@ static int protect_one(void *ctx, uint64_t va, int level, uint64_t *entry)
 	pte_t newpte = pte_modify(pte, p->vma->vm_page_prot);
 	if ((p->vma->vm_flags & VM_WRITE) && !pte_special(pte)) {
 		struct page *page = pfn_to_page(pte_pfn(pte));
-		if ((p->vma->vm_flags & VM_SHARED) || (PageAnon(page) && page_mapcount(page) == 1))
+		/* A clean page-cache page stays read-only: its first write must be seen. */
+		if ((p->vma->vm_flags & VM_SHARED) ? (!page->mapping || PageDirty(page))
+						   : (PageAnon(page) && page_mapcount(page) == 1))
 			newpte = pte_mkwrite(newpte);
 	}
 	set_pte(leaf_pte(entry, level), newpte);
@@ -504,4 +695,39 @@ vm_fault_t faultin_page_range(struct vm_area_struct *vma, uint64_t start, uint64
 		task_account_minor_fault();
 	}
 	return 0;
+}
+
+/* See paging/memory.h. */
+void page_mkclean(struct page *page)
+{
+	struct address_space *mapping = page->mapping;
+	for (struct vm_area_struct *vma = mapping->i_mmap; vma; vma = vma->vm_mapping_next) {
+		if (page->index < vma->vm_pgoff || page->index - vma->vm_pgoff >= vma_pages(vma))
+			continue;
+		uint64_t addr = vma->vm_start + ((page->index - vma->vm_pgoff) << PAGE_SHIFT);
+		pte_t *pte = walk_pte(vma->vm_mm->pgd, addr, false, NULL);
+		if (!pte)
+			continue;
+		pte_t entry = ptep_get(pte);
+		if (!pte_present(entry) || pte_pfn(entry) != page_to_pfn(page) || !pte_write(entry))
+			continue;
+		set_pte(pte, pte_mkclean(pte_wrprotect(entry)));
+		flush_tlb_page(addr);   /* other mms' entries go with their next CR3 load */
+	}
+}
+
+/* See paging/memory.h. */
+void unmap_mapping_range(struct address_space *mapping, uint64_t first, uint64_t end)
+{
+	for (struct vm_area_struct *vma = mapping->i_mmap; vma; vma = vma->vm_mapping_next) {
+		uint64_t vfirst = vma->vm_pgoff, vend = vma->vm_pgoff + vma_pages(vma);
+		uint64_t f = first > vfirst ? first : vfirst, e = end < vend ? end : vend;
+		if (f >= e)
+			continue;
+		uint64_t start = vma->vm_start + ((f - vfirst) << PAGE_SHIFT);
+		uint64_t stop = vma->vm_start + ((e - vfirst) << PAGE_SHIFT);
+		struct zap_ctx z = { vma->vm_mm, start, stop };
+		walk_leaves(vma->vm_mm->pgd, start, stop, zap_one, &z);
+		flush_tlb_range(start, stop);
+	}
 }

@@ -33,6 +33,7 @@ typedef uint32_t vm_fault_t;
 /* Inside the fault path only (never returned by handle_mm_fault): the
  * huge-page step could not map a 2 MiB page, map 4 KiB pages instead. */
 #define VM_FAULT_FALLBACK (1u << 3)
+#define VM_FAULT_MAJOR   (1u << 4)   /* not an error: the page had to be read (ru_majflt) */
 
 /* What a fault that returned 0 did (the table at the top of paging/memory.c). */
 enum vm_fault_done {
@@ -50,7 +51,15 @@ enum vm_fault_done {
 	VMF_DONE_THP_FALLBACK,     /* THP allowed, but no 2 MiB frame (or huge zero page): 4 KiB mapped */
 	VMF_DONE_HUGETLB_2M,       /* hugetlb VMA, entry none: a 2 MiB pool page mapped */
 	VMF_DONE_HUGETLB_1G,       /* hugetlb VMA, entry none: a 1 GiB pool page mapped */
+	VMF_DONE_FILE_READ,        /* none entry of a file VMA, read: the cached page mapped */
+	VMF_DONE_FILE_READ_MAJOR,  /* ... that first had to be read from the disk */
+	VMF_DONE_FILE_COW,         /* none entry, write, private file VMA: a private copy */
+	VMF_DONE_FILE_SHARED_WRITE,/* write, shared file VMA: the cached page dirty and writable */
 };
+
+/* Linux's fault_around_bytes: a read fault on a file maps the cached pages of
+ * this aligned window around it too (debugfs fault_around_bytes, default 64 KiB). */
+extern uint64_t fault_around_bytes;
 
 struct vm_fault {
 	struct vm_area_struct *vma;
@@ -63,6 +72,8 @@ struct vm_fault {
 	enum vm_fault_done done;
 	uint64_t clear_cycles;     /* TSC cycles spent filling a new frame: zeroing it, or copying (CoW) */
 	uint64_t pgtables;         /* page-table pages allocated on the way */
+	uint64_t around;           /* file read: pages fault-around mapped beside the faulting one */
+	const char *why;           /* an error's reason in words, or NULL */
 };
 
 /* The shared zero page: one frame of zeros, mapped read-only by every read
@@ -86,6 +97,13 @@ int zero_page_init(void);
  * (mm_account_fault, fault/fault.c).
  */
 vm_fault_t handle_mm_fault(struct vm_area_struct *vma, uint64_t address, uint32_t flags, struct vm_fault *vmf);
+
+/*
+ * handle_mm_fault for a VMA without a file (vma->vm_mapping NULL), which
+ * the caller checked: the fast page-fault entry's, compiled without the file
+ * path so that the anonymous faults pay nothing for it. Same contract.
+ */
+vm_fault_t handle_anon_fault(struct vm_area_struct *vma, uint64_t address, uint32_t flags, struct vm_fault *vmf);
 
 /*
  * Maps page, a new private anonymous page the caller filled, at addr of
@@ -130,5 +148,19 @@ vm_fault_t populate_range(struct vm_area_struct *vma, uint64_t start, uint64_t e
  * pages already mapped for that access. Counts minor faults as
  * populate_range. Returns 0 or the fault's VM_FAULT_* error. */
 vm_fault_t faultin_page_range(struct vm_area_struct *vma, uint64_t start, uint64_t end, bool write);
+
+/*
+ * Write-protects and cleans every user entry that maps page (a page-cache
+ * page), in every VMA on its mapping's i_mmap list, so that the next write
+ * faults and dirties it again (Linux's page_mkclean, before writeback).
+ */
+void page_mkclean(struct page *page);
+
+/*
+ * Unmaps the file pages [first, end) (in pages of the file) from every VMA
+ * mapping mapping, private copies included (Linux's unmap_mapping_range
+ * with even_cows, for truncation): the next access faults again.
+ */
+void unmap_mapping_range(struct address_space *mapping, uint64_t first, uint64_t end);
 
 #endif

@@ -106,7 +106,7 @@ static int copy_one_pte(void *ctx, uint64_t va, int level, uint64_t *entry)
 		}
 		get_page(page);
 		page_mapcount_inc(page);
-		inc_mm_counter(c->dst, MM_ANONPAGES);
+		inc_mm_counter(c->dst, PageAnon(page) ? MM_ANONPAGES : MM_FILEPAGES);
 		pte = pte_mkold(pte);
 	}
 	set_pte_at(c->dst, va, dst, pte);
@@ -136,10 +136,15 @@ struct mm_struct *dup_mm(struct mm_struct *old)
 		n->vm_start = v->vm_start;
 		n->vm_end = v->vm_end;
 		n->vm_flags = v->vm_flags;
+		n->vm_file = v->vm_file;
+		n->vm_pgoff = v->vm_pgoff;
+		n->vm_ops = v->vm_ops;
+		n->vm_mapping = v->vm_mapping;
 		if (insert_vm_struct(mm, n)) {
 			vm_area_free(n);
 			goto fail;
 		}
+		vma_copied(n);   /* a file VMA: on the mapping's list, its own file reference */
 		/* THPs are split in the parent first (their deposited tables make
 		 * that allocation-free), so both sides share 4 KiB pages that
 		 * copy-on-write one by one; Linux 6.1 instead shares the 2 MiB leaf

@@ -21,6 +21,7 @@
 #ifndef FAULTLINE_MM_H
 #define FAULTLINE_MM_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include "paging/mm_types.h"
 
@@ -65,7 +66,30 @@ struct mm_struct *dup_mm(struct mm_struct *old);
 
 int64_t do_mmap(struct mm_struct *mm, uint64_t addr, uint64_t len, uint64_t prot, uint64_t flags, uint64_t fd,
 		uint64_t off);
+
+/* What do_mmap_file needs of an open file; fs/ fills it (f_op->mmap), as
+ * paging does not look into struct file. */
+struct mmap_file {
+	struct file *file;
+	struct address_space *mapping;                  /* its page cache */
+	bool readable, writable;                        /* FMODE_READ, FMODE_WRITE */
+	const struct vm_operations_struct *vm_ops;      /* references on file per VMA */
+};
+
+/*
+ * mmap with Linux's checks and errors (do_mmap above is this with no file:
+ * anything but MAP_ANONYMOUS is -EBADF). With mf, a file mapping of the
+ * pages from off: MAP_SHARED with PROT_WRITE of a file not open for writing
+ * is -EACCES, any mapping of a file not open for reading -EACCES, an offset
+ * whose pages overflow -EOVERFLOW; a shared mapping of a read-only file is
+ * private (Linux clears VM_SHARED and VM_MAYWRITE). Returns the address.
+ */
+int64_t do_mmap_file(struct mm_struct *mm, uint64_t addr, uint64_t len, uint64_t prot, uint64_t flags,
+		     const struct mmap_file *mf, uint64_t off);
 int64_t do_munmap(struct mm_struct *mm, uint64_t addr, uint64_t len);
+/* msync (paging/msync.c): -EINVAL for bad flags or an unaligned start,
+ * -ENOMEM if part of the range is unmapped, -EIO/-ENOSPC if writeback failed. */
+int64_t do_msync(struct mm_struct *mm, uint64_t start, uint64_t len, uint64_t flags);
 int64_t do_mprotect(struct mm_struct *mm, uint64_t addr, uint64_t len, uint64_t prot);
 int64_t do_brk(struct mm_struct *mm, uint64_t brk);
 int64_t do_madvise(struct mm_struct *mm, uint64_t addr, uint64_t len, uint64_t advice);

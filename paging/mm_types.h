@@ -64,6 +64,16 @@ static inline int vma_is_data_flags(uint64_t f)
 /* ---- One mapped range ------------------------------------------------------ */
 
 struct mm_struct;
+struct vm_area_struct;
+struct file;                            /* fs/file.h: opaque to paging */
+struct address_space;                   /* paging/filemap.h */
+
+/* What a file VMA's owner does when the VMA is copied (split, fork) or goes:
+ * open takes a reference on vm_file, close drops it (fs/ sets these). */
+struct vm_operations_struct {
+	void (*open)(struct vm_area_struct *vma);
+	void (*close)(struct vm_area_struct *vma);
+};
 
 struct vm_area_struct {
 	uint64_t vm_start;                  /* first byte (page-aligned) */
@@ -80,6 +90,15 @@ struct vm_area_struct {
 	struct mm_struct *vm_mm;            /* the address space it belongs to */
 	pgprot_t vm_page_prot;              /* vm_get_page_prot(vm_flags): what PTEs get */
 	uint64_t vm_flags;                  /* VM_* */
+
+	/* A file mapping (NULL/0 for anonymous memory): page vm_pgoff of the
+	 * file is at vm_start. vm_mapping is the file's page cache, where the
+	 * VMA is listed (vm_mapping_next/prev) for truncation. */
+	struct file *vm_file;
+	uint64_t vm_pgoff;
+	const struct vm_operations_struct *vm_ops;
+	struct address_space *vm_mapping;
+	struct vm_area_struct *vm_mapping_next, *vm_mapping_prev;
 };
 
 /* ---- The address space ------------------------------------------------------ */

@@ -66,4 +66,9 @@ static inline uint64_t calc_vm_flags(uint64_t prot, uint64_t flags)
 	return vm;
 }
 
+/* msync flags */
+#define MS_ASYNC      1
+#define MS_INVALIDATE 2
+#define MS_SYNC       4
+
 #endif

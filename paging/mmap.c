@@ -60,7 +60,16 @@ int64_t do_mmap(struct mm_struct *mm, uint64_t addr, uint64_t len, uint64_t prot
 {
 	(void)fd;
 	if (!(flags & MAP_ANONYMOUS))
-		return -EBADF;           /* no files: any fd is a bad one */
+		return -EBADF;           /* no file given: any fd is a bad one */
+	return do_mmap_file(mm, addr, len, prot, flags, NULL, off);
+}
+
+/* See paging/mm.h. */
+int64_t do_mmap_file(struct mm_struct *mm, uint64_t addr, uint64_t len, uint64_t prot, uint64_t flags,
+		     const struct mmap_file *mf, uint64_t off)
+{
+	if (flags & MAP_ANONYMOUS)
+		mf = NULL;               /* Linux ignores fd for an anonymous mapping */
 	if ((flags & MAP_TYPE) != MAP_PRIVATE && (flags & MAP_TYPE) != MAP_SHARED &&
 	    (flags & MAP_TYPE) != MAP_SHARED_VALIDATE)
 		return -EINVAL;
@@ -95,6 +104,16 @@ int64_t do_mmap(struct mm_struct *mm, uint64_t addr, uint64_t len, uint64_t prot
 		/* hugetlb_reserve_pages, before anything changes. */
 		if (!hugetlb_may_reserve(h, plen))
 			return -ENOMEM;
+	}
+	if (mf) {
+		if ((off >> PAGE_SHIFT) + (plen >> PAGE_SHIFT) < (off >> PAGE_SHIFT))
+			return -EOVERFLOW;
+		if ((vm_flags & VM_SHARED) && (prot & PROT_WRITE) && !mf->writable)
+			return -EACCES;
+		if (!mf->readable)
+			return -EACCES;
+		if ((vm_flags & VM_SHARED) && !mf->writable)
+			vm_flags &= ~(VM_MAYWRITE | VM_SHARED);
 	}
 	uint64_t start;
 	if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
@@ -149,7 +168,8 @@ int64_t do_mmap(struct mm_struct *mm, uint64_t addr, uint64_t len, uint64_t prot
 		if (err)
 			return err;
 	}
-	int err = vma_map_range(mm, start, plen, vm_flags);
+	int err = mf ? vma_map_file(mm, start, plen, vm_flags, mf->file, mf->mapping, off >> PAGE_SHIFT, mf->vm_ops)
+		     : vma_map_range(mm, start, plen, vm_flags);
 	vma_unreserve(mm);
 	if (err)
 		return err;

@@ -268,6 +268,10 @@ int64_t do_mremap(struct mm_struct *mm, uint64_t addr, uint64_t old_len, uint64_
 			return -EFAULT;   /* the old range must lie in one VMA */
 	}
 	uint64_t vm_flags = vma->vm_flags;
+	/* Not yet as Linux: a file mapping may shrink, but is not moved or grown. */
+	if (vma->vm_file && ((flags & MREMAP_FIXED) || new_len > old_len))
+		return -EINVAL;
+
 	if (vm_flags & VM_HUGETLB)
 		return -EINVAL;   /* faultline: Linux 6.1 moves and shrinks aligned hugetlb ranges */
 

@@ -31,6 +31,7 @@
 
 #include "base/page_types.h"
 
+struct address_space;
 /* page->flags */
 #define PG_reserved (1u << 0)   /* not managed by the allocator */
 #define PG_buddy    (1u << 1)   /* free: first frame of a block on a buddy free list */
@@ -38,6 +39,7 @@
 #define PG_zero     (1u << 3)   /* the shared zero page */
 #define PG_anon     (1u << 4)   /* anonymous memory of a process */
 #define PG_hugetlb  (1u << 5)   /* first frame of a hugetlb pool page (paging/hugetlb.c) */
+#define PG_dirty    (1u << 6)   /* page cache: newer than its blocks on the disk */
 
 #define PFN_NONE 0xffffffffu    /* "no frame" in a 32-bit PFN link */
 
@@ -47,9 +49,17 @@ struct page {
 	int32_t _mapcount;       /* page-table entries mapping it, minus one */
 	uint8_t order;           /* free: block order; allocated (first frame): allocation order */
 	uint8_t pad[3];
-	uint32_t lru_next;       /* free: next free block of the same order (PFN_NONE ends);  */
-	uint32_t lru_prev;       /* allocated: free for the owner's own lists */
-	uint64_t private;        /* allocated: the owner's word (reset to 0 on allocation) */
+	union {
+		uint32_t lru_next;       /* free: next free block of the same order (PFN_NONE ends); */
+		uint32_t index;          /* page cache: the page's offset in its file, in pages */
+	};
+	uint32_t lru_prev;       /* allocated: free for the owner's own lists (user pages: the
+	                            verifier's scratch count, paging/verify.c) */
+	union {
+		uint64_t private;        /* allocated: the owner's word (reset to 0 on allocation) */
+		struct address_space *mapping;  /* page cache: its file's (paging/filemap.h); NULL
+		                            for every other page, as allocation resets private */
+	};
 };
 
 _Static_assert(sizeof(struct page) == 32, "struct page must stay 32 bytes");
@@ -94,6 +104,9 @@ static inline void __ClearPageTable(struct page *p) { p->flags &= ~PG_pgtable; }
 static inline int PageHuge(const struct page *p) { return (p->flags & PG_hugetlb) != 0; }
 static inline void SetPageZero(struct page *p) { p->flags |= PG_zero; }
 static inline void SetPageAnon(struct page *p) { p->flags |= PG_anon; }
+static inline int PageDirty(const struct page *p) { return (p->flags & PG_dirty) != 0; }
+static inline void SetPageDirty(struct page *p) { p->flags |= PG_dirty; }
+static inline void ClearPageDirty(struct page *p) { p->flags &= ~PG_dirty; }
 
 /* Reference counting. */
 static inline int32_t page_ref_count(const struct page *page) { return page->_refcount; }

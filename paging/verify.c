@@ -70,15 +70,15 @@ static void visit_user_leaf(struct verify_walk *w, uint64_t e, int level)
 		return;
 	struct page *page = pfn_to_page(pfn);
 	if (w->pass == 0) {
-		page->private = 0;
+		page->lru_prev = 0;
 	} else if (w->pass == 1) {
-		page->private++;
-	} else if (page->private) {
-		if ((int64_t)page->private != page_mapcount(page)) {
+		page->lru_prev++;
+	} else if (page->lru_prev) {
+		if ((int64_t)page->lru_prev != page_mapcount(page)) {
 			w->out->mapcount_mismatch++;
-			problem(w->out, "pfn 0x%llx is mapped %llu times, page_mapcount differs", pfn, page->private);
+			problem(w->out, "pfn 0x%llx is mapped %llu times, page_mapcount differs", pfn, (uint64_t)page->lru_prev);
 		}
-		page->private = 0; /* compared once; the scratch word is left clear */
+		page->lru_prev = 0; /* compared once; the scratch word is left clear */
 	}
 }
 

@@ -15,7 +15,7 @@
  *     deposits of all mms, so every mm holding THPs must be among the roots;
  *     PG_pgtable pages are the tables reached plus the deposited ones
  *
- * The map-count check counts in page->private of user-mapped pages and leaves
+ * The map-count check counts in page->lru_prev of user-mapped pages and leaves
  * it 0: nothing else may keep state there for a mapped page.
  */
 #ifndef FAULTLINE_VERIFY_H

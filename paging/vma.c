@@ -16,6 +16,7 @@
  * allocates them all, and only then changes anything.
  */
 #include "paging/vma.h"
+#include "paging/filemap.h"
 
 #include <stddef.h>
 
@@ -89,7 +90,7 @@ static int64_t vma_range_pages(uint64_t start, uint64_t end) { return (int64_t)(
 static bool is_mergeable_vma(const struct vm_area_struct *vma, uint64_t vm_flags)
 {
 	/* A hugetlb mapping is its own file in Linux: never merged with another. */
-	return vma->vm_flags == vm_flags && !(vm_flags & VM_HUGETLB);
+	return vma->vm_flags == vm_flags && !(vm_flags & VM_HUGETLB) && !vma->vm_file;
 }
 
 /* The size of vma's pages: 4 KiB, or a hugetlb VMA's 2 MiB / 1 GiB. */
@@ -116,9 +117,13 @@ static int split_allowed_at(struct mm_struct *mm, uint64_t addr)
 	return vma_may_split(vma, addr);
 }
 
+/* Two touching VMAs are one if their flags match and they map the same
+ * file at consecutive offsets (or both anonymous memory). */
 static bool vma_can_merge(const struct vm_area_struct *a, const struct vm_area_struct *b)
 {
-	return a && b && a->vm_end == b->vm_start && is_mergeable_vma(a, b->vm_flags);
+	if (!a || !b || a->vm_end != b->vm_start || a->vm_flags != b->vm_flags || a->vm_file != b->vm_file)
+		return false;
+	return !a->vm_file || a->vm_pgoff + vma_pages(a) == b->vm_pgoff;
 }
 
 /* ---- The tree ------------------------------------------------------------------ */
@@ -312,6 +317,8 @@ static void vma_unlink(struct mm_struct *mm, struct vm_area_struct *vma)
 /* Moves vma's start; the caller keeps it between its neighbours. */
 static void set_vm_start(struct mm_struct *mm, struct vm_area_struct *vma, uint64_t start)
 {
+	if (vma->vm_file)   /* the file offset at vm_start moves with it */
+		vma->vm_pgoff += (uint64_t)((int64_t)(start - vma->vm_start) >> PAGE_SHIFT);
 	vma->vm_start = start;
 	vma_tree_fixup(mm, vma);
 }
@@ -367,6 +374,11 @@ struct vm_area_struct *vm_area_alloc(struct mm_struct *mm)
 
 void vm_area_free(struct vm_area_struct *vma)
 {
+	if (vma && vma->vm_file) {
+		vma_unlink_file(vma);
+		if (vma->vm_ops && vma->vm_ops->close)
+			vma->vm_ops->close(vma);
+	}
 	kmem_cache_free(vm_area_cachep, vma);
 }
 
@@ -530,11 +542,14 @@ static void split_vma_with(struct mm_struct *mm, struct vm_area_struct *vma, uin
 			   int new_below, struct vm_area_struct *new)
 {
 	*new = *vma;   /* same attributes, whatever fields VMAs carry */
+	vma_copied(new);
 	if (new_below) {
 		new->vm_end = addr;
 		set_vm_start(mm, vma, addr);
 		vma_link(mm, new, vma->vm_prev);
 	} else {
+		if (new->vm_file)
+			new->vm_pgoff += (addr - new->vm_start) >> PAGE_SHIFT;
 		new->vm_start = addr;
 		set_vm_end(mm, vma, addr);
 		vma_link(mm, new, vma);
@@ -589,6 +604,68 @@ int vma_map_range(struct mm_struct *mm, uint64_t start, uint64_t len, uint64_t v
 	vma->vm_start = start;
 	vma->vm_end = end;
 	vma->vm_flags = vm_flags;
+	return insert_vm_struct(mm, vma);   /* cannot fail: the range was checked */
+}
+
+/* See paging/vma.h. */
+void vma_link_file(struct vm_area_struct *vma)
+{
+	struct address_space *mapping = vma->vm_mapping;
+	vma->vm_mapping_prev = NULL;
+	vma->vm_mapping_next = mapping->i_mmap;
+	if (mapping->i_mmap)
+		mapping->i_mmap->vm_mapping_prev = vma;
+	mapping->i_mmap = vma;
+}
+
+/* See paging/vma.h. */
+void vma_unlink_file(struct vm_area_struct *vma)
+{
+	struct address_space *mapping = vma->vm_mapping;
+	if (vma->vm_mapping_prev)
+		vma->vm_mapping_prev->vm_mapping_next = vma->vm_mapping_next;
+	else if (mapping->i_mmap == vma)
+		mapping->i_mmap = vma->vm_mapping_next;
+	if (vma->vm_mapping_next)
+		vma->vm_mapping_next->vm_mapping_prev = vma->vm_mapping_prev;
+	vma->vm_mapping_next = vma->vm_mapping_prev = NULL;
+}
+
+/* See paging/vma.h. */
+void vma_copied(struct vm_area_struct *vma)
+{
+	if (!vma->vm_file)
+		return;
+	vma_link_file(vma);
+	if (vma->vm_ops && vma->vm_ops->open)
+		vma->vm_ops->open(vma);
+}
+
+int vma_map_file(struct mm_struct *mm, uint64_t start, uint64_t len, uint64_t vm_flags, struct file *file,
+		 struct address_space *mapping, uint64_t pgoff, const struct vm_operations_struct *vm_ops)
+{
+	struct vm_area_struct *prev, *next, *vma;
+	uint64_t end;
+	int err = vma_user_range(mm, start, len, &end, -ENOMEM);
+
+	if (err)
+		return err;
+	next = find_vma_prev(mm, start, &prev);
+	if (next && next->vm_start < end)
+		return -EEXIST;
+	vma = vm_area_alloc(mm);
+	if (!vma)
+		return -ENOMEM;
+	vma->vm_start = start;
+	vma->vm_end = end;
+	vma->vm_flags = vm_flags;
+	vma->vm_file = file;
+	vma->vm_pgoff = pgoff;
+	vma->vm_ops = vm_ops;
+	vma->vm_mapping = mapping;
+	vma_link_file(vma);
+	if (vm_ops && vm_ops->open)
+		vm_ops->open(vma);
 	return insert_vm_struct(mm, vma);   /* cannot fail: the range was checked */
 }
 

@@ -180,6 +180,26 @@ int split_vma(struct mm_struct *mm, struct vm_area_struct *vma, uint64_t addr, i
 int vma_map_range(struct mm_struct *mm, uint64_t start, uint64_t len, uint64_t vm_flags);
 
 /*
+ * vma_map_range for a file: one new VMA mapping page pgoff of file (whose
+ * page cache is mapping) at start, never merged; vm_ops->open takes its
+ * reference on file, and it goes on mapping's i_mmap list. Errors as
+ * vma_map_range's.
+ */
+/*
+ * A VMA just made as a copy of another (split, and fork's dup_mmap: call it
+ * on each copy): a file VMA gets its own entry on the mapping's i_mmap list
+ * and its own reference on the file (vm_ops->open); anonymous ones nothing.
+ */
+void vma_copied(struct vm_area_struct *vma);
+
+/* Links / unlinks a file VMA on its mapping's i_mmap list (paging/filemap.h). */
+void vma_link_file(struct vm_area_struct *vma);
+void vma_unlink_file(struct vm_area_struct *vma);
+
+int vma_map_file(struct mm_struct *mm, uint64_t start, uint64_t len, uint64_t vm_flags, struct file *file,
+		 struct address_space *mapping, uint64_t pgoff, const struct vm_operations_struct *vm_ops);
+
+/*
  * munmap: makes [start, start+len) unmapped, trimming, splitting or removing
  * the VMAs it meets. Calls on_removed (if not NULL) once per VMA that lost
  * pages, lowest first, with the part it lost, after the VMA tree is updated

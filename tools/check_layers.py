@@ -19,7 +19,7 @@ import subprocess
 import sys
 
 # Bottom first. A folder may include its own headers and those of any folder before it.
-LAYERS = ["base", "cpu", "lib", "paging", "efi", "fault", "checks", "kernel"]
+LAYERS = ["base", "cpu", "lib", "paging", "efi", "fault", "fs", "checks", "kernel"]
 
 # Programs outside the kernel: which kernel folders or files they may include.
 OUTSIDE = {

@@ -156,9 +156,28 @@ def run_list_text(programs):
                    for _path, name, args in programs)
 
 
+USER_FILES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "user", "files")
+
+
+def user_files():
+    """user/files as initramfs members under files/ (what faultline's programs
+    see as /files): directories first, then their files, in name order."""
+    out = [("files", 0o040755, b"", (0, 0))]
+    for top, dirs, names in sorted(os.walk(USER_FILES)):
+        dirs.sort()
+        rel = os.path.relpath(top, USER_FILES)
+        prefix = "files/" if rel == "." else "files/%s/" % rel
+        for d in dirs:
+            out.append((prefix + d, 0o040755, b"", (0, 0)))
+        for n in sorted(names):
+            with open(os.path.join(top, n), "rb") as f:
+                out.append((prefix + n, 0o100644, f.read(), (0, 0)))
+    return out
+
+
 def build_initramfs(programs, init_path):
     """Returns the initramfs bytes for normalized programs: /init, /run.list,
-    /bin/NAME for each program, /dev/console, /proc, /sys."""
+    /bin/NAME for each program, /files/ (user/files), /dev/console, /proc, /sys."""
     with open(init_path, "rb") as f:
         init = f.read()
     files = [("dev", 0o040755, b"", (0, 0)),
@@ -168,6 +187,7 @@ def build_initramfs(programs, init_path):
              ("bin", 0o040755, b"", (0, 0)),
              ("init", 0o100755, init, (0, 0)),
              ("run.list", 0o100644, run_list_text(programs).encode(), (0, 0))]
+    files += user_files()
     seen = set()
     for path, name, _args in programs:
         if name in seen:

@@ -6,6 +6,7 @@
 #   \faultline.cfg          the run configuration
 #   \faultline\bin\         the ring-3 programs
 #   \faultline\reports\     where stored reports are written on a later boot
+#   \faultline\files\       user/files: what programs see under /files
 # Made with sgdisk and mtools on a plain file: no root, no loop devices. The
 # result can be written to a USB stick with dd (or ./run.sh flash).
 set -euo pipefail
@@ -27,10 +28,15 @@ esp="$tmp@@$((part_start * 512))"
 export MTOOLS_SKIP_CHECK=1
 # FAT32 with 1 sector per cluster (enough clusters for FAT32 at this size), labelled.
 mformat -i "$esp" -F -T "$part_sectors" -h 64 -s 32 -c 1 -H "$part_start" -v FAULTLINE ::
-mmd -i "$esp" ::/EFI ::/EFI/BOOT ::/faultline ::/faultline/bin ::/faultline/reports
+mmd -i "$esp" ::/EFI ::/EFI/BOOT ::/faultline ::/faultline/bin ::/faultline/reports ::/faultline/files
 mcopy -i "$esp" "$efi" ::/EFI/BOOT/BOOTX64.EFI
 mcopy -i "$esp" "$cfg" ::/faultline.cfg
 for p in "$@"; do
 	mcopy -i "$esp" "$p" "::/faultline/bin/$(basename "$p")"
 done
+# The files programs see under /files (user/files, the same the Linux reference gets).
+files_dir="$(dirname "$0")/../user/files"
+if [ -d "$files_dir" ] && [ -n "$(ls -A "$files_dir")" ]; then
+	mcopy -s -i "$esp" "$files_dir"/* ::/faultline/files/
+fi
 mv "$tmp" "$out"

@@ -75,6 +75,14 @@ export HOST_DEVIATIONS
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
 
+# Programs run in a directory holding a copy of user/files as files/, as
+# faultline's programs start in / with /files (they name it "files/...").
+# The copy is made once: what one program writes the next one sees, as on
+# faultline within one boot.
+rootdir="$tmp/root"
+mkdir -p "$rootdir"
+cp -r user/files "$rootdir/files"
+
 passed=0 failed=0 skipped=0 deviated=0
 for bin in "${bins[@]}"; do
 	name="$(basename "$bin")"
@@ -84,19 +92,21 @@ for bin in "${bins[@]}"; do
 		failed=$((failed + 1))
 		continue
 	fi
+	abs="$ROOT/$bin"
+	[[ "$bin" == /* ]] && abs="$bin"
 	# The outer 2>/dev/null only hides bash's own "Segmentation fault" notice.
 	trace="$tmp/$name.strace"
 	case "$name" in
 	segv_* | oom_* | sigabrt_* | sigterm_*)
 		# Killers run under strace (if there is one): it shows the fatal signal's si_code and si_addr.
 		if command -v strace >/dev/null; then
-			{ (ulimit -c 0; ulimit -s 8192; exec timeout 60 strace -qq -e trace=none -o "$trace" "$bin") \
+			{ (cd "$rootdir" && ulimit -c 0 && ulimit -s 8192 && ulimit -n 1024 && exec timeout 60 strace -qq -e trace=none -o "$trace" "$abs") \
 				</dev/null >"$out" 2>"$tmp/$name.err"; } 2>/dev/null
 		else
-			{ (ulimit -c 0; ulimit -s 8192; exec timeout 60 "$bin") </dev/null >"$out" 2>"$tmp/$name.err"; } 2>/dev/null
+			{ (cd "$rootdir" && ulimit -c 0 && ulimit -s 8192 && ulimit -n 1024 && exec timeout 60 "$abs") </dev/null >"$out" 2>"$tmp/$name.err"; } 2>/dev/null
 		fi ;;
 	*)
-		{ (ulimit -c 0; ulimit -s 8192; exec timeout 60 "$bin") </dev/null >"$out" 2>"$tmp/$name.err"; } 2>/dev/null ;;
+		{ (cd "$rootdir" && ulimit -c 0 && ulimit -s 8192 && ulimit -n 1024 && exec timeout 60 "$abs") </dev/null >"$out" 2>"$tmp/$name.err"; } 2>/dev/null ;;
 	esac
 	status=$?
 

@@ -90,6 +90,9 @@ void pgd_copy_kernel_half(pgd_t *pgd) { (void)pgd; }
 #include "../../paging/mprotect.c"
 #include "../../paging/mremap.c"
 #include "../../paging/madvise.c"
+#include "../../paging/msync.c"
+#include "../../paging/filemap.c"
+#include "../../paging/xarray.c"
 
 #define MiB (1024ull * 1024)
 #define PG  PAGE_SIZE

@@ -47,6 +47,35 @@
 #define SYS_exit_group       231
 #define SYS_waitid           247
 #define SYS_getrandom        318
+/* files */
+#define SYS_open             2
+#define SYS_close            3
+#define SYS_stat             4
+#define SYS_fstat            5
+#define SYS_lseek            8
+#define SYS_ioctl            16
+#define SYS_pread64          17
+#define SYS_pwrite64         18
+#define SYS_readv            19
+#define SYS_access           21
+#define SYS_msync            26
+#define SYS_dup              32
+#define SYS_dup2             33
+#define SYS_fcntl            72
+#define SYS_fsync            74
+#define SYS_truncate         76
+#define SYS_ftruncate        77
+#define SYS_getcwd           79
+#define SYS_chdir            80
+#define SYS_rename           82
+#define SYS_mkdir            83
+#define SYS_rmdir            84
+#define SYS_unlink           87
+#define SYS_readlink         89
+#define SYS_getdents64       217
+#define SYS_openat           257
+#define SYS_newfstatat       262
+#define SYS_dup3             292
 
 /* errno values (syscalls return them negated). */
 #define EPERM     1
@@ -64,6 +93,75 @@
 #define ENAMETOOLONG 36
 #define ENOSYS    38
 #define EOPNOTSUPP 95
+#define ENXIO     6
+#define EBUSY     16
+#define EXDEV     18
+#define ENODEV    19
+#define ENOTDIR   20
+#define EISDIR    21
+#define EMFILE    24
+#define ENOTTY    25
+#define EFBIG     27
+#define ENOSPC    28
+#define ESPIPE    29
+#define ERANGE    34
+#define ENAMETOOLONG 36
+#define ENOTEMPTY 39
+#define EOVERFLOW 75
+
+/* open flags, fcntl, lseek, msync, *at */
+#define O_RDONLY    00000000
+#define O_WRONLY    00000001
+#define O_RDWR      00000002
+#define O_ACCMODE   00000003
+#define O_CREAT     00000100
+#define O_EXCL      00000200
+#define O_TRUNC     00001000
+#define O_APPEND    00002000
+#define O_NONBLOCK  00004000
+#define O_LARGEFILE 00100000
+#define O_DIRECTORY 00200000
+#define O_CLOEXEC   02000000
+#define F_DUPFD     0
+#define F_GETFD     1
+#define F_SETFD     2
+#define F_GETFL     3
+#define F_SETFL     4
+#define F_DUPFD_CLOEXEC 1030
+#define FD_CLOEXEC  1
+#define SEEK_SET    0
+#define SEEK_CUR    1
+#define SEEK_END    2
+#define SEEK_DATA   3
+#define SEEK_HOLE   4
+#define MS_ASYNC      1
+#define MS_INVALIDATE 2
+#define MS_SYNC       4
+#define AT_FDCWD    (-100)
+#define AT_REMOVEDIR 0x200
+#define S_IFMT   0170000
+#define S_IFDIR  0040000
+#define S_IFREG  0100000
+
+/* struct stat, x86-64 (144 bytes). */
+struct stat {
+	uint64_t st_dev, st_ino, st_nlink;
+	uint32_t st_mode, st_uid, st_gid, __pad0;
+	uint64_t st_rdev;
+	int64_t st_size, st_blksize, st_blocks;
+	uint64_t st_atime_sec, st_atime_nsec, st_mtime_sec, st_mtime_nsec, st_ctime_sec, st_ctime_nsec;
+	int64_t __unused[3];
+};
+_Static_assert(sizeof(struct stat) == 144, "struct stat is 144 bytes on x86-64");
+
+/* getdents64's record. */
+struct linux_dirent64 {
+	uint64_t d_ino;
+	int64_t d_off;
+	uint16_t d_reclen;
+	uint8_t d_type;
+	char d_name[];
+};
 
 /* mmap / mprotect */
 #define PROT_NONE   0x0

@@ -145,3 +145,41 @@ void sys_exit_group(int status)
 	for (;;)
 		syscall6(SYS_exit_group, status, 0, 0, 0, 0, 0);
 }
+
+/* The file calls (user/rt/syscall.h): each the raw syscall. */
+long sys_open(const char *path, int flags, int mode) { return syscall6(SYS_open, (long)path, flags, mode, 0, 0, 0); }
+long sys_openat(int dirfd, const char *path, int flags, int mode)
+{
+	return syscall6(SYS_openat, dirfd, (long)path, flags, mode, 0, 0);
+}
+long sys_close(int fd) { return syscall6(SYS_close, fd, 0, 0, 0, 0, 0); }
+long sys_lseek(int fd, long off, int whence) { return syscall6(SYS_lseek, fd, off, whence, 0, 0, 0); }
+long sys_pread(int fd, void *buf, size_t len, long pos) { return syscall6(SYS_pread64, fd, (long)buf, (long)len, pos, 0, 0); }
+long sys_pwrite(int fd, const void *buf, size_t len, long pos)
+{
+	return syscall6(SYS_pwrite64, fd, (long)buf, (long)len, pos, 0, 0);
+}
+long sys_readv(int fd, const struct iovec *iov, int iovcnt) { return syscall6(SYS_readv, fd, (long)iov, iovcnt, 0, 0, 0); }
+long sys_fstat(int fd, struct stat *st) { return syscall6(SYS_fstat, fd, (long)st, 0, 0, 0, 0); }
+long sys_stat(const char *path, struct stat *st) { return syscall6(SYS_stat, (long)path, (long)st, 0, 0, 0, 0); }
+long sys_getdents64(int fd, void *buf, size_t len) { return syscall6(SYS_getdents64, fd, (long)buf, (long)len, 0, 0, 0); }
+long sys_ftruncate(int fd, long len) { return syscall6(SYS_ftruncate, fd, len, 0, 0, 0, 0); }
+long sys_truncate(const char *path, long len) { return syscall6(SYS_truncate, (long)path, len, 0, 0, 0, 0); }
+long sys_unlink(const char *path) { return syscall6(SYS_unlink, (long)path, 0, 0, 0, 0, 0); }
+long sys_mkdir(const char *path, int mode) { return syscall6(SYS_mkdir, (long)path, mode, 0, 0, 0, 0); }
+long sys_rmdir(const char *path) { return syscall6(SYS_rmdir, (long)path, 0, 0, 0, 0, 0); }
+long sys_rename(const char *from, const char *to) { return syscall6(SYS_rename, (long)from, (long)to, 0, 0, 0, 0); }
+long sys_fsync(int fd) { return syscall6(SYS_fsync, fd, 0, 0, 0, 0, 0); }
+long sys_msync(void *addr, size_t len, int flags) { return syscall6(SYS_msync, (long)addr, (long)len, flags, 0, 0, 0); }
+long sys_access(const char *path, int mode) { return syscall6(SYS_access, (long)path, mode, 0, 0, 0, 0); }
+long sys_readlink(const char *path, char *buf, size_t len)
+{
+	return syscall6(SYS_readlink, (long)path, (long)buf, (long)len, 0, 0, 0);
+}
+long sys_getcwd(char *buf, size_t len) { return syscall6(SYS_getcwd, (long)buf, (long)len, 0, 0, 0, 0); }
+long sys_chdir(const char *path) { return syscall6(SYS_chdir, (long)path, 0, 0, 0, 0, 0); }
+long sys_dup(int fd) { return syscall6(SYS_dup, fd, 0, 0, 0, 0, 0); }
+long sys_dup2(int fd, int newfd) { return syscall6(SYS_dup2, fd, newfd, 0, 0, 0, 0); }
+long sys_dup3(int fd, int newfd, int flags) { return syscall6(SYS_dup3, fd, newfd, flags, 0, 0, 0); }
+long sys_fcntl(int fd, int cmd, long arg) { return syscall6(SYS_fcntl, fd, cmd, arg, 0, 0, 0); }
+long sys_ioctl(int fd, unsigned long cmd, long arg) { return syscall6(SYS_ioctl, fd, (long)cmd, arg, 0, 0, 0); }

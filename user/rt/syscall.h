@@ -36,6 +36,35 @@ long sys_arch_prctl(int code, unsigned long addr);
 long sys_set_tid_address(int *tidptr);
 long sys_sched_yield(void);
 __attribute__((noreturn)) void sys_exit(int status);
+
+/* Files: each the raw call, -errno on failure. */
+long sys_open(const char *path, int flags, int mode);
+long sys_openat(int dirfd, const char *path, int flags, int mode);
+long sys_close(int fd);
+long sys_lseek(int fd, long off, int whence);
+long sys_pread(int fd, void *buf, size_t len, long pos);
+long sys_pwrite(int fd, const void *buf, size_t len, long pos);
+long sys_readv(int fd, const struct iovec *iov, int iovcnt);
+long sys_fstat(int fd, struct stat *st);
+long sys_stat(const char *path, struct stat *st);
+long sys_getdents64(int fd, void *buf, size_t len);
+long sys_ftruncate(int fd, long len);
+long sys_truncate(const char *path, long len);
+long sys_unlink(const char *path);
+long sys_mkdir(const char *path, int mode);
+long sys_rmdir(const char *path);
+long sys_rename(const char *from, const char *to);
+long sys_fsync(int fd);
+long sys_msync(void *addr, size_t len, int flags);
+long sys_access(const char *path, int mode);
+long sys_readlink(const char *path, char *buf, size_t len);
+long sys_getcwd(char *buf, size_t len);
+long sys_chdir(const char *path);
+long sys_dup(int fd);
+long sys_dup2(int fd, int newfd);
+long sys_dup3(int fd, int newfd, int flags);
+long sys_fcntl(int fd, int cmd, long arg);
+long sys_ioctl(int fd, unsigned long cmd, long arg);
 __attribute__((noreturn)) void sys_exit_group(int status);
 
 #endif

@@ -1,0 +1,371 @@
+/* Paths and the calls on names (fs/namei.h). */
+#include "fs/namei.h"
+#include "fs/fcntl.h"
+#include "fs/file.h"
+#include "base/errno.h"
+#include "base/string.h"
+
+struct nameidata {
+	struct inode *dir;       /* where the last component is */
+	const char *last;        /* the last component (not NUL-terminated), "" for "/" */
+	uint32_t last_len;
+	bool trailing_slash;
+};
+
+/* Steps into component name of dir: its inode, or NULL. "." and ".." included. */
+static struct inode *step(struct inode *dir, const char *name, uint32_t len)
+{
+	if (len == 1 && name[0] == '.')
+		return dir;
+	if (len == 2 && name[0] == '.' && name[1] == '.')
+		return dir->i_parent ? dir->i_parent : dir;
+	struct dentry *d = dir_lookup(dir, name, len);
+	return d ? d->d_inode : NULL;
+}
+
+/* Resolves all but the last component of path. Returns 0 or -errno. */
+static int path_parent(struct inode *cwd, const char *path, struct nameidata *nd)
+{
+	if (!path[0])
+		return -ENOENT;
+	if (strlen(path) >= PATH_MAX)
+		return -ENAMETOOLONG;
+	struct inode *dir = path[0] == '/' ? fs_root_inode() : cwd;
+	if (!dir)
+		return -ENOENT;
+	const char *p = path;
+	for (;;) {
+		while (*p == '/')
+			p++;
+		const char *start = p;
+		while (*p && *p != '/')
+			p++;
+		uint32_t len = (uint32_t)(p - start);
+		if (len > NAME_MAX)
+			return -ENAMETOOLONG;
+		const char *q = p;
+		while (*q == '/')
+			q++;
+		if (!*q) {   /* start..p is the last component */
+			nd->dir = dir;
+			nd->last = start;
+			nd->last_len = len;
+			nd->trailing_slash = *p == '/';
+			return 0;
+		}
+		if (!S_ISDIR(dir->i_mode))
+			return -ENOTDIR;
+		struct inode *next = step(dir, start, len);
+		if (!next)
+			return -ENOENT;
+		if (!S_ISDIR(next->i_mode))
+			return -ENOTDIR;
+		dir = next;
+	}
+}
+
+/* The last component's inode, or NULL; "" is the directory itself ("/"). */
+static struct inode *lookup_last(struct nameidata *nd)
+{
+	if (!nd->last_len)
+		return nd->dir;
+	return step(nd->dir, nd->last, nd->last_len);
+}
+
+/* See fs/namei.h. */
+int path_lookup(struct inode *cwd, const char *path, struct inode **out)
+{
+	struct nameidata nd;
+	int err = path_parent(cwd, path, &nd);
+	if (err)
+		return err;
+	if (!S_ISDIR(nd.dir->i_mode))
+		return -ENOTDIR;
+	struct inode *inode = lookup_last(&nd);
+	if (!inode)
+		return -ENOENT;
+	if (nd.trailing_slash && !S_ISDIR(inode->i_mode))
+		return -ENOTDIR;
+	*out = inode;
+	return 0;
+}
+
+/* A "." or ".." last component, or the root's "". */
+static bool is_dot_name(const struct nameidata *nd)
+{
+	return nd->last_len == 0 || (nd->last_len == 1 && nd->last[0] == '.') ||
+	       (nd->last_len == 2 && nd->last[0] == '.' && nd->last[1] == '.');
+}
+
+/* See fs/namei.h. */
+int vfs_open(struct inode *cwd, const char *path, uint32_t flags, uint32_t mode, struct file **out)
+{
+	struct nameidata nd;
+	int err = path_parent(cwd, path, &nd);
+	if (err)
+		return err;
+	if (!S_ISDIR(nd.dir->i_mode))
+		return -ENOTDIR;
+	uint32_t acc = flags & O_ACCMODE;
+	bool wants_write = acc == O_WRONLY || acc == O_RDWR;
+	struct inode *inode = lookup_last(&nd);
+	if (flags & O_CREAT) {
+		if (inode && (flags & O_EXCL))
+			return -EEXIST;
+		if (!inode) {
+			if (nd.trailing_slash || is_dot_name(&nd))
+				return -EISDIR;
+			inode = new_inode(S_IFREG | (mode & 07777 & ~022));
+			if (!inode)
+				return -ENOMEM;
+			err = dir_add(nd.dir, nd.last, nd.last_len, inode);
+			iput(inode);
+			if (err)
+				return err;
+		} else if (S_ISDIR(inode->i_mode)) {
+			return -EISDIR;
+		}
+	}
+	if (!inode)
+		return -ENOENT;
+	if (nd.trailing_slash && !S_ISDIR(inode->i_mode))
+		return -ENOTDIR;
+	if ((flags & O_DIRECTORY) && !S_ISDIR(inode->i_mode))
+		return -ENOTDIR;
+	if (S_ISDIR(inode->i_mode) && (wants_write || (flags & O_TRUNC) || (flags & O_CREAT)))
+		return -EISDIR;
+	uint32_t fmode = FMODE_LSEEK | FMODE_PREAD | FMODE_PWRITE;
+	if (acc == O_RDONLY || acc == O_RDWR)
+		fmode |= FMODE_READ;
+	if (wants_write)
+		fmode |= FMODE_WRITE;
+	struct file *f = alloc_file(S_ISDIR(inode->i_mode) ? &dir_fops : &regular_fops,
+				    (flags & ~(uint32_t)(O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_CLOEXEC)) | O_LARGEFILE, fmode);
+	if (!f)
+		return -ENFILE;
+	f->f_inode = iget(inode);
+	f->f_mapping = &inode->i_data;
+	if ((flags & O_TRUNC) && S_ISREG(inode->i_mode) && wants_write)
+		inode_truncate(inode, 0);
+	*out = f;
+	return 0;
+}
+
+/* See fs/namei.h. */
+int vfs_mkdir(struct inode *cwd, const char *path, uint32_t mode)
+{
+	struct nameidata nd;
+	int err = path_parent(cwd, path, &nd);
+	if (err)
+		return err;
+	if (!S_ISDIR(nd.dir->i_mode))
+		return -ENOTDIR;
+	if (lookup_last(&nd))
+		return -EEXIST;
+	struct inode *inode = new_inode(S_IFDIR | (mode & 07777 & ~022));
+	if (!inode)
+		return -ENOMEM;
+	inode->i_nlink = 1;   /* its "." */
+	err = dir_add(nd.dir, nd.last, nd.last_len, inode);
+	if (err)
+		inode->i_nlink = 0;
+	iput(inode);
+	return err;
+}
+
+/* The entry of the last component for unlink/rmdir/rename, or -errno. */
+static int last_entry(struct inode *cwd, const char *path, struct nameidata *nd, struct dentry **out)
+{
+	int err = path_parent(cwd, path, nd);
+	if (err)
+		return err;
+	if (!S_ISDIR(nd->dir->i_mode))
+		return -ENOTDIR;
+	if (is_dot_name(nd))
+		return nd->last_len ? -EINVAL : -EBUSY;
+	*out = dir_lookup(nd->dir, nd->last, nd->last_len);
+	return *out ? 0 : -ENOENT;
+}
+
+/* See fs/namei.h. */
+int vfs_unlink(struct inode *cwd, const char *path)
+{
+	struct nameidata nd;
+	struct dentry *d;
+	int err = last_entry(cwd, path, &nd, &d);
+	if (err)
+		return err == -EINVAL || err == -EBUSY ? -EISDIR : err;
+	if (S_ISDIR(d->d_inode->i_mode))
+		return -EISDIR;
+	if (nd.trailing_slash)
+		return -ENOTDIR;
+	dir_remove(nd.dir, d);
+	return 0;
+}
+
+/* See fs/namei.h. */
+int vfs_rmdir(struct inode *cwd, const char *path)
+{
+	struct nameidata nd;
+	struct dentry *d;
+	int err = last_entry(cwd, path, &nd, &d);
+	if (err)
+		return (nd.last_len == 2 && err == -EINVAL) ? -ENOTEMPTY : err;
+	if (!S_ISDIR(d->d_inode->i_mode))
+		return -ENOTDIR;
+	if (d->d_inode->i_nentries)
+		return -ENOTEMPTY;
+	dir_remove(nd.dir, d);
+	return 0;
+}
+
+/* True if dir is inode or below it. */
+static bool is_below(struct inode *dir, struct inode *inode)
+{
+	for (; dir; dir = dir->i_parent)
+		if (dir == inode)
+			return true;
+	return false;
+}
+
+/* See fs/namei.h. */
+int vfs_rename(struct inode *cwd, const char *oldpath, const char *newpath)
+{
+	struct nameidata ond, nnd;
+	struct dentry *od;
+	int err = last_entry(cwd, oldpath, &ond, &od);
+	if (err)
+		return err == -EINVAL ? -EBUSY : err;
+	err = path_parent(cwd, newpath, &nnd);
+	if (err)
+		return err;
+	if (!S_ISDIR(nnd.dir->i_mode))
+		return -ENOTDIR;
+	if (is_dot_name(&nnd))
+		return -EBUSY;
+	struct inode *inode = od->d_inode;
+	bool dir = S_ISDIR(inode->i_mode);
+	if (dir && is_below(nnd.dir, inode))
+		return -EINVAL;
+	if ((ond.trailing_slash || nnd.trailing_slash) && !dir)
+		return -ENOTDIR;
+	struct dentry *nd = dir_lookup(nnd.dir, nnd.last, nnd.last_len);
+	if (nd == od)
+		return 0;
+	if (nd) {
+		bool ndir = S_ISDIR(nd->d_inode->i_mode);
+		if (dir && !ndir)
+			return -ENOTDIR;
+		if (!dir && ndir)
+			return -EISDIR;
+		if (ndir && nd->d_inode->i_nentries)
+			return -ENOTEMPTY;
+	}
+	iget(inode);
+	err = dir_add(nnd.dir, nnd.last, nnd.last_len, inode);
+	if (!err) {
+		if (nd)
+			dir_remove(nnd.dir, nd);
+		dir_remove(ond.dir, od);   /* after the add: the links never reach 0 */
+		if (dir && inode->i_parent != nnd.dir) {
+			iput(inode->i_parent);
+			inode->i_parent = iget(nnd.dir);
+		}
+		if (dir)
+			inode->i_nlink = 2;
+	}
+	iput(inode);
+	return err;
+}
+
+/* See fs/namei.h. */
+void fill_stat(const struct inode *inode, uint8_t out[144])
+{
+	uint64_t w[18];
+	memset(w, 0, sizeof(w));
+	if (!inode) {
+		w[0] = 5;                                  /* st_dev */
+		w[3] = 020620;                             /* st_mode: a character device, as a terminal */
+		w[2] = 1;
+		w[5] = 0x8800;                             /* st_rdev */
+		w[7] = 1024;                               /* st_blksize */
+	} else {
+		w[0] = 0xfd00;                             /* st_dev: the RAM disk */
+		w[1] = inode->i_ino;
+		w[2] = inode->i_nlink;
+		w[3] = inode->i_mode;                      /* st_mode; st_uid 0 above it */
+		w[6] = S_ISDIR(inode->i_mode) ? 4096 : i_size_read(inode);
+		w[7] = 4096;                               /* st_blksize */
+		w[8] = S_ISDIR(inode->i_mode) ? 8 : inode->i_blocks * 8;   /* 512-byte units */
+		for (int t = 0; t < 3; t++) {
+			uint64_t ns = t == 2 ? inode->i_ctime_ns : inode->i_mtime_ns;
+			w[9 + 2 * t] = ns / 1000000000u;
+			w[10 + 2 * t] = ns % 1000000000u;
+		}
+	}
+	memcpy(out, w, 144);
+}
+
+/* See fs/namei.h. */
+void fill_statx(const struct inode *inode, uint8_t out[256])
+{
+	uint8_t st[144];
+	uint64_t w[18];
+	fill_stat(inode, st);
+	memcpy(w, st, sizeof(w));
+	memset(out, 0, 256);
+	uint32_t u32;
+	uint16_t u16;
+	u32 = 0x7ff;                                   /* STATX_BASIC_STATS */
+	memcpy(out + 0x00, &u32, 4);
+	u32 = (uint32_t)w[7];                          /* stx_blksize */
+	memcpy(out + 0x04, &u32, 4);
+	u32 = (uint32_t)w[2];                          /* stx_nlink */
+	memcpy(out + 0x10, &u32, 4);
+	u16 = (uint16_t)w[3];                          /* stx_mode (uid, gid 0) */
+	memcpy(out + 0x1c, &u16, 2);
+	memcpy(out + 0x20, &w[1], 8);                  /* stx_ino */
+	memcpy(out + 0x28, &w[6], 8);                  /* stx_size */
+	memcpy(out + 0x30, &w[8], 8);                  /* stx_blocks */
+	static const uint32_t at[3] = { 0x40, 0x70, 0x60 };   /* atime, mtime, ctime */
+	for (int t = 0; t < 3; t++) {
+		uint32_t nsec = (uint32_t)w[10 + 2 * t];
+		memcpy(out + at[t], &w[9 + 2 * t], 8);
+		memcpy(out + at[t] + 8, &nsec, 4);
+	}
+	u32 = (uint32_t)(w[5] >> 8);                   /* stx_rdev_major, minor */
+	memcpy(out + 0x80, &u32, 4);
+	u32 = (uint32_t)(w[5] & 0xff);
+	memcpy(out + 0x84, &u32, 4);
+	u32 = (uint32_t)(w[0] >> 8);                   /* stx_dev_major, minor */
+	memcpy(out + 0x88, &u32, 4);
+	u32 = (uint32_t)(w[0] & 0xff);
+	memcpy(out + 0x8c, &u32, 4);
+}
+
+/* See fs/namei.h. */
+int64_t inode_path(struct inode *dir, char *buf, uint64_t size)
+{
+	char tmp[PATH_MAX];
+	uint64_t pos = sizeof(tmp) - 1;
+	tmp[pos] = 0;
+	if (!dir->i_nlink)
+		return -ENOENT;
+	for (struct inode *in = dir; in->i_parent; in = in->i_parent) {
+		struct dentry *d = in->i_parent->i_dentries;
+		while (d && d->d_inode != in)
+			d = d->d_next;
+		if (!d || pos < d->d_len + 2)
+			return -ENAMETOOLONG;
+		pos -= d->d_len;
+		memcpy(tmp + pos, d->d_name, d->d_len);
+		tmp[--pos] = '/';
+	}
+	if (pos == sizeof(tmp) - 1)
+		tmp[--pos] = '/';
+	uint64_t len = sizeof(tmp) - 1 - pos;
+	if (len + 1 > size)
+		return -ERANGE;
+	memcpy(buf, tmp + pos, len + 1);
+	return (int64_t)(len + 1);
+}

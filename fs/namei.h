@@ -1,0 +1,44 @@
+/*
+ * Paths and the calls on names (Linux's fs/namei.c, fs/open.c, fs/stat.c
+ * for this file system): every function takes a kernel copy of the path and
+ * the directory relative paths start from, and returns Linux's errno: a
+ * missing component -ENOENT, a component that is not a directory -ENOTDIR,
+ * a name over NAME_MAX -ENAMETOOLONG, an empty path -ENOENT.
+ */
+#ifndef FAULTLINE_NAMEI_H
+#define FAULTLINE_NAMEI_H
+
+#include <stdint.h>
+#include "fs/inode.h"
+
+struct file;
+
+/* The inode path names (no reference), or -errno. */
+int path_lookup(struct inode *cwd, const char *path, struct inode **out);
+
+/* open(2): a new file (f_count 1) in *out, or -errno (-EEXIST, -EISDIR,
+ * -ENOTDIR, -ENOENT, -ENOSPC...). flags as open's, mode for O_CREAT. */
+int vfs_open(struct inode *cwd, const char *path, uint32_t flags, uint32_t mode, struct file **out);
+
+int vfs_mkdir(struct inode *cwd, const char *path, uint32_t mode);
+int vfs_unlink(struct inode *cwd, const char *path);
+int vfs_rmdir(struct inode *cwd, const char *path);
+int vfs_rename(struct inode *cwd, const char *oldpath, const char *newpath);
+
+/* Linux x86-64 struct stat (144 bytes) of inode (NULL: a character device, the console). */
+void fill_stat(const struct inode *inode, uint8_t out[144]);
+
+/* Linux struct statx (256 bytes) of inode (NULL: the console), the basic
+ * stats (STATX_BASIC_STATS, no birth time) whatever mask asked. */
+void fill_statx(const struct inode *inode, uint8_t out[256]);
+
+/* The absolute path of dir into buf (size bytes); returns its length + 1, -ERANGE, -ENOENT (unlinked). */
+int64_t inode_path(struct inode *dir, char *buf, uint64_t size);
+
+/* The file operations of regular files and directories. */
+extern const struct file_operations regular_fops, dir_fops;
+
+/* getdents64 on a directory file into the user buffer. */
+int64_t vfs_getdents64(struct file *f, uint64_t ubuf, uint64_t count);
+
+#endif

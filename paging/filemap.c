@@ -1,0 +1,121 @@
+/* The page cache (paging/filemap.h). */
+#include "paging/filemap.h"
+#include "paging/buddy.h"
+#include "paging/memory.h"
+#include "paging/mm_types.h"
+#include "paging/page.h"
+#include "base/errno.h"
+#include "base/string.h"
+
+struct filemap_stats filemap_stats;
+
+/* See paging/filemap.h. */
+struct page *find_get_page(struct address_space *mapping, uint64_t index)
+{
+	struct page *page = xa_load(&mapping->i_pages, index);
+	if (page)
+		get_page(page);
+	return page;
+}
+
+/* See paging/filemap.h. */
+struct page *filemap_get_page(struct address_space *mapping, uint64_t index, bool *major, int *err)
+{
+	struct page *page = find_get_page(mapping, index);
+	*err = 0;
+	if (page)
+		return page;
+	page = alloc_page();
+	if (!page) {
+		*err = -ENOMEM;
+		return NULL;
+	}
+	page->mapping = mapping;
+	page->index = index;
+	int ret = mapping->a_ops->readpage(mapping, page);
+	filemap_stats.reads++;
+	if (!ret)
+		ret = xa_store(&mapping->i_pages, index, page);
+	if (ret) {
+		page->mapping = NULL;
+		put_page(page);
+		*err = ret;
+		return NULL;
+	}
+	mapping->nrpages++;
+	filemap_stats.pages++;
+	get_page(page);   /* the cache's reference, and the caller's */
+	*major = true;
+	return page;
+}
+
+/* See paging/filemap.h. */
+void set_page_dirty(struct page *page)
+{
+	if (PageDirty(page) || !page->mapping)
+		return;
+	SetPageDirty(page);
+	page->mapping->nrdirty++;
+}
+
+/* Writes one dirty page back; it is clean after unless writepage failed. */
+static int write_one(struct address_space *mapping, struct page *page)
+{
+	page_mkclean(page);
+	int err = mapping->a_ops->writepage(mapping, page);
+	filemap_stats.writebacks++;
+	if (err)
+		return err;
+	ClearPageDirty(page);
+	mapping->nrdirty--;
+	return 0;
+}
+
+/* See paging/filemap.h. */
+int filemap_write_range(struct address_space *mapping, uint64_t start, uint64_t end)
+{
+	int first_err = 0;
+	uint64_t index = start;
+	if (!mapping->nrdirty)
+		return 0;
+	for (;;) {
+		struct page *page = xa_find(&mapping->i_pages, &index, end);
+		if (!page)
+			break;
+		if (PageDirty(page)) {
+			int err = write_one(mapping, page);
+			if (err && !first_err)
+				first_err = err;
+		}
+		if (index == end)
+			break;
+		index++;
+	}
+	return first_err;
+}
+
+/* See paging/filemap.h. */
+void truncate_inode_pages(struct address_space *mapping, uint64_t lstart)
+{
+	uint64_t index = (lstart + PAGE_SIZE - 1) >> PAGE_SHIFT;
+	if (lstart & ~PAGE_MASK) {
+		/* The page holding the new end keeps what is below it; above it reads zeros. */
+		struct page *page = xa_load(&mapping->i_pages, lstart >> PAGE_SHIFT);
+		if (page)
+			memset((uint8_t *)page_address(page) + (lstart & ~PAGE_MASK), 0, PAGE_SIZE - (lstart & ~PAGE_MASK));
+	}
+	for (;;) {
+		struct page *page = xa_find(&mapping->i_pages, &index, UINT64_MAX);
+		if (!page)
+			break;
+		xa_erase(&mapping->i_pages, index);
+		if (PageDirty(page)) {
+			ClearPageDirty(page);
+			mapping->nrdirty--;
+		}
+		page->mapping = NULL;
+		mapping->nrpages--;
+		filemap_stats.pages--;
+		put_page(page);   /* the cache's reference; a mapping may hold others until unmapped */
+	}
+}

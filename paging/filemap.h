@@ -1,0 +1,84 @@
+/*
+ * The page cache (Linux's mm/filemap.c and linux/pagemap.h): one struct
+ * address_space per file, its pages by index (in pages) in an xarray. Each
+ * cached page has page->mapping and page->index set and holds one reference
+ * for the cache; every page-table entry mapping it holds one more (and a map
+ * count), as do callers between filemap_get_page and put_page.
+ *
+ * The cache starts empty. A miss allocates a page and asks the file system
+ * to fill it (a_ops->readpage: a copy from the RAM disk, or zeros for a
+ * hole) - the "I/O" of a major fault; a hit is a minor fault. read(),
+ * write() and mmap of a file use the same pages, so they are coherent. A
+ * page written through write() or a shared mapping is PG_dirty until
+ * a_ops->writepage copies it back (msync, fsync, munmap and exit of a
+ * shared mapping, or the file's last close).
+ *
+ * The mappings of a file are known: every VMA mapping it is on the
+ * address_space's i_mmap list, so truncation can unmap the pages past the
+ * new end in every process (unmap_mapping_range, paging/memory.c).
+ */
+#ifndef FAULTLINE_FILEMAP_H
+#define FAULTLINE_FILEMAP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "paging/xarray.h"
+
+struct page;
+struct address_space;
+struct vm_area_struct;
+
+struct address_space_operations {
+	/* Fills page (index page->index) from the file's blocks; zeros for a hole or
+	 * past the end. Returns 0 or -errno. */
+	int (*readpage)(struct address_space *mapping, struct page *page);
+	/* Copies page back to the file's blocks (allocating them). Returns 0 or
+	 * -errno (-ENOSPC: the disk is full; the page stays dirty). */
+	int (*writepage)(struct address_space *mapping, struct page *page);
+};
+
+struct address_space {
+	struct xarray i_pages;                   /* index -> struct page */
+	void *host;                              /* the file system's inode */
+	const struct address_space_operations *a_ops;
+	uint64_t i_size;                         /* the file's size in bytes (the inode's i_size) */
+	struct vm_area_struct *i_mmap;           /* the VMAs mapping it (vm_mapping_next list) */
+	uint64_t nrpages;                        /* pages cached */
+	uint64_t nrdirty;                        /* of which PG_dirty */
+};
+
+/* Page-cache counters since boot (docs: majflt, writeback). */
+struct filemap_stats {
+	uint64_t pages;                          /* cached now, all files */
+	uint64_t reads;                          /* readpage calls (misses) */
+	uint64_t writebacks;                     /* writepage calls */
+};
+extern struct filemap_stats filemap_stats;
+
+/* The cached page at index with a new reference, or NULL. */
+struct page *find_get_page(struct address_space *mapping, uint64_t index);
+
+/*
+ * The page at index with a new reference: the cached one, else a new page
+ * read by a_ops->readpage and cached (*major set true). Returns NULL with
+ * *err = -ENOMEM or readpage's error.
+ */
+struct page *filemap_get_page(struct address_space *mapping, uint64_t index, bool *major, int *err);
+
+/* Marks a cached page dirty (set_page_dirty). */
+void set_page_dirty(struct page *page);
+
+/* Writes back the dirty pages with index in [start, end]. Returns 0 or the
+ * first writepage error (the others are still tried). */
+int filemap_write_range(struct address_space *mapping, uint64_t start, uint64_t end);
+
+/*
+ * Drops the cached pages with index >= start (truncation, or the file is
+ * gone): the caller unmapped them first (unmap_mapping_range). The page that
+ * holds the new end, if cached and partial, keeps its bytes below the end and
+ * is zeroed above (done by the caller: truncate_inode_pages zeroes from
+ * i_size to the page's end when partial_from is not 0 modulo PAGE_SIZE).
+ */
+void truncate_inode_pages(struct address_space *mapping, uint64_t lstart);
+
+#endif
