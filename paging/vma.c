@@ -387,7 +387,7 @@ int vma_reserve(struct mm_struct *mm, uint32_t n)
 	if (n > VMA_RESERVE_MAX)
 		return -EINVAL;
 	while (mm->vma_reserved < n) {
-		struct vm_area_struct *vma = vm_area_cachep ? kmem_cache_alloc(vm_area_cachep) : NULL;
+		struct vm_area_struct *vma = vm_area_cachep ? kmem_cache_zalloc(vm_area_cachep) : NULL;   /* vm_area_free reads vm_file */
 
 		if (!vma) {
 			vma_unreserve(mm);
