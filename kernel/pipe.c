@@ -1,5 +1,6 @@
 /* Pipes (kernel/pipe.h). */
 #include "kernel/pipe.h"
+#include "kernel/poll.h"
 #include "kernel/sched.h"
 #include "kernel/signal.h"
 #include "base/errno.h"
@@ -87,6 +88,7 @@ static int64_t pipe_read(struct file *f, uint64_t ubuf, uint64_t count, int64_t 
 		done += n;
 	}
 	wake_up(&p->wr_wait);
+	poll_wake_all();
 	return (int64_t)done;
 }
 
@@ -128,6 +130,7 @@ static int64_t pipe_write(struct file *f, uint64_t ubuf, uint64_t count, int64_t
 		p->head += (uint32_t)n;
 		done += n;
 		wake_up(&p->rd_wait);
+		poll_wake_all();
 	}
 	return (int64_t)done;
 }
@@ -142,16 +145,39 @@ static void pipe_release(struct file *f)
 		p->writers--;
 	wake_up(&p->rd_wait);
 	wake_up(&p->wr_wait);
+	poll_wake_all();
 	if (p->readers == 0 && p->writers == 0) {
 		__free_pages(virt_to_page(p->buf), PIPE_BUFFER_ORDER);
 		kmem_cache_free(pipe_cachep, p);
 	}
 }
 
+/* f_op->poll: the read end is readable with data, hung up with no writer;
+ * the write end writable with room (PIPE_BUF), an error with no reader. */
+static uint32_t pipe_poll(struct file *f)
+{
+	const struct pipe_inode_info *p = f->private_data;
+	uint32_t mask = 0;
+	if (f->f_mode & FMODE_READ) {
+		if (pipe_used(p))
+			mask |= POLLIN | POLLRDNORM;
+		if (!p->writers)
+			mask |= POLLHUP;
+	}
+	if (f->f_mode & FMODE_WRITE) {
+		if (PIPE_SIZE - pipe_used(p) >= PIPE_BUF)
+			mask |= POLLOUT | POLLWRNORM;
+		if (!p->readers)
+			mask |= POLLERR;
+	}
+	return mask;
+}
+
 static const struct file_operations pipe_fops = {
 	.read = pipe_read,
 	.write = pipe_write,
 	.release = pipe_release,
+	.poll = pipe_poll,
 };
 
 /* See kernel/pipe.h. */
