@@ -72,6 +72,10 @@ void do_syscall_64(struct pt_regs *regs)
 	case __NR_waitid:          ret = sys_waitid(a0, a1, a2, a3, a4); break;
 	case __NR_getppid:         ret = sys_getppid(); break;
 	case __NR_futex:           ret = sys_futex(a0, a1, a2, a3, a4, a5); break;
+	case __NR_pipe:            ret = sys_pipe(a0); break;
+	case __NR_pipe2:           ret = sys_pipe2(a0, a1); break;
+	case __NR_poll:            ret = sys_poll(a0, a1, a2); break;
+	case __NR_ppoll:           ret = sys_ppoll(a0, a1, a2, a3, a4); break;
 	/* The small syscalls of issue 12 (sysmisc). */
 	case __NR_getuid:          ret = sys_getuid(); break;
 	case __NR_geteuid:         ret = sys_geteuid(); break;

@@ -28,6 +28,8 @@
 #define __NR_readv          19
 #define __NR_access         21
 #define __NR_writev         20
+#define __NR_poll            7
+#define __NR_pipe           22
 #define __NR_sched_yield    24
 #define __NR_mremap         25
 #define __NR_msync          26
@@ -66,6 +68,8 @@
 #define __NR_waitid        247
 #define __NR_getrandom     318
 #define __NR_clone3        435
+#define __NR_pipe2         293
+#define __NR_ppoll         271
 /* The small syscalls of issue 12 (kernel/sys_creds.c, sys_pgrp.c, sys_rlimit.c, ...). */
 #define __NR_nanosleep      35
 #define __NR_getrlimit      97
@@ -234,6 +238,10 @@ int64_t sys_waitid(uint64_t idtype, uint64_t id, uint64_t infop, uint64_t option
 int64_t sys_getppid(void);
 int64_t sys_futex(uint64_t uaddr, uint64_t op, uint64_t val, uint64_t utime, uint64_t uaddr2, uint64_t val3);
 int64_t sys_sched_yield(void);
+int64_t sys_pipe(uint64_t fds);
+int64_t sys_pipe2(uint64_t fds, uint64_t flags);
+int64_t sys_poll(uint64_t fds, uint64_t nfds, uint64_t timeout_ms);
+int64_t sys_ppoll(uint64_t fds, uint64_t nfds, uint64_t tsp, uint64_t sigmask, uint64_t sigsetsize);
 
 /* Signals (kernel/signal.c, kernel/signal_frame.c); user_sp is the caller's rsp. */
 int64_t sys_rt_sigaction(uint64_t sig, uint64_t act, uint64_t oact, uint64_t sigsetsize);

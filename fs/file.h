@@ -41,6 +41,7 @@ struct file_operations {
 	int (*mmap)(struct file *f, struct mmap_file *mf);   /* fills what do_mmap needs */
 	int (*fsync)(struct file *f);
 	void (*release)(struct file *f);                     /* the last fput */
+	uint32_t (*poll)(struct file *f);                    /* POLL* ready now; NULL: always readable and writable */
 };
 
 struct file {

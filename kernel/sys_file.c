@@ -4,6 +4,7 @@
  * calls fs/: the descriptor table (fs/fdtable.h), names (fs/namei.h), the
  * file's own f_op (fs/file.h). Errors are Linux's.
  */
+#include "kernel/pipe.h"
 #include "fault/syscall.h"
 #include "fault/uaccess.h"
 #include "fs/fcntl.h"
@@ -228,7 +229,10 @@ int64_t sys_fstat(uint64_t fd, uint64_t ust)
 	if (!f)
 		return -EBADF;
 	uint8_t st[144];
-	fill_stat(f->f_inode, st);
+	if (is_pipe(f))
+		pipe_fill_stat(f, st);
+	else
+		fill_stat(f->f_inode, st);
 	return copy_to_user(ust, st, sizeof(st)) ? -EFAULT : 0;
 }
 

@@ -1,5 +1,6 @@
 /* Ring-3 output, line by line (kernel/user_records.h). */
 #include "kernel/user_records.h"
+#include "cpu/percpu.h"
 #include "kernel/bench_result.h"
 #include "kernel/bench_screen.h"
 #include "lib/console.h"
@@ -131,6 +132,14 @@ void user_output_begin(const char *name, uint32_t pid)
 /* See kernel/user_records.h. */
 void user_output_scan(const char *buf, size_t n)
 {
+	/* Another process of the run writes: what is left of the last one's
+	 * line goes out as its own (without a newline), the new writer's
+	 * records carry its name and pid. */
+	const struct task_struct *t = current;
+	if (t && (t->tgid != program_pid || strcmp(t->comm, program) != 0)) {
+		user_output_end();
+		user_output_begin(t->comm, t->tgid);
+	}
 	for (size_t i = 0; i < n; i++) {
 		char c = buf[i];
 		if (line_overflow) {

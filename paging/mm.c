@@ -70,46 +70,59 @@ void mmput(struct mm_struct *mm)
 	kmem_cache_free(mm_cachep, mm);
 }
 
-struct copy_ctx {
-	struct mm_struct *dst, *src;
-	const struct vm_area_struct *vma;
-	int err;
-};
-
 /*
- * walk_leaves callback of dup_mmap: copies one entry of the parent into the
- * child (Linux's copy_present_pte). A private page the parent could write
- * becomes read-only in both (ptep_set_wrprotect): the first write on either
- * side is do_wp_page's. Shared pages stay writable; the zero page stays
- * special; every other page gains a map count and a reference.
+ * Copies one entry of the parent into the child (Linux's copy_present_pte).
+ * A private page the parent could write becomes read-only in both
+ * (ptep_set_wrprotect): the first write on either side is do_wp_page's.
+ * Shared pages stay writable; the zero page stays special; every other
+ * page gains a map count and a reference.
  */
-static int copy_one_pte(void *ctx, uint64_t va, int level, uint64_t *entry)
+static inline void copy_one_pte(struct mm_struct *dst_mm, const struct vm_area_struct *vma, pte_t *src,
+				pte_t *dst)
 {
-	struct copy_ctx *c = ctx;
-	if (level != PG_LEVEL_4K) {
-		c->err = -EINVAL;   /* huge leaves are copied by copy_huge_pmd when they exist */
-		return 1;
-	}
-	pte_t pte = __pte(*entry);
-	if (pte_none(pte))
-		return 0;
-	pte_t *dst = walk_pte(c->dst->pgd, va, true, NULL);
-	if (!dst) {
-		c->err = -ENOMEM;
-		return 1;
-	}
+	pte_t pte = ptep_get(src);
 	if (pte_present(pte) && !pte_special(pte)) {
 		struct page *page = pfn_to_page(pte_pfn(pte));
-		if (!(c->vma->vm_flags & VM_SHARED) && pte_write(pte)) {
-			ptep_set_wrprotect(c->src, va, (pte_t *)entry);
+		if (!(vma->vm_flags & VM_SHARED) && pte_write(pte)) {
+			ptep_set_wrprotect(vma->vm_mm, 0, src);
 			pte = pte_wrprotect(pte);
 		}
 		get_page(page);
 		page_mapcount_inc(page);
-		inc_mm_counter(c->dst, PageAnon(page) ? MM_ANONPAGES : MM_FILEPAGES);
+		inc_mm_counter(dst_mm, PageAnon(page) ? MM_ANONPAGES : MM_FILEPAGES);
 		pte = pte_mkold(pte);
 	}
-	set_pte_at(c->dst, va, dst, pte);
+	set_pte_at(dst_mm, 0, dst, pte);
+}
+
+/*
+ * Copies the entries of [start, end) of vma into dst_mm (Linux's
+ * copy_page_range): a pte table of the parent at a time, the child's made
+ * for it once, then a plain loop over its entries. Huge leaves were split
+ * before. Returns 0 or -ENOMEM.
+ */
+static int copy_page_range(struct mm_struct *dst_mm, const struct vm_area_struct *vma, uint64_t start, uint64_t end)
+{
+	struct mm_struct *src_mm = vma->vm_mm;
+	for (uint64_t addr = start; addr < end;) {
+		uint64_t next = (addr & PMD_MASK) + PMD_SIZE;
+		if (next > end || next < addr)
+			next = end;
+		pte_t *src = walk_pte(src_mm->pgd, addr, false, NULL);
+		pte_t *dst = NULL;
+		uint32_t n = src ? (uint32_t)((next - addr) >> PAGE_SHIFT) : 0;
+		for (uint32_t i = 0; i < n; i++) {
+			if (pte_none(ptep_get(src + i)))
+				continue;
+			if (!dst) {
+				dst = walk_pte(dst_mm->pgd, addr, true, NULL);   /* addr's entry: dst + i is a + i pages */
+				if (!dst)
+					return -ENOMEM;
+			}
+			copy_one_pte(dst_mm, vma, src + i, dst + i);
+		}
+		addr = next;
+	}
 	return 0;
 }
 
@@ -153,8 +166,7 @@ struct mm_struct *dup_mm(struct mm_struct *old)
 		if (v->vm_flags & VM_HUGETLB)
 			goto fail;
 		split_huge_pmd_range(old, v->vm_start, v->vm_end);
-		struct copy_ctx c = { .dst = mm, .src = old, .vma = v, .err = 0 };
-		if (walk_leaves(old->pgd, v->vm_start, v->vm_end, copy_one_pte, &c) || c.err)
+		if (copy_page_range(mm, v, v->vm_start, v->vm_end))
 			goto fail;
 	}
 	mm->hiwater_rss = get_mm_rss(mm);

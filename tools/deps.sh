@@ -18,6 +18,8 @@ have_cmd mcopy || need+=(mtools)
 have_cmd sgdisk || need+=(gdisk)
 [ -f /usr/share/consolefonts/Lat15-Terminus16.psf.gz ] || need+=(console-setup-linux)
 have_cmd musl-gcc || need+=(musl-tools)
+# tests/qemu/busybox.py runs Debian's static busybox on faultline.
+[ -x /bin/busybox ] && ! readelf -lW /bin/busybox 2>/dev/null | grep -q INTERP || need+=(busybox-static)
 have_cmd python3 || need+=(python3)
 have_cmd cc || need+=(gcc)
 have_cmd ld.lld || need+=(lld)

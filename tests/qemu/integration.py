@@ -307,6 +307,7 @@ def run_all(hw_variety=False):
     import fuzz  # noqa: F401  (registers the mm fuzzer cases)
     import secureboot  # noqa: F401  (registers the Secure Boot cases)
     import realpc  # noqa: F401  (registers the real-PC cases: NVRAM, SPCR, reset)
+    import busybox  # noqa: F401  (registers Debian's busybox running shell scripts)
     return run_cases(CASES)
 
 
