@@ -12,6 +12,9 @@
 #include "kernel/sched.h"
 #include "kernel/signal.h"
 #include "fs/fdtable.h"
+#include "fs/inode.h"
+#include "fs/namei.h"
+#include "paging/filemap.h"
 #include "kernel/task_exit.h"
 #include "base/errno.h"
 #include "base/format.h"
@@ -235,6 +238,63 @@ static const char *program_of_path(const char *path)
 	return NULL;
 }
 
+#define EXEC_FILE_MAX (64ull << 20)   /* the largest program read from the file system */
+
+/*
+ * A program on the file system (the stick's \\faultline\\ on the RAM disk):
+ * the regular file at path, from the working directory, read through the
+ * page cache into 2^*order contiguous frames at *blk. Returns 0, or
+ * path_lookup's errno, -EACCES (not a regular file, or no execute bit, as
+ * Linux), -ENOEXEC (empty), -ENOMEM (no frames, or above EXEC_FILE_MAX).
+ */
+static int read_program_file(const char *path, struct page **blk, uint32_t *order, uint64_t *size)
+{
+	struct inode *inode;
+	int err = path_lookup(current->cwd, path, &inode);
+	if (err)
+		return err;
+	if (!S_ISREG(inode->i_mode) || !(inode->i_mode & 0111))
+		return -EACCES;
+	uint64_t bytes = i_size_read(inode);
+	if (!bytes)
+		return -ENOEXEC;
+	if (bytes > EXEC_FILE_MAX)
+		return -ENOMEM;
+	uint64_t pages = (bytes + PAGE_SIZE - 1) >> PAGE_SHIFT;
+	uint32_t o = 0;
+	while ((1ull << o) < pages)
+		o++;
+	struct page *b = alloc_pages(o);
+	if (!b)
+		return -ENOMEM;
+	uint8_t *dst = page_address(b);
+	for (uint64_t i = 0; i < pages; i++) {
+		bool major = false;
+		int e = 0;
+		struct page *pg = filemap_get_page(&inode->i_data, i, &major, &e);
+		if (!pg) {
+			__free_pages(b, o);
+			return e ? e : -EIO;
+		}
+		memcpy(dst + i * PAGE_SIZE, page_address(pg), PAGE_SIZE);
+		put_page(pg);
+	}
+	*blk = b;
+	*order = o;
+	*size = bytes;
+	return 0;
+}
+
+/* The last component of path (the program's name for comm). */
+static const char *path_basename(const char *path)
+{
+	const char *b = path;
+	for (const char *c = path; *c; c++)
+		if (*c == '/' && c[1])
+			b = c + 1;
+	return b;
+}
+
 /* See kernel/exec.h. */
 int64_t sys_execve(uint64_t upath, uint64_t uargv, uint64_t uenvp)
 {
@@ -249,25 +309,45 @@ int64_t sys_execve(uint64_t upath, uint64_t uargv, uint64_t uenvp)
 		return -ENAMETOOLONG;
 	if (len == 0)
 		return -ENOENT;
-	/* As Linux: the file is looked up before the arguments are copied. */
+	/* As Linux: the file is looked up before the arguments are copied. A
+	 * program loaded for a `run =` line first, else the file system. */
 	const char *name = program_of_path(path);
 	const struct boot_file *f = name ? run_find_program(name) : NULL;
-	if (!f)
-		return -ENOENT;
+	struct page *blk = NULL;
+	uint32_t blk_order = 0;
+	const uint8_t *image;
+	uint64_t image_size;
+	int err;
+	if (f) {
+		image = (const uint8_t *)__va(f->phys);
+		image_size = f->size;
+	} else {
+		const char *fs_path = strcmp(path, "/proc/self/exe") == 0 ? t->exe_path : path;
+		err = read_program_file(fs_path, &blk, &blk_order, &image_size);
+		if (err)
+			return err;
+		image = page_address(blk);
+		name = path_basename(fs_path);
+	}
 	uint64_t used = 0;
 	uint32_t argc = 0, envc = 0;
-	int err = copy_strings(uargv, strings, &used, argv, &argc);
+	err = copy_strings(uargv, strings, &used, argv, &argc);
 	if (!err)
 		err = copy_strings(uenvp, strings, &used, envp, &envc);
-	if (err)
+	if (err) {
+		if (blk)
+			__free_pages(blk, blk_order);
 		return err;
+	}
 	if (argc == 0)
 		argv[argc++] = path;   /* Linux 6.1 warns and passes an empty argv; programs expect argv[0] */
 	struct mm_struct *old = t->mm;
 	const char *why = "";
 	struct pt_regs *regs = task_pt_regs(t);
 	static struct pt_regs new_regs;
-	err = exec_program(t, (const uint8_t *)__va(f->phys), f->size, argv, argc, envp, envc, &new_regs, &why);
+	err = exec_program(t, image, image_size, argv, argc, envp, envc, &new_regs, &why);
+	if (blk)
+		__free_pages(blk, blk_order);   /* exec copied the segments */
 	if (err) {
 		t->mm = old;
 		return err == -EINVAL ? -ENOEXEC : err;
@@ -288,7 +368,10 @@ int64_t sys_execve(uint64_t upath, uint64_t uargv, uint64_t uenvp)
 	*regs = new_regs;
 	strlcpy(t->comm, name, sizeof(t->comm));
 	char exe[sizeof(t->exe_path)];
-	format(exe, sizeof(exe), "/bin/%s", name);   /* name may point into exe_path */
+	if (!f && path[0] == '/' && strcmp(path, "/proc/self/exe") != 0)
+		strlcpy(exe, path, sizeof(exe));              /* the file system's own path */
+	else
+		format(exe, sizeof(exe), "/bin/%s", name);   /* name may point into exe_path */
 	strlcpy(t->exe_path, exe, sizeof(t->exe_path));
 	strlcpy(t->prctl_comm, name, sizeof(t->prctl_comm));
 	t->fs_base = t->gs_base = 0;

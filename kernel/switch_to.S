@@ -17,17 +17,9 @@
 	.globl __switch_to_asm
 __switch_to_asm:
 	SAVE_KERNEL_CONTEXT %rcx
-	movq %r8, %rax
-	movq KCTX_RBX(%rdx), %rbx
-	movq KCTX_RBP(%rdx), %rbp
-	movq KCTX_RDI(%rdx), %rdi
-	movq KCTX_RSI(%rdx), %rsi
-	movq KCTX_R12(%rdx), %r12
-	movq KCTX_R13(%rdx), %r13
-	movq KCTX_R14(%rdx), %r14
-	movq KCTX_R15(%rdx), %r15
-	movq KCTX_RSP(%rdx), %rsp
-	ret
+	movq %rdx, %rcx                    /* return_to_kernel(next_ctx, prev): */
+	movq %r8, %rdx                     /* next's registers back, rax = prev */
+	jmp return_to_kernel
 
 	.globl ret_from_fork
 ret_from_fork:
