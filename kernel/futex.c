@@ -4,6 +4,7 @@
  */
 #include "kernel/futex.h"
 #include "kernel/sched.h"
+#include "kernel/sched_timeout.h"
 #include "base/errno.h"
 #include "cpu/percpu.h"
 #include "cpu/x86.h"
@@ -73,13 +74,10 @@ static int futex_deadline(uint64_t utime, bool absolute, uint64_t *deadline)
 	*deadline = 0;
 	if (!utime)
 		return 0;
-	int64_t ts[2];
-	if (copy_from_user(ts, utime, sizeof(ts)))
-		return -EFAULT;
-	if (ts[0] < 0 || ts[1] < 0 || ts[1] >= 1000000000)
-		return -EINVAL;
-	uint64_t secs = (uint64_t)ts[0] > 100000000ull ? 100000000ull : (uint64_t)ts[0];
-	uint64_t cycles = secs * tsc_hz + (uint64_t)ts[1] * tsc_hz / 1000000000ull;
+	uint64_t cycles;
+	int err = timespec_to_tsc_cycles(utime, &cycles);
+	if (err)
+		return err;
 	if (absolute) {
 		uint64_t now = rdtsc();
 		*deadline = cycles > now ? cycles : 1;

@@ -1,6 +1,7 @@
 /* poll and ppoll (kernel/poll.h). */
 #include "kernel/poll.h"
 #include "kernel/sched.h"
+#include "kernel/sched_timeout.h"
 #include "kernel/signal.h"
 #include "base/errno.h"
 #include "cpu/percpu.h"
@@ -100,13 +101,10 @@ int64_t sys_ppoll(uint64_t ufds, uint64_t nfds, uint64_t tsp, uint64_t usigmask,
 	uint64_t deadline = 0;
 	bool zero = false;
 	if (tsp) {
-		int64_t ts[2];
-		if (copy_from_user(ts, tsp, sizeof(ts)))
-			return -EFAULT;
-		if (ts[0] < 0 || ts[1] < 0 || ts[1] >= 1000000000)
-			return -EINVAL;
-		uint64_t secs = (uint64_t)ts[0] > 100000000ull ? 100000000ull : (uint64_t)ts[0];
-		uint64_t cycles = secs * tsc_hz + (uint64_t)ts[1] * tsc_hz / 1000000000ull;
+		uint64_t cycles;
+		int err = timespec_to_tsc_cycles(tsp, &cycles);
+		if (err)
+			return err;
 		zero = cycles == 0;
 		deadline = rdtsc() + cycles + 1;
 	}
@@ -119,11 +117,9 @@ int64_t sys_ppoll(uint64_t ufds, uint64_t nfds, uint64_t tsp, uint64_t usigmask,
 		set_current_blocked(set);
 	}
 	int64_t ret = do_sys_poll(ufds, nfds, deadline, zero);
-	if (usigmask && ret != -ERESTARTNOHAND)
-		set_current_blocked(old);
-	/* Interrupted: the handler runs with the ppoll mask; the old one comes back
-	 * after it (Linux's restore_saved_sigmask); here it is put back now. */
-	if (usigmask && ret == -ERESTARTNOHAND)
+	/* Put back before any handler runs (Linux keeps the ppoll mask for the
+	 * handler and restores it after: restore_saved_sigmask). */
+	if (usigmask)
 		set_current_blocked(old);
 	return ret;
 }

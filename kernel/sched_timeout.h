@@ -18,4 +18,11 @@
  */
 uint64_t schedule_timeout_tsc(uint64_t deadline);
 
+/*
+ * The user struct timespec at uts as TSC cycles in *cycles (seconds capped
+ * at 10^8, so the product cannot wrap): 0, -EFAULT, or -EINVAL for a
+ * negative field or nanoseconds of a second or more (futex, ppoll).
+ */
+int timespec_to_tsc_cycles(uint64_t uts, uint64_t *cycles);
+
 #endif

@@ -40,32 +40,41 @@ uint32_t task_ppid(const struct task_struct *t)
 	return p ? p->tgid : 0;
 }
 
+/* The {"type":"kill"} record of leader's process (docs/records.md): sig
+ * with si_code code, addr, the registers it died with, reason in words. */
+static void record_kill(const struct task_struct *leader, int sig, int code, uint64_t addr,
+			const struct pt_regs *regs, const char *reason)
+{
+	kprintf("%s (pid %u): killed by %s at 0x%llx (rip 0x%llx): %s\n", leader->comm, leader->tgid,
+		signal_name(sig), addr, regs->ip, reason);
+	struct json *j = record_begin("kill");
+	json_str(j, "program", leader->comm);
+	json_u64(j, "pid", leader->tgid);
+	json_u64(j, "ppid", task_ppid(leader));
+	json_str(j, "signal", signal_name(sig));
+	json_u64(j, "signo", (uint64_t)sig);
+	json_str(j, "code", si_code_name(sig, code));
+	json_hex(j, "addr", addr);
+	json_hex(j, "rip", regs->ip);
+	json_hex(j, "error_code", regs->error_code);
+	json_u64(j, "vector", regs->vector);
+	json_str(j, "reason", reason);
+	record_end();
+}
+
 /* The process's one end record: exit with its status, or kill with the
- * signal (unless force_sig_fault wrote it already). */
+ * signal (unless force_fatal_sig wrote it already, with the fault's
+ * details). */
 static void record_process_end(struct task_struct *leader)
 {
 	if (leader->group_end == TASK_KILLED) {
-		if (leader->fatal_reason == NULL)
-			;   /* written when it was decided (force_sig_fault) */
-		else {
-			struct task_struct *t = current;
-			const struct pt_regs *regs = task_pt_regs(t);
-			struct json *j = record_begin("kill");
-			json_str(j, "program", leader->comm);
-			json_u64(j, "pid", leader->tgid);
-			json_u64(j, "ppid", task_ppid(leader));
-			json_str(j, "signal", signal_name(leader->group_exit_code));
-			json_u64(j, "signo", (uint64_t)leader->group_exit_code);
-			json_str(j, "code", si_code_name(leader->group_exit_code,
-							 leader->fatal_code ? leader->fatal_code : SI_KERNEL));
-			json_hex(j, "addr", 0);   /* sent, not a fault: no address (SI_KERNEL) */
-			json_hex(j, "rip", regs->ip);
-			json_hex(j, "error_code", 0);
-			json_u64(j, "vector", regs->vector);
-			json_str(j, "reason", leader->fatal_reason);
-			record_end();
-			kprintf("%s (pid %u): killed by %s: %s\n", leader->comm, leader->tgid,
-				signal_name(leader->group_exit_code), leader->fatal_reason);
+		/* Sent, not a fault: no address; error code 0 (the frame's would be a
+		 * syscall number or an interrupt's). */
+		if (leader->fatal_reason) {
+			struct pt_regs regs = *task_pt_regs(current);
+			regs.error_code = 0;
+			record_kill(leader, leader->group_exit_code, leader->fatal_code ? leader->fatal_code : SI_KERNEL,
+				    0, &regs, leader->fatal_reason);
 		}
 		return;
 	}
@@ -267,21 +276,7 @@ void kill_process(struct task_struct *t, int sig, int code, const char *reason)
 void force_fatal_sig(int sig, int code, const char *reason, uint64_t addr, const struct pt_regs *regs)
 {
 	struct task_struct *t = current, *leader = t->group_leader;
-	kprintf("%s (pid %u): killed by %s at 0x%llx (rip 0x%llx): %s\n", leader->comm, leader->tgid,
-		signal_name(sig), addr, regs->ip, reason);
-	struct json *j = record_begin("kill");
-	json_str(j, "program", leader->comm);
-	json_u64(j, "pid", leader->tgid);
-	json_u64(j, "ppid", task_ppid(leader));
-	json_str(j, "signal", signal_name(sig));
-	json_u64(j, "signo", (uint64_t)sig);
-	json_str(j, "code", si_code_name(sig, code));
-	json_hex(j, "addr", addr);
-	json_hex(j, "rip", regs->ip);
-	json_hex(j, "error_code", regs->error_code);
-	json_u64(j, "vector", regs->vector);
-	json_str(j, "reason", reason);
-	record_end();
+	record_kill(leader, sig, code, addr, regs, reason);
 	if (!leader->group_exiting) {
 		leader->group_exiting = true;
 		leader->group_end = TASK_KILLED;
