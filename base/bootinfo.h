@@ -137,6 +137,13 @@ struct boot_info {
 	 * moves itself (kernel_main copies it first). */
 	const struct faultline_config *config;
 
+	/* Frames below 1 MiB for the application processors' start-up code
+	 * (cpu/trampoline.h), allocated before ExitBootServices and listed in
+	 * in_use[]; 0 if the firmware had none free there. */
+	uint64_t ap_trampoline_phys;
+	uint32_t ap_trampoline_pages;
+	uint32_t ap_trampoline_reserved;
+
 	uint32_t region_count;
 	uint32_t in_use_count;
 	uint32_t file_count;

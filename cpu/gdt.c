@@ -9,11 +9,13 @@
 #include "cpu/percpu.h"
 #include "cpu/x86.h"
 
-#define STACK_BYTES (16 * 1024)
+#define STACK_BYTES IST_STACK_BYTES
 
-/* Each CPU's IST stacks and ring-3 entry stack, indexed by CPU number. */
-static uint8_t ist_stacks[NR_CPUS][3][STACK_BYTES] __attribute__((aligned(16)));
-static uint8_t entry_stack[NR_CPUS][STACK_BYTES * 2] __attribute__((aligned(16)));
+/* The boot CPU's IST stacks and ring-3 entry stack (it needs them before
+ * there is an allocator); every other CPU's are allocated when it is brought
+ * up (kernel/smpboot.c) and named by pcpu.ist_top and pcpu.entry_top. */
+static uint8_t ist_stacks[3][STACK_BYTES] __attribute__((aligned(16)));
+static uint8_t entry_stack[ENTRY_STACK_BYTES] __attribute__((aligned(16)));
 
 /* access: P=1<<7, DPL<<5, S=1<<4, type; flags nibble: G=8, D/B=4, L=2 */
 #define SEG(access, flags) (((uint64_t)(access) << 40) | ((uint64_t)(flags) << 52) | 0xffffull | (0xfull << 48))
@@ -58,12 +60,11 @@ void gdt_init(struct pcpu *p)
 {
 	struct tss64 *tss = &p->tss;
 	uint64_t *gdt = p->gdt;
-	uint8_t (*ist)[STACK_BYTES] = ist_stacks[p->cpu];
 	memset(tss, 0, sizeof(*tss));
-	tss->ist[IST_DOUBLE_FAULT - 1] = (uint64_t)(uintptr_t)(ist[0] + STACK_BYTES);
-	tss->ist[IST_NMI - 1] = (uint64_t)(uintptr_t)(ist[1] + STACK_BYTES);
-	tss->ist[IST_MACHINE_CHECK - 1] = (uint64_t)(uintptr_t)(ist[2] + STACK_BYTES);
-	p->top_of_stack = (uint64_t)(uintptr_t)(entry_stack[p->cpu] + sizeof(entry_stack[p->cpu]));
+	for (int i = 0; i < 3; i++)
+		tss->ist[i] = p->ist_top[i] ? p->ist_top[i] : (uint64_t)(uintptr_t)(ist_stacks[i] + STACK_BYTES);
+	_Static_assert(IST_DOUBLE_FAULT == 1 && IST_NMI == 2 && IST_MACHINE_CHECK == 3, "ist_top order");
+	p->top_of_stack = p->entry_top ? p->entry_top : (uint64_t)(uintptr_t)(entry_stack + sizeof(entry_stack));
 	tss->rsp[0] = p->top_of_stack;
 	/* No I/O bitmap: its base lies past the TSS limit (sizeof - 1), so with
 	 * IOPL 0 every in/out/ins/outs at CPL 3 is #GP. */

@@ -23,6 +23,10 @@
 #define IST_NMI          2
 #define IST_MACHINE_CHECK 3
 
+/* The size of each IST stack and of the ring-3 entry stack (per CPU). */
+#define IST_STACK_BYTES   (16 * 1024)
+#define ENTRY_STACK_BYTES (32 * 1024)
+
 #ifndef __ASSEMBLER__
 #include <stddef.h>
 #include <stdint.h>

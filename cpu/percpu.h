@@ -20,8 +20,9 @@
 
 #include "cpu/gdt.h"
 
-/* The CPUs the per-CPU array has room for (one today; SMP raises it). */
-#define NR_CPUS 1
+/* The CPUs the per-CPU array has room for; the MADT may list more (they are
+ * reported and left out, kernel/smpboot.c). */
+#define NR_CPUS 64
 
 /* struct pcpu offsets used by assembly. */
 #define PCPU_SELF          0
@@ -35,6 +36,7 @@
 
 #include "base/list.h"
 #include "base/process.h"
+#include "cpu/topology.h"
 struct mm_struct;     /* paging/mm_types.h */
 
 /*
@@ -59,6 +61,18 @@ struct last_pmd_cache {
 	void *pmd_table;            /* pmd_t * of that table's first entry */
 };
 
+/*
+ * One "run this function here" request (Linux's call_single_data): the
+ * caller fills func and arg, sets pending and sends the IPI; the CPU runs it
+ * from its idle loop and clears pending (cpu/smp.c).
+ */
+struct call_single_data {
+	void (*volatile func)(void *arg);
+	void *volatile arg;
+	volatile uint32_t pending;       /* 1 from the request until func has returned */
+	volatile uint32_t lock;          /* 1 while a caller owns this slot */
+};
+
 struct pcpu {
 	struct pcpu *self;               /* this struct's address: this_cpu_ptr() */
 	struct task_struct *current_task;/* `current`: the running program, NULL between programs */
@@ -73,6 +87,15 @@ struct pcpu {
 	struct list_head runqueue;       /* TASK_RUNNING tasks waiting for this CPU, in order */
 	struct mm_struct *loaded_mm;     /* whose page tables CR3 holds (NULL: the kernel's) */
 	uint64_t nr_switches;
+	/* ---- SMP (issue 16): kernel/smpboot.c and cpu/smp.c ---- */
+	uint32_t apic_id;                /* this CPU's local APIC id (MADT, = its CPUID's) */
+	volatile uint32_t online;        /* 1 once the CPU runs its idle loop (the BSP: from boot) */
+	uint64_t ist_top[3];             /* IST stacks (#DF, NMI, #MC) for gdt_init; 0: the static ones */
+	uint64_t entry_top;              /* the ring-3 entry stack top; 0: the static one */
+	uint64_t features;               /* its CPUID features (cpu/cpufeature.h bitmap) */
+	struct cpu_topology topo;
+	struct call_single_data csd;     /* the pending smp_call_function_single request */
+	uint64_t ipis_received;          /* CALL_FUNCTION_VECTOR interrupts taken */
 	uint64_t gdt[GDT_ENTRIES] __attribute__((aligned(16)));  /* this CPU's GDT (cpu/gdt.c) */
 	struct tss64 tss __attribute__((aligned(16)));           /* and its TSS */
 };

@@ -7,6 +7,7 @@
 #include "efi/efi.h"
 #include "efi/report_var.h"
 #include "base/string.h"
+#include "cpu/trampoline.h"
 
 EFI_SYSTEM_TABLE *efi_st;
 EFI_BOOT_SERVICES *efi_bs;
@@ -15,6 +16,23 @@ EFI_HANDLE efi_image;
 /* The kernel's boot stack, in our own .bss (never firmware memory). */
 #define KERNEL_BOOT_STACK_SIZE (64 * 1024)
 static uint8_t kernel_boot_stack[KERNEL_BOOT_STACK_SIZE] __attribute__((aligned(16)));
+
+/*
+ * Frames below 1 MiB for the other CPUs' start-up code: a STARTUP IPI can
+ * only name a page there (kernel/smpboot.c). Only the firmware can hand out
+ * memory there reliably (after ExitBootServices the low frames are just
+ * more free RAM, maybe already taken), so it is done now. Without them the
+ * kernel runs on the boot CPU alone (warned then).
+ */
+static void reserve_ap_trampoline(struct boot_info *bi)
+{
+	EFI_PHYSICAL_ADDRESS addr = 0xfffff;   /* the highest byte the range may reach */
+	if (EFI_ERROR(efi_bs->AllocatePages(AllocateMaxAddress, EfiLoaderData, AP_TRAMPOLINE_PAGES, &addr)))
+		return;
+	bi->ap_trampoline_phys = addr;
+	bi->ap_trampoline_pages = AP_TRAMPOLINE_PAGES;
+	bi->in_use[bi->in_use_count++] = (struct boot_range){ addr, AP_TRAMPOLINE_PAGES * 4096ull, "AP trampoline" };
+}
 
 /* The entry point the PE header names. Returns only if the handoff failed. */
 EFI_STATUS EFIAPI efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
@@ -40,6 +58,7 @@ EFI_STATUS EFIAPI efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
 	bi->magic = BOOT_INFO_MAGIC;
 	bi->in_use[bi->in_use_count++] = (struct boot_range){ bi_phys, sizeof(*bi), "boot_info" };
 
+	reserve_ap_trampoline(bi);
 	efi_gather(bi);
 	efi_load_files(bi);
 

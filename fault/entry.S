@@ -97,8 +97,10 @@ exception_stub_14:
 	STUB 45, 0
 	STUB 46, 0
 	STUB 47, 0
-	/* The local APIC timer (LOCAL_TIMER_VECTOR) and spurious-interrupt vector. */
+	/* The local APIC timer (LOCAL_TIMER_VECTOR), the IPI (CALL_FUNCTION_VECTOR)
+	 * and the spurious-interrupt vector. */
 	STUB 236, 0
+	STUB 251, 0
 	STUB 255, 0
 
 exception_common:

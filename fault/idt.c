@@ -25,6 +25,7 @@ static struct idt_gate idt[256] __attribute__((aligned(16)));
 
 /* The stubs in fault/entry.S are 16-byte aligned, one per vector, in order. */
 extern char exception_stub_236[];
+extern char exception_stub_251[];
 extern char exception_stub_255[];
 
 static void set_gate(unsigned vector, void *handler, unsigned ist, unsigned dpl)
@@ -69,13 +70,19 @@ void idt_init(void)
 		set_gate(v, exception_stubs_start + 16 * v, ist, v == X86_TRAP_BP ? 3 : 0);
 	}
 	set_gate(LOCAL_TIMER_VECTOR, exception_stub_236, 0, 0);
+	set_gate(CALL_FUNCTION_VECTOR, exception_stub_251, 0, 0);
 	set_gate(SPURIOUS_APIC_VECTOR, exception_stub_255, 0, 0);
+	idt_load();
+	pic_remap_and_mask();
+}
 
+/* See fault/idt.h. */
+void idt_load(void)
+{
 	struct __attribute__((packed)) { uint16_t limit; uint64_t base; } idtr = {
 		sizeof(idt) - 1, (uint64_t)(uintptr_t)idt
 	};
 	__asm__ volatile("lidt %0" : : "m"(idtr) : "memory");
-	pic_remap_and_mask();
 }
 
 /* See fault/idt.h. */

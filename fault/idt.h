@@ -1,4 +1,4 @@
-/* The IDT: all 32 exception vectors, the PIC's 16 (masked), and the APIC spurious vector. */
+/* The IDT: all 32 exception vectors, the PIC's 16 (masked), the APIC timer, IPI and spurious vectors. */
 #ifndef FAULTLINE_IDT_H
 #define FAULTLINE_IDT_H
 
@@ -38,6 +38,9 @@
 
 /* Builds and loads the IDT, remaps and masks the 8259 PICs. Cannot fail. */
 void idt_init(void);
+
+/* Loads the IDT idt_init built on this CPU (another CPU's bring-up). */
+void idt_load(void);
 
 /* Human name of an exception vector ("#PF page fault"), or "interrupt". */
 const char *exception_name(uint64_t vector);

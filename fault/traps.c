@@ -14,6 +14,7 @@
 #include "base/process.h"
 #include "cpu/pic.h"
 #include "cpu/apic.h"
+#include "cpu/smp.h"
 #include "cpu/x86.h"
 #include "lib/record.h"
 
@@ -82,6 +83,11 @@ static void dispatch_vector(struct pt_regs *regs)
 {
 	uint64_t v = regs->vector;
 
+	/* First: an IPI may reach this CPU while a probe is armed on another one. */
+	if (v == CALL_FUNCTION_VECTOR) {
+		smp_call_function_interrupt();
+		return;
+	}
 	if (unlikely(fault_probe_handler))
 		fault_probe_handler(regs);
 

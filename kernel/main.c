@@ -13,7 +13,8 @@
  *   kernel_main_high (final addresses)
  *     7. pcpu, IDT, paging_finish_boot  reloaded at the final addresses, identity maps gone
  *     8. framebuffer, warnings, TSC
- *     9. the boot record, self-checks, the ring-3 programs, the summary, the exit
+ *     9. the boot record, self-checks, the other CPUs (kernel/smpboot.c), the ring-3 programs,
+ *        the summary, the exit
  */
 #include "fs/inode.h"
 #include "base/bootinfo.h"
@@ -52,6 +53,8 @@
 #include "paging/memory.h"
 #include "base/process.h"
 #include "kernel/run.h"
+#include "kernel/smpboot.h"
+#include "cpu/apic.h"
 
 uint64_t direct_map_base;
 uint64_t kernel_image_base;
@@ -180,6 +183,7 @@ static void kernel_main_high(struct boot_info *bi)
 	pcpu_init(0);   /* the boot CPU: its GDT, TSS and GS base */
 	idt_init();
 	paging_finish_boot();
+	apic_init_bsp();   /* x2APIC when there is one; before anything uses the APIC timer */
 	if (efi_setup_page_tables(bi) < 0)
 		record_warning("paging", "no memory for the EFI runtime page tables; runtime services unavailable");
 	if (bi->fb.format != FB_NONE)
@@ -196,6 +200,7 @@ static void kernel_main_high(struct boot_info *bi)
 	list_programs(bi);
 	run_selftests(bi, &boot_memmap);
 	run_checks_in_paging_modes(boot_config.checks, config_checks_both_modes(&boot_config), boot_config.matrix_sample);
+	smp_boot_cpus(&boot_config, bi);   /* after the paging-mode switches: the other CPUs stay in the boot mode */
 	if (zero_page_init() < 0)
 		panic("zero_page_init: no frame for the zero page");
 	huge_pages_init();

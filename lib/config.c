@@ -418,6 +418,19 @@ static void parse_hugepages(struct faultline_config *cfg, uint32_t line, struct 
 			  *field);
 }
 
+/* smp = auto | off | N (1 .. CONFIG_MAX_SMP): how many CPUs to bring up, the boot CPU included. */
+static void parse_smp(struct faultline_config *cfg, uint32_t line, struct slice v)
+{
+	if (slice_is(v, "auto"))
+		cfg->smp = CONFIG_SMP_AUTO;
+	else if (slice_is(v, "off"))
+		cfg->smp = 1;
+	else if (!parse_whole_number(v, 1, CONFIG_MAX_SMP, &cfg->smp))
+		warn_line(cfg, line, "smp = \"%.*s\": expected auto, off or a number of CPUs from 1 to %u (keeping %s)",
+			  (int)(v.n < QUOTE_MAX ? v.n : QUOTE_MAX), v.p, CONFIG_MAX_SMP,
+			  cfg->smp == CONFIG_SMP_AUTO ? "auto" : cfg->smp == 1 ? "off" : "the number before");
+}
+
 /* Handles one line (without its newline): see the file comment for the steps. */
 static void parse_line(struct faultline_config *cfg, uint32_t line, struct slice s)
 {
@@ -458,7 +471,7 @@ static void parse_line(struct faultline_config *cfg, uint32_t line, struct slice
 	bool hugepages = slice_is(key, "hugepages_2m") || slice_is(key, "hugepages_1g");
 	bool known = choice || slice_is(key, "run") || slice_is(key, "test") || slice_is(key, "time_limit") ||
 		     slice_is(key, "matrix_sample") || slice_is(key, "oom_score_adj") || slice_is(key, "reboot_after") ||
-		     hugepages || slice_is(key, "files_max");
+		     hugepages || slice_is(key, "files_max") || slice_is(key, "smp");
 	if (!known) {
 		warn_line(cfg, line, "unknown key \"%.*s\" (ignored)", key_quote, key.p);
 		return;
@@ -487,6 +500,8 @@ static void parse_line(struct faultline_config *cfg, uint32_t line, struct slice
 		parse_hugepages(cfg, line, key, val);
 	else if (slice_is(key, "files_max"))
 		parse_files_max(cfg, line, val);
+	else if (slice_is(key, "smp"))
+		parse_smp(cfg, line, val);
 	else
 		parse_test(cfg, line, val);
 }

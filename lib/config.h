@@ -13,6 +13,7 @@
  *   reboot_after = SECONDS           (at the end of a run: reset after this long; 0 = stay)
  *   thp    = always | madvise | never   (transparent huge pages for anonymous memory)
  *   hugepages_2m = N, hugepages_1g = N   (hugetlb pools reserved at boot)
+ *   smp    = auto | off | N         (how many CPUs to bring up, the boot CPU included)
  *   test   = NAME                   (developer hooks used by the integration tests)
  *
  * The parser is pure logic (host-tested): it never fails as a whole. Every
@@ -49,6 +50,8 @@ enum config_report_nvram { REPORT_NVRAM_AUTO = 0, REPORT_NVRAM_OFF };
 enum config_thp    { CONFIG_THP_NEVER = 0, CONFIG_THP_MADVISE, CONFIG_THP_ALWAYS };
 #define CONFIG_MAX_HUGEPAGES_2M 65536   /* 128 GiB */
 #define CONFIG_MAX_HUGEPAGES_1G 1024
+#define CONFIG_SMP_AUTO 0               /* smp = auto: every CPU the MADT lists as enabled */
+#define CONFIG_MAX_SMP  4096
 
 struct config_run {
 	uint32_t argc;
@@ -75,6 +78,7 @@ struct faultline_config {
 	uint32_t reboot_after;                       /* seconds; 0: stay on the end screen */
 	enum config_thp thp;                         /* default: always (as Debian's kernel) */
 	uint32_t hugepages_2m, hugepages_1g;         /* hugetlb pool sizes, in pages */
+	uint32_t smp;                                /* smp: CONFIG_SMP_AUTO, or at most this many CPUs (off = 1) */
 	uint32_t run_count;
 	int32_t oom_score_adj;                       /* for the run lines that follow (-1000..1000) */
 	struct config_run runs[CONFIG_MAX_RUNS];

@@ -5,6 +5,7 @@
  */
 #include <stdarg.h>
 #include "lib/record.h"
+#include "cpu/percpu.h"
 #include "lib/console.h"
 #include "base/format.h"
 #include "base/string.h"
@@ -116,11 +117,14 @@ void record_hw_check(const char *name, int result, uint32_t paging_levels, const
 	record_count_result(result);
 	if (result == TEST_FAIL)
 		record_note_failure(name);
-	console_write(line, record_result_line(line, sizeof(line), name, result));
+	uint32_t cpu = this_cpu_read(cpu);
+	if (cpu == 0)   /* the other CPUs' results reach the screen as one per-core table (checks/check_smp.c) */
+		console_write(line, record_result_line(line, sizeof(line), name, result));
 	struct json *j = record_begin("check");
 	json_str(j, "name", name);
 	json_str(j, "result", result == TEST_PASS ? "pass" : result == TEST_SKIP ? "skip" : "fail");
 	json_u64(j, "paging", paging_levels);
+	json_u64(j, "cpu", cpu);
 	json_str(j, "detail", detail);
 	record_end();
 }

@@ -16,6 +16,7 @@
 #include <stdarg.h>
 
 #include "paging/mode_switch.h"
+#include "cpu/smp.h"
 #include "cpu/cpufeature.h"
 #include "cpu/x86.h"
 #include "base/format.h"
@@ -205,6 +206,9 @@ int paging_switch_mode(uint32_t levels, struct mode_switch_report *r)
 		return refuse(r, EBUSY, "interrupts are on (RFLAGS 0x%llx)", read_rflags());
 	if (read_cr4() & X86_CR4_PCIDE)
 		return refuse(r, EBUSY, "CR4.PCIDE is set (CR4 0x%llx): leaving long mode needs it clear", read_cr4());
+	if (num_online_cpus() > 1)
+		return refuse(r, EBUSY, "%u CPUs are online: the others run on the boot mode's tables",
+			      num_online_cpus());
 	if ((levels != 4 && levels != 5) || levels == cur)
 		return refuse(r, EINVAL, "cannot switch from %u-level to %u-level paging", cur, levels);
 	if (levels == 5 && !boot_cpu_has(X86_FEATURE_LA57))

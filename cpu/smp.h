@@ -1,0 +1,101 @@
+/*
+ * The CPUs once they run (issue 16): which are online, inter-processor
+ * interrupts, running a function on another CPU (Linux's
+ * smp_call_function_single / _many) and the idle loop the other CPUs wait
+ * in. Bringing them up is kernel/smpboot.c's.
+ *
+ * A CPU other than the boot CPU (an AP) runs only what it is asked to: it
+ * sits in cpu_idle_loop with interrupts on and halted; a request is written
+ * to its struct pcpu (csd) and a CALL_FUNCTION_VECTOR IPI wakes it; the
+ * interrupt handler only acknowledges it (fault/traps.c), and the idle loop
+ * runs the function with interrupts off, then clears the request. So a
+ * function runs in plain kernel context on its CPU, never in an interrupt.
+ *
+ * Today only the boot CPU sends requests (programs run there; the per-core
+ * checks and the TLB shootdown are driven from it). A csd slot has a lock,
+ * so two senders would queue, but nothing else in the kernel is SMP-safe yet
+ * (docs/ARCHITECTURE.md, "Every core").
+ */
+#ifndef FAULTLINE_SMP_H
+#define FAULTLINE_SMP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "cpu/percpu.h"
+
+/* CPUs with a struct pcpu in use (0 .. nr_cpu_ids - 1): the boot CPU and every AP tried. */
+extern uint32_t nr_cpu_ids;
+
+/* Whether cpu has come up and runs its idle loop (the boot CPU: always). */
+static inline bool cpu_online(uint32_t cpu)
+{
+	return cpu < nr_cpu_ids && pcpu_area[cpu].online;
+}
+
+/* The number of online CPUs (the boot CPU included). */
+uint32_t num_online_cpus(void);
+
+/* This CPU's number. */
+static inline uint32_t smp_processor_id(void)
+{
+	return this_cpu_read(cpu);
+}
+
+/* A set of CPUs (Linux's struct cpumask), one bit per CPU number. */
+struct cpumask {
+	uint64_t bits[(NR_CPUS + 63) / 64];
+};
+
+static inline void cpumask_set_cpu(uint32_t cpu, struct cpumask *m)
+{
+	__atomic_fetch_or(&m->bits[cpu / 64], 1ull << (cpu % 64), __ATOMIC_RELAXED);
+}
+static inline void cpumask_clear_cpu(uint32_t cpu, struct cpumask *m)
+{
+	__atomic_fetch_and(&m->bits[cpu / 64], ~(1ull << (cpu % 64)), __ATOMIC_RELAXED);
+}
+static inline bool cpumask_test_cpu(uint32_t cpu, const struct cpumask *m)
+{
+	return (__atomic_load_n(&m->bits[cpu / 64], __ATOMIC_RELAXED) >> (cpu % 64)) & 1;
+}
+
+/*
+ * Runs func(arg) on cpu: directly when it is this CPU (interrupts as they
+ * are), else through its csd and an IPI; with wait, returns once func has
+ * returned there. Returns 0, or -ENXIO if cpu is not online, -EIO if the
+ * IPI could not be sent (xAPIC delivery stuck; the request is withdrawn).
+ * Must not be called with this CPU's own request pending, nor from func.
+ */
+int smp_call_function_single(uint32_t cpu, void (*func)(void *arg), void *arg, bool wait);
+
+/*
+ * Runs func(arg) on every online CPU in mask except this one, all at once
+ * (the IPIs go out before any wait); with wait, returns when all are done.
+ * Returns the number of CPUs it ran on.
+ */
+uint32_t smp_call_function_many(const struct cpumask *mask, void (*func)(void *arg), void *arg, bool wait);
+
+/*
+ * Sends CALL_FUNCTION_VECTOR to every CPU but this one with the APIC's
+ * all-excluding-self shorthand (a wakeup: no function is queued). CPUs that
+ * are not online ignore it (an APIC in wait-for-SIPI is software-disabled).
+ * Returns false if the IPI could not be sent.
+ */
+bool smp_send_ipi_allbutself(void);
+
+/* Sends CALL_FUNCTION_VECTOR to one online CPU (a wakeup). Returns false if
+ * the CPU is not online or the IPI could not be sent. */
+bool smp_send_ipi(uint32_t cpu);
+
+/* Called by the CALL_FUNCTION_VECTOR handler (fault/traps.c): counts the
+ * IPI and acknowledges it. The work is done by the idle loop. */
+void smp_call_function_interrupt(void);
+
+/*
+ * An AP's life after bring-up (kernel/smpboot.c calls it once the CPU is
+ * set up and marked online): forever, run the pending request if there is
+ * one (interrupts off), else `sti; hlt` until an interrupt.
+ */
+void cpu_idle_loop(void) __attribute__((noreturn));
+
+#endif
