@@ -37,6 +37,7 @@
 #include "base/list.h"
 #include "base/process.h"
 #include "cpu/topology.h"
+#include "cpu/cpumask.h"
 struct mm_struct;     /* paging/mm_types.h */
 
 /*
@@ -104,6 +105,8 @@ _Static_assert(offsetof(struct pcpu, self) == PCPU_SELF, "PCPU_SELF");
 _Static_assert(offsetof(struct pcpu, current_task) == PCPU_CURRENT_TASK, "PCPU_CURRENT_TASK");
 _Static_assert(offsetof(struct pcpu, top_of_stack) == PCPU_TOP_OF_STACK, "PCPU_TOP_OF_STACK");
 _Static_assert(offsetof(struct pcpu, user_rsp) == PCPU_USER_RSP, "PCPU_USER_RSP");
+
+_Static_assert(NR_CPUS == CPUMASK_BITS, "a cpumask has a bit for every CPU");
 
 /* Every CPU's struct pcpu, indexed by CPU number (cpu/percpu.c). */
 extern struct pcpu pcpu_area[NR_CPUS];

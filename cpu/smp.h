@@ -21,6 +21,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include "cpu/cpumask.h"
 #include "cpu/percpu.h"
 
 /* CPUs with a struct pcpu in use (0 .. nr_cpu_ids - 1): the boot CPU and every AP tried. */
@@ -39,24 +40,6 @@ uint32_t num_online_cpus(void);
 static inline uint32_t smp_processor_id(void)
 {
 	return this_cpu_read(cpu);
-}
-
-/* A set of CPUs (Linux's struct cpumask), one bit per CPU number. */
-struct cpumask {
-	uint64_t bits[(NR_CPUS + 63) / 64];
-};
-
-static inline void cpumask_set_cpu(uint32_t cpu, struct cpumask *m)
-{
-	__atomic_fetch_or(&m->bits[cpu / 64], 1ull << (cpu % 64), __ATOMIC_RELAXED);
-}
-static inline void cpumask_clear_cpu(uint32_t cpu, struct cpumask *m)
-{
-	__atomic_fetch_and(&m->bits[cpu / 64], ~(1ull << (cpu % 64)), __ATOMIC_RELAXED);
-}
-static inline bool cpumask_test_cpu(uint32_t cpu, const struct cpumask *m)
-{
-	return (__atomic_load_n(&m->bits[cpu / 64], __ATOMIC_RELAXED) >> (cpu % 64)) & 1;
 }
 
 /*

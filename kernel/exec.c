@@ -6,6 +6,7 @@
  * anonymous memory, except the stack pages the arguments occupy.
  */
 #include "kernel/exec.h"
+#include "paging/tlb.h"
 #include "kernel/elf.h"
 #include "kernel/exec_stack.h"
 #include "kernel/run.h"
@@ -166,11 +167,8 @@ fail:
 /* Drops t's use of mm; CR3 leaves it first when it is the last user. */
 static void drop_mm(struct mm_struct *mm)
 {
-	struct pcpu *p = this_cpu_ptr();
-	if (mm->mm_users == 1 && p->loaded_mm == mm) {
-		write_cr3(init_top_pgt_phys);
-		p->loaded_mm = NULL;
-	}
+	if (mm->mm_users == 1 && this_cpu_read(loaded_mm) == mm)
+		switch_mm(NULL);
 	mmput(mm);
 }
 
@@ -361,9 +359,7 @@ int64_t sys_execve(uint64_t upath, uint64_t uargv, uint64_t uenvp)
 	}
 	/* The point of no return: the new image replaces the old. */
 	exec_kill_other_threads(t);
-	struct pcpu *p = this_cpu_ptr();
-	write_cr3(__pa(t->mm->pgd));
-	p->loaded_mm = t->mm;
+	switch_mm(t->mm);
 	drop_mm(old);
 	*regs = new_regs;
 	strlcpy(t->comm, name, sizeof(t->comm));

@@ -54,6 +54,7 @@
 #include "base/process.h"
 #include "kernel/run.h"
 #include "kernel/smpboot.h"
+#include "checks/check_smp.h"
 #include "cpu/apic.h"
 
 uint64_t direct_map_base;
@@ -199,8 +200,10 @@ static void kernel_main_high(struct boot_info *bi)
 	boot_report(bi, &boot_memmap);
 	list_programs(bi);
 	run_selftests(bi, &boot_memmap);
+	smp_checks_observe();   /* the per-core table collects every check's result from here */
 	run_checks_in_paging_modes(boot_config.checks, config_checks_both_modes(&boot_config), boot_config.matrix_sample);
 	smp_boot_cpus(&boot_config, bi);   /* after the paging-mode switches: the other CPUs stay in the boot mode */
+	run_smp_checks(boot_config.checks);
 	if (zero_page_init() < 0)
 		panic("zero_page_init: no frame for the zero page");
 	huge_pages_init();

@@ -9,6 +9,7 @@
 #include "cpu/percpu.h"
 #include "fault/entry.h"
 #include "kernel/run.h"
+#include "paging/tlb.h"
 #include "kernel/bench_screen.h"
 #include "base/bootinfo.h"
 #include "lib/config.h"
@@ -258,8 +259,7 @@ static void run_one(const struct config_run *run, const struct boot_info *bi)
 	load_kernel_data_segments();
 	user_output_end();
 	tree_root = NULL;
-	write_cr3(init_top_pgt_phys);
-	this_cpu_write(loaded_mm, NULL);
+	switch_mm(NULL);
 	check_after_program(name, free_before, fs_before);
 }
 

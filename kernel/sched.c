@@ -3,6 +3,7 @@
  * and waking, and the tick.
  */
 #include "kernel/sched.h"
+#include "paging/tlb.h"
 #include "kernel/task_exit.h"
 #include "kernel/watchdog.h"
 #include "base/errno.h"
@@ -202,10 +203,7 @@ void sched_fork_user_state(struct task_struct *c)
 static void load_user_state(struct task_struct *next)
 {
 	struct pcpu *p = this_cpu_ptr();
-	if (p->loaded_mm != next->mm) {
-		write_cr3(__pa(next->mm->pgd));
-		p->loaded_mm = next->mm;
-	}
+	switch_mm(next->mm);   /* nothing if it is loaded already */
 	p->top_of_stack = next->stack_top;
 	p->tss.rsp[0] = next->stack_top;
 	/* Selectors first (a GS load clears the kernel's GS base), then the bases. */

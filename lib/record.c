@@ -110,16 +110,25 @@ size_t record_result_line(char *buf, size_t size, const char *name, int result)
 	return (size_t)n;
 }
 
+static check_observer_t check_observer;
+
 /* See lib/record.h. */
-void record_hw_check(const char *name, int result, uint32_t paging_levels, const char *detail)
+void record_set_check_observer(check_observer_t fn)
+{
+	check_observer = fn;
+}
+
+/* See lib/record.h. */
+void record_hw_check_cpu(const char *name, int result, uint32_t paging_levels, uint32_t cpu, const char *detail)
 {
 	char line[96];
 	record_count_result(result);
 	if (result == TEST_FAIL)
 		record_note_failure(name);
-	uint32_t cpu = this_cpu_read(cpu);
 	if (cpu == 0)   /* the other CPUs' results reach the screen as one per-core table (checks/check_smp.c) */
 		console_write(line, record_result_line(line, sizeof(line), name, result));
+	if (check_observer)
+		check_observer(name, result, cpu);
 	struct json *j = record_begin("check");
 	json_str(j, "name", name);
 	json_str(j, "result", result == TEST_PASS ? "pass" : result == TEST_SKIP ? "skip" : "fail");
@@ -127,6 +136,12 @@ void record_hw_check(const char *name, int result, uint32_t paging_levels, const
 	json_u64(j, "cpu", cpu);
 	json_str(j, "detail", detail);
 	record_end();
+}
+
+/* See lib/record.h. */
+void record_hw_check(const char *name, int result, uint32_t paging_levels, const char *detail)
+{
+	record_hw_check_cpu(name, result, paging_levels, this_cpu_read(cpu), detail);
 }
 
 /* See lib/record.h. */

@@ -28,10 +28,20 @@ enum { TEST_PASS = 0, TEST_FAIL = 1, TEST_SKIP = 2 };
 /* Convenience: pass if cond, else fail; returns cond. */
 bool record_check(const char *name, bool cond, const char *detail_fmt, ...);
 
-/* {"type":"check","name":...,"result":...,"paging":4|5,"detail":...} for a
- * hardware check made in paging_levels-level paging, counted like a test,
- * with a "  PASS  name" line on the console (the screen's checks table). */
+/* {"type":"check","name":...,"result":...,"paging":4|5,"cpu":N,"detail":...}
+ * for a hardware check made in paging_levels-level paging on the CPU
+ * running it, counted like a test, with a "  PASS  name" line on the
+ * console (the screen's checks table) when that is the boot CPU. */
 void record_hw_check(const char *name, int result, uint32_t paging_levels, const char *detail);
+
+/* The same for a check about CPU cpu made elsewhere (a TSC or TLB check the
+ * boot CPU drives against cpu): the record's "cpu" is cpu. */
+void record_hw_check_cpu(const char *name, int result, uint32_t paging_levels, uint32_t cpu, const char *detail);
+
+/* Called with every check record's name, result and cpu (the per-core
+ * table, checks/check_smp.c); NULL: none. */
+typedef void (*check_observer_t)(const char *name, int result, uint32_t cpu);
+void record_set_check_observer(check_observer_t fn);
 
 /* The console's line for a result: "  PASS  name\n" (FAIL, SKIP), cut to
  * fit buf but always ending in '\n' (size >= 2). Returns its length. */

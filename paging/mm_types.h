@@ -21,6 +21,7 @@
 #include <stdint.h>
 
 #include "paging/pgtable_types.h"
+#include "cpu/cpumask.h"
 
 /* ---- vm_flags ------------------------------------------------------------ */
 
@@ -152,7 +153,14 @@ struct mm_struct {
 	uint64_t flags;
 	uint64_t pmd_huge_pte;
 	uint64_t nr_deposited;
+
+	/* ---- SMP (issue 16) ---- Linux's mm_cpumask: the CPUs whose CR3 holds
+	 * this mm's tables (switch_mm sets and clears them, paging/tlb.h), the
+	 * ones flush_tlb_mm_range must reach. */
+	struct cpumask cpu_bitmap;
 };
+
+#define mm_cpumask(mm) (&(mm)->cpu_bitmap)
 
 #define MMF_DISABLE_THP 24              /* bit of mm->flags, Linux's number */
 #define MMF_THP_FAIL_ALLOC 62           /* faultline's: THP faults get no 2 MiB frame (thp-fallback benchmark) */

@@ -11,6 +11,23 @@
  *
  * INVLPG and CR3 loads also invalidate the paging-structure caches, so after
  * freeing page-table pages a flush that covers the freed range is enough.
+ *
+ * Every CPU (issue 16), as Linux's arch/x86/mm/tlb.c:
+ *
+ *   switch_mm(next)               load next's tables (NULL: the kernel's) on this CPU,
+ *                                 keeping mm_cpumask: this CPU's bit set in next, cleared in prev
+ *   flush_tlb_mm_range(mm, ...)   drop [start, end) of mm on every CPU in mm_cpumask(mm):
+ *                                 here directly, elsewhere by IPI (smp_call_function_many),
+ *                                 page by page up to TLB_SINGLE_PAGE_FLUSH_CEILING, else all
+ *   flush_tlb_kernel_range(...)   the same for a kernel range, on every online CPU
+ *   flush_tlb_all_cpus()          flush_tlb_all on every online CPU
+ *
+ * Without PCIDs a CPU that switched away from an mm lost its entries with
+ * the CR3 load, so only the CPUs in the mask need the IPI, and a CPU that
+ * gets one for an mm it no longer runs does nothing. Today programs run on
+ * the boot CPU only, so a program's mask is {0} and its flushes stay local;
+ * the checks (checks/check_smp.c) load test mms on other CPUs and use this
+ * path for real.
  */
 #ifndef FAULTLINE_TLB_H
 #define FAULTLINE_TLB_H
@@ -94,6 +111,45 @@ static inline void invpcid_flush_one(uint64_t pcid, uint64_t addr)
 	else
 		flush_tlb_all();
 }
+
+struct mm_struct;
+
+/* All of an address space (Linux's TLB_FLUSH_ALL as the end). */
+#define TLB_FLUSH_ALL (~0ull)
+
+/* Shootdown counts since boot (for the records). */
+struct tlb_shootdown_stats {
+	uint64_t flushes;         /* flush_tlb_mm_range / _kernel_range calls */
+	uint64_t remote;          /* of those, the ones that sent IPIs */
+	uint64_t ipis;            /* CPUs interrupted */
+};
+extern struct tlb_shootdown_stats tlb_shootdown_stats;
+
+/*
+ * Makes next the address space this CPU translates with (NULL: the kernel's
+ * init_top_pgt): sets this CPU's bit in mm_cpumask(next) before loading CR3
+ * (so a flush started meanwhile reaches it), then clears it in the previous
+ * mm's. Nothing happens if next is already loaded. Cannot fail.
+ */
+void switch_mm(struct mm_struct *next);
+
+/*
+ * Drops mm's translations of [start, end) (end TLB_FLUSH_ALL: everything)
+ * on every CPU whose bit is set in mm_cpumask(mm), this one included, and
+ * returns when all have done it. stride_shift is the page size's shift
+ * (PAGE_SHIFT, PMD_SHIFT for 2 MiB leaves); freed_tables says page-table
+ * pages were freed (then a full flush is used, as for a large range).
+ * Call with interrupts off, not from a function another CPU asked this one
+ * to run.
+ */
+void flush_tlb_mm_range(struct mm_struct *mm, uint64_t start, uint64_t end, uint32_t stride_shift,
+			bool freed_tables);
+
+/* Drops [start, end) of the kernel half (global entries too) on every online CPU. */
+void flush_tlb_kernel_range(uint64_t start, uint64_t end);
+
+/* flush_tlb_all (global entries, every PCID) on every online CPU. */
+void flush_tlb_all_cpus(void);
 
 #endif /* HOST_TEST */
 

@@ -1,0 +1,545 @@
+/*
+ * The checks on every core (checks/check_smp.h).
+ *
+ * The TLB checks share one pattern, the one of checks/check_tlb.c spread
+ * over two CPUs: a page maps frame A, a read on CPU B caches the
+ * translation, CPU A switches the PTE to frame B without telling B, and then
+ * something is done that must (or may) drop B's translation. What the
+ * architecture leaves open (B may drop an entry at any time) is reported;
+ * what it promises is asserted.
+ */
+#include "checks/check_smp.h"
+#include "checks/checks.h"
+#include "checks/targeted.h"
+#include "base/format.h"
+#include "base/string.h"
+#include "cpu/apic.h"
+#include "cpu/smp.h"
+#include "cpu/x86.h"
+#include "lib/kprintf.h"
+#include "lib/record.h"
+#include "lib/tsc.h"
+#include "paging/buddy.h"
+#include "paging/init.h"
+#include "paging/mm_types.h"
+#include "paging/tlb.h"
+
+#define FRAME_A_PATTERN 0xaaaa00000000aaaaull
+#define FRAME_B_PATTERN 0xbbbb00000000bbbbull
+
+/* The test address space's pages (user half, supervisor entries: kernel mode only). */
+#define SMP_TEST_BASE 0x0000300000000000ull      /* PML4 slot 96: no other check uses it */
+#define VA_SHOOT      (SMP_TEST_BASE + 0x0000)
+#define VA_AD         (SMP_TEST_BASE + 0x2000)
+#define VA_GLOBAL     (SMP_TEST_BASE + 0x4000)
+#define VA_NONGLOBAL  (SMP_TEST_BASE + 0x6000)
+
+#define TSC_ROUNDS 200
+#define IPI_WAIT_MS 1000
+
+/* ---- The per-core table ----------------------------------------------------- */
+
+#define TABLE_ROWS 48
+static struct {
+	char name[32];
+	uint8_t result[NR_CPUS];    /* 0 none, else 1 + TEST_PASS/FAIL/SKIP (the worst kept) */
+} table[TABLE_ROWS];
+static uint32_t table_rows;
+
+/* The check observer (lib/record.h): keeps the worst result per check and CPU. */
+static void observe(const char *name, int result, uint32_t cpu)
+{
+	if (cpu >= NR_CPUS)
+		return;
+	uint32_t i = 0;
+	while (i < table_rows && strcmp(table[i].name, name) != 0)
+		i++;
+	if (i == table_rows) {
+		if (table_rows == TABLE_ROWS)
+			return;
+		format(table[table_rows++].name, sizeof(table[0].name), "%s", name);
+	}
+	uint8_t v = (uint8_t)(1 + result), *cell = &table[i].result[cpu];
+	static const uint8_t rank[] = { 0, 1, 3, 2 };   /* none < pass < skip < fail */
+	if (rank[v] > rank[*cell])
+		*cell = v;
+}
+
+/* See checks/check_smp.h. */
+void smp_checks_observe(void)
+{
+	record_set_check_observer(observe);
+}
+
+/* Draws the table: one row per check that ran on a CPU other than the boot
+ * CPU, one column per CPU (up to 32, then counts). */
+static void draw_table(void)
+{
+	uint32_t n = nr_cpu_ids;
+	if (n < 2)
+		return;
+	static const char mark[] = { '.', 'P', 'F', 'S' };
+	kprintf("per-core checks (P pass, F fail, S skip, . not run), CPUs 0..%u:\n", n - 1);
+	for (uint32_t i = 0; i < table_rows; i++) {
+		bool elsewhere = false;
+		for (uint32_t c = 1; c < n; c++)
+			elsewhere |= table[i].result[c] != 0;
+		if (!elsewhere)
+			continue;
+		char row[128];
+		int len = format(row, sizeof(row), "  %-22s ", table[i].name);
+		if (n <= 32) {
+			for (uint32_t c = 0; c < n; c++)
+				row[len++] = mark[table[i].result[c]];
+			row[len] = 0;
+		} else {
+			uint32_t cnt[4] = { 0 };
+			for (uint32_t c = 0; c < n; c++)
+				cnt[table[i].result[c]]++;
+			format(row + len, sizeof(row) - (size_t)len, "pass %u fail %u skip %u", cnt[1], cnt[2], cnt[3]);
+		}
+		kprintf("%s\n", row);
+	}
+}
+
+/* ---- Records ---------------------------------------------------------------- */
+
+/* A check record about CPU cpu (its "cpu"), detail formatted. */
+static void smp_record(const char *name, int result, uint32_t cpu, const char *fmt, ...)
+{
+	char detail[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vformat(detail, sizeof(detail), fmt, ap);
+	va_end(ap);
+	record_hw_check_cpu(name, result, (uint32_t)pgtable_levels(), cpu, detail);
+	if (result == TEST_FAIL)
+		kprintf("check %s on CPU %u FAILED: %s\n", name, cpu, detail);
+}
+
+/* ---- IPIs and function calls ------------------------------------------------- */
+
+static uint64_t ipi_count(uint32_t cpu)
+{
+	return __atomic_load_n(&pcpu_area[cpu].ipis_received, __ATOMIC_ACQUIRE);
+}
+
+/* Waits up to IPI_WAIT_MS for every other CPU's count to reach want[cpu]. */
+static void wait_ipis(const uint64_t *want)
+{
+	uint64_t end = rdtsc() + tsc_hz / 1000 * IPI_WAIT_MS;
+	for (uint32_t c = 1; c < nr_cpu_ids; c++)
+		while (ipi_count(c) < want[c] && rdtsc() < end)
+			cpu_relax();
+}
+
+/*
+ * ipi: one IPI addressed to each CPU, then (once each has taken it: two
+ * of one vector before the first is serviced are one, the IRR has a bit
+ * per vector) one all-but-self shorthand; each must count both.
+ */
+static void check_ipi(void)
+{
+	uint64_t before[NR_CPUS], want[NR_CPUS];
+	for (uint32_t c = 1; c < nr_cpu_ids; c++) {
+		before[c] = ipi_count(c);
+		want[c] = before[c] + 1;
+	}
+	bool sent = true;
+	for (uint32_t c = 1; c < nr_cpu_ids; c++)
+		sent &= smp_send_ipi(c);
+	wait_ipis(want);
+	uint64_t first[NR_CPUS];
+	for (uint32_t c = 1; c < nr_cpu_ids; c++) {
+		first[c] = ipi_count(c) - before[c];
+		want[c] = before[c] + 2;
+	}
+	sent &= smp_send_ipi_allbutself();
+	wait_ipis(want);
+	for (uint32_t c = 1; c < nr_cpu_ids; c++) {
+		uint64_t got = ipi_count(c) - before[c];
+		smp_record("ipi", sent && first[c] == 1 && got == 2 ? TEST_PASS : TEST_FAIL, c,
+			   "CPU %u (APIC id %u) took %llu CALL_FUNCTION_VECTOR interrupt(s) for the IPI addressed to it "
+			   "(want 1), %llu in all after the all-but-self shorthand (want 2); delivery %s", c,
+			   pcpu_area[c].apic_id, first[c], got, sent ? "accepted" : "stuck (xAPIC delivery status)");
+	}
+}
+
+struct whoami {
+	uint32_t cpu, apic_id;
+	struct cpumask ran;
+};
+
+static void whoami_func(void *arg)
+{
+	struct whoami *w = arg;
+	w->cpu = smp_processor_id();
+	w->apic_id = read_apic_id();
+}
+
+static void mark_func(void *arg)
+{
+	cpumask_set_cpu(smp_processor_id(), &((struct whoami *)arg)->ran);
+}
+
+/* call_function: each CPU runs a function asked of it alone, and one asked of all. */
+static void check_call_function(void)
+{
+	struct whoami all = { 0 };
+	struct cpumask mask = { { 0 } };
+	for (uint32_t c = 0; c < nr_cpu_ids; c++)
+		cpumask_set_cpu(c, &mask);
+	uint32_t many = smp_call_function_many(&mask, mark_func, &all, true);
+	for (uint32_t c = 1; c < nr_cpu_ids; c++) {
+		struct whoami w = { UINT32_MAX, UINT32_MAX, { { 0 } } };
+		uint64_t t0 = rdtsc();
+		int err = smp_call_function_single(c, whoami_func, &w, true);
+		uint64_t rtt = rdtsc() - t0;
+		bool ok = !err && w.cpu == c && w.apic_id == pcpu_area[c].apic_id && cpumask_test_cpu(c, &all.ran);
+		smp_record("call_function", ok ? TEST_PASS : TEST_FAIL, c,
+			   "smp_call_function_single(%u): %d, ran on CPU %u APIC id %u (want %u, %u), round trip %llu "
+			   "cycles; smp_call_function_many reached %u CPUs, this one %s",
+			   c, err, w.cpu, w.apic_id, c, pcpu_area[c].apic_id, rtt, many,
+			   cpumask_test_cpu(c, &all.ran) ? "included" : "missing");
+	}
+}
+
+/* ---- TSC synchronisation -------------------------------------------------------- */
+
+/* One cache line both CPUs bounce: seq odd = the boot CPU's ping, even = the answer. */
+static struct {
+	volatile uint64_t seq;
+	volatile uint64_t t_remote;
+} __attribute__((aligned(64))) pingpong;
+
+/* The remote side: TSC_ROUNDS answers, each the TSC read after seeing the ping. */
+static void tsc_pong(void *arg)
+{
+	(void)arg;
+	for (uint64_t r = 0; r < TSC_ROUNDS; r++) {
+		while (__atomic_load_n(&pingpong.seq, __ATOMIC_ACQUIRE) != 2 * r + 1)
+			cpu_relax();
+		pingpong.t_remote = rdtsc_ordered();
+		__atomic_store_n(&pingpong.seq, 2 * r + 2, __ATOMIC_RELEASE);
+	}
+}
+
+/*
+ * tsc_sync: in each round the boot CPU reads t0, pings, waits for the
+ * answer and reads t2; the other CPU read t1 in between, so its offset
+ * (its TSC minus ours) lies in [t1 - t2, t1 - t0]. The intersection over
+ * all rounds bounds it; a bound that excludes 0 proves a skew, which fails
+ * when it exceeds TSC_SKEW_LIMIT_CYCLES. The estimate is the middle of the
+ * tightest round.
+ */
+static void check_tsc_sync(uint32_t cpu)
+{
+	if (!boot_cpu_has(X86_FEATURE_TSC)) {
+		smp_record("tsc_sync", TEST_SKIP, cpu, "no TSC");
+		return;
+	}
+	__atomic_store_n(&pingpong.seq, 0, __ATOMIC_RELEASE);
+	int err = smp_call_function_single(cpu, tsc_pong, NULL, false);
+	if (err) {
+		smp_record("tsc_sync", TEST_FAIL, cpu, "could not start the other side: %d", err);
+		return;
+	}
+	int64_t lo = INT64_MIN, hi = INT64_MAX, best_mid = 0;
+	uint64_t best_rtt = UINT64_MAX, timeout = tsc_hz ? tsc_hz : 1000000000ull;
+	bool lost = false;
+	for (uint64_t r = 0; r < TSC_ROUNDS && !lost; r++) {
+		uint64_t t0 = rdtsc_ordered();
+		__atomic_store_n(&pingpong.seq, 2 * r + 1, __ATOMIC_RELEASE);
+		while (__atomic_load_n(&pingpong.seq, __ATOMIC_ACQUIRE) != 2 * r + 2)
+			if (rdtsc() - t0 > timeout) {
+				lost = true;
+				break;
+			}
+		uint64_t t2 = rdtsc_ordered();
+		if (lost)
+			break;
+		int64_t t1 = (int64_t)pingpong.t_remote;
+		int64_t l = t1 - (int64_t)t2, h = t1 - (int64_t)t0;
+		lo = l > lo ? l : lo;
+		hi = h < hi ? h : hi;
+		if (t2 - t0 < best_rtt) {
+			best_rtt = t2 - t0;
+			best_mid = t1 - (int64_t)(t0 + (t2 - t0) / 2);
+		}
+	}
+	/* The other side finishes its loop (or, if we lost it, stays until its ping comes). */
+	if (lost) {
+		smp_record("tsc_sync", TEST_FAIL, cpu, "the other CPU stopped answering the ping-pong");
+		return;
+	}
+	int64_t proven = lo > 0 ? lo : hi < 0 ? -hi : 0;
+	bool ok = proven <= TSC_SKEW_LIMIT_CYCLES;
+	smp_record("tsc_sync", ok ? TEST_PASS : TEST_FAIL, cpu,
+		   "CPU %u's TSC minus CPU 0's: estimate %lld cycles (round trip %llu), bounded to [%lld, %lld] by "
+		   "%u ping-pongs; proven skew %lld cycles (limit %u)",
+		   cpu, best_mid, best_rtt, lo, hi, TSC_ROUNDS, proven, TSC_SKEW_LIMIT_CYCLES);
+}
+
+/* ---- The targeted checks on each CPU --------------------------------------------- */
+
+static void run_checks_here(void *arg)
+{
+	run_checks(*(enum config_checks *)arg);
+}
+
+/* ---- TLB coherence ----------------------------------------------------------------- */
+
+/* A test address space of its own: a root whose kernel half is the kernel's,
+ * and only the test pages in the user half. Only pgd and mm_cpumask are used. */
+static struct mm_struct test_mm;
+static struct page *frame_a, *frame_b;
+
+/* The frame a read of va sees on this CPU: 'A', 'B' or '?' (a fault, anything else). */
+static char frame_seen(uint64_t va)
+{
+	struct probe_result r;
+	uint64_t v;
+	if (kernel_read(va, &v, &r))
+		return '?';
+	return v == FRAME_A_PATTERN ? 'A' : v == FRAME_B_PATTERN ? 'B' : '?';
+}
+
+struct remote_op {
+	uint64_t va;
+	char seen;
+	bool write_fault;
+};
+
+static void remote_load_test_mm(void *arg) { (void)arg; switch_mm(&test_mm); }
+static void remote_unload(void *arg) { (void)arg; switch_mm(NULL); }
+static void remote_read(void *arg) { struct remote_op *o = arg; o->seen = frame_seen(o->va); }
+static void remote_write(void *arg)
+{
+	struct remote_op *o = arg;
+	struct probe_result r;
+	o->write_fault = kernel_write(o->va, FRAME_A_PATTERN, &r);
+}
+static void remote_cr3_reload_read(void *arg)
+{
+	struct remote_op *o = arg;
+	flush_tlb_local();
+	o->seen = frame_seen(o->va);
+}
+
+/* What CPU cpu sees at va now. */
+static char seen_on(uint32_t cpu, uint64_t va)
+{
+	struct remote_op o = { va, '?', false };
+	if (smp_call_function_single(cpu, remote_read, &o, true))
+		return '!';
+	return o.seen;
+}
+
+static uint64_t *test_pte(uint64_t va)
+{
+	return (uint64_t *)walk_pte(test_mm.pgd, va, false, NULL);
+}
+
+/* Points va's leaf at frame b without any flush. */
+static void repoint_no_flush(uint64_t va, struct page *b)
+{
+	uint64_t *pte = test_pte(va);
+	uint64_t v = __atomic_load_n(pte, __ATOMIC_RELAXED);
+	__atomic_store_n(pte, (v & ~PTE_PFN_MASK) | page_to_phys(b), __ATOMIC_SEQ_CST);
+}
+
+/* Maps va -> frame a with prot in the test space. */
+static int test_map(uint64_t va, struct page *f, uint64_t prot)
+{
+	return map_range(test_mm.pgd, va, page_to_phys(f), PAGE_SIZE, __pgprot(prot), PG_LEVEL_4K);
+}
+
+/* Builds the test space and the two frames; 0 or -ENOMEM (nothing kept). */
+static int test_mm_setup(void)
+{
+	memset(&test_mm, 0, sizeof(test_mm));
+	uint64_t root = pgtable_alloc_page(NULL);
+	frame_a = alloc_page();
+	frame_b = alloc_page();
+	if (!root || !frame_a || !frame_b) {
+		if (root)
+			pgtable_free_page(NULL, root);
+		if (frame_a)
+			__free_page(frame_a);
+		if (frame_b)
+			__free_page(frame_b);
+		return -ENOMEM;
+	}
+	test_mm.pgd = (pgd_t *)__va(root);
+	memset(test_mm.pgd, 0, PAGE_SIZE);
+	pgd_copy_kernel_half(test_mm.pgd);
+	*(uint64_t *)page_address(frame_a) = FRAME_A_PATTERN;
+	*(uint64_t *)page_address(frame_b) = FRAME_B_PATTERN;
+	return 0;
+}
+
+/* Gives it all back (after every CPU left it): tables, root, frames, and
+ * every CPU's TLB flushed (the global test entry). */
+static void test_mm_teardown(void)
+{
+	free_pgtables(test_mm.pgd, 0, TASK_SIZE_MAX + PAGE_SIZE);
+	pgtable_free_page(NULL, __pa(test_mm.pgd));
+	test_mm.pgd = NULL;
+	__free_page(frame_a);
+	__free_page(frame_b);
+	flush_tlb_all_cpus();
+}
+
+/*
+ * tlb_invlpg_local and tlb_shootdown: B caches VA_SHOOT -> A; CPU 0 points
+ * it at B and runs INVLPG itself: it must see B, while B may still see A
+ * (INVLPG is local: the hazard, shown on purpose). Then flush_tlb_mm_range
+ * shoots it down (an IPI, INVLPG on B): B must see B.
+ */
+static void check_shootdown(uint32_t cpu)
+{
+	if (test_map(VA_SHOOT, frame_a, PROT_KDATA)) {
+		smp_record("tlb_shootdown", TEST_FAIL, cpu, "could not map the test page");
+		return;
+	}
+	char here0 = frame_seen(VA_SHOOT), there0 = seen_on(cpu, VA_SHOOT);
+	repoint_no_flush(VA_SHOOT, frame_b);
+	flush_tlb_page(VA_SHOOT);
+	char here1 = frame_seen(VA_SHOOT), there1 = seen_on(cpu, VA_SHOOT);
+	bool in_mask = cpumask_test_cpu(cpu, mm_cpumask(&test_mm));
+	uint64_t ipis = tlb_shootdown_stats.ipis;
+	flush_tlb_mm_range(&test_mm, VA_SHOOT, VA_SHOOT + PAGE_SIZE, PAGE_SHIFT, false);
+	uint64_t sent = tlb_shootdown_stats.ipis - ipis;
+	char there2 = seen_on(cpu, VA_SHOOT);
+	smp_record("tlb_invlpg_local", here0 == 'A' && there0 == 'A' && here1 == 'B' &&
+		   (there1 == 'A' || there1 == 'B') ? TEST_PASS : TEST_FAIL, cpu,
+		   "both saw %c/%c; PTE switched, INVLPG on CPU 0: CPU 0 sees %c (must be B), CPU %u sees %c (%s)",
+		   here0, there0, here1, cpu, there1,
+		   there1 == 'A' ? "its stale entry survived: the hazard a shootdown exists for" :
+		   there1 == 'B' ? "it re-walked anyway, which is allowed" : "unexpected");
+	smp_record("tlb_shootdown", there0 == 'A' && in_mask && sent >= 1 && there2 == 'B' ? TEST_PASS : TEST_FAIL, cpu,
+		   "CPU %u in mm_cpumask %d; before the shootdown it saw %c%s; flush_tlb_mm_range sent %llu IPIs; "
+		   "after it CPU %u sees %c (must be B)", cpu, in_mask, there1,
+		   there1 == 'A' ? " (stale)" : "", sent, cpu, there2);
+}
+
+/*
+ * tlb_ad_cross_cpu: a page whose PTE has A and D clear; a read on CPU B
+ * sets A (seen from CPU 0, D still clear), a write on B sets D.
+ */
+static void check_ad_cross(uint32_t cpu)
+{
+	if (test_map(VA_AD, frame_a, PROT_KDATA & ~(_PAGE_ACCESSED | _PAGE_DIRTY))) {
+		smp_record("tlb_ad_cross_cpu", TEST_FAIL, cpu, "could not map the test page");
+		return;
+	}
+	uint64_t *pte = test_pte(VA_AD);
+	flush_tlb_mm_range(&test_mm, VA_AD, VA_AD + PAGE_SIZE, PAGE_SHIFT, false);
+	uint64_t v0 = __atomic_load_n(pte, __ATOMIC_SEQ_CST);
+	char r = seen_on(cpu, VA_AD);
+	uint64_t v1 = __atomic_load_n(pte, __ATOMIC_SEQ_CST);
+	struct remote_op o = { VA_AD, '?', true };
+	int err = smp_call_function_single(cpu, remote_write, &o, true);
+	uint64_t v2 = __atomic_load_n(pte, __ATOMIC_SEQ_CST);
+	bool ok = !(v0 & (_PAGE_ACCESSED | _PAGE_DIRTY)) && r == 'A' && (v1 & _PAGE_ACCESSED) && !(v1 & _PAGE_DIRTY) &&
+		  !err && !o.write_fault && (v2 & _PAGE_DIRTY);
+	smp_record("tlb_ad_cross_cpu", ok ? TEST_PASS : TEST_FAIL, cpu,
+		   "PTE A/D seen by CPU 0: before %d/%d, after CPU %u read (saw %c) %d/%d (want 1/0), after its write "
+		   "(%s) %d/%d (want D 1)", !!(v0 & _PAGE_ACCESSED), !!(v0 & _PAGE_DIRTY), cpu, r,
+		   !!(v1 & _PAGE_ACCESSED), !!(v1 & _PAGE_DIRTY), err || o.write_fault ? "faulted" : "ok",
+		   !!(v2 & _PAGE_ACCESSED), !!(v2 & _PAGE_DIRTY));
+}
+
+/*
+ * tlb_global_cr3_reload: a global and a non-global page, cached on both
+ * CPUs, switched to frame B without a flush; each CPU reloads CR3: the
+ * non-global entry must be gone on both, the global one may survive
+ * (reported per CPU: the architecture keeps it unless evicted); then
+ * flush_tlb_all on every CPU must drop it.
+ */
+static void check_global_cr3(uint32_t cpu)
+{
+	bool pge = read_cr4() & X86_CR4_PGE;
+	if (test_map(VA_GLOBAL, frame_a, PROT_KDATA | _PAGE_GLOBAL) || test_map(VA_NONGLOBAL, frame_a, PROT_KDATA)) {
+		smp_record("tlb_global_cr3_reload", TEST_FAIL, cpu, "could not map the test pages");
+		return;
+	}
+	char g0 = frame_seen(VA_GLOBAL), n0 = frame_seen(VA_NONGLOBAL);
+	char rg0 = seen_on(cpu, VA_GLOBAL), rn0 = seen_on(cpu, VA_NONGLOBAL);
+	repoint_no_flush(VA_GLOBAL, frame_b);
+	repoint_no_flush(VA_NONGLOBAL, frame_b);
+	flush_tlb_local();
+	char g1 = frame_seen(VA_GLOBAL), n1 = frame_seen(VA_NONGLOBAL);
+	struct remote_op og = { VA_GLOBAL, '?', false }, on = { VA_NONGLOBAL, '?', false };
+	smp_call_function_single(cpu, remote_cr3_reload_read, &on, true);
+	smp_call_function_single(cpu, remote_cr3_reload_read, &og, true);
+	flush_tlb_all_cpus();
+	char g2 = frame_seen(VA_GLOBAL), rg2 = seen_on(cpu, VA_GLOBAL);
+	bool ok = g0 == 'A' && n0 == 'A' && rg0 == 'A' && rn0 == 'A' && n1 == 'B' && on.seen == 'B' &&
+		  (g1 == 'A' || g1 == 'B') && (og.seen == 'A' || og.seen == 'B') && g2 == 'B' && rg2 == 'B';
+	smp_record("tlb_global_cr3_reload", ok ? TEST_PASS : TEST_FAIL, cpu,
+		   "CR4.PGE %d; after a CR3 reload the non-global page reads %c on CPU 0 and %c on CPU %u (must be B); "
+		   "the global page %c on CPU 0 and %c on CPU %u (A: survived, B: dropped, which is allowed); after "
+		   "flush_tlb_all on every CPU %c and %c (must be B)",
+		   pge, n1, on.seen, cpu, g1, og.seen, cpu, g2, rg2);
+}
+
+/* The TLB checks against one CPU on a fresh test space. */
+static void check_tlb_coherence(uint32_t cpu)
+{
+	static const char *const names[] = { "tlb_invlpg_local", "tlb_shootdown", "tlb_ad_cross_cpu",
+					     "tlb_global_cr3_reload" };
+	if (test_mm_setup() < 0) {
+		for (uint32_t i = 0; i < 4; i++)
+			smp_record(names[i], TEST_FAIL, cpu, "no memory for the test address space");
+		return;
+	}
+	switch_mm(&test_mm);
+	smp_call_function_single(cpu, remote_load_test_mm, NULL, true);
+	check_shootdown(cpu);
+	check_ad_cross(cpu);
+	check_global_cr3(cpu);
+	smp_call_function_single(cpu, remote_unload, NULL, true);
+	switch_mm(NULL);
+	bool left = test_mm.cpu_bitmap.bits[0] != 0;
+	test_mm_teardown();
+	if (left)
+		smp_record("tlb_shootdown", TEST_FAIL, cpu, "mm_cpumask not empty after every CPU left the test space");
+}
+
+/* ---- The run ------------------------------------------------------------------------ */
+
+/* See checks/check_smp.h. */
+void run_smp_checks(enum config_checks level)
+{
+	if (level != CHECKS_NONE) {
+		static const char *const smp_only[] = { "ipi", "call_function", "tsc_sync", "tlb_invlpg_local",
+							"tlb_shootdown", "tlb_ad_cross_cpu", "tlb_global_cr3_reload" };
+		if (num_online_cpus() < 2) {
+			for (uint32_t i = 0; i < sizeof(smp_only) / sizeof(smp_only[0]); i++)
+				smp_record(smp_only[i], TEST_SKIP, 0, "one CPU online: nothing to check between CPUs");
+		} else {
+			uint64_t free_before = nr_free_pages();
+			check_ipi();
+			check_call_function();
+			for (uint32_t c = 1; c < nr_cpu_ids; c++)
+				if (cpu_online(c))
+					check_tsc_sync(c);
+			for (uint32_t c = 1; c < nr_cpu_ids; c++) {
+				if (!cpu_online(c))
+					continue;
+				kprintf("checks on CPU %u:\n", c);
+				smp_call_function_single(c, run_checks_here, &level, true);
+			}
+			for (uint32_t c = 1; c < nr_cpu_ids; c++)
+				if (cpu_online(c))
+					check_tlb_coherence(c);
+			uint64_t free_after = nr_free_pages();
+			smp_record("smp_cleanup", free_after == free_before ? TEST_PASS : TEST_FAIL, 0,
+				   "free frames %llu -> %llu across the per-core checks; shootdowns %llu, with IPIs %llu, "
+				   "CPUs interrupted %llu", free_before, free_after, tlb_shootdown_stats.flushes,
+				   tlb_shootdown_stats.remote, tlb_shootdown_stats.ipis);
+		}
+	}
+	draw_table();
+}
