@@ -158,7 +158,7 @@ static void check_ipi(void)
 	wait_ipis(want);
 	for (uint32_t c = 1; c < nr_cpu_ids; c++) {
 		uint64_t got = ipi_count(c) - before[c];
-		smp_record("ipi", sent && first[c] == 1 && got == 2 ? TEST_PASS : TEST_FAIL, c,
+		smp_record("smp.ipi", sent && first[c] == 1 && got == 2 ? TEST_PASS : TEST_FAIL, c,
 			   "CPU %u (APIC id %u) took %llu CALL_FUNCTION_VECTOR interrupt(s) for the IPI addressed to it "
 			   "(want 1), %llu in all after the all-but-self shorthand (want 2); delivery %s", c,
 			   pcpu_area[c].apic_id, first[c], got, sent ? "accepted" : "stuck (xAPIC delivery status)");
@@ -196,7 +196,7 @@ static void check_call_function(void)
 		int err = smp_call_function_single(c, whoami_func, &w, true);
 		uint64_t rtt = rdtsc() - t0;
 		bool ok = !err && w.cpu == c && w.apic_id == pcpu_area[c].apic_id && cpumask_test_cpu(c, &all.ran);
-		smp_record("call_function", ok ? TEST_PASS : TEST_FAIL, c,
+		smp_record("smp.call_function", ok ? TEST_PASS : TEST_FAIL, c,
 			   "smp_call_function_single(%u): %d, ran on CPU %u APIC id %u (want %u, %u), round trip %llu "
 			   "cycles; smp_call_function_many reached %u CPUs, this one %s",
 			   c, err, w.cpu, w.apic_id, c, pcpu_area[c].apic_id, rtt, many,
@@ -235,13 +235,13 @@ static void tsc_pong(void *arg)
 static void check_tsc_sync(uint32_t cpu)
 {
 	if (!boot_cpu_has(X86_FEATURE_TSC)) {
-		smp_record("tsc_sync", TEST_SKIP, cpu, "no TSC");
+		smp_record("smp.tsc_sync", TEST_SKIP, cpu, "no TSC");
 		return;
 	}
 	__atomic_store_n(&pingpong.seq, 0, __ATOMIC_RELEASE);
 	int err = smp_call_function_single(cpu, tsc_pong, NULL, false);
 	if (err) {
-		smp_record("tsc_sync", TEST_FAIL, cpu, "could not start the other side: %d", err);
+		smp_record("smp.tsc_sync", TEST_FAIL, cpu, "could not start the other side: %d", err);
 		return;
 	}
 	int64_t lo = INT64_MIN, hi = INT64_MAX, best_mid = 0;
@@ -269,12 +269,12 @@ static void check_tsc_sync(uint32_t cpu)
 	}
 	/* The other side finishes its loop (or, if we lost it, stays until its ping comes). */
 	if (lost) {
-		smp_record("tsc_sync", TEST_FAIL, cpu, "the other CPU stopped answering the ping-pong");
+		smp_record("smp.tsc_sync", TEST_FAIL, cpu, "the other CPU stopped answering the ping-pong");
 		return;
 	}
 	int64_t proven = lo > 0 ? lo : hi < 0 ? -hi : 0;
 	bool ok = proven <= TSC_SKEW_LIMIT_CYCLES;
-	smp_record("tsc_sync", ok ? TEST_PASS : TEST_FAIL, cpu,
+	smp_record("smp.tsc_sync", ok ? TEST_PASS : TEST_FAIL, cpu,
 		   "CPU %u's TSC minus CPU 0's: estimate %lld cycles (round trip %llu), bounded to [%lld, %lld] by "
 		   "%u ping-pongs; proven skew %lld cycles (limit %u)",
 		   cpu, best_mid, best_rtt, lo, hi, TSC_ROUNDS, proven, TSC_SKEW_LIMIT_CYCLES);
@@ -399,7 +399,7 @@ static void test_mm_teardown(void)
 static void check_shootdown(uint32_t cpu)
 {
 	if (test_map(VA_SHOOT, frame_a, PROT_KDATA)) {
-		smp_record("tlb_shootdown", TEST_FAIL, cpu, "could not map the test page");
+		smp_record("smp.tlb_shootdown", TEST_FAIL, cpu, "could not map the test page");
 		return;
 	}
 	char here0 = frame_seen(VA_SHOOT), there0 = seen_on(cpu, VA_SHOOT);
@@ -411,13 +411,13 @@ static void check_shootdown(uint32_t cpu)
 	flush_tlb_mm_range(&test_mm, VA_SHOOT, VA_SHOOT + PAGE_SIZE, PAGE_SHIFT, false);
 	uint64_t sent = tlb_shootdown_stats.ipis - ipis;
 	char there2 = seen_on(cpu, VA_SHOOT);
-	smp_record("tlb_invlpg_local", here0 == 'A' && there0 == 'A' && here1 == 'B' &&
+	smp_record("smp.tlb_invlpg_local", here0 == 'A' && there0 == 'A' && here1 == 'B' &&
 		   (there1 == 'A' || there1 == 'B') ? TEST_PASS : TEST_FAIL, cpu,
 		   "both saw %c/%c; PTE switched, INVLPG on CPU 0: CPU 0 sees %c (must be B), CPU %u sees %c (%s)",
 		   here0, there0, here1, cpu, there1,
 		   there1 == 'A' ? "its stale entry survived: the hazard a shootdown exists for" :
 		   there1 == 'B' ? "it re-walked anyway, which is allowed" : "unexpected");
-	smp_record("tlb_shootdown", there0 == 'A' && in_mask && sent >= 1 && there2 == 'B' ? TEST_PASS : TEST_FAIL, cpu,
+	smp_record("smp.tlb_shootdown", there0 == 'A' && in_mask && sent >= 1 && there2 == 'B' ? TEST_PASS : TEST_FAIL, cpu,
 		   "CPU %u in mm_cpumask %d; before the shootdown it saw %c%s; flush_tlb_mm_range sent %llu IPIs; "
 		   "after it CPU %u sees %c (must be B)", cpu, in_mask, there1,
 		   there1 == 'A' ? " (stale)" : "", sent, cpu, there2);
@@ -430,7 +430,7 @@ static void check_shootdown(uint32_t cpu)
 static void check_ad_cross(uint32_t cpu)
 {
 	if (test_map(VA_AD, frame_a, PROT_KDATA & ~(_PAGE_ACCESSED | _PAGE_DIRTY))) {
-		smp_record("tlb_ad_cross_cpu", TEST_FAIL, cpu, "could not map the test page");
+		smp_record("smp.tlb_ad_cross_cpu", TEST_FAIL, cpu, "could not map the test page");
 		return;
 	}
 	uint64_t *pte = test_pte(VA_AD);
@@ -443,7 +443,7 @@ static void check_ad_cross(uint32_t cpu)
 	uint64_t v2 = __atomic_load_n(pte, __ATOMIC_SEQ_CST);
 	bool ok = !(v0 & (_PAGE_ACCESSED | _PAGE_DIRTY)) && r == 'A' && (v1 & _PAGE_ACCESSED) && !(v1 & _PAGE_DIRTY) &&
 		  !err && !o.write_fault && (v2 & _PAGE_DIRTY);
-	smp_record("tlb_ad_cross_cpu", ok ? TEST_PASS : TEST_FAIL, cpu,
+	smp_record("smp.tlb_ad_cross_cpu", ok ? TEST_PASS : TEST_FAIL, cpu,
 		   "PTE A/D seen by CPU 0: before %d/%d, after CPU %u read (saw %c) %d/%d (want 1/0), after its write "
 		   "(%s) %d/%d (want D 1)", !!(v0 & _PAGE_ACCESSED), !!(v0 & _PAGE_DIRTY), cpu, r,
 		   !!(v1 & _PAGE_ACCESSED), !!(v1 & _PAGE_DIRTY), err || o.write_fault ? "faulted" : "ok",
@@ -461,7 +461,7 @@ static void check_global_cr3(uint32_t cpu)
 {
 	bool pge = read_cr4() & X86_CR4_PGE;
 	if (test_map(VA_GLOBAL, frame_a, PROT_KDATA | _PAGE_GLOBAL) || test_map(VA_NONGLOBAL, frame_a, PROT_KDATA)) {
-		smp_record("tlb_global_cr3_reload", TEST_FAIL, cpu, "could not map the test pages");
+		smp_record("smp.tlb_global_cr3_reload", TEST_FAIL, cpu, "could not map the test pages");
 		return;
 	}
 	char g0 = frame_seen(VA_GLOBAL), n0 = frame_seen(VA_NONGLOBAL);
@@ -477,7 +477,7 @@ static void check_global_cr3(uint32_t cpu)
 	char g2 = frame_seen(VA_GLOBAL), rg2 = seen_on(cpu, VA_GLOBAL);
 	bool ok = g0 == 'A' && n0 == 'A' && rg0 == 'A' && rn0 == 'A' && n1 == 'B' && on.seen == 'B' &&
 		  (g1 == 'A' || g1 == 'B') && (og.seen == 'A' || og.seen == 'B') && g2 == 'B' && rg2 == 'B';
-	smp_record("tlb_global_cr3_reload", ok ? TEST_PASS : TEST_FAIL, cpu,
+	smp_record("smp.tlb_global_cr3_reload", ok ? TEST_PASS : TEST_FAIL, cpu,
 		   "CR4.PGE %d; after a CR3 reload the non-global page reads %c on CPU 0 and %c on CPU %u (must be B); "
 		   "the global page %c on CPU 0 and %c on CPU %u (A: survived, B: dropped, which is allowed); after "
 		   "flush_tlb_all on every CPU %c and %c (must be B)",
@@ -487,8 +487,8 @@ static void check_global_cr3(uint32_t cpu)
 /* The TLB checks against one CPU on a fresh test space. */
 static void check_tlb_coherence(uint32_t cpu)
 {
-	static const char *const names[] = { "tlb_invlpg_local", "tlb_shootdown", "tlb_ad_cross_cpu",
-					     "tlb_global_cr3_reload" };
+	static const char *const names[] = { "smp.tlb_invlpg_local", "smp.tlb_shootdown", "smp.tlb_ad_cross_cpu",
+					     "smp.tlb_global_cr3_reload" };
 	if (test_mm_setup() < 0) {
 		for (uint32_t i = 0; i < 4; i++)
 			smp_record(names[i], TEST_FAIL, cpu, "no memory for the test address space");
@@ -504,7 +504,7 @@ static void check_tlb_coherence(uint32_t cpu)
 	bool left = test_mm.cpu_bitmap.bits[0] != 0;
 	test_mm_teardown();
 	if (left)
-		smp_record("tlb_shootdown", TEST_FAIL, cpu, "mm_cpumask not empty after every CPU left the test space");
+		smp_record("smp.tlb_shootdown", TEST_FAIL, cpu, "mm_cpumask not empty after every CPU left the test space");
 }
 
 /* ---- The run ------------------------------------------------------------------------ */
@@ -512,34 +512,27 @@ static void check_tlb_coherence(uint32_t cpu)
 /* See checks/check_smp.h. */
 void run_smp_checks(enum config_checks level)
 {
-	if (level != CHECKS_NONE) {
-		static const char *const smp_only[] = { "ipi", "call_function", "tsc_sync", "tlb_invlpg_local",
-							"tlb_shootdown", "tlb_ad_cross_cpu", "tlb_global_cr3_reload" };
-		if (num_online_cpus() < 2) {
-			for (uint32_t i = 0; i < sizeof(smp_only) / sizeof(smp_only[0]); i++)
-				smp_record(smp_only[i], TEST_SKIP, 0, "one CPU online: nothing to check between CPUs");
-		} else {
-			uint64_t free_before = nr_free_pages();
-			check_ipi();
-			check_call_function();
-			for (uint32_t c = 1; c < nr_cpu_ids; c++)
-				if (cpu_online(c))
-					check_tsc_sync(c);
-			for (uint32_t c = 1; c < nr_cpu_ids; c++) {
-				if (!cpu_online(c))
-					continue;
-				kprintf("checks on CPU %u:\n", c);
-				smp_call_function_single(c, run_checks_here, &level, true);
-			}
-			for (uint32_t c = 1; c < nr_cpu_ids; c++)
-				if (cpu_online(c))
-					check_tlb_coherence(c);
-			uint64_t free_after = nr_free_pages();
-			smp_record("smp_cleanup", free_after == free_before ? TEST_PASS : TEST_FAIL, 0,
-				   "free frames %llu -> %llu across the per-core checks; shootdowns %llu, with IPIs %llu, "
-				   "CPUs interrupted %llu", free_before, free_after, tlb_shootdown_stats.flushes,
-				   tlb_shootdown_stats.remote, tlb_shootdown_stats.ipis);
+	if (level != CHECKS_NONE && num_online_cpus() > 1) {
+		uint64_t free_before = nr_free_pages();
+		check_ipi();
+		check_call_function();
+		for (uint32_t c = 1; c < nr_cpu_ids; c++)
+			if (cpu_online(c))
+				check_tsc_sync(c);
+		for (uint32_t c = 1; c < nr_cpu_ids; c++) {
+			if (!cpu_online(c))
+				continue;
+			kprintf("checks on CPU %u:\n", c);
+			smp_call_function_single(c, run_checks_here, &level, true);
 		}
+		for (uint32_t c = 1; c < nr_cpu_ids; c++)
+			if (cpu_online(c))
+				check_tlb_coherence(c);
+		uint64_t free_after = nr_free_pages();
+		smp_record("smp.cleanup", free_after == free_before ? TEST_PASS : TEST_FAIL, 0,
+			   "free frames %llu -> %llu across the per-core checks; shootdowns %llu, with IPIs %llu, "
+			   "CPUs interrupted %llu", free_before, free_after, tlb_shootdown_stats.flushes,
+			   tlb_shootdown_stats.remote, tlb_shootdown_stats.ipis);
 	}
 	draw_table();
 }

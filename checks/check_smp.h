@@ -2,6 +2,8 @@
  * Bring-up checks on every core (issue 16; docs/checks.md, "Every core"),
  * run from the boot CPU once the others are up (kernel/smpboot.h):
  *
+ * (record names "smp.NAME"; the targeted checks keep theirs, with the CPU in "cpu")
+ *
  *   ipi                   a fixed-vector IPI to each CPU, then one to all but
  *                         self (the APIC shorthand): each CPU counts both
  *   call_function         smp_call_function_single on each CPU, and _many on
@@ -16,8 +18,10 @@
  *   tlb_ad_cross_cpu,     user process): the TLB coherence checks
  *   tlb_global_cr3_reload
  *
+ *   cleanup               free frames as before, the shootdown counts
+ *
  * then one table on the screen: a row per check, a column per CPU.
- * With one CPU online the SMP checks are `skip`s.
+ * With one CPU online there is nothing to run (no records).
  */
 #ifndef FAULTLINE_CHECK_SMP_H
 #define FAULTLINE_CHECK_SMP_H

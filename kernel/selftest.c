@@ -272,11 +272,12 @@ void run_selftests(const struct boot_info *bi, const struct memmap *mm)
 	check_verifier("paging.verify_after_efi_call");
 }
 
-/* Hooks that another part acts on: the reset at the end of the run (reboot_*, kernel/reboot.c). */
+/* Hooks that another part acts on: the reset at the end of the run (reboot_*, kernel/reboot.c),
+ * the CPU that refuses to start (smp_refuse_cpu, kernel/smpboot.c). */
 static bool hook_acted_on_elsewhere(const char *t)
 {
 	static const char *const elsewhere[] = {
-		"reboot_efi", "reboot_acpi", "reboot_cf9", "reboot_kbd",
+		"reboot_efi", "reboot_acpi", "reboot_cf9", "reboot_kbd", "smp_refuse_cpu",
 	};
 	for (uint32_t i = 0; i < sizeof(elsewhere) / sizeof(elsewhere[0]); i++)
 		if (strcmp(t, elsewhere[i]) == 0)

@@ -14,7 +14,7 @@
  * STARTUP IPI gets an INIT (it waits for a STARTUP that never comes), a
  * `warning` record saying how far it got, and is left out; the run goes on.
  * Each CPU that came up has its CPUID features compared with the boot CPU's
- * (a `check` record "cpu_features", failing on any difference). One `cpu`
+ * (a `check` record "smp.cpu_features", failing on any difference). One `cpu`
  * record per CPU (docs/records.md) and one `smp` record sum it up; the
  * screen lists the CPUs.
  */

@@ -95,6 +95,8 @@ def qemu_command(img, vars_fd, cpu="max", mem="1G", icount=False, gdb=False, ser
     cmd = ["qemu-system-x86_64", "-machine", machine + (",smm=on" if fw.secure else ""),
            "-cpu", cpu, "-m", str(mem),
            "-smp", str(smp), "-display", "none", "-no-reboot", "-net", "none"]
+    if int(smp) > 1 and not icount:
+        cmd += ["-accel", "tcg,thread=multi"]   # MTTCG: every CPU its own host thread (as on hardware)
     if fw.secure:
         cmd += ["-global", "driver=cfi.pflash01,property=secure,value=on"]
     cmd += ["-drive", "if=pflash,format=raw,unit=0,readonly=on,file=" + fw.code,
@@ -332,7 +334,7 @@ def main():
     ap = argparse.ArgumentParser(prog="run.sh", description="Boot faultline under QEMU + OVMF.")
     ap.add_argument("--cpu", default="max", help="QEMU CPU model (default max)")
     ap.add_argument("--mem", default="1G", help="memory size (default 1G)")
-    ap.add_argument("--smp", type=int, default=1, help="number of CPUs (default 1; faultline uses the first)")
+    ap.add_argument("--smp", type=int, default=1, help="number of CPUs (default 1; more run with MTTCG, -accel tcg,thread=multi)")
     ap.add_argument("--machine", choices=MACHINES, default="q35", help="machine type: q35 (default) or pc (i440fx)")
     ap.add_argument("--firmware", choices=sorted(FIRMWARE), default="ovmf",
                     help="ovmf (4 MiB, default), ovmf-2m, or secboot-snakeoil (Secure Boot on, "

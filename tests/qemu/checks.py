@@ -45,10 +45,11 @@ def skips_from_features(boot):
 def check_records(run, problems, paging=None):
     """name -> record of the targeted checks (of the pass in paging-level
     paging, if given); every name exactly once, no other undotted name.
-    Dotted names ("matrix.*", "paging_mode.*") belong to other families of
-    checks and are left to their own tests."""
+    Dotted names ("matrix.*", "paging_mode.*", "smp.*") belong to other
+    families of checks and are left to their own tests; only the boot CPU's
+    records count (the per-core ones: tests/qemu/smp.py)."""
     recs = [r for r in run.of_type("check") if "." not in str(r.get("name", ""))
-            and (paging is None or r.get("paging") == paging)]
+            and (paging is None or r.get("paging") == paging) and r.get("cpu", 0) == 0]
     by_name = {}
     for r in recs:
         name = r.get("name")

@@ -2,7 +2,8 @@
 the same short run booted on virtual PCs unlike the default q35 + 4 MiB OVMF
 + -cpu max + one CPU + 1 GiB: the i440fx machine type, the 2 MiB OVMF build,
 CPU models with LA57 + PKU (Icelake-Server), a recent AMD (EPYC-Milan), an
-Atom without 1 GiB pages (Denverton), four CPUs, and 20 GiB of memory. Each
+Atom without 1 GiB pages (Denverton), four CPUs (all brought up, with the
+per-core checks), and 20 GiB of memory. Each
 must boot, pass the default checks and the short run, and report what that
 PC is (machine features, memory, Secure Boot in setup mode: no keys).
 Every boot's serial log is kept in build/hw-variety/, and the fleet report
@@ -70,6 +71,10 @@ def variety_case(name, want_features=None, mem_range=None, want_checks=None, **b
         for check, want in (want_checks or {}).items():
             if results.get(check) != want:
                 problems.append("check %s: %s, want %s" % (check, results.get(check), want))
+        want_cpus = boot_args.get("smp", 1)
+        smp = run.first("smp") or {}
+        if smp.get("online") != want_cpus:
+            problems.append("%s CPUs online, want %d (smp record %s)" % (smp.get("online"), want_cpus, smp))
         if mem_range and not mem_range[0] <= boot.get("usable_bytes", 0) <= mem_range[1]:
             problems.append("usable_bytes %s not in [%d, %d]" % (boot.get("usable_bytes"), *mem_range))
         if boot and boot.get("secure_boot") != "setup_mode":   # Debian's empty OVMF_VARS: no PK enrolled
