@@ -229,7 +229,7 @@ static void check_cpu_features(const struct pcpu *p)
 		if ((diff >> f) & 1)
 			n += format(detail + n, sizeof(detail) - (size_t)n, "; %s %s", cpu_feature_name(f),
 				    (p->features >> f) & 1 ? "only here" : "missing here");
-	record_hw_check("smp.cpu_features", diff ? TEST_FAIL : TEST_PASS, (uint32_t)pgtable_levels(), detail);
+	record_hw_check_cpu("smp.cpu_features", diff ? TEST_FAIL : TEST_PASS, (uint32_t)pgtable_levels(), p->cpu, detail);
 }
 
 /* One `cpu` record: an online CPU (p) or one that is not (p NULL, why). */
