@@ -793,6 +793,26 @@ TEST(huge_pages)
 	CHECK_EQ_U64(cfg.warning_count, 1);
 }
 
+TEST(smp_key)
+{
+	parse("");
+	CHECK_EQ_U64(cfg.smp, CONFIG_SMP_AUTO);
+	parse("smp = 4\n");
+	CHECK_EQ_U64(cfg.smp, 4);
+	CHECK_NO_WARNINGS();
+	parse("smp = 4\nsmp = off\n");
+	CHECK_EQ_U64(cfg.smp, 1);
+	CHECK_NO_WARNINGS();
+	parse("smp = off\nsmp = auto\n");
+	CHECK_EQ_U64(cfg.smp, CONFIG_SMP_AUTO);
+	parse("smp = 2\nsmp = 0\n");
+	CHECK_EQ_U64(cfg.smp, 2);
+	CHECK_ONE_WARNING(2, "line 2: smp = \"0\": expected auto, off or a number of CPUs from 1 to 4096 (keeping the number before)");
+	parse("smp = lots\n");
+	CHECK_EQ_U64(cfg.smp, CONFIG_SMP_AUTO);
+	CHECK_ONE_WARNING(1, "line 1: smp = \"lots\": expected auto, off or a number of CPUs from 1 to 4096 (keeping auto)");
+}
+
 TEST(matrix_sample)
 {
 	parse("");
@@ -863,6 +883,7 @@ TEST(reboot_after)
 UNIT_MAIN(
 	UNIT(report_nvram),
 	UNIT(reboot_after),
+	UNIT(smp_key),
 	UNIT(matrix_sample),
 	UNIT(huge_pages),
 	UNIT(time_limit),
