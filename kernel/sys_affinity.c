@@ -13,10 +13,12 @@
 
 #define CPUMASK_SIZE 8   /* cpumask_size(): BITS_TO_LONGS(nr_cpu_ids) * sizeof(long) */
 
-/* The CPUs that exist (cpu_active_mask). */
+/* The CPUs the scheduler may run tasks on (cpu_active_mask): the boot CPU
+ * only, while the other CPUs (kernel/smpboot.c) run just the per-core checks
+ * (the scheduler and the fault path are not SMP-safe yet, issue 16). */
 static uint64_t cpus_online(void)
 {
-	return NR_CPUS >= 64 ? ~UINT64_C(0) : (UINT64_C(1) << NR_CPUS) - 1;
+	return UINT64_C(1);
 }
 
 /* The task pid names: the caller for 0 or its own pid; NULL otherwise. */
