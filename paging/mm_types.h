@@ -38,6 +38,7 @@
 #define VM_SEQ_READ   0x00008000ull   /* madvise(MADV_SEQUENTIAL) */
 #define VM_RAND_READ  0x00010000ull   /* madvise(MADV_RANDOM) */
 #define VM_DONTCOPY   0x00020000ull   /* not inherited by fork */
+#define VM_LOCKONFAULT 0x00080000ull  /* with VM_LOCKED: locked as faulted in (MCL_ONFAULT) */
 #define VM_ACCOUNT    0x00100000ull   /* counted against the commit limit */
 #define VM_NORESERVE  0x00200000ull   /* no commit accounting (MAP_NORESERVE) */
 #define VM_HUGETLB    0x00400000ull   /* mmap(MAP_HUGETLB): pages from a hugetlb pool (paging/hugetlb.c) */
@@ -152,6 +153,11 @@ struct mm_struct {
 	uint64_t flags;
 	uint64_t pmd_huge_pte;
 	uint64_t nr_deposited;
+
+	/* mlockall(MCL_FUTURE) (paging/mlock.c): Linux's mm->def_flags, the
+	 * VM_LOCKED / VM_LOCKONFAULT every new mapping gets. A new mm (exec,
+	 * fork) starts without them, as Linux's mm_init. */
+	uint64_t def_flags;
 };
 
 #define MMF_DISABLE_THP 24              /* bit of mm->flags, Linux's number */

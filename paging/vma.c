@@ -22,6 +22,7 @@
 
 #include "lib/check_result.h"
 #include "base/string.h"
+#include "paging/mm.h"
 #include "paging/mm_account.h"
 #include "paging/range.h"
 #include "paging/slab.h"
@@ -949,7 +950,14 @@ uint64_t get_unmapped_area(struct mm_struct *mm, uint64_t len, uint64_t hint,
 		    (!vma || addr + len <= vm_start_gap(mm, vma)))
 			return addr;
 	}
-	top = (mm->mmap_base && mm->mmap_base < high) ? mm->mmap_base & PAGE_MASK : high;
+	/* Linux's x86 topdown search starts at mmap_base; when the caller's
+	 * limit lies above the 47-bit window (a hint above 128 TiB), at
+	 * mmap_base raised by as much (the same gap below the 56-bit top). */
+	top = mm->mmap_base & PAGE_MASK;
+	if (top && high > DEFAULT_MAP_WINDOW && top <= DEFAULT_MAP_WINDOW)
+		top += high - DEFAULT_MAP_WINDOW;
+	if (!top || top >= high)
+		top = high;
 	if (unmapped_area_topdown(mm, len, low, top, &addr))
 		return addr;
 	if (top < high && unmapped_area_topdown(mm, len, low, high, &addr))
