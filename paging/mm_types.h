@@ -42,6 +42,9 @@
 #define VM_ACCOUNT    0x00100000ull   /* counted against the commit limit */
 #define VM_NORESERVE  0x00200000ull   /* no commit accounting (MAP_NORESERVE) */
 #define VM_HUGETLB    0x00400000ull   /* mmap(MAP_HUGETLB): pages from a hugetlb pool (paging/hugetlb.c) */
+/* faultline's inverse of Linux's VM_SOFTDIRTY (kernel/proc_self.c): set by
+ * clear_refs, gone when the VMA grows by a new mapping; ignored by merging. */
+#define VM_SD_CLEAN   0x08000000ull
 #define VM_HUGEPAGE   0x20000000ull   /* madvise(MADV_HUGEPAGE) */
 #define VM_NOHUGEPAGE 0x40000000ull   /* madvise(MADV_NOHUGEPAGE) */
 /* faultline's: with VM_HUGETLB, the pages are 1 GiB (else 2 MiB). Linux keeps

@@ -91,7 +91,7 @@ static int64_t vma_range_pages(uint64_t start, uint64_t end) { return (int64_t)(
 static bool is_mergeable_vma(const struct vm_area_struct *vma, uint64_t vm_flags)
 {
 	/* A hugetlb mapping is its own file in Linux: never merged with another. */
-	return vma->vm_flags == vm_flags && !(vm_flags & VM_HUGETLB) && !vma->vm_file;
+	return ((vma->vm_flags ^ vm_flags) & ~VM_SD_CLEAN) == 0 && !(vm_flags & VM_HUGETLB) && !vma->vm_file;
 }
 
 /* The size of vma's pages: 4 KiB, or a hugetlb VMA's 2 MiB / 1 GiB. */
@@ -529,11 +529,16 @@ struct vm_area_struct *vma_merge(struct mm_struct *mm, struct vm_area_struct *pr
 		return NULL;
 
 	vm_stat_account(mm, vm_flags, vma_range_pages(start, end));
+	/* The grown VMA is soft-dirty again, as Linux's mmap_region marks it. */
 	if (merge_prev) {
+		prev->vm_flags &= ~VM_SD_CLEAN;
+		if (merge_next)
+			next->vm_flags &= ~VM_SD_CLEAN;
 		set_vm_end(mm, prev, end);
 		vma_merge_with_next(mm, prev);   /* closes the hole entirely if next fits too */
 		return prev;
 	}
+	next->vm_flags &= ~VM_SD_CLEAN;
 	set_vm_start(mm, next, start);
 	return next;
 }
