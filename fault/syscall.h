@@ -121,6 +121,11 @@
 #define __NR_mlockall      151
 #define __NR_munlockall    152
 #define __NR_memfd_create  319
+#define __NR_socket        41
+#define __NR_connect       42
+#define __NR_getsockname   51
+#define __NR_getpeername   52
+#define __NR_socketpair    53
 #define __NR_faultline_introspect SYS_faultline_introspect  /* fault/introspect_abi.h */
 
 /* Signals (kernel/signal.c, kernel/signal_frame.c). */
