@@ -216,7 +216,7 @@ def bash_problems(frun, first):
     return problems
 
 
-def selftests_case(paging, append, with_bash):
+def selftests_case(paging, append, with_bash, config=()):
     problems = []
     try:
         bins = build()
@@ -228,7 +228,8 @@ def selftests_case(paging, append, with_bash):
     if with_bash:
         files += [(BASH, "/faultline/bin/bash"), (BUSYBOX, "/faultline/bin/busybox")]
         runs += ['run = bash -c "%s"' % s for s in BASH_SCRIPTS + [BASH_SLEEP]]
-    frun = qemu_run.boot(base_config("paging = %s" % paging, *runs), extra_files=files, timeout=300)
+    frun = qemu_run.boot(base_config("paging = %s" % paging, *(list(config) + runs)), extra_files=files,
+                         timeout=300)
     expect_clean_run(frun, problems, "paging %s: " % paging)
     warnings = [w.get("detail") for w in frun.of_type("warning")]
     if warnings:
@@ -254,5 +255,9 @@ def mm_selftests_and_bash_paging4_match_linux():
 
 @case
 def mm_selftests_paging5_match_linux():
-    """5-level paging on both (-cpu max has LA57): va_128TBswitch reaches above 128 TiB."""
-    return selftests_case(5, "", with_bash=False)
+    """5-level paging on both (-cpu max has LA57): va_128TBswitch reaches above
+    128 TiB. Overcommit always on both (vm.overcommit_memory = 1), so that
+    virtual_address_range really maps its 16 GiB chunks (8192 below 128 TiB,
+    then with hints above), which the default heuristic refuses at once."""
+    return selftests_case(5, "sysctl.vm.overcommit_memory=1", with_bash=False,
+                          config=["overcommit_memory = always"])
