@@ -14,7 +14,7 @@
  * unless clear_refs marked it VM_SD_CLEAN since it was made or grown (Linux's
  * VM_SOFTDIRTY, stored inverted so that new VMAs need nothing); a page is
  * when its leaf has the Dirty bit. clear_refs moves a file page's Dirty bit
- * into the page (SetPageDirty, its writeback is not lost) and clears it in
+ * into the page (set_page_dirty, its writeback is not lost) and clears it in
  * every leaf; the CPU sets it again at the next write - the hardware does
  * what Linux's write-protect-and-fault does with its software bit.
  *
@@ -31,6 +31,7 @@
 #include "fs/fcntl.h"
 #include "fs/file.h"
 #include "paging/buddy.h"
+#include "paging/filemap.h"
 #include "paging/mm_types.h"
 #include "paging/page.h"
 #include "paging/pgtable.h"
@@ -220,7 +221,7 @@ static int clear_soft_dirty_leaf(void *ctx, uint64_t va, int level, uint64_t *en
 			      : level == PG_LEVEL_2M ? PHYSICAL_PMD_PAGE_MASK : PHYSICAL_PUD_PAGE_MASK;
 		struct page *head = pfn_to_page((e & mask) >> PAGE_SHIFT);
 		if (!PageAnon(head))
-			SetPageDirty(head);   /* the writeback the Dirty bit stood for */
+			set_page_dirty(head);   /* the writeback the Dirty bit stood for */
 	}
 	*entry = e & ~_PAGE_DIRTY;
 	return 0;
@@ -231,7 +232,8 @@ static void clear_soft_dirty(struct mm_struct *mm)
 {
 	for (struct vm_area_struct *v = mm->mmap; v; v = v->vm_next) {
 		v->vm_flags |= VM_SD_CLEAN;
-		walk_leaves(mm->pgd, v->vm_start, v->vm_end, clear_soft_dirty_leaf, NULL);
+		if (!(v->vm_flags & VM_HUGETLB))   /* as Linux: hugetlb leaves keep their bit */
+			walk_leaves(mm->pgd, v->vm_start, v->vm_end, clear_soft_dirty_leaf, NULL);
 	}
 	flush_tlb_local();   /* the CPU must see the clean leaves to set Dirty again */
 }
