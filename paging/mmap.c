@@ -248,13 +248,22 @@ int64_t do_brk(struct mm_struct *mm, uint64_t brk)
 		return (int64_t)mm->brk;
 	if (oldbrk < MMAP_MIN_ADDR)
 		return (int64_t)mm->brk;
+	/* check_brk_limits: after mlockall(MCL_FUTURE) the heap is locked too,
+	 * within RLIMIT_MEMLOCK (paging/mlock.c). */
+	uint64_t brk_flags = VM_DATA_FLAGS_NON_EXEC | mm->def_flags;
+	if (mlock_future_check(mm, brk_flags, newbrk - oldbrk))
+		return (int64_t)mm->brk;
 	/* do_brk_flags: RLIMIT_AS/RLIMIT_DATA and the overcommit heuristic. */
 	if (!may_expand_vm(mm, VM_DATA_FLAGS_NON_EXEC, (newbrk - oldbrk) >> PAGE_SHIFT) ||
 	    vm_enough_memory((newbrk - oldbrk) >> PAGE_SHIFT))
 		return (int64_t)mm->brk;
-	if (vma_map_range(mm, oldbrk, newbrk - oldbrk, VM_DATA_FLAGS_NON_EXEC))
+	if (vma_map_range(mm, oldbrk, newbrk - oldbrk, brk_flags))
 		return (int64_t)mm->brk;
 	mm->brk = brk;
+	/* Linux 6.1's brk populates a locked heap (also with MCL_ONFAULT). */
+	struct vm_area_struct *heap = (brk_flags & VM_LOCKED) ? find_vma(mm, oldbrk) : NULL;
+	if (heap)
+		populate_range(heap, oldbrk, newbrk);
 	return (int64_t)brk;
 }
 

@@ -4,7 +4,8 @@
  * (CAP_IPC_LOCK) the limit does not apply, and mlockall(MCL_CURRENT) locks and
  * populates every VMA (munlockall undoes it). Then, with RLIMIT_MEMLOCK at
  * 64 KiB and uid 65534: after mlockall(MCL_FUTURE | MCL_ONFAULT) a 128 KiB
- * mapping is -EAGAIN and a 32 KiB one maps; MCL_CURRENT of more than the
+ * mapping is -EAGAIN and a 32 KiB one maps, the heap grows by 16 KiB and
+ * not by 128 KiB; MCL_CURRENT of more than the
  * limit is -ENOMEM; after munlockall the 128 KiB mapping maps; MAP_LOCKED
  * past the limit is -EAGAIN; with the limit at 0, mlockall is -EPERM.
  */
@@ -71,6 +72,12 @@ int main(int argc, char **argv, char **envp)
 	rt_check("future_limit", r == 0 && over == -EAGAIN && small > 0 && cur == -ENOMEM,
 		 "mlockall(FUTURE|ONFAULT) %ld; 128 KiB %ld (want -EAGAIN), 32 KiB %#lx; mlockall(CURRENT) %ld "
 		 "(want -ENOMEM)", r, over, small, cur);
+	long b0 = sc(SYS_brk, 0, 0);
+	long b_over = sc(SYS_brk, b0 + 128 * KIB, 0), b_ok = sc(SYS_brk, b0 + 16 * KIB, 0);
+	long b_back = sc(SYS_brk, b0, 0);
+	rt_check("future_brk", b_over == b0 && b_ok == b0 + 16 * KIB && b_back == b0,
+		 "brk %#lx: +128 KiB gives %#lx (want unchanged: locked past the limit), +16 KiB %#lx, back %#lx",
+		 b0, b_over, b_ok, b_back);
 	u = sc(NR_munlockall, 0, 0);
 	long after = map(128 * KIB, 0), locked = map(128 * KIB, MAP_LOCKED);
 	rt_check("unlocked", u == 0 && after > 0 && locked == -EAGAIN,
