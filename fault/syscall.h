@@ -117,6 +117,15 @@
 #define __NR_faccessat     269
 #define __NR_dup3          292
 #define __NR_statx         332
+/* The mm selftests (issue 12, branch selftests): mlock, memfd. */
+#define __NR_mlockall      151
+#define __NR_munlockall    152
+#define __NR_memfd_create  319
+#define __NR_socket        41
+#define __NR_connect       42
+#define __NR_getsockname   51
+#define __NR_getpeername   52
+#define __NR_socketpair    53
 #define __NR_faultline_introspect SYS_faultline_introspect  /* fault/introspect_abi.h */
 
 /* Signals (kernel/signal.c, kernel/signal_frame.c). */
@@ -149,6 +158,10 @@ int64_t sys_brk(uint64_t brk);
 int64_t sys_madvise(uint64_t addr, uint64_t len, uint64_t advice);
 int64_t sys_mremap(uint64_t addr, uint64_t old_len, uint64_t new_len, uint64_t flags, uint64_t new_addr);
 int64_t sys_getrusage(uint64_t who, uint64_t ru);
+/* mlockall, munlockall (kernel/sys_mlock.c, paging/mlock.h), memfd_create (kernel/sys_memfd.c). */
+int64_t sys_mlockall(uint64_t flags);
+int64_t sys_munlockall(void);
+int64_t sys_memfd_create(uint64_t uname, uint64_t flags);
 int64_t sys_clock_gettime(uint64_t clk, uint64_t tp);
 int64_t sys_gettimeofday(uint64_t tv, uint64_t tz);
 int64_t sys_uname(uint64_t buf);

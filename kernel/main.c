@@ -49,6 +49,7 @@
 #include "efi/runtime.h"
 #include "paging/memmap.h"
 #include "paging/huge_memory.h"
+#include "paging/mm_account.h"
 #include "paging/hugetlb.h"
 #include "paging/memory.h"
 #include "base/process.h"
@@ -144,6 +145,7 @@ static void list_programs(struct boot_info *bi)
 static void huge_pages_init(void)
 {
 	transparent_hugepage_mode = (enum thp_mode)boot_config.thp;
+	sysctl_overcommit_memory = (int)boot_config.overcommit_memory;
 	if (transparent_hugepage_mode != THP_NEVER && huge_zero_page_init() < 0)
 		record_warning("thp", "no 2 MiB block for the huge zero page: THP read faults map 4 KiB zero pages");
 	bool gb = cpu_has(&boot_cpu_data, X86_FEATURE_PDPE1GB);

@@ -6,6 +6,7 @@
  */
 #include "kernel/pipe.h"
 #include "fault/syscall.h"
+#include "kernel/proc_self.h"
 #include "fault/uaccess.h"
 #include "fs/fcntl.h"
 #include "fs/fdtable.h"
@@ -59,7 +60,10 @@ int64_t sys_openat(uint64_t dirfd, uint64_t upath, uint64_t flags, uint64_t mode
 	if (fd < 0)
 		return fd;
 	struct file *f;
-	err = vfs_open(dir, path, (uint32_t)flags, (uint32_t)mode, &f);
+	if (proc_self_path(path))
+		err = proc_self_open(path, (uint32_t)flags, &f);   /* kernel/proc_self.c */
+	else
+		err = vfs_open(dir, path, (uint32_t)flags, (uint32_t)mode, &f);
 	if (err) {
 		put_unused_fd(current->files, (uint32_t)fd);
 		return err;

@@ -25,20 +25,29 @@
 
 /* read, write and writev go through the descriptor table: kernel/sys_file.c. */
 
-/* See fault/syscall.h. Only RUSAGE_SELF (0) and RUSAGE_CHILDREN (-1: zeros). */
+/* See fault/syscall.h. RUSAGE_SELF (0) and RUSAGE_THREAD (1): the time
+ * since the program started as user time, its faults and RSS; RUSAGE_CHILDREN
+ * (-1): the faults of the reaped children (no time is kept for them). who is
+ * an int, as Linux's: only its low 32 bits count (glibc leaves the upper
+ * half of the register zero for -1); any other value -EINVAL. */
 int64_t sys_getrusage(uint64_t who, uint64_t ru)
 {
 	uint64_t r[18];
+	int32_t w = (int32_t)who;
 	memset(r, 0, sizeof(r));
-	if (who != 0 && who != (uint64_t)-1 && who != 1)
+	if (w != 0 && w != -1 && w != 1)
 		return -EINVAL;
-	if (who == 0 || who == 1) {
+	if (w == 0 || w == 1) {
 		uint64_t ns = tsc_to_ns(rdtsc() - current->start_tsc);
 		r[0] = ns / 1000000000ull;                 /* ru_utime: all of our time is the program's */
 		r[1] = (ns / 1000ull) % 1000000ull;
 		r[4] = (get_mm_rss(current->mm) * PAGE_SIZE) >> 10;  /* ru_maxrss, KiB */
 		r[8] = current->min_flt;                   /* ru_minflt */
 		r[9] = current->maj_flt;                   /* ru_majflt */
+	} else {
+		const struct task_struct *l = current->group_leader ? current->group_leader : current;
+		r[8] = l->cmin_flt;
+		r[9] = l->cmaj_flt;
 	}
 	return copy_to_user(ru, r, sizeof(r)) ? -EFAULT : 0;
 }

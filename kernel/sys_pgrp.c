@@ -2,20 +2,33 @@
  * Process groups and sessions (Linux's kernel/sys.c): getpgrp, getpgid,
  * setpgid, setsid, getsid. A program starts in init's group and session 0
  * (task_misc_init), as a child of Linux's init that never called setsid.
- * With one process, the only task a pid can name is the caller; other
- * pids are -ESRCH. (Fork adds children: setpgid on a child, groups that
- * other processes are in.)
+ * A pid names any process of the run, zombies included.
  */
 #include "fault/syscall.h"
 #include "base/process.h"
 #include "cpu/percpu.h"
+#include "kernel/sched.h"
+#include "kernel/signal.h"
 
-/* The task pid names (0: the caller), or NULL (Linux's find_task_by_vpid). */
+/* The process pid names (0: the caller's), zombies included, or NULL
+ * (Linux's find_task_by_vpid). */
 static struct task_struct *find_task(int32_t pid)
 {
-	if (pid == 0 || (pid > 0 && (uint32_t)pid == current->pid))
-		return current;
-	return NULL;
+	if (pid == 0)
+		return current->group_leader;
+	return find_task_by_vpid(pid);
+}
+
+/* for_each_task callback: a process of group pgid (Linux's pid_task(pgrp, PIDTYPE_PGID)). */
+struct pgrp_lookup {
+	uint32_t pgid;
+	struct task_struct *found;
+};
+static void match_pgrp(struct task_struct *t, void *arg)
+{
+	struct pgrp_lookup *l = arg;
+	if (!l->found && t == t->group_leader && t->pgid == l->pgid)
+		l->found = t;
 }
 
 /* See fault/syscall.h. */
@@ -40,27 +53,43 @@ int64_t sys_getsid(uint64_t pid)
 
 /*
  * See fault/syscall.h. Linux's order: pid 0 is the caller and pgid 0 is
- * pid; a negative pgid is -EINVAL; an unknown pid -ESRCH; a session leader
- * -EPERM; a group other than its own pid must exist in the caller's
- * session (-EPERM).
+ * pid; a negative pgid is -EINVAL; an unknown pid -ESRCH; a thread that is
+ * not its process's leader -EINVAL; a child in another session -EPERM; a
+ * process that is neither the caller nor its child -ESRCH; a session
+ * leader -EPERM; a group other than pid itself must have a process in the
+ * caller's session (-EPERM). (Linux's -EACCES for a child that has already
+ * exec'd is not given: faultline does not mark exec'd children.)
  */
 int64_t sys_setpgid(uint64_t pid_arg, uint64_t pgid_arg)
 {
+	struct task_struct *leader = current->group_leader;
 	int32_t pid = (int32_t)pid_arg, pgid = (int32_t)pgid_arg;
 	if (!pid)
-		pid = (int32_t)current->pid;
+		pid = (int32_t)leader->pid;
 	if (!pgid)
 		pgid = pid;
 	if (pgid < 0)
 		return -EINVAL;
-	struct task_struct *t = find_task(pid);
-	if (!t)
+	struct task_struct *p = find_task_by_vpid(pid);
+	if (!p)
 		return -ESRCH;
-	if (t->sid == t->pid)
+	if (p != p->group_leader)
+		return -EINVAL;
+	if (p->real_parent && p->real_parent->group_leader == leader) {
+		if (p->sid != leader->sid)
+			return -EPERM;
+	} else if (p != leader) {
+		return -ESRCH;
+	}
+	if (p->sid == p->pid)
 		return -EPERM;
-	if (pgid != pid && !((uint32_t)pgid == t->pgid && t->pgid != 0))
-		return -EPERM;   /* the only group in reach is the caller's own */
-	t->pgid = (uint32_t)pgid;
+	if (pgid != pid) {
+		struct pgrp_lookup l = { (uint32_t)pgid, NULL };
+		for_each_task(match_pgrp, &l);
+		if (!l.found || l.found->sid != leader->sid)
+			return -EPERM;
+	}
+	p->pgid = (uint32_t)pgid;
 	return 0;
 }
 

@@ -58,6 +58,7 @@ void config_defaults(struct faultline_config *cfg)
 	cfg->report_nvram = REPORT_NVRAM_AUTO;
 	cfg->reboot_after = 0;
 	cfg->thp = CONFIG_THP_ALWAYS;
+	cfg->overcommit_memory = CONFIG_OVERCOMMIT_GUESS;
 	cfg->files_max_mib = CONFIG_DEFAULT_FILES_MAX_MIB;
 }
 
@@ -197,6 +198,9 @@ static const struct choice report_nvram_choices[] = {
 static const struct choice thp_choices[] = {
 	{ "always", CONFIG_THP_ALWAYS }, { "madvise", CONFIG_THP_MADVISE }, { "never", CONFIG_THP_NEVER }, { NULL, 0 }
 };
+static const struct choice overcommit_choices[] = {
+	{ "guess", CONFIG_OVERCOMMIT_GUESS }, { "always", CONFIG_OVERCOMMIT_ALWAYS }, { NULL, 0 }
+};
 
 /* The enum fields as int: every config enum is an int-sized enum with small values. */
 static int *paging_field(struct faultline_config *cfg)        { return (int *)&cfg->paging; }
@@ -205,10 +209,12 @@ static int *checks_paging_field(struct faultline_config *cfg) { return (int *)&c
 static int *exit_field(struct faultline_config *cfg)          { return (int *)&cfg->exit; }
 static int *report_nvram_field(struct faultline_config *cfg)  { return (int *)&cfg->report_nvram; }
 static int *thp_field(struct faultline_config *cfg)           { return (int *)&cfg->thp; }
+static int *overcommit_field(struct faultline_config *cfg)    { return (int *)&cfg->overcommit_memory; }
 
 _Static_assert(sizeof(enum config_paging) == sizeof(int) && sizeof(enum config_checks) == sizeof(int) &&
 	       sizeof(enum config_checks_paging) == sizeof(int) && sizeof(enum config_exit) == sizeof(int) &&
-	       sizeof(enum config_report_nvram) == sizeof(int) && sizeof(enum config_thp) == sizeof(int),
+	       sizeof(enum config_report_nvram) == sizeof(int) && sizeof(enum config_thp) == sizeof(int) &&
+	       sizeof(enum config_overcommit) == sizeof(int),
 	       "config enums are stored through int pointers");
 
 static const struct choice_key choice_keys[] = {
@@ -218,6 +224,7 @@ static const struct choice_key choice_keys[] = {
 	{ "exit", exit_choices, exit_field },
 	{ "report_nvram", report_nvram_choices, report_nvram_field },
 	{ "thp", thp_choices, thp_field },
+	{ "overcommit_memory", overcommit_choices, overcommit_field },
 };
 #define CHOICE_KEY_COUNT (sizeof(choice_keys) / sizeof(choice_keys[0]))
 

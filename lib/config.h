@@ -14,6 +14,7 @@
  *   thp    = always | madvise | never   (transparent huge pages for anonymous memory)
  *   hugepages_2m = N, hugepages_1g = N   (hugetlb pools reserved at boot)
  *   smp    = auto | off | N         (how many CPUs to bring up, the boot CPU included)
+ *   overcommit_memory = guess | always   (Linux's vm.overcommit_memory 0 / 1)
  *   test   = NAME                   (developer hooks used by the integration tests)
  *
  * The parser is pure logic (host-tested): it never fails as a whole. Every
@@ -48,6 +49,8 @@ enum config_exit   { EXIT_AUTO = 0, EXIT_QEMU, EXIT_HALT };
 enum config_report_nvram { REPORT_NVRAM_AUTO = 0, REPORT_NVRAM_OFF };
 /* The values of paging/huge_memory.h's enum thp_mode. */
 enum config_thp    { CONFIG_THP_NEVER = 0, CONFIG_THP_MADVISE, CONFIG_THP_ALWAYS };
+/* Linux's vm.overcommit_memory values (paging/mm_account.h); 2 (never) is not provided. */
+enum config_overcommit { CONFIG_OVERCOMMIT_GUESS = 0, CONFIG_OVERCOMMIT_ALWAYS = 1 };
 #define CONFIG_MAX_HUGEPAGES_2M 65536   /* 128 GiB */
 #define CONFIG_MAX_HUGEPAGES_1G 1024
 #define CONFIG_SMP_AUTO 0               /* smp = auto: every CPU the MADT lists as enabled */
@@ -79,6 +82,7 @@ struct faultline_config {
 	enum config_thp thp;                         /* default: always (as Debian's kernel) */
 	uint32_t hugepages_2m, hugepages_1g;         /* hugetlb pool sizes, in pages */
 	uint32_t smp;                                /* smp: CONFIG_SMP_AUTO, or at most this many CPUs (off = 1) */
+	enum config_overcommit overcommit_memory;    /* default: guess (Linux's default heuristic) */
 	uint32_t run_count;
 	int32_t oom_score_adj;                       /* for the run lines that follow (-1000..1000) */
 	struct config_run runs[CONFIG_MAX_RUNS];

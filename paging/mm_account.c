@@ -32,7 +32,11 @@ bool may_expand_vm(const struct mm_struct *mm, uint64_t vm_flags, uint64_t npage
 }
 
 /* See paging/mm_account.h. There is no swap: the limit is RAM alone. */
+int sysctl_overcommit_memory = OVERCOMMIT_GUESS;
+
 int vm_enough_memory(uint64_t pages)
 {
+	if (sysctl_overcommit_memory == OVERCOMMIT_ALWAYS)
+		return 0;
 	return pages > totalram_pages() ? -ENOMEM : 0;
 }

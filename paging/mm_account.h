@@ -27,10 +27,17 @@ uint64_t mm_rlimit(uint32_t resource);
  */
 bool may_expand_vm(const struct mm_struct *mm, uint64_t vm_flags, uint64_t npages);
 
+/* Linux's vm.overcommit_memory (the config's overcommit_memory): GUESS
+ * (0, the default) or ALWAYS (1: every commitment is granted). */
+#define OVERCOMMIT_GUESS  0
+#define OVERCOMMIT_ALWAYS 1
+extern int sysctl_overcommit_memory;
+
 /*
  * Linux 6.1's __vm_enough_memory with vm.overcommit_memory = 0
  * (OVERCOMMIT_GUESS, the default): a commitment of more pages than all of
- * RAM and swap in one request is refused. Returns 0 or -ENOMEM.
+ * RAM and swap in one request is refused; with 1 (OVERCOMMIT_ALWAYS)
+ * nothing is. Returns 0 or -ENOMEM.
  */
 int vm_enough_memory(uint64_t pages);
 

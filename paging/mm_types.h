@@ -39,9 +39,13 @@
 #define VM_SEQ_READ   0x00008000ull   /* madvise(MADV_SEQUENTIAL) */
 #define VM_RAND_READ  0x00010000ull   /* madvise(MADV_RANDOM) */
 #define VM_DONTCOPY   0x00020000ull   /* not inherited by fork */
+#define VM_LOCKONFAULT 0x00080000ull  /* with VM_LOCKED: locked as faulted in (MCL_ONFAULT) */
 #define VM_ACCOUNT    0x00100000ull   /* counted against the commit limit */
 #define VM_NORESERVE  0x00200000ull   /* no commit accounting (MAP_NORESERVE) */
 #define VM_HUGETLB    0x00400000ull   /* mmap(MAP_HUGETLB): pages from a hugetlb pool (paging/hugetlb.c) */
+/* faultline's inverse of Linux's VM_SOFTDIRTY (kernel/proc_self.c): set by
+ * clear_refs, gone when the VMA grows by a new mapping; ignored by merging. */
+#define VM_SD_CLEAN   0x08000000ull
 #define VM_HUGEPAGE   0x20000000ull   /* madvise(MADV_HUGEPAGE) */
 #define VM_NOHUGEPAGE 0x40000000ull   /* madvise(MADV_NOHUGEPAGE) */
 /* faultline's: with VM_HUGETLB, the pages are 1 GiB (else 2 MiB). Linux keeps
@@ -158,6 +162,10 @@ struct mm_struct {
 	 * this mm's tables (switch_mm sets and clears them, paging/tlb.h), the
 	 * ones flush_tlb_mm_range must reach. */
 	struct cpumask cpu_bitmap;
+	/* mlockall(MCL_FUTURE) (paging/mlock.c): Linux's mm->def_flags, the
+	 * VM_LOCKED / VM_LOCKONFAULT every new mapping gets. A new mm (exec,
+	 * fork) starts without them, as Linux's mm_init. */
+	uint64_t def_flags;
 };
 
 #define mm_cpumask(mm) (&(mm)->cpu_bitmap)

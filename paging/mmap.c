@@ -12,6 +12,7 @@
  */
 #include "paging/mm.h"
 #include "paging/mm_account.h"
+#include "paging/mlock.h"
 #include "paging/mman.h"
 #include "paging/hugetlb.h"
 #include "paging/memory.h"
@@ -19,13 +20,14 @@
 #include "paging/vma.h"
 #include "base/errno.h"
 
-/* The highest user address a mapping may reach: the 47-bit window unless a
- * hint asks for more (5-level paging, as Linux). */
-static uint64_t mmap_limit(uint64_t hint, uint64_t len)
+/* The highest user address a mapping may reach: the 47-bit window unless
+ * the hint itself lies above it (5-level paging), as Linux's x86
+ * arch_get_unmapped_area_topdown. A hint below the window whose range
+ * would cross it is not taken (mmap_address_hint_valid): the search then
+ * stays below 128 TiB. */
+static uint64_t mmap_limit(uint64_t hint)
 {
-	if (hint && !range_in_user(hint, len, DEFAULT_MAP_WINDOW))
-		return TASK_SIZE_MAX;
-	return DEFAULT_MAP_WINDOW;
+	return hint > DEFAULT_MAP_WINDOW ? TASK_SIZE_MAX : DEFAULT_MAP_WINDOW;
 }
 
 /* See paging/mm.h. */
@@ -115,6 +117,18 @@ int64_t do_mmap_file(struct mm_struct *mm, uint64_t addr, uint64_t len, uint64_t
 		if ((vm_flags & VM_SHARED) && !mf->writable)
 			vm_flags &= ~(VM_MAYWRITE | VM_SHARED);
 	}
+	/* mlock (paging/mlock.c): mlockall(MCL_FUTURE)'s flags, MAP_LOCKED,
+	 * RLIMIT_MEMLOCK; hugetlb VMAs are never locked (Linux's mmap_region). */
+	vm_flags |= mm->def_flags;
+	if (flags & MAP_LOCKED) {
+		if (!can_do_mlock())
+			return -EPERM;
+		vm_flags |= VM_LOCKED;
+	}
+	if (mlock_future_check(mm, vm_flags, plen))
+		return -EAGAIN;
+	if (h)
+		vm_flags &= ~(VM_LOCKED | VM_LOCKONFAULT);
 	uint64_t start;
 	if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
 		/* Linux's order: the range (get_unmapped_area), the alignment, then
@@ -151,12 +165,12 @@ int64_t do_mmap_file(struct mm_struct *mm, uint64_t addr, uint64_t len, uint64_t
 			hint = MMAP_MIN_ADDR;
 		if (h)
 			hint = (hint + hmask) & ~hmask;
-		start = get_unmapped_area(mm, plen, hint, MMAP_MIN_ADDR, mmap_limit(hint, plen));
+		start = get_unmapped_area(mm, plen, hint, MMAP_MIN_ADDR, mmap_limit(hint));
 		if (h && !IS_ERR_VALUE(start) && (start & hmask)) {
 			/* A free range aligned to the huge page size: the highest fit
 			 * of plen + the alignment, rounded up. */
 			start = get_unmapped_area(mm, plen + hmask + 1 - PAGE_SIZE, 0, MMAP_MIN_ADDR,
-						  mmap_limit(0, plen));
+						  mmap_limit(hint));
 			if (!IS_ERR_VALUE(start))
 				start = (start + hmask) & ~hmask;
 		}
@@ -173,7 +187,7 @@ int64_t do_mmap_file(struct mm_struct *mm, uint64_t addr, uint64_t len, uint64_t
 	vma_unreserve(mm);
 	if (err)
 		return err;
-	if (flags & MAP_POPULATE) {
+	if ((flags & MAP_POPULATE) || (vm_flags & (VM_LOCKED | VM_LOCKONFAULT)) == VM_LOCKED) {
 		struct vm_area_struct *vma = find_vma(mm, start);
 		/* Like Linux, a population that runs out of memory still returns the mapping. */
 		for (; vma && vma->vm_start < start + plen; vma = vma_next(vma)) {
@@ -234,13 +248,22 @@ int64_t do_brk(struct mm_struct *mm, uint64_t brk)
 		return (int64_t)mm->brk;
 	if (oldbrk < MMAP_MIN_ADDR)
 		return (int64_t)mm->brk;
+	/* check_brk_limits: after mlockall(MCL_FUTURE) the heap is locked too,
+	 * within RLIMIT_MEMLOCK (paging/mlock.c). */
+	uint64_t brk_flags = VM_DATA_FLAGS_NON_EXEC | mm->def_flags;
+	if (mlock_future_check(mm, brk_flags, newbrk - oldbrk))
+		return (int64_t)mm->brk;
 	/* do_brk_flags: RLIMIT_AS/RLIMIT_DATA and the overcommit heuristic. */
 	if (!may_expand_vm(mm, VM_DATA_FLAGS_NON_EXEC, (newbrk - oldbrk) >> PAGE_SHIFT) ||
 	    vm_enough_memory((newbrk - oldbrk) >> PAGE_SHIFT))
 		return (int64_t)mm->brk;
-	if (vma_map_range(mm, oldbrk, newbrk - oldbrk, VM_DATA_FLAGS_NON_EXEC))
+	if (vma_map_range(mm, oldbrk, newbrk - oldbrk, brk_flags))
 		return (int64_t)mm->brk;
 	mm->brk = brk;
+	/* Linux 6.1's brk populates a locked heap (also with MCL_ONFAULT). */
+	struct vm_area_struct *heap = (brk_flags & VM_LOCKED) ? find_vma(mm, oldbrk) : NULL;
+	if (heap)
+		populate_range(heap, oldbrk, newbrk);
 	return (int64_t)brk;
 }
 

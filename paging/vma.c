@@ -22,6 +22,7 @@
 
 #include "lib/check_result.h"
 #include "base/string.h"
+#include "paging/mm.h"
 #include "paging/mm_account.h"
 #include "paging/range.h"
 #include "paging/slab.h"
@@ -90,7 +91,7 @@ static int64_t vma_range_pages(uint64_t start, uint64_t end) { return (int64_t)(
 static bool is_mergeable_vma(const struct vm_area_struct *vma, uint64_t vm_flags)
 {
 	/* A hugetlb mapping is its own file in Linux: never merged with another. */
-	return vma->vm_flags == vm_flags && !(vm_flags & VM_HUGETLB) && !vma->vm_file;
+	return ((vma->vm_flags ^ vm_flags) & ~VM_SD_CLEAN) == 0 && !(vm_flags & VM_HUGETLB) && !vma->vm_file;
 }
 
 /* The size of vma's pages: 4 KiB, or a hugetlb VMA's 2 MiB / 1 GiB. */
@@ -528,11 +529,16 @@ struct vm_area_struct *vma_merge(struct mm_struct *mm, struct vm_area_struct *pr
 		return NULL;
 
 	vm_stat_account(mm, vm_flags, vma_range_pages(start, end));
+	/* The grown VMA is soft-dirty again, as Linux's mmap_region marks it. */
 	if (merge_prev) {
+		prev->vm_flags &= ~VM_SD_CLEAN;
+		if (merge_next)
+			next->vm_flags &= ~VM_SD_CLEAN;
 		set_vm_end(mm, prev, end);
 		vma_merge_with_next(mm, prev);   /* closes the hole entirely if next fits too */
 		return prev;
 	}
+	next->vm_flags &= ~VM_SD_CLEAN;
 	set_vm_start(mm, next, start);
 	return next;
 }
@@ -949,7 +955,14 @@ uint64_t get_unmapped_area(struct mm_struct *mm, uint64_t len, uint64_t hint,
 		    (!vma || addr + len <= vm_start_gap(mm, vma)))
 			return addr;
 	}
-	top = (mm->mmap_base && mm->mmap_base < high) ? mm->mmap_base & PAGE_MASK : high;
+	/* Linux's x86 topdown search starts at mmap_base; when the caller's
+	 * limit lies above the 47-bit window (a hint above 128 TiB), at
+	 * mmap_base raised by as much (the same gap below the 56-bit top). */
+	top = mm->mmap_base & PAGE_MASK;
+	if (top && high > DEFAULT_MAP_WINDOW && top <= DEFAULT_MAP_WINDOW)
+		top += high - DEFAULT_MAP_WINDOW;
+	if (!top || top >= high)
+		top = high;
 	if (unmapped_area_topdown(mm, len, low, top, &addr))
 		return addr;
 	if (top < high && unmapped_area_topdown(mm, len, low, high, &addr))

@@ -20,6 +20,10 @@ have_cmd sgdisk || need+=(gdisk)
 have_cmd musl-gcc || need+=(musl-tools)
 # tests/qemu/busybox.py runs Debian's static busybox on faultline.
 [ -x /bin/busybox ] && ! readelf -lW /bin/busybox 2>/dev/null | grep -q INTERP || need+=(busybox-static)
+# tests/qemu/mm_selftests.py: Linux's mm selftests from the kernel's own
+# tarball, built at test time, and Debian's static bash.
+[ -f /usr/src/linux-source-6.1.tar.xz ] || need+=(linux-source-6.1)
+[ -x /bin/bash-static ] || need+=(bash-static)
 have_cmd python3 || need+=(python3)
 have_cmd cc || need+=(gcc)
 have_cmd ld.lld || need+=(lld)

@@ -309,6 +309,7 @@ def run_all(hw_variety=False):
     import realpc  # noqa: F401  (registers the real-PC cases: NVRAM, SPCR, reset)
     import busybox  # noqa: F401  (registers Debian's busybox running shell scripts)
     import smp  # noqa: F401  (registers the SMP cases: bring-up, per-core checks)
+    import mm_selftests  # noqa: F401  (registers Linux's mm selftests and bash-static against Linux)
     return run_cases(CASES)
 
 
