@@ -4,6 +4,7 @@
  */
 #include "paging/hugetlb.h"
 #include "paging/buddy.h"
+#include "paging/mm.h"
 #include "paging/page.h"
 #include "paging/tlb.h"
 #include "paging/vma.h"
@@ -155,13 +156,35 @@ static void copy_huge_page(struct page *to, struct page *from, const struct hsta
 }
 
 /*
+ * Linux's unmap_ref_private: owner's copy-on-write of page (a leaf at level,
+ * at haddr) found no free page, so the page is taken from every other mm
+ * that maps it there through a hugetlb VMA fork made (no reservation of its
+ * own); those VMAs are marked VM_HUGETLB_UNMAPPED: their faults on a none
+ * entry are SIGBUS from now on, as Linux kills such a child. Other mms'
+ * TLB entries go with their next CR3 load.
+ */
+static void unmap_ref_private(struct mm_struct *owner, int level, struct page *page, uint64_t haddr)
+{
+	for (struct mm_struct *m = mm_list; m; m = m->mmlist_next) {
+		struct vm_area_struct *v = m == owner ? NULL : vma_lookup(m, haddr);
+		if (!v || (v->vm_flags & (VM_HUGETLB | VM_SHARED | VM_NORESERVE)) != (VM_HUGETLB | VM_NORESERVE))
+			continue;
+		uint64_t *entry;
+		if (walk_to_entry(m->pgd, haddr, level, false, NULL, &entry) || !(*entry & (_PAGE_PRESENT | _PAGE_PROTNONE)) ||
+		    !(*entry & _PAGE_PSE) || leaf_pfn(*entry, level) != page_to_pfn(page))
+			continue;
+		hugetlb_zap_leaf(m, entry, level, haddr);
+		v->vm_flags |= VM_HUGETLB_UNMAPPED;
+	}
+}
+
+/*
  * hugetlb_wp: a write to the read-only leaf e (at entry) of a private VMA.
  * Mapped by this leaf alone: made writable. Mapped elsewhere too (after
  * fork): a copy from the pool (alloc_huge_page, not owner: the slot's
- * reservation went to the page being copied). Linux then lets an owner
- * whose copy cannot be had take the page back from the children
- * (unmap_ref_private); faultline's owner gets SIGBUS like a child (no
- * reverse map to find the children's leaves).
+ * reservation went to the page being copied). With none, a child gets
+ * SIGBUS; the owner (the VMA mmap made) takes the page back from the
+ * children instead (unmap_ref_private) and, alone with it, reuses it.
  */
 static vm_fault_t hugetlb_wp(struct vm_fault *vmf, struct hstate *h, int level, uint64_t *entry, uint64_t e,
 			     uint64_t haddr)
@@ -175,6 +198,11 @@ static vm_fault_t hugetlb_wp(struct vm_fault *vmf, struct hstate *h, int level, 
 		return 0;
 	}
 	struct page *page = alloc_huge_page(h, mm, false);
+	if (!page && vma_resv_owner(vmf->vma)) {
+		unmap_ref_private(mm, level, old, haddr);
+		if (page_mapcount(old) == 1)
+			return hugetlb_wp(vmf, h, level, entry, e, haddr);
+	}
 	if (!page) {
 		vmf->why = "no hugetlb page for the copy-on-write of a page shared at fork";
 		return VM_FAULT_SIGBUS;
@@ -210,6 +238,11 @@ vm_fault_t hugetlb_fault(struct vm_fault *vmf)
 		return err == -ENOMEM ? VM_FAULT_OOM : VM_FAULT_SIGBUS;
 	uint64_t e = __atomic_load_n(entry, __ATOMIC_RELAXED);
 	if (e == 0) {
+		if (vma->vm_flags & VM_HUGETLB_UNMAPPED) {
+			vmf->why = "the hugetlb page was taken back by its owner for its copy-on-write "
+				   "(the pool had no page for it)";
+			return VM_FAULT_SIGBUS;
+		}
 		/* hugetlb_no_page: an owner's reservation made at mmap guarantees
 		 * a page; a forked copy takes one no reservation holds, if any. */
 		struct page *page = alloc_huge_page(h, vma->vm_mm, vma_resv_owner(vma));

@@ -42,10 +42,12 @@
  * fork (copy_hugetlb_page_range): every leaf is copied into the child, the
  * page's map count raised. Private leaves are write-protected in both, and
  * a write to one mapped elsewhere too copies the huge page into a new pool
- * page (hugetlb_wp), one no reservation holds: with none, SIGBUS, as Linux
- * gives a child. Linux's owner instead takes the page back from the
- * children (unmap_ref_private, the children then die by SIGBUS where they
- * touch it); faultline has no reverse map, so its owner gets SIGBUS too.
+ * page (hugetlb_wp), one no reservation holds: with none, a child gets
+ * SIGBUS; the owner (the VMA mmap made) takes the page back from the
+ * children instead (unmap_ref_private: found through mm_list, the other
+ * mms that map the page at the same address through a VMA fork made) and
+ * reuses it, and those children get SIGBUS where they touch that VMA's
+ * none entries (VM_HUGETLB_UNMAPPED), as Linux kills them.
  * Shared leaves stay writable and are the same pages in both; Linux keeps
  * a MAP_SHARED hugetlb mapping's pages in its hugetlbfs file, so a page
  * either side faults later is the other's too; faultline has no such file,

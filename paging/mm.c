@@ -17,6 +17,7 @@
 #include "base/string.h"
 
 static struct kmem_cache *mm_cachep;
+struct mm_struct *mm_list;
 
 /* See paging/mm.h. */
 struct mm_struct *mm_alloc(void)
@@ -42,6 +43,10 @@ struct mm_struct *mm_alloc(void)
 	pgd_copy_kernel_half(mm->pgd);
 	mm->mmap_base = STACK_TOP - STACK_LIMIT_BYTES - MMAP_MIN_GAP;
 	mm->mm_users = 1;
+	mm->mmlist_next = mm_list;
+	if (mm_list)
+		mm_list->mmlist_prev = mm;
+	mm_list = mm;
 	return mm;
 }
 
@@ -68,6 +73,12 @@ void mmput(struct mm_struct *mm)
 	for (uint32_t i = 0; i < PTRS_PER_PGD / 2; i++)
 		mm->pgd[i] = __pgd(0);
 	pgtable_free_page(NULL, __pa(mm->pgd));
+	if (mm->mmlist_prev)
+		mm->mmlist_prev->mmlist_next = mm->mmlist_next;
+	else
+		mm_list = mm->mmlist_next;
+	if (mm->mmlist_next)
+		mm->mmlist_next->mmlist_prev = mm->mmlist_prev;
 	kmem_cache_free(mm_cachep, mm);
 }
 

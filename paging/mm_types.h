@@ -46,6 +46,10 @@
 /* faultline's: with VM_HUGETLB, the pages are 1 GiB (else 2 MiB). Linux keeps
  * the size in the hugetlbfs file's hstate; there are no files here. */
 #define VM_HUGETLB_1G 0x10000000000ull
+/* faultline's: a hugetlb VMA fork made whose page the owner took back for its
+ * copy-on-write (Linux's HPAGE_RESV_UNMAPPED): its faults on a none entry are
+ * SIGBUS (paging/hugetlb.h, "fork"). */
+#define VM_HUGETLB_UNMAPPED 0x20000000000ull
 
 #define VM_STACK             VM_GROWSDOWN
 #define VM_ACCESS_FLAGS      (VM_READ | VM_WRITE | VM_EXEC)
@@ -152,6 +156,12 @@ struct mm_struct {
 	uint64_t flags;
 	uint64_t pmd_huge_pte;
 	uint64_t nr_deposited;
+
+	/* Huge pages across fork (paging/hugetlb.c): every mm on one list
+	 * (paging/mm.c's mm_list), so that a hugetlb owner's copy-on-write can
+	 * find the children that map its page (Linux walks the hugetlbfs
+	 * file's mappings, which faultline does not have). */
+	struct mm_struct *mmlist_next, *mmlist_prev;
 };
 
 #define MMF_DISABLE_THP 24              /* bit of mm->flags, Linux's number */

@@ -372,7 +372,7 @@ def ring3_huge_pages_against_linux():
     for want in ("ring3.hugetlb_mmap.1g_fault", "ring3.hugetlb_mmap.2m_fault", "ring3.thp_fault_count.one_fault_per_2mib",
                  "ring3.fork_thp_cow.cow_fault_per_4k_page", "ring3.fork_thp_cow.alone_reuses_whole_thp",
                  "ring3.hugetlb_fork.shared_both_ways", "ring3.hugetlb_fork.private_cow_isolated",
-                 "ring3.hugetlb_fork.child_cow_sigbus"):
+                 "ring3.hugetlb_fork.child_cow_sigbus", "ring3.hugetlb_fork.owner_takes_page_back"):
         if lres.get(want) != "pass" or fres.get(want) != "pass":
             problems.append("%s: %s on Linux, %s on faultline (both must make it)" % (want, lres.get(want), fres.get(want)))
     return problems

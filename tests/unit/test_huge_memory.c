@@ -500,6 +500,37 @@ TEST(hugetlb_fork_private_cow_and_shared_pages)
 	CHECK_EQ_U64(h->resv_consumed, 0);
 }
 
+TEST(hugetlb_fork_owner_takes_its_page_back_when_the_pool_is_empty)
+{
+	CHECK(hugetlb_pool());
+	struct hstate *h = &hstates[HSTATE_2M];
+	uint64_t before;
+	struct mm_struct *mm = sim_mm(4, &before);
+	struct vm_fault vmf;
+	CHECK(map_at(mm, BASE, HPG, RW, ANON | MAP_HUGETLB));
+	CHECK_EQ_U64(fault(mm, BASE, 1, &vmf), 0);
+	*byte_at(mm, BASE + 9) = 0x44;
+	struct mm_struct *child = dup_mm(mm);
+	CHECK(child != NULL);
+	CHECK(map_at(mm, BASE + 2 * HPG, HPG, RW, ANON | MAP_HUGETLB));   /* the last free page: reserved */
+	/* The owner's CoW: no page, so the child loses its leaf and the owner reuses the page. */
+	CHECK_EQ_U64(fault(mm, BASE, 1, &vmf), 0);
+	CHECK_EQ_U64(vmf.done, VMF_DONE_REUSE);
+	CHECK_EQ_U64(pmd_of(child, BASE), 0);
+	CHECK(find_vma(child, BASE)->vm_flags & VM_HUGETLB_UNMAPPED);
+	CHECK_EQ_U64(*byte_at(mm, BASE + 9), 0x44);
+	CHECK(tables_ok2(mm, child));
+	/* The child's next touch there is SIGBUS, read or write. */
+	CHECK_EQ_U64(fault(child, BASE, 0, &vmf), VM_FAULT_SIGBUS);
+	CHECK_EQ_U64(fault(child, BASE + PG, 1, &vmf), VM_FAULT_SIGBUS);
+	CHECK_EQ_U64(h->free_huge_pages, 1);
+	mmput(child);
+	CHECK(sim_done(mm, before));
+	CHECK_EQ_U64(h->free_huge_pages, 2);
+	CHECK_EQ_U64(h->resv_consumed, 0);
+	CHECK_EQ_U64(vm_hugetlb_committed[0], 0);
+}
+
 TEST(hugetlb_pool_reserve_fault_and_return)
 {
 	CHECK(hugetlb_pool());
@@ -563,5 +594,6 @@ UNIT_MAIN(
 	UNIT(thp_fork_split_frames_zap_mprotect_and_reuse_whole),
 	UNIT(thp_fork_out_of_memory_gives_everything_back),
 	UNIT(hugetlb_pool_reserve_fault_and_return),
-	UNIT(hugetlb_fork_private_cow_and_shared_pages)
+	UNIT(hugetlb_fork_private_cow_and_shared_pages),
+	UNIT(hugetlb_fork_owner_takes_its_page_back_when_the_pool_is_empty)
 )

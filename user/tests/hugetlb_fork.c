@@ -11,6 +11,9 @@
  *                the parent: the child's copy-on-write has no page and the
  *                child dies by SIGBUS (the reservations are the parent's;
  *                a child has none), the parent's data and page intact
+ *   the owner    the same, but the parent writes: Linux takes the page from
+ *                the child for the parent (no copy) and the child dies by
+ *                SIGBUS when it touches that mapping again
  *   pool         every page back after each step: as many pages can be
  *                reserved (mmap without MAP_NORESERVE) as before
  *
@@ -25,6 +28,7 @@ RT_PROGRAM(hugetlb_fork);
 #define HPAGE (2 * MB)
 #define MAX_POOL 64
 #define SIGBUS 7
+#define SYS_pipe 22
 
 /* Pages a new hugetlb mapping can reserve now: the most that mmap accepts. */
 static long reservable(void)
@@ -150,6 +154,44 @@ static void child_cow_without_page(long free0)
 	rt_check("nopage_pool_back", now == free0, "%ld pages reservable afterwards, %ld before", now, free0);
 }
 
+/* No free page beyond the parent's reservations and the parent (the owner)
+ * writes the page its child shares: Linux takes the page from the child
+ * (unmap_ref_private), the parent's write goes to it in place, and the
+ * child dies by SIGBUS when it touches that mapping again. */
+static void owner_takes_page_back(long free0)
+{
+	int up[2], down[2];
+	long a = map_huge(1, MAP_PRIVATE);
+	long rest = map_huge(free0 - 1, MAP_PRIVATE);
+	long p1 = syscall6(SYS_pipe, (long)up, 0, 0, 0, 0, 0), p2 = syscall6(SYS_pipe, (long)down, 0, 0, 0, 0, 0);
+	if (!rt_check("steal_setup", a > 0 && rest > 0 && !p1 && !p2, "mmap of 1 page returned %ld, of %ld more %ld; "
+		      "pipes %ld %ld", a, free0 - 1, rest, p1, p2))
+		return;
+	uintptr_t p = (uintptr_t)a;
+	poke64(p + 8, 0xdddd);
+	char byte = 0;
+	long pid = fork_();
+	if (pid == 0) {
+		int ok = peek64(p + 8) == 0xdddd;
+		sys_write(up[1], ok ? "r" : "x", 1);
+		sys_read(down[0], &byte, 1);
+		peek64(p + 8);           /* the page went back to the parent: SIGBUS */
+		sys_exit_group(3);
+	}
+	sys_read(up[0], &byte, 1);
+	poke64(p + 8, 0xeeee);           /* no page for a copy: the parent takes its page back */
+	sys_write(down[1], "g", 1);
+	int st = wait_for(pid);
+	rt_check("owner_takes_page_back", pid > 0 && byte == 'r' && (st & 0x7f) == SIGBUS && peek64(p + 8) == 0xeeee,
+		 "child read the shared page: %c (r: yes); after the parent's write the child's wait status is 0x%x "
+		 "(expected killed by SIGBUS, %d), the parent reads 0x%lx (expected its 0xeeee)", byte ? byte : '?',
+		 st, SIGBUS, (unsigned long)peek64(p + 8));
+	sys_munmap((void *)rest, (size_t)(free0 - 1) * HPAGE);
+	sys_munmap((void *)a, HPAGE);
+	long now = reservable();
+	rt_check("steal_pool_back", now == free0, "%ld pages reservable afterwards, %ld before", now, free0);
+}
+
 int main(int argc, char **argv, char **envp)
 {
 	(void)argc, (void)argv, (void)envp;
@@ -162,5 +204,6 @@ int main(int argc, char **argv, char **envp)
 	shared_pages(free0);
 	private_cow(free0);
 	child_cow_without_page(free0);
+	owner_takes_page_back(free0);
 	return 0;
 }
