@@ -4,7 +4,9 @@
  * page, its CoW, fallback, spurious), which VMAs may have THPs, splitting
  * with the data kept (partial munmap, mprotect, MADV_DONTNEED, mremap), the
  * deposited tables and RSS, the verifier on THP trees; hugetlb pools,
- * reservations (ENOMEM), the size flag (EINVAL), faults and returning pages.
+ * reservations (ENOMEM), the size flag (EINVAL), faults and returning pages;
+ * fork of both (copy_huge_pmd, split frames, reuse, hugetlb CoW, shared
+ * pages, the owner taking its page back, out of memory half-way).
  * Each test ends with every frame given back and the verifier clean.
  */
 #include "tests/unit/mm_sim.h"
@@ -531,6 +533,44 @@ TEST(hugetlb_fork_owner_takes_its_page_back_when_the_pool_is_empty)
 	CHECK_EQ_U64(vm_hugetlb_committed[0], 0);
 }
 
+TEST(hugetlb_fork_out_of_memory_gives_everything_back)
+{
+	CHECK(hugetlb_pool());
+	struct hstate *h = &hstates[HSTATE_2M];
+	uint64_t before;
+	struct mm_struct *mm = sim_mm(4, &before);
+	struct vm_fault vmf;
+	CHECK(map_at(mm, BASE, HPG, RW, ANON | MAP_HUGETLB));
+	CHECK(map_at(mm, BASE + 4 * HPG, HPG, RW, MAP_SHARED | MAP_ANONYMOUS | MAP_HUGETLB));
+	CHECK_EQ_U64(fault(mm, BASE, 1, &vmf), 0);
+	*byte_at(mm, BASE + 1) = 0x55;
+	drain_local_pages();
+	int failed = 0;
+	for (uint64_t nth = 1; nth < 40; nth++) {
+		uint64_t free_before = nr_free_pages();
+		fail_alloc_arm(nth);
+		struct mm_struct *child = dup_mm(mm);
+		bool hit = fail_alloc_disarm();
+		if (child)
+			mmput(child);
+		else
+			failed++;
+		kmem_cache_shrink_all();
+		drain_local_pages();
+		CHECK_EQ_U64(nr_free_pages(), free_before);   /* the shared page faulted in is a pool page */
+		CHECK_EQ_U64(page_mapcount(pfn_to_page(pmd_pfn(__pmd(pmd_of(mm, BASE))))), 1);
+		CHECK_EQ_U64(vm_hugetlb_committed[0], 2 * HPG / PG);
+		CHECK(tables_ok(mm));
+		if (!hit)
+			break;
+	}
+	CHECK(failed > 2);
+	CHECK_EQ_U64(*byte_at(mm, BASE + 1), 0x55);
+	CHECK(sim_done(mm, before));
+	CHECK_EQ_U64(h->free_huge_pages, 2);
+	CHECK_EQ_U64(h->resv_consumed, 0);
+}
+
 TEST(hugetlb_pool_reserve_fault_and_return)
 {
 	CHECK(hugetlb_pool());
@@ -595,5 +635,6 @@ UNIT_MAIN(
 	UNIT(thp_fork_out_of_memory_gives_everything_back),
 	UNIT(hugetlb_pool_reserve_fault_and_return),
 	UNIT(hugetlb_fork_private_cow_and_shared_pages),
-	UNIT(hugetlb_fork_owner_takes_its_page_back_when_the_pool_is_empty)
+	UNIT(hugetlb_fork_owner_takes_its_page_back_when_the_pool_is_empty),
+	UNIT(hugetlb_fork_out_of_memory_gives_everything_back)
 )
