@@ -182,8 +182,8 @@ struct mm_struct *dup_mm(struct mm_struct *old)
 		n->vm_start = v->vm_start;
 		n->vm_end = v->vm_end;
 		n->vm_flags = v->vm_flags;
-		if (v->vm_flags & VM_HUGETLB)
-			n->vm_flags |= VM_NORESERVE;   /* the child reserves nothing (paging/hugetlb.h) */
+		if (v->vm_flags & VM_HUGETLB)   /* the child reserves nothing (paging/hugetlb.h) */
+			n->vm_flags = (n->vm_flags | VM_NORESERVE) & ~VM_HUGETLB_UNMAPPED;
 		n->vm_file = v->vm_file;
 		n->vm_pgoff = v->vm_pgoff;
 		n->vm_ops = v->vm_ops;
