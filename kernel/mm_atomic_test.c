@@ -495,6 +495,38 @@ static bool thp_pop_ok(struct mm_struct *mm, int64_t ret)
 	return ret == (int64_t)BASE && one_vma(mm, BASE, THP_PAGES, RWX_RW);
 }
 
+/* fork's address space (dup_mm) of an mm holding a THP and 4 KiB pages:
+ * either a child that shares the THP leaf (copy_huge_pmd), or NULL with
+ * every frame, table, deposit and VMA of the half-made child given back.
+ * A fork write-protects the parent's entries even when it fails (Linux's
+ * too), so the setup forks once first and the comparison sees the rest. */
+#define FORK_SMALL (BASE + 0x400000)
+static int fork_setup(struct mm_struct *mm)
+{
+	if (thp_setup(mm) || map_filled(mm, FORK_SMALL, 8))
+		return -1;
+	struct mm_struct *child = dup_mm(mm);
+	if (!child)
+		return -1;
+	mmput(child);
+	return 0;
+}
+static int64_t fork_call(struct mm_struct *mm)
+{
+	struct mm_struct *child = dup_mm(mm);
+	if (!child)
+		return -ENOMEM;
+	struct walk_result p, c;
+	bool shared = follow_addr(mm->pgd, BASE, &p) == 0 && follow_addr(child->pgd, BASE, &c) == 0 &&
+		      c.level == PG_LEVEL_2M && c.phys == p.phys && !(*c.entry & _PAGE_RW);
+	mmput(child);
+	return shared ? 0 : -EINVAL;   /* not shared: a wrong result, reported as a failure without injection */
+}
+static bool fork_ok(struct mm_struct *mm, int64_t ret)
+{
+	return ret == 0 && holds(mm, BASE, BASE, THP_PAGES) && holds(mm, FORK_SMALL, FORK_SMALL, 8);
+}
+
 /* Not an mm call: a deliberately broken one (drops a page, then fails on
  * an allocation), to show the comparison catches lost data. */
 static int64_t broken_call(struct mm_struct *mm)
@@ -528,6 +560,7 @@ static const struct mm_case cases[] = {
 	{ "thp_madvise_dontneed_middle", thp_setup, thp_md_call, NULL, thp_md_ok },
 	{ "thp_mremap_move", thp_setup, thp_mv_call, NULL, thp_mv_ok },
 	{ "thp_mmap_populate", no_setup, thp_pop_call, NULL, thp_pop_ok },
+	{ "fork_thp", fork_setup, fork_call, NULL, fork_ok },
 };
 
 /*

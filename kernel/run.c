@@ -36,6 +36,8 @@
 #include "base/string.h"
 #include "lib/tsc.h"
 #include "paging/buddy.h"
+#include "paging/hugetlb.h"
+#include "paging/vma.h"
 #include "paging/efi_map.h"
 #include "paging/init.h"
 #include "paging/mm_types.h"
@@ -93,9 +95,16 @@ static void check_after_program(const char *name, uint64_t free_before, uint64_t
 	 * made) stays: it is counted out, not leaked. */
 	uint64_t fs_after = fs_pages_held();
 	uint64_t free_after = nr_free_pages() + fs_after - fs_before;
+	/* Every hugetlb pool page is back in its pool too (the programs' processes are gone). */
+	const struct hstate *h2 = &hstates[HSTATE_2M], *h1 = &hstates[HSTATE_1G];
+	bool pools = h2->free_huge_pages == h2->nr_huge_pages && h1->free_huge_pages == h1->nr_huge_pages &&
+		     !h2->resv_consumed && !h1->resv_consumed && !vm_hugetlb_committed[0] && !vm_hugetlb_committed[1];
 	format(test, sizeof(test), "kernel.%s.frames_returned", name);
-	record_check(test, free_after == free_before, "free frames %llu before, %llu after (%llu kept by files, %llu before)",
-		     free_before, free_after, fs_after, fs_before);
+	record_check(test, free_after == free_before && pools,
+		     "free frames %llu before, %llu after (%llu kept by files, %llu before); hugetlb pages free %llu of "
+		     "%llu (2 MiB), %llu of %llu (1 GiB), %llu reserved", free_before, free_after, fs_after, fs_before,
+		     h2->free_huge_pages, h2->nr_huge_pages, h1->free_huge_pages, h1->nr_huge_pages,
+		     (vm_hugetlb_committed[0] >> h2->order) + (vm_hugetlb_committed[1] >> h1->order));
 	struct pgtable_verify v;
 	pgd_t *roots[2];
 	uint64_t problems = verify_page_tables(roots, kernel_page_table_roots(roots), &v);

@@ -8,6 +8,7 @@
 #include "paging/page.h"
 #include "paging/tlb.h"
 #include "base/compiler.h"
+#include "base/errno.h"
 #include "base/panic.h"
 #include "base/string.h"
 #include "cpu/x86.h"
@@ -65,6 +66,62 @@ static struct page *alloc_thp(struct mm_struct *mm)
 	if (mm->flags & (1ull << MMF_THP_FAIL_ALLOC))
 		return NULL;
 	return alloc_pages(HPAGE_PMD_ORDER);
+}
+
+/*
+ * The two states of an anonymous THP's frames (see "fork" in the header):
+ * compound, one order-9 block whose head counts the pmd leaves mapping it
+ * (one map count and one reference each); or split frames, 512 order-0
+ * frames each counting every entry that maps it, a pmd leaf as one: what a
+ * THP shared by several mms becomes when one of them splits its leaf.
+ */
+static bool thp_compound(const struct page *head) { return head->order == HPAGE_PMD_ORDER; }
+
+/* One more pmd leaf maps the THP at head (copy_huge_pmd). */
+static void thp_get_pmd_mapping(struct page *head)
+{
+	uint32_t n = thp_compound(head) ? 1 : HPAGE_PMD_NR;
+	for (uint32_t i = 0; i < n; i++) {
+		get_page(head + i);
+		page_mapcount_inc(head + i);
+	}
+}
+
+/* One pmd leaf fewer maps the THP at head; the last mapping frees it. */
+static void thp_put_pmd_mapping(struct page *head)
+{
+	uint32_t n = thp_compound(head) ? 1 : HPAGE_PMD_NR;
+	for (uint32_t i = 0; i < n; i++) {
+		page_mapcount_dec(head + i);
+		put_page(head + i);
+	}
+}
+
+/* True if the one pmd leaf being asked about is all that maps the THP at
+ * head (Linux's page_count(page) == 1 of do_huge_pmd_wp_page). */
+static bool thp_exclusive(const struct page *head)
+{
+	uint32_t n = thp_compound(head) ? 1 : HPAGE_PMD_NR;
+	for (uint32_t i = 0; i < n; i++)
+		if (page_mapcount(head + i) != 1 || page_ref_count(head + i) != 1)
+			return false;
+	return true;
+}
+
+/* Makes the split frames at head, mapped by one pmd leaf alone
+ * (thp_exclusive), one compound THP again: the state a THP never shared has. */
+static void thp_make_compound(struct page *head)
+{
+	if (thp_compound(head))
+		return;
+	for (uint32_t i = 1; i < HPAGE_PMD_NR; i++) {
+		struct page *p = head + i;
+		p->flags = 0;
+		p->_refcount = 0;
+		p->_mapcount = -1;
+		p->private = 0;
+	}
+	head->order = HPAGE_PMD_ORDER;
 }
 
 /* Clears the 2 MiB of a new THP; the time goes to vmf->clear_cycles (as
@@ -128,9 +185,10 @@ vm_fault_t do_huge_pmd_anonymous_page(struct vm_fault *vmf)
  * A write to the read-only THP leaf orig (Linux's do_huge_pmd_wp_page). The
  * huge zero page gets a new cleared THP in its place (its deposit stays);
  * without a 2 MiB frame the leaf is split and the 4 KiB CoW of the zero page
- * follows. A THP mapped once is made writable; one mapped more than once
- * (FORK: after copy_huge_pmd) is split, and the 4 KiB path copies the page
- * written, as 6.1 does.
+ * follows. A THP this leaf alone maps (never shared, or every other mapper
+ * gone) is made writable in place; one mapped elsewhere too (after
+ * copy_huge_pmd) is split, and the 4 KiB path copies the page written, as
+ * 6.1 does: a CoW never copies 2 MiB.
  */
 static vm_fault_t do_huge_pmd_wp_page(struct vm_fault *vmf, pmd_t orig)
 {
@@ -159,7 +217,8 @@ static vm_fault_t do_huge_pmd_wp_page(struct vm_fault *vmf, pmd_t orig)
 		return 0;
 	}
 	struct page *page = pfn_to_page(pmd_pfn(orig));
-	if (PageAnon(page) && page_mapcount(page) == 1 && page_ref_count(page) == 1) {
+	if (PageAnon(page) && thp_exclusive(page)) {
+		thp_make_compound(page);
 		set_pmd(vmf->pmd, pmd_mkyoung(pmd_mkdirty(pmd_mkwrite(orig))));
 		flush_tlb_page(haddr);
 		vmf->done = VMF_DONE_REUSE;
@@ -181,7 +240,7 @@ static bool thp_leaf_sane(const struct vm_area_struct *vma, uint64_t haddr, pmd_
 	if (!pfn_valid(pfn))
 		return false;
 	const struct page *page = pfn_to_page(pfn);
-	return PageAnon(page) && page->order == HPAGE_PMD_ORDER;
+	return PageAnon(page) && (thp_compound(page) || (page->order == 0 && !(pfn & (HPAGE_PMD_NR - 1))));
 }
 
 /* See paging/huge_memory.h. */
@@ -229,13 +288,19 @@ void split_huge_pmd(struct mm_struct *mm, pmd_t *pmd, uint64_t haddr)
 	pte_t *ptes = (pte_t *)__va(table);
 	pgprotval_t flags = pmd_pte_flags(old);
 	struct page *head = pfn_to_page(pfn);
-	/* Each 4 KiB frame is mapped as often as the 2 MiB one was. */
-	int32_t mapcount = head->_mapcount;
-	split_page(head, HPAGE_PMD_ORDER);
-	for (uint32_t i = 0; i < HPAGE_PMD_NR; i++) {
-		head[i]._mapcount = mapcount;
-		ptes[i] = pfn_pte(pfn + i, __pgprot(flags));
+	if (thp_compound(head)) {
+		/* Split frames: each is mapped (and referenced) by this leaf's pte
+		 * and by every other mm's leaf, as often as the block was. */
+		int32_t mapcount = head->_mapcount, refcount = head->_refcount;
+		head->_refcount = 1;
+		split_page(head, HPAGE_PMD_ORDER);
+		for (uint32_t i = 0; i < HPAGE_PMD_NR; i++) {
+			head[i]._mapcount = mapcount;
+			head[i]._refcount = refcount;
+		}
 	}
+	for (uint32_t i = 0; i < HPAGE_PMD_NR; i++)
+		ptes[i] = pfn_pte(pfn + i, __pgprot(flags));
 	set_pmd(pmd, __pmd(table | _PAGE_TABLE));
 	flush_tlb_page(haddr);
 	thp_events.split_pmd++;
@@ -260,10 +325,8 @@ void zap_huge_pmd(struct mm_struct *mm, pmd_t *pmd, uint64_t haddr)
 	uint64_t pfn = pmd_pfn(old);
 	if (is_huge_zero_pfn(pfn))
 		return;   /* nobody's page, no deposit */
-	struct page *page = pfn_to_page(pfn);
-	page_mapcount_dec(page);
+	thp_put_pmd_mapping(pfn_to_page(pfn));
 	mm->rss_stat[MM_ANONPAGES] -= HPAGE_PMD_NR;
-	put_page(page);
 	pgtable_free_page(NULL, pgtable_trans_huge_withdraw(mm));
 }
 
@@ -274,7 +337,7 @@ void change_huge_pmd(struct vm_area_struct *vma, pmd_t *pmd, uint64_t haddr)
 	pmd_t entry = pmd_modify(old, vma->vm_page_prot);
 	if ((vma->vm_flags & VM_WRITE) && !is_huge_zero_pmd(old)) {
 		struct page *page = pfn_to_page(pmd_pfn(old));
-		if (PageAnon(page) && page_mapcount(page) == 1)
+		if (PageAnon(page) && thp_compound(page) && page_mapcount(page) == 1 && page_ref_count(page) == 1)
 			entry = pmd_mkwrite(entry);
 	}
 	set_pmd(pmd, entry);
@@ -295,4 +358,26 @@ void split_huge_pmd_range(struct mm_struct *mm, uint64_t start, uint64_t end)
 {
 	if (start < end)
 		walk_leaves(mm->pgd, start & PAGE_MASK, (end + PAGE_SIZE - 1) & PAGE_MASK, split_one, mm);
+}
+
+/* See paging/huge_memory.h. */
+int copy_huge_pmd(struct mm_struct *dst_mm, pmd_t *dst_pmd, pmd_t *src_pmd)
+{
+	pmd_t pmd = pmdp_get(src_pmd);
+	if (is_huge_zero_pmd(pmd)) {
+		set_pmd(dst_pmd, pmd);   /* read-only and special already; no deposit */
+		return 0;
+	}
+	uint64_t table = pgtable_alloc_page(NULL);
+	if (!table)
+		return -ENOMEM;
+	thp_get_pmd_mapping(pfn_to_page(pmd_pfn(pmd)));
+	dst_mm->rss_stat[MM_ANONPAGES] += HPAGE_PMD_NR;
+	pgtable_trans_huge_deposit(dst_mm, table);
+	if (pmd_write(pmd)) {
+		pmd = pmd_wrprotect(pmd);
+		set_pmd(src_pmd, pmd);   /* the parent's TLB: dup_mm flushes it */
+	}
+	set_pmd(dst_pmd, pmd_mkold(pmd));
+	return 0;
 }

@@ -18,10 +18,10 @@
  *   pmd a THP leaf
  *       write to the huge zero page        do_huge_pmd_wp_page: a new cleared    VMF_DONE_THP_COW_ZERO
  *                                          THP; none: split, then 4 KiB CoW      VMF_DONE_THP_FALLBACK
- *       write to a THP mapped once,        made writable in place                VMF_DONE_REUSE
- *       read-only
- *       write to a THP mapped more than    split, then the 4 KiB CoW (as 6.1:   (the 4 KiB path's)
- *       once (after fork)                  a CoW never copies 2 MiB)
+ *       write to a THP this leaf alone     made writable in place (after fork:   VMF_DONE_REUSE
+ *       maps, read-only                    the other side has gone)
+ *       write to a THP mapped elsewhere    split, then the 4 KiB CoW (as 6.1:   (the 4 KiB path's)
+ *       too (after fork)                   a CoW never copies 2 MiB)
  *       access it allows already           young/dirty set, TLB entry flushed    VMF_DONE_SPURIOUS
  *
  * "THP allowed" (Linux's hugepage_vma_check and transhuge_vma_suitable): a
@@ -46,13 +46,22 @@
  * count (one per pmd mapping it) and the reference; split_page turns it into
  * 512 single frames when the leaf is split. RSS counts it as 512 pages.
  *
- * fork (not yet): copy_huge_pmd write-protects the leaf in both mms,
- * raises the head's map count and deposits a table for the child (the huge
- * zero page: just copied, it has no deposit); huge_pmd_fault's "mapped more
- * than once" case then splits and copies 4 KiB, as 6.1 does - but
- * split_huge_pmd makes the block 512 order-0 frames (split_page), so the
- * other mm's pmd must be split too first: there is no compound map count.
- * The hooks are marked FORK.
+ * fork (copy_huge_pmd, as 6.1): the child gets the parent's leaf, both
+ * write-protected, a reference and a map count more on the THP, 512 pages
+ * more RSS, and a pte table of its own deposited (allocated now, so that a
+ * later split cannot fail; its failure fails the fork, -ENOMEM); the huge
+ * zero page leaf is copied as it is. The first write on either side finds
+ * the THP mapped elsewhere: the leaf is split and the 4 KiB CoW copies the
+ * page written; a side left alone with it (the other exited or unmapped)
+ * reuses all 2 MiB in place. Linux keeps a shared THP compound and counts
+ * the pte mappings of its subpages apart; here split_huge_pmd turns the
+ * block into 512 order-0 frames (split_page) at the first split, and the
+ * leaves other mms still have then map "split frames": each frame counts
+ * every entry mapping it (a leaf as one), so the 4 KiB paths (CoW, zap)
+ * need no compound pages, and a leaf over split frames is taken or dropped
+ * frame by frame (512 steps, only after such a split). A leaf left the
+ * only mapper of its split frames makes them one compound THP again when
+ * it is reused.
  */
 #ifndef FAULTLINE_HUGE_MEMORY_H
 #define FAULTLINE_HUGE_MEMORY_H
@@ -159,6 +168,11 @@ void zap_huge_pmd(struct mm_struct *mm, pmd_t *pmd, uint64_t haddr);
 /* Re-applies vma's protection to the THP leaf at pmd (haddr): Linux's
  * change_huge_pmd; writable at once when the VMA is and we alone map it. */
 void change_huge_pmd(struct vm_area_struct *vma, pmd_t *pmd, uint64_t haddr);
+
+/* fork's copy of the THP leaf at src_pmd (the parent's) into the none pmd
+ * dst_pmd of dst_mm (Linux's copy_huge_pmd, see "fork" above). Returns 0, or
+ * -ENOMEM (nothing changed) if no page-table page for the deposit. */
+int copy_huge_pmd(struct mm_struct *dst_mm, pmd_t *dst_pmd, pmd_t *src_pmd);
 
 /* The pte table kept for a THP leaf of mm (Linux's pgtable_trans_huge_deposit
  * / _withdraw); withdraw panics if mm has none. */

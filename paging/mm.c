@@ -4,6 +4,7 @@
  */
 #include "paging/mm.h"
 #include "paging/huge_memory.h"
+#include "paging/hugetlb.h"
 #include "paging/init.h"
 #include "paging/memory.h"
 #include "paging/slab.h"
@@ -16,6 +17,7 @@
 #include "base/string.h"
 
 static struct kmem_cache *mm_cachep;
+struct mm_struct *mm_list;
 
 /* See paging/mm.h. */
 struct mm_struct *mm_alloc(void)
@@ -41,6 +43,10 @@ struct mm_struct *mm_alloc(void)
 	pgd_copy_kernel_half(mm->pgd);
 	mm->mmap_base = STACK_TOP - STACK_LIMIT_BYTES - MMAP_MIN_GAP;
 	mm->mm_users = 1;
+	mm->mmlist_next = mm_list;
+	if (mm_list)
+		mm_list->mmlist_prev = mm;
+	mm_list = mm;
 	return mm;
 }
 
@@ -67,6 +73,12 @@ void mmput(struct mm_struct *mm)
 	for (uint32_t i = 0; i < PTRS_PER_PGD / 2; i++)
 		mm->pgd[i] = __pgd(0);
 	pgtable_free_page(NULL, __pa(mm->pgd));
+	if (mm->mmlist_prev)
+		mm->mmlist_prev->mmlist_next = mm->mmlist_next;
+	else
+		mm_list = mm->mmlist_next;
+	if (mm->mmlist_next)
+		mm->mmlist_next->mmlist_prev = mm->mmlist_prev;
 	kmem_cache_free(mm_cachep, mm);
 }
 
@@ -96,10 +108,26 @@ static inline void copy_one_pte(struct mm_struct *dst_mm, const struct vm_area_s
 }
 
 /*
+ * copy_pmd_range's branch for a pmd that is no pte table: a THP leaf (the
+ * huge zero page's too) at addr's 2 MiB of src_mm is shared with dst_mm
+ * (copy_huge_pmd); none is nothing to copy. Returns 0 or -ENOMEM.
+ */
+static int copy_pmd_leaf(struct mm_struct *dst_mm, struct mm_struct *src_mm, uint64_t addr)
+{
+	uint64_t *src, *dst;
+	if (walk_to_entry(src_mm->pgd, addr, PG_LEVEL_2M, false, NULL, &src) || !pmd_trans_huge(__pmd(*src)))
+		return 0;
+	if (walk_to_entry(dst_mm->pgd, addr, PG_LEVEL_2M, true, NULL, &dst))
+		return -ENOMEM;
+	return copy_huge_pmd(dst_mm, (pmd_t *)dst, (pmd_t *)src);
+}
+
+/*
  * Copies the entries of [start, end) of vma into dst_mm (Linux's
  * copy_page_range): a pte table of the parent at a time, the child's made
- * for it once, then a plain loop over its entries. Huge leaves were split
- * before. Returns 0 or -ENOMEM.
+ * for it once, then a plain loop over its entries; a THP leaf is shared
+ * whole (copy_pmd_leaf; it covers the VMA's 2 MiB, thp_vma_allowable).
+ * hugetlb VMAs are copy_hugetlb_page_range's. Returns 0 or -ENOMEM.
  */
 static int copy_page_range(struct mm_struct *dst_mm, const struct vm_area_struct *vma, uint64_t start, uint64_t end)
 {
@@ -109,6 +137,11 @@ static int copy_page_range(struct mm_struct *dst_mm, const struct vm_area_struct
 		if (next > end || next < addr)
 			next = end;
 		pte_t *src = walk_pte(src_mm->pgd, addr, false, NULL);
+		if (!src) {
+			int err = copy_pmd_leaf(dst_mm, src_mm, addr);
+			if (err)
+				return err;
+		}
 		pte_t *dst = NULL;
 		uint32_t n = src ? (uint32_t)((next - addr) >> PAGE_SHIFT) : 0;
 		for (uint32_t i = 0; i < n; i++) {
@@ -149,6 +182,8 @@ struct mm_struct *dup_mm(struct mm_struct *old)
 		n->vm_start = v->vm_start;
 		n->vm_end = v->vm_end;
 		n->vm_flags = v->vm_flags;
+		if (v->vm_flags & VM_HUGETLB)   /* the child reserves nothing (paging/hugetlb.h) */
+			n->vm_flags = (n->vm_flags | VM_NORESERVE) & ~VM_HUGETLB_UNMAPPED;
 		n->vm_file = v->vm_file;
 		n->vm_pgoff = v->vm_pgoff;
 		n->vm_ops = v->vm_ops;
@@ -158,16 +193,15 @@ struct mm_struct *dup_mm(struct mm_struct *old)
 			goto fail;
 		}
 		vma_copied(n);   /* a file VMA: on the mapping's list, its own file reference */
-		/* THPs are split in the parent first (their deposited tables make
-		 * that allocation-free), so both sides share 4 KiB pages that
-		 * copy-on-write one by one; Linux 6.1 instead shares the 2 MiB leaf
-		 * (copy_huge_pmd) and splits at the first write. hugetlb leaves are
-		 * not copied yet: such a fork fails (-ENOMEM) rather than corrupt. */
-		if (v->vm_flags & VM_HUGETLB)
+		/* THP leaves are shared whole (copy_huge_pmd), write-protected in
+		 * both; the first write splits (paging/huge_memory.h). hugetlb
+		 * pages are shared, private ones copy-on-write (paging/hugetlb.h). */
+		if (v->vm_flags & VM_HUGETLB) {
+			if (copy_hugetlb_page_range(mm, v))
+				goto fail;
+		} else if (copy_page_range(mm, v, v->vm_start, v->vm_end)) {
 			goto fail;
-		split_huge_pmd_range(old, v->vm_start, v->vm_end);
-		if (copy_page_range(mm, v, v->vm_start, v->vm_end))
-			goto fail;
+		}
 	}
 	mm->hiwater_rss = get_mm_rss(mm);
 	flush_tlb_local();   /* the parent's entries just made read-only */

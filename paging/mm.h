@@ -36,6 +36,10 @@
  * mm_rlimit()); the guard gap below a stack is STACK_GUARD_GAP (paging/vma.h). */
 #define STACK_LIMIT_BYTES (8ull << 20)
 
+/* Every mm that mm_alloc made and mmput has not freed, linked through
+ * mmlist_next (newest first). */
+extern struct mm_struct *mm_list;
+
 /* A new empty address space: no VMAs, a pgd sharing the kernel half, the
  * mmap layout of a program. NULL if out of memory. */
 struct mm_struct *mm_alloc(void);

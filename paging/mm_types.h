@@ -51,6 +51,10 @@
 /* faultline's: with VM_HUGETLB, the pages are 1 GiB (else 2 MiB). Linux keeps
  * the size in the hugetlbfs file's hstate; there are no files here. */
 #define VM_HUGETLB_1G 0x10000000000ull
+/* faultline's: a hugetlb VMA fork made whose page the owner took back for its
+ * copy-on-write (Linux's HPAGE_RESV_UNMAPPED): its faults on a none entry are
+ * SIGBUS (paging/hugetlb.h, "fork"). */
+#define VM_HUGETLB_UNMAPPED 0x20000000000ull
 
 #define VM_STACK             VM_GROWSDOWN
 #define VM_ACCESS_FLAGS      (VM_READ | VM_WRITE | VM_EXEC)
@@ -166,6 +170,11 @@ struct mm_struct {
 	 * VM_LOCKED / VM_LOCKONFAULT every new mapping gets. A new mm (exec,
 	 * fork) starts without them, as Linux's mm_init. */
 	uint64_t def_flags;
+	/* Huge pages across fork (paging/hugetlb.c): every mm on one list
+	 * (paging/mm.c's mm_list), so that a hugetlb owner's copy-on-write can
+	 * find the children that map its page (Linux walks the hugetlbfs
+	 * file's mappings, which faultline does not have). */
+	struct mm_struct *mmlist_next, *mmlist_prev;
 };
 
 #define mm_cpumask(mm) (&(mm)->cpu_bitmap)

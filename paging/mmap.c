@@ -103,8 +103,8 @@ int64_t do_mmap_file(struct mm_struct *mm, uint64_t addr, uint64_t len, uint64_t
 		/* hugetlb_get_unmapped_area: a fixed address must be aligned. */
 		if ((flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) && (addr & hmask))
 			return -EINVAL;
-		/* hugetlb_reserve_pages, before anything changes. */
-		if (!hugetlb_may_reserve(h, plen))
+		/* hugetlb_reserve_pages, before anything changes (none with MAP_NORESERVE). */
+		if (!(vm_flags & VM_NORESERVE) && !hugetlb_may_reserve(h, plen))
 			return -ENOMEM;
 	}
 	if (mf) {

@@ -171,6 +171,7 @@ static inline int pmd_dirty(pmd_t pmd)   { return (pmd_val(pmd) & _PAGE_DIRTY) !
 static inline int pmd_young(pmd_t pmd)   { return (pmd_val(pmd) & _PAGE_ACCESSED) != 0; }
 static inline int pmd_special(pmd_t pmd) { return (pmd_val(pmd) & _PAGE_SPECIAL) != 0; }
 static inline pmd_t pmd_mkyoung(pmd_t pmd)   { return __pmd(pmd_val(pmd) | _PAGE_ACCESSED); }
+static inline pmd_t pmd_mkold(pmd_t pmd)     { return __pmd(pmd_val(pmd) & ~_PAGE_ACCESSED); }
 static inline pmd_t pmd_mkdirty(pmd_t pmd)   { return __pmd(pmd_val(pmd) | _PAGE_DIRTY); }
 static inline pmd_t pmd_mkwrite(pmd_t pmd)   { return __pmd(pmd_val(pmd) | _PAGE_RW); }
 static inline pmd_t pmd_wrprotect(pmd_t pmd) { return __pmd(pmd_val(pmd) & ~_PAGE_RW); }

@@ -57,17 +57,9 @@ static void count_user_pmd_leaf(struct verify_walk *w, uint64_t e)
 		w->out->thp_leaves++;
 }
 
-/* A user-half leaf at level: the map count of its page (the head frame of a
- * 2 MiB / 1 GiB page) is counted in the scratch word. */
-static void visit_user_leaf(struct verify_walk *w, uint64_t e, int level)
+/* Counts, compares or resets (by pass) one mapping of the frame pfn in its scratch word. */
+static void visit_user_frame(struct verify_walk *w, uint64_t pfn)
 {
-	if (level == PG_LEVEL_2M)
-		count_user_pmd_leaf(w, e);
-	if (e & _PAGE_SPECIAL)
-		return;
-	uint64_t pfn = leaf_frame(e, level) >> PAGE_SHIFT;
-	if (!pfn_valid(pfn))
-		return;
 	struct page *page = pfn_to_page(pfn);
 	if (w->pass == 0) {
 		page->lru_prev = 0;
@@ -82,6 +74,27 @@ static void visit_user_leaf(struct verify_walk *w, uint64_t e, int level)
 	}
 }
 
+/* A user-half leaf at level: the map count of its page (the head frame of a
+ * 2 MiB / 1 GiB page) is counted in the scratch word; a THP leaf over split
+ * frames (a THP shared at fork, split in another mm: paging/huge_memory.h)
+ * counts once on each of its 512 frames. */
+static void visit_user_leaf(struct verify_walk *w, uint64_t e, int level)
+{
+	if (level == PG_LEVEL_2M)
+		count_user_pmd_leaf(w, e);
+	if (e & _PAGE_SPECIAL)
+		return;
+	uint64_t pfn = leaf_frame(e, level) >> PAGE_SHIFT;
+	if (!pfn_valid(pfn))
+		return;
+	const struct page *page = pfn_to_page(pfn);
+	uint32_t frames = 1;
+	if (level == PG_LEVEL_2M && PageAnon(page) && !PageHuge(page) && page->order == 0 && pfn_valid(pfn + HPAGE_PMD_NR - 1))
+		frames = HPAGE_PMD_NR;
+	for (uint32_t i = 0; i < frames; i++)
+		visit_user_frame(w, pfn + i);
+}
+
 static void walk_table(struct verify_walk *w, uint64_t table_phys, int level, uint64_t va_base, bool skip_kernel)
 {
 	const uint64_t *t = (const uint64_t *)__va(table_phys);
@@ -91,8 +104,11 @@ static void walk_table(struct verify_walk *w, uint64_t table_phys, int level, ui
 		uint64_t va = canonical(va_base + i * page_level_size(level));
 		bool kernel_half = (va >> 63) != 0;
 		if (!(e & _PAGE_PRESENT)) {
-			if (!kernel_half && level == PG_LEVEL_2M && (e & (_PAGE_PROTNONE | _PAGE_PSE)) == (_PAGE_PROTNONE | _PAGE_PSE))
-				count_user_pmd_leaf(w, e);   /* a PROT_NONE THP keeps its deposit */
+			/* A PROT_NONE page still maps its frame (and a PROT_NONE THP
+			 * keeps its deposit): after fork, another mm may map it too. */
+			if (!kernel_half && (e & _PAGE_PROTNONE) &&
+			    (level == PG_LEVEL_4K || (level == PG_LEVEL_2M && (e & _PAGE_PSE))))
+				visit_user_leaf(w, e, level);
 			continue;
 		}
 		if (kernel_half && skip_kernel)

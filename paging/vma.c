@@ -70,10 +70,11 @@ static bool is_stack_mapping(uint64_t f) { return (f & VM_STACK) == VM_STACK; }
 uint64_t vm_hugetlb_committed[2];
 
 /* Linux's vm_stat_account(): adds npages (may be negative) to mm's counters,
- * and a hugetlb VMA's to the pages its pool has reserved. */
+ * and a hugetlb VMA's to the pages its pool has reserved (none for
+ * VM_NORESERVE: MAP_NORESERVE, or a copy made by fork). */
 static void vm_stat_account(struct mm_struct *mm, uint64_t flags, int64_t npages)
 {
-	if (flags & VM_HUGETLB)
+	if ((flags & (VM_HUGETLB | VM_NORESERVE)) == VM_HUGETLB)
 		vm_hugetlb_committed[(flags & VM_HUGETLB_1G) ? 1 : 0] += (uint64_t)npages;
 	mm->total_vm += (uint64_t)npages;
 	if (is_exec_mapping(flags))
@@ -425,7 +426,7 @@ void mm_release_vmas(struct mm_struct *mm, vma_range_fn on_removed, void *ctx)
 
 	vma_unreserve(mm);
 	for (struct vm_area_struct *v = vma; v; v = v->vm_next)
-		if (v->vm_flags & VM_HUGETLB)
+		if ((v->vm_flags & (VM_HUGETLB | VM_NORESERVE)) == VM_HUGETLB)
 			vm_hugetlb_committed[(v->vm_flags & VM_HUGETLB_1G) ? 1 : 0] -= vma_pages(v);
 	mm->mm_rb = mm->mmap = mm->mmap_cache = NULL;
 	mm->map_count = 0;

@@ -43,8 +43,9 @@
 #define IS_ERR_VALUE(x) ((uint64_t)(x) >= (uint64_t)-4095)
 #endif
 
-/* Pages (4 KiB units) of hugetlb VMAs in all mms: [0] 2 MiB pages, [1] 1 GiB
- * pages; what the hugetlb pools have reserved (paging/hugetlb.h). */
+/* Pages (4 KiB units) of hugetlb VMAs in all mms but VM_NORESERVE ones: [0]
+ * 2 MiB pages, [1] 1 GiB pages; what the hugetlb pools have reserved
+ * (paging/hugetlb.h). */
 extern uint64_t vm_hugetlb_committed[2];
 
 /* Told about a range [start, end) whose mapping went away or changed. */

@@ -339,7 +339,7 @@ def ring3_differential_against_linux():
     return problems
 
 
-HUGE_PROGRAMS = ["thp_fault_count", "thp_partial", "thp_prctl", "hugetlb_mmap"]
+HUGE_PROGRAMS = ["thp_fault_count", "thp_partial", "thp_prctl", "hugetlb_mmap", "fork_thp", "fork_thp_cow", "hugetlb_fork"]
 HUGE_MEM = "4G"     # room for a 1 GiB hugetlb page (Linux: one at 4..5 GiB); THP needs >= 512 MiB
 
 
@@ -369,7 +369,10 @@ def ring3_huge_pages_against_linux():
             problems.append("%s: %s on faultline" % (name, f))
         elif l not in ("skip", "pass"):
             problems.append("%s: %s on Linux, pass on faultline" % (name, l))
-    for want in ("ring3.hugetlb_mmap.1g_fault", "ring3.hugetlb_mmap.2m_fault", "ring3.thp_fault_count.one_fault_per_2mib"):
+    for want in ("ring3.hugetlb_mmap.1g_fault", "ring3.hugetlb_mmap.2m_fault", "ring3.thp_fault_count.one_fault_per_2mib",
+                 "ring3.fork_thp_cow.cow_fault_per_4k_page", "ring3.fork_thp_cow.alone_reuses_whole_thp",
+                 "ring3.hugetlb_fork.shared_both_ways", "ring3.hugetlb_fork.private_cow_isolated",
+                 "ring3.hugetlb_fork.child_cow_sigbus", "ring3.hugetlb_fork.owner_takes_page_back"):
         if lres.get(want) != "pass" or fres.get(want) != "pass":
             problems.append("%s: %s on Linux, %s on faultline (both must make it)" % (want, lres.get(want), fres.get(want)))
     return problems

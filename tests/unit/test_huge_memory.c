@@ -4,7 +4,9 @@
  * page, its CoW, fallback, spurious), which VMAs may have THPs, splitting
  * with the data kept (partial munmap, mprotect, MADV_DONTNEED, mremap), the
  * deposited tables and RSS, the verifier on THP trees; hugetlb pools,
- * reservations (ENOMEM), the size flag (EINVAL), faults and returning pages.
+ * reservations (ENOMEM), the size flag (EINVAL), faults and returning pages;
+ * fork of both (copy_huge_pmd, split frames, reuse, hugetlb CoW, shared
+ * pages, the owner taking its page back, out of memory half-way).
  * Each test ends with every frame given back and the verifier clean.
  */
 #include "tests/unit/mm_sim.h"
@@ -275,15 +277,303 @@ TEST(verifier_counts_thp_leaves_against_deposits)
 	CHECK(sim_done(mm, before));
 }
 
-TEST(hugetlb_pool_reserve_fault_and_return)
+/* The verifier's verdict on the tables of mms a, b and c (if not NULL)
+ * together: fork's parent and children, whose map counts add up. */
+static int tables_ok3(struct mm_struct *a, struct mm_struct *b, struct mm_struct *c)
+{
+	struct pgtable_verify v;
+	pgd_t *roots[3] = { a->pgd, b->pgd, c ? c->pgd : NULL };
+	if (verify_page_tables(roots, c ? 3 : 2, &v)) {
+		printf("  verifier: %s\n", v.first_problem);
+		return 0;
+	}
+	return 1;
+}
+
+static int tables_ok2(struct mm_struct *a, struct mm_struct *b) { return tables_ok3(a, b, NULL); }
+
+TEST(thp_fork_shares_the_leaf_and_a_write_splits_and_copies_4k)
+{
+	uint64_t before;
+	struct mm_struct *mm = thp_mm(4, &before);
+	struct vm_fault vmf;
+	CHECK(map_at(mm, BASE, 3 * HPG, RW, ANON));
+	CHECK_EQ_U64(fault(mm, BASE, 1, &vmf), 0);
+	CHECK_EQ_U64(fault(mm, BASE + HPG, 1, &vmf), 0);
+	CHECK_EQ_U64(fault(mm, BASE + 2 * HPG, 0, &vmf), 0);   /* the huge zero page */
+	fill(mm, BASE, 2 * HPG);
+	uint64_t tables = pgtable_pages_allocated - pgtable_pages_freed;
+	struct mm_struct *child = dup_mm(mm);
+	CHECK(child != NULL);
+	/* One leaf each, write-protected in both; one deposit each; RSS both. */
+	for (int i = 0; i < 2; i++) {
+		pmd_t p = __pmd(pmd_of(mm, BASE + i * HPG)), c = __pmd(pmd_of(child, BASE + i * HPG));
+		CHECK(pmd_trans_huge(p) && pmd_trans_huge(c) && !pmd_write(p) && !pmd_write(c) && pmd_pfn(p) == pmd_pfn(c));
+		struct page *head = pfn_to_page(pmd_pfn(p));
+		CHECK(head->order == HPAGE_PMD_ORDER && page_mapcount(head) == 2 && page_ref_count(head) == 2);
+	}
+	CHECK(is_huge_zero_pmd(__pmd(pmd_of(child, BASE + 2 * HPG))));
+	CHECK_EQ_U64(child->nr_deposited, 2);
+	CHECK_EQ_U64(child->rss_stat[MM_ANONPAGES], 2 * HPAGE_PMD_NR);
+	/* The child's tables: its pgd, pud, pmd tables and the two deposits (no pte tables). */
+	CHECK_EQ_U64(pgtable_pages_allocated - pgtable_pages_freed - tables, 5);
+	CHECK(tables_ok2(mm, child));
+	CHECK_EQ_U64(intact(child, BASE, 2 * HPG, BASE), 1024);
+	/* The parent writes a page: its leaf splits, that page is copied. */
+	CHECK_EQ_U64(fault(mm, BASE + 3 * PG, 1, &vmf), 0);
+	CHECK_EQ_U64(vmf.done, VMF_DONE_COPY);
+	CHECK(!pmd_trans_huge(__pmd(pmd_of(mm, BASE))) && pmd_trans_huge(__pmd(pmd_of(child, BASE))));
+	*byte_at(mm, BASE + 3 * PG) = 0xaa;
+	CHECK(tables_ok2(mm, child));
+	CHECK_EQ_U64(intact(child, BASE, 2 * HPG, BASE), 1024);
+	/* The child's leaf maps split frames now; its write splits and copies too. */
+	CHECK_EQ_U64(fault(child, BASE + 5 * PG, 1, &vmf), 0);
+	CHECK_EQ_U64(vmf.done, VMF_DONE_COPY);
+	*byte_at(child, BASE + 5 * PG) = 0xbb;
+	CHECK_EQ_U64(*byte_at(mm, BASE + 5 * PG), (uint8_t)((BASE + 5 * PG) >> 12));
+	CHECK_EQ_U64(*byte_at(child, BASE + 3 * PG), (uint8_t)((BASE + 3 * PG) >> 12));
+	/* Page 3: the parent copied it away, the child alone maps the frame: reuse. */
+	CHECK_EQ_U64(fault(child, BASE + 3 * PG, 1, &vmf), 0);
+	CHECK_EQ_U64(vmf.done, VMF_DONE_REUSE);
+	CHECK(tables_ok2(mm, child));
+	/* The huge zero page: a write makes the child its own THP. */
+	CHECK_EQ_U64(fault(child, BASE + 2 * HPG, 1, &vmf), 0);
+	CHECK_EQ_U64(vmf.done, VMF_DONE_THP_COW_ZERO);
+	CHECK(is_huge_zero_pmd(__pmd(pmd_of(mm, BASE + 2 * HPG))));
+	/* The child goes: the second THP is the parent's alone, reused whole. */
+	mmput(child);
+	CHECK_EQ_U64(fault(mm, BASE + HPG + 9 * PG, 1, &vmf), 0);
+	CHECK_EQ_U64(vmf.done, VMF_DONE_REUSE);
+	CHECK(pmd_write(__pmd(pmd_of(mm, BASE + HPG))));
+	CHECK_EQ_U64(fault(mm, BASE + 7 * PG, 1, &vmf), 0);
+	CHECK_EQ_U64(vmf.done, VMF_DONE_REUSE);
+	CHECK_EQ_U64(intact(mm, BASE + HPG, HPG, BASE + HPG), 512);
+	CHECK_EQ_U64(intact(mm, BASE, HPG, BASE), 511);
+	CHECK(tables_ok(mm));
+	CHECK(sim_done(mm, before));
+	CHECK_EQ_U64(pgtable_deposited, 0);
+}
+
+TEST(thp_fork_split_frames_zap_mprotect_and_reuse_whole)
+{
+	uint64_t before;
+	struct mm_struct *mm = thp_mm(5, &before);
+	struct vm_fault vmf;
+	CHECK(map_at(mm, BASE, HPG, RW, ANON));
+	CHECK_EQ_U64(fault(mm, BASE, 1, &vmf), 0);
+	fill(mm, BASE, HPG);
+	struct mm_struct *child = dup_mm(mm);
+	struct mm_struct *grandchild = dup_mm(child);
+	CHECK(child && grandchild);
+	CHECK_EQ_U64(page_mapcount(pfn_to_page(pmd_pfn(__pmd(pmd_of(mm, BASE))))), 3);
+	/* The child splits (partial mprotect): split frames, mapped three times each. */
+	CHECK_EQ_U64(do_mprotect(child, BASE + PG, PG, PROT_READ), 0);
+	struct page *head = pfn_to_page(pmd_pfn(__pmd(pmd_of(mm, BASE))));
+	CHECK(head->order == 0 && page_mapcount(head + 100) == 3 && page_ref_count(head + 100) == 3);
+	CHECK(tables_ok3(mm, child, grandchild));
+	/* The grandchild's leaf over split frames: mprotect of it whole, then gone. */
+	CHECK_EQ_U64(do_mprotect(grandchild, BASE, HPG, PROT_READ), 0);
+	CHECK(pmd_trans_huge(__pmd(pmd_of(grandchild, BASE))) && !pmd_write(__pmd(pmd_of(grandchild, BASE))));
+	CHECK_EQ_U64(do_munmap(grandchild, BASE, HPG), 0);
+	CHECK_EQ_U64(page_mapcount(head + 100), 2);
+	CHECK_EQ_U64(grandchild->nr_deposited, 0);
+	CHECK(tables_ok3(mm, child, grandchild));
+	mmput(grandchild);
+	/* The child goes too: the parent's leaf alone maps the split frames. */
+	mmput(child);
+	CHECK(tables_ok(mm));
+	/* Alone with split frames: the write reuses all 2 MiB and makes them a THP again. */
+	CHECK_EQ_U64(fault(mm, BASE + 11 * PG, 1, &vmf), 0);
+	CHECK_EQ_U64(vmf.done, VMF_DONE_REUSE);
+	CHECK(head->order == HPAGE_PMD_ORDER && page_mapcount(head) == 1 && page_ref_count(head) == 1);
+	CHECK(pmd_write(__pmd(pmd_of(mm, BASE))));
+	CHECK_EQ_U64(intact(mm, BASE, HPG, BASE), 512);
+	CHECK(tables_ok(mm));
+	CHECK(sim_done(mm, before));
+}
+
+TEST(thp_fork_out_of_memory_gives_everything_back)
+{
+	uint64_t before;
+	struct mm_struct *mm = thp_mm(4, &before);
+	struct vm_fault vmf;
+	CHECK(map_at(mm, BASE, 4 * HPG, RW, ANON));
+	for (int i = 0; i < 4; i++)
+		CHECK_EQ_U64(fault(mm, BASE + i * HPG, 1, &vmf), 0);
+	fill(mm, BASE, 4 * HPG);
+	drain_local_pages();
+	uint64_t free_before = nr_free_pages();
+	int failed = 0;
+	for (uint64_t nth = 1; nth < 40; nth++) {
+		fail_alloc_arm(nth);
+		struct mm_struct *child = dup_mm(mm);
+		bool hit = fail_alloc_disarm();
+		if (child)
+			mmput(child);
+		else
+			failed++;
+		CHECK(hit || child);
+		kmem_cache_shrink_all();
+		drain_local_pages();
+		CHECK_EQ_U64(nr_free_pages(), free_before);
+		CHECK_EQ_U64(pgtable_deposited, 4);
+		struct page *head = pfn_to_page(pmd_pfn(__pmd(pmd_of(mm, BASE + 3 * HPG))));
+		CHECK(page_mapcount(head) == 1 && page_ref_count(head) == 1);
+		if (!hit)
+			break;
+	}
+	CHECK(failed > 4);
+	CHECK_EQ_U64(intact(mm, BASE, 4 * HPG, BASE), 2048);
+	CHECK(tables_ok(mm));
+	CHECK(sim_done(mm, before));
+}
+
+/* The 2 MiB pool of two pages the hugetlb tests share (made once). */
+static int hugetlb_pool(void)
 {
 	sim_ready(4);
 	transparent_hugepage_mode = THP_NEVER;
 	static bool pooled;
 	if (!pooled) {
-		CHECK_EQ_U64(hugetlb_init(2, 1, false), 1);   /* no 1 GiB pages without pdpe1gb */
+		if (hugetlb_init(2, 1, false) != 1)   /* no 1 GiB pages without pdpe1gb */
+			return 0;
 		pooled = true;
 	}
+	return hstates[HSTATE_2M].nr_huge_pages == 2;
+}
+
+TEST(hugetlb_fork_private_cow_and_shared_pages)
+{
+	CHECK(hugetlb_pool());
+	struct hstate *h = &hstates[HSTATE_2M];
+	uint64_t before;
+	struct mm_struct *mm = sim_mm(4, &before);
+	struct vm_fault vmf;
+	CHECK(map_at(mm, BASE, HPG, RW, ANON | MAP_HUGETLB));
+	CHECK_EQ_U64(fault(mm, BASE, 1, &vmf), 0);
+	*byte_at(mm, BASE + 5) = 0x11;
+	struct mm_struct *child = dup_mm(mm);
+	CHECK(child != NULL);
+	struct vm_area_struct *cv = find_vma(child, BASE);
+	CHECK(cv && (cv->vm_flags & VM_NORESERVE) && vm_hugetlb_committed[0] == HPG / PG);
+	CHECK(!(pmd_of(mm, BASE) & _PAGE_RW) && pmd_of(mm, BASE) == pmd_of(child, BASE));
+	CHECK_EQ_U64(page_mapcount(pfn_to_page(pmd_pfn(__pmd(pmd_of(mm, BASE))))), 2);
+	CHECK(tables_ok2(mm, child));
+	/* The last free page is reserved by another mapping: the child's CoW gets SIGBUS. */
+	CHECK(map_at(mm, BASE + 2 * HPG, HPG, RW, ANON | MAP_HUGETLB));
+	CHECK_EQ_U64(fault(child, BASE, 1, &vmf), VM_FAULT_SIGBUS);
+	CHECK_EQ_U64(do_munmap(mm, BASE + 2 * HPG, HPG), 0);
+	/* Now it copies; each side keeps its own data. */
+	CHECK_EQ_U64(fault(child, BASE, 1, &vmf), 0);
+	CHECK_EQ_U64(vmf.done, VMF_DONE_COPY);
+	CHECK_EQ_U64(h->free_huge_pages, 0);
+	CHECK_EQ_U64(*byte_at(child, BASE + 5), 0x11);
+	*byte_at(child, BASE + 5) = 0x22;
+	CHECK_EQ_U64(*byte_at(mm, BASE + 5), 0x11);
+	/* No page left beyond the parent's reservation: nothing more may be reserved. */
+	CHECK_EQ_U64(do_mmap(mm, 0, HPG, RW, ANON | MAP_HUGETLB, -1, 0), -ENOMEM);
+	CHECK_EQ_U64(fault(mm, BASE, 1, &vmf), 0);
+	CHECK_EQ_U64(vmf.done, VMF_DONE_REUSE);
+	CHECK(tables_ok2(mm, child));
+	mmput(child);
+	CHECK_EQ_U64(h->free_huge_pages, 1);
+	CHECK_EQ_U64(do_munmap(mm, BASE, HPG), 0);
+	CHECK_EQ_U64(h->free_huge_pages, 2);
+	CHECK_EQ_U64(h->resv_consumed, 0);
+	/* Shared: fork faults in the page the parent has not touched; both map both. */
+	CHECK(map_at(mm, BASE, 2 * HPG, RW, MAP_SHARED | MAP_ANONYMOUS | MAP_HUGETLB));
+	CHECK_EQ_U64(fault(mm, BASE, 1, &vmf), 0);
+	child = dup_mm(mm);
+	CHECK(child != NULL);
+	CHECK_EQ_U64(h->free_huge_pages, 0);
+	CHECK(pmd_of(mm, BASE + HPG) && pmd_of(mm, BASE + HPG) == pmd_of(child, BASE + HPG) &&
+	      (pmd_of(child, BASE + HPG) & _PAGE_RW));
+	*byte_at(child, BASE + HPG + 3) = 0x33;
+	CHECK_EQ_U64(*byte_at(mm, BASE + HPG + 3), 0x33);
+	CHECK(tables_ok2(mm, child));
+	/* The parent goes first: the pages stay the child's until it goes too. */
+	CHECK_EQ_U64(do_munmap(mm, BASE, 2 * HPG), 0);
+	CHECK_EQ_U64(h->free_huge_pages, 0);
+	CHECK_EQ_U64(*byte_at(child, BASE + HPG + 3), 0x33);
+	mmput(child);
+	CHECK_EQ_U64(h->free_huge_pages, 2);
+	CHECK(sim_done(mm, before));
+	CHECK_EQ_U64(vm_hugetlb_committed[0], 0);
+	CHECK_EQ_U64(h->resv_consumed, 0);
+}
+
+TEST(hugetlb_fork_owner_takes_its_page_back_when_the_pool_is_empty)
+{
+	CHECK(hugetlb_pool());
+	struct hstate *h = &hstates[HSTATE_2M];
+	uint64_t before;
+	struct mm_struct *mm = sim_mm(4, &before);
+	struct vm_fault vmf;
+	CHECK(map_at(mm, BASE, HPG, RW, ANON | MAP_HUGETLB));
+	CHECK_EQ_U64(fault(mm, BASE, 1, &vmf), 0);
+	*byte_at(mm, BASE + 9) = 0x44;
+	struct mm_struct *child = dup_mm(mm);
+	CHECK(child != NULL);
+	CHECK(map_at(mm, BASE + 2 * HPG, HPG, RW, ANON | MAP_HUGETLB));   /* the last free page: reserved */
+	/* The owner's CoW: no page, so the child loses its leaf and the owner reuses the page. */
+	CHECK_EQ_U64(fault(mm, BASE, 1, &vmf), 0);
+	CHECK_EQ_U64(vmf.done, VMF_DONE_REUSE);
+	CHECK_EQ_U64(pmd_of(child, BASE), 0);
+	CHECK(find_vma(child, BASE)->vm_flags & VM_HUGETLB_UNMAPPED);
+	CHECK_EQ_U64(*byte_at(mm, BASE + 9), 0x44);
+	CHECK(tables_ok2(mm, child));
+	/* The child's next touch there is SIGBUS, read or write. */
+	CHECK_EQ_U64(fault(child, BASE, 0, &vmf), VM_FAULT_SIGBUS);
+	CHECK_EQ_U64(fault(child, BASE + PG, 1, &vmf), VM_FAULT_SIGBUS);
+	CHECK_EQ_U64(h->free_huge_pages, 1);
+	mmput(child);
+	CHECK(sim_done(mm, before));
+	CHECK_EQ_U64(h->free_huge_pages, 2);
+	CHECK_EQ_U64(h->resv_consumed, 0);
+	CHECK_EQ_U64(vm_hugetlb_committed[0], 0);
+}
+
+TEST(hugetlb_fork_out_of_memory_gives_everything_back)
+{
+	CHECK(hugetlb_pool());
+	struct hstate *h = &hstates[HSTATE_2M];
+	uint64_t before;
+	struct mm_struct *mm = sim_mm(4, &before);
+	struct vm_fault vmf;
+	CHECK(map_at(mm, BASE, HPG, RW, ANON | MAP_HUGETLB));
+	CHECK(map_at(mm, BASE + 4 * HPG, HPG, RW, MAP_SHARED | MAP_ANONYMOUS | MAP_HUGETLB));
+	CHECK_EQ_U64(fault(mm, BASE, 1, &vmf), 0);
+	*byte_at(mm, BASE + 1) = 0x55;
+	drain_local_pages();
+	int failed = 0;
+	for (uint64_t nth = 1; nth < 40; nth++) {
+		uint64_t free_before = nr_free_pages();
+		fail_alloc_arm(nth);
+		struct mm_struct *child = dup_mm(mm);
+		bool hit = fail_alloc_disarm();
+		if (child)
+			mmput(child);
+		else
+			failed++;
+		kmem_cache_shrink_all();
+		drain_local_pages();
+		CHECK_EQ_U64(nr_free_pages(), free_before);   /* the shared page faulted in is a pool page */
+		CHECK_EQ_U64(page_mapcount(pfn_to_page(pmd_pfn(__pmd(pmd_of(mm, BASE))))), 1);
+		CHECK_EQ_U64(vm_hugetlb_committed[0], 2 * HPG / PG);
+		CHECK(tables_ok(mm));
+		if (!hit)
+			break;
+	}
+	CHECK(failed > 2);
+	CHECK_EQ_U64(*byte_at(mm, BASE + 1), 0x55);
+	CHECK(sim_done(mm, before));
+	CHECK_EQ_U64(h->free_huge_pages, 2);
+	CHECK_EQ_U64(h->resv_consumed, 0);
+}
+
+TEST(hugetlb_pool_reserve_fault_and_return)
+{
+	CHECK(hugetlb_pool());
 	struct hstate *h = &hstates[HSTATE_2M];
 	CHECK_EQ_U64(h->nr_huge_pages, 2);
 	uint64_t before;
@@ -340,5 +630,11 @@ UNIT_MAIN(
 	UNIT(partial_munmap_mprotect_dontneed_split_and_keep_data),
 	UNIT(whole_thp_unmap_and_mremap_keep_accounts),
 	UNIT(verifier_counts_thp_leaves_against_deposits),
-	UNIT(hugetlb_pool_reserve_fault_and_return)
+	UNIT(thp_fork_shares_the_leaf_and_a_write_splits_and_copies_4k),
+	UNIT(thp_fork_split_frames_zap_mprotect_and_reuse_whole),
+	UNIT(thp_fork_out_of_memory_gives_everything_back),
+	UNIT(hugetlb_pool_reserve_fault_and_return),
+	UNIT(hugetlb_fork_private_cow_and_shared_pages),
+	UNIT(hugetlb_fork_owner_takes_its_page_back_when_the_pool_is_empty),
+	UNIT(hugetlb_fork_out_of_memory_gives_everything_back)
 )
