@@ -152,6 +152,8 @@ static int regular_fsync(struct file *f)
 
 static void inode_file_release(struct file *f)
 {
+	if ((f->f_mode & FMODE_WRITE) && S_ISREG(f->f_inode->i_mode))
+		put_write_access(f->f_inode);   /* vfs_open took it */
 	iput(f->f_inode);
 }
 

@@ -134,6 +134,8 @@ int vfs_open(struct inode *cwd, const char *path, uint32_t flags, uint32_t mode,
 		return -ENOTDIR;
 	if (S_ISDIR(inode->i_mode) && (wants_write || (flags & O_TRUNC) || (flags & O_CREAT)))
 		return -EISDIR;
+	if (wants_write && S_ISREG(inode->i_mode) && (err = get_write_access(inode)) != 0)
+		return err;   /* a running program's file: -ETXTBSY */
 	uint32_t fmode = FMODE_LSEEK | FMODE_PREAD | FMODE_PWRITE;
 	if (acc == O_RDONLY || acc == O_RDWR)
 		fmode |= FMODE_READ;
@@ -141,8 +143,11 @@ int vfs_open(struct inode *cwd, const char *path, uint32_t flags, uint32_t mode,
 		fmode |= FMODE_WRITE;
 	struct file *f = alloc_file(S_ISDIR(inode->i_mode) ? &dir_fops : &regular_fops,
 				    (flags & ~(uint32_t)(O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_CLOEXEC)) | O_LARGEFILE, fmode);
-	if (!f)
+	if (!f) {
+		if (wants_write && S_ISREG(inode->i_mode))
+			put_write_access(inode);
 		return -ENFILE;
+	}
 	f->f_inode = iget(inode);
 	f->f_mapping = &inode->i_data;
 	if ((flags & O_TRUNC) && S_ISREG(inode->i_mode) && wants_write)

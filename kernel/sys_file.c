@@ -338,7 +338,11 @@ int64_t sys_truncate(uint64_t upath, uint64_t length)
 		return -EISDIR;
 	if ((int64_t)length < 0)
 		return -EINVAL;
-	return inode_truncate(inode, length);
+	if ((err = get_write_access(inode)) != 0)
+		return err;   /* a running program's file: -ETXTBSY, as Linux's do_truncate */
+	err = inode_truncate(inode, length);
+	put_write_access(inode);
+	return err;
 }
 
 /* See fault/syscall.h. */
