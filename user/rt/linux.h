@@ -108,6 +108,11 @@
 #define ENAMETOOLONG 36
 #define ENOTEMPTY 39
 #define EOVERFLOW 75
+#define ENOEXEC   8
+#define E2BIG     7
+#define ETXTBSY   26
+#define ELOOP     40
+#define ELIBACC   79
 
 /* open flags, fcntl, lseek, msync, *at */
 #define O_RDONLY    00000000
