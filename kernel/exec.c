@@ -464,7 +464,7 @@ int64_t sys_execve(uint64_t upath, uint64_t uargv, uint64_t uenvp)
 	fput(file);   /* the mappings hold their own references */
 	if (err) {
 		t->mm = old;
-		return err == -EINVAL ? -ENOEXEC : err;
+		return err;   /* the loader's errno, as Linux's load_elf_binary (-EINVAL: segments cannot be placed) */
 	}
 	err = flush_signal_handlers(t);
 	if (err) {
