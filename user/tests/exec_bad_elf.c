@@ -73,17 +73,23 @@ static uint8_t *load_phdr(uint32_t index)
 	return NULL;
 }
 
-/* One case: work (n bytes, mode) exec'd, the outcome compared with what this kernel must give. */
-static void check_case(const char *name, long n, int mode, long want_faultline, long want_linux)
+/* One case: work (n bytes, mode) exec'd, the outcome compared with what this
+ * kernel must give (on Linux, want_linux or, where kernels differ, also_linux). */
+static void check_case2(const char *name, long n, int mode, long want_faultline, long want_linux, long also_linux)
 {
 	char path[64];
 	format(path, sizeof(path), "files/xelf_%s", name);
 	long err = write_file(path, work, n, mode);
 	long got = err ? 4000 : try_exec(path);
 	long want = fl_on_faultline() ? want_faultline : want_linux;
-	rt_check(name, got == want, "outcome %ld, expected %ld (errno >= 0, -signal < 0, %d ran)", got, want,
-		 EXITED_OK);
+	bool ok = got == want || (!fl_on_faultline() && got == also_linux);
+	rt_check(name, ok, "outcome %ld, expected %ld (errno >= 0, -signal < 0, %d ran)", got, want, EXITED_OK);
 	sys_unlink(path);
+}
+
+static void check_case(const char *name, long n, int mode, long want_faultline, long want_linux)
+{
+	check_case2(name, n, mode, want_faultline, want_linux, want_linux);
 }
 
 int main(int argc, char **argv, char **envp)
@@ -120,7 +126,9 @@ int main(int argc, char **argv, char **envp)
 		last = load_phdr(i);
 	wr64(last + 32, rd64(last + 32) + (1 << 20));
 	wr64(last + 40, rd64(last + 40) + (1 << 20));
-	check_case("filesz_past_eof", image_size, 0755, ENOEXEC, SIG(11));
+	/* Linux maps it; the tail of the last file page is zeroed (padzero): 6.1 on
+	 * the reference's initramfs runs it, a later kernel on a disk kills it. */
+	check_case2("filesz_past_eof", image_size, 0755, ENOEXEC, EXITED_OK, SIG(11));
 
 	/* p_offset one byte off p_vaddr modulo the page size. */
 	memcpy(work, image, (size_t)image_size);
