@@ -158,6 +158,8 @@ void do_syscall_64(struct pt_regs *regs)
 	case __NR_kill:            ret = sys_kill(a0, a1); break;
 	case __NR_tkill:           ret = sys_tkill(a0, a1); break;
 	case __NR_tgkill:          ret = sys_tgkill(a0, a1, a2); break;
+	case __NR_symlink:         ret = sys_symlinkat(a0, SYS_AT_FDCWD, a1); break;
+	case __NR_symlinkat:       ret = sys_symlinkat(a0, a1, a2); break;
 	default:                   ret = sys_ni_syscall(nr); break;
 	}
 	regs->ax = (uint64_t)ret;

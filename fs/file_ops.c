@@ -223,7 +223,7 @@ int64_t vfs_getdents64(struct file *f, uint64_t ubuf, uint64_t count)
 			if (!d)
 				break;
 			name = d->d_name, len = d->d_len, ino = d->d_inode->i_ino;
-			type = S_ISDIR(d->d_inode->i_mode) ? 4 : 8;
+			type = S_ISDIR(d->d_inode->i_mode) ? 4 : S_ISLNK(d->d_inode->i_mode) ? 10 : 8;   /* DT_DIR, DT_LNK, DT_REG */
 			d = d->d_next;
 		}
 		if (index < f->f_pos)

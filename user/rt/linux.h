@@ -127,6 +127,7 @@
 #define O_LARGEFILE 00100000
 #define O_DIRECTORY 00200000
 #define O_CLOEXEC   02000000
+#define O_NOFOLLOW  00400000
 #define F_DUPFD     0
 #define F_GETFD     1
 #define F_SETFD     2
@@ -147,6 +148,7 @@
 #define S_IFMT   0170000
 #define S_IFDIR  0040000
 #define S_IFREG  0100000
+#define S_IFLNK  0120000
 
 /* struct stat, x86-64 (144 bytes). */
 struct stat {
