@@ -44,10 +44,12 @@
  */
 static int install_page(struct vm_area_struct *vma, uint64_t addr, const uint8_t *src, uint64_t n)
 {
-	struct page *page = alloc_zeroed_page();
+	struct page *page = n == PAGE_SIZE ? alloc_page() : alloc_zeroed_page();
 	if (!page)
 		return -ENOMEM;
-	if (n)
+	if (n == PAGE_SIZE)
+		copy_page(page_address(page), src);
+	else if (n)
 		memcpy(page_address(page), src, n);
 	if (install_anon_page(vma, addr, page)) {
 		__free_page(page);
@@ -211,8 +213,14 @@ int exec_program(struct task_struct *t, struct file *file,
 		 struct pt_regs *regs, const char **why)
 {
 	static struct elf_image img;
+	/* The argument pages are built here; between execs it is all zero (each
+	 * exec clears what it used: not the whole 128 KiB every time). */
 	static uint8_t stack_buf[STACK_INITIAL_PAGES * PAGE_SIZE];
-	memset(stack_buf, 0, sizeof(stack_buf));
+	static bool stack_buf_zeroed;
+	if (!stack_buf_zeroed) {
+		memset(stack_buf, 0, sizeof(stack_buf));
+		stack_buf_zeroed = true;
+	}
 	int err = read_elf_headers(file->f_inode, &img, why);
 	if (err)
 		return err;
@@ -263,25 +271,27 @@ int exec_program(struct task_struct *t, struct file *file,
 	struct exec_stack_result st;
 	err = exec_build_stack(stack_buf, sizeof(stack_buf), STACK_TOP, argv, argc, envp, envc, &aux, &st);
 	if (err) {
+		memset(stack_buf, 0, sizeof(stack_buf));   /* wherever it got to */
 		*why = "arguments do not fit the initial stack";
 		err = -E2BIG;
 		goto fail;
 	}
 	uint64_t stack_low = (st.rsp & PAGE_MASK);
+	uint8_t *used = stack_buf + sizeof(stack_buf) - (STACK_TOP - stack_low);
 	err = vma_map_range(mm, stack_low, STACK_TOP - stack_low, VM_STACK_FLAGS);
 	if (err) {
+		memset(used, 0, STACK_TOP - stack_low);
 		*why = "cannot map the stack";
 		goto fail;
 	}
 	mm->start_stack = st.rsp;
 	struct vm_area_struct *svma = find_vma(mm, stack_low);
-	for (uint64_t p = stack_low; p < STACK_TOP; p += PAGE_SIZE) {
-		const uint8_t *src = stack_buf + sizeof(stack_buf) - (STACK_TOP - p);
-		err = install_page(svma, p, src, PAGE_SIZE);
-		if (err) {
-			*why = "out of memory for the stack";
-			goto fail;
-		}
+	for (uint64_t p = stack_low; p < STACK_TOP && !err; p += PAGE_SIZE)
+		err = install_page(svma, p, used + (p - stack_low), PAGE_SIZE);
+	memset(used, 0, STACK_TOP - stack_low);
+	if (err) {
+		*why = "out of memory for the stack";
+		goto fail;
 	}
 
 	memset(regs, 0, sizeof(*regs));
