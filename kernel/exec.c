@@ -1,9 +1,12 @@
 /*
  * exec_program and exit_mm (kernel/exec.h); the address space itself is
- * paging/mm.c's (mm_alloc, mmput). The program's segments are
- * copied into anonymous frames at exec time (there is no page cache: the
- * file is already in memory); bss and the stack are demand-paged like any
- * anonymous memory, except the stack pages the arguments occupy.
+ * paging/mm.c's (mm_alloc, mmput). The program is a file, mapped as Linux's
+ * load_elf_binary maps it: its headers read through the page cache, each
+ * PT_LOAD segment a private file mapping (text demand-paged by
+ * do_read_fault and shared with every process running the file, data
+ * copied by do_cow_fault on the first write), the bss anonymous; the
+ * fault path does the rest. Only the stack pages the arguments occupy and
+ * padzero's one private copy are filled at exec time.
  */
 #include "kernel/exec.h"
 #include "kernel/elf.h"
