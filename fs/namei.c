@@ -321,6 +321,34 @@ static int do_symlink(struct nameidata *nd, const char *target, struct inode *cw
 }
 
 /* See fs/namei.h. */
+int64_t vfs_realpath(struct inode *cwd, const char *path, char *buf, uint64_t size)
+{
+	struct nameidata nd;
+	struct inode *inode = NULL;
+	nd_init(&nd);
+	int64_t ret = walk_parent(cwd, path, &nd);
+	if (!ret)
+		ret = resolve_last(&nd, true, &inode);
+	if (!ret && !inode)
+		ret = -ENOENT;
+	if (!ret)
+		ret = inode_path(S_ISDIR(inode->i_mode) ? inode : nd.dir, buf, size);
+	if (ret > 0 && !S_ISDIR(inode->i_mode)) {
+		uint64_t len = (uint64_t)ret - 1, slash = len > 1;   /* "/" alone needs none */
+		if (len + slash + nd.last_len + 1 > size) {
+			ret = -ERANGE;
+		} else {
+			buf[len] = '/';
+			memcpy(buf + len + slash, nd.last, nd.last_len);
+			buf[len + slash + nd.last_len] = 0;
+			ret = (int64_t)(len + slash + nd.last_len + 1);
+		}
+	}
+	nd_release(&nd);
+	return ret;
+}
+
+/* See fs/namei.h. */
 int vfs_symlink(const char *target, struct inode *cwd, const char *path)
 {
 	struct nameidata nd;

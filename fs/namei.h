@@ -48,6 +48,11 @@ void fill_stat(const struct inode *inode, uint8_t out[144]);
  * stats (STATX_BASIC_STATS, no birth time) whatever mask asked. */
 void fill_statx(const struct inode *inode, uint8_t out[256]);
 
+/* The absolute path of what path names, links resolved (Linux's d_path of
+ * the opened file), into buf (size bytes): its length + 1, or -errno
+ * (-ENOENT, -ELOOP, -ERANGE, ...). */
+int64_t vfs_realpath(struct inode *cwd, const char *path, char *buf, uint64_t size);
+
 /* The absolute path of dir into buf (size bytes); returns its length + 1, -ERANGE, -ENOENT (unlinked). */
 int64_t inode_path(struct inode *dir, char *buf, uint64_t size);
 

@@ -424,16 +424,9 @@ static const char *path_basename(const char *path)
 void exec_set_exe_path(struct task_struct *t, const char *path)
 {
 	char exe[sizeof(t->exe_path)];
-	if (path[0] == '/') {
+	struct inode *cwd = t->cwd ? t->cwd : fs_root_inode();
+	if (vfs_realpath(cwd, path, exe, sizeof(exe)) < 0)   /* links resolved, as Linux's d_path */
 		strlcpy(exe, path, sizeof(exe));
-	} else {
-		/* Relative to the working directory (Linux's d_path of the file). */
-		int64_t n = t->cwd ? inode_path(t->cwd, exe, sizeof(exe)) : -ENOENT;
-		if (n < 0)
-			strlcpy(exe, path, sizeof(exe));
-		else
-			format(exe + n - 1, sizeof(exe) - (uint64_t)(n - 1), "%s%s", n > 2 ? "/" : "", path);
-	}
 	strlcpy(t->exe_path, exe, sizeof(t->exe_path));
 }
 

@@ -38,7 +38,8 @@ int exec_program(struct task_struct *t, struct file *file,
 		 const char *const *argv, uint32_t argc, const char *const *envp, uint32_t envc,
 		 struct pt_regs *regs, const char **why);
 
-/* t's /proc/self/exe: path (absolute, or relative to t's working directory). */
+/* t's /proc/self/exe: the absolute path, links resolved, of the file path
+ * (relative to t's working directory) names. */
 void exec_set_exe_path(struct task_struct *t, const char *path);
 
 /*

@@ -8,7 +8,8 @@
  * O_NOFOLLOW (-ELOOP); loops and a chain of 40 links (fine) and 41 (-ELOOP,
  * Linux's MAXSYMLINKS); getdents64's DT_LNK; unlink and rename of a link
  * act on the link, not its target; symlink over an existing name -EEXIST,
- * an empty target -ENOENT; chdir through a link.
+ * an empty target -ENOENT; chdir through a link; execve through a link to
+ * this program, whose /proc/self/exe is then the program's own path.
  */
 #include "user/rt/rt.h"
 
@@ -62,9 +63,20 @@ static long read_file(const char *path, char *buf, long size, int flags)
 	return n;
 }
 
+/* The exec'd copy: exit 0 if /proc/self/exe is want, 9 if not. */
+static int probe(const char *want)
+{
+	char exe[256];
+	long n = sys_readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	exe[n > 0 ? n : 0] = 0;
+	return n > 0 && !strcmp(exe, want) ? 0 : 9;
+}
+
 int main(int argc, char **argv, char **envp)
 {
-	(void)argc, (void)argv, (void)envp;
+	(void)envp;
+	if (argc == 3 && !strcmp(argv[1], "probe"))
+		return probe(argv[2]);
 	char buf[256], name[64], target[64];
 	struct stat st;
 
@@ -165,9 +177,26 @@ int main(int argc, char **argv, char **envp)
 		 "chdir %ld, getcwd %ld \"%s\"", cd, n, n > 0 ? buf : "");
 	sys_chdir("../..");
 
+	/* execve through a link: /proc/self/exe names the file itself. */
+	static char self[256];
+	long sn = sys_readlink("/proc/self/exe", self, sizeof(self) - 1);
+	self[sn > 0 ? sn : 0] = 0;
+	expect("symlink_to_self", symlink_(self, "files/sl_exe"), 0);
+	long pid = syscall6(SYS_fork, 0, 0, 0, 0, 0, 0);
+	if (pid == 0) {
+		char *const cargv[] = { "files_symlink", "probe", self, NULL };
+		char *const cenvp[] = { NULL };
+		syscall6(SYS_execve, (long)"files/sl_exe", (long)cargv, (long)cenvp, 0, 0, 0);
+		sys_exit_group(127);
+	}
+	int wst = -1;
+	long w = syscall6(SYS_wait4, pid, (long)&wst, 0, 0, 0, 0);
+	rt_check("exec_through_link", pid > 0 && w == pid && wst == 0,
+		 "status 0x%x (0: /proc/self/exe was \"%s\", 9: it was not, 0x7f00: execve failed)", wst, self);
+
 	/* Clean up. */
 	long bad = 0;
-	const char *const names[] = { "files/sl_link3", "files/sl_dangling", "files/sl_created", "files/sl_dir/up",
+	const char *const names[] = { "files/sl_exe", "files/sl_link3", "files/sl_dangling", "files/sl_created", "files/sl_dir/up",
 				      "files/sl_dlink", "files/sl_loop_a", "files/sl_loop_b", "files/sl_target" };
 	for (uint32_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		bad += sys_unlink(names[i]) != 0;
