@@ -169,6 +169,8 @@ void do_syscall_64(struct pt_regs *regs)
 	case __NR_getsockname:
 	case __NR_getpeername:
 	case __NR_socketpair:      ret = -ENOSYS; break;
+	case __NR_symlink:         ret = sys_symlinkat(a0, SYS_AT_FDCWD, a1); break;
+	case __NR_symlinkat:       ret = sys_symlinkat(a0, a1, a2); break;
 	default:                   ret = sys_ni_syscall(nr); break;
 	}
 	regs->ax = (uint64_t)ret;

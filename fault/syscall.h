@@ -117,7 +117,7 @@
 #define __NR_faccessat     269
 #define __NR_dup3          292
 #define __NR_statx         332
-/* The mm selftests (issue 12, branch selftests): mlock, memfd. */
+/* mlockall, memfd_create; the network calls answered -ENOSYS. */
 #define __NR_mlockall      151
 #define __NR_munlockall    152
 #define __NR_memfd_create  319
@@ -126,6 +126,9 @@
 #define __NR_getsockname   51
 #define __NR_getpeername   52
 #define __NR_socketpair    53
+/* Symbolic links. */
+#define __NR_symlink       88
+#define __NR_symlinkat     266
 #define __NR_faultline_introspect SYS_faultline_introspect  /* fault/introspect_abi.h */
 
 /* Signals (kernel/signal.c, kernel/signal_frame.c). */
@@ -233,6 +236,8 @@ int64_t sys_mkdirat(uint64_t dirfd, uint64_t path, uint64_t mode);
 int64_t sys_unlinkat(uint64_t dirfd, uint64_t path, uint64_t flags);
 int64_t sys_renameat(uint64_t olddirfd, uint64_t oldpath, uint64_t newdirfd, uint64_t newpath);
 int64_t sys_faccessat(uint64_t dirfd, uint64_t path, uint64_t mode);
+/* symlinkat(2) (symlink: dirfd AT_FDCWD). */
+int64_t sys_symlinkat(uint64_t target, uint64_t dirfd, uint64_t linkpath);
 /* readlinkat's file-system half (sys_readlinkat answers /proc/self/exe first). */
 int64_t vfs_readlinkat(uint64_t dirfd, uint64_t path, uint64_t buf, uint64_t size);
 int64_t sys_getcwd(uint64_t buf, uint64_t size);

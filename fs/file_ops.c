@@ -152,6 +152,8 @@ static int regular_fsync(struct file *f)
 
 static void inode_file_release(struct file *f)
 {
+	if ((f->f_mode & FMODE_WRITE) && S_ISREG(f->f_inode->i_mode))
+		put_write_access(f->f_inode);   /* vfs_open took it */
 	iput(f->f_inode);
 }
 
@@ -221,7 +223,7 @@ int64_t vfs_getdents64(struct file *f, uint64_t ubuf, uint64_t count)
 			if (!d)
 				break;
 			name = d->d_name, len = d->d_len, ino = d->d_inode->i_ino;
-			type = S_ISDIR(d->d_inode->i_mode) ? 4 : 8;
+			type = S_ISDIR(d->d_inode->i_mode) ? 4 : S_ISLNK(d->d_inode->i_mode) ? 10 : 8;   /* DT_DIR, DT_LNK, DT_REG */
 			d = d->d_next;
 		}
 		if (index < f->f_pos)

@@ -17,6 +17,7 @@
 #include <stdint.h>
 #include "paging/filemap.h"
 #include "paging/xarray.h"
+#include "base/errno.h"
 
 #define S_IFMT   0170000
 #define S_IFDIR  0040000
@@ -24,6 +25,7 @@
 #define S_IFLNK  0120000
 #define S_ISDIR(m) (((m) & S_IFMT) == S_IFDIR)
 #define S_ISREG(m) (((m) & S_IFMT) == S_IFREG)
+#define S_ISLNK(m) (((m) & S_IFMT) == S_IFLNK)
 
 #define NAME_MAX 255
 #define PATH_MAX 4096
@@ -50,9 +52,35 @@ struct inode {
 	struct inode *i_parent;         /* directories: ".." */
 	struct dentry *i_dentries;      /* directories: the entries */
 	uint32_t i_nentries;
+	/* exec through the page cache (kernel/exec.c): Linux's i_writecount,
+	 * > 0 the files open for writing, < 0 the running executables mapping
+	 * it (deny_write_access). */
+	int32_t i_writecount;
 };
 
 static inline uint64_t i_size_read(const struct inode *inode) { return inode->i_data.i_size; }
+
+/* Linux's get_write_access: a writer (open for writing, truncate) takes one;
+ * -ETXTBSY while the file is a running program's. put_write_access gives it back. */
+static inline int get_write_access(struct inode *inode)
+{
+	if (inode->i_writecount < 0)
+		return -ETXTBSY;
+	inode->i_writecount++;
+	return 0;
+}
+static inline void put_write_access(struct inode *inode) { inode->i_writecount--; }
+
+/* Linux's deny_write_access for a running executable's mapping: -ETXTBSY
+ * while the file is open for writing. allow_write_access gives it back. */
+static inline int deny_write_access(struct inode *inode)
+{
+	if (inode->i_writecount > 0)
+		return -ETXTBSY;
+	inode->i_writecount--;
+	return 0;
+}
+static inline void allow_write_access(struct inode *inode) { inode->i_writecount++; }
 
 /* The file system from the firmware's files: / with /bin and /files. Returns 0 or -ENOMEM. */
 int fs_init(void);

@@ -110,6 +110,7 @@ static int check_elf_header(const uint8_t *file, uint64_t size, struct elf_image
 	out->type = type;
 	out->phent = phent;
 	out->phnum = phnum;
+	out->phoff = phoff;
 	return 0;
 }
 
@@ -151,15 +152,15 @@ static uint64_t choose_load_bias(uint64_t lowest_page, uint64_t max_align)
  * one (it must lie inside a PT_LOAD), else where the first PT_LOAD whose file
  * bytes hold the whole table puts it, else 0. Returns 0 or -ELF_ENOEXEC.
  */
-static int find_phdr_addr(const uint8_t *file, struct elf_image *out)
+static int find_phdr_addr(const uint8_t *phdrs, struct elf_image *out)
 {
-	uint64_t phoff = rd64(file + 32), table_size = (uint64_t)out->phnum * PHDR_SIZE;
+	uint64_t phoff = out->phoff, table_size = (uint64_t)out->phnum * PHDR_SIZE;
 	int have_pt_phdr = 0;
 	uint64_t pt_phdr_vaddr = 0;
 	struct phdr ph;
 
 	for (uint32_t i = 0; i < out->phnum; i++) {
-		read_phdr(file + phoff + (uint64_t)i * PHDR_SIZE, &ph);
+		read_phdr(phdrs + (uint64_t)i * PHDR_SIZE, &ph);
 		if (ph.type == PT_PHDR) {
 			have_pt_phdr = 1;
 			pt_phdr_vaddr = ph.vaddr;
@@ -167,7 +168,7 @@ static int find_phdr_addr(const uint8_t *file, struct elf_image *out)
 		}
 	}
 	for (uint32_t i = 0; i < out->phnum; i++) {
-		read_phdr(file + phoff + (uint64_t)i * PHDR_SIZE, &ph);
+		read_phdr(phdrs + (uint64_t)i * PHDR_SIZE, &ph);
 		if (ph.type != PT_LOAD || ph.memsz == 0)
 			continue;
 		/* check_load has made vaddr + memsz and offset + filesz safe. */
@@ -198,20 +199,24 @@ static int segments_share_page(const struct elf_segment *a, const struct elf_seg
 }
 
 /* See kernel/elf.h. */
-int elf_parse(const uint8_t *file, uint64_t size, uint64_t user_top, struct elf_image *out)
+int elf_parse_header(const uint8_t *ehdr, uint64_t size, struct elf_image *out)
 {
 	*out = (struct elf_image){ 0 };
-	int err = check_elf_header(file, size, out);
-	if (err)
-		return err;
+	return check_elf_header(ehdr, size, out);
+}
+
+/* See kernel/elf.h. */
+int elf_parse_phdrs(const uint8_t *ehdr, const uint8_t *phdrs, uint64_t size, uint64_t user_top,
+		    struct elf_image *out)
+{
+	int err;
 
 	/* Pass 1: each program header on its own; the lowest page and alignment. */
-	uint64_t phoff = rd64(file + 32);
 	uint64_t lowest_page = UINT64_MAX, max_align = ELF_PAGE_SIZE;
 	uint32_t loads = 0;
 	struct phdr ph;
 	for (uint32_t i = 0; i < out->phnum; i++) {
-		read_phdr(file + phoff + (uint64_t)i * PHDR_SIZE, &ph);
+		read_phdr(phdrs + (uint64_t)i * PHDR_SIZE, &ph);
 		switch (ph.type) {
 		case PT_INTERP:
 			return reject(out, ELF_ELIBACC, "dynamically linked (PT_INTERP)");
@@ -246,11 +251,11 @@ int elf_parse(const uint8_t *file, uint64_t size, uint64_t user_top, struct elf_
 	out->load_bias = out->type == ELF_ET_DYN ? choose_load_bias(lowest_page, max_align) : 0;
 
 	/* Pass 2: place the segments, check the range and find the entry. */
-	uint64_t e_entry = rd64(file + 24);
+	uint64_t e_entry = rd64(ehdr + 24);
 	int entry_ok = 0;
 	out->load_start = UINT64_MAX;
 	for (uint32_t i = 0; i < out->phnum; i++) {
-		read_phdr(file + phoff + (uint64_t)i * PHDR_SIZE, &ph);
+		read_phdr(phdrs + (uint64_t)i * PHDR_SIZE, &ph);
 		if (ph.type != PT_LOAD || ph.memsz == 0)
 			continue;
 		uint64_t start, mem_end, mem_end_up;
@@ -290,7 +295,16 @@ int elf_parse(const uint8_t *file, uint64_t size, uint64_t user_top, struct elf_
 		return reject(out, ELF_EINVAL, "bad PT_TLS");
 	out->tls_vaddr += out->has_tls ? out->load_bias : 0;
 
-	if ((err = find_phdr_addr(file, out)) != 0)
+	if ((err = find_phdr_addr(phdrs, out)) != 0)
 		return err;
 	return 0;
+}
+
+/* See kernel/elf.h. */
+int elf_parse(const uint8_t *file, uint64_t size, uint64_t user_top, struct elf_image *out)
+{
+	int err = elf_parse_header(file, size, out);
+	if (err)
+		return err;
+	return elf_parse_phdrs(file, file + out->phoff, size, user_top, out);
 }

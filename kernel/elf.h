@@ -67,6 +67,7 @@ struct elf_image {
 	                               else 0 */
 	uint16_t phent;             /* AT_PHENT: e_phentsize */
 	uint16_t phnum;             /* AT_PHNUM: e_phnum */
+	uint64_t phoff;             /* e_phoff: the table is [phoff, phoff + phnum * phent) of the file */
 	uint64_t load_start;        /* lowest segment page */
 	uint64_t brk_start;         /* end of the highest segment, page-aligned up: the initial brk */
 	int exec_stack;             /* PT_GNU_STACK has PF_X (default: not executable) */
@@ -84,5 +85,20 @@ struct elf_image {
  * are then unspecified).
  */
 int elf_parse(const uint8_t *file, uint64_t size, uint64_t user_top, struct elf_image *out);
+
+/*
+ * elf_parse in two steps, for a loader that reads the file piece by piece
+ * (exec through the page cache, as Linux's load_elf_binary reads the header
+ * and then the program headers with kernel_read):
+ * elf_parse_header checks the 64-byte ELF header at ehdr of a size-byte file
+ * (ehdr holds the file's first min(size, 64) bytes, zero beyond) and fills
+ * out->phoff, phnum, phent and type: the table is then known to lie inside
+ * the file. elf_parse_phdrs takes that table (phnum * phent bytes at phdrs)
+ * and finishes out as elf_parse does. Both return 0 or -ELF_E* with
+ * out->error saying why; neither reads outside what it is given.
+ */
+int elf_parse_header(const uint8_t *ehdr, uint64_t size, struct elf_image *out);
+int elf_parse_phdrs(const uint8_t *ehdr, const uint8_t *phdrs, uint64_t size, uint64_t user_top,
+		    struct elf_image *out);
 
 #endif

@@ -13,18 +13,39 @@
  * paging/mm.h). */
 #define STACK_INITIAL_PAGES 32
 
+struct file;
+struct inode;
+
 /*
- * Loads file (size bytes) into a new mm for t, builds the stack with argv,
- * and fills *regs for the first entry to ring 3. Returns 0, or a negative
- * errno with *why saying what was wrong (the mm is then freed again).
+ * Opens the program at path (from cwd) for exec: a regular file with an
+ * execute bit, else -EACCES (as Linux's do_open_execat); vfs_open's errno
+ * for a bad path. Returns 0 with a new reference in *out.
  */
-int exec_program(struct task_struct *t, const uint8_t *file, uint64_t size,
+int exec_open(struct inode *cwd, const char *path, struct file **out);
+
+/*
+ * Loads the executable open in file into a new mm for t, as Linux's
+ * load_elf_binary: headers read through the page cache, each PT_LOAD a
+ * private mapping of the file (text demand-paged and shared with every
+ * process running it; data copied on the first write; bss anonymous),
+ * writes to the file denied while it is mapped (-ETXTBSY here if it is
+ * open for writing). Builds the stack with argv and fills *regs for the
+ * first entry to ring 3. Returns 0, or a negative errno with *why saying
+ * what was wrong (the mm is then freed again). file keeps the caller's
+ * reference.
+ */
+int exec_program(struct task_struct *t, struct file *file,
 		 const char *const *argv, uint32_t argc, const char *const *envp, uint32_t envc,
 		 struct pt_regs *regs, const char **why);
 
+/* t's /proc/self/exe: the absolute path, links resolved, of the file path
+ * (relative to t's working directory) names. */
+void exec_set_exe_path(struct task_struct *t, const char *path);
+
 /*
- * execve(2): path /bin/NAME or /faultline/bin/NAME names a program on the
- * stick; argv and envp are copied in (at most STACK_INITIAL_PAGES of
+ * execve(2): path names the program in the file system (the stick's
+ * programs are /bin/NAME; /faultline/bin/NAME and /usr/bin/NAME name them
+ * too, /proc/self/exe the caller's own); argv and envp are copied in (at most STACK_INITIAL_PAGES of
  * strings: -E2BIG beyond). On success the caller's address space is
  * replaced (a vfork parent is released), its other threads are killed and
  * 0 is returned into the new image's registers; on failure nothing changed.

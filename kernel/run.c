@@ -16,6 +16,7 @@
 #include "kernel/exec.h"
 #include "kernel/console_file.h"
 #include "fs/inode.h"
+#include "fs/file.h"
 #include "kernel/integrity.h"
 #include "kernel/signal.h"
 #include "kernel/user_records.h"
@@ -46,7 +47,6 @@
 #include "paging/vma.h"
 
 static uint32_t cfg_time_limit;
-static const struct boot_info *run_bi;
 static struct task_struct *tree_root;    /* the `run =` line's process, while it lives */
 static char tree_name[TASK_COMM_LEN];
 
@@ -68,13 +68,6 @@ static const struct boot_file *find_file(const struct boot_info *bi, const char 
 		if (strcmp(bi->files[i].name, name) == 0)
 			return &bi->files[i];
 	return NULL;
-}
-
-/* See kernel/run.h. */
-const struct boot_file *run_find_program(const char *name)
-{
-	const struct boot_file *f = run_bi ? find_file(run_bi, name) : NULL;
-	return f && f->status == FILE_LOADED ? f : NULL;
 }
 
 /* The check record kernel.<prog>.<what> for a structure's self-check (lib/check_result.h). */
@@ -237,9 +230,21 @@ static void run_one(const struct config_run *run, const struct boot_info *bi)
 		why = "no memory for its descriptor table";
 	else if ((err = signal_task_init(t)) != 0)
 		why = "out of memory for its signal handlers";
-	else
-		err = exec_program(t, (const uint8_t *)__va(f->phys), f->size, argv, run->argc, NULL, 0,
-				   task_pt_regs(t), &why);
+	else {
+		/* Through the file system, as execve: the stick's program NAME is /bin/NAME. */
+		char path[sizeof(t->exe_path)];
+		struct file *file;
+		format(path, sizeof(path), "/bin/%s", name);
+		err = exec_open(fs_root_inode(), path, &file);
+		if (err) {
+			why = "not in the file system's /bin";
+		} else {
+			err = exec_program(t, file, argv, run->argc, NULL, 0, task_pt_regs(t), &why);
+			fput(file);
+			if (!err)
+				exec_set_exe_path(t, path);
+		}
+	}
 	if (err) {
 		signal_task_exit(t);
 		if (t->files)
@@ -280,7 +285,6 @@ void run_programs(const struct faultline_config *cfg, const struct boot_info *bi
 	syscall_init();
 	sched_init();
 	oom_killer_init();
-	run_bi = bi;
 	cfg_time_limit = cfg->time_limit;
 	uaccess_smap = (read_cr4() & X86_CR4_SMAP) != 0;
 	integrity_baseline(); /* everything above is final until the last program ends */

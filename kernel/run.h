@@ -13,9 +13,6 @@ struct boot_file;
  * process it starts, to the end of the last, before the next line. */
 void run_programs(const struct faultline_config *cfg, const struct boot_info *bi);
 
-/* The loaded program called name (for execve), or NULL. */
-const struct boot_file *run_find_program(const char *name);
-
 /* Called by exit_mm before mm, whose last user t was, is freed: for the
  * tree's root process, the live page-table and VMA checks. */
 void run_mm_last_use(struct task_struct *t, struct mm_struct *mm);

@@ -258,7 +258,8 @@ int64_t sys_newfstatat(uint64_t dirfd, uint64_t upath, uint64_t ust, uint64_t fl
 		return sys_fstat(dirfd, ust);
 	}
 	struct inode *dir, *inode;
-	if ((err = at_dir(dirfd, path, &dir)) || (err = path_lookup(dir, path, &inode)))
+	if ((err = at_dir(dirfd, path, &dir)) ||
+	    (err = path_lookup_flags(dir, path, !(flags & AT_SYMLINK_NOFOLLOW), &inode)))
 		return err;
 	uint8_t st[144];
 	fill_stat(inode, st);
@@ -291,7 +292,8 @@ int64_t sys_statx(uint64_t dirfd, uint64_t upath, uint64_t flags, uint64_t mask,
 		}
 	} else {
 		struct inode *dir;
-		if ((err = at_dir(dirfd, path, &dir)) || (err = path_lookup(dir, path, &inode)))
+		if ((err = at_dir(dirfd, path, &dir)) ||
+		    (err = path_lookup_flags(dir, path, !(flags & AT_SYMLINK_NOFOLLOW), &inode)))
 			return err;
 	}
 	fill_statx(inode, stx);
@@ -342,7 +344,11 @@ int64_t sys_truncate(uint64_t upath, uint64_t length)
 		return -EISDIR;
 	if ((int64_t)length < 0)
 		return -EINVAL;
-	return inode_truncate(inode, length);
+	if ((err = get_write_access(inode)) != 0)
+		return err;   /* a running program's file: -ETXTBSY, as Linux's do_truncate */
+	err = inode_truncate(inode, length);
+	put_write_access(inode);
+	return err;
 }
 
 /* See fault/syscall.h. */
@@ -408,15 +414,29 @@ int64_t sys_faccessat(uint64_t dirfd, uint64_t upath, uint64_t mode)
 	return 0;
 }
 
-/* See kernel/sys_file.h. There are no symbolic links: an existing name is -EINVAL. */
+/* See fault/syscall.h: a symbolic link's text (-EINVAL for anything else). */
 int64_t vfs_readlinkat(uint64_t dirfd, uint64_t upath, uint64_t buf, uint64_t size)
 {
-	char path[PATH_MAX];
-	struct inode *dir, *inode;
+	static char path[PATH_MAX], text[PATH_MAX];
+	struct inode *dir;
 	int err = getname(upath, path);
-	if (err || (err = at_dir(dirfd, path, &dir)) || (err = path_lookup(dir, path, &inode)))
+	if (err || (err = at_dir(dirfd, path, &dir)))
 		return err;
-	return -EINVAL;
+	int64_t n = vfs_readlink(dir, path, text, size < PATH_MAX ? size : PATH_MAX);
+	if (n < 0)
+		return n;
+	return copy_to_user(buf, text, (uint64_t)n) ? -EFAULT : n;
+}
+
+/* See fault/syscall.h. Linux's order: the target, then the new name. */
+int64_t sys_symlinkat(uint64_t utarget, uint64_t dirfd, uint64_t ulink)
+{
+	static char target[PATH_MAX], path[PATH_MAX];
+	struct inode *dir;
+	int err = getname(utarget, target);
+	if (err || (err = getname(ulink, path)) || (err = at_dir(dirfd, path, &dir)))
+		return err;
+	return vfs_symlink(target, dir, path);
 }
 
 /* See fault/syscall.h. */

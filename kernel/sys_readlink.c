@@ -2,8 +2,8 @@
  * readlink and readlinkat (Linux's fs/stat.c): /proc/self/exe (and
  * /proc/PID/exe for its own pid) is the program's path (task exe_path,
  * "/bin/NAME" as the Linux reference runs it); every other path is the file
- * system's (fs/ has no symbolic links: -EINVAL for a name that exists,
- * -ENOENT for one that does not).
+ * system's (vfs_readlinkat: a symbolic link's text, -EINVAL for any other
+ * name that exists, -ENOENT for one that does not).
  */
 #include "fault/syscall.h"
 #include "fault/uaccess.h"

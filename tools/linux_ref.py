@@ -235,11 +235,12 @@ class LinuxRun:
         return self.first("linux_done") is not None
 
 
-def run_programs(programs, cpu="max", mem="512M", timeout=180, extra_append=""):
+def run_programs(programs, cpu="max", mem="512M", timeout=180, extra_append="", icount=False):
     """Boots the reference once, running programs (paths or (path, args) pairs)
-    in order. Returns a LinuxRun; a run that timed out has timed_out set and
-    whatever log there was. Raises LinuxRefError if the kernel, the init or a
-    program cannot be had."""
+    in order; icount: deterministic, -icount shift=0,sleep=off (the TSC counts
+    instructions, as faultline's --icount). Returns a LinuxRun; a run that
+    timed out has timed_out set and whatever log there was. Raises
+    LinuxRefError if the kernel, the init or a program cannot be had."""
     progs = normalize_programs(programs)
     kernel = ensure_kernel()
     init = ensure_init()
@@ -250,6 +251,8 @@ def run_programs(programs, cpu="max", mem="512M", timeout=180, extra_append=""):
             f.write(build_initramfs(progs, init))
         log_path = os.path.join(wd, "serial.log")
         cmd = qemu_command(kernel, initrd, log_path, cpu, mem, append)
+        if icount:
+            cmd += ["-icount", "shift=0,sleep=off"]
         start = time.time()
         timed_out = False
         try:
@@ -278,6 +281,8 @@ def main():
     ap.add_argument("--run", action="append", default=[], metavar="'PROGRAM ARGS'",
                     help="a program and its arguments as one shell-quoted string (repeatable)")
     ap.add_argument("--quiet", action="store_true", help="print only the records")
+    ap.add_argument("--icount", action="store_true",
+                    help="deterministic: -icount shift=0,sleep=off (TSC counts instructions)")
     ap.add_argument("program", nargs="?", help="a program to run")
     ap.add_argument("args", nargs=argparse.REMAINDER, help="its arguments")
     a = ap.parse_args()
@@ -292,7 +297,7 @@ def main():
     if not programs:
         ap.error("no program given")
     try:
-        run = run_programs(programs, a.cpu, a.mem, a.timeout, a.append)
+        run = run_programs(programs, a.cpu, a.mem, a.timeout, a.append, a.icount)
     except LinuxRefError as e:
         print("linux_ref: %s" % e, file=sys.stderr)
         return 2

@@ -354,10 +354,80 @@ TEST(file_faults_read_around_cow_shared_truncate)
 	CHECK_EQ_U64(fs_objects_alive(), objects);
 }
 
+TEST(fs_symlinks_and_write_access)
+{
+	files_ready();
+	struct inode *root = fs_root_inode(), *in = NULL, *dir = NULL;
+	uint64_t objects = fs_objects_alive(), cached = filemap_stats.pages;
+	struct file *f = NULL;
+	char buf[64];
+	CHECK(vfs_open(root, "t.txt", O_RDWR | O_CREAT, 0644, &f) == 0);
+	CHECK_EQ_U64(vfs_mkdir(root, "d", 0755), 0);
+	CHECK_EQ_U64(vfs_symlink("t.txt", root, "l"), 0);
+	CHECK_EQ_U64(vfs_symlink("..", root, "d/up"), 0);
+	CHECK_EQ_U64(vfs_symlink("d", root, "dl"), 0);
+	CHECK_EQ_U64(vfs_symlink("x", root, "l"), (uint64_t)-EEXIST);
+	CHECK_EQ_U64(vfs_symlink("", root, "e"), (uint64_t)-ENOENT);
+	/* Followed in the last component unless told not to, and in the middle of a path. */
+	CHECK(path_lookup(root, "l", &in) == 0 && in == f->f_inode);
+	CHECK(path_lookup_flags(root, "l", false, &in) == 0 && S_ISLNK(in->i_mode) && i_size_read(in) == 5);
+	CHECK(path_lookup(root, "dl/up/dl/up/l", &in) == 0 && in == f->f_inode);
+	CHECK(path_lookup(root, "dl", &dir) == 0 && S_ISDIR(dir->i_mode));
+	CHECK_EQ_U64(vfs_readlink(root, "l", buf, sizeof(buf)), 5);
+	CHECK(!memcmp(buf, "t.txt", 5));
+	CHECK_EQ_U64(vfs_readlink(root, "l", buf, 2), 2);
+	CHECK_EQ_U64(vfs_readlink(root, "t.txt", buf, sizeof(buf)), (uint64_t)-EINVAL);
+	struct file *g = NULL;
+	CHECK_EQ_U64(vfs_open(root, "l", O_RDONLY | O_NOFOLLOW, 0, &g), (uint64_t)-ELOOP);
+	/* A loop, and MAXSYMLINKS: 40 links followed, the 41st -ELOOP. */
+	CHECK_EQ_U64(vfs_symlink("b", root, "a"), 0);
+	CHECK_EQ_U64(vfs_symlink("a", root, "b"), 0);
+	CHECK_EQ_U64(path_lookup(root, "a", &in), (uint64_t)-ELOOP);
+	char name[16], target[16];
+	for (int i = 0; i <= 40; i++) {
+		snprintf(name, sizeof(name), "c%d", i);
+		snprintf(target, sizeof(target), i ? "c%d" : "t.txt", i - 1);
+		CHECK_EQ_U64(vfs_symlink(target, root, name), 0);
+	}
+	CHECK(path_lookup(root, "c39", &in) == 0 && in == f->f_inode);
+	CHECK_EQ_U64(path_lookup(root, "c40", &in), (uint64_t)-ELOOP);
+	/* A dangling link: O_CREAT makes its target. */
+	CHECK_EQ_U64(vfs_symlink("new.txt", root, "dang"), 0);
+	CHECK_EQ_U64(path_lookup(root, "dang", &in), (uint64_t)-ENOENT);
+	CHECK_EQ_U64(vfs_open(root, "dang", O_WRONLY | O_CREAT | O_EXCL, 0644, &g), (uint64_t)-EEXIST);
+	CHECK(vfs_open(root, "dang", O_WRONLY | O_CREAT, 0644, &g) == 0);
+	CHECK(path_lookup(root, "new.txt", &in) == 0 && in == g->f_inode);
+	/* Write access: a writer counts; a denial (a running program) refuses writers. */
+	CHECK_EQ_U64(g->f_inode->i_writecount, 1);
+	CHECK_EQ_U64(deny_write_access(g->f_inode), (uint64_t)-ETXTBSY);
+	fput(g);
+	CHECK(path_lookup(root, "new.txt", &in) == 0 && in->i_writecount == 0);
+	CHECK_EQ_U64(deny_write_access(in), 0);
+	CHECK_EQ_U64(vfs_open(root, "new.txt", O_RDWR, 0, &g), (uint64_t)-ETXTBSY);
+	CHECK(vfs_open(root, "new.txt", O_RDONLY, 0, &g) == 0);
+	fput(g);
+	allow_write_access(in);
+	/* unlink takes the link, not its target. */
+	static const char *const names[] = { "l", "d/up", "dl", "a", "b", "dang", "new.txt" };
+	for (unsigned i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		CHECK_EQ_U64(vfs_unlink(root, names[i]), 0);
+	for (int i = 0; i <= 40; i++) {
+		snprintf(name, sizeof(name), "c%d", i);
+		CHECK_EQ_U64(vfs_unlink(root, name), 0);
+	}
+	CHECK(path_lookup(root, "t.txt", &in) == 0);
+	CHECK_EQ_U64(vfs_unlink(root, "t.txt"), 0);
+	CHECK_EQ_U64(vfs_rmdir(root, "d"), 0);
+	fput(f);
+	CHECK_EQ_U64(fs_objects_alive(), objects);
+	CHECK_EQ_U64(filemap_stats.pages, cached);
+}
+
 UNIT_MAIN(
 	UNIT(fdtable_numbers_dup_and_errno),
 	UNIT(xarray_sparse_store_find_erase),
 	UNIT(fs_write_read_holes_truncate_enospc),
 	UNIT(fs_names_and_directories),
-	UNIT(file_faults_read_around_cow_shared_truncate)
+	UNIT(file_faults_read_around_cow_shared_truncate),
+	UNIT(fs_symlinks_and_write_access)
 )

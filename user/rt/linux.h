@@ -108,6 +108,11 @@
 #define ENAMETOOLONG 36
 #define ENOTEMPTY 39
 #define EOVERFLOW 75
+#define ENOEXEC   8
+#define E2BIG     7
+#define ETXTBSY   26
+#define ELOOP     40
+#define ELIBACC   79
 
 /* open flags, fcntl, lseek, msync, *at */
 #define O_RDONLY    00000000
@@ -122,6 +127,7 @@
 #define O_LARGEFILE 00100000
 #define O_DIRECTORY 00200000
 #define O_CLOEXEC   02000000
+#define O_NOFOLLOW  00400000
 #define F_DUPFD     0
 #define F_GETFD     1
 #define F_SETFD     2
@@ -142,6 +148,7 @@
 #define S_IFMT   0170000
 #define S_IFDIR  0040000
 #define S_IFREG  0100000
+#define S_IFLNK  0120000
 
 /* struct stat, x86-64 (144 bytes). */
 struct stat {
