@@ -74,6 +74,8 @@ static void free_blocks_from(struct inode *inode, uint64_t first)
 /* Frees an inode nobody holds or names any more. */
 static void evict(struct inode *inode)
 {
+	if (mapping_is_shmem(&inode->i_data))
+		shmem_evicted();
 	truncate_inode_pages(&inode->i_data, 0);
 	free_blocks_from(inode, 0);
 	xa_destroy(&inode->i_blockmap);
@@ -108,6 +110,8 @@ static int blockdev_readpage(struct address_space *mapping, struct page *page)
 /* See fs/inode.h. */
 int inode_reserve_block(struct inode *inode, uint64_t index)
 {
+	if (mapping_is_shmem(&inode->i_data))
+		return 0;   /* shmem: no disk blocks, the pages are the data */
 	if (xa_load(&inode->i_blockmap, index))
 		return 0;
 	uint32_t blk = brd_alloc_block();
@@ -238,7 +242,7 @@ void dir_remove(struct inode *dir, struct dentry *d)
 /* See fs/inode.h. */
 uint64_t fs_pages_held(void)
 {
-	uint64_t pages = filemap_stats.pages + xa_node_pages();
+	uint64_t pages = filemap_stats.pages - filemap_stats.shmem_pages + xa_node_pages();
 	struct kmem_cache_stats s;
 	if (inode_cache) {
 		kmem_cache_get_stats(inode_cache, &s);

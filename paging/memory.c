@@ -9,7 +9,9 @@
  *                                       (special)
  *       write, private VMA              a zeroed frame, set_anon_pte     0, VMF_DONE_NEW_ANON
  *                                       (install_anon_page's body)
- *       any access, shared VMA          the same                         0, VMF_DONE_NEW_SHARED
+ *       any access, shared VMA          the same (only where a shared    0, VMF_DONE_NEW_SHARED
+ *         with no shmem object          anonymous VMA has no object: the
+ *                                       mm calls of in-kernel tests)
  *   present, write, not writable      do_wp_page
  *       the zero page                   a fresh zeroed frame             0, VMF_DONE_COW_ZERO
  *       an anonymous page mapped once   made writable in place           0, VMF_DONE_REUSE
@@ -250,19 +252,67 @@ static uint64_t do_fault_around(struct vm_fault *vmf, uint64_t nr_file_pages)
 	return mapped;
 }
 
-/* A cache page for the fault, or a verdict: out of memory, or the read failed. */
-static struct page *fault_get_page(struct vm_fault *vmf, vm_fault_t *ret)
+/*
+ * A page-cache miss at the fault (out of line: a hit is the common case): a
+ * new page, zeroed for a shmem object (a minor fault, the clearing timed in
+ * vmf->clear_cycles as an anonymous page's) or read by the file system's
+ * readpage (the "I/O": VM_FAULT_MAJOR), put in the cache. *fresh is set.
+ * NULL with *ret VM_FAULT_OOM, or VM_FAULT_SIGBUS if the read failed.
+ */
+static __attribute__((noinline)) struct page *fault_read_page(struct vm_fault *vmf, vm_fault_t *ret, bool *fresh)
 {
-	bool major = false;
-	int err;
-	struct page *page = filemap_get_page(vmf->vma->vm_mapping, fault_pgoff(vmf), &major, &err);
-	if (!page) {
-		*ret = err == -ENOMEM ? VM_FAULT_OOM : VM_FAULT_SIGBUS;
-		vmf->why = err == -ENOMEM ? NULL : "the file's page could not be read";
+	struct address_space *mapping = vmf->vma->vm_mapping;
+	uint64_t index = fault_pgoff(vmf);
+	struct page *page = alloc_page();
+	*ret = VM_FAULT_OOM;
+	if (!page)
+		return NULL;
+	bool shmem = mapping_is_shmem(mapping);
+	int err = 0;
+	if (shmem) {
+		uint64_t t0 = rdtsc_ordered();
+		clear_page(page_address(page));
+		vmf->clear_cycles += rdtsc_ordered() - t0;
+	} else {
+		page->mapping = mapping;
+		page->index = index;
+		err = mapping->a_ops->readpage(mapping, page);
+		page->mapping = NULL;
+		filemap_stats.reads++;
+	}
+	if (!err)
+		err = add_to_page_cache(page, mapping, index);
+	if (err) {
+		put_page(page);
+		if (err != -ENOMEM) {
+			*ret = VM_FAULT_SIGBUS;
+			vmf->why = "the file's page could not be read";
+		}
 		return NULL;
 	}
-	*ret = major ? VM_FAULT_MAJOR : 0;
+	*fresh = true;
+	*ret = shmem ? 0 : VM_FAULT_MAJOR;
 	return page;
+}
+
+/* A cache page for the fault (a new reference), or NULL and a verdict: out
+ * of memory, or the read failed. *fresh: it was not cached before. */
+static struct page *fault_get_page(struct vm_fault *vmf, vm_fault_t *ret, bool *fresh)
+{
+	struct page *page = find_get_page(vmf->vma->vm_mapping, fault_pgoff(vmf));
+	*ret = 0;
+	if (likely(page))
+		return page;
+	return fault_read_page(vmf, ret, fresh);
+}
+
+/* What a file fault that mapped a page did: a new shmem page is a first
+ * touch of shared memory (VMF_DONE_NEW_SHARED), else the file class given. */
+static enum vm_fault_done file_fault_done(const struct vm_fault *vmf, bool fresh, enum vm_fault_done file_class)
+{
+	if (fresh && mapping_is_shmem(vmf->vma->vm_mapping))
+		return VMF_DONE_NEW_SHARED;
+	return file_class;
 }
 
 /*
@@ -270,6 +320,8 @@ static struct page *fault_get_page(struct vm_fault *vmf, vm_fault_t *ret)
  * SIGBUS; a read maps the cached page (do_read_fault, with fault-around); a
  * write to a private mapping maps a private copy (do_cow_fault); a write to
  * a shared one dirties the cached page and maps it writable (do_shared_fault).
+ * A miss in a shmem object (MAP_SHARED|MAP_ANONYMOUS, memfd) is a new zeroed
+ * page, not a read: a minor fault, VMF_DONE_NEW_SHARED.
  */
 static __attribute__((noinline)) vm_fault_t do_fault(struct vm_fault *vmf)
 {
@@ -288,6 +340,7 @@ static __attribute__((noinline)) vm_fault_t do_fault(struct vm_fault *vmf)
 	}
 	vm_fault_t ret;
 	struct page *page;
+	bool fresh = false;
 	if (!(vmf->flags & FAULT_FLAG_WRITE)) {
 		/* do_read_fault */
 		if (fault_around_bytes > PAGE_SIZE) {
@@ -298,14 +351,15 @@ static __attribute__((noinline)) vm_fault_t do_fault(struct vm_fault *vmf)
 				return 0;
 			}
 		}
-		page = fault_get_page(vmf, &ret);
+		page = fault_get_page(vmf, &ret, &fresh);
 		if (!page)
 			return ret;
 		set_file_pte(vma, vmf->address, vmf->pte, page, false);
-		vmf->done = (ret & VM_FAULT_MAJOR) ? VMF_DONE_FILE_READ_MAJOR : VMF_DONE_FILE_READ;
+		vmf->done = file_fault_done(vmf, fresh,
+					    (ret & VM_FAULT_MAJOR) ? VMF_DONE_FILE_READ_MAJOR : VMF_DONE_FILE_READ);
 		return ret;
 	}
-	page = fault_get_page(vmf, &ret);
+	page = fault_get_page(vmf, &ret, &fresh);
 	if (!page)
 		return ret;
 	if (!(vma->vm_flags & VM_SHARED)) {
@@ -325,7 +379,7 @@ static __attribute__((noinline)) vm_fault_t do_fault(struct vm_fault *vmf)
 	/* do_shared_fault: page_mkwrite, then the page dirty and writable. */
 	set_page_dirty(page);
 	set_file_pte(vma, vmf->address, vmf->pte, page, true);
-	vmf->done = VMF_DONE_FILE_SHARED_WRITE;
+	vmf->done = file_fault_done(vmf, fresh, VMF_DONE_FILE_SHARED_WRITE);
 	return ret;
 }
 

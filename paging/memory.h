@@ -40,7 +40,7 @@ enum vm_fault_done {
 	VMF_DONE_SPURIOUS = 0,     /* the entry allowed the access already: young/dirty, TLB entry flushed */
 	VMF_DONE_ZERO_PAGE,        /* none entry, read, private: the zero page mapped read-only */
 	VMF_DONE_NEW_ANON,         /* none entry, write, private: a new zeroed page */
-	VMF_DONE_NEW_SHARED,       /* none entry, shared anonymous VMA: a new zeroed page */
+	VMF_DONE_NEW_SHARED,       /* none entry, shared anonymous VMA (its shmem object): a new zeroed page */
 	VMF_DONE_COW_ZERO,         /* write to the zero page: a new zeroed page instead */
 	VMF_DONE_REUSE,            /* write to a private page mapped once: made writable in place */
 	VMF_DONE_COPY,             /* write to a private page mapped more than once: copied */
