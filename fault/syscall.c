@@ -158,6 +158,7 @@ void do_syscall_64(struct pt_regs *regs)
 	case __NR_kill:            ret = sys_kill(a0, a1); break;
 	case __NR_tkill:           ret = sys_tkill(a0, a1); break;
 	case __NR_tgkill:          ret = sys_tgkill(a0, a1, a2); break;
+	case __NR_memfd_create:    ret = sys_memfd_create(a0, a1); break;
 	default:                   ret = sys_ni_syscall(nr); break;
 	}
 	regs->ax = (uint64_t)ret;

@@ -130,6 +130,9 @@
 #define __NR_restart_syscall 219
 #define __NR_tgkill         234
 
+/* shmem (kernel/sys_memfd.c). */
+#define __NR_memfd_create   319
+
 #include "base/errno.h"
 
 #define SYS_AT_FDCWD ((uint64_t)(int64_t)-100)   /* AT_FDCWD as a syscall argument */
@@ -252,5 +255,8 @@ int64_t sys_sigaltstack(uint64_t uss, uint64_t uoss, uint64_t user_sp);
 int64_t sys_kill(uint64_t pid, uint64_t sig);
 int64_t sys_tkill(uint64_t tid, uint64_t sig);
 int64_t sys_tgkill(uint64_t tgid, uint64_t tid, uint64_t sig);
+
+/* memfd_create (kernel/sys_memfd.c): a shmem file in a new descriptor. */
+int64_t sys_memfd_create(uint64_t uname, uint64_t flags);
 
 #endif
