@@ -103,7 +103,7 @@ static int blockdev_readpage(struct address_space *mapping, struct page *page)
 	if (blk)
 		brd_read_block((uint32_t)(uintptr_t)blk, page_address(page));
 	else
-		memset(page_address(page), 0, PAGE_SIZE);
+		clear_page(page_address(page));
 	return 0;
 }
 

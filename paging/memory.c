@@ -221,7 +221,9 @@ static uint64_t fault_pgoff(const struct vm_fault *vmf)
  * of fault_around_bytes that starts at the fault's address rounded down to
  * it (or at the VMA's start, if later), within the VMA and this page table,
  * that are cached already and below the end of the file, where the entry is
- * none. Returns the pages mapped (the faulting one included if it was cached).
+ * none. The cache is read a leaf node at a time (xa_leaf: one descent per
+ * 64 pages, not one per page). Returns the pages mapped (the faulting one
+ * included if it was cached).
  */
 static uint64_t do_fault_around(struct vm_fault *vmf, uint64_t nr_file_pages)
 {
@@ -238,26 +240,36 @@ static uint64_t do_fault_around(struct vm_fault *vmf, uint64_t nr_file_pages)
 		end = (vmf->address & PMD_MASK) + PMD_SIZE;   /* this page table only */
 	uint64_t mapped = 0;
 	pte_t *base = vmf->pte - ((vmf->address - start) >> PAGE_SHIFT);
-	for (uint64_t a = start; a < end; a += PAGE_SIZE) {
-		pte_t *pte = base + ((a - start) >> PAGE_SHIFT);
-		uint64_t pgoff = vma->vm_pgoff + ((a - vma->vm_start) >> PAGE_SHIFT);
-		if (pgoff >= nr_file_pages || !pte_none(ptep_get(pte)))
-			continue;
-		struct page *page = find_get_page(mapping, pgoff);
-		if (!page)
-			continue;
-		set_file_pte(vma, a, pte, page, false);
-		mapped++;
+	uint64_t first = vma->vm_pgoff + ((start - vma->vm_start) >> PAGE_SHIFT);
+	uint64_t last = first + ((end - start) >> PAGE_SHIFT) - 1;
+	if (last >= nr_file_pages)
+		last = nr_file_pages - 1;   /* the faulting page is below it: first <= last */
+	for (uint64_t index = first; index <= last;) {
+		const struct xa_node *leaf = xa_leaf(&mapping->i_pages, index);
+		uint64_t leaf_last = index | (XA_CHUNK_SIZE - 1);
+		uint64_t stop = leaf_last < last ? leaf_last : last;
+		for (; leaf && index <= stop; index++) {
+			struct page *page = leaf->slots[index & (XA_CHUNK_SIZE - 1)];
+			pte_t *pte = base + (index - first);
+			if (!page || !pte_none(ptep_get(pte)))
+				continue;
+			get_page(page);
+			set_file_pte(vma, start + ((index - first) << PAGE_SHIFT), pte, page, false);
+			mapped++;
+		}
+		index = stop + 1;
 	}
 	return mapped;
 }
 
 /*
  * A page-cache miss at the fault (out of line: a hit is the common case): a
- * new page, zeroed for a shmem object (a minor fault, the clearing timed in
- * vmf->clear_cycles as an anonymous page's) or read by the file system's
- * readpage (the "I/O": VM_FAULT_MAJOR), put in the cache. *fresh is set.
- * NULL with *ret VM_FAULT_OOM, or VM_FAULT_SIGBUS if the read failed.
+ * new page, zeroed for a shmem object (a minor fault) or read by the file
+ * system's readpage (the "I/O": VM_FAULT_MAJOR; for the RAM disk a block
+ * lookup and the 4 KiB copy, or the clearing of a hole), put in the cache.
+ * Filling the page is timed in vmf->clear_cycles, as an anonymous page's
+ * clearing. *fresh is set. NULL with *ret VM_FAULT_OOM, or VM_FAULT_SIGBUS
+ * if the read failed.
  */
 static __attribute__((noinline)) struct page *fault_read_page(struct vm_fault *vmf, vm_fault_t *ret, bool *fresh)
 {
@@ -269,10 +281,9 @@ static __attribute__((noinline)) struct page *fault_read_page(struct vm_fault *v
 		return NULL;
 	bool shmem = mapping_is_shmem(mapping);
 	int err = 0;
+	uint64_t t0 = rdtsc_ordered();
 	if (shmem) {
-		uint64_t t0 = rdtsc_ordered();
 		clear_page(page_address(page));
-		vmf->clear_cycles += rdtsc_ordered() - t0;
 	} else {
 		page->mapping = mapping;
 		page->index = index;
@@ -280,6 +291,7 @@ static __attribute__((noinline)) struct page *fault_read_page(struct vm_fault *v
 		page->mapping = NULL;
 		filemap_stats.reads++;
 	}
+	vmf->clear_cycles += rdtsc_ordered() - t0;
 	if (!err)
 		err = add_to_page_cache(page, mapping, index);
 	if (err) {

@@ -29,6 +29,11 @@ struct xarray {
 /* The entry at index, or NULL. */
 void *xa_load(const struct xarray *xa, uint64_t index);
 
+/* The leaf node holding the entry of index, or NULL if there is none: its
+ * slots[i] is the entry of (index & ~(XA_CHUNK_SIZE - 1)) + i, so a run of
+ * indices is read with one descent (the page cache's fault-around). */
+const struct xa_node *xa_leaf(const struct xarray *xa, uint64_t index);
+
 /* Stores entry (not NULL) at index. Returns 0, or -ENOMEM (nothing changed). */
 int xa_store(struct xarray *xa, uint64_t index, void *entry);
 
