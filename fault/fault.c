@@ -324,7 +324,7 @@ static __attribute__((noinline)) int page_fault_file_fast(struct pt_regs *regs, 
 							   uint64_t error_code, uint64_t t0)
 {
 	struct vm_fault vmf;
-	vm_fault_t ret = handle_mm_fault(vma, address, fault_flags(regs, error_code), &vmf);
+	vm_fault_t ret = handle_file_fault(vma, address, fault_flags(regs, error_code), &vmf);
 	if (unlikely(ret & VM_FAULT_ERROR))
 		return needs_full_frame(t0);
 	account_fault(fault_class_of(&vmf), t0, vmf.clear_cycles, vmf.pgtables);

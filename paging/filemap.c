@@ -10,15 +10,6 @@
 struct filemap_stats filemap_stats;
 
 /* See paging/filemap.h. */
-struct page *find_get_page(struct address_space *mapping, uint64_t index)
-{
-	struct page *page = xa_load(&mapping->i_pages, index);
-	if (page)
-		get_page(page);
-	return page;
-}
-
-/* See paging/filemap.h. */
 int add_to_page_cache(struct page *page, struct address_space *mapping, uint64_t index)
 {
 	page->mapping = mapping;

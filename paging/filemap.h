@@ -22,6 +22,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include "paging/page.h"
 #include "paging/xarray.h"
 
 struct page;
@@ -72,8 +73,15 @@ struct filemap_stats {
 };
 extern struct filemap_stats filemap_stats;
 
-/* The cached page at index with a new reference, or NULL. */
-struct page *find_get_page(struct address_space *mapping, uint64_t index);
+/* The cached page at index with a new reference, or NULL. Inline: the
+ * file faults' common case. */
+static inline struct page *find_get_page(struct address_space *mapping, uint64_t index)
+{
+	struct page *page = xa_load(&mapping->i_pages, index);
+	if (page)
+		get_page(page);
+	return page;
+}
 
 /*
  * The page at index with a new reference: the cached one, else a new page

@@ -335,7 +335,7 @@ static enum vm_fault_done file_fault_done(const struct vm_fault *vmf, bool fresh
  * A miss in a shmem object (MAP_SHARED|MAP_ANONYMOUS, memfd) is a new zeroed
  * page, not a read: a minor fault, VMF_DONE_NEW_SHARED.
  */
-static __attribute__((noinline)) vm_fault_t do_fault(struct vm_fault *vmf)
+static __always_inline vm_fault_t __do_fault(struct vm_fault *vmf)
 {
 	struct vm_area_struct *vma = vmf->vma;
 	struct address_space *mapping = vma->vm_mapping;
@@ -395,6 +395,12 @@ static __attribute__((noinline)) vm_fault_t do_fault(struct vm_fault *vmf)
 	return ret;
 }
 
+/* __do_fault out of line: where the VMA may be anonymous, the file path stays apart. */
+static __attribute__((noinline)) vm_fault_t do_fault(struct vm_fault *vmf)
+{
+	return __do_fault(vmf);
+}
+
 /*
  * do_fault on a copy of *vmf: a pointer to the caller's vmf passed to an
  * out-of-line call would put the whole struct in memory on every fault of
@@ -408,18 +414,25 @@ static __always_inline vm_fault_t do_fault_out_of_line(struct vm_fault *vmf)
 	return ret;
 }
 
-/* A none entry: do_fault for a file VMA, else do_anonymous_page. files is
- * a constant: false where the caller knows the VMA has no file. */
-static __always_inline vm_fault_t do_none_entry(struct vm_fault *vmf, bool files)
+/* What the caller knows of the faulting VMA (a constant at each call, so
+ * the paths it rules out are compiled away): no file, maybe one, a file. */
+enum vma_kind { VMA_ANON, VMA_ANY, VMA_FILE };
+
+/* A none entry: do_fault for a file VMA, else do_anonymous_page. For a
+ * file VMA the caller knows of, do_fault's body is inlined; one found here
+ * goes out of line, on a copy. */
+static __always_inline vm_fault_t do_none_entry(struct vm_fault *vmf, enum vma_kind files)
 {
-	if (files && unlikely(vmf->vma->vm_mapping))
+	if (files == VMA_FILE)
+		return __do_fault(vmf);
+	if (files == VMA_ANY && unlikely(vmf->vma->vm_mapping))
 		return do_fault_out_of_line(vmf);
 	return do_anonymous_page(vmf);
 }
 
-/* Dispatches on the state of the entry vmf->pte (see the table at the top). files is
- * a constant: false where the caller knows the VMA has no file. */
-static __always_inline vm_fault_t handle_pte_fault(struct vm_fault *vmf, bool files)
+/* Dispatches on the state of the entry vmf->pte (see the table at the top). files:
+ * what the caller knows of the VMA (a constant). */
+static __always_inline vm_fault_t handle_pte_fault(struct vm_fault *vmf, enum vma_kind files)
 {
 	vmf->orig_pte = ptep_get(vmf->pte);
 	if (pte_none(vmf->orig_pte))
@@ -469,7 +482,7 @@ static __attribute__((noinline)) vm_fault_t handle_pmd_fault(struct vm_fault *vm
 		return VM_FAULT_SIGBUS;   /* not present but not none */
 	}
 	vmf->pte = pte_offset_map(vmf->pmd, vmf->address);
-	vm_fault_t ret = handle_pte_fault(vmf, true);
+	vm_fault_t ret = handle_pte_fault(vmf, VMA_ANY);
 	if (!ret && thp_events.fault_fallback != fallbacks)
 		vmf->done = VMF_DONE_THP_FALLBACK;
 	return ret;
@@ -502,7 +515,7 @@ static __attribute__((noinline)) bool map_huge_zero_pmd(struct vm_area_struct *v
 	__ret; })
 
 /* The pte of vmf->address if its pmd points to a pte table, else the pmd's cases. */
-static __always_inline vm_fault_t handle_pmd(struct vm_fault *vmf, bool files)
+static __always_inline vm_fault_t handle_pmd(struct vm_fault *vmf, enum vma_kind files)
 {
 	pmdval_t v = pmd_val(pmdp_get(vmf->pmd));
 	if (likely(entry_is_table(v))) {
@@ -537,7 +550,7 @@ static vm_fault_t alloc_failed(uint64_t entry)
 }
 
 /* Allocates the upper levels for address, then handles the pte. */
-static __always_inline vm_fault_t __handle_mm_fault(struct vm_fault *vmf, bool files)
+static __always_inline vm_fault_t __handle_mm_fault(struct vm_fault *vmf, enum vma_kind files)
 {
 	struct mm_struct *mm = vmf->vma->vm_mm;
 	uint64_t pmd_base = vmf->address & PMD_MASK, pud_base = vmf->address & PUD_MASK;
@@ -571,9 +584,9 @@ static __always_inline vm_fault_t __handle_mm_fault(struct vm_fault *vmf, bool f
 	return handle_pmd(vmf, files);
 }
 
-/* handle_mm_fault's body; files false: the VMA has no file (a constant). */
+/* handle_mm_fault's body; files: what the caller knows of the VMA (a constant). */
 static __always_inline vm_fault_t handle_fault(struct vm_area_struct *vma, uint64_t address, uint32_t flags,
-					       struct vm_fault *vmf, bool files)
+					       struct vm_fault *vmf, enum vma_kind files)
 {
 	uint64_t pgtables_before = pgtable_pages_allocated;
 	*vmf = (struct vm_fault){
@@ -591,14 +604,21 @@ static __always_inline vm_fault_t handle_fault(struct vm_area_struct *vma, uint6
 __attribute__((always_inline)) vm_fault_t handle_mm_fault(struct vm_area_struct *vma, uint64_t address,
 								uint32_t flags, struct vm_fault *vmf)
 {
-	return handle_fault(vma, address, flags, vmf, true);
+	return handle_fault(vma, address, flags, vmf, VMA_ANY);
+}
+
+/* See paging/memory.h. */
+__attribute__((always_inline)) vm_fault_t handle_file_fault(struct vm_area_struct *vma, uint64_t address,
+								  uint32_t flags, struct vm_fault *vmf)
+{
+	return handle_fault(vma, address, flags, vmf, VMA_FILE);
 }
 
 /* See paging/memory.h. */
 __attribute__((always_inline)) vm_fault_t handle_anon_fault(struct vm_area_struct *vma, uint64_t address,
 								  uint32_t flags, struct vm_fault *vmf)
 {
-	return handle_fault(vma, address, flags, vmf, false);
+	return handle_fault(vma, address, flags, vmf, VMA_ANON);
 }
 
 /*

@@ -105,6 +105,11 @@ vm_fault_t handle_mm_fault(struct vm_area_struct *vma, uint64_t address, uint32_
  */
 vm_fault_t handle_anon_fault(struct vm_area_struct *vma, uint64_t address, uint32_t flags, struct vm_fault *vmf);
 
+/* handle_mm_fault for a VMA with a file or shmem object (vma->vm_mapping
+ * set), which the caller checked: the fast entry's file faults, without the
+ * anonymous path's check and copy of the vm_fault. Same contract. */
+vm_fault_t handle_file_fault(struct vm_area_struct *vma, uint64_t address, uint32_t flags, struct vm_fault *vmf);
+
 /*
  * Maps page, a new private anonymous page the caller filled, at addr of
  * vma: young, and writable and dirty if the VMA is writable; map count and

@@ -26,34 +26,6 @@ static void xa_node_free(struct xa_node *n)
 	nodes_alive--;
 }
 
-/* The slot of index in a node at level (1 = leaves). */
-static uint32_t xa_offset(uint64_t index, uint32_t level)
-{
-	uint32_t shift = (level - 1) * XA_CHUNK_SHIFT;
-	return shift >= 64 ? 0 : (uint32_t)((index >> shift) & (XA_CHUNK_SIZE - 1));
-}
-
-/* The highest index a tree of height levels holds. */
-static uint64_t xa_max_index(uint32_t height)
-{
-	uint32_t bits = height * XA_CHUNK_SHIFT;
-	return bits >= 64 ? UINT64_MAX : (UINT64_C(1) << bits) - 1;
-}
-
-/* See paging/xarray.h. */
-void *xa_load(const struct xarray *xa, uint64_t index)
-{
-	struct xa_node *n = xa->root;
-	if (!n || index > xa_max_index(xa->height))
-		return NULL;
-	for (uint32_t level = xa->height; level > 1; level--) {
-		n = n->slots[xa_offset(index, level)];
-		if (!n)
-			return NULL;
-	}
-	return n->slots[xa_offset(index, 1)];
-}
-
 /* See paging/xarray.h. */
 const struct xa_node *xa_leaf(const struct xarray *xa, uint64_t index)
 {
