@@ -62,15 +62,6 @@ struct page *filemap_get_page(struct address_space *mapping, uint64_t index, boo
 	return page;
 }
 
-/* See paging/filemap.h. */
-void set_page_dirty(struct page *page)
-{
-	if (PageDirty(page) || !page->mapping)
-		return;
-	SetPageDirty(page);
-	page->mapping->nrdirty++;
-}
-
 /* Writes one dirty page back; it is clean after unless writepage failed. */
 static int write_one(struct address_space *mapping, struct page *page)
 {

@@ -99,8 +99,15 @@ struct page *filemap_get_page(struct address_space *mapping, uint64_t index, boo
  */
 int add_to_page_cache(struct page *page, struct address_space *mapping, uint64_t index);
 
-/* Marks a cached page dirty (set_page_dirty). */
-void set_page_dirty(struct page *page);
+/* Marks a cached page dirty (set_page_dirty). Inline: every first write
+ * to a clean page through a shared mapping does it. */
+static inline void set_page_dirty(struct page *page)
+{
+	if (PageDirty(page) || !page->mapping)
+		return;
+	SetPageDirty(page);
+	page->mapping->nrdirty++;
+}
 
 /* Writes back the dirty pages with index in [start, end]. Returns 0 or the
  * first writepage error (the others are still tried). An AS_SHMEM mapping

@@ -265,24 +265,21 @@ static uint64_t do_fault_around(struct vm_fault *vmf, uint64_t nr_file_pages)
 /*
  * A page-cache miss at the fault (out of line: a hit is the common case): a
  * new page, zeroed for a shmem object (a minor fault) or read by the file
- * system's readpage (the "I/O": VM_FAULT_MAJOR; for the RAM disk a block
+ * system's readpage (the "I/O", VM_FAULT_MAJOR; for the RAM disk a block
  * lookup and the 4 KiB copy, or the clearing of a hole), put in the cache.
  * Filling the page is timed in vmf->clear_cycles, as an anonymous page's
- * clearing. *fresh is set. NULL with *ret VM_FAULT_OOM, or VM_FAULT_SIGBUS
- * if the read failed.
+ * clearing. NULL if out of memory, or if the read failed (vmf->why set).
  */
-static __attribute__((noinline)) struct page *fault_read_page(struct vm_fault *vmf, vm_fault_t *ret, bool *fresh)
+static __attribute__((noinline)) struct page *fault_read_page(struct vm_fault *vmf)
 {
 	struct address_space *mapping = vmf->vma->vm_mapping;
 	uint64_t index = fault_pgoff(vmf);
 	struct page *page = alloc_page();
-	*ret = VM_FAULT_OOM;
 	if (!page)
 		return NULL;
-	bool shmem = mapping_is_shmem(mapping);
 	int err = 0;
 	uint64_t t0 = rdtsc_ordered();
-	if (shmem) {
+	if (mapping_is_shmem(mapping)) {
 		clear_page(page_address(page));
 	} else {
 		page->mapping = mapping;
@@ -296,26 +293,31 @@ static __attribute__((noinline)) struct page *fault_read_page(struct vm_fault *v
 		err = add_to_page_cache(page, mapping, index);
 	if (err) {
 		put_page(page);
-		if (err != -ENOMEM) {
-			*ret = VM_FAULT_SIGBUS;
+		if (err != -ENOMEM)
 			vmf->why = "the file's page could not be read";
-		}
 		return NULL;
 	}
-	*fresh = true;
-	*ret = shmem ? 0 : VM_FAULT_MAJOR;
 	return page;
 }
 
-/* A cache page for the fault (a new reference), or NULL and a verdict: out
- * of memory, or the read failed. *fresh: it was not cached before. */
-static struct page *fault_get_page(struct vm_fault *vmf, vm_fault_t *ret, bool *fresh)
+/* A cache page for the fault (a new reference), or NULL and a verdict in
+ * *ret: out of memory, or the read failed. *ret is VM_FAULT_MAJOR for a
+ * page read from the file; *fresh says the page was not cached before. */
+static __always_inline struct page *fault_get_page(struct vm_fault *vmf, vm_fault_t *ret, bool *fresh)
 {
 	struct page *page = find_get_page(vmf->vma->vm_mapping, fault_pgoff(vmf));
 	*ret = 0;
 	if (likely(page))
 		return page;
-	return fault_read_page(vmf, ret, fresh);
+	page = fault_read_page(vmf);
+	if (!page) {
+		*ret = vmf->why ? VM_FAULT_SIGBUS : VM_FAULT_OOM;
+		return NULL;
+	}
+	*fresh = true;
+	if (!mapping_is_shmem(vmf->vma->vm_mapping))
+		*ret = VM_FAULT_MAJOR;
+	return page;
 }
 
 /* What a file fault that mapped a page did: a new shmem page is a first
