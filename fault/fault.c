@@ -313,6 +313,25 @@ static inline int needs_full_frame(uint64_t t0)
 	return PF_NEEDS_FULL_FRAME;
 }
 
+/*
+ * exc_page_fault_fast for a file or shmem VMA (vma allows the access): the
+ * whole fault path with its own vm_fault, out of line so that the
+ * anonymous path keeps its registers. 0 when the page is mapped, else the
+ * full entry decides (nothing was mapped).
+ */
+static __attribute__((noinline)) int page_fault_file_fast(struct pt_regs *regs, struct task_struct *tsk,
+							   struct vm_area_struct *vma, uint64_t address,
+							   uint64_t error_code, uint64_t t0)
+{
+	struct vm_fault vmf;
+	vm_fault_t ret = handle_file_fault(vma, address, fault_flags(regs, error_code), &vmf);
+	if (unlikely(ret & VM_FAULT_ERROR))
+		return needs_full_frame(t0);
+	account_fault(fault_class_of(&vmf), t0, vmf.clear_cycles, vmf.pgtables);
+	mm_account_fault(tsk, ret);
+	return 0;
+}
+
 /* See fault/fault.h. */
 int exc_page_fault_fast(struct pt_regs *regs)
 {
@@ -329,9 +348,10 @@ int exc_page_fault_fast(struct pt_regs *regs)
 		return needs_full_frame(t0);
 	struct task_struct *tsk = current;
 	struct vm_area_struct *vma = find_vma(tsk->mm, address);
-	/* File VMAs take the full path (do_fault is out of line anyway). */
-	if (unlikely(!vma || vma->vm_start > address || access_error(error_code, vma) || vma->vm_mapping))
+	if (unlikely(!vma || vma->vm_start > address || access_error(error_code, vma)))
 		return needs_full_frame(t0);
+	if (unlikely(vma->vm_mapping))
+		return page_fault_file_fast(regs, tsk, vma, address, error_code, t0);
 
 	struct vm_fault vmf;
 	vm_fault_t ret = handle_anon_fault(vma, address, fault_flags(regs, error_code), &vmf);

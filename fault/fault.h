@@ -12,8 +12,9 @@
  * Resolves and accounts a ring-3 fault on a user address inside a VMA that
  * allows the access, which handle_mm_fault maps, and returns 0. Anything
  * else returns PF_NEEDS_FULL_FRAME having changed nothing the second stop
- * sees (at most a page-table page allocated): the entry then completes the
- * frame and exception_dispatch calls exc_page_fault.
+ * sees (at most a page-table page allocated, or a file page's cached
+ * neighbours mapped by fault-around): the entry then completes the frame
+ * and exception_dispatch calls exc_page_fault.
  */
 #define PF_NEEDS_FULL_FRAME 1
 int exc_page_fault_fast(struct pt_regs *regs);

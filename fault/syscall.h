@@ -142,6 +142,7 @@
 #define __NR_restart_syscall 219
 #define __NR_tgkill         234
 
+
 #include "base/errno.h"
 
 #define SYS_AT_FDCWD ((uint64_t)(int64_t)-100)   /* AT_FDCWD as a syscall argument */
@@ -270,5 +271,6 @@ int64_t sys_sigaltstack(uint64_t uss, uint64_t uoss, uint64_t user_sp);
 int64_t sys_kill(uint64_t pid, uint64_t sig);
 int64_t sys_tkill(uint64_t tid, uint64_t sig);
 int64_t sys_tgkill(uint64_t tgid, uint64_t tid, uint64_t sig);
+
 
 #endif

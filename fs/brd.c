@@ -38,14 +38,14 @@ int brd_init(void *base, uint64_t blocks, uint64_t used_blocks)
 /* See fs/brd.h. */
 void brd_read_block(uint32_t blk, void *dst)
 {
-	memcpy(dst, disk + (uint64_t)blk * BRD_BLOCK_SIZE, BRD_BLOCK_SIZE);
+	copy_page(dst, disk + (uint64_t)blk * BRD_BLOCK_SIZE);   /* a block is a page */
 	stats.reads++;
 }
 
 /* See fs/brd.h. */
 void brd_write_block(uint32_t blk, const void *src)
 {
-	memcpy(disk + (uint64_t)blk * BRD_BLOCK_SIZE, src, BRD_BLOCK_SIZE);
+	copy_page(disk + (uint64_t)blk * BRD_BLOCK_SIZE, src);
 	stats.writes++;
 }
 
@@ -57,7 +57,7 @@ uint32_t brd_alloc_block(void)
 			used_map[b / 64] |= UINT64_C(1) << (b % 64);
 			stats.used++;
 			next_free = b + 1;
-			memset(disk + b * BRD_BLOCK_SIZE, 0, BRD_BLOCK_SIZE);
+			clear_page(disk + b * BRD_BLOCK_SIZE);
 			return (uint32_t)b;
 		}
 	}

@@ -74,6 +74,8 @@ static void free_blocks_from(struct inode *inode, uint64_t first)
 /* Frees an inode nobody holds or names any more. */
 static void evict(struct inode *inode)
 {
+	if (mapping_is_shmem(&inode->i_data))
+		shmem_evicted();
 	truncate_inode_pages(&inode->i_data, 0);
 	free_blocks_from(inode, 0);
 	xa_destroy(&inode->i_blockmap);
@@ -101,13 +103,15 @@ static int blockdev_readpage(struct address_space *mapping, struct page *page)
 	if (blk)
 		brd_read_block((uint32_t)(uintptr_t)blk, page_address(page));
 	else
-		memset(page_address(page), 0, PAGE_SIZE);
+		clear_page(page_address(page));
 	return 0;
 }
 
 /* See fs/inode.h. */
 int inode_reserve_block(struct inode *inode, uint64_t index)
 {
+	if (mapping_is_shmem(&inode->i_data))
+		return 0;   /* shmem: no disk blocks, the pages are the data */
 	if (xa_load(&inode->i_blockmap, index))
 		return 0;
 	uint32_t blk = brd_alloc_block();
@@ -238,7 +242,7 @@ void dir_remove(struct inode *dir, struct dentry *d)
 /* See fs/inode.h. */
 uint64_t fs_pages_held(void)
 {
-	uint64_t pages = filemap_stats.pages + xa_node_pages();
+	uint64_t pages = filemap_stats.pages - filemap_stats.shmem_pages + xa_node_pages();
 	struct kmem_cache_stats s;
 	if (inode_cache) {
 		kmem_cache_get_stats(inode_cache, &s);

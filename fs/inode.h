@@ -101,7 +101,8 @@ void iput(struct inode *inode);
 int inode_truncate(struct inode *inode, uint64_t size);
 
 /* Makes sure page index of inode has a disk block (write, so that a full
- * disk is -ENOSPC then). Returns 0, -ENOSPC, -ENOMEM. */
+ * disk is -ENOSPC then). Returns 0, -ENOSPC, -ENOMEM; always 0 for a shmem
+ * inode (fs/shmem.h), which has no blocks. */
 int inode_reserve_block(struct inode *inode, uint64_t index);
 
 /* Writes back inode's dirty pages. Returns 0 or the first error. */
@@ -116,11 +117,15 @@ int dir_add(struct inode *dir, const char *name, uint32_t len, struct inode *ino
 /* Removes entry d of dir (one link fewer; the inode may go). */
 void dir_remove(struct inode *dir, struct dentry *d);
 
+/* evict() of an AS_SHMEM inode tells fs/shmem.c (its count of objects alive). */
+void shmem_evicted(void);
+
 /* Inodes and dentries alive, for the per-program memory check. */
 uint64_t fs_objects_alive(void);
 
-/* Frames the file system keeps between programs: cached pages, and the slabs
- * of inodes, entries and xarray nodes (call after kmem_cache_shrink_all). */
+/* Frames the file system keeps between programs: cached pages (not those of
+ * shmem objects, which go with their last user), and the slabs of inodes,
+ * entries and xarray nodes (call after kmem_cache_shrink_all). */
 uint64_t fs_pages_held(void);
 
 /* Boot files to put in the tree (fs/super.c): path below / and its blocks. */

@@ -31,6 +31,8 @@
 #include "paging/page.h"
 #include "paging/slab.h"
 #include "paging/vma.h"
+#include "fs/file.h"
+#include "fs/shmem.h"
 
 #define RW            (PROT_READ | PROT_WRITE)
 #define ANON          (MAP_PRIVATE | MAP_ANONYMOUS)
@@ -155,12 +157,9 @@ static void compare(const struct mm_snapshot *a, const struct mm_snapshot *b, ch
 /* The 64-bit word i of the page that was first filled at va (seed tells cases apart). */
 static uint64_t pattern(uint64_t va, uint32_t i) { return (va * 0x9e3779b97f4a7c15ull) ^ ((uint64_t)i << 32) ^ i; }
 
-/* Maps n writable pages at va (MAP_FIXED, populated) and fills each with
- * pattern(va of the page). Returns 0 or -1. */
-static int map_filled(struct mm_struct *mm, uint64_t va, uint64_t n)
+/* Fills the n mapped pages at va with pattern(va of the page). Returns 0 or -1. */
+static int fill_pages(struct mm_struct *mm, uint64_t va, uint64_t n)
 {
-	if (do_mmap(mm, va, n * PG, RW, ANON | MAP_FIXED | MAP_POPULATE, (uint64_t)-1, 0) != (int64_t)va)
-		return -1;
 	for (uint64_t p = 0; p < n; p++) {
 		struct walk_result w;
 		if (follow_addr(mm->pgd, va + p * PG, &w))
@@ -170,6 +169,29 @@ static int map_filled(struct mm_struct *mm, uint64_t va, uint64_t n)
 			words[i] = pattern(va + p * PG, i);
 	}
 	return 0;
+}
+
+/* Maps n writable pages at va (MAP_FIXED, populated) and fills each with
+ * pattern(va of the page). Returns 0 or -1. */
+static int map_filled(struct mm_struct *mm, uint64_t va, uint64_t n)
+{
+	if (do_mmap(mm, va, n * PG, RW, ANON | MAP_FIXED | MAP_POPULATE, (uint64_t)-1, 0) != (int64_t)va)
+		return -1;
+	return fill_pages(mm, va, n);
+}
+
+/* map_filled for shared anonymous memory as a program gets it: the n pages
+ * of a new shmem object (fs/shmem.h), mapped MAP_SHARED, populated, filled. */
+static int map_shmem_filled(struct mm_struct *mm, uint64_t va, uint64_t n)
+{
+	struct file *f = shmem_file_setup(n * PG, 0);
+	if (!f)
+		return -1;
+	struct mmap_file mf;
+	int64_t r = f->f_op->mmap(f, &mf) ? -1
+		    : do_mmap_file(mm, va, n * PG, RW, MAP_SHARED | MAP_FIXED | MAP_POPULATE, &mf, 0);
+	fput(f);   /* the VMA holds the object */
+	return r == (int64_t)va ? fill_pages(mm, va, n) : -1;
 }
 
 /* True if the n pages at va hold the data first written at from (and are mapped). */
@@ -537,6 +559,10 @@ static int64_t broken_call(struct mm_struct *mm)
 static bool broken_ok(struct mm_struct *mm, int64_t ret) { (void)mm; (void)ret; return false; }
 static const struct mm_case broken_case = { "broken", mf_setup, broken_call, NULL, broken_ok };
 
+/* The mremap moves of shmem mappings (file VMAs: the destination maps the
+ * object from the same page offset): all or nothing too. */
+static int shm_setup(struct mm_struct *mm) { return map_shmem_filled(mm, BASE, 16); }
+
 static const struct mm_case cases[] = {
 	{ "mremap_move", mv_setup, mv_call, NULL, mv_ok },
 	{ "mremap_grow_in_place", grow_setup, grow_call, NULL, grow_ok },
@@ -547,6 +573,8 @@ static const struct mm_case cases[] = {
 	{ "mremap_dontunmap_fixed", ff_setup, du_call, NULL, du_ok },
 	{ "mremap_dontunmap_over_mapping", dx_setup, du_call, NULL, dx_ok },
 	{ "mremap_dontunmap_anywhere", ff_setup, dm_call, NULL, dm_ok },
+	{ "mremap_shmem_fixed_across_tables", shm_setup, ff_call, NULL, ff_ok },
+	{ "mremap_shmem_dontunmap", shm_setup, du_call, NULL, du_ok },
 	{ "mmap_fixed_over_populated", mf_setup, mf_call, NULL, mf_ok },
 	{ "munmap_split", mf_setup, mu_call, NULL, mu_ok },
 	{ "mprotect_split", mf_setup, mp_call, NULL, mp_ok },

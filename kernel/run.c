@@ -17,6 +17,7 @@
 #include "kernel/console_file.h"
 #include "fs/inode.h"
 #include "fs/file.h"
+#include "fs/shmem.h"
 #include "kernel/integrity.h"
 #include "kernel/signal.h"
 #include "kernel/user_records.h"
@@ -88,16 +89,19 @@ static void check_after_program(const char *name, uint64_t free_before, uint64_t
 	 * made) stays: it is counted out, not leaked. */
 	uint64_t fs_after = fs_pages_held();
 	uint64_t free_after = nr_free_pages() + fs_after - fs_before;
-	/* Every hugetlb pool page is back in its pool too (the programs' processes are gone). */
+	/* Every hugetlb pool page is back in its pool too (the programs' processes
+	 * are gone), and no shmem object (shared anonymous memory, memfd) outlives
+	 * its last user (their pages are not counted out). */
 	const struct hstate *h2 = &hstates[HSTATE_2M], *h1 = &hstates[HSTATE_1G];
 	bool pools = h2->free_huge_pages == h2->nr_huge_pages && h1->free_huge_pages == h1->nr_huge_pages &&
 		     !h2->resv_consumed && !h1->resv_consumed && !vm_hugetlb_committed[0] && !vm_hugetlb_committed[1];
+	uint64_t shmem_left = shmem_objects_alive();
 	format(test, sizeof(test), "kernel.%s.frames_returned", name);
-	record_check(test, free_after == free_before && pools,
+	record_check(test, free_after == free_before && pools && !shmem_left,
 		     "free frames %llu before, %llu after (%llu kept by files, %llu before); hugetlb pages free %llu of "
-		     "%llu (2 MiB), %llu of %llu (1 GiB), %llu reserved", free_before, free_after, fs_after, fs_before,
-		     h2->free_huge_pages, h2->nr_huge_pages, h1->free_huge_pages, h1->nr_huge_pages,
-		     (vm_hugetlb_committed[0] >> h2->order) + (vm_hugetlb_committed[1] >> h1->order));
+		     "%llu (2 MiB), %llu of %llu (1 GiB), %llu reserved; %llu shmem objects left", free_before, free_after,
+		     fs_after, fs_before, h2->free_huge_pages, h2->nr_huge_pages, h1->free_huge_pages, h1->nr_huge_pages,
+		     (vm_hugetlb_committed[0] >> h2->order) + (vm_hugetlb_committed[1] >> h1->order), shmem_left);
 	struct pgtable_verify v;
 	pgd_t *roots[2];
 	uint64_t problems = verify_page_tables(roots, kernel_page_table_roots(roots), &v);

@@ -11,6 +11,7 @@
 #include "fs/fcntl.h"
 #include "fs/fdtable.h"
 #include "fs/namei.h"
+#include "fs/shmem.h"
 #include "base/process.h"
 #include "cpu/percpu.h"
 #include "paging/mm.h"
@@ -467,13 +468,35 @@ int64_t sys_chdir(uint64_t upath)
 	return 0;
 }
 
+/*
+ * An anonymous mmap. A shared one (not hugetlb) is a mapping of a new shmem
+ * object of the mapping's length at offset 0 (Linux's shmem_zero_setup, off
+ * ignored), so that fork shares its pages, also those first touched after
+ * the fork; the VMA takes its own reference on the object, ours goes.
+ */
+static int64_t mmap_anonymous(uint64_t addr, uint64_t len, uint64_t prot, uint64_t flags, uint64_t off)
+{
+	uint64_t type = flags & MAP_TYPE;
+	if ((type != MAP_SHARED && type != MAP_SHARED_VALIDATE) || (flags & MAP_HUGETLB))
+		return do_mmap_file(current->mm, addr, len, prot, flags, NULL, off);
+	struct file *f = shmem_file_setup((len + PAGE_SIZE - 1) & PAGE_MASK, 0);
+	if (!f)
+		return -ENOMEM;
+	struct mmap_file mf;
+	int64_t ret = f->f_op->mmap(f, &mf);
+	if (!ret)
+		ret = do_mmap_file(current->mm, addr, len, prot, flags & ~(uint64_t)MAP_ANONYMOUS, &mf, 0);
+	fput(f);
+	return ret;
+}
+
 /* See fault/syscall.h. */
 int64_t sys_mmap(uint64_t addr, uint64_t len, uint64_t prot, uint64_t flags, uint64_t fd, uint64_t off)
 {
 	if (off & ~PAGE_MASK)
 		return -EINVAL;
 	if (flags & MAP_ANONYMOUS)
-		return do_mmap_file(current->mm, addr, len, prot, flags, NULL, off);
+		return mmap_anonymous(addr, len, prot, flags, off);
 	struct file *f = fget_files(current->files, fd);
 	if (!f)
 		return -EBADF;

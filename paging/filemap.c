@@ -10,12 +10,23 @@
 struct filemap_stats filemap_stats;
 
 /* See paging/filemap.h. */
-struct page *find_get_page(struct address_space *mapping, uint64_t index)
+int add_to_page_cache(struct page *page, struct address_space *mapping, uint64_t index)
 {
-	struct page *page = xa_load(&mapping->i_pages, index);
-	if (page)
-		get_page(page);
-	return page;
+	page->mapping = mapping;
+	page->index = index;
+	if (xa_store(&mapping->i_pages, index, page)) {
+		page->mapping = NULL;
+		return -ENOMEM;
+	}
+	get_page(page);   /* the cache's reference */
+	mapping->nrpages++;
+	filemap_stats.pages++;
+	if (mapping_is_shmem(mapping)) {
+		filemap_stats.shmem_pages++;
+		SetPageDirty(page);
+		mapping->nrdirty++;
+	}
+	return 0;
 }
 
 /* See paging/filemap.h. */
@@ -30,32 +41,25 @@ struct page *filemap_get_page(struct address_space *mapping, uint64_t index, boo
 		*err = -ENOMEM;
 		return NULL;
 	}
-	page->mapping = mapping;
-	page->index = index;
-	int ret = mapping->a_ops->readpage(mapping, page);
-	filemap_stats.reads++;
-	if (!ret)
-		ret = xa_store(&mapping->i_pages, index, page);
-	if (ret) {
+	int ret = 0;
+	if (mapping_is_shmem(mapping)) {
+		clear_page(page_address(page));
+	} else {
+		page->mapping = mapping;
+		page->index = index;
+		ret = mapping->a_ops->readpage(mapping, page);
 		page->mapping = NULL;
+		filemap_stats.reads++;
+		*major = true;
+	}
+	if (!ret)
+		ret = add_to_page_cache(page, mapping, index);
+	if (ret) {
 		put_page(page);
 		*err = ret;
 		return NULL;
 	}
-	mapping->nrpages++;
-	filemap_stats.pages++;
-	get_page(page);   /* the cache's reference, and the caller's */
-	*major = true;
 	return page;
-}
-
-/* See paging/filemap.h. */
-void set_page_dirty(struct page *page)
-{
-	if (PageDirty(page) || !page->mapping)
-		return;
-	SetPageDirty(page);
-	page->mapping->nrdirty++;
 }
 
 /* Writes one dirty page back; it is clean after unless writepage failed. */
@@ -76,7 +80,7 @@ int filemap_write_range(struct address_space *mapping, uint64_t start, uint64_t 
 {
 	int first_err = 0;
 	uint64_t index = start;
-	if (!mapping->nrdirty)
+	if (!mapping->nrdirty || mapping_is_shmem(mapping))
 		return 0;
 	for (;;) {
 		struct page *page = xa_find(&mapping->i_pages, &index, end);
@@ -116,6 +120,8 @@ void truncate_inode_pages(struct address_space *mapping, uint64_t lstart)
 		page->mapping = NULL;
 		mapping->nrpages--;
 		filemap_stats.pages--;
+		if (mapping_is_shmem(mapping))
+			filemap_stats.shmem_pages--;
 		put_page(page);   /* the cache's reference; a mapping may hold others until unmapped */
 	}
 }

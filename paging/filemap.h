@@ -22,6 +22,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include "paging/page.h"
 #include "paging/xarray.h"
 
 struct page;
@@ -45,31 +46,72 @@ struct address_space {
 	struct vm_area_struct *i_mmap;           /* the VMAs mapping it (vm_mapping_next list) */
 	uint64_t nrpages;                        /* pages cached */
 	uint64_t nrdirty;                        /* of which PG_dirty */
+	uint32_t flags;                          /* AS_* (shmem's, below) */
 };
+
+/*
+ * mapping->flags. AS_SHMEM (Linux's shmem_mapping): the pages live only in
+ * memory - a miss is a new zeroed page (no I/O: a minor fault), every page
+ * is dirty from the moment it is cached and is never written back or
+ * write-protected for dirty tracking (Linux: no writeback, so no
+ * writenotify), and the pages go when the object does.
+ */
+#define AS_SHMEM (1u << 0)
+
+static inline bool mapping_is_shmem(const struct address_space *mapping)
+{
+	return (mapping->flags & AS_SHMEM) != 0;
+}
 
 /* Page-cache counters since boot (docs: majflt, writeback). */
 struct filemap_stats {
 	uint64_t pages;                          /* cached now, all files */
 	uint64_t reads;                          /* readpage calls (misses) */
 	uint64_t writebacks;                     /* writepage calls */
+	uint64_t shmem_pages;                    /* of pages, in AS_SHMEM mappings (they are no
+						    file system's: the per-program check counts them) */
 };
 extern struct filemap_stats filemap_stats;
 
-/* The cached page at index with a new reference, or NULL. */
-struct page *find_get_page(struct address_space *mapping, uint64_t index);
+/* The cached page at index with a new reference, or NULL. Inline: the
+ * file faults' common case. */
+static inline struct page *find_get_page(struct address_space *mapping, uint64_t index)
+{
+	struct page *page = xa_load(&mapping->i_pages, index);
+	if (page)
+		get_page(page);
+	return page;
+}
 
 /*
  * The page at index with a new reference: the cached one, else a new page
- * read by a_ops->readpage and cached (*major set true). Returns NULL with
+ * read by a_ops->readpage and cached (*major set true, unless the mapping
+ * is AS_SHMEM: then the page is zeroed, no I/O). Returns NULL with
  * *err = -ENOMEM or readpage's error.
  */
 struct page *filemap_get_page(struct address_space *mapping, uint64_t index, bool *major, int *err);
 
-/* Marks a cached page dirty (set_page_dirty). */
-void set_page_dirty(struct page *page);
+/*
+ * Puts page (a new page, filled, with no mapping) into mapping's cache at
+ * index (Linux's filemap_add_folio): page->mapping and index set, the
+ * cache's reference taken (the caller keeps its own), dirty at once in an
+ * AS_SHMEM mapping. Returns 0, or -ENOMEM (nothing changed).
+ */
+int add_to_page_cache(struct page *page, struct address_space *mapping, uint64_t index);
+
+/* Marks a cached page dirty (set_page_dirty). Inline: every first write
+ * to a clean page through a shared mapping does it. */
+static inline void set_page_dirty(struct page *page)
+{
+	if (PageDirty(page) || !page->mapping)
+		return;
+	SetPageDirty(page);
+	page->mapping->nrdirty++;
+}
 
 /* Writes back the dirty pages with index in [start, end]. Returns 0 or the
- * first writepage error (the others are still tried). */
+ * first writepage error (the others are still tried). An AS_SHMEM mapping
+ * has nothing to write to: 0, its pages stay dirty. */
 int filemap_write_range(struct address_space *mapping, uint64_t start, uint64_t end);
 
 /*

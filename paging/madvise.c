@@ -102,9 +102,12 @@ int64_t do_madvise(struct mm_struct *mm, uint64_t addr, uint64_t len, uint64_t a
 			if (err)
 				return err;
 		}
-		/* Shared anonymous pages live on in Linux's shmem object; with no such
-		 * object here, dropping them would lose the data: keep them mapped. */
-		if ((advice == MADV_DONTNEED || advice == MADV_FREE) && !(vma->vm_flags & VM_SHARED))
+		/* Pages of a file or shmem object live on in its page cache: the
+		 * entries go, a refault maps the same page. A shared anonymous VMA
+		 * with no object (the mm calls of in-kernel tests) would lose its
+		 * data: kept mapped. */
+		if ((advice == MADV_DONTNEED || advice == MADV_FREE) &&
+		    (!(vma->vm_flags & VM_SHARED) || vma->vm_mapping))
 			zap_page_range(mm, s, e);
 		cursor = e;
 	}

@@ -9,7 +9,9 @@
  *                                       (special)
  *       write, private VMA              a zeroed frame, set_anon_pte     0, VMF_DONE_NEW_ANON
  *                                       (install_anon_page's body)
- *       any access, shared VMA          the same                         0, VMF_DONE_NEW_SHARED
+ *       any access, shared VMA          the same (only where a shared    0, VMF_DONE_NEW_SHARED
+ *         with no shmem object          anonymous VMA has no object: the
+ *                                       mm calls of in-kernel tests)
  *   present, write, not writable      do_wp_page
  *       the zero page                   a fresh zeroed frame             0, VMF_DONE_COW_ZERO
  *       an anonymous page mapped once   made writable in place           0, VMF_DONE_REUSE
@@ -219,7 +221,9 @@ static uint64_t fault_pgoff(const struct vm_fault *vmf)
  * of fault_around_bytes that starts at the fault's address rounded down to
  * it (or at the VMA's start, if later), within the VMA and this page table,
  * that are cached already and below the end of the file, where the entry is
- * none. Returns the pages mapped (the faulting one included if it was cached).
+ * none. The cache is read a leaf node at a time (xa_leaf: one descent per
+ * 64 pages, not one per page). Returns the pages mapped (the faulting one
+ * included if it was cached).
  */
 static uint64_t do_fault_around(struct vm_fault *vmf, uint64_t nr_file_pages)
 {
@@ -236,33 +240,93 @@ static uint64_t do_fault_around(struct vm_fault *vmf, uint64_t nr_file_pages)
 		end = (vmf->address & PMD_MASK) + PMD_SIZE;   /* this page table only */
 	uint64_t mapped = 0;
 	pte_t *base = vmf->pte - ((vmf->address - start) >> PAGE_SHIFT);
-	for (uint64_t a = start; a < end; a += PAGE_SIZE) {
-		pte_t *pte = base + ((a - start) >> PAGE_SHIFT);
-		uint64_t pgoff = vma->vm_pgoff + ((a - vma->vm_start) >> PAGE_SHIFT);
-		if (pgoff >= nr_file_pages || !pte_none(ptep_get(pte)))
-			continue;
-		struct page *page = find_get_page(mapping, pgoff);
-		if (!page)
-			continue;
-		set_file_pte(vma, a, pte, page, false);
-		mapped++;
+	uint64_t first = vma->vm_pgoff + ((start - vma->vm_start) >> PAGE_SHIFT);
+	uint64_t last = first + ((end - start) >> PAGE_SHIFT) - 1;
+	if (last >= nr_file_pages)
+		last = nr_file_pages - 1;   /* the faulting page is below it: first <= last */
+	for (uint64_t index = first; index <= last;) {
+		const struct xa_node *leaf = xa_leaf(&mapping->i_pages, index);
+		uint64_t leaf_last = index | (XA_CHUNK_SIZE - 1);
+		uint64_t stop = leaf_last < last ? leaf_last : last;
+		for (; leaf && index <= stop; index++) {
+			struct page *page = leaf->slots[index & (XA_CHUNK_SIZE - 1)];
+			pte_t *pte = base + (index - first);
+			if (!page || !pte_none(ptep_get(pte)))
+				continue;
+			get_page(page);
+			set_file_pte(vma, start + ((index - first) << PAGE_SHIFT), pte, page, false);
+			mapped++;
+		}
+		index = stop + 1;
 	}
 	return mapped;
 }
 
-/* A cache page for the fault, or a verdict: out of memory, or the read failed. */
-static struct page *fault_get_page(struct vm_fault *vmf, vm_fault_t *ret)
+/*
+ * A page-cache miss at the fault (out of line: a hit is the common case): a
+ * new page, zeroed for a shmem object (a minor fault) or read by the file
+ * system's readpage (the "I/O", VM_FAULT_MAJOR; for the RAM disk a block
+ * lookup and the 4 KiB copy, or the clearing of a hole), put in the cache.
+ * Filling the page is timed in vmf->clear_cycles, as an anonymous page's
+ * clearing. NULL if out of memory, or if the read failed (vmf->why set).
+ */
+static __attribute__((noinline)) struct page *fault_read_page(struct vm_fault *vmf)
 {
-	bool major = false;
-	int err;
-	struct page *page = filemap_get_page(vmf->vma->vm_mapping, fault_pgoff(vmf), &major, &err);
-	if (!page) {
-		*ret = err == -ENOMEM ? VM_FAULT_OOM : VM_FAULT_SIGBUS;
-		vmf->why = err == -ENOMEM ? NULL : "the file's page could not be read";
+	struct address_space *mapping = vmf->vma->vm_mapping;
+	uint64_t index = fault_pgoff(vmf);
+	struct page *page = alloc_page();
+	if (!page)
+		return NULL;
+	int err = 0;
+	uint64_t t0 = rdtsc_ordered();
+	if (mapping_is_shmem(mapping)) {
+		clear_page(page_address(page));
+	} else {
+		page->mapping = mapping;
+		page->index = index;
+		err = mapping->a_ops->readpage(mapping, page);
+		page->mapping = NULL;
+		filemap_stats.reads++;
+	}
+	vmf->clear_cycles += rdtsc_ordered() - t0;
+	if (!err)
+		err = add_to_page_cache(page, mapping, index);
+	if (err) {
+		put_page(page);
+		if (err != -ENOMEM)
+			vmf->why = "the file's page could not be read";
 		return NULL;
 	}
-	*ret = major ? VM_FAULT_MAJOR : 0;
 	return page;
+}
+
+/* A cache page for the fault (a new reference), or NULL and a verdict in
+ * *ret: out of memory, or the read failed. *ret is VM_FAULT_MAJOR for a
+ * page read from the file; *fresh says the page was not cached before. */
+static __always_inline struct page *fault_get_page(struct vm_fault *vmf, vm_fault_t *ret, bool *fresh)
+{
+	struct page *page = find_get_page(vmf->vma->vm_mapping, fault_pgoff(vmf));
+	*ret = 0;
+	if (likely(page))
+		return page;
+	page = fault_read_page(vmf);
+	if (!page) {
+		*ret = vmf->why ? VM_FAULT_SIGBUS : VM_FAULT_OOM;
+		return NULL;
+	}
+	*fresh = true;
+	if (!mapping_is_shmem(vmf->vma->vm_mapping))
+		*ret = VM_FAULT_MAJOR;
+	return page;
+}
+
+/* What a file fault that mapped a page did: a new shmem page is a first
+ * touch of shared memory (VMF_DONE_NEW_SHARED), else the file class given. */
+static enum vm_fault_done file_fault_done(const struct vm_fault *vmf, bool fresh, enum vm_fault_done file_class)
+{
+	if (fresh && mapping_is_shmem(vmf->vma->vm_mapping))
+		return VMF_DONE_NEW_SHARED;
+	return file_class;
 }
 
 /*
@@ -270,8 +334,10 @@ static struct page *fault_get_page(struct vm_fault *vmf, vm_fault_t *ret)
  * SIGBUS; a read maps the cached page (do_read_fault, with fault-around); a
  * write to a private mapping maps a private copy (do_cow_fault); a write to
  * a shared one dirties the cached page and maps it writable (do_shared_fault).
+ * A miss in a shmem object (MAP_SHARED|MAP_ANONYMOUS, memfd) is a new zeroed
+ * page, not a read: a minor fault, VMF_DONE_NEW_SHARED.
  */
-static __attribute__((noinline)) vm_fault_t do_fault(struct vm_fault *vmf)
+static __always_inline vm_fault_t __do_fault(struct vm_fault *vmf)
 {
 	struct vm_area_struct *vma = vmf->vma;
 	struct address_space *mapping = vma->vm_mapping;
@@ -288,6 +354,7 @@ static __attribute__((noinline)) vm_fault_t do_fault(struct vm_fault *vmf)
 	}
 	vm_fault_t ret;
 	struct page *page;
+	bool fresh = false;
 	if (!(vmf->flags & FAULT_FLAG_WRITE)) {
 		/* do_read_fault */
 		if (fault_around_bytes > PAGE_SIZE) {
@@ -298,14 +365,15 @@ static __attribute__((noinline)) vm_fault_t do_fault(struct vm_fault *vmf)
 				return 0;
 			}
 		}
-		page = fault_get_page(vmf, &ret);
+		page = fault_get_page(vmf, &ret, &fresh);
 		if (!page)
 			return ret;
 		set_file_pte(vma, vmf->address, vmf->pte, page, false);
-		vmf->done = (ret & VM_FAULT_MAJOR) ? VMF_DONE_FILE_READ_MAJOR : VMF_DONE_FILE_READ;
+		vmf->done = file_fault_done(vmf, fresh,
+					    (ret & VM_FAULT_MAJOR) ? VMF_DONE_FILE_READ_MAJOR : VMF_DONE_FILE_READ);
 		return ret;
 	}
-	page = fault_get_page(vmf, &ret);
+	page = fault_get_page(vmf, &ret, &fresh);
 	if (!page)
 		return ret;
 	if (!(vma->vm_flags & VM_SHARED)) {
@@ -325,8 +393,14 @@ static __attribute__((noinline)) vm_fault_t do_fault(struct vm_fault *vmf)
 	/* do_shared_fault: page_mkwrite, then the page dirty and writable. */
 	set_page_dirty(page);
 	set_file_pte(vma, vmf->address, vmf->pte, page, true);
-	vmf->done = VMF_DONE_FILE_SHARED_WRITE;
+	vmf->done = file_fault_done(vmf, fresh, VMF_DONE_FILE_SHARED_WRITE);
 	return ret;
+}
+
+/* __do_fault out of line: where the VMA may be anonymous, the file path stays apart. */
+static __attribute__((noinline)) vm_fault_t do_fault(struct vm_fault *vmf)
+{
+	return __do_fault(vmf);
 }
 
 /*
@@ -342,18 +416,25 @@ static __always_inline vm_fault_t do_fault_out_of_line(struct vm_fault *vmf)
 	return ret;
 }
 
-/* A none entry: do_fault for a file VMA, else do_anonymous_page. files is
- * a constant: false where the caller knows the VMA has no file. */
-static __always_inline vm_fault_t do_none_entry(struct vm_fault *vmf, bool files)
+/* What the caller knows of the faulting VMA (a constant at each call, so
+ * the paths it rules out are compiled away): no file, maybe one, a file. */
+enum vma_kind { VMA_ANON, VMA_ANY, VMA_FILE };
+
+/* A none entry: do_fault for a file VMA, else do_anonymous_page. For a
+ * file VMA the caller knows of, do_fault's body is inlined; one found here
+ * goes out of line, on a copy. */
+static __always_inline vm_fault_t do_none_entry(struct vm_fault *vmf, enum vma_kind files)
 {
-	if (files && unlikely(vmf->vma->vm_mapping))
+	if (files == VMA_FILE)
+		return __do_fault(vmf);
+	if (files == VMA_ANY && unlikely(vmf->vma->vm_mapping))
 		return do_fault_out_of_line(vmf);
 	return do_anonymous_page(vmf);
 }
 
-/* Dispatches on the state of the entry vmf->pte (see the table at the top). files is
- * a constant: false where the caller knows the VMA has no file. */
-static __always_inline vm_fault_t handle_pte_fault(struct vm_fault *vmf, bool files)
+/* Dispatches on the state of the entry vmf->pte (see the table at the top). files:
+ * what the caller knows of the VMA (a constant). */
+static __always_inline vm_fault_t handle_pte_fault(struct vm_fault *vmf, enum vma_kind files)
 {
 	vmf->orig_pte = ptep_get(vmf->pte);
 	if (pte_none(vmf->orig_pte))
@@ -403,7 +484,7 @@ static __attribute__((noinline)) vm_fault_t handle_pmd_fault(struct vm_fault *vm
 		return VM_FAULT_SIGBUS;   /* not present but not none */
 	}
 	vmf->pte = pte_offset_map(vmf->pmd, vmf->address);
-	vm_fault_t ret = handle_pte_fault(vmf, true);
+	vm_fault_t ret = handle_pte_fault(vmf, VMA_ANY);
 	if (!ret && thp_events.fault_fallback != fallbacks)
 		vmf->done = VMF_DONE_THP_FALLBACK;
 	return ret;
@@ -436,7 +517,7 @@ static __attribute__((noinline)) bool map_huge_zero_pmd(struct vm_area_struct *v
 	__ret; })
 
 /* The pte of vmf->address if its pmd points to a pte table, else the pmd's cases. */
-static __always_inline vm_fault_t handle_pmd(struct vm_fault *vmf, bool files)
+static __always_inline vm_fault_t handle_pmd(struct vm_fault *vmf, enum vma_kind files)
 {
 	pmdval_t v = pmd_val(pmdp_get(vmf->pmd));
 	if (likely(entry_is_table(v))) {
@@ -471,7 +552,7 @@ static vm_fault_t alloc_failed(uint64_t entry)
 }
 
 /* Allocates the upper levels for address, then handles the pte. */
-static __always_inline vm_fault_t __handle_mm_fault(struct vm_fault *vmf, bool files)
+static __always_inline vm_fault_t __handle_mm_fault(struct vm_fault *vmf, enum vma_kind files)
 {
 	struct mm_struct *mm = vmf->vma->vm_mm;
 	uint64_t pmd_base = vmf->address & PMD_MASK, pud_base = vmf->address & PUD_MASK;
@@ -505,9 +586,9 @@ static __always_inline vm_fault_t __handle_mm_fault(struct vm_fault *vmf, bool f
 	return handle_pmd(vmf, files);
 }
 
-/* handle_mm_fault's body; files false: the VMA has no file (a constant). */
+/* handle_mm_fault's body; files: what the caller knows of the VMA (a constant). */
 static __always_inline vm_fault_t handle_fault(struct vm_area_struct *vma, uint64_t address, uint32_t flags,
-					       struct vm_fault *vmf, bool files)
+					       struct vm_fault *vmf, enum vma_kind files)
 {
 	uint64_t pgtables_before = pgtable_pages_allocated;
 	*vmf = (struct vm_fault){
@@ -525,14 +606,21 @@ static __always_inline vm_fault_t handle_fault(struct vm_area_struct *vma, uint6
 __attribute__((always_inline)) vm_fault_t handle_mm_fault(struct vm_area_struct *vma, uint64_t address,
 								uint32_t flags, struct vm_fault *vmf)
 {
-	return handle_fault(vma, address, flags, vmf, true);
+	return handle_fault(vma, address, flags, vmf, VMA_ANY);
+}
+
+/* See paging/memory.h. */
+__attribute__((always_inline)) vm_fault_t handle_file_fault(struct vm_area_struct *vma, uint64_t address,
+								  uint32_t flags, struct vm_fault *vmf)
+{
+	return handle_fault(vma, address, flags, vmf, VMA_FILE);
 }
 
 /* See paging/memory.h. */
 __attribute__((always_inline)) vm_fault_t handle_anon_fault(struct vm_area_struct *vma, uint64_t address,
 								  uint32_t flags, struct vm_fault *vmf)
 {
-	return handle_fault(vma, address, flags, vmf, false);
+	return handle_fault(vma, address, flags, vmf, VMA_ANON);
 }
 
 /*

@@ -40,7 +40,7 @@ enum vm_fault_done {
 	VMF_DONE_SPURIOUS = 0,     /* the entry allowed the access already: young/dirty, TLB entry flushed */
 	VMF_DONE_ZERO_PAGE,        /* none entry, read, private: the zero page mapped read-only */
 	VMF_DONE_NEW_ANON,         /* none entry, write, private: a new zeroed page */
-	VMF_DONE_NEW_SHARED,       /* none entry, shared anonymous VMA: a new zeroed page */
+	VMF_DONE_NEW_SHARED,       /* none entry, shared anonymous VMA (its shmem object): a new zeroed page */
 	VMF_DONE_COW_ZERO,         /* write to the zero page: a new zeroed page instead */
 	VMF_DONE_REUSE,            /* write to a private page mapped once: made writable in place */
 	VMF_DONE_COPY,             /* write to a private page mapped more than once: copied */
@@ -104,6 +104,11 @@ vm_fault_t handle_mm_fault(struct vm_area_struct *vma, uint64_t address, uint32_
  * path so that the anonymous faults pay nothing for it. Same contract.
  */
 vm_fault_t handle_anon_fault(struct vm_area_struct *vma, uint64_t address, uint32_t flags, struct vm_fault *vmf);
+
+/* handle_mm_fault for a VMA with a file or shmem object (vma->vm_mapping
+ * set), which the caller checked: the fast entry's file faults, without the
+ * anonymous path's check and copy of the vm_fault. Same contract. */
+vm_fault_t handle_file_fault(struct vm_area_struct *vma, uint64_t address, uint32_t flags, struct vm_fault *vmf);
 
 /*
  * Maps page, a new private anonymous page the caller filled, at addr of

@@ -106,19 +106,32 @@ static int move_one(void *ctx, uint64_t va, int level, uint64_t *entry)
 }
 
 /*
- * Moves [addr, addr+old_len) to dst as a VMA of new_len bytes (mremap's
- * move_vma). With fixed, [dst, dst+new_len) may be mapped and is replaced;
- * else it is free. A source longer than new_len loses its tail. With
- * dontunmap (MREMAP_DONTUNMAP, old_len == new_len) the source stays mapped,
- * emptied of its pages: they are all at dst, and the source faults in
- * fresh zero-filled pages, as Linux's. First allocates all it may need (4
- * VMAs with fixed, else 2; the destination tables), so it either returns
- * dst with everything moved or -ENOMEM with nothing changed.
+ * Moves [addr, addr+old_len) of vma to dst as a VMA of new_len bytes
+ * (mremap's move_vma). With fixed, [dst, dst+new_len) may be mapped and is
+ * replaced; else it is free. A source longer than new_len loses its tail.
+ * The new VMA has vma's flags and, for a file or shmem VMA, its file from
+ * the page that was at addr (Linux's copy_vma; merged with a neighbour
+ * that maps the pages before or after). With dontunmap (MREMAP_DONTUNMAP,
+ * old_len == new_len) the source stays mapped, emptied of its pages: they
+ * are all at dst, and the source faults in fresh zero-filled pages, or the
+ * file's pages again, as Linux's. old_len 0 (a shared file VMA only, Linux's
+ * duplication) maps the same pages a second time and moves nothing. First
+ * allocates all it may need (4 VMAs with fixed, else 2; the destination
+ * tables), so it either returns dst with everything moved or -ENOMEM with
+ * nothing changed.
  */
-static int64_t move_vma(struct mm_struct *mm, uint64_t addr, uint64_t old_len, uint64_t dst, uint64_t new_len,
-			uint64_t vm_flags, bool fixed, bool dontunmap)
+static int64_t move_vma(struct mm_struct *mm, struct vm_area_struct *vma, uint64_t addr, uint64_t old_len,
+			uint64_t dst, uint64_t new_len, bool fixed, bool dontunmap)
 {
 	uint64_t len = old_len < new_len ? old_len : new_len;
+	/* vma may be cut below (the tail, a fixed destination inside it): what
+	 * the new VMA copies is read now. Its file stays referenced by the
+	 * source VMA until the new one holds its own. */
+	uint64_t vm_flags = vma->vm_flags;
+	struct file *file = vma->vm_file;
+	struct address_space *mapping = vma->vm_mapping;
+	const struct vm_operations_struct *vm_ops = vma->vm_ops;
+	uint64_t pgoff = vma->vm_pgoff + ((addr - vma->vm_start) >> PAGE_SHIFT);
 	int err = vma_reserve(mm, fixed ? 4 : 2);
 	if (err)
 		return err;
@@ -128,13 +141,14 @@ static int64_t move_vma(struct mm_struct *mm, uint64_t addr, uint64_t old_len, u
 	 * but the one change made before the call may still fail. */
 	if (fixed)
 		split_huge_pmd_range(mm, dst, dst + new_len);
-	err = prepare_move(mm, addr, len, dst);
+	err = len ? prepare_move(mm, addr, len, dst) : 0;
 	if (err) {
 		vma_unreserve(mm);
 		return err;
 	}
 	/* The source's THPs move as 4 KiB entries (their tables are prepared). */
-	split_huge_pmd_range(mm, addr, addr + len);
+	if (len)
+		split_huge_pmd_range(mm, addr, addr + len);
 	/* Nothing below can fail. The pages of the destination and of a dropped
 	 * tail go, but not their tables before the move: a prepared table may
 	 * be one of them, left empty for a moment. */
@@ -142,20 +156,39 @@ static int64_t move_vma(struct mm_struct *mm, uint64_t addr, uint64_t old_len, u
 		panic("move_vma: unmap of the destination failed with VMAs reserved");
 	if (len < old_len && vma_unmap_range(mm, addr + len, old_len - len, unmap_kept_tables, mm))
 		panic("move_vma: shrink failed with VMAs reserved");
-	if (vma_map_range(mm, dst, new_len, vm_flags))
+	if (file ? vma_map_file(mm, dst, new_len, vm_flags, file, mapping, pgoff, vm_ops)
+		 : vma_map_range(mm, dst, new_len, vm_flags))
 		panic("move_vma: map failed with VMAs reserved");
-	struct move_ctx m = { .mm = mm, .delta = dst - addr };
-	walk_leaves(mm->pgd, addr, addr + len, move_one, &m);
-	if (dontunmap)
-		free_empty_tables(mm->pgd, addr, addr + len, NULL, NULL);   /* the source keeps its VMA, no entries */
-	else if (vma_unmap_range(mm, addr, len, unmap_pages, mm))
-		panic("move_vma: unmap of the source failed with VMAs reserved");
+	if (len) {
+		struct move_ctx m = { .mm = mm, .delta = dst - addr };
+		walk_leaves(mm->pgd, addr, addr + len, move_one, &m);
+		if (dontunmap)
+			free_empty_tables(mm->pgd, addr, addr + len, NULL, NULL);   /* the source keeps its VMA, no entries */
+		else if (vma_unmap_range(mm, addr, len, unmap_pages, mm))
+			panic("move_vma: unmap of the source failed with VMAs reserved");
+	}
 	if (fixed)
 		free_empty_tables(mm->pgd, dst, dst + new_len, NULL, NULL);
 	if (len < old_len)
 		free_empty_tables(mm->pgd, addr + len, addr + old_len, NULL, NULL);
 	vma_unreserve(mm);
 	return (int64_t)dst;
+}
+
+/* Linux's vma_to_resize allows old_len 0 (a second mapping of the same
+ * pages) only for a shared mapping; here only where the pages have an
+ * object to be found in (a file or shmem VMA). */
+static bool may_duplicate(const struct vm_area_struct *vma)
+{
+	return (vma->vm_flags & (VM_SHARED | VM_MAYSHARE)) && vma->vm_mapping;
+}
+
+/* Linux's vma_to_resize: the file page at the end of the grown range must
+ * not wrap the page offset (-EINVAL). */
+static bool pgoff_wraps(const struct vm_area_struct *vma, uint64_t addr, uint64_t new_len)
+{
+	uint64_t pgoff = vma->vm_pgoff + ((addr - vma->vm_start) >> PAGE_SHIFT);
+	return pgoff + (new_len >> PAGE_SHIFT) < pgoff;
 }
 
 /*
@@ -166,9 +199,9 @@ static int64_t move_vma(struct mm_struct *mm, uint64_t addr, uint64_t old_len, u
  * non-empty (-EINVAL) and inside the VMA (-EFAULT); the grown address space
  * (RLIMIT_AS, the overcommit heuristic: the source stays, so the whole
  * length is new: -ENOMEM); with MREMAP_FIXED new_addr below mmap_min_addr
- * -EPERM. A shared mapping is -EINVAL on faultline (a deviation: Linux
- * keeps the source readable through its shmem object, which faultline does
- * not have yet). Then the move, all or nothing.
+ * -EPERM. A file or shmem mapping moves too (Linux 5.13 on): the source
+ * refaults the object's pages; a shared anonymous VMA without an object
+ * (in-kernel mm tests only) is -EINVAL. Then the move, all or nothing.
  */
 static int64_t mremap_dontunmap(struct mm_struct *mm, struct vm_area_struct *vma, uint64_t addr, uint64_t len,
 				uint64_t flags, uint64_t new_addr)
@@ -179,7 +212,7 @@ static int64_t mremap_dontunmap(struct mm_struct *mm, struct vm_area_struct *vma
 		return -EINVAL;
 	if (!len)
 		return -EINVAL;
-	if (vma->vm_flags & VM_SHARED)
+	if ((vma->vm_flags & VM_SHARED) && !vma->vm_mapping)
 		return -EINVAL;
 	if (len > vma->vm_end - addr)
 		return -EFAULT;
@@ -200,7 +233,23 @@ static int64_t mremap_dontunmap(struct mm_struct *mm, struct vm_area_struct *vma
 		if (IS_ERR_VALUE(dst))
 			return (int64_t)dst;
 	}
-	return move_vma(mm, addr, len, dst, len, vma->vm_flags, fixed, true);
+	return move_vma(mm, vma, addr, len, dst, len, fixed, true);
+}
+
+/*
+ * Grows vma, whose range [addr, addr+old_len) ends it, into the free pages
+ * above (vma_adjust in Linux's do_mremap): an anonymous VMA by mapping
+ * them with its flags, a file VMA by mapping the file's next pages, each
+ * merged into vma. Returns 0 or -ENOMEM (nothing changed).
+ */
+static int grow_in_place(struct mm_struct *mm, struct vm_area_struct *vma, uint64_t addr, uint64_t old_len,
+			 uint64_t new_len)
+{
+	uint64_t end = addr + old_len;
+	if (!vma->vm_file)
+		return vma_map_range(mm, end, new_len - old_len, vma->vm_flags);
+	return vma_map_file(mm, end, new_len - old_len, vma->vm_flags, vma->vm_file, vma->vm_mapping,
+			    vma->vm_pgoff + ((end - vma->vm_start) >> PAGE_SHIFT), vma->vm_ops);
 }
 
 /*
@@ -215,12 +264,21 @@ static int64_t mremap_dontunmap(struct mm_struct *mm, struct vm_area_struct *vma
  * MREMAP_FIXED new_addr's alignment and range (-EINVAL) and the overlap of
  * old and new (-EINVAL). Then the old range: for a shrink its tail must be
  * a range munmap takes (-EINVAL); for a grow or a move it must be non-empty
- * (-EINVAL: no shared-mapping duplication) and inside the VMA (-EFAULT);
- * an old range that wraps past 2^64 fails these, never "ends" low. Last,
- * new_addr below mmap_min_addr is -EPERM. A shrink, as in Linux, just unmaps
- * the tail, whatever VMAs it covers. (Linux 6.17 and later refuse a new
- * length beyond user space up front with -EINVAL; 6.1 gets to -EFAULT or
- * -ENOMEM.)
+ * (-EINVAL), unless the VMA is a shared file or shmem one (old_len 0 then
+ * maps the same pages again, as Linux), and inside the VMA (-EFAULT); the
+ * grown range's file page offset must not wrap (-EINVAL). An old range that
+ * wraps past 2^64 fails these, never "ends" low. Last, new_addr below
+ * mmap_min_addr is -EPERM. A shrink, as in Linux, just unmaps the tail,
+ * whatever VMAs it covers. (Linux 6.17 and later refuse a new length beyond
+ * user space up front with -EINVAL; 6.1 gets to -EFAULT or -ENOMEM.)
+ *
+ * File and shmem VMAs (Linux's rules): a move keeps the page offset of
+ * every page (the new VMA maps the file from the page that was at addr),
+ * the page-cache pages keep their map counts (the entries move), growth
+ * maps the file's next pages (past its end they are SIGBUS, as Linux's
+ * shmem after a grow). Linux's -EAGAIN for VM_LOCKED growth past
+ * RLIMIT_MEMLOCK cannot happen here: there is no mlock, and every program
+ * runs as root (CAP_IPC_LOCK).
  */
 int64_t do_mremap(struct mm_struct *mm, uint64_t addr, uint64_t old_len, uint64_t new_len, uint64_t flags,
 		  uint64_t new_addr)
@@ -252,25 +310,26 @@ int64_t do_mremap(struct mm_struct *mm, uint64_t addr, uint64_t old_len, uint64_
 		if (!old_ok && old_len > new_len)
 			return -EINVAL;   /* the tail's munmap refuses it */
 		uint64_t kept = old_len < new_len ? old_len : new_len;
-		if (!kept)
+		if (!kept && !may_duplicate(vma))
 			return -EINVAL;
 		if (kept > vma->vm_end - addr)
 			return -EFAULT;
+		if (new_len > kept && pgoff_wraps(vma, addr, new_len))
+			return -EINVAL;
 		if (new_addr < MMAP_MIN_ADDR)
 			return -EPERM;
 	} else if (old_len >= new_len) {
 		if (!old_ok && old_len != new_len)
 			return -EINVAL;   /* the tail's munmap refuses it */
 	} else {
-		if (!old_len)
+		if (!old_len && !may_duplicate(vma))
 			return -EINVAL;
 		if (old_len > vma->vm_end - addr)
 			return -EFAULT;   /* the old range must lie in one VMA */
+		if (pgoff_wraps(vma, addr, new_len))
+			return -EINVAL;
 	}
 	uint64_t vm_flags = vma->vm_flags;
-	/* Not yet as Linux: a file mapping may shrink, but is not moved or grown. */
-	if (vma->vm_file && ((flags & MREMAP_FIXED) || new_len > old_len))
-		return -EINVAL;
 
 	if (vm_flags & VM_HUGETLB)
 		return -EINVAL;   /* faultline: Linux 6.1 moves and shrinks aligned hugetlb ranges */
@@ -288,7 +347,7 @@ int64_t do_mremap(struct mm_struct *mm, uint64_t addr, uint64_t old_len, uint64_
 	}
 
 	if (flags & MREMAP_FIXED)
-		return move_vma(mm, addr, old_len, new_addr, new_len, vm_flags, true, false);
+		return move_vma(mm, vma, addr, old_len, new_addr, new_len, true, false);
 	if (new_len <= old_len) {
 		if (new_len < old_len && old_ok) {
 			int err = vma_unmap_range(mm, addr + new_len, old_len - new_len, unmap_pages, mm);
@@ -298,14 +357,13 @@ int64_t do_mremap(struct mm_struct *mm, uint64_t addr, uint64_t old_len, uint64_
 		return (int64_t)addr;
 	}
 	if (range_in_user(addr, new_len, TASK_SIZE_MAX) &&
-	    !find_vma_intersection(mm, addr + old_len, addr + new_len) &&
-	    !vma_map_range(mm, addr + old_len, new_len - old_len, vm_flags))
+	    !find_vma_intersection(mm, addr + old_len, addr + new_len) && !grow_in_place(mm, vma, addr, old_len, new_len))
 		return (int64_t)addr;
 	if (!(flags & MREMAP_MAYMOVE))
 		return -ENOMEM;
 	uint64_t dst = get_unmapped_area(mm, new_len, 0, MMAP_MIN_ADDR, DEFAULT_MAP_WINDOW);
 	if (IS_ERR_VALUE(dst))
 		return (int64_t)dst;
-	return move_vma(mm, addr, old_len, dst, new_len, vm_flags, false, false);
+	return move_vma(mm, vma, addr, old_len, dst, new_len, false, false);
 }
 

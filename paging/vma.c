@@ -673,7 +673,13 @@ int vma_map_file(struct mm_struct *mm, uint64_t start, uint64_t len, uint64_t vm
 	vma_link_file(vma);
 	if (vm_ops && vm_ops->open)
 		vm_ops->open(vma);
-	return insert_vm_struct(mm, vma);   /* cannot fail: the range was checked */
+	insert_vm_struct(mm, vma);   /* cannot fail: the range was checked */
+	/* Neighbours mapping the pages just before or after become one VMA
+	 * (their own file references go with the VMA freed). */
+	vma_merge_with_next(mm, vma);
+	if (vma_can_merge(vma->vm_prev, vma))
+		vma_merge_with_next(mm, vma->vm_prev);
+	return 0;
 }
 
 int vma_unmap_range(struct mm_struct *mm, uint64_t start, uint64_t len,

@@ -180,12 +180,7 @@ int split_vma(struct mm_struct *mm, struct vm_area_struct *vma, uint64_t addr, i
  */
 int vma_map_range(struct mm_struct *mm, uint64_t start, uint64_t len, uint64_t vm_flags);
 
-/*
- * vma_map_range for a file: one new VMA mapping page pgoff of file (whose
- * page cache is mapping) at start, never merged; vm_ops->open takes its
- * reference on file, and it goes on mapping's i_mmap list. Errors as
- * vma_map_range's.
- */
+
 /*
  * A VMA just made as a copy of another (split, and fork's dup_mmap: call it
  * on each copy): a file VMA gets its own entry on the mapping's i_mmap list
@@ -197,6 +192,14 @@ void vma_copied(struct vm_area_struct *vma);
 void vma_link_file(struct vm_area_struct *vma);
 void vma_unlink_file(struct vm_area_struct *vma);
 
+/*
+ * vma_map_range for a file: a new VMA mapping page pgoff of file (whose
+ * page cache is mapping) at start; vm_ops->open takes its reference on
+ * file, and it goes on mapping's i_mmap list. A neighbour with the same
+ * flags that maps the file's pages just before or after absorbs it (Linux's
+ * vma_merge for files: mremap's growth and moves rely on it). Errors as
+ * vma_map_range's.
+ */
 int vma_map_file(struct mm_struct *mm, uint64_t start, uint64_t len, uint64_t vm_flags, struct file *file,
 		 struct address_space *mapping, uint64_t pgoff, const struct vm_operations_struct *vm_ops);
 

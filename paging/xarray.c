@@ -26,32 +26,15 @@ static void xa_node_free(struct xa_node *n)
 	nodes_alive--;
 }
 
-/* The slot of index in a node at level (1 = leaves). */
-static uint32_t xa_offset(uint64_t index, uint32_t level)
-{
-	uint32_t shift = (level - 1) * XA_CHUNK_SHIFT;
-	return shift >= 64 ? 0 : (uint32_t)((index >> shift) & (XA_CHUNK_SIZE - 1));
-}
-
-/* The highest index a tree of height levels holds. */
-static uint64_t xa_max_index(uint32_t height)
-{
-	uint32_t bits = height * XA_CHUNK_SHIFT;
-	return bits >= 64 ? UINT64_MAX : (UINT64_C(1) << bits) - 1;
-}
-
 /* See paging/xarray.h. */
-void *xa_load(const struct xarray *xa, uint64_t index)
+const struct xa_node *xa_leaf(const struct xarray *xa, uint64_t index)
 {
-	struct xa_node *n = xa->root;
+	const struct xa_node *n = xa->root;
 	if (!n || index > xa_max_index(xa->height))
 		return NULL;
-	for (uint32_t level = xa->height; level > 1; level--) {
+	for (uint32_t level = xa->height; level > 1 && n; level--)
 		n = n->slots[xa_offset(index, level)];
-		if (!n)
-			return NULL;
-	}
-	return n->slots[xa_offset(index, 1)];
+	return n;
 }
 
 /* See paging/xarray.h. */
@@ -133,7 +116,13 @@ static void *xa_find_in(const struct xa_node *n, uint32_t level, uint64_t base, 
 {
 	uint32_t shift = (level - 1) * XA_CHUNK_SHIFT;
 	uint64_t span = shift >= 64 ? 0 : UINT64_C(1) << shift;
-	for (uint32_t off = 0; off < XA_CHUNK_SIZE; off++) {
+	/* Start at the slot holding *index: the ones before end below it. */
+	uint32_t start = 0;
+	if (*index > base && shift < 64) {
+		uint64_t o = (*index - base) >> shift;
+		start = o < XA_CHUNK_SIZE ? (uint32_t)o : XA_CHUNK_SIZE;
+	}
+	for (uint32_t off = start; off < XA_CHUNK_SIZE; off++) {
 		uint64_t first = base + off * span;
 		uint64_t last = first + span - 1;
 		if (first > max)

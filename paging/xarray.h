@@ -8,6 +8,7 @@
 #ifndef FAULTLINE_XARRAY_H
 #define FAULTLINE_XARRAY_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #define XA_CHUNK_SHIFT 6
@@ -26,8 +27,38 @@ struct xarray {
 	uint64_t nr;                    /* entries stored */
 };
 
-/* The entry at index, or NULL. */
-void *xa_load(const struct xarray *xa, uint64_t index);
+/* The slot of index in a node at level (1 = leaves). */
+static inline uint32_t xa_offset(uint64_t index, uint32_t level)
+{
+	uint32_t shift = (level - 1) * XA_CHUNK_SHIFT;
+	return shift >= 64 ? 0 : (uint32_t)((index >> shift) & (XA_CHUNK_SIZE - 1));
+}
+
+/* The highest index a tree of height levels holds. */
+static inline uint64_t xa_max_index(uint32_t height)
+{
+	uint32_t bits = height * XA_CHUNK_SHIFT;
+	return bits >= 64 ? UINT64_MAX : (UINT64_C(1) << bits) - 1;
+}
+
+/* The entry at index, or NULL. Inline: every page-cache hit is one. */
+static inline void *xa_load(const struct xarray *xa, uint64_t index)
+{
+	struct xa_node *n = xa->root;
+	if (!n || index > xa_max_index(xa->height))
+		return NULL;
+	for (uint32_t level = xa->height; level > 1; level--) {
+		n = n->slots[xa_offset(index, level)];
+		if (!n)
+			return NULL;
+	}
+	return n->slots[xa_offset(index, 1)];
+}
+
+/* The leaf node holding the entry of index, or NULL if there is none: its
+ * slots[i] is the entry of (index & ~(XA_CHUNK_SIZE - 1)) + i, so a run of
+ * indices is read with one descent (the page cache's fault-around). */
+const struct xa_node *xa_leaf(const struct xarray *xa, uint64_t index);
 
 /* Stores entry (not NULL) at index. Returns 0, or -ENOMEM (nothing changed). */
 int xa_store(struct xarray *xa, uint64_t index, void *entry);

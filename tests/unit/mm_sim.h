@@ -86,6 +86,7 @@ void pgd_copy_kernel_half(pgd_t *pgd) { (void)pgd; }
 #include "../../paging/hugetlb.c"
 #include "../../paging/verify.c"
 #include "../../paging/mm.c"
+#include "../../paging/mlock.c"
 #include "../../paging/mmap.c"
 #include "../../paging/mprotect.c"
 #include "../../paging/mremap.c"

@@ -7,7 +7,10 @@
  * truncate freeing blocks and cached pages, ENOSPC on a full disk, an
  * unlinked open file, names and directories), and file faults on an mm
  * (do_read_fault with fault-around, do_cow_fault, do_shared_fault and the
- * write-protect after writeback, SIGBUS past the end, truncation unmapping).
+ * write-protect after writeback, SIGBUS past the end, truncation unmapping),
+ * and shmem objects (fs/shmem.c: a miss is a new dirty zeroed page mapped
+ * writable, shared with a forked mm, kept by MADV_DONTNEED, moved by mremap
+ * with its page offsets, freed with the last VMA).
  * User addresses are host pointers here: the user copies are memcpy.
  */
 #include "tests/unit/mm_sim.h"
@@ -32,6 +35,7 @@ uint64_t copy_to_user(uint64_t udst, const void *src, uint64_t n)
 #include "../../fs/namei.c"
 #include "../../fs/file_ops.c"
 #include "../../fs/super.c"
+#include "../../fs/shmem.c"
 
 #define U(p) ((uint64_t)(uintptr_t)(p))
 #define BASE 0x40000000ull
@@ -423,11 +427,84 @@ TEST(fs_symlinks_and_write_access)
 	CHECK_EQ_U64(filemap_stats.pages, cached);
 }
 
+/* The pfn an entry of mm maps at va (0: none). */
+static uint64_t pfn_at(struct mm_struct *mm, uint64_t va)
+{
+	uint64_t pte = pte_of(mm, va);
+	return pte ? pte_pfn(__pte(pte)) : 0;
+}
+
+TEST(shmem_faults_fork_dontneed_mremap)
+{
+	files_ready();
+	kmem_cache_shrink_all();
+	uint64_t before;
+	struct mm_struct *mm = sim_mm(4, &before);
+	uint64_t objects = fs_objects_alive();
+	struct file *f = shmem_file_setup(8 * PG, 0);
+	CHECK(f != NULL);
+	CHECK_EQ_U64(shmem_objects_alive(), 1);
+	struct mmap_file mf;
+	CHECK(f->f_op->mmap(f, &mf) == 0);
+	uint64_t va = BASE;
+	CHECK_EQ_U64(do_mmap_file(mm, va, 8 * PG, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, &mf, 0), va);
+	fput(f);                                         /* the VMA holds the object now */
+	struct vm_fault vmf;
+	/* A miss is a new zeroed page: minor, dirty at once, mapped writable even by a read. */
+	CHECK_EQ_U64(fault(mm, va, false, &vmf), 0);
+	CHECK_EQ_U64(vmf.done, VMF_DONE_NEW_SHARED);
+	CHECK(pte_of(mm, va) & _PAGE_RW);
+	CHECK_EQ_U64(*user_byte(mm, va), 0);
+	CHECK_EQ_U64(fault(mm, va + PG, true, &vmf), 0);
+	CHECK_EQ_U64(vmf.done, VMF_DONE_NEW_SHARED);
+	struct address_space *as = find_vma(mm, va)->vm_mapping;
+	CHECK_EQ_U64(as->nrpages, 2);
+	CHECK_EQ_U64(as->nrdirty, 2);
+	CHECK_EQ_U64(do_msync(mm, va, 8 * PG, MS_SYNC), 0);   /* nothing to write back: stays writable */
+	CHECK(pte_of(mm, va) & _PAGE_RW);
+	/* fork: a page first touched by the child is the parent's too. */
+	struct mm_struct *child = dup_mm(mm);
+	CHECK(child != NULL);
+	CHECK_EQ_U64(fault(child, va + 2 * PG, true, &vmf), 0);
+	CHECK_EQ_U64(vmf.done, VMF_DONE_NEW_SHARED);
+	*user_byte(child, va + 2 * PG) = 'c';
+	CHECK_EQ_U64(fault(mm, va + 2 * PG, false, &vmf), 0);
+	CHECK_EQ_U64(vmf.done, VMF_DONE_FILE_READ);
+	CHECK_EQ_U64(*user_byte(mm, va + 2 * PG), 'c');
+	CHECK_EQ_U64(pfn_at(mm, va + 2 * PG), pfn_at(child, va + 2 * PG));
+	/* MADV_DONTNEED drops the entries, not the pages. */
+	uint64_t pfn = pfn_at(mm, va + 2 * PG);
+	CHECK_EQ_U64(do_madvise(mm, va, 8 * PG, MADV_DONTNEED), 0);
+	CHECK(!pte_of(mm, va + 2 * PG));
+	CHECK_EQ_U64(fault(mm, va + 2 * PG, false, &vmf), 0);
+	CHECK_EQ_U64(pfn_at(mm, va + 2 * PG), pfn);
+	/* mremap moves the entries and keeps the page offsets. */
+	CHECK_EQ_U64(do_mremap(mm, va + 2 * PG, 2 * PG, 2 * PG, MREMAP_MAYMOVE | MREMAP_FIXED, va + 64 * PG),
+		     va + 64 * PG);
+	CHECK_EQ_U64(pfn_at(mm, va + 64 * PG), pfn);
+	CHECK_EQ_U64(find_vma(mm, va + 64 * PG)->vm_pgoff, 2);
+	CHECK_EQ_U64(fault(mm, va + 65 * PG, true, &vmf), 0);   /* page 3 of the object: new */
+	CHECK_EQ_U64(vmf.done, VMF_DONE_NEW_SHARED);
+	/* Moved back next to its neighbours, the VMAs are one again. */
+	CHECK_EQ_U64(do_mremap(mm, va + 64 * PG, 2 * PG, 2 * PG, MREMAP_MAYMOVE | MREMAP_FIXED, va + 2 * PG),
+		     va + 2 * PG);
+	CHECK(find_vma(mm, va)->vm_end == va + 8 * PG);
+	CHECK_EQ_U64(vma_check(mm, NULL), 0);
+	mmput(child);
+	CHECK(tables_ok(mm));                            /* map counts: the child's are gone */
+	CHECK_EQ_U64(shmem_objects_alive(), 1);
+	CHECK(sim_done(mm, before));                     /* the last VMA frees the object and its pages */
+	CHECK_EQ_U64(shmem_objects_alive(), 0);
+	CHECK_EQ_U64(filemap_stats.shmem_pages, 0);
+	CHECK_EQ_U64(fs_objects_alive(), objects);
+}
+
 UNIT_MAIN(
 	UNIT(fdtable_numbers_dup_and_errno),
 	UNIT(xarray_sparse_store_find_erase),
 	UNIT(fs_write_read_holes_truncate_enospc),
 	UNIT(fs_names_and_directories),
 	UNIT(file_faults_read_around_cow_shared_truncate),
-	UNIT(fs_symlinks_and_write_access)
+	UNIT(fs_symlinks_and_write_access),
+	UNIT(shmem_faults_fork_dontneed_mremap)
 )
