@@ -766,8 +766,8 @@ def check_determinism(args="--mib 1 --reps 1 --raw"):
             problems.append("boot %d: programs ended %s" % (i, exits))
         data = report.RunData("boot%d" % i, "", run.log)
         problems += ["boot %d: %s" % (i, p) for p in data.problems]
-        if len(data.benches) != 17:   # fork_cow has 4 classes (fork-64m the fourth)
-            problems.append("boot %d: %d bench records, expected 17" % (i, len(data.benches)))
+        if len(data.benches) != 16:
+            problems.append("boot %d: %d bench records, expected 16" % (i, len(data.benches)))
         for key, rec in data.benches.items():
             if rec.get("class") in FAULTING_CLASSES and rec.get("minflt") != rec.get("count"):
                 problems.append("boot %d: %s/%s: %s minor faults for %s samples"
