@@ -16,6 +16,12 @@ static inline uint64_t xgetbv(uint32_t index)
 }
 
 /* See cpu/fpu.h. */
+void fpu_area_init(void *area)
+{
+	memset((char *)area + 512, 0, 64);   /* the header follows the 512-byte legacy area */
+}
+
+/* See cpu/fpu.h. */
 void fpu_save(void *area)
 {
 	if (xfeatures)

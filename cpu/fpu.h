@@ -27,6 +27,14 @@ uint32_t fpu_init(void);
 /* The size of a task's save area (after fpu_init). */
 uint32_t fpu_area_size(void);
 
+/*
+ * Makes a new save area fit for fpu_save: clears the XSAVE header, which
+ * XSAVE writes only the XSTATE_BV field of (XRSTOR refuses a header with
+ * anything else set). The rest needs no clearing: fpu_save writes every
+ * component it saves, and XRSTOR reads none whose XSTATE_BV bit is clear.
+ */
+void fpu_area_init(void *area);
+
 /* Saves this CPU's user FPU state into area (FPU_AREA_ALIGN-aligned). */
 void fpu_save(void *area);
 

@@ -344,7 +344,9 @@ int exc_page_fault_fast(struct pt_regs *regs)
 
 	uint64_t address = read_cr2();
 	uint64_t error_code = regs->error_code;
-	if (unlikely(address >= TASK_SIZE_MAX || (error_code & X86_PF_RSVD)))
+	if (unlikely(address >= TASK_SIZE_MAX))
+		return needs_full_frame(t0);
+	if (unlikely(error_code & X86_PF_RSVD))
 		return needs_full_frame(t0);
 	struct task_struct *tsk = current;
 	struct vm_area_struct *vma = find_vma(tsk->mm, address);
@@ -354,7 +356,9 @@ int exc_page_fault_fast(struct pt_regs *regs)
 		return page_fault_file_fast(regs, tsk, vma, address, error_code, t0);
 
 	struct vm_fault vmf;
-	vm_fault_t ret = handle_anon_fault(vma, address, fault_flags(regs, error_code), &vmf);
+	/* fault_flags, knowing the fault came from ring 3 (FAULT_FLAG_USER). */
+	uint32_t flags = FAULT_FLAG_USER | (fault_flags(regs, error_code) & ~FAULT_FLAG_USER);
+	vm_fault_t ret = handle_anon_fault(vma, address, flags, &vmf);
 	if (unlikely(ret & VM_FAULT_ERROR))
 		return needs_full_frame(t0);   /* nothing was mapped: exc_page_fault decides */
 	account_fault(fault_class_of(&vmf), t0, vmf.clear_cycles, vmf.pgtables);

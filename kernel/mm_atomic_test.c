@@ -12,8 +12,9 @@
  * The state compared:
  *   - the VMAs: start, end, flags, and mm's counters (map_count, total_vm,
  *     rss), vma_check() clean;
- *   - every user page-table leaf: address, whole entry (frame and flags)
- *     and a checksum of the 4 KiB it maps;
+ *   - every user page-table leaf: address, whole entry (frame and flags),
+ *     a checksum of the 4 KiB it maps and the page's reference and map
+ *     counts;
  *   - page-table pages in use (allocated less freed, all address spaces);
  *   - free frames after kmem_cache_shrink_all() (no frame leaked or lost).
  */
@@ -40,10 +41,10 @@
 #define PG            PAGE_SIZE
 #define BASE          0x40000000ull     /* where the cases build their mappings */
 #define MAX_VMAS      32
-#define MAX_LEAVES    256
+#define MAX_LEAVES    640               /* a split THP: 512 */
 #define MAX_TRIES     512               /* injection points tried per case before giving up */
 
-struct leaf_snap { uint64_t va, entry, sum; };
+struct leaf_snap { uint64_t va, entry, sum, counts; };
 struct vma_snap { uint64_t start, end, flags; };
 
 struct mm_snapshot {
@@ -79,7 +80,13 @@ static int snap_leaf(void *ctx, uint64_t va, int level, uint64_t *entry)
 		return 1;
 	}
 	pte_t pte = __pte(*entry);
-	s->leaf[s->nleaf++] = (struct leaf_snap){ va, *entry, pte_present(pte) ? frame_sum(pte_pfn(pte) << PAGE_SHIFT) : 0 };
+	uint64_t counts = 0;
+	if (pte_present(pte) && !pte_special(pte)) {
+		const struct page *page = pfn_to_page(pte_pfn(pte));
+		counts = ((uint64_t)(uint32_t)page_ref_count(page) << 32) | (uint32_t)page_mapcount(page);
+	}
+	s->leaf[s->nleaf++] = (struct leaf_snap){ va, *entry, pte_present(pte) ? frame_sum(pte_pfn(pte) << PAGE_SHIFT) : 0,
+						  counts };
 	return 0;
 }
 
@@ -135,8 +142,9 @@ static void compare(const struct mm_snapshot *a, const struct mm_snapshot *b, ch
 	}
 	for (uint32_t i = 0; i < a->nleaf; i++)
 		if (memcmp(&a->leaf[i], &b->leaf[i], sizeof(a->leaf[i]))) {
-			format(why, n, "leaf at 0x%llx: entry 0x%llx sum %llx, was 0x%llx: 0x%llx sum %llx", b->leaf[i].va,
-				 b->leaf[i].entry, b->leaf[i].sum, a->leaf[i].va, a->leaf[i].entry, a->leaf[i].sum);
+			format(why, n, "leaf at 0x%llx: entry 0x%llx sum %llx refs:maps %llx, was 0x%llx: 0x%llx sum %llx %llx",
+				 b->leaf[i].va, b->leaf[i].entry, b->leaf[i].sum, b->leaf[i].counts, a->leaf[i].va,
+				 a->leaf[i].entry, a->leaf[i].sum, a->leaf[i].counts);
 			return;
 		}
 	if (a->map_count != b->map_count || a->total_vm != b->total_vm || a->rss != b->rss || a->brk != b->brk) {
@@ -523,17 +531,21 @@ static bool thp_pop_ok(struct mm_struct *mm, int64_t ret)
  * A fork write-protects the parent's entries even when it fails (Linux's
  * too), so the setup forks once first and the comparison sees the rest. */
 #define FORK_SMALL (BASE + 0x400000)
-static int fork_setup(struct mm_struct *mm)
+static int fork_setup_copy(struct mm_struct *mm)
 {
-	if (thp_setup(mm) || map_filled(mm, FORK_SMALL, 8))
-		return -1;
 	struct mm_struct *child = dup_mm(mm);
 	if (!child)
 		return -1;
 	mmput(child);
 	return 0;
 }
-static int64_t fork_call(struct mm_struct *mm)
+static int fork_thp_setup(struct mm_struct *mm)
+{
+	if (thp_setup(mm) || map_filled(mm, FORK_SMALL, 8))
+		return -1;
+	return fork_setup_copy(mm);
+}
+static int64_t fork_thp_call(struct mm_struct *mm)
 {
 	struct mm_struct *child = dup_mm(mm);
 	if (!child)
@@ -544,9 +556,33 @@ static int64_t fork_call(struct mm_struct *mm)
 	mmput(child);
 	return shared ? 0 : -EINVAL;   /* not shared: a wrong result, reported as a failure without injection */
 }
-static bool fork_ok(struct mm_struct *mm, int64_t ret)
+static bool fork_thp_ok(struct mm_struct *mm, int64_t ret)
 {
 	return ret == 0 && holds(mm, BASE, BASE, THP_PAGES) && holds(mm, FORK_SMALL, FORK_SMALL, 8);
+}
+
+/* fork's dup_mm of 16 populated pages across a 2 MiB line (two pte tables)
+ * and 4 read-only ones 1 GiB above (more upper tables): a failed copy must
+ * give back every table and reference it took; a successful call's child
+ * holds the same data (checked, then dropped). */
+#define FORK_HIGH (BASE + 0x40000000)
+static int fork_setup(struct mm_struct *mm)
+{
+	if (map_filled(mm, MV_SRC, 16) || map_filled(mm, FORK_HIGH, 4) ||
+	    do_mprotect(mm, FORK_HIGH, 4 * PG, PROT_READ))
+		return -1;
+	return fork_setup_copy(mm);
+}
+static int64_t fork_call(struct mm_struct *mm) { return (int64_t)(uintptr_t)dup_mm(mm); }
+static bool fork_failed(struct mm_struct *mm, int64_t ret) { (void)mm; return ret == 0; }
+static bool fork_ok(struct mm_struct *mm, int64_t ret)
+{
+	struct mm_struct *child = (struct mm_struct *)(uintptr_t)ret;
+	bool ok = holds(child, MV_SRC, MV_SRC, 16) && holds(child, FORK_HIGH, FORK_HIGH, 4) &&
+		  one_vma(child, MV_SRC, 16, RWX_RW) && one_vma(child, FORK_HIGH, 4, VM_READ) &&
+		  get_mm_rss(child) == get_mm_rss(mm) && !vma_check(child, NULL);
+	mmput(child);
+	return ok;
 }
 
 /* Not an mm call: a deliberately broken one (drops a page, then fails on
@@ -588,7 +624,8 @@ static const struct mm_case cases[] = {
 	{ "thp_madvise_dontneed_middle", thp_setup, thp_md_call, NULL, thp_md_ok },
 	{ "thp_mremap_move", thp_setup, thp_mv_call, NULL, thp_mv_ok },
 	{ "thp_mmap_populate", no_setup, thp_pop_call, NULL, thp_pop_ok },
-	{ "fork_thp", fork_setup, fork_call, NULL, fork_ok },
+	{ "fork_thp", fork_thp_setup, fork_thp_call, NULL, fork_thp_ok },
+	{ "fork_dup_mm", fork_setup, fork_call, fork_failed, fork_ok },
 };
 
 /*

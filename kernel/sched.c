@@ -109,9 +109,13 @@ struct task_struct *alloc_task(void)
 		__free_pages(tp, 1);
 		return NULL;
 	}
+	/* The task is cleared; its FPU area (the rest of the block) is written
+	 * whole before it is ever loaded (fork's fpu_save, run's and exec's
+	 * fpu_init_state) but for the XSAVE header, which fpu_area_init clears. */
 	struct task_struct *t = page_address(tp);
-	memset(t, 0, 2 * 4096);
+	memset(t, 0, sizeof(*t));
 	t->fpu = (char *)t + ((sizeof(*t) + FPU_AREA_ALIGN - 1) & ~(uint64_t)(FPU_AREA_ALIGN - 1));
+	fpu_area_init(t->fpu);
 	t->stack = (uint64_t)(uintptr_t)page_address(sp);
 	t->stack_top = t->stack + KERNEL_STACK_SIZE;
 	INIT_LIST_HEAD(&t->run_list);

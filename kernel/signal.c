@@ -89,13 +89,16 @@ int copy_signal_state(struct task_struct *child, const struct task_struct *paren
 		child->sighand = parent->sighand;
 		child->sighand->count++;
 	} else {
-		child->sighand = sighand_alloc();
+		/* Linux's copy_sighand: a copy of every action (written whole, so
+		 * not cleared first). */
+		child->sighand = sighand_cachep ? kmem_cache_alloc(sighand_cachep) : NULL;
 		if (!child->sighand)
 			return -ENOMEM;
+		child->sighand->count = 1;
 		memcpy(child->sighand->action, parent->sighand->action, sizeof(child->sighand->action));
 	}
 	child->blocked = parent->blocked;
-	memset(&child->pending, 0, sizeof(child->pending));
+	child->pending.signal.sig = 0;   /* info[] means something only for a pending signal */
 	memset(&child->fault_info, 0, sizeof(child->fault_info));
 	child->sas_ss_sp = parent->sas_ss_sp;
 	child->sas_ss_size = parent->sas_ss_size;

@@ -357,7 +357,7 @@ static int split_one(void *ctx, uint64_t va, int level, uint64_t *entry)
 void split_huge_pmd_range(struct mm_struct *mm, uint64_t start, uint64_t end)
 {
 	if (start < end)
-		walk_leaves(mm->pgd, start & PAGE_MASK, (end + PAGE_SIZE - 1) & PAGE_MASK, split_one, mm);
+		walk_large_leaves(mm->pgd, start & PAGE_MASK, (end + PAGE_SIZE - 1) & PAGE_MASK, split_one, mm);
 }
 
 /* See paging/huge_memory.h. */

@@ -297,8 +297,7 @@ void paging_init(struct boot_info *bi, const struct pe_image *img, enum config_p
 /* See paging/init.h. */
 void pgd_copy_kernel_half(pgd_t *pgd)
 {
-	for (uint32_t i = PTRS_PER_PGD / 2; i < PTRS_PER_PGD; i++)
-		pgd[i] = init_top_pgt[i];
+	memcpy(pgd + PTRS_PER_PGD / 2, init_top_pgt + PTRS_PER_PGD / 2, PTRS_PER_PGD / 2 * sizeof(pgd_t));
 }
 
 /* See paging/init.h. */

@@ -12,6 +12,7 @@
 #include "paging/tlb.h"
 #include "paging/page.h"
 #include "paging/pgtable.h"
+#include "base/compiler.h"
 #include "base/errno.h"
 #include "base/panic.h"
 #include "base/string.h"
@@ -26,7 +27,7 @@ struct mm_struct *mm_alloc(void)
 		mm_cachep = kmem_cache_create("mm_struct", sizeof(struct mm_struct), 64);
 	if (!mm_cachep)
 		return NULL;
-	struct mm_struct *mm = kmem_cache_zalloc(mm_cachep);
+	struct mm_struct *mm = kmem_cache_alloc(mm_cachep);   /* mm_init clears it */
 	if (!mm)
 		return NULL;
 	if (mm_init(mm)) {
@@ -39,7 +40,7 @@ struct mm_struct *mm_alloc(void)
 		return NULL;
 	}
 	mm->pgd = (pgd_t *)__va(root);
-	memset(mm->pgd, 0, PAGE_SIZE);
+	memset(mm->pgd, 0, PAGE_SIZE / 2);   /* the user half; the kernel half is copied */
 	pgd_copy_kernel_half(mm->pgd);
 	mm->mmap_base = STACK_TOP - STACK_LIMIT_BYTES - MMAP_MIN_GAP;
 	mm->mm_users = 1;
@@ -83,28 +84,131 @@ void mmput(struct mm_struct *mm)
 }
 
 /*
- * Copies one entry of the parent into the child (Linux's copy_present_pte).
- * A private page the parent could write becomes read-only in both
- * (ptep_set_wrprotect): the first write on either side is do_wp_page's.
- * Shared pages stay writable; the zero page stays special; every other
- * page gains a map count and a reference.
+ * The child's pte for addr, where fork will write the entries [first, last)
+ * of its pte table (first = addr's index): the table is made if the child
+ * has none there yet (with the upper levels, which the walk clears), and
+ * then only its entries outside [first, last) are cleared - the copy writes
+ * every one inside. NULL if a table cannot be allocated (the child's tree is
+ * left valid: walk_to_entry gives back what it made).
  */
-static inline void copy_one_pte(struct mm_struct *dst_mm, const struct vm_area_struct *vma, pte_t *src,
-				pte_t *dst)
+static pte_t *child_pte_table(struct mm_struct *mm, uint64_t addr, uint32_t first, uint32_t last)
 {
-	pte_t pte = ptep_get(src);
-	if (pte_present(pte) && !pte_special(pte)) {
-		struct page *page = pfn_to_page(pte_pfn(pte));
-		if (!(vma->vm_flags & VM_SHARED) && pte_write(pte)) {
-			ptep_set_wrprotect(vma->vm_mm, 0, src);
-			pte = pte_wrprotect(pte);
-		}
-		get_page(page);
-		page_mapcount_inc(page);
-		inc_mm_counter(dst_mm, PageAnon(page) ? MM_ANONPAGES : MM_FILEPAGES);
-		pte = pte_mkold(pte);
+	uint64_t *pmd;
+	if (walk_to_entry(mm->pgd, addr, PG_LEVEL_2M, true, NULL, &pmd))
+		return NULL;
+	uint64_t v = pmd_val(pmdp_get((pmd_t *)pmd));
+	if (v) {   /* another VMA of this 2 MiB was copied first */
+		if (!entry_is_table(v))
+			panic("fork: a leaf in the child's pmd at %llx", addr);
+		return (pte_t *)__va(v & PTE_PFN_MASK) + first;
 	}
-	set_pte_at(dst_mm, 0, dst, pte);
+	uint64_t phys = pgtable_alloc_page(NULL);
+	if (!phys)
+		return NULL;
+	pte_t *table = (pte_t *)__va(phys);
+	memset(table, 0, first * sizeof(pte_t));
+	memset(table + last, 0, (PTRS_PER_PTE - last) * sizeof(pte_t));
+	set_pmd((pmd_t *)pmd, __pmd(phys | _PAGE_TABLE));
+	return table + first;
+}
+
+/* Reports (bad_page) each page among the entries [lo, hi) of src that is
+ * free: copy_ptes found one and took no reference on it, as get_page. */
+static __attribute__((noinline, cold)) void report_free_pages(pte_t *src, uint32_t lo, uint32_t hi)
+{
+	for (uint32_t i = lo; i < hi; i++) {
+		pte_t pte = ptep_get(src + i);
+		if (pte_present(pte) && !pte_special(pte) && page_ref_count(pfn_to_page(pte_pfn(pte))) <= 0)
+			bad_page(pfn_to_page(pte_pfn(pte)), "get_page on a free page");
+	}
+}
+
+/*
+ * The loop of copy_pte_range over the parent's entries [lo, hi) of src into
+ * dst (Linux 6.1's copy_present_pte for each page), adding the pages copied
+ * to the child's counters. all_anon (a constant at each call): the VMA is
+ * private anonymous memory, so every page is anonymous and none needs
+ * looking at for its kind. Inlined twice, so each loop has that test folded.
+ * The loop calls nothing (a free page is reported after it, with the same
+ * effect as get_page's check), so its values all stay in registers.
+ */
+static __attribute__((always_inline)) inline void copy_ptes(struct mm_struct *dst_mm,
+							    const struct vm_area_struct *vma, pte_t *src,
+							    pte_t *dst, uint32_t lo, uint32_t hi, bool all_anon)
+{
+	struct page *mem_map = mem_map_base();
+	const pteval_t pfn_mask = PTE_PFN_MASK;
+	const pteval_t cow = (vma->vm_flags & VM_SHARED) ? 0 : _PAGE_RW;   /* the bit a private page loses */
+	int64_t pages = 0, anon = 0;
+	bool free_page = false;
+	for (uint32_t i = lo; i < hi; i++) {
+		pteval_t v = pte_val(ptep_get(src + i));
+		if ((v & (_PAGE_PRESENT | _PAGE_PROTNONE)) && !(v & _PAGE_SPECIAL)) {
+			struct page *page = mem_map + ((v & pfn_mask) >> PAGE_SHIFT);
+			if (v & cow) {
+				ptep_set_wrprotect(vma->vm_mm, 0, src + i);
+				v &= ~_PAGE_RW;
+			}
+			if (likely(page->_refcount > 0))   /* get_page, its report deferred */
+				page->_refcount++;
+			else
+				free_page = true;
+			page_mapcount_inc(page);
+			if (!all_anon)
+				anon += PageAnon(page);
+			pages++;
+			v &= ~_PAGE_ACCESSED;
+		}
+		set_pte(dst + i, __pte(v));
+	}
+	if (unlikely(free_page))
+		report_free_pages(src, lo, hi);
+	if (all_anon)
+		anon = pages;
+	dst_mm->rss_stat[MM_ANONPAGES] += anon;
+	dst_mm->rss_stat[MM_FILEPAGES] += pages - anon;
+}
+
+/*
+ * Copies the entries of vma in [addr, end), inside one pte table, from the
+ * parent's table (src: the entry for addr) into dst_mm: Linux 6.1's
+ * copy_pte_range with copy_present_pte, as one loop over the table.
+ *
+ *   none                    stays none (a child with nothing in this table
+ *                           gets no table)
+ *   a page (not special)    one more reference and map count; a private
+ *                           page the parent could write becomes read-only
+ *                           in both (ptep_set_wrprotect): the first write
+ *                           on either side is do_wp_page's. Shared pages
+ *                           stay writable. Old in the child.
+ *   the zero page           copied as it is (special: no page behind it)
+ *   not present, not none   copied as it is (no swap or migration entries
+ *                           exist yet, so nothing to duplicate)
+ *
+ * The child's RSS counters are added once per table. Returns 0 or -ENOMEM
+ * (no table for the child: nothing of the range copied, no page touched).
+ * Out of line: its loop gets the registers to itself.
+ */
+static __attribute__((noinline)) int copy_pte_range(struct mm_struct *dst_mm, const struct vm_area_struct *vma,
+						    pte_t *src, uint64_t addr, uint64_t end)
+{
+	uint32_t n = (uint32_t)((end - addr) >> PAGE_SHIFT), lo = 0, hi = n;
+	while (lo < hi && pte_none(ptep_get(src + lo)))
+		lo++;
+	if (lo == hi)
+		return 0;
+	while (pte_none(ptep_get(src + hi - 1)))
+		hi--;
+	uint32_t first = pte_index(addr);
+	pte_t *dst = child_pte_table(dst_mm, addr, first + lo, first + hi);
+	if (!dst)
+		return -ENOMEM;
+	dst -= lo;   /* dst + i is the child's entry for src + i */
+	if (!vma->vm_file && !vma->vm_mapping && !(vma->vm_flags & VM_SHARED))
+		copy_ptes(dst_mm, vma, src, dst, lo, hi, true);
+	else
+		copy_ptes(dst_mm, vma, src, dst, lo, hi, false);
+	return 0;
 }
 
 /*
@@ -124,10 +228,10 @@ static int copy_pmd_leaf(struct mm_struct *dst_mm, struct mm_struct *src_mm, uin
 
 /*
  * Copies the entries of [start, end) of vma into dst_mm (Linux's
- * copy_page_range): a pte table of the parent at a time, the child's made
- * for it once, then a plain loop over its entries; a THP leaf is shared
- * whole (copy_pmd_leaf; it covers the VMA's 2 MiB, thp_vma_allowable).
- * hugetlb VMAs are copy_hugetlb_page_range's. Returns 0 or -ENOMEM.
+ * copy_page_range): a pte table of the parent at a time (copy_pte_range);
+ * a THP leaf is shared whole (copy_pmd_leaf; it covers the VMA's 2 MiB,
+ * thp_vma_allowable). hugetlb VMAs are copy_hugetlb_page_range's. Returns 0
+ * or -ENOMEM.
  */
 static int copy_page_range(struct mm_struct *dst_mm, const struct vm_area_struct *vma, uint64_t start, uint64_t end)
 {
@@ -141,18 +245,8 @@ static int copy_page_range(struct mm_struct *dst_mm, const struct vm_area_struct
 			int err = copy_pmd_leaf(dst_mm, src_mm, addr);
 			if (err)
 				return err;
-		}
-		pte_t *dst = NULL;
-		uint32_t n = src ? (uint32_t)((next - addr) >> PAGE_SHIFT) : 0;
-		for (uint32_t i = 0; i < n; i++) {
-			if (pte_none(ptep_get(src + i)))
-				continue;
-			if (!dst) {
-				dst = walk_pte(dst_mm->pgd, addr, true, NULL);   /* addr's entry: dst + i is a + i pages */
-				if (!dst)
-					return -ENOMEM;
-			}
-			copy_one_pte(dst_mm, vma, src + i, dst + i);
+		} else if (copy_pte_range(dst_mm, vma, src, addr, next)) {
+			return -ENOMEM;
 		}
 		addr = next;
 	}

@@ -17,6 +17,7 @@
  * the host test runs all of this against simulated physical memory.
  */
 #include "paging/pgtable.h"
+#include "base/string.h"
 
 bool pgtable_l5_enabled_flag;
 uint64_t physical_mask = ((uint64_t)1 << __PHYSICAL_MASK_SHIFT) - 1;
@@ -98,9 +99,7 @@ static int populate_table(uint64_t *entry, bool user, const struct pt_ops *ops)
 			ops->free_table(ops->ctx, phys);
 		return -EINVAL;
 	}
-	uint64_t *table = (uint64_t *)__va(phys);
-	for (int i = 0; i < PTRS_PER_PTE; i++)
-		table[i] = 0;
+	memset(__va(phys), 0, PAGE_SIZE);   /* the table is not reachable yet: plain stores */
 	write_entry(entry, phys | (user ? _PAGE_TABLE : _KERNPG_TABLE));
 	return 0;
 }
@@ -343,6 +342,7 @@ struct range_walk {
 	bool free_empty;        /* release tables that end up empty */
 	pt_table_pred may_free; /* NULL, or which of those (free_empty_tables) */
 	void *may_free_ctx;
+	int min_level;          /* tables at this level are not entered (0: every level) */
 	const struct pt_ops *ops;
 	int tables_freed;
 };
@@ -379,6 +379,8 @@ static int walk_table_range(uint64_t *table, int level, uint64_t start, uint64_t
 			}
 			break;
 		case ENTRY_TABLE:
+			if (level <= rw->min_level)
+				break;
 			r = walk_table_range(table_of(e), level - 1, lo, hi, rw);
 			if (r)
 				return r;
@@ -520,6 +522,17 @@ int walk_leaves(pgd_t *pgd, uint64_t start, uint64_t end, pt_leaf_fn fn, void *c
 	if (end < start || !range_ok(start, end - start) || !fn)
 		return -EINVAL;
 	struct range_walk rw = { .fn = fn, .ctx = ctx, .free_empty = false, .ops = &pt_default_ops, .tables_freed = 0 };
+	return walk_table_range((uint64_t *)pgd, pgtable_levels(), start, end - 1, &rw);
+}
+
+int walk_large_leaves(pgd_t *pgd, uint64_t start, uint64_t end, pt_leaf_fn fn, void *ctx)
+{
+	if (end == start)
+		return 0;
+	if (end < start || !range_ok(start, end - start) || !fn)
+		return -EINVAL;
+	struct range_walk rw = { .fn = fn, .ctx = ctx, .free_empty = false, .ops = &pt_default_ops, .tables_freed = 0,
+				 .min_level = PG_LEVEL_2M };
 	return walk_table_range((uint64_t *)pgd, pgtable_levels(), start, end - 1, &rw);
 }
 

@@ -495,6 +495,13 @@ typedef int (*pt_leaf_fn)(void *ctx, uint64_t va, int level, uint64_t *entry);
 int walk_leaves(pgd_t *pgd, uint64_t start, uint64_t end, pt_leaf_fn fn, void *ctx);
 
 /*
+ * walk_leaves() for the 2 MiB and 1 GiB leaves only: pte tables are not
+ * entered, so a range costs a step per 2 MiB, not per 4 KiB page (splitting
+ * the THPs of a range). Same returns.
+ */
+int walk_large_leaves(pgd_t *pgd, uint64_t start, uint64_t end, pt_leaf_fn fn, void *ctx);
+
+/*
  * A pt_leaf_fn's entry as the pte it is, for ptep_get / set_pte / pte_clear;
  * NULL when the leaf is above 4 KiB (level > PG_LEVEL_4K: a 2 MiB / 1 GiB
  * page, which the caller must handle or refuse explicitly).

@@ -198,14 +198,14 @@ MM_ATOMIC_CASES = ["mremap_move", "mremap_grow_in_place", "mremap_fixed_over_map
                    "mmap_fixed_over_populated", "munmap_split", "mprotect_split", "madvise_dontneed",
                    "madvise_hugepage_middle", "brk_grow", "brk_shrink", "mmap_populate",
                    "thp_munmap_middle", "thp_mprotect_middle", "thp_madvise_dontneed_middle", "thp_mremap_move",
-                   "thp_mmap_populate", "fork_thp", "mremap_shmem_fixed_across_tables", "mremap_shmem_dontunmap",
-                   "check_catches_lost_page", "no_frame_leaked"]
+                   "thp_mmap_populate", "fork_thp", "fork_dup_mm", "mremap_shmem_fixed_across_tables",
+                   "mremap_shmem_dontunmap", "check_catches_lost_page", "no_frame_leaked"]
 # Cases whose call allocates, so some injection point must have been tried.
 MM_ATOMIC_INJECTED = ["mremap_move", "mremap_fixed_over_mapping", "mremap_fixed_across_tables",
                       "mremap_fixed_keeps_empty_table", "mremap_fixed_shrink",
                       "mmap_fixed_over_populated", "munmap_split", "mprotect_split", "brk_grow", "mmap_populate",
                       "thp_munmap_middle", "thp_mprotect_middle", "thp_mremap_move", "thp_mmap_populate",
-                      "fork_thp", "mremap_shmem_fixed_across_tables", "mremap_shmem_dontunmap"]
+                      "fork_thp", "fork_dup_mm", "mremap_shmem_fixed_across_tables", "mremap_shmem_dontunmap"]
 
 
 def mm_atomic_case(mem, paging):

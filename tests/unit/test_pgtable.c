@@ -574,6 +574,12 @@ static void large_leaves(int levels, uint64_t kva)
 	CHECK_EQ_U64(counts[0], 2);
 	CHECK_EQ_U64(counts[PG_LEVEL_1G], 1);
 	CHECK_EQ_U64(counts[PG_LEVEL_4K], 1);
+	memset(counts, 0, sizeof(counts));   /* the large leaves only: the 4K page's table is not entered */
+	CHECK_EQ_U64(walk_large_leaves(root, kva, kva + 2 * PUD_SIZE, count_leaf, counts), 0);
+	CHECK_EQ_U64(counts[0], 1);
+	CHECK_EQ_U64(counts[PG_LEVEL_1G], 1);
+	CHECK_EQ_U64(counts[PG_LEVEL_4K], 0);
+	CHECK_EQ_U64(walk_large_leaves(root, kva, kva - PAGE_SIZE, count_leaf, counts), -EINVAL);
 
 	/* An allocating walk refuses to go through the leaf, and nothing changes. */
 	int before = live_tables();
@@ -638,6 +644,11 @@ static void large_leaves(int levels, uint64_t kva)
 	memset(counts, 0, sizeof(counts));
 	CHECK_EQ_U64(walk_leaves(root, kva + PUD_SIZE, kva + PUD_SIZE + PMD_SIZE, count_leaf, counts), 0);
 	CHECK_EQ_U64(counts[PG_LEVEL_4K], 512);
+	CHECK_EQ_U64(counts[0], 512);
+	memset(counts, 0, sizeof(counts));   /* 512 2M leaves and 512 4K ones: only the 2M seen */
+	CHECK_EQ_U64(walk_large_leaves(root, kva, kva + PUD_SIZE + PMD_SIZE, count_leaf, counts), 0);
+	CHECK_EQ_U64(counts[PG_LEVEL_2M], 512);
+	CHECK_EQ_U64(counts[PG_LEVEL_4K], 0);
 	CHECK_EQ_U64(counts[0], 512);
 	check_tree(root);
 

@@ -4,7 +4,8 @@
  * The file is included twice under renamed function names so it cannot
  * clash with the host's libc: once with HOST_TEST (plain C loops, which
  * AddressSanitizer watches) as loop_*, and once without it (the kernel's
- * `rep movsb` / `rep stosb` versions; the host is x86-64 too) as rep_*.
+ * `rep movsq`+`rep movsb` / `rep stosq`+`rep stosb` versions; the host is
+ * x86-64 too) as rep_*.
  * Both are checked against the host's libc on the same inputs.
  */
 #include <stdint.h>

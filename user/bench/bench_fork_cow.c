@@ -4,6 +4,8 @@
  *
  *   fork       the fork itself, timed in the parent from before the call to
  *              its return (one sample per repetition: dup_mm of --mib MiB)
+ *   fork-64m   the same with 64 MiB mapped and written instead (a second
+ *              size, whatever --mib says; the child exits at once)
  *   cow-copy   the parent writes one byte per page while the child is alive
  *              and maps the same pages: each write copies the page
  *   reuse      after a second fork whose child has exited and been reaped,
@@ -20,6 +22,7 @@ RT_PROGRAM(bench_fork_cow);
 
 #define FUTEX_WAIT 0
 #define FUTEX_WAKE 1
+#define FORK_BIG_MIB 64
 
 /* Forks; the child waits until *go is nonzero (or exits at once when
  * wait is false). Returns the child's pid (or -errno) and the cycles the
@@ -48,9 +51,10 @@ int main(int argc, char **argv, char **envp)
 	if (status)
 		return status;
 	long fk = bench_add_class(&b, "fork");
+	long fk_big = bench_add_class(&b, "fork-64m");
 	long shared = sys_mmap(0, PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (fk < 0 || shared < 0)
-		return bench_fail(&b, "set-up", fk < 0 ? fk : shared);
+	if (fk < 0 || fk_big < 0 || shared < 0)
+		return bench_fail(&b, "set-up", fk < 0 ? fk : fk_big < 0 ? fk_big : shared);
 	volatile uint32_t *go = (volatile uint32_t *)shared;
 	*go = 0;   /* faulted in before the fork: both processes map this frame */
 
@@ -85,7 +89,26 @@ int main(int argc, char **argv, char **envp)
 			break;
 		}
 		bench_time_pages(&b, (uint32_t)reuse, (uintptr_t)addr, b.order, b.pages, BENCH_WRITE);
-		r = bench_unmap((uintptr_t)addr, len);
+		if ((r = bench_unmap((uintptr_t)addr, len)) < 0)
+			break;
+
+		/* fork-64m: the fork of a process with 64 MiB written. */
+		uint64_t big = (uint64_t)FORK_BIG_MIB << 20;
+		if ((addr = bench_map(big, PROT_READ | PROT_WRITE, false)) < 0) {
+			r = addr;
+			break;
+		}
+		for (uint64_t off = 0; off < big; off += PAGE_SIZE)
+			((volatile char *)addr)[off] = 1;
+		pid = fork_child(go, false, &cycles);
+		if (pid < 0 || (r = syscall6(SYS_wait4, pid, (long)&st, 0, 0, 0, 0)) < 0) {
+			r = pid < 0 ? pid : r;
+			break;
+		}
+		fc = &b.cls[fk_big];
+		if (fc->count < fc->cap)
+			fc->samples[fc->count++] = cycles;
+		r = bench_unmap((uintptr_t)addr, big);
 	}
 	bench_end(&b);
 
