@@ -41,6 +41,8 @@ struct anon_vma;
 #define PG_anon     (1u << 4)   /* anonymous memory of a process */
 #define PG_hugetlb  (1u << 5)   /* first frame of a hugetlb pool page (paging/hugetlb.c) */
 #define PG_dirty    (1u << 6)   /* page cache: newer than its blocks on the disk */
+/* Swap (paging/swap.h), bits from 12 up so reclaim's LRU bits can take 7..11: */
+#define PG_swapcache (1u << 12) /* anonymous page in the swap cache; its slot in swap_slot */
 
 #define PFN_NONE 0xffffffffu    /* "no frame" in a 32-bit PFN link */
 
@@ -57,7 +59,10 @@ struct page {
 	int32_t _refcount;       /* references; 0 = free */
 	int32_t _mapcount;       /* page-table entries mapping it, minus one */
 	uint8_t order;           /* free: block order; allocated (first frame): allocation order */
-	uint8_t pad[3];
+	/* Swap (paging/swap.c): while PG_swapcache, the page's swap slot (the
+	 * entry's offset; type 0), little-endian in 24 bits. Reach it through
+	 * page_swap_entry() (paging/swap.h), never directly. */
+	uint8_t swap_slot[3];
 	union {
 		uint32_t lru_next;       /* free: next free block of the same order (PFN_NONE ends); */
 		uint32_t index;          /* page cache: the page's offset in its file, in pages */
