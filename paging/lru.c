@@ -1,6 +1,7 @@
 /* The LRU lists (paging/lru.h). */
 #include "paging/lru.h"
 #include "paging/buddy.h"
+#include <stddef.h>
 
 struct lruvec lruvec;
 
