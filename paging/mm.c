@@ -12,6 +12,7 @@
 #include "paging/page.h"
 #include "paging/pgtable.h"
 #include "paging/rmap.h"
+#include "paging/swap.h"
 #include "base/errno.h"
 #include "base/panic.h"
 #include "base/string.h"
@@ -78,6 +79,28 @@ void mmput(struct mm_struct *mm)
 }
 
 /*
+ * Copies a swap entry of the parent into the child (Linux's
+ * copy_nonpresent_pte): the slot counted once more, the exclusive marker
+ * cleared on both sides (the page is shared now). Returns 0, or the error
+ * of swap_duplicate (-EINVAL: a corrupt entry; -ENOMEM: the slot's count
+ * is full), the child's entry left none.
+ */
+static int copy_swap_pte(struct mm_struct *dst_mm, const struct vm_area_struct *vma, pte_t *src, pte_t *dst)
+{
+	pte_t pte = ptep_get(src);
+	int err = swap_duplicate(pte_to_swp_entry(pte));
+	if (err)
+		return err;
+	if (pte_swp_exclusive(pte)) {
+		pte = pte_swp_clear_exclusive(pte);
+		set_pte_at(vma->vm_mm, 0, src, pte);
+	}
+	inc_mm_counter(dst_mm, MM_SWAPENTS);
+	set_pte_at(dst_mm, 0, dst, pte);
+	return 0;
+}
+
+/*
  * Copies one entry of the parent into the child (Linux's copy_present_pte).
  * A private page the parent could write becomes read-only in both
  * (ptep_set_wrprotect): the first write on either side is do_wp_page's.
@@ -106,7 +129,8 @@ static inline void copy_one_pte(struct mm_struct *dst_mm, const struct vm_area_s
  * Copies the entries of [start, end) of vma into dst_mm (Linux's
  * copy_page_range): a pte table of the parent at a time, the child's made
  * for it once, then a plain loop over its entries. Huge leaves were split
- * before. Returns 0 or -ENOMEM.
+ * before. Returns 0, -ENOMEM, or -EIO for a corrupt swap entry (Linux's
+ * copy_nonpresent_pte fails the fork the same way).
  */
 static int copy_page_range(struct mm_struct *dst_mm, const struct vm_area_struct *vma, uint64_t start, uint64_t end)
 {
@@ -125,6 +149,12 @@ static int copy_page_range(struct mm_struct *dst_mm, const struct vm_area_struct
 				dst = walk_pte(dst_mm->pgd, addr, true, NULL);   /* addr's entry: dst + i is a + i pages */
 				if (!dst)
 					return -ENOMEM;
+			}
+			if (unlikely(is_swap_pte(ptep_get(src + i)))) {
+				int err = copy_swap_pte(dst_mm, vma, src + i, dst + i);
+				if (err)
+					return err == -ENOMEM ? -ENOMEM : -EIO;
+				continue;
 			}
 			copy_one_pte(dst_mm, vma, src + i, dst + i);
 		}

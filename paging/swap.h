@@ -35,6 +35,11 @@
  *   references are left: delete_from_swap_cache(page), then the reclaimer
  *   drops its own reference: the frame is free.
  *
+ * A page already in the swap cache (swapped in and still shared with a
+ * swap pte elsewhere) skips add_to_swap; it is written again all the same
+ * (anonymous pages carry no dirty flag of their own: always write before
+ * delete_from_swap_cache).
+ *
  * If the page cannot be unmapped everywhere, the reclaimer stops after
  * add_to_swap (and perhaps some ptes): the ptes that are swap entries fault
  * it back from the swap cache (a minor fault), and the page stays in the
@@ -113,6 +118,10 @@ bool swap_enabled(void);
 uint64_t swap_total_slots(void);
 uint64_t swap_slots_in_use(void);
 
+/* The pte counts of every slot, summed: the number of swap ptes in every
+ * address space (the page-table verifier compares them). */
+uint64_t swap_count_total(void);
+
 /* True if entry names a slot of the device that is in use (count or cache). */
 bool swap_entry_valid(swp_entry_t entry);
 
@@ -123,6 +132,15 @@ uint32_t swap_count(swp_entry_t entry);
  * the caller is about to put a page for it in the swap cache); entry val 0
  * when the device is full or absent. */
 swp_entry_t get_swap_page(void);
+
+/* Sets SWAP_HAS_CACHE on entry's slot, which ptes hold, before a page read
+ * from it enters the swap cache (Linux's swapcache_prepare). Returns 0,
+ * -EEXIST if a page is cached for it already, -ENOENT if no pte holds it. */
+int swapcache_prepare(swp_entry_t entry);
+
+/* Clears SWAP_HAS_CACHE from entry's slot when no page entered the cache
+ * after all (Linux's put_swap_folio); the slot is freed if no pte holds it. */
+void put_swap_page(swp_entry_t entry);
 
 /* One more pte holds entry (fork copying a swap pte: copy_nonpresent_pte;
  * try_to_unmap). Returns 0, -EINVAL for an entry that names no slot in use,
@@ -203,9 +221,10 @@ int swap_writepage(struct page *page);
 
 /*
  * Reads the slot of entry into page, a frame the caller allocated
- * (decompressing; the time goes to *cycles). Returns 0, or -EIO when the
- * slot holds no data or its data does not decompress to a page (a corrupt
- * pool). Counts pswpin.
+ * (decompressing; the time goes to *cycles). Returns 0, 1 when the slot
+ * was same-filled (the page filled with its word, nothing decompressed), or
+ * -EIO when the slot holds no data or its data does not decompress to a
+ * page (a corrupt pool). Counts pswpin.
  */
 int swap_readpage(struct page *page, swp_entry_t entry, uint64_t *cycles);
 

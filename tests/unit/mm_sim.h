@@ -93,6 +93,9 @@ void pgd_copy_kernel_half(pgd_t *pgd) { (void)pgd; }
 #include "../../paging/msync.c"
 #include "../../paging/filemap.c"
 #include "../../paging/xarray.c"
+#include "../../lib/lz4.c"
+#include "../../paging/zram.c"
+#include "../../paging/swap.c"
 
 #define MiB (1024ull * 1024)
 #define PG  PAGE_SIZE
