@@ -8,13 +8,10 @@
 /* The swap side's counters (paging/swap.h) once it is merged, else zero. */
 static void swap_counters(struct reclaim_snapshot *s)
 {
-#if __has_include("paging/zram.h")
 	s->pswpin = swap_stats.pswpin;
 	s->pswpout = swap_stats.pswpout;
-#else
-	s->pswpin = s->pswpout = 0;
-#endif
-	s->orig_bytes = s->compr_bytes = 0;
+	s->orig_bytes = vm_events.swapout_orig_bytes;
+	s->compr_bytes = vm_events.swapout_compr_bytes;
 }
 
 /* See kernel/reclaim_record.h. */

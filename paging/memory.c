@@ -436,7 +436,7 @@ static __attribute__((noinline)) vm_fault_t do_swap_page(struct vm_fault *vmf)
 		swap_stats.swapcache_hits++;
 		vmf->done = VMF_DONE_SWAP_CACHE;
 	} else {
-		page = alloc_page();
+		page = alloc_user_page();   /* charged: reclaim may run first (the pte stays this swap entry) */
 		if (!page)
 			return VM_FAULT_OOM;
 		int r = swap_readpage(page, entry, &vmf->clear_cycles);
@@ -446,6 +446,12 @@ static __attribute__((noinline)) vm_fault_t do_swap_page(struct vm_fault *vmf)
 			return VM_FAULT_SIGBUS;
 		}
 		SetPageAnon(page);
+		/* Reclaim's: the reverse map and the LRU; a page evicted recently
+		 * (its shadow found) is a refault and joins the active list. */
+		page_add_new_anon_rmap(page, vma, vmf->address);
+		if (workingset_refault(workingset_key_swap(entry.val)))
+			page->flags |= PG_active | PG_workingset;
+		add_page_to_lru_list(page);
 		if (swap_count(entry) == 1) {
 			exclusive = true;   /* a fresh page no one else can reach */
 		} else if (swapcache_prepare(entry) == 0 && add_to_swap_cache(page, entry) != 0) {
@@ -467,6 +473,8 @@ static __attribute__((noinline)) vm_fault_t do_swap_page(struct vm_fault *vmf)
 		}
 	}
 	pte = pte_mkyoung(pte);
+	if (page_mapcount(page) == 0)
+		page_add_new_anon_rmap(page, vma, vmf->address);   /* a cached page mapped nowhere: ours now */
 	page_mapcount_inc(page);
 	set_pte_at(mm, vmf->address, vmf->pte, pte);
 	if (vmf->flags & FAULT_FLAG_WRITE) {

@@ -141,12 +141,8 @@ static bool unmap_one(struct page *page, struct mm_struct *mm, uint64_t addr, pt
 {
 	bool *failed = arg;
 	if (PageAnon(page)) {
-#if __has_include("paging/zram.h")
 		if (try_to_unmap_swap_pte(mm, addr, pte, page))
 			*failed = true;
-#else
-		*failed = true;   /* until the swap side is merged: no swap entries */
-#endif
 		return !*failed;
 	}
 	pte_t entry = ptep_get(pte);
@@ -164,7 +160,7 @@ static bool unmap_one(struct page *page, struct mm_struct *mm, uint64_t addr, pt
 bool try_to_unmap(struct page *page)
 {
 	bool failed = false;
-	if (PageAnon(page) && !(page->flags & PG_swapcache))
+	if (PageAnon(page) && !PageSwapCache(page))
 		return page_mapcount(page) == 0;
 	rmap_walk(page, unmap_one, &failed);
 	return page_mapcount(page) == 0;

@@ -6,6 +6,7 @@
 #include "paging/lru.h"
 #include "paging/rmap.h"
 #include "paging/swap.h"
+#include "paging/zram.h"
 #include "paging/vma.h"
 #include "base/errno.h"
 
@@ -91,22 +92,10 @@ bool kswapd_needed(void)
 	return nr_free_pages() < wmark.low;
 }
 
-/* Until the swap side's bodies are merged (paging/swap.c with zram.h),
- * anonymous pages are only aged: nothing can go to swap. */
-#if __has_include("paging/zram.h")
-#define HAVE_SWAP 1
-#else
-#define HAVE_SWAP 0
-#endif
-
 /* True if anonymous pages can go to swap now. */
 static bool can_swap(void)
 {
-#if HAVE_SWAP
 	return swap_enabled() && swap_slots_in_use() + 1 < swap_total_slots();
-#else
-	return false;
-#endif
 }
 
 static void count_scan(struct scan_control *sc)
@@ -153,24 +142,28 @@ static void free_reclaimed(struct scan_control *sc, struct page *page)
 /* Reclaims one isolated anonymous page; false to keep it (the caller puts it back). */
 static bool reclaim_anon_page(struct page *page, struct scan_control *sc)
 {
-#if !HAVE_SWAP
-	(void)page, (void)sc;
-	return false;
-#else
 	if (!PageSwapCache(page)) {
 		if (!sc->may_swap || add_to_swap(page))
 			return false;
 	}
 	if (page_mapcount(page) && !try_to_unmap(page))
 		return false;
+	struct zram_stats z0, z1;
+	zram_get_stats(&z0);
 	if (swap_writepage(page))
 		return false;
+	zram_get_stats(&z1);
+	if (z1.same_writes == z0.same_writes) {
+		/* What this page cost in the pool (raw pages count 4096). */
+		vm_events.swapout_orig_bytes += PAGE_SIZE;
+		if (z1.compr_data_size > z0.compr_data_size)
+			vm_events.swapout_compr_bytes += z1.compr_data_size - z0.compr_data_size;
+	}
 	if (page_ref_count(page) != 2)   /* the swap cache's and ours: anyone else uses it */
 		return false;
 	workingset_eviction(workingset_key_swap(page_swap_entry(page).val));
 	delete_from_swap_cache(page);
 	return true;
-#endif
 }
 
 /* Reclaims one isolated file page; false to keep it. */

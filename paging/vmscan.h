@@ -74,6 +74,8 @@ struct vm_event_stats {
 	uint64_t memcg_oom;                        /* charges that failed: the OOM killer's */
 	uint64_t file_writeback;                   /* dirty file pages written back by reclaim */
 	uint64_t pageout;                          /* pages reclaimed by MADV_PAGEOUT */
+	uint64_t swapout_orig_bytes;               /* pages swapped out (not same-filled), in bytes */
+	uint64_t swapout_compr_bytes;              /* what they took in the zram pool */
 };
 extern struct vm_event_stats vm_events;
 
