@@ -418,6 +418,42 @@ static void parse_hugepages(struct faultline_config *cfg, uint32_t line, struct 
 			  *field);
 }
 
+/* v as a size: a whole number with an optional suffix K, M or G (also k,
+ * m, g, and KiB, MiB, GiB: powers of 1024), in bytes; at most max. False
+ * (and *out unchanged) if it is not one. */
+static bool parse_size(struct slice v, uint64_t max, uint64_t *out)
+{
+	uint64_t n = 0;
+	size_t i = 0;
+	for (; i < v.n && v.p[i] >= '0' && v.p[i] <= '9' && n <= max; i++)
+		n = n * 10 + (uint64_t)(v.p[i] - '0');
+	if (i == 0)
+		return false;
+	uint32_t shift = 0;
+	struct slice unit = { v.p + i, v.n - i };
+	if (unit.n) {
+		char c = unit.p[0];
+		shift = (c == 'K' || c == 'k') ? 10 : (c == 'M' || c == 'm') ? 20 : (c == 'G' || c == 'g') ? 30 : 64;
+		if (shift == 64 || !(unit.n == 1 || (unit.n == 3 && unit.p[1] == 'i' && unit.p[2] == 'B')))
+			return false;
+	}
+	if (n > (max >> shift))
+		return false;
+	*out = n << shift;
+	return true;
+}
+
+/* swap = SIZE (0, or 1 MiB .. 64 GiB): the compressed-RAM swap device (paging/zram.h). */
+static void parse_swap(struct faultline_config *cfg, uint32_t line, struct slice v)
+{
+	uint64_t bytes;
+	if (!parse_size(v, CONFIG_MAX_SWAP, &bytes) || (bytes && bytes < CONFIG_MIN_SWAP))
+		warn_line(cfg, line, "swap = \"%.*s\": expected 0 or a size from 1M to 64G, e.g. 256M (keeping %llu MiB)",
+			  (int)(v.n < QUOTE_MAX ? v.n : QUOTE_MAX), v.p, (unsigned long long)(cfg->swap_bytes >> 20));
+	else
+		cfg->swap_bytes = bytes;
+}
+
 /* Handles one line (without its newline): see the file comment for the steps. */
 static void parse_line(struct faultline_config *cfg, uint32_t line, struct slice s)
 {
@@ -458,7 +494,7 @@ static void parse_line(struct faultline_config *cfg, uint32_t line, struct slice
 	bool hugepages = slice_is(key, "hugepages_2m") || slice_is(key, "hugepages_1g");
 	bool known = choice || slice_is(key, "run") || slice_is(key, "test") || slice_is(key, "time_limit") ||
 		     slice_is(key, "matrix_sample") || slice_is(key, "oom_score_adj") || slice_is(key, "reboot_after") ||
-		     hugepages || slice_is(key, "files_max");
+		     hugepages || slice_is(key, "files_max") || slice_is(key, "swap");
 	if (!known) {
 		warn_line(cfg, line, "unknown key \"%.*s\" (ignored)", key_quote, key.p);
 		return;
@@ -487,6 +523,8 @@ static void parse_line(struct faultline_config *cfg, uint32_t line, struct slice
 		parse_hugepages(cfg, line, key, val);
 	else if (slice_is(key, "files_max"))
 		parse_files_max(cfg, line, val);
+	else if (slice_is(key, "swap"))
+		parse_swap(cfg, line, val);
 	else
 		parse_test(cfg, line, val);
 }

@@ -13,6 +13,7 @@
  *   reboot_after = SECONDS           (at the end of a run: reset after this long; 0 = stay)
  *   thp    = always | madvise | never   (transparent huge pages for anonymous memory)
  *   hugepages_2m = N, hugepages_1g = N   (hugetlb pools reserved at boot)
+ *   swap   = SIZE                   (compressed-RAM swap device, e.g. 256M; 0: none)
  *   test   = NAME                   (developer hooks used by the integration tests)
  *
  * The parser is pure logic (host-tested): it never fails as a whole. Every
@@ -38,6 +39,8 @@
 #define CONFIG_TEST_LEN    32
 #define CONFIG_DEFAULT_TIME_LIMIT 600   /* seconds one program may run */
 #define CONFIG_MAX_REBOOT_AFTER 86400   /* seconds the end screen may wait before a reset */
+#define CONFIG_MIN_SWAP    ((uint64_t)1 << 20)   /* swap = SIZE: 0, or 1 MiB .. 64 GiB */
+#define CONFIG_MAX_SWAP    ((uint64_t)1 << 36)
 #define CONFIG_DEFAULT_FILES_MAX_MIB 32 /* the RAM disk (fs/brd.h): \faultline\ files and room for writes */
 
 enum config_paging { PAGING_AUTO = 0, PAGING_4 = 4, PAGING_5 = 5 };
@@ -75,6 +78,7 @@ struct faultline_config {
 	uint32_t reboot_after;                       /* seconds; 0: stay on the end screen */
 	enum config_thp thp;                         /* default: always (as Debian's kernel) */
 	uint32_t hugepages_2m, hugepages_1g;         /* hugetlb pool sizes, in pages */
+	uint64_t swap_bytes;                         /* swap = SIZE: the zram swap device; 0: none */
 	uint32_t run_count;
 	int32_t oom_score_adj;                       /* for the run lines that follow (-1000..1000) */
 	struct config_run runs[CONFIG_MAX_RUNS];
