@@ -200,7 +200,7 @@ static void kernel_main_high(struct boot_info *bi)
 	if (zero_page_init() < 0)
 		panic("zero_page_init: no frame for the zero page");
 	huge_pages_init();
-	swap_init(boot_config.swap_bytes, boot_config.checks != CHECKS_NONE);
+	swap_init(boot_config.swap_bytes, true);   /* the self-check is cheap: always */
 	if (boot_config.checks != CHECKS_NONE)
 		check_thp_fault_path();   /* the fault path's THP is one leaf, A/D set by the CPU */
 	mount_files(bi);
