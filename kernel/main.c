@@ -53,6 +53,7 @@
 #include "paging/memory.h"
 #include "base/process.h"
 #include "kernel/run.h"
+#include "kernel/swap_selftest.h"
 
 uint64_t direct_map_base;
 uint64_t kernel_image_base;
@@ -200,6 +201,7 @@ static void kernel_main_high(struct boot_info *bi)
 	if (zero_page_init() < 0)
 		panic("zero_page_init: no frame for the zero page");
 	huge_pages_init();
+	swap_init(boot_config.swap_bytes, true);   /* the self-check is cheap: always */
 	if (boot_config.checks != CHECKS_NONE)
 		check_thp_fault_path();   /* the fault path's THP is one leaf, A/D set by the CPU */
 	reclaim_init(boot_config.mem_limit);   /* LRU lists, watermarks, mem_limit (paging/vmscan.h) */

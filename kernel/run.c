@@ -43,6 +43,7 @@
 #include "paging/slab.h"
 #include "paging/lru.h"
 #include "paging/filemap.h"
+#include "paging/swap.h"
 #include "paging/verify.h"
 #include "paging/vma.h"
 
@@ -123,6 +124,11 @@ static void check_after_program(const char *name, uint64_t free_before, uint64_t
 	format(test, sizeof(test), "kernel.%s.verify", name);
 	record_check(test, problems == 0, "%llu tables, %llu PG_pgtable pages; %llu problems%s%s",
 		     v.tables, v.pgtable_pages, problems, problems ? ": " : "", v.first_problem);
+	if (swap_enabled()) {
+		format(test, sizeof(test), "kernel.%s.swap_released", name);
+		record_check(test, swap_slots_in_use() == 0 && swap_cache_pages() == 0,
+			     "%llu swap slots in use, %llu pages in the swap cache", swap_slots_in_use(), swap_cache_pages());
+	}
 	struct check_result cr;
 	record_structure_check(name, "buddy", buddy_check(&cr), &cr);
 	record_structure_check(name, "slab", kmem_cache_check_all(&cr), &cr);
