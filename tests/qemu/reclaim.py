@@ -76,3 +76,30 @@ def reclaim_anon_without_swap_ooms():
     if failed:
         problems.append("kernel checks failed: %s" % failed[:3])
     return problems
+
+
+@case
+def reclaim_anon_swap_integrity():
+    """32 MiB of checksummed anonymous data in 4 processes (and 1 MiB shared
+    copy-on-write after fork) under an 8 MiB limit with 64 MiB of swap,
+    rewritten 3 times: it goes out to zram and back many times, every byte
+    is verified, and the leak checks after the program pass."""
+    problems = []
+    run = qemu_run.boot(base_config("checks = none", "mem_limit = 8M", "swap = 64M",
+                                    "run = reclaim_anon_integrity 32 4 3"), timeout=900)
+    expect_clean_run(run, problems)
+    program_passed(run, "reclaim_anon_integrity", problems)
+    r = reclaim_record(run, "reclaim_anon_integrity")
+    if not r:
+        problems.append("no reclaim record")
+    else:
+        # 4 x 8 MiB written, rewritten and checked 3 times through a 2048-page limit.
+        if r.get("pswpout", 0) < 3 * 6144 or r.get("pswpin", 0) < 3 * 6144:
+            problems.append("too little swap traffic for 4x the limit cycled 3 times: %s" % r)
+        if r.get("memcg_oom") or run.of_type("oom"):
+            problems.append("a charge failed with swap to go to: %s" % r)
+        if r.get("peak_pages", 0) > r.get("mem_limit_pages", 0):
+            problems.append("the group went over its limit: %s" % r)
+        if r.get("compression_ratio_x100") is None:
+            problems.append("no compression ratio after swapping out")
+    return problems
