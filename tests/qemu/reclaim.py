@@ -103,3 +103,27 @@ def reclaim_anon_swap_integrity():
         if r.get("compression_ratio_x100") is None:
             problems.append("no compression ratio after swapping out")
     return problems
+
+
+@case
+def reclaim_kswapd_under_real_pressure():
+    """No mem_limit: 224 MiB of compressible data on a 192 MiB machine with
+    512 MiB of zram. Free memory falls through the watermarks: kswapd is
+    woken below low and reclaims, allocations below min reclaim directly,
+    the data survives in compressed swap."""
+    problems = []
+    run = qemu_run.boot(base_config("checks = none", "swap = 512M", "run = reclaim_anon_integrity 224 4 1 z"),
+                        mem="192M", timeout=900)
+    expect_clean_run(run, problems)
+    program_passed(run, "reclaim_anon_integrity", problems)
+    r = reclaim_record(run, "reclaim_anon_integrity")
+    if not r:
+        problems.append("no reclaim record")
+    else:
+        if not r.get("kswapd_runs") or not r.get("pgsteal_kswapd"):
+            problems.append("kswapd did not reclaim: %s" % r)
+        if not r.get("pswpout") or (r.get("compression_ratio_x100") or 0) < 200:
+            problems.append("no compressed swap-out of compressible data: %s" % r)
+    if run.of_type("oom"):
+        problems.append("an oom record: %s" % run.of_type("oom")[0])
+    return problems
