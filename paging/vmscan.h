@@ -38,10 +38,11 @@
  * Refaults (workingset): an evicted page leaves a shadow (its file and
  * index, or its swap entry, with the eviction count then) in a fixed table;
  * a page read back in whose shadow is found, evicted fewer evictions ago
- * than there are pages on the LRU lists, is a refault: it would have stayed
- * had memory been that much larger (Linux's refault distance against the
- * workingset size, with the table in place of the cache's shadow entries).
- * A refault goes straight to the active list.
+ * than there are pages it competes with (the active list of its kind and
+ * both lists of the other kind), is a refault: it would have stayed had the
+ * inactive list been that much longer (Linux's refault distance against
+ * the workingset size, with the table in place of the cache's shadow
+ * entries). A refault goes straight to the active list.
  */
 #ifndef FAULTLINE_VMSCAN_H
 #define FAULTLINE_VMSCAN_H

@@ -127,3 +127,32 @@ def reclaim_kswapd_under_real_pressure():
     if run.of_type("oom"):
         problems.append("an oom record: %s" % run.of_type("oom")[0])
     return problems
+
+
+@case
+def reclaim_hotcold_keeps_the_hot_set():
+    """4 MiB hot (16 passes a round) and 8 MiB cold (one sweep a round),
+    4 rounds, under an 8 MiB limit with swap: reclaim by the Accessed bits
+    keeps the hot set resident, so the major faults stay near the cold
+    sweeps (4 x 2048) plus one refill of the hot set (1024) - an LRU that
+    lost the hot pages would fault them 16 times a round. Linux 6.1 with
+    the same memory.max: docs/bench.md."""
+    problems = []
+    run = qemu_run.boot(base_config("checks = none", "mem_limit = 8M", "swap = 64M", "run = reclaim_hotcold 4 8 4"),
+                        timeout=900)
+    expect_clean_run(run, problems)
+    program_passed(run, "reclaim_hotcold", problems)
+    detail = ""
+    for r in run.program_records("test"):
+        if r.get("name") == "ring3.reclaim_hotcold.major_faults":
+            detail = str(r.get("detail", ""))
+    words = detail.split()
+    faults = int(words[0]) if words and words[0].lstrip("-").isdigit() else None
+    if faults is None:
+        problems.append("no major-fault count: %r" % detail)
+    elif faults > (4 * 2048 + 1024) * 5 // 4:
+        problems.append("%d major faults, more than 1.25 x (4 x 2048 cold + 1024 hot): the hot set was reclaimed"
+                        % faults)
+    elif faults < 4 * 2048 // 2:
+        problems.append("%d major faults: the cold set cannot have stayed in 8 MiB" % faults)
+    return problems
