@@ -49,6 +49,7 @@
 #include "paging/memmap.h"
 #include "paging/huge_memory.h"
 #include "paging/hugetlb.h"
+#include "paging/vmscan.h"
 #include "paging/memory.h"
 #include "base/process.h"
 #include "kernel/run.h"
@@ -203,6 +204,7 @@ static void kernel_main_high(struct boot_info *bi)
 	swap_init(boot_config.swap_bytes, true);   /* the self-check is cheap: always */
 	if (boot_config.checks != CHECKS_NONE)
 		check_thp_fault_path();   /* the fault path's THP is one leaf, A/D set by the CPU */
+	reclaim_init(boot_config.mem_limit);   /* LRU lists, watermarks, mem_limit (paging/vmscan.h) */
 	mount_files(bi);
 	run_programs(&boot_config, bi);
 	run_test_hooks(&boot_config);

@@ -21,6 +21,8 @@
 #include "kernel/watchdog.h"
 #include "kernel/fork.h"
 #include "kernel/oom_kill.h"
+#include "kernel/kswapd.h"
+#include "kernel/reclaim_record.h"
 #include "kernel/sched.h"
 #include "kernel/task_exit.h"
 #include "cpu/fpu.h"
@@ -40,6 +42,8 @@
 #include "paging/mm_types.h"
 #include "paging/slab.h"
 #include "paging/swap.h"
+#include "paging/lru.h"
+#include "paging/filemap.h"
 #include "paging/verify.h"
 #include "paging/vma.h"
 
@@ -84,6 +88,24 @@ static void record_structure_check(const char *prog, const char *what, uint64_t 
 	record_check(test, problems == 0, "%llu problems%s%s", problems, problems ? ": " : "", cr->first);
 }
 
+/* The LRU lists after a program: sound (lru_check), and holding nothing but
+ * page-cache pages (every anonymous page went with its process). */
+static uint64_t lru_check_after_program(struct check_result *cr)
+{
+	uint64_t problems = lru_check(cr);
+	uint64_t anon = lruvec.nr[LRU_INACTIVE_ANON] + lruvec.nr[LRU_ACTIVE_ANON];
+	uint64_t file = lruvec.nr[LRU_INACTIVE_FILE] + lruvec.nr[LRU_ACTIVE_FILE];
+	if (anon) {
+		check_problem(cr, "%llu anonymous pages are still on the LRU lists", anon);
+		problems++;
+	}
+	if (file > filemap_stats.pages) {
+		check_problem(cr, "%llu file pages on the LRU lists, %llu in the page cache", file, filemap_stats.pages);
+		problems++;
+	}
+	return problems;
+}
+
 /* The per-program checks after it ended. */
 static void check_after_program(const char *name, uint64_t free_before, uint64_t fs_before)
 {
@@ -110,6 +132,7 @@ static void check_after_program(const char *name, uint64_t free_before, uint64_t
 	struct check_result cr;
 	record_structure_check(name, "buddy", buddy_check(&cr), &cr);
 	record_structure_check(name, "slab", kmem_cache_check_all(&cr), &cr);
+	record_structure_check(name, "lru", lru_check_after_program(&cr), &cr);
 	integrity_check_after(name);
 }
 
@@ -252,6 +275,8 @@ static void run_one(const struct config_run *run, const struct boot_info *bi)
 	sched_attach_task(t);
 	user_output_begin(name, t->pid);
 	fault_stats_reset();
+	struct reclaim_snapshot reclaim_before;
+	reclaim_snapshot_take(&reclaim_before);
 	t->start_tsc = rdtsc();
 	wake_up_new_task(t);
 	struct pcpu *p = this_cpu_ptr();
@@ -266,6 +291,7 @@ static void run_one(const struct config_run *run, const struct boot_info *bi)
 	tree_root = NULL;
 	write_cr3(init_top_pgt_phys);
 	this_cpu_write(loaded_mm, NULL);
+	reclaim_record_program(name, &reclaim_before);
 	check_after_program(name, free_before, fs_before);
 }
 
@@ -277,6 +303,8 @@ void run_programs(const struct faultline_config *cfg, const struct boot_info *bi
 	syscall_init();
 	sched_init();
 	oom_killer_init();
+	if (kswapd_init())
+		record_warning("reclaim", "no memory for kswapd: reclaim runs only in the allocating programs");
 	run_bi = bi;
 	cfg_time_limit = cfg->time_limit;
 	uaccess_smap = (read_cr4() & X86_CR4_SMAP) != 0;

@@ -3,6 +3,7 @@
  * which opens with the table of cases), after Linux 6.1's mm/huge_memory.c.
  */
 #include "paging/huge_memory.h"
+#include "paging/vmscan.h"
 #include "paging/buddy.h"
 #include "paging/init.h"
 #include "paging/page.h"
@@ -64,7 +65,12 @@ static struct page *alloc_thp(struct mm_struct *mm)
 {
 	if (mm->flags & (1ull << MMF_THP_FAIL_ALLOC))
 		return NULL;
-	return alloc_pages(HPAGE_PMD_ORDER);
+	struct page *page = alloc_pages(HPAGE_PMD_ORDER);
+	if (page && mem_cgroup_charge_thp(page)) {
+		__free_pages(page, HPAGE_PMD_ORDER);
+		return NULL;   /* under mem_limit: 4 KiB pages, which reclaim can take */
+	}
+	return page;
 }
 
 /* Clears the 2 MiB of a new THP; the time goes to vmf->clear_cycles (as

@@ -45,6 +45,9 @@
 #include "paging/swap.h"
 #include "paging/tlb.h"
 #include "paging/vma.h"
+#include "paging/lru.h"
+#include "paging/rmap.h"
+#include "paging/vmscan.h"
 #include "base/compiler.h"
 #include "base/process.h"
 #include "cpu/percpu.h"
@@ -67,10 +70,24 @@ int zero_page_init(void)
 	return 0;
 }
 
+/* A frame for user memory, charged to the user group (reclaim may run
+ * first: paging/vmscan.h); NULL when there is none or the charge failed. */
+static __always_inline struct page *alloc_user_page(void)
+{
+	struct page *page = alloc_page();
+	if (unlikely(!page))
+		return NULL;
+	if (unlikely(charge_user_page(page))) {
+		put_page(page);
+		return NULL;
+	}
+	return page;
+}
+
 /* A zeroed frame for user memory; the zeroing time goes to vmf->clear_cycles. */
 static __always_inline struct page *alloc_zeroed_user_page(struct vm_fault *vmf)
 {
-	struct page *page = alloc_page();
+	struct page *page = alloc_user_page();
 	if (unlikely(!page))
 		return NULL;
 	uint64_t t0 = rdtsc_ordered();
@@ -89,6 +106,12 @@ static __always_inline void set_anon_pte(struct vm_area_struct *vma, uint64_t ad
 	entry = pte_mkyoung(entry);
 	if (vma->vm_flags & VM_WRITE)
 		entry = pte_mkwrite(pte_mkdirty(entry));
+	if (likely(!(vma->vm_flags & VM_SHARED))) {
+		/* Reclaimable: the reverse map and the inactive anon list. (Shared
+		 * anonymous pages have no object to come back from: kept.) */
+		page_add_new_anon_rmap(page, vma, addr);
+		lru_cache_add(page);
+	}
 	page_mapcount_inc(page);
 	inc_mm_counter(mm, (vma->vm_flags & VM_SHARED) ? MM_SHMEMPAGES : MM_ANONPAGES);
 	set_pte_at(mm, addr, pte, entry);
@@ -100,6 +123,8 @@ int install_anon_page(struct vm_area_struct *vma, uint64_t addr, struct page *pa
 {
 	pte_t *pte = walk_pte(vma->vm_mm->pgd, addr, true, NULL);
 	if (!pte)
+		return -ENOMEM;
+	if (!(page->flags & PG_memcg) && mem_cgroup_charge(page, 0))
 		return -ENOMEM;
 	SetPageAnon(page);
 	set_anon_pte(vma, addr, pte, page);
@@ -142,7 +167,16 @@ static __always_inline vm_fault_t wp_page_copy(struct vm_fault *vmf, struct page
 	if (!old) {
 		page = alloc_zeroed_user_page(vmf);
 	} else {
-		page = alloc_page();
+		get_page(old);   /* reclaim, run by the charge, must not take it meanwhile */
+		page = alloc_user_page();
+		if (page && unlikely(pte_val(ptep_get(vmf->pte)) != pte_val(vmf->orig_pte))) {
+			/* Reclaim unmapped old while making room: the access is retried. */
+			put_page(page);
+			put_page(old);
+			vmf->done = VMF_DONE_SPURIOUS;
+			return 0;
+		}
+		put_page(old);   /* the entry still holds it */
 		if (page) {
 			uint64_t t0 = rdtsc_ordered();
 			copy_page(page_address(page), page_address(old));
@@ -153,6 +187,10 @@ static __always_inline vm_fault_t wp_page_copy(struct vm_fault *vmf, struct page
 	if (!page)
 		return VM_FAULT_OOM;
 	pte_t entry = pte_mkyoung(pte_mkwrite(pte_mkdirty(mk_pte(page, vma->vm_page_prot))));
+	if (likely(!(vma->vm_flags & VM_SHARED))) {
+		page_add_new_anon_rmap(page, vma, vmf->address);
+		lru_cache_add(page);
+	}
 	page_mapcount_inc(page);
 	set_pte_at(mm, vmf->address, vmf->pte, entry);
 	flush_tlb_page(vmf->address);
@@ -322,7 +360,7 @@ static __attribute__((noinline)) vm_fault_t do_fault(struct vm_fault *vmf)
 		return ret;
 	if (!(vma->vm_flags & VM_SHARED)) {
 		/* do_cow_fault: a private copy, anonymous from now on. */
-		struct page *copy = alloc_page();
+		struct page *copy = alloc_user_page();
 		if (!copy) {
 			put_page(page);
 			return VM_FAULT_OOM;
@@ -398,7 +436,7 @@ static __attribute__((noinline)) vm_fault_t do_swap_page(struct vm_fault *vmf)
 		swap_stats.swapcache_hits++;
 		vmf->done = VMF_DONE_SWAP_CACHE;
 	} else {
-		page = alloc_page();
+		page = alloc_user_page();   /* charged: reclaim may run first (the pte stays this swap entry) */
 		if (!page)
 			return VM_FAULT_OOM;
 		int r = swap_readpage(page, entry, &vmf->clear_cycles);
@@ -408,6 +446,12 @@ static __attribute__((noinline)) vm_fault_t do_swap_page(struct vm_fault *vmf)
 			return VM_FAULT_SIGBUS;
 		}
 		SetPageAnon(page);
+		/* Reclaim's: the reverse map and the LRU; a page evicted recently
+		 * (its shadow found) is a refault and joins the active list. */
+		page_add_new_anon_rmap(page, vma, vmf->address);
+		if (workingset_refault(workingset_key_swap(entry.val)))
+			page->flags |= PG_active | PG_workingset;
+		add_page_to_lru_list(page);
 		if (swap_count(entry) == 1) {
 			exclusive = true;   /* a fresh page no one else can reach */
 		} else if (swapcache_prepare(entry) == 0 && add_to_swap_cache(page, entry) != 0) {
@@ -429,6 +473,8 @@ static __attribute__((noinline)) vm_fault_t do_swap_page(struct vm_fault *vmf)
 		}
 	}
 	pte = pte_mkyoung(pte);
+	if (page_mapcount(page) == 0)
+		page_add_new_anon_rmap(page, vma, vmf->address);   /* a cached page mapped nowhere: ours now */
 	page_mapcount_inc(page);
 	set_pte_at(mm, vmf->address, vmf->pte, pte);
 	if (vmf->flags & FAULT_FLAG_WRITE) {

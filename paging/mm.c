@@ -11,6 +11,7 @@
 #include "paging/tlb.h"
 #include "paging/page.h"
 #include "paging/pgtable.h"
+#include "paging/rmap.h"
 #include "paging/swap.h"
 #include "base/errno.h"
 #include "base/panic.h"
@@ -34,6 +35,11 @@ struct mm_struct *mm_alloc(void)
 	}
 	uint64_t root = pgtable_alloc_page(NULL);
 	if (!root) {
+		kmem_cache_free(mm_cachep, mm);
+		return NULL;
+	}
+	if (anon_vma_attach(mm, NULL)) {
+		pgtable_free_page(NULL, root);
 		kmem_cache_free(mm_cachep, mm);
 		return NULL;
 	}
@@ -63,6 +69,7 @@ void mmput(struct mm_struct *mm)
 	if (--mm->mm_users > 0)
 		return;
 	exit_mmap(mm);
+	anon_vma_detach(mm);   /* its pages are unmapped: the family may go */
 	if (mm->nr_deposited)
 		panic("mmput: %llu page tables still deposited for THPs after exit_mmap", mm->nr_deposited);
 	for (uint32_t i = 0; i < PTRS_PER_PGD / 2; i++)
@@ -162,6 +169,8 @@ struct mm_struct *dup_mm(struct mm_struct *old)
 	struct mm_struct *mm = mm_alloc();
 	if (!mm)
 		return NULL;
+	anon_vma_detach(mm);   /* the child's anonymous pages are the parent's family's */
+	anon_vma_attach(mm, old);
 	mm->task_size = old->task_size;
 	mm->mmap_base = old->mmap_base;
 	mm->stack_guard_gap = old->stack_guard_gap;

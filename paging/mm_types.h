@@ -67,6 +67,7 @@ struct mm_struct;
 struct vm_area_struct;
 struct file;                            /* fs/file.h: opaque to paging */
 struct address_space;                   /* paging/filemap.h */
+struct anon_vma;                        /* paging/rmap.h */
 
 /* What a file VMA's owner does when the VMA is copied (split, fork) or goes:
  * open takes a reference on vm_file, close drops it (fs/ sets these). */
@@ -152,6 +153,12 @@ struct mm_struct {
 	uint64_t flags;
 	uint64_t pmd_huge_pte;
 	uint64_t nr_deposited;
+
+	/* ---- reclaim (issue 15, s3-reclaim): the reverse map (paging/rmap.h) ----
+	 * The family of address spaces forked from one exec'd mm, which alone
+	 * can map its anonymous pages, and this mm's place on its list. */
+	struct anon_vma *anon_vma;
+	struct mm_struct *anon_next, *anon_prev;
 };
 
 #define MMF_DISABLE_THP 24              /* bit of mm->flags, Linux's number */

@@ -308,6 +308,7 @@ def run_all(hw_variety=False):
     import secureboot  # noqa: F401  (registers the Secure Boot cases)
     import realpc  # noqa: F401  (registers the real-PC cases: NVRAM, SPCR, reset)
     import busybox  # noqa: F401  (registers Debian's busybox running shell scripts)
+    import reclaim  # noqa: F401  (registers the memory-pressure cases)
     return run_cases(CASES)
 
 

@@ -96,6 +96,10 @@ void pgd_copy_kernel_half(pgd_t *pgd) { (void)pgd; }
 #include "../../lib/lz4.c"
 #include "../../paging/zram.c"
 #include "../../paging/swap.c"
+#include "../../paging/lru.c"
+#include "../../paging/rmap.c"
+#include "../../paging/vmscan.c"
+#include "../../paging/workingset.c"
 
 #define MiB (1024ull * 1024)
 #define PG  PAGE_SIZE
