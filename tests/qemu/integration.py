@@ -309,6 +309,7 @@ def run_all(hw_variety=False):
     import realpc  # noqa: F401  (registers the real-PC cases: NVRAM, SPCR, reset)
     import busybox  # noqa: F401  (registers Debian's busybox running shell scripts)
     import reclaim  # noqa: F401  (registers the memory-pressure cases)
+    import swap  # noqa: F401  (registers the swap cases)
     return run_cases(CASES)
 
 

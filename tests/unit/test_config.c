@@ -809,7 +809,7 @@ TEST(swap_size)
 	CHECK_EQ_U64(cfg.swap_bytes, 0);
 	CHECK_NO_WARNINGS();
 	static const char *const bad[] = { "swap = 65G\n", "swap = 12X\n", "swap = M\n", "swap = 4 M\n",
-					   "swap = 99999999999999999999999G\n", "swap = 1MB\n", "swap = -1M\n" };
+					   "swap = 99999999999999999999999G\n", "swap = 1MiBs\n", "swap = -1M\n" };
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		parse(bad[i]);
 		CHECK_EQ_U64(cfg.swap_bytes, 0);
