@@ -459,7 +459,7 @@ static void parse_mem_limit(struct faultline_config *cfg, uint32_t line, struct 
 static void parse_swap(struct faultline_config *cfg, uint32_t line, struct slice v)
 {
 	uint64_t bytes;
-	if (!parse_size_bytes(v, CONFIG_MAX_SWAP, &bytes) || (bytes && bytes < CONFIG_MIN_SWAP))
+	if (!parse_size(v, CONFIG_MAX_SWAP, &bytes) || (bytes && bytes < CONFIG_MIN_SWAP))
 		warn_line(cfg, line, "swap = \"%.*s\": expected 0 or a size from 1M to 64G, e.g. 256M (keeping %llu MiB)",
 			  (int)(v.n < QUOTE_MAX ? v.n : QUOTE_MAX), v.p, (unsigned long long)(cfg->swap_bytes >> 20));
 	else
