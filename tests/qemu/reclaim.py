@@ -156,3 +156,44 @@ def reclaim_hotcold_keeps_the_hot_set():
     elif faults < 4 * 2048 // 2:
         problems.append("%d major faults: the cold set cannot have stayed in 8 MiB" % faults)
     return problems
+
+
+def hotcold_major_faults(run):
+    """The major-fault count reclaim_hotcold reported in run, or None."""
+    for r in run.program_records("test"):
+        if r.get("name") == "ring3.reclaim_hotcold.major_faults":
+            words = str(r.get("detail", "")).split()
+            if words and words[0].lstrip("-").isdigit():
+                return int(words[0])
+    return None
+
+
+@case
+def reclaim_hotcold_against_linux():
+    """The hot/cold workload under the same 8 MiB limit and 64 MiB of zram
+    on Linux 6.1 (tests/linux_ref/init.c: a cgroup v2 group with memory.max
+    8M; tools/linux_ref.py --zram): faultline's major faults are no worse
+    than Linux's (a 10% margin for the runs' noise)."""
+    import os
+    import linux_ref
+    prog = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
+                        "build", "user", "reclaim_hotcold")
+    try:
+        lrun = linux_ref.run_programs([(prog, ["4", "8", "4"])], timeout=600, zram="64M",
+                                      extra_append="faultline.mem_limit=8M")
+    except linux_ref.LinuxRefError as e:
+        return ["Linux reference could not run: %s" % e]
+    problems = []
+    if not lrun.first("memcg"):
+        problems.append("the Linux reference ran without its memory.max: %s" % lrun.of_type("warning")[:3])
+    frun = qemu_run.boot(base_config("checks = none", "mem_limit = 8M", "swap = 64M", "run = reclaim_hotcold 4 8 4"),
+                         timeout=900)
+    expect_clean_run(frun, problems)
+    lf, ff = hotcold_major_faults(lrun), hotcold_major_faults(frun)
+    if lf is None or ff is None:
+        problems.append("major faults: Linux %s, faultline %s" % (lf, ff))
+    elif ff > lf * 11 // 10 + 64:
+        problems.append("faultline took %d major faults, Linux %d" % (ff, lf))
+    else:
+        print("        hot/cold major faults: faultline %d, Linux 6.1 %d" % (ff, lf))
+    return problems
