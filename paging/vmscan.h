@@ -100,9 +100,13 @@ extern struct mem_cgroup root_mem_cgroup;
 /* swappiness, 0..200 (Linux's vm.swappiness), 60. */
 extern uint32_t vm_swappiness;
 
-/* Sets the watermarks from the allocator's size, empties the lists and the
- * shadow table, installs the allocator's release hook. mem_limit_bytes 0: no limit. */
-void reclaim_init(uint64_t mem_limit_bytes);
+/* Sets the watermarks from the allocator's size, empties the lists, the
+ * shadow table and the user group (no limit), installs the allocator's
+ * release hook. Once, before the first user page. */
+void reclaim_init(void);
+
+/* Sets the user group's limit (mem_limit; 0: none), before the programs run. */
+void mem_cgroup_set_limit(uint64_t bytes);
 
 /*
  * Charges a new user page (or a 2^order block: a THP) to the user group
