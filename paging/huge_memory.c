@@ -4,6 +4,7 @@
  */
 #include "paging/huge_memory.h"
 #include "paging/vmscan.h"
+#include "paging/lru.h"
 #include "paging/buddy.h"
 #include "paging/init.h"
 #include "paging/page.h"
@@ -241,6 +242,12 @@ void split_huge_pmd(struct mm_struct *mm, pmd_t *pmd, uint64_t haddr)
 	for (uint32_t i = 0; i < HPAGE_PMD_NR; i++) {
 		head[i]._mapcount = mapcount;
 		ptes[i] = pfn_pte(pfn + i, __pgprot(flags));
+		if (PageAnon(&head[i]) && !PageLRU(&head[i])) {
+			/* Reclaimable as 4 KiB pages from now on (paging/lru.h, rmap.h). */
+			head[i].anon_vma = mm->anon_vma;
+			head[i].anon_addr = haddr + (uint64_t)i * PAGE_SIZE;
+			lru_cache_add(&head[i]);
+		}
 	}
 	set_pmd(pmd, __pmd(table | _PAGE_TABLE));
 	flush_tlb_page(haddr);
