@@ -196,6 +196,7 @@ static void kernel_main_high(struct boot_info *bi)
 
 	boot_report(bi, &boot_memmap);
 	list_programs(bi);
+	reclaim_init();   /* LRU lists, watermarks, the allocator's release hook (paging/vmscan.h) */
 	run_selftests(bi, &boot_memmap);
 	run_checks_in_paging_modes(boot_config.checks, config_checks_both_modes(&boot_config), boot_config.matrix_sample);
 	if (zero_page_init() < 0)
@@ -204,7 +205,7 @@ static void kernel_main_high(struct boot_info *bi)
 	swap_init(boot_config.swap_bytes, true);   /* the self-check is cheap: always */
 	if (boot_config.checks != CHECKS_NONE)
 		check_thp_fault_path();   /* the fault path's THP is one leaf, A/D set by the CPU */
-	reclaim_init(boot_config.mem_limit);   /* LRU lists, watermarks, mem_limit (paging/vmscan.h) */
+	mem_cgroup_set_limit(boot_config.mem_limit);   /* for the programs only (paging/vmscan.h) */
 	mount_files(bi);
 	run_programs(&boot_config, bi);
 	run_test_hooks(&boot_config);

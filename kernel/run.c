@@ -41,9 +41,9 @@
 #include "paging/init.h"
 #include "paging/mm_types.h"
 #include "paging/slab.h"
-#include "paging/swap.h"
 #include "paging/lru.h"
 #include "paging/filemap.h"
+#include "paging/swap.h"
 #include "paging/verify.h"
 #include "paging/vma.h"
 

@@ -390,48 +390,6 @@ static void parse_files_max(struct faultline_config *cfg, uint32_t line, struct 
 			  (int)(v.n < QUOTE_MAX ? v.n : QUOTE_MAX), v.p, cfg->files_max_mib);
 }
 
-/* A size: digits, then nothing (bytes) or K, M, G (KiB, MiB, GiB; an
- * optional "iB" or "B" after it). False if malformed or above max. */
-static bool parse_size_bytes(struct slice v, uint64_t max, uint64_t *out)
-{
-	uint64_t n = 0;
-	size_t i = 0;
-	for (; i < v.n && v.p[i] >= '0' && v.p[i] <= '9'; i++) {
-		if (n > max)
-			return false;
-		n = n * 10 + (uint64_t)(v.p[i] - '0');
-	}
-	if (i == 0)
-		return false;
-	uint32_t shift = 0;
-	if (i < v.n) {
-		char c = v.p[i];
-		shift = (c == 'K' || c == 'k') ? 10 : (c == 'M' || c == 'm') ? 20 : (c == 'G' || c == 'g') ? 30 : 64;
-		if (shift == 64)
-			return false;
-		i++;
-		struct slice rest = { v.p + i, v.n - i };
-		if (rest.n && !slice_is(rest, "iB") && !slice_is(rest, "B"))
-			return false;
-	}
-	if (n > (max >> shift))
-		return false;
-	*out = n << shift;
-	return true;
-}
-
-/* mem_limit = SIZE (0 .. 1 TiB; 0: none): the memory user programs may
- * hold together, as a cgroup's memory.max (paging/vmscan.h). */
-static void parse_mem_limit(struct faultline_config *cfg, uint32_t line, struct slice v)
-{
-	uint64_t bytes;
-	if (!parse_size_bytes(v, 1ull << 40, &bytes) || (bytes && bytes < (1u << 20)))
-		warn_line(cfg, line, "mem_limit = \"%.*s\": expected a size from 1M to 1024G, or 0 for none "
-			  "(keeping %llu bytes)", (int)(v.n < QUOTE_MAX ? v.n : QUOTE_MAX), v.p, cfg->mem_limit);
-	else
-		cfg->mem_limit = bytes;
-}
-
 /* matrix_sample = N (0 .. 1000000000): run 1 matrix case in N; 0 = as `checks` says. */
 static void parse_matrix_sample(struct faultline_config *cfg, uint32_t line, struct slice v)
 {
@@ -460,11 +418,48 @@ static void parse_hugepages(struct faultline_config *cfg, uint32_t line, struct 
 			  *field);
 }
 
+/* v as a size: a whole number with an optional suffix K, M or G (also k,
+ * m, g, and KiB, MiB, GiB: powers of 1024), in bytes; at most max. False
+ * (and *out unchanged) if it is not one. */
+static bool parse_size(struct slice v, uint64_t max, uint64_t *out)
+{
+	uint64_t n = 0;
+	size_t i = 0;
+	for (; i < v.n && v.p[i] >= '0' && v.p[i] <= '9' && n <= max; i++)
+		n = n * 10 + (uint64_t)(v.p[i] - '0');
+	if (i == 0)
+		return false;
+	uint32_t shift = 0;
+	struct slice unit = { v.p + i, v.n - i };
+	if (unit.n) {
+		char c = unit.p[0];
+		shift = (c == 'K' || c == 'k') ? 10 : (c == 'M' || c == 'm') ? 20 : (c == 'G' || c == 'g') ? 30 : 64;
+		if (shift == 64 || !(unit.n == 1 || (unit.n == 3 && unit.p[1] == 'i' && unit.p[2] == 'B')))
+			return false;
+	}
+	if (n > (max >> shift))
+		return false;
+	*out = n << shift;
+	return true;
+}
+
+/* mem_limit = SIZE (0 .. 1 TiB; 0: none): the memory user programs may
+ * hold together, as a cgroup's memory.max (paging/vmscan.h). */
+static void parse_mem_limit(struct faultline_config *cfg, uint32_t line, struct slice v)
+{
+	uint64_t bytes;
+	if (!parse_size(v, 1ull << 40, &bytes) || (bytes && bytes < (1u << 20)))
+		warn_line(cfg, line, "mem_limit = \"%.*s\": expected a size from 1M to 1024G, or 0 for none "
+			  "(keeping %llu bytes)", (int)(v.n < QUOTE_MAX ? v.n : QUOTE_MAX), v.p, cfg->mem_limit);
+	else
+		cfg->mem_limit = bytes;
+}
+
 /* swap = SIZE (0, or 1 MiB .. 64 GiB): the compressed-RAM swap device (paging/zram.h). */
 static void parse_swap(struct faultline_config *cfg, uint32_t line, struct slice v)
 {
 	uint64_t bytes;
-	if (!parse_size_bytes(v, CONFIG_MAX_SWAP, &bytes) || (bytes && bytes < CONFIG_MIN_SWAP))
+	if (!parse_size(v, CONFIG_MAX_SWAP, &bytes) || (bytes && bytes < CONFIG_MIN_SWAP))
 		warn_line(cfg, line, "swap = \"%.*s\": expected 0 or a size from 1M to 64G, e.g. 256M (keeping %llu MiB)",
 			  (int)(v.n < QUOTE_MAX ? v.n : QUOTE_MAX), v.p, (unsigned long long)(cfg->swap_bytes >> 20));
 	else
@@ -511,8 +506,8 @@ static void parse_line(struct faultline_config *cfg, uint32_t line, struct slice
 	bool hugepages = slice_is(key, "hugepages_2m") || slice_is(key, "hugepages_1g");
 	bool known = choice || slice_is(key, "run") || slice_is(key, "test") || slice_is(key, "time_limit") ||
 		     slice_is(key, "matrix_sample") || slice_is(key, "oom_score_adj") || slice_is(key, "reboot_after") ||
-		     hugepages || slice_is(key, "files_max") || slice_is(key, "swap") ||
-		     slice_is(key, "mem_limit");
+		     hugepages || slice_is(key, "files_max") || slice_is(key, "mem_limit") ||
+		     slice_is(key, "swap");
 	if (!known) {
 		warn_line(cfg, line, "unknown key \"%.*s\" (ignored)", key_quote, key.p);
 		return;
@@ -541,10 +536,10 @@ static void parse_line(struct faultline_config *cfg, uint32_t line, struct slice
 		parse_hugepages(cfg, line, key, val);
 	else if (slice_is(key, "files_max"))
 		parse_files_max(cfg, line, val);
-	else if (slice_is(key, "swap"))
-		parse_swap(cfg, line, val);
 	else if (slice_is(key, "mem_limit"))
 		parse_mem_limit(cfg, line, val);
+	else if (slice_is(key, "swap"))
+		parse_swap(cfg, line, val);
 	else
 		parse_test(cfg, line, val);
 }

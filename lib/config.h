@@ -13,8 +13,8 @@
  *   reboot_after = SECONDS           (at the end of a run: reset after this long; 0 = stay)
  *   thp    = always | madvise | never   (transparent huge pages for anonymous memory)
  *   hugepages_2m = N, hugepages_1g = N   (hugetlb pools reserved at boot)
- *   swap   = SIZE                   (compressed-RAM swap device, e.g. 256M; 0: none)
  *   mem_limit = SIZE                 (memory user programs may hold, as memory.max; 0 none)
+ *   swap   = SIZE                   (compressed-RAM swap device, e.g. 256M; 0: none)
  *   test   = NAME                   (developer hooks used by the integration tests)
  *
  * The parser is pure logic (host-tested): it never fails as a whole. Every
@@ -79,8 +79,8 @@ struct faultline_config {
 	uint32_t reboot_after;                       /* seconds; 0: stay on the end screen */
 	enum config_thp thp;                         /* default: always (as Debian's kernel) */
 	uint32_t hugepages_2m, hugepages_1g;         /* hugetlb pool sizes, in pages */
-	uint64_t swap_bytes;                         /* swap = SIZE: the zram swap device; 0: none */
 	uint64_t mem_limit;                          /* mem_limit = SIZE: bytes user programs may hold; 0 none */
+	uint64_t swap_bytes;                         /* swap = SIZE: the zram swap device; 0: none */
 	uint32_t run_count;
 	int32_t oom_score_adj;                       /* for the run lines that follow (-1000..1000) */
 	struct config_run runs[CONFIG_MAX_RUNS];

@@ -56,7 +56,7 @@ static void reclaim_page_released(struct page *page, uint32_t order)
 }
 
 /* See paging/vmscan.h. */
-void reclaim_init(uint64_t mem_limit_bytes)
+void reclaim_init(void)
 {
 	uint64_t kib = totalram_pages() * (PAGE_SIZE / 1024);
 	uint64_t min_kib = isqrt(kib * 16);
@@ -67,10 +67,16 @@ void reclaim_init(uint64_t mem_limit_bytes)
 	wmark.min = min_kib / (PAGE_SIZE / 1024);
 	wmark.low = wmark.min + wmark.min / 4;
 	wmark.high = wmark.min + wmark.min / 2;
-	root_mem_cgroup.max = mem_limit_bytes >> PAGE_SHIFT;
+	root_mem_cgroup = (struct mem_cgroup){ 0, 0, 0, 0 };
 	lru_init();
 	workingset_init();
 	buddy_set_release_hook(reclaim_page_released);
+}
+
+/* See paging/vmscan.h. */
+void mem_cgroup_set_limit(uint64_t bytes)
+{
+	root_mem_cgroup.max = bytes >> PAGE_SHIFT;
 }
 
 /* See paging/vmscan.h. */

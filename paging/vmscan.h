@@ -38,10 +38,11 @@
  * Refaults (workingset): an evicted page leaves a shadow (its file and
  * index, or its swap entry, with the eviction count then) in a fixed table;
  * a page read back in whose shadow is found, evicted fewer evictions ago
- * than there are pages on the LRU lists, is a refault: it would have stayed
- * had memory been that much larger (Linux's refault distance against the
- * workingset size, with the table in place of the cache's shadow entries).
- * A refault goes straight to the active list.
+ * than there are pages it competes with (the active list of its kind and
+ * both lists of the other kind), is a refault: it would have stayed had the
+ * inactive list been that much longer (Linux's refault distance against
+ * the workingset size, with the table in place of the cache's shadow
+ * entries). A refault goes straight to the active list.
  */
 #ifndef FAULTLINE_VMSCAN_H
 #define FAULTLINE_VMSCAN_H
@@ -99,9 +100,13 @@ extern struct mem_cgroup root_mem_cgroup;
 /* swappiness, 0..200 (Linux's vm.swappiness), 60. */
 extern uint32_t vm_swappiness;
 
-/* Sets the watermarks from the allocator's size, empties the lists and the
- * shadow table, installs the allocator's release hook. mem_limit_bytes 0: no limit. */
-void reclaim_init(uint64_t mem_limit_bytes);
+/* Sets the watermarks from the allocator's size, empties the lists, the
+ * shadow table and the user group (no limit), installs the allocator's
+ * release hook. Once, before the first user page. */
+void reclaim_init(void);
+
+/* Sets the user group's limit (mem_limit; 0: none), before the programs run. */
+void mem_cgroup_set_limit(uint64_t bytes);
 
 /*
  * Charges a new user page (or a 2^order block: a THP) to the user group

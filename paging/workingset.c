@@ -56,7 +56,13 @@ bool workingset_refault(uint64_t key)
 		return false;
 	uint64_t distance = nonresident_age - s->evicted;
 	s->key = 0;
-	if (distance > lru_pages())
+	/* Linux's workingset_test_recent: the refault distance against the
+	 * pages the refaulting one competes with - the active list of its kind,
+	 * and both lists of the other kind. */
+	bool anon = (key >> 63) != 0;
+	uint64_t workingset = anon ? lruvec.nr[LRU_ACTIVE_ANON] + lruvec.nr[LRU_INACTIVE_FILE] + lruvec.nr[LRU_ACTIVE_FILE]
+				   : lruvec.nr[LRU_ACTIVE_FILE] + lruvec.nr[LRU_INACTIVE_ANON] + lruvec.nr[LRU_ACTIVE_ANON];
+	if (distance > workingset)
 		return false;
 	vm_events.workingset_refault++;
 	vm_events.workingset_activate++;

@@ -45,6 +45,15 @@
  * that cannot be executed, THP left on) are {"type":"warning",...} records, and
  * the run goes on, as on faultline.
  *
+ * faultline.mem_limit=SIZE on the kernel command line (SIZE as memory.max
+ * takes it: 8M, 64M ...) is faultline's `mem_limit` (docs/config.md): the
+ * init mounts cgroup v2 at /sys/fs/cgroup, enables the memory controller,
+ * makes the group /sys/fs/cgroup/faultline with memory.max = SIZE (swap
+ * unlimited: memory.swap.max = max) and starts every program in it, so all
+ * the programs of the run share one limit, as faultline's user group. A
+ * {"type":"memcg","max":"SIZE"} record says it is in force (a warning if
+ * any step failed: the programs then run without it).
+ *
  * Built static: musl-gcc -static -O2 tests/linux_ref/init.c -o build/linux_ref/init
  */
 #define _GNU_SOURCE
@@ -333,6 +342,57 @@ static void mount_pseudo(const char *type, const char *dir)
 	mkdir(dir, 0555);
 	if (mount(type, dir, type, MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) != 0 && errno != EBUSY)
 		warn("mount", "mount %s on %s: %s", type, dir, strerror(errno));
+}
+
+static int read_text(const char *path, char *buf, size_t size);
+static int write_text(const char *path, const char *text);
+
+#define MEMCG_ROOT "/sys/fs/cgroup"
+#define MEMCG_GROUP MEMCG_ROOT "/faultline"
+static bool memcg_on;   /* programs start in MEMCG_GROUP */
+
+/* faultline's mem_limit: the group every program runs in (see the top). */
+static void memcg_setup(void)
+{
+	char cmdline[1024], limit[64];
+	const char *key = "faultline.mem_limit=";
+	if (read_text("/proc/cmdline", cmdline, sizeof(cmdline)) != 0)
+		return;
+	const char *p = strstr(cmdline, key);
+	if (!p)
+		return;
+	p += strlen(key);
+	size_t n = strcspn(p, " \t\n");
+	if (n == 0 || n >= sizeof(limit)) {
+		warn("memcg", "faultline.mem_limit has no usable value");
+		return;
+	}
+	memcpy(limit, p, n);
+	limit[n] = '\0';
+	mkdir(MEMCG_ROOT, 0755);
+	if (mount("cgroup2", MEMCG_ROOT, "cgroup2", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) != 0 && errno != EBUSY) {
+		warn("memcg", "mount cgroup2 on %s: %s", MEMCG_ROOT, strerror(errno));
+		return;
+	}
+	if (write_text(MEMCG_ROOT "/cgroup.subtree_control", "+memory") != 0) {
+		warn("memcg", "enabling the memory controller: %s", strerror(errno));
+		return;
+	}
+	if (mkdir(MEMCG_GROUP, 0755) != 0 && errno != EEXIST) {
+		warn("memcg", "mkdir %s: %s", MEMCG_GROUP, strerror(errno));
+		return;
+	}
+	if (write_text(MEMCG_GROUP "/memory.max", limit) != 0) {
+		warn("memcg", "memory.max = %s: %s", limit, strerror(errno));
+		return;
+	}
+	(void)write_text(MEMCG_GROUP "/memory.swap.max", "max");
+	memcg_on = true;
+	struct record r = { .len = 0 };
+	record_add(&r, "{\"type\":\"memcg\",\"max\":");
+	record_add_string(&r, limit);
+	record_add(&r, "}");
+	record_emit(&r);
 }
 
 /*
@@ -818,6 +878,8 @@ static int run_program(int line_no, char **argv)
 		close(pipefd[0]);
 		if (chdir("/") != 0 || dup2(outfd[1], 1) < 0 || dup2(outfd[1], 2) < 0)
 			_exit(127);
+		if (memcg_on && write_text(MEMCG_GROUP "/cgroup.procs", "0") != 0)
+			_exit(127);   /* it must not run outside the limit it is compared under */
 		execve(path, argv, envp);
 		int err = errno;
 		ssize_t ignored = write(pipefd[1], &err, sizeof(err));
@@ -945,6 +1007,7 @@ int main(void)
 	mount_pseudo("sysfs", "/sys");
 	kmsg_open();
 	report_machine();
+	memcg_setup();
 
 	int programs = run_list();
 

@@ -1,5 +1,5 @@
 /*
- * reclaim_anon_integrity [MIB [PROCS [ROUNDS]]]: anonymous memory under
+ * reclaim_anon_integrity [MIB [PROCS [ROUNDS [z]]]]: anonymous memory under
  * pressure loses nothing. PROCS processes (forked) each own MIB/PROCS MiB of
  * private memory and share a region the parent filled before fork (copy-on-
  * write pages mapped in every process). Every page holds pseudo-random
@@ -8,7 +8,11 @@
  * of the shared region, then rewrites its own with the next round's data.
  * Run with `mem_limit` at a quarter of MIB and `swap` (tests/qemu/reclaim.py)
  * the data cycles through swap many times; without a limit (the all-programs
- * run, Linux) it is a plain memory test. Defaults: 16 MiB, 4, 3.
+ * run, Linux) it is a plain memory test. Defaults: 16 MiB, 4, 3. With `z`
+ * each page repeats a run of 8 random words (compressible 8:1 or better), so
+ * more data than RAM fits in compressed swap: the watermarks and kswapd
+ * are then what reclaims (tests/qemu/reclaim.py, a machine with less RAM
+ * than MIB).
  */
 #include "user/rt/rt.h"
 
@@ -42,12 +46,27 @@ static uint64_t page_seed(uint64_t who, uint64_t round, uint64_t page)
 	return (who * 0x9e3779b97f4a7c15ull) ^ (round << 40) ^ (page << 1) ^ 0x5bd1e995ull;
 }
 
+static bool compressible;
+
+/* The word w of a page from the generator state s (advanced per word, or
+ * per run of 8 words when compressible). */
+static uint64_t data_word(uint64_t *s, uint32_t w)
+{
+	static uint64_t run[8];
+	if (!compressible)
+		return next_word(s);
+	if (w == 0)
+		for (int i = 0; i < 8; i++)
+			run[i] = next_word(s);
+	return run[w & 7];
+}
+
 /* Fills one page: random words, the last one their checksum. */
 static void fill_page(volatile uint64_t *p, uint64_t who, uint64_t round, uint64_t page)
 {
 	uint64_t s = page_seed(who, round, page), sum = 0;
 	for (uint32_t w = 0; w < WORDS - 1; w++) {
-		uint64_t v = next_word(&s);
+		uint64_t v = data_word(&s, w);
 		p[w] = v;
 		sum = (sum << 7 | sum >> 57) ^ v;
 	}
@@ -59,7 +78,7 @@ static bool page_ok(const volatile uint64_t *p, uint64_t who, uint64_t round, ui
 {
 	uint64_t s = page_seed(who, round, page), sum = 0;
 	for (uint32_t w = 0; w < WORDS - 1; w++) {
-		uint64_t v = next_word(&s);
+		uint64_t v = data_word(&s, w);
 		if (p[w] != v)
 			return false;
 		sum = (sum << 7 | sum >> 57) ^ v;
@@ -102,6 +121,7 @@ int main(int argc, char **argv, char **envp)
 	uint64_t mib = arg_u64(argc, argv, 1, 16), procs = arg_u64(argc, argv, 2, 4), rounds = arg_u64(argc, argv, 3, 3);
 	if (procs > 64)
 		procs = 64;
+	compressible = argc > 4 && argv[4][0] == 'z';
 	uint64_t pages = mib * 256 / procs;
 	long shared = map_anon(SHARED_PAGES * PAGE_SIZE);
 	if (shared < 0) {
