@@ -62,3 +62,21 @@ def swap_anon_integrity_under_mem_limit():
         problems.append("an oom record: %s" % run.of_type("oom")[0])
     kernel_checks_passed(run, problems)
     return problems
+
+
+@case
+def swap_every_ring3_program():
+    """Every ring-3 program with swap = 64M: each passes as without swap,
+    and after each one every swap slot and swap-cache page is free."""
+    from ring3 import programs, check_faultline_run
+    names = programs()
+    problems = []
+    run = qemu_run.boot(base_config("swap = 64M", "hugepages_2m = 2", *["run = " + n for n in names]), timeout=600)
+    expect_clean_run(run, problems)
+    check_faultline_run(run, names, problems)
+    for n in names:
+        key = "kernel.%s.swap_released" % n
+        res = next((r.get("result") for r in run.of_type("test") if r.get("name") == key), None)
+        if res != "pass":
+            problems.append("%s: %s" % (key, res))
+    return problems

@@ -11,7 +11,8 @@
  * data, and neither sees the other's writes. Without swap MADV_PAGEOUT
  * leaves anonymous memory in place: no major fault at all. (Linux's swap
  * readahead would turn major faults after fork into minor ones: the Linux
- * reference runs with vm.page-cluster = 0, as zram setups do.)
+ * reference runs with vm.page-cluster = 0, as zram setups do.) On faultline
+ * the introspection syscall shows a paged-out page's pte as a swap entry.
  */
 #include "user/rt/rt.h"
 
@@ -99,6 +100,16 @@ int main(int argc, char **argv, char **envp)
 	fill(base, 1);
 	int64_t maj0, min0, maj1, min1, maj2, min2;
 	long adv = sys_madvise((void *)base, PAGES * PAGE_SIZE, MADV_PAGEOUT);
+	if (fl_on_faultline()) {
+		/* The introspection's view of a paged-out page: a swap entry and its slot. */
+		struct fl_pte_info info;
+		long d = fl_describe_va((const void *)base, &info);
+		bool is_swap = d == 0 && (info.flags & FL_PTE_SWAP) && info.pfn != 0;
+		rt_check("introspect_swap_pte", swap ? is_swap : d == 0 && (info.flags & FL_PTE_PRESENT),
+			 "FL_INTROSPECT_PTE of a paged-out page: %ld, flags 0x%llx, slot/pfn %llu (expected %s)", d,
+			 (unsigned long long)info.flags, (unsigned long long)info.pfn,
+			 swap ? "FL_PTE_SWAP and a slot" : "still present");
+	}
 	faults(&maj0, &min0);
 	uint32_t bad = bad_pages(base, 1);
 	faults(&maj1, &min1);
