@@ -115,9 +115,12 @@ SIGNED ?= $(BUILD)/faultline-signed.img
 sign: all
 	@tools/sign.sh "$(KEY)" "$(CERT)" $(BUILD)/faultline.efi $(BUILD)/faultline.img "$(SIGNED)"
 
+# test_lz4 checks our LZ4 blocks against Debian's liblz4 (tools/deps.sh installs liblz4-dev).
+$(BUILD)/host/test_lz4: HOST_LIBS := -llz4
+
 $(BUILD)/host/%: tests/unit/%.c $(BUILD)/font.c
 	@mkdir -p $(dir $@)
-	$(HOST_CC) $(HOST_CFLAGS) -MMD -MP $< -o $@ -lm
+	$(HOST_CC) $(HOST_CFLAGS) -MMD -MP $< -o $@ -lm $(HOST_LIBS)
 
 # `make test-unit T=vma` runs tests/unit/test_vma.c alone (T: comma list of names).
 test-unit: deps

@@ -621,7 +621,9 @@ def summary_table(runs, keys):
                 clear = clearing_per_fault(run, key[0], rec)
                 cells.append("<td>%d%s%s</td>" % (
                     rec["p50"], '<span class="ns">%s</span>' % ns if ns else "",
-                    '<span class="ns">%d without clearing</span>' % (rec["p50"] - clear) if clear else ""))
+                    '<span class="ns">%d without %s</span>' % (
+                        rec["p50"] - clear,
+                        "decompression" if str(key[1]).startswith("swap-in") else "clearing") if clear else ""))
             else:
                 cells.append("<td></td>")
         for run in runs[1:]:

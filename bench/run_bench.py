@@ -47,6 +47,9 @@ SCALING_ONLY = {"bench_many_vmas"}   # left out of the default run: the VMA half
 HUGE_CONFIG = "hugepages_2m = 8\nhugepages_1g = 1\n"
 LINUX_HUGE_APPEND = "transparent_hugepage=always hugepagesz=2M hugepages=8 hugepagesz=1G hugepages=1"
 HUGE_MEM = "4G"
+# Swap (docs/bench.md, "Swap"): bench_swap_in pages its memory out; both machines get a
+# compressed-RAM swap device of this size (faultline's swap =, Linux's zram with LZ4).
+SWAP_SIZE = "256M"
 
 
 def workloads():
@@ -72,7 +75,7 @@ def scaling_programs(sizes, vmas):
 def faultline_config(programs):
     """The image's own config plus: no bring-up checks, QEMU exit, one run line per (program, args)."""
     return (qemu_run.read_default_config() + "\n# bench/run_bench.py\nchecks = none\nexit = qemu\n" +
-            HUGE_CONFIG + "".join("run = %s %s\n" % (p, args) for p, args in programs))
+            HUGE_CONFIG + "swap = %s\n" % SWAP_SIZE + "".join("run = %s %s\n" % (p, args) for p, args in programs))
 
 
 def scaling_problems(run, sizes, vmas):
@@ -162,7 +165,8 @@ def main():
         try:
             results["linux"] = linux_ref.run_programs(
                 [(os.path.join(USER_DIR, p), args.split()) for p, args in programs],
-                cpu=a.cpu, mem=mem or HUGE_MEM, timeout=timeout, extra_append=LINUX_HUGE_APPEND)
+                cpu=a.cpu, mem=mem or HUGE_MEM, timeout=timeout, extra_append=LINUX_HUGE_APPEND,
+                zram=SWAP_SIZE)
         except linux_ref.LinuxRefError as e:
             results["linux_error"] = str(e)
 

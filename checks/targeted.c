@@ -307,6 +307,7 @@ static const struct targeted_check targeted_checks[] = {
 	{ "reserved_bits",     check_reserved_bits },
 	{ "maxphyaddr",        check_maxphyaddr },
 	{ "la57",              check_la57 },
+	{ "reclaim_young",     check_reclaim_young },
 };
 #define TARGETED_CHECK_COUNT (sizeof(targeted_checks) / sizeof(targeted_checks[0]))
 

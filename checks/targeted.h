@@ -159,6 +159,9 @@ void check_cr3_reload_global(struct scratch *s);
 void check_pcid(struct scratch *s);
 void check_invpcid(struct scratch *s);
 
+/* checks/check_young.c: A set again after clear + INVLPG, D on a write (reclaim's page_referenced). */
+void check_reclaim_young(struct scratch *s);
+
 /* checks/check_access.c: who may access what. */
 void check_noncanonical_gp(struct scratch *s);
 void check_nx_fetch(struct scratch *s);

@@ -123,6 +123,9 @@ static __always_inline enum fault_class fault_class_of(const struct vm_fault *vm
 	case VMF_DONE_FILE_READ_MAJOR: cls = FAULT_FILE_READ_MAJOR; break;
 	case VMF_DONE_FILE_COW:   cls = FAULT_FILE_COW; break;
 	case VMF_DONE_FILE_SHARED_WRITE: cls = FAULT_FILE_SHARED_WRITE; break;
+	case VMF_DONE_SWAP_IN:      cls = FAULT_SWAP_IN; break;
+	case VMF_DONE_SWAP_IN_SAME: cls = FAULT_SWAP_IN_SAME; break;
+	case VMF_DONE_SWAP_CACHE:   cls = FAULT_SWAP_CACHE; break;
 	case VMF_DONE_SPURIOUS:   break;
 	}
 	if (unlikely(vmf->pgtables) && cls == FAULT_READ_ZERO)
@@ -274,7 +277,8 @@ static void page_fault_act(struct pt_regs *regs, uint64_t address, struct pf_ver
 	switch (v.response) {
 	case PF_RESOLVED: {
 		/* resolved: a task with an mm is running */
-		mm_account_fault(current, vmf->done == VMF_DONE_FILE_READ_MAJOR ? VM_FAULT_MAJOR : 0);
+		mm_account_fault(current, vmf->done == VMF_DONE_FILE_READ_MAJOR || vmf->done == VMF_DONE_SWAP_IN ||
+					  vmf->done == VMF_DONE_SWAP_IN_SAME ? VM_FAULT_MAJOR : 0);
 		enum fault_class cls = fault_class_of(vmf);
 		if (v.stack_grew)
 			cls = FAULT_STACK_GROW;

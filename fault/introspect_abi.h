@@ -42,7 +42,7 @@ struct fl_thp_events {
  *             after a non-present entry or after a huge leaf are 0.
  *   pfn       physical frame number of the 4 KiB frame holding va when the
  *             walk ended at a present leaf (inside a huge page: that frame),
- *             else 0
+ *             else 0 (FL_PTE_SWAP: the swap slot its swap entry names)
  *   flags     FL_PTE_* summary of the leaf
  */
 struct fl_pte_info {
@@ -60,5 +60,6 @@ struct fl_pte_info {
 #define FL_PTE_HUGE      (1ull << 4)  /* the leaf is a 2 MiB or 1 GiB page */
 #define FL_PTE_ZERO_PAGE (1ull << 5)  /* the frame is the shared zero page (or in the huge zero page) */
 #define FL_PTE_HUGE_1G   (1ull << 6)  /* with FL_PTE_HUGE: the leaf is a 1 GiB page (else 2 MiB) */
+#define FL_PTE_SWAP      (1ull << 7)  /* not present: a swap entry; pfn holds its slot (offset) */
 
 #endif

@@ -8,6 +8,7 @@
 #include "fs/fcntl.h"
 #include "fs/file.h"
 #include "fault/uaccess.h"
+#include "paging/lru.h"
 #include "paging/mm.h"
 #include "paging/mman.h"
 #include "paging/vma.h"
@@ -38,6 +39,7 @@ static int64_t regular_read(struct file *f, uint64_t ubuf, uint64_t count, int64
 		struct page *page = filemap_get_page(&inode->i_data, (uint64_t)*pos >> PAGE_SHIFT, &major, &err);
 		if (!page)
 			return done ? (int64_t)done : err;
+		mark_page_accessed(page);   /* the second read() of a page makes it active (paging/lru.h) */
 		uint64_t left = copy_to_user(ubuf + done, (uint8_t *)page_address(page) + off, n);
 		put_page(page);
 		done += n - left;
@@ -73,6 +75,7 @@ static int64_t regular_write(struct file *f, uint64_t ubuf, uint64_t count, int6
 		struct page *page = err ? NULL : filemap_get_page(&inode->i_data, index, &major, &err);
 		if (!page)
 			return done ? (int64_t)done : err;
+		mark_page_accessed(page);
 		uint64_t left = copy_from_user((uint8_t *)page_address(page) + off, ubuf + done, n);
 		set_page_dirty(page);
 		put_page(page);

@@ -51,12 +51,14 @@
 #include "paging/huge_memory.h"
 #include "paging/mm_account.h"
 #include "paging/hugetlb.h"
+#include "paging/vmscan.h"
 #include "paging/memory.h"
 #include "base/process.h"
 #include "kernel/run.h"
 #include "kernel/smpboot.h"
 #include "checks/check_smp.h"
 #include "cpu/apic.h"
+#include "kernel/swap_selftest.h"
 
 uint64_t direct_map_base;
 uint64_t kernel_image_base;
@@ -201,6 +203,7 @@ static void kernel_main_high(struct boot_info *bi)
 
 	boot_report(bi, &boot_memmap);
 	list_programs(bi);
+	reclaim_init();   /* LRU lists, watermarks, the allocator's release hook (paging/vmscan.h) */
 	run_selftests(bi, &boot_memmap);
 	smp_checks_observe();   /* the per-core table collects every check's result from here */
 	run_checks_in_paging_modes(boot_config.checks, config_checks_both_modes(&boot_config), boot_config.matrix_sample);
@@ -209,8 +212,10 @@ static void kernel_main_high(struct boot_info *bi)
 	if (zero_page_init() < 0)
 		panic("zero_page_init: no frame for the zero page");
 	huge_pages_init();
+	swap_init(boot_config.swap_bytes, true);   /* the self-check is cheap: always */
 	if (boot_config.checks != CHECKS_NONE)
 		check_thp_fault_path();   /* the fault path's THP is one leaf, A/D set by the CPU */
+	mem_cgroup_set_limit(boot_config.mem_limit);   /* for the programs only (paging/vmscan.h) */
 	mount_files(bi);
 	run_programs(&boot_config, bi);
 	run_test_hooks(&boot_config);

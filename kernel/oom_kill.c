@@ -63,7 +63,7 @@ static int64_t oom_badness(struct task_struct *leader, uint64_t totalpages, uint
 		return INT64_MIN;
 	*rss = get_mm_rss(mm);
 	*pgtables = mm_pgtables_pages(mm);
-	int64_t points = (int64_t)(*rss + *pgtables);   /* + swap entries: there is no swap yet */
+	int64_t points = (int64_t)(*rss + *pgtables + (uint64_t)mm->rss_stat[MM_SWAPENTS]);   /* Linux's sum */
 	points += (int64_t)leader->oom_score_adj * (int64_t)(totalpages / 1000);
 	return points > 0 ? points : 1;
 }

@@ -24,6 +24,8 @@
 #include "kernel/watchdog.h"
 #include "kernel/fork.h"
 #include "kernel/oom_kill.h"
+#include "kernel/kswapd.h"
+#include "kernel/reclaim_record.h"
 #include "kernel/sched.h"
 #include "kernel/task_exit.h"
 #include "cpu/fpu.h"
@@ -44,6 +46,9 @@
 #include "paging/init.h"
 #include "paging/mm_types.h"
 #include "paging/slab.h"
+#include "paging/lru.h"
+#include "paging/filemap.h"
+#include "paging/swap.h"
 #include "paging/verify.h"
 #include "paging/vma.h"
 
@@ -80,6 +85,24 @@ static void record_structure_check(const char *prog, const char *what, uint64_t 
 	record_check(test, problems == 0, "%llu problems%s%s", problems, problems ? ": " : "", cr->first);
 }
 
+/* The LRU lists after a program: sound (lru_check), and holding nothing but
+ * page-cache pages (every anonymous page went with its process). */
+static uint64_t lru_check_after_program(struct check_result *cr)
+{
+	uint64_t problems = lru_check(cr);
+	uint64_t anon = lruvec.nr[LRU_INACTIVE_ANON] + lruvec.nr[LRU_ACTIVE_ANON];
+	uint64_t file = lruvec.nr[LRU_INACTIVE_FILE] + lruvec.nr[LRU_ACTIVE_FILE];
+	if (anon) {
+		check_problem(cr, "%llu anonymous pages are still on the LRU lists", anon);
+		problems++;
+	}
+	if (file > filemap_stats.pages) {
+		check_problem(cr, "%llu file pages on the LRU lists, %llu in the page cache", file, filemap_stats.pages);
+		problems++;
+	}
+	return problems;
+}
+
 /* The per-program checks after it ended. */
 static void check_after_program(const char *name, uint64_t free_before, uint64_t fs_before)
 {
@@ -108,9 +131,15 @@ static void check_after_program(const char *name, uint64_t free_before, uint64_t
 	format(test, sizeof(test), "kernel.%s.verify", name);
 	record_check(test, problems == 0, "%llu tables, %llu PG_pgtable pages; %llu problems%s%s",
 		     v.tables, v.pgtable_pages, problems, problems ? ": " : "", v.first_problem);
+	if (swap_enabled()) {
+		format(test, sizeof(test), "kernel.%s.swap_released", name);
+		record_check(test, swap_slots_in_use() == 0 && swap_cache_pages() == 0,
+			     "%llu swap slots in use, %llu pages in the swap cache", swap_slots_in_use(), swap_cache_pages());
+	}
 	struct check_result cr;
 	record_structure_check(name, "buddy", buddy_check(&cr), &cr);
 	record_structure_check(name, "slab", kmem_cache_check_all(&cr), &cr);
+	record_structure_check(name, "lru", lru_check_after_program(&cr), &cr);
 	integrity_check_after(name);
 }
 
@@ -265,6 +294,8 @@ static void run_one(const struct config_run *run, const struct boot_info *bi)
 	sched_attach_task(t);
 	user_output_begin(name, t->pid);
 	fault_stats_reset();
+	struct reclaim_snapshot reclaim_before;
+	reclaim_snapshot_take(&reclaim_before);
 	t->start_tsc = rdtsc();
 	wake_up_new_task(t);
 	struct pcpu *p = this_cpu_ptr();
@@ -278,6 +309,7 @@ static void run_one(const struct config_run *run, const struct boot_info *bi)
 	user_output_end();
 	tree_root = NULL;
 	switch_mm(NULL);
+	reclaim_record_program(name, &reclaim_before);
 	check_after_program(name, free_before, fs_before);
 }
 
@@ -289,6 +321,8 @@ void run_programs(const struct faultline_config *cfg, const struct boot_info *bi
 	syscall_init();
 	sched_init();
 	oom_killer_init();
+	if (kswapd_init())
+		record_warning("reclaim", "no memory for kswapd: reclaim runs only in the allocating programs");
 	cfg_time_limit = cfg->time_limit;
 	uaccess_smap = (read_cr4() & X86_CR4_SMAP) != 0;
 	integrity_baseline(); /* everything above is final until the last program ends */

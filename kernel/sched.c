@@ -246,8 +246,8 @@ void schedule(void)
 	p->nr_switches++;
 	if (prev != p->idle && prev->mm)
 		save_user_state(prev);
-	if (next != p->idle)
-		load_user_state(next);
+	if (next != p->idle && next->mm)
+		load_user_state(next);   /* a kernel thread borrows whatever CR3 is loaded (Linux's lazy TLB) */
 	p->current_task = next == p->idle ? NULL : next;
 	struct task_struct *last = __switch_to_asm(&prev->kctx, &next->kctx, prev);
 	finish_task_switch(last);
@@ -265,6 +265,31 @@ void schedule_tail(struct task_struct *prev)
 		(void)copy_to_user(t->set_child_tid, &tid, sizeof(tid));
 	}
 	exit_to_user_mode(task_pt_regs(t));
+}
+
+/* A kernel thread's first C code (from ret_from_kthread). */
+void kthread_schedule_tail(struct task_struct *prev);
+void kthread_schedule_tail(struct task_struct *prev)
+{
+	finish_task_switch(prev);
+}
+
+void ret_from_kthread(void);
+
+/* See kernel/sched.h. */
+struct task_struct *kthread_create(void (*fn)(void *arg), void *arg, const char *name)
+{
+	struct task_struct *t = alloc_task();
+	if (!t)
+		return NULL;
+	strlcpy(t->comm, name, sizeof(t->comm));
+	t->group_leader = t;
+	t->nr_threads = 1;
+	t->kctx.rbx = (uint64_t)(uintptr_t)fn;
+	t->kctx.r12 = (uint64_t)(uintptr_t)arg;
+	*(uint64_t *)(uintptr_t)t->kctx.rsp = (uint64_t)(uintptr_t)ret_from_kthread;
+	t->state = TASK_INTERRUPTIBLE;   /* wake_up_process starts it */
+	return t;
 }
 
 /* See kernel/sched.h. */

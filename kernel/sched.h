@@ -39,6 +39,13 @@ void sched_init(void);
  * or NULL when memory is short. */
 struct task_struct *alloc_task(void);
 
+/*
+ * A kernel thread (no mm, never in ring 3, not in the run's task list):
+ * once woken (wake_up_process) it runs fn(arg), which must never return,
+ * on its own stack. Returns NULL when memory is short.
+ */
+struct task_struct *kthread_create(void (*fn)(void *arg), void *arg, const char *name);
+
 /* Frees what alloc_task gave (after the task is off every list). */
 void free_task(struct task_struct *t);
 

@@ -28,3 +28,20 @@ ret_from_fork:
 	call schedule_tail
 	addq $SHADOW_SPACE_BYTES, %rsp
 	jmp restore_user_regs
+
+/*
+ * ret_from_kthread: a kernel thread's first return (kthread_create put its
+ *   address where ret_from_fork's goes, the function in rbx and its
+ *   argument in r12 of its saved context). Finishes the switch
+ *   (kthread_schedule_tail(prev)), then calls the function, which never
+ *   returns.
+ */
+	.globl ret_from_kthread
+ret_from_kthread:
+	movq %rax, %rcx
+	subq $SHADOW_SPACE_BYTES, %rsp
+	call kthread_schedule_tail
+	movq %r12, %rcx
+	call *%rbx
+	ud2
+

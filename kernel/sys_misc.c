@@ -4,6 +4,7 @@
  * through copy_to_user/copy_from_user: a bad one is -EFAULT, never a fault
  * of the kernel.
  */
+#include "paging/swap.h"
 #include "paging/fault_stats.h"
 #include "fault/introspect_abi.h"
 #include "fault/syscall.h"
@@ -177,8 +178,13 @@ static void describe_va(uint64_t va, struct fl_pte_info *out)
 		nx |= e & _PAGE_NX;
 	}
 	struct walk_result w;
-	if (follow_addr(current->mm->pgd, out->va, &w) != 0)
+	if (follow_addr(current->mm->pgd, out->va, &w) != 0) {
+		if (n == pgtable_levels() && is_swap_pte(__pte(e))) {   /* a pte holding a swap entry */
+			out->flags = FL_PTE_SWAP;
+			out->pfn = swp_offset(pte_to_swp_entry(__pte(e)));
+		}
 		return;
+	}
 	out->pfn = w.phys >> PAGE_SHIFT;
 	bool zero = is_zero_pfn(out->pfn) || (w.level == PG_LEVEL_2M && is_huge_zero_pfn((w.phys & PMD_MASK) >> PAGE_SHIFT));
 	out->flags = FL_PTE_PRESENT | ((all & _PAGE_RW) ? FL_PTE_WRITE : 0) |

@@ -1,7 +1,8 @@
 /*
  * sysinfo (Linux's kernel/sys.c do_sysinfo): uptime, memory, tasks. Memory
- * is reported in bytes (mem_unit 1, as Linux on 64-bit); there is no swap,
- * no high memory, no load average yet (zeros).
+ * is reported in bytes (mem_unit 1, as Linux on 64-bit); swap is the zram
+ * device's usable slots (paging/swap.h; 0 without `swap =`); there is no
+ * high memory, no load average yet (zeros).
  */
 #include "kernel/sched.h"
 #include "fault/syscall.h"
@@ -10,6 +11,7 @@
 #include "cpu/x86.h"
 #include "lib/tsc.h"
 #include "paging/buddy.h"
+#include "paging/swap.h"
 
 /* Linux's struct sysinfo on x86-64 (112 bytes). */
 struct sysinfo {
@@ -33,6 +35,10 @@ int64_t sys_sysinfo(uint64_t info)
 	si.uptime = (int64_t)(ns / 1000000000ull + (ns % 1000000000ull ? 1 : 0));
 	si.totalram = totalram_pages() * PAGE_SIZE;
 	si.freeram = nr_free_pages() * PAGE_SIZE;
+	if (swap_enabled()) {
+		si.totalswap = (swap_total_slots() - 1) * PAGE_SIZE;   /* slot 0 is never used */
+		si.freeswap = si.totalswap - swap_slots_in_use() * PAGE_SIZE;
+	}
 	si.procs = (uint16_t)sched_nr_tasks();              /* the run's tasks, as Linux's nr_threads */
 	si.mem_unit = 1;
 	return copy_to_user(info, &si, sizeof(si)) ? -EFAULT : 0;

@@ -438,6 +438,54 @@ static void parse_smp(struct faultline_config *cfg, uint32_t line, struct slice 
 			  cfg->smp == CONFIG_SMP_AUTO ? "auto" : cfg->smp == 1 ? "off" : "the number before");
 }
 
+/* v as a size: a whole number with an optional suffix K, M or G (also k,
+ * m, g, and KiB, MiB, GiB: powers of 1024), in bytes; at most max. False
+ * (and *out unchanged) if it is not one. */
+static bool parse_size(struct slice v, uint64_t max, uint64_t *out)
+{
+	uint64_t n = 0;
+	size_t i = 0;
+	for (; i < v.n && v.p[i] >= '0' && v.p[i] <= '9' && n <= max; i++)
+		n = n * 10 + (uint64_t)(v.p[i] - '0');
+	if (i == 0)
+		return false;
+	uint32_t shift = 0;
+	struct slice unit = { v.p + i, v.n - i };
+	if (unit.n) {
+		char c = unit.p[0];
+		shift = (c == 'K' || c == 'k') ? 10 : (c == 'M' || c == 'm') ? 20 : (c == 'G' || c == 'g') ? 30 : 64;
+		if (shift == 64 || !(unit.n == 1 || (unit.n == 3 && unit.p[1] == 'i' && unit.p[2] == 'B')))
+			return false;
+	}
+	if (n > (max >> shift))
+		return false;
+	*out = n << shift;
+	return true;
+}
+
+/* mem_limit = SIZE (0 .. 1 TiB; 0: none): the memory user programs may
+ * hold together, as a cgroup's memory.max (paging/vmscan.h). */
+static void parse_mem_limit(struct faultline_config *cfg, uint32_t line, struct slice v)
+{
+	uint64_t bytes;
+	if (!parse_size(v, 1ull << 40, &bytes) || (bytes && bytes < (1u << 20)))
+		warn_line(cfg, line, "mem_limit = \"%.*s\": expected a size from 1M to 1024G, or 0 for none "
+			  "(keeping %llu bytes)", (int)(v.n < QUOTE_MAX ? v.n : QUOTE_MAX), v.p, cfg->mem_limit);
+	else
+		cfg->mem_limit = bytes;
+}
+
+/* swap = SIZE (0, or 1 MiB .. 64 GiB): the compressed-RAM swap device (paging/zram.h). */
+static void parse_swap(struct faultline_config *cfg, uint32_t line, struct slice v)
+{
+	uint64_t bytes;
+	if (!parse_size(v, CONFIG_MAX_SWAP, &bytes) || (bytes && bytes < CONFIG_MIN_SWAP))
+		warn_line(cfg, line, "swap = \"%.*s\": expected 0 or a size from 1M to 64G, e.g. 256M (keeping %llu MiB)",
+			  (int)(v.n < QUOTE_MAX ? v.n : QUOTE_MAX), v.p, (unsigned long long)(cfg->swap_bytes >> 20));
+	else
+		cfg->swap_bytes = bytes;
+}
+
 /* Handles one line (without its newline): see the file comment for the steps. */
 static void parse_line(struct faultline_config *cfg, uint32_t line, struct slice s)
 {
@@ -478,7 +526,8 @@ static void parse_line(struct faultline_config *cfg, uint32_t line, struct slice
 	bool hugepages = slice_is(key, "hugepages_2m") || slice_is(key, "hugepages_1g");
 	bool known = choice || slice_is(key, "run") || slice_is(key, "test") || slice_is(key, "time_limit") ||
 		     slice_is(key, "matrix_sample") || slice_is(key, "oom_score_adj") || slice_is(key, "reboot_after") ||
-		     hugepages || slice_is(key, "files_max") || slice_is(key, "smp");
+		     hugepages || slice_is(key, "files_max") || slice_is(key, "smp") || slice_is(key, "mem_limit") ||
+		     slice_is(key, "swap");
 	if (!known) {
 		warn_line(cfg, line, "unknown key \"%.*s\" (ignored)", key_quote, key.p);
 		return;
@@ -509,6 +558,10 @@ static void parse_line(struct faultline_config *cfg, uint32_t line, struct slice
 		parse_files_max(cfg, line, val);
 	else if (slice_is(key, "smp"))
 		parse_smp(cfg, line, val);
+	else if (slice_is(key, "mem_limit"))
+		parse_mem_limit(cfg, line, val);
+	else if (slice_is(key, "swap"))
+		parse_swap(cfg, line, val);
 	else
 		parse_test(cfg, line, val);
 }

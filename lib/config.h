@@ -15,6 +15,8 @@
  *   hugepages_2m = N, hugepages_1g = N   (hugetlb pools reserved at boot)
  *   smp    = auto | off | N         (how many CPUs to bring up, the boot CPU included)
  *   overcommit_memory = guess | always   (Linux's vm.overcommit_memory 0 / 1)
+ *   mem_limit = SIZE                 (memory user programs may hold, as memory.max; 0 none)
+ *   swap   = SIZE                   (compressed-RAM swap device, e.g. 256M; 0: none)
  *   test   = NAME                   (developer hooks used by the integration tests)
  *
  * The parser is pure logic (host-tested): it never fails as a whole. Every
@@ -40,6 +42,8 @@
 #define CONFIG_TEST_LEN    32
 #define CONFIG_DEFAULT_TIME_LIMIT 600   /* seconds one program may run */
 #define CONFIG_MAX_REBOOT_AFTER 86400   /* seconds the end screen may wait before a reset */
+#define CONFIG_MIN_SWAP    ((uint64_t)1 << 20)   /* swap = SIZE: 0, or 1 MiB .. 64 GiB */
+#define CONFIG_MAX_SWAP    ((uint64_t)1 << 36)
 #define CONFIG_DEFAULT_FILES_MAX_MIB 32 /* the RAM disk (fs/brd.h): \faultline\ files and room for writes */
 
 enum config_paging { PAGING_AUTO = 0, PAGING_4 = 4, PAGING_5 = 5 };
@@ -83,6 +87,8 @@ struct faultline_config {
 	uint32_t hugepages_2m, hugepages_1g;         /* hugetlb pool sizes, in pages */
 	uint32_t smp;                                /* smp: CONFIG_SMP_AUTO, or at most this many CPUs (off = 1) */
 	enum config_overcommit overcommit_memory;    /* default: guess (Linux's default heuristic) */
+	uint64_t mem_limit;                          /* mem_limit = SIZE: bytes user programs may hold; 0 none */
+	uint64_t swap_bytes;                         /* swap = SIZE: the zram swap device; 0: none */
 	uint32_t run_count;
 	int32_t oom_score_adj;                       /* for the run lines that follow (-1000..1000) */
 	struct config_run runs[CONFIG_MAX_RUNS];

@@ -330,8 +330,19 @@ struct page *alloc_page_below(uint64_t limit_pfn)
  * a flag no allocated frame can have; the block then stays allocated with
  * its last reference, unchanged.
  */
+static void (*page_release_hook)(struct page *page, uint32_t order);
+
+/* See paging/buddy.h. */
+void buddy_set_release_hook(void (*hook)(struct page *page, uint32_t order))
+{
+	page_release_hook = hook;
+}
+
 static int free_pages_prepare(uint64_t pfn, uint32_t order)
 {
+	struct page *head = pfn_to_page(pfn);
+	if ((head->flags & (PG_lru | PG_memcg)) && head->_mapcount == -1 && page_release_hook)
+		page_release_hook(head, order);   /* off the LRU lists, uncharged (paging/vmscan.c) */
 	for (uint64_t i = 0; i < order_pages(order); i++) {
 		struct page *p = pfn_to_page(pfn + i);
 

@@ -115,6 +115,12 @@ void buddy_get_stats(struct buddy_stats *out);
  * kernel installs one that prints and, with full checks, panics. */
 void buddy_set_bad_page_hook(void (*hook)(const char *reason, uint64_t pfn));
 
+/* Sets the function called with the first frame of a block whose last
+ * reference goes while it is on an LRU list or charged (PG_lru, PG_memcg),
+ * before it is freed: reclaim's (paging/vmscan.c) takes it off the list and
+ * uncharges it. NULL: none (host tests of the allocator alone). */
+void buddy_set_release_hook(void (*hook)(struct page *page, uint32_t order));
+
 /*
  * Verifies the allocator's invariants: every free-list entry is the PG_buddy
  * head of an in-bounds block aligned to its order, links are consistent, no

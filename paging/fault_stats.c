@@ -12,6 +12,7 @@ const char *fault_class_name(enum fault_class c)
 		"cow-zero", "reuse", "cow-copy", "stack-grow", "spurious", "uaccess", "segv", "oom",
 		"thp-read", "thp-write", "thp-cow-zero", "thp-fallback", "hugetlb-2m", "hugetlb-1g",
 		"file-read", "file-read-major", "file-cow", "file-shared-write",
+		"swap-in", "swap-in-same-filled", "swap-cache",
 	};
 	return (unsigned)c < FAULT_NR_CLASSES ? names[c] : "unknown";
 }

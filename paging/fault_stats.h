@@ -35,6 +35,10 @@ enum fault_class {
 	FAULT_FILE_READ_MAJOR,    /* read of a file page not cached: read from the RAM disk */
 	FAULT_FILE_COW,           /* write to a private file mapping: a private copy */
 	FAULT_FILE_SHARED_WRITE,  /* write to a shared file mapping: the cached page dirtied */
+	/* Swap (paging/swap.h): */
+	FAULT_SWAP_IN,            /* a swap pte: the page decompressed into a new frame (major) */
+	FAULT_SWAP_IN_SAME,       /* a swap pte of a same-filled page: the frame filled with its word (major) */
+	FAULT_SWAP_CACHE,         /* a swap pte whose page was in the swap cache (minor) */
 	FAULT_NR_CLASSES
 };
 
@@ -45,7 +49,7 @@ struct fault_class_stats {
 	uint64_t cycles_total;
 	uint64_t cycles_min;
 	uint64_t cycles_max;
-	uint64_t clear_cycles;        /* of cycles_total, spent filling frames (zeroing, or the CoW copy) */
+	uint64_t clear_cycles;        /* of cycles_total, spent filling frames (zeroing, the CoW copy, decompressing) */
 	uint64_t pgtables_allocated;  /* page-table pages these faults allocated */
 	uint64_t hist[FAULT_HIST_BUCKETS];
 };

@@ -4,6 +4,8 @@
 #include "paging/memory.h"
 #include "paging/mm_types.h"
 #include "paging/page.h"
+#include "paging/lru.h"
+#include "paging/vmscan.h"
 #include "base/errno.h"
 #include "base/string.h"
 
@@ -22,9 +24,17 @@ int add_to_page_cache(struct page *page, struct address_space *mapping, uint64_t
 	mapping->nrpages++;
 	filemap_stats.pages++;
 	if (mapping_is_shmem(mapping)) {
+		/* Never written back, so never reclaimed: off the LRU lists. */
 		filemap_stats.shmem_pages++;
 		SetPageDirty(page);
 		mapping->nrdirty++;
+	} else {
+		lru_cache_add(page);
+		if (workingset_refault(workingset_key_file(mapping, index))) {
+			del_page_from_lru_list(page);
+			page->flags |= PG_active | PG_workingset;   /* a refault: part of the working set */
+			add_page_to_lru_list(page);
+		}
 	}
 	return 0;
 }
@@ -37,6 +47,10 @@ struct page *filemap_get_page(struct address_space *mapping, uint64_t index, boo
 	if (page)
 		return page;
 	page = alloc_page();
+	if (page && mem_cgroup_charge(page, 0)) {
+		put_page(page);
+		page = NULL;
+	}
 	if (!page) {
 		*err = -ENOMEM;
 		return NULL;
@@ -65,6 +79,8 @@ struct page *filemap_get_page(struct address_space *mapping, uint64_t index, boo
 /* Writes one dirty page back; it is clean after unless writepage failed. */
 static int write_one(struct address_space *mapping, struct page *page)
 {
+	if (!PageDirty(page))
+		return 0;
 	page_mkclean(page);
 	int err = mapping->a_ops->writepage(mapping, page);
 	filemap_stats.writebacks++;
@@ -99,6 +115,34 @@ int filemap_write_range(struct address_space *mapping, uint64_t start, uint64_t 
 }
 
 /* See paging/filemap.h. */
+int filemap_writeback_page(struct page *page)
+{
+	return write_one(page->mapping, page);
+}
+
+/* Takes page out of mapping's cache and drops the cache's reference. */
+static void remove_from_cache(struct address_space *mapping, struct page *page)
+{
+	xa_erase(&mapping->i_pages, page->index);
+	if (PageDirty(page)) {
+		ClearPageDirty(page);
+		mapping->nrdirty--;
+	}
+	page->mapping = NULL;
+	mapping->nrpages--;
+	filemap_stats.pages--;
+	if (mapping_is_shmem(mapping))
+		filemap_stats.shmem_pages--;
+	put_page(page);   /* the cache's reference; a mapping may hold others until unmapped */
+}
+
+/* See paging/filemap.h. */
+void delete_from_page_cache(struct page *page)
+{
+	remove_from_cache(page->mapping, page);
+}
+
+/* See paging/filemap.h. */
 void truncate_inode_pages(struct address_space *mapping, uint64_t lstart)
 {
 	uint64_t index = (lstart + PAGE_SIZE - 1) >> PAGE_SHIFT;
@@ -112,16 +156,6 @@ void truncate_inode_pages(struct address_space *mapping, uint64_t lstart)
 		struct page *page = xa_find(&mapping->i_pages, &index, UINT64_MAX);
 		if (!page)
 			break;
-		xa_erase(&mapping->i_pages, index);
-		if (PageDirty(page)) {
-			ClearPageDirty(page);
-			mapping->nrdirty--;
-		}
-		page->mapping = NULL;
-		mapping->nrpages--;
-		filemap_stats.pages--;
-		if (mapping_is_shmem(mapping))
-			filemap_stats.shmem_pages--;
-		put_page(page);   /* the cache's reference; a mapping may hold others until unmapped */
+		remove_from_cache(mapping, page);
 	}
 }

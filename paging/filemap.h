@@ -114,6 +114,15 @@ static inline void set_page_dirty(struct page *page)
  * has nothing to write to: 0, its pages stay dirty. */
 int filemap_write_range(struct address_space *mapping, uint64_t start, uint64_t end);
 
+/* Writes one page back if it is dirty (reclaim's pageout). Returns 0 or
+ * writepage's error (the page stays dirty). */
+int filemap_writeback_page(struct page *page);
+
+/* Takes a cached page out of its page cache (Linux's
+ * delete_from_page_cache): the cache's reference is dropped, PG_dirty
+ * cleared. The caller unmapped it and wrote it back first. */
+void delete_from_page_cache(struct page *page);
+
 /*
  * Drops the cached pages with index >= start (truncation, or the file is
  * gone): the caller unmapped them first (unmap_mapping_range). The page that

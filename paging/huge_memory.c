@@ -3,6 +3,8 @@
  * which opens with the table of cases), after Linux 6.1's mm/huge_memory.c.
  */
 #include "paging/huge_memory.h"
+#include "paging/vmscan.h"
+#include "paging/lru.h"
 #include "paging/buddy.h"
 #include "paging/init.h"
 #include "paging/page.h"
@@ -65,7 +67,12 @@ static struct page *alloc_thp(struct mm_struct *mm)
 {
 	if (mm->flags & (1ull << MMF_THP_FAIL_ALLOC))
 		return NULL;
-	return alloc_pages(HPAGE_PMD_ORDER);
+	struct page *page = alloc_pages(HPAGE_PMD_ORDER);
+	if (page && mem_cgroup_charge_thp(page)) {
+		__free_pages(page, HPAGE_PMD_ORDER);
+		return NULL;   /* under mem_limit: 4 KiB pages, which reclaim can take */
+	}
+	return page;
 }
 
 /*
@@ -297,6 +304,15 @@ void split_huge_pmd(struct mm_struct *mm, pmd_t *pmd, uint64_t haddr)
 		for (uint32_t i = 0; i < HPAGE_PMD_NR; i++) {
 			head[i]._mapcount = mapcount;
 			head[i]._refcount = refcount;
+			/* A THP this leaf alone mapped: reclaimable as 4 KiB pages from
+			 * now on (paging/lru.h, rmap.h). Frames still mapped by other
+			 * mms' leaves stay off the LRU lists (thp_make_compound may make
+			 * them one THP again), so reclaim never sees them. */
+			if (mapcount == 0 && PageAnon(&head[i]) && !PageLRU(&head[i])) {
+				head[i].anon_vma = mm->anon_vma;
+				head[i].anon_addr = haddr + (uint64_t)i * PAGE_SIZE;
+				lru_cache_add(&head[i]);
+			}
 		}
 	}
 	for (uint32_t i = 0; i < HPAGE_PMD_NR; i++)

@@ -1,13 +1,14 @@
 /* madvise on an mm (paging/mm.h), after Linux's mm/madvise.c: advice that
  * changes vm_flags splits and merges VMAs, MADV_DONTNEED / MADV_FREE drop
  * the private pages of the range, MADV_POPULATE_READ / MADV_POPULATE_WRITE
- * fault them in. */
+ * fault them in, MADV_COLD / MADV_PAGEOUT deactivate or reclaim them. */
 #include "paging/mm.h"
 #include "paging/mman.h"
 #include "paging/hugetlb.h"
 #include "paging/memory.h"
 #include "paging/range.h"
 #include "paging/vma.h"
+#include "paging/vmscan.h"
 #include "base/errno.h"
 
 /* The vm_flags an advice sets and clears (Linux's madvise_update_vma
@@ -56,7 +57,9 @@ int64_t do_madvise(struct mm_struct *mm, uint64_t addr, uint64_t len, uint64_t a
 	uint64_t set = 0, clear = 0;
 	bool changes_flags = madvise_vm_flags(advice, &set, &clear);
 	bool populate = advice == MADV_POPULATE_READ || advice == MADV_POPULATE_WRITE;
-	if (!changes_flags && !populate && advice != MADV_WILLNEED && advice != MADV_DONTNEED && advice != MADV_FREE)
+	bool lru_advice = advice == MADV_COLD || advice == MADV_PAGEOUT;
+	if (!changes_flags && !populate && !lru_advice && advice != MADV_WILLNEED && advice != MADV_DONTNEED &&
+	    advice != MADV_FREE)
 		return -EINVAL;
 	if (addr & ~PAGE_MASK)
 		return -EINVAL;
@@ -95,6 +98,19 @@ int64_t do_madvise(struct mm_struct *mm, uint64_t addr, uint64_t len, uint64_t a
 			if (e > s)
 				zap_page_range(mm, s, e);   /* the pages go back to the pool, the reservation stays */
 			cursor = vma->vm_end < end ? vma->vm_end : end;
+			continue;
+		}
+		/* Linux's madvise_cold / madvise_pageout: not on locked or hugetlb
+		 * VMAs (can_madv_lru_vma); the pages this mm alone maps are
+		 * deactivated, or reclaimed now (paging/vmscan.h). */
+		if (lru_advice) {
+			if (vma->vm_flags & (VM_LOCKED | VM_HUGETLB))
+				return -EINVAL;
+			if (advice == MADV_COLD)
+				deactivate_range(vma, s, e);
+			else
+				reclaim_range(vma, s, e);
+			cursor = e;
 			continue;
 		}
 		if (populate) {

@@ -17,7 +17,12 @@
  *       an anonymous page mapped once   made writable in place           0, VMF_DONE_REUSE
  *       mapped more than once           copied                           0, VMF_DONE_COPY
  *   present and already allowing it   young/dirty set, TLB entry flushed 0, VMF_DONE_SPURIOUS
- *   not present but not none          nothing (swap entries: not used)   VM_FAULT_SIGBUS
+ *   not present but not none          do_swap_page (a swap entry)
+ *       the page in the swap cache      mapped again                       0, VMF_DONE_SWAP_CACHE
+ *       else                            a new frame, decompressed          MAJOR, VMF_DONE_SWAP_IN
+ *                                       (same-filled: filled with a word)  MAJOR, VMF_DONE_SWAP_IN_SAME
+ *       (a write, page not exclusive)   then do_wp_page                    done as above
+ *       a corrupt entry or slot         nothing                            VM_FAULT_SIGBUS
  *   no frame for a new page           nothing mapped                     VM_FAULT_OOM
  *
  * Before the pte: a hugetlb VMA goes to hugetlb_fault (paging/hugetlb.h); a
@@ -26,7 +31,8 @@
  * they fall back, the pte path above runs and a resolved fault is
  * VMF_DONE_THP_FALLBACK.
  *
- * The time spent zeroing frames comes back in vmf->clear_cycles. The fault
+ * The time spent zeroing frames (or decompressing them from swap) comes back
+ * in vmf->clear_cycles. The fault
  * path counts and signals nothing: fault/fault.c turns the result into one
  * response and accounts it. (populate_range, MAP_POPULATE's faulting-in,
  * counts its faults as minor faults of the task, as Linux's GUP does.)
@@ -38,8 +44,12 @@
 #include "paging/hugetlb.h"
 #include "paging/init.h"
 #include "paging/page.h"
+#include "paging/swap.h"
 #include "paging/tlb.h"
 #include "paging/vma.h"
+#include "paging/lru.h"
+#include "paging/rmap.h"
+#include "paging/vmscan.h"
 #include "base/compiler.h"
 #include "base/process.h"
 #include "cpu/percpu.h"
@@ -62,10 +72,24 @@ int zero_page_init(void)
 	return 0;
 }
 
+/* A frame for user memory, charged to the user group (reclaim may run
+ * first: paging/vmscan.h); NULL when there is none or the charge failed. */
+static __always_inline struct page *alloc_user_page(void)
+{
+	struct page *page = alloc_page();
+	if (unlikely(!page))
+		return NULL;
+	if (unlikely(charge_user_page(page))) {
+		put_page(page);
+		return NULL;
+	}
+	return page;
+}
+
 /* A zeroed frame for user memory; the zeroing time goes to vmf->clear_cycles. */
 static __always_inline struct page *alloc_zeroed_user_page(struct vm_fault *vmf)
 {
-	struct page *page = alloc_page();
+	struct page *page = alloc_user_page();
 	if (unlikely(!page))
 		return NULL;
 	uint64_t t0 = rdtsc_ordered();
@@ -84,6 +108,12 @@ static __always_inline void set_anon_pte(struct vm_area_struct *vma, uint64_t ad
 	entry = pte_mkyoung(entry);
 	if (vma->vm_flags & VM_WRITE)
 		entry = pte_mkwrite(pte_mkdirty(entry));
+	if (likely(!(vma->vm_flags & VM_SHARED))) {
+		/* Reclaimable: the reverse map and the inactive anon list. (Shared
+		 * anonymous pages have no object to come back from: kept.) */
+		page_add_new_anon_rmap(page, vma, addr);
+		lru_cache_add(page);
+	}
 	page_mapcount_inc(page);
 	inc_mm_counter(mm, (vma->vm_flags & VM_SHARED) ? MM_SHMEMPAGES : MM_ANONPAGES);
 	set_pte_at(mm, addr, pte, entry);
@@ -95,6 +125,8 @@ int install_anon_page(struct vm_area_struct *vma, uint64_t addr, struct page *pa
 {
 	pte_t *pte = walk_pte(vma->vm_mm->pgd, addr, true, NULL);
 	if (!pte)
+		return -ENOMEM;
+	if (!(page->flags & PG_memcg) && mem_cgroup_charge(page, 0))
 		return -ENOMEM;
 	SetPageAnon(page);
 	set_anon_pte(vma, addr, pte, page);
@@ -137,7 +169,16 @@ static __always_inline vm_fault_t wp_page_copy(struct vm_fault *vmf, struct page
 	if (!old) {
 		page = alloc_zeroed_user_page(vmf);
 	} else {
-		page = alloc_page();
+		get_page(old);   /* reclaim, run by the charge, must not take it meanwhile */
+		page = alloc_user_page();
+		if (page && unlikely(pte_val(ptep_get(vmf->pte)) != pte_val(vmf->orig_pte))) {
+			/* Reclaim unmapped old while making room: the access is retried. */
+			put_page(page);
+			put_page(old);
+			vmf->done = VMF_DONE_SPURIOUS;
+			return 0;
+		}
+		put_page(old);   /* the entry still holds it */
 		if (page) {
 			uint64_t t0 = rdtsc_ordered();
 			copy_page(page_address(page), page_address(old));
@@ -148,6 +189,10 @@ static __always_inline vm_fault_t wp_page_copy(struct vm_fault *vmf, struct page
 	if (!page)
 		return VM_FAULT_OOM;
 	pte_t entry = pte_mkyoung(pte_mkwrite(pte_mkdirty(mk_pte(page, vma->vm_page_prot))));
+	if (likely(!(vma->vm_flags & VM_SHARED))) {
+		page_add_new_anon_rmap(page, vma, vmf->address);
+		lru_cache_add(page);
+	}
 	page_mapcount_inc(page);
 	set_pte_at(mm, vmf->address, vmf->pte, entry);
 	flush_tlb_page(vmf->address);
@@ -184,6 +229,11 @@ static vm_fault_t do_wp_page(struct vm_fault *vmf)
 		vmf->done = VMF_DONE_FILE_SHARED_WRITE;
 		return 0;
 	}
+	/* A swapped-in page still in the swap cache, mapped here only: its slot
+	 * goes if no swap pte holds it, then it may be reused (Linux's
+	 * wp_can_reuse_anon_folio frees the swap cache the same way). */
+	if (unlikely(PageSwapCache(old)) && page_mapcount(old) == 1)
+		try_to_free_swap(old);
 	if (PageAnon(old) && page_mapcount(old) == 1 && page_ref_count(old) == 1) {
 		/* wp_page_reuse: we are the only user, make it writable in place. */
 		pte_t entry = pte_mkyoung(pte_mkdirty(pte_mkwrite(vmf->orig_pte)));
@@ -274,7 +324,7 @@ static __attribute__((noinline)) struct page *fault_read_page(struct vm_fault *v
 {
 	struct address_space *mapping = vmf->vma->vm_mapping;
 	uint64_t index = fault_pgoff(vmf);
-	struct page *page = alloc_page();
+	struct page *page = alloc_user_page();   /* charged: reclaim may run first */
 	if (!page)
 		return NULL;
 	int err = 0;
@@ -378,7 +428,7 @@ static __always_inline vm_fault_t __do_fault(struct vm_fault *vmf)
 		return ret;
 	if (!(vma->vm_flags & VM_SHARED)) {
 		/* do_cow_fault: a private copy, anonymous from now on. */
-		struct page *copy = alloc_page();
+		struct page *copy = alloc_user_page();
 		if (!copy) {
 			put_page(page);
 			return VM_FAULT_OOM;
@@ -432,6 +482,101 @@ static __always_inline vm_fault_t do_none_entry(struct vm_fault *vmf, enum vma_k
 	return do_anonymous_page(vmf);
 }
 
+/* Linux's vm_swap_full: more than half the slots in use, so swap-in frees a
+ * slot as soon as its page is mapped by one pte only. */
+static bool vm_swap_full(void)
+{
+	return swap_slots_in_use() * 2 > swap_total_slots();
+}
+
+/*
+ * A swap pte (Linux 6.1's do_swap_page, for a synchronous device like
+ * zram): the page from the swap cache if it is there (a minor fault), else
+ * a new frame filled from the slot (major) - with the slot counted for this
+ * pte only it bypasses the swap cache (SWP_SYNCHRONOUS_IO), else it enters
+ * it for the other ptes sharing the slot. Mapped writable at once for a
+ * write when the page is certainly exclusive (a fresh frame, or the pte's
+ * exclusive marker); otherwise a write goes on to do_wp_page. The pte's
+ * count of the slot is dropped; a cached page whose slot no pte holds any
+ * more leaves the cache on a write or when swap is more than half full.
+ */
+static __attribute__((noinline)) vm_fault_t do_swap_page(struct vm_fault *vmf)
+{
+	struct vm_area_struct *vma = vmf->vma;
+	struct mm_struct *mm = vma->vm_mm;
+	swp_entry_t entry = pte_to_swp_entry(vmf->orig_pte);
+	if (unlikely(!swap_entry_valid(entry) || swap_count(entry) == 0)) {
+		swap_stats.bad_entries++;
+		vmf->why = "corrupt swap entry: the pte names no swap slot in use";
+		return VM_FAULT_SIGBUS;
+	}
+	vm_fault_t ret = 0;
+	bool exclusive = pte_swp_exclusive(vmf->orig_pte);
+	struct page *page = lookup_swap_cache(entry);
+	if (page) {
+		swap_stats.swapcache_hits++;
+		vmf->done = VMF_DONE_SWAP_CACHE;
+	} else {
+		page = alloc_user_page();   /* charged: reclaim may run first (the pte stays this swap entry) */
+		if (!page)
+			return VM_FAULT_OOM;
+		int r = swap_readpage(page, entry, &vmf->clear_cycles);
+		if (r < 0) {
+			put_page(page);
+			vmf->why = "the swap slot's data could not be read back (corrupt compressed page)";
+			return VM_FAULT_SIGBUS;
+		}
+		SetPageAnon(page);
+		/* Reclaim's: the reverse map and the LRU; a page evicted recently
+		 * (its shadow found) is a refault and joins the active list. */
+		page_add_new_anon_rmap(page, vma, vmf->address);
+		if (workingset_refault(workingset_key_swap(entry.val)))
+			page->flags |= PG_active | PG_workingset;
+		add_page_to_lru_list(page);
+		if (swap_count(entry) == 1) {
+			exclusive = true;   /* a fresh page no one else can reach */
+		} else if (swapcache_prepare(entry) == 0 && add_to_swap_cache(page, entry) != 0) {
+			put_swap_page(entry);   /* not cached: the other ptes read the slot again */
+		}
+		vmf->done = r == 1 ? VMF_DONE_SWAP_IN_SAME : VMF_DONE_SWAP_IN;
+		ret = VM_FAULT_MAJOR;
+	}
+	swap_free(entry);
+	if (PageSwapCache(page) && (vm_swap_full() || ((vmf->flags & FAULT_FLAG_WRITE) && page_ref_count(page) == 2)))
+		try_to_free_swap(page);
+	inc_mm_counter(mm, MM_ANONPAGES);
+	dec_mm_counter(mm, MM_SWAPENTS);
+	pte_t pte = mk_pte(page, vma->vm_page_prot);
+	if (exclusive || page_ref_count(page) == 1) {
+		if ((vmf->flags & FAULT_FLAG_WRITE) && (vma->vm_flags & VM_WRITE)) {
+			pte = pte_mkwrite(pte_mkdirty(pte));
+			vmf->flags &= ~FAULT_FLAG_WRITE;
+		}
+	}
+	pte = pte_mkyoung(pte);
+	if (page_mapcount(page) == 0)
+		page_add_new_anon_rmap(page, vma, vmf->address);   /* a cached page mapped nowhere: ours now */
+	page_mapcount_inc(page);
+	set_pte_at(mm, vmf->address, vmf->pte, pte);
+	if (vmf->flags & FAULT_FLAG_WRITE) {
+		enum vm_fault_done done = vmf->done;
+		vmf->orig_pte = pte;
+		vm_fault_t wp = do_wp_page(vmf);
+		vmf->done = done;
+		ret |= wp;
+	}
+	return ret;
+}
+
+/* do_swap_page on a copy of *vmf (see do_fault_out_of_line). */
+static __always_inline vm_fault_t do_swap_page_out_of_line(struct vm_fault *vmf)
+{
+	struct vm_fault f = *vmf;
+	vm_fault_t ret = do_swap_page(&f);
+	*vmf = f;
+	return ret;
+}
+
 /* Dispatches on the state of the entry vmf->pte (see the table at the top). files:
  * what the caller knows of the VMA (a constant). */
 static __always_inline vm_fault_t handle_pte_fault(struct vm_fault *vmf, enum vma_kind files)
@@ -439,8 +584,8 @@ static __always_inline vm_fault_t handle_pte_fault(struct vm_fault *vmf, enum vm
 	vmf->orig_pte = ptep_get(vmf->pte);
 	if (pte_none(vmf->orig_pte))
 		return do_none_entry(vmf, files);
-	if (!pte_present(vmf->orig_pte))
-		return VM_FAULT_SIGBUS;
+	if (unlikely(!pte_present(vmf->orig_pte)))
+		return do_swap_page_out_of_line(vmf);
 	if ((vmf->flags & FAULT_FLAG_WRITE) && !pte_write(vmf->orig_pte))
 		return do_wp_page(vmf);
 	/* The entry allows the access already: a stale TLB entry. */
@@ -665,10 +810,18 @@ static int zap_one(void *ctx, uint64_t va, int level, uint64_t *entry)
 		return zap_huge_leaf(z, va, level, entry);
 	if (pte_none(pte))
 		return 0;
+	/* A swap entry gives up its count of the slot (Linux's zap_pte_range:
+	 * free_swap_and_cache); a corrupt one is counted and cleared. */
+	if (unlikely(!pte_present(pte))) {
+		free_swap_and_cache(pte_to_swp_entry(pte));
+		dec_mm_counter(z->mm, MM_SWAPENTS);
+		pte_clear(z->mm, va, leaf_pte(entry, level));
+		return 0;
+	}
 	/* The zero page (special: no map count) and any entry that maps no page
 	 * go too: unmap_page_range keeps the tables, so a stale entry left here
 	 * would reappear in whatever is mapped at va next (with its old rights). */
-	if (!pte_present(pte) || pte_special(pte)) {
+	if (pte_special(pte)) {
 		pte_clear(z->mm, va, leaf_pte(entry, level));
 		return 0;
 	}
@@ -676,6 +829,10 @@ static int zap_one(void *ctx, uint64_t va, int level, uint64_t *entry)
 	page_mapcount_dec(page);
 	dec_mm_counter(z->mm, PageAnon(page) ? MM_ANONPAGES : MM_FILEPAGES);
 	pte_clear(z->mm, va, leaf_pte(entry, level));
+	/* Linux's free_swap_cache (from free_pages_and_swap_cache): a swap-cache
+	 * page mapped nowhere now, whose slot no swap pte holds, leaves the cache. */
+	if (unlikely(PageSwapCache(page)) && page_mapcount(page) == 0)
+		try_to_free_swap(page);
 	put_page(page);
 	return 0;
 }

@@ -55,6 +55,10 @@ enum vm_fault_done {
 	VMF_DONE_FILE_READ_MAJOR,  /* ... that first had to be read from the disk */
 	VMF_DONE_FILE_COW,         /* none entry, write, private file VMA: a private copy */
 	VMF_DONE_FILE_SHARED_WRITE,/* write, shared file VMA: the cached page dirty and writable */
+	/* Swap (paging/swap.h): a swap pte */
+	VMF_DONE_SWAP_IN,          /* the slot decompressed into a new frame (major) */
+	VMF_DONE_SWAP_IN_SAME,     /* ... a same-filled slot: the frame filled with its word (major) */
+	VMF_DONE_SWAP_CACHE,       /* the page was still in the swap cache: mapped again (minor) */
 };
 
 /* Linux's fault_around_bytes: a read fault on a file maps the cached pages of
@@ -70,7 +74,8 @@ struct vm_fault {
 	pte_t orig_pte;
 	/* Out: what happened, for the caller to account. */
 	enum vm_fault_done done;
-	uint64_t clear_cycles;     /* TSC cycles spent filling a new frame: zeroing it, or copying (CoW) */
+	uint64_t clear_cycles;     /* TSC cycles spent filling a new frame: zeroing it, copying (CoW),
+	                              or decompressing it from swap */
 	uint64_t pgtables;         /* page-table pages allocated on the way */
 	uint64_t around;           /* file read: pages fault-around mapped beside the faulting one */
 	const char *why;           /* an error's reason in words, or NULL */
@@ -88,8 +93,10 @@ int zero_page_init(void);
  * Resolves a fault at address in vma (the caller found the VMA and checked
  * the access against it). Returns 0 when the access can be retried, else
  * VM_FAULT_* bits: VM_FAULT_OOM when a frame or table could not be had,
- * VM_FAULT_SIGBUS for an entry it cannot handle (not present but not none;
- * a leaf where the VMA cannot have one; a hugetlb fault with no pool page).
+ * VM_FAULT_SIGBUS for an entry it cannot handle (a swap entry naming no
+ * slot in use or whose slot does not decompress; a leaf where the VMA cannot
+ * have one; a hugetlb fault with no pool page), with VM_FAULT_MAJOR when a
+ * swapped-out page was read back (do_swap_page).
  * Fills *vmf:
  * vmf->done says what was done (when 0 is returned), vmf->clear_cycles the
  * time spent zeroing, vmf->pgtables the page-table pages allocated (also on

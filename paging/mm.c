@@ -13,6 +13,8 @@
 #include "paging/page.h"
 #include "paging/pgtable.h"
 #include "base/compiler.h"
+#include "paging/rmap.h"
+#include "paging/swap.h"
 #include "base/errno.h"
 #include "base/panic.h"
 #include "base/string.h"
@@ -36,6 +38,11 @@ struct mm_struct *mm_alloc(void)
 	}
 	uint64_t root = pgtable_alloc_page(NULL);
 	if (!root) {
+		kmem_cache_free(mm_cachep, mm);
+		return NULL;
+	}
+	if (anon_vma_attach(mm, NULL)) {
+		pgtable_free_page(NULL, root);
 		kmem_cache_free(mm_cachep, mm);
 		return NULL;
 	}
@@ -69,6 +76,7 @@ void mmput(struct mm_struct *mm)
 	if (--mm->mm_users > 0)
 		return;
 	exit_mmap(mm);
+	anon_vma_detach(mm);   /* its pages are unmapped: the family may go */
 	if (mm->nr_deposited)
 		panic("mmput: %llu page tables still deposited for THPs after exit_mmap", mm->nr_deposited);
 	for (uint32_t i = 0; i < PTRS_PER_PGD / 2; i++)
@@ -81,6 +89,28 @@ void mmput(struct mm_struct *mm)
 	if (mm->mmlist_next)
 		mm->mmlist_next->mmlist_prev = mm->mmlist_prev;
 	kmem_cache_free(mm_cachep, mm);
+}
+
+/*
+ * Copies a swap entry of the parent into the child (Linux's
+ * copy_nonpresent_pte): the slot counted once more, the exclusive marker
+ * cleared on both sides (the page is shared now). Returns 0, or the error
+ * of swap_duplicate (-EINVAL: a corrupt entry; -ENOMEM: the slot's count
+ * is full), the child's entry left none.
+ */
+static __attribute__((noinline, cold)) int copy_swap_pte(struct mm_struct *dst_mm, const struct vm_area_struct *vma, pte_t *src, pte_t *dst)
+{
+	pte_t pte = ptep_get(src);
+	int err = swap_duplicate(pte_to_swp_entry(pte));
+	if (err)
+		return err;
+	if (pte_swp_exclusive(pte)) {
+		pte = pte_swp_clear_exclusive(pte);
+		set_pte_at(vma->vm_mm, 0, src, pte);
+	}
+	inc_mm_counter(dst_mm, MM_SWAPENTS);
+	set_pte_at(dst_mm, 0, dst, pte);
+	return 0;
 }
 
 /*
@@ -129,10 +159,11 @@ static __attribute__((noinline, cold)) void report_free_pages(pte_t *src, uint32
  * to the child's counters. all_anon (a constant at each call): the VMA is
  * private anonymous memory, so every page is anonymous and none needs
  * looking at for its kind. Inlined twice, so each loop has that test folded.
- * The loop calls nothing (a free page is reported after it, with the same
- * effect as get_page's check), so its values all stay in registers.
+ * The loop calls nothing for pages (a free page is reported after it, with
+ * the same effect as get_page's check), so its values stay in registers;
+ * swap entries are copy_swap_pte's, out of line. Returns 0 or its error.
  */
-static __attribute__((always_inline)) inline void copy_ptes(struct mm_struct *dst_mm,
+static __attribute__((always_inline)) inline int copy_ptes(struct mm_struct *dst_mm,
 							    const struct vm_area_struct *vma, pte_t *src,
 							    pte_t *dst, uint32_t lo, uint32_t hi, bool all_anon)
 {
@@ -141,6 +172,7 @@ static __attribute__((always_inline)) inline void copy_ptes(struct mm_struct *ds
 	const pteval_t cow = (vma->vm_flags & VM_SHARED) ? 0 : _PAGE_RW;   /* the bit a private page loses */
 	int64_t pages = 0, anon = 0;
 	bool free_page = false;
+	int err = 0;
 	for (uint32_t i = lo; i < hi; i++) {
 		pteval_t v = pte_val(ptep_get(src + i));
 		if ((v & (_PAGE_PRESENT | _PAGE_PROTNONE)) && !(v & _PAGE_SPECIAL)) {
@@ -158,6 +190,15 @@ static __attribute__((always_inline)) inline void copy_ptes(struct mm_struct *ds
 				anon += PageAnon(page);
 			pages++;
 			v &= ~_PAGE_ACCESSED;
+		} else if (unlikely(v)) {   /* a swap entry (is_swap_pte) */
+			err = copy_swap_pte(dst_mm, vma, src + i, dst + i);
+			if (unlikely(err)) {
+				/* The rest of the child's entries are none: its teardown walks them. */
+				memset(dst + i, 0, (hi - i) * sizeof(pte_t));
+				hi = i;
+				break;
+			}
+			continue;
 		}
 		set_pte(dst + i, __pte(v));
 	}
@@ -167,6 +208,7 @@ static __attribute__((always_inline)) inline void copy_ptes(struct mm_struct *ds
 		anon = pages;
 	dst_mm->rss_stat[MM_ANONPAGES] += anon;
 	dst_mm->rss_stat[MM_FILEPAGES] += pages - anon;
+	return err;
 }
 
 /*
@@ -182,11 +224,11 @@ static __attribute__((always_inline)) inline void copy_ptes(struct mm_struct *ds
  *                           on either side is do_wp_page's. Shared pages
  *                           stay writable. Old in the child.
  *   the zero page           copied as it is (special: no page behind it)
- *   not present, not none   copied as it is (no swap or migration entries
- *                           exist yet, so nothing to duplicate)
+ *   a swap entry            copy_swap_pte: the slot counted once more
  *
- * The child's RSS counters are added once per table. Returns 0 or -ENOMEM
- * (no table for the child: nothing of the range copied, no page touched).
+ * The child's RSS counters are added once per table. Returns 0, -ENOMEM (no
+ * table for the child, or a slot's count full) or -EIO (a corrupt swap
+ * entry); on failure the child's entries from the failing one on are none.
  * Out of line: its loop gets the registers to itself.
  */
 static __attribute__((noinline)) int copy_pte_range(struct mm_struct *dst_mm, const struct vm_area_struct *vma,
@@ -204,11 +246,12 @@ static __attribute__((noinline)) int copy_pte_range(struct mm_struct *dst_mm, co
 	if (!dst)
 		return -ENOMEM;
 	dst -= lo;   /* dst + i is the child's entry for src + i */
+	int err;
 	if (!vma->vm_file && !vma->vm_mapping && !(vma->vm_flags & VM_SHARED))
-		copy_ptes(dst_mm, vma, src, dst, lo, hi, true);
+		err = copy_ptes(dst_mm, vma, src, dst, lo, hi, true);
 	else
-		copy_ptes(dst_mm, vma, src, dst, lo, hi, false);
-	return 0;
+		err = copy_ptes(dst_mm, vma, src, dst, lo, hi, false);
+	return err == 0 || err == -ENOMEM ? err : -EIO;
 }
 
 /*
@@ -230,8 +273,9 @@ static int copy_pmd_leaf(struct mm_struct *dst_mm, struct mm_struct *src_mm, uin
  * Copies the entries of [start, end) of vma into dst_mm (Linux's
  * copy_page_range): a pte table of the parent at a time (copy_pte_range);
  * a THP leaf is shared whole (copy_pmd_leaf; it covers the VMA's 2 MiB,
- * thp_vma_allowable). hugetlb VMAs are copy_hugetlb_page_range's. Returns 0
- * or -ENOMEM.
+ * thp_vma_allowable). hugetlb VMAs are copy_hugetlb_page_range's. Returns 0,
+ * -ENOMEM, or -EIO for a corrupt swap entry (Linux's copy_nonpresent_pte
+ * fails the fork the same way).
  */
 static int copy_page_range(struct mm_struct *dst_mm, const struct vm_area_struct *vma, uint64_t start, uint64_t end)
 {
@@ -245,8 +289,10 @@ static int copy_page_range(struct mm_struct *dst_mm, const struct vm_area_struct
 			int err = copy_pmd_leaf(dst_mm, src_mm, addr);
 			if (err)
 				return err;
-		} else if (copy_pte_range(dst_mm, vma, src, addr, next)) {
-			return -ENOMEM;
+		} else {
+			int err = copy_pte_range(dst_mm, vma, src, addr, next);
+			if (err)
+				return err;
 		}
 		addr = next;
 	}
@@ -259,6 +305,8 @@ struct mm_struct *dup_mm(struct mm_struct *old)
 	struct mm_struct *mm = mm_alloc();
 	if (!mm)
 		return NULL;
+	anon_vma_detach(mm);   /* the child's anonymous pages are the parent's family's */
+	anon_vma_attach(mm, old);
 	mm->task_size = old->task_size;
 	mm->mmap_base = old->mmap_base;
 	mm->stack_guard_gap = old->stack_guard_gap;

@@ -76,6 +76,7 @@ struct mm_struct;
 struct vm_area_struct;
 struct file;                            /* fs/file.h: opaque to paging */
 struct address_space;                   /* paging/filemap.h */
+struct anon_vma;                        /* paging/rmap.h */
 
 /* What a file VMA's owner does when the VMA is copied (split, fork) or goes:
  * open takes a reference on vm_file, close drops it (fs/ sets these). */
@@ -162,7 +163,7 @@ struct mm_struct {
 	uint64_t pmd_huge_pte;
 	uint64_t nr_deposited;
 
-	/* ---- SMP (issue 16) ---- Linux's mm_cpumask: the CPUs whose CR3 holds
+	/* ---- SMP ---- Linux's mm_cpumask: the CPUs whose CR3 holds
 	 * this mm's tables (switch_mm sets and clears them, paging/tlb.h), the
 	 * ones flush_tlb_mm_range must reach. */
 	struct cpumask cpu_bitmap;
@@ -175,6 +176,11 @@ struct mm_struct {
 	 * find the children that map its page (Linux walks the hugetlbfs
 	 * file's mappings, which faultline does not have). */
 	struct mm_struct *mmlist_next, *mmlist_prev;
+	/* ---- reclaim: the reverse map (paging/rmap.h) ----
+	 * The family of address spaces forked from one exec'd mm, which alone
+	 * can map its anonymous pages, and this mm's place on its list. */
+	struct anon_vma *anon_vma;
+	struct mm_struct *anon_next, *anon_prev;
 };
 
 #define mm_cpumask(mm) (&(mm)->cpu_bitmap)

@@ -6,6 +6,7 @@
  * for the moved entries: prepare_move()) is allocated before the first
  * change, so a call completes or changes nothing.
  */
+#include "paging/rmap.h"
 #include "paging/mm.h"
 #include "paging/mm_account.h"
 #include "paging/mman.h"
@@ -99,7 +100,10 @@ static int move_one(void *ctx, uint64_t va, int level, uint64_t *entry)
 	pte_t *dst = walk_pte(m->mm->pgd, va + m->delta, false, NULL);
 	if (!dst)
 		panic("move_one: no table for 0x%llx (prepare_move)", va + m->delta);
-	set_pte_at(m->mm, va + m->delta, dst, __pte(*entry));
+	pte_t pte = __pte(*entry);
+	if (pte_present(pte) && !pte_special(pte))
+		page_move_anon_rmap(pfn_to_page(pte_pfn(pte)), va + m->delta);   /* the reverse map follows */
+	set_pte_at(m->mm, va + m->delta, dst, pte);
 	pte_clear(m->mm, va, leaf_pte(entry, level));
 	flush_tlb_page(va);
 	return 0;

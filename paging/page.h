@@ -32,6 +32,7 @@
 #include "base/page_types.h"
 
 struct address_space;
+struct anon_vma;
 /* page->flags */
 #define PG_reserved (1u << 0)   /* not managed by the allocator */
 #define PG_buddy    (1u << 1)   /* free: first frame of a block on a buddy free list */
@@ -40,15 +41,28 @@ struct address_space;
 #define PG_anon     (1u << 4)   /* anonymous memory of a process */
 #define PG_hugetlb  (1u << 5)   /* first frame of a hugetlb pool page (paging/hugetlb.c) */
 #define PG_dirty    (1u << 6)   /* page cache: newer than its blocks on the disk */
+/* Swap (paging/swap.h), bits from 12 up so reclaim's LRU bits can take 7..11: */
+#define PG_swapcache (1u << 12) /* anonymous page in the swap cache; its slot in swap_slot */
 
 #define PFN_NONE 0xffffffffu    /* "no frame" in a 32-bit PFN link */
+
+/* Reclaim's flags (issue 15, paging/lru.h and paging/vmscan.c); high bits,
+ * so other additions from the low end do not collide. */
+#define PG_lru        (1u << 16)  /* on an LRU list (lru_link_*) */
+#define PG_active     (1u << 17)  /* on the active list of its kind, else the inactive one */
+#define PG_referenced (1u << 18)  /* seen referenced once on the inactive list (mark_page_accessed) */
+#define PG_memcg      (1u << 19)  /* charged to the user-memory counter (paging/memcontrol.h) */
+#define PG_workingset (1u << 20)  /* was active once: a refault of it counts (paging/workingset.c) */
 
 struct page {
 	uint32_t flags;          /* PG_* */
 	int32_t _refcount;       /* references; 0 = free */
 	int32_t _mapcount;       /* page-table entries mapping it, minus one */
 	uint8_t order;           /* free: block order; allocated (first frame): allocation order */
-	uint8_t pad[3];
+	/* Swap (paging/swap.c): while PG_swapcache, the page's swap slot (the
+	 * entry's offset; type 0), little-endian in 24 bits. Reach it through
+	 * page_swap_entry() (paging/swap.h), never directly. */
+	uint8_t swap_slot[3];
 	union {
 		uint32_t lru_next;       /* free: next free block of the same order (PFN_NONE ends); */
 		uint32_t index;          /* page cache: the page's offset in its file, in pages */
@@ -60,9 +74,16 @@ struct page {
 		struct address_space *mapping;  /* page cache: its file's (paging/filemap.h); NULL
 		                            for every other page, as allocation resets private */
 	};
+
+	/* ---- reclaim (issue 15, s3-reclaim): the LRU lists and the reverse map ---- */
+	uint32_t lru_link_next;          /* PG_lru: the next page (PFN) of its LRU list, PFN_NONE ends */
+	uint32_t lru_link_prev;          /* PG_lru: the previous one, PFN_NONE at the head */
+	struct anon_vma *anon_vma;       /* anonymous: the family of mms that may map it (paging/rmap.h) */
+	uint64_t anon_addr;              /* anonymous: the user address it was first mapped at */
+	uint64_t reclaim_pad;            /* keeps the descriptor a power of two: 64 bytes, as Linux's */
 };
 
-_Static_assert(sizeof(struct page) == 32, "struct page must stay 32 bytes");
+_Static_assert(sizeof(struct page) == 64, "struct page must stay 64 bytes");
 
 /* Defined by paging/buddy.c, set by buddy_init(). */
 extern uint64_t mem_map_phys;   /* physical address of mem_map[0] */

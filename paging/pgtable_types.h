@@ -186,4 +186,38 @@ enum pg_level {
  */
 #define __VIRTUAL_MASK_SHIFT  (pgtable_l5_enabled() ? 56 : 47)
 
+/* ---- Swap entries in non-present ptes (x86-64 Linux's layout) ----------- */
+
+/*
+ * A pte that is neither none nor present names a swap slot, as
+ * arch/x86/include/asm/pgtable_64.h lays it out:
+ *
+ *   bit  63..59   58 ....... 9   8   7   6   5   4   3   2   1   0
+ *        TYPE     ~OFFSET        0   0   x   x   x   E   x   SD  0
+ *
+ * P (bit 0) and PROTNONE (bit 8, G) are clear, so pte_present() is false;
+ * the offset is stored inverted (L1TF: a not-present entry whose "frame"
+ * bits are mostly ones points above any real memory, so a speculative load
+ * through it reads nothing). E (bit 3, PWT) marks an entry whose page was
+ * exclusive to this mm when it was swapped out (do_swap_page may map it
+ * writable at once); SD (bit 1) is soft-dirty, kept for the layout only.
+ * Neither is part of the entry itself: pte_to_swp_entry clears them.
+ */
+#define SWP_TYPE_BITS         5
+#define SWP_OFFSET_FIRST_BIT  (_PAGE_BIT_PROTNONE + 1)           /* 9 */
+#define SWP_OFFSET_SHIFT      (SWP_OFFSET_FIRST_BIT + SWP_TYPE_BITS)
+#define SWP_OFFSET_BITS       (64 - SWP_OFFSET_SHIFT)            /* 50 */
+
+#define _PAGE_SWP_EXCLUSIVE   _PAGE_PWT
+#define _PAGE_SWP_SOFT_DIRTY  _PAGE_RW
+
+/* The architecture's swap pte of (type, offset): Linux's __swp_entry. */
+static inline pteval_t __swp_entry_val(uint64_t type, uint64_t offset)
+{
+	return (~offset << SWP_OFFSET_SHIFT >> SWP_TYPE_BITS) | (type << (64 - SWP_TYPE_BITS));
+}
+/* The type and offset back from such a pte value (flag bits ignored). */
+static inline uint64_t __swp_type_val(pteval_t v)   { return v >> (64 - SWP_TYPE_BITS); }
+static inline uint64_t __swp_offset_val(pteval_t v) { return ~v << SWP_TYPE_BITS >> SWP_OFFSET_SHIFT; }
+
 #endif

@@ -6,6 +6,7 @@
 #include "paging/verify.h"
 #include "paging/huge_memory.h"
 #include "paging/page.h"
+#include "paging/swap.h"
 #include "base/format.h"
 
 struct verify_walk {
@@ -95,6 +96,20 @@ static void visit_user_leaf(struct verify_walk *w, uint64_t e, int level)
 		visit_user_frame(w, pfn + i);
 }
 
+/* A user entry neither none nor present nor PROT_NONE: a swap entry, which
+ * only a pte may hold, naming a slot in use. */
+static void visit_swap_entry(struct verify_walk *w, uint64_t e, int level, uint64_t va)
+{
+	if (w->pass != 1)
+		return;
+	w->out->swap_ptes++;
+	swp_entry_t entry = pte_to_swp_entry(__pte(e));
+	if (level != PG_LEVEL_4K || swap_count(entry) == 0) {
+		w->out->bad_swap_ptes++;
+		problem(w->out, "the swap entry for 0x%llx names no swap slot in use (offset %llu)", va, swp_offset(entry));
+	}
+}
+
 static void walk_table(struct verify_walk *w, uint64_t table_phys, int level, uint64_t va_base, bool skip_kernel)
 {
 	const uint64_t *t = (const uint64_t *)__va(table_phys);
@@ -109,6 +124,8 @@ static void walk_table(struct verify_walk *w, uint64_t table_phys, int level, ui
 			if (!kernel_half && (e & _PAGE_PROTNONE) &&
 			    (level == PG_LEVEL_4K || (level == PG_LEVEL_2M && (e & _PAGE_PSE))))
 				visit_user_leaf(w, e, level);
+			else if (e && !(e & _PAGE_PROTNONE) && !kernel_half)
+				visit_swap_entry(w, e, level, va);
 			continue;
 		}
 		if (kernel_half && skip_kernel)
@@ -150,6 +167,10 @@ uint64_t verify_page_tables(pgd_t *const *roots, uint32_t n, struct pgtable_veri
 	if (out->pgtable_pages != out->tables + out->deposited)
 		problem(out, "%llu PG_pgtable pages in mem_map but %llu tables reached and deposited",
 			out->pgtable_pages, out->tables + out->deposited);
+	out->swap_counts = swap_count_total();
+	if (out->swap_counts != out->swap_ptes)
+		problem(out, "the swap slots are counted for %llu ptes but %llu swap ptes were found", out->swap_counts,
+			out->swap_ptes);
 	if (out->thp_leaves != out->deposited)
 		problem(out, "%llu THP pmd leaves but %llu page tables deposited for them", out->thp_leaves,
 			out->deposited);

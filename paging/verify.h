@@ -34,6 +34,9 @@ struct pgtable_verify {
 	uint64_t mapcount_mismatch;
 	uint64_t thp_leaves;           /* user 2 MiB leaves that are THPs (not the huge zero page) */
 	uint64_t deposited;            /* page tables deposited for THPs (pgtable_deposited) */
+	uint64_t swap_ptes;            /* user ptes holding a swap entry */
+	uint64_t bad_swap_ptes;        /* ... naming no slot in use (or a non-pte level) */
+	uint64_t swap_counts;          /* the pte counts of every swap slot, summed (must equal swap_ptes) */
 	uint64_t problems;             /* sum of the above plus table-count mismatch */
 	char first_problem[160];
 };

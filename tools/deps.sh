@@ -33,6 +33,8 @@ have_cmd chromium || need+=(chromium)
 # python3-qrcode is the unit test's reference encoder (for Debian's own /usr/bin/python3).
 have_cmd zbarimg || need+=(zbar-tools)
 [ -f /usr/lib/python3/dist-packages/qrcode/__init__.py ] || need+=(python3-qrcode)
+# tests/unit/test_lz4.c decodes our LZ4 blocks with the real liblz4 and ours with it.
+[ -f /usr/include/lz4.h ] || need+=(liblz4-dev)
 
 [ ${#need[@]} -eq 0 ] && exit 0
 

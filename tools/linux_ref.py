@@ -52,10 +52,24 @@ class LinuxRefError(Exception):
 
 # ---- the parts: kernel, init, initramfs ----
 
+ZRAM_DIR = os.path.join(BUILD_DIR, "zram")
+
+
+def zram_modules():
+    """The zram modules fetch_kernel.sh left, in load order: [(name, bytes)]."""
+    with open(os.path.join(ZRAM_DIR, "order")) as f:
+        names = [n.strip() for n in f if n.strip()]
+    out = []
+    for n in names:
+        with open(os.path.join(ZRAM_DIR, n), "rb") as f:
+            out.append((n, f.read()))
+    return out
+
+
 def ensure_kernel():
-    """Returns the path of the reference vmlinuz, fetching it first if missing.
-    Raises LinuxRefError if fetch_kernel.sh fails."""
-    if not os.path.exists(KERNEL):
+    """Returns the path of the reference vmlinuz, fetching it (and the zram
+    modules) first if missing. Raises LinuxRefError if fetch_kernel.sh fails."""
+    if not os.path.exists(KERNEL) or not os.path.exists(os.path.join(ZRAM_DIR, "order")):
         proc = subprocess.run(["bash", FETCH_KERNEL], stdin=subprocess.DEVNULL,
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         if proc.returncode != 0 or not os.path.exists(KERNEL):
@@ -175,9 +189,11 @@ def user_files():
     return out
 
 
-def build_initramfs(programs, init_path):
+def build_initramfs(programs, init_path, zram=False):
     """Returns the initramfs bytes for normalized programs: /init, /run.list,
-    /bin/NAME for each program, /files/ (user/files), /dev/console, /proc, /sys."""
+    /bin/NAME for each program, /files/ (user/files), /dev/console, /proc, /sys;
+    with zram the zram modules in /zram/ and their load order in /zram/order
+    (init sets the device up when the command line has faultline.zram=SIZE)."""
     with open(init_path, "rb") as f:
         init = f.read()
     files = [("dev", 0o040755, b"", (0, 0)),
@@ -188,6 +204,11 @@ def build_initramfs(programs, init_path):
              ("init", 0o100755, init, (0, 0)),
              ("run.list", 0o100644, run_list_text(programs).encode(), (0, 0))]
     files += user_files()
+    if zram:
+        mods = zram_modules()
+        files.append(("zram", 0o040755, b"", (0, 0)))
+        files += [("zram/" + n, 0o100644, data, (0, 0)) for n, data in mods]
+        files.append(("zram/order", 0o100644, "".join(n + "\n" for n, _ in mods).encode(), (0, 0)))
     seen = set()
     for path, name, _args in programs:
         if name in seen:
@@ -235,20 +256,24 @@ class LinuxRun:
         return self.first("linux_done") is not None
 
 
-def run_programs(programs, cpu="max", mem="512M", timeout=180, extra_append="", icount=False):
+def run_programs(programs, cpu="max", mem="512M", timeout=180, extra_append="", icount=False, zram=None):
     """Boots the reference once, running programs (paths or (path, args) pairs)
     in order; icount: deterministic, -icount shift=0,sleep=off (the TSC counts
-    instructions, as faultline's --icount). Returns a LinuxRun; a run that
+    instructions, as faultline's --icount). zram: a size ("256M") for a zram
+    swap device (LZ4, swapped on, vm.page-cluster 0) set up by the init before
+    the programs, as faultline's `swap =`. Returns a LinuxRun; a run that
     timed out has timed_out set and whatever log there was. Raises
     LinuxRefError if the kernel, the init or a program cannot be had."""
     progs = normalize_programs(programs)
     kernel = ensure_kernel()
     init = ensure_init()
     append = KERNEL_COMMAND_LINE + (" " + extra_append if extra_append else "")
+    if zram:
+        append += " faultline.zram=%s" % zram
     with tempfile.TemporaryDirectory(prefix="linux-ref-") as wd:
         initrd = os.path.join(wd, "initramfs.cpio")
         with open(initrd, "wb") as f:
-            f.write(build_initramfs(progs, init))
+            f.write(build_initramfs(progs, init, zram=bool(zram)))
         log_path = os.path.join(wd, "serial.log")
         cmd = qemu_command(kernel, initrd, log_path, cpu, mem, append)
         if icount:
@@ -278,6 +303,8 @@ def main():
     ap.add_argument("--mem", default="512M", help="guest memory (default 512M)")
     ap.add_argument("--timeout", type=int, default=180, help="kill QEMU after this many seconds")
     ap.add_argument("--append", default="", help="extra kernel command-line words")
+    ap.add_argument("--zram", default=None, metavar="SIZE",
+                    help="a zram swap device of SIZE (e.g. 256M), as faultline's swap = SIZE")
     ap.add_argument("--run", action="append", default=[], metavar="'PROGRAM ARGS'",
                     help="a program and its arguments as one shell-quoted string (repeatable)")
     ap.add_argument("--quiet", action="store_true", help="print only the records")
@@ -297,7 +324,7 @@ def main():
     if not programs:
         ap.error("no program given")
     try:
-        run = run_programs(programs, a.cpu, a.mem, a.timeout, a.append, a.icount)
+        run = run_programs(programs, a.cpu, a.mem, a.timeout, a.append, a.icount, zram=a.zram)
     except LinuxRefError as e:
         print("linux_ref: %s" % e, file=sys.stderr)
         return 2

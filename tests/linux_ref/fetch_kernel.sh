@@ -9,6 +9,10 @@
 #   build/linux_ref/vmlinuz          the kernel QEMU boots (-kernel)
 #   build/linux_ref/config           its build config (/boot/config-* from the package)
 #   build/linux_ref/kernel-release   e.g. "6.1.0-56-cloud-amd64 6.1.192-2" (release, package version)
+#   build/linux_ref/zram/            zram.ko, the LZ4 and LZO-RLE crypto modules and every module they
+#                                    need, uncompressed, with order (one file name a line, dependencies
+#                                    first): tools/linux_ref.py --zram puts them in the initramfs and
+#                                    tests/linux_ref/init.c loads them (the swap reference, issue 15)
 #
 # Cached: when build/linux_ref/vmlinuz exists nothing is done. FORCE=1 (or
 # --force) fetches again, e.g. after Debian published a newer kernel.
@@ -21,7 +25,7 @@ OUT="${LINUX_REF_DIR:-$ROOT/build/linux_ref}"
 META="linux-image-cloud-amd64"
 
 [ "${1:-}" = "--force" ] && FORCE=1
-if [ -z "${FORCE:-}" ] && [ -s "$OUT/vmlinuz" ]; then
+if [ -z "${FORCE:-}" ] && [ -s "$OUT/vmlinuz" ] && [ -s "$OUT/zram/order" ]; then
 	exit 0
 fi
 
@@ -88,6 +92,46 @@ if [ -f "$config" ]; then
 	done
 	cp "$config" "$OUT/config"
 fi
+
+# The zram swap device's modules (Debian's cloud kernel has zram as a module)
+# and what each one's .modinfo "depends=" names (the package has no
+# modules.dep: depmod makes it at install), dependencies first. The crypto
+# algorithms zram asks for are loaded by init too (no modprobe there).
+moddir=("$work"/root/lib/modules/*)
+rm -rf "$OUT/zram.new" && mkdir -p "$OUT/zram.new"
+python3 - "${moddir[0]}" "$OUT/zram.new" zram lz4 lzo-rle <<'PY' || die "the zram modules are missing from $pkg"
+import os, re, shutil, subprocess, sys
+moddir, out, wanted = sys.argv[1], sys.argv[2], sys.argv[3:]
+def norm(n):
+    return n.replace("_", "-")
+files = {}
+for d, _, names in os.walk(moddir):
+    for n in names:
+        if ".ko" in n:
+            files[norm(n.split(".ko")[0])] = os.path.join(d, n)
+def read(path):
+    if path.endswith(".xz"):
+        return subprocess.run(["xz", "-dc", path], stdout=subprocess.PIPE, check=True).stdout
+    if path.endswith(".zst"):
+        return subprocess.run(["zstd", "-dc", path], stdout=subprocess.PIPE, check=True).stdout
+    return open(path, "rb").read()
+order = []
+def add(name):
+    if name in order:
+        return
+    if name not in files:
+        sys.exit("no module %s" % name)
+    data = read(files[name])
+    m = re.search(rb"depends=([^\0]*)\0", data)
+    for d in (m.group(1).decode().split(",") if m and m.group(1) else []):
+        add(norm(d))
+    order.append(name)
+    open(os.path.join(out, name + ".ko"), "wb").write(data)
+for w in wanted:
+    add(norm(w))
+open(os.path.join(out, "order"), "w").write("".join(n + ".ko\n" for n in order))
+PY
+rm -rf "$OUT/zram" && mv "$OUT/zram.new" "$OUT/zram"
 
 # Replace atomically so a half-fetched kernel is never cached.
 cp "$kernel" "$OUT/vmlinuz.new"

@@ -5,7 +5,8 @@
  *
  * It mounts /proc and /sys, turns transparent huge pages off (unless the
  * command line asks for them: transparent_hugepage=always), raises
- * vm.max_map_count, opens the kernel log, reports the kernel it runs on, then runs every line of /run.list in order, one at a time:
+ * vm.max_map_count, sets up a zram swap device when the command line has
+ * faultline.zram=SIZE (tools/linux_ref.py --zram: LZ4, vm.page-cluster 0), opens the kernel log, reports the kernel it runs on, then runs every line of /run.list in order, one at a time:
  * fork, execve("/bin/PROGRAM", {PROGRAM, ARGS...}, {}) with the serial console
  * as stdin and a pipe as stdout/stderr, carry every line the program writes
  * there to the console inside a record of ours, as faultline's kernel does
@@ -44,6 +45,15 @@
  * that cannot be executed, THP left on) are {"type":"warning",...} records, and
  * the run goes on, as on faultline.
  *
+ * faultline.mem_limit=SIZE on the kernel command line (SIZE as memory.max
+ * takes it: 8M, 64M ...) is faultline's `mem_limit` (docs/config.md): the
+ * init mounts cgroup v2 at /sys/fs/cgroup, enables the memory controller,
+ * makes the group /sys/fs/cgroup/faultline with memory.max = SIZE (swap
+ * unlimited: memory.swap.max = max) and starts every program in it, so all
+ * the programs of the run share one limit, as faultline's user group. A
+ * {"type":"memcg","max":"SIZE"} record says it is in force (a warning if
+ * any step failed: the programs then run without it).
+ *
  * Built static: musl-gcc -static -O2 tests/linux_ref/init.c -o build/linux_ref/init
  */
 #define _GNU_SOURCE
@@ -55,7 +65,9 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <stdlib.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <stdbool.h>
 #include <sys/mount.h>
 #include <sys/reboot.h>
@@ -332,6 +344,57 @@ static void mount_pseudo(const char *type, const char *dir)
 		warn("mount", "mount %s on %s: %s", type, dir, strerror(errno));
 }
 
+static int read_text(const char *path, char *buf, size_t size);
+static int write_text(const char *path, const char *text);
+
+#define MEMCG_ROOT "/sys/fs/cgroup"
+#define MEMCG_GROUP MEMCG_ROOT "/faultline"
+static bool memcg_on;   /* programs start in MEMCG_GROUP */
+
+/* faultline's mem_limit: the group every program runs in (see the top). */
+static void memcg_setup(void)
+{
+	char cmdline[1024], limit[64];
+	const char *key = "faultline.mem_limit=";
+	if (read_text("/proc/cmdline", cmdline, sizeof(cmdline)) != 0)
+		return;
+	const char *p = strstr(cmdline, key);
+	if (!p)
+		return;
+	p += strlen(key);
+	size_t n = strcspn(p, " \t\n");
+	if (n == 0 || n >= sizeof(limit)) {
+		warn("memcg", "faultline.mem_limit has no usable value");
+		return;
+	}
+	memcpy(limit, p, n);
+	limit[n] = '\0';
+	mkdir(MEMCG_ROOT, 0755);
+	if (mount("cgroup2", MEMCG_ROOT, "cgroup2", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) != 0 && errno != EBUSY) {
+		warn("memcg", "mount cgroup2 on %s: %s", MEMCG_ROOT, strerror(errno));
+		return;
+	}
+	if (write_text(MEMCG_ROOT "/cgroup.subtree_control", "+memory") != 0) {
+		warn("memcg", "enabling the memory controller: %s", strerror(errno));
+		return;
+	}
+	if (mkdir(MEMCG_GROUP, 0755) != 0 && errno != EEXIST) {
+		warn("memcg", "mkdir %s: %s", MEMCG_GROUP, strerror(errno));
+		return;
+	}
+	if (write_text(MEMCG_GROUP "/memory.max", limit) != 0) {
+		warn("memcg", "memory.max = %s: %s", limit, strerror(errno));
+		return;
+	}
+	(void)write_text(MEMCG_GROUP "/memory.swap.max", "max");
+	memcg_on = true;
+	struct record r = { .len = 0 };
+	record_add(&r, "{\"type\":\"memcg\",\"max\":");
+	record_add_string(&r, limit);
+	record_add(&r, "}");
+	record_emit(&r);
+}
+
 /*
  * Reads a small text file into buf (NUL-terminated, trailing newline dropped).
  * Returns 0, or -1 with errno set (buf then holds "").
@@ -434,9 +497,11 @@ static bool thp_asked_for(void)
 /* Turns THP off (unless the command line asks for it), raises
  * vm.max_map_count and prints {"type":"linux_boot",...}: kernel, paging, THP
  * state and the VMA limit. */
+static void zram_setup(char *out, size_t size);
+
 static void report_machine(void)
 {
-	char enabled[128] = "", defrag[128] = "", max_map_count[32];
+	char enabled[128] = "", defrag[128] = "", max_map_count[32], zram[160];
 	if (thp_asked_for()) {
 		read_text(THP_DIR "enabled", enabled, sizeof(enabled));
 		read_text(THP_DIR "defrag", defrag, sizeof(defrag));
@@ -445,6 +510,7 @@ static void report_machine(void)
 		thp_set_never("defrag", defrag, sizeof(defrag));
 	}
 	max_map_count_raise(max_map_count, sizeof(max_map_count));
+	zram_setup(zram, sizeof(zram));
 
 	struct utsname u;
 	if (uname(&u) != 0)
@@ -462,8 +528,134 @@ static void report_machine(void)
 	record_add_string(&r, defrag);
 	record_add(&r, ",\"max_map_count\":");
 	record_add_string(&r, max_map_count);
+	record_add(&r, ",\"zram\":");
+	record_add_string(&r, zram);
 	record_add(&r, "}");
 	record_emit(&r);
+}
+
+
+/* ---- the swap reference: zram (issue 15) ---- */
+
+/* The value of faultline.zram= on the kernel command line (e.g. "256M"), or "". */
+static void zram_size_asked(char *out, size_t size)
+{
+	char cmdline[1024];
+	out[0] = '\0';
+	if (read_text("/proc/cmdline", cmdline, sizeof(cmdline)) != 0)
+		return;
+	const char *p = strstr(cmdline, "faultline.zram=");
+	if (!p)
+		return;
+	p += strlen("faultline.zram=");
+	size_t n = strcspn(p, " ");
+	if (n >= size)
+		n = size - 1;
+	memcpy(out, p, n);
+	out[n] = '\0';
+}
+
+/* Loads /zram/NAME (finit_module; already loaded is fine). Returns 0 or -1 (warned). */
+static int zram_load_module(const char *name)
+{
+	char path[128];
+	snprintf(path, sizeof(path), "/zram/%s", name);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		warn("zram", "open %s: %s", path, strerror(errno));
+		return -1;
+	}
+	long r = syscall(SYS_finit_module, fd, "", 0);
+	int saved = errno;
+	close(fd);
+	if (r != 0 && saved != EEXIST) {
+		warn("zram", "finit_module %s: %s", path, strerror(saved));
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Writes a swap signature ("SWAPSPACE2", version 1, last page) over the
+ * first page of the block device fd of pages pages: what mkswap does.
+ */
+static int zram_mkswap(int fd, uint64_t pages)
+{
+	static uint8_t page[4096];
+	memset(page, 0, sizeof(page));
+	uint32_t version = 1, last_page = (uint32_t)(pages - 1);
+	memcpy(page + 1024, &version, 4);
+	memcpy(page + 1028, &last_page, 4);
+	memcpy(page + 4096 - 10, "SWAPSPACE2", 10);
+	return pwrite(fd, page, sizeof(page), 0) == (ssize_t)sizeof(page) ? 0 : -1;
+}
+
+/*
+ * With faultline.zram=SIZE on the command line: loads the zram modules
+ * (/zram/order), makes /dev/zram0 of SIZE compressing with LZ4 (faultline's
+ * compressor), writes a swap signature, swaps on it, and sets
+ * vm.page-cluster to 0 (no swap readahead: every swapped-out page touched
+ * is its own fault, as on faultline). Writes "SIZE lz4" or "" to out;
+ * problems are warnings.
+ */
+static void zram_setup(char *out, size_t size)
+{
+	char want[32];
+	out[0] = '\0';
+	zram_size_asked(want, sizeof(want));
+	if (!want[0])
+		return;
+	FILE *order = fopen("/zram/order", "re");
+	if (!order) {
+		warn("zram", "faultline.zram=%s but no /zram/order: %s", want, strerror(errno));
+		return;
+	}
+	char name[96];
+	while (fgets(name, sizeof(name), order)) {
+		name[strcspn(name, "\n")] = '\0';
+		if (name[0] && zram_load_module(name) != 0) {
+			fclose(order);
+			return;
+		}
+	}
+	fclose(order);
+	if (write_text("/sys/block/zram0/comp_algorithm", "lz4") != 0)
+		warn("zram", "comp_algorithm lz4: %s (keeping the default)", strerror(errno));
+	if (write_text("/sys/block/zram0/disksize", want) != 0) {
+		warn("zram", "disksize %s: %s", want, strerror(errno));
+		return;
+	}
+	char dev[32], bytes[32];
+	unsigned ma = 0, mi = 0;
+	if (read_text("/sys/block/zram0/dev", dev, sizeof(dev)) != 0 || sscanf(dev, "%u:%u", &ma, &mi) != 2 ||
+	    read_text("/sys/block/zram0/disksize", bytes, sizeof(bytes)) != 0) {
+		warn("zram", "no /sys/block/zram0/dev or disksize: %s", strerror(errno));
+		return;
+	}
+	mkdir("/dev", 0755);
+	if (mknod("/dev/zram0", S_IFBLK | 0600, makedev(ma, mi)) != 0 && errno != EEXIST) {
+		warn("zram", "mknod /dev/zram0: %s", strerror(errno));
+		return;
+	}
+	int fd = open("/dev/zram0", O_RDWR | O_CLOEXEC);
+	uint64_t pages = strtoull(bytes, NULL, 10) / 4096;
+	if (fd < 0 || zram_mkswap(fd, pages) != 0) {
+		warn("zram", "writing the swap signature to /dev/zram0: %s", strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	fsync(fd);
+	close(fd);
+	if (syscall(SYS_swapon, "/dev/zram0", 0) != 0) {
+		warn("zram", "swapon /dev/zram0: %s", strerror(errno));
+		return;
+	}
+	if (write_text("/proc/sys/vm/page-cluster", "0") != 0)
+		warn("zram", "vm.page-cluster 0: %s", strerror(errno));
+	char alg[128] = "";
+	read_text("/sys/block/zram0/comp_algorithm", alg, sizeof(alg));
+	snprintf(out, size, "%s %s", want, alg);
 }
 
 /* ---- the kernel log: how Linux saw a program's fatal fault ---- */
@@ -686,6 +878,8 @@ static int run_program(int line_no, char **argv)
 		close(pipefd[0]);
 		if (chdir("/") != 0 || dup2(outfd[1], 1) < 0 || dup2(outfd[1], 2) < 0)
 			_exit(127);
+		if (memcg_on && write_text(MEMCG_GROUP "/cgroup.procs", "0") != 0)
+			_exit(127);   /* it must not run outside the limit it is compared under */
 		execve(path, argv, envp);
 		int err = errno;
 		ssize_t ignored = write(pipefd[1], &err, sizeof(err));
@@ -813,6 +1007,7 @@ int main(void)
 	mount_pseudo("sysfs", "/sys");
 	kmsg_open();
 	report_machine();
+	memcg_setup();
 
 	int programs = run_list();
 

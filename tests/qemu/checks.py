@@ -12,7 +12,7 @@ from matrix import check_matrix_run
 CHECK_NAMES = [
     "accessed_dirty", "invlpg", "cr3_reload_global", "pcid", "invpcid",
     "pages_2m", "pages_1g", "noncanonical_gp", "nx_fetch", "smep", "smap",
-    "pku", "cr0_wp", "reserved_bits", "maxphyaddr", "la57", "cleanup",
+    "pku", "cr0_wp", "reserved_bits", "maxphyaddr", "la57", "reclaim_young", "cleanup",
 ]
 
 # What each model lacks under TCG. pcid/invpcid: TCG implements neither.

@@ -312,6 +312,8 @@ def run_all(hw_variety=False):
     import busybox  # noqa: F401  (registers Debian's busybox running shell scripts)
     import smp  # noqa: F401  (registers the SMP cases: bring-up, per-core checks)
     import mm_selftests  # noqa: F401  (registers Linux's mm selftests and bash-static against Linux)
+    import reclaim  # noqa: F401  (registers the memory-pressure cases)
+    import swap  # noqa: F401  (registers the swap cases)
     return run_cases(CASES)
 
 

@@ -75,8 +75,9 @@ void panic(const char *fmt, ...)
 	abort();
 }
 
-/* No kernel half in the simulation: a user mm's upper half stays empty. */
-void pgd_copy_kernel_half(pgd_t *pgd) { (void)pgd; }
+/* The simulation has no kernel mappings: the kernel half is all none (as the
+ * kernel's, the whole half is written: mm_alloc clears only the user half). */
+void pgd_copy_kernel_half(pgd_t *pgd) { memset(pgd + PTRS_PER_PGD / 2, 0, PTRS_PER_PGD / 2 * sizeof(pgd_t)); }
 
 /* handle_mm_fault is always_inline for the kernel's fault path (ThinLTO);
  * the host compiler warns that an external function may not be inlinable. */
@@ -94,6 +95,13 @@ void pgd_copy_kernel_half(pgd_t *pgd) { (void)pgd; }
 #include "../../paging/msync.c"
 #include "../../paging/filemap.c"
 #include "../../paging/xarray.c"
+#include "../../lib/lz4.c"
+#include "../../paging/zram.c"
+#include "../../paging/swap.c"
+#include "../../paging/lru.c"
+#include "../../paging/rmap.c"
+#include "../../paging/vmscan.c"
+#include "../../paging/workingset.c"
 
 #define MiB (1024ull * 1024)
 #define PG  PAGE_SIZE

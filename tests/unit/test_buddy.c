@@ -54,19 +54,23 @@ static void mm_set(uint32_t n, const uint64_t *pairs)
 }
 
 /*
- * Layout A: usable [4, 8) MiB and [16, 21) MiB. max_mapnr = 21 MiB / 4 KiB =
- * 5376, mem_map = 5376 * 32 = 172032 bytes = 42 frames, at the top of the
- * larger range: PFNs [5334, 5376). Free: [1024, 2048) = order 10, and
+ * Layout A: usable [4, 8) MiB and [16 MiB, A_END): A_END is page 5419, so
+ * max_mapnr = 5419, mem_map = 5419 * 64 = 346816 bytes = 85 frames, at the
+ * top of the larger range: PFNs [5334, 5419). Free: [1024, 2048) = order 10, and
  * [4096, 5334) = 10 @4096, 7 @5120, 6 @5248, 4 @5312, 2 @5328, 1 @5332.
  * Managed: 1024 + 1238 = 2262.
  */
 #define A_MANAGED 2262
 static const uint64_t a_blocks[NR_PAGE_ORDERS] = { [1] = 1, [2] = 1, [4] = 1, [6] = 1, [7] = 1, [10] = 2 };
 
+#define A_END_PFN 5419ull
+#define A_END (A_END_PFN * 4096)
+#define A_MEMMAP (85 * 4096)   /* mem_map's bytes, whole frames */
+
 static void layout_a(void)
 {
-	sim_map(4 * MiB, 21 * MiB);
-	mm_set(2, (uint64_t[]){ 4 * MiB, 8 * MiB, 16 * MiB, 21 * MiB });
+	sim_map(4 * MiB, A_END);
+	mm_set(2, (uint64_t[]){ 4 * MiB, 8 * MiB, 16 * MiB, A_END });
 	buddy_set_bad_page_hook(NULL);
 	if (buddy_init(&mm) != 0)
 		printf("layout_a: buddy_init failed\n");
@@ -96,7 +100,7 @@ static uint64_t pfn_of(struct page *p) { return p ? page_to_pfn(p) : UINT64_MAX;
 
 TEST(struct_page_is_small)
 {
-	CHECK_EQ_U64(sizeof(struct page), 32);
+	CHECK_EQ_U64(sizeof(struct page), 64);
 	printf("sizeof(struct page) = %zu, mem_map per GiB = %llu KiB\n", sizeof(struct page),
 	       (unsigned long long)((GiB / 4096) * sizeof(struct page) / KiB));
 }
@@ -107,10 +111,10 @@ TEST(init_places_mem_map_and_frees_in_big_blocks)
 
 	layout_a();
 	s = stats();
-	CHECK_EQ_U64(s.max_mapnr, 5376);
-	CHECK_EQ_U64(s.mem_map_bytes, 42 * 4096);
-	CHECK_EQ_U64(s.mem_map_phys, 21 * MiB - 42 * 4096);
-	CHECK_EQ_U64(mem_map_phys, 21 * MiB - 42 * 4096);
+	CHECK_EQ_U64(s.max_mapnr, A_END_PFN);
+	CHECK_EQ_U64(s.mem_map_bytes, A_MEMMAP);
+	CHECK_EQ_U64(s.mem_map_phys, A_END - A_MEMMAP);
+	CHECK_EQ_U64(mem_map_phys, A_END - A_MEMMAP);
 	CHECK_EQ_U64(s.managed_pages, A_MANAGED);
 	CHECK_EQ_U64(totalram_pages(), A_MANAGED);
 	CHECK_EQ_U64(nr_free_pages(), A_MANAGED);
@@ -118,11 +122,11 @@ TEST(init_places_mem_map_and_frees_in_big_blocks)
 	CHECK(blocks_are(a_blocks));
 	CHECK_EQ_U64(buddy_check(NULL), 0);
 	/* mem_map[] itself lives in the simulated memory, at its physical place. */
-	CHECK((uint8_t *)pfn_to_page(0) == sim_buf + (21 * MiB - 42 * 4096 - 4 * MiB));
+	CHECK((uint8_t *)pfn_to_page(0) == sim_buf + (A_END - A_MEMMAP - 4 * MiB));
 	CHECK(PageReserved(pfn_to_page(0)));            /* hole below the first range */
 	CHECK(PageReserved(pfn_to_page(2048)));         /* hole between the ranges */
 	CHECK(PageReserved(pfn_to_page(5334)));         /* mem_map's own frames */
-	CHECK(PageReserved(pfn_to_page(5375)));
+	CHECK(PageReserved(pfn_to_page(A_END_PFN - 1)));
 	CHECK(PageBuddy(pfn_to_page(1024)) && pfn_to_page(1024)->order == 10);
 	CHECK(!PageBuddy(pfn_to_page(1025)) && pfn_to_page(1025)->flags == 0);
 	CHECK(PageBuddy(pfn_to_page(5332)) && pfn_to_page(5332)->order == 1);
@@ -132,7 +136,7 @@ TEST(init_places_mem_map_and_frees_in_big_blocks)
 	CHECK_EQ_U64(page_to_phys(pfn_to_page(4321)), 4321ull * 4096);
 	CHECK(page_address(pfn_to_page(1024)) == sim_buf);
 	CHECK(virt_to_page(sim_buf + 4096 + 12) == pfn_to_page(1025));
-	CHECK(pfn_valid(5375) && !pfn_valid(5376));
+	CHECK(pfn_valid(A_END_PFN - 1) && !pfn_valid(A_END_PFN));
 }
 
 TEST(split_from_fresh_block_and_merge_back)
@@ -183,7 +187,7 @@ static struct page *all[A_MANAGED + 1];
 
 TEST(exhaustion_counts_exactly_and_frees_back)
 {
-	static uint8_t seen[5376];
+	static uint8_t seen[A_END_PFN];
 	uint32_t n = 0, distinct = 1, usable = 1;
 
 	layout_a();
@@ -254,20 +258,20 @@ TEST(fragmentation_blocks_merging_until_the_holes_fill)
 }
 
 /*
- * Layout G: usable [1 GiB, 2 GiB + 32 MiB). max_mapnr = 532480, mem_map =
- * 17039360 bytes = 4160 frames at the top: PFNs [528320, 532480). Free:
- * order 18 @262144 (the whole second GiB), then 11, 10, 9, 8, 7, 6 above it.
+ * Layout G: usable [1 GiB, 2 GiB + 64 MiB). max_mapnr = 540672, mem_map =
+ * 34603008 bytes = 8448 frames at the top: PFNs [532224, 540672). Free:
+ * order 18 @262144 (the whole second GiB), then 12, 11, 10, 9, 8 above it.
  */
 TEST(every_order_up_to_one_gib)
 {
-	uint64_t want[NR_PAGE_ORDERS] = { [6] = 1, [7] = 1, [8] = 1, [9] = 1, [10] = 1, [11] = 1, [18] = 1 };
+	uint64_t want[NR_PAGE_ORDERS] = { [8] = 1, [9] = 1, [10] = 1, [11] = 1, [12] = 1, [18] = 1 };
 	uint32_t aligned = 1, restored = 1, checked = 1;
 
-	sim_map(1 * GiB, 2 * GiB + 32 * MiB);
-	mm_set(1, (uint64_t[]){ 1 * GiB, 2 * GiB + 32 * MiB });
+	sim_map(1 * GiB, 2 * GiB + 64 * MiB);
+	mm_set(1, (uint64_t[]){ 1 * GiB, 2 * GiB + 64 * MiB });
 	CHECK(buddy_init(&mm) == 0);
-	CHECK_EQ_U64(stats().mem_map_bytes, 4160 * 4096);
-	CHECK_EQ_U64(totalram_pages(), 262144 + 4032);
+	CHECK_EQ_U64(stats().mem_map_bytes, 8448 * 4096);
+	CHECK_EQ_U64(totalram_pages(), 262144 + 7936);
 	CHECK(blocks_are(want));
 	CHECK_EQ_U64(buddy_check(NULL), 0);
 
@@ -279,10 +283,10 @@ TEST(every_order_up_to_one_gib)
 		}
 		if (page_ref_count(p) != 1 || page_mapcount(p) != 0 || p->order != order)
 			aligned = 0;
-		if (nr_free_pages() != 266176 - (1ull << order) || buddy_check(NULL) != 0)
+		if (nr_free_pages() != 270080 - (1ull << order) || buddy_check(NULL) != 0)
 			checked = 0;
 		__free_pages(p, order);
-		if (nr_free_pages() != 266176 || !blocks_are(want))
+		if (nr_free_pages() != 270080 || !blocks_are(want))
 			restored = 0;
 	}
 	CHECK(aligned);
@@ -294,11 +298,11 @@ TEST(every_order_up_to_one_gib)
 	CHECK(alloc_pages(MAX_ORDER) == NULL);          /* only one 1 GiB block exists */
 	CHECK(alloc_pages(MAX_ORDER + 1) == NULL);      /* no such order */
 	CHECK_EQ_U64(stats().alloc_failures, 2);
-	struct page *o11 = alloc_pages(11);
-	CHECK_EQ_U64(pfn_of(o11), 524288);
-	CHECK(alloc_pages(12) == NULL);
+	struct page *o12 = alloc_pages(12);
+	CHECK_EQ_U64(pfn_of(o12), 524288);
+	CHECK(alloc_pages(13) == NULL);
 	put_page(gib);
-	CHECK(alloc_pages(12) == pfn_to_page(262144));  /* split from the freed GiB */
+	CHECK(alloc_pages(13) == pfn_to_page(262144));  /* split from the freed GiB */
 	CHECK_EQ_U64(buddy_check(NULL), 0);
 	CHECK_EQ_U64(stats().bad_pages, 0);
 }
@@ -328,8 +332,8 @@ TEST(random_sequence_against_shadow_model)
 	mm_set(3, r);
 	CHECK(buddy_init(&mm) == 0);
 	managed = totalram_pages();
-	/* mem_map: 0x9f3 = 2547 struct pages = 81504 bytes = 20 frames. */
-	CHECK_EQ_U64(managed, (0x17f - 0x101) + (0x400 - 0x203) + (0x9f3 - 0x455) - 20);
+	/* mem_map: 0x9f3 = 2547 struct pages = 163008 bytes = 40 frames. */
+	CHECK_EQ_U64(managed, (0x17f - 0x101) + (0x400 - 0x203) + (0x9f3 - 0x455) - 40);
 	memset(owned, 0, sizeof(owned));
 	rng_state = 0x9e3779b97f4a7c15ull;
 
@@ -611,13 +615,13 @@ TEST(mem_map_too_big_for_memory_cuts_the_top)
 {
 	/* [1, 2) MiB and one frame at 64 GiB: describing 64 GiB takes 512 MiB of
 	 * struct pages, which fit nowhere; without the top frame, mem_map covers
-	 * 512 PFNs = 16 KiB = 4 frames at the top of [1, 2) MiB. */
+	 * 512 PFNs = 32 KiB = 8 frames at the top of [1, 2) MiB. */
 	sim_map(1 * MiB, 2 * MiB);
 	mm_set(2, (uint64_t[]){ 1 * MiB, 2 * MiB, 64 * GiB, 64 * GiB + 4096 });
 	CHECK(buddy_init(&mm) == 0);
 	CHECK_EQ_U64(stats().max_mapnr, 512);
-	CHECK_EQ_U64(stats().mem_map_phys, 2 * MiB - 4 * 4096);
-	CHECK_EQ_U64(totalram_pages(), 256 - 4);
+	CHECK_EQ_U64(stats().mem_map_phys, 2 * MiB - 8 * 4096);
+	CHECK_EQ_U64(totalram_pages(), 256 - 8);
 	CHECK_EQ_U64(stats().lost_pages, 1);
 	CHECK_EQ_U64(buddy_check(NULL), 0);
 
@@ -644,7 +648,7 @@ TEST(survives_a_move_of_the_direct_map)
 	memcpy(moved, sim_buf, sim_bytes);
 	uint64_t old_base = direct_map_base;
 	direct_map_base = (uint64_t)(uintptr_t)moved - 4 * MiB;
-	CHECK((uint8_t *)pfn_to_page(0) == moved + (21 * MiB - 42 * 4096 - 4 * MiB));
+	CHECK((uint8_t *)pfn_to_page(0) == moved + (A_END - A_MEMMAP - 4 * MiB));
 	CHECK_EQ_U64(buddy_check(NULL), 0);
 	__free_pages(pfn_to_page(pa), 3);
 	__free_page(pfn_to_page(pb));
@@ -666,13 +670,13 @@ TEST(works_on_a_classified_firmware_map)
 	bi.in_use[0] = (struct boot_range){ 0x500000, 0x1800, "boot_info" };
 	bi.in_use_count = 1;
 	CHECK(memmap_build(&bi, &mm) == 0);
-	/* Usable: [1M, 3M) [3M+64K, 5M) [5M+8K, 8M). max_pfn 2048 -> 64 KiB of
-	 * struct pages = 16 frames at the top of the largest range [5M+8K, 8M). */
+	/* Usable: [1M, 3M) [3M+64K, 5M) [5M+8K, 8M). max_pfn 2048 -> 128 KiB of
+	 * struct pages = 32 frames at the top of the largest range [5M+8K, 8M). */
 	CHECK_EQ_U64(mm.count, 3);
 	sim_map(0, 8 * MiB);
 	CHECK(buddy_init(&mm) == 0);
-	CHECK_EQ_U64(stats().mem_map_phys, 8 * MiB - 16 * 4096);
-	CHECK_EQ_U64(totalram_pages(), 512 + (512 - 16) + (768 - 2) - 16);
+	CHECK_EQ_U64(stats().mem_map_phys, 8 * MiB - 32 * 4096);
+	CHECK_EQ_U64(totalram_pages(), 512 + (512 - 16) + (768 - 2) - 32);
 	CHECK(PageReserved(pfn_to_page(0x300)));
 	CHECK(PageReserved(pfn_to_page(0x501)));
 	CHECK(!PageReserved(pfn_to_page(0x502)));

@@ -813,6 +813,30 @@ TEST(smp_key)
 	CHECK_ONE_WARNING(1, "line 1: smp = \"lots\": expected auto, off or a number of CPUs from 1 to 4096 (keeping auto)");
 }
 
+TEST(swap_size)
+{
+	parse("");
+	CHECK_EQ_U64(cfg.swap_bytes, 0);
+	parse("swap = 256M\n");
+	CHECK_EQ_U64(cfg.swap_bytes, 256ull << 20);
+	CHECK_NO_WARNINGS();
+	parse("swap = 1G\nswap = 512KiB\n");
+	CHECK_EQ_U64(cfg.swap_bytes, 1ull << 30);
+	CHECK_ONE_WARNING(2, "line 2: swap = \"512KiB\": expected 0 or a size from 1M to 64G, e.g. 256M (keeping 1024 MiB)");
+	parse("swap = 64g\n");
+	CHECK_EQ_U64(cfg.swap_bytes, 64ull << 30);
+	parse("swap = 2097152k\nswap = 0\n");
+	CHECK_EQ_U64(cfg.swap_bytes, 0);
+	CHECK_NO_WARNINGS();
+	static const char *const bad[] = { "swap = 65G\n", "swap = 12X\n", "swap = M\n", "swap = 4 M\n",
+					   "swap = 99999999999999999999999G\n", "swap = 1MiBs\n", "swap = -1M\n" };
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		parse(bad[i]);
+		CHECK_EQ_U64(cfg.swap_bytes, 0);
+		CHECK_EQ_U64(cfg.warning_count, 1);
+	}
+}
+
 TEST(matrix_sample)
 {
 	parse("");
@@ -881,6 +905,7 @@ TEST(reboot_after)
 }
 
 UNIT_MAIN(
+	UNIT(swap_size),
 	UNIT(report_nvram),
 	UNIT(reboot_after),
 	UNIT(smp_key),

@@ -425,9 +425,9 @@ TEST(out_of_memory_returns_null)
 	void *objs[4096];
 	void *p;
 
-	/* 64 KiB of RAM at 4 MiB: mem_map for 1040 PFNs is 33280 bytes = 9 frames
+	/* 96 KiB of RAM at 4 MiB: mem_map for 1048 PFNs is 67072 bytes = 17 frames
 	 * at the top, leaving 7 free frames. */
-	fresh_memory(64 * KiB);
+	fresh_memory(96 * KiB);
 	free0 = nr_free_pages();
 	CHECK_EQ_U64(free0, 7);
 	c = kmem_cache_create("oom", 64, 0);

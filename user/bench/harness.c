@@ -28,6 +28,7 @@ static const char *const kernel_class_names[] = {
 	"cow-zero", "reuse", "cow-copy", "stack-grow", "spurious", "uaccess", "segv", "oom",
 	"thp-read", "thp-write", "thp-cow-zero", "thp-fallback", "hugetlb-2m", "hugetlb-1g",
 	"file-read", "file-read-major", "file-cow", "file-shared-write",
+	"swap-in", "swap-in-same-filled", "swap-cache",
 };
 _Static_assert(sizeof(kernel_class_names) / sizeof(kernel_class_names[0]) == FAULT_NR_CLASSES,
 	       "fault classes changed: update kernel_class_names");

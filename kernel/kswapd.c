@@ -1,0 +1,77 @@
+/* kswapd (kernel/kswapd.h). */
+#include "kernel/kswapd.h"
+#include "kernel/sched.h"
+#include "base/errno.h"
+#include "paging/vmscan.h"
+
+struct kswapd_stats kswapd_stats;
+static struct wait_queue_head kswapd_wait;
+static struct task_struct *kswapd_task;
+static uint32_t kswapd_failures;      /* runs in a row that freed nothing (Linux's pgdat->kswapd_failures) */
+static uint64_t kswapd_failed_at;     /* jiffies of the last of them */
+
+/* The waker reclaim calls below the low watermark. After MAX_RECLAIM_RETRIES
+ * runs that freed nothing, kswapd is hopeless (nothing reclaimable: no swap,
+ * all anonymous) and wakeups are ignored for a second, as Linux leaves a
+ * failing kswapd asleep until direct reclaim makes progress. */
+static void kswapd_wake(void)
+{
+	if (kswapd_failures >= MAX_RECLAIM_RETRIES && jiffies - kswapd_failed_at < TICK_HZ)
+		return;
+	wake_up(&kswapd_wait);
+}
+
+/* Sleeps until woken (kswapd_wake), unless free memory is still below the
+ * low watermark after a run that made progress. */
+static void kswapd_try_to_sleep(bool progress)
+{
+	struct wait_queue_entry w = { .task = NULL };
+	prepare_to_wait(&kswapd_wait, &w);
+	if (!progress || !kswapd_needed())
+		schedule_until(0);
+	finish_wait(&kswapd_wait, &w);
+}
+
+/* The thread: balance_pgdat a batch at a time, yielding between batches. */
+static void kswapd(void *arg)
+{
+	(void)arg;
+	bool progress = true;
+	for (;;) {
+		kswapd_try_to_sleep(progress);
+		if (!kswapd_needed())
+			continue;   /* woken late: memory came back meanwhile */
+		kswapd_stats.runs++;
+		progress = false;
+		for (;;) {
+			bool done = false;
+			uint64_t freed = kswapd_shrink_batch(&done);
+			if (freed)
+				progress = true;
+			if (done || !freed)
+				break;
+			kswapd_stats.batches++;
+			schedule();   /* cond_resched: the running programs go first */
+		}
+		if (progress) {
+			kswapd_failures = 0;
+		} else {
+			kswapd_failures++;
+			kswapd_failed_at = jiffies;
+		}
+	}
+}
+
+/* See kernel/kswapd.h. */
+int kswapd_init(void)
+{
+	if (kswapd_task)
+		return 0;
+	init_waitqueue_head(&kswapd_wait);
+	kswapd_task = kthread_create(kswapd, NULL, "kswapd0");
+	if (!kswapd_task)
+		return -ENOMEM;
+	reclaim_set_kswapd_waker(kswapd_wake);
+	wake_up_process(kswapd_task);
+	return 0;
+}

@@ -1,0 +1,195 @@
+/*
+ * LZ4 block compression and decompression (lib/lz4.h), written from the
+ * format description.
+ *
+ * Compressor: greedy, one hash table of the last position each 4-byte
+ * sequence was seen at (Knuth's multiplicative hash of the 32-bit word,
+ * LZ4_HASH_LOG bits). At each position: if the table names an earlier
+ * position within 65535 bytes with the same four bytes, the match is
+ * extended backwards over pending literals and forwards up to the end
+ * limit and emitted; else the position advances, by more the longer no
+ * match was found (a skip that makes incompressible input cheap).
+ *
+ * Decompressor: every length is checked against what is left of the input
+ * and of the output before bytes move; lengths are accumulated in 64 bits
+ * and capped, so no run of 255 bytes can wrap them.
+ */
+#include "lib/lz4.h"
+
+#include <stdbool.h>
+
+#include "base/errno.h"
+#include "base/string.h"
+
+#define MINMATCH      4
+#define LASTLITERALS  5    /* the last 5 bytes of a block are literals */
+#define MFLIMIT       12   /* no match starts in the last 12 bytes */
+#define MAX_OFFSET    65535u
+#define RUN_MASK      15u
+#define ML_MASK       15u
+#define SKIP_TRIGGER  6    /* after 2^6 misses in a row, step 2 bytes, and so on */
+
+/* Unaligned loads and stores of fixed size: __builtin_memcpy inlines them
+ * even in the kernel's -fno-builtin build. */
+static inline uint32_t read32(const uint8_t *p)
+{
+	uint32_t v;
+	__builtin_memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+static inline void copy8(uint8_t *d, const uint8_t *s)
+{
+	uint64_t v;
+	__builtin_memcpy(&v, s, sizeof(v));
+	__builtin_memcpy(d, &v, sizeof(v));
+}
+
+static inline uint32_t hash4(uint32_t v)
+{
+	return (v * 2654435761u) >> (32 - LZ4_HASH_LOG);
+}
+
+/* Writes a length's extra bytes (len already reduced by the 15 in the
+ * token) at dst[*op]; false if they do not fit in cap. */
+static bool put_length(uint8_t *dst, uint32_t *op, uint32_t cap, uint32_t len)
+{
+	uint32_t need = len / 255u + 1u;
+	if (need > cap - *op)
+		return false;
+	for (; len >= 255u; len -= 255u)
+		dst[(*op)++] = 255;
+	dst[(*op)++] = (uint8_t)len;
+	return true;
+}
+
+/* Emits one sequence: the literals src[lit0..lit0+nlit), then (when
+ * mlen != 0) a match of mlen bytes at offset. False if it does not fit. */
+static bool put_sequence(uint8_t *dst, uint32_t *op, uint32_t cap, const uint8_t *lits, uint32_t nlit,
+			 uint32_t offset, uint32_t mlen)
+{
+	if (*op >= cap)
+		return false;
+	uint32_t token_at = (*op)++;
+	uint8_t token = (uint8_t)((nlit >= RUN_MASK ? RUN_MASK : nlit) << 4);
+	if (nlit >= RUN_MASK && !put_length(dst, op, cap, nlit - RUN_MASK))
+		return false;
+	if (nlit > cap - *op)
+		return false;
+	memcpy(dst + *op, lits, nlit);
+	*op += nlit;
+	if (mlen) {
+		if (cap - *op < 2)
+			return false;
+		dst[(*op)++] = (uint8_t)offset;
+		dst[(*op)++] = (uint8_t)(offset >> 8);
+		uint32_t m = mlen - MINMATCH;
+		token |= (uint8_t)(m >= ML_MASK ? ML_MASK : m);
+		if (m >= ML_MASK && !put_length(dst, op, cap, m - ML_MASK))
+			return false;
+	}
+	dst[token_at] = token;
+	return true;
+}
+
+/* See lib/lz4.h. */
+int32_t lz4_compress(const uint8_t *src, uint32_t n, uint8_t *dst, uint32_t cap, void *work)
+{
+	if (n > LZ4_MAX_INPUT)
+		return -EINVAL;
+	uint16_t *table = work;   /* position + 1 of the last sight of a hash; 0: none */
+	uint32_t op = 0, anchor = 0;
+	if (n >= MFLIMIT + 1) {
+		memset(table, 0, LZ4_WORK_SIZE);
+		uint32_t match_start_limit = n - MFLIMIT;   /* a match starts below this */
+		uint32_t match_end_limit = n - LASTLITERALS; /* and ends at or below this */
+		uint32_t ip = 0, misses = 0;
+		while (ip < match_start_limit) {
+			uint32_t seq = read32(src + ip);
+			uint32_t h = hash4(seq);
+			uint32_t cand = table[h];
+			table[h] = (uint16_t)(ip + 1);
+			if (!cand || ip - (cand - 1) > MAX_OFFSET || read32(src + cand - 1) != seq) {
+				ip += 1 + (misses++ >> SKIP_TRIGGER);
+				continue;
+			}
+			misses = 0;
+			uint32_t ref = cand - 1;
+			while (ip > anchor && ref > 0 && src[ip - 1] == src[ref - 1])
+				ip--, ref--;
+			uint32_t len = MINMATCH;
+			while (ip + len < match_end_limit && src[ref + len] == src[ip + len])
+				len++;
+			if (!put_sequence(dst, &op, cap, src + anchor, ip - anchor, ip - ref, len))
+				return -ENOSPC;
+			ip += len;
+			anchor = ip;
+			if (ip - 2 < match_start_limit)   /* remember a position inside the match too */
+				table[hash4(read32(src + ip - 2))] = (uint16_t)(ip - 2 + 1);
+		}
+	}
+	if (!put_sequence(dst, &op, cap, src + anchor, n - anchor, 0, 0))
+		return -ENOSPC;
+	return (int32_t)op;
+}
+
+/* Reads a length's extra bytes at src[*ip] onto *len; false if the input
+ * ends inside them or the length passes limit (no block can need it). */
+static bool get_length(const uint8_t *src, uint32_t n, uint32_t *ip, uint64_t *len, uint64_t limit)
+{
+	uint8_t b;
+	do {
+		if (*ip >= n)
+			return false;
+		b = src[(*ip)++];
+		*len += b;
+		if (*len > limit)
+			return false;
+	} while (b == 255);
+	return true;
+}
+
+/* See lib/lz4.h. */
+int32_t lz4_decompress(const uint8_t *src, uint32_t n, uint8_t *dst, uint32_t cap)
+{
+	uint32_t ip = 0, op = 0;
+	for (;;) {
+		if (ip >= n)
+			return -EINVAL;   /* a token was due */
+		uint8_t token = src[ip++];
+		uint64_t lit = token >> 4;
+		if (lit == RUN_MASK && !get_length(src, n, &ip, &lit, (uint64_t)cap + 1))
+			return -EINVAL;
+		if (lit > n - ip || lit > cap - op)
+			return -EINVAL;
+		memcpy(dst + op, src + ip, (size_t)lit);
+		ip += (uint32_t)lit;
+		op += (uint32_t)lit;
+		if (ip == n)
+			return (int32_t)op;   /* the last sequence: literals only */
+		if (n - ip < 2)
+			return -EINVAL;
+		uint32_t offset = (uint32_t)src[ip] | (uint32_t)src[ip + 1] << 8;
+		ip += 2;
+		if (offset == 0 || offset > op)
+			return -EINVAL;
+		uint64_t mlen = token & ML_MASK;
+		if (mlen == ML_MASK && !get_length(src, n, &ip, &mlen, (uint64_t)cap + 1))
+			return -EINVAL;
+		mlen += MINMATCH;
+		if (mlen > cap - op)
+			return -EINVAL;
+		uint8_t *d = dst + op;
+		const uint8_t *s = d - offset;
+		uint32_t i = 0;
+		if (offset >= 8) {
+			/* 8 bytes at a time: each chunk's source lies wholly before
+			 * its destination, written already if they overlap. */
+			for (; i + 8 <= (uint32_t)mlen; i += 8)
+				copy8(d + i, s + i);
+		}
+		for (; i < (uint32_t)mlen; i++)   /* the tail, or a short-offset repeating pattern */
+			d[i] = s[i];
+		op += (uint32_t)mlen;
+	}
+}

@@ -1,0 +1,123 @@
+/*
+ * The LRU lists (Linux's mm/swap.c and include/linux/mm_inline.h, one node,
+ * one lruvec): every user page that reclaim may take - anonymous pages of
+ * private mappings and page-cache pages - is on one of four lists, inactive
+ * or active, anonymous or file, newest at the head. Reclaim scans the
+ * inactive lists from the tail (paging/vmscan.c); pages move to the active
+ * list when seen used twice (mark_page_accessed, or referenced PTEs at a
+ * scan) and back when an active-list scan finds their Accessed bits clear.
+ *
+ * The lists are linked through struct page's lru_link_next/lru_link_prev
+ * (PFNs, PFN_NONE ends) and PG_lru says a page is on one; PG_active says
+ * which. Being on a list holds no reference: the page's owners (its
+ * mappings, the page cache) do, and the last put_page takes it off
+ * (lru_page_freed, called by the buddy allocator). Reclaim isolates a page
+ * (off the list, one reference of its own) while it works on it.
+ *
+ * Not on the lists (never reclaimed): shared anonymous pages (they have no
+ * backing object here), THPs and hugetlb pages, the zero pages, kernel
+ * pages. Single CPU, no locking (as the allocator).
+ */
+#ifndef FAULTLINE_LRU_H
+#define FAULTLINE_LRU_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "lib/check_result.h"
+#include "paging/page.h"
+
+enum lru_list {
+	LRU_INACTIVE_ANON = 0,
+	LRU_ACTIVE_ANON = 1,
+	LRU_INACTIVE_FILE = 2,
+	LRU_ACTIVE_FILE = 3,
+	NR_LRU_LISTS
+};
+#define LRU_ACTIVE 1   /* added to an inactive list's number: its active list */
+#define LRU_FILE   2   /* added to an anon list's number: the file one */
+
+/* The four lists: head (newest) and tail (oldest) PFNs, and their lengths. */
+struct lruvec {
+	uint32_t head[NR_LRU_LISTS];
+	uint32_t tail[NR_LRU_LISTS];
+	uint64_t nr[NR_LRU_LISTS];
+};
+extern struct lruvec lruvec;
+
+/* A list of isolated pages (the same links, off every LRU list). */
+struct page_list {
+	uint32_t head, tail;
+	uint64_t nr;
+};
+
+static inline bool page_is_file_lru(const struct page *page) { return !PageAnon(page); }
+static inline bool PageLRU(const struct page *p) { return (p->flags & PG_lru) != 0; }
+static inline bool PageActive(const struct page *p) { return (p->flags & PG_active) != 0; }
+static inline bool PageReferenced(const struct page *p) { return (p->flags & PG_referenced) != 0; }
+
+/* The list a page belongs on by its flags. */
+static inline enum lru_list page_lru(const struct page *page)
+{
+	return (enum lru_list)((page_is_file_lru(page) ? LRU_FILE : 0) + (PageActive(page) ? LRU_ACTIVE : 0));
+}
+
+/* Resets the lists to empty (boot, host tests). */
+void lru_init(void);
+
+/* Linux's lru_cache_add: a new page (not on a list) goes to the head of the
+ * inactive list of its kind. A page already on a list is reported (bad_page). */
+void lru_cache_add(struct page *page);
+
+/* Takes a page off its list (PG_lru cleared); nothing if it is on none. */
+void del_page_from_lru_list(struct page *page);
+
+/* Puts a page that is on no list at the head (or tail) of the list its
+ * flags name. */
+void add_page_to_lru_list(struct page *page);
+void add_page_to_lru_list_tail(struct page *page);
+
+/* Linux's mark_page_accessed (a read() or write() of a cached page):
+ * inactive and unreferenced -> referenced; inactive and referenced ->
+ * active; active -> referenced. */
+void mark_page_accessed(struct page *page);
+
+/* Linux's deactivate_page (MADV_COLD): an active page to the head of its
+ * inactive list, its referenced flag cleared. Nothing for pages on no list. */
+void deactivate_page(struct page *page);
+
+/* Called by the allocator before a frame with PG_lru goes free. */
+void lru_page_freed(struct page *page);
+
+/* Isolated-page lists. */
+static inline void page_list_init(struct page_list *l) { l->head = l->tail = PFN_NONE; l->nr = 0; }
+void page_list_add_tail(struct page_list *l, struct page *page);
+/* The first page of l, taken off it; NULL when l is empty. */
+struct page *page_list_pop(struct page_list *l);
+
+/*
+ * Linux's isolate_lru_pages: up to nr pages from the tail of list lru, each
+ * taken off it (PG_lru cleared) with a reference of the caller's, onto out.
+ * Returns how many were taken.
+ */
+uint64_t isolate_lru_pages(enum lru_list lru, uint64_t nr, struct page_list *out);
+
+/* Puts an isolated page back at the head of the list its flags name and
+ * drops the isolation's reference (which may free it). */
+void putback_lru_page(struct page *page);
+
+/* Pages on the lists now. */
+static inline uint64_t lru_pages(void)
+{
+	return lruvec.nr[0] + lruvec.nr[1] + lruvec.nr[2] + lruvec.nr[3];
+}
+
+/*
+ * The self-check: every list's links agree both ways, each page on it has
+ * PG_lru, the list's kind and a reference, the lengths match, and no page
+ * with PG_lru is on no list (walks mem_map). Returns the problems found;
+ * *out (may be NULL) gets the first in words.
+ */
+uint64_t lru_check(struct check_result *out);
+
+#endif

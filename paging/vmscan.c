@@ -1,0 +1,437 @@
+/* Reclaim (paging/vmscan.h). */
+#include "paging/vmscan.h"
+#include "paging/buddy.h"
+#include "paging/filemap.h"
+#include "paging/huge_memory.h"
+#include "paging/lru.h"
+#include "paging/rmap.h"
+#include "paging/swap.h"
+#include "paging/zram.h"
+#include "paging/vma.h"
+#include "base/errno.h"
+
+
+struct vm_event_stats vm_events;
+struct watermarks wmark;
+struct mem_cgroup root_mem_cgroup;
+uint32_t vm_swappiness = 60;
+
+static void (*kswapd_waker)(void);
+
+struct scan_control {
+	uint64_t nr_to_reclaim;
+	uint64_t nr_reclaimed;
+	uint64_t nr_scanned;
+	int priority;
+	bool may_swap;       /* anonymous pages may go to swap */
+	bool direct;         /* counted as direct reclaim (else kswapd's) */
+	bool force;          /* MADV_PAGEOUT: references do not save a page */
+};
+
+/* Integer square root (for the watermarks). */
+static uint64_t isqrt(uint64_t n)
+{
+	uint64_t r = 0;
+	for (uint64_t bit = 1ull << 62; bit; bit >>= 2) {
+		if (n >= r + bit) {
+			n -= r + bit;
+			r = (r >> 1) + bit;
+		} else {
+			r >>= 1;
+		}
+	}
+	return r;
+}
+
+/* The allocator's release hook: a frame leaving the LRU lists or the user group. */
+static void reclaim_page_released(struct page *page, uint32_t order)
+{
+	if (page->flags & PG_lru)
+		lru_page_freed(page);
+	if (page->flags & PG_memcg) {
+		uint64_t n = 1ull << order;
+		root_mem_cgroup.usage = root_mem_cgroup.usage >= n ? root_mem_cgroup.usage - n : 0;
+		page->flags &= ~PG_memcg;
+	}
+}
+
+/* See paging/vmscan.h. */
+void reclaim_init(void)
+{
+	uint64_t kib = totalram_pages() * (PAGE_SIZE / 1024);
+	uint64_t min_kib = isqrt(kib * 16);
+	if (min_kib < 128)
+		min_kib = 128;
+	if (min_kib > 65536)
+		min_kib = 65536;
+	wmark.min = min_kib / (PAGE_SIZE / 1024);
+	wmark.low = wmark.min + wmark.min / 4;
+	wmark.high = wmark.min + wmark.min / 2;
+	root_mem_cgroup = (struct mem_cgroup){ 0, 0, 0, 0 };
+	lru_init();
+	workingset_init();
+	buddy_set_release_hook(reclaim_page_released);
+}
+
+/* See paging/vmscan.h. */
+void mem_cgroup_set_limit(uint64_t bytes)
+{
+	root_mem_cgroup.max = bytes >> PAGE_SHIFT;
+}
+
+/* See paging/vmscan.h. */
+void reclaim_set_kswapd_waker(void (*wake)(void))
+{
+	kswapd_waker = wake;
+}
+
+/* See paging/vmscan.h. */
+void wakeup_kswapd(void)
+{
+	if (kswapd_waker)
+		kswapd_waker();
+}
+
+/* See paging/vmscan.h. */
+bool kswapd_needed(void)
+{
+	return nr_free_pages() < wmark.low;
+}
+
+/* True if anonymous pages can go to swap now. */
+static bool can_swap(void)
+{
+	return swap_enabled() && swap_slots_in_use() + 1 < swap_total_slots();
+}
+
+static void count_scan(struct scan_control *sc)
+{
+	sc->nr_scanned++;
+	if (sc->direct)
+		vm_events.pgscan_direct++;
+	else
+		vm_events.pgscan_kswapd++;
+}
+
+static void count_steal(struct scan_control *sc)
+{
+	sc->nr_reclaimed++;
+	if (sc->direct)
+		vm_events.pgsteal_direct++;
+	else
+		vm_events.pgsteal_kswapd++;
+}
+
+/* An isolated page goes back to the head of the active list. */
+static void putback_active(struct page *page)
+{
+	page->flags |= PG_active | PG_workingset;
+	vm_events.pgactivate++;
+	putback_lru_page(page);
+}
+
+/* An isolated page goes back to the head of its inactive list. */
+static void putback_inactive(struct page *page)
+{
+	page->flags &= ~PG_active;
+	vm_events.pgrotated++;
+	putback_lru_page(page);
+}
+
+/* The last step of a reclaimed page: our isolation reference goes, and with it the frame. */
+static void free_reclaimed(struct scan_control *sc, struct page *page)
+{
+	put_page(page);
+	count_steal(sc);
+}
+
+/* Reclaims one isolated anonymous page; false to keep it (the caller puts it back). */
+static bool reclaim_anon_page(struct page *page, struct scan_control *sc)
+{
+	if (!PageSwapCache(page)) {
+		if (!sc->may_swap || add_to_swap(page))
+			return false;
+	}
+	if (page_mapcount(page) && !try_to_unmap(page))
+		return false;
+	struct zram_stats z0, z1;
+	zram_get_stats(&z0);
+	if (swap_writepage(page))
+		return false;
+	zram_get_stats(&z1);
+	if (z1.same_writes == z0.same_writes) {
+		/* What this page cost in the pool (raw pages count 4096). */
+		vm_events.swapout_orig_bytes += PAGE_SIZE;
+		if (z1.compr_data_size > z0.compr_data_size)
+			vm_events.swapout_compr_bytes += z1.compr_data_size - z0.compr_data_size;
+	}
+	if (page_ref_count(page) != 2)   /* the swap cache's and ours: anyone else uses it */
+		return false;
+	workingset_eviction(workingset_key_swap(page_swap_entry(page).val));
+	delete_from_swap_cache(page);
+	return true;
+}
+
+/* Reclaims one isolated file page; false to keep it. */
+static bool reclaim_file_page(struct page *page, struct scan_control *sc)
+{
+	(void)sc;
+	struct address_space *mapping = page->mapping;
+	if (!mapping)
+		return true;   /* truncated while mapped: its last mapping went, ours is the last reference */
+	if (page_mapcount(page) && !try_to_unmap(page))
+		return false;
+	if (PageDirty(page)) {
+		if (filemap_writeback_page(page))
+			return false;
+		vm_events.file_writeback++;
+	}
+	if (page_ref_count(page) != 2)   /* the cache's and ours */
+		return false;
+	workingset_eviction(workingset_key_file(mapping, page->index));
+	delete_from_page_cache(page);
+	return true;
+}
+
+/*
+ * Linux's shrink_page_list with page_check_references: each isolated page
+ * is activated, rotated, or reclaimed (see paging/vmscan.h).
+ */
+static void shrink_page_list(struct page_list *list, struct scan_control *sc)
+{
+	struct page *page;
+	while ((page = page_list_pop(list))) {
+		count_scan(sc);
+		bool anon = PageAnon(page);
+		if (!sc->force) {
+			uint32_t young = page_referenced(page);
+			bool referenced_page = PageReferenced(page);
+			page->flags &= ~PG_referenced;
+			if (young) {
+				page->flags |= PG_referenced;
+				if (referenced_page || young > 1)
+					putback_active(page);
+				else
+					putback_inactive(page);
+				continue;
+			}
+			if (referenced_page && !anon && PageDirty(page)) {
+				putback_inactive(page);   /* PAGEREF_RECLAIM_CLEAN: only a clean one goes */
+				continue;
+			}
+		}
+		if (anon && !sc->may_swap) {
+			putback_active(page);   /* Linux: anonymous pages with no swap are activated */
+			continue;
+		}
+		if (anon ? reclaim_anon_page(page, sc) : reclaim_file_page(page, sc))
+			free_reclaimed(sc, page);
+		else if (anon && page_mapcount(page))
+			putback_active(page);
+		else
+			putback_inactive(page);
+	}
+}
+
+/* Linux's shrink_inactive_list: a batch from the tail of inactive list lru. */
+static void shrink_inactive_list(enum lru_list lru, uint64_t nr, struct scan_control *sc)
+{
+	struct page_list list;
+	page_list_init(&list);
+	isolate_lru_pages(lru, nr, &list);
+	shrink_page_list(&list, sc);
+}
+
+/* Linux's shrink_active_list: pages from the tail of active list lru whose
+ * ptes were not referenced since the last look go to the inactive list. */
+static void shrink_active_list(enum lru_list lru, uint64_t nr, struct scan_control *sc)
+{
+	(void)sc;
+	struct page_list list;
+	page_list_init(&list);
+	isolate_lru_pages(lru, nr, &list);
+	struct page *page;
+	while ((page = page_list_pop(&list))) {
+		uint32_t young = page_referenced(page);
+		if (young || PageReferenced(page)) {
+			page->flags &= ~PG_referenced;
+			putback_lru_page(page);   /* still active, at the head */
+			continue;
+		}
+		page->flags &= ~PG_active;
+		vm_events.pgdeactivate++;
+		putback_lru_page(page);
+	}
+}
+
+/* True if the inactive list of a kind is smaller than its active list
+ * (Linux's inactive_is_low with ratio 1). */
+static bool inactive_is_low(enum lru_list inactive)
+{
+	return lruvec.nr[inactive] < lruvec.nr[inactive + LRU_ACTIVE];
+}
+
+/* Pages of a list's kind to scan at sc's priority, weighted by swappiness. */
+static uint64_t scan_share(enum lru_list base, struct scan_control *sc)
+{
+	uint64_t size = lruvec.nr[base] + lruvec.nr[base + LRU_ACTIVE];
+	uint64_t scan = size >> sc->priority;
+	if (!scan && size)
+		scan = size < SWAP_CLUSTER_MAX ? size : SWAP_CLUSTER_MAX;
+	uint32_t weight = base == LRU_INACTIVE_ANON ? vm_swappiness : 200 - vm_swappiness;
+	return scan * weight / 100;
+}
+
+/* Linux's shrink_lruvec: one pass at sc->priority over both kinds. */
+static void shrink_lruvec(struct scan_control *sc)
+{
+	uint64_t nr[2];
+	nr[0] = sc->may_swap ? scan_share(LRU_INACTIVE_ANON, sc) : 0;
+	nr[1] = scan_share(LRU_INACTIVE_FILE, sc);
+	while ((nr[0] || nr[1]) && sc->nr_reclaimed < sc->nr_to_reclaim) {
+		for (int k = 0; k < 2; k++) {
+			enum lru_list inactive = k ? LRU_INACTIVE_FILE : LRU_INACTIVE_ANON;
+			if (!nr[k])
+				continue;
+			uint64_t batch = nr[k] < SWAP_CLUSTER_MAX ? nr[k] : SWAP_CLUSTER_MAX;
+			nr[k] -= batch;
+			if (inactive_is_low(inactive))
+				shrink_active_list(inactive + LRU_ACTIVE, batch, sc);
+			if (lruvec.nr[inactive])
+				shrink_inactive_list(inactive, batch, sc);
+		}
+	}
+}
+
+/* Runs shrink_lruvec from DEF_PRIORITY down until nr_to_reclaim is met. */
+static uint64_t do_try_to_free_pages(struct scan_control *sc)
+{
+	for (sc->priority = DEF_PRIORITY; sc->priority >= 0; sc->priority--) {
+		shrink_lruvec(sc);
+		if (sc->nr_reclaimed >= sc->nr_to_reclaim)
+			break;
+	}
+	return sc->nr_reclaimed;
+}
+
+/* See paging/vmscan.h. */
+uint64_t try_to_free_pages(uint64_t nr, bool direct)
+{
+	struct scan_control sc = {
+		.nr_to_reclaim = nr < SWAP_CLUSTER_MAX ? SWAP_CLUSTER_MAX : nr,
+		.may_swap = can_swap(),
+		.direct = direct,
+	};
+	return do_try_to_free_pages(&sc);
+}
+
+/* See paging/vmscan.h. */
+uint64_t kswapd_shrink_batch(bool *done)
+{
+	*done = nr_free_pages() >= wmark.high;
+	if (*done)
+		return 0;
+	return try_to_free_pages(SWAP_CLUSTER_MAX, false);
+}
+
+/* Stores the charge of 2^order pages. */
+static void commit_charge(struct page *page, uint32_t order)
+{
+	page->flags |= PG_memcg;
+	root_mem_cgroup.usage += 1ull << order;
+	if (root_mem_cgroup.usage > root_mem_cgroup.peak)
+		root_mem_cgroup.peak = root_mem_cgroup.usage;
+}
+
+/* See paging/vmscan.h. */
+int mem_cgroup_charge(struct page *page, uint32_t order)
+{
+	uint64_t n = 1ull << order;
+	uint64_t free = nr_free_pages();
+	if (free < wmark.low) {
+		vm_events.kswapd_wakeups++;
+		wakeup_kswapd();
+		if (free < wmark.min) {
+			vm_events.allocstall++;
+			try_to_free_pages(wmark.min - free + n, true);
+		}
+	}
+	if (root_mem_cgroup.max) {
+		uint32_t retries = MAX_RECLAIM_RETRIES;
+		while (root_mem_cgroup.usage + n > root_mem_cgroup.max) {
+			vm_events.memcg_reclaims++;
+			uint64_t want = root_mem_cgroup.usage + n - root_mem_cgroup.max;
+			if (!try_to_free_pages(want, true) && !--retries) {
+				root_mem_cgroup.failcnt++;
+				vm_events.memcg_oom++;
+				return -ENOMEM;
+			}
+		}
+	}
+	commit_charge(page, order);
+	return 0;
+}
+
+/* See paging/vmscan.h. */
+int mem_cgroup_charge_thp(struct page *page)
+{
+	if (root_mem_cgroup.max)
+		return -ENOMEM;
+	commit_charge(page, HPAGE_PMD_ORDER);
+	return 0;
+}
+
+/* ---- MADV_PAGEOUT / MADV_COLD ---- */
+
+/* The page of a present, ordinary 4 KiB pte at addr of mm that reclaim may
+ * take (on an LRU list), or NULL. */
+static struct page *lru_page_at(struct mm_struct *mm, uint64_t addr)
+{
+	pte_t *pte = walk_pte(mm->pgd, addr, false, NULL);
+	if (!pte)
+		return NULL;
+	pte_t entry = ptep_get(pte);
+	if (!pte_present(entry) || pte_special(entry))
+		return NULL;
+	struct page *page = pfn_to_page(pte_pfn(entry));
+	return PageLRU(page) ? page : NULL;
+}
+
+/* See paging/vmscan.h. */
+uint64_t reclaim_range(struct vm_area_struct *vma, uint64_t start, uint64_t end)
+{
+	struct scan_control sc = { .nr_to_reclaim = UINT64_MAX, .may_swap = can_swap(), .direct = true, .force = true };
+	struct page_list list;
+	page_list_init(&list);
+	for (uint64_t a = start; a < end; a += PAGE_SIZE) {
+		struct page *page = lru_page_at(vma->vm_mm, a);
+		/* Linux's madvise_cold_or_pageout_pte_range: only pages this mm alone maps. */
+		if (!page || page_mapcount(page) != 1)
+			continue;
+		del_page_from_lru_list(page);
+		get_page(page);
+		page_list_add_tail(&list, page);
+		if (list.nr == SWAP_CLUSTER_MAX) {
+			shrink_page_list(&list, &sc);
+			sc.may_swap = can_swap();
+		}
+	}
+	shrink_page_list(&list, &sc);
+	vm_events.pageout += sc.nr_reclaimed;
+	return sc.nr_reclaimed;
+}
+
+/* See paging/vmscan.h. */
+void deactivate_range(struct vm_area_struct *vma, uint64_t start, uint64_t end)
+{
+	for (uint64_t a = start; a < end; a += PAGE_SIZE) {
+		struct page *page = lru_page_at(vma->vm_mm, a);
+		if (!page || page_mapcount(page) != 1)
+			continue;
+		pte_t *pte = walk_pte(vma->vm_mm->pgd, a, false, NULL);
+		set_pte(pte, pte_mkold(ptep_get(pte)));
+		flush_tlb_mm_page(vma->vm_mm, a);
+		deactivate_page(page);
+		vm_events.pgdeactivate++;
+	}
+}
