@@ -190,7 +190,7 @@ static __attribute__((always_inline)) inline int copy_ptes(struct mm_struct *dst
 				anon += PageAnon(page);
 			pages++;
 			v &= ~_PAGE_ACCESSED;
-		} else if (unlikely(v)) {   /* a swap entry (is_swap_pte) */
+		} else if (unlikely(v && !(v & (_PAGE_PRESENT | _PAGE_PROTNONE)))) {   /* a swap entry (is_swap_pte) */
 			err = copy_swap_pte(dst_mm, vma, src + i, dst + i);
 			if (unlikely(err)) {
 				/* The rest of the child's entries are none: its teardown walks them. */

@@ -178,17 +178,24 @@ TEST(fork_shares_the_slot_and_the_swap_cache_serves_the_second_fault)
 	uint64_t before;
 	struct mm_struct *mm = swap_mm(&before);
 	struct vm_fault vmf;
-	CHECK(map_at(mm, BASE, 2, RW, ANON));
+	CHECK(map_at(mm, BASE, 3, RW, ANON));
 	for (int i = 0; i < 2; i++) {
 		CHECK_EQ_U64(fault(mm, BASE + i * PG, 1, &vmf), 0);
 		fill_kind(user_byte(mm, BASE + i * PG), 1, (uint32_t)i);
 	}
+	/* A read: the zero page (present and special) beside the swap entries,
+	 * which fork copies as it is. */
+	CHECK_EQ_U64(fault(mm, BASE + 2 * PG, 0, &vmf), 0);
 	uint8_t want[PAGE_SIZE];
 	memcpy(want, user_byte(mm, BASE), PAGE_SIZE);
 	CHECK_EQ_U64(swap_out(mm, BASE), 0);
 	CHECK_EQ_U64(swap_out(mm, BASE + PG), 0);
 	struct mm_struct *child = dup_mm(mm);
 	CHECK(child != NULL);
+	if (!child)
+		return;
+	CHECK(pte_of(child, BASE + 2 * PG) != 0);
+	CHECK_EQ_U64(pte_of(child, BASE + 2 * PG), pte_of(mm, BASE + 2 * PG));
 	swp_entry_t entry = pte_to_swp_entry(__pte(pte_of(mm, BASE)));
 	CHECK_EQ_U64(swap_count(entry), 2);
 	CHECK(!pte_swp_exclusive(__pte(pte_of(mm, BASE))));    /* copy_nonpresent_pte cleared it */

@@ -109,6 +109,8 @@ int main(int argc, char **argv, char **envp)
 			 "FL_INTROSPECT_PTE of a paged-out page: %ld, flags 0x%llx, slot/pfn %llu (expected %s)", d,
 			 (unsigned long long)info.flags, (unsigned long long)info.pfn,
 			 swap ? "FL_PTE_SWAP and a slot" : "still present");
+	} else {
+		rt_test("introspect_swap_pte", RT_SKIP, "no introspection off faultline");
 	}
 	faults(&maj0, &min0);
 	uint32_t bad = bad_pages(base, 1);
