@@ -239,6 +239,26 @@ int32_t lz4_decompress(const uint8_t *src, uint32_t n, uint8_t *dst, uint32_t ca
 			return -EINVAL;   /* a token was due */
 		uint8_t token = src[ip++];
 		uint64_t lit = token >> 4;
+		/* The common short sequence (no extra length bytes, offset >= 8)
+		 * with room to spare on both sides: 16 literal bytes and 24 match
+		 * bytes move whatever the lengths, inside src[0..n) and
+		 * dst[0..cap); the bytes past the sequence are rewritten by the
+		 * next ones (dst past the returned length is scratch). */
+		if (lit < RUN_MASK && (token & ML_MASK) < ML_MASK && n - ip >= 16 && cap - op >= 40) {
+			uint32_t offset = (uint32_t)src[ip + lit] | (uint32_t)src[ip + lit + 1] << 8;
+			if (offset >= 8 && offset <= op + lit) {
+				uint8_t *d = dst + op;
+				copy8(d, src + ip);
+				copy8(d + 8, src + ip + 8);
+				d += lit;
+				copy8(d, d - offset);
+				copy8(d + 8, d + 8 - offset);
+				copy8(d + 16, d + 16 - offset);
+				ip += (uint32_t)lit + 2;
+				op += (uint32_t)lit + (token & ML_MASK) + MINMATCH;
+				continue;
+			}
+		}
 		if (lit == RUN_MASK && !get_length(src, n, &ip, &lit, (uint64_t)cap + 1))
 			return -EINVAL;
 		if (lit > n - ip || lit > cap - op)
