@@ -12,6 +12,11 @@ logs and turns them into one HTML report (bench/report.py).
     bench/run_bench.py --args "--mib 16 --reps 8" --workloads bench_write_first -o r.html
     bench/run_bench.py --scaling --icount                       -> build/bench/scaling.html
 
+Both machines get a 256 MiB compressed swap device (faultline's `swap =`, Linux's
+zram); the workloads in PRESSURE (bench_hotcold) boot apart under their memory
+limit (faultline's `mem_limit =`, Linux's faultline.mem_limit= memory.max) and
+their records join the main boot's log. --icount applies to both machines.
+
 --scaling measures how the fault cost scales instead: the first-touch
 workloads at working sets of 16 MiB to 4 GiB (guest memory 6G), and
 bench_many_vmas (the same faults in 1 VMA and in 100 000), with the spread
