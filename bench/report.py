@@ -619,6 +619,14 @@ def clearing_per_fault(run, workload, rec):
     return k["clear_cycles"] // k["count"]
 
 
+def fill_name(cls):
+    """What a class's kernel "clear" cycles are: a swap-in's decompression, a
+    same-filled swap-in's word fill, any other fault's page clearing."""
+    if cls == "swap-in-same-filled":
+        return "fill"
+    return "decompression" if str(cls).startswith("swap-in") else "clearing"
+
+
 def summary_table(runs, keys):
     """p50 of every (workload, class) per run, with the ratio to the first run."""
     head = "<tr><th class=\"l\">workload</th><th class=\"l\">class</th>%s%s</tr>" % (
@@ -636,7 +644,7 @@ def summary_table(runs, keys):
                     rec["p50"], '<span class="ns">%s</span>' % ns if ns else "",
                     '<span class="ns">%d without %s</span>' % (
                         rec["p50"] - clear,
-                        "decompression" if str(key[1]).startswith("swap-in") else "clearing") if clear else ""))
+                        fill_name(key[1])) if clear else ""))
             else:
                 cells.append("<td></td>")
         for run in runs[1:]:

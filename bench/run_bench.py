@@ -255,10 +255,11 @@ def main():
                                                  path))
             if not lx.finished():
                 status = 1
-            # Under TCG without -icount both guests read the same host TSC, so
-            # faultline's calibrated frequency is Linux's too.
+            # Under TCG without -icount both guests read the same host TSC, and
+            # under -icount both TSCs count instructions of the same virtual
+            # clock: either way faultline's calibrated frequency is Linux's too.
             boot = fl.first("boot")
-            if not a.icount and boot and boot.get("tsc_hz"):
+            if boot and boot.get("tsc_hz"):
                 overrides["linux"] = int(boot["tsc_hz"])
     runs = [report.load_run(s, overrides) for s in specs]
     with open(output, "w") as f:

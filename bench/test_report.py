@@ -323,9 +323,10 @@ class Html(unittest.TestCase):
             recs_l.append(bench_record(workload, cls, [v * 7 for v in a]))
         recs_f.append(bench_record("hotcold", "hotcold", [111, 111, 112, 111], unit="majflt/1000 accesses"))
         recs_l.append(bench_record("hotcold", "hotcold", [111, 116, 113, 113], unit="majflt/1000 accesses"))
-        recs_f.append({"type": "bench_kernel", "workload": "swap_in", "class": "swap-in", "count": 64,
-                       "min": 900, "mean": 1000, "max": 1100, "min_max": "run", "clear_cycles": 64 * 800,
-                       "pgtables": 0, "unit": "tsc", "hist_log2": [0] * 10 + [64]})
+        for cls, fill in (("swap-in", 800), ("swap-in-same-filled", 500)):
+            recs_f.append({"type": "bench_kernel", "workload": "swap_in", "class": cls, "count": 64,
+                           "min": 900, "mean": 1000, "max": 1100, "min_max": "run", "clear_cycles": 64 * fill,
+                           "pgtables": 0, "unit": "tsc", "hist_log2": [0] * 10 + [64]})
         with tempfile.TemporaryDirectory() as tmp:
             pf, pl = os.path.join(tmp, "f.log"), os.path.join(tmp, "l.log")
             with open(pf, "w") as f:
@@ -348,6 +349,8 @@ class Html(unittest.TestCase):
         p50 = runs[0].benches[("swap_in", "swap-in")]["p50"]
         self.assertIn("%d without decompression" % (p50 - 800), rows[("swap_in", "swap-in")][0])
         self.assertEqual(summary.count("without decompression"), 1)
+        p50 = runs[0].benches[("swap_in", "swap-in-same-filled")]["p50"]
+        self.assertIn("%d without fill" % (p50 - 500), rows[("swap_in", "swap-in-same-filled")][0])
         self.assertEqual(summary.count("without clearing"), 0)
         self.assertIn("7.00\u00d7 (ns)", rows[("reclaim", "reclaim-file")][2])
         fl, lx, ratio_cell = rows[("hotcold", "hotcold")]
