@@ -263,9 +263,22 @@ def ratio(a, b):
     return "%.2f\u00d7" % (a / b)
 
 
+def is_count(rec):
+    """True for a record whose samples count something other than TSC cycles
+    (its unit says what: bench_hotcold's "majflt/1000 accesses")."""
+    return rec.get("unit", "tsc") != "tsc"
+
+
+def rec_hz(rec, run):
+    """The TSC frequency that turns rec's values into time: the run's, None for a count record."""
+    return None if is_count(rec) else run.tsc_hz
+
+
 def comparable(rec, run):
     """The p50 of a record in the unit runs are compared in: ns when the run
-    knows its tsc_hz, else cycles. Returns (value, unit)."""
+    knows its tsc_hz, else cycles; a count record's own unit. Returns (value, unit)."""
+    if is_count(rec):
+        return rec["p50"], rec["unit"]
     if run.tsc_hz:
         return to_ns(rec["p50"], run.tsc_hz), "ns"
     return rec["p50"], "cycles"
@@ -411,11 +424,11 @@ def class_table(runs, key):
         cells = ['<td class="l">%s</td>' % esc(run.name)]
         for f in STAT_FIELDS:
             v = rec.get(f, "")
-            ns = fmt_ns(v, run.tsc_hz) if f != "count" and isinstance(v, int) else ""
+            ns = fmt_ns(v, rec_hz(rec, run)) if f != "count" and isinstance(v, int) else ""
             cells.append("<td>%s%s</td>" % (fmt_cycles(v), '<span class="ns">%s</span>' % ns if ns else ""))
         cells.append("<td>%s</td>" % esc(rec.get("minflt", "")))
         cells.append("<td>%s</td>" % esc(rec.get("empty_bracket", "")))
-        floor = run.floor()
+        floor = None if is_count(rec) else run.floor()
         cells.append("<td>%s</td>" % (fmt_cycles(floor["p50"]) if floor else ""))
         cells.append("<td>%s</td>" % (ratio(rec["p50"], floor["p50"]) if floor else ""))
         if base is run or base is None:
@@ -606,6 +619,14 @@ def clearing_per_fault(run, workload, rec):
     return k["clear_cycles"] // k["count"]
 
 
+def fill_name(cls):
+    """What a class's kernel "clear" cycles are: a swap-in's decompression, a
+    same-filled swap-in's word fill, any other fault's page clearing."""
+    if cls == "swap-in-same-filled":
+        return "fill"
+    return "decompression" if str(cls).startswith("swap-in") else "clearing"
+
+
 def summary_table(runs, keys):
     """p50 of every (workload, class) per run, with the ratio to the first run."""
     head = "<tr><th class=\"l\">workload</th><th class=\"l\">class</th>%s%s</tr>" % (
@@ -617,13 +638,13 @@ def summary_table(runs, keys):
         for run in runs:
             rec = run.benches.get(key)
             if rec:
-                ns = fmt_ns(rec["p50"], run.tsc_hz)
+                ns = fmt_ns(rec["p50"], rec_hz(rec, run))
                 clear = clearing_per_fault(run, key[0], rec)
                 cells.append("<td>%d%s%s</td>" % (
                     rec["p50"], '<span class="ns">%s</span>' % ns if ns else "",
                     '<span class="ns">%d without %s</span>' % (
                         rec["p50"] - clear,
-                        "decompression" if str(key[1]).startswith("swap-in") else "clearing") if clear else ""))
+                        fill_name(key[1])) if clear else ""))
             else:
                 cells.append("<td></td>")
         for run in runs[1:]:
@@ -670,7 +691,8 @@ def render(runs):
     for w in workloads:
         out.append('<h2 id="%s">%s</h2>' % (esc(re.sub(r"[^A-Za-z0-9_-]+", "-", w)), esc(w)))
         for key in [k for k in keys if k[0] == w]:
-            out.append("<h3>%s / %s</h3>" % (esc(w), esc(key[1])))
+            units = sorted({r.benches[key]["unit"] for r in runs if key in r.benches and is_count(r.benches[key])})
+            out.append("<h3>%s / %s%s</h3>" % (esc(w), esc(key[1]), " (%s)" % esc(", ".join(units)) if units else ""))
             out.append(class_table(runs, key))
             hist_series, cdf_series = [], []
             for i, r in enumerate(runs):

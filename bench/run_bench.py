@@ -12,6 +12,11 @@ logs and turns them into one HTML report (bench/report.py).
     bench/run_bench.py --args "--mib 16 --reps 8" --workloads bench_write_first -o r.html
     bench/run_bench.py --scaling --icount                       -> build/bench/scaling.html
 
+Both machines get a 256 MiB compressed swap device (faultline's `swap =`, Linux's
+zram); the workloads in PRESSURE (bench_hotcold) boot apart under their memory
+limit (faultline's `mem_limit =`, Linux's faultline.mem_limit= memory.max) and
+their records join the main boot's log. --icount applies to both machines.
+
 --scaling measures how the fault cost scales instead: the first-touch
 workloads at working sets of 16 MiB to 4 GiB (guest memory 6G), and
 bench_many_vmas (the same faults in 1 VMA and in 100 000), with the spread
@@ -50,6 +55,10 @@ HUGE_MEM = "4G"
 # Swap (docs/bench.md, "Swap"): bench_swap_in pages its memory out; both machines get a
 # compressed-RAM swap device of this size (faultline's swap =, Linux's zram with LZ4).
 SWAP_SIZE = "256M"
+# Workloads that need memory pressure (docs/bench.md, "Reclaim"), and the limit each runs under:
+# they boot apart from the others (faultline's mem_limit =, Linux's faultline.mem_limit= memory.max
+# for every program of the boot) and their records are appended to the main run's log.
+PRESSURE = {"bench_hotcold": "8M"}
 
 
 def workloads():
@@ -72,10 +81,23 @@ def scaling_programs(sizes, vmas):
     return progs
 
 
-def faultline_config(programs):
-    """The image's own config plus: no bring-up checks, QEMU exit, one run line per (program, args)."""
+def faultline_config(programs, mem_limit=None):
+    """The image's own config plus: no bring-up checks, QEMU exit, swap, one run line per (program,
+    args); mem_limit (a size) for a pressure boot, the hugetlb pools otherwise."""
     return (qemu_run.read_default_config() + "\n# bench/run_bench.py\nchecks = none\nexit = qemu\n" +
-            HUGE_CONFIG + "swap = %s\n" % SWAP_SIZE + "".join("run = %s %s\n" % (p, args) for p, args in programs))
+            ("mem_limit = %s\n" % mem_limit if mem_limit else HUGE_CONFIG) + "swap = %s\n" % SWAP_SIZE +
+            "".join("run = %s %s\n" % (p, args) for p, args in programs))
+
+
+def split_pressure(programs):
+    """[(program, args)] -> (the ones run without a limit, {limit: [(program, args)]} of PRESSURE's)."""
+    plain, pressure = [], {}
+    for p, args in programs:
+        if p in PRESSURE:
+            pressure.setdefault(PRESSURE[p], []).append((p, args))
+        else:
+            plain.append((p, args))
+    return plain, pressure
 
 
 def scaling_problems(run, sizes, vmas):
@@ -95,6 +117,30 @@ def scaling_problems(run, sizes, vmas):
         if got != {1, vmas}:
             out.append("many_vmas/%s: records at %s VMAs, expected 1 and %d" % (cls, sorted(got) or "no", vmas))
     return out
+
+
+class MergedRun:
+    """Several boots of one machine as one: their logs one after the other (the first boot's
+    record first, so its tsc_hz is the run's), the worst status, the summed time."""
+
+    def __init__(self, runs):
+        self.runs = runs
+        self.log = "".join(r.log if r.log.endswith("\n") else r.log + "\n" for r in runs)
+        self.seconds = sum(r.seconds for r in runs)
+        self.timed_out = any(getattr(r, "timed_out", False) for r in runs)
+        bad = [r.status for r in runs if getattr(r, "status", None) != runs[0].status]
+        self.status = bad[0] if bad else runs[0].status
+
+    def first(self, t):
+        return self.runs[0].first(t)
+
+    def finished(self):
+        return all(r.finished() for r in self.runs)
+
+
+def merge_runs(runs):
+    """One boot's result as it is; several merged (MergedRun)."""
+    return runs[0] if len(runs) == 1 else MergedRun(runs)
 
 
 def parse_sizes(text):
@@ -155,18 +201,24 @@ def main():
     os.makedirs(a.logs, exist_ok=True)
     os.makedirs(os.path.dirname(os.path.abspath(output)), exist_ok=True)
     results = {}
+    plain, pressure = split_pressure(programs)
+    # (limit or None, programs) per boot of each machine, the unlimited one first.
+    boots = ([(None, plain)] if plain else []) + sorted(pressure.items())
 
     def run_faultline():
-        results["faultline"] = qemu_run.boot(faultline_config(programs), cpu=a.cpu, mem=mem or HUGE_MEM,
-                                             icount=a.icount, timeout=timeout)
+        runs = [qemu_run.boot(faultline_config(progs, limit), cpu=a.cpu, mem=mem or HUGE_MEM,
+                              icount=a.icount, timeout=timeout) for limit, progs in boots]
+        results["faultline"] = merge_runs(runs)
 
     def run_linux():
         import linux_ref
         try:
-            results["linux"] = linux_ref.run_programs(
-                [(os.path.join(USER_DIR, p), args.split()) for p, args in programs],
-                cpu=a.cpu, mem=mem or HUGE_MEM, timeout=timeout, extra_append=LINUX_HUGE_APPEND,
-                zram=SWAP_SIZE)
+            runs = [linux_ref.run_programs(
+                [(os.path.join(USER_DIR, p), args.split()) for p, args in progs],
+                cpu=a.cpu, mem=mem or HUGE_MEM, timeout=timeout,
+                extra_append="faultline.mem_limit=%s" % limit if limit else LINUX_HUGE_APPEND,
+                icount=a.icount, zram=SWAP_SIZE) for limit, progs in boots]
+            results["linux"] = merge_runs(runs)
         except linux_ref.LinuxRefError as e:
             results["linux_error"] = str(e)
 
@@ -203,10 +255,11 @@ def main():
                                                  path))
             if not lx.finished():
                 status = 1
-            # Under TCG without -icount both guests read the same host TSC, so
-            # faultline's calibrated frequency is Linux's too.
+            # Under TCG without -icount both guests read the same host TSC, and
+            # under -icount both TSCs count instructions of the same virtual
+            # clock: either way faultline's calibrated frequency is Linux's too.
             boot = fl.first("boot")
-            if not a.icount and boot and boot.get("tsc_hz"):
+            if boot and boot.get("tsc_hz"):
                 overrides["linux"] = int(boot["tsc_hz"])
     runs = [report.load_run(s, overrides) for s in specs]
     with open(output, "w") as f:

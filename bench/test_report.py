@@ -22,6 +22,7 @@ import html.parser
 import json
 import os
 import random
+import re
 import struct
 import sys
 import tempfile
@@ -306,6 +307,56 @@ class Html(unittest.TestCase):
             self.assertIn(report.ratio(wa, floor), report.render([run]))
         self.assertEqual(report.ratio(3, 2), "1.50\u00d7")
         self.assertEqual(report.ratio(3, 0), "")
+
+    def test_pressure_classes_beside_linux(self):
+        # The swap and reclaim classes (docs/bench.md, "Swap", "Reclaim") of both
+        # machines: each in the summary with Linux's p50 beside faultline's, swap-in
+        # "without decompression" from faultline's kernel record only, and the
+        # hot/cold count class in its own unit (no ns, no floor, ratio in that unit).
+        rng = random.Random(15)
+        classes = [("swap_in", "swap-in"), ("swap_in", "swap-in-same-filled"),
+                   ("reclaim", "reclaim"), ("reclaim", "reclaim-file")]
+        recs_f, recs_l = [], []
+        for workload, cls in classes:
+            a = [rng.randrange(1000, 1200) for _ in range(64)]
+            recs_f.append(bench_record(workload, cls, a))
+            recs_l.append(bench_record(workload, cls, [v * 7 for v in a]))
+        recs_f.append(bench_record("hotcold", "hotcold", [111, 111, 112, 111], unit="majflt/1000 accesses"))
+        recs_l.append(bench_record("hotcold", "hotcold", [111, 116, 113, 113], unit="majflt/1000 accesses"))
+        for cls, fill in (("swap-in", 800), ("swap-in-same-filled", 500)):
+            recs_f.append({"type": "bench_kernel", "workload": "swap_in", "class": cls, "count": 64,
+                           "min": 900, "mean": 1000, "max": 1100, "min_max": "run", "clear_cycles": 64 * fill,
+                           "pgtables": 0, "unit": "tsc", "hist_log2": [0] * 10 + [64]})
+        with tempfile.TemporaryDirectory() as tmp:
+            pf, pl = os.path.join(tmp, "f.log"), os.path.join(tmp, "l.log")
+            with open(pf, "w") as f:
+                f.write(make_log(recs_f, tsc_hz=10**9))
+            with open(pl, "w") as f:
+                f.write(make_log(recs_l, tsc_hz=10**9))
+            runs = [report.load_run("faultline=" + pf, {}), report.load_run("linux=" + pl, {})]
+        text = report.render(runs)
+        self.assertEqual(check_html(text).errors, [])
+        start = text.index("<th>faultline p50</th>")
+        summary = text[start:text.index("</table>", start)]
+        rows = {}
+        for row in summary.split("<tr>")[1:]:
+            cells = re.findall(r"<td[^>]*>(.*?)</td>", row)
+            rows[(re.sub("<[^>]+>", "", cells[0]), re.sub("<[^>]+>", "", cells[1]))] = cells[2:]
+        for key in classes + [("hotcold", "hotcold")]:
+            self.assertIn(key, rows)
+            fl, lx, ratio_cell = rows[key]
+            self.assertTrue(fl and lx, key)   # both machines' p50 in the row
+        p50 = runs[0].benches[("swap_in", "swap-in")]["p50"]
+        self.assertIn("%d without decompression" % (p50 - 800), rows[("swap_in", "swap-in")][0])
+        self.assertEqual(summary.count("without decompression"), 1)
+        p50 = runs[0].benches[("swap_in", "swap-in-same-filled")]["p50"]
+        self.assertIn("%d without fill" % (p50 - 500), rows[("swap_in", "swap-in-same-filled")][0])
+        self.assertEqual(summary.count("without clearing"), 0)
+        self.assertIn("7.00\u00d7 (ns)", rows[("reclaim", "reclaim-file")][2])
+        fl, lx, ratio_cell = rows[("hotcold", "hotcold")]
+        self.assertNotIn("ns", fl + lx)
+        self.assertEqual(ratio_cell, "%s (majflt/1000 accesses)" % report.ratio(113, 111))
+        self.assertIn("hotcold / hotcold (majflt/1000 accesses)", text)
 
     def test_bad_arguments(self):
         self.assertEqual(report.main(["--run", "nolog", "-o", "/dev/null"]), 2)

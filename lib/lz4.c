@@ -12,7 +12,10 @@
  *
  * Decompressor: every length is checked against what is left of the input
  * and of the output before bytes move; lengths are accumulated in 64 bits
- * and capped, so no run of 255 bytes can wrap them.
+ * and capped, so no run of 255 bytes can wrap them. Literals and matches
+ * move 8 bytes at a time with an exact tail (one overlapping 8-byte move,
+ * never a byte past the run), so no byte loop runs but for runs under 4
+ * bytes and the first 8..14 bytes of a match with an offset under 8.
  */
 #include "lib/lz4.h"
 
@@ -43,6 +46,84 @@ static inline void copy8(uint8_t *d, const uint8_t *s)
 	uint64_t v;
 	__builtin_memcpy(&v, s, sizeof(v));
 	__builtin_memcpy(d, &v, sizeof(v));
+}
+
+static inline void copy4(uint8_t *d, const uint8_t *s)
+{
+	uint32_t v;
+	__builtin_memcpy(&v, s, sizeof(v));
+	__builtin_memcpy(d, &v, sizeof(v));
+}
+
+/* Copies len bytes from s to d, which do not overlap, exactly (no byte
+ * outside d[0..len) is written): 8 bytes at a time, then one 8-byte move
+ * that ends at d + len (it rewrites some of the last chunk's bytes with
+ * the same values); 4..7 bytes as two 4-byte moves; 0..3 singly. */
+static inline void copy_exact(uint8_t *d, const uint8_t *s, uint32_t len)
+{
+	if (len >= 8) {
+		uint32_t i = 0;
+		for (; i + 16 <= len; i += 16) {
+			copy8(d + i, s + i);
+			copy8(d + i + 8, s + i + 8);
+		}
+		if (i + 8 <= len) {
+			copy8(d + i, s + i);
+			i += 8;
+		}
+		if (i < len)
+			copy8(d + len - 8, s + len - 8);
+	} else if (len >= 4) {
+		copy4(d, s);
+		copy4(d + len - 4, s + len - 4);
+	} else {
+		for (uint32_t i = 0; i < len; i++)
+			d[i] = s[i];
+	}
+}
+
+/*
+ * Writes the match d[0..mlen) = d[-offset..mlen-offset) (offset >= 1, the
+ * source already written, mlen >= MINMATCH), never past d + mlen. The
+ * output repeats with period offset, so also with any multiple of it: a
+ * short offset (< 8) is copied singly only for its first step bytes (step,
+ * the smallest multiple >= 8), the rest 8 bytes at a time from step bytes
+ * back, where each 8-byte source lies wholly before its destination and
+ * at or after d - offset.
+ */
+static inline void copy_match(uint8_t *d, uint32_t offset, uint32_t mlen)
+{
+	uint32_t i = 0, step = offset;
+	if (offset < 8) {
+		step = offset * ((8 + offset - 1) / offset);
+		uint32_t head = step < mlen ? step : mlen;
+		for (; i < head; i++)
+			d[i] = (d - offset)[i];
+		if (i == mlen)
+			return;
+	} else if (mlen < 8) {
+		copy4(d, d - offset);                      /* offset >= 8 > mlen: the sources lie before d */
+		copy4(d + mlen - 4, d + mlen - 4 - offset);
+		return;
+	}
+	/* Here mlen >= 8 and i <= mlen. */
+	for (; i + 16 <= mlen; i += 16) {
+		copy8(d + i, d + i - step);
+		copy8(d + i + 8, d + i + 8 - step);
+	}
+	if (i + 8 <= mlen) {
+		copy8(d + i, d + i - step);
+		i += 8;
+	}
+	/* The tail: d[x] = d[x - step] holds for x >= step - offset (the
+	 * source then lies at or after d - offset), so one 8-byte move ending
+	 * at d + mlen when it starts there (same values over the last chunk's
+	 * bytes), else the few bytes singly. */
+	if (i < mlen && mlen - 8 >= step - offset)
+		copy8(d + mlen - 8, d + mlen - 8 - step);
+	else
+		for (; i < mlen; i++)
+			d[i] = (d - offset)[i];
 }
 
 static inline uint32_t hash4(uint32_t v)
@@ -158,11 +239,31 @@ int32_t lz4_decompress(const uint8_t *src, uint32_t n, uint8_t *dst, uint32_t ca
 			return -EINVAL;   /* a token was due */
 		uint8_t token = src[ip++];
 		uint64_t lit = token >> 4;
+		/* The common short sequence (no extra length bytes, offset >= 8)
+		 * with room to spare on both sides: 16 literal bytes and 24 match
+		 * bytes move whatever the lengths, inside src[0..n) and
+		 * dst[0..cap); the bytes past the sequence are rewritten by the
+		 * next ones (dst past the returned length is scratch). */
+		if (lit < RUN_MASK && (token & ML_MASK) < ML_MASK && n - ip >= 16 && cap - op >= 40) {
+			uint32_t offset = (uint32_t)src[ip + lit] | (uint32_t)src[ip + lit + 1] << 8;
+			if (offset >= 8 && offset <= op + lit) {
+				uint8_t *d = dst + op;
+				copy8(d, src + ip);
+				copy8(d + 8, src + ip + 8);
+				d += lit;
+				copy8(d, d - offset);
+				copy8(d + 8, d + 8 - offset);
+				copy8(d + 16, d + 16 - offset);
+				ip += (uint32_t)lit + 2;
+				op += (uint32_t)lit + (token & ML_MASK) + MINMATCH;
+				continue;
+			}
+		}
 		if (lit == RUN_MASK && !get_length(src, n, &ip, &lit, (uint64_t)cap + 1))
 			return -EINVAL;
 		if (lit > n - ip || lit > cap - op)
 			return -EINVAL;
-		memcpy(dst + op, src + ip, (size_t)lit);
+		copy_exact(dst + op, src + ip, (uint32_t)lit);
 		ip += (uint32_t)lit;
 		op += (uint32_t)lit;
 		if (ip == n)
@@ -179,17 +280,7 @@ int32_t lz4_decompress(const uint8_t *src, uint32_t n, uint8_t *dst, uint32_t ca
 		mlen += MINMATCH;
 		if (mlen > cap - op)
 			return -EINVAL;
-		uint8_t *d = dst + op;
-		const uint8_t *s = d - offset;
-		uint32_t i = 0;
-		if (offset >= 8) {
-			/* 8 bytes at a time: each chunk's source lies wholly before
-			 * its destination, written already if they overlap. */
-			for (; i + 8 <= (uint32_t)mlen; i += 8)
-				copy8(d + i, s + i);
-		}
-		for (; i < (uint32_t)mlen; i++)   /* the tail, or a short-offset repeating pattern */
-			d[i] = s[i];
+		copy_match(dst + op, offset, (uint32_t)mlen);
 		op += (uint32_t)mlen;
 	}
 }

@@ -42,7 +42,8 @@ int32_t lz4_compress(const uint8_t *src, uint32_t n, uint8_t *dst, uint32_t cap,
  * written, or -EINVAL for any block that is malformed: truncated in a
  * length, literals or offset, an offset of 0 or before the start of the
  * output, a block ending after a match, or output longer than cap. Never
- * reads outside src[0..n) or writes outside dst[0..cap), whatever src holds.
+ * reads outside src[0..n) or writes outside dst[0..cap), whatever src holds;
+ * dst past the bytes written may hold scratch (whole 8-byte moves).
  */
 int32_t lz4_decompress(const uint8_t *src, uint32_t n, uint8_t *dst, uint32_t cap);
 

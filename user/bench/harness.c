@@ -383,7 +383,7 @@ static long emit_class(const struct bench *b, struct bench_class *c)
 	json_u64(&j, "p999", s.p999);
 	json_u64(&j, "max", s.max);
 	json_u64(&j, "mean", s.mean);
-	json_str(&j, "unit", "tsc");
+	json_str(&j, "unit", c->unit ? c->unit : "tsc");
 	json_u64(&j, "empty_bracket", b->empty_bracket);
 	json_i64(&j, "minflt", c->minflt);
 	json_hist(&j, s.hist, s.hist_used);

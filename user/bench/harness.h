@@ -55,6 +55,7 @@ struct bench_class {
 	uint64_t cap;
 	int64_t minflt;           /* ru_minflt around this class's timed loops, summed */
 	uint64_t vmas;            /* VMAs the touched region was split into; 0: not recorded */
+	const char *unit;         /* what a sample counts: NULL is "tsc" (cycles); a count class names its own */
 };
 
 struct bench {
