@@ -10,8 +10,8 @@
  * /memfd:NAME in /proc, which faultline does not have).
  *
  * Deviations: MFD_HUGETLB is -EINVAL (no hugetlbfs files here; Linux makes
- * a hugetlbfs file); MFD_ALLOW_SEALING is accepted, but F_ADD_SEALS and
- * F_GET_SEALS are not implemented (fcntl answers -EINVAL).
+ * a hugetlbfs file); MFD_ALLOW_SEALING is accepted, but faultline has no
+ * seals: fcntl's F_ADD_SEALS and F_GET_SEALS answer -EINVAL.
  */
 #include "fault/syscall.h"
 #include "fault/uaccess.h"
