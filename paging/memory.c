@@ -169,16 +169,23 @@ static __always_inline vm_fault_t wp_page_copy(struct vm_fault *vmf, struct page
 	if (!old) {
 		page = alloc_zeroed_user_page(vmf);
 	} else {
-		get_page(old);   /* reclaim, run by the charge, must not take it meanwhile */
-		page = alloc_user_page();
-		if (page && unlikely(pte_val(ptep_get(vmf->pte)) != pte_val(vmf->orig_pte))) {
-			/* Reclaim unmapped old while making room: the access is retried. */
-			put_page(page);
-			put_page(old);
-			vmf->done = VMF_DONE_SPURIOUS;
-			return 0;
+		page = alloc_page();
+		if (likely(page) && unlikely(!charge_user_page_fast(page))) {
+			/* The charge may reclaim: old is held meanwhile, and if
+			 * reclaim unmapped it the access is retried. */
+			get_page(old);
+			int err = mem_cgroup_charge(page, 0);
+			bool moved = pte_val(ptep_get(vmf->pte)) != pte_val(vmf->orig_pte);
+			put_page(old);   /* the entry still holds it, unless moved */
+			if (err) {
+				put_page(page);
+				page = NULL;
+			} else if (moved) {
+				put_page(page);
+				vmf->done = VMF_DONE_SPURIOUS;
+				return 0;
+			}
 		}
-		put_page(old);   /* the entry still holds it */
 		if (page) {
 			uint64_t t0 = rdtsc_ordered();
 			copy_page(page_address(page), page_address(old));

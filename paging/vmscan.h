@@ -123,17 +123,25 @@ int mem_cgroup_charge(struct page *page, uint32_t order);
  * pages, which reclaim can take), else 0. */
 int mem_cgroup_charge_thp(struct page *page);
 
-/* Inline part of mem_cgroup_charge for the fault path: one branch when
- * there is no limit and memory is plentiful. */
-static inline int charge_user_page(struct page *page)
+/* The charge's fast path: with no limit and memory plentiful, charges
+ * page and returns true - nothing was reclaimed. False, with nothing done,
+ * otherwise: then mem_cgroup_charge, which may reclaim. */
+static inline bool charge_user_page_fast(struct page *page)
 {
 	if (__builtin_expect(!root_mem_cgroup.max && nr_free_pages() >= wmark.low, 1)) {
 		page->flags |= PG_memcg;
 		if (++root_mem_cgroup.usage > root_mem_cgroup.peak)
 			root_mem_cgroup.peak = root_mem_cgroup.usage;
-		return 0;
+		return true;
 	}
-	return mem_cgroup_charge(page, 0);
+	return false;
+}
+
+/* Inline part of mem_cgroup_charge for the fault path: one branch when
+ * there is no limit and memory is plentiful. */
+static inline int charge_user_page(struct page *page)
+{
+	return charge_user_page_fast(page) ? 0 : mem_cgroup_charge(page, 0);
 }
 
 /*
