@@ -1,0 +1,108 @@
+/*
+ * Spinlocks and atomic counters, as Linux spells them (include/linux/spinlock.h,
+ * atomic.h), for x86-64 only.
+ *
+ * spinlock_t is a ticket lock: CPUs take a ticket with one locked xadd and
+ * spin (pause) until the owner field reaches it, so waiters are served in
+ * order and a lock held on one CPU cannot starve another. The _irqsave forms
+ * also disable interrupts on this CPU for as long as the lock is held: use
+ * them for any lock an interrupt handler (the tick, an IPI) may take.
+ *
+ * In the host unit tests (HOST_TEST) the same code runs single-threaded in
+ * user mode, so the interrupt flag is not touched there.
+ */
+#ifndef FAULTLINE_CPU_SPINLOCK_H
+#define FAULTLINE_CPU_SPINLOCK_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+typedef struct {
+	volatile uint16_t owner;   /* the ticket being served */
+	volatile uint16_t next;    /* the next ticket to hand out */
+} spinlock_t;
+
+#define __SPIN_LOCK_UNLOCKED { 0, 0 }
+#define DEFINE_SPINLOCK(name) spinlock_t name = __SPIN_LOCK_UNLOCKED
+
+static inline void spin_lock_init(spinlock_t *lock) { lock->owner = 0; lock->next = 0; }
+
+/* Takes the lock, spinning until it is this caller's turn. */
+static inline void spin_lock(spinlock_t *lock)
+{
+	uint16_t ticket = __atomic_fetch_add(&lock->next, 1, __ATOMIC_RELAXED);
+	while (__atomic_load_n(&lock->owner, __ATOMIC_ACQUIRE) != ticket)
+		__asm__ volatile("pause" ::: "memory");
+}
+
+/* Takes the lock only if nobody holds or waits for it; true when taken. */
+static inline bool spin_trylock(spinlock_t *lock)
+{
+	uint16_t owner = __atomic_load_n(&lock->owner, __ATOMIC_RELAXED);
+	uint16_t expect = owner;
+	return __atomic_compare_exchange_n(&lock->next, &expect, (uint16_t)(owner + 1), false,
+					   __ATOMIC_ACQUIRE, __ATOMIC_RELAXED);
+}
+
+/* Releases the lock: the next ticket holder may go. */
+static inline void spin_unlock(spinlock_t *lock)
+{
+	__atomic_store_n(&lock->owner, (uint16_t)(lock->owner + 1), __ATOMIC_RELEASE);
+}
+
+/* True while someone holds the lock (for assertions). */
+static inline bool spin_is_locked(spinlock_t *lock)
+{
+	return __atomic_load_n(&lock->owner, __ATOMIC_RELAXED) !=
+	       __atomic_load_n(&lock->next, __ATOMIC_RELAXED);
+}
+
+/* Interrupts off on this CPU; returns the previous RFLAGS to restore. */
+static inline uint64_t local_irq_save(void)
+{
+#ifdef HOST_TEST
+	return 0;
+#else
+	uint64_t flags;
+	__asm__ volatile("pushfq; popq %0; cli" : "=r"(flags) : : "memory");
+	return flags;
+#endif
+}
+
+/* Interrupts back on if they were on when local_irq_save ran. */
+static inline void local_irq_restore(uint64_t flags)
+{
+#ifndef HOST_TEST
+	if (flags & (1u << 9))   /* RFLAGS.IF */
+		__asm__ volatile("sti" ::: "memory");
+#else
+	(void)flags;
+#endif
+}
+
+#define spin_lock_irqsave(lock, flags) do { (flags) = local_irq_save(); spin_lock(lock); } while (0)
+#define spin_unlock_irqrestore(lock, flags) do { spin_unlock(lock); local_irq_restore(flags); } while (0)
+
+/* ---- Atomic counters ------------------------------------------------------- */
+
+typedef struct { volatile int32_t counter; } atomic_t;
+typedef struct { volatile int64_t counter; } atomic64_t;
+
+#define ATOMIC_INIT(i) { (i) }
+
+static inline int32_t atomic_read(const atomic_t *v) { return __atomic_load_n(&v->counter, __ATOMIC_RELAXED); }
+static inline void atomic_set(atomic_t *v, int32_t i) { __atomic_store_n(&v->counter, i, __ATOMIC_RELAXED); }
+static inline void atomic_add(int32_t i, atomic_t *v) { __atomic_fetch_add(&v->counter, i, __ATOMIC_SEQ_CST); }
+static inline void atomic_inc(atomic_t *v) { atomic_add(1, v); }
+static inline void atomic_dec(atomic_t *v) { atomic_add(-1, v); }
+/* Adds i and returns the new value. */
+static inline int32_t atomic_add_return(int32_t i, atomic_t *v) { return __atomic_add_fetch(&v->counter, i, __ATOMIC_SEQ_CST); }
+/* Decrements; true when the result is zero (the last reference went). */
+static inline bool atomic_dec_and_test(atomic_t *v) { return atomic_add_return(-1, v) == 0; }
+
+static inline int64_t atomic64_read(const atomic64_t *v) { return __atomic_load_n(&v->counter, __ATOMIC_RELAXED); }
+static inline void atomic64_set(atomic64_t *v, int64_t i) { __atomic_store_n(&v->counter, i, __ATOMIC_RELAXED); }
+static inline int64_t atomic64_add_return(int64_t i, atomic64_t *v) { return __atomic_add_fetch(&v->counter, i, __ATOMIC_SEQ_CST); }
+static inline void atomic64_add(int64_t i, atomic64_t *v) { __atomic_fetch_add(&v->counter, i, __ATOMIC_SEQ_CST); }
+
+#endif
