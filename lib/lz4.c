@@ -4,11 +4,17 @@
  *
  * Compressor: greedy, one hash table of the last position each 4-byte
  * sequence was seen at (Knuth's multiplicative hash of the 32-bit word,
- * LZ4_HASH_LOG bits). At each position: if the table names an earlier
- * position within 65535 bytes with the same four bytes, the match is
- * extended backwards over pending literals and forwards up to the end
- * limit and emitted; else the position advances, by more the longer no
- * match was found (a skip that makes incompressible input cheap).
+ * LZ4_HASH_LOG bits), as LZ4's reference compressor works. The search for
+ * a match hashes the next position while it probes the current one; after
+ * 2^SKIP_TRIGGER misses in a row it steps 2 bytes, then 3, ... (incompressible
+ * input costs a few instructions per byte). A match found is extended
+ * backwards over pending literals byte by byte and forwards 8 bytes at a
+ * time (the first differing byte from the XOR's trailing zero bits). After
+ * each match the position 2 bytes before its end is entered in the table
+ * and the match's end is probed at once, so a run of back-to-back matches
+ * costs one probe each. The table is not cleared per call (lib/lz4.h: a
+ * base moves past older entries), and each length is checked against the
+ * output's room before it is written.
  *
  * Decompressor: every length is checked against what is left of the input
  * and of the output before bytes move; lengths are accumulated in 64 bits
@@ -27,7 +33,6 @@
 #define MINMATCH      4
 #define LASTLITERALS  5    /* the last 5 bytes of a block are literals */
 #define MFLIMIT       12   /* no match starts in the last 12 bytes */
-#define MAX_OFFSET    65535u
 #define RUN_MASK      15u
 #define ML_MASK       15u
 #define SKIP_TRIGGER  6    /* after 2^6 misses in a row, step 2 bytes, and so on */
@@ -131,46 +136,75 @@ static inline uint32_t hash4(uint32_t v)
 	return (v * 2654435761u) >> (32 - LZ4_HASH_LOG);
 }
 
-/* Writes a length's extra bytes (len already reduced by the 15 in the
- * token) at dst[*op]; false if they do not fit in cap. */
-static bool put_length(uint8_t *dst, uint32_t *op, uint32_t cap, uint32_t len)
+static inline uint64_t read64(const uint8_t *p)
 {
-	uint32_t need = len / 255u + 1u;
-	if (need > cap - *op)
+	uint64_t v;
+	__builtin_memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+/* The work area (lib/lz4.h). */
+struct lz4_work {
+	uint32_t table[1u << LZ4_HASH_LOG];   /* base + position of the last sight of a hash */
+	uint32_t next;                         /* every entry stored so far is below next + 1 */
+	uint32_t pad;
+};
+
+_Static_assert(sizeof(struct lz4_work) == LZ4_WORK_SIZE, "LZ4_WORK_SIZE");
+
+/* See lib/lz4.h. */
+void lz4_work_init(void *work)
+{
+	memset(work, 0, LZ4_WORK_SIZE);
+}
+
+/* Bytes from p on equal to those from m (m < p), stopping at limit. */
+static inline uint32_t match_extend(const uint8_t *p, const uint8_t *m, const uint8_t *limit)
+{
+	const uint8_t *start = p;
+	while (p + 8 <= limit) {
+		uint64_t diff = read64(p) ^ read64(m);
+		if (diff)
+			return (uint32_t)(p - start) + (uint32_t)(__builtin_ctzll(diff) >> 3);
+		p += 8;
+		m += 8;
+	}
+	if (p + 4 <= limit && read32(p) == read32(m)) {
+		p += 4;
+		m += 4;
+	}
+	while (p < limit && *p == *m) {
+		p++;
+		m++;
+	}
+	return (uint32_t)(p - start);
+}
+
+/* Writes a length's extra bytes (len already reduced by the 15 in the
+ * token) at *op; false if they do not fit before oend. */
+static inline bool put_length(uint8_t **op, const uint8_t *oend, uint32_t len)
+{
+	if (len / 255u + 1u > (uint32_t)(oend - *op))
 		return false;
+	uint8_t *o = *op;
 	for (; len >= 255u; len -= 255u)
-		dst[(*op)++] = 255;
-	dst[(*op)++] = (uint8_t)len;
+		*o++ = 255;
+	*o++ = (uint8_t)len;
+	*op = o;
 	return true;
 }
 
-/* Emits one sequence: the literals src[lit0..lit0+nlit), then (when
- * mlen != 0) a match of mlen bytes at offset. False if it does not fit. */
-static bool put_sequence(uint8_t *dst, uint32_t *op, uint32_t cap, const uint8_t *lits, uint32_t nlit,
-			 uint32_t offset, uint32_t mlen)
+/* Copies the literals s[0..n) to d, which has room for at least n bytes,
+ * and room bytes in all: whole 8-byte moves past n when room allows (the
+ * bytes past n are overwritten by what follows), else exactly. */
+static inline void put_literals(uint8_t *d, const uint8_t *s, uint32_t n, uint32_t room)
 {
-	if (*op >= cap)
-		return false;
-	uint32_t token_at = (*op)++;
-	uint8_t token = (uint8_t)((nlit >= RUN_MASK ? RUN_MASK : nlit) << 4);
-	if (nlit >= RUN_MASK && !put_length(dst, op, cap, nlit - RUN_MASK))
-		return false;
-	if (nlit > cap - *op)
-		return false;
-	memcpy(dst + *op, lits, nlit);
-	*op += nlit;
-	if (mlen) {
-		if (cap - *op < 2)
-			return false;
-		dst[(*op)++] = (uint8_t)offset;
-		dst[(*op)++] = (uint8_t)(offset >> 8);
-		uint32_t m = mlen - MINMATCH;
-		token |= (uint8_t)(m >= ML_MASK ? ML_MASK : m);
-		if (m >= ML_MASK && !put_length(dst, op, cap, m - ML_MASK))
-			return false;
+	if (n + 8 <= room) {
+		for (uint32_t i = 0; i < n; i += 8)
+			copy8(d + i, s + i);
+	} else {
+		copy_exact(d, s, n);
 	}
-	dst[token_at] = token;
-	return true;
 }
 
 /* See lib/lz4.h. */
@@ -178,40 +212,119 @@ int32_t lz4_compress(const uint8_t *src, uint32_t n, uint8_t *dst, uint32_t cap,
 {
 	if (n > LZ4_MAX_INPUT)
 		return -EINVAL;
-	uint16_t *table = work;   /* position + 1 of the last sight of a hash; 0: none */
-	uint32_t op = 0, anchor = 0;
+	struct lz4_work *w = work;
+	uint8_t *op = dst;
+	uint8_t *const oend = dst + cap;
+	const uint8_t *anchor = src;
+	const uint8_t *const iend = src + n;
 	if (n >= MFLIMIT + 1) {
-		memset(table, 0, LZ4_WORK_SIZE);
-		uint32_t match_start_limit = n - MFLIMIT;   /* a match starts below this */
-		uint32_t match_end_limit = n - LASTLITERALS; /* and ends at or below this */
-		uint32_t ip = 0, misses = 0;
-		while (ip < match_start_limit) {
-			uint32_t seq = read32(src + ip);
-			uint32_t h = hash4(seq);
-			uint32_t cand = table[h];
-			table[h] = (uint16_t)(ip + 1);
-			if (!cand || ip - (cand - 1) > MAX_OFFSET || read32(src + cand - 1) != seq) {
-				ip += 1 + (misses++ >> SKIP_TRIGGER);
-				continue;
+		uint32_t *table = w->table;
+		uint32_t base = w->next + 1;
+		if (base > 0xffffffffu - 2 * LZ4_MAX_INPUT) {   /* the base would wrap: start over */
+			memset(table, 0, sizeof(w->table));
+			base = 1;
+		}
+		w->next = base + n;
+		const uint8_t *const mflimit1 = iend - MFLIMIT + 1;   /* a match starts below this */
+		const uint8_t *const matchlimit = iend - LASTLITERALS; /* and ends at or below this */
+		const uint8_t *ip = src;
+		table[hash4(read32(ip))] = base;
+		ip++;
+		uint32_t fh = hash4(read32(ip));
+		for (;;) {
+			/* Find a match: ref < ip with the same 4 bytes. */
+			const uint8_t *ref, *fwd = ip;
+			uint32_t step = 1, searched = 1u << SKIP_TRIGGER;
+			for (;;) {
+				uint32_t h = fh;
+				ip = fwd;
+				fwd += step;
+				step = searched++ >> SKIP_TRIGGER;
+				if (fwd > mflimit1)
+					goto last_literals;
+				uint32_t cur = (uint32_t)(ip - src);
+				uint32_t r = table[h] - base;
+				fh = hash4(read32(fwd));
+				table[h] = base + cur;
+				if (r < cur && read32(src + r) == read32(ip)) {
+					ref = src + r;
+					break;
+				}
 			}
-			misses = 0;
-			uint32_t ref = cand - 1;
-			while (ip > anchor && ref > 0 && src[ip - 1] == src[ref - 1])
-				ip--, ref--;
-			uint32_t len = MINMATCH;
-			while (ip + len < match_end_limit && src[ref + len] == src[ip + len])
-				len++;
-			if (!put_sequence(dst, &op, cap, src + anchor, ip - anchor, ip - ref, len))
+			while (ip > anchor && ref > src && ip[-1] == ref[-1]) {
+				ip--;
+				ref--;
+			}
+			/* The literals, then one or more matches back to back. */
+			uint32_t nlit = (uint32_t)(ip - anchor);
+			uint32_t room = (uint32_t)(oend - op);
+			if (room < 1 + nlit + 2)
 				return -ENOSPC;
-			ip += len;
-			anchor = ip;
-			if (ip - 2 < match_start_limit)   /* remember a position inside the match too */
-				table[hash4(read32(src + ip - 2))] = (uint16_t)(ip - 2 + 1);
+			uint8_t *token = op++;
+			if (nlit >= RUN_MASK) {
+				*token = RUN_MASK << 4;
+				if (!put_length(&op, oend, nlit - RUN_MASK))
+					return -ENOSPC;
+				room = (uint32_t)(oend - op);
+				if (room < nlit + 2)
+					return -ENOSPC;
+			} else {
+				*token = (uint8_t)(nlit << 4);
+				room--;
+			}
+			put_literals(op, anchor, nlit, room);
+			op += nlit;
+			for (;;) {
+				uint32_t offset = (uint32_t)(ip - ref);
+				op[0] = (uint8_t)offset;
+				op[1] = (uint8_t)(offset >> 8);
+				op += 2;
+				uint32_t m = match_extend(ip + MINMATCH, ref + MINMATCH, matchlimit);
+				ip += MINMATCH + m;
+				if (m >= ML_MASK) {
+					*token |= ML_MASK;
+					if (!put_length(&op, oend, m - ML_MASK))
+						return -ENOSPC;
+				} else {
+					*token |= (uint8_t)m;
+				}
+				anchor = ip;
+				if (ip >= mflimit1)
+					goto last_literals;
+				uint32_t cur = (uint32_t)(ip - src);
+				table[hash4(read32(ip - 2))] = base + cur - 2;
+				/* The match's end may start the next one at once. */
+				uint32_t h = hash4(read32(ip));
+				uint32_t r = table[h] - base;
+				table[h] = base + cur;
+				if (!(r < cur && read32(src + r) == read32(ip)))
+					break;
+				ref = src + r;
+				if ((uint32_t)(oend - op) < 1 + 2)
+					return -ENOSPC;
+				token = op++;
+				*token = 0;
+			}
+			fh = hash4(read32(++ip));
 		}
 	}
-	if (!put_sequence(dst, &op, cap, src + anchor, n - anchor, 0, 0))
+last_literals:;
+	uint32_t nlit = (uint32_t)(iend - anchor);
+	if (op >= oend)
 		return -ENOSPC;
-	return (int32_t)op;
+	uint8_t *token = op++;
+	if (nlit >= RUN_MASK) {
+		*token = RUN_MASK << 4;
+		if (!put_length(&op, oend, nlit - RUN_MASK))
+			return -ENOSPC;
+	} else {
+		*token = (uint8_t)(nlit << 4);
+	}
+	if (nlit > (uint32_t)(oend - op))
+		return -ENOSPC;
+	copy_exact(op, anchor, nlit);
+	op += nlit;
+	return (int32_t)(op - dst);
 }
 
 /* Reads a length's extra bytes at src[*ip] onto *len; false if the input

@@ -18,12 +18,23 @@
 
 #include <stdint.h>
 
-/* Largest input lz4_compress takes (positions are 16-bit in its table). */
+/* Largest input lz4_compress takes (offsets and positions fit 16 bits). */
 #define LZ4_MAX_INPUT     65535u
 
-/* Bytes of the work area lz4_compress needs (a hash table; 8-byte aligned). */
+/*
+ * The compressor's work area (LZ4_WORK_SIZE bytes, 8-byte aligned): a hash
+ * table of 2^LZ4_HASH_LOG 32-bit positions and the base the current call's
+ * positions are counted from. Each call moves the base past the positions
+ * earlier calls stored, so their entries read as "none" and the table is
+ * never cleared per call (it is cleared only when the 32-bit base would
+ * wrap, once every 65 536 pages or so): output depends on the input alone.
+ */
 #define LZ4_HASH_LOG      12
-#define LZ4_WORK_SIZE     ((1u << LZ4_HASH_LOG) * 2u)
+#define LZ4_WORK_SIZE     ((1u << LZ4_HASH_LOG) * 4u + 8u)
+
+/* Prepares a work area for lz4_compress (all zero bytes is prepared too:
+ * static storage needs no call). */
+void lz4_work_init(void *work);
 
 /* Output bound: the most lz4_compress can write for n input bytes
  * (incompressible input: literals plus their length bytes and a token). */
@@ -31,7 +42,8 @@
 
 /*
  * Compresses src[0..n) into dst[0..cap) as one LZ4 block, using work
- * (LZ4_WORK_SIZE bytes, contents irrelevant, overwritten). Returns the
+ * (prepared by lz4_work_init, or zero-filled, and since then used only by
+ * lz4_compress; one call at a time). Returns the
  * block's length (> 0), -ENOSPC if it does not fit in cap (dst is then
  * scratch), or -EINVAL if n > LZ4_MAX_INPUT.
  */
