@@ -4,6 +4,7 @@
 #include "lib/record.h"
 #include "paging/lru.h"
 #include "paging/swap.h"
+#include "paging/zram.h"
 
 /* The swap side's counters (paging/swap.h) once it is merged, else zero. */
 static void swap_counters(struct reclaim_snapshot *s)
@@ -12,6 +13,21 @@ static void swap_counters(struct reclaim_snapshot *s)
 	s->pswpout = swap_stats.pswpout;
 	s->orig_bytes = vm_events.swapout_orig_bytes;
 	s->compr_bytes = vm_events.swapout_compr_bytes;
+	struct zram_stats z;
+	zram_get_stats(&z);
+	s->comp_cycles = z.comp_cycles;
+	s->comp_pages = z.writes;
+	s->decomp_cycles = z.decomp_cycles;
+	s->decomp_pages = z.reads;
+}
+
+/* total / pages as a record field, null when no page. */
+static void json_per_page(struct json *j, const char *key, uint64_t total, uint64_t pages)
+{
+	if (pages)
+		json_u64(j, key, total / pages);
+	else
+		json_null(j, key);
 }
 
 /* See kernel/reclaim_record.h. */
@@ -35,6 +51,9 @@ void reclaim_record_program(const char *program, const struct reclaim_snapshot *
 	uint64_t pswpin = now.pswpin - before->pswpin, pswpout = now.pswpout - before->pswpout;
 	uint64_t refaults = b->workingset_refault - a->workingset_refault;
 	uint64_t orig = now.orig_bytes - before->orig_bytes, compr = now.compr_bytes - before->compr_bytes;
+	uint64_t comp_cycles = now.comp_cycles - before->comp_cycles, comp_pages = now.comp_pages - before->comp_pages;
+	uint64_t decomp_cycles = now.decomp_cycles - before->decomp_cycles;
+	uint64_t decomp_pages = now.decomp_pages - before->decomp_pages;
 
 	struct json *j = record_begin("reclaim");
 	json_str(j, "program", program);
@@ -61,8 +80,18 @@ void reclaim_record_program(const char *program, const struct reclaim_snapshot *
 		json_u64(j, "compression_ratio_x100", orig * 100 / compr);
 	else
 		json_null(j, "compression_ratio_x100");
+	json_u64(j, "zram_comp_pages", comp_pages);
+	json_u64(j, "zram_comp_cycles", comp_cycles);
+	json_per_page(j, "comp_cycles_per_page", comp_cycles, comp_pages);
+	json_u64(j, "zram_decomp_pages", decomp_pages);
+	json_u64(j, "zram_decomp_cycles", decomp_cycles);
+	json_per_page(j, "decomp_cycles_per_page", decomp_cycles, decomp_pages);
 	record_end();
 	if (pgscan || pswpin || pswpout)
 		kprintf("reclaim: %s scanned %llu, reclaimed %llu, swap out %llu in %llu, refaults %llu%s\n", program,
 			pgscan, pgsteal, pswpout, pswpin, refaults, root_mem_cgroup.max ? " (mem_limit)" : "");
+	if (comp_pages || decomp_pages)
+		kprintf("zram: %s compressed %llu pages, %llu cycles each; decompressed %llu, %llu cycles each\n",
+			program, comp_pages, comp_pages ? comp_cycles / comp_pages : 0, decomp_pages,
+			decomp_pages ? decomp_cycles / decomp_pages : 0);
 }

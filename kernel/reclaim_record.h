@@ -16,6 +16,8 @@ struct reclaim_snapshot {
 	uint64_t pswpin, pswpout;
 	uint64_t kswapd_runs;
 	uint64_t orig_bytes, compr_bytes;   /* the swap device's totals (0 without swap) */
+	/* zram's time compressing and decompressing (paging/zram.h), TSC cycles, and its pages */
+	uint64_t comp_cycles, comp_pages, decomp_cycles, decomp_pages;
 };
 
 /* The counters now; the user group's peak restarts from its usage. */
