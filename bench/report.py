@@ -141,6 +141,8 @@ class RunData:
         self.kernel = {}       # (workload label, class) -> bench_kernel record
         self.samples = {}      # (workload label, class label) -> [sample, ...] in measured order
         self.errors = [r for r in self.records if r.get("type") == "bench_error"]
+        # The kernel's own reclaim records (faultline only: program -> record)
+        self.reclaim = {str(r.get("program")): r for r in self.kernel_records if r.get("type") == "reclaim"}
         self.problems = []     # what did not add up, shown in the report
         boot = next((r for r in self.kernel_records if r.get("type") == "boot"), None)
         self.tsc_hz, self.tsc_source = None, None
@@ -612,7 +614,11 @@ def scaling_lines(run):
 def clearing_per_fault(run, workload, rec):
     """The kernel's mean page-clearing cycles per fault of rec's workload and
     class (its bench_kernel record), 0 if none were recorded: what the p50
-    "without clearing" takes away."""
+    "without clearing" takes away. For bench_reclaim's `reclaim` class, the
+    zram compression cycles per page of the program's reclaim record."""
+    if workload == "reclaim" and rec.get("class") == "reclaim":
+        r = run.reclaim.get("bench_reclaim") or {}
+        return r.get("comp_cycles_per_page") or 0
     k = run.kernel.get((workload, rec.get("class")))
     if not k or not k.get("count") or not k.get("clear_cycles"):
         return 0
@@ -621,10 +627,39 @@ def clearing_per_fault(run, workload, rec):
 
 def fill_name(cls):
     """What a class's kernel "clear" cycles are: a swap-in's decompression, a
-    same-filled swap-in's word fill, any other fault's page clearing."""
+    same-filled swap-in's word fill, a reclaim's compression, any other
+    fault's page clearing."""
     if cls == "swap-in-same-filled":
         return "fill"
+    if cls == "reclaim":
+        return "compression"
     return "decompression" if str(cls).startswith("swap-in") else "clearing"
+
+
+RECLAIM_COLUMNS = [("pgscan", "scanned"), ("pgsteal", "reclaimed"), ("pswpout", "swapped out"),
+                   ("pswpin", "swapped in"), ("refaults", "refaults"),
+                   ("compression_ratio_x100", "compression ratio x100"),
+                   ("comp_cycles_per_page", "compression cycles / page"),
+                   ("decomp_cycles_per_page", "decompression cycles / page")]
+
+
+def reclaim_table(runs):
+    """The kernel's reclaim records (docs/records.md) of the programs that
+    reclaimed or swapped, every run that has them; "" if none did."""
+    rows = []
+    for run in runs:
+        for prog, r in sorted(run.reclaim.items()):
+            if not (r.get("pgscan") or r.get("pswpout") or r.get("pswpin")):
+                continue
+            rows.append("<tr><td class=\"l\">%s</td><td class=\"l\">%s</td>%s</tr>" % (
+                esc(run.name), esc(prog),
+                "".join("<td>%s</td>" % esc("" if r.get(k) is None else r.get(k)) for k, _ in RECLAIM_COLUMNS)))
+    if not rows:
+        return ""
+    head = '<th class="l">run</th><th class="l">program</th>' + "".join(
+        "<th>%s</th>" % esc(label) for _, label in RECLAIM_COLUMNS)
+    return ("<h2>Reclaim and swap (the kernel's reclaim records)</h2><table><tr>%s</tr>%s</table>"
+            % (head, "".join(rows)))
 
 
 def summary_table(runs, keys):
@@ -688,6 +723,7 @@ def render(runs):
     out.append(scaling_section(runs))
     out.append("<h2>Summary: p50 per workload and class</h2>")
     out.append(summary_table(runs, keys))
+    out.append(reclaim_table(runs))
     for w in workloads:
         out.append('<h2 id="%s">%s</h2>' % (esc(re.sub(r"[^A-Za-z0-9_-]+", "-", w)), esc(w)))
         for key in [k for k in keys if k[0] == w]:

@@ -327,10 +327,13 @@ class Html(unittest.TestCase):
             recs_f.append({"type": "bench_kernel", "workload": "swap_in", "class": cls, "count": 64,
                            "min": 900, "mean": 1000, "max": 1100, "min_max": "run", "clear_cycles": 64 * fill,
                            "pgtables": 0, "unit": "tsc", "hist_log2": [0] * 10 + [64]})
+        reclaim = {"type": "reclaim", "program": "bench_reclaim", "pgscan": 2048, "pgsteal": 2048,
+                   "pswpin": 0, "pswpout": 64, "refaults": 0, "compression_ratio_x100": 347,
+                   "comp_cycles_per_page": 300, "decomp_cycles_per_page": None}
         with tempfile.TemporaryDirectory() as tmp:
             pf, pl = os.path.join(tmp, "f.log"), os.path.join(tmp, "l.log")
-            with open(pf, "w") as f:
-                f.write(make_log(recs_f, tsc_hz=10**9))
+            with open(pf, "w") as f:   # the kernel's reclaim record is a top-level line
+                f.write(make_log(recs_f, tsc_hz=10**9) + json.dumps(reclaim) + "\n")
             with open(pl, "w") as f:
                 f.write(make_log(recs_l, tsc_hz=10**9))
             runs = [report.load_run("faultline=" + pf, {}), report.load_run("linux=" + pl, {})]
@@ -353,6 +356,11 @@ class Html(unittest.TestCase):
         self.assertIn("%d without fill" % (p50 - 500), rows[("swap_in", "swap-in-same-filled")][0])
         self.assertEqual(summary.count("without clearing"), 0)
         self.assertIn("7.00\u00d7 (ns)", rows[("reclaim", "reclaim-file")][2])
+        p50 = runs[0].benches[("reclaim", "reclaim")]["p50"]   # zram's compression from the reclaim record
+        self.assertIn("%d without compression" % (p50 - 300), rows[("reclaim", "reclaim")][0])
+        self.assertEqual(summary.count("without compression"), 1)
+        self.assertIn("Reclaim and swap", text)
+        self.assertIn("<td>347</td><td>300</td><td></td>", text)
         fl, lx, ratio_cell = rows[("hotcold", "hotcold")]
         self.assertNotIn("ns", fl + lx)
         self.assertEqual(ratio_cell, "%s (majflt/1000 accesses)" % report.ratio(113, 111))
