@@ -271,13 +271,16 @@ static bool inactive_is_low(enum lru_list inactive)
 	return lruvec.nr[inactive] < lruvec.nr[inactive + LRU_ACTIVE];
 }
 
-/* Pages of a list's kind to scan at sc's priority, weighted by swappiness. */
+/* Pages of a list's kind to scan at sc's priority, weighted by swappiness.
+ * A kind smaller than 2^priority pages gets none at this priority (Linux's
+ * get_scan_count for a live group): a small list - a program's few text
+ * pages - is not looked at again and again while one reclaim goes down
+ * the priorities, which would take it for unused at the second look
+ * (nothing ran in between to set its Accessed bits). */
 static uint64_t scan_share(enum lru_list base, struct scan_control *sc)
 {
 	uint64_t size = lruvec.nr[base] + lruvec.nr[base + LRU_ACTIVE];
 	uint64_t scan = size >> sc->priority;
-	if (!scan && size)
-		scan = size < SWAP_CLUSTER_MAX ? size : SWAP_CLUSTER_MAX;
 	uint32_t weight = base == LRU_INACTIVE_ANON ? vm_swappiness : 200 - vm_swappiness;
 	return scan * weight / 100;
 }
