@@ -172,8 +172,11 @@ def hotcold_major_faults(run):
 def reclaim_hotcold_against_linux():
     """The hot/cold workload under the same 8 MiB limit and 64 MiB of zram
     on Linux 6.1 (tests/linux_ref/init.c: a cgroup v2 group with memory.max
-    8M; tools/linux_ref.py --zram): faultline's major faults are no worse
-    than Linux's (a 10% margin for the runs' noise)."""
+    8M; tools/linux_ref.py --zram): faultline's major faults are no more
+    than Linux's (issue 15: "no worse than Linux's"; no margin). Both
+    counts are ru_majflt: swap-ins and the program's text read back alike
+    (Linux's text sits in its initramfs, unevictable; faultline's in a page
+    cache reclaim may drop)."""
     import os
     import linux_ref
     prog = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
@@ -192,7 +195,7 @@ def reclaim_hotcold_against_linux():
     lf, ff = hotcold_major_faults(lrun), hotcold_major_faults(frun)
     if lf is None or ff is None:
         problems.append("major faults: Linux %s, faultline %s" % (lf, ff))
-    elif ff > lf * 11 // 10 + 64:
+    elif ff > lf:
         problems.append("faultline took %d major faults, Linux %d" % (ff, lf))
     else:
         print("        hot/cold major faults: faultline %d, Linux 6.1 %d" % (ff, lf))
