@@ -13,7 +13,8 @@
  *                                               the program's own range
  *
  * How (shrink_lruvec): each list's share to scan at this priority (its
- * length >> priority; anon against file weighted by swappiness, below),
+ * length >> priority, none while shorter than 2^priority; anon against file
+ * weighted by swappiness, below),
  * active lists aged when their inactive list is smaller, inactive lists
  * scanned from the tail in batches of SWAP_CLUSTER_MAX:
  *   shrink_active_list    referenced (an Accessed bit set in a pte, cleared
