@@ -26,8 +26,8 @@
  * table of 2^LZ4_HASH_LOG 32-bit positions and the base the current call's
  * positions are counted from. Each call moves the base past the positions
  * earlier calls stored, so their entries read as "none" and the table is
- * never cleared per call (it is cleared only when the 32-bit base would
- * wrap, once every 65 536 pages or so): output depends on the input alone.
+ * never cleared per call (only when the 32-bit base would wrap: after about
+ * 4 GiB of input, a million 4 KiB pages): output depends on the input alone.
  */
 #define LZ4_HASH_LOG      12
 #define LZ4_WORK_SIZE     ((1u << LZ4_HASH_LOG) * 4u + 8u)
