@@ -12,7 +12,9 @@
  * other k-1 tasks fault, in the same mm or in other processes).
  *
  * Arguments: --tasks N (default: the CPUs of the affinity mask, at most
- * BENCH_MAX_TASKS), --ms D (time per point, default 1000), --mib M (region
+ * BENCH_MAX_TASKS), --ms D (the measured window per point, default 1000),
+ * --warmup-ms W (the tasks run this long before the window, default D / 4:
+ * will-it-scale's warm-up), --mib M (region
  * per task), --mode threads|processes|both (default both), --raw (task 0's
  * samples as bench_samples records too).
  */
@@ -21,13 +23,16 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include "base/json.h"
 #include "user/bench/tasks.h"
 
 #define SCALE_MAX_SAMPLES (1u << 16)   /* task 0's timed faults kept per point */
 
 struct scale_args {
 	uint32_t tasks;          /* the largest k */
-	uint64_t ms;             /* time per point */
+	uint64_t ms;             /* time per point (the measured window) */
+	uint64_t warmup_ms;      /* before the window, per point (default ms / 4) */
+	bool warmup_set;
 	uint64_t mib;            /* region per task */
 	uint32_t modes;          /* bit 0 threads, bit 1 processes */
 	bool raw;
@@ -63,5 +68,16 @@ struct scale_run {
  * k = 1..tasks, records, teardown. Returns main's exit status (0; 1 when a
  * task or a record failed; 2 for bad arguments). */
 int scale_main(const struct scale_workload *w, int argc, char **argv);
+
+/* Starts a record of type in the one record buffer (one line, at most 4 KiB). */
+void scale_record_begin(struct json *j, const char *type);
+
+/* Adds the statistics of samples[0..n) (sorting them) as a bench record has
+ * them (docs/bench.md): count .. mean, unit, empty_bracket, hist_log2,
+ * tsc_end, faultline. */
+void scale_json_stats(struct json *j, uint64_t *samples, uint64_t n, uint64_t empty_bracket);
+
+/* Ends the record and writes it to fd 1 as one line. Returns 0 or -errno. */
+long scale_record_emit(struct json *j);
 
 #endif
