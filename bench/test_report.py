@@ -15,7 +15,9 @@ the report fail those checks. Without chromium (tools/deps.sh installs it) that
 is a failure, not a skip. When build/faultline.img exists,
 test_deterministic_on_faultline boots it twice in deterministic mode (QEMU
 -icount) with small workloads, bench_many_vmas among them, and requires
-identical bench records."""
+identical bench records; test_smp_workloads_on_faultline boots it with two
+CPUs and runs the multi-CPU workloads (docs/bench.md, "Many CPUs") briefly.
+ManyCpus checks their section of the report on synthetic logs."""
 import collections
 import html
 import html.parser
@@ -978,10 +980,47 @@ def check_determinism(args="--mib 1 --reps 1 --raw"):
     return problems
 
 
+def check_smp_workloads(cpus=2):
+    """Boots faultline once with cpus CPUs (MTTCG) running the multi-CPU workloads at
+    1..cpus tasks with tiny windows; returns a list of problems (empty: every
+    point of every workload and mode and every shootdown count has its record,
+    every task faulted, every write was one minor fault, give or take a few
+    stack faults of a forked task, and the programs exited 0)."""
+    import qemu_run
+    import run_bench
+    lines = [(p, "--tasks %d --ms 20 --warmup-ms 5 --mib 1" % cpus) for p in run_bench.SMP_SCALE] + \
+        [("bench_tlb_shootdown", "--tasks %d --reps 20" % cpus)]
+    config = qemu_run.read_default_config(IMAGE) + "\nchecks = none\nexit = qemu\n" + \
+        "".join("run = %s %s\n" % line for line in lines)
+    run = qemu_run.boot(config, smp=cpus, timeout=240)
+    problems = ["timed out"] if run.timed_out else []
+    ends = run.of_type("exit")
+    pids = {r.get("pid") for r in ends}
+    if [(r.get("program"), r.get("status")) for r in ends if r.get("status") != 0 or r.get("ppid") not in pids] \
+            != [(p, 0) for p, _args in lines]:     # the run lines' processes, then their forked tasks
+        problems.append("programs ended %s" % [(r.get("program"), r.get("status")) for r in ends])
+    data = report.RunData("smp", "", run.log)
+    problems += data.problems + ["bench_error %s" % e for e in data.errors]
+    problems += run_bench.smp_problems(data, cpus)
+    import smp_report
+    for key, points in smp_report.scale_series(data).items():
+        for k, rec in points.items():
+            writes, minflt = rec.get("writes_run", 0), rec.get("minflt_run", -1)
+            if not all(rec.get("per_task", [])) or len(rec.get("per_task", [])) != k:
+                problems.append("%s at %d tasks: a task without faults: %s" % (key, k, rec.get("per_task")))
+            if not writes <= minflt <= writes + 4 * k:
+                problems.append("%s at %d tasks: %s minor faults for %s writes" % (key, k, minflt, writes))
+    return problems
+
+
 class Faultline(unittest.TestCase):
     @unittest.skipUnless(os.path.exists(IMAGE), "build/faultline.img not built")
     def test_deterministic_on_faultline(self):
         self.assertEqual(check_determinism(), [])
+
+    @unittest.skipUnless(os.path.exists(IMAGE), "build/faultline.img not built")
+    def test_smp_workloads_on_faultline(self):
+        self.assertEqual(check_smp_workloads(), [])
 
 
 QR_PART1 = ("FL1 1/2 0123abc\nC GenuineIntel 6 85 7\nN Intel(R) Xeon(R) Gold\nH KVMKVMKVM\nP 5 46 57\n"
