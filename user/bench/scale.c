@@ -40,9 +40,9 @@ struct scale_slot {
 	uint64_t faults;           /* writes in the measured window: count at its end less at its start */
 	uint64_t writes_run;       /* every write of the task's run, warm-up included */
 	int64_t minflt;            /* ru_minflt over the task's run, warm-up included */
-	int64_t error;         /* -errno of a failed pin, map or unmap; 0 */
-	int32_t cpu_start;     /* getcpu after pinning */
-	int32_t cpu_end;       /* getcpu after the loop */
+	int64_t error;             /* -errno of a failed pin, map or unmap; 0 */
+	int32_t cpu_start;         /* getcpu after pinning */
+	int32_t cpu_end;           /* getcpu after the loop */
 	uint64_t pad[2];
 };
 
