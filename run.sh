@@ -7,6 +7,8 @@
 # ./run.sh bench [--icount]  run the fault-latency workloads, write build/bench/report.html
 # ./run.sh bench --scaling [--icount]   fault cost from 16 MiB to 4 GiB and with 100 000 VMAs,
 #                            write build/bench/scaling.html
+# ./run.sh bench --smp N [--linux] [--icount]   fault throughput at 1..N tasks on N CPUs
+#                            (page_fault1/2/3, TLB shootdown), write build/bench/smpN.html
 # ./run.sh compare-linux     the same workloads on faultline and on the Linux reference
 set -euo pipefail
 cd "$(dirname "$0")"

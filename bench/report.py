@@ -40,6 +40,8 @@ import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "tools"))
 from qemu_run import parse_records, program_records  # noqa: E402  (the one record parser)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import smp_report  # noqa: E402  (the Many CPUs section)
 
 HIST_BUCKETS = 48
 QUANTILES = [("p50", 5000), ("p90", 9000), ("p99", 9900), ("p999", 9990)]
@@ -106,7 +108,15 @@ def natural_key(text):
 
 def class_label(rec):
     """The class as the report names it: the record's class, and the VMA count when
-    the record has one (bench_many_vmas times one class at two VMA counts)."""
+    the record has one (bench_many_vmas times one class at two VMA counts); the
+    mode and task count (the scaling workloads' task 0, docs/bench.md "Many
+    CPUs"); the number of target CPUs (bench_tlb_shootdown)."""
+    if "tasks" in rec and "mode" in rec:
+        n = rec["tasks"]
+        return "%s (%s, %s task%s)" % (rec.get("class"), rec["mode"], n, "" if n == 1 else "s")
+    if "targets" in rec:
+        n = rec["targets"]
+        return "%s (%s target CPU%s)" % (rec.get("class"), n, "" if n == 1 else "s")
     if "vmas" not in rec:
         return str(rec.get("class"))
     n = rec["vmas"]
@@ -721,6 +731,7 @@ def render(runs):
             out.append('<p class="problem">%s: %s failed: %s (%s)</p>'
                        % (esc(r.name), esc(e.get("workload")), esc(e.get("what")), esc(e.get("error"))))
     out.append(scaling_section(runs))
+    out.append(smp_report.section(runs, COLORS))
     out.append("<h2>Summary: p50 per workload and class</h2>")
     out.append(summary_table(runs, keys))
     out.append(reclaim_table(runs))

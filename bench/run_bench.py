@@ -11,6 +11,7 @@ logs and turns them into one HTML report (bench/report.py).
     bench/run_bench.py --linux -o report.html                   faultline and Linux side by side
     bench/run_bench.py --args "--mib 16 --reps 8" --workloads bench_write_first -o r.html
     bench/run_bench.py --scaling --icount                       -> build/bench/scaling.html
+    bench/run_bench.py --smp 2 --linux                          -> build/bench/smp2.html
 
 Both machines get a 256 MiB compressed swap device (faultline's `swap =`, Linux's
 zram); the workloads in PRESSURE (bench_hotcold) boot apart under their memory
@@ -21,6 +22,11 @@ their records join the main boot's log. --icount applies to both machines.
 workloads at working sets of 16 MiB to 4 GiB (guest memory 6G), and
 bench_many_vmas (the same faults in 1 VMA and in 100 000), with the spread
 and the ratio against their goals (docs/bench.md, "Scaling").
+
+--smp N runs the multi-CPU workloads instead (docs/bench.md, "Many CPUs"):
+bench_page_fault1/2/3 at 1..N tasks in threads and processes mode and
+bench_tlb_shootdown to 0..N-1 target CPUs, on QEMU with N CPUs (MTTCG; under
+--icount QEMU runs them one after another), the Linux reference likewise.
 
 Build first (`make`): the image must contain the bench programs.
 """
@@ -47,6 +53,13 @@ SWEEP_TOUCHED_MIB = 64          # repetitions so that every size touches at leas
 SCALING_VMAS = 100000
 SCALING_MEM = "6G"              # the 4 GiB write sweep needs more than 4 GiB of frames
 SCALING_ONLY = {"bench_many_vmas"}   # left out of the default run: the VMA half of --scaling
+# --smp N (docs/bench.md, "Many CPUs"): the multi-CPU workloads, each at 1..N tasks, on faultline and
+# (with --linux) Linux booted with N CPUs; left out of the default run.
+SMP_PROGRAMS = ["bench_page_fault1", "bench_page_fault2", "bench_page_fault3", "bench_tlb_shootdown"]
+SMP_SCALE = {"bench_page_fault1": "write-anon", "bench_page_fault2": "file-cow",
+             "bench_page_fault3": "file-shared-write"}
+SMP_MS = 1000                   # the measured window per point (--smp-ms)
+SMP_FILE_MIB = 16               # bench_page_fault2/3's file per task (their default)
 # Huge pages (docs/bench.md, "Huge pages"): the hugetlb pools of both machines, and
 # memory for a 1 GiB page (Linux also needs >= 512 MiB for THP at all).
 HUGE_CONFIG = "hugepages_2m = 8\nhugepages_1g = 1\n"
@@ -64,7 +77,8 @@ PRESSURE = {"bench_hotcold": "8M"}
 def workloads():
     """Every built bench program but the scaling-only ones, the floor first."""
     names = sorted(n for n in os.listdir(USER_DIR)
-                   if n.startswith("bench_") and n not in SCALING_ONLY) if os.path.isdir(USER_DIR) else []
+                   if n.startswith("bench_") and n not in SCALING_ONLY and n not in SMP_PROGRAMS) \
+        if os.path.isdir(USER_DIR) else []
     return sorted(names, key=lambda n: n != "bench_empty_fault")
 
 
@@ -79,6 +93,39 @@ def scaling_programs(sizes, vmas):
     # Its defaults (4 MiB x 4 reps, written and read) touch 8192 slots; fewer VMAs get 1 MiB x 1.
     progs.append(("bench_many_vmas", "--vmas %d" % vmas + ("" if vmas >= 10000 else " --mib 1 --reps 1")))
     return progs
+
+
+def smp_programs(cpus, ms=SMP_MS, icount=False):
+    """[(program, args)] of an --smp run: every SMP program at 1..cpus tasks (--tasks given, so a
+    kernel that schedules on fewer CPUs still runs cpus tasks, sharing them). Under -icount the
+    windows are a tenth as long (its clock counts instructions: one CPU's worth at a time)."""
+    window = max(1, ms // 10) if icount else ms
+    progs = [(p, "--tasks %d --ms %d" % (cpus, window)) for p in SMP_PROGRAMS if p in SMP_SCALE]
+    progs.append(("bench_tlb_shootdown", "--tasks %d --reps %d" % (cpus, 100 if icount else 500)))
+    return progs
+
+
+def smp_problems(run, cpus):
+    """What an --smp run (report.RunData) lacks: a bench_scale point of a workload and mode at
+    1..cpus tasks, or a shootdown record at 0..cpus-1 targets. Returns a list of problems."""
+    import smp_report
+    out = []
+    series = smp_report.scale_series(run)
+    for program, cls in SMP_SCALE.items():
+        for mode in ("threads", "processes"):
+            got = set(series.get((program[len("bench_"):], cls, mode), {}))
+            missing = [k for k in range(1, cpus + 1) if k not in got]
+            if missing:
+                out.append("%s %s: no bench_scale record at %s tasks" % (program, mode, ", ".join(map(str, missing))))
+    targets = {}
+    for p in run.points:
+        if p.rec.get("workload") == "tlb_shootdown" and "targets" in p.rec:
+            targets.setdefault(str(p.rec.get("class")), set()).add(p.rec["targets"])
+    for cls in ("munmap", "mprotect"):
+        missing = [t for t in range(cpus) if t not in targets.get(cls, set())]
+        if missing:
+            out.append("tlb_shootdown/%s: no record at %s targets" % (cls, ", ".join(map(str, missing))))
+    return out
 
 
 def faultline_config(programs, mem_limit=None):
@@ -166,6 +213,11 @@ def main():
                     help="--scaling: working sets in MiB (default %(default)s)")
     ap.add_argument("--vmas", type=int, default=SCALING_VMAS,
                     help="--scaling: VMAs for bench_many_vmas (default %(default)s)")
+    ap.add_argument("--smp", type=int, metavar="N",
+                    help="the multi-CPU workloads (page_fault1/2/3 at 1..N tasks in threads and processes "
+                         "mode, TLB shootdown to 0..N-1 CPUs) on machines with N CPUs (docs/bench.md)")
+    ap.add_argument("--smp-ms", type=int, default=SMP_MS,
+                    help="--smp: the measured window per point in ms (default %(default)s)")
     ap.add_argument("--args", help='arguments for every workload (default "--raw"; not with --scaling)')
     ap.add_argument("--workloads", help="comma-separated bench programs (default: all built; not with --scaling)")
     ap.add_argument("--cpu", default="max", help="QEMU CPU model for both machines (default max)")
@@ -175,7 +227,13 @@ def main():
     ap.add_argument("--timeout", type=int, help="per machine, seconds (default 900; 3600 with --scaling)")
     a = ap.parse_args()
 
-    if a.scaling:
+    if a.smp is not None:
+        if a.scaling or a.args is not None or a.workloads:
+            ap.error("--smp chooses its own workloads and arguments (--smp-ms)")
+        if a.smp < 1 or a.smp > 64 or a.smp_ms < 1:
+            ap.error("--smp wants 1..64 CPUs and --smp-ms at least 1")
+        programs = smp_programs(a.smp, a.smp_ms, a.icount)
+    elif a.scaling:
         if a.args is not None or a.workloads:
             ap.error("--scaling chooses its own workloads and arguments (--sizes, --vmas)")
         try:
@@ -188,7 +246,9 @@ def main():
     else:
         names = a.workloads.split(",") if a.workloads else workloads()
         programs = [(p, "--raw" if a.args is None else a.args) for p in names]
-    output = a.output or os.path.join(OUT_DIR, "scaling.html" if a.scaling else "report.html")
+    smp = a.smp or 1
+    output = a.output or os.path.join(OUT_DIR, "scaling.html" if a.scaling else
+                                      "smp%d.html" % smp if a.smp else "report.html")
     mem = a.mem or (SCALING_MEM if a.scaling else None)
     timeout = a.timeout or (3600 if a.scaling else 900)
     if not programs:
@@ -206,8 +266,10 @@ def main():
     boots = ([(None, plain)] if plain else []) + sorted(pressure.items())
 
     def run_faultline():
-        runs = [qemu_run.boot(faultline_config(progs, limit), cpu=a.cpu, mem=mem or HUGE_MEM,
-                              icount=a.icount, timeout=timeout) for limit, progs in boots]
+        # --smp: room on the RAM disk for bench_page_fault2/3's files (one per task).
+        extra = "files_max = %d\n" % (SMP_FILE_MIB * smp + 32) if a.smp else ""
+        runs = [qemu_run.boot(faultline_config(progs, limit) + extra, cpu=a.cpu, mem=mem or HUGE_MEM,
+                              icount=a.icount, timeout=timeout, smp=smp) for limit, progs in boots]
         results["faultline"] = merge_runs(runs)
 
     def run_linux():
@@ -217,7 +279,7 @@ def main():
                 [(os.path.join(USER_DIR, p), args.split()) for p, args in progs],
                 cpu=a.cpu, mem=mem or HUGE_MEM, timeout=timeout,
                 extra_append="faultline.mem_limit=%s" % limit if limit else LINUX_HUGE_APPEND,
-                icount=a.icount, zram=SWAP_SIZE) for limit, progs in boots]
+                icount=a.icount, zram=SWAP_SIZE, smp=smp) for limit, progs in boots]
             results["linux"] = merge_runs(runs)
         except linux_ref.LinuxRefError as e:
             results["linux_error"] = str(e)
@@ -230,7 +292,8 @@ def main():
     for t in threads:
         t.join()
 
-    fl_name = ("faultline-scaling" if a.scaling else "faultline") + ("-icount" if a.icount else "")
+    fl_name = ("faultline-scaling" if a.scaling else "faultline-smp%d" % smp if a.smp else "faultline") + \
+        ("-icount" if a.icount else "")
     specs, overrides, status = [], {}, 0
     fl = results["faultline"]
     path = os.path.join(a.logs, fl_name + ".log")
@@ -247,7 +310,8 @@ def main():
             status = 1
         else:
             lx = results["linux"]
-            path = os.path.join(a.logs, "linux-scaling.log" if a.scaling else "linux.log")
+            path = os.path.join(a.logs, "linux-scaling.log" if a.scaling else
+                                "linux-smp%d%s.log" % (smp, "-icount" if a.icount else "") if a.smp else "linux.log")
             with open(path, "w") as f:
                 f.write(lx.log)
             specs.append("linux=" + path)
@@ -265,14 +329,15 @@ def main():
     with open(output, "w") as f:
         f.write(report.render(runs))
     for r in runs:
-        problems = r.problems + (scaling_problems(r, sizes, a.vmas) if a.scaling else [])
+        problems = r.problems + (scaling_problems(r, sizes, a.vmas) if a.scaling else []) + \
+            (smp_problems(r, smp) if a.smp else [])
         for p in problems:
             print("%s: problem: %s" % (r.name, p))
             status = 1
         for e in r.errors:
             print("%s: %s failed: %s (%s)" % (r.name, e.get("workload"), e.get("what"), e.get("error")))
             status = 1
-        for line in report.scaling_lines(r):
+        for line in report.scaling_lines(r) + report.smp_report.text_lines(r):
             print(line)
     print("wrote %s" % output)
     return status

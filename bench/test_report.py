@@ -15,7 +15,9 @@ the report fail those checks. Without chromium (tools/deps.sh installs it) that
 is a failure, not a skip. When build/faultline.img exists,
 test_deterministic_on_faultline boots it twice in deterministic mode (QEMU
 -icount) with small workloads, bench_many_vmas among them, and requires
-identical bench records."""
+identical bench records; test_smp_workloads_on_faultline boots it with two
+CPUs and runs the multi-CPU workloads (docs/bench.md, "Many CPUs") briefly.
+ManyCpus checks their section of the report on synthetic logs."""
 import collections
 import html
 import html.parser
@@ -29,6 +31,7 @@ import tempfile
 import threading
 import unittest
 import zlib
+from fractions import Fraction
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
@@ -787,6 +790,144 @@ class RunBench(unittest.TestCase):
         self.assertIn("many_vmas/read-zero: records at [1, 100000] VMAs, expected 1 and 5000", problems)
 
 
+# ---- many CPUs (bench_page_fault1/2/3, bench_tlb_shootdown; bench/smp_report.py) ----
+
+def scale_record(workload, cls, mode, per_task, ns=10**9, cpus_used=None, cycles=None):
+    """A bench_scale record of len(per_task) tasks that took per_task faults in a window of ns."""
+    k = len(per_task)
+    faults = sum(per_task)
+    return {"type": "bench_scale", "workload": workload, "class": cls, "mode": mode, "tasks": k, "cpus": 4,
+            "cpus_used": k if cpus_used is None else cpus_used, "faults": faults, "ns": ns,
+            "cycles": cycles if cycles is not None else 2 * ns, "faults_per_sec": faults * 10**9 // ns,
+            "writes_run": faults + 10, "minflt_run": faults + 10, "per_task": per_task,
+            "task_cpu": list(range(k)), "mib": 128, "ms": 1000, "warmup_ms": 250}
+
+
+def smp_log(rates, workload="page_fault1", cls="write-anon", modes=("threads", "processes"), cpus_used=None):
+    """A log of one scaling workload: for each mode and k = 1..len(rates), k tasks of rates[k-1]
+    faults each in a 1 s window, and task 0's latency record (p50 1000 * k)."""
+    recs = []
+    for mode in modes:
+        for k, per in enumerate(rates, start=1):
+            recs.append(scale_record(workload, cls, mode, [per] * k, cpus_used=cpus_used))
+            recs.append(bench_record(workload, cls, [1000 * k] * 50, mode=mode, tasks=k))
+    return recs
+
+
+def shootdown_log(p50s):
+    """bench_tlb_shootdown's records: munmap and mprotect at targets 0..len(p50s)-1."""
+    recs = []
+    for t, p50 in enumerate(p50s):
+        for cls in ("munmap", "mprotect"):
+            recs.append(bench_record("tlb_shootdown", cls, [p50] * 20, targets=t, cpus_used=t + 1))
+    return recs
+
+
+class ManyCpus(unittest.TestCase):
+    """The Many CPUs section: speed-ups exact, verdicts, the chart's lines, labels of the latency records."""
+
+    def setUp(self):
+        import smp_report
+        self.sr = smp_report
+
+    def test_speedup_and_verdicts(self):
+        run = report.RunData("f", "", make_log(smp_log([1000, 950, 940, 900])))
+        self.assertEqual(run.problems, [])
+        series = self.sr.scale_series(run)
+        self.assertEqual(sorted(series), [("page_fault1", "write-anon", "processes"),
+                                          ("page_fault1", "write-anon", "threads")])
+        points = series[("page_fault1", "write-anon", "threads")]
+        self.assertEqual(sorted(points), [1, 2, 3, 4])
+        self.assertEqual(self.sr.speedup(points, 4), Fraction(3600, 1000))     # 0.9 x 4 exactly
+        self.assertEqual(self.sr.verdict(points), "met")
+        flat = self.sr.scale_series(report.RunData("l", "", make_log(smp_log([1000, 600]))))
+        self.assertEqual(self.sr.verdict(flat[("page_fault1", "write-anon", "threads")]), "not met")   # 1.2 < 1.8
+        just_below = self.sr.scale_series(report.RunData("l", "", make_log(smp_log([1000, 899]))))
+        self.assertEqual(self.sr.verdict(just_below[("page_fault1", "write-anon", "threads")]), "not met")
+        shared = self.sr.scale_series(report.RunData("s", "", make_log(smp_log([1000, 500], cpus_used=1))))
+        self.assertEqual(self.sr.verdict(shared[("page_fault1", "write-anon", "processes")]), "tasks share CPUs")
+        one = self.sr.scale_series(report.RunData("o", "", make_log(smp_log([1000]))))
+        self.assertEqual(self.sr.verdict(one[("page_fault1", "write-anon", "threads")]), "one task only")
+        no_one = {2: scale_record("page_fault1", "write-anon", "threads", [5, 5])}
+        self.assertEqual(self.sr.verdict(no_one), "incomplete")
+        # Windows of different length: rates, not counts, are compared.
+        pts = {1: scale_record("w", "c", "threads", [100], ns=10**9),
+               2: scale_record("w", "c", "threads", [100, 100], ns=2 * 10**9)}
+        self.assertEqual(self.sr.speedup(pts, 2), 1)
+        self.assertEqual(self.sr.per_task_rates(pts[2]), [50.0, 50.0])
+
+    def test_latency_and_shootdown_labels(self):
+        run = report.RunData("f", "", make_log(smp_log([1000, 900]) + shootdown_log([300, 5000])))
+        self.assertEqual(run.problems, [])
+        for key in [("page_fault1", "write-anon (threads, 1 task)"), ("page_fault1", "write-anon (processes, 2 tasks)"),
+                    ("tlb_shootdown", "munmap (0 target CPUs)"), ("tlb_shootdown", "mprotect (1 target CPU)")]:
+            self.assertIn(key, run.benches)
+
+    def test_html(self):
+        fl = report.RunData("faultline", "fl.log", make_log(smp_log([1000, 990, 980]) + shootdown_log([300, 900, 950]),
+                                                             tsc_hz=10**9))
+        lx = report.RunData("linux", "lx.log", make_log(smp_log([800, 500, 400], modes=("threads",)) +
+                                                        smp_log([800, 790, 780], modes=("processes",)) +
+                                                        shootdown_log([2000, 9000, 9500])))
+        text = report.render([fl, lx])
+        p = check_html(text)
+        self.assertEqual(p.errors, [])
+        self.assertIn("Many CPUs", p.h2)
+        section = text[text.index('id="smp"'):text.index("<h2>Summary")]
+        # One chart per workload and mode, a line per run, a point per k, the ideal and the goal.
+        charts = re.findall(r'<svg class="chart scale".*?</svg>', section)
+        self.assertEqual(len(charts), 2)
+        for chart in charts:
+            self.assertEqual(chart.count("<polyline"), 2)
+            self.assertEqual(chart.count("<circle"), 6)
+            self.assertEqual(chart.count('class="ideal"') + chart.count('class="goal"'), 2)
+        # Linux threads flattens (400*3/800 = 1.5 < 2.7): not met; faultline 2.94: met.
+        self.assertEqual(section.count('class="l notmet">not met'), 1)
+        self.assertEqual(section.count('class="l met">met'), 3)
+        self.assertIn("1.50\u00d7", section)
+        self.assertIn("2.94\u00d7", section)
+        self.assertIn("<td>1200</td><td>400</td><td>400..400</td>", section)   # Linux threads at 3 tasks
+        self.assertIn("task 0's faults: p50 / p99", section)
+        self.assertIn("<td>3000 / 3000</td>", section)    # task 0's p50 / p99 at 3 tasks
+        self.assertIn("TLB shootdown", section)
+        self.assertIn("900 / 900", section)
+        lines = self.sr.text_lines(lx)
+        self.assertEqual(len(lines), 2)
+        self.assertIn("threads: faults/s by tasks 1: 800, 2: 1000, 3: 1200; speed-up at 3 1.50", lines[1])
+        self.assertTrue(lines[1].endswith("not met"))
+        # Without such records: no section.
+        self.assertNotIn('id="smp"', report.render([report.RunData("x", "", make_log(sweep_log({16: 9})))]))
+
+    def test_run_bench_plan_and_completeness(self):
+        import run_bench
+        progs = run_bench.smp_programs(4)
+        self.assertEqual([p for p, _a in progs], run_bench.SMP_PROGRAMS)
+        self.assertIn(("bench_page_fault2", "--tasks 4 --ms 1000"), progs)
+        self.assertEqual(progs[-1], ("bench_tlb_shootdown", "--tasks 4 --reps 500"))
+        self.assertIn(("bench_page_fault1", "--tasks 2 --ms 100"), run_bench.smp_programs(2, icount=True))
+        recs = shootdown_log([1, 2])
+        for program, cls in run_bench.SMP_SCALE.items():
+            recs += smp_log([10, 10], workload=program[len("bench_"):], cls=cls)
+        run = report.RunData("r", "", make_log(recs))
+        self.assertEqual(run_bench.smp_problems(run, 2), [])
+        problems = run_bench.smp_problems(run, 3)
+        self.assertEqual(len(problems), 6 + 2, problems)
+        self.assertIn("bench_page_fault3 processes: no bench_scale record at 3 tasks", problems)
+        self.assertIn("tlb_shootdown/munmap: no record at 2 targets", problems)
+        self.assertNotIn("bench_page_fault1", run_bench.workloads())
+
+    def test_linux_reference_command(self):
+        import linux_ref
+        cmd = linux_ref.qemu_command("k", "i", "log", smp=4)
+        self.assertEqual(cmd[cmd.index("-smp") + 1], "4")
+        self.assertEqual(cmd[cmd.index("-accel") + 1], "tcg,thread=multi")
+        cmd = linux_ref.qemu_command("k", "i", "log", smp=4, icount=True)
+        self.assertEqual(cmd[cmd.index("-accel") + 1], "tcg")
+        self.assertEqual(cmd[-2:], ["-icount", "shift=0,sleep=off"])
+        cmd = linux_ref.qemu_command("k", "i", "log")
+        self.assertEqual((cmd[cmd.index("-smp") + 1], cmd[cmd.index("-accel") + 1]), ("1", "tcg"))
+
+
 # ---- the real thing ----
 
 def boot_bench(config_text, results, i):
@@ -847,10 +988,47 @@ def check_determinism(args="--mib 1 --reps 1 --raw"):
     return problems
 
 
+def check_smp_workloads(cpus=2):
+    """Boots faultline once with cpus CPUs (MTTCG) running the multi-CPU workloads at
+    1..cpus tasks with tiny windows; returns a list of problems (empty: every
+    point of every workload and mode and every shootdown count has its record,
+    every task faulted, every write was one minor fault, give or take a few
+    stack faults of a forked task, and the programs exited 0)."""
+    import qemu_run
+    import run_bench
+    lines = [(p, "--tasks %d --ms 20 --warmup-ms 5 --mib 1" % cpus) for p in run_bench.SMP_SCALE] + \
+        [("bench_tlb_shootdown", "--tasks %d --reps 20" % cpus)]
+    config = qemu_run.read_default_config(IMAGE) + "\nchecks = none\nexit = qemu\n" + \
+        "".join("run = %s %s\n" % line for line in lines)
+    run = qemu_run.boot(config, smp=cpus, timeout=240)
+    problems = ["timed out"] if run.timed_out else []
+    ends = run.of_type("exit")
+    pids = {r.get("pid") for r in ends}
+    if [(r.get("program"), r.get("status")) for r in ends if r.get("status") != 0 or r.get("ppid") not in pids] \
+            != [(p, 0) for p, _args in lines]:     # the run lines' processes, then their forked tasks
+        problems.append("programs ended %s" % [(r.get("program"), r.get("status")) for r in ends])
+    data = report.RunData("smp", "", run.log)
+    problems += data.problems + ["bench_error %s" % e for e in data.errors]
+    problems += run_bench.smp_problems(data, cpus)
+    import smp_report
+    for key, points in smp_report.scale_series(data).items():
+        for k, rec in points.items():
+            writes, minflt = rec.get("writes_run", 0), rec.get("minflt_run", -1)
+            if not all(rec.get("per_task", [])) or len(rec.get("per_task", [])) != k:
+                problems.append("%s at %d tasks: a task without faults: %s" % (key, k, rec.get("per_task")))
+            if not writes <= minflt <= writes + 4 * k:
+                problems.append("%s at %d tasks: %s minor faults for %s writes" % (key, k, minflt, writes))
+    return problems
+
+
 class Faultline(unittest.TestCase):
     @unittest.skipUnless(os.path.exists(IMAGE), "build/faultline.img not built")
     def test_deterministic_on_faultline(self):
         self.assertEqual(check_determinism(), [])
+
+    @unittest.skipUnless(os.path.exists(IMAGE), "build/faultline.img not built")
+    def test_smp_workloads_on_faultline(self):
+        self.assertEqual(check_smp_workloads(), [])
 
 
 QR_PART1 = ("FL1 1/2 0123abc\nC GenuineIntel 6 85 7\nN Intel(R) Xeon(R) Gold\nH KVMKVMKVM\nP 5 46 57\n"

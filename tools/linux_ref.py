@@ -15,7 +15,7 @@ Module use:
     run.records, run.log, run.of_type("kill"), run.program_records("test")
 
 CLI:
-    python3 tools/linux_ref.py [--cpu max] [--mem 512M] PROGRAM [ARGS]...
+    python3 tools/linux_ref.py [--cpu max] [--mem 512M] [--smp N] PROGRAM [ARGS]...
     python3 tools/linux_ref.py --run 'PROGRAM ARGS' --run 'PROGRAM2 ARGS'
 """
 import argparse
@@ -224,12 +224,17 @@ def build_initramfs(programs, init_path, zram=False):
 
 # ---- booting ----
 
-def qemu_command(kernel, initrd, log_path, cpu="max", mem="512M", append=KERNEL_COMMAND_LINE):
-    """Returns the QEMU argv: q35 under TCG (never KVM), one CPU, serial to log_path."""
-    return ["qemu-system-x86_64", "-machine", "q35", "-accel", "tcg", "-cpu", cpu,
-            "-m", str(mem), "-smp", "1", "-nodefaults", "-no-reboot",
+def qemu_command(kernel, initrd, log_path, cpu="max", mem="512M", append=KERNEL_COMMAND_LINE, smp=1,
+                 icount=False):
+    """Returns the QEMU argv: q35 under TCG (never KVM), smp CPUs (more than one
+    run under MTTCG, a host thread each, as faultline's qemu_run does; -icount
+    is single-threaded whatever smp says), serial to log_path."""
+    accel = "tcg,thread=multi" if int(smp) > 1 and not icount else "tcg"
+    return ["qemu-system-x86_64", "-machine", "q35", "-accel", accel, "-cpu", cpu,
+            "-m", str(mem), "-smp", str(smp), "-nodefaults", "-no-reboot",
             "-display", "none", "-monitor", "none", "-serial", "file:" + log_path,
-            "-kernel", kernel, "-initrd", initrd, "-append", append]
+            "-kernel", kernel, "-initrd", initrd, "-append", append] + \
+        (["-icount", "shift=0,sleep=off"] if icount else [])
 
 
 class LinuxRun:
@@ -259,12 +264,13 @@ class LinuxRun:
         return self.first("linux_done") is not None
 
 
-def run_programs(programs, cpu="max", mem="512M", timeout=180, extra_append="", icount=False, zram=None):
+def run_programs(programs, cpu="max", mem="512M", timeout=180, extra_append="", icount=False, zram=None, smp=1):
     """Boots the reference once, running programs (paths or (path, args) pairs)
     in order; icount: deterministic, -icount shift=0,sleep=off (the TSC counts
     instructions, as faultline's --icount). zram: a size ("256M") for a zram
     swap device (LZ4, swapped on, vm.page-cluster 0) set up by the init before
-    the programs, as faultline's `swap =`. Returns a LinuxRun; a run that
+    the programs, as faultline's `swap =`. smp: CPUs (MTTCG when more than
+    one and not icount). Returns a LinuxRun; a run that
     timed out has timed_out set and whatever log there was. Raises
     LinuxRefError if the kernel, the init or a program cannot be had."""
     progs = normalize_programs(programs)
@@ -278,9 +284,7 @@ def run_programs(programs, cpu="max", mem="512M", timeout=180, extra_append="", 
         with open(initrd, "wb") as f:
             f.write(build_initramfs(progs, init, zram=bool(zram)))
         log_path = os.path.join(wd, "serial.log")
-        cmd = qemu_command(kernel, initrd, log_path, cpu, mem, append)
-        if icount:
-            cmd += ["-icount", "shift=0,sleep=off"]
+        cmd = qemu_command(kernel, initrd, log_path, cpu, mem, append, smp=smp, icount=icount)
         start = time.time()
         timed_out = False
         try:
@@ -313,6 +317,8 @@ def main():
     ap.add_argument("--quiet", action="store_true", help="print only the records")
     ap.add_argument("--icount", action="store_true",
                     help="deterministic: -icount shift=0,sleep=off (TSC counts instructions)")
+    ap.add_argument("--smp", type=int, default=1,
+                    help="CPUs (default 1; more run under MTTCG, -accel tcg,thread=multi)")
     ap.add_argument("program", nargs="?", help="a program to run")
     ap.add_argument("args", nargs=argparse.REMAINDER, help="its arguments")
     a = ap.parse_args()
@@ -327,7 +333,9 @@ def main():
     if not programs:
         ap.error("no program given")
     try:
-        run = run_programs(programs, a.cpu, a.mem, a.timeout, a.append, a.icount, zram=a.zram)
+        if a.smp < 1 or a.smp > 255:
+            raise LinuxRefError("--smp wants 1..255 CPUs")
+        run = run_programs(programs, a.cpu, a.mem, a.timeout, a.append, a.icount, zram=a.zram, smp=a.smp)
     except LinuxRefError as e:
         print("linux_ref: %s" % e, file=sys.stderr)
         return 2
