@@ -42,6 +42,9 @@ static inline void flush_tlb_local(void) { tlb_full_flushes++; }
 void flush_tlb_mm_range(struct mm_struct *mm, uint64_t start, uint64_t end, uint32_t stride_shift, bool freed_tables)
 {
 	(void)mm;
+#ifdef MM_SIM_FLUSH_HOOK
+	MM_SIM_FLUSH_HOOK(start, end, freed_tables);
+#endif
 	tlb_range_flushes++;
 	tlb_freed_table_flushes += freed_tables;
 	if (tlb_flush_is_full(start, end, stride_shift))
