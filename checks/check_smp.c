@@ -613,8 +613,9 @@ void run_smp_checks(enum config_checks level)
 		uint64_t free_after = nr_free_pages();
 		smp_record("smp.cleanup", free_after == free_before ? TEST_PASS : TEST_FAIL, 0,
 			   "free frames %llu -> %llu across the per-core checks; shootdowns %llu, with IPIs %llu, "
-			   "CPUs interrupted %llu", free_before, free_after, tlb_shootdown_stats.flushes,
-			   tlb_shootdown_stats.remote, tlb_shootdown_stats.ipis);
+			   "CPUs interrupted %llu, lazy CPUs skipped %llu", free_before, free_after,
+			   tlb_shootdown_stats.flushes, tlb_shootdown_stats.remote, tlb_shootdown_stats.ipis,
+			   tlb_shootdown_stats.lazy_skipped);
 	}
 	draw_table();
 }

@@ -20,15 +20,21 @@
  *   flush_tlb_mm_range(mm, ...)   drop [start, end) of mm on every CPU in mm_cpumask(mm):
  *                                 here directly, elsewhere by IPI (smp_call_function_many),
  *                                 page by page up to TLB_SINGLE_PAGE_FLUSH_CEILING, else all
+ *   flush_tlb_mm_page(mm, addr)   one page of it
+ *   flush_tlb_fault_page(mm, a)   the same from the fault path: one inline INVLPG when
+ *                                 mm is live on this CPU only
+ *   enter_lazy_tlb()              a kernel thread keeps the previous mm loaded (lazy TLB)
  *   flush_tlb_kernel_range(...)   the same for a kernel range, on every online CPU
  *   flush_tlb_all_cpus()          flush_tlb_all on every online CPU
  *
- * Without PCIDs a CPU that switched away from an mm lost its entries with
- * the CR3 load, so only the CPUs in the mask need the IPI, and a CPU that
- * gets one for an mm it no longer runs does nothing. Today programs run on
- * the boot CPU only, so a program's mask is {0} and its flushes stay local;
- * the checks (checks/check_smp.c) load test mms on other CPUs and use this
- * path for real.
+ * Every change of a user mapping that may leave a stale translation goes
+ * through flush_tlb_mm_range (teardowns through paging/mmu_gather.h, which
+ * frees frames and tables only after it); only permission upgrades (a
+ * spurious fault, a reused CoW page) flush locally, as Linux's
+ * flush_tlb_fix_spurious_fault. Without PCIDs a CPU that switched away from
+ * an mm lost its entries with the CR3 load, so only the CPUs in the mask
+ * need the IPI, and a CPU that gets one for an mm it no longer runs does
+ * nothing. docs/ARCHITECTURE.md, "TLB coherence".
  */
 #ifndef FAULTLINE_TLB_H
 #define FAULTLINE_TLB_H
