@@ -97,6 +97,8 @@ static void flush_on(const struct cpumask *mask, struct flush_tlb_info *f, bool 
 	__atomic_fetch_add(&tlb_shootdown_stats.flushes, 1, __ATOMIC_RELAXED);
 	if (here)
 		flush_tlb_func(f);
+	if (cpumask_empty(mask))
+		return;   /* the common case while an mm runs on one CPU */
 	uint32_t n = smp_call_function_many(mask, flush_tlb_func_remote, f, true);
 	if (n) {
 		__atomic_fetch_add(&tlb_shootdown_stats.remote, 1, __ATOMIC_RELAXED);
@@ -140,7 +142,7 @@ void flush_tlb_mm_range(struct mm_struct *mm, uint64_t start, uint64_t end, uint
 	struct flush_tlb_info f = { mm, start, end, stride_shift, freed_tables, false };
 	struct cpumask mask = *mm_cpumask(mm);   /* a snapshot: a CPU that joins later loads fresh tables */
 	cpumask_clear_cpu(smp_processor_id(), &mask);
-	if (!freed_tables)
+	if (!freed_tables && !cpumask_empty(&mask))
 		skip_lazy_cpus(&mask);
 	flush_on(&mask, &f, this_cpu_read(loaded_mm) == mm);
 }
