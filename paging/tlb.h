@@ -166,7 +166,8 @@ static inline void invpcid_flush_one(uint64_t pcid, uint64_t addr)
  */
 static __attribute__((always_inline)) inline void flush_tlb_fault_page(struct mm_struct *mm, uint64_t addr)
 {
-	if (__builtin_expect(mm_cpumask(mm)->bits[0] == 1ull << this_cpu_read(cpu), 1))
+	_Static_assert(NR_CPUS <= 64, "one cpumask word");
+	if (__builtin_expect(mm_cpumask(mm)->bits[0] == this_cpu_read(cpu_mask_bit), 1))
 		flush_tlb_page(addr);
 	else
 		flush_tlb_mm_range(mm, addr, addr + 4096, 12, false);
