@@ -21,11 +21,14 @@
 #include "lib/tsc.h"
 #include "paging/buddy.h"
 #include "paging/init.h"
+#include "paging/memory.h"
 #include "paging/mm_types.h"
+#include "paging/page.h"
 #include "paging/tlb.h"
 
 #define FRAME_A_PATTERN 0xaaaa00000000aaaaull
 #define FRAME_B_PATTERN 0xbbbb00000000bbbbull
+#define FRAME_C_PATTERN 0xcccc00000000ccccull
 
 /* The test address space's pages (user half, supervisor entries: kernel mode only). */
 #define SMP_TEST_BASE 0x0000300000000000ull      /* PML4 slot 96: no other check uses it */
@@ -33,6 +36,8 @@
 #define VA_AD         (SMP_TEST_BASE + 0x2000)
 #define VA_GLOBAL     (SMP_TEST_BASE + 0x4000)
 #define VA_NONGLOBAL  (SMP_TEST_BASE + 0x6000)
+#define VA_ZAP        (SMP_TEST_BASE + 0x8000)
+#define VA_LAZY       (SMP_TEST_BASE + 0xa000)
 
 #define TSC_ROUNDS 200
 #define IPI_WAIT_MS 1000
@@ -301,7 +306,7 @@ static char frame_seen(uint64_t va)
 	uint64_t v;
 	if (kernel_read(va, &v, &r))
 		return '?';
-	return v == FRAME_A_PATTERN ? 'A' : v == FRAME_B_PATTERN ? 'B' : '?';
+	return v == FRAME_A_PATTERN ? 'A' : v == FRAME_B_PATTERN ? 'B' : v == FRAME_C_PATTERN ? 'C' : '?';
 }
 
 struct remote_op {
@@ -311,6 +316,12 @@ struct remote_op {
 };
 
 static void remote_load_test_mm(void *arg) { (void)arg; switch_mm(&test_mm); }
+static void remote_enter_lazy(void *arg) { (void)arg; enter_lazy_tlb(); }
+static void remote_lazy_state(void *arg)
+{
+	bool *lazy = arg;
+	*lazy = this_cpu_read(tlb_is_lazy) && this_cpu_read(loaded_mm) == &test_mm;
+}
 static void remote_unload(void *arg) { (void)arg; switch_mm(NULL); }
 static void remote_read(void *arg) { struct remote_op *o = arg; o->seen = frame_seen(o->va); }
 static void remote_write(void *arg)
@@ -484,13 +495,82 @@ static void check_global_cr3(uint32_t cpu)
 		   pge, n1, on.seen, cpu, g1, og.seen, cpu, g2, rg2);
 }
 
+/*
+ * tlb_zap_gather: the teardown path itself (zap_page_range: mmu_gather, then
+ * flush_tlb_mm_range, then the frame freed). CPU B caches VA_ZAP -> a frame
+ * of its own (C); CPU 0 zaps it. When zap_page_range returns the frame is
+ * back in the allocator, so B must fault on VA_ZAP: a read that still
+ * found C would be a read of a free frame.
+ */
+static void check_zap_gather(uint32_t cpu)
+{
+	struct page *c = alloc_page();
+	if (!c || test_map(VA_ZAP, c, PROT_KDATA)) {
+		if (c)
+			__free_page(c);
+		smp_record("smp.tlb_zap_gather", TEST_FAIL, cpu, "could not map the test page");
+		return;
+	}
+	*(uint64_t *)page_address(c) = FRAME_C_PATTERN;
+	page_mapcount_inc(c);   /* the pte's map count; its reference is the allocation's */
+	char before = seen_on(cpu, VA_ZAP);
+	uint64_t ipis = tlb_shootdown_stats.ipis, free_before = nr_free_pages();
+	zap_page_range(&test_mm, VA_ZAP, VA_ZAP + PAGE_SIZE);
+	uint64_t sent = tlb_shootdown_stats.ipis - ipis, free_after = nr_free_pages();
+	test_mm.rss_stat[MM_FILEPAGES] = 0;   /* zap counted the page out of a counter it never entered */
+	char after = seen_on(cpu, VA_ZAP), here = frame_seen(VA_ZAP);
+	smp_record("smp.tlb_zap_gather", before == 'C' && sent >= 1 && after == '?' && here == '?' ? TEST_PASS : TEST_FAIL,
+		   cpu, "CPU %u cached the page (saw %c, want C); zap_page_range sent %llu IPIs, freed frames %llu -> %llu; "
+		   "then CPU %u reads %c and CPU 0 %c (want a fault, ?, on both)", cpu, before, sent, free_before,
+		   free_after, cpu, after, here);
+}
+
+/*
+ * tlb_lazy: CPU B has the test space loaded and enters lazy TLB mode (as
+ * when kswapd runs there); CPU 0 switches VA_LAZY to another frame and
+ * flushes: B gets no IPI (it is skipped, marked instead) but stays in the
+ * mask. When B leaves lazy mode for the same space it must see the new
+ * frame. A flush that frees tables reaches a lazy B, which then leaves the
+ * space for the kernel's tables (Linux 6.1).
+ */
+static void check_lazy(uint32_t cpu)
+{
+	if (test_map(VA_LAZY, frame_a, PROT_KDATA)) {
+		smp_record("smp.tlb_lazy", TEST_FAIL, cpu, "could not map the test page");
+		return;
+	}
+	char there0 = seen_on(cpu, VA_LAZY);
+	bool lazy = false;
+	smp_call_function_single(cpu, remote_enter_lazy, NULL, true);
+	smp_call_function_single(cpu, remote_lazy_state, &lazy, true);
+	repoint_no_flush(VA_LAZY, frame_b);
+	uint64_t ipis = tlb_shootdown_stats.ipis, skipped = tlb_shootdown_stats.lazy_skipped;
+	flush_tlb_mm_range(&test_mm, VA_LAZY, VA_LAZY + PAGE_SIZE, PAGE_SHIFT, false);
+	uint64_t sent = tlb_shootdown_stats.ipis - ipis, skip = tlb_shootdown_stats.lazy_skipped - skipped;
+	bool in_mask = cpumask_test_cpu(cpu, mm_cpumask(&test_mm));
+	smp_call_function_single(cpu, remote_load_test_mm, NULL, true);   /* leaves lazy mode */
+	char there1 = seen_on(cpu, VA_LAZY);
+	/* Lazy again; a flush that frees tables must reach it and make it leave. */
+	smp_call_function_single(cpu, remote_enter_lazy, NULL, true);
+	ipis = tlb_shootdown_stats.ipis;
+	flush_tlb_mm_range(&test_mm, VA_LAZY, VA_LAZY + PAGE_SIZE, PAGE_SHIFT, true);
+	uint64_t sent_freed = tlb_shootdown_stats.ipis - ipis;
+	bool left = !cpumask_test_cpu(cpu, mm_cpumask(&test_mm)) && pcpu_area[cpu].loaded_mm == NULL;
+	smp_call_function_single(cpu, remote_load_test_mm, NULL, true);   /* back, for the next checks */
+	bool ok = there0 == 'A' && lazy && sent == 0 && skip == 1 && in_mask && there1 == 'B' && sent_freed == 1 && left;
+	smp_record("smp.tlb_lazy", ok ? TEST_PASS : TEST_FAIL, cpu,
+		   "CPU %u lazy %d (saw %c); a flush sent it %llu IPIs, skipped %llu (want 0, 1), in mm_cpumask %d; "
+		   "leaving lazy mode it sees %c (want B); a flush freeing tables sent %llu IPIs (want 1) and it left the "
+		   "space %d", cpu, lazy, there0, sent, skip, in_mask, there1, sent_freed, left);
+}
+
 /* The TLB checks against one CPU on a fresh test space. */
 static void check_tlb_coherence(uint32_t cpu)
 {
 	static const char *const names[] = { "smp.tlb_invlpg_local", "smp.tlb_shootdown", "smp.tlb_ad_cross_cpu",
-					     "smp.tlb_global_cr3_reload" };
+					     "smp.tlb_global_cr3_reload", "smp.tlb_zap_gather", "smp.tlb_lazy" };
 	if (test_mm_setup() < 0) {
-		for (uint32_t i = 0; i < 4; i++)
+		for (uint32_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 			smp_record(names[i], TEST_FAIL, cpu, "no memory for the test address space");
 		return;
 	}
@@ -499,6 +579,8 @@ static void check_tlb_coherence(uint32_t cpu)
 	check_shootdown(cpu);
 	check_ad_cross(cpu);
 	check_global_cr3(cpu);
+	check_zap_gather(cpu);
+	check_lazy(cpu);
 	smp_call_function_single(cpu, remote_unload, NULL, true);
 	switch_mm(NULL);
 	bool left = test_mm.cpu_bitmap.bits[0] != 0;
@@ -531,8 +613,9 @@ void run_smp_checks(enum config_checks level)
 		uint64_t free_after = nr_free_pages();
 		smp_record("smp.cleanup", free_after == free_before ? TEST_PASS : TEST_FAIL, 0,
 			   "free frames %llu -> %llu across the per-core checks; shootdowns %llu, with IPIs %llu, "
-			   "CPUs interrupted %llu", free_before, free_after, tlb_shootdown_stats.flushes,
-			   tlb_shootdown_stats.remote, tlb_shootdown_stats.ipis);
+			   "CPUs interrupted %llu, lazy CPUs skipped %llu", free_before, free_after,
+			   tlb_shootdown_stats.flushes, tlb_shootdown_stats.remote, tlb_shootdown_stats.ipis,
+			   tlb_shootdown_stats.lazy_skipped);
 	}
 	draw_table();
 }

@@ -30,4 +30,13 @@ static inline bool cpumask_test_cpu(uint32_t cpu, const struct cpumask *m)
 	return (__atomic_load_n(&m->bits[cpu / 64], __ATOMIC_SEQ_CST) >> (cpu % 64)) & 1;
 }
 
+/* True if no CPU is in m. */
+static inline bool cpumask_empty(const struct cpumask *m)
+{
+	for (uint32_t i = 0; i < (CPUMASK_BITS + 63) / 64; i++)
+		if (__atomic_load_n(&m->bits[i], __ATOMIC_SEQ_CST))
+			return false;
+	return true;
+}
+
 #endif

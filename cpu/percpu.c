@@ -12,6 +12,7 @@ void pcpu_init(uint32_t cpu)
 	struct pcpu *p = &pcpu_area[cpu];
 	p->self = p;
 	p->cpu = cpu;
+	p->cpu_mask_bit = 1ull << (cpu % 64);
 	/* No FSGSBASE: with it, wrgsbase would let ring 3 write the GS base
 	 * directly, the kernel's too between an entry and its swapgs. */
 	write_cr4(read_cr4() & ~X86_CR4_FSGSBASE);

@@ -97,6 +97,11 @@ struct pcpu {
 	struct cpu_topology topo;
 	struct call_single_data csd;     /* the pending smp_call_function_single request */
 	uint64_t ipis_received;          /* CALL_FUNCTION_VECTOR interrupts taken */
+	/* ---- TLB (issue 16, paging/tlb.c) ---- */
+	volatile uint32_t tlb_is_lazy;   /* a kernel thread borrows loaded_mm (Linux's cpu_tlbstate_shared.is_lazy) */
+	volatile uint32_t tlb_lazy_flush;/* a flush of loaded_mm skipped this CPU while lazy: flush on leaving */
+	uint64_t tlb_flushes_received;   /* flush_tlb_func runs asked by another CPU */
+	uint64_t cpu_mask_bit;           /* 1 << cpu: this CPU's bit in a cpumask word (flush_tlb_fault_page) */
 	uint64_t gdt[GDT_ENTRIES] __attribute__((aligned(16)));  /* this CPU's GDT (cpu/gdt.c) */
 	struct tss64 tss __attribute__((aligned(16)));           /* and its TSS */
 };

@@ -235,7 +235,8 @@ static void clear_soft_dirty(struct mm_struct *mm)
 		if (!(v->vm_flags & VM_HUGETLB))   /* as Linux: hugetlb leaves keep their bit */
 			walk_leaves(mm->pgd, v->vm_start, v->vm_end, clear_soft_dirty_leaf, NULL);
 	}
-	flush_tlb_local();   /* the CPU must see the clean leaves to set Dirty again */
+	/* Every CPU of mm must see the clean leaves to set Dirty again. */
+	flush_tlb_mm_range(mm, 0, TLB_FLUSH_ALL, PAGE_SHIFT, false);
 }
 
 /* ---- the files ----------------------------------------------------------- */

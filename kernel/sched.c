@@ -247,7 +247,9 @@ void schedule(void)
 	if (prev != p->idle && prev->mm)
 		save_user_state(prev);
 	if (next != p->idle && next->mm)
-		load_user_state(next);   /* a kernel thread borrows whatever CR3 is loaded (Linux's lazy TLB) */
+		load_user_state(next);   /* switch_mm leaves lazy mode (flushing if a flush skipped it) */
+	else
+		enter_lazy_tlb();        /* a kernel thread borrows whatever CR3 is loaded (Linux's lazy TLB) */
 	p->current_task = next == p->idle ? NULL : next;
 	struct task_struct *last = __switch_to_asm(&prev->kctx, &next->kctx, prev);
 	finish_task_switch(last);

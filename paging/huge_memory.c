@@ -8,6 +8,7 @@
 #include "paging/buddy.h"
 #include "paging/init.h"
 #include "paging/page.h"
+#include "paging/mmu_gather.h"
 #include "paging/tlb.h"
 #include "base/compiler.h"
 #include "base/errno.h"
@@ -218,7 +219,8 @@ static vm_fault_t do_huge_pmd_wp_page(struct vm_fault *vmf, pmd_t orig)
 		clear_huge_page(page, vmf);
 		pgtable_trans_huge_deposit(mm, table);
 		set_huge_anon_pmd(vma, vmf->pmd, page);
-		flush_tlb_page(haddr);
+		/* Another CPU may still read the huge zero page here (Linux's pmdp_huge_clear_flush). */
+		flush_tlb_mm_range(mm, haddr, haddr + HPAGE_PMD_SIZE, PMD_SHIFT, false);
 		thp_events.fault_alloc++;
 		vmf->done = VMF_DONE_THP_COW_ZERO;
 		return 0;
@@ -287,7 +289,7 @@ void split_huge_pmd(struct mm_struct *mm, pmd_t *pmd, uint64_t haddr)
 		 * dropped, and the pages refault (the small zero page) when read
 		 * again. Linux fills a deposited table with the small zero page. */
 		pmdp_get_and_clear(pmd);
-		flush_tlb_page(haddr);
+		flush_tlb_mm_range(mm, haddr, haddr + HPAGE_PMD_SIZE, PMD_SHIFT, false);
 		thp_events.split_pmd++;
 		return;
 	}
@@ -318,7 +320,8 @@ void split_huge_pmd(struct mm_struct *mm, pmd_t *pmd, uint64_t haddr)
 	for (uint32_t i = 0; i < HPAGE_PMD_NR; i++)
 		ptes[i] = pfn_pte(pfn + i, __pgprot(flags));
 	set_pmd(pmd, __pmd(table | _PAGE_TABLE));
-	flush_tlb_page(haddr);
+	/* The 2 MiB translation goes on every CPU of the mm (Linux's pmdp_invalidate). */
+	flush_tlb_mm_range(mm, haddr, haddr + HPAGE_PMD_SIZE, PMD_SHIFT, false);
 	thp_events.split_pmd++;
 }
 
@@ -334,13 +337,17 @@ void split_huge_pmd_address(struct mm_struct *mm, uint64_t addr)
 }
 
 /* See paging/huge_memory.h. */
-void zap_huge_pmd(struct mm_struct *mm, pmd_t *pmd, uint64_t haddr)
+void zap_huge_pmd(struct mmu_gather *tlb, pmd_t *pmd, uint64_t haddr)
 {
-	(void)haddr;
+	struct mm_struct *mm = tlb->mm;
 	pmd_t old = pmdp_get_and_clear(pmd);
+	tlb_remove_tlb_entry(tlb, haddr, PG_LEVEL_2M);
 	uint64_t pfn = pmd_pfn(old);
 	if (is_huge_zero_pfn(pfn))
 		return;   /* nobody's page, no deposit */
+	/* The THP may be freed now: no CPU may reach it any more. (Flushed
+	 * here rather than gathered: the batch holds 4 KiB pages.) */
+	tlb_flush_mmu_tlbonly(tlb);
 	thp_put_pmd_mapping(pfn_to_page(pfn));
 	mm->rss_stat[MM_ANONPAGES] -= HPAGE_PMD_NR;
 	pgtable_free_page(NULL, pgtable_trans_huge_withdraw(mm));
@@ -356,8 +363,8 @@ void change_huge_pmd(struct vm_area_struct *vma, pmd_t *pmd, uint64_t haddr)
 		if (PageAnon(page) && thp_compound(page) && page_mapcount(page) == 1 && page_ref_count(page) == 1)
 			entry = pmd_mkwrite(entry);
 	}
-	set_pmd(pmd, entry);
-	flush_tlb_page(haddr);
+	set_pmd(pmd, entry);   /* the caller's gather flushes (change_protection) */
+	(void)haddr;
 }
 
 /* walk_leaves callback: splits a THP pmd leaf (one beginning below the range too). */

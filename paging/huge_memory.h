@@ -162,11 +162,14 @@ void split_huge_pmd_address(struct mm_struct *mm, uint64_t addr);
 void split_huge_pmd_range(struct mm_struct *mm, uint64_t start, uint64_t end);
 
 /* Removes the THP leaf at pmd (mapping haddr of mm): the page's map count,
- * reference and rss go, the deposit is freed. Linux's zap_huge_pmd. */
-void zap_huge_pmd(struct mm_struct *mm, pmd_t *pmd, uint64_t haddr);
+ * reference and rss go, the deposit is freed, after a flush of tlb's range
+ * (paging/mmu_gather.h; tlb->mm is the mm). Linux's zap_huge_pmd. */
+struct mmu_gather;
+void zap_huge_pmd(struct mmu_gather *tlb, pmd_t *pmd, uint64_t haddr);
 
 /* Re-applies vma's protection to the THP leaf at pmd (haddr): Linux's
- * change_huge_pmd; writable at once when the VMA is and we alone map it. */
+ * change_huge_pmd; writable at once when the VMA is and we alone map it.
+ * The caller flushes (change_protection's gather). */
 void change_huge_pmd(struct vm_area_struct *vma, pmd_t *pmd, uint64_t haddr);
 
 /* fork's copy of the THP leaf at src_pmd (the parent's) into the none pmd

@@ -6,6 +6,7 @@
 #include "paging/buddy.h"
 #include "paging/mm.h"
 #include "paging/page.h"
+#include "paging/mmu_gather.h"
 #include "paging/tlb.h"
 #include "paging/vma.h"
 #include "base/compiler.h"
@@ -160,8 +161,8 @@ static void copy_huge_page(struct page *to, struct page *from, const struct hsta
  * at haddr) found no free page, so the page is taken from every other mm
  * that maps it there through a hugetlb VMA fork made (no reservation of its
  * own); those VMAs are marked VM_HUGETLB_UNMAPPED: their faults on a none
- * entry are SIGBUS from now on, as Linux kills such a child. Other mms'
- * TLB entries go with their next CR3 load.
+ * entry are SIGBUS from now on, as Linux kills such a child. Their TLB
+ * entries go on every CPU that runs them (hugetlb_zap_leaf's flush).
  */
 static void unmap_ref_private(struct mm_struct *owner, int level, struct page *page, uint64_t haddr)
 {
@@ -173,7 +174,10 @@ static void unmap_ref_private(struct mm_struct *owner, int level, struct page *p
 		if (walk_to_entry(m->pgd, haddr, level, false, NULL, &entry) || !(*entry & (_PAGE_PRESENT | _PAGE_PROTNONE)) ||
 		    !(*entry & _PAGE_PSE) || leaf_pfn(*entry, level) != page_to_pfn(page))
 			continue;
-		hugetlb_zap_leaf(m, entry, level, haddr);
+		struct mmu_gather tlb;
+		tlb_gather_mmu(&tlb, m);
+		hugetlb_zap_leaf(&tlb, entry, level, haddr);
+		tlb_finish_mmu(&tlb);
 		v->vm_flags |= VM_HUGETLB_UNMAPPED;
 	}
 }
@@ -217,7 +221,7 @@ static vm_fault_t hugetlb_wp(struct vm_fault *vmf, struct hstate *h, int level, 
 	uint64_t leaf = (e & ~frame_mask) | (page_to_pfn(page) << PAGE_SHIFT) | _PAGE_RW | _PAGE_DIRTY | _PAGE_ACCESSED;
 	page_mapcount_inc(page);
 	__atomic_store_n(entry, leaf, __ATOMIC_RELEASE);
-	flush_tlb_page(haddr);
+	flush_tlb_mm_range(mm, haddr, haddr + page_level_size(level), page_level_shift(level), false);
 	page_mapcount_dec(old);   /* mapped elsewhere: it stays out of the pool */
 	vmf->done = VMF_DONE_COPY;
 	return 0;
@@ -282,11 +286,12 @@ vm_fault_t hugetlb_fault(struct vm_fault *vmf)
 }
 
 /* See paging/hugetlb.h. */
-void hugetlb_zap_leaf(struct mm_struct *mm, uint64_t *entry, int level, uint64_t va)
+void hugetlb_zap_leaf(struct mmu_gather *tlb, uint64_t *entry, int level, uint64_t va)
 {
-	(void)va;
 	uint64_t e = __atomic_exchange_n(entry, 0, __ATOMIC_SEQ_CST);
-	put_huge_page_mapping(hstate_level(level), mm, pfn_to_page(leaf_pfn(e, level)));
+	tlb_remove_tlb_entry(tlb, va, level);
+	tlb_flush_mmu_tlbonly(tlb);   /* the page may go back to the pool now */
+	put_huge_page_mapping(hstate_level(level), tlb->mm, pfn_to_page(leaf_pfn(e, level)));
 }
 
 /* See paging/hugetlb.h. */
@@ -295,7 +300,7 @@ void hugetlb_change_leaf(struct vm_area_struct *vma, uint64_t *entry, int level,
 	(void)level;
 	uint64_t e = __atomic_load_n(entry, __ATOMIC_RELAXED);
 	__atomic_store_n(entry, pmd_val(pmd_modify(__pmd(e), vma->vm_page_prot)), __ATOMIC_RELEASE);
-	flush_tlb_page(va);
+	(void)va;   /* the caller's gather flushes (change_protection) */
 }
 
 /* walk_leaves callback of copy_hugetlb_page_range. */

@@ -127,10 +127,13 @@ int copy_hugetlb_page_range(struct mm_struct *dst_mm, struct vm_area_struct *src
 /* True if the leaf e at level (2 MiB or 1 GiB) maps a hugetlb page. */
 bool leaf_is_hugetlb(uint64_t e, int level);
 
-/* Unmaps the hugetlb leaf at entry (level, at va): the page goes back to its pool. */
-void hugetlb_zap_leaf(struct mm_struct *mm, uint64_t *entry, int level, uint64_t va);
+/* Unmaps the hugetlb leaf at entry (level, at va, of tlb->mm): flushed on
+ * every CPU of the mm, then the page goes back to its pool. */
+struct mmu_gather;
+void hugetlb_zap_leaf(struct mmu_gather *tlb, uint64_t *entry, int level, uint64_t va);
 
-/* Re-applies vma's protection to the hugetlb leaf at entry (mprotect). */
+/* Re-applies vma's protection to the hugetlb leaf at entry (mprotect); the
+ * caller flushes (change_protection's gather). */
 void hugetlb_change_leaf(struct vm_area_struct *vma, uint64_t *entry, int level, uint64_t va);
 
 #endif

@@ -48,6 +48,7 @@
 #include "paging/tlb.h"
 #include "paging/vma.h"
 #include "paging/lru.h"
+#include "paging/mmu_gather.h"
 #include "paging/rmap.h"
 #include "paging/vmscan.h"
 #include "base/compiler.h"
@@ -202,7 +203,7 @@ static __always_inline vm_fault_t wp_page_copy(struct vm_fault *vmf, struct page
 	}
 	page_mapcount_inc(page);
 	set_pte_at(mm, vmf->address, vmf->pte, entry);
-	flush_tlb_page(vmf->address);
+	flush_tlb_fault_page(mm, vmf->address);   /* every CPU of mm before old can go: one INVLPG if only here */
 	if (!old) {
 		inc_mm_counter(mm, MM_ANONPAGES);
 		vmf->done = VMF_DONE_COW_ZERO;
@@ -794,6 +795,7 @@ static bool leaf_inside(uint64_t va, int level, uint64_t start, uint64_t end)
 struct zap_ctx {
 	struct mm_struct *mm;
 	uint64_t start, end;
+	struct mmu_gather *tlb;      /* the cleared entries' flush, then the pages' release */
 };
 
 /* zap_one for a 2 MiB / 1 GiB leaf: a THP or a hugetlb page, wholly inside. */
@@ -802,9 +804,9 @@ static int zap_huge_leaf(struct zap_ctx *z, uint64_t va, int level, uint64_t *en
 	if (!leaf_inside(va, level, z->start, z->end))
 		huge_leaf_cut("zap_one", va, level);
 	if (level == PG_LEVEL_2M && !leaf_is_hugetlb(*entry, level))
-		zap_huge_pmd(z->mm, (pmd_t *)entry, va);
+		zap_huge_pmd(z->tlb, (pmd_t *)entry, va);
 	else
-		hugetlb_zap_leaf(z->mm, entry, level, va);
+		hugetlb_zap_leaf(z->tlb, entry, level, va);
 	return 0;
 }
 
@@ -830,59 +832,58 @@ static int zap_one(void *ctx, uint64_t va, int level, uint64_t *entry)
 	 * would reappear in whatever is mapped at va next (with its old rights). */
 	if (pte_special(pte)) {
 		pte_clear(z->mm, va, leaf_pte(entry, level));
+		tlb_remove_tlb_entry(z->tlb, va, PG_LEVEL_4K);
 		return 0;
 	}
 	struct page *page = pfn_to_page(pte_pfn(pte));
 	page_mapcount_dec(page);
 	dec_mm_counter(z->mm, PageAnon(page) ? MM_ANONPAGES : MM_FILEPAGES);
 	pte_clear(z->mm, va, leaf_pte(entry, level));
+	tlb_remove_tlb_entry(z->tlb, va, PG_LEVEL_4K);
 	/* Linux's free_swap_cache (from free_pages_and_swap_cache): a swap-cache
 	 * page mapped nowhere now, whose slot no swap pte holds, leaves the cache. */
 	if (unlikely(PageSwapCache(page)) && page_mapcount(page) == 0)
 		try_to_free_swap(page);
-	put_page(page);
+	tlb_remove_page(z->tlb, page);   /* the frame goes after the flush */
 	return 0;
 }
 
-/* Flushes the TLB entries of [start, end): one by one when few, else all. */
-static void flush_tlb_range(uint64_t start, uint64_t end)
+/* Clears the leaves of [start, end) of mm into tlb (THPs cut by the ends split first). */
+static void zap_leaves(struct mmu_gather *tlb, struct mm_struct *mm, uint64_t start, uint64_t end)
 {
-	if (end - start <= TLB_SINGLE_PAGE_FLUSH_CEILING * PAGE_SIZE) {
-		for (uint64_t a = start; a < end; a += PAGE_SIZE)
-			flush_tlb_page(a);
-	} else {
-		flush_tlb_local();
-	}
+	struct zap_ctx z = { mm, start, end, tlb };
+	split_huge_pmd_address(mm, start);
+	split_huge_pmd_address(mm, end);
+	walk_leaves(mm->pgd, start, end, zap_one, &z);
 }
 
 /* See paging/memory.h. */
 void unmap_page_range(struct mm_struct *mm, uint64_t start, uint64_t end)
 {
-	struct zap_ctx z = { mm, start, end };
+	struct mmu_gather tlb;
 	if (start >= end)
 		return;
-	split_huge_pmd_address(mm, start);
-	split_huge_pmd_address(mm, end);
-	walk_leaves(mm->pgd, start, end, zap_one, &z);
-	flush_tlb_range(start, end);
+	tlb_gather_mmu(&tlb, mm);
+	zap_leaves(&tlb, mm, start, end);
+	tlb_finish_mmu(&tlb);
 }
 
 /* See paging/memory.h. */
 void zap_page_range(struct mm_struct *mm, uint64_t start, uint64_t end)
 {
-	struct zap_ctx z = { mm, start, end };
+	struct mmu_gather tlb;
 	if (start >= end)
 		return;
-	split_huge_pmd_address(mm, start);
-	split_huge_pmd_address(mm, end);
-	walk_leaves(mm->pgd, start, end, zap_one, &z);
-	unmap_range(mm->pgd, start, end - start);
-	flush_tlb_range(start, end);
+	tlb_gather_mmu(&tlb, mm);
+	zap_leaves(&tlb, mm, start, end);
+	unmap_range_ops(mm->pgd, start, end - start, &tlb.table_ops);   /* the tables wait for the flush too */
+	tlb_finish_mmu(&tlb);
 }
 
 struct protect_ctx {
 	struct vm_area_struct *vma;
 	uint64_t start, end;
+	struct mmu_gather *tlb;      /* only its range: nothing is freed */
 };
 
 /* walk_leaves callback: new protection for one present entry. A private
@@ -899,6 +900,7 @@ static int protect_one(void *ctx, uint64_t va, int level, uint64_t *entry)
 			change_huge_pmd(p->vma, (pmd_t *)entry, va);
 		else
 			hugetlb_change_leaf(p->vma, entry, level, va);
+		tlb_remove_tlb_entry(p->tlb, va, level);
 		return 0;
 	}
 	if (!pte_present(pte))
@@ -911,18 +913,24 @@ static int protect_one(void *ctx, uint64_t va, int level, uint64_t *entry)
 						   : (PageAnon(page) && page_mapcount(page) == 1))
 			newpte = pte_mkwrite(newpte);
 	}
+	if (pte_val(newpte) == pte_val(pte))
+		return 0;
 	set_pte(leaf_pte(entry, level), newpte);
-	flush_tlb_page(va);
+	tlb_remove_tlb_entry(p->tlb, va, PG_LEVEL_4K);
 	return 0;
 }
 
-/* See paging/memory.h. */
+/* See paging/memory.h. One flush over the entries changed, on every CPU of
+ * the mm (Linux's change_protection under tlb_gather_mmu). */
 void change_protection(struct vm_area_struct *vma, uint64_t start, uint64_t end)
 {
-	struct protect_ctx p = { vma, start, end };
+	struct mmu_gather tlb;
+	tlb_gather_mmu(&tlb, vma->vm_mm);
+	struct protect_ctx p = { vma, start, end, &tlb };
 	split_huge_pmd_address(vma->vm_mm, start);
 	split_huge_pmd_address(vma->vm_mm, end);
 	walk_leaves(vma->vm_mm->pgd, start, end, protect_one, &p);
+	tlb_finish_mmu(&tlb);
 }
 
 /* See paging/memory.h. */
@@ -964,7 +972,7 @@ void page_mkclean(struct page *page)
 		if (!pte_present(entry) || pte_pfn(entry) != page_to_pfn(page) || !pte_write(entry))
 			continue;
 		set_pte(pte, pte_mkclean(pte_wrprotect(entry)));
-		flush_tlb_page(addr);   /* other mms' entries go with their next CR3 load */
+		flush_tlb_mm_page(vma->vm_mm, addr);   /* every CPU of that mm: a write now must fault */
 	}
 }
 
@@ -978,8 +986,10 @@ void unmap_mapping_range(struct address_space *mapping, uint64_t first, uint64_t
 			continue;
 		uint64_t start = vma->vm_start + ((f - vfirst) << PAGE_SHIFT);
 		uint64_t stop = vma->vm_start + ((e - vfirst) << PAGE_SHIFT);
-		struct zap_ctx z = { vma->vm_mm, start, stop };
+		struct mmu_gather tlb;
+		tlb_gather_mmu(&tlb, vma->vm_mm);
+		struct zap_ctx z = { vma->vm_mm, start, stop, &tlb };
 		walk_leaves(vma->vm_mm->pgd, start, stop, zap_one, &z);
-		flush_tlb_range(start, stop);
+		tlb_finish_mmu(&tlb);
 	}
 }

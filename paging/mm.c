@@ -76,6 +76,11 @@ void mmput(struct mm_struct *mm)
 	if (--mm->mm_users > 0)
 		return;
 	exit_mmap(mm);
+	/* A CPU that still borrows mm in lazy TLB mode (a kernel thread ran
+	 * after it) leaves it before its root goes: a flush that frees tables
+	 * reaches lazy CPUs, and they switch to the kernel's tables. */
+	if (!cpumask_empty(mm_cpumask(mm)))
+		flush_tlb_mm_range(mm, 0, PAGE_SIZE, PAGE_SHIFT, true);
 	anon_vma_detach(mm);   /* its pages are unmapped: the family may go */
 	if (mm->nr_deposited)
 		panic("mmput: %llu page tables still deposited for THPs after exit_mmap", mm->nr_deposited);
@@ -346,10 +351,12 @@ struct mm_struct *dup_mm(struct mm_struct *old)
 		}
 	}
 	mm->hiwater_rss = get_mm_rss(mm);
-	flush_tlb_local();   /* the parent's entries just made read-only */
+	/* The parent's entries just made read-only, on every CPU that runs it
+	 * (Linux's flush_tlb_mm(oldmm) in dup_mmap). */
+	flush_tlb_mm_range(old, 0, TLB_FLUSH_ALL, PAGE_SHIFT, false);
 	return mm;
 fail:
-	flush_tlb_local();
+	flush_tlb_mm_range(old, 0, TLB_FLUSH_ALL, PAGE_SHIFT, false);
 	mmput(mm);
 	return NULL;
 }

@@ -12,6 +12,7 @@
 #include "paging/mman.h"
 #include "paging/huge_memory.h"
 #include "paging/memory.h"
+#include "paging/mmu_gather.h"
 #include "paging/range.h"
 #include "paging/vma.h"
 #include "base/errno.h"
@@ -32,6 +33,7 @@ struct move_ctx {
 	uint64_t delta;            /* destination - source, mod 2^64 */
 	uint64_t start, end;       /* the source range */
 	struct pt_ops ops;         /* prepare_move's: tables marked with this call's number */
+	struct mmu_gather *tlb;    /* move_one's: the source entries moved, flushed once */
 };
 
 /* Tables prepare_move() makes carry the number of the call in page->private
@@ -74,6 +76,16 @@ static int prepare_one(void *ctx, uint64_t va, int level, uint64_t *entry)
 	return 0;
 }
 
+/* free_empty_tables of mm's [start, end), each table freed only after a
+ * flush on every CPU of mm (their paging-structure caches may hold it). */
+static void free_empty_tables_flushed(struct mm_struct *mm, uint64_t start, uint64_t end, pt_table_pred may_free)
+{
+	struct mmu_gather tlb;
+	tlb_gather_mmu(&tlb, mm);
+	free_empty_tables_ops(mm->pgd, start, end, may_free, NULL, &tlb.table_ops);
+	tlb_finish_mmu(&tlb);
+}
+
 /*
  * Allocates every page-table page the move of the entries of [addr,
  * addr+len) to dst will need, so that moving them cannot fail. Returns 0, or
@@ -82,11 +94,11 @@ static int prepare_one(void *ctx, uint64_t va, int level, uint64_t *entry)
 static int prepare_move(struct mm_struct *mm, uint64_t addr, uint64_t len, uint64_t dst)
 {
 	/* The ops are filled in at run time: the kernel runs at another address than it was linked for. */
-	struct move_ctx m = { mm, dst - addr, addr, addr + len, { prepared_table_alloc, pgtable_free_page, NULL } };
+	struct move_ctx m = { mm, dst - addr, addr, addr + len, { prepared_table_alloc, pgtable_free_page, NULL }, NULL };
 	prepare_generation++;
 	if (walk_leaves(mm->pgd, addr, addr + len, prepare_one, &m) == 0)
 		return 0;
-	free_empty_tables(mm->pgd, dst, dst + len, prepared_now, NULL);
+	free_empty_tables_flushed(mm, dst, dst + len, prepared_now);
 	return -ENOMEM;
 }
 
@@ -105,7 +117,7 @@ static int move_one(void *ctx, uint64_t va, int level, uint64_t *entry)
 		page_move_anon_rmap(pfn_to_page(pte_pfn(pte)), va + m->delta);   /* the reverse map follows */
 	set_pte_at(m->mm, va + m->delta, dst, pte);
 	pte_clear(m->mm, va, leaf_pte(entry, level));
-	flush_tlb_page(va);
+	tlb_remove_tlb_entry(m->tlb, va, PG_LEVEL_4K);
 	return 0;
 }
 
@@ -164,17 +176,20 @@ static int64_t move_vma(struct mm_struct *mm, struct vm_area_struct *vma, uint64
 		 : vma_map_range(mm, dst, new_len, vm_flags))
 		panic("move_vma: map failed with VMAs reserved");
 	if (len) {
-		struct move_ctx m = { .mm = mm, .delta = dst - addr };
+		struct mmu_gather tlb;
+		tlb_gather_mmu(&tlb, mm);
+		struct move_ctx m = { .mm = mm, .delta = dst - addr, .tlb = &tlb };
 		walk_leaves(mm->pgd, addr, addr + len, move_one, &m);
+		tlb_finish_mmu(&tlb);   /* no CPU reaches a page through its old address any more */
 		if (dontunmap)
-			free_empty_tables(mm->pgd, addr, addr + len, NULL, NULL);   /* the source keeps its VMA, no entries */
+			free_empty_tables_flushed(mm, addr, addr + len, NULL);   /* the source keeps its VMA, no entries */
 		else if (vma_unmap_range(mm, addr, len, unmap_pages, mm))
 			panic("move_vma: unmap of the source failed with VMAs reserved");
 	}
 	if (fixed)
-		free_empty_tables(mm->pgd, dst, dst + new_len, NULL, NULL);
+		free_empty_tables_flushed(mm, dst, dst + new_len, NULL);
 	if (len < old_len)
-		free_empty_tables(mm->pgd, addr + len, addr + old_len, NULL, NULL);
+		free_empty_tables_flushed(mm, addr + len, addr + old_len, NULL);
 	vma_unreserve(mm);
 	return (int64_t)dst;
 }

@@ -496,7 +496,7 @@ int map_range(pgd_t *pgd, uint64_t va, uint64_t pa, uint64_t size, pgprot_t prot
 	return 0;
 }
 
-int unmap_range(pgd_t *pgd, uint64_t va, uint64_t size)
+int unmap_range_ops(pgd_t *pgd, uint64_t va, uint64_t size, const struct pt_ops *ops)
 {
 	if (size == 0)
 		return 0;
@@ -505,7 +505,12 @@ int unmap_range(pgd_t *pgd, uint64_t va, uint64_t size)
 	uint64_t last = va + (size - 1);
 	if (cuts_large_leaf(pgd, va) || (last != ~(uint64_t)0 && cuts_large_leaf(pgd, last + 1)))
 		return -EINVAL;
-	return clear_range(pgd, va, last, &pt_default_ops);
+	return clear_range(pgd, va, last, ops_or_default(ops));
+}
+
+int unmap_range(pgd_t *pgd, uint64_t va, uint64_t size)
+{
+	return unmap_range_ops(pgd, va, size, NULL);
 }
 
 int free_pgtables(pgd_t *pgd, uint64_t start, uint64_t end)
@@ -545,12 +550,18 @@ static int keep_leaf(void *ctx, uint64_t va, int level, uint64_t *entry)
 
 int free_empty_tables(pgd_t *pgd, uint64_t start, uint64_t end, pt_table_pred may_free, void *ctx)
 {
+	return free_empty_tables_ops(pgd, start, end, may_free, ctx, NULL);
+}
+
+int free_empty_tables_ops(pgd_t *pgd, uint64_t start, uint64_t end, pt_table_pred may_free, void *ctx,
+			  const struct pt_ops *ops)
+{
 	if (end == start)
 		return 0;
 	if (end < start || !range_ok(start, end - start))
 		return -EINVAL;
 	struct range_walk rw = { .fn = keep_leaf, .ctx = NULL, .free_empty = true, .may_free = may_free,
-				 .may_free_ctx = ctx, .ops = &pt_default_ops, .tables_freed = 0 };
+				 .may_free_ctx = ctx, .ops = ops_or_default(ops), .tables_freed = 0 };
 	walk_table_range((uint64_t *)pgd, pgtable_levels(), start, end - 1, &rw);
 	return rw.tables_freed;
 }

@@ -476,6 +476,11 @@ int map_range(pgd_t *pgd, uint64_t va, uint64_t pa, uint64_t size, pgprot_t prot
  */
 int unmap_range(pgd_t *pgd, uint64_t va, uint64_t size);
 
+/* unmap_range() handing each freed table to ops->free_table (NULL: the
+ * default ops), as a teardown that frees them after its TLB flush does
+ * (paging/mmu_gather.h). */
+int unmap_range_ops(pgd_t *pgd, uint64_t va, uint64_t size, const struct pt_ops *ops);
+
 /*
  * Tears down the user half [start, end) of an address space: as
  * unmap_range(), but refuses (-EINVAL) any range reaching into the kernel
@@ -520,5 +525,10 @@ static inline pte_t *leaf_pte(uint64_t *entry, int level)
  */
 typedef bool (*pt_table_pred)(void *ctx, uint64_t phys);
 int free_empty_tables(pgd_t *pgd, uint64_t start, uint64_t end, pt_table_pred may_free, void *ctx);
+
+/* free_empty_tables() handing each freed table to ops->free_table (NULL:
+ * the default ops), as unmap_range_ops(). */
+int free_empty_tables_ops(pgd_t *pgd, uint64_t start, uint64_t end, pt_table_pred may_free, void *ctx,
+			  const struct pt_ops *ops);
 
 #endif

@@ -6,9 +6,6 @@
 #include "paging/tlb.h"
 #include "paging/vma.h"
 #include "base/errno.h"
-#ifndef HOST_TEST
-#include "cpu/percpu.h"
-#endif
 
 static struct kmem_cache *anon_vma_cachep;
 
@@ -49,18 +46,6 @@ void anon_vma_detach(struct mm_struct *mm)
 	mm->anon_next = mm->anon_prev = NULL;
 	if (--av->nr_mms == 0)
 		kmem_cache_free(anon_vma_cachep, av);
-}
-
-/* See paging/rmap.h. */
-void flush_tlb_mm_page(struct mm_struct *mm, uint64_t addr)
-{
-#ifndef HOST_TEST
-	if (this_cpu_read(loaded_mm) != mm)
-		return;
-#else
-	(void)mm;
-#endif
-	flush_tlb_page(addr);
 }
 
 /* The present pte mapping page at addr of mm, or NULL. */

@@ -97,8 +97,4 @@ uint32_t page_referenced(struct page *page);
  */
 bool try_to_unmap(struct page *page);
 
-/* Drops the TLB entry of addr in mm if mm is the one loaded on this CPU (an
- * mm not loaded has none: every CR3 load flushes, there are no PCIDs). */
-void flush_tlb_mm_page(struct mm_struct *mm, uint64_t addr);
-
 #endif

@@ -304,7 +304,7 @@ int try_to_unmap_swap_pte(struct mm_struct *mm, uint64_t addr, pte_t *ptep, stru
 	if (pte_write(old) && page_mapcount(page) == 1)
 		swp = pte_swp_mkexclusive(swp);
 	set_pte_at(mm, addr, ptep, swp);
-	flush_tlb_page(addr);
+	flush_tlb_mm_page(mm, addr);   /* every CPU of mm, before reclaim frees the page */
 	page_mapcount_dec(page);
 	dec_mm_counter(mm, MM_ANONPAGES);
 	inc_mm_counter(mm, MM_SWAPENTS);

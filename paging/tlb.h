@@ -1,7 +1,8 @@
 /*
  * Dropping stale translations from this CPU's TLB (and paging-structure
- * caches) after page-table entries change. Kernel only: under HOST_TEST this
- * header is empty, so host tests can include the paging headers freely.
+ * caches) after page-table entries change. Under HOST_TEST only the policy
+ * (the ceiling) and flush_tlb_mm_range's declaration are here: host tests
+ * define it and count (tests/unit/mm_sim.h).
  *
  *   flush_tlb_page(addr)      one address, current address space (INVLPG)
  *   flush_tlb_local()         all non-global entries of the current PCID (CR3 reload)
@@ -19,35 +20,80 @@
  *   flush_tlb_mm_range(mm, ...)   drop [start, end) of mm on every CPU in mm_cpumask(mm):
  *                                 here directly, elsewhere by IPI (smp_call_function_many),
  *                                 page by page up to TLB_SINGLE_PAGE_FLUSH_CEILING, else all
+ *   flush_tlb_mm_page(mm, addr)   one page of it
+ *   flush_tlb_fault_page(mm, a)   the same from the fault path: one inline INVLPG when
+ *                                 mm is live on this CPU only
+ *   enter_lazy_tlb()              a kernel thread keeps the previous mm loaded (lazy TLB)
  *   flush_tlb_kernel_range(...)   the same for a kernel range, on every online CPU
  *   flush_tlb_all_cpus()          flush_tlb_all on every online CPU
  *
- * Without PCIDs a CPU that switched away from an mm lost its entries with
- * the CR3 load, so only the CPUs in the mask need the IPI, and a CPU that
- * gets one for an mm it no longer runs does nothing. Today programs run on
- * the boot CPU only, so a program's mask is {0} and its flushes stay local;
- * the checks (checks/check_smp.c) load test mms on other CPUs and use this
- * path for real.
+ * Every change of a user mapping that may leave a stale translation goes
+ * through flush_tlb_mm_range (teardowns through paging/mmu_gather.h, which
+ * frees frames and tables only after it); only permission upgrades (a
+ * spurious fault, a reused CoW page) flush locally, as Linux's
+ * flush_tlb_fix_spurious_fault. Without PCIDs a CPU that switched away from
+ * an mm lost its entries with the CR3 load, so only the CPUs in the mask
+ * need the IPI, and a CPU that gets one for an mm it no longer runs does
+ * nothing. docs/ARCHITECTURE.md, "TLB coherence".
  */
 #ifndef FAULTLINE_TLB_H
 #define FAULTLINE_TLB_H
 
-#ifndef HOST_TEST
-
 #include <stdbool.h>
 #include <stdint.h>
 
+/* ---- What host tests see too (the policy; tests/unit/mm_sim.h counts the flushes) ---- */
+
+/*
+ * Linux's tlb_single_page_flush_ceiling: a range of up to this many pages
+ * (of the flush's stride) is flushed page by page (INVLPG each), a larger
+ * one by dropping the whole address space's entries (a CR3 reload). 33 is
+ * Linux's value (arch/x86/mm/tlb.c: about where 33 INVLPGs cost what
+ * refilling the TLB after a full flush costs).
+ */
+#define TLB_SINGLE_PAGE_FLUSH_CEILING 33
+
+/* All of an address space (Linux's TLB_FLUSH_ALL as the end). */
+#define TLB_FLUSH_ALL (~0ull)
+
+/* True if dropping [start, end) (pages of 1 << stride_shift bytes) takes a
+ * full flush rather than one INVLPG per page (Linux's flush_tlb_mm_range test). */
+static inline bool tlb_flush_is_full(uint64_t start, uint64_t end, uint32_t stride_shift)
+{
+	return end == TLB_FLUSH_ALL || ((end - start) >> stride_shift) > TLB_SINGLE_PAGE_FLUSH_CEILING;
+}
+
+struct mm_struct;
+
+/*
+ * Drops mm's translations of [start, end) (end TLB_FLUSH_ALL: everything)
+ * on every CPU that may hold them (the CPUs of mm_cpumask(mm), this one
+ * included; a CPU in lazy TLB mode only when freed_tables), and returns
+ * when all have done it: page by page up to TLB_SINGLE_PAGE_FLUSH_CEILING,
+ * else the whole address space. stride_shift is the page size's shift
+ * (PAGE_SHIFT, PMD_SHIFT for 2 MiB leaves); freed_tables says page-table
+ * pages are about to be freed. Not from a function another CPU asked this
+ * one to run. Cannot fail.
+ */
+void flush_tlb_mm_range(struct mm_struct *mm, uint64_t start, uint64_t end, uint32_t stride_shift,
+			bool freed_tables);
+
+/* One 4 KiB page of mm on every CPU that may hold it (Linux's flush_tlb_page(vma, addr)). */
+static inline void flush_tlb_mm_page(struct mm_struct *mm, uint64_t addr)
+{
+	flush_tlb_mm_range(mm, addr, addr + 4096, 12, false);
+}
+
+#ifdef HOST_TEST
+static inline void flush_tlb_fault_page(struct mm_struct *mm, uint64_t addr) { flush_tlb_mm_page(mm, addr); }
+#else
+
+#include "cpu/percpu.h"
 #include "cpu/x86.h"
+#include "paging/mm_types.h"
 
 /* Set at boot if CPUID.(EAX=7,ECX=0):EBX[10] (INVPCID) is present. Defined in paging/pgtable.c. */
 extern bool tlb_has_invpcid;
-
-/*
- * Linux's tlb_single_page_flush_ceiling: a range of up to this many pages is
- * flushed page by page (INVLPG each), a larger one by flush_tlb_local().
- * Linux uses 33; ours stays at the 64 it was measured with.
- */
-#define TLB_SINGLE_PAGE_FLUSH_CEILING 64
 
 #define CR3_PCID_MASK  0xfffull           /* CR3 bits 11..0 hold the PCID when CR4.PCIDE=1 */
 #define CR3_NOFLUSH    (1ull << 63)       /* on a CR3 write: keep this PCID's entries */
@@ -112,16 +158,27 @@ static inline void invpcid_flush_one(uint64_t pcid, uint64_t addr)
 		flush_tlb_all();
 }
 
-struct mm_struct;
-
-/* All of an address space (Linux's TLB_FLUSH_ALL as the end). */
-#define TLB_FLUSH_ALL (~0ull)
+/*
+ * flush_tlb_mm_page for the fault path, which runs in mm (loaded here): one
+ * INVLPG when mm is live on this CPU only - the instructions of the
+ * single-CPU fault path stay those of a local flush - else
+ * flush_tlb_mm_range. (A lazy CPU keeps its bit, so it is not "only here".)
+ */
+static __attribute__((always_inline)) inline void flush_tlb_fault_page(struct mm_struct *mm, uint64_t addr)
+{
+	_Static_assert(NR_CPUS <= 64, "one cpumask word");
+	if (__builtin_expect(mm_cpumask(mm)->bits[0] == this_cpu_read(cpu_mask_bit), 1))
+		flush_tlb_page(addr);
+	else
+		flush_tlb_mm_range(mm, addr, addr + 4096, 12, false);
+}
 
 /* Shootdown counts since boot (for the records). */
 struct tlb_shootdown_stats {
 	uint64_t flushes;         /* flush_tlb_mm_range / _kernel_range calls */
 	uint64_t remote;          /* of those, the ones that sent IPIs */
 	uint64_t ipis;            /* CPUs interrupted */
+	uint64_t lazy_skipped;    /* CPUs in lazy mode left out (they flush when they leave it) */
 };
 extern struct tlb_shootdown_stats tlb_shootdown_stats;
 
@@ -134,16 +191,15 @@ extern struct tlb_shootdown_stats tlb_shootdown_stats;
 void switch_mm(struct mm_struct *next);
 
 /*
- * Drops mm's translations of [start, end) (end TLB_FLUSH_ALL: everything)
- * on every CPU whose bit is set in mm_cpumask(mm), this one included, and
- * returns when all have done it. stride_shift is the page size's shift
- * (PAGE_SHIFT, PMD_SHIFT for 2 MiB leaves); freed_tables says page-table
- * pages were freed (then a full flush is used, as for a large range).
- * Call with interrupts off, not from a function another CPU asked this one
- * to run.
+ * Lazy TLB (Linux's enter_lazy_tlb): the scheduler calls it when this CPU
+ * runs a task without an mm (a kernel thread: kswapd; the idle task). The
+ * previous mm stays loaded (no CR3 write now, none when the same mm comes
+ * back) and this CPU stays in its mm_cpumask, but flushes of it leave this
+ * CPU out, marking it instead; switch_mm flushes when it leaves lazy mode if
+ * one was skipped. A flush that frees page-table pages still reaches it, and
+ * it then switches to the kernel's tables. Nothing without a loaded mm.
  */
-void flush_tlb_mm_range(struct mm_struct *mm, uint64_t start, uint64_t end, uint32_t stride_shift,
-			bool freed_tables);
+void enter_lazy_tlb(void);
 
 /* Drops [start, end) of the kernel half (global entries too) on every online CPU. */
 void flush_tlb_kernel_range(uint64_t start, uint64_t end);

@@ -6,6 +6,7 @@
 #include "paging/lru.h"
 #include "paging/rmap.h"
 #include "paging/swap.h"
+#include "paging/tlb.h"
 #include "paging/zram.h"
 #include "paging/vma.h"
 #include "base/errno.h"

@@ -3,7 +3,8 @@ docs/checks.md "Every core"): QEMU with several CPUs under MTTCG must bring
 them all up (or report the one a test hook refuses and go on), in the APIC
 mode the CPU model allows, and run the per-core checks on each: the targeted
 checks with the CPU in each record, IPIs, function calls, the TSC check and
-the TLB coherence checks. Three boots cover -smp 2 without x2APIC, -smp 4 in
+the TLB coherence checks. Four boots cover -smp 2 without x2APIC, -smp 4 without
+PCID (the TLB paths with programs that CoW, unmap, protect and move), -smp 4 in
 5-level paging with the refused CPU (x2APIC where the model has it: QEMU
 7.2's TCG has none, so that boot runs xAPIC there and x2APIC on a QEMU that
 emulates it), and `smp = off`.
@@ -13,7 +14,7 @@ from integration import case, base_config, expect_clean_run
 from checks import CHECK_NAMES
 
 SMP_CHECKS = ["smp.ipi", "smp.call_function", "smp.tsc_sync", "smp.tlb_invlpg_local", "smp.tlb_shootdown",
-              "smp.tlb_ad_cross_cpu", "smp.tlb_global_cr3_reload", "smp.cpu_features"]
+              "smp.tlb_ad_cross_cpu", "smp.tlb_global_cr3_reload", "smp.tlb_zap_gather", "smp.tlb_lazy", "smp.cpu_features"]
 PROGRAMS = ["minflt_count", "read_then_write"]
 
 
@@ -93,6 +94,31 @@ def smp_4_paging5_refused_cpu():
         problems.append("want one smp warning about the CPU that did not call in: %s" % warns)
     if any(w.get("what") == "config" for w in run.of_type("warning")):
         problems.append("config warnings: %s" % [w for w in run.of_type("warning") if w.get("what") == "config"])
+    return problems
+
+
+@case
+def smp_4_no_pcid_tlb_paths():
+    """-smp 4 on a CPU model without PCID (-cpu max,-pcid): every per-core TLB
+    check on each of the three APs, and programs that break CoW, munmap,
+    mprotect and mremap (their flushes through flush_tlb_mm_range) still
+    exit 0; smp.cleanup says lazy CPUs were skipped (smp.tlb_lazy on each)."""
+    progs = PROGRAMS + ["fork_cow", "munmap_neighbours", "mprotect_split", "mremap_move", "fork_thp_cow"]
+    run = qemu_run.boot(base_config("checks = default", *("run = " + p for p in progs)),
+                        cpu="max,-pcid", smp=4, timeout=900)
+    problems = smp_problems(run, 4)
+    boot = run.first("boot") or {}
+    if boot.get("features", {}).get("pcid"):
+        problems.append("-cpu max,-pcid, yet the boot record says pcid: %s" % boot.get("features"))
+    exits = {r.get("program"): r.get("status") for r in run.of_type("exit")}
+    problems += ["%s: exit %s, want 0" % (p, exits.get(p)) for p in progs if exits.get(p) != 0]
+    for name in ("smp.tlb_zap_gather", "smp.tlb_lazy"):
+        cpus = sorted(c.get("cpu") for c in run.of_type("check") if c.get("name") == name and c.get("result") == "pass")
+        if cpus != [1, 2, 3]:
+            problems.append("%s passed on CPUs %s, want [1, 2, 3]" % (name, cpus))
+    cleanup = [c for c in run.of_type("check") if c.get("name") == "smp.cleanup"]
+    if cleanup and "lazy CPUs skipped 3" not in cleanup[0].get("detail", ""):
+        problems.append("smp.cleanup: want 3 lazy CPUs skipped: %s" % cleanup[0].get("detail"))
     return problems
 
 

@@ -31,10 +31,27 @@ uint64_t direct_map_base;
 
 /* ---- What paging/ gets from the kernel around it ---------------------------- */
 
-#define TLB_SINGLE_PAGE_FLUSH_CEILING 64
-static uint64_t tlb_page_flushes, tlb_full_flushes;
+/* One CPU: a flush of any mm is counted as the kernel's flush_tlb_func would
+ * do it here (paging/tlb.h's ceiling): INVLPGs, or one full flush.
+ * tlb_range_flushes counts flush_tlb_mm_range calls (shootdowns), and
+ * tlb_freed_table_flushes those that said page tables were freed. */
+#include "../../paging/tlb.h"
+static uint64_t tlb_page_flushes, tlb_full_flushes, tlb_range_flushes, tlb_freed_table_flushes;
 static inline void flush_tlb_page(uint64_t addr) { (void)addr; tlb_page_flushes++; }
 static inline void flush_tlb_local(void) { tlb_full_flushes++; }
+void flush_tlb_mm_range(struct mm_struct *mm, uint64_t start, uint64_t end, uint32_t stride_shift, bool freed_tables)
+{
+	(void)mm;
+#ifdef MM_SIM_FLUSH_HOOK
+	MM_SIM_FLUSH_HOOK(start, end, freed_tables);
+#endif
+	tlb_range_flushes++;
+	tlb_freed_table_flushes += freed_tables;
+	if (tlb_flush_is_full(start, end, stride_shift))
+		tlb_full_flushes++;
+	else
+		tlb_page_flushes += (end - start) >> stride_shift;
+}
 
 static uint64_t fake_tsc;
 static inline uint64_t rdtsc_ordered(void) { return fake_tsc += 10; }
@@ -82,6 +99,7 @@ void pgd_copy_kernel_half(pgd_t *pgd) { memset(pgd + PTRS_PER_PGD / 2, 0, PTRS_P
 /* handle_mm_fault is always_inline for the kernel's fault path (ThinLTO);
  * the host compiler warns that an external function may not be inlinable. */
 #pragma GCC diagnostic ignored "-Wattributes"
+#include "../../paging/mmu_gather.c"
 #include "../../paging/memory.c"
 #include "../../paging/huge_memory.c"
 #include "../../paging/hugetlb.c"
