@@ -241,13 +241,22 @@ static vm_fault_t do_wp_page(struct vm_fault *vmf)
 	 * wp_can_reuse_anon_folio frees the swap cache the same way). */
 	if (unlikely(PageSwapCache(old)) && page_mapcount(old) == 1)
 		try_to_free_swap(old);
-	if (PageAnon(old) && page_mapcount(old) == 1 && page_ref_count(old) == 1) {
-		/* wp_page_reuse: we are the only user, make it writable in place. */
-		pte_t entry = pte_mkyoung(pte_mkdirty(pte_mkwrite(vmf->orig_pte)));
-		set_pte_at(vma->vm_mm, vmf->address, vmf->pte, entry);
-		flush_tlb_page(vmf->address);
-		vmf->done = VMF_DONE_REUSE;
-		return 0;
+	if (PageAnon(old) && page_mapcount(old) == 1) {
+		int32_t refs = page_ref_count(old);
+		if (unlikely(refs == 2) && !PageLRU(old)) {
+			/* Off the lists: maybe held by this CPU's LRU batch, whose
+			 * reference is no user's - drained first (Linux 6.1). */
+			lru_add_drain();
+			refs = page_ref_count(old);
+		}
+		if (refs == 1) {
+			/* wp_page_reuse: we are the only user, make it writable in place. */
+			pte_t entry = pte_mkyoung(pte_mkdirty(pte_mkwrite(vmf->orig_pte)));
+			set_pte_at(vma->vm_mm, vmf->address, vmf->pte, entry);
+			flush_tlb_page(vmf->address);
+			vmf->done = VMF_DONE_REUSE;
+			return 0;
+		}
 	}
 	return wp_page_copy(vmf, old);
 }
@@ -861,6 +870,7 @@ void unmap_page_range(struct mm_struct *mm, uint64_t start, uint64_t end)
 	struct zap_ctx z = { mm, start, end };
 	if (start >= end)
 		return;
+	lru_add_drain();   /* the batch's references go first: what is unmapped is freed now (Linux) */
 	split_huge_pmd_address(mm, start);
 	split_huge_pmd_address(mm, end);
 	walk_leaves(mm->pgd, start, end, zap_one, &z);
@@ -873,6 +883,7 @@ void zap_page_range(struct mm_struct *mm, uint64_t start, uint64_t end)
 	struct zap_ctx z = { mm, start, end };
 	if (start >= end)
 		return;
+	lru_add_drain();   /* the batch's references go first: what is unmapped is freed now (Linux) */
 	split_huge_pmd_address(mm, start);
 	split_huge_pmd_address(mm, end);
 	walk_leaves(mm->pgd, start, end, zap_one, &z);
