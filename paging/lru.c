@@ -114,7 +114,7 @@ void lru_add_drain(void)
 			to[lru].nr++;
 			page->flags |= PG_lru;
 		}
-		page->_refcount--;   /* the batch's reference; others remain, so no free (put_page's checks not needed) */
+		put_page_fast(page);   /* the batch's reference; others remain */
 	}
 	for (int lru = 0; lru < NR_LRU_LISTS; lru++)
 		splice_to_lru_head((enum lru_list)lru, &to[lru]);

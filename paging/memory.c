@@ -196,10 +196,9 @@ static __always_inline vm_fault_t wp_page_copy(struct vm_fault *vmf, struct page
 	if (!page)
 		return VM_FAULT_OOM;
 	pte_t entry = pte_mkyoung(pte_mkwrite(pte_mkdirty(mk_pte(page, vma->vm_page_prot))));
-	if (likely(!(vma->vm_flags & VM_SHARED))) {
+	bool reclaimable = likely(!(vma->vm_flags & VM_SHARED));
+	if (reclaimable)
 		page_add_new_anon_rmap(page, vma, vmf->address);
-		lru_cache_add(page);
-	}
 	page_mapcount_inc(page);
 	set_pte_at(mm, vmf->address, vmf->pte, entry);
 	flush_tlb_page(vmf->address);
@@ -212,9 +211,12 @@ static __always_inline vm_fault_t wp_page_copy(struct vm_fault *vmf, struct page
 			inc_mm_counter(mm, MM_ANONPAGES);
 		}
 		page_mapcount_dec(old);
-		put_page(old);
+		put_page_fast(old);   /* the entry's reference (old is its frame) */
 		vmf->done = VMF_DONE_COPY;
 	}
+	/* Last: its per-CPU stores make the compiler load what follows again. */
+	if (reclaimable)
+		lru_cache_add(page);
 	return 0;
 }
 
