@@ -39,6 +39,7 @@
 #include "cpu/topology.h"
 #include "cpu/cpumask.h"
 struct mm_struct;     /* paging/mm_types.h */
+struct page;          /* paging/page.h */
 
 /*
  * Linux's per-CPU page list (struct per_cpu_pages): free single frames kept
@@ -60,6 +61,18 @@ struct last_pmd_cache {
 	uint64_t freed;             /* pgtable_pages_freed when it was made */
 	uint64_t pud_base;          /* address & PUD_MASK: the 1 GiB the pmd table maps */
 	void *pmd_table;            /* pmd_t * of that table's first entry */
+};
+
+/*
+ * Linux's per-CPU LRU-add batch (cpu_fbatches.lru_add, a folio_batch of
+ * PAGEVEC_SIZE pages): new pages on their way to the LRU lists, each with a
+ * reference of the batch's, moved onto the lists 15 at a time
+ * (paging/lru.c owns it; paging/lru.h says when it is drained).
+ */
+#define LRU_ADD_BATCH 15
+struct lru_add_batch {
+	uint32_t nr;                          /* pages in it, 0 .. LRU_ADD_BATCH - 1 between calls */
+	struct page *pages[LRU_ADD_BATCH];
 };
 
 /*
@@ -102,6 +115,8 @@ struct pcpu {
 	volatile uint32_t tlb_lazy_flush;/* a flush of loaded_mm skipped this CPU while lazy: flush on leaving */
 	uint64_t tlb_flushes_received;   /* flush_tlb_func runs asked by another CPU */
 	uint64_t cpu_mask_bit;           /* 1 << cpu: this CPU's bit in a cpumask word (flush_tlb_fault_page) */
+	/* ---- cowfast (issue 12): paging/lru.c ---- */
+	struct lru_add_batch lru_add;    /* pages on their way to the LRU lists */
 	uint64_t gdt[GDT_ENTRIES] __attribute__((aligned(16)));  /* this CPU's GDT (cpu/gdt.c) */
 	struct tss64 tss __attribute__((aligned(16)));           /* and its TSS */
 };

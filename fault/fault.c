@@ -348,12 +348,15 @@ int exc_page_fault_fast(struct pt_regs *regs)
 
 	uint64_t address = read_cr2();
 	uint64_t error_code = regs->error_code;
-	if (unlikely(address >= TASK_SIZE_MAX))
+	struct task_struct *tsk = current;
+	struct mm_struct *mm = tsk->mm;
+	/* The mm's bound (TASK_SIZE_MAX, set at mm_alloc: paging/vma.c) is one
+	 * compare; TASK_SIZE_MAX itself is computed from the paging mode. */
+	if (unlikely(address >= mm->task_size))
 		return needs_full_frame(t0);
 	if (unlikely(error_code & X86_PF_RSVD))
 		return needs_full_frame(t0);
-	struct task_struct *tsk = current;
-	struct vm_area_struct *vma = find_vma(tsk->mm, address);
+	struct vm_area_struct *vma = find_vma(mm, address);
 	if (unlikely(!vma || vma->vm_start > address || access_error(error_code, vma)))
 		return needs_full_frame(t0);
 	if (unlikely(vma->vm_mapping))

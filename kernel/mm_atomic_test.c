@@ -26,6 +26,7 @@
 #include "cpu/x86.h"
 #include "paging/buddy.h"
 #include "paging/init.h"
+#include "paging/lru.h"
 #include "paging/memory.h"
 #include "paging/mm.h"
 #include "paging/mman.h"
@@ -90,9 +91,12 @@ static int snap_leaf(void *ctx, uint64_t va, int level, uint64_t *entry)
 	return 0;
 }
 
-/* Everything the comparison looks at, frames counted after shrinking the slabs. */
+/* Everything the comparison looks at, frames counted after shrinking the
+ * slabs and reference counts after draining the LRU batch (its references
+ * are not the call's). */
 static void snapshot(struct mm_struct *mm, struct mm_snapshot *s)
 {
+	lru_add_drain();
 	memset(s, 0, sizeof(*s));
 	struct vm_area_struct *v;
 	for_each_vma(mm, v) {

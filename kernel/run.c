@@ -107,6 +107,9 @@ static uint64_t lru_check_after_program(struct check_result *cr)
 static void check_after_program(const char *name, uint64_t free_before, uint64_t fs_before)
 {
 	char test[160];
+	/* Every CPU's LRU batch onto the lists: its references go, and the
+	 * lists the checks below see are whole. */
+	lru_add_drain_all();
 	kmem_cache_shrink_all();
 	/* What the file system keeps (page cache, inodes of files the program
 	 * made) stays: it is counted out, not leaked. */
@@ -246,6 +249,7 @@ static void run_one(const struct config_run *run, const struct boot_info *bi)
 	if (!f || f->status != FILE_LOADED)
 		return; /* already reported as a program warning */
 
+	lru_add_drain_all();   /* as check_after_program counts */
 	kmem_cache_shrink_all();
 	uint64_t free_before = nr_free_pages(), fs_before = fs_pages_held();
 	struct task_struct *t = new_tree_root(run);

@@ -10,6 +10,7 @@
 #include "lib/kprintf.h"
 #include "lib/record.h"
 #include "paging/buddy.h"
+#include "paging/lru.h"
 #include "paging/memory.h"
 #include "paging/mm.h"
 #include "paging/mman.h"
@@ -42,6 +43,7 @@ static int swap_out_by_hand(struct mm_struct *mm, uint64_t va)
 	if (!ptep || !pte_present(ptep_get(ptep)))
 		return 1;
 	struct page *page = pfn_to_page(pte_pfn(ptep_get(ptep)));
+	lru_add_drain();   /* as reclaim: the LRU batch's reference is not a user's */
 	get_page(page);
 	int step = add_to_swap(page) ? 2 : try_to_unmap_swap_pte(mm, va, ptep, page) ? 3 : swap_writepage(page) ? 4 : 0;
 	if (!step && page_mapcount(page) == 0 && page_ref_count(page) == 2)

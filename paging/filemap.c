@@ -29,12 +29,9 @@ int add_to_page_cache(struct page *page, struct address_space *mapping, uint64_t
 		SetPageDirty(page);
 		mapping->nrdirty++;
 	} else {
-		lru_cache_add(page);
-		if (workingset_refault(workingset_key_file(mapping, index))) {
-			del_page_from_lru_list(page);
+		if (workingset_refault(workingset_key_file(mapping, index)))
 			page->flags |= PG_active | PG_workingset;   /* a refault: part of the working set */
-			add_page_to_lru_list(page);
-		}
+		lru_cache_add(page);
 	}
 	return 0;
 }

@@ -313,7 +313,11 @@ void split_huge_pmd(struct mm_struct *mm, pmd_t *pmd, uint64_t haddr)
 			if (mapcount == 0 && PageAnon(&head[i]) && !PageLRU(&head[i])) {
 				head[i].anon_vma = mm->anon_vma;
 				head[i].anon_addr = haddr + (uint64_t)i * PAGE_SIZE;
-				lru_cache_add(&head[i]);
+				/* Straight onto the inactive list, not through the
+				 * batch (Linux's lru_add_page_tail): a zap that split
+				 * the leaf frees them at once. */
+				head[i].flags &= ~(PG_active | PG_referenced);
+				add_page_to_lru_list(&head[i]);
 			}
 		}
 	}

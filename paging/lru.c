@@ -2,6 +2,10 @@
 #include "paging/lru.h"
 #include "paging/buddy.h"
 #include <stddef.h>
+#ifndef HOST_TEST
+#include "cpu/smp.h"
+#include "lib/record.h"
+#endif
 
 struct lruvec lruvec;
 
@@ -67,11 +71,81 @@ static void add_to_list(struct page *page, bool at_tail)
 void add_page_to_lru_list(struct page *page) { add_to_list(page, false); }
 void add_page_to_lru_list_tail(struct page *page) { add_to_list(page, true); }
 
-/* See paging/lru.h. */
-void lru_cache_add(struct page *page)
+/* Puts the pages of l (linked as a list, off every LRU list, PG_lru set)
+ * at the head of LRU list lru, in their order, and empties l. */
+static void splice_to_lru_head(enum lru_list lru, struct page_list *l)
 {
-	page->flags &= ~(PG_active | PG_referenced);
-	add_to_list(page, false);
+	if (!l->nr)
+		return;
+	uint32_t old_head = lruvec.head[lru];
+	pfn_to_page(l->tail)->lru_link_next = old_head;
+	if (old_head != PFN_NONE)
+		pfn_to_page(old_head)->lru_link_prev = l->tail;
+	else
+		lruvec.tail[lru] = l->tail;
+	lruvec.head[lru] = l->head;
+	lruvec.nr[lru] += l->nr;
+	page_list_init(l);
+}
+
+/* See paging/lru.h. The batch's pages are linked among themselves first,
+ * one local list per LRU list (each new one at its head, as if added one by
+ * one), and each local list is spliced onto its LRU list at once. */
+void lru_add_drain(void)
+{
+	uint32_t nr = this_cpu_read(lru_add.nr);
+	if (!nr)
+		return;
+	this_cpu_write(lru_add.nr, 0);
+	struct page_list to[NR_LRU_LISTS];
+	for (int lru = 0; lru < NR_LRU_LISTS; lru++)
+		page_list_init(&to[lru]);
+	for (uint32_t i = 0; i < nr; i++) {
+		struct page *page = this_cpu_read(lru_add.pages[i]);
+		if (page_ref_count(page) == 1) {
+			put_page(page);   /* no one else holds it any more: freed, never listed */
+			continue;
+		}
+		if (PageLRU(page)) {
+			bad_page(page, "adding a page to an LRU list twice");
+		} else {
+			enum lru_list lru = page_lru(page);
+			link_page(&to[lru].head, &to[lru].tail, page, false);
+			to[lru].nr++;
+			page->flags |= PG_lru;
+		}
+		put_page_fast(page);   /* the batch's reference; others remain */
+	}
+	for (int lru = 0; lru < NR_LRU_LISTS; lru++)
+		splice_to_lru_head((enum lru_list)lru, &to[lru]);
+}
+
+#ifndef HOST_TEST
+/* smp_call_function_single's function: the batch of the CPU it runs on. */
+static void lru_add_drain_here(void *arg)
+{
+	(void)arg;
+	lru_add_drain();
+}
+#endif
+
+/* See paging/lru.h. */
+void lru_add_drain_all(void)
+{
+	lru_add_drain();
+#ifndef HOST_TEST
+	/* One CPU at a time: the lists have no lock of their own yet. */
+	uint32_t self = smp_processor_id();
+	bool reported = false;
+	for (uint32_t cpu = 0; cpu < nr_cpu_ids; cpu++) {
+		if (cpu == self || !cpu_online(cpu) || !*(volatile uint32_t *)&pcpu_area[cpu].lru_add.nr)
+			continue;
+		if (smp_call_function_single(cpu, lru_add_drain_here, NULL, true) && !reported) {
+			record_warning("lru_add_drain_all", "CPU %u could not be reached: its LRU batch stays", cpu);
+			reported = true;
+		}
+	}
+#endif
 }
 
 /* See paging/lru.h. */
@@ -92,6 +166,15 @@ void mark_page_accessed(struct page *page)
 		del_page_from_lru_list(page);
 		page->flags = (page->flags | PG_active | PG_workingset) & ~PG_referenced;
 		add_page_to_lru_list(page);
+	} else if (!PageActive(page) && PageReferenced(page)) {
+		/* Not on a list yet: if it waits in this CPU's batch, it goes to
+		 * the active list when drained. */
+		uint32_t nr = this_cpu_read(lru_add.nr);
+		for (uint32_t i = 0; i < nr; i++)
+			if (this_cpu_read(lru_add.pages[i]) == page) {
+				page->flags = (page->flags | PG_active | PG_workingset) & ~PG_referenced;
+				break;
+			}
 	} else if (!PageReferenced(page)) {
 		page->flags |= PG_referenced;
 	}
@@ -152,6 +235,48 @@ void putback_lru_page(struct page *page)
 	put_page(page);
 }
 
+/* The CPUs with a batch, and CPU cpu's (host tests: the one CPU's). */
+#ifdef HOST_TEST
+static uint32_t lru_batch_cpus(void) { return 1; }
+static const struct lru_add_batch *lru_batch(uint32_t cpu) { (void)cpu; return &host_pcpu.lru_add; }
+#else
+static uint32_t lru_batch_cpus(void) { return nr_cpu_ids; }
+static const struct lru_add_batch *lru_batch(uint32_t cpu) { return &pcpu_area[cpu].lru_add; }
+#endif
+
+/* lru_check's part for the batches: each holds fewer than LRU_ADD_BATCH
+ * pages between calls, each a struct page of mem_map, allocated, on no list,
+ * and in no other slot. */
+static void lru_check_batches(struct check_result *r)
+{
+	for (uint32_t cpu = 0; cpu < lru_batch_cpus(); cpu++) {
+		const struct lru_add_batch *b = lru_batch(cpu);
+		if (b->nr >= LRU_ADD_BATCH) {
+			check_problem(r, "CPU %u's LRU batch holds %u pages", cpu, b->nr);
+			continue;
+		}
+		for (uint32_t i = 0; i < b->nr; i++) {
+			const struct page *page = b->pages[i];
+			uintptr_t off = (uintptr_t)page - (uintptr_t)mem_map_base();
+			if ((uintptr_t)page < (uintptr_t)mem_map_base() || off % sizeof(struct page) ||
+			    off / sizeof(struct page) >= max_mapnr) {
+				check_problem(r, "CPU %u's LRU batch slot %u is not a page (%p)", cpu, i, (const void *)page);
+				continue;
+			}
+			if (page_ref_count(page) <= 0 || PageLRU(page))
+				check_problem(r, "CPU %u's LRU batch: pfn 0x%llx has refcount %d, flags 0x%x", cpu,
+					      (uint64_t)page_to_pfn(page), page_ref_count(page), page->flags);
+			for (uint32_t c2 = 0; c2 <= cpu; c2++) {
+				const struct lru_add_batch *b2 = lru_batch(c2);
+				for (uint32_t j = 0; j < (c2 == cpu ? i : b2->nr); j++)
+					if (b2->pages[j] == page)
+						check_problem(r, "pfn 0x%llx is in two LRU batch slots (CPU %u and %u)",
+							      (uint64_t)page_to_pfn(page), c2, cpu);
+			}
+		}
+	}
+}
+
 /* See paging/lru.h. */
 uint64_t lru_check(struct check_result *out)
 {
@@ -192,5 +317,6 @@ uint64_t lru_check(struct check_result *out)
 			flagged++;
 	if (flagged != on_lists)
 		check_problem(r, "%llu pages have PG_lru, %llu are on the lists", flagged, on_lists);
+	lru_check_batches(r);
 	return r->problems;
 }

@@ -14,9 +14,26 @@
  * (lru_page_freed, called by the buddy allocator). Reclaim isolates a page
  * (off the list, one reference of its own) while it works on it.
  *
+ * New pages reach the lists through a per-CPU batch (Linux's lru_add
+ * folio batch, struct pcpu's lru_add): lru_cache_add takes a reference and
+ * puts the page in this CPU's batch; when 15 are there, lru_add_drain moves
+ * them all onto the lists (the list work of 15 faults done at once, out of
+ * the fault path's way) and drops the references. A page in a batch is on
+ * no list yet (no PG_lru) and held by one more reference, so whatever looks
+ * at lists or reference counts drains first, as Linux does:
+ *   reclaim, before it isolates (shrink_active_list / shrink_inactive_list),
+ *   MADV_PAGEOUT and MADV_COLD, before they look for pages on the lists,
+ *   unmapping (zap_page_range, unmap_page_range: munmap, exit, MADV_DONTNEED),
+ *       so the pages it unmaps are freed at once,
+ *   do_wp_page, before it decides a page off the lists has no other user,
+ *   every CPU's batch (lru_add_drain_all) before a charge at the limit gives
+ *       up, and before the checks after each program (kernel/run.c).
+ *
  * Not on the lists (never reclaimed): shared anonymous pages (they have no
  * backing object here), THPs and hugetlb pages, the zero pages, kernel
- * pages. Single CPU, no locking (as the allocator).
+ * pages. No locking yet: the list operations are the functions below
+ * (link_page, unlink_page and the add/del/isolate/putback calls on them,
+ * paging/lru.c), each CPU's batch only its own.
  */
 #ifndef FAULTLINE_LRU_H
 #define FAULTLINE_LRU_H
@@ -26,6 +43,7 @@
 
 #include "lib/check_result.h"
 #include "paging/page.h"
+#include "cpu/percpu.h"
 
 enum lru_list {
 	LRU_INACTIVE_ANON = 0,
@@ -65,9 +83,37 @@ static inline enum lru_list page_lru(const struct page *page)
 /* Resets the lists to empty (boot, host tests). */
 void lru_init(void);
 
-/* Linux's lru_cache_add: a new page (not on a list) goes to the head of the
- * inactive list of its kind. A page already on a list is reported (bad_page). */
-void lru_cache_add(struct page *page);
+/* Moves this CPU's batch onto the lists (Linux's lru_add_drain): each page
+ * still used by someone else goes to the head of the list its flags name,
+ * and the batch's reference is dropped (a page no one else holds is freed).
+ * A page already on a list is reported (bad_page) and left there. */
+void lru_add_drain(void);
+
+/* Linux's lru_add_drain_all: every online CPU's batch (the others' through
+ * smp_call_function_single, one CPU at a time, for those with pages in
+ * theirs); returns when all are on the lists. Cannot fail (a CPU that cannot
+ * be reached keeps its batch: a warning record, once per call). */
+void lru_add_drain_all(void);
+
+/*
+ * Linux's lru_cache_add (folio_add_lru): a new page, on no list, is on its
+ * way to the head of the list its flags name - the inactive list of its
+ * kind, or the active one when the caller set PG_active (a refault). It
+ * waits in this CPU's batch with a reference of the batch's until the batch
+ * is drained; the 15th page drains it.
+ */
+static inline void lru_cache_add(struct page *page)
+{
+	get_page(page);
+	uint32_t nr = this_cpu_read(lru_add.nr);
+	this_cpu_write(lru_add.pages[nr], page);
+	if (__builtin_expect(++nr == LRU_ADD_BATCH, 0)) {
+		this_cpu_write(lru_add.nr, nr);
+		lru_add_drain();
+		return;
+	}
+	this_cpu_write(lru_add.nr, nr);
+}
 
 /* Takes a page off its list (PG_lru cleared); nothing if it is on none. */
 void del_page_from_lru_list(struct page *page);
@@ -79,7 +125,9 @@ void add_page_to_lru_list_tail(struct page *page);
 
 /* Linux's mark_page_accessed (a read() or write() of a cached page):
  * inactive and unreferenced -> referenced; inactive and referenced ->
- * active; active -> referenced. */
+ * active (a page still in this CPU's batch gets PG_active, so it goes to the
+ * active list when drained: Linux's __lru_cache_activate_folio); active ->
+ * referenced. */
 void mark_page_accessed(struct page *page);
 
 /* Linux's deactivate_page (MADV_COLD): an active page to the head of its
@@ -115,8 +163,10 @@ static inline uint64_t lru_pages(void)
 /*
  * The self-check: every list's links agree both ways, each page on it has
  * PG_lru, the list's kind and a reference, the lengths match, and no page
- * with PG_lru is on no list (walks mem_map). Returns the problems found;
- * *out (may be NULL) gets the first in words.
+ * with PG_lru is on no list (walks mem_map); every CPU's batch holds at most
+ * LRU_ADD_BATCH - 1 pages, each allocated, off the lists, and in no other
+ * batch slot. Returns the problems found; *out (may be NULL) gets the first
+ * in words.
  */
 uint64_t lru_check(struct check_result *out);
 

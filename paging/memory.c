@@ -197,10 +197,9 @@ static __always_inline vm_fault_t wp_page_copy(struct vm_fault *vmf, struct page
 	if (!page)
 		return VM_FAULT_OOM;
 	pte_t entry = pte_mkyoung(pte_mkwrite(pte_mkdirty(mk_pte(page, vma->vm_page_prot))));
-	if (likely(!(vma->vm_flags & VM_SHARED))) {
+	bool reclaimable = likely(!(vma->vm_flags & VM_SHARED));
+	if (reclaimable)
 		page_add_new_anon_rmap(page, vma, vmf->address);
-		lru_cache_add(page);
-	}
 	page_mapcount_inc(page);
 	set_pte_at(mm, vmf->address, vmf->pte, entry);
 	flush_tlb_fault_page(mm, vmf->address);   /* every CPU of mm before old can go: one INVLPG if only here */
@@ -213,9 +212,12 @@ static __always_inline vm_fault_t wp_page_copy(struct vm_fault *vmf, struct page
 			inc_mm_counter(mm, MM_ANONPAGES);
 		}
 		page_mapcount_dec(old);
-		put_page(old);
+		put_page_fast(old);   /* the entry's reference (old is its frame) */
 		vmf->done = VMF_DONE_COPY;
 	}
+	/* Last: its per-CPU stores make the compiler load what follows again. */
+	if (reclaimable)
+		lru_cache_add(page);
 	return 0;
 }
 
@@ -242,13 +244,22 @@ static vm_fault_t do_wp_page(struct vm_fault *vmf)
 	 * wp_can_reuse_anon_folio frees the swap cache the same way). */
 	if (unlikely(PageSwapCache(old)) && page_mapcount(old) == 1)
 		try_to_free_swap(old);
-	if (PageAnon(old) && page_mapcount(old) == 1 && page_ref_count(old) == 1) {
-		/* wp_page_reuse: we are the only user, make it writable in place. */
-		pte_t entry = pte_mkyoung(pte_mkdirty(pte_mkwrite(vmf->orig_pte)));
-		set_pte_at(vma->vm_mm, vmf->address, vmf->pte, entry);
-		flush_tlb_page(vmf->address);
-		vmf->done = VMF_DONE_REUSE;
-		return 0;
+	if (PageAnon(old) && page_mapcount(old) == 1) {
+		int32_t refs = page_ref_count(old);
+		if (unlikely(refs == 2) && !PageLRU(old)) {
+			/* Off the lists: maybe held by this CPU's LRU batch, whose
+			 * reference is no user's - drained first (Linux 6.1). */
+			lru_add_drain();
+			refs = page_ref_count(old);
+		}
+		if (refs == 1) {
+			/* wp_page_reuse: we are the only user, make it writable in place. */
+			pte_t entry = pte_mkyoung(pte_mkdirty(pte_mkwrite(vmf->orig_pte)));
+			set_pte_at(vma->vm_mm, vmf->address, vmf->pte, entry);
+			flush_tlb_page(vmf->address);
+			vmf->done = VMF_DONE_REUSE;
+			return 0;
+		}
 	}
 	return wp_page_copy(vmf, old);
 }
@@ -863,6 +874,7 @@ void unmap_page_range(struct mm_struct *mm, uint64_t start, uint64_t end)
 	struct mmu_gather tlb;
 	if (start >= end)
 		return;
+	lru_add_drain();   /* the batch's references go first: what is unmapped is freed now (Linux) */
 	tlb_gather_mmu(&tlb, mm);
 	zap_leaves(&tlb, mm, start, end);
 	tlb_finish_mmu(&tlb);
@@ -874,6 +886,7 @@ void zap_page_range(struct mm_struct *mm, uint64_t start, uint64_t end)
 	struct mmu_gather tlb;
 	if (start >= end)
 		return;
+	lru_add_drain();   /* the batch's references go first: what is unmapped is freed now (Linux) */
 	tlb_gather_mmu(&tlb, mm);
 	zap_leaves(&tlb, mm, start, end);
 	unmap_range_ops(mm->pgd, start, end - start, &tlb.table_ops);   /* the tables wait for the flush too */

@@ -147,6 +147,20 @@ static inline void get_page(struct page *page)
  * allocated with) to the buddy allocator. Defined in buddy.c. */
 void put_page(struct page *page);
 
+/*
+ * put_page for a page the caller knows to be a struct page of mem_map (the
+ * frame of a pte it holds): while others still hold it, the count drops in
+ * place, as Linux's put_page fast path (folio_put_testzero); the last
+ * reference goes through put_page and its checks.
+ */
+static inline void put_page_fast(struct page *page)
+{
+	if (__builtin_expect(page->_refcount > 1, 1))
+		page->_refcount--;
+	else
+		put_page(page);
+}
+
 /* Mappings (Linux: _mapcount starts at -1). */
 static inline int32_t page_mapcount(const struct page *page) { return page->_mapcount + 1; }
 

@@ -239,6 +239,7 @@ static void shrink_inactive_list(enum lru_list lru, uint64_t nr, struct scan_con
 {
 	struct page_list list;
 	page_list_init(&list);
+	lru_add_drain();
 	isolate_lru_pages(lru, nr, &list);
 	shrink_page_list(&list, sc);
 }
@@ -250,6 +251,7 @@ static void shrink_active_list(enum lru_list lru, uint64_t nr, struct scan_contr
 	(void)sc;
 	struct page_list list;
 	page_list_init(&list);
+	lru_add_drain();
 	isolate_lru_pages(lru, nr, &list);
 	struct page *page;
 	while ((page = page_list_pop(&list))) {
@@ -362,10 +364,21 @@ int mem_cgroup_charge(struct page *page, uint32_t order)
 	}
 	if (root_mem_cgroup.max) {
 		uint32_t retries = MAX_RECLAIM_RETRIES;
+		bool drained = false;
 		while (root_mem_cgroup.usage + n > root_mem_cgroup.max) {
 			vm_events.memcg_reclaims++;
 			uint64_t want = root_mem_cgroup.usage + n - root_mem_cgroup.max;
-			if (!try_to_free_pages(want, true) && !--retries) {
+			if (try_to_free_pages(want, true))
+				continue;
+			if (!drained) {
+				/* Pages in other CPUs' LRU batches are off the lists
+				 * reclaim scans (as Linux drains its per-CPU charge
+				 * stocks once before it gives up). */
+				lru_add_drain_all();
+				drained = true;
+				continue;
+			}
+			if (!--retries) {
 				root_mem_cgroup.failcnt++;
 				vm_events.memcg_oom++;
 				return -ENOMEM;
@@ -407,6 +420,7 @@ uint64_t reclaim_range(struct vm_area_struct *vma, uint64_t start, uint64_t end)
 	struct scan_control sc = { .nr_to_reclaim = UINT64_MAX, .may_swap = can_swap(), .direct = true, .force = true };
 	struct page_list list;
 	page_list_init(&list);
+	lru_add_drain();   /* this CPU's new pages onto the lists, where lru_page_at looks (Linux's madvise_pageout) */
 	for (uint64_t a = start; a < end; a += PAGE_SIZE) {
 		struct page *page = lru_page_at(vma->vm_mm, a);
 		/* Linux's madvise_cold_or_pageout_pte_range: only pages this mm alone maps. */
@@ -428,6 +442,7 @@ uint64_t reclaim_range(struct vm_area_struct *vma, uint64_t start, uint64_t end)
 /* See paging/vmscan.h. */
 void deactivate_range(struct vm_area_struct *vma, uint64_t start, uint64_t end)
 {
+	lru_add_drain();   /* as reclaim_range */
 	for (uint64_t a = start; a < end; a += PAGE_SIZE) {
 		struct page *page = lru_page_at(vma->vm_mm, a);
 		if (!page || page_mapcount(page) != 1)

@@ -153,6 +153,7 @@ static void sim_ready(int levels)
 	sim_memmap.max_pfn = (start + bytes) / PAGE_SIZE;
 	if (buddy_init(&sim_memmap) != 0)
 		printf("buddy_init failed\n");
+	reclaim_init();   /* empty LRU lists and the release hook that takes freed pages off them, as at boot */
 	pt_default_ops = (struct pt_ops){ pgtable_alloc_page, pgtable_free_page, NULL };
 	if (zero_page_init() != 0)
 		printf("zero_page_init failed\n");
@@ -163,6 +164,7 @@ static void sim_ready(int levels)
 static struct mm_struct *sim_mm(int levels, uint64_t *frames_before)
 {
 	sim_ready(levels);
+	lru_add_drain();   /* the LRU batch's references on earlier tests' pages go */
 	drain_local_pages();
 	*frames_before = nr_free_pages();
 	struct mm_struct *mm = mm_alloc();
@@ -187,6 +189,7 @@ static int tables_ok(struct mm_struct *mm)
 static int sim_done(struct mm_struct *mm, uint64_t frames_before)
 {
 	mmput(mm);
+	lru_add_drain();   /* page-cache pages dropped while they waited in the LRU batch */
 	kmem_cache_shrink_all();
 	drain_local_pages();
 	uint64_t now = nr_free_pages();

@@ -175,13 +175,18 @@ TEST(write_to_a_page_mapped_twice_copies_it)
 		CHECK_EQ_U64(user_byte(mm, a)[0], 0x77);
 		CHECK_EQ_U64(user_byte(mm, a)[PG - 1], 0x77);
 		CHECK_EQ_U64(page_mapcount(old), 1);
-		CHECK_EQ_U64(page_ref_count(old), 1);
+		/* b's reference and the LRU batch's: the page still waits there
+		 * (paging/lru.h), off the lists. */
+		CHECK_EQ_U64(page_ref_count(old), 2);
+		CHECK(!PageLRU(old));
 		/* The copy is a's own: b still sees the old page, now mapped once. */
 		user_byte(mm, a)[0] = 1;
 		CHECK_EQ_U64(user_byte(mm, b)[0], 0x77);
+		/* A write at b reuses it: do_wp_page drains the batch first. */
 		CHECK_EQ_U64(fault(mm, b, 1, &vmf), 0);
 		CHECK_EQ_U64(vmf.done, VMF_DONE_REUSE);
 		CHECK_EQ_U64(pte_pfn(__pte(pte_of(mm, b))), pfn);
+		CHECK(PageLRU(old) && page_ref_count(old) == 1);
 		CHECK_EQ_U64(mm->rss_stat[MM_ANONPAGES], 2);
 		CHECK(tables_ok(mm));
 		CHECK(sim_done(mm, before));
@@ -396,6 +401,69 @@ TEST(verifier_passes_good_trees_and_names_what_broke)
 	}
 }
 
+TEST(new_pages_reach_the_lru_lists_through_the_per_cpu_batch)
+{
+	uint64_t before;
+	struct mm_struct *mm = sim_mm(4, &before);
+	struct vm_fault vmf;
+	struct check_result cr;
+	CHECK(map_at(mm, BASE, 40, RW, ANON));
+	uint64_t inactive0 = lruvec.nr[LRU_INACTIVE_ANON];
+	CHECK_EQ_U64(this_cpu_read(lru_add.nr), 0);
+	/* 14 new pages wait in the batch: off the lists, one reference more. */
+	for (uint64_t i = 0; i < LRU_ADD_BATCH - 1; i++)
+		CHECK_EQ_U64(fault(mm, BASE + i * PG, 1, &vmf), 0);
+	CHECK_EQ_U64(this_cpu_read(lru_add.nr), LRU_ADD_BATCH - 1);
+	CHECK_EQ_U64(lruvec.nr[LRU_INACTIVE_ANON], inactive0);
+	struct page *first = pfn_to_page(pte_pfn(__pte(pte_of(mm, BASE))));
+	CHECK(!PageLRU(first) && page_ref_count(first) == 2);
+	CHECK_EQ_U64(lru_check(&cr), 0);
+	/* The 15th drains all of them onto the inactive anonymous list. */
+	CHECK_EQ_U64(fault(mm, BASE + (LRU_ADD_BATCH - 1) * PG, 1, &vmf), 0);
+	CHECK_EQ_U64(this_cpu_read(lru_add.nr), 0);
+	CHECK_EQ_U64(lruvec.nr[LRU_INACTIVE_ANON], inactive0 + LRU_ADD_BATCH);
+	CHECK(PageLRU(first) && !PageActive(first) && page_ref_count(first) == 1);
+	CHECK_EQ_U64(lru_check(&cr), 0);
+
+	/* A page accessed twice while it waits goes to the active list. */
+	CHECK_EQ_U64(fault(mm, BASE + 20 * PG, 1, &vmf), 0);
+	struct page *hot = pfn_to_page(pte_pfn(__pte(pte_of(mm, BASE + 20 * PG))));
+	mark_page_accessed(hot);
+	mark_page_accessed(hot);
+	CHECK(PageActive(hot) && !PageLRU(hot));
+	lru_add_drain();
+	CHECK(PageLRU(hot) && PageActive(hot));
+	CHECK_EQ_U64(lruvec.nr[LRU_ACTIVE_ANON], 1);
+
+	/* A page whose last user went while it waited is freed by the drain. */
+	uint64_t free0 = nr_free_pages();
+	struct page *gone = alloc_page();
+	CHECK(gone != NULL);
+	lru_cache_add(gone);
+	put_page(gone);
+	CHECK_EQ_U64(page_ref_count(gone), 1);
+	lru_add_drain();
+	drain_local_pages();
+	CHECK_EQ_U64(nr_free_pages(), free0);
+	CHECK_EQ_U64(lru_check(&cr), 0);
+
+	/* The check sees a batch slot holding a free page. */
+	struct page *freed = alloc_page();
+	put_page(freed);
+	host_pcpu.lru_add.pages[0] = freed;
+	host_pcpu.lru_add.nr = 1;
+	CHECK(lru_check(&cr) > 0 && strstr(cr.first, "batch") != NULL);
+	host_pcpu.lru_add.nr = 0;
+
+	/* Pages still waiting when the mapping goes: munmap drains first, so
+	 * every frame is back at once. */
+	CHECK_EQ_U64(fault(mm, BASE + 30 * PG, 1, &vmf), 0);
+	CHECK_EQ_U64(this_cpu_read(lru_add.nr), 1);
+	CHECK(sim_done(mm, before));
+	CHECK_EQ_U64(this_cpu_read(lru_add.nr), 0);
+	CHECK_EQ_U64(lru_check(&cr), 0);
+}
+
 UNIT_MAIN(
 	UNIT(read_of_untouched_memory_maps_the_zero_page),
 	UNIT(first_write_maps_a_new_zeroed_page),
@@ -409,5 +477,6 @@ UNIT_MAIN(
 	UNIT(stack_growth_then_fault),
 	UNIT(populate_counts_minor_faults),
 	UNIT(install_anon_page_maps_and_counts),
-	UNIT(verifier_passes_good_trees_and_names_what_broke)
+	UNIT(verifier_passes_good_trees_and_names_what_broke),
+	UNIT(new_pages_reach_the_lru_lists_through_the_per_cpu_batch)
 )

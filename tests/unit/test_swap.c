@@ -65,6 +65,7 @@ static int swap_out(struct mm_struct *mm, uint64_t va)
 	if (!ptep || !pte_present(ptep_get(ptep)))
 		return 1;
 	struct page *page = pfn_to_page(pte_pfn(ptep_get(ptep)));
+	lru_add_drain();  /* as reclaim: the LRU batch's reference is not a user's */
 	get_page(page);   /* the reclaimer's own reference (isolation) */
 	if (!PageSwapCache(page) && add_to_swap(page))
 		return put_page(page), 2;
