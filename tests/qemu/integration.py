@@ -28,7 +28,8 @@ def base_config(*lines):
 def expect_clean_run(run, problems, what=""):
     """The common verdict: passed exit, boot and summary records, nothing failed."""
     if run.timed_out:
-        problems.append("%stimed out after %.0f s" % (what, run.seconds))
+        tail = [l for l in run.log.split("\n") if l.strip()][-2:]
+        problems.append("%stimed out after %.0f s; serial ended with: %s" % (what, run.seconds, " | ".join(tail)[-300:]))
         return
     if run.status != PASSED:
         problems.append("%sQEMU exit status %d, want %d" % (what, run.status, PASSED))
