@@ -53,7 +53,8 @@ echo "deb [signed-by=$keyring] $mirror $suite main" >"$apt/sources.list"
 aptopts=(-o "Dir::State=$apt" -o "Dir::State::status=/dev/null" -o "Dir::Cache=$apt"
 	-o "Dir::Etc::SourceList=$apt/sources.list" -o "Dir::Etc::SourceParts=$apt/sources.list.d"
 	-o "Dir::Etc::Preferences=$apt/preferences" -o "Dir::Etc::PreferencesParts=$apt/preferences.d"
-	-o "Debug::NoLocking=1" -o "APT::Sandbox::User=$(id -un)" -o "Acquire::Retries=3")
+	-o "Debug::NoLocking=1" -o "APT::Sandbox::User=$(id -un)" -o "Acquire::Retries=3"
+	-o "Acquire::http::Timeout=30")
 
 echo "faultline: fetching ${packages[*]} from $suite into $dir" >&2
 log="$dir/apt.log"
