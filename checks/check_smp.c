@@ -40,7 +40,7 @@
 #define VA_LAZY       (SMP_TEST_BASE + 0xa000)
 
 #define TSC_ROUNDS 200
-#define IPI_WAIT_MS 1000
+#define IPI_WAIT_MS 5000   /* generous: a loaded MTTCG host can keep a virtual CPU off its thread a while */
 
 /* ---- The per-core table ----------------------------------------------------- */
 
@@ -211,22 +211,48 @@ static void check_call_function(void)
 
 /* ---- TSC synchronisation -------------------------------------------------------- */
 
-/* One cache line both CPUs bounce: seq odd = the boot CPU's ping, even = the answer. */
+/* One cache line both CPUs bounce: seq odd = the boot CPU's ping, even = the
+ * answer; stop tells the other side to leave, active says it has not yet. */
 static struct {
 	volatile uint64_t seq;
 	volatile uint64_t t_remote;
+	volatile uint32_t stop;
+	volatile uint32_t active;
 } __attribute__((aligned(64))) pingpong;
 
-/* The remote side: TSC_ROUNDS answers, each the TSC read after seeing the ping. */
+/* How long the boot CPU waits for one answer (or for the other side to start
+ * or to leave) before it calls the other CPU gone. Generous: under MTTCG on a
+ * loaded host a virtual CPU's thread can be off the host CPU for a long while,
+ * and a slow answer is no skew. */
+#define TSC_PONG_TIMEOUT_MS 5000
+
+/* The remote side: TSC_ROUNDS answers, each the TSC read after seeing the
+ * ping; leaves early when the boot CPU sets stop (it gave up waiting), so a
+ * late CPU never stays in this loop to answer the next CPU's pings. */
 static void tsc_pong(void *arg)
 {
 	(void)arg;
 	for (uint64_t r = 0; r < TSC_ROUNDS; r++) {
-		while (__atomic_load_n(&pingpong.seq, __ATOMIC_ACQUIRE) != 2 * r + 1)
+		while (__atomic_load_n(&pingpong.seq, __ATOMIC_ACQUIRE) != 2 * r + 1) {
+			if (__atomic_load_n(&pingpong.stop, __ATOMIC_ACQUIRE))
+				goto out;
 			cpu_relax();
+		}
 		pingpong.t_remote = rdtsc_ordered();
 		__atomic_store_n(&pingpong.seq, 2 * r + 2, __ATOMIC_RELEASE);
 	}
+out:
+	__atomic_store_n(&pingpong.active, 0, __ATOMIC_RELEASE);
+}
+
+/* Waits up to TSC_PONG_TIMEOUT_MS for pingpong.active to become 0; returns whether it did. */
+static bool tsc_pong_left(void)
+{
+	uint64_t t0 = rdtsc(), limit = (tsc_hz ? tsc_hz : 1000000000ull) / 1000 * TSC_PONG_TIMEOUT_MS;
+	while (__atomic_load_n(&pingpong.active, __ATOMIC_ACQUIRE))
+		if (rdtsc() - t0 > limit)
+			return false;
+	return true;
 }
 
 /*
@@ -235,7 +261,9 @@ static void tsc_pong(void *arg)
  * (its TSC minus ours) lies in [t1 - t2, t1 - t0]. The intersection over
  * all rounds bounds it; a bound that excludes 0 proves a skew, which fails
  * when it exceeds TSC_SKEW_LIMIT_CYCLES. The estimate is the middle of the
- * tightest round.
+ * tightest round. An answer missing for TSC_PONG_TIMEOUT_MS fails the check;
+ * the other side is then told to stop and waited for, so the next CPU's
+ * ping-pong starts alone.
  */
 static void check_tsc_sync(uint32_t cpu)
 {
@@ -243,15 +271,23 @@ static void check_tsc_sync(uint32_t cpu)
 		smp_record("smp.tsc_sync", TEST_SKIP, cpu, "no TSC");
 		return;
 	}
+	if (__atomic_load_n(&pingpong.active, __ATOMIC_ACQUIRE)) {
+		smp_record("smp.tsc_sync", TEST_FAIL, cpu, "a CPU checked before never left its ping-pong");
+		return;
+	}
 	__atomic_store_n(&pingpong.seq, 0, __ATOMIC_RELEASE);
+	__atomic_store_n(&pingpong.stop, 0, __ATOMIC_RELEASE);
+	__atomic_store_n(&pingpong.active, 1, __ATOMIC_RELEASE);
 	int err = smp_call_function_single(cpu, tsc_pong, NULL, false);
 	if (err) {
+		__atomic_store_n(&pingpong.active, 0, __ATOMIC_RELEASE);
 		smp_record("smp.tsc_sync", TEST_FAIL, cpu, "could not start the other side: %d", err);
 		return;
 	}
 	int64_t lo = INT64_MIN, hi = INT64_MAX, best_mid = 0;
-	uint64_t best_rtt = UINT64_MAX, timeout = tsc_hz ? tsc_hz : 1000000000ull;
+	uint64_t best_rtt = UINT64_MAX, timeout = (tsc_hz ? tsc_hz : 1000000000ull) / 1000 * TSC_PONG_TIMEOUT_MS;
 	bool lost = false;
+	uint64_t answered = 0;
 	for (uint64_t r = 0; r < TSC_ROUNDS && !lost; r++) {
 		uint64_t t0 = rdtsc_ordered();
 		__atomic_store_n(&pingpong.seq, 2 * r + 1, __ATOMIC_RELEASE);
@@ -263,6 +299,7 @@ static void check_tsc_sync(uint32_t cpu)
 		uint64_t t2 = rdtsc_ordered();
 		if (lost)
 			break;
+		answered++;
 		int64_t t1 = (int64_t)pingpong.t_remote;
 		int64_t l = t1 - (int64_t)t2, h = t1 - (int64_t)t0;
 		lo = l > lo ? l : lo;
@@ -272,9 +309,14 @@ static void check_tsc_sync(uint32_t cpu)
 			best_mid = t1 - (int64_t)(t0 + (t2 - t0) / 2);
 		}
 	}
-	/* The other side finishes its loop (or, if we lost it, stays until its ping comes). */
+	/* The other side finishes its loop, or leaves it on stop when we lost it. */
+	if (lost)
+		__atomic_store_n(&pingpong.stop, 1, __ATOMIC_RELEASE);
+	bool left = tsc_pong_left();
 	if (lost) {
-		smp_record("smp.tsc_sync", TEST_FAIL, cpu, "the other CPU stopped answering the ping-pong");
+		smp_record("smp.tsc_sync", TEST_FAIL, cpu, "the other CPU answered %llu of %u pings, then none for %u ms; "
+			   "told to stop it %s", answered, TSC_ROUNDS, TSC_PONG_TIMEOUT_MS,
+			   left ? "left its loop" : "did not leave its loop either");
 		return;
 	}
 	int64_t proven = lo > 0 ? lo : hi < 0 ? -hi : 0;

@@ -218,10 +218,18 @@ static uint32_t wait_callin(struct pcpu *p, uint64_t start, uint64_t *us)
 	return v;
 }
 
-/* The check "cpu_features": the AP's CPUID features are the boot CPU's. */
-static void check_cpu_features(const struct pcpu *p)
+/* The check "cpu_features": the AP's CPUID features are the boot CPU's. With
+ * checks = none (as_check false) no check record: a difference is a warning
+ * (the cpu record's features_match says it too). */
+static void check_cpu_features(const struct pcpu *p, bool as_check)
 {
 	uint64_t diff = p->features ^ boot_cpu_data.features;
+	if (!as_check) {
+		if (diff)
+			record_warning("smp", "CPU %u (APIC id %u) features 0x%llx differ from the boot CPU's 0x%llx",
+				       p->cpu, p->apic_id, p->features, boot_cpu_data.features);
+		return;
+	}
 	char detail[400];
 	int n = format(detail, sizeof(detail), "CPU %u (APIC id %u) features 0x%llx, boot CPU 0x%llx",
 		       p->cpu, p->apic_id, p->features, boot_cpu_data.features);
@@ -285,8 +293,9 @@ static void bsp_init(void)
 	bsp_state.pat = boot_cpu_has(X86_FEATURE_PAT) ? rdmsr(MSR_IA32_CR_PAT) : 0;
 }
 
-/* Starts the AP listed as m (as CPU number nr_cpu_ids). Returns what became of it. */
-static enum ap_outcome start_one(const struct madt_cpu *m, bool refuse)
+/* Starts the AP listed as m (as CPU number nr_cpu_ids), its features compared
+ * as a check record when checks (config checks not none). Returns what became of it. */
+static enum ap_outcome start_one(const struct madt_cpu *m, bool refuse, bool checks)
 {
 	if (apic_mode == APIC_MODE_XAPIC && m->apic_id > 0xfe)
 		return AP_UNREACHABLE;   /* an 8-bit destination cannot name it */
@@ -302,7 +311,7 @@ static enum ap_outcome start_one(const struct madt_cpu *m, bool refuse)
 	uint32_t v = sent ? wait_callin(p, start, &us) : 0;
 	if (v == 1) {
 		cpu_record(p, m, AP_ONLINE, us, 0);
-		check_cpu_features(p);
+		check_cpu_features(p, checks);
 		return AP_ONLINE;
 	}
 	/* Not (properly) up: park it in wait-for-SIPI and take its number back. */
@@ -360,7 +369,7 @@ void smp_boot_cpus(const struct faultline_config *cfg, const struct boot_info *b
 			else if (nr_cpu_ids >= NR_CPUS)
 				o = AP_LEFT_OUT_NR_CPUS;
 			else {
-				o = start_one(m, refuse);
+				o = start_one(m, refuse, cfg->checks != CHECKS_NONE);
 				refuse = false;           /* the hook refuses one CPU only */
 				counts[o]++;
 				continue;

@@ -48,6 +48,58 @@ FIRMWARE = {f.name: f for f in (
              "/usr/share/OVMF/OVMF_VARS_4M.snakeoil.fd", secure=True),
 )}
 MACHINES = ("q35", "pc")
+# The QEMUs a run can use: Debian 12's own (7.2, whose TCG has no x2APIC) and
+# the one tools/fetch_qemu.sh unpacks from bookworm-backports (10.0) into a
+# cache folder outside git (docs/qemu.md).
+QEMUS = ("system", "backports")
+QEMU_CACHE = os.path.join(os.environ.get("FAULTLINE_CACHE") or
+                          os.path.join(os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"),
+                                       "faultline"), "qemu-backports")
+
+
+class QemuUnavailable(Exception):
+    """The QEMU a run asked for is not there; str() says why."""
+
+
+def qemu_binary(qemu="system"):
+    """The command starting QEMU qemu (a QEMUS name): ["qemu-system-x86_64"]
+    for the system one; for backports the unpacked binary with -L for its own
+    firmware folders (its option ROMs and SeaBIOS's VGA BIOS, searched before
+    the system's). Raises QemuUnavailable with tools/fetch_qemu.sh's reason
+    when the backports QEMU is not in QEMU_CACHE, ValueError for another name."""
+    if qemu == "system":
+        return ["qemu-system-x86_64"]
+    if qemu != "backports":
+        raise ValueError("qemu %r: want one of %s" % (qemu, ", ".join(QEMUS)))
+    root = os.path.join(QEMU_CACHE, "root")
+    binary = os.path.join(root, "usr", "bin", "qemu-system-x86_64")
+    if not (os.access(binary, os.X_OK) and os.path.exists(os.path.join(QEMU_CACHE, "VERSION"))):
+        failed = os.path.join(QEMU_CACHE, "FAILED")
+        why = open(failed).read().strip() if os.path.exists(failed) else "not fetched"
+        raise QemuUnavailable("no QEMU from bookworm-backports in %s (%s; tools/fetch_qemu.sh fetches it)"
+                              % (QEMU_CACHE, why))
+    return [binary, "-L", os.path.join(root, "usr", "share", "qemu"),
+            "-L", os.path.join(root, "usr", "share", "seabios")]
+
+
+def default_smp():
+    """The -smp of a run that names none: FAULTLINE_SMP (make test-smp4 boots
+    every case with 4 CPUs), else 1."""
+    return os.environ.get("FAULTLINE_SMP") or 1
+
+
+def default_qemu():
+    """The QEMU of a run that names none: FAULTLINE_QEMU (a QEMUS name), else
+    the system's."""
+    return os.environ.get("FAULTLINE_QEMU") or "system"
+
+
+def qemu_version(qemu="system"):
+    """QEMU qemu's version line ("QEMU emulator version 10.0.2 (...)");
+    raises QemuUnavailable as qemu_binary does."""
+    out = subprocess.run(qemu_binary(qemu)[:1] + ["--version"], capture_output=True, text=True)
+    return out.stdout.splitlines()[0] if out.stdout else "unknown"
+
 ESP_OFFSET = 2048 * 512          # tools/mkimage.sh puts the ESP at LBA 2048
 QEMU_EXIT_PASSED, QEMU_EXIT_FAILED = 1, 3
 HALTED_LINE = "faultline: run finished. Press a key to reboot."   # kernel/exit.c, exit = halt
@@ -82,20 +134,27 @@ def prepare_image(workdir, config_text=None, extra_files=(), source=IMAGE):
 
 
 def qemu_command(img, vars_fd, cpu="max", mem="1G", icount=False, gdb=False, serial="stdio",
-                 monitor="none", machine="q35", smp=1, firmware="ovmf"):
+                 monitor="none", machine="q35", smp=None, firmware="ovmf", qemu=None,
+                 extra_args=()):
     """The QEMU command line booting img with the variable store vars_fd (a
     copy of the firmware's template). machine is q35 or pc (i440fx); firmware
-    a FIRMWARE name. Raises ValueError for a combination QEMU cannot boot
-    (a Secure Boot build needs q35's SMM)."""
+    a FIRMWARE name; qemu a QEMUS name; smp a CPU count or a full -smp value
+    ("8,sockets=2,cores=4"); None for either is default_smp() and
+    default_qemu(). Raises ValueError for a combination QEMU cannot
+    boot (a Secure Boot build needs q35's SMM), QemuUnavailable when qemu is
+    not there (qemu_binary). extra_args go at the end (a -device cold-plugging
+    one more CPU, say)."""
     fw = FIRMWARE[firmware]
+    smp = default_smp() if smp is None else smp
+    qemu = default_qemu() if qemu is None else qemu
     if machine not in MACHINES:
         raise ValueError("machine %r: want one of %s" % (machine, ", ".join(MACHINES)))
     if fw.secure and machine != "q35":
         raise ValueError("firmware %s needs SMM: machine q35" % firmware)
-    cmd = ["qemu-system-x86_64", "-machine", machine + (",smm=on" if fw.secure else ""),
+    cmd = qemu_binary(qemu) + ["-machine", machine + (",smm=on" if fw.secure else ""),
            "-cpu", cpu, "-m", str(mem),
            "-smp", str(smp), "-display", "none", "-no-reboot", "-net", "none"]
-    if int(smp) > 1 and not icount:
+    if int(str(smp).split(",")[0]) > 1 and not icount:
         cmd += ["-accel", "tcg,thread=multi"]   # MTTCG: every CPU its own host thread (as on hardware)
     if fw.secure:
         cmd += ["-global", "driver=cfi.pflash01,property=secure,value=on"]
@@ -109,7 +168,7 @@ def qemu_command(img, vars_fd, cpu="max", mem="1G", icount=False, gdb=False, ser
         cmd += ["-icount", "shift=0,sleep=off"]
     if gdb:
         cmd += ["-s", "-S"]
-    return cmd
+    return cmd + list(extra_args)
 
 
 def record_of_line(line):
@@ -242,12 +301,14 @@ def read_log(log_path):
 
 
 def boot(config_text=None, cpu="max", mem="1G", timeout=300, icount=False, extra_files=(),
-         vars_file=None, image=None, screendump=False, machine="q35", smp=1, firmware="ovmf",
-         source_image=IMAGE, until=None):
+         vars_file=None, image=None, screendump=False, machine="q35", smp=None, firmware="ovmf",
+         source_image=IMAGE, until=None, qemu=None, extra_args=()):
     """Boots once and returns a Run. config_text None keeps the built config.
 
-    machine (q35, pc), smp and firmware (a FIRMWARE name, whose variable
-    template a fresh vars file copies unless vars_file is given) choose the
+    machine (q35, pc), smp (None: default_smp()), firmware (a FIRMWARE
+    name, whose variable template a fresh vars file copies unless vars_file
+    is given), qemu (a QEMUS name, None: default_qemu(); QemuUnavailable
+    when it is not there) and extra_args (more QEMU arguments) choose the
     virtual PC; source_image the image the private copy is made of (image:
     boot that file itself, no copy).
 
@@ -270,7 +331,8 @@ def boot(config_text=None, cpu="max", mem="1G", timeout=300, icount=False, extra
         mon_path = os.path.join(wd, "monitor.sock")
         monitor = "unix:%s,server,nowait" % mon_path if screendump else "none"
         cmd = qemu_command(img, vars_fd, cpu, mem, icount, serial="file:" + log_path, monitor=monitor,
-                           machine=machine, smp=smp, firmware=firmware)
+                           machine=machine, smp=smp, firmware=firmware, qemu=qemu,
+                           extra_args=extra_args)
         start = time.time()
         timed_out, screen, stopped_on = False, None, None
         proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
@@ -334,7 +396,12 @@ def main():
     ap = argparse.ArgumentParser(prog="run.sh", description="Boot faultline under QEMU + OVMF.")
     ap.add_argument("--cpu", default="max", help="QEMU CPU model (default max)")
     ap.add_argument("--mem", default="1G", help="memory size (default 1G)")
-    ap.add_argument("--smp", type=int, default=1, help="number of CPUs (default 1; more run with MTTCG, -accel tcg,thread=multi)")
+    ap.add_argument("--smp", default=None,
+                    help="number of CPUs, or a full -smp value (8,sockets=2,cores=4); default FAULTLINE_SMP, "
+                         "else 1; more run with MTTCG, -accel tcg,thread=multi")
+    ap.add_argument("--qemu", choices=QEMUS, default=None,
+                    help="system (Debian 12's QEMU 7.2, default unless FAULTLINE_QEMU says) or backports "
+                         "(QEMU 10 from bookworm-backports, fetched by tools/fetch_qemu.sh: x2APIC under TCG)")
     ap.add_argument("--machine", choices=MACHINES, default="q35", help="machine type: q35 (default) or pc (i440fx)")
     ap.add_argument("--firmware", choices=sorted(FIRMWARE), default="ovmf",
                     help="ovmf (4 MiB, default), ovmf-2m, or secboot-snakeoil (Secure Boot on, "
@@ -374,8 +441,9 @@ def main():
         monitor = "unix:%s,server,nowait" % mon_path if args.screendump else "none"
         try:
             cmd = qemu_command(img, vars_fd, args.cpu, args.mem, args.icount, args.gdb, serial="stdio",
-                               monitor=monitor, machine=args.machine, smp=args.smp, firmware=args.firmware)
-        except ValueError as e:
+                               monitor=monitor, machine=args.machine, smp=args.smp, firmware=args.firmware,
+                               qemu=args.qemu)
+        except (ValueError, QemuUnavailable) as e:
             ap.error(str(e))
         if args.gdb:
             dbg = os.path.join(ROOT, "build", "faultline.debug.efi")

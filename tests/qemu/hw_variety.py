@@ -71,7 +71,7 @@ def variety_case(name, want_features=None, mem_range=None, want_checks=None, **b
         for check, want in (want_checks or {}).items():
             if results.get(check) != want:
                 problems.append("check %s: %s, want %s" % (check, results.get(check), want))
-        want_cpus = boot_args.get("smp", 1)
+        want_cpus = int(boot_args.get("smp") or qemu_run.default_smp())
         smp = run.first("smp") or {}
         if smp.get("online") != want_cpus:
             problems.append("%s CPUs online, want %d (smp record %s)" % (smp.get("online"), want_cpus, smp))

@@ -28,7 +28,8 @@ def base_config(*lines):
 def expect_clean_run(run, problems, what=""):
     """The common verdict: passed exit, boot and summary records, nothing failed."""
     if run.timed_out:
-        problems.append("%stimed out after %.0f s" % (what, run.seconds))
+        tail = [l for l in run.log.split("\n") if l.strip()][-2:]
+        problems.append("%stimed out after %.0f s; serial ended with: %s" % (what, run.seconds, " | ".join(tail)[-300:]))
         return
     if run.status != PASSED:
         problems.append("%sQEMU exit status %d, want %d" % (what, run.status, PASSED))
@@ -281,27 +282,41 @@ def config_hostile_bytes():
     return problems
 
 
+class Skip(Exception):
+    """Raised by a case that cannot run here; str() says why. The runner
+    counts it as skipped, neither passed nor failed."""
+
+
 def run_case(fn):
+    """Runs one case: (name, problems, seconds, skip reason or None). A case
+    needing a QEMU that is not there (qemu_run.QemuUnavailable) or raising
+    Skip is skipped with the reason."""
     start = time.time()
+    skipped = None
     try:
         problems = fn()
+    except (Skip, qemu_run.QemuUnavailable) as e:
+        problems, skipped = [], str(e)
     except Exception as e:  # a harness error is a failure, not a crash of the runner
         problems = ["harness error: %r" % e]
-    return fn.__name__, problems, time.time() - start
+    return fn.__name__, problems, time.time() - start, skipped
 
 
-def run_all(hw_variety=False):
+def run_all(hw_variety=False, smp_big=False):
     """Runs the cases (FAULTLINE_CASES: those whose names contain one of its
     comma-separated words); hw_variety: only the machine-variety cases of
     tests/qemu/hw_variety.py (make test-hw-variety), which make test leaves
-    out. Returns (passed, failed)."""
+    out; smp_big: the whole suite plus the big SMP cases of tests/qemu/smp.py
+    (-smp 8, x2APIC at 8 CPUs and above APIC id 254: make test-smp4, which
+    also boots every case with FAULTLINE_SMP=4). Returns (passed, failed,
+    skipped)."""
     if hw_variety:
         import hw_variety as suite
-        passed, failed, names = run_cases(suite.CASES, with_names=True)
+        passed, failed, skipped, names = run_cases(suite.CASES, with_names=True)
         problems = suite.fleet_page(names)
         print("qemu: %s %-40s %s" % ("FAIL" if problems else "pass", "hw_variety_fleet_page",
                                      "\n        ".join([suite.LOG_DIR + "/fleet.html"] + problems)))
-        return passed + (not problems), failed + bool(problems)
+        return passed + (not problems), failed + bool(problems), skipped
     import ring3  # noqa: F401  (registers the ring-3 cases)
     import checks  # noqa: F401  (registers the targeted-check cases)
     import matrix  # noqa: F401  (registers the conformance-matrix cases)
@@ -314,20 +329,25 @@ def run_all(hw_variety=False):
     import mm_selftests  # noqa: F401  (registers Linux's mm selftests and bash-static against Linux)
     import reclaim  # noqa: F401  (registers the memory-pressure cases)
     import swap  # noqa: F401  (registers the swap cases)
+    if smp_big:
+        return run_cases(CASES + smp.BIG_CASES)
     return run_cases(CASES)
 
 
 def run_cases(all_cases, with_names=False):
     """Runs all_cases (filtered by FAULTLINE_CASES) FAULTLINE_JOBS (2) at a
-    time, printing a line per case; returns (passed, failed), and the names
-    of the cases run when with_names."""
+    time, printing a line per case; returns (passed, failed, skipped), and
+    the names of the cases run when with_names."""
     only = os.environ.get("FAULTLINE_CASES")
     cases = [c for c in all_cases if not only or any(o in c.__name__ for o in only.split(","))]
-    passed = failed = 0
+    passed = failed = skipped = 0
     workers = int(os.environ.get("FAULTLINE_JOBS", "2"))
     with concurrent.futures.ThreadPoolExecutor(max_workers=workers) as pool:
-        for name, problems, secs in pool.map(run_case, cases):
-            if problems:
+        for name, problems, secs, skip in pool.map(run_case, cases):
+            if skip is not None:
+                skipped += 1
+                print("qemu: skip %-40s (%.0f s)\n        %s" % (name, secs, skip))
+            elif problems:
                 failed += 1
                 print("qemu: FAIL %-40s (%.0f s)" % (name, secs))
                 for p in problems:
@@ -337,8 +357,8 @@ def run_cases(all_cases, with_names=False):
                 print("qemu: pass %-40s (%.0f s)" % (name, secs))
             sys.stdout.flush()
     if with_names:
-        return passed, failed, [c.__name__ for c in cases]
-    return passed, failed
+        return passed, failed, skipped, [c.__name__ for c in cases]
+    return passed, failed, skipped
 
 
 @case

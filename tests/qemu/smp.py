@@ -3,11 +3,17 @@ docs/checks.md "Every core"): QEMU with several CPUs under MTTCG must bring
 them all up (or report the one a test hook refuses and go on), in the APIC
 mode the CPU model allows, and run the per-core checks on each: the targeted
 checks with the CPU in each record, IPIs, function calls, the TSC check and
-the TLB coherence checks. Four boots cover -smp 2 without x2APIC, -smp 4 without
-PCID (the TLB paths with programs that CoW, unmap, protect and move), -smp 4 in
-5-level paging with the refused CPU (x2APIC where the model has it: QEMU
-7.2's TCG has none, so that boot runs xAPIC there and x2APIC on a QEMU that
-emulates it), and `smp = off`.
+the TLB coherence checks. Boots under Debian 12's QEMU 7.2 cover -smp 2
+without x2APIC, -smp 4 without PCID (the TLB paths with programs that CoW,
+unmap, protect and move), -smp 4 in 5-level paging with the refused CPU
+(xAPIC: 7.2's TCG has no x2APIC) and `smp = off`. x2APIC needs QEMU 10 from
+bookworm-backports (tools/fetch_qemu.sh, docs/qemu.md): -smp 2 with x2APIC
+left off by the firmware (faultline switches every CPU to it), -smp 4 with
+one CPU at APIC id 256 (OVMF then hands over in x2APIC mode and the MADT
+lists that CPU in a type 9 entry), and a CPU model without x2APIC on the
+QEMU that could emulate it (xAPIC). Those are skipped, with the reason,
+where that QEMU could not be fetched. BIG_CASES (make test-smp4) add -smp 8
+in xAPIC (QEMU 7.2) and in x2APIC (QEMU 10).
 """
 import qemu_run
 from integration import case, base_config, expect_clean_run
@@ -18,7 +24,7 @@ SMP_CHECKS = ["smp.ipi", "smp.call_function", "smp.tsc_sync", "smp.tlb_invlpg_lo
 PROGRAMS = ["minflt_count", "read_then_write"]
 
 
-def smp_problems(run, want_online, want_failed=0):
+def smp_problems(run, want_online, want_failed=0, want_mode=None):
     """The common verdict of an SMP boot: a clean run, every check pass or
     skip, the smp record's counts, one online `cpu` record per CPU with its
     topology, the APIC mode the boot record's features imply, and on every
@@ -33,7 +39,11 @@ def smp_problems(run, want_online, want_failed=0):
     if smp.get("online") != want_online or smp.get("failed") != want_failed:
         problems.append("smp record %s: want online %d, failed %d" % (smp, want_online, want_failed))
     boot = run.first("boot") or {}
-    want_mode = "x2apic" if boot.get("features", {}).get("x2apic") else "xapic"
+    feature_mode = "x2apic" if boot.get("features", {}).get("x2apic") else "xapic"
+    if want_mode and feature_mode != want_mode:
+        problems.append("boot features.x2apic %s: the CPU model does not give the %s this case tests" %
+                        (boot.get("features", {}).get("x2apic"), want_mode))
+    want_mode = want_mode or feature_mode
     if smp.get("apic_mode") != want_mode:
         problems.append("apic_mode %s, want %s (features.x2apic %s)" %
                         (smp.get("apic_mode"), want_mode, boot.get("features", {}).get("x2apic")))
@@ -136,3 +146,83 @@ def smp_off_boot_cpu_only():
     if run.of_type("check"):
         problems.append("checks = none, yet %d check records" % len(run.of_type("check")))
     return problems
+
+
+def x2apic_programs_config():
+    return base_config("checks = default", *("run = " + p for p in PROGRAMS))
+
+
+@case
+def smp_2_x2apic_enabled_by_faultline():
+    """-smp 2, -cpu max,+x2apic under QEMU 10: OVMF leaves the APICs in xAPIC
+    mode (all ids below 255), faultline switches the boot CPU and the AP to
+    x2APIC (MSR access, 32-bit ICR destination) and every per-core check
+    passes on CPU 1."""
+    run = qemu_run.boot(x2apic_programs_config(), cpu="max,+x2apic", smp=2, qemu="backports", timeout=600)
+    problems = smp_problems(run, 2, want_mode="x2apic")
+    smp = run.first("smp") or {}
+    if smp.get("x2apic_from_firmware") is not False:
+        problems.append("x2apic_from_firmware %s, want false (OVMF leaves xAPIC on below 255 CPUs)" %
+                        smp.get("x2apic_from_firmware"))
+    return problems
+
+
+# -smp 3 CPUs in socket 0 of two 256-core sockets and one more cold-plugged as
+# socket 1's first core: APIC ids 0, 1, 2 and 256. QEMU needs an IOMMU with
+# interrupt remapping in extended (x2APIC) mode for ids above 255.
+APIC_ID_256_SMP = "3,maxcpus=512,sockets=2,cores=256,threads=1"
+APIC_ID_256_ARGS = ["-device", "max-x86_64-cpu,socket-id=1,core-id=0,thread-id=0",
+                    "-device", "intel-iommu,intremap=on,eim=on"]
+
+
+@case
+def smp_4_x2apic_apic_id_256():
+    """4 CPUs under QEMU 10, one at APIC id 256: OVMF must hand over in
+    x2APIC mode (x2apic_from_firmware), the MADT lists that CPU in a type 9
+    (x2APIC) entry, and it comes up, takes IPIs and passes its per-core
+    checks like the others."""
+    run = qemu_run.boot(x2apic_programs_config(), cpu="max,+x2apic", smp=APIC_ID_256_SMP, qemu="backports",
+                        extra_args=APIC_ID_256_ARGS, timeout=900)
+    problems = smp_problems(run, 4, want_mode="x2apic")
+    smp = run.first("smp") or {}
+    if smp.get("x2apic_from_firmware") is not True:
+        problems.append("x2apic_from_firmware %s, want true (an APIC id above 254)" % smp.get("x2apic_from_firmware"))
+    high = [c for c in run.of_type("cpu") if c.get("apic_id") == 256]
+    if len(high) != 1 or not high[0].get("online") or high[0].get("madt_x2apic") is not True \
+            or high[0].get("package") != 1 or high[0].get("cpuid_apic_id") != 256:
+        problems.append("want CPU with APIC id 256 online, from a MADT x2APIC entry, in package 1: %s" % high)
+    low = [c for c in run.of_type("cpu") if c.get("apic_id") in (1, 2)]
+    if any(c.get("madt_x2apic") is not False for c in low):
+        problems.append("APIC ids 1, 2 not from local APIC (type 0) entries: %s" % low)
+    return problems
+
+
+@case
+def smp_2_cpu_model_without_x2apic():
+    """-smp 2 with -cpu qemu64 (no x2APIC in its CPUID) under QEMU 10, which
+    does emulate x2APIC for other models: faultline must stay in xAPIC mode
+    and bring the AP up through the memory-mapped registers."""
+    run = qemu_run.boot(x2apic_programs_config(), cpu="qemu64", smp=2, qemu="backports", timeout=600)
+    return smp_problems(run, 2, want_mode="xapic")
+
+
+BIG_CASES = []   # make test-smp4 (integration.run_all(smp_big=True)); not in make test
+
+
+def big_case(fn):
+    BIG_CASES.append(fn)
+    return fn
+
+
+@big_case
+def smp_8_xapic():
+    """-smp 8 under Debian 12's QEMU 7.2 (xAPIC): all 8 CPUs up, per-core checks on each."""
+    run = qemu_run.boot(x2apic_programs_config(), cpu="max", smp=8, timeout=1500)
+    return smp_problems(run, 8, want_mode="xapic")
+
+
+@big_case
+def smp_8_x2apic():
+    """-smp 8 with -cpu max,+x2apic under QEMU 10: all 8 CPUs up in x2APIC mode, per-core checks on each."""
+    run = qemu_run.boot(x2apic_programs_config(), cpu="max,+x2apic", smp=8, qemu="backports", timeout=1500)
+    return smp_problems(run, 8, want_mode="x2apic")
