@@ -90,7 +90,7 @@ static void record_process_end(struct task_struct *leader)
  * there (Linux's forget_original_parent, with the run loop as init). */
 static void forget_original_parent(struct task_struct *leader)
 {
-	struct task_struct *reaper = this_cpu_read(idle);
+	struct task_struct *reaper = sched_reaper();
 	struct task_struct *c, *n;
 	list_for_each_entry_safe(c, n, &leader->children, sibling) {
 		list_del_init(&c->sibling);
