@@ -25,8 +25,10 @@ void lock_kernel(void)
 	uint16_t ticket = __atomic_fetch_add(&kernel_flag.next, 1, __ATOMIC_RELAXED);
 	if (__atomic_load_n(&kernel_flag.owner, __ATOMIC_ACQUIRE) != ticket) {
 		kernel_lock_contended++;   /* racy, a statistic */
+		__asm__ volatile("sti" ::: "memory");
 		while (__atomic_load_n(&kernel_flag.owner, __ATOMIC_ACQUIRE) != ticket)
-			__asm__ volatile("sti; pause; cli" ::: "memory");
+			cpu_relax();
+		__asm__ volatile("cli" ::: "memory");
 	}
 	__atomic_store_n(&kernel_flag_owner, me, __ATOMIC_RELAXED);
 }
