@@ -55,12 +55,13 @@ void anon_vma_detach(struct mm_struct *mm)
 void flush_tlb_mm_page(struct mm_struct *mm, uint64_t addr)
 {
 #ifndef HOST_TEST
-	if (this_cpu_read(loaded_mm) != mm)
-		return;
+	/* Every CPU that has mm loaded (reclaim and the OOM killer unmap pages
+	 * of processes running on other CPUs: issue 16); none: nothing. */
+	flush_tlb_mm_range(mm, addr, addr + PAGE_SIZE, PAGE_SHIFT, false);
 #else
 	(void)mm;
-#endif
 	flush_tlb_page(addr);
+#endif
 }
 
 /* The present pte mapping page at addr of mm, or NULL. */

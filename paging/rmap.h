@@ -97,8 +97,9 @@ uint32_t page_referenced(struct page *page);
  */
 bool try_to_unmap(struct page *page);
 
-/* Drops the TLB entry of addr in mm if mm is the one loaded on this CPU (an
- * mm not loaded has none: every CR3 load flushes, there are no PCIDs). */
+/* Drops the TLB entry of addr in mm on every CPU that has mm loaded
+ * (flush_tlb_mm_range: here directly, elsewhere by IPI; an mm loaded
+ * nowhere has none: every CR3 load flushes, there are no PCIDs). */
 void flush_tlb_mm_page(struct mm_struct *mm, uint64_t addr);
 
 #endif
