@@ -150,15 +150,18 @@ smp_programs_case(4)
 
 @case
 def smp_off_programs_on_the_boot_cpu():
-    """smp = off on a 2-CPU machine: smp_parallel's threads share CPU 0 (one
-    CPU allowed: "together" skipped), every record says CPU 0."""
+    """smp = off on a 2-CPU machine: smp_parallel runs one thread on CPU 0 (one
+    CPU allowed: no "together" record), every record says CPU 0."""
     run = qemu_run.boot(base_config("checks = none", "smp = off", "run = smp_parallel", "run = fork_cow"), smp=2,
                         timeout=300)
     problems = []
     expect_clean_run(run, problems)
     together = [r for r in run.program_records("test") if r.get("name") == "ring3.smp_parallel.together"]
-    if not together or together[0].get("result") != "skip":
-        problems.append("smp_parallel.together %s, want skip (one CPU)" % together)
+    if together:
+        problems.append("smp_parallel.together %s, want none (one CPU)" % together)
+    mem = [r for r in run.program_records("test") if r.get("name") == "ring3.smp_parallel.memory"]
+    if not mem or mem[0].get("result") != "pass":
+        problems.append("smp_parallel.memory %s, want pass" % mem)
     cpus = {r.get("cpu") for r in run.of_type("exit") + run.of_type("kill")}
     if cpus != {0}:
         problems.append("exit/kill records name CPUs %s, want only 0" % sorted(map(str, cpus)))
