@@ -189,6 +189,8 @@ struct task_struct {
 	 * descriptors 0, 1, 2 on the console; fork: dup_fd, exit: exit_files. */
 	struct files_struct *files;    /* the descriptor table */
 	struct inode *cwd;             /* the working directory (getcwd, chdir, relative paths) */
+	/* ---- Programs on every CPU (issue 16, smprun): kernel/sched.c ---- */
+	uint32_t cpu;                  /* the CPU it runs on, or whose queue it waits on, or last ran on */
 };
 
 /*

@@ -14,8 +14,11 @@
 struct vdso_data {
 	uint64_t tsc_hz;      /* the TSC's frequency: ns since boot = cycles_to_ns(rdtsc, tsc_hz) */
 	uint64_t boot_tsc;    /* the TSC at boot time 0 (0: the TSC counts from reset) */
-	uint32_t cpu;         /* getcpu: the one CPU's number */
+	uint32_t cpu;         /* getcpu without RDTSCP: the boot CPU's number */
 	uint32_t node;        /* getcpu: its NUMA node */
+	/* ---- Programs on every CPU (issue 16) ---- */
+	uint32_t getcpu_rdtscp;  /* 1: RDTSCP's TSC_AUX holds the CPU number (Linux's
+				  * encoding: cpu | node << 12); getcpu reads it there */
 };
 
 #endif

@@ -57,6 +57,10 @@
  * (Linux's CALL_FUNCTION_VECTOR): handled by an EOI, the work is in the
  * woken CPU's idle loop (cpu/smp.c). */
 #define CALL_FUNCTION_VECTOR 0xfb
+/* The IPI that makes a CPU look at its run queue (Linux's
+ * RESCHEDULE_VECTOR): wakes an idle CPU for a task queued there, or takes a
+ * CPU running ring 3 into the kernel to switch or to die (kernel/sched.c). */
+#define RESCHEDULE_VECTOR 0xfd
 
 enum apic_mode { APIC_MODE_NONE = 0, APIC_MODE_XAPIC, APIC_MODE_X2APIC };
 

@@ -38,6 +38,7 @@
 #include "base/process.h"
 #include "cpu/topology.h"
 #include "cpu/cpumask.h"
+#include "cpu/spinlock.h"
 struct mm_struct;     /* paging/mm_types.h */
 struct page;          /* paging/page.h */
 
@@ -117,6 +118,12 @@ struct pcpu {
 	uint64_t cpu_mask_bit;           /* 1 << cpu: this CPU's bit in a cpumask word (flush_tlb_fault_page) */
 	/* ---- cowfast (issue 12): paging/lru.c ---- */
 	struct lru_add_batch lru_add;    /* pages on their way to the LRU lists */
+	/* ---- Programs on every CPU (issue 16, smprun): kernel/sched.c ---- */
+	spinlock_t rq_lock;              /* runqueue and nr_queued (taken with interrupts off) */
+	uint32_t nr_queued;              /* tasks on runqueue */
+	volatile uint32_t in_idle_loop;  /* 1 while cpu_idle_loop halts: it runs call requests itself */
+	uint64_t resched_ipis;           /* RESCHEDULE_VECTOR interrupts taken */
+	uint64_t nr_pulled;              /* tasks this CPU took from another's queue when idle */
 	uint64_t gdt[GDT_ENTRIES] __attribute__((aligned(16)));  /* this CPU's GDT (cpu/gdt.c) */
 	struct tss64 tss __attribute__((aligned(16)));           /* and its TSS */
 };

@@ -98,24 +98,61 @@ bool smp_send_ipi(uint32_t cpu)
 	return apic_send_ipi(pcpu_area[cpu].apic_id, APIC_DM_FIXED | CALL_FUNCTION_VECTOR);
 }
 
+/* Runs this CPU's pending request, if there is one, and frees its slot. */
+static void csd_run_pending(struct call_single_data *csd)
+{
+	if (!__atomic_load_n(&csd->pending, __ATOMIC_ACQUIRE))
+		return;
+	csd->func(csd->arg);
+	__atomic_store_n(&csd->pending, 0, __ATOMIC_RELEASE);
+	__atomic_store_n(&csd->lock, 0, __ATOMIC_RELEASE);
+}
+
 /* See cpu/smp.h. */
 void smp_call_function_interrupt(void)
 {
 	this_cpu_read(ipis_received)++;
 	lapic_eoi();
+	if (!this_cpu_read(in_idle_loop))
+		csd_run_pending(&this_cpu_ptr()->csd);
+}
+
+/* See cpu/smp.h. */
+bool smp_send_reschedule(uint32_t cpu)
+{
+	if (!cpu_online(cpu) || cpu == smp_processor_id())
+		return false;
+	return apic_send_ipi(pcpu_area[cpu].apic_id, APIC_DM_FIXED | RESCHEDULE_VECTOR);
+}
+
+static void (*volatile idle_hook)(void);
+
+/* See cpu/smp.h. */
+void smp_set_idle_hook(void (*fn)(void))
+{
+	idle_hook = fn;
 }
 
 /* See cpu/smp.h. */
 void cpu_idle_loop(void)
 {
-	struct call_single_data *csd = &this_cpu_ptr()->csd;
+	struct pcpu *p = this_cpu_ptr();
+	struct call_single_data *csd = &p->csd;
 	for (;;) {
 		cli();
+		p->in_idle_loop = 1;
 		if (__atomic_load_n(&csd->pending, __ATOMIC_ACQUIRE)) {
-			csd->func(csd->arg);
-			__atomic_store_n(&csd->pending, 0, __ATOMIC_RELEASE);
-			__atomic_store_n(&csd->lock, 0, __ATOMIC_RELEASE);
+			csd_run_pending(csd);
 			continue;
+		}
+		void (*hook)(void) = idle_hook;
+		if (hook) {
+			p->in_idle_loop = 0;   /* the hook runs tasks: requests are the handler's then */
+			hook();
+			cli();
+			p->in_idle_loop = 1;
+			if (__atomic_load_n(&csd->pending, __ATOMIC_ACQUIRE))
+				continue;
 		}
 		/* sti's one-instruction shadow: an IPI that arrives now wakes the hlt. */
 		__asm__ volatile("sti; hlt" ::: "memory");

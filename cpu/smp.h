@@ -4,17 +4,19 @@
  * smp_call_function_single / _many) and the idle loop the other CPUs wait
  * in. Bringing them up is kernel/smpboot.c's.
  *
- * A CPU other than the boot CPU (an AP) runs only what it is asked to: it
- * sits in cpu_idle_loop with interrupts on and halted; a request is written
- * to its struct pcpu (csd) and a CALL_FUNCTION_VECTOR IPI wakes it; the
- * interrupt handler only acknowledges it (fault/traps.c), and the idle loop
- * runs the function with interrupts off, then clears the request. So a
- * function runs in plain kernel context on its CPU, never in an interrupt.
+ * A CPU other than the boot CPU (an AP) sits in cpu_idle_loop with
+ * interrupts on and halted; a request is written to its struct pcpu (csd)
+ * and a CALL_FUNCTION_VECTOR IPI wakes it. When the IPI finds the CPU halted
+ * in that loop, the handler only acknowledges it and the loop runs the
+ * function with interrupts off (plain kernel context: the per-core checks);
+ * anywhere else (ring 3 of a program, the boot CPU's run loop, a wait for
+ * the kernel lock) the handler runs it at once, without the kernel lock, so
+ * that a TLB shootdown from the lock's holder is never left waiting.
  *
- * Today only the boot CPU sends requests (programs run there; the per-core
- * checks and the TLB shootdown are driven from it). A csd slot has a lock,
- * so two senders would queue, but nothing else in the kernel is SMP-safe yet
- * (docs/ARCHITECTURE.md, "Every core").
+ * While programs run (issue 16) the idle loop also calls the scheduler's
+ * idle hook (smp_set_idle_hook), which runs tasks queued for the CPU; a
+ * RESCHEDULE_VECTOR IPI (smp_send_reschedule) wakes it for them. A csd slot
+ * has a lock, so two senders queue (docs/ARCHITECTURE.md, "Every CPU").
  */
 #ifndef FAULTLINE_SMP_H
 #define FAULTLINE_SMP_H
@@ -71,13 +73,23 @@ bool smp_send_ipi_allbutself(void);
 bool smp_send_ipi(uint32_t cpu);
 
 /* Called by the CALL_FUNCTION_VECTOR handler (fault/traps.c): counts the
- * IPI and acknowledges it. The work is done by the idle loop. */
+ * IPI, acknowledges it and runs this CPU's pending request, unless the CPU
+ * was halted in cpu_idle_loop (which runs it itself). */
 void smp_call_function_interrupt(void);
+
+/* Sends RESCHEDULE_VECTOR to cpu (not this one). Returns false if it is not
+ * online or the IPI could not be sent. */
+bool smp_send_reschedule(uint32_t cpu);
+
+/* Makes cpu_idle_loop call fn (interrupts off) each time it wakes, before
+ * it halts again: the scheduler's entry on an idle AP. NULL: none. */
+void smp_set_idle_hook(void (*fn)(void));
 
 /*
  * An AP's life after bring-up (kernel/smpboot.c calls it once the CPU is
  * set up and marked online): forever, run the pending request if there is
- * one (interrupts off), else `sti; hlt` until an interrupt.
+ * one (interrupts off), then the idle hook if one is set, else `sti; hlt`
+ * until an interrupt.
  */
 void cpu_idle_loop(void) __attribute__((noreturn));
 

@@ -101,7 +101,16 @@ exception_stub_14:
 	 * and the spurious-interrupt vector. */
 	STUB 236, 0
 	STUB 251, 0
+	STUB 253, 0                       /* RESCHEDULE_VECTOR */
 	STUB 255, 0
+
+	/* Vector 14 while programs run on several CPUs (fault/fault_lock.h):
+	 * the same entry, around exc_page_fault_fast_smp. */
+	.p2align 4
+	.globl exception_stub_14_smp
+exception_stub_14_smp:
+	pushq $14
+	jmp asm_exc_page_fault_smp
 
 exception_common:
 	cld
@@ -169,7 +178,8 @@ paranoid_common:
  * which C has preserved and so still hold the interrupted values, are stored
  * into their slots and the fault goes the common way, exception_dispatch.
  */
-asm_exc_page_fault:
+.macro PAGE_FAULT_ENTRY name, fast
+\name:
 	cld
 	testb $3, ENTRY_CS(%rsp)
 	jz .Lpf_from_kernel        /* the fast way is for ring 3's faults only */
@@ -179,7 +189,7 @@ asm_exc_page_fault:
 	subq $CALLEE_SAVED_SLOTS_BYTES, %rsp   /* rbx, rbp, r12-r15 */
 	movq %rsp, %rcx
 	subq $SHADOW_SPACE_BYTES, %rsp
-	call exc_page_fault_fast
+	call \fast
 	testl %eax, %eax
 	jnz 1f
 	addq $(SHADOW_SPACE_BYTES + CALLEE_SAVED_SLOTS_BYTES), %rsp   /* shadow space, rbx, rbp, r12-r15 */
@@ -190,6 +200,12 @@ asm_exc_page_fault:
 1:	addq $SHADOW_SPACE_BYTES, %rsp
 	STORE_CALLEE_SAVED_REGS
 	jmp exception_common_dispatch
+.endm
+
+	PAGE_FAULT_ENTRY asm_exc_page_fault, exc_page_fault_fast
+	/* The same with the page fault's lock (exc_page_fault_fast_smp takes it
+	 * and keeps it only when the fault goes on to exception_dispatch). */
+	PAGE_FAULT_ENTRY asm_exc_page_fault_smp, exc_page_fault_fast_smp
 .Lpf_from_kernel:                  /* a user copy, a probe, a kernel bug: the whole frame */
 	subq $SI_DI_BYTES, %rsp
 	PUSH_CLOBBERED_REGS

@@ -26,7 +26,9 @@ static struct idt_gate idt[256] __attribute__((aligned(16)));
 /* The stubs in fault/entry.S are 16-byte aligned, one per vector, in order. */
 extern char exception_stub_236[];
 extern char exception_stub_251[];
+extern char exception_stub_253[];
 extern char exception_stub_255[];
+extern char exception_stub_14_smp[];
 
 static void set_gate(unsigned vector, void *handler, unsigned ist, unsigned dpl)
 {
@@ -71,9 +73,16 @@ void idt_init(void)
 	}
 	set_gate(LOCAL_TIMER_VECTOR, exception_stub_236, 0, 0);
 	set_gate(CALL_FUNCTION_VECTOR, exception_stub_251, 0, 0);
+	set_gate(RESCHEDULE_VECTOR, exception_stub_253, 0, 0);
 	set_gate(SPURIOUS_APIC_VECTOR, exception_stub_255, 0, 0);
 	idt_load();
 	pic_remap_and_mask();
+}
+
+/* See fault/idt.h. */
+void idt_set_page_fault_entry(bool smp)
+{
+	set_gate(X86_TRAP_PF, smp ? exception_stub_14_smp : exception_stubs_start + 16 * X86_TRAP_PF, 0, 0);
 }
 
 /* See fault/idt.h. */

@@ -2,6 +2,8 @@
 #ifndef FAULTLINE_IDT_H
 #define FAULTLINE_IDT_H
 
+#include <stdbool.h>
+
 #define X86_TRAP_DE   0
 #define X86_TRAP_DB   1
 #define X86_TRAP_NMI  2
@@ -41,6 +43,12 @@ void idt_init(void);
 
 /* Loads the IDT idt_init built on this CPU (another CPU's bring-up). */
 void idt_load(void);
+
+/* Points vector 14 at the page-fault entry that takes the page fault's
+ * lock (smp: programs run on several CPUs, fault/fault_lock.h) or at the
+ * one that takes none (one CPU: the fast path as it was). The IDT is every
+ * CPU's: call it while no program runs. */
+void idt_set_page_fault_entry(bool smp);
 
 /* Human name of an exception vector ("#PF page fault"), or "interrupt". */
 const char *exception_name(uint64_t vector);

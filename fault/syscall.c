@@ -11,6 +11,7 @@
  */
 #include "fault/syscall.h"
 #include "base/process.h"
+#include "cpu/kernel_lock.h"
 #include "cpu/percpu.h"
 #include "lib/record.h"
 
@@ -39,6 +40,7 @@ void do_syscall_64(struct pt_regs *regs)
 	uint64_t a0 = regs->di, a1 = regs->si, a2 = regs->dx, a3 = regs->r10, a4 = regs->r8, a5 = regs->r9;
 	int64_t ret;
 
+	lock_kernel();   /* every syscall body runs under the big kernel lock (cpu/kernel_lock.h) */
 	current->syscall_count++;
 	switch (nr) {
 	case __NR_read:            ret = sys_read(a0, a1, a2); break;
@@ -175,4 +177,5 @@ void do_syscall_64(struct pt_regs *regs)
 	}
 	regs->ax = (uint64_t)ret;
 	exit_to_user_mode(regs);   /* signals (kernel/signal.c) */
+	unlock_kernel();
 }

@@ -5,7 +5,9 @@
  * dropped, and anything else the kernel did not expect ends in die().
  */
 #include "fault/fault.h"
+#include "fault/fault_lock.h"
 #include "fault/idt.h"
+#include "cpu/kernel_lock.h"
 #include "base/compiler.h"
 #include "base/panic.h"
 #include "base/ptrace.h"
@@ -65,6 +67,13 @@ static void user_exception(struct pt_regs *regs)
 
 probe_handler_t fault_probe_handler;
 static timer_handler_t timer_handler;
+static timer_handler_t resched_handler;
+
+/* See fault/traps.h. */
+void fault_register_resched_handler(timer_handler_t handler)
+{
+	resched_handler = handler;
+}
 
 /* See fault/traps.h. */
 void fault_register_probe_handler(probe_handler_t handler)
@@ -83,11 +92,6 @@ static void dispatch_vector(struct pt_regs *regs)
 {
 	uint64_t v = regs->vector;
 
-	/* First: an IPI may reach this CPU while a probe is armed on another one. */
-	if (v == CALL_FUNCTION_VECTOR) {
-		smp_call_function_interrupt();
-		return;
-	}
 	if (unlikely(fault_probe_handler))
 		fault_probe_handler(regs);
 
@@ -97,6 +101,13 @@ static void dispatch_vector(struct pt_regs *regs)
 	}
 	if ((v == PIC_VECTOR_BASE || v == LOCAL_TIMER_VECTOR) && timer_handler) {
 		timer_handler(regs);
+		return;
+	}
+	if (v == RESCHEDULE_VECTOR) {
+		this_cpu_read(resched_ipis)++;
+		lapic_eoi();
+		if (resched_handler)
+			resched_handler(regs);
 		return;
 	}
 	if (v >= PIC_VECTOR_BASE && v < PIC_VECTOR_BASE + 16) {
@@ -120,13 +131,34 @@ static void dispatch_vector(struct pt_regs *regs)
 	die(exception_name(v), regs);
 }
 
-/* Called from exception_common with interrupts off. Returns to resume regs;
+/*
+ * Called from exception_common with interrupts off. Returns to resume regs;
  * on the way back to ring 3 pending signals are delivered (not after NMI,
- * #DF or #MC, which arrive on their own stacks at any instruction). */
+ * #DF or #MC, which arrive on their own stacks at any instruction).
+ *
+ * An entry from ring 3 holds the big kernel lock (cpu/kernel_lock.h) from
+ * here to the return (a #PF takes it through page_fault_lock, the fault
+ * path's one place); NMI, #DF and #MC never take it. A function-call IPI
+ * runs first and without it, wherever it lands: the lock's holder may be
+ * the CPU waiting for it (a TLB shootdown).
+ */
 void exception_dispatch(struct pt_regs *regs)
 {
+	uint64_t v = regs->vector;
+	if (v == CALL_FUNCTION_VECTOR) {
+		smp_call_function_interrupt();
+		return;
+	}
+	bool from_user = user_mode(regs) && v != X86_TRAP_NMI && v != X86_TRAP_DF && v != X86_TRAP_MC;
+	if (from_user) {
+		if (v == X86_TRAP_PF)
+			page_fault_lock();
+		else
+			lock_kernel();
+	}
 	dispatch_vector(regs);
-	if (user_mode(regs) && regs->vector != X86_TRAP_NMI && regs->vector != X86_TRAP_DF &&
-	    regs->vector != X86_TRAP_MC)
+	if (from_user) {
 		exit_to_user_mode(regs);
+		unlock_kernel();
+	}
 }

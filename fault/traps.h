@@ -31,4 +31,8 @@ void fault_register_probe_handler(probe_handler_t handler);
 /* Sets the IRQ 0 handler (NULL: none). */
 void fault_register_timer_handler(timer_handler_t handler);
 
+/* Registers the handler of RESCHEDULE_VECTOR (kernel/sched.c), called after
+ * the EOI; from ring 3 with the big kernel lock held. */
+void fault_register_resched_handler(timer_handler_t handler);
+
 #endif

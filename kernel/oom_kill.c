@@ -1,5 +1,6 @@
 /* The OOM killer (kernel/oom_kill.h). */
 #include "kernel/oom_kill.h"
+#include "paging/tlb.h"
 #include "kernel/sched.h"
 #include "kernel/task_exit.h"
 #include "base/process.h"
@@ -85,11 +86,15 @@ static void oom_evaluate_task(struct task_struct *t, void *arg)
 }
 
 /* Unmaps every page of the victim's address space now (Linux's
- * __oom_reap_task_mm); the VMAs stay until it exits. */
+ * __oom_reap_task_mm); the VMAs stay until it exits. The victim may run on
+ * another CPU (kill_process kicked it into the kernel, where it waits for
+ * the big lock): its TLB is flushed there too, before the freed frames can
+ * be handed out again (issue 16). */
 static void oom_reap(struct mm_struct *mm)
 {
 	for (struct vm_area_struct *v = vma_first(mm); v; v = vma_next(v))
 		zap_page_range(mm, v->vm_start, v->vm_end);
+	flush_tlb_mm_range(mm, 0, TLB_FLUSH_ALL, PAGE_SHIFT, true);
 }
 
 /* The fault path's OOM handler (fault/fault.h): true when a victim other

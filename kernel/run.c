@@ -28,9 +28,13 @@
 #include "kernel/reclaim_record.h"
 #include "kernel/sched.h"
 #include "kernel/task_exit.h"
+#include "cpu/cpufeature.h"
 #include "cpu/fpu.h"
 #include "cpu/gdt.h"
+#include "cpu/kernel_lock.h"
+#include "cpu/smp.h"
 #include "cpu/x86.h"
+#include "fault/idt.h"
 #include "paging/fault_stats.h"
 #include "fault/uaccess.h"
 #include "base/format.h"
@@ -65,6 +69,17 @@ static void syscall_init(void)
 	wrmsr(MSR_LSTAR, (uint64_t)(uintptr_t)entry_SYSCALL_64);
 	wrmsr(MSR_SYSCALL_MASK, X86_EFLAGS_TF | X86_EFLAGS_DF | X86_EFLAGS_IF | X86_EFLAGS_IOPL |
 				  X86_EFLAGS_AC | X86_EFLAGS_NT);
+}
+
+/* What each CPU that runs programs sets up for them: SYSCALL, and
+ * MSR_TSC_AUX = its CPU number (RDTSCP/RDPID's answer: the vDSO's getcpu,
+ * as Linux's setup_getcpu, node 0). */
+static void cpu_prepare_programs(void *arg)
+{
+	(void)arg;
+	syscall_init();
+	if (boot_cpu_has(X86_FEATURE_RDTSCP))
+		wrmsr(MSR_TSC_AUX, this_cpu_read(cpu));
 }
 
 /* Finds the loaded file called name. */
@@ -213,29 +228,40 @@ static struct task_struct *new_tree_root(const struct config_run *run)
 	return t;
 }
 
-/* The idle loop of a tree: schedules until every task of it is gone,
- * reaping what ends up with the reaper, halting when nothing can run. */
+/* The idle loop of a tree: schedules until every task of it is gone (on
+ * every CPU), reaping what ends up with the reaper, halting when nothing
+ * can run here. It holds the big kernel lock but while it halts or
+ * watches the TSC, so the other CPUs run their tasks' syscalls meanwhile. */
 static void run_tree(void)
 {
 	struct task_struct *idle = this_cpu_read(idle);
+	struct pcpu *p = this_cpu_ptr();
 	for (;;) {
 		reap_orphans(idle);
 		if (!sched_nr_tasks())
 			break;
 		schedule();
 		reap_orphans(idle);
-		if (!sched_nr_tasks() || !list_empty(&this_cpu_ptr()->runqueue))
+		if (!sched_nr_tasks() || p->nr_queued)
 			continue;
 		/* Nothing to run: halt until the next tick, unless a sleeper's
 		 * deadline comes sooner - then watch the TSC for it, so that a
 		 * sleep ends when it should, not at the tick after. */
+		sched_tick_work();
 		uint64_t next = wake_expired_sleepers();
+		if (p->nr_queued)
+			continue;
 		if (next && (int64_t)(next - rdtsc()) < (int64_t)(tsc_hz / TICK_HZ)) {
-			while (rdtsc() < next)
+			unlock_kernel();
+			while (rdtsc() < next && !p->nr_queued)
 				cpu_relax();
+			lock_kernel();
 			wake_expired_sleepers();
-		} else if (list_empty(&this_cpu_ptr()->runqueue)) {
-			__asm__ volatile("sti; hlt; cli" ::: "memory");
+		} else {
+			unlock_kernel();
+			if (!p->nr_queued)
+				__asm__ volatile("sti; hlt; cli" ::: "memory");
+			lock_kernel();
 		}
 	}
 }
@@ -324,6 +350,17 @@ void run_programs(const struct faultline_config *cfg, const struct boot_info *bi
 		return;
 	syscall_init();
 	sched_init();
+	/* Every other online CPU runs programs too (issue 16): its idle task,
+	 * its SYSCALL set-up and the page-fault entry that takes the lock. */
+	if (num_online_cpus() > 1 && !sched_init_smp())
+		record_warning("smp", "no memory for the other CPUs' idle tasks: programs run on the boot CPU only");
+	cpu_prepare_programs(NULL);
+	if (sched_smp) {
+		struct cpumask all = { { sched_cpus() } };
+		smp_call_function_many(&all, cpu_prepare_programs, NULL, true);
+	}
+	idt_set_page_fault_entry(sched_smp);
+	lock_kernel();   /* the run loop holds it but while it halts (cpu/kernel_lock.h) */
 	oom_killer_init();
 	if (kswapd_init())
 		record_warning("reclaim", "no memory for kswapd: reclaim runs only in the allocating programs");
@@ -337,5 +374,6 @@ void run_programs(const struct faultline_config *cfg, const struct boot_info *bi
 		bench_screen_program_end();
 	}
 	progress_end();
+	unlock_kernel();
 	bench_screen_summary();
 }

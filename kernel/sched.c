@@ -1,15 +1,36 @@
 /*
- * The scheduler (kernel/sched.h): the run queue, the context switch, sleeping
- * and waking, and the tick.
+ * The scheduler (kernel/sched.h): the run queues, the context switch, sleeping
+ * and waking, the tick, and where tasks run when several CPUs run them.
+ *
+ * Placement (sched_smp: programs run on every online CPU):
+ *   a new task (fork, clone) or a woken one   the least-loaded CPU it may run
+ *                                             on (load: queued + running);
+ *                                             ties go to the CPU it last ran
+ *                                             on (a new task: the parent's)
+ *   a CPU about to go idle                    pulls the first task it may run
+ *                                             from the busiest queue
+ *   a running task no longer allowed here     requeued on an allowed CPU
+ *                                             (sched_setaffinity)
+ *   queued on another CPU                     RESCHEDULE_VECTOR IPI to it
+ *   a task running on another CPU is killed   the same IPI: it enters the
+ *                                             kernel and dies on the way out
+ * Every decision is made under the big kernel lock (cpu/kernel_lock.h); a
+ * run queue also has its own lock (pcpu.rq_lock), taken inside it, so that
+ * what looks at a queue without the big lock (the idle hook's peek) sees it
+ * whole.
  */
 #include "kernel/sched.h"
 #include "paging/tlb.h"
 #include "kernel/task_exit.h"
 #include "kernel/watchdog.h"
 #include "base/errno.h"
+#include "base/format.h"
 #include "base/string.h"
+#include "cpu/apic.h"
 #include "cpu/fpu.h"
+#include "cpu/kernel_lock.h"
 #include "cpu/percpu.h"
+#include "cpu/smp.h"
 #include "cpu/pic.h"
 #include "cpu/x86.h"
 #include "fault/traps.h"
@@ -31,6 +52,130 @@ static struct task_struct idle_task;
 static struct list_head all_tasks = LIST_HEAD_INIT(all_tasks);
 static uint32_t nr_tasks;
 uint64_t jiffies;
+bool sched_smp;
+static uint64_t sched_cpu_mask = 1;   /* the CPUs that run tasks: bit n = CPU n */
+
+/* See kernel/sched.h. */
+struct task_struct *sched_reaper(void)
+{
+	return &idle_task;
+}
+
+/* See kernel/sched.h. */
+uint64_t sched_cpus(void)
+{
+	return sched_cpu_mask;
+}
+
+/* How busy cpu is: the tasks on its queue and the one it runs. */
+static uint32_t cpu_load(uint32_t cpu)
+{
+	const struct pcpu *p = &pcpu_area[cpu];
+	return p->nr_queued + (p->current_task != NULL);
+}
+
+/* The CPU for t (see the table above); prefer wins ties. Without sched_smp:
+ * this one. */
+static uint32_t select_task_rq(const struct task_struct *t, uint32_t prefer)
+{
+	uint32_t here = smp_processor_id();
+	if (!sched_smp)
+		return here;
+	uint64_t allowed = t->cpus_allowed & sched_cpu_mask;
+	if (!allowed)
+		allowed = sched_cpu_mask;   /* as Linux's select_fallback_rq: any CPU that runs tasks */
+	uint32_t best = here, best_load = UINT32_MAX;
+	for (uint32_t cpu = 0; cpu < nr_cpu_ids; cpu++) {
+		if (!((allowed >> cpu) & 1))
+			continue;
+		uint32_t load = cpu_load(cpu);
+		if (load < best_load || (load == best_load && cpu == prefer)) {
+			best = cpu;
+			best_load = load;
+		}
+	}
+	return best;
+}
+
+/* Puts t at the tail of cpu's queue; another CPU is told by IPI. */
+static void enqueue_task(struct task_struct *t, uint32_t cpu)
+{
+	struct pcpu *p = &pcpu_area[cpu];
+	uint64_t flags;
+	spin_lock_irqsave(&p->rq_lock, flags);
+	list_add_tail(&t->run_list, &p->runqueue);
+	p->nr_queued++;
+	t->cpu = cpu;
+	spin_unlock_irqrestore(&p->rq_lock, flags);
+	if (cpu != smp_processor_id())
+		smp_send_reschedule(cpu);
+}
+
+/* Takes the first task off p's queue (NULL: empty); with allowed_cpu below
+ * NR_CPUS, the first that may run there. */
+static struct task_struct *dequeue_first(struct pcpu *p, uint32_t allowed_cpu)
+{
+	struct task_struct *t, *found = NULL;
+	uint64_t flags;
+	spin_lock_irqsave(&p->rq_lock, flags);
+	list_for_each_entry(t, &p->runqueue, run_list) {
+		if (allowed_cpu >= NR_CPUS || ((t->cpus_allowed >> allowed_cpu) & 1)) {
+			found = t;
+			break;
+		}
+	}
+	if (found) {
+		list_del_init(&found->run_list);
+		p->nr_queued--;
+	}
+	spin_unlock_irqrestore(&p->rq_lock, flags);
+	return found;
+}
+
+/* An idle CPU's pull: a task it may run from the busiest other queue. */
+static struct task_struct *idle_balance(struct pcpu *here)
+{
+	uint32_t busiest = NR_CPUS, most = 0;
+	for (uint32_t cpu = 0; cpu < nr_cpu_ids; cpu++) {
+		if (cpu == here->cpu || !((sched_cpu_mask >> cpu) & 1))
+			continue;
+		uint32_t n = __atomic_load_n(&pcpu_area[cpu].nr_queued, __ATOMIC_RELAXED);
+		if (n > most) {
+			most = n;
+			busiest = cpu;
+		}
+	}
+	if (busiest == NR_CPUS)
+		return NULL;
+	struct task_struct *t = dequeue_first(&pcpu_area[busiest], here->cpu);
+	if (t)
+		here->nr_pulled++;
+	return t;
+}
+
+/* Whether t is some CPU's running task right now. */
+static inline bool task_on_cpu(const struct task_struct *t)
+{
+	return t->cpu < NR_CPUS && pcpu_area[t->cpu].current_task == t;
+}
+
+/* See kernel/sched.h. */
+void kick_process(struct task_struct *t)
+{
+	if (sched_smp && t->cpu != smp_processor_id() && task_on_cpu(t))
+		smp_send_reschedule(t->cpu);
+}
+
+/* Whether the running task should give up this CPU: another waits on its
+ * queue, or it may no longer run here. */
+static bool need_resched(void)
+{
+	struct pcpu *p = this_cpu_ptr();
+	if (p->nr_queued)
+		return true;
+	struct task_struct *t = p->current_task;
+	return sched_smp && t && !((t->cpus_allowed >> p->cpu) & 1);
+}
 
 /* The task this CPU runs: current, or its idle task between programs. */
 static inline struct task_struct *rq_curr(void)
@@ -57,12 +202,9 @@ uint64_t wake_expired_sleepers(void)
 	return next;
 }
 
-/* The tick: wakes timed sleepers, enforces the run's time limit, and
- * preempts ring 3 when another task waits. */
-static void sched_tick(struct pt_regs *regs)
+/* See kernel/sched.h. */
+void sched_tick_work(void)
 {
-	jiffies++;
-	tick_ack();
 	wake_expired_sleepers();
 	struct task_struct *t;
 	if (watchdog_expired()) {
@@ -70,13 +212,38 @@ static void sched_tick(struct pt_regs *regs)
 			if (t == t->group_leader && t->exit_state == EXIT_NONE)
 				kill_process(t, SIGKILL, SI_KERNEL, watchdog_reason());
 	}
+}
+
+/* The tick, on every CPU that runs tasks. In ring 3 (the big kernel lock
+ * held): wakes timed sleepers, enforces the run's time limit, and preempts
+ * when another task waits. In ring 0 (an idle loop's halt, a wait for the
+ * lock) only the count: the idle loops do the rest under the lock. */
+static void sched_tick(struct pt_regs *regs)
+{
+	if (smp_processor_id() == 0)
+		jiffies++;
+	tick_ack();
 	if (!user_mode(regs))
-		return;   /* the idle loop: it schedules by itself */
-	if (!list_empty(&this_cpu_ptr()->runqueue)) {
+		return;
+	sched_tick_work();
+	if (need_resched()) {
 		current->nivcsw++;
 		schedule();
 	}
 	/* exception_dispatch's exit_to_user_mode follows: signals, a fatal one. */
+}
+
+/* RESCHEDULE_VECTOR: from ring 3 (the lock held), switch if another task
+ * waits or this one may not stay; a fatal signal is seen on the way out.
+ * In ring 0 the idle loop looks at its queue when the halt ends. */
+static void sched_resched_ipi(struct pt_regs *regs)
+{
+	if (!user_mode(regs))
+		return;
+	if (need_resched()) {
+		current->nivcsw++;
+		schedule();
+	}
 }
 
 /* See kernel/sched.h. */
@@ -85,6 +252,8 @@ void sched_init(void)
 	struct pcpu *p = this_cpu_ptr();
 	p->idle = &idle_task;
 	INIT_LIST_HEAD(&p->runqueue);
+	spin_lock_init(&p->rq_lock);
+	idle_task.cpu = p->cpu;
 	strlcpy(idle_task.comm, "faultline", sizeof(idle_task.comm));
 	idle_task.pid = idle_task.tgid = REAPER_PID;   /* every tree's parent, as init is */
 	idle_task.group_leader = &idle_task;
@@ -94,6 +263,51 @@ void sched_init(void)
 	init_waitqueue_head(&idle_task.wait_chldexit);
 	fpu_init();
 	fault_register_timer_handler(sched_tick);
+	fault_register_resched_handler(sched_resched_ipi);
+}
+
+/* An AP's idle hook (cpu/smp.h): runs the tasks queued here, or one pulled
+ * from the busiest queue, under the big kernel lock, until there is none. */
+static void sched_idle_hook(void)
+{
+	struct pcpu *p = this_cpu_ptr();
+	bool work = p->nr_queued != 0;
+	for (uint32_t cpu = 0; !work && cpu < nr_cpu_ids; cpu++)
+		work = cpu != p->cpu && __atomic_load_n(&pcpu_area[cpu].nr_queued, __ATOMIC_RELAXED) != 0;
+	if (!work)
+		return;
+	lock_kernel();
+	schedule();   /* back here when the CPU has nothing left to run */
+	unlock_kernel();
+}
+
+/* See kernel/sched.h. */
+bool sched_init_smp(void)
+{
+	for (uint32_t cpu = 1; cpu < nr_cpu_ids; cpu++) {
+		struct pcpu *p = &pcpu_area[cpu];
+		if (!cpu_online(cpu) || p->idle)
+			continue;
+		struct task_struct *t = alloc_task();
+		if (!t)
+			return false;
+		format(t->comm, sizeof(t->comm), "idle/%u", cpu);
+		t->group_leader = t;
+		t->state = TASK_RUNNING;
+		t->cpu = cpu;
+		INIT_LIST_HEAD(&p->runqueue);
+		spin_lock_init(&p->rq_lock);
+		p->nr_queued = 0;
+		p->idle = t;
+	}
+	uint64_t mask = 1;
+	for (uint32_t cpu = 1; cpu < nr_cpu_ids; cpu++)
+		if (cpu_online(cpu) && pcpu_area[cpu].idle)
+			mask |= UINT64_C(1) << cpu;
+	sched_cpu_mask = mask;
+	sched_smp = mask != 1;
+	smp_set_idle_hook(sched_smp ? sched_idle_hook : NULL);
+	return true;
 }
 
 /* See kernel/sched.h. */
@@ -171,17 +385,21 @@ void for_each_task(void (*fn)(struct task_struct *t, void *arg), void *arg)
 void wake_up_new_task(struct task_struct *t)
 {
 	t->state = TASK_RUNNING;
-	list_add_tail(&t->run_list, &this_cpu_ptr()->runqueue);
+	uint32_t here = smp_processor_id();
+	enqueue_task(t, select_task_rq(t, here));
 }
 
-/* See kernel/sched.h. */
+/* See kernel/sched.h. A task that runs on another CPU (in ring 3, or about
+ * to return there) is kicked so that a fatal signal ends it at once. */
 void wake_up_process(struct task_struct *t)
 {
-	if (t->state != TASK_INTERRUPTIBLE)
+	if (t->state != TASK_INTERRUPTIBLE) {
+		kick_process(t);
 		return;
+	}
 	t->state = TASK_RUNNING;
-	if (t != rq_curr() && list_empty(&t->run_list))
-		list_add_tail(&t->run_list, &this_cpu_ptr()->runqueue);
+	if (t != rq_curr() && !task_on_cpu(t) && list_empty(&t->run_list))
+		enqueue_task(t, select_task_rq(t, t->cpu));
 }
 
 /* Saves what ring 3 of prev left in the CPU: FS/GS selectors and bases,
@@ -228,19 +446,23 @@ static void finish_task_switch(struct task_struct *prev)
 		release_task(prev);
 }
 
-/* See kernel/sched.h. */
+/* See kernel/sched.h. Called with the big kernel lock held; the switch
+ * keeps it (the next task or the idle loop goes on holding it). */
 void schedule(void)
 {
 	struct pcpu *p = this_cpu_ptr();
 	struct task_struct *prev = rq_curr(), *next;
-	if (prev != p->idle && prev->state == TASK_RUNNING && list_empty(&prev->run_list))
-		list_add_tail(&prev->run_list, &p->runqueue);
-	if (list_empty(&p->runqueue)) {
-		next = p->idle;
-	} else {
-		next = list_first_entry(&p->runqueue, struct task_struct, run_list);
-		list_del_init(&next->run_list);
+	if (prev != p->idle && prev->state == TASK_RUNNING && list_empty(&prev->run_list)) {
+		if (!sched_smp || ((prev->cpus_allowed >> p->cpu) & 1))
+			enqueue_task(prev, p->cpu);
+		else
+			enqueue_task(prev, select_task_rq(prev, p->cpu));   /* sched_setaffinity moved it */
 	}
+	next = dequeue_first(p, NR_CPUS);
+	if (!next && sched_smp)
+		next = idle_balance(p);
+	if (!next)
+		next = p->idle;
 	if (next == prev)
 		return;
 	p->nr_switches++;
@@ -248,8 +470,11 @@ void schedule(void)
 		save_user_state(prev);
 	if (next != p->idle && next->mm)
 		load_user_state(next);   /* switch_mm leaves lazy mode (flushing if a flush skipped it) */
+	else if (next == p->idle && sched_smp)
+		switch_mm(NULL);         /* an idle CPU keeps no program's tables: another CPU may free them */
 	else
 		enter_lazy_tlb();        /* a kernel thread borrows whatever CR3 is loaded (Linux's lazy TLB) */
+	next->cpu = p->cpu;
 	p->current_task = next == p->idle ? NULL : next;
 	struct task_struct *last = __switch_to_asm(&prev->kctx, &next->kctx, prev);
 	finish_task_switch(last);
@@ -267,6 +492,7 @@ void schedule_tail(struct task_struct *prev)
 		(void)copy_to_user(t->set_child_tid, &tid, sizeof(tid));
 	}
 	exit_to_user_mode(task_pt_regs(t));
+	unlock_kernel();   /* the first return to ring 3 */
 }
 
 /* A kernel thread's first C code (from ret_from_kthread). */

@@ -5,10 +5,15 @@
  *
  * The kernel runs with interrupts off and is never preempted inside: a task
  * gives up the CPU only in schedule(), called when it sleeps, yields or
- * exits, and by the tick when it interrupted ring 3 (Linux without
- * CONFIG_PREEMPT, on one CPU: nothing here needs a lock yet). The CPU's idle
- * task is the run loop (kernel/run.c): it runs when no task can, halting
- * with interrupts on until the next one.
+ * exits, and by the tick or the reschedule IPI when they interrupted ring 3
+ * (Linux without CONFIG_PREEMPT). The boot CPU's idle task is the run loop
+ * (kernel/run.c): it runs when no task can, halting with interrupts on until
+ * the next one; each other CPU's is its idle loop (cpu/smp.h), which runs
+ * tasks through the idle hook once sched_init_smp has set it.
+ *
+ * On several CPUs (sched_smp) every CPU has its own queue with its own lock,
+ * and all of this runs under the big kernel lock (cpu/kernel_lock.h): where
+ * a task goes is in kernel/sched.c's table.
  */
 #ifndef FAULTLINE_SCHED_H
 #define FAULTLINE_SCHED_H
@@ -34,6 +39,35 @@ static inline struct pt_regs *task_pt_regs(struct task_struct *t)
 /* Sets up this CPU's idle task (the caller's context) and its run queue,
  * the FPU save format, and the tick handler. Once, before the first task. */
 void sched_init(void);
+
+/*
+ * After sched_init, on the boot CPU with no program running: gives every
+ * other online CPU an idle task and an empty run queue and lets its idle
+ * loop run tasks (sched_smp true when there is another CPU). Returns false
+ * when memory is short (then tasks stay on the boot CPU).
+ */
+bool sched_init_smp(void);
+
+/* Whether tasks run on more than one CPU (set by sched_init_smp). */
+extern bool sched_smp;
+
+/* The CPUs that run tasks, bit n = CPU n (the boot CPU only before
+ * sched_init_smp or with one CPU): sched_getaffinity's online mask. */
+uint64_t sched_cpus(void);
+
+/* The reaper: the boot CPU's idle task, the run loop, parent of every
+ * tree's first process and of orphans (as init). */
+struct task_struct *sched_reaper(void);
+
+/* If t runs on another CPU right now, sends it the reschedule IPI so that
+ * it enters the kernel (Linux's kick_process): a fatal signal ends it, a
+ * changed affinity moves it. */
+void kick_process(struct task_struct *t);
+
+/* The tick's work that needs the big kernel lock: wakes timed sleepers and
+ * enforces the run's time limit (kills every process when it is up). The
+ * tick runs it when it interrupted ring 3; the idle run loop calls it. */
+void sched_tick_work(void);
 
 /* A zeroed task with its kernel stack and FPU area, not yet on any list,
  * or NULL when memory is short. */

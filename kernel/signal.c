@@ -234,6 +234,11 @@ static void set_signal_archinfo(struct task_struct *t, const struct pt_regs *reg
 void force_sig_fault(int sig, int code, const char *reason, uint64_t addr, const struct pt_regs *regs)
 {
 	struct task_struct *t = current;
+	/* Killed already (SIGKILL from another CPU, the OOM killer reaping its
+	 * memory while it ran): that kill wins on the way out, as Linux's
+	 * get_signal takes SIGKILL first; the fault's signal is not sent. */
+	if (sig != SIGKILL && fatal_signal_pending(t))
+		return;
 	const struct k_sigaction *ka = t->sighand ? &t->sighand->action[sig - 1] : NULL;
 	if (sig == SIGKILL || !ka || ka->handler == SIG_DFL || ka->handler == SIG_IGN ||
 	    (t->blocked.sig & sigmask(sig)))

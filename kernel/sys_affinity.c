@@ -10,15 +10,15 @@
 #include "base/process.h"
 #include "base/string.h"
 #include "cpu/percpu.h"
+#include "kernel/sched.h"
 
 #define CPUMASK_SIZE 8   /* cpumask_size(): BITS_TO_LONGS(nr_cpu_ids) * sizeof(long) */
 
-/* The CPUs the scheduler may run tasks on (cpu_active_mask): the boot CPU
- * only, while the other CPUs (kernel/smpboot.c) run just the per-core checks
- * (the scheduler and the fault path are not SMP-safe yet, issue 16). */
+/* The CPUs the scheduler may run tasks on (cpu_active_mask): every online
+ * CPU once programs run on them (kernel/sched.h, sched_cpus). */
 static uint64_t cpus_online(void)
 {
-	return UINT64_C(1);
+	return sched_cpus();
 }
 
 /* The task pid names: the caller for 0 or its own pid; NULL otherwise. */
@@ -60,5 +60,9 @@ int64_t sys_sched_setaffinity(uint64_t pid, uint64_t len_arg, uint64_t mask)
 	if (!(m & cpus_online()))
 		return -EINVAL;
 	t->cpus_allowed = m & cpus_online();
+	/* Off this CPU now if it may no longer run here: schedule() requeues it
+	 * on an allowed one (kernel/sched.c). */
+	if (!((t->cpus_allowed >> this_cpu_read(cpu)) & 1))
+		schedule();
 	return 0;
 }

@@ -153,8 +153,8 @@ int64_t sys_time(uint64_t tloc)
 	return t;
 }
 
-/* See fault/syscall.h. One CPU (0) on NUMA node 0; the third argument is
- * unused since Linux 2.6.24. */
+/* See fault/syscall.h. The CPU the caller runs on, NUMA node 0; the third
+ * argument is unused since Linux 2.6.24. */
 int64_t sys_getcpu(uint64_t cpu, uint64_t node, uint64_t unused)
 {
 	(void)unused;

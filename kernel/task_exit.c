@@ -59,6 +59,7 @@ static void record_kill(const struct task_struct *leader, int sig, int code, uin
 	json_hex(j, "error_code", regs->error_code);
 	json_u64(j, "vector", regs->vector);
 	json_str(j, "reason", reason);
+	json_u64(j, "cpu", this_cpu_read(cpu));   /* the CPU it died on (issue 16) */
 	record_end();
 }
 
@@ -83,6 +84,7 @@ static void record_process_end(struct task_struct *leader)
 	json_u64(j, "pid", leader->tgid);
 	json_u64(j, "ppid", task_ppid(leader));
 	json_i64(j, "status", leader->group_exit_code);
+	json_u64(j, "cpu", this_cpu_read(cpu));   /* the CPU its last thread ended on (issue 16) */
 	record_end();
 }
 
@@ -90,7 +92,7 @@ static void record_process_end(struct task_struct *leader)
  * there (Linux's forget_original_parent, with the run loop as init). */
 static void forget_original_parent(struct task_struct *leader)
 {
-	struct task_struct *reaper = this_cpu_read(idle);
+	struct task_struct *reaper = sched_reaper();
 	struct task_struct *c, *n;
 	list_for_each_entry_safe(c, n, &leader->children, sibling) {
 		list_del_init(&c->sibling);

@@ -3,6 +3,7 @@
 #include "base/errno.h"
 #include "base/string.h"
 #include "base/vdso_data.h"
+#include "cpu/cpufeature.h"
 #include "cpu/percpu.h"
 #include "lib/tsc.h"
 #include "paging/buddy.h"
@@ -53,6 +54,7 @@ int64_t vdso_map(struct mm_struct *mm)
 	data.boot_tsc = 0;                       /* the kernel's clocks count the TSC from reset */
 	data.cpu = this_cpu_read(cpu);
 	data.node = 0;
+	data.getcpu_rdtscp = boot_cpu_has(X86_FEATURE_RDTSCP);   /* TSC_AUX: kernel/run.c */
 	int err = map_copy(mm, base, VDSO_VVAR_SIZE, VVAR_FLAGS, &data, sizeof(data));
 	if (!err)
 		err = map_copy(mm, base + VDSO_VVAR_SIZE, text, VDSO_FLAGS, vdso_image_start, image);

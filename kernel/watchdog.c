@@ -6,6 +6,7 @@
 #include "kernel/watchdog.h"
 #include "kernel/sched.h"
 #include "cpu/apic.h"
+#include "cpu/smp.h"
 #include "cpu/pic.h"
 #include "cpu/x86.h"
 #include "lib/record.h"
@@ -41,6 +42,25 @@ static void tick_source_init(void)
 	}
 }
 
+/* Starts or stops this CPU's local APIC timer (arg non-NULL: start). */
+static void lapic_tick_here(void *arg)
+{
+	if (arg)
+		lapic_timer_start(TICK_HZ);
+	else
+		lapic_timer_stop();
+}
+
+/* The same on every other CPU that runs tasks (the calibration is the boot
+ * CPU's: every local APIC timer runs from the same bus clock). */
+static void lapic_tick_others(bool start)
+{
+	if (!sched_smp)
+		return;
+	struct cpumask m = { { sched_cpus() } };
+	smp_call_function_many(&m, lapic_tick_here, start ? (void *)1 : NULL, true);
+}
+
 /* See kernel/watchdog.h. */
 void watchdog_arm(uint32_t seconds)
 {
@@ -49,6 +69,7 @@ void watchdog_arm(uint32_t seconds)
 	format(reason, sizeof(reason), "time limit of %u s exceeded", seconds);
 	if (tick_source == TICK_LAPIC) {
 		lapic_timer_start(TICK_HZ);
+		lapic_tick_others(true);
 		return;
 	}
 	uint32_t divisor = PIT_TICK_RATE / TICK_HZ;
@@ -61,9 +82,10 @@ void watchdog_arm(uint32_t seconds)
 /* See kernel/watchdog.h. */
 void watchdog_disarm(void)
 {
-	if (tick_source == TICK_LAPIC)
+	if (tick_source == TICK_LAPIC) {
 		lapic_timer_stop();
-	else
+		lapic_tick_others(false);
+	} else
 		outb(PIC_MASTER_IMR, PIC_MASK_ALL);
 	deadline_tsc = 0;
 }

@@ -7,16 +7,21 @@
 #include "lib/record.h"
 #include "cpu/percpu.h"
 #include "lib/console.h"
+#include "lib/console_lock.h"
 #include "base/format.h"
 #include "base/string.h"
 
 static char record_buf[RECORD_MAX];
 static struct json record_json;
 static struct record_totals totals;
+static uint64_t record_lock_flags;   /* record_begin's console_lock, given back by record_end */
 
-/* See lib/record.h. */
+/* See lib/record.h. The record's buffer is the console lock's from here to
+ * record_end (lib/console_lock.h): one CPU builds a record at a time. */
 struct json *record_begin(const char *type)
 {
+	uint64_t flags = console_lock();
+	record_lock_flags = flags;
 	json_begin(&record_json, record_buf, sizeof(record_buf));
 	json_str(&record_json, "type", type);
 	return &record_json;
@@ -29,6 +34,7 @@ void record_end(void)
 	console_serial_begin_line();
 	console_serial_write(s, strlen(s));
 	console_serial_write("\n", 1);
+	console_unlock(record_lock_flags);
 }
 
 /* See lib/record.h. */

@@ -226,3 +226,59 @@ def smp_8_x2apic():
     """-smp 8 with -cpu max,+x2apic under QEMU 10: all 8 CPUs up in x2APIC mode, per-core checks on each."""
     run = qemu_run.boot(x2apic_programs_config(), cpu="max,+x2apic", smp=8, qemu="backports", timeout=1500)
     return smp_problems(run, 8, want_mode="x2apic")
+
+
+# Programs on every CPU (issue 16, docs/ARCHITECTURE.md "Every CPU"): threads
+# and processes of one run spread over the CPUs under the big kernel lock.
+SMP_PROGRAMS = ["smp_parallel", "threads_futex", "fork_cow", "pipe_fork", "fork_wait", "signal_mask",
+                "signal_segv_handler", "musl_signal_siglongjmp", "sched_affinity", "oom_victim"]
+
+
+def smp_programs_case(n):
+    def fn():
+        from ring3 import check_faultline_run
+        problems = []
+        run = qemu_run.boot(base_config("checks = none", *("run = " + p for p in SMP_PROGRAMS)),
+                            smp=n, mem="256M", timeout=900)
+        expect_clean_run(run, problems)
+        check_faultline_run(run, SMP_PROGRAMS, problems)
+        smp = run.first("smp") or {}
+        if smp.get("online") != n:
+            problems.append("smp record %s: want %d online" % (smp, n))
+        together = [r for r in run.program_records("test") if r.get("name") == "ring3.smp_parallel.together"]
+        if not together or together[0].get("result") != "pass":
+            problems.append("smp_parallel never saw its %d threads on %d CPUs at once: %s" % (n, n, together))
+        # Records say where a process ended: more than one CPU across the run.
+        cpus = {r.get("cpu") for r in run.of_type("exit") + run.of_type("kill")}
+        if None in cpus or len(cpus) < 2:
+            problems.append("exit/kill records name CPUs %s, want at least two different ones" % sorted(map(str, cpus)))
+        return problems
+    fn.__name__ = "smp_%d_programs_on_every_cpu" % n
+    fn.__doc__ = ("-smp %d (MTTCG), smp = auto: smp_parallel sees its threads run at once on different CPUs, and "
+                  "ring-3 programs with threads, fork, pipes, signals and the OOM killer pass with their "
+                  "per-program checks" % n)
+    return case(fn)
+
+
+smp_programs_case(2)
+smp_programs_case(4)
+
+
+@case
+def smp_off_programs_on_the_boot_cpu():
+    """smp = off on a 2-CPU machine: smp_parallel runs one thread on CPU 0 (one
+    CPU allowed: no "together" record), every record says CPU 0."""
+    run = qemu_run.boot(base_config("checks = none", "smp = off", "run = smp_parallel", "run = fork_cow"), smp=2,
+                        timeout=300)
+    problems = []
+    expect_clean_run(run, problems)
+    together = [r for r in run.program_records("test") if r.get("name") == "ring3.smp_parallel.together"]
+    if together:
+        problems.append("smp_parallel.together %s, want none (one CPU)" % together)
+    mem = [r for r in run.program_records("test") if r.get("name") == "ring3.smp_parallel.memory"]
+    if not mem or mem[0].get("result") != "pass":
+        problems.append("smp_parallel.memory %s, want pass" % mem)
+    cpus = {r.get("cpu") for r in run.of_type("exit") + run.of_type("kill")}
+    if cpus != {0}:
+        problems.append("exit/kill records name CPUs %s, want only 0" % sorted(map(str, cpus)))
+    return problems

@@ -12,6 +12,7 @@
 #include "../../base/format.c"
 #include "../../base/json.c"
 #include "../../lib/record.c"
+#include "../../lib/console_lock.c"
 #include "../../base/math64.c"
 #include "../../lib/tsc.c"
 

@@ -9,6 +9,7 @@
 #include "../../base/json.c"
 #include "../../base/json_read.c"
 #include "../../lib/record.c"
+#include "../../lib/console_lock.c"
 #include "../../kernel/bench_result.c"
 #include "../../kernel/user_records.c"
 

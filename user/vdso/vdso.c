@@ -99,10 +99,23 @@ EXPORT int64_t __vdso_time(int64_t *t)
 EXPORT long __vdso_getcpu(unsigned *cpu, unsigned *node, void *unused)
 {
 	(void)unused;
+	const volatile struct vdso_data *d = vvar();
+	if (d->getcpu_rdtscp) {
+		/* Each CPU's MSR_TSC_AUX holds its number (kernel/run.c), as
+		 * Linux's vdso_read_cpunode reads it. */
+		uint32_t lo, hi, aux;
+		__asm__ volatile("rdtscp" : "=a"(lo), "=d"(hi), "=c"(aux));
+		(void)lo, (void)hi;
+		if (cpu)
+			*cpu = aux & 0xfff;
+		if (node)
+			*node = aux >> 12;
+		return 0;
+	}
 	if (cpu)
-		*cpu = vvar()->cpu;
+		*cpu = d->cpu;
 	if (node)
-		*node = vvar()->node;
+		*node = d->node;
 	return 0;
 }
 

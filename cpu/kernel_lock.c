@@ -1,0 +1,41 @@
+/* The big kernel lock (cpu/kernel_lock.h). */
+#include "cpu/kernel_lock.h"
+#include "base/panic.h"
+#include "cpu/percpu.h"
+#include "cpu/spinlock.h"
+#include "cpu/x86.h"
+
+static spinlock_t kernel_flag = __SPIN_LOCK_UNLOCKED;
+static volatile uint32_t kernel_flag_owner;   /* the holder's CPU number + 1; 0: free */
+uint64_t kernel_lock_contended;
+
+/* See cpu/kernel_lock.h. */
+bool kernel_locked(void)
+{
+	return __atomic_load_n(&kernel_flag_owner, __ATOMIC_RELAXED) == this_cpu_read(cpu) + 1;
+}
+
+/* See cpu/kernel_lock.h. A ticket lock taken by hand: the wait has
+ * interrupts on (an IPI from the holder must get through). */
+void lock_kernel(void)
+{
+	uint32_t me = this_cpu_read(cpu) + 1;
+	if (__atomic_load_n(&kernel_flag_owner, __ATOMIC_RELAXED) == me)
+		return;
+	uint16_t ticket = __atomic_fetch_add(&kernel_flag.next, 1, __ATOMIC_RELAXED);
+	if (__atomic_load_n(&kernel_flag.owner, __ATOMIC_ACQUIRE) != ticket) {
+		kernel_lock_contended++;   /* racy, a statistic */
+		__asm__ volatile("sti" ::: "memory");
+		while (__atomic_load_n(&kernel_flag.owner, __ATOMIC_ACQUIRE) != ticket)
+			cpu_relax();
+		__asm__ volatile("cli" ::: "memory");
+	}
+	__atomic_store_n(&kernel_flag_owner, me, __ATOMIC_RELAXED);
+}
+
+/* See cpu/kernel_lock.h. */
+void unlock_kernel(void)
+{
+	__atomic_store_n(&kernel_flag_owner, 0, __ATOMIC_RELAXED);
+	spin_unlock(&kernel_flag);
+}
