@@ -149,7 +149,12 @@ void exception_dispatch(struct pt_regs *regs)
 		smp_call_function_interrupt();
 		return;
 	}
-	bool from_user = user_mode(regs) && v != X86_TRAP_NMI && v != X86_TRAP_DF && v != X86_TRAP_MC;
+	/* A probe of checks/ (fault_probe_handler armed) runs the kernel's own
+	 * ring-3 code: its exceptions leave through probe_catch, never back
+	 * here, and the CPU driving the checks may hold the lock, so a probe
+	 * takes none. */
+	bool from_user = user_mode(regs) && !fault_probe_handler && v != X86_TRAP_NMI &&
+			 v != X86_TRAP_DF && v != X86_TRAP_MC;
 	if (from_user) {
 		if (v == X86_TRAP_PF)
 			page_fault_lock();
