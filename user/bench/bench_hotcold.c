@@ -23,26 +23,6 @@ RT_PROGRAM(bench_hotcold);
 #define HOT_PASSES 16
 #define UNIT "majflt/1000 accesses"
 
-/* Returns the program's major faults so far, or -1 if getrusage failed. */
-static int64_t majflt(void)
-{
-	struct rusage ru;
-	return sys_getrusage(RUSAGE_SELF, &ru) ? -1 : ru.ru_majflt;
-}
-
-/* Checks and bumps the words of each page of [base, base + pages pages)
- * written by generation want; returns the pages whose words were wrong. */
-static uint64_t sweep(uintptr_t base, uint64_t pages, uint64_t want)
-{
-	uint64_t bad = 0;
-	for (uint64_t i = 0; i < pages; i++) {
-		volatile uint64_t *p = (volatile uint64_t *)(base + i * PAGE_SIZE);
-		bad += p[0] != (want ^ (i * 0x9e3779b97f4a7c15ull)) || p[511] != i;
-		p[0] = (want + 1) ^ (i * 0x9e3779b97f4a7c15ull);
-	}
-	return bad;
-}
-
 /* Writes generation 0 into every page of [base, base + pages pages). */
 static void fill(uintptr_t base, uint64_t pages)
 {
@@ -75,11 +55,11 @@ int main(int argc, char **argv, char **envp)
 	uint64_t accesses = HOT_PASSES * hot + cold;
 	bench_begin(&b);
 	for (uint64_t r = 0; r < b.args.reps; r++) {
-		int64_t before = majflt();
+		int64_t before = rt_majflt();
 		for (int p = 0; p < HOT_PASSES; p++)
-			bad += sweep((uintptr_t)h, hot, hot_gen++);
-		bad += sweep((uintptr_t)k, cold, cold_gen++);
-		int64_t faults = majflt() - before;
+			bad += rt_sweep_generation((uintptr_t)h, hot, hot_gen++);
+		bad += rt_sweep_generation((uintptr_t)k, cold, cold_gen++);
+		int64_t faults = rt_majflt() - before;
 		if (before < 0 || faults < 0)
 			faults = 0;
 		total += (uint64_t)faults;

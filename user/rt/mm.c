@@ -12,6 +12,15 @@ int64_t rt_minflt(void)
 }
 
 /* See user/rt/mm.h. */
+int64_t rt_majflt(void)
+{
+	struct rusage ru;
+	long r = sys_getrusage(RUSAGE_SELF, &ru);
+
+	return r < 0 ? r : ru.ru_majflt;
+}
+
+/* See user/rt/mm.h. */
 long rt_map_small_pages(size_t len, int prot)
 {
 	long addr = sys_mmap(0, len, prot, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);

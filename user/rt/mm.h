@@ -13,6 +13,9 @@
 /* Returns the process's minor-fault count (getrusage ru_minflt), or -errno. */
 int64_t rt_minflt(void);
 
+/* Returns the process's major-fault count (getrusage ru_majflt), or -errno. */
+int64_t rt_majflt(void);
+
 /*
  * Maps len bytes of private anonymous memory with prot, anywhere, and asks
  * for 4 KiB pages only (MADV_NOHUGEPAGE), so that every page costs its own

@@ -52,3 +52,15 @@ uint64_t rt_count_nonzero(uintptr_t base, uint64_t first, uint64_t count)
 	}
 	return bad;
 }
+
+/* See user/rt/pattern.h. */
+uint64_t rt_sweep_generation(uintptr_t base, uint64_t pages, uint64_t want)
+{
+	uint64_t bad = 0;
+	for (uint64_t i = 0; i < pages; i++) {
+		volatile uint64_t *p = (volatile uint64_t *)(base + i * PAGE_SIZE);
+		bad += p[0] != (want ^ (i * 0x9e3779b97f4a7c15ull)) || p[511] != i;
+		p[0] = (want + 1) ^ (i * 0x9e3779b97f4a7c15ull);
+	}
+	return bad;
+}

@@ -24,4 +24,12 @@ uint64_t rt_count_unpatterned(uintptr_t base, uint64_t first, uint64_t count, ui
 /* Returns how many of pages [first, first+count) have a non-zero word. */
 uint64_t rt_count_nonzero(uintptr_t base, uint64_t first, uint64_t count);
 
+/*
+ * Generation counters, for data that must survive reclaim and swap: page i
+ * holds word 0 = gen ^ (i * golden ratio) and word 511 = i. Checks pages
+ * [0, pages) of base against generation want, moves each to want + 1, and
+ * returns how many were wrong.
+ */
+uint64_t rt_sweep_generation(uintptr_t base, uint64_t pages, uint64_t want);
+
 #endif

@@ -26,24 +26,6 @@ static uint64_t arg_u64(int argc, char **argv, int i, uint64_t def)
 	return n ? n : def;
 }
 
-static int64_t majflt(void)
-{
-	struct rusage ru;
-	return sys_getrusage(RUSAGE_SELF, &ru) ? -1 : ru.ru_majflt;
-}
-
-/* Checks and bumps the counter word of each page; returns the pages whose word was wrong. */
-static uint64_t sweep(uintptr_t base, uint64_t pages, uint64_t want)
-{
-	uint64_t bad = 0;
-	for (uint64_t i = 0; i < pages; i++) {
-		volatile uint64_t *p = (volatile uint64_t *)(base + i * PAGE_SIZE);
-		bad += p[0] != (want ^ (i * 0x9e3779b97f4a7c15ull)) || p[511] != i;
-		p[0] = (want + 1) ^ (i * 0x9e3779b97f4a7c15ull);
-	}
-	return bad;
-}
-
 static long map_anon(uint64_t bytes)
 {
 	long a = sys_mmap(0, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -72,15 +54,15 @@ int main(int argc, char **argv, char **envp)
 		p[0] = 0 ^ (i * 0x9e3779b97f4a7c15ull);
 		p[511] = i;
 	}
-	int64_t before = majflt();
+	int64_t before = rt_majflt();
 	uint64_t bad = 0, hot_gen = 0, cold_gen = 0, accesses = 0;
 	for (uint64_t r = 0; r < rounds; r++) {
 		for (int k = 0; k < HOT_PASSES; k++)
-			bad += sweep((uintptr_t)h, hot, hot_gen++);
-		bad += sweep((uintptr_t)c, cold, cold_gen++);
+			bad += rt_sweep_generation((uintptr_t)h, hot, hot_gen++);
+		bad += rt_sweep_generation((uintptr_t)c, cold, cold_gen++);
 		accesses += HOT_PASSES * hot + cold;
 	}
-	int64_t faults = majflt() - before;
+	int64_t faults = rt_majflt() - before;
 	rt_check("data_kept", bad == 0, "%llu page visits found a wrong word", (unsigned long long)bad);
 	rt_test("major_faults", RT_PASS, "%lld major faults in %llu rounds of %llu hot x %d and %llu cold pages: "
 		"%llu per million accesses (cold pages swept: %llu)", (long long)faults, (unsigned long long)rounds,
