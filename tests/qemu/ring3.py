@@ -176,6 +176,22 @@ def ring3_results(run):
     return out
 
 
+def ring3_detail(run, name):
+    """The detail of a program's ring3.* record `name` (its failing one when
+    reported twice), so that a verdict that differs says which count moved."""
+    found = ""
+    for r in run.program_records("test"):
+        if r.get("name") == name and (not found or r.get("result") == "fail"):
+            found = str(r.get("detail", "")) or found
+    return found
+
+
+def verdict_mismatch(name, lrun, l, frun, f, suffix=""):
+    """One problem line for a check whose verdicts differ, with both details."""
+    return "%s: %s on Linux (%s), %s on faultline (%s)%s" % (
+        name, l, ring3_detail(lrun, name)[:300], f, ring3_detail(frun, name)[:300], suffix)
+
+
 # Killer programs whose kill record must name a specific cause (words of its reason),
 # so that they prove the path they were written for, not any SIGSEGV.
 KILL_REASONS = {
@@ -333,7 +349,7 @@ def ring3_differential_against_linux():
             if f != "pass":
                 problems.append("%s: faultline-only check is %s on faultline" % (name, f))
         elif l != f:
-            problems.append("%s: %s on Linux, %s on faultline" % (name, l, f))
+            problems.append(verdict_mismatch(name, lrun, l, frun, f))
     if len(lres) < len(names):
         problems.append("only %d ring3 records from Linux for %d programs" % (len(lres), len(names)))
     return problems
@@ -368,13 +384,13 @@ def ring3_huge_pages_against_linux():
         if f != "pass":
             problems.append("%s: %s on faultline" % (name, f))
         elif l not in ("skip", "pass"):
-            problems.append("%s: %s on Linux, pass on faultline" % (name, l))
+            problems.append(verdict_mismatch(name, lrun, l, frun, f))
     for want in ("ring3.hugetlb_mmap.1g_fault", "ring3.hugetlb_mmap.2m_fault", "ring3.thp_fault_count.one_fault_per_2mib",
                  "ring3.fork_thp_cow.cow_fault_per_4k_page", "ring3.fork_thp_cow.alone_reuses_whole_thp",
                  "ring3.hugetlb_fork.shared_both_ways", "ring3.hugetlb_fork.private_cow_isolated",
                  "ring3.hugetlb_fork.child_cow_sigbus", "ring3.hugetlb_fork.owner_takes_page_back"):
         if lres.get(want) != "pass" or fres.get(want) != "pass":
-            problems.append("%s: %s on Linux, %s on faultline (both must make it)" % (want, lres.get(want), fres.get(want)))
+            problems.append(verdict_mismatch(want, lrun, lres.get(want), frun, fres.get(want), " (both must make it)"))
     return problems
 
 
