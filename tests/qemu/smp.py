@@ -20,7 +20,8 @@ from integration import case, base_config, expect_clean_run
 from checks import CHECK_NAMES
 
 SMP_CHECKS = ["smp.ipi", "smp.call_function", "smp.tsc_sync", "smp.tlb_invlpg_local", "smp.tlb_shootdown",
-              "smp.tlb_ad_cross_cpu", "smp.tlb_global_cr3_reload", "smp.tlb_zap_gather", "smp.tlb_lazy", "smp.cpu_features"]
+              "smp.tlb_ad_cross_cpu", "smp.tlb_global_cr3_reload", "smp.tlb_zap_gather", "smp.tlb_lazy", "smp.tlb_switch_back",
+              "smp.cpu_features"]
 PROGRAMS = ["minflt_count", "read_then_write"]
 
 
