@@ -724,10 +724,10 @@ void run_smp_checks(enum config_checks level)
 		uint64_t free_after = nr_free_pages();
 		smp_record("smp.cleanup", free_after == free_before ? TEST_PASS : TEST_FAIL, 0,
 			   "free frames %llu -> %llu across the per-core checks; shootdowns %llu, with IPIs %llu, "
-			   "CPUs interrupted %llu, lazy CPUs skipped %llu; mm loads %llu (PCID %s: kept the PCID's entries "
-			   "%llu, flushed a PCID whose generation was behind %llu)", free_before, free_after,
+			   "CPUs interrupted %llu, lazy CPUs skipped %llu; PCID %s: mm loads that kept the PCID's entries "
+			   "%llu, flushed a PCID whose generation was behind %llu", free_before, free_after,
 			   tlb_shootdown_stats.flushes, tlb_shootdown_stats.remote, tlb_shootdown_stats.ipis,
-			   tlb_shootdown_stats.lazy_skipped, tlb_shootdown_stats.mm_loads, tlb_use_pcid ? "on" : "off",
+			   tlb_shootdown_stats.lazy_skipped, tlb_use_pcid ? "on" : "off",
 			   tlb_shootdown_stats.noflush_loads, tlb_shootdown_stats.generation_flushes);
 	}
 	draw_table();

@@ -106,11 +106,12 @@ static void switch_mm_irqs_off(struct pcpu *p, struct mm_struct *next)
 		bool need_flush;
 		uint16_t asid = choose_new_asid(p->tlb_ctxs, &p->next_asid, id, next_gen, p->pcid_on, &need_flush);
 		struct tlb_context *c = &p->tlb_ctxs[asid];
-		if (need_flush && p->pcid_on && c->ctx_id == id)
-			__atomic_fetch_add(&tlb_shootdown_stats.generation_flushes, 1, __ATOMIC_RELAXED);
-		else if (!need_flush)
-			__atomic_fetch_add(&tlb_shootdown_stats.noflush_loads, 1, __ATOMIC_RELAXED);
-		__atomic_fetch_add(&tlb_shootdown_stats.mm_loads, 1, __ATOMIC_RELAXED);
+		if (p->pcid_on) {
+			if (!need_flush)
+				__atomic_fetch_add(&tlb_shootdown_stats.noflush_loads, 1, __ATOMIC_RELAXED);
+			else if (c->ctx_id == id)
+				__atomic_fetch_add(&tlb_shootdown_stats.generation_flushes, 1, __ATOMIC_RELAXED);
+		}
 		write_cr3(build_cr3(p, next, asid, !need_flush));
 		c->ctx_id = id;
 		c->tlb_gen = next_gen;

@@ -195,10 +195,9 @@ struct tlb_shootdown_stats {
 	uint64_t remote;          /* of those, the ones that sent IPIs */
 	uint64_t ipis;            /* CPUs interrupted */
 	uint64_t lazy_skipped;    /* CPUs in lazy mode left out (they flush when they leave it) */
-	/* PCID (switch_mm): loads of an mm's tables, and of those the ones that
-	 * kept the PCID's entries (CR3_NOFLUSH) and the ones that flushed them
+	/* PCID (switch_mm, with PCIDs only): loads of an mm's tables that kept
+	 * the PCID's entries (CR3_NOFLUSH), and the ones that flushed them
 	 * because the mm's tlb_gen had moved past the slot's. */
-	uint64_t mm_loads;
 	uint64_t noflush_loads;
 	uint64_t generation_flushes;
 };
