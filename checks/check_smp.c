@@ -38,6 +38,7 @@
 #define VA_NONGLOBAL  (SMP_TEST_BASE + 0x6000)
 #define VA_ZAP        (SMP_TEST_BASE + 0x8000)
 #define VA_LAZY       (SMP_TEST_BASE + 0xa000)
+#define VA_BACK       (SMP_TEST_BASE + 0xc000)
 
 #define TSC_ROUNDS 200
 #define IPI_WAIT_MS 5000   /* generous: a loaded MTTCG host can keep a virtual CPU off its thread a while */
@@ -340,6 +341,9 @@ static void run_checks_here(void *arg)
  * and only the test pages in the user half. Only pgd and mm_cpumask are used. */
 static struct mm_struct test_mm;
 static struct page *frame_a, *frame_b;
+/* A second, empty space (the kernel half only) to switch to and back from
+ * (smp.tlb_switch_back): with PCIDs test_mm's entries survive the visit. */
+static struct mm_struct other_mm;
 
 /* The frame a read of va sees on this CPU: 'A', 'B' or '?' (a fault, anything else). */
 static char frame_seen(uint64_t va)
@@ -365,6 +369,15 @@ static void remote_lazy_state(void *arg)
 	*lazy = this_cpu_read(tlb_is_lazy) && this_cpu_read(loaded_mm) == &test_mm;
 }
 static void remote_unload(void *arg) { (void)arg; switch_mm(NULL); }
+static void remote_load_other_mm(void *arg) { (void)arg; switch_mm(&other_mm); }
+static void remote_pcid_on(void *arg) { *(bool *)arg = this_cpu_read(pcid_on); }
+/* Reads o->va after switching back to test_mm. */
+static void remote_back_read(void *arg)
+{
+	struct remote_op *o = arg;
+	switch_mm(&test_mm);
+	o->seen = frame_seen(o->va);
+}
 static void remote_read(void *arg) { struct remote_op *o = arg; o->seen = frame_seen(o->va); }
 static void remote_write(void *arg)
 {
@@ -411,12 +424,15 @@ static int test_map(uint64_t va, struct page *f, uint64_t prot)
 static int test_mm_setup(void)
 {
 	memset(&test_mm, 0, sizeof(test_mm));
-	uint64_t root = pgtable_alloc_page(NULL);
+	memset(&other_mm, 0, sizeof(other_mm));   /* a new ctx_id each: switch_mm gives them one */
+	uint64_t root = pgtable_alloc_page(NULL), other_root = pgtable_alloc_page(NULL);
 	frame_a = alloc_page();
 	frame_b = alloc_page();
-	if (!root || !frame_a || !frame_b) {
+	if (!root || !other_root || !frame_a || !frame_b) {
 		if (root)
 			pgtable_free_page(NULL, root);
+		if (other_root)
+			pgtable_free_page(NULL, other_root);
 		if (frame_a)
 			__free_page(frame_a);
 		if (frame_b)
@@ -426,6 +442,9 @@ static int test_mm_setup(void)
 	test_mm.pgd = (pgd_t *)__va(root);
 	memset(test_mm.pgd, 0, PAGE_SIZE);
 	pgd_copy_kernel_half(test_mm.pgd);
+	other_mm.pgd = (pgd_t *)__va(other_root);
+	memset(other_mm.pgd, 0, PAGE_SIZE);
+	pgd_copy_kernel_half(other_mm.pgd);
 	*(uint64_t *)page_address(frame_a) = FRAME_A_PATTERN;
 	*(uint64_t *)page_address(frame_b) = FRAME_B_PATTERN;
 	return 0;
@@ -438,6 +457,8 @@ static void test_mm_teardown(void)
 	free_pgtables(test_mm.pgd, 0, TASK_SIZE_MAX + PAGE_SIZE);
 	pgtable_free_page(NULL, __pa(test_mm.pgd));
 	test_mm.pgd = NULL;
+	pgtable_free_page(NULL, __pa(other_mm.pgd));
+	other_mm.pgd = NULL;
 	__free_page(frame_a);
 	__free_page(frame_b);
 	flush_tlb_all_cpus();
@@ -606,11 +627,58 @@ static void check_lazy(uint32_t cpu)
 		   "space %d", cpu, lazy, there0, sent, skip, in_mask, there1, sent_freed, left);
 }
 
+/*
+ * tlb_switch_back (PCID, Linux's per-mm TLB generations): CPU B caches
+ * VA_BACK -> A in test_mm, switches to other_mm (leaving test_mm's
+ * mm_cpumask) and back. First the hazard, on purpose: CPU 0 repoints the
+ * PTE to B with no flush at all; coming back, B may still see A (with PCIDs
+ * its entries were kept under test_mm's PCID: reported). Then the fix:
+ * B reloads CR3 (sees B), leaves again, CPU 0 repoints to A and calls
+ * flush_tlb_mm_range, which sends B no IPI (it is not in the mask) but
+ * moves test_mm's generation; coming back, B must see A - never the stale
+ * B its PCID may still hold.
+ */
+static void check_switch_back(uint32_t cpu)
+{
+	if (test_map(VA_BACK, frame_a, PROT_KDATA)) {
+		smp_record("smp.tlb_switch_back", TEST_FAIL, cpu, "could not map the test page");
+		return;
+	}
+	bool pcid = false;
+	smp_call_function_single(cpu, remote_pcid_on, &pcid, true);
+	char there0 = seen_on(cpu, VA_BACK);
+	smp_call_function_single(cpu, remote_load_other_mm, NULL, true);
+	bool left = !cpumask_test_cpu(cpu, mm_cpumask(&test_mm));
+	repoint_no_flush(VA_BACK, frame_b);
+	struct remote_op hazard = { VA_BACK, '?', false };
+	smp_call_function_single(cpu, remote_back_read, &hazard, true);
+	struct remote_op reload = { VA_BACK, '?', false };
+	smp_call_function_single(cpu, remote_cr3_reload_read, &reload, true);
+	smp_call_function_single(cpu, remote_load_other_mm, NULL, true);
+	repoint_no_flush(VA_BACK, frame_a);
+	uint64_t ipis = tlb_shootdown_stats.ipis;
+	flush_tlb_mm_range(&test_mm, VA_BACK, VA_BACK + PAGE_SIZE, PAGE_SHIFT, false);
+	uint64_t sent = tlb_shootdown_stats.ipis - ipis;
+	struct remote_op fixed = { VA_BACK, '?', false };
+	smp_call_function_single(cpu, remote_back_read, &fixed, true);
+	bool ok = there0 == 'A' && left && (hazard.seen == 'A' || hazard.seen == 'B') && reload.seen == 'B' &&
+		  sent == 0 && fixed.seen == 'A';
+	smp_record("smp.tlb_switch_back", ok ? TEST_PASS : TEST_FAIL, cpu,
+		   "CPU %u (PCID %s) saw %c, switched to another mm (left mm_cpumask %d); PTE switched with no flush: "
+		   "back, it sees %c (%s); after a CR3 reload %c (must be B); away again, PTE switched back and "
+		   "flush_tlb_mm_range (%llu IPIs, want 0: not in the mask): back, it sees %c (must be A: the "
+		   "generation moved)", cpu, pcid ? "on" : "off", there0, left, hazard.seen,
+		   hazard.seen == 'A' ? "stale: its PCID kept the entry, the hazard generations exist for" :
+		   hazard.seen == 'B' ? "dropped: the switch flushed, or the CPU evicted it" : "unexpected",
+		   reload.seen, sent, fixed.seen);
+}
+
 /* The TLB checks against one CPU on a fresh test space. */
 static void check_tlb_coherence(uint32_t cpu)
 {
 	static const char *const names[] = { "smp.tlb_invlpg_local", "smp.tlb_shootdown", "smp.tlb_ad_cross_cpu",
-					     "smp.tlb_global_cr3_reload", "smp.tlb_zap_gather", "smp.tlb_lazy" };
+					     "smp.tlb_global_cr3_reload", "smp.tlb_zap_gather", "smp.tlb_lazy",
+					     "smp.tlb_switch_back" };
 	if (test_mm_setup() < 0) {
 		for (uint32_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 			smp_record(names[i], TEST_FAIL, cpu, "no memory for the test address space");
@@ -623,9 +691,10 @@ static void check_tlb_coherence(uint32_t cpu)
 	check_global_cr3(cpu);
 	check_zap_gather(cpu);
 	check_lazy(cpu);
+	check_switch_back(cpu);
 	smp_call_function_single(cpu, remote_unload, NULL, true);
 	switch_mm(NULL);
-	bool left = test_mm.cpu_bitmap.bits[0] != 0;
+	bool left = test_mm.cpu_bitmap.bits[0] != 0 || other_mm.cpu_bitmap.bits[0] != 0;
 	test_mm_teardown();
 	if (left)
 		smp_record("smp.tlb_shootdown", TEST_FAIL, cpu, "mm_cpumask not empty after every CPU left the test space");
@@ -655,9 +724,11 @@ void run_smp_checks(enum config_checks level)
 		uint64_t free_after = nr_free_pages();
 		smp_record("smp.cleanup", free_after == free_before ? TEST_PASS : TEST_FAIL, 0,
 			   "free frames %llu -> %llu across the per-core checks; shootdowns %llu, with IPIs %llu, "
-			   "CPUs interrupted %llu, lazy CPUs skipped %llu", free_before, free_after,
+			   "CPUs interrupted %llu, lazy CPUs skipped %llu; PCID %s: mm loads that kept the PCID's entries "
+			   "%llu, flushed a PCID whose generation was behind %llu", free_before, free_after,
 			   tlb_shootdown_stats.flushes, tlb_shootdown_stats.remote, tlb_shootdown_stats.ipis,
-			   tlb_shootdown_stats.lazy_skipped);
+			   tlb_shootdown_stats.lazy_skipped, tlb_use_pcid ? "on" : "off",
+			   tlb_shootdown_stats.noflush_loads, tlb_shootdown_stats.generation_flushes);
 	}
 	draw_table();
 }

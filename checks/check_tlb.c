@@ -10,6 +10,7 @@
  * choice (it may drop entries at any time) and is only reported.
  */
 #include "checks/targeted.h"
+#include "base/format.h"
 #include "cpu/cpufeature.h"
 #include "cpu/x86.h"
 #include "lib/record.h"
@@ -151,11 +152,21 @@ void check_cr3_reload_global(struct scratch *s)
 	scratch_unmap(s, vn, PAGE_SIZE);
 }
 
+/* PCIDs of the check's own, above the dynamic ones (1..TLB_NR_DYN_ASIDS,
+ * paging/tlb_asid.h) so that no mm's slot ever sees the scratch tables'
+ * entries; flush_tlb_all drops them at the end. */
+#define CHECK_PCID_A 0x801
+#define CHECK_PCID_B 0x802
+
 /*
- * pcid: with CR4.PCIDE set, a translation cached under PCID 1 is not used
- * under PCID 2 (whose entries a CR3 load without NOFLUSH drops); going back
- * to PCID 1 with NOFLUSH may find it still cached (reported); a flush of the
- * address under PCID 1 drops it. Everything is restored (PCID 0, PCIDE off).
+ * pcid: with CR4.PCIDE set (by the check if the kernel does not use PCIDs),
+ * a translation cached under PCID A is not used under PCID B (whose entries
+ * a CR3 load without NOFLUSH drops); going back to A with NOFLUSH may find
+ * it still cached (reported); a flush of the address under A drops it.
+ * With INVPCID: both PCIDs cache the page, INVPCID single-context on A must
+ * drop A's entry, and B's is reported (kept: only that PCID was dropped, as
+ * the SDM says; dropped: allowed, the CPU may evict at any time).
+ * Everything is restored (CR3, PCIDE as it was) and all PCIDs flushed.
  */
 void check_pcid(struct scratch *s)
 {
@@ -165,36 +176,59 @@ void check_pcid(struct scratch *s)
 	}
 	const uint64_t va = KERN_VA(4);
 	uint64_t cr3 = read_cr3(), cr4 = read_cr4();
+	bool was_on = cr4 & X86_CR4_PCIDE;
 	struct page *a, *b;
-	if ((cr3 & CR3_PCID_MASK) || (cr4 & X86_CR4_PCIDE)) {
-		check_record("pcid", TEST_FAIL, "unexpected state: CR3 0x%llx CR4 0x%llx", cr3, cr4);
+	if (cr3 & CR3_PCID_MASK) {
+		check_record("pcid", TEST_FAIL, "unexpected state: CR3 0x%llx CR4 0x%llx (the scratch tables run under "
+			     "PCID 0)", cr3, cr4);
 		return;
 	}
 	if (!two_frames(s, &a, &b) || scratch_map(s, va, page_to_phys(a), PAGE_SIZE, PROT_KDATA, PG_LEVEL_4K)) {
 		check_record("pcid", TEST_FAIL, "could not map the test page");
 		return;
 	}
-	write_cr4(cr4 | X86_CR4_PCIDE);
-	write_cr3(s->pgd_phys | 1);
+	if (!was_on)
+		write_cr4(cr4 | X86_CR4_PCIDE);
+	write_cr3(s->pgd_phys | CHECK_PCID_A);
 	char p1 = frame_seen(va);
 	repoint_no_flush(s, va, b);
-	write_cr3(s->pgd_phys | 2);
+	write_cr3(s->pgd_phys | CHECK_PCID_B);
 	char p2 = frame_seen(va);
-	write_cr3(s->pgd_phys | 1 | CR3_NOFLUSH);
+	write_cr3(s->pgd_phys | CHECK_PCID_A | CR3_NOFLUSH);
 	uint64_t pcid_now = read_cr3() & CR3_PCID_MASK;
 	char p1_kept = frame_seen(va);
-	invpcid_flush_one(1, va);
+	invpcid_flush_one(CHECK_PCID_A, va);
 	char p1_flushed = frame_seen(va);
+	/* Single context: A and B both cache va -> B; the PTE goes back to A. */
+	char sa = '-', sb = '-';
+	if (tlb_has_invpcid) {
+		write_cr3(s->pgd_phys | CHECK_PCID_B);
+		(void)frame_seen(va);
+		write_cr3(s->pgd_phys | CHECK_PCID_A | CR3_NOFLUSH);
+		(void)frame_seen(va);
+		repoint_no_flush(s, va, a);
+		__invpcid(CHECK_PCID_A, 0, INVPCID_TYPE_SINGLE_CTXT);
+		sa = frame_seen(va);
+		write_cr3(s->pgd_phys | CHECK_PCID_B | CR3_NOFLUSH);
+		sb = frame_seen(va);
+	}
 	write_cr3(s->pgd_phys);
-	write_cr4(cr4);
+	if (!was_on)
+		write_cr4(cr4);
 	write_cr3(cr3);
 	flush_tlb_all();
-	bool ok = p1 == 'A' && p2 == 'B' && pcid_now == 1 && (p1_kept == 'A' || p1_kept == 'B') &&
-		  p1_flushed == 'B';
+	bool ok = p1 == 'A' && p2 == 'B' && pcid_now == CHECK_PCID_A && (p1_kept == 'A' || p1_kept == 'B') &&
+		  p1_flushed == 'B' && (!tlb_has_invpcid || (sa == 'A' && (sb == 'A' || sb == 'B')));
+	char single[160] = "no INVPCID: single-context not tried";
+	if (tlb_has_invpcid)
+		format(single, sizeof(single), "INVPCID single-context on PCID A: A sees %c (must be A), PCID B %c (%s)",
+			 sa, sb, sb == 'B' ? "kept: only A dropped" : sb == 'A' ? "dropped too, which is allowed" :
+			 "unexpected");
 	check_record("pcid", ok ? TEST_PASS : TEST_FAIL,
-		     "PCID 1 sees %c; PTE changed; PCID 2 sees %c (must be B); back to PCID %llu with NOFLUSH "
-		     "sees %c (%s); after flushing the address in PCID 1 sees %c (must be B)",
-		     p1, p2, pcid_now, p1_kept, p1_kept == 'A' ? "entry kept" : "entry dropped", p1_flushed);
+		     "PCIDE %s; PCID A sees %c; PTE changed; PCID B sees %c (must be B); back to PCID 0x%llx with "
+		     "NOFLUSH sees %c (%s); after flushing the address in PCID A sees %c (must be B); %s",
+		     was_on ? "on (the kernel's)" : "set by the check", p1, p2, pcid_now, p1_kept,
+		     p1_kept == 'A' ? "entry kept" : "entry dropped", p1_flushed, single);
 	scratch_unmap(s, va, PAGE_SIZE);
 }
 

@@ -77,6 +77,18 @@ struct lru_add_batch {
 };
 
 /*
+ * What this CPU's TLB may hold for one dynamic ASID (Linux's struct
+ * tlb_context): the mm whose translations are tagged with it (its
+ * mm->context.ctx_id, 0: none) and the generation of that mm's tables they
+ * are up to date with (paging/tlb_asid.h).
+ */
+#define TLB_NR_DYN_ASIDS 6
+struct tlb_context {
+	uint64_t ctx_id;
+	uint64_t tlb_gen;
+};
+
+/*
  * One "run this function here" request (Linux's call_single_data): the
  * caller fills func and arg, sets pending and sends the IPI; the CPU runs it
  * from its idle loop and clears pending (cpu/smp.c).
@@ -113,9 +125,13 @@ struct pcpu {
 	uint64_t ipis_received;          /* CALL_FUNCTION_VECTOR interrupts taken */
 	/* ---- TLB (issue 16, paging/tlb.c) ---- */
 	volatile uint32_t tlb_is_lazy;   /* a kernel thread borrows loaded_mm (Linux's cpu_tlbstate_shared.is_lazy) */
-	volatile uint32_t tlb_lazy_flush;/* a flush of loaded_mm skipped this CPU while lazy: flush on leaving */
 	uint64_t tlb_flushes_received;   /* flush_tlb_func runs asked by another CPU */
 	uint64_t cpu_mask_bit;           /* 1 << cpu: this CPU's bit in a cpumask word (flush_tlb_fault_page) */
+	/* ---- PCID (issue 16, pcid): paging/tlb.c, Linux's cpu_tlbstate ---- */
+	uint16_t loaded_mm_asid;         /* the ASID slot loaded_mm runs under (PCID kern_pcid(asid)) */
+	uint16_t next_asid;              /* the slot choose_new_asid takes next (round robin) */
+	uint32_t pcid_on;                /* CR4.PCIDE is set on this CPU: CR3 carries a PCID */
+	struct tlb_context tlb_ctxs[TLB_NR_DYN_ASIDS];
 	/* ---- cowfast (issue 12): paging/lru.c ---- */
 	struct lru_add_batch lru_add;    /* pages on their way to the LRU lists */
 	/* ---- Programs on every CPU (issue 16, smprun): kernel/sched.c ---- */

@@ -13,6 +13,7 @@
 #include "lib/kprintf.h"
 #include "lib/record.h"
 #include "lib/tsc.h"
+#include "paging/tlb.h"
 #include "paging/buddy.h"
 #include "paging/init.h"
 
@@ -46,8 +47,8 @@ void boot_report(const struct boot_info *bi, const struct memmap *mm)
 
 	kprintf("cpu      %s family %u model %u stepping %u%s%s\n", c->x86_model_id, c->x86, c->x86_model,
 		c->x86_stepping, cpu_has(c, X86_FEATURE_HYPERVISOR) ? ", hypervisor " : "", c->hypervisor_id);
-	kprintf("paging   %u-level, MAXPHYADDR %u, linear %u bits\n", current_paging_levels(),
-		c->x86_phys_bits, c->x86_virt_bits);
+	kprintf("paging   %u-level, MAXPHYADDR %u, linear %u bits, PCID %s\n", current_paging_levels(),
+		c->x86_phys_bits, c->x86_virt_bits, tlb_use_pcid ? "in use" : "not used");
 	kprintf("tsc      %llu Hz (%s)\n", tsc_hz, tsc_source);
 	kprintf("firmware %s, Secure Boot %s\n", bi->firmware_vendor,
 		bi->secure_boot == SECURE_BOOT_SETUP ? "off (setup mode: no platform key)" : secure_boot_name(bi->secure_boot));
@@ -62,6 +63,7 @@ void boot_report(const struct boot_info *bi, const struct memmap *mm)
 	json_str(j, "secure_boot", secure_boot_name(bi->secure_boot));
 	cpu_features_json(c, j);
 	json_u64(j, "paging_levels", current_paging_levels());
+	json_bool(j, "pcid_in_use", tlb_use_pcid);   /* CR4.PCIDE set: dynamic ASIDs (paging/tlb.h) */
 	json_hex(j, "page_offset", paging_report.page_offset);
 	tsc_json(j);
 	json_u64(j, "usable_bytes", mm->usable_bytes);

@@ -53,6 +53,7 @@
 #include "paging/hugetlb.h"
 #include "paging/vmscan.h"
 #include "paging/memory.h"
+#include "paging/tlb.h"
 #include "base/process.h"
 #include "kernel/run.h"
 #include "kernel/smpboot.h"
@@ -188,6 +189,7 @@ static void kernel_main_high(struct boot_info *bi)
 	pcpu_init(0);   /* the boot CPU: its GDT, TSS and GS base */
 	idt_init();
 	paging_finish_boot();
+	tlb_pcid_cpu_init(boot_config.pcid == CONFIG_PCID_AUTO);   /* PCIDs where the CPU has them (paging/tlb.h) */
 	apic_init_bsp();   /* x2APIC when there is one; before anything uses the APIC timer */
 	if (efi_setup_page_tables(bi) < 0)
 		record_warning("paging", "no memory for the EFI runtime page tables; runtime services unavailable");

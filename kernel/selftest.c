@@ -139,9 +139,10 @@ static void check_paging_mode(void)
 	bool want_smep = boot_cpu_has(X86_FEATURE_SMEP), want_smap = boot_cpu_has(X86_FEATURE_SMAP);
 	bool ok = (cr0 & X86_CR0_WP) && (cr4 & X86_CR4_PGE) &&
 		  (!boot_cpu_has(X86_FEATURE_NX) || (efer & EFER_NXE)) &&
-		  !!(cr4 & X86_CR4_SMEP) == want_smep && !!(cr4 & X86_CR4_SMAP) == want_smap;
-	record_check("paging.control_bits", ok, "CR0 0x%llx CR4 0x%llx EFER 0x%llx (smep %d smap %d expected)",
-		     cr0, cr4, efer, want_smep, want_smap);
+		  !!(cr4 & X86_CR4_SMEP) == want_smep && !!(cr4 & X86_CR4_SMAP) == want_smap &&
+		  !!(cr4 & X86_CR4_PCIDE) == tlb_use_pcid;
+	record_check("paging.control_bits", ok, "CR0 0x%llx CR4 0x%llx EFER 0x%llx (smep %d smap %d pcide %d expected)",
+		     cr0, cr4, efer, want_smep, want_smap, tlb_use_pcid);
 }
 
 /* The kernel runs in the top 2 GiB and the user half of its tables is empty. */

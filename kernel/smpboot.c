@@ -37,6 +37,7 @@
 #include "paging/init.h"
 #include "paging/page.h"
 #include "paging/pgtable_types.h"
+#include "paging/tlb.h"
 
 #define MSR_IA32_CR_PAT 0x277u
 
@@ -100,6 +101,7 @@ static void __attribute__((noreturn)) start_secondary(void *arg)
 	struct cpuinfo_x86 c;
 	cpu_detect(&c);
 	p->features = c.features;
+	tlb_pcid_cpu_init(tlb_use_pcid);   /* PCIDs as on the boot CPU (CR3 holds init_top_pgt: low bits 0) */
 	cpu_topology_detect(&p->topo);
 	if (!apic_init_ap()) {
 		__atomic_store_n(&p->online, AP_CALLIN_APIC_FAILED, __ATOMIC_RELEASE);
@@ -287,7 +289,7 @@ static void bsp_init(void)
 	cpu_topology_detect(&p->topo);
 	p->online = 1;
 	bsp_state.cr0 = read_cr0();
-	bsp_state.cr4 = read_cr4() & ~X86_CR4_PCIDE;   /* PCIDE needs CR3[11:0] = 0 first: the checks set it themselves */
+	bsp_state.cr4 = read_cr4() & ~X86_CR4_PCIDE;   /* PCIDE needs CR3[11:0] = 0 first: tlb_pcid_cpu_init sets it */
 	bsp_state.efer = rdmsr(MSR_EFER);
 	bsp_state.xcr0 = (bsp_state.cr4 & X86_CR4_OSXSAVE) ? xgetbv0() : 0;
 	bsp_state.pat = boot_cpu_has(X86_FEATURE_PAT) ? rdmsr(MSR_IA32_CR_PAT) : 0;

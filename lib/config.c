@@ -198,6 +198,9 @@ static const struct choice report_nvram_choices[] = {
 static const struct choice thp_choices[] = {
 	{ "always", CONFIG_THP_ALWAYS }, { "madvise", CONFIG_THP_MADVISE }, { "never", CONFIG_THP_NEVER }, { NULL, 0 }
 };
+static const struct choice pcid_choices[] = {
+	{ "auto", CONFIG_PCID_AUTO }, { "off", CONFIG_PCID_OFF }, { NULL, 0 }
+};
 static const struct choice overcommit_choices[] = {
 	{ "guess", CONFIG_OVERCOMMIT_GUESS }, { "always", CONFIG_OVERCOMMIT_ALWAYS }, { NULL, 0 }
 };
@@ -210,11 +213,12 @@ static int *exit_field(struct faultline_config *cfg)          { return (int *)&c
 static int *report_nvram_field(struct faultline_config *cfg)  { return (int *)&cfg->report_nvram; }
 static int *thp_field(struct faultline_config *cfg)           { return (int *)&cfg->thp; }
 static int *overcommit_field(struct faultline_config *cfg)    { return (int *)&cfg->overcommit_memory; }
+static int *pcid_field(struct faultline_config *cfg)          { return (int *)&cfg->pcid; }
 
 _Static_assert(sizeof(enum config_paging) == sizeof(int) && sizeof(enum config_checks) == sizeof(int) &&
 	       sizeof(enum config_checks_paging) == sizeof(int) && sizeof(enum config_exit) == sizeof(int) &&
 	       sizeof(enum config_report_nvram) == sizeof(int) && sizeof(enum config_thp) == sizeof(int) &&
-	       sizeof(enum config_overcommit) == sizeof(int),
+	       sizeof(enum config_overcommit) == sizeof(int) && sizeof(enum config_pcid) == sizeof(int),
 	       "config enums are stored through int pointers");
 
 static const struct choice_key choice_keys[] = {
@@ -225,6 +229,7 @@ static const struct choice_key choice_keys[] = {
 	{ "report_nvram", report_nvram_choices, report_nvram_field },
 	{ "thp", thp_choices, thp_field },
 	{ "overcommit_memory", overcommit_choices, overcommit_field },
+	{ "pcid", pcid_choices, pcid_field },
 };
 #define CHOICE_KEY_COUNT (sizeof(choice_keys) / sizeof(choice_keys[0]))
 

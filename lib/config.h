@@ -17,6 +17,7 @@
  *   overcommit_memory = guess | always   (Linux's vm.overcommit_memory 0 / 1)
  *   mem_limit = SIZE                 (memory user programs may hold, as memory.max; 0 none)
  *   swap   = SIZE                   (compressed-RAM swap device, e.g. 256M; 0: none)
+ *   pcid   = auto | off             (process-context identifiers for the TLB where the CPU has them)
  *   test   = NAME                   (developer hooks used by the integration tests)
  *
  * The parser is pure logic (host-tested): it never fails as a whole. Every
@@ -57,6 +58,9 @@ enum config_thp    { CONFIG_THP_NEVER = 0, CONFIG_THP_MADVISE, CONFIG_THP_ALWAYS
 enum config_overcommit { CONFIG_OVERCOMMIT_GUESS = 0, CONFIG_OVERCOMMIT_ALWAYS = 1 };
 #define CONFIG_MAX_HUGEPAGES_2M 65536   /* 128 GiB */
 #define CONFIG_MAX_HUGEPAGES_1G 1024
+/* pcid = auto | off (paging/tlb.h): PCIDs where the CPU has them, or never. */
+enum config_pcid { CONFIG_PCID_AUTO = 0, CONFIG_PCID_OFF };
+
 #define CONFIG_SMP_AUTO 0               /* smp = auto: every CPU the MADT lists as enabled */
 #define CONFIG_MAX_SMP  4096
 
@@ -89,6 +93,7 @@ struct faultline_config {
 	enum config_overcommit overcommit_memory;    /* default: guess (Linux's default heuristic) */
 	uint64_t mem_limit;                          /* mem_limit = SIZE: bytes user programs may hold; 0 none */
 	uint64_t swap_bytes;                         /* swap = SIZE: the zram swap device; 0: none */
+	enum config_pcid pcid;                       /* pcid (issue 16): default auto */
 	uint32_t run_count;
 	int32_t oom_score_adj;                       /* for the run lines that follow (-1000..1000) */
 	struct config_run runs[CONFIG_MAX_RUNS];

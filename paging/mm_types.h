@@ -167,6 +167,15 @@ struct mm_struct {
 	 * this mm's tables (switch_mm sets and clears them, paging/tlb.h), the
 	 * ones flush_tlb_mm_range must reach. */
 	struct cpumask cpu_bitmap;
+	/* ---- PCID (issue 16, pcid): Linux's mm->context, paging/tlb.h ----
+	 * ctx_id: this mm's identity in every CPU's ASID slots, unique and
+	 * never reused (0 until switch_mm first loads it); tlb_gen: bumped by
+	 * every flush of its translations, so a CPU whose slot holds an older
+	 * generation knows its cached entries may be stale. */
+	struct {
+		uint64_t ctx_id;
+		uint64_t tlb_gen;
+	} context;
 	/* mlockall(MCL_FUTURE) (paging/mlock.c): Linux's mm->def_flags, the
 	 * VM_LOCKED / VM_LOCKONFAULT every new mapping gets. A new mm (exec,
 	 * fork) starts without them, as Linux's mm_init. */

@@ -3,8 +3,10 @@
  * and the run-time switch to the other mode and back.
  *
  * A run-time switch, in order:
- *   1. refuse what cannot work: no LA57, interrupts on, PCIDE set, or a
- *      kernel mapping outside K (the table that holds the kernel half)
+ *   1. refuse what cannot work: no LA57, interrupts on, or a kernel
+ *      mapping outside K (the table that holds the kernel half); CR4.PCIDE
+ *      is cleared for the switch (tlb_pcid_cpu_suspend: on the kernel's
+ *      tables first) and set again in the new mode
  *   2. install the trampoline; build the identity chain for its page and
  *      the two roots (4-level: K's entries 256..511; 5-level: slot 511 -> K)
  *   3. CR3 := the root of the current mode (a plain load: same kernel half,
@@ -84,6 +86,7 @@ static struct {
 	pgd_t *boot_root;
 	uint64_t boot_root_phys;
 	uint64_t boot_cr4;
+	bool pcid;                 /* CR4.PCIDE was set before the switch (tlb_pcid_cpu_suspend) */
 	uint64_t trampoline;
 	uint64_t low[LOW_NR];
 	uint64_t root_phys[2];          /* [0]: the 4-level root, [1]: the 5-level one */
@@ -204,8 +207,6 @@ int paging_switch_mode(uint32_t levels, struct mode_switch_report *r)
 		return refuse(r, EINVAL, "already switched to %u-level paging", cur);
 	if (read_rflags() & X86_EFLAGS_IF)
 		return refuse(r, EBUSY, "interrupts are on (RFLAGS 0x%llx)", read_rflags());
-	if (read_cr4() & X86_CR4_PCIDE)
-		return refuse(r, EBUSY, "CR4.PCIDE is set (CR4 0x%llx): leaving long mode needs it clear", read_cr4());
 	if (num_online_cpus() > 1)
 		return refuse(r, EBUSY, "%u CPUs are online: the others run on the boot mode's tables",
 			      num_online_cpus());
@@ -230,6 +231,7 @@ int paging_switch_mode(uint32_t levels, struct mode_switch_report *r)
 	sw.boot_levels = cur;
 	sw.boot_root = init_top_pgt;
 	sw.boot_root_phys = init_top_pgt_phys;
+	sw.pcid = tlb_pcid_cpu_suspend();       /* leaving long mode needs CR4.PCIDE clear */
 	sw.boot_cr4 = read_cr4();
 	uint64_t cr4 = levels == 5 ? sw.boot_cr4 | X86_CR4_LA57 : sw.boot_cr4 & ~X86_CR4_LA57;
 
@@ -241,12 +243,14 @@ int paging_switch_mode(uint32_t levels, struct mode_switch_report *r)
 	if (read_cr4() != cr4) {                /* not reached if the mode is wrong: nothing would run */
 		write_cr3(sw.boot_root_phys);
 		free_switch_pages();
+		tlb_pcid_cpu_resume(sw.pcid);
 		return refuse(r, EIO, "the trampoline came back with CR4 0x%llx", read_cr4());
 	}
 	pgtable_l5_enabled_flag = levels == 5;
 	init_top_pgt_phys = *root_for(levels);
 	init_top_pgt = (pgd_t *)__va(init_top_pgt_phys);
 	sw.active = true;
+	tlb_pcid_cpu_resume(sw.pcid);           /* CR3 is the new root: low bits 0 */
 	return 0;
 }
 
@@ -258,8 +262,7 @@ int paging_restore_mode(struct mode_switch_report *r)
 		return refuse(r, EINVAL, "no paging-mode switch in force (%d-level paging)", pgtable_levels());
 	r->trampoline = sw.trampoline;
 	r->tables = 2 + LOW_NR;
-	if (read_cr4() & X86_CR4_PCIDE)
-		write_cr4(read_cr4() & ~X86_CR4_PCIDE);   /* clearing CR0.PG with PCIDE set is #GP */
+	bool pcid = tlb_pcid_cpu_suspend();       /* clearing CR0.PG with PCIDE set is #GP */
 
 	uint64_t t0 = rdtsc_ordered();
 	write_cr3(init_top_pgt_phys);
@@ -273,6 +276,7 @@ int paging_restore_mode(struct mode_switch_report *r)
 	sw.active = false;
 	flush_tlb_all();
 	free_switch_pages();
+	tlb_pcid_cpu_resume(pcid);
 	return 0;
 }
 

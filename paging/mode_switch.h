@@ -71,7 +71,7 @@ struct mode_switch_report {
  * now, every kernel address unchanged (see the top of this file). Returns 0,
  * or, with nothing changed and r->why saying why (checked in this order):
  *   -EINVAL  a switch is already in force
- *   -EBUSY   interrupts are on, CR4.PCIDE is set, or other CPUs are online
+ *   -EBUSY   interrupts are on, or other CPUs are online
  *   -EINVAL  levels is not 4 or 5, or the mode running now
  *   -ENODEV  5 levels asked on a CPU without LA57
  *   -EINVAL  a kernel mapping lies outside K (the direct map at the

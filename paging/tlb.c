@@ -4,8 +4,14 @@
 #include "cpu/smp.h"
 #include "paging/init.h"
 #include "paging/mm_types.h"
+#include "paging/tlb_asid.h"
 
 struct tlb_shootdown_stats tlb_shootdown_stats;
+
+bool tlb_use_pcid;
+
+/* The last ctx_id handed out (Linux's last_mm_ctx_id): 0 is "none". */
+static uint64_t last_mm_ctx_id;
 
 /* What one flush asks of each CPU (Linux's struct flush_tlb_info). */
 struct flush_tlb_info {
@@ -14,37 +20,116 @@ struct flush_tlb_info {
 	uint32_t stride_shift;
 	bool freed_tables;
 	bool all;                   /* flush_tlb_all, global entries included */
+	uint64_t new_tlb_gen;       /* the generation of mm this flush made */
 };
 
-/* Leaves lazy mode on this CPU; true if a flush of the loaded mm skipped it
- * meanwhile (then its entries may be stale). The store of tlb_is_lazy and
- * the read of tlb_lazy_flush are ordered against the flusher's store and
- * re-read (flush_tlb_mm_range): one of the two sides sees the other. */
-static bool leave_lazy_tlb(struct pcpu *p)
+/* Interrupts off, returning the old RFLAGS for irq_restore. */
+static inline uint64_t irq_save(void)
 {
-	if (!p->tlb_is_lazy)
-		return false;
-	__atomic_store_n(&p->tlb_is_lazy, 0, __ATOMIC_SEQ_CST);
-	return __atomic_exchange_n(&p->tlb_lazy_flush, 0, __ATOMIC_SEQ_CST) != 0;
+	uint64_t flags = read_rflags();
+	cli();
+	return flags;
+}
+
+static inline void irq_restore(uint64_t flags)
+{
+	if (flags & X86_EFLAGS_IF)
+		__asm__ volatile("sti" : : : "memory");
+}
+
+/* mm's ctx_id, given it on first use (Linux assigns it in init_new_context;
+ * here at the first switch_mm or flush, so every mm_struct however made -
+ * mm_alloc, the checks' static test spaces - gets one, and one reset to
+ * zero gets a new one). */
+static uint64_t mm_ctx_id(struct mm_struct *mm)
+{
+	uint64_t id = __atomic_load_n(&mm->context.ctx_id, __ATOMIC_ACQUIRE);
+	if (__builtin_expect(id != 0, 1))
+		return id;
+	uint64_t fresh = __atomic_add_fetch(&last_mm_ctx_id, 1, __ATOMIC_SEQ_CST);
+	if (__atomic_compare_exchange_n(&mm->context.ctx_id, &id, fresh, false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
+		return fresh;
+	return id;   /* another CPU gave it one first */
+}
+
+/* Linux's inc_mm_tlb_gen: a new generation of mm's tables, after the PTE
+ * changes it covers; a full barrier, so the mask read after it is not
+ * reordered before it. */
+static uint64_t inc_mm_tlb_gen(struct mm_struct *mm)
+{
+	return __atomic_add_fetch(&mm->context.tlb_gen, 1, __ATOMIC_SEQ_CST);
+}
+
+/* Leaves lazy mode on this CPU (Linux 6.1's cpu_tlbstate_shared.is_lazy).
+ * The store is ordered before the caller's read of the mm's tlb_gen, as a
+ * flusher's generation bump is before its read of is_lazy: either the
+ * flusher sees this CPU not lazy (and sends the IPI), or this CPU sees the
+ * new generation (and flushes itself). */
+static void leave_lazy_tlb(struct pcpu *p)
+{
+	if (p->tlb_is_lazy)
+		__atomic_store_n(&p->tlb_is_lazy, 0, __ATOMIC_SEQ_CST);
+}
+
+/* The CR3 value that runs mm under ASID slot asid on this CPU. */
+static uint64_t build_cr3(const struct pcpu *p, const struct mm_struct *mm, uint16_t asid, bool noflush)
+{
+	uint64_t cr3 = __pa(mm->pgd);
+	if (p->pcid_on)
+		cr3 |= kern_pcid(asid) | (noflush ? CR3_NOFLUSH : 0);
+	return cr3;
+}
+
+/* switch_mm's work, interrupts off (Linux's switch_mm_irqs_off). */
+static void switch_mm_irqs_off(struct pcpu *p, struct mm_struct *next)
+{
+	struct mm_struct *prev = p->loaded_mm;
+	leave_lazy_tlb(p);
+	if (prev == next) {
+		if (!next)
+			return;
+		/* Still loaded (lazy mode, or a thread of the same mm): flush only
+		 * if a flush skipped this CPU meanwhile. */
+		uint64_t next_gen = __atomic_load_n(&next->context.tlb_gen, __ATOMIC_SEQ_CST);
+		struct tlb_context *c = &p->tlb_ctxs[p->loaded_mm_asid];
+		if (c->tlb_gen >= next_gen)
+			return;
+		flush_tlb_local();
+		c->tlb_gen = next_gen;
+		__atomic_fetch_add(&tlb_shootdown_stats.generation_flushes, 1, __ATOMIC_RELAXED);
+		return;
+	}
+	if (next) {
+		uint64_t id = mm_ctx_id(next);
+		cpumask_set_cpu(p->cpu, mm_cpumask(next));   /* before reading the generation: seq_cst */
+		uint64_t next_gen = __atomic_load_n(&next->context.tlb_gen, __ATOMIC_SEQ_CST);
+		bool need_flush;
+		uint16_t asid = choose_new_asid(p->tlb_ctxs, &p->next_asid, id, next_gen, p->pcid_on, &need_flush);
+		struct tlb_context *c = &p->tlb_ctxs[asid];
+		if (p->pcid_on) {
+			if (!need_flush)
+				__atomic_fetch_add(&tlb_shootdown_stats.noflush_loads, 1, __ATOMIC_RELAXED);
+			else if (c->ctx_id == id)
+				__atomic_fetch_add(&tlb_shootdown_stats.generation_flushes, 1, __ATOMIC_RELAXED);
+		}
+		write_cr3(build_cr3(p, next, asid, !need_flush));
+		c->ctx_id = id;
+		c->tlb_gen = next_gen;
+		p->loaded_mm_asid = asid;
+	} else {
+		write_cr3(init_top_pgt_phys);   /* PCID 0: always flushed, whoever used it last */
+	}
+	p->loaded_mm = next;
+	if (prev)
+		cpumask_clear_cpu(p->cpu, mm_cpumask(prev));
 }
 
 /* See paging/tlb.h. */
 void switch_mm(struct mm_struct *next)
 {
-	struct pcpu *p = this_cpu_ptr();
-	struct mm_struct *prev = p->loaded_mm;
-	bool stale = leave_lazy_tlb(p);
-	if (prev == next) {
-		if (stale)
-			flush_tlb_local();   /* back from lazy mode: what the skipped flushes would have done */
-		return;
-	}
-	if (next)
-		cpumask_set_cpu(p->cpu, mm_cpumask(next));
-	write_cr3(next ? __pa(next->pgd) : init_top_pgt_phys);
-	p->loaded_mm = next;
-	if (prev)
-		cpumask_clear_cpu(p->cpu, mm_cpumask(prev));
+	uint64_t flags = irq_save();
+	switch_mm_irqs_off(this_cpu_ptr(), next);
+	irq_restore(flags);
 }
 
 /* See paging/tlb.h. */
@@ -55,11 +140,55 @@ void enter_lazy_tlb(void)
 		__atomic_store_n(&p->tlb_is_lazy, 1, __ATOMIC_SEQ_CST);
 }
 
-/* The flush on one CPU (Linux's flush_tlb_func): nothing for an mm this CPU
- * no longer runs (its CR3 load dropped the entries); a lazy CPU asked
- * because tables are freed leaves the mm for the kernel's tables (as
- * Linux 6.1: it must not walk them again); else page by page up to the
- * ceiling, else everything non-global (or, for the kernel, all). */
+/* See paging/tlb.h. */
+bool tlb_pcid_cpu_init(bool allowed)
+{
+	struct pcpu *p = this_cpu_ptr();
+	for (uint32_t i = 0; i < TLB_NR_DYN_ASIDS; i++)
+		p->tlb_ctxs[i] = (struct tlb_context){ 0, 0 };
+	p->next_asid = 0;
+	p->loaded_mm_asid = 0;
+	bool has = (p->features >> X86_FEATURE_PCID) & 1;
+	if (!allowed || !has || p->loaded_mm || (read_cr3() & CR3_PCID_MASK) || !(rdmsr(MSR_EFER) & EFER_LMA)) {
+		p->pcid_on = 0;
+		return false;
+	}
+	write_cr4(read_cr4() | X86_CR4_PCIDE);
+	p->pcid_on = 1;
+	tlb_use_pcid = true;
+	return true;
+}
+
+/* See paging/tlb.h. */
+bool tlb_pcid_cpu_suspend(void)
+{
+	struct pcpu *p = this_cpu_ptr();
+	if (!p->pcid_on)
+		return false;
+	switch_mm(NULL);
+	write_cr4(read_cr4() & ~X86_CR4_PCIDE);
+	p->pcid_on = 0;
+	for (uint32_t i = 0; i < TLB_NR_DYN_ASIDS; i++)
+		p->tlb_ctxs[i] = (struct tlb_context){ 0, 0 };
+	return true;
+}
+
+/* See paging/tlb.h. */
+void tlb_pcid_cpu_resume(bool was_on)
+{
+	if (was_on)
+		tlb_pcid_cpu_init(true);
+}
+
+/* The flush on one CPU (Linux's flush_tlb_func). A kernel range: page by
+ * page if its entries are global, else (PCIDs: the kernel's non-global
+ * entries may be cached under any PCID) everything. An mm this CPU no
+ * longer runs: nothing now, its slot's generation tells switch_mm to flush
+ * on the way back. A lazy CPU asked because tables are freed leaves the mm
+ * for the kernel's tables (as Linux 6.1: it must not walk them again).
+ * Else by generation (tlb_flush_decide): nothing if a later flush caught it
+ * up already, page by page if this flush is the one change it lacks and
+ * its range is within the ceiling, else the whole PCID. Interrupts off. */
 static void flush_tlb_func(void *arg)
 {
 	const struct flush_tlb_info *f = arg;
@@ -67,21 +196,38 @@ static void flush_tlb_func(void *arg)
 		flush_tlb_all();
 		return;
 	}
-	if (f->mm && this_cpu_read(loaded_mm) != f->mm)
-		return;
-	if (f->mm && f->freed_tables && this_cpu_read(tlb_is_lazy)) {
-		switch_mm(NULL);
-		return;
-	}
-	if (tlb_flush_is_full(f->start, f->end, f->stride_shift)) {
-		if (f->mm)
-			flush_tlb_local();
-		else
-			flush_tlb_all();    /* kernel entries are global */
+	bool full = tlb_flush_is_full(f->start, f->end, f->stride_shift);
+	if (!f->mm) {
+		if (full || this_cpu_read(pcid_on)) {
+			flush_tlb_all();    /* kernel entries are global, or may be under any PCID */
+			return;
+		}
+		for (uint64_t a = f->start; a < f->end; a += 1ull << f->stride_shift)
+			flush_tlb_page(a);
 		return;
 	}
-	for (uint64_t a = f->start; a < f->end; a += 1ull << f->stride_shift)
-		flush_tlb_page(a);
+	struct pcpu *p = this_cpu_ptr();
+	if (p->loaded_mm != f->mm)
+		return;
+	if (f->freed_tables && p->tlb_is_lazy) {
+		switch_mm_irqs_off(p, NULL);
+		return;
+	}
+	struct tlb_context *c = &p->tlb_ctxs[p->loaded_mm_asid];
+	uint64_t mm_gen = __atomic_load_n(&f->mm->context.tlb_gen, __ATOMIC_SEQ_CST);
+	uint64_t after;
+	switch (tlb_flush_decide(c->tlb_gen, mm_gen, f->new_tlb_gen, !full, &after)) {
+	case TLB_FLUSH_NONE:
+		return;
+	case TLB_FLUSH_PARTIAL:
+		for (uint64_t a = f->start; a < f->end; a += 1ull << f->stride_shift)
+			flush_tlb_page(a);
+		break;
+	case TLB_FLUSH_FULL:
+		flush_tlb_local();
+		break;
+	}
+	c->tlb_gen = after;
 }
 
 /* flush_tlb_func asked by another CPU: counted. */
@@ -95,8 +241,11 @@ static void flush_tlb_func_remote(void *arg)
 static void flush_on(const struct cpumask *mask, struct flush_tlb_info *f, bool here)
 {
 	__atomic_fetch_add(&tlb_shootdown_stats.flushes, 1, __ATOMIC_RELAXED);
-	if (here)
+	if (here) {
+		uint64_t flags = irq_save();
 		flush_tlb_func(f);
+		irq_restore(flags);
+	}
 	if (cpumask_empty(mask))
 		return;   /* the common case while an mm runs on one CPU */
 	uint32_t n = smp_call_function_many(mask, flush_tlb_func_remote, f, true);
@@ -108,21 +257,16 @@ static void flush_on(const struct cpumask *mask, struct flush_tlb_info *f, bool 
 
 /*
  * Takes the CPUs in lazy mode out of mask (Linux 6.1's tlb_is_not_lazy):
- * each is marked to flush when it leaves lazy mode instead. Mark, then look
- * again: a CPU that left lazy mode in between gets the IPI after all (its
- * own leave_lazy_tlb may flush too, which is harmless).
+ * read after the generation bump, so a CPU that leaves lazy mode later sees
+ * the new generation in switch_mm and flushes itself (leave_lazy_tlb).
  */
 static void skip_lazy_cpus(struct cpumask *mask)
 {
 	for (uint32_t cpu = 0; cpu < nr_cpu_ids; cpu++) {
-		struct pcpu *p = &pcpu_area[cpu];
-		if (!cpumask_test_cpu(cpu, mask) || !__atomic_load_n(&p->tlb_is_lazy, __ATOMIC_SEQ_CST))
+		if (!cpumask_test_cpu(cpu, mask) || !__atomic_load_n(&pcpu_area[cpu].tlb_is_lazy, __ATOMIC_SEQ_CST))
 			continue;
-		__atomic_store_n(&p->tlb_lazy_flush, 1, __ATOMIC_SEQ_CST);
-		if (__atomic_load_n(&p->tlb_is_lazy, __ATOMIC_SEQ_CST)) {
-			cpumask_clear_cpu(cpu, mask);
-			__atomic_fetch_add(&tlb_shootdown_stats.lazy_skipped, 1, __ATOMIC_RELAXED);
-		}
+		cpumask_clear_cpu(cpu, mask);
+		__atomic_fetch_add(&tlb_shootdown_stats.lazy_skipped, 1, __ATOMIC_RELAXED);
 	}
 }
 
@@ -139,8 +283,13 @@ static void online_mask(struct cpumask *m)
 void flush_tlb_mm_range(struct mm_struct *mm, uint64_t start, uint64_t end, uint32_t stride_shift,
 			bool freed_tables)
 {
-	struct flush_tlb_info f = { mm, start, end, stride_shift, freed_tables, false };
-	struct cpumask mask = *mm_cpumask(mm);   /* a snapshot: a CPU that joins later loads fresh tables */
+	struct flush_tlb_info f = { mm, start, end, stride_shift, freed_tables, false, inc_mm_tlb_gen(mm) };
+	/* A snapshot, after the generation bump: a CPU that joins later reads
+	 * the new generation in switch_mm; one that left keeps its entries
+	 * (PCID) but its slot is behind, so it flushes when it comes back. */
+	struct cpumask mask;
+	for (uint32_t i = 0; i < sizeof(mask.bits) / sizeof(mask.bits[0]); i++)
+		mask.bits[i] = __atomic_load_n(&mm_cpumask(mm)->bits[i], __ATOMIC_SEQ_CST);
 	cpumask_clear_cpu(smp_processor_id(), &mask);
 	if (!freed_tables && !cpumask_empty(&mask))
 		skip_lazy_cpus(&mask);
@@ -150,7 +299,7 @@ void flush_tlb_mm_range(struct mm_struct *mm, uint64_t start, uint64_t end, uint
 /* See paging/tlb.h. */
 void flush_tlb_kernel_range(uint64_t start, uint64_t end)
 {
-	struct flush_tlb_info f = { NULL, start, end, 12, false, false };
+	struct flush_tlb_info f = { NULL, start, end, 12, false, false, 0 };
 	struct cpumask mask;
 	online_mask(&mask);
 	flush_on(&mask, &f, true);

@@ -31,10 +31,19 @@
  * through flush_tlb_mm_range (teardowns through paging/mmu_gather.h, which
  * frees frames and tables only after it); only permission upgrades (a
  * spurious fault, a reused CoW page) flush locally, as Linux's
- * flush_tlb_fix_spurious_fault. Without PCIDs a CPU that switched away from
- * an mm lost its entries with the CR3 load, so only the CPUs in the mask
- * need the IPI, and a CPU that gets one for an mm it no longer runs does
- * nothing. docs/ARCHITECTURE.md, "TLB coherence".
+ * flush_tlb_fix_spurious_fault (a stale, less permissive entry under
+ * another PCID only costs another spurious fault).
+ *
+ * PCID (issue 16; paging/tlb_asid.h has the decisions): where the CPU has
+ * PCID and `pcid = auto`, CR4.PCIDE is set on every CPU and each mm runs
+ * under one of TLB_NR_DYN_ASIDS dynamic PCIDs per CPU (Linux's dynamic
+ * ASIDs), so switching between a few processes keeps their translations.
+ * A CPU that switched away from an mm keeps its entries under that PCID, but
+ * it leaves mm_cpumask, so flushes stop reaching it: every flush bumps the
+ * mm's tlb_gen, and a CPU coming back to an mm whose generation moved past
+ * its slot's flushes that PCID then. Without PCIDs the same code runs with
+ * one slot and a flush on every switch (the CR3 load drops everything).
+ * docs/ARCHITECTURE.md, "TLB coherence".
  */
 #ifndef FAULTLINE_TLB_H
 #define FAULTLINE_TLB_H
@@ -95,6 +104,10 @@ static inline void flush_tlb_fault_page(struct mm_struct *mm, uint64_t addr) { f
 /* Set at boot if CPUID.(EAX=7,ECX=0):EBX[10] (INVPCID) is present. Defined in paging/pgtable.c. */
 extern bool tlb_has_invpcid;
 
+/* True once some CPU runs with CR4.PCIDE set (tlb_pcid_cpu_init); each
+ * CPU's own pcid_on says whether it does. Defined in paging/tlb.c. */
+extern bool tlb_use_pcid;
+
 #define CR3_PCID_MASK  0xfffull           /* CR3 bits 11..0 hold the PCID when CR4.PCIDE=1 */
 #define CR3_NOFLUSH    (1ull << 63)       /* on a CR3 write: keep this PCID's entries */
 
@@ -117,7 +130,8 @@ static inline void flush_tlb_page(uint64_t addr)
 	__asm__ volatile("invlpg (%0)" : : "r"(addr) : "memory");
 }
 
-/* Drops all non-global translations of the current PCID by reloading CR3. */
+/* Drops all non-global translations of the current PCID by reloading CR3
+ * (read_cr3 never shows bit 63, so the load flushes). */
 static inline void flush_tlb_local(void)
 {
 	write_cr3(read_cr3() & ~CR3_NOFLUSH);
@@ -163,11 +177,13 @@ static inline void invpcid_flush_one(uint64_t pcid, uint64_t addr)
  * INVLPG when mm is live on this CPU only - the instructions of the
  * single-CPU fault path stay those of a local flush - else
  * flush_tlb_mm_range. (A lazy CPU keeps its bit, so it is not "only here".)
+ * With PCIDs other CPUs may hold mm's entries under its PCID without being
+ * in the mask: then the generation must move, through flush_tlb_mm_range.
  */
 static __attribute__((always_inline)) inline void flush_tlb_fault_page(struct mm_struct *mm, uint64_t addr)
 {
 	_Static_assert(NR_CPUS <= 64, "one cpumask word");
-	if (__builtin_expect(mm_cpumask(mm)->bits[0] == this_cpu_read(cpu_mask_bit), 1))
+	if (__builtin_expect(mm_cpumask(mm)->bits[0] == this_cpu_read(cpu_mask_bit) && !tlb_use_pcid, 1))
 		flush_tlb_page(addr);
 	else
 		flush_tlb_mm_range(mm, addr, addr + 4096, 12, false);
@@ -179,16 +195,45 @@ struct tlb_shootdown_stats {
 	uint64_t remote;          /* of those, the ones that sent IPIs */
 	uint64_t ipis;            /* CPUs interrupted */
 	uint64_t lazy_skipped;    /* CPUs in lazy mode left out (they flush when they leave it) */
+	/* PCID (switch_mm, with PCIDs only): loads of an mm's tables that kept
+	 * the PCID's entries (CR3_NOFLUSH), and the ones that flushed them
+	 * because the mm's tlb_gen had moved past the slot's. */
+	uint64_t noflush_loads;
+	uint64_t generation_flushes;
 };
 extern struct tlb_shootdown_stats tlb_shootdown_stats;
 
 /*
  * Makes next the address space this CPU translates with (NULL: the kernel's
- * init_top_pgt): sets this CPU's bit in mm_cpumask(next) before loading CR3
- * (so a flush started meanwhile reaches it), then clears it in the previous
- * mm's. Nothing happens if next is already loaded. Cannot fail.
+ * init_top_pgt, under PCID 0, always with a flush): sets this CPU's bit in
+ * mm_cpumask(next) and then reads next's tlb_gen before loading CR3 (so a
+ * flush started meanwhile either reaches it or is seen in the generation),
+ * then clears its bit in the previous mm's. With PCIDs next runs under the
+ * slot choose_new_asid picks, loaded with CR3_NOFLUSH when that slot is up
+ * to date. If next is loaded already only a generation it missed (in lazy
+ * mode) costs a flush. Runs with interrupts off inside. Cannot fail.
  */
 void switch_mm(struct mm_struct *next);
+
+/*
+ * Sets CR4.PCIDE on this CPU if allowed (`pcid = auto`), the CPU has PCID
+ * (CPUID.01H:ECX[17]) and CR3 holds the kernel's tables (low 12 bits 0, as
+ * the SDM requires for the CR4 write), and forgets every ASID slot. The boot
+ * CPU calls it after paging_finish_boot, every AP after loading
+ * init_top_pgt; true if PCIDE is now set here. Cannot fail otherwise.
+ */
+bool tlb_pcid_cpu_init(bool allowed);
+
+/*
+ * Clears CR4.PCIDE on this CPU (the paging-mode switch leaves long mode,
+ * which needs it clear): loads the kernel's tables first (switch_mm(NULL));
+ * clearing PCIDE drops every TLB entry. Returns whether it was set, for
+ * tlb_pcid_cpu_resume. Cannot fail.
+ */
+bool tlb_pcid_cpu_suspend(void);
+
+/* Sets CR4.PCIDE again after tlb_pcid_cpu_suspend returned true. */
+void tlb_pcid_cpu_resume(bool was_on);
 
 /*
  * Lazy TLB (Linux's enter_lazy_tlb): the scheduler calls it when this CPU

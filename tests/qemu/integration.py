@@ -48,7 +48,7 @@ def expect_clean_run(run, problems, what=""):
 
 
 BOOT_FIELDS = ["firmware", "cpu_vendor", "cpu_family", "cpu_model", "cpu_name", "features",
-               "paging_levels", "tsc_hz", "tsc_source", "usable_bytes", "free_frames"]
+               "paging_levels", "pcid_in_use", "tsc_hz", "tsc_source", "usable_bytes", "free_frames"]
 FEATURES = ["nx", "smep", "smap", "pku", "pcid", "invpcid", "pge", "pdpe1gb", "la57", "invariant_tsc"]
 
 
@@ -62,6 +62,10 @@ def check_boot_record(run, problems):
     for f in FEATURES:
         if f not in boot.get("features", {}):
             problems.append("boot features lack %s" % f)
+    # PCIDs in use only where the CPU has them (pcid = auto, the default: then always).
+    if boot.get("pcid_in_use") not in (True, False) or (boot.get("pcid_in_use") and not boot["features"].get("pcid")):
+        problems.append("boot pcid_in_use %r with features.pcid %r" %
+                        (boot.get("pcid_in_use"), boot.get("features", {}).get("pcid")))
     return boot
 
 

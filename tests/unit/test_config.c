@@ -879,6 +879,21 @@ TEST(report_nvram)
 	CHECK_ONE_WARNING(1, "line 1: report_nvram has no value (keeping auto)");
 }
 
+TEST(pcid_key)
+{
+	parse("");
+	CHECK_EQ_U64(cfg.pcid, CONFIG_PCID_AUTO);
+	parse("pcid = off\n");
+	CHECK_EQ_U64(cfg.pcid, CONFIG_PCID_OFF);
+	CHECK_NO_WARNINGS();
+	parse("pcid = off\npcid = auto\n");
+	CHECK_EQ_U64(cfg.pcid, CONFIG_PCID_AUTO);
+	CHECK_NO_WARNINGS();
+	parse("pcid = off\npcid = on\n");
+	CHECK_EQ_U64(cfg.pcid, CONFIG_PCID_OFF);
+	CHECK_ONE_WARNING(2, "line 2: pcid = \"on\": expected auto or off (keeping off)");
+}
+
 TEST(reboot_after)
 {
 	parse("");
@@ -910,6 +925,7 @@ UNIT_MAIN(
 	UNIT(reboot_after),
 	UNIT(smp_key),
 	UNIT(matrix_sample),
+	UNIT(pcid_key),
 	UNIT(huge_pages),
 	UNIT(time_limit),
 	UNIT(defaults),
