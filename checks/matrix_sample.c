@@ -17,6 +17,7 @@
 #include "cpu/x86.h"
 #include "lib/kprintf.h"
 #include "lib/record.h"
+#include "lib/tsc.h"
 #include "paging/buddy.h"
 #include "paging/tlb.h"
 
@@ -136,7 +137,9 @@ static void sample_here(void *arg)
 
 	(void)arg;
 	matrix_save_kernel_state(m);
+	uint64_t t0 = rdtsc_ordered();
 	access_model_enumerate_every(&plan.space, 0, plan.stride, sample_case, m);
+	m->busy_cycles = rdtsc_ordered() - t0;
 	flush_tlb_all();                        /* nothing of the space stays cached here */
 	m->state_ok = matrix_kernel_state_restored(m);
 }
@@ -161,10 +164,10 @@ static void report_cpu(uint32_t cpu, uint64_t runnable, int err)
 		return;
 	}
 	len = (size_t)format(detail, sizeof(detail),
-			     "CPU %u ran %llu cases (1 in %llu of the %llu of the default space this CPU can do, "
+			     "CPU %u ran %llu cases in %llu ms (1 in %llu of the %llu of the default space this CPU can do, "
 			     "%d-level walks): %llu mismatches with the model (%llu not known deviations of this "
 			     "machine), %llu outcomes differ from CPU 0's; controls restored: %s",
-			     cpu, run.ran, plan.stride, runnable, pgtable_levels(), mismatches, failing,
+			     cpu, run.ran, tsc_to_ns(run.busy_cycles) / 1000000, plan.stride, runnable, pgtable_levels(), mismatches, failing,
 			     cmp.reference ? 0 : cmp.differ, run.state_ok ? "yes" : "no");
 	if (cmp.have_first && len < sizeof(detail)) {
 		matrix_describe_case(&cmp.first_case, words, sizeof(words));
@@ -202,6 +205,7 @@ static void reset_counts(uint32_t cpu)
 	memset(&cmp, 0, sizeof(cmp));
 	cmp.reference = cpu == smp_processor_id();
 }
+
 
 /* See checks/matrix_sample.h. */
 void run_matrix_sample_on_cpus(enum config_checks level)
