@@ -741,11 +741,12 @@ void run_access_matrix(enum config_checks level, uint32_t sample, bool parallel)
 	flush_tlb_all();
 	state_ok = state_ok && matrix_kernel_state_restored(&runs[0]);
 	format(detail, sizeof(detail),
-	       "ran %llu cases in %llu ms on %u CPU%s: 1 in %llu of the %llu this CPU can do of the %s space's %llu "
+	       "ran %llu cases in %llu ms: 1 in %llu of the %llu this CPU can do of the %s space's %llu "
 	       "%u-level cases; MAXPHYADDR %u; XD-free kernel tables: %u pages; controls restored: %s; "
-	       "free frames %llu before, %llu after",
-	       cases, ms, n, n == 1 ? "" : "s", plan.stride, runnable, space_name, space_total, levels,
-	       boot_cpu_data.x86_phys_bits, nonx_pages, state_ok ? "yes" : "no", free_before, nr_free_pages());
+	       "free frames %llu before, %llu after; on %u CPU%s",
+	       cases, ms, plan.stride, runnable, space_name, space_total, levels,
+	       boot_cpu_data.x86_phys_bits, nonx_pages, state_ok ? "yes" : "no", free_before, nr_free_pages(),
+	       n, n == 1 ? "" : "s");
 	kprintf("matrix: %s\n", detail);
 	report_check("matrix.cleanup", state_ok && !nlost && nr_free_pages() == free_before ? TEST_PASS : TEST_FAIL,
 		     detail);

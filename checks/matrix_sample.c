@@ -144,7 +144,7 @@ static void sample_here(void *arg)
 	m->state_ok = matrix_kernel_state_restored(m);
 }
 
-/* The matrix.sample record of cpu (and its mismatch records), from run and cmp. */
+/* The smp.matrix_sample record of cpu (and its mismatch records), from run and cmp. */
 static void report_cpu(uint32_t cpu, uint64_t runnable, int err)
 {
 	uint64_t mismatches = 0, failing = 0;
@@ -160,7 +160,7 @@ static void report_cpu(uint32_t cpu, uint64_t runnable, int err)
 	}
 	if (err) {
 		format(detail, sizeof(detail), "could not run on CPU %u: %d", cpu, err);
-		record_hw_check_cpu("matrix.sample", TEST_FAIL, (uint32_t)pgtable_levels(), cpu, detail);
+		record_hw_check_cpu("smp.matrix_sample", TEST_FAIL, (uint32_t)pgtable_levels(), cpu, detail);
 		return;
 	}
 	len = (size_t)format(detail, sizeof(detail),
@@ -181,15 +181,15 @@ static void report_cpu(uint32_t cpu, uint64_t runnable, int err)
 			format(detail + len, sizeof(detail) - len, "CPU 0 got %s", words);
 	}
 	bool ok = !failing && !cmp.differ && run.state_ok && (cmp.reference || run.ran == boot_cases);
-	record_hw_check_cpu("matrix.sample", !ok ? TEST_FAIL : run.ran ? TEST_PASS : TEST_SKIP,
+	record_hw_check_cpu("smp.matrix_sample", !ok ? TEST_FAIL : run.ran ? TEST_PASS : TEST_SKIP,
 			    (uint32_t)pgtable_levels(), cpu, detail);
 	if (!ok)
-		kprintf("check matrix.sample on CPU %u FAILED: %s\n", cpu, detail);
+		kprintf("check smp.matrix_sample on CPU %u FAILED: %s\n", cpu, detail);
 	for (uint32_t p = 0; p < run.npending && written < SAMPLE_MISMATCH_RECORDS; p++) {
 		if (!(run.pending[p].kinds & ~plan.known_deviations))
 			continue;
 		written++;
-		matrix_report_mismatch(&run.pending[p], "matrix.sample", cpu);
+		matrix_report_mismatch(&run.pending[p], "smp.matrix_sample", cpu);
 	}
 }
 
@@ -218,7 +218,7 @@ void run_matrix_sample_on_cpus(enum config_checks level)
 		return;
 	run = (struct matrix_run){ 0 };
 	if (matrix_space_init(&run.space, NULL)) {
-		record_hw_check_cpu("matrix.sample", TEST_FAIL, (uint32_t)pgtable_levels(), self,
+		record_hw_check_cpu("smp.matrix_sample", TEST_FAIL, (uint32_t)pgtable_levels(), self,
 				    "no memory for the scratch address space");
 		return;
 	}
@@ -243,7 +243,7 @@ void run_matrix_sample_on_cpus(enum config_checks level)
 		if (c == self || !cpu_online(c))
 			continue;
 		if (pcpu_area[c].features != boot_cpu_data.features) {
-			record_hw_check_cpu("matrix.sample", TEST_SKIP, (uint32_t)pgtable_levels(), c,
+			record_hw_check_cpu("smp.matrix_sample", TEST_SKIP, (uint32_t)pgtable_levels(), c,
 					    "its CPU features differ from the boot CPU's (check cpu_features): the "
 					    "sample, narrowed to the boot CPU's, is not run there");
 			continue;
@@ -255,6 +255,6 @@ void run_matrix_sample_on_cpus(enum config_checks level)
 	matrix_space_teardown(&run.space);
 	flush_tlb_all();
 	if (nr_free_pages() != free_before)
-		record_hw_check_cpu("matrix.sample", TEST_FAIL, (uint32_t)pgtable_levels(), self,
+		record_hw_check_cpu("smp.matrix_sample", TEST_FAIL, (uint32_t)pgtable_levels(), self,
 				    "free frames not as before the sample on every CPU");
 }

@@ -9,11 +9,11 @@
  * model (as the matrix does) and with what the boot CPU did on it (the
  * exception, its error code, CR2 and the A/D bits of the walk).
  *
- * Records: one {"type":"check","name":"matrix.sample","cpu":N,...} per CPU
+ * Records: one {"type":"check","name":"smp.matrix_sample","cpu":N,...} per CPU
  * (the per-core table's row): pass when every case agrees with the model
  * (or differs only by a known deviation of this machine, as in the matrix)
  * and with the boot CPU; fail naming the first case that differs and how;
- * plus up to 3 check_mismatch records per CPU ("group":"matrix.sample")
+ * plus up to 3 check_mismatch records per CPU ("group":"smp.matrix_sample")
  * for mismatches with the model that are not known deviations.
  */
 #ifndef FAULTLINE_CHECKS_MATRIX_SAMPLE_H
@@ -30,14 +30,14 @@
  * default and full run the same sample). Must run on the boot CPU with
  * interrupts off, on the kernel's tables, no program running, the other
  * CPUs idle. Everything it maps or allocates is given back (the check
- * "matrix.sample" of the boot CPU says if not). Cannot fail as a whole.
+ * "smp.matrix_sample" of the boot CPU says if not). Cannot fail as a whole.
  */
 void run_matrix_sample_on_cpus(enum config_checks level);
 
 /*
  * Test hook (config `test = matrix_sample_skew`): with on, CPU 1's sample
  * reports one case's error code with W flipped, as a CPU that disagrees
- * with the boot CPU would: its matrix.sample check must fail naming the
+ * with the boot CPU would: its smp.matrix_sample check must fail naming the
  * case and the CPU (tests/qemu/smp.py). Off by default.
  */
 void matrix_sample_test_skew(bool on);
