@@ -136,10 +136,10 @@ matrix_case("EPYC", want_levels=4)
 @case
 def matrix_full_space_sampled_Haswell():
     """checks = full runs the full space (A, D, RFLAGS.AC, keys 0/1/15 on top of
-    the default space); matrix_sample = 20011 runs 1 case in 20011. Even so
-    every case is enumerated: on Haswell-v4 (4-level, no SMAP, no PKU: 6.1 M
-    cases the CPU can run) that takes seconds under TCG, on -cpu max (300 M)
-    nearly two minutes. Same verdicts as the default space,
+    the default space); matrix_sample = 20011 runs 1 case in 20011 (the
+    enumerator counts the blocks of cases in between without building them:
+    access_model_enumerate_every), on Haswell-v4 (4-level, no SMAP, no PKU:
+    6.1 M cases the CPU can run). Same verdicts as the default space,
     and the cleanup record names the full space and the stride."""
     problems = []
     run = qemu_run.boot(base_config("checks = full", "checks_paging = booted", "matrix_sample = 20011"),
