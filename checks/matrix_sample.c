@@ -180,6 +180,21 @@ static void report_cpu(uint32_t cpu, uint64_t runnable, int err)
 		if (len < sizeof(detail))
 			format(detail + len, sizeof(detail) - len, "CPU 0 got %s", words);
 	}
+	for (uint32_t p = 0; p < run.npending && failing && len < sizeof(detail); p++) {
+		const struct matrix_pending *mp = &run.pending[p];
+
+		if (!(mp->kinds & ~plan.known_deviations))
+			continue;
+		matrix_describe_case(&mp->c, words, sizeof(words));
+		len += (size_t)format(detail + len, sizeof(detail) - len, "; first mismatch with the model: %s: ", words);
+		matrix_describe_expected(&mp->o, words, sizeof(words));
+		if (len < sizeof(detail))
+			len += (size_t)format(detail + len, sizeof(detail) - len, "model says %s, ", words);
+		matrix_describe_observed(&mp->obs, mp->va, words, sizeof(words));
+		if (len < sizeof(detail))
+			len += (size_t)format(detail + len, sizeof(detail) - len, "CPU %u got %s", cpu, words);
+		break;
+	}
 	bool ok = !failing && !cmp.differ && run.state_ok && (cmp.reference || run.ran == boot_cases);
 	record_hw_check_cpu("smp.matrix_sample", !ok ? TEST_FAIL : run.ran ? TEST_PASS : TEST_SKIP,
 			    (uint32_t)pgtable_levels(), cpu, detail);
