@@ -169,6 +169,12 @@ static void report_cpu(uint32_t cpu, uint64_t runnable, int err)
 			     "machine), %llu outcomes differ from CPU 0's; controls restored: %s",
 			     cpu, run.ran, tsc_to_ns(run.busy_cycles) / 1000000, plan.stride, runnable, pgtable_levels(), mismatches, failing,
 			     cmp.reference ? 0 : cmp.differ, run.state_ok ? "yes" : "no");
+	if (len < sizeof(detail))
+		len += (size_t)format(detail + len, sizeof(detail) - len,
+				      "; by leaf (CPL 0 + 3): 4K %llu + %llu, 2M %llu + %llu, 1G %llu + %llu",
+				      run.groups[PG_LEVEL_4K][0].ran, run.groups[PG_LEVEL_4K][1].ran,
+				      run.groups[PG_LEVEL_2M][0].ran, run.groups[PG_LEVEL_2M][1].ran,
+				      run.groups[PG_LEVEL_1G][0].ran, run.groups[PG_LEVEL_1G][1].ran);
 	if (cmp.have_first && len < sizeof(detail)) {
 		matrix_describe_case(&cmp.first_case, words, sizeof(words));
 		len += (size_t)format(detail + len, sizeof(detail) - len, "; first differing case: %s, at 0x%llx: ",
