@@ -390,6 +390,7 @@ struct enumeration {
 	void (*fn)(void *ctx, const struct access_case *c, const struct access_outcome *o);
 	void *ctx;
 	uint64_t count;
+	uint64_t next, step;            /* the next index fn is called for, and the step to the one after */
 };
 
 /* Runs the model on c for every access kind and mode of the space. */
@@ -405,11 +406,12 @@ static void emit_accesses(struct enumeration *en, struct access_case *c)
 				continue;
 			c->access = (uint8_t)kind;
 			c->user = mode == 1;
-			en->count++;
-			if (en->fn) {
+			if (en->fn && en->count == en->next) {
 				access_model(c, &o);
 				en->fn(en->ctx, c, &o);
+				en->next += en->step;
 			}
+			en->count++;
 		}
 	}
 }
@@ -497,6 +499,7 @@ static void emit_shape(struct enumeration *en, int levels, int leaf)
 	int walk_len = levels - leaf + 1;
 	int varied = s->varied_entries < 1 ? 1 : s->varied_entries;
 	int lowest_fixed, nbits = 0, npert;
+	uint64_t per_entries;
 
 	if (varied > walk_len)
 		varied = walk_len;
@@ -507,14 +510,20 @@ static void emit_shape(struct enumeration *en, int levels, int leaf)
 	for (int l = leaf; l < lowest_fixed; l++)
 		nbits += varied_bits(s->entry_flags, l == leaf);
 	npert = list_perturbations(s, &c, lowest_fixed, pert);
-	if (!en->fn) {
-		en->count += ((uint64_t)npert << nbits) * cases_per_entries(s);
+	per_entries = cases_per_entries(s);
+	if (!en->fn || en->next >= en->count + ((uint64_t)npert << nbits) * per_entries) {
+		en->count += ((uint64_t)npert << nbits) * per_entries;
 		return;
 	}
 
 	for (int i = 0; i < npert; i++) {
 		for (uint32_t combo = 0; combo < (uint32_t)1 << nbits; combo++) {
 			uint32_t bits = combo;
+
+			if (en->next >= en->count + per_entries) {     /* none of these is asked for */
+				en->count += per_entries;
+				continue;
+			}
 
 			for (int l = leaf; l <= levels; l++)
 				c.entry[l] = open_entry();
@@ -543,7 +552,15 @@ uint64_t access_model_enumerate(const struct access_space *space,
 					   const struct access_outcome *o),
 				void *ctx)
 {
-	struct enumeration en = { .space = space, .fn = fn, .ctx = ctx };
+	return access_model_enumerate_every(space, 0, 1, fn, ctx);
+}
+
+uint64_t access_model_enumerate_every(const struct access_space *space, uint64_t first, uint64_t step,
+				      void (*fn)(void *ctx, const struct access_case *c,
+						 const struct access_outcome *o),
+				      void *ctx)
+{
+	struct enumeration en = { .space = space, .fn = fn, .ctx = ctx, .next = first, .step = step ? step : 1 };
 
 	if (space->maxphyaddr < 36 || space->maxphyaddr > 52)
 		return 0;

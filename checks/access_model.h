@@ -215,4 +215,17 @@ uint64_t access_model_enumerate(const struct access_space *space,
 					   const struct access_outcome *o),
 				void *ctx);
 
+/*
+ * The same, but fn is called only for the cases whose index (their place in
+ * access_model_enumerate's order, from 0) is first, first + step, first +
+ * 2 step, ... (step 0 counts as 1); the model is computed only for those,
+ * and runs of cases none of which is asked for are counted without being
+ * built, so a sparse selection costs little more than the count. Returns
+ * the number of cases of the whole space, as access_model_enumerate.
+ */
+uint64_t access_model_enumerate_every(const struct access_space *space, uint64_t first, uint64_t step,
+				      void (*fn)(void *ctx, const struct access_case *c,
+						 const struct access_outcome *o),
+				      void *ctx);
+
 #endif

@@ -17,11 +17,12 @@
 #include "paging/mode_switch.h"
 #include "paging/verify.h"
 
-/* One pass: the targeted checks, then the matrix, in the running mode. */
-static void run_pass(enum config_checks level, uint32_t matrix_sample)
+/* One pass: the targeted checks, then (with matrix) the matrix, in the running mode, on this CPU. */
+static void run_pass(enum config_checks level, uint32_t matrix_sample, bool matrix)
 {
 	run_checks(level);
-	run_access_matrix(level, matrix_sample);
+	if (matrix)
+		run_access_matrix(level, matrix_sample, false);
 }
 
 /* The paging_mode.switch record: pass, skip (no LA57) or fail, from err and r. */
@@ -70,11 +71,12 @@ static void report_restore(int err, const struct mode_switch_report *r, const st
 }
 
 /* See checks/both_modes.h. */
-void run_checks_in_paging_modes(enum config_checks level, bool both_modes, uint32_t matrix_sample)
+void run_checks_in_paging_modes(enum config_checks level, bool both_modes, uint32_t matrix_sample,
+				bool boot_matrix_later)
 {
 	if (level == CHECKS_NONE)
 		return;
-	run_pass(level, matrix_sample);
+	run_pass(level, matrix_sample, !boot_matrix_later);
 	if (!both_modes)
 		return;
 
@@ -87,7 +89,7 @@ void run_checks_in_paging_modes(enum config_checks level, bool both_modes, uint3
 	if (err)
 		return;
 	kprintf("checks: now in %u-level paging (switched at run time)\n", other);
-	run_pass(level, matrix_sample);
+	run_pass(level, matrix_sample, true);
 	err = paging_restore_mode(&r);
 	kprintf("checks: back in %d-level paging\n", pgtable_levels());
 	report_restore(err, &r, &before);

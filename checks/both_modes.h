@@ -23,11 +23,15 @@
 /*
  * Runs the checks of level (CHECKS_NONE: nothing) in the boot mode and,
  * with both_modes, in the other mode as well; matrix_sample as
- * run_access_matrix's sample (checks/matrix.h). Same conditions as
- * run_checks(): interrupts off, on the kernel's root, no program running.
- * Returns in the boot mode on the boot root. Cannot fail as a whole:
- * problems are fail records.
+ * run_access_matrix's sample (checks/matrix.h). With boot_matrix_later the
+ * boot mode's pass leaves the matrix out: the caller runs it once the
+ * other CPUs are up, split over all of them (kernel/main.c; the other
+ * mode's pass runs before they are started, on this CPU). Same conditions
+ * as run_checks(): interrupts off, on the kernel's root, no program
+ * running. Returns in the boot mode on the boot root. Cannot fail as a
+ * whole: problems are fail records.
  */
-void run_checks_in_paging_modes(enum config_checks level, bool both_modes, uint32_t matrix_sample);
+void run_checks_in_paging_modes(enum config_checks level, bool both_modes, uint32_t matrix_sample,
+				bool boot_matrix_later);
 
 #endif

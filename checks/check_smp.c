@@ -10,6 +10,7 @@
  */
 #include "checks/check_smp.h"
 #include "checks/checks.h"
+#include "checks/matrix_sample.h"
 #include "checks/targeted.h"
 #include "base/format.h"
 #include "base/string.h"
@@ -718,6 +719,7 @@ void run_smp_checks(enum config_checks level)
 			kprintf("checks on CPU %u:\n", c);
 			smp_call_function_single(c, run_checks_here, &level, true);
 		}
+		run_matrix_sample_on_cpus(level);   /* matrix (issue 16): checks/matrix_sample.h */
 		for (uint32_t c = 1; c < nr_cpu_ids; c++)
 			if (cpu_online(c))
 				check_tlb_coherence(c);

@@ -13,6 +13,9 @@
  *                         by a ping-pong over one shared cache line
  *   the targeted checks   checks/checks.h's run_checks on each CPU in turn
  *                         (smp_call_function_single), records with its "cpu"
+ *   matrix_sample         a sample of the conformance matrix on each CPU in
+ *                         turn, compared with the model and the boot CPU
+ *                         (checks/matrix_sample.h)
  *   tlb_invlpg_local,     per CPU B against the boot CPU A, on a test address
  *   tlb_shootdown,        space of their own that both load (kernel mode, no
  *   tlb_ad_cross_cpu,     user process): the TLB coherence checks

@@ -16,6 +16,9 @@
 #ifndef FAULTLINE_CHECKS_MATRIX_H
 #define FAULTLINE_CHECKS_MATRIX_H
 
+#include <stdbool.h>
+#include <stdint.h>
+
 #include "lib/config.h"
 
 /*
@@ -25,12 +28,24 @@
  * (checks/access_model.h: access_space_default). CHECKS_FULL: every case of
  * the full space (access_space_full: also A, D, RFLAGS.AC, keys 0, 1, 15)
  * this CPU can run. sample > 0 overrides the stride: 1 case in sample (made
- * prime), 1 = all (config matrix_sample). Must run with interrupts off, on init_top_pgt (the root
- * of the running mode, paging/mode_switch.h), with no program running; CR0, CR3, CR4, EFER, PKRU and RFLAGS.AC are as before
- * when it returns, and every frame it took is given back. Cannot fail as a
- * whole: problems are fail records.
+ * prime), 1 = all (config matrix_sample).
+ *
+ * With parallel, the cases are split over every online CPU with the boot
+ * CPU's features (checks/matrix_slice.h), all running at once, each in its
+ * own scratch space; the records are those of a run on one CPU (the counts
+ * the same), plus {"type":"check","name":"matrix.parallel",...} and
+ * {"type":"matrix_parallel",...} with the speed-up (docs/records.md). With
+ * one CPU online, or without parallel, it runs on this CPU alone.
+ *
+ * Must run on the boot CPU with interrupts off, on init_top_pgt (the root
+ * of the running mode, paging/mode_switch.h), with no program running, the
+ * other CPUs (if any) idle; CR0, CR3, CR4, EFER, PKRU and RFLAGS.AC are as
+ * before when it returns on every CPU, and every frame it took is given
+ * back (unless a CPU stopped in its share: then its space is left to it,
+ * and matrix.cleanup fails). Cannot fail as a whole: problems are fail
+ * records.
  */
-void run_access_matrix(enum config_checks level, uint32_t sample);
+void run_access_matrix(enum config_checks level, uint32_t sample, bool parallel);
 
 /* How many cases CHECKS_DEFAULT aims at (about 2-3 s under QEMU TCG). */
 #define MATRIX_DEFAULT_CASES 24000

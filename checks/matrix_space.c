@@ -85,6 +85,21 @@ static void nonx_free(struct matrix_space *s)
 	s->nonx_root_phys = 0;
 }
 
+/* Builds nonx_root over share's copy (see matrix_space_init); NULL on failure. */
+static void nonx_share(struct matrix_space *s, const struct matrix_space *share)
+{
+	uint64_t root;
+
+	if (!share->nonx_root || !(root = alloc_table()))
+		return;
+	s->nonx_root = __va(root);
+	s->nonx_root_phys = root;
+	s->nonx_tables = 1;
+	s->nonx_shared = true;
+	for (unsigned i = PTRS_PER_PGD / 2; i < PTRS_PER_PGD; i++)
+		((uint64_t *)s->nonx_root)[i] = ((const uint64_t *)share->nonx_root)[i];
+}
+
 /* Builds nonx_root; leaves it NULL (and nothing allocated) on failure. */
 static void nonx_build(struct matrix_space *s)
 {
@@ -120,7 +135,9 @@ void matrix_space_teardown(struct matrix_space *s)
 		unmap_range(s->root, MATRIX_CODE_VA, MATRIX_STACK_VA + PAGE_SIZE - MATRIX_CODE_VA);
 		pgtable_free_page(NULL, s->root_phys);
 	}
-	if (s->nonx_root)
+	if (s->nonx_root && s->nonx_shared)
+		pgtable_free_page(NULL, s->nonx_root_phys);
+	else if (s->nonx_root)
 		nonx_free(s);
 	for (int l = PG_LEVEL_4K; l < top; l++)
 		if (s->table_phys[l])
@@ -135,7 +152,7 @@ void matrix_space_teardown(struct matrix_space *s)
 }
 
 /* See checks/matrix_space.h. */
-int matrix_space_init(struct matrix_space *s)
+int matrix_space_init(struct matrix_space *s, const struct matrix_space *share)
 {
 	int top = pgtable_levels();
 	uint8_t *code;
@@ -171,7 +188,10 @@ int matrix_space_init(struct matrix_space *s)
 		      PG_LEVEL_4K))
 		goto err;
 
-	nonx_build(s);
+	if (share)
+		nonx_share(s, share);
+	else
+		nonx_build(s);
 	if (s->nonx_root)
 		((uint64_t *)s->nonx_root)[code_slot] = ((uint64_t *)s->root)[code_slot];
 	return 0;

@@ -57,7 +57,8 @@ struct matrix_space {
 	uint64_t root_phys;
 	pgd_t *nonx_root;                       /* NULL: no copy (NXE = 0 cases skipped) */
 	uint64_t nonx_root_phys;
-	uint32_t nonx_tables;                   /* pages in the copy, root included */
+	uint32_t nonx_tables;                   /* pages in the copy, root included (1 when shared) */
+	bool nonx_shared;                       /* nonx_root's kernel half is another space's copy */
 	uint64_t table_phys[PG_LEVEL_256T];     /* [L]: the table holding the walk's level-L entries, L >= 1 */
 	struct page *data, *code, *stack;
 	uint64_t data_phys;
@@ -66,12 +67,18 @@ struct matrix_space {
 
 /*
  * Builds the space (both roots, walk tables, data/code/stack frames, the
- * ring-3 mappings). Returns 0, or -ENOMEM with everything it allocated freed
- * again. Failing to make the nonx copy is not an error: nonx_root stays NULL.
+ * ring-3 mappings). With share NULL it makes its own XD-free kernel copy;
+ * else its nonx_root gets share's copy below its top level (the kernel
+ * half's entries are copied, the tables under them shared: nothing writes
+ * them while cases run), and share must outlive it. Returns 0, or -ENOMEM
+ * with everything it allocated freed again. Failing to make the nonx copy
+ * is not an error: nonx_root stays NULL (and so with a share that has none).
+ * Only one space at a time may own a copy (share NULL).
  */
-int matrix_space_init(struct matrix_space *s);
+int matrix_space_init(struct matrix_space *s, const struct matrix_space *share);
 
-/* Frees everything matrix_space_init() made. The caller is on another CR3. */
+/* Frees everything matrix_space_init() made (a shared copy stays its
+ * owner's). The caller is on another CR3, as is every CPU that used it. */
 void matrix_space_teardown(struct matrix_space *s);
 
 /* The linear address the case's access uses (lands on the data frame's first byte). */

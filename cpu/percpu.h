@@ -41,6 +41,7 @@
 #include "cpu/spinlock.h"
 struct mm_struct;     /* paging/mm_types.h */
 struct page;          /* paging/page.h */
+struct pt_regs;       /* base/ptrace.h */
 
 /*
  * Linux's per-CPU page list (struct per_cpu_pages): free single frames kept
@@ -140,6 +141,9 @@ struct pcpu {
 	volatile uint32_t in_idle_loop;  /* 1 while cpu_idle_loop halts: it runs call requests itself */
 	uint64_t resched_ipis;           /* RESCHEDULE_VECTOR interrupts taken */
 	uint64_t nr_pulled;              /* tasks this CPU took from another's queue when idle */
+	/* ---- Probes of checks/ on every CPU at once (issue 16, matrix): checks/probe.c ---- */
+	void (*probe_handler)(struct pt_regs *regs);  /* fault_probe_handler (fault/traps.h): armed around a probe here */
+	void *probe_frame;               /* the armed probe's saved context and result (checks/probe.c) */
 	uint64_t gdt[GDT_ENTRIES] __attribute__((aligned(16)));  /* this CPU's GDT (cpu/gdt.c) */
 	struct tss64 tss __attribute__((aligned(16)));           /* and its TSS */
 };

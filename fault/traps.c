@@ -65,7 +65,6 @@ static void user_exception(struct pt_regs *regs)
 	}
 }
 
-probe_handler_t fault_probe_handler;
 static timer_handler_t timer_handler;
 static timer_handler_t resched_handler;
 
@@ -78,7 +77,7 @@ void fault_register_resched_handler(timer_handler_t handler)
 /* See fault/traps.h. */
 void fault_register_probe_handler(probe_handler_t handler)
 {
-	fault_probe_handler = handler;
+	this_cpu_write(probe_handler, handler);
 }
 
 /* See fault/traps.h. */

@@ -4,6 +4,7 @@
 
 #include <stdint.h>
 #include "base/ptrace.h"
+#include "cpu/percpu.h"
 
 extern uint64_t spurious_interrupts;
 
@@ -15,7 +16,10 @@ void exception_dispatch(struct pt_regs *regs);
  *
  * The probe handler (checks/probe.c, around each probe; NULL between probes)
  * takes every exception first and does not return; while one is set, the
- * page-fault fast path steps aside for the full one.
+ * page-fault fast path steps aside for the full one. It is per CPU (struct
+ * pcpu's probe_handler): the matrix probes on every CPU at once
+ * (checks/matrix_parallel.c), and one CPU's probe must neither catch nor
+ * disarm another's.
  *
  * The timer handler (kernel/watchdog.c) takes IRQ 0 and acknowledges it; with
  * none registered IRQ 0 counts as an unexpected interrupt.
@@ -23,9 +27,10 @@ void exception_dispatch(struct pt_regs *regs);
 typedef void (*probe_handler_t)(struct pt_regs *regs);
 typedef void (*timer_handler_t)(struct pt_regs *regs);
 
-extern probe_handler_t fault_probe_handler;
+/* This CPU's probe handler (NULL: none armed here). */
+#define fault_probe_handler this_cpu_read(probe_handler)
 
-/* Sets the probe handler (NULL: none). */
+/* Sets this CPU's probe handler (NULL: none). */
 void fault_register_probe_handler(probe_handler_t handler);
 
 /* Sets the IRQ 0 handler (NULL: none). */

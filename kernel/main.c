@@ -58,6 +58,8 @@
 #include "kernel/run.h"
 #include "kernel/smpboot.h"
 #include "checks/check_smp.h"
+#include "checks/matrix.h"
+#include "checks/matrix_sample.h"
 #include "cpu/apic.h"
 #include "kernel/swap_selftest.h"
 
@@ -208,8 +210,13 @@ static void kernel_main_high(struct boot_info *bi)
 	reclaim_init();   /* LRU lists, watermarks, the allocator's release hook (paging/vmscan.h) */
 	run_selftests(bi, &boot_memmap);
 	smp_checks_observe();   /* the per-core table collects every check's result from here */
-	run_checks_in_paging_modes(boot_config.checks, config_checks_both_modes(&boot_config), boot_config.matrix_sample);
+	bool matrix_parallel = config_matrix_parallel(&boot_config);
+	run_checks_in_paging_modes(boot_config.checks, config_checks_both_modes(&boot_config), boot_config.matrix_sample,
+				   matrix_parallel);
 	smp_boot_cpus(&boot_config, bi);   /* after the paging-mode switches: the other CPUs stay in the boot mode */
+	if (matrix_parallel)   /* the boot mode's matrix, split over every CPU (checks/matrix.h) */
+		run_access_matrix(boot_config.checks, boot_config.matrix_sample, true);
+	matrix_sample_test_skew(config_has_test(&boot_config, "matrix_sample_skew"));
 	run_smp_checks(boot_config.checks);
 	if (zero_page_init() < 0)
 		panic("zero_page_init: no frame for the zero page");

@@ -204,6 +204,9 @@ static const struct choice pcid_choices[] = {
 static const struct choice overcommit_choices[] = {
 	{ "guess", CONFIG_OVERCOMMIT_GUESS }, { "always", CONFIG_OVERCOMMIT_ALWAYS }, { NULL, 0 }
 };
+static const struct choice matrix_parallel_choices[] = {
+	{ "auto", MATRIX_PARALLEL_AUTO }, { "on", MATRIX_PARALLEL_ON }, { "off", MATRIX_PARALLEL_OFF }, { NULL, 0 }
+};
 
 /* The enum fields as int: every config enum is an int-sized enum with small values. */
 static int *paging_field(struct faultline_config *cfg)        { return (int *)&cfg->paging; }
@@ -214,11 +217,13 @@ static int *report_nvram_field(struct faultline_config *cfg)  { return (int *)&c
 static int *thp_field(struct faultline_config *cfg)           { return (int *)&cfg->thp; }
 static int *overcommit_field(struct faultline_config *cfg)    { return (int *)&cfg->overcommit_memory; }
 static int *pcid_field(struct faultline_config *cfg)          { return (int *)&cfg->pcid; }
+static int *matrix_parallel_field(struct faultline_config *cfg) { return (int *)&cfg->matrix_parallel; }
 
 _Static_assert(sizeof(enum config_paging) == sizeof(int) && sizeof(enum config_checks) == sizeof(int) &&
 	       sizeof(enum config_checks_paging) == sizeof(int) && sizeof(enum config_exit) == sizeof(int) &&
 	       sizeof(enum config_report_nvram) == sizeof(int) && sizeof(enum config_thp) == sizeof(int) &&
-	       sizeof(enum config_overcommit) == sizeof(int) && sizeof(enum config_pcid) == sizeof(int),
+	       sizeof(enum config_overcommit) == sizeof(int) && sizeof(enum config_pcid) == sizeof(int) &&
+	       sizeof(enum config_matrix_parallel) == sizeof(int),
 	       "config enums are stored through int pointers");
 
 static const struct choice_key choice_keys[] = {
@@ -230,6 +235,7 @@ static const struct choice_key choice_keys[] = {
 	{ "thp", thp_choices, thp_field },
 	{ "overcommit_memory", overcommit_choices, overcommit_field },
 	{ "pcid", pcid_choices, pcid_field },
+	{ "matrix_parallel", matrix_parallel_choices, matrix_parallel_field },
 };
 #define CHOICE_KEY_COUNT (sizeof(choice_keys) / sizeof(choice_keys[0]))
 
@@ -620,6 +626,14 @@ bool config_checks_both_modes(const struct faultline_config *cfg)
 		return false;
 	return cfg->checks_paging == CHECKS_PAGING_BOTH ||
 	       (cfg->checks_paging == CHECKS_PAGING_AUTO && cfg->checks == CHECKS_FULL);
+}
+
+/* See lib/config.h. */
+bool config_matrix_parallel(const struct faultline_config *cfg)
+{
+	if (cfg->checks == CHECKS_NONE || cfg->matrix_parallel == MATRIX_PARALLEL_OFF || cfg->smp == 1)
+		return false;
+	return cfg->matrix_parallel == MATRIX_PARALLEL_ON || cfg->checks == CHECKS_FULL;
 }
 
 /* Returns 1 if a "test = name" line asked for name, else 0. */

@@ -19,6 +19,7 @@
  *   swap   = SIZE                   (compressed-RAM swap device, e.g. 256M; 0: none)
  *   pcid   = auto | off             (process-context identifiers for the TLB where the CPU has them)
  *   test   = NAME                   (developer hooks used by the integration tests)
+ *   matrix_parallel = auto | on | off   (the matrix split over every CPU: auto = with checks = full)
  *
  * The parser is pure logic (host-tested): it never fails as a whole. Every
  * problem (unknown key, bad value, overlong line, too many run lines, an
@@ -56,6 +57,8 @@ enum config_report_nvram { REPORT_NVRAM_AUTO = 0, REPORT_NVRAM_OFF };
 enum config_thp    { CONFIG_THP_NEVER = 0, CONFIG_THP_MADVISE, CONFIG_THP_ALWAYS };
 /* Linux's vm.overcommit_memory values (paging/mm_account.h); 2 (never) is not provided. */
 enum config_overcommit { CONFIG_OVERCOMMIT_GUESS = 0, CONFIG_OVERCOMMIT_ALWAYS = 1 };
+/* matrix_parallel (issue 16, matrix): whether the conformance matrix runs on every CPU at once. */
+enum config_matrix_parallel { MATRIX_PARALLEL_AUTO = 0, MATRIX_PARALLEL_ON, MATRIX_PARALLEL_OFF };
 #define CONFIG_MAX_HUGEPAGES_2M 65536   /* 128 GiB */
 #define CONFIG_MAX_HUGEPAGES_1G 1024
 /* pcid = auto | off (paging/tlb.h): PCIDs where the CPU has them, or never. */
@@ -99,6 +102,8 @@ struct faultline_config {
 	struct config_run runs[CONFIG_MAX_RUNS];
 	uint32_t test_count;
 	char tests[CONFIG_MAX_TESTS][CONFIG_TEST_LEN];
+	/* ---- matrix (issue 16): the parallel conformance matrix ---- */
+	enum config_matrix_parallel matrix_parallel; /* auto: parallel with checks = full */
 	uint32_t warning_count;
 	uint32_t warnings_dropped;                   /* warnings past CONFIG_MAX_WARNINGS */
 	struct config_warning warnings[CONFIG_MAX_WARNINGS];
@@ -121,6 +126,14 @@ void config_warn(struct faultline_config *cfg, uint32_t line, const char *text);
  * checks_paging = both, or auto with checks = full; never with checks = none.
  */
 bool config_checks_both_modes(const struct faultline_config *cfg);
+
+/*
+ * Whether the conformance matrix of the boot paging mode runs split over
+ * every CPU (checks/matrix.h): matrix_parallel = on with any checks but
+ * none, auto with checks = full; never with matrix_parallel = off or
+ * smp = off (one CPU).
+ */
+bool config_matrix_parallel(const struct faultline_config *cfg);
 
 /* Returns 1 if a "test = name" line asked for name. */
 int config_has_test(const struct faultline_config *cfg, const char *name);

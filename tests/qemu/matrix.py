@@ -136,10 +136,10 @@ matrix_case("EPYC", want_levels=4)
 @case
 def matrix_full_space_sampled_Haswell():
     """checks = full runs the full space (A, D, RFLAGS.AC, keys 0/1/15 on top of
-    the default space); matrix_sample = 20011 runs 1 case in 20011. Even so
-    every case is enumerated: on Haswell-v4 (4-level, no SMAP, no PKU: 6.1 M
-    cases the CPU can run) that takes seconds under TCG, on -cpu max (300 M)
-    nearly two minutes. Same verdicts as the default space,
+    the default space); matrix_sample = 20011 runs 1 case in 20011 (the
+    enumerator counts the blocks of cases in between without building them:
+    access_model_enumerate_every), on Haswell-v4 (4-level, no SMAP, no PKU:
+    6.1 M cases the CPU can run). Same verdicts as the default space,
     and the cleanup record names the full space and the stride."""
     problems = []
     run = qemu_run.boot(base_config("checks = full", "checks_paging = booted", "matrix_sample = 20011"),
@@ -170,4 +170,109 @@ def matrix_checks_none_runs_nothing():
     expect_clean_run(run, problems)
     if matrix_checks(run) or run.of_type("check_mismatch"):
         problems.append("checks = none, yet matrix records: %s" % sorted(matrix_checks(run)))
+    return problems
+
+
+# ---- The matrix on every CPU (checks/matrix.h, matrix_parallel) -------------------------
+
+PARALLEL_CONFIG = ("checks = full", "checks_paging = booted", "matrix_sample = 20011")
+CLEANUP_RE = re.compile(r"ran (\d+) cases in \d+ ms: 1 in (\d+) of the (\d+) .*; on (\d+) CPUs?$")
+
+
+def group_verdicts(run):
+    """name -> (result, detail) of the six group records and the case count of matrix.cleanup."""
+    checks = matrix_checks(run)
+    out = {n: (checks.get(n, {}).get("result"), checks.get(n, {}).get("detail")) for n in GROUPS}
+    m = CLEANUP_RE.search((checks.get("matrix.cleanup") or {}).get("detail", ""))
+    out["cases"] = int(m.group(1)) if m else None
+    out["cpus"] = int(m.group(4)) if m else None
+    return out
+
+
+def parallel_problems(run, want_cpus, problems):
+    """The parallel run's own records: matrix.parallel passes; the matrix_parallel
+    record has every CPU with a non-empty slice, slices adding up to the run's
+    cases, and a speed-up (reported, never asserted beyond > 0)."""
+    par = [c for c in run.of_type("check") if c.get("name") == "matrix.parallel"]
+    if len(par) != 1 or par[0].get("result") != "pass":
+        problems.append("want one passing matrix.parallel check, got %s" % par)
+    recs = run.of_type("matrix_parallel")
+    if len(recs) != 1:
+        problems.append("want one matrix_parallel record, got %d" % len(recs))
+        return
+    r = recs[0]
+    if r.get("cpus") != want_cpus or sorted(r.get("slice_cpus", [])) != list(range(want_cpus)):
+        problems.append("matrix_parallel: cpus %s slice_cpus %s, want every one of %d CPUs" %
+                        (r.get("cpus"), r.get("slice_cpus"), want_cpus))
+    cases = r.get("slice_cases", [])
+    if len(cases) != want_cpus or any(n <= 0 for n in cases) or sum(cases) != r.get("cases"):
+        problems.append("matrix_parallel: a CPU without cases, or slices not adding up: %s" % r)
+    if max(cases or [0]) - min(cases or [0]) > 1:
+        problems.append("slices dealt unevenly (one by one they differ by at most 1): %s" % cases)
+    busy = r.get("slice_busy_cycles", [])
+    if not (r.get("wall_cycles", 0) > 0 and r.get("busy_cycles", 0) > 0 and r.get("speedup_x100", 0) > 0 and
+            len(busy) == want_cpus and all(b > 0 for b in busy) and sum(busy) == r.get("busy_cycles")):
+        problems.append("matrix_parallel: wall/busy cycles or speed-up not sane: %s" % r)
+    if r.get("lost") != 0:
+        problems.append("matrix_parallel: lost slices: %s" % r)
+
+
+def compare_with_reference(ref, par, problems, ref_name):
+    a, b = group_verdicts(ref), group_verdicts(par)
+    for name in GROUPS + ["cases"]:
+        if a.get(name) != b.get(name):
+            problems.append("%s: %s in the %s run, %s in the parallel one" % (name, a.get(name), ref_name,
+                                                                                b.get(name)))
+    if a.get("cases") is None:
+        problems.append("the %s run's matrix.cleanup is unreadable" % ref_name)
+
+
+@case
+def matrix_parallel_smp2_same_as_smp1():
+    """checks = full (parallel by default, matrix_parallel = auto) at -smp 2 runs
+    the same cases with the same verdicts as at -smp 1: the six group records
+    (cases run, mismatches by kind, skips, result) are equal, as is the number
+    of cases; every CPU ran a slice and the speed-up record is there. This
+    fails if a slice dropped or repeated cases (the counts would differ), if a
+    CPU's probes disagreed with the boot CPU's (the mismatch counts would), or
+    if a CPU never ran its share. Haswell-v4: 4-level, no SMAP or PKU, so the
+    run is short. The slice split itself is host-tested (test_matrix_slice)."""
+    problems = []
+    ref = qemu_run.boot(base_config(*PARALLEL_CONFIG), cpu="Haswell-v4", smp=1, timeout=300)
+    par = qemu_run.boot(base_config(*PARALLEL_CONFIG), cpu="Haswell-v4", smp=2, timeout=600)
+    for run in (ref, par):
+        tolerated = check_matrix_run(run, problems, 4)
+        expect_run_with_tolerated(run, problems, tolerated)
+    compare_with_reference(ref, par, problems, "-smp 1")
+    if group_verdicts(ref).get("cpus") != 1 or group_verdicts(par).get("cpus") != 2:
+        problems.append("matrix.cleanup CPUs: %s and %s, want 1 and 2" %
+                        (group_verdicts(ref).get("cpus"), group_verdicts(par).get("cpus")))
+    if ref.of_type("matrix_parallel"):
+        problems.append("a matrix_parallel record at -smp 1")
+    parallel_problems(par, 2, problems)
+    return problems
+
+
+@case
+def matrix_parallel_smp4_same_as_serial():
+    """At -smp 4 the parallel run equals the serial one forced by
+    `matrix_parallel = off` on the same machine (which runs on CPU 0 alone and
+    writes no matrix_parallel record): same group records, same case count;
+    every one of the 4 CPUs ran a non-empty slice, the slices add up, the
+    speed-up is reported."""
+    problems = []
+    ref = qemu_run.boot(base_config(*PARALLEL_CONFIG, "matrix_parallel = off"), cpu="Haswell-v4", smp=4,
+                        timeout=600)
+    par = qemu_run.boot(base_config(*PARALLEL_CONFIG, "matrix_parallel = on"), cpu="Haswell-v4", smp=4,
+                        timeout=900)
+    for run in (ref, par):
+        tolerated = check_matrix_run(run, problems, 4)
+        expect_run_with_tolerated(run, problems, tolerated)
+    compare_with_reference(ref, par, problems, "serial")
+    if group_verdicts(ref).get("cpus") != 1 or group_verdicts(par).get("cpus") != 4:
+        problems.append("matrix.cleanup CPUs: %s and %s, want 1 and 4" %
+                        (group_verdicts(ref).get("cpus"), group_verdicts(par).get("cpus")))
+    if ref.of_type("matrix_parallel") or [c for c in ref.of_type("check") if c.get("name") == "matrix.parallel"]:
+        problems.append("matrix_parallel = off, yet a parallel record")
+    parallel_problems(par, 4, problems)
     return problems

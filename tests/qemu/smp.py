@@ -21,7 +21,7 @@ from checks import CHECK_NAMES
 
 SMP_CHECKS = ["smp.ipi", "smp.call_function", "smp.tsc_sync", "smp.tlb_invlpg_local", "smp.tlb_shootdown",
               "smp.tlb_ad_cross_cpu", "smp.tlb_global_cr3_reload", "smp.tlb_zap_gather", "smp.tlb_lazy", "smp.tlb_switch_back",
-              "smp.cpu_features"]
+              "smp.cpu_features", "smp.matrix_sample"]
 PROGRAMS = ["minflt_count", "read_then_write"]
 
 
@@ -83,6 +83,33 @@ def smp_2_xapic_per_core_checks():
     tlb = [c for c in run.of_type("check") if c.get("name") == "smp.tlb_shootdown"]
     if tlb and "mm_cpumask 1" not in tlb[0].get("detail", ""):
         problems.append("the shootdown did not find CPU 1 in mm_cpumask: %s" % tlb[0].get("detail"))
+    return problems
+
+
+@case
+def smp_2_matrix_sample_skew_fails():
+    """The per-core matrix sample can fail: with `test = matrix_sample_skew` CPU 1
+    reports one case's error code with W flipped (checks/matrix_sample.c), as a
+    CPU whose paging disagrees with the boot CPU's would. Its smp.matrix_sample
+    must fail and name the case, the CPU and both outcomes; CPU 0's still
+    passes (it is the reference), and nothing else fails."""
+    problems = []
+    run = qemu_run.boot(base_config("checks = default", "test = matrix_sample_skew"), cpu="max,-x2apic", smp=2,
+                        timeout=600)
+    samples = {c.get("cpu"): c for c in run.of_type("check") if c.get("name") == "smp.matrix_sample"}
+    s0, s1 = samples.get(0, {}), samples.get(1, {})
+    if s0.get("result") != "pass":
+        problems.append("CPU 0's sample (the reference): %s" % s0)
+    d1 = s1.get("detail", "")
+    if s1.get("result") != "fail" or "1 outcomes differ from CPU 0's" not in d1 or \
+            "first differing case: " not in d1 or "CPU 1 got #PF" not in d1 or "CPU 0 got #PF" not in d1:
+        problems.append("CPU 1's sample should fail naming the case and both outcomes: %s" % s1)
+    others = [(c.get("name"), c.get("cpu")) for c in run.of_type("check")
+              if c.get("result") == "fail" and c.get("name") != "smp.matrix_sample"]
+    if others:
+        problems.append("other checks failed too: %s" % others)
+    if "check smp.matrix_sample on CPU 1 FAILED" not in run.log:
+        problems.append("the failure is not on the console")
     return problems
 
 

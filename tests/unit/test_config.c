@@ -223,6 +223,30 @@ TEST(checks_in_both_paging_modes)
 	CHECK_NO_WARNINGS();
 }
 
+TEST(matrix_parallel_key)
+{
+	/* auto (the default): parallel with checks = full only */
+	parse("checks = full\n");
+	CHECK(cfg.matrix_parallel == MATRIX_PARALLEL_AUTO && config_matrix_parallel(&cfg));
+	parse("checks = default\n");
+	CHECK(!config_matrix_parallel(&cfg));
+	/* on: with default too; off: never; smp = off (one CPU): never; checks = none: never */
+	parse("checks = default\nmatrix_parallel = on\n");
+	CHECK(config_matrix_parallel(&cfg));
+	parse("checks = full\nmatrix_parallel = off\n");
+	CHECK(cfg.matrix_parallel == MATRIX_PARALLEL_OFF && !config_matrix_parallel(&cfg));
+	parse("checks = full\nsmp = off\n");
+	CHECK(!config_matrix_parallel(&cfg));
+	parse("checks = full\nsmp = 4\n");
+	CHECK(config_matrix_parallel(&cfg));
+	parse("checks = none\nmatrix_parallel = on\n");
+	CHECK(!config_matrix_parallel(&cfg));
+	CHECK_NO_WARNINGS();
+	parse("matrix_parallel = yes\n");
+	CHECK(cfg.matrix_parallel == MATRIX_PARALLEL_AUTO);
+	CHECK(cfg.warning_count == 1);
+}
+
 TEST(bad_values_keep_the_current_setting)
 {
 	parse("run = x\nrun = y\nz = 1\npaging = 6\n");
@@ -920,6 +944,7 @@ TEST(reboot_after)
 }
 
 UNIT_MAIN(
+	UNIT(matrix_parallel_key),
 	UNIT(swap_size),
 	UNIT(report_nvram),
 	UNIT(reboot_after),
