@@ -28,6 +28,7 @@
 
 #define _GNU_SOURCE
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <sched.h>
@@ -39,7 +40,11 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <unistd.h>
+
+#define FUTEX_WAIT 0   /* linux/futex.h's: not among musl's headers */
+#define FUTEX_WAKE 1
 
 #define TR_THREADS 4
 #define TR_PAGE 4096ul
@@ -92,8 +97,11 @@ static inline void tr_skip(const char *check, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* A barrier of n parties that spins (pause) and yields the CPU after a
- * while, so that it also works with fewer CPUs than parties. */
+/* A barrier of n parties: a waiter spins a little (pause), so that parties
+ * arriving close together leave within a few instructions of each other,
+ * then sleeps in futex(FUTEX_WAIT) on the generation, so that waiting costs
+ * no CPU an emulator's other virtual CPUs need. The futex is not private:
+ * the barrier also works in a MAP_SHARED page across fork. */
 struct tr_barrier {
 	atomic_int count;
 	atomic_int generation;
@@ -114,13 +122,14 @@ static inline void tr_barrier_wait(struct tr_barrier *b)
 	if (atomic_fetch_add(&b->count, 1) == b->n - 1) {
 		atomic_store(&b->count, 0);
 		atomic_fetch_add(&b->generation, 1);
+		syscall(SYS_futex, &b->generation, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
 		return;
 	}
 	for (unsigned i = 0; atomic_load(&b->generation) == g; i++) {
-		if (i < 20000)
+		if (i < 2000)
 			__builtin_ia32_pause();
 		else
-			sched_yield();
+			syscall(SYS_futex, &b->generation, FUTEX_WAIT, g, NULL, NULL, 0);
 	}
 }
 
