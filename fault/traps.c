@@ -103,8 +103,7 @@ static void dispatch_vector(struct pt_regs *regs)
 		return;
 	}
 	if (v == RESCHEDULE_VECTOR) {
-		this_cpu_read(resched_ipis)++;
-		lapic_eoi();
+		this_cpu_read(resched_ipis)++;   /* acknowledged already: exception_dispatch */
 		if (resched_handler)
 			resched_handler(regs);
 		return;
@@ -148,6 +147,15 @@ void exception_dispatch(struct pt_regs *regs)
 		smp_call_function_interrupt();
 		return;
 	}
+	/* The reschedule IPI is acknowledged before the lock is waited for:
+	 * while it is in service the local APIC holds back every vector of its
+	 * priority class (0xf0-0xff), CALL_FUNCTION_VECTOR among them, and the
+	 * lock's holder may be waiting for this CPU to answer a TLB shootdown.
+	 * (threadrace_anon hung so at -smp 2: CPU 0 in smp_call_function_many
+	 * under the lock, CPU 1 in lock_kernel for a reschedule IPI from ring 3.)
+	 * Linux too acknowledges it first. */
+	if (v == RESCHEDULE_VECTOR)
+		lapic_eoi();
 	/* A probe of checks/ (fault_probe_handler armed) runs the kernel's own
 	 * ring-3 code: its exceptions leave through probe_catch, never back
 	 * here, and the CPU driving the checks may hold the lock, so a probe

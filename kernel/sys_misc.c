@@ -26,11 +26,27 @@
 
 /* read, write and writev go through the descriptor table: kernel/sys_file.c. */
 
+/* The faults of current's whole process, as Linux's RUSAGE_SELF: the
+ * leader's counts (which hold those of the threads that have exited) and
+ * every live thread's. */
+static void process_faults(uint64_t *min_flt, uint64_t *maj_flt)
+{
+	struct task_struct *l = current->group_leader ? current->group_leader : current, *t;
+	*min_flt = l->min_flt;
+	*maj_flt = l->maj_flt;
+	list_for_each_entry(t, &l->thread_group, thread_node) {
+		*min_flt += t->min_flt;
+		*maj_flt += t->maj_flt;
+	}
+}
+
 /* See fault/syscall.h. RUSAGE_SELF (0) and RUSAGE_THREAD (1): the time
- * since the program started as user time, its faults and RSS; RUSAGE_CHILDREN
- * (-1): the faults of the reaped children (no time is kept for them). who is
- * an int, as Linux's: only its low 32 bits count (glibc leaves the upper
- * half of the register zero for -1); any other value -EINVAL. */
+ * since the program started as user time, the faults (of every thread of
+ * the process for RUSAGE_SELF, the caller's for RUSAGE_THREAD) and RSS;
+ * RUSAGE_CHILDREN (-1): the faults of the reaped children (no time is kept
+ * for them). who is an int, as Linux's: only its low 32 bits count (glibc
+ * leaves the upper half of the register zero for -1); any other value
+ * -EINVAL. */
 int64_t sys_getrusage(uint64_t who, uint64_t ru)
 {
 	uint64_t r[18];
@@ -45,6 +61,8 @@ int64_t sys_getrusage(uint64_t who, uint64_t ru)
 		r[4] = (get_mm_rss(current->mm) * PAGE_SIZE) >> 10;  /* ru_maxrss, KiB */
 		r[8] = current->min_flt;                   /* ru_minflt */
 		r[9] = current->maj_flt;                   /* ru_majflt */
+		if (w == 0)
+			process_faults(&r[8], &r[9]);
 	} else {
 		const struct task_struct *l = current->group_leader ? current->group_leader : current;
 		r[8] = l->cmin_flt;

@@ -166,8 +166,15 @@ static void __attribute__((noreturn)) do_task_exit(void)
 		exit_files(t);   /* after the mm: its file VMAs hold their own references */
 	signal_task_exit(t);
 	leader->nr_threads--;
-	if (t != leader)
+	if (t != leader) {
+		/* Off the thread list and into the process's counts in one step (its
+		 * mm is gone: it faults no more), so that getrusage(RUSAGE_SELF),
+		 * which sums the leader's and the listed threads' counts, never
+		 * misses it, and the parent reaping the leader finds them there. */
 		list_del_init(&t->thread_node);
+		leader->min_flt += t->min_flt;
+		leader->maj_flt += t->maj_flt;
+	}
 	if (leader->nr_threads == 0) {
 		exit_notify(leader);
 		if (leader != t && leader->exit_state == EXIT_DEAD)
@@ -301,11 +308,9 @@ void release_task(struct task_struct *t)
 			p->group_leader->cmaj_flt += t->maj_flt + t->cmaj_flt;
 		}
 		list_del_init(&t->sibling);
-	} else {
-		struct task_struct *l = t->group_leader;
-		l->min_flt += t->min_flt;   /* a process's counts include its threads' */
-		l->maj_flt += t->maj_flt;
 	}
+	/* A thread's counts went into its leader's when it left the thread
+	 * list (do_task_exit). */
 	sched_detach_task(t);
 	free_task(t);
 }

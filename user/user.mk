@@ -61,7 +61,7 @@ $(USER_BENCH_BINS): $(BUILD)/user/%: $(BUILD)/user/obj/user/bench/%.o $(USER_BEN
 	@echo "  LD [u]  $@"
 	@$(USER_LD) $(USER_LDFLAGS) $^ -o $@
 
-$(USER_MUSL_BINS): $(BUILD)/user/%: user/musl/%.c
+$(USER_MUSL_BINS): $(BUILD)/user/%: user/musl/%.c $(wildcard user/musl/*.h)
 	@mkdir -p $(dir $@)
 	@echo "  MUSL    $@"
 	@$(USER_MUSL_CC) $(USER_MUSL_CFLAGS) $< -o $@

@@ -355,3 +355,72 @@ def pcid_case(n, pcid):
 pcid_case(1, "auto")
 pcid_case(4, "auto")
 pcid_case(2, "off")
+# Threads of one process faulting at once (issue 16 tests; user/musl/threadrace_*.c,
+# docs/ring3.md "Threads faulting at once"): first touches of disjoint and of the
+# same anonymous pages, THP regions, CoW after fork with threads on both sides,
+# shared and private file pages, and munmap/mprotect/MADV_DONTNEED while other
+# threads fault. Every check is one any correct kernel passes, so faultline must
+# pass them all and Linux 6.1 with several CPUs must agree record by record.
+THREADRACE_PROGRAMS = ["threadrace_anon", "threadrace_file", "threadrace_cow", "threadrace_unmap"]
+
+
+def threadrace_faultline_run(n, problems):
+    """Boots faultline with n CPUs running THREADRACE_PROGRAMS; adds to problems
+    what is wrong with it (a clean run, every ring3 record pass, exit 0, the
+    kernel's checks after each program, n CPUs online). Returns the run."""
+    from ring3 import check_faultline_run
+    run = qemu_run.boot(base_config("checks = none", *("run = " + p for p in THREADRACE_PROGRAMS)),
+                        smp=n, mem="512M", timeout=1500)
+    expect_clean_run(run, problems)
+    check_faultline_run(run, THREADRACE_PROGRAMS, problems)
+    smp = run.first("smp") or {}
+    if smp.get("online") != n:
+        problems.append("smp record %s: want %d online" % (smp, n))
+    return run
+
+
+@case
+def smp_2_threadrace_programs():
+    """-smp 2 (MTTCG): threads of one process faulting at once on both CPUs -
+    every threadrace_* check passes and each program exits 0."""
+    problems = []
+    threadrace_faultline_run(2, problems)
+    return problems
+
+
+@case
+def smp_4_threadrace_against_linux():
+    """-smp 4 (MTTCG) on both: the threadrace_* programs pass every check on
+    faultline, and on Linux 6.1 with 4 CPUs (THP on, as faultline's default,
+    so that the THP race is checked on both) the same binaries end the same
+    way and record the same checks with the same verdicts."""
+    import os
+    import linux_ref
+    from ring3 import USER_DIR, ring3_results, verdict_problems, ends
+    names = THREADRACE_PROGRAMS
+    problems = []
+    try:
+        lrun = linux_ref.run_programs([os.path.join(USER_DIR, n) for n in names], cpu="max", mem="1G", smp=4,
+                                      timeout=900, extra_append="transparent_hugepage=always")
+    except linux_ref.LinuxRefError as e:
+        return ["Linux reference could not run: %s" % e]
+    if not lrun.finished():
+        return ["Linux reference did not finish (timed out: %s)" % lrun.timed_out]
+    if "-smp" not in lrun.command or lrun.command[lrun.command.index("-smp") + 1] != "4":
+        problems.append("Linux reference did not boot with -smp 4: %s" % lrun.command)
+    frun = threadrace_faultline_run(4, problems)
+    problems.extend(verdict_problems(lrun, names, where="on Linux: ", codes=False, linux=True))
+    lends, fends = ends(lrun), ends(frun)
+    for n in names:
+        if fends.get(n) != lends.get(n):
+            problems.append("%s ended %s on faultline, %s on Linux" % (n, fends.get(n), lends.get(n)))
+    lres, fres = ring3_results(lrun), ring3_results(frun)
+    for name in sorted(set(lres) | set(fres)):
+        if lres.get(name) != fres.get(name):
+            detail = next((r.get("detail") for r in lrun.program_records("test") if r.get("name") == name), "")
+            problems.append("%s: %s on Linux, %s on faultline (Linux: %s)" % (name, lres.get(name), fres.get(name),
+                                                                              detail))
+    for n in names:
+        if not any(k.startswith("ring3.%s." % n) for k in lres):
+            problems.append("%s: no records from Linux" % n)
+    return problems
