@@ -97,6 +97,8 @@ struct pcpu {
 	struct cpu_topology topo;
 	struct call_single_data csd;     /* the pending smp_call_function_single request */
 	uint64_t ipis_received;          /* CALL_FUNCTION_VECTOR interrupts taken */
+	/* ---- fault-path locking (issue 16, s4-faultlock) ---- */
+	uint64_t pgtables_allocated;     /* page-table pages this CPU allocated (paging/init.c): vmf->pgtables */
 	uint64_t gdt[GDT_ENTRIES] __attribute__((aligned(16)));  /* this CPU's GDT (cpu/gdt.c) */
 	struct tss64 tss __attribute__((aligned(16)));           /* and its TSS */
 };

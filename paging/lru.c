@@ -1,6 +1,7 @@
 /* The LRU lists (paging/lru.h). */
 #include "paging/lru.h"
 #include "paging/buddy.h"
+#include "cpu/spinlock.h"
 #include <stddef.h>
 
 struct lruvec lruvec;
@@ -51,7 +52,13 @@ static void unlink_page(uint32_t *head, uint32_t *tail, struct page *page)
 	page->lru_link_next = page->lru_link_prev = PFN_NONE;
 }
 
-static void add_to_list(struct page *page, bool at_tail)
+/* The lists' lock (SMP, issue 16): every change of a list, of its counts
+ * and of a listed page's PG_lru / PG_active / PG_referenced is made under
+ * it. Taken inside a pte lock (the fault path's lru_cache_add), never the
+ * other way round. */
+static DEFINE_SPINLOCK(lru_lock);
+
+static void __add_to_list(struct page *page, bool at_tail)
 {
 	if (PageLRU(page)) {
 		bad_page(page, "adding a page to an LRU list twice");
@@ -63,6 +70,13 @@ static void add_to_list(struct page *page, bool at_tail)
 	page->flags |= PG_lru;
 }
 
+static void add_to_list(struct page *page, bool at_tail)
+{
+	spin_lock(&lru_lock);
+	__add_to_list(page, at_tail);
+	spin_unlock(&lru_lock);
+}
+
 /* See paging/lru.h. */
 void add_page_to_lru_list(struct page *page) { add_to_list(page, false); }
 void add_page_to_lru_list_tail(struct page *page) { add_to_list(page, true); }
@@ -70,12 +84,13 @@ void add_page_to_lru_list_tail(struct page *page) { add_to_list(page, true); }
 /* See paging/lru.h. */
 void lru_cache_add(struct page *page)
 {
+	spin_lock(&lru_lock);
 	page->flags &= ~(PG_active | PG_referenced);
-	add_to_list(page, false);
+	__add_to_list(page, false);
+	spin_unlock(&lru_lock);
 }
 
-/* See paging/lru.h. */
-void del_page_from_lru_list(struct page *page)
+static void __del_page_from_lru_list(struct page *page)
 {
 	if (!PageLRU(page))
 		return;
@@ -86,25 +101,37 @@ void del_page_from_lru_list(struct page *page)
 }
 
 /* See paging/lru.h. */
+void del_page_from_lru_list(struct page *page)
+{
+	spin_lock(&lru_lock);
+	__del_page_from_lru_list(page);
+	spin_unlock(&lru_lock);
+}
+
+/* See paging/lru.h. */
 void mark_page_accessed(struct page *page)
 {
+	spin_lock(&lru_lock);
 	if (!PageActive(page) && PageReferenced(page) && PageLRU(page)) {
-		del_page_from_lru_list(page);
+		__del_page_from_lru_list(page);
 		page->flags = (page->flags | PG_active | PG_workingset) & ~PG_referenced;
-		add_page_to_lru_list(page);
+		__add_to_list(page, false);
 	} else if (!PageReferenced(page)) {
 		page->flags |= PG_referenced;
 	}
+	spin_unlock(&lru_lock);
 }
 
 /* See paging/lru.h. */
 void deactivate_page(struct page *page)
 {
-	if (!PageLRU(page))
-		return;
-	del_page_from_lru_list(page);
-	page->flags &= ~(PG_active | PG_referenced);
-	add_page_to_lru_list(page);
+	spin_lock(&lru_lock);
+	if (PageLRU(page)) {
+		__del_page_from_lru_list(page);
+		page->flags &= ~(PG_active | PG_referenced);
+		__add_to_list(page, false);
+	}
+	spin_unlock(&lru_lock);
 }
 
 /* See paging/lru.h. */
@@ -131,17 +158,23 @@ struct page *page_list_pop(struct page_list *l)
 	return page;
 }
 
-/* See paging/lru.h. */
+/* See paging/lru.h. A page whose last reference is going on another CPU
+ * (get_page_unless_zero fails) is left: its freeing takes it off. */
 uint64_t isolate_lru_pages(enum lru_list lru, uint64_t nr, struct page_list *out)
 {
 	uint64_t taken = 0;
-	while (taken < nr && lruvec.tail[lru] != PFN_NONE) {
-		struct page *page = pfn_to_page(lruvec.tail[lru]);
-		del_page_from_lru_list(page);
-		get_page(page);
+	spin_lock(&lru_lock);
+	uint32_t pfn = lruvec.tail[lru];
+	while (taken < nr && pfn != PFN_NONE) {
+		struct page *page = pfn_to_page(pfn);
+		pfn = page->lru_link_prev;
+		if (!get_page_unless_zero(page))
+			continue;
+		__del_page_from_lru_list(page);
 		page_list_add_tail(out, page);
 		taken++;
 	}
+	spin_unlock(&lru_lock);
 	return taken;
 }
 

@@ -25,6 +25,7 @@
 #include "paging/mm.h"
 #include "paging/mm_account.h"
 #include "paging/range.h"
+#include "paging/rmap.h"
 #include "paging/slab.h"
 
 static struct kmem_cache *vm_area_cachep;
@@ -618,17 +619,20 @@ int vma_map_range(struct mm_struct *mm, uint64_t start, uint64_t len, uint64_t v
 void vma_link_file(struct vm_area_struct *vma)
 {
 	struct address_space *mapping = vma->vm_mapping;
+	spin_lock(&rmap_lock);   /* the i_mmap lists (paging/rmap.h) */
 	vma->vm_mapping_prev = NULL;
 	vma->vm_mapping_next = mapping->i_mmap;
 	if (mapping->i_mmap)
 		mapping->i_mmap->vm_mapping_prev = vma;
 	mapping->i_mmap = vma;
+	spin_unlock(&rmap_lock);
 }
 
 /* See paging/vma.h. */
 void vma_unlink_file(struct vm_area_struct *vma)
 {
 	struct address_space *mapping = vma->vm_mapping;
+	spin_lock(&rmap_lock);
 	if (vma->vm_mapping_prev)
 		vma->vm_mapping_prev->vm_mapping_next = vma->vm_mapping_next;
 	else if (mapping->i_mmap == vma)
@@ -636,6 +640,7 @@ void vma_unlink_file(struct vm_area_struct *vma)
 	if (vma->vm_mapping_next)
 		vma->vm_mapping_next->vm_mapping_prev = vma->vm_mapping_prev;
 	vma->vm_mapping_next = vma->vm_mapping_prev = NULL;
+	spin_unlock(&rmap_lock);
 }
 
 /* See paging/vma.h. */
