@@ -39,6 +39,7 @@
 #include "cpu/topology.h"
 #include "cpu/cpumask.h"
 struct mm_struct;     /* paging/mm_types.h */
+struct fault_stats;   /* paging/fault_stats.h */
 
 /*
  * Linux's per-CPU page list (struct per_cpu_pages): free single frames kept
@@ -99,6 +100,7 @@ struct pcpu {
 	uint64_t ipis_received;          /* CALL_FUNCTION_VECTOR interrupts taken */
 	/* ---- fault-path locking (issue 16, s4-faultlock) ---- */
 	uint64_t pgtables_allocated;     /* page-table pages this CPU allocated (paging/init.c): vmf->pgtables */
+	struct fault_stats *fault_stats; /* this CPU's fault counters (paging/fault_stats.c), NULL until its first fault */
 	uint64_t gdt[GDT_ENTRIES] __attribute__((aligned(16)));  /* this CPU's GDT (cpu/gdt.c) */
 	struct tss64 tss __attribute__((aligned(16)));           /* and its TSS */
 };
