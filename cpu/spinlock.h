@@ -115,7 +115,7 @@ static inline void rwlock_init(rwlock_t *lock) { lock->cnts = 0; spin_lock_init(
 static inline void cpu_relax_pause(void) { __asm__ volatile("pause" ::: "memory"); }
 
 /* read_lock's slow path: queue behind any writer, then wait for it to go. */
-static inline __attribute__((noinline)) void queued_read_lock_slowpath(rwlock_t *lock)
+static __attribute__((noinline, unused)) void queued_read_lock_slowpath(rwlock_t *lock)
 {
 	__atomic_fetch_sub(&lock->cnts, _QR_BIAS, __ATOMIC_RELAXED);
 	spin_lock(&lock->wait_lock);
@@ -153,7 +153,7 @@ static inline void read_unlock(rwlock_t *lock)
 }
 
 /* write_lock's slow path: queue, announce the wait, take it when the readers are gone. */
-static inline __attribute__((noinline)) void queued_write_lock_slowpath(rwlock_t *lock)
+static __attribute__((noinline, unused)) void queued_write_lock_slowpath(rwlock_t *lock)
 {
 	spin_lock(&lock->wait_lock);
 	uint32_t zero = 0;

@@ -24,7 +24,6 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "paging/mm_types.h"
-#include "paging/mman.h"
 
 /* The top of the initial stack and the default mmap window: 47-bit user
  * addresses in both paging modes, as Linux's DEFAULT_MAP_WINDOW (a program
@@ -103,19 +102,8 @@ int64_t do_madvise(struct mm_struct *mm, uint64_t addr, uint64_t len, uint64_t a
  * with the mmap_lock held for writing (it changes VMAs or frees page
  * tables); the others (WILLNEED, COLD, PAGEOUT, POPULATE_*) need it for
  * reading only, so that reclaim (paging/rmap.h) can still reach the mm. */
-static inline bool madvise_need_mmap_write(uint64_t advice)
-{
-	switch (advice) {
-	case MADV_WILLNEED:
-	case MADV_COLD:
-	case MADV_PAGEOUT:
-	case MADV_POPULATE_READ:
-	case MADV_POPULATE_WRITE:
-		return false;
-	default:
-		return true;
-	}
-}
+bool madvise_need_mmap_write(uint64_t advice);
+
 int64_t do_mremap(struct mm_struct *mm, uint64_t addr, uint64_t old_len, uint64_t new_len, uint64_t flags,
 		  uint64_t new_addr);
 
