@@ -12,7 +12,6 @@
 #endif
 
 static struct kmem_cache *anon_vma_cachep;
-DEFINE_SPINLOCK(rmap_lock);
 
 /* See paging/rmap.h. */
 int anon_vma_attach(struct mm_struct *mm, struct mm_struct *parent)

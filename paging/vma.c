@@ -615,6 +615,10 @@ int vma_map_range(struct mm_struct *mm, uint64_t start, uint64_t len, uint64_t v
 	return insert_vm_struct(mm, vma);   /* cannot fail: the range was checked */
 }
 
+/* The rmap lock (paging/rmap.h): defined here, with the i_mmap lists it
+ * guards, so every program that links VMAs has it. */
+DEFINE_SPINLOCK(rmap_lock);
+
 /* See paging/vma.h. */
 void vma_link_file(struct vm_area_struct *vma)
 {
