@@ -29,8 +29,8 @@
 #define RW (PROT_READ | PROT_WRITE)
 #define ANON_FIXED (MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED)
 
-#define SAME_BASE 0x10000000ull       /* every CPU faults every page: spans two pte tables */
-#define SAME_PAGES 1024u
+#define SAME_BASE 0x10000000ull       /* every CPU faults every page of one pte table */
+#define SAME_PAGES 512u
 #define DIST_BASE 0x20000000ull       /* each CPU its own slice */
 #define DIST_PAGES_PER_CPU 128u
 #define COW_BASE 0x30000000ull        /* written, then duplicated, then written by all */
@@ -337,7 +337,11 @@ static void run_scenario(enum scenario s, const char *name, uint32_t ncpu, const
 		r = do_mmap(c->mm, DIST_BASE, ncpu * DIST_PAGES_PER_CPU * PG, RW, ANON_FIXED, (uint64_t)-1, 0);
 		break;
 	case COW:
-		r = do_mmap(c->mm, COW_BASE, COW_PAGES * PG, RW, ANON_FIXED | MAP_POPULATE, (uint64_t)-1, 0);
+		r = do_mmap(c->mm, COW_BASE, COW_PAGES * PG, RW, ANON_FIXED, (uint64_t)-1, 0);
+		if (r >= 0)
+			r = do_madvise(c->mm, COW_BASE, COW_PAGES * PG, MADV_NOHUGEPAGE);
+		if (r >= 0)
+			r = do_madvise(c->mm, COW_BASE, COW_PAGES * PG, MADV_POPULATE_WRITE);
 		for (uint32_t idx = 0; r >= 0 && idx < COW_PAGES; idx++) {
 			uint64_t *page = mapped_page(c->mm, COW_BASE + (uint64_t)idx * PG, true);
 			if (!page) {
@@ -352,6 +356,12 @@ static void run_scenario(enum scenario s, const char *name, uint32_t ncpu, const
 		break;
 	case CHURN: r = do_mmap(c->mm, CHURN_BASE, CHURN_PAGES * PG, RW, ANON_FIXED, (uint64_t)-1, 0); break;
 	}
+	/* 4 KiB pages: the pte path and its locks (a THP is one pmd leaf under
+	 * the mm's page_table_lock; its tail pages have no map count). */
+	uint64_t base = s == SAME ? SAME_BASE : s == DISTINCT ? DIST_BASE : s == COW ? COW_BASE : CHURN_BASE;
+	if (r >= 0 && s != COW)
+		r = do_madvise(c->mm, base, s == DISTINCT ? ncpu * DIST_PAGES_PER_CPU * PG : s == SAME ? SAME_PAGES * PG
+									: CHURN_PAGES * PG, MADV_NOHUGEPAGE);
 	if (r < 0) {
 		record_test(test, TEST_FAIL, "setup failed (%lld)", r);
 	} else {
