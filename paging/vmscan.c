@@ -50,8 +50,7 @@ static void reclaim_page_released(struct page *page, uint32_t order)
 	if (page->flags & PG_lru)
 		lru_page_freed(page);
 	if (page->flags & PG_memcg) {
-		uint64_t n = 1ull << order;
-		root_mem_cgroup.usage = root_mem_cgroup.usage >= n ? root_mem_cgroup.usage - n : 0;
+		__atomic_fetch_sub(&root_mem_cgroup.usage, 1ull << order, __ATOMIC_RELAXED);
 		page->flags &= ~PG_memcg;
 	}
 }
@@ -344,9 +343,9 @@ uint64_t kswapd_shrink_batch(bool *done)
 static void commit_charge(struct page *page, uint32_t order)
 {
 	page->flags |= PG_memcg;
-	root_mem_cgroup.usage += 1ull << order;
-	if (root_mem_cgroup.usage > root_mem_cgroup.peak)
-		root_mem_cgroup.peak = root_mem_cgroup.usage;
+	uint64_t usage = __atomic_add_fetch(&root_mem_cgroup.usage, 1ull << order, __ATOMIC_RELAXED);
+	if (usage > root_mem_cgroup.peak)
+		root_mem_cgroup.peak = usage;
 }
 
 /* See paging/vmscan.h. */
