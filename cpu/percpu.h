@@ -88,6 +88,7 @@ struct call_single_data {
 	void *volatile arg;
 	volatile uint32_t pending;       /* 1 from the request until func has returned */
 	volatile uint32_t lock;          /* 1 while a caller owns this slot */
+	volatile uint32_t running;       /* this CPU runs func now: a lock wait inside it must not run it again (issue 16, faultmerge) */
 };
 
 struct pcpu {

@@ -27,12 +27,39 @@ typedef struct {
 
 static inline void spin_lock_init(spinlock_t *lock) { lock->owner = 0; lock->next = 0; }
 
+#ifndef HOST_TEST
+/* cpu/smp.c: with interrupts off, runs this CPU's pending function call
+ * (the IPI cannot get in); nothing before programs run on several CPUs. */
+void smp_call_function_poll(void);
+#endif
+
+/*
+ * One step of every lock wait here (spinlock_t, rwlock_t, a csd slot): a
+ * pause and, if this CPU has interrupts off, this CPU's pending
+ * function-call request is run (cpu/smp.c). The holder of the lock waited
+ * for may itself be waiting for this CPU's answer to an IPI - a TLB
+ * shootdown sent under a pte lock or the mmap_lock - and the IPI cannot get
+ * through while interrupts are off: Linux has the waiter spin with
+ * interrupts on; here most kernel code runs with them off (the big kernel
+ * lock's syscalls), so the waiter answers the request itself. The function
+ * calls of a program run (flush_tlb_func) take no lock and touch only the
+ * TLB, so running one at any lock wait is safe (docs/ARCHITECTURE.md,
+ * "Locking").
+ */
+static inline void spin_wait_relax(void)
+{
+	__asm__ volatile("pause" ::: "memory");
+#ifndef HOST_TEST
+	smp_call_function_poll();
+#endif
+}
+
 /* Takes the lock, spinning until it is this caller's turn. */
 static inline void spin_lock(spinlock_t *lock)
 {
 	uint16_t ticket = __atomic_fetch_add(&lock->next, 1, __ATOMIC_RELAXED);
 	while (__atomic_load_n(&lock->owner, __ATOMIC_ACQUIRE) != ticket)
-		__asm__ volatile("pause" ::: "memory");
+		spin_wait_relax();
 }
 
 /* Takes the lock only if nobody holds or waits for it; true when taken. */
@@ -80,6 +107,20 @@ static inline void local_irq_restore(uint64_t flags)
 #endif
 }
 
+/* Interrupts on / off on this CPU (Linux's local_irq_enable/disable). */
+static inline void local_irq_enable(void)
+{
+#ifndef HOST_TEST
+	__asm__ volatile("sti" ::: "memory");
+#endif
+}
+static inline void local_irq_disable(void)
+{
+#ifndef HOST_TEST
+	__asm__ volatile("cli" ::: "memory");
+#endif
+}
+
 #define spin_lock_irqsave(lock, flags) do { (flags) = local_irq_save(); spin_lock(lock); } while (0)
 #define spin_unlock_irqrestore(lock, flags) do { spin_unlock(lock); local_irq_restore(flags); } while (0)
 
@@ -94,9 +135,9 @@ static inline void local_irq_restore(uint64_t flags)
  * ticket lock, so they are served in order.
  *
  * Uncontended, read_lock and read_unlock are one locked xadd each, and
- * write_lock one cmpxchg, write_unlock one store. Nothing sleeps: a holder
- * must never wait for another CPU that may be spinning here (with
- * interrupts off that CPU could not answer an IPI).
+ * write_lock one cmpxchg, write_unlock one store. Nothing sleeps; a holder
+ * may wait for an IPI answer (a TLB shootdown): the waiters here answer it
+ * (spin_wait_relax).
  */
 typedef struct {
 	volatile uint32_t cnts;
@@ -112,7 +153,6 @@ typedef struct {
 
 static inline void rwlock_init(rwlock_t *lock) { lock->cnts = 0; spin_lock_init(&lock->wait_lock); }
 
-static inline void cpu_relax_pause(void) { __asm__ volatile("pause" ::: "memory"); }
 
 /* read_lock's slow path: queue behind any writer, then wait for it to go. */
 static __attribute__((noinline, unused)) void queued_read_lock_slowpath(rwlock_t *lock)
@@ -121,7 +161,7 @@ static __attribute__((noinline, unused)) void queued_read_lock_slowpath(rwlock_t
 	spin_lock(&lock->wait_lock);
 	__atomic_fetch_add(&lock->cnts, _QR_BIAS, __ATOMIC_ACQUIRE);
 	while (__atomic_load_n(&lock->cnts, __ATOMIC_ACQUIRE) & _QW_LOCKED)
-		cpu_relax_pause();
+		spin_wait_relax();
 	spin_unlock(&lock->wait_lock);
 }
 
@@ -165,7 +205,7 @@ static __attribute__((noinline, unused)) void queued_write_lock_slowpath(rwlock_
 			    __atomic_compare_exchange_n(&lock->cnts, &waiting, _QW_LOCKED, false, __ATOMIC_ACQUIRE,
 							__ATOMIC_RELAXED))
 				break;
-			cpu_relax_pause();
+			spin_wait_relax();
 		}
 	}
 	spin_unlock(&lock->wait_lock);

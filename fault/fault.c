@@ -43,6 +43,7 @@
  * not blocked (force_sig_fault, kernel/signal.c); otherwise it kills.
  */
 #include "fault/fault.h"
+#include "fault/fault_lock.h"
 #include "paging/fault_stats.h"
 #include "fault/idt.h"
 #include "fault/traps.h"
@@ -366,17 +367,14 @@ static __attribute__((noinline)) int page_fault_file_fast(struct pt_regs *regs, 
 	return 0;
 }
 
-/* See fault/fault.h. */
-int exc_page_fault_fast(struct pt_regs *regs)
+/*
+ * The fast path's body for the fault at address that came in at t0 (both
+ * read by the entry function, before anything could change CR2): 0 when
+ * resolved, else PF_NEEDS_FULL_FRAME (nothing held). Inlined into both
+ * entries: the one-CPU one, and the SMP one that runs it with interrupts on.
+ */
+static __always_inline int page_fault_fast(struct pt_regs *regs, uint64_t t0, uint64_t address)
 {
-	/* The entry calls this for ring 3's faults only (a fault from ring 0 goes
-	 * the whole way at once); its fast return (SWAPGS_FAST_FAULT_RETURN)
-	 * relies on that, and on the frame being read here, never written. */
-	uint64_t t0 = rdtsc_ordered();
-	if (unlikely(fault_probe_handler))
-		return needs_full_frame(t0);
-
-	uint64_t address = read_cr2();
 	uint64_t error_code = regs->error_code;
 	struct task_struct *tsk = current;
 	struct mm_struct *mm = tsk->mm;
@@ -411,12 +409,54 @@ int exc_page_fault_fast(struct pt_regs *regs)
 }
 
 /* See fault/fault.h. */
+int exc_page_fault_fast(struct pt_regs *regs)
+{
+	/* The entry calls this for ring 3's faults only (a fault from ring 0 goes
+	 * the whole way at once); its fast return (SWAPGS_FAST_FAULT_RETURN)
+	 * relies on that, and on the frame being read here, never written. */
+	uint64_t t0 = rdtsc_ordered();
+	if (unlikely(fault_probe_handler))
+		return needs_full_frame(t0);
+	return page_fault_fast(regs, t0, read_cr2());
+}
+
+/* See fault/fault.h. */
+int exc_page_fault_fast_smp(struct pt_regs *regs)
+{
+	uint64_t t0 = rdtsc_ordered();
+	if (unlikely(fault_probe_handler))
+		return needs_full_frame(t0);
+	uint64_t address = read_cr2();
+	/* Ring 3 ran with interrupts on, and the fault holds no lock yet: on
+	 * again while it waits for the mmap_lock or a pte lock, so that it
+	 * answers the TLB shootdown of the holder (Linux's do_user_addr_fault:
+	 * local_irq_enable). Off again before the way out. */
+	local_irq_enable();
+	int ret = page_fault_fast(regs, t0, address);
+	local_irq_disable();
+	return ret;
+}
+
+/* See fault/fault.h. */
 void exc_page_fault(struct pt_regs *regs)
 {
 	/* exc_page_fault_fast saw ring 3's faults first and took their time. */
 	uint64_t t0 = user_mode(regs) ? fault_entry_tsc : rdtsc_ordered();
 	uint64_t address = read_cr2();
 	struct vm_fault vmf = { 0 };
+	/* Ring 3's fault on several CPUs: decided with interrupts on and no
+	 * global lock (the mmap_lock is taken and dropped inside); only a slow
+	 * half - a signal, the OOM killer - takes the big kernel lock, after
+	 * the mmap_lock is gone (docs/ARCHITECTURE.md, "Locking"). One CPU, a
+	 * user copy's fault in a syscall, a probe: as before. */
+	bool smp_user = page_fault_smp && user_mode(regs) && !fault_probe_handler;
+	if (smp_user)
+		local_irq_enable();
 	struct pf_verdict v = page_fault_decide(regs, regs->error_code, address, &vmf);
+	if (smp_user) {
+		local_irq_disable();
+		if (v.response != PF_RESOLVED)
+			page_fault_lock();
+	}
 	page_fault_act(regs, address, v, &vmf, t0);
 }

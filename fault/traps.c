@@ -137,10 +137,13 @@ static void dispatch_vector(struct pt_regs *regs)
  * #DF or #MC, which arrive on their own stacks at any instruction).
  *
  * An entry from ring 3 holds the big kernel lock (cpu/kernel_lock.h) from
- * here to the return (a #PF takes it through page_fault_lock, the fault
- * path's one place); NMI, #DF and #MC never take it. A function-call IPI
- * runs first and without it, wherever it lands: the lock's holder may be
- * the CPU waiting for it (a TLB shootdown).
+ * here to the return; NMI, #DF and #MC never take it. A #PF from ring 3
+ * while programs run on several CPUs takes it only for a slow half
+ * (exc_page_fault calls page_fault_lock, the fault path's one place): a
+ * resolved fault goes back to ring 3 without it, as the fast path does
+ * (pending signals wait for the next entry). A function-call IPI runs
+ * first and without it, wherever it lands: the lock's holder may be the CPU
+ * waiting for it (a TLB shootdown).
  */
 void exception_dispatch(struct pt_regs *regs)
 {
@@ -155,14 +158,10 @@ void exception_dispatch(struct pt_regs *regs)
 	 * takes none. */
 	bool from_user = user_mode(regs) && !fault_probe_handler && v != X86_TRAP_NMI &&
 			 v != X86_TRAP_DF && v != X86_TRAP_MC;
-	if (from_user) {
-		if (v == X86_TRAP_PF)
-			page_fault_lock();
-		else
-			lock_kernel();
-	}
+	if (from_user && !(v == X86_TRAP_PF && page_fault_smp))
+		lock_kernel();   /* on one CPU also for a #PF: exc_page_fault finds it held */
 	dispatch_vector(regs);
-	if (from_user) {
+	if (from_user && kernel_locked()) {
 		exit_to_user_mode(regs);
 		unlock_kernel();
 	}

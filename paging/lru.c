@@ -284,6 +284,19 @@ uint64_t isolate_lru_pages(enum lru_list lru, uint64_t nr, struct page_list *out
 }
 
 /* See paging/lru.h. */
+bool isolate_lru_page(struct page *page)
+{
+	bool taken = false;
+	spin_lock(&lru_lock);
+	if (PageLRU(page) && get_page_unless_zero(page)) {
+		__del_page_from_lru_list(page);
+		taken = true;
+	}
+	spin_unlock(&lru_lock);
+	return taken;
+}
+
+/* See paging/lru.h. */
 void putback_lru_page(struct page *page)
 {
 	add_page_to_lru_list(page);

@@ -154,6 +154,11 @@ struct page *page_list_pop(struct page_list *l);
  */
 uint64_t isolate_lru_pages(enum lru_list lru, uint64_t nr, struct page_list *out);
 
+/* Linux's isolate_lru_page (folio_isolate_lru): takes page off its LRU list
+ * with a reference of the caller's (putback_lru_page returns both); false
+ * if it is on no list or its last reference is going. */
+bool isolate_lru_page(struct page *page);
+
 /* Puts an isolated page back at the head of the list its flags name and
  * drops the isolation's reference (which may free it). */
 void putback_lru_page(struct page *page);

@@ -212,6 +212,10 @@ static inline void dec_mm_counter(struct mm_struct *mm, int member)
 {
 	__atomic_fetch_sub(&mm->rss_stat[member], 1, __ATOMIC_RELAXED);
 }
+static inline void add_mm_counter(struct mm_struct *mm, int member, int64_t value)
+{
+	__atomic_fetch_add(&mm->rss_stat[member], value, __ATOMIC_RELAXED);
+}
 
 /* ---- mmap_lock (Linux's include/linux/mmap_lock.h) ---------------------------- */
 
