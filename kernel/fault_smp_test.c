@@ -15,6 +15,7 @@
 #include "cpu/x86.h"
 #include "lib/record.h"
 #include "lib/tsc.h"
+#include "paging/lru.h"
 #include "paging/buddy.h"
 #include "paging/efi_map.h"
 #include "paging/memory.h"
@@ -390,12 +391,14 @@ void run_fault_smp_test(void)
 	for (uint32_t cpu = 0; cpu < nr_cpu_ids; cpu++)
 		if (cpu_online(cpu))
 			order[cpu] = ncpu++;
+	lru_add_drain_all();   /* every CPU's LRU batch holds references to freed mms' pages */
 	kmem_cache_shrink_all();
 	uint64_t free_at_start = nr_free_pages();
 	run_scenario(SAME, "same_addresses", ncpu, order);
 	run_scenario(DISTINCT, "distinct_addresses", ncpu, order);
 	run_scenario(COW, "cow_after_dup", ncpu, order);
 	run_scenario(CHURN, "against_munmap", ncpu, order);
+	lru_add_drain_all();
 	kmem_cache_shrink_all();
 	uint64_t free_at_end = nr_free_pages();
 	record_check("fault_smp.no_frame_leaked", free_at_end == free_at_start,
