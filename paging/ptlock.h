@@ -16,9 +16,12 @@
  * mmap_lock held for writing (munmap, exit), when no fault of the mm can be
  * using it, and never by the fault path.
  *
- * Nothing here sleeps or waits for another CPU: the fault path runs with
- * interrupts off (an interrupt gate), so a holder must never wait for an
- * IPI answer from a CPU that may be spinning on the same lock.
+ * Nothing here sleeps. A holder may wait for other CPUs' answers to a TLB
+ * shootdown (a CoW break, reclaim's unmap, page_mkclean flush under the
+ * lock, as Linux's ptep_clear_flush): a CPU spinning here answers it - the
+ * page fault runs with interrupts on (exc_page_fault_fast_smp), and a wait
+ * with interrupts off runs the request itself (cpu/spinlock.h's
+ * spin_wait_relax).
  */
 #ifndef FAULTLINE_PTLOCK_H
 #define FAULTLINE_PTLOCK_H
