@@ -103,9 +103,7 @@ static void dispatch_vector(struct pt_regs *regs)
 		timer_handler(regs);
 		return;
 	}
-	if (v == RESCHEDULE_VECTOR) {
-		this_cpu_read(resched_ipis)++;
-		lapic_eoi();
+	if (v == RESCHEDULE_VECTOR) {   /* counted and acknowledged by exception_dispatch */
 		if (resched_handler)
 			resched_handler(regs);
 		return;
@@ -151,6 +149,16 @@ void exception_dispatch(struct pt_regs *regs)
 	if (v == CALL_FUNCTION_VECTOR) {
 		smp_call_function_interrupt();
 		return;
+	}
+	/* The reschedule IPI is acknowledged before the big lock is waited
+	 * for: while it is in service the local APIC holds back every vector
+	 * of its priority class (0xf0-0xff), CALL_FUNCTION_VECTOR too, and the
+	 * lock's holder may be waiting for this CPU's answer to a TLB
+	 * shootdown (seen: -smp 4, three CPUs waiting here, the holder in
+	 * smp_call_function_many). */
+	if (v == RESCHEDULE_VECTOR) {
+		this_cpu_read(resched_ipis)++;
+		lapic_eoi();
 	}
 	/* A probe of checks/ (fault_probe_handler armed) runs the kernel's own
 	 * ring-3 code: its exceptions leave through probe_catch, never back
