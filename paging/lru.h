@@ -108,7 +108,9 @@ void lru_add_drain_all(void);
  */
 static inline void lru_cache_add(struct page *page)
 {
-	get_page(page);
+	/* get_page without its check: the caller holds the page (just
+	 * allocated and mapped, or cached). */
+	__atomic_fetch_add(&page->_refcount, 1, __ATOMIC_RELAXED);
 	struct lru_add_batch *b = &this_cpu_ptr()->lru_add;
 	spin_lock(&b->lock);   /* lru_add_drain_all may drain it from another CPU */
 	uint32_t nr = b->nr;
