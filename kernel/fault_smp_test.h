@@ -21,7 +21,16 @@
  *
  * and after each: fault_smp.<scenario>.verify (paging/verify.c over the
  * test's mms and the kernel's tables), and at the end
- * fault_smp.no_frame_leaked (every frame back once the mms are gone).
+ * fault_smp.no_frame_leaked (every frame back once the mms are gone; every
+ * CPU's LRU batch drained first).
+ *
+ * It can fail: with the pte locks taken out (pte_lock and pte_unmap_unlock
+ * made no-ops) a -smp 4 boot failed same_addresses ("page 390 lacks cpu 3's
+ * mark"), cow_after_dup ("page 130 of the child lost its contents"; its
+ * verify: a frame mapped twice, map count differs) and no_frame_leaked (82
+ * frames). The ring-3 side of the same locks (page faults from several
+ * threads of one process at once, no big kernel lock) is smp_parallel's
+ * memory check in the smp_N_programs_on_every_cpu cases.
  */
 #ifndef FAULTLINE_FAULT_SMP_TEST_H
 #define FAULTLINE_FAULT_SMP_TEST_H
