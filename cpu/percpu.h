@@ -42,6 +42,7 @@
 struct mm_struct;     /* paging/mm_types.h */
 struct page;          /* paging/page.h */
 struct pt_regs;       /* base/ptrace.h */
+struct fault_stats;   /* paging/fault_stats.h */
 
 /*
  * Linux's per-CPU page list (struct per_cpu_pages): free single frames kept
@@ -74,6 +75,7 @@ struct last_pmd_cache {
 #define LRU_ADD_BATCH 15
 struct lru_add_batch {
 	uint32_t nr;                          /* pages in it, 0 .. LRU_ADD_BATCH - 1 between calls */
+	spinlock_t lock;                      /* nr and pages: this CPU adds, any CPU drains (issue 16) */
 	struct page *pages[LRU_ADD_BATCH];
 };
 
@@ -99,6 +101,7 @@ struct call_single_data {
 	void *volatile arg;
 	volatile uint32_t pending;       /* 1 from the request until func has returned */
 	volatile uint32_t lock;          /* 1 while a caller owns this slot */
+	volatile uint32_t running;       /* this CPU runs func now: a lock wait inside it must not run it again (issue 16, faultmerge) */
 };
 
 struct pcpu {
@@ -144,6 +147,9 @@ struct pcpu {
 	/* ---- Probes of checks/ on every CPU at once (issue 16, matrix): checks/probe.c ---- */
 	void (*probe_handler)(struct pt_regs *regs);  /* fault_probe_handler (fault/traps.h): armed around a probe here */
 	void *probe_frame;               /* the armed probe's saved context and result (checks/probe.c) */
+	/* ---- fault-path locking (issue 16, s4-faultlock) ---- */
+	uint64_t pgtables_allocated;     /* page-table pages this CPU allocated (paging/init.c): vmf->pgtables */
+	struct fault_stats *fault_stats; /* this CPU's fault counters (paging/fault_stats.c), NULL until its first fault */
 	uint64_t gdt[GDT_ENTRIES] __attribute__((aligned(16)));  /* this CPU's GDT (cpu/gdt.c) */
 	struct tss64 tss __attribute__((aligned(16)));           /* and its TSS */
 };
@@ -174,8 +180,13 @@ static struct pcpu host_pcpu __attribute__((unused));
 #endif
 #define this_cpu_write(field, val) (this_cpu_read(field) = (val))
 
-/* This CPU's struct pcpu as an ordinary pointer (its self field). */
+/* This CPU's struct pcpu as an ordinary pointer (its self field; host
+ * tests: the one struct). */
+#ifdef HOST_TEST
+static inline struct pcpu *this_cpu_ptr(void) { return &host_pcpu; }
+#else
 static inline struct pcpu *this_cpu_ptr(void) { return this_cpu_read(self); }
+#endif
 
 /* The task running on this CPU (Linux's `current`; assignable). */
 #define current this_cpu_read(current_task)

@@ -15,12 +15,36 @@ uint32_t num_online_cpus(void)
 	return n;
 }
 
+/* Set while programs run on several CPUs (smp_call_function_poll_enable). */
+static volatile bool call_poll_on;
+
+static void csd_run_pending(struct call_single_data *csd);
+
+/* See cpu/smp.h. */
+void smp_call_function_poll_enable(bool on)
+{
+	call_poll_on = on;
+}
+
+/* See cpu/spinlock.h (spin_wait_relax). Interrupts on: the IPI itself runs
+ * the request. */
+void smp_call_function_poll(void)
+{
+	if (!call_poll_on)
+		return;
+	uint64_t flags;
+	__asm__ volatile("pushfq; popq %0" : "=r"(flags));
+	if (flags & X86_EFLAGS_IF)
+		return;
+	csd_run_pending(&this_cpu_ptr()->csd);
+}
+
 /* Takes cpu's request slot (spinning while another sender has it) and posts
  * func(arg) there. */
 static void csd_post(struct call_single_data *csd, void (*func)(void *), void *arg)
 {
 	while (__atomic_exchange_n(&csd->lock, 1, __ATOMIC_ACQUIRE))
-		cpu_relax();
+		spin_wait_relax();   /* the slot's owner may wait for this CPU's answer */
 	csd->func = func;
 	csd->arg = arg;
 	__atomic_store_n(&csd->pending, 1, __ATOMIC_RELEASE);
@@ -37,7 +61,7 @@ static void csd_withdraw(struct call_single_data *csd)
 static void csd_wait(struct call_single_data *csd)
 {
 	while (__atomic_load_n(&csd->pending, __ATOMIC_ACQUIRE))
-		cpu_relax();
+		spin_wait_relax();   /* the target may be waiting for this CPU's answer at once */
 }
 
 /* See cpu/smp.h. */
@@ -98,12 +122,15 @@ bool smp_send_ipi(uint32_t cpu)
 	return apic_send_ipi(pcpu_area[cpu].apic_id, APIC_DM_FIXED | CALL_FUNCTION_VECTOR);
 }
 
-/* Runs this CPU's pending request, if there is one, and frees its slot. */
+/* Runs this CPU's pending request, if there is one and it is not running
+ * already (a lock wait inside it polls), and frees its slot. */
 static void csd_run_pending(struct call_single_data *csd)
 {
-	if (!__atomic_load_n(&csd->pending, __ATOMIC_ACQUIRE))
+	if (!__atomic_load_n(&csd->pending, __ATOMIC_ACQUIRE) || csd->running)
 		return;
+	csd->running = 1;
 	csd->func(csd->arg);
+	csd->running = 0;
 	__atomic_store_n(&csd->pending, 0, __ATOMIC_RELEASE);
 	__atomic_store_n(&csd->lock, 0, __ATOMIC_RELEASE);
 }

@@ -72,6 +72,14 @@ bool smp_send_ipi_allbutself(void);
  * the CPU is not online or the IPI could not be sent. */
 bool smp_send_ipi(uint32_t cpu);
 
+/*
+ * Whether a lock wait with interrupts off runs this CPU's pending request
+ * (smp_call_function_poll, from cpu/spinlock.h's spin_wait_relax): on while
+ * programs run on several CPUs (kernel/run.c), when a lock's holder may wait
+ * for this CPU's answer to a TLB shootdown (docs/ARCHITECTURE.md, "Locking").
+ */
+void smp_call_function_poll_enable(bool on);
+
 /* Called by the CALL_FUNCTION_VECTOR handler (fault/traps.c): counts the
  * IPI, acknowledges it and runs this CPU's pending request, unless the CPU
  * was halted in cpu_idle_loop (which runs it itself). */

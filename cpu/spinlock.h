@@ -27,12 +27,39 @@ typedef struct {
 
 static inline void spin_lock_init(spinlock_t *lock) { lock->owner = 0; lock->next = 0; }
 
+#ifndef HOST_TEST
+/* cpu/smp.c: with interrupts off, runs this CPU's pending function call
+ * (the IPI cannot get in); nothing before programs run on several CPUs. */
+void smp_call_function_poll(void);
+#endif
+
+/*
+ * One step of every lock wait here (spinlock_t, rwlock_t, a csd slot): a
+ * pause and, if this CPU has interrupts off, this CPU's pending
+ * function-call request is run (cpu/smp.c). The holder of the lock waited
+ * for may itself be waiting for this CPU's answer to an IPI - a TLB
+ * shootdown sent under a pte lock or the mmap_lock - and the IPI cannot get
+ * through while interrupts are off: Linux has the waiter spin with
+ * interrupts on; here most kernel code runs with them off (the big kernel
+ * lock's syscalls), so the waiter answers the request itself. The function
+ * calls of a program run (flush_tlb_func) take no lock and touch only the
+ * TLB, so running one at any lock wait is safe (docs/ARCHITECTURE.md,
+ * "Locking").
+ */
+static inline void spin_wait_relax(void)
+{
+	__asm__ volatile("pause" ::: "memory");
+#ifndef HOST_TEST
+	smp_call_function_poll();
+#endif
+}
+
 /* Takes the lock, spinning until it is this caller's turn. */
 static inline void spin_lock(spinlock_t *lock)
 {
 	uint16_t ticket = __atomic_fetch_add(&lock->next, 1, __ATOMIC_RELAXED);
 	while (__atomic_load_n(&lock->owner, __ATOMIC_ACQUIRE) != ticket)
-		__asm__ volatile("pause" ::: "memory");
+		spin_wait_relax();
 }
 
 /* Takes the lock only if nobody holds or waits for it; true when taken. */
@@ -80,8 +107,141 @@ static inline void local_irq_restore(uint64_t flags)
 #endif
 }
 
+/* Interrupts on / off on this CPU (Linux's local_irq_enable/disable). */
+static inline void local_irq_enable(void)
+{
+#ifndef HOST_TEST
+	__asm__ volatile("sti" ::: "memory");
+#endif
+}
+static inline void local_irq_disable(void)
+{
+#ifndef HOST_TEST
+	__asm__ volatile("cli" ::: "memory");
+#endif
+}
+
 #define spin_lock_irqsave(lock, flags) do { (flags) = local_irq_save(); spin_lock(lock); } while (0)
 #define spin_unlock_irqrestore(lock, flags) do { spin_unlock(lock); local_irq_restore(flags); } while (0)
+
+/* ---- Reader-writer lock ------------------------------------------------- */
+
+/*
+ * rwlock_t: a spinning reader-writer lock in the shape of Linux's qrwlock.
+ * cnts holds the readers (in units of _QR_BIAS) and the writer byte:
+ * _QW_LOCKED while a writer holds it, _QW_WAITING while one waits for the
+ * readers to drain (new readers then queue behind it, so a stream of
+ * readers cannot starve a writer). Contended lockers queue on wait_lock, a
+ * ticket lock, so they are served in order.
+ *
+ * Uncontended, read_lock and read_unlock are one locked xadd each, and
+ * write_lock one cmpxchg, write_unlock one store. Nothing sleeps; a holder
+ * may wait for an IPI answer (a TLB shootdown): the waiters here answer it
+ * (spin_wait_relax).
+ */
+typedef struct {
+	volatile uint32_t cnts;
+	spinlock_t wait_lock;
+} rwlock_t;
+
+#define _QW_LOCKED  0xffu        /* a writer holds the lock */
+#define _QW_WAITING 0x100u       /* a writer waits for the readers to go */
+#define _QW_WMASK   0x1ffu       /* either */
+#define _QR_BIAS    0x200u       /* one reader */
+
+#define __RW_LOCK_UNLOCKED { 0, __SPIN_LOCK_UNLOCKED }
+
+static inline void rwlock_init(rwlock_t *lock) { lock->cnts = 0; spin_lock_init(&lock->wait_lock); }
+
+
+/* read_lock's slow path: queue behind any writer, then wait for it to go. */
+static __attribute__((noinline, unused)) void queued_read_lock_slowpath(rwlock_t *lock)
+{
+	__atomic_fetch_sub(&lock->cnts, _QR_BIAS, __ATOMIC_RELAXED);
+	spin_lock(&lock->wait_lock);
+	__atomic_fetch_add(&lock->cnts, _QR_BIAS, __ATOMIC_ACQUIRE);
+	while (__atomic_load_n(&lock->cnts, __ATOMIC_ACQUIRE) & _QW_LOCKED)
+		spin_wait_relax();
+	spin_unlock(&lock->wait_lock);
+}
+
+/* Takes the lock shared: returns once no writer holds or waits for it. */
+static inline void read_lock(rwlock_t *lock)
+{
+	uint32_t cnts = __atomic_add_fetch(&lock->cnts, _QR_BIAS, __ATOMIC_ACQUIRE);
+	if (__builtin_expect(cnts & _QW_WMASK, 0))
+		queued_read_lock_slowpath(lock);
+}
+
+/* Takes the lock shared only if no writer holds or waits for it (never
+ * spins): true when taken. Safe where this CPU may hold it already. */
+static inline bool read_trylock(rwlock_t *lock)
+{
+	uint32_t cnts = __atomic_load_n(&lock->cnts, __ATOMIC_RELAXED);
+	while (!(cnts & _QW_WMASK)) {
+		if (__atomic_compare_exchange_n(&lock->cnts, &cnts, cnts + _QR_BIAS, true, __ATOMIC_ACQUIRE,
+						__ATOMIC_RELAXED))
+			return true;
+	}
+	return false;
+}
+
+/* Drops a shared hold. */
+static inline void read_unlock(rwlock_t *lock)
+{
+	__atomic_fetch_sub(&lock->cnts, _QR_BIAS, __ATOMIC_RELEASE);
+}
+
+/* write_lock's slow path: queue, announce the wait, take it when the readers are gone. */
+static __attribute__((noinline, unused)) void queued_write_lock_slowpath(rwlock_t *lock)
+{
+	spin_lock(&lock->wait_lock);
+	uint32_t zero = 0;
+	if (!__atomic_compare_exchange_n(&lock->cnts, &zero, _QW_LOCKED, false, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED)) {
+		__atomic_fetch_or(&lock->cnts, _QW_WAITING, __ATOMIC_RELAXED);
+		for (;;) {
+			uint32_t waiting = _QW_WAITING;
+			if (__atomic_load_n(&lock->cnts, __ATOMIC_RELAXED) == _QW_WAITING &&
+			    __atomic_compare_exchange_n(&lock->cnts, &waiting, _QW_LOCKED, false, __ATOMIC_ACQUIRE,
+							__ATOMIC_RELAXED))
+				break;
+			spin_wait_relax();
+		}
+	}
+	spin_unlock(&lock->wait_lock);
+}
+
+/* Takes the lock exclusive: returns once no reader nor writer holds it. */
+static inline void write_lock(rwlock_t *lock)
+{
+	uint32_t zero = 0;
+	if (__builtin_expect(!__atomic_compare_exchange_n(&lock->cnts, &zero, _QW_LOCKED, false, __ATOMIC_ACQUIRE,
+							  __ATOMIC_RELAXED), 0))
+		queued_write_lock_slowpath(lock);
+}
+
+/* Takes the lock exclusive only if nobody holds it; true when taken. */
+static inline bool write_trylock(rwlock_t *lock)
+{
+	uint32_t zero = 0;
+	return __atomic_compare_exchange_n(&lock->cnts, &zero, _QW_LOCKED, false, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED);
+}
+
+/* Drops the exclusive hold (readers that arrived meanwhile hold their bias already). */
+static inline void write_unlock(rwlock_t *lock)
+{
+	__atomic_fetch_sub(&lock->cnts, _QW_LOCKED, __ATOMIC_RELEASE);
+}
+
+/* True while a writer holds the lock; true while anyone does (for assertions). */
+static inline bool rwlock_is_write_locked(const rwlock_t *lock)
+{
+	return (__atomic_load_n(&lock->cnts, __ATOMIC_RELAXED) & 0xffu) == _QW_LOCKED;
+}
+static inline bool rwlock_is_locked(const rwlock_t *lock)
+{
+	return __atomic_load_n(&lock->cnts, __ATOMIC_RELAXED) != 0;
+}
 
 /* ---- Atomic counters ------------------------------------------------------- */
 
@@ -99,6 +259,17 @@ static inline void atomic_dec(atomic_t *v) { atomic_add(-1, v); }
 static inline int32_t atomic_add_return(int32_t i, atomic_t *v) { return __atomic_add_fetch(&v->counter, i, __ATOMIC_SEQ_CST); }
 /* Decrements; true when the result is zero (the last reference went). */
 static inline bool atomic_dec_and_test(atomic_t *v) { return atomic_add_return(-1, v) == 0; }
+
+/* Increments unless the value is u; true when it incremented (atomic_add_unless). */
+static inline bool atomic_inc_unless(atomic_t *v, int32_t u)
+{
+	int32_t c = atomic_read(v);
+	do {
+		if (c == u)
+			return false;
+	} while (!__atomic_compare_exchange_n(&v->counter, &c, c + 1, true, __ATOMIC_SEQ_CST, __ATOMIC_RELAXED));
+	return true;
+}
 
 static inline int64_t atomic64_read(const atomic64_t *v) { return __atomic_load_n(&v->counter, __ATOMIC_RELAXED); }
 static inline void atomic64_set(atomic64_t *v, int64_t i) { __atomic_store_n(&v->counter, i, __ATOMIC_RELAXED); }

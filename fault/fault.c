@@ -43,6 +43,7 @@
  * not blocked (force_sig_fault, kernel/signal.c); otherwise it kills.
  */
 #include "fault/fault.h"
+#include "fault/fault_lock.h"
 #include "paging/fault_stats.h"
 #include "fault/idt.h"
 #include "fault/traps.h"
@@ -138,7 +139,10 @@ static __always_inline enum fault_class fault_class_of(const struct vm_fault *vm
 /* Accounts a fault that came in at t0 as class cls. */
 static inline void account_fault(enum fault_class cls, uint64_t t0, uint64_t clear_cycles, uint64_t pgtables)
 {
-	fault_stats_account(cls, rdtsc_ordered() - t0, clear_cycles, pgtables);
+	struct fault_stats *fs = this_cpu_read(fault_stats);   /* per CPU: merged by fault_stats_sync */
+	if (unlikely(!fs))
+		fs = fault_stats_this_cpu_slow();
+	fault_stats_account(fs, cls, rdtsc_ordered() - t0, clear_cycles, pgtables);
 }
 
 /* The one response to a page fault; page_fault_act carries it out. */
@@ -170,19 +174,14 @@ static inline struct pf_verdict segv(int code, const char *reason)
 	return (struct pf_verdict){ .response = PF_SIGSEGV, .code = code, .reason = reason };
 }
 
-/* The verdict for a user-address fault from ring 3 or a user copy, as if
- * the program itself made the access (a kill is turned into a fixup for a
- * user copy by the caller). *vmf is handle_mm_fault's when it ran. */
-static struct pf_verdict decide_user_addr_fault(struct pt_regs *regs, uint64_t error_code, uint64_t address,
-						 struct vm_fault *vmf)
+/* decide_user_addr_fault's body, under mm's mmap_lock: for reading, or
+ * (write_locked) for writing. Growing a stack changes the VMA, so with the
+ * lock only read it sets *need_write and decides nothing (Linux 6.5's
+ * lock_mm_and_find_vma upgrades the same way). */
+static struct pf_verdict decide_user_addr_fault_locked(struct pt_regs *regs, uint64_t error_code, uint64_t address,
+							struct vm_fault *vmf, struct mm_struct *mm, bool write_locked,
+							bool *need_write)
 {
-	struct mm_struct *mm = current ? current->mm : NULL;
-	if (unlikely(!mm))
-		return user_mode(regs) ? verdict(PF_KERNEL_BUG, "page fault on a user address with no program running")
-				       : segv(SEGV_MAPERR, "page fault on a user address with no program running");
-	if (unlikely(error_code & X86_PF_RSVD))
-		return segv(SI_KERNEL, "reserved bit set in a page-table entry");
-
 	struct vm_area_struct *vma = find_vma(mm, address);
 	if (unlikely(!vma))
 		return segv(SEGV_MAPERR, "no mapping at this address");
@@ -190,6 +189,10 @@ static struct pf_verdict decide_user_addr_fault(struct pt_regs *regs, uint64_t e
 	if (unlikely(vma->vm_start > address)) {
 		if (!(vma->vm_flags & VM_GROWSDOWN))
 			return segv(SEGV_MAPERR, "no mapping at this address");
+		if (!write_locked) {
+			*need_write = true;
+			return verdict(PF_RESOLVED, NULL);
+		}
 		uint64_t stack_limit = mm_rlimit(RLIMIT_STACK);
 		if (vma->vm_end - address > stack_limit)
 			return segv(SEGV_MAPERR, "below the stack, past the stack limit (RLIMIT_STACK)");
@@ -218,6 +221,33 @@ static struct pf_verdict decide_user_addr_fault(struct pt_regs *regs, uint64_t e
 		return segv(SEGV_MAPERR, "the page cannot be mapped");
 	struct pf_verdict v = verdict(PF_RESOLVED, NULL);
 	v.stack_grew = grew;
+	return v;
+}
+
+/* The verdict for a user-address fault from ring 3 or a user copy, as if
+ * the program itself made the access (a kill is turned into a fixup for a
+ * user copy by the caller). *vmf is handle_mm_fault's when it ran. The
+ * mm's mmap_lock is held for reading around the VMA lookup and
+ * handle_mm_fault (for writing when a stack grows), and dropped before the
+ * verdict is acted on. */
+static struct pf_verdict decide_user_addr_fault(struct pt_regs *regs, uint64_t error_code, uint64_t address,
+						 struct vm_fault *vmf)
+{
+	struct mm_struct *mm = current ? current->mm : NULL;
+	if (unlikely(!mm))
+		return user_mode(regs) ? verdict(PF_KERNEL_BUG, "page fault on a user address with no program running")
+				       : segv(SEGV_MAPERR, "page fault on a user address with no program running");
+	if (unlikely(error_code & X86_PF_RSVD))
+		return segv(SI_KERNEL, "reserved bit set in a page-table entry");
+	bool need_write = false;
+	mmap_read_lock(mm);
+	struct pf_verdict v = decide_user_addr_fault_locked(regs, error_code, address, vmf, mm, false, &need_write);
+	mmap_read_unlock(mm);
+	if (unlikely(need_write)) {
+		mmap_write_lock(mm);
+		v = decide_user_addr_fault_locked(regs, error_code, address, vmf, mm, true, &need_write);
+		mmap_write_unlock(mm);
+	}
 	return v;
 }
 
@@ -329,8 +359,50 @@ static __attribute__((noinline)) int page_fault_file_fast(struct pt_regs *regs, 
 {
 	struct vm_fault vmf;
 	vm_fault_t ret = handle_file_fault(vma, address, fault_flags(regs, error_code), &vmf);
+	mmap_read_unlock(tsk->mm);
 	if (unlikely(ret & VM_FAULT_ERROR))
 		return needs_full_frame(t0);
+	account_fault(fault_class_of(&vmf), t0, vmf.clear_cycles, vmf.pgtables);
+	mm_account_fault(tsk, ret);
+	return 0;
+}
+
+/*
+ * The fast path's body for the fault at address that came in at t0 (both
+ * read by the entry function, before anything could change CR2): 0 when
+ * resolved, else PF_NEEDS_FULL_FRAME (nothing held). Inlined into both
+ * entries: the one-CPU one, and the SMP one that runs it with interrupts on.
+ */
+static __always_inline int page_fault_fast(struct pt_regs *regs, uint64_t t0, uint64_t address)
+{
+	uint64_t error_code = regs->error_code;
+	struct task_struct *tsk = current;
+	struct mm_struct *mm = tsk->mm;
+	/* The mm's bound (TASK_SIZE_MAX, set at mm_alloc: paging/vma.c) is one
+	 * compare; TASK_SIZE_MAX itself is computed from the paging mode. */
+	if (unlikely(address >= mm->task_size))
+		return needs_full_frame(t0);
+	if (unlikely(error_code & X86_PF_RSVD))
+		return needs_full_frame(t0);
+	/* The mmap_lock for reading from the VMA lookup to the end of
+	 * handle_mm_fault: VMAs and tables stay; faults on other CPUs in this
+	 * mm go on in parallel (docs/ARCHITECTURE.md, "Locking"). */
+	mmap_read_lock(mm);
+	struct vm_area_struct *vma = find_vma(mm, address);
+	if (unlikely(!vma || vma->vm_start > address || access_error(error_code, vma))) {
+		mmap_read_unlock(mm);
+		return needs_full_frame(t0);
+	}
+	if (unlikely(vma->vm_mapping))
+		return page_fault_file_fast(regs, tsk, vma, address, error_code, t0);   /* unlocks */
+
+	struct vm_fault vmf;
+	/* fault_flags, knowing the fault came from ring 3 (FAULT_FLAG_USER). */
+	uint32_t flags = FAULT_FLAG_USER | (fault_flags(regs, error_code) & ~FAULT_FLAG_USER);
+	vm_fault_t ret = handle_anon_fault(vma, address, flags, &vmf);
+	mmap_read_unlock(tsk->mm);
+	if (unlikely(ret & VM_FAULT_ERROR))
+		return needs_full_frame(t0);   /* nothing was mapped: exc_page_fault decides */
 	account_fault(fault_class_of(&vmf), t0, vmf.clear_cycles, vmf.pgtables);
 	mm_account_fault(tsk, ret);
 	return 0;
@@ -345,32 +417,24 @@ int exc_page_fault_fast(struct pt_regs *regs)
 	uint64_t t0 = rdtsc_ordered();
 	if (unlikely(fault_probe_handler))
 		return needs_full_frame(t0);
+	return page_fault_fast(regs, t0, read_cr2());
+}
 
+/* See fault/fault.h. */
+int exc_page_fault_fast_smp(struct pt_regs *regs)
+{
+	uint64_t t0 = rdtsc_ordered();
+	if (unlikely(fault_probe_handler))
+		return needs_full_frame(t0);
 	uint64_t address = read_cr2();
-	uint64_t error_code = regs->error_code;
-	struct task_struct *tsk = current;
-	struct mm_struct *mm = tsk->mm;
-	/* The mm's bound (TASK_SIZE_MAX, set at mm_alloc: paging/vma.c) is one
-	 * compare; TASK_SIZE_MAX itself is computed from the paging mode. */
-	if (unlikely(address >= mm->task_size))
-		return needs_full_frame(t0);
-	if (unlikely(error_code & X86_PF_RSVD))
-		return needs_full_frame(t0);
-	struct vm_area_struct *vma = find_vma(mm, address);
-	if (unlikely(!vma || vma->vm_start > address || access_error(error_code, vma)))
-		return needs_full_frame(t0);
-	if (unlikely(vma->vm_mapping))
-		return page_fault_file_fast(regs, tsk, vma, address, error_code, t0);
-
-	struct vm_fault vmf;
-	/* fault_flags, knowing the fault came from ring 3 (FAULT_FLAG_USER). */
-	uint32_t flags = FAULT_FLAG_USER | (fault_flags(regs, error_code) & ~FAULT_FLAG_USER);
-	vm_fault_t ret = handle_anon_fault(vma, address, flags, &vmf);
-	if (unlikely(ret & VM_FAULT_ERROR))
-		return needs_full_frame(t0);   /* nothing was mapped: exc_page_fault decides */
-	account_fault(fault_class_of(&vmf), t0, vmf.clear_cycles, vmf.pgtables);
-	mm_account_fault(tsk, ret);
-	return 0;
+	/* Ring 3 ran with interrupts on, and the fault holds no lock yet: on
+	 * again while it waits for the mmap_lock or a pte lock, so that it
+	 * answers the TLB shootdown of the holder (Linux's do_user_addr_fault:
+	 * local_irq_enable). Off again before the way out. */
+	local_irq_enable();
+	int ret = page_fault_fast(regs, t0, address);
+	local_irq_disable();
+	return ret;
 }
 
 /* See fault/fault.h. */
@@ -380,6 +444,19 @@ void exc_page_fault(struct pt_regs *regs)
 	uint64_t t0 = user_mode(regs) ? fault_entry_tsc : rdtsc_ordered();
 	uint64_t address = read_cr2();
 	struct vm_fault vmf = { 0 };
+	/* Ring 3's fault on several CPUs: decided with interrupts on and no
+	 * global lock (the mmap_lock is taken and dropped inside); only a slow
+	 * half - a signal, the OOM killer - takes the big kernel lock, after
+	 * the mmap_lock is gone (docs/ARCHITECTURE.md, "Locking"). One CPU, a
+	 * user copy's fault in a syscall, a probe: as before. */
+	bool smp_user = page_fault_smp && user_mode(regs) && !fault_probe_handler;
+	if (smp_user)
+		local_irq_enable();
 	struct pf_verdict v = page_fault_decide(regs, regs->error_code, address, &vmf);
+	if (smp_user) {
+		local_irq_disable();
+		if (v.response != PF_RESOLVED)
+			page_fault_lock();
+	}
 	page_fault_act(regs, address, v, &vmf, t0);
 }

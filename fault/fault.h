@@ -19,6 +19,12 @@
 #define PF_NEEDS_FULL_FRAME 1
 int exc_page_fault_fast(struct pt_regs *regs);
 
+/* exc_page_fault_fast for several CPUs (IDT vector 14 while programs run on
+ * them, fault/fault_lock.h): the same, with interrupts on from the read of
+ * CR2 to the return (a fault waiting for a lock answers IPIs), and no
+ * global lock. */
+int exc_page_fault_fast_smp(struct pt_regs *regs);
+
 /* Vector 14, with the whole frame: every case of the table in fault/fault.c.
  * Returns to retry the access, kills the program, or panics. */
 void exc_page_fault(struct pt_regs *regs);

@@ -1,7 +1,9 @@
 /* The page-fault path's lock (fault/fault_lock.h). */
 #include "fault/fault_lock.h"
-#include "fault/fault.h"
 #include "cpu/kernel_lock.h"
+#include "cpu/smp.h"
+
+bool page_fault_smp;
 
 /* See fault/fault_lock.h. */
 void page_fault_lock(void)
@@ -10,11 +12,8 @@ void page_fault_lock(void)
 }
 
 /* See fault/fault_lock.h. */
-int exc_page_fault_fast_smp(struct pt_regs *regs)
+void page_fault_set_smp(bool smp)
 {
-	page_fault_lock();
-	int ret = exc_page_fault_fast(regs);
-	if (ret == 0)
-		unlock_kernel();
-	return ret;
+	page_fault_smp = smp;
+	smp_call_function_poll_enable(smp);
 }

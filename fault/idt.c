@@ -7,6 +7,7 @@
 #include "fault/idt.h"
 #include "cpu/apic.h"
 #include "fault/entry.h"
+#include "fault/fault_lock.h"
 #include "cpu/gdt.h"
 #include "cpu/pic.h"
 #include "cpu/x86.h"
@@ -82,6 +83,7 @@ void idt_init(void)
 /* See fault/idt.h. */
 void idt_set_page_fault_entry(bool smp)
 {
+	page_fault_set_smp(smp);
 	set_gate(X86_TRAP_PF, smp ? exception_stub_14_smp : exception_stubs_start + 16 * X86_TRAP_PF, 0, 0);
 }
 

@@ -44,10 +44,11 @@ void idt_init(void);
 /* Loads the IDT idt_init built on this CPU (another CPU's bring-up). */
 void idt_load(void);
 
-/* Points vector 14 at the page-fault entry that takes the page fault's
- * lock (smp: programs run on several CPUs, fault/fault_lock.h) or at the
- * one that takes none (one CPU: the fast path as it was). The IDT is every
- * CPU's: call it while no program runs. */
+/* Points vector 14 at the SMP page-fault entry (smp: programs run on
+ * several CPUs; interrupts on in the fault, no global lock unless a slow
+ * half needs it, fault/fault_lock.h) or at the one-CPU entry (the fast path
+ * as it was), and tells fault_lock.c which. The IDT is every CPU's: call it
+ * while no program runs. */
 void idt_set_page_fault_entry(bool smp);
 
 /* Human name of an exception vector ("#PF page fault"), or "interrupt". */

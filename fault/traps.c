@@ -102,8 +102,7 @@ static void dispatch_vector(struct pt_regs *regs)
 		timer_handler(regs);
 		return;
 	}
-	if (v == RESCHEDULE_VECTOR) {
-		this_cpu_read(resched_ipis)++;   /* acknowledged already: exception_dispatch */
+	if (v == RESCHEDULE_VECTOR) {   /* counted and acknowledged by exception_dispatch */
 		if (resched_handler)
 			resched_handler(regs);
 		return;
@@ -135,10 +134,13 @@ static void dispatch_vector(struct pt_regs *regs)
  * #DF or #MC, which arrive on their own stacks at any instruction).
  *
  * An entry from ring 3 holds the big kernel lock (cpu/kernel_lock.h) from
- * here to the return (a #PF takes it through page_fault_lock, the fault
- * path's one place); NMI, #DF and #MC never take it. A function-call IPI
- * runs first and without it, wherever it lands: the lock's holder may be
- * the CPU waiting for it (a TLB shootdown).
+ * here to the return; NMI, #DF and #MC never take it. A #PF from ring 3
+ * while programs run on several CPUs takes it only for a slow half
+ * (exc_page_fault calls page_fault_lock, the fault path's one place): a
+ * resolved fault goes back to ring 3 without it, as the fast path does
+ * (pending signals wait for the next entry). A function-call IPI runs
+ * first and without it, wherever it lands: the lock's holder may be the CPU
+ * waiting for it (a TLB shootdown).
  */
 void exception_dispatch(struct pt_regs *regs)
 {
@@ -147,29 +149,26 @@ void exception_dispatch(struct pt_regs *regs)
 		smp_call_function_interrupt();
 		return;
 	}
-	/* The reschedule IPI is acknowledged before the lock is waited for:
-	 * while it is in service the local APIC holds back every vector of its
-	 * priority class (0xf0-0xff), CALL_FUNCTION_VECTOR among them, and the
-	 * lock's holder may be waiting for this CPU to answer a TLB shootdown.
-	 * (threadrace_anon hung so at -smp 2: CPU 0 in smp_call_function_many
-	 * under the lock, CPU 1 in lock_kernel for a reschedule IPI from ring 3.)
-	 * Linux too acknowledges it first. */
-	if (v == RESCHEDULE_VECTOR)
+	/* The reschedule IPI is acknowledged before the big lock is waited
+	 * for: while it is in service the local APIC holds back every vector
+	 * of its priority class (0xf0-0xff), CALL_FUNCTION_VECTOR too, and the
+	 * lock's holder may be waiting for this CPU's answer to a TLB
+	 * shootdown (seen: -smp 4, three CPUs waiting here, the holder in
+	 * smp_call_function_many). */
+	if (v == RESCHEDULE_VECTOR) {
+		this_cpu_read(resched_ipis)++;
 		lapic_eoi();
+	}
 	/* A probe of checks/ (fault_probe_handler armed) runs the kernel's own
 	 * ring-3 code: its exceptions leave through probe_catch, never back
 	 * here, and the CPU driving the checks may hold the lock, so a probe
 	 * takes none. */
 	bool from_user = user_mode(regs) && !fault_probe_handler && v != X86_TRAP_NMI &&
 			 v != X86_TRAP_DF && v != X86_TRAP_MC;
-	if (from_user) {
-		if (v == X86_TRAP_PF)
-			page_fault_lock();
-		else
-			lock_kernel();
-	}
+	if (from_user && !(v == X86_TRAP_PF && page_fault_smp))
+		lock_kernel();   /* on one CPU also for a #PF: exc_page_fault finds it held */
 	dispatch_vector(regs);
-	if (from_user) {
+	if (from_user && kernel_locked()) {
 		exit_to_user_mode(regs);
 		unlock_kernel();
 	}

@@ -9,10 +9,21 @@
 #include "base/string.h"
 #include "lib/tsc.h"
 #include "cpu/x86.h"
+#include "cpu/spinlock.h"
+#include "paging/filemap.h"
 
 static struct kmem_cache *inode_cache, *dentry_cache;
 static uint64_t next_ino = 2;
 static uint64_t objects_alive;
+
+/*
+ * block_lock (issue 16): every inode's block map (i_blockmap) and the RAM
+ * disk's block allocator (fs/brd.c). The syscalls hold the big kernel lock,
+ * but a page fault reads a file's blocks (readpage) and reclaim from a
+ * fault writes them back (writepage) without it, on any CPU. A leaf but for
+ * the xarray's and the slab's allocations (slab_lock, zone.lock).
+ */
+static DEFINE_SPINLOCK(block_lock);
 
 static int blockdev_readpage(struct address_space *mapping, struct page *page);
 static int blockdev_writepage(struct address_space *mapping, struct page *page);
@@ -61,6 +72,7 @@ struct inode *iget(struct inode *inode)
 static void free_blocks_from(struct inode *inode, uint64_t first)
 {
 	uint64_t index = first;
+	spin_lock(&block_lock);
 	for (;;) {
 		void *blk = xa_find(&inode->i_blockmap, &index, UINT64_MAX);
 		if (!blk)
@@ -69,6 +81,7 @@ static void free_blocks_from(struct inode *inode, uint64_t first)
 		brd_free_block((uint32_t)(uintptr_t)blk);
 		inode->i_blocks--;
 	}
+	spin_unlock(&block_lock);
 }
 
 /* Frees an inode nobody holds or names any more. */
@@ -78,7 +91,9 @@ static void evict(struct inode *inode)
 		shmem_evicted();
 	truncate_inode_pages(&inode->i_data, 0);
 	free_blocks_from(inode, 0);
+	spin_lock(&block_lock);
 	xa_destroy(&inode->i_blockmap);
+	spin_unlock(&block_lock);
 	xa_destroy(&inode->i_data.i_pages);
 	if (inode->i_parent)
 		iput(inode->i_parent);
@@ -99,19 +114,19 @@ void iput(struct inode *inode)
 static int blockdev_readpage(struct address_space *mapping, struct page *page)
 {
 	struct inode *inode = mapping->host;
+	spin_lock(&block_lock);
 	void *blk = xa_load(&inode->i_blockmap, page->index);
 	if (blk)
 		brd_read_block((uint32_t)(uintptr_t)blk, page_address(page));
-	else
+	spin_unlock(&block_lock);
+	if (!blk)
 		clear_page(page_address(page));
 	return 0;
 }
 
-/* See fs/inode.h. */
-int inode_reserve_block(struct inode *inode, uint64_t index)
+/* inode_reserve_block under block_lock. */
+static int __inode_reserve_block(struct inode *inode, uint64_t index)
 {
-	if (mapping_is_shmem(&inode->i_data))
-		return 0;   /* shmem: no disk blocks, the pages are the data */
 	if (xa_load(&inode->i_blockmap, index))
 		return 0;
 	uint32_t blk = brd_alloc_block();
@@ -125,6 +140,17 @@ int inode_reserve_block(struct inode *inode, uint64_t index)
 	return 0;
 }
 
+/* See fs/inode.h. */
+int inode_reserve_block(struct inode *inode, uint64_t index)
+{
+	if (mapping_is_shmem(&inode->i_data))
+		return 0;   /* shmem: no disk blocks, the pages are the data */
+	spin_lock(&block_lock);
+	int err = __inode_reserve_block(inode, index);
+	spin_unlock(&block_lock);
+	return err;
+}
+
 /* a_ops->writepage: copies the page to its block (allocated now if it had
  * none: a page written through a shared mapping of a hole). */
 static int blockdev_writepage(struct address_space *mapping, struct page *page)
@@ -132,11 +158,12 @@ static int blockdev_writepage(struct address_space *mapping, struct page *page)
 	struct inode *inode = mapping->host;
 	if (page->index >= (i_size_read(inode) + PAGE_SIZE - 1) >> PAGE_SHIFT)
 		return 0;   /* past the end: nothing to keep */
-	int err = inode_reserve_block(inode, page->index);
-	if (err)
-		return err;
-	brd_write_block((uint32_t)(uintptr_t)xa_load(&inode->i_blockmap, page->index), page_address(page));
-	return 0;
+	spin_lock(&block_lock);
+	int err = __inode_reserve_block(inode, page->index);
+	if (!err)
+		brd_write_block((uint32_t)(uintptr_t)xa_load(&inode->i_blockmap, page->index), page_address(page));
+	spin_unlock(&block_lock);
+	return err;
 }
 
 /* See fs/inode.h. */
@@ -162,19 +189,22 @@ int inode_truncate(struct inode *inode, uint64_t size)
 	free_blocks_from(inode, keep);
 	if (size & ~PAGE_MASK) {
 		/* The block of the last page reads zeros above the end too. */
+		struct page *cached = find_get_page(&inode->i_data, size >> PAGE_SHIFT);
+		struct page *tmp = cached ? NULL : alloc_page();
+		spin_lock(&block_lock);
 		void *blk = xa_load(&inode->i_blockmap, size >> PAGE_SHIFT);
-		struct page *cached = xa_load(&inode->i_data.i_pages, size >> PAGE_SHIFT);
 		if (blk && cached) {
 			brd_write_block((uint32_t)(uintptr_t)blk, page_address(cached));
-		} else if (blk) {
-			struct page *tmp = alloc_page();
-			if (tmp) {
-				brd_read_block((uint32_t)(uintptr_t)blk, page_address(tmp));
-				memset((uint8_t *)page_address(tmp) + (size & ~PAGE_MASK), 0, PAGE_SIZE - (size & ~PAGE_MASK));
-				brd_write_block((uint32_t)(uintptr_t)blk, page_address(tmp));
-				put_page(tmp);
-			}
+		} else if (blk && tmp) {
+			brd_read_block((uint32_t)(uintptr_t)blk, page_address(tmp));
+			memset((uint8_t *)page_address(tmp) + (size & ~PAGE_MASK), 0, PAGE_SIZE - (size & ~PAGE_MASK));
+			brd_write_block((uint32_t)(uintptr_t)blk, page_address(tmp));
 		}
+		spin_unlock(&block_lock);
+		if (cached)
+			put_page(cached);
+		if (tmp)
+			put_page(tmp);
 	}
 	return 0;
 }

@@ -1,5 +1,7 @@
 /* kswapd (kernel/kswapd.h). */
 #include "kernel/kswapd.h"
+#include "cpu/kernel_lock.h"
+#include "fault/fault_lock.h"
 #include "kernel/sched.h"
 #include "base/errno.h"
 #include "paging/vmscan.h"
@@ -14,11 +16,30 @@ static uint64_t kswapd_failed_at;     /* jiffies of the last of them */
  * runs that freed nothing, kswapd is hopeless (nothing reclaimable: no swap,
  * all anonymous) and wakeups are ignored for a second, as Linux leaves a
  * failing kswapd asleep until direct reclaim makes progress. */
+static volatile uint32_t kswapd_wake_deferred;
+
+/* The charge's wake-up (paging/vmscan.c's wakeup_kswapd). A page fault on
+ * several CPUs runs without the big kernel lock, which the wait queue and
+ * the run queues need: the wake-up is left for the next tick from ring 3
+ * (kswapd_wake_pending, under the lock) - within 10 ms; direct reclaim
+ * covers the urgent case. */
 static void kswapd_wake(void)
 {
 	if (kswapd_failures >= MAX_RECLAIM_RETRIES && jiffies - kswapd_failed_at < TICK_HZ)
 		return;
+	if (page_fault_smp && !kernel_locked()) {
+		__atomic_store_n(&kswapd_wake_deferred, 1, __ATOMIC_RELAXED);
+		return;
+	}
 	wake_up(&kswapd_wait);
+}
+
+/* See kernel/kswapd.h. */
+void kswapd_wake_pending(void)
+{
+	if (__atomic_load_n(&kswapd_wake_deferred, __ATOMIC_RELAXED) &&
+	    __atomic_exchange_n(&kswapd_wake_deferred, 0, __ATOMIC_RELAXED))
+		kswapd_wake();
 }
 
 /* Sleeps until woken (kswapd_wake), unless free memory is still below the

@@ -21,4 +21,8 @@ struct kswapd_stats {
 };
 extern struct kswapd_stats kswapd_stats;
 
+/* A wake-up asked for without the big kernel lock (a page fault on several
+ * CPUs) is done now; called with the lock held (the tick from ring 3). */
+void kswapd_wake_pending(void);
+
 #endif

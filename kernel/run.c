@@ -80,6 +80,10 @@ static void cpu_prepare_programs(void *arg)
 	syscall_init();
 	if (boot_cpu_has(X86_FEATURE_RDTSCP))
 		wrmsr(MSR_TSC_AUX, this_cpu_read(cpu));
+	/* This CPU's fault counters now, not at its first fault: their frame
+	 * would count against the first program that faults here. */
+	if (!this_cpu_read(fault_stats))
+		fault_stats_this_cpu_slow();
 }
 
 /* Finds the loaded file called name. */

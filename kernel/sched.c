@@ -20,6 +20,7 @@
  * whole.
  */
 #include "kernel/sched.h"
+#include "kernel/kswapd.h"
 #include "paging/tlb.h"
 #include "kernel/task_exit.h"
 #include "kernel/watchdog.h"
@@ -206,6 +207,7 @@ uint64_t wake_expired_sleepers(void)
 void sched_tick_work(void)
 {
 	wake_expired_sleepers();
+	kswapd_wake_pending();
 	struct task_struct *t;
 	if (watchdog_expired()) {
 		list_for_each_entry(t, &all_tasks, tasks)

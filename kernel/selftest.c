@@ -5,6 +5,7 @@
 #include "kernel/selftest.h"
 #include "kernel/integrity.h"
 #include "kernel/mm_atomic_test.h"
+#include "kernel/fault_smp_test.h"
 #include "cpu/gdt.h"
 #include "cpu/percpu.h"
 #include "cpu/pic.h"
@@ -305,6 +306,8 @@ void run_test_hooks(const struct faultline_config *cfg)
 			(void)*unmapped;
 		} else if (strcmp(t, "fail_alloc") == 0) {
 			run_mm_atomic_test();   /* ~0.1 s under TCG: not at every boot */
+		} else if (strcmp(t, "fault_smp") == 0) {
+			run_fault_smp_test();   /* the fault path on every CPU at once (issue 16) */
 		} else if (strcmp(t, "panic") == 0) {
 			panic("test hook: deliberate panic");
 		} else if (!hook_acted_on_elsewhere(t)) {

@@ -184,7 +184,9 @@ static struct page *ap_prepare(uint32_t cpu, uint32_t apic_id)
 	memset(p, 0, sizeof(*p));
 	p->cpu = cpu;
 	p->apic_id = apic_id;
-	p->pcp.head = PFN_NONE;   /* an empty list, batch 0 (no per-CPU frames on APs yet) */
+	/* An empty page list with the boot CPU's batch (paging/buddy.h): the
+	 * faults an AP handles pop frames from its own list. */
+	p->pcp = (struct per_cpu_pages){ .head = PFN_NONE, .batch = PCP_BATCH, .high = PCP_HIGH };
 	for (int i = 0; i < 3; i++)
 		p->ist_top[i] = b + (uint64_t)(i + 1) * IST_STACK_BYTES;
 	p->entry_top = b + 3 * IST_STACK_BYTES + ENTRY_STACK_BYTES;

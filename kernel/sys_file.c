@@ -468,6 +468,17 @@ int64_t sys_chdir(uint64_t upath)
 	return 0;
 }
 
+/* do_mmap_file on current->mm under its mmap_lock, held for writing. */
+static int64_t mmap_locked(uint64_t addr, uint64_t len, uint64_t prot, uint64_t flags, struct mmap_file *mf,
+			   uint64_t off)
+{
+	struct mm_struct *mm = current->mm;
+	mmap_write_lock(mm);
+	int64_t ret = do_mmap_file(mm, addr, len, prot, flags, mf, off);
+	mmap_write_unlock(mm);
+	return ret;
+}
+
 /*
  * An anonymous mmap. A shared one (not hugetlb) is a mapping of a new shmem
  * object of the mapping's length at offset 0 (Linux's shmem_zero_setup, off
@@ -478,14 +489,14 @@ static int64_t mmap_anonymous(uint64_t addr, uint64_t len, uint64_t prot, uint64
 {
 	uint64_t type = flags & MAP_TYPE;
 	if ((type != MAP_SHARED && type != MAP_SHARED_VALIDATE) || (flags & MAP_HUGETLB))
-		return do_mmap_file(current->mm, addr, len, prot, flags, NULL, off);
+		return mmap_locked(addr, len, prot, flags, NULL, off);
 	struct file *f = shmem_file_setup((len + PAGE_SIZE - 1) & PAGE_MASK, 0);
 	if (!f)
 		return -ENOMEM;
 	struct mmap_file mf;
 	int64_t ret = f->f_op->mmap(f, &mf);
 	if (!ret)
-		ret = do_mmap_file(current->mm, addr, len, prot, flags & ~(uint64_t)MAP_ANONYMOUS, &mf, 0);
+		ret = mmap_locked(addr, len, prot, flags & ~(uint64_t)MAP_ANONYMOUS, &mf, 0);
 	fput(f);
 	return ret;
 }
@@ -503,7 +514,7 @@ int64_t sys_mmap(uint64_t addr, uint64_t len, uint64_t prot, uint64_t flags, uin
 	struct mmap_file mf;
 	int64_t ret = -ENODEV;
 	if (f->f_op->mmap && !(ret = f->f_op->mmap(f, &mf)))
-		ret = do_mmap_file(current->mm, addr, len, prot, flags, &mf, off);
+		ret = mmap_locked(addr, len, prot, flags, &mf, off);
 	fput(f);
 	return ret;
 }

@@ -226,6 +226,7 @@ int64_t sys_faultline_introspect(uint64_t op, uint64_t arg, uint64_t buf, uint64
 	}
 	case FL_INTROSPECT_FAULT_STATS: {
 		/* struct fault_stats as it is (paging/fault_stats.h), classes in enum order. */
+		fault_stats_sync();   /* every CPU's counts (paging/fault_stats.h) */
 		uint64_t n = len < sizeof(fault_stats) ? len : sizeof(fault_stats);
 		return copy_to_user(buf, &fault_stats, n) ? -EFAULT : (int64_t)n;
 	}

@@ -7,11 +7,19 @@
 /* See fault/syscall.h. */
 int64_t sys_mlockall(uint64_t flags)
 {
-	return do_mlockall(current->mm, flags);
+	struct mm_struct *mm = current->mm;
+	mmap_write_lock(mm);
+	int64_t ret = do_mlockall(mm, flags);
+	mmap_write_unlock(mm);
+	return ret;
 }
 
 /* See fault/syscall.h. */
 int64_t sys_munlockall(void)
 {
-	return do_munlockall(current->mm);
+	struct mm_struct *mm = current->mm;
+	mmap_write_lock(mm);
+	int64_t ret = do_munlockall(mm);
+	mmap_write_unlock(mm);
+	return ret;
 }

@@ -14,6 +14,8 @@
 #include "paging/buddy.h"
 
 #include "cpu/percpu.h"
+#include "cpu/smp.h"
+#include "cpu/spinlock.h"
 #include "lib/check_result.h"
 #include "base/string.h"
 
@@ -28,6 +30,14 @@ uint64_t max_mapnr;
  * it holds more than `high`. Its frames are free: counted in
  * stats.free_pages, in the free state (refcount 0, no flags), linked through
  * lru_next. batch 0: not used.
+ *
+ * Locking (SMP, issue 16): zone.lock (a spinlock taken with interrupts
+ * off, as Linux's zone->lock) guards the buddy lists and their counts. A
+ * pcp list is its CPU's alone: only that CPU pushes and pops, never from an
+ * interrupt (the IPI handler only acknowledges; cpu/smp.h), so the
+ * order-0 fast path takes no lock; refills and drains take zone.lock.
+ * stats.free_pages is changed by both, with atomic adds; _refcount drops
+ * are atomic (the last one frees).
  */
 #define pcp_field(f) this_cpu_read(pcp.f)
 
@@ -35,7 +45,20 @@ static struct {
 	uint32_t free_head[NR_PAGE_ORDERS];  /* first free block of each order, PFN_NONE if none */
 	struct buddy_stats stats;
 	void (*bad_page_hook)(const char *reason, uint64_t pfn);
+	spinlock_t lock;                      /* the lists and free_blocks (see above) */
 } zone;
+
+/* stats.free_pages += n, from any CPU (the pcp paths hold no lock). */
+static inline void free_pages_add(int64_t n)
+{
+	__atomic_fetch_add(&zone.stats.free_pages, (uint64_t)n, __ATOMIC_RELAXED);
+}
+
+/* Counts an allocation that found nothing. */
+static inline void count_alloc_failure(void)
+{
+	__atomic_fetch_add(&zone.stats.alloc_failures, 1, __ATOMIC_RELAXED);
+}
 
 static uint64_t order_pages(uint32_t order) { return (uint64_t)1 << order; }
 
@@ -114,7 +137,7 @@ static void del_from_free_list(uint64_t pfn, uint32_t order)
  */
 static void free_block(uint64_t pfn, uint32_t order)
 {
-	zone.stats.free_pages += order_pages(order);
+	free_pages_add((int64_t)order_pages(order));
 	while (order < MAX_ORDER) {
 		uint64_t buddy = pfn ^ order_pages(order);
 		struct page *bp;
@@ -174,7 +197,8 @@ static void pcp_push(uint64_t pfn)
 }
 
 /*
- * Moves up to pcp.batch free frames from the buddy lists to the pcp list:
+ * Moves up to pcp.batch free frames from the buddy lists to the pcp list
+ * (under zone.lock, which it takes):
  * as one block of the largest power of two within the batch when there is
  * one (a single split instead of one per frame: the refill is what the
  * fault that triggers it pays), then single frames for the rest. The frames
@@ -183,6 +207,8 @@ static void pcp_push(uint64_t pfn)
 static void rmqueue_bulk(void)
 {
 	uint32_t order = 0, left = pcp_field(batch);
+	uint64_t flags;
+	spin_lock_irqsave(&zone.lock, flags);
 	while (order < MAX_ORDER && ((uint64_t)2 << order) <= left)
 		order++;
 	uint64_t pfn = order ? __rmqueue(order) : PFN_NONE;
@@ -193,20 +219,25 @@ static void rmqueue_bulk(void)
 	}
 	while (left-- > 0 && (pfn = __rmqueue(0)) != PFN_NONE)
 		pcp_push(pfn);
+	spin_unlock_irqrestore(&zone.lock, flags);
 }
 
-/* Gives up to n frames of the pcp list back to the buddy lists (merging). */
+/* Gives up to n frames of the pcp list back to the buddy lists (merging;
+ * under zone.lock, which it takes). */
 static void free_pcppages_bulk(uint32_t n)
 {
+	uint64_t flags;
+	spin_lock_irqsave(&zone.lock, flags);
 	while (n-- > 0 && pcp_field(head) != PFN_NONE) {
 		uint64_t pfn = pcp_field(head);
 		struct page *page = pfn_to_page(pfn);
 		pcp_field(head) = page->lru_next;
 		page->lru_next = PFN_NONE;
 		pcp_field(count)--;
-		zone.stats.free_pages--;      /* free_block counts it again */
+		free_pages_add(-1);           /* free_block counts it again */
 		free_block(pfn, 0);
 	}
+	spin_unlock_irqrestore(&zone.lock, flags);
 }
 
 /* ---- Fault injection (see paging/buddy.h) ---- */
@@ -257,7 +288,7 @@ void pcp_set_batch(uint32_t batch, uint32_t high)
  * allocated one (refcount 1, unmapped, no flags) and stops counting as free. */
 static struct page *prep_new_page(struct page *page, uint32_t order)
 {
-	zone.stats.free_pages -= order_pages(order);
+	free_pages_add(-(int64_t)order_pages(order));
 	page->flags = 0;
 	page->_refcount = 1;
 	page->_mapcount = -1;
@@ -267,12 +298,22 @@ static struct page *prep_new_page(struct page *page, uint32_t order)
 	return page;
 }
 
+/* __rmqueue under zone.lock. */
+static uint64_t rmqueue_locked(uint32_t order)
+{
+	uint64_t flags;
+	spin_lock_irqsave(&zone.lock, flags);
+	uint64_t pfn = __rmqueue(order);
+	spin_unlock_irqrestore(&zone.lock, flags);
+	return pfn;
+}
+
 struct page *alloc_pages(uint32_t order)
 {
 	uint64_t pfn;
 
 	if (order > MAX_ORDER || max_mapnr == 0) {
-		zone.stats.alloc_failures++;
+		count_alloc_failure();
 		return NULL;
 	}
 	if (order == 0 && pcp_field(batch)) {
@@ -290,14 +331,14 @@ struct page *alloc_pages(uint32_t order)
 			return prep_new_page(page, 0);
 		}
 	} else {
-		pfn = __rmqueue(order);
+		pfn = rmqueue_locked(order);
 	}
 	if (pfn == PFN_NONE && pcp_field(count)) {
 		drain_local_pages();      /* the frames kept for order 0 may make the block */
-		pfn = __rmqueue(order);
+		pfn = rmqueue_locked(order);
 	}
 	if (pfn == PFN_NONE) {
-		zone.stats.alloc_failures++;
+		count_alloc_failure();
 		return NULL;
 	}
 	return prep_new_page(pfn_to_page(pfn), order);
@@ -306,21 +347,25 @@ struct page *alloc_pages(uint32_t order)
 /* See paging/buddy.h. */
 struct page *alloc_page_below(uint64_t limit_pfn)
 {
-	drain_local_pages();      /* the search sees every free frame */
+	drain_local_pages();      /* the search sees every free frame (of this CPU's list) */
 	if (should_fail_alloc()) {
-		zone.stats.alloc_failures++;
+		count_alloc_failure();
 		return NULL;
 	}
+	uint64_t flags;
+	spin_lock_irqsave(&zone.lock, flags);
 	for (uint32_t order = 0; order < NR_PAGE_ORDERS; order++) {
 		for (uint64_t pfn = zone.free_head[order]; pfn != PFN_NONE; pfn = pfn_to_page(pfn)->lru_next) {
 			if (pfn >= limit_pfn)
 				continue;
 			del_from_free_list(pfn, order);
 			expand(pfn, 0, order);
+			spin_unlock_irqrestore(&zone.lock, flags);
 			return prep_new_page(pfn_to_page(pfn), 0);
 		}
 	}
-	zone.stats.alloc_failures++;
+	spin_unlock_irqrestore(&zone.lock, flags);
+	count_alloc_failure();
 	return NULL;
 }
 
@@ -400,21 +445,26 @@ static void drop_reference(struct page *page, uint32_t order)
 		bad_page(page, "dropping the last reference to the zero page");
 		return;
 	}
-	if (page->_refcount > 1) {
-		page->_refcount--;
+	/* put_page_testzero: the CPU whose drop reaches zero frees; a failed
+	 * free_pages_prepare leaves the last reference in place. */
+	if (__atomic_sub_fetch(&page->_refcount, 1, __ATOMIC_ACQ_REL) != 0)
+		return;
+	if (free_pages_prepare(pfn, order) != 0) {
+		__atomic_store_n(&page->_refcount, 1, __ATOMIC_RELAXED);
 		return;
 	}
-	if (free_pages_prepare(pfn, order) != 0)
-		return;
 	if (order == 0 && pcp_field(batch)) {
 		/* free_unref_page: onto the pcp list; the excess back to the buddy lists. */
 		pcp_push(pfn);
-		zone.stats.free_pages++;
+		free_pages_add(1);
 		if (pcp_field(count) > pcp_field(high))
 			free_pcppages_bulk(pcp_field(batch));
 		return;
 	}
+	uint64_t flags;
+	spin_lock_irqsave(&zone.lock, flags);
 	free_block(pfn, order);
+	spin_unlock_irqrestore(&zone.lock, flags);
 }
 
 /* See paging/buddy.h. */
@@ -702,21 +752,35 @@ uint64_t buddy_check(struct check_result *out)
 				      zone.stats.free_blocks[order]);
 		listed_blocks += count;
 	}
-	uint64_t pcp_pages = 0;
-	for (uint32_t pfn = pcp_field(head); pfn != PFN_NONE; pfn = pfn_to_page(pfn)->lru_next) {
-		if (pfn >= max_mapnr || pcp_pages >= max_mapnr) {
-			check_problem(r, "pcp list: link 0x%llx out of bounds, or a cycle", (uint64_t)pfn);
-			break;
+	/* Every CPU's pcp list (the others' are read while they stand still:
+	 * the check runs between programs, the APs idle). */
+#ifdef HOST_TEST
+	const struct per_cpu_pages *lists[1] = { &host_pcpu.pcp };
+	uint32_t nlists = 1;
+#else
+	const struct per_cpu_pages *lists[NR_CPUS];
+	uint32_t nlists = 0;
+	for (uint32_t cpu = 0; cpu < nr_cpu_ids; cpu++)
+		lists[nlists++] = cpu == smp_processor_id() ? &this_cpu_ptr()->pcp : &pcpu_area[cpu].pcp;
+#endif
+	for (uint32_t l = 0; l < nlists; l++) {
+		uint64_t pcp_pages = 0;
+		for (uint32_t pfn = lists[l]->head; pfn != PFN_NONE && pfn != 0; pfn = pfn_to_page(pfn)->lru_next) {
+			if (pfn >= max_mapnr || pcp_pages >= max_mapnr) {
+				check_problem(r, "pcp list: link 0x%llx out of bounds, or a cycle", (uint64_t)pfn);
+				break;
+			}
+			const struct page *p = pfn_to_page(pfn);
+			if (p->flags || p->_refcount != 0 || p->_mapcount != -1)
+				check_problem(r, "pcp list: pfn 0x%llx is not free (flags 0x%llx)", (uint64_t)pfn,
+					      (uint64_t)p->flags);
+			pcp_pages++;
 		}
-		const struct page *p = pfn_to_page(pfn);
-		if (p->flags || p->_refcount != 0 || p->_mapcount != -1)
-			check_problem(r, "pcp list: pfn 0x%llx is not free (flags 0x%llx)", (uint64_t)pfn,
-				      (uint64_t)p->flags);
-		pcp_pages++;
+		if (pcp_pages != lists[l]->count)
+			check_problem(r, "pcp list %llu holds %llu frames, pcp.count says %llu", (uint64_t)l, pcp_pages,
+				      (uint64_t)lists[l]->count);
+		listed_pages += pcp_pages;
 	}
-	if (pcp_pages != pcp_field(count))
-		check_problem(r, "pcp list holds %llu frames, pcp.count says %llu", pcp_pages, (uint64_t)pcp_field(count));
-	listed_pages += pcp_pages;
 	if (listed_pages != zone.stats.free_pages || zone.stats.free_pages > zone.stats.managed_pages)
 		check_problem(r, "free_pages is %llu but the lists hold %llu frames", zone.stats.free_pages,
 			      listed_pages);

@@ -65,6 +65,15 @@ const char *fault_class_name(enum fault_class c);
 /* Clears every counter (at program start); minimums start at UINT64_MAX. */
 void fault_stats_reset(void);
 
+/* This CPU's table the first time it faults (the boot CPU's is static, the
+ * others' allocated; without memory a shared spare, its counts then
+ * approximate). Kernel only. */
+struct fault_stats *fault_stats_this_cpu_slow(void);
+
+/* fault_stats = the sum of every CPU's table (counts, cycles, histograms;
+ * the min and max of each class): call before reading fault_stats. */
+void fault_stats_sync(void);
+
 /* The histogram bucket of a latency: floor(log2(v)) for v > 0, 0 for 0,
  * capped at the last bucket. */
 static inline uint32_t fault_hist_bucket(uint64_t v)
@@ -75,10 +84,13 @@ static inline uint32_t fault_hist_bucket(uint64_t v)
 
 /* Accounts one fault of class c that took cycles (clear: of which zeroing).
  * Inline: it runs inside every fault. */
-static inline void fault_stats_account(enum fault_class c, uint64_t cycles, uint64_t clear_cycles,
-				       uint64_t pgtables)
+/* Accounts one fault of class c in fs: this CPU's table (SMP: each CPU
+ * counts into its own, fault_stats_this_cpu; fault_stats_sync merges them
+ * into fault_stats for readers). */
+static inline void fault_stats_account(struct fault_stats *fs, enum fault_class c, uint64_t cycles,
+				       uint64_t clear_cycles, uint64_t pgtables)
 {
-	struct fault_class_stats *s = &fault_stats.cls[c];
+	struct fault_class_stats *s = &fs->cls[c];
 	if (cycles < s->cycles_min)         /* fault_stats_reset starts it at the maximum */
 		s->cycles_min = cycles;
 	if (cycles > s->cycles_max)

@@ -14,23 +14,33 @@ struct filemap_stats filemap_stats;
 /* See paging/filemap.h. */
 int add_to_page_cache(struct page *page, struct address_space *mapping, uint64_t index)
 {
+	spin_lock(&mapping->i_pages_lock);
+	if (xa_load(&mapping->i_pages, index)) {
+		spin_unlock(&mapping->i_pages_lock);
+		return -EEXIST;   /* another CPU cached it first */
+	}
 	page->mapping = mapping;
 	page->index = index;
 	if (xa_store(&mapping->i_pages, index, page)) {
 		page->mapping = NULL;
+		spin_unlock(&mapping->i_pages_lock);
 		return -ENOMEM;
 	}
 	get_page(page);   /* the cache's reference */
 	mapping->nrpages++;
-	filemap_stats.pages++;
+	__atomic_fetch_add(&filemap_stats.pages, 1, __ATOMIC_RELAXED);
 	if (mapping_is_shmem(mapping)) {
 		/* Never written back, so never reclaimed: off the LRU lists. */
-		filemap_stats.shmem_pages++;
+		__atomic_fetch_add(&filemap_stats.shmem_pages, 1, __ATOMIC_RELAXED);
 		SetPageDirty(page);
 		mapping->nrdirty++;
+		spin_unlock(&mapping->i_pages_lock);
 	} else {
+		/* The flags before the cache's lock goes: from then on another
+		 * CPU's lookup may find the page and mark it accessed. */
 		if (workingset_refault(workingset_key_file(mapping, index)))
 			page->flags |= PG_active | PG_workingset;   /* a refault: part of the working set */
+		spin_unlock(&mapping->i_pages_lock);
 		lru_cache_add(page);
 	}
 	return 0;
@@ -65,6 +75,10 @@ struct page *filemap_get_page(struct address_space *mapping, uint64_t index, boo
 	}
 	if (!ret)
 		ret = add_to_page_cache(page, mapping, index);
+	if (ret == -EEXIST) {   /* cached meanwhile (another CPU): that one */
+		put_page(page);
+		return filemap_get_page(mapping, index, major, err);
+	}
 	if (ret) {
 		put_page(page);
 		*err = ret;
@@ -120,6 +134,7 @@ int filemap_writeback_page(struct page *page)
 /* Takes page out of mapping's cache and drops the cache's reference. */
 static void remove_from_cache(struct address_space *mapping, struct page *page)
 {
+	spin_lock(&mapping->i_pages_lock);
 	xa_erase(&mapping->i_pages, page->index);
 	if (PageDirty(page)) {
 		ClearPageDirty(page);
@@ -127,9 +142,10 @@ static void remove_from_cache(struct address_space *mapping, struct page *page)
 	}
 	page->mapping = NULL;
 	mapping->nrpages--;
-	filemap_stats.pages--;
+	__atomic_fetch_sub(&filemap_stats.pages, 1, __ATOMIC_RELAXED);
 	if (mapping_is_shmem(mapping))
-		filemap_stats.shmem_pages--;
+		__atomic_fetch_sub(&filemap_stats.shmem_pages, 1, __ATOMIC_RELAXED);
+	spin_unlock(&mapping->i_pages_lock);
 	put_page(page);   /* the cache's reference; a mapping may hold others until unmapped */
 }
 

@@ -47,6 +47,9 @@ struct address_space {
 	uint64_t nrpages;                        /* pages cached */
 	uint64_t nrdirty;                        /* of which PG_dirty */
 	uint32_t flags;                          /* AS_* (shmem's, below) */
+	/* SMP (issue 16): guards i_pages and the counts above against the
+	 * fault path on other CPUs (Linux's xa_lock; readers there use RCU). */
+	spinlock_t i_pages_lock;
 };
 
 /*
@@ -77,9 +80,11 @@ extern struct filemap_stats filemap_stats;
  * file faults' common case. */
 static inline struct page *find_get_page(struct address_space *mapping, uint64_t index)
 {
+	spin_lock(&mapping->i_pages_lock);
 	struct page *page = xa_load(&mapping->i_pages, index);
 	if (page)
 		get_page(page);
+	spin_unlock(&mapping->i_pages_lock);
 	return page;
 }
 

@@ -152,7 +152,7 @@ static void set_huge_anon_pmd(struct vm_area_struct *vma, pmd_t *pmd, struct pag
 		entry = pmd_mkwrite(entry);
 	SetPageAnon(page);
 	page_mapcount_inc(page);
-	vma->vm_mm->rss_stat[MM_ANONPAGES] += HPAGE_PMD_NR;
+	add_mm_counter(vma->vm_mm, MM_ANONPAGES, HPAGE_PMD_NR);   /* atomic: 4 KiB faults count at once */
 	set_pmd(pmd, entry);
 }
 
@@ -353,7 +353,7 @@ void zap_huge_pmd(struct mmu_gather *tlb, pmd_t *pmd, uint64_t haddr)
 	 * here rather than gathered: the batch holds 4 KiB pages.) */
 	tlb_flush_mmu_tlbonly(tlb);
 	thp_put_pmd_mapping(pfn_to_page(pfn));
-	mm->rss_stat[MM_ANONPAGES] -= HPAGE_PMD_NR;
+	add_mm_counter(mm, MM_ANONPAGES, -(int64_t)HPAGE_PMD_NR);
 	pgtable_free_page(NULL, pgtable_trans_huge_withdraw(mm));
 }
 

@@ -29,6 +29,7 @@
 #include "paging/page.h"
 #include "paging/tlb.h"
 #include "cpu/acpi.h"
+#include "cpu/percpu.h"
 #include "lib/serial.h"
 #include "cpu/cpufeature.h"
 #include "cpu/x86.h"
@@ -55,8 +56,10 @@ uint64_t pgtable_alloc_page(void *ctx)
 	struct page *page = alloc_page();
 	if (!page)
 		return 0;
-	pgtable_pages_allocated++;
+	__atomic_fetch_add(&pgtable_pages_allocated, 1, __ATOMIC_RELAXED);
+	this_cpu_read(pgtables_allocated)++;   /* the fault path's vmf->pgtables (paging/memory.c) */
 	__SetPageTable(page);
+	spin_lock_init(&page->ptl);            /* the split pte lock (paging/ptlock.h) */
 	return page_to_phys(page);
 }
 
@@ -65,7 +68,9 @@ void pgtable_free_page(void *ctx, uint64_t phys)
 {
 	(void)ctx;
 	struct page *page = phys_to_page(phys);
-	pgtable_pages_freed++;
+	/* Before the frame can be reused: a CPU that sees the old count may
+	 * still trust its last_pmd cache (paging/memory.c). */
+	__atomic_fetch_add(&pgtable_pages_freed, 1, __ATOMIC_RELEASE);
 	__ClearPageTable(page);
 	__free_page(page);
 }

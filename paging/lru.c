@@ -1,6 +1,7 @@
 /* The LRU lists (paging/lru.h). */
 #include "paging/lru.h"
 #include "paging/buddy.h"
+#include "cpu/spinlock.h"
 #include <stddef.h>
 #ifndef HOST_TEST
 #include "cpu/smp.h"
@@ -55,7 +56,13 @@ static void unlink_page(uint32_t *head, uint32_t *tail, struct page *page)
 	page->lru_link_next = page->lru_link_prev = PFN_NONE;
 }
 
-static void add_to_list(struct page *page, bool at_tail)
+/* The lists' lock (SMP, issue 16): every change of a list, of its counts
+ * and of a listed page's PG_lru / PG_active / PG_referenced is made under
+ * it. Taken inside a pte lock (the fault path's lru_cache_add), never the
+ * other way round. */
+static DEFINE_SPINLOCK(lru_lock);
+
+static void __add_to_list(struct page *page, bool at_tail)
 {
 	if (PageLRU(page)) {
 		bad_page(page, "adding a page to an LRU list twice");
@@ -65,6 +72,13 @@ static void add_to_list(struct page *page, bool at_tail)
 	link_page(&lruvec.head[lru], &lruvec.tail[lru], page, at_tail);
 	lruvec.nr[lru]++;
 	page->flags |= PG_lru;
+}
+
+static void add_to_list(struct page *page, bool at_tail)
+{
+	spin_lock(&lru_lock);
+	__add_to_list(page, at_tail);
+	spin_unlock(&lru_lock);
 }
 
 /* See paging/lru.h. */
@@ -88,24 +102,54 @@ static void splice_to_lru_head(enum lru_list lru, struct page_list *l)
 	page_list_init(l);
 }
 
-/* See paging/lru.h. The batch's pages are linked among themselves first,
- * one local list per LRU list (each new one at its head, as if added one by
- * one), and each local list is spliced onto its LRU list at once. */
-void lru_add_drain(void)
+/* CPU cpu's batch (host tests: the one CPU's). */
+static struct lru_add_batch *lru_batch(uint32_t cpu)
 {
-	uint32_t nr = this_cpu_read(lru_add.nr);
-	if (!nr)
+#ifdef HOST_TEST
+	(void)cpu;
+	return &host_pcpu.lru_add;
+#else
+	return &pcpu_area[cpu].lru_add;
+#endif
+}
+
+/* The CPUs that have a batch (host tests: one). */
+static uint32_t lru_batch_cpus(void)
+{
+#ifdef HOST_TEST
+	return 1;
+#else
+	return nr_cpu_ids;
+#endif
+}
+
+/*
+ * Moves batch b onto the lists (b's lock, then lru_lock): the batch's pages
+ * are linked among themselves first, one local list per LRU list (each new
+ * one at its head, as if added one by one), and each local list is spliced
+ * onto its LRU list at once. The batch's references are dropped after both
+ * locks are gone (a page whose last reference that is is freed, and its
+ * freeing takes lru_lock). A page no one else holds is never listed.
+ */
+static void lru_add_drain_batch(struct lru_add_batch *b)
+{
+	if (!__atomic_load_n(&b->nr, __ATOMIC_RELAXED))
 		return;
-	this_cpu_write(lru_add.nr, 0);
+	struct page *drop[LRU_ADD_BATCH];
+	spin_lock(&b->lock);
+	uint32_t nr = b->nr;
+	b->nr = 0;
 	struct page_list to[NR_LRU_LISTS];
 	for (int lru = 0; lru < NR_LRU_LISTS; lru++)
 		page_list_init(&to[lru]);
+	spin_lock(&lru_lock);
 	for (uint32_t i = 0; i < nr; i++) {
-		struct page *page = this_cpu_read(lru_add.pages[i]);
-		if (page_ref_count(page) == 1) {
-			put_page(page);   /* no one else holds it any more: freed, never listed */
+		struct page *page = b->pages[i];
+		drop[i] = page;
+		/* Only the batch holds it: nobody can find it again (it is on no
+		 * list, mapped nowhere, in no cache), so it is freed unlisted. */
+		if (page_ref_count(page) == 1)
 			continue;
-		}
 		if (PageLRU(page)) {
 			bad_page(page, "adding a page to an LRU list twice");
 		} else {
@@ -114,42 +158,32 @@ void lru_add_drain(void)
 			to[lru].nr++;
 			page->flags |= PG_lru;
 		}
-		put_page_fast(page);   /* the batch's reference; others remain */
 	}
 	for (int lru = 0; lru < NR_LRU_LISTS; lru++)
 		splice_to_lru_head((enum lru_list)lru, &to[lru]);
+	spin_unlock(&lru_lock);
+	spin_unlock(&b->lock);
+	for (uint32_t i = 0; i < nr; i++)
+		put_page_fast(drop[i]);   /* the batch's reference */
 }
-
-#ifndef HOST_TEST
-/* smp_call_function_single's function: the batch of the CPU it runs on. */
-static void lru_add_drain_here(void *arg)
-{
-	(void)arg;
-	lru_add_drain();
-}
-#endif
 
 /* See paging/lru.h. */
+void lru_add_drain(void)
+{
+	lru_add_drain_batch(&this_cpu_ptr()->lru_add);
+}
+
+/* See paging/lru.h. Every batch is drained from here, under its own lock
+ * (Linux 6.0's remote drain of the per-CPU page lists, drain_pages_zone
+ * under pcp->lock): no IPI, so no CPU waits for another's interrupt. */
 void lru_add_drain_all(void)
 {
-	lru_add_drain();
-#ifndef HOST_TEST
-	/* One CPU at a time: the lists have no lock of their own yet. */
-	uint32_t self = smp_processor_id();
-	bool reported = false;
-	for (uint32_t cpu = 0; cpu < nr_cpu_ids; cpu++) {
-		if (cpu == self || !cpu_online(cpu) || !*(volatile uint32_t *)&pcpu_area[cpu].lru_add.nr)
-			continue;
-		if (smp_call_function_single(cpu, lru_add_drain_here, NULL, true) && !reported) {
-			record_warning("lru_add_drain_all", "CPU %u could not be reached: its LRU batch stays", cpu);
-			reported = true;
-		}
-	}
-#endif
+	for (uint32_t cpu = 0; cpu < lru_batch_cpus(); cpu++)
+		lru_add_drain_batch(lru_batch(cpu));
 }
 
-/* See paging/lru.h. */
-void del_page_from_lru_list(struct page *page)
+
+static void __del_page_from_lru_list(struct page *page)
 {
 	if (!PageLRU(page))
 		return;
@@ -160,34 +194,49 @@ void del_page_from_lru_list(struct page *page)
 }
 
 /* See paging/lru.h. */
+void del_page_from_lru_list(struct page *page)
+{
+	spin_lock(&lru_lock);
+	__del_page_from_lru_list(page);
+	spin_unlock(&lru_lock);
+}
+
+/* See paging/lru.h. This CPU's batch lock, then lru_lock: a page not
+ * listed yet may wait in this CPU's batch. */
 void mark_page_accessed(struct page *page)
 {
+	struct lru_add_batch *b = &this_cpu_ptr()->lru_add;
+	spin_lock(&b->lock);
+	spin_lock(&lru_lock);
 	if (!PageActive(page) && PageReferenced(page) && PageLRU(page)) {
-		del_page_from_lru_list(page);
+		__del_page_from_lru_list(page);
 		page->flags = (page->flags | PG_active | PG_workingset) & ~PG_referenced;
-		add_page_to_lru_list(page);
+		__add_to_list(page, false);
 	} else if (!PageActive(page) && PageReferenced(page)) {
 		/* Not on a list yet: if it waits in this CPU's batch, it goes to
 		 * the active list when drained. */
-		uint32_t nr = this_cpu_read(lru_add.nr);
-		for (uint32_t i = 0; i < nr; i++)
-			if (this_cpu_read(lru_add.pages[i]) == page) {
+		for (uint32_t i = 0; i < b->nr; i++)
+			if (b->pages[i] == page) {
 				page->flags = (page->flags | PG_active | PG_workingset) & ~PG_referenced;
 				break;
 			}
 	} else if (!PageReferenced(page)) {
 		page->flags |= PG_referenced;
 	}
+	spin_unlock(&lru_lock);
+	spin_unlock(&b->lock);
 }
 
 /* See paging/lru.h. */
 void deactivate_page(struct page *page)
 {
-	if (!PageLRU(page))
-		return;
-	del_page_from_lru_list(page);
-	page->flags &= ~(PG_active | PG_referenced);
-	add_page_to_lru_list(page);
+	spin_lock(&lru_lock);
+	if (PageLRU(page)) {
+		__del_page_from_lru_list(page);
+		page->flags &= ~(PG_active | PG_referenced);
+		__add_to_list(page, false);
+	}
+	spin_unlock(&lru_lock);
 }
 
 /* See paging/lru.h. */
@@ -214,17 +263,36 @@ struct page *page_list_pop(struct page_list *l)
 	return page;
 }
 
-/* See paging/lru.h. */
+/* See paging/lru.h. A page whose last reference is going on another CPU
+ * (get_page_unless_zero fails) is left: its freeing takes it off. */
 uint64_t isolate_lru_pages(enum lru_list lru, uint64_t nr, struct page_list *out)
 {
 	uint64_t taken = 0;
-	while (taken < nr && lruvec.tail[lru] != PFN_NONE) {
-		struct page *page = pfn_to_page(lruvec.tail[lru]);
-		del_page_from_lru_list(page);
-		get_page(page);
+	spin_lock(&lru_lock);
+	uint32_t pfn = lruvec.tail[lru];
+	while (taken < nr && pfn != PFN_NONE) {
+		struct page *page = pfn_to_page(pfn);
+		pfn = page->lru_link_prev;
+		if (!get_page_unless_zero(page))
+			continue;
+		__del_page_from_lru_list(page);
 		page_list_add_tail(out, page);
 		taken++;
 	}
+	spin_unlock(&lru_lock);
+	return taken;
+}
+
+/* See paging/lru.h. */
+bool isolate_lru_page(struct page *page)
+{
+	bool taken = false;
+	spin_lock(&lru_lock);
+	if (PageLRU(page) && get_page_unless_zero(page)) {
+		__del_page_from_lru_list(page);
+		taken = true;
+	}
+	spin_unlock(&lru_lock);
 	return taken;
 }
 
@@ -235,14 +303,6 @@ void putback_lru_page(struct page *page)
 	put_page(page);
 }
 
-/* The CPUs with a batch, and CPU cpu's (host tests: the one CPU's). */
-#ifdef HOST_TEST
-static uint32_t lru_batch_cpus(void) { return 1; }
-static const struct lru_add_batch *lru_batch(uint32_t cpu) { (void)cpu; return &host_pcpu.lru_add; }
-#else
-static uint32_t lru_batch_cpus(void) { return nr_cpu_ids; }
-static const struct lru_add_batch *lru_batch(uint32_t cpu) { return &pcpu_area[cpu].lru_add; }
-#endif
 
 /* lru_check's part for the batches: each holds fewer than LRU_ADD_BATCH
  * pages between calls, each a struct page of mem_map, allocated, on no list,

@@ -31,9 +31,14 @@
  *
  * Not on the lists (never reclaimed): shared anonymous pages (they have no
  * backing object here), THPs and hugetlb pages, the zero pages, kernel
- * pages. No locking yet: the list operations are the functions below
- * (link_page, unlink_page and the add/del/isolate/putback calls on them,
- * paging/lru.c), each CPU's batch only its own.
+ * pages.
+ *
+ * Locking (docs/ARCHITECTURE.md, "Locking"): lru_lock (paging/lru.c) guards
+ * the lists, their counts and a listed page's PG_lru/active/referenced; each
+ * batch has its own lock (struct lru_add_batch's), taken by its CPU to add
+ * and by whichever CPU drains it (lru_add_drain_all drains the others'
+ * directly, as Linux 6.0 drains remote per-CPU page lists under pcp->lock),
+ * so no IPI handler ever touches a batch. Order: batch lock -> lru_lock.
  */
 #ifndef FAULTLINE_LRU_H
 #define FAULTLINE_LRU_H
@@ -89,10 +94,9 @@ void lru_init(void);
  * A page already on a list is reported (bad_page) and left there. */
 void lru_add_drain(void);
 
-/* Linux's lru_add_drain_all: every online CPU's batch (the others' through
- * smp_call_function_single, one CPU at a time, for those with pages in
- * theirs); returns when all are on the lists. Cannot fail (a CPU that cannot
- * be reached keeps its batch: a warning record, once per call). */
+/* Linux's lru_add_drain_all: every CPU's batch, drained from this CPU
+ * under each batch's lock (no IPI); returns when all are on the lists.
+ * Cannot fail. */
 void lru_add_drain_all(void);
 
 /*
@@ -104,15 +108,17 @@ void lru_add_drain_all(void);
  */
 static inline void lru_cache_add(struct page *page)
 {
-	get_page(page);
-	uint32_t nr = this_cpu_read(lru_add.nr);
-	this_cpu_write(lru_add.pages[nr], page);
-	if (__builtin_expect(++nr == LRU_ADD_BATCH, 0)) {
-		this_cpu_write(lru_add.nr, nr);
+	/* get_page without its check: the caller holds the page (just
+	 * allocated and mapped, or cached). */
+	__atomic_fetch_add(&page->_refcount, 1, __ATOMIC_RELAXED);
+	struct lru_add_batch *b = &this_cpu_ptr()->lru_add;
+	spin_lock(&b->lock);   /* lru_add_drain_all may drain it from another CPU */
+	uint32_t nr = b->nr;
+	b->pages[nr] = page;
+	b->nr = ++nr;
+	spin_unlock(&b->lock);
+	if (__builtin_expect(nr == LRU_ADD_BATCH, 0))
 		lru_add_drain();
-		return;
-	}
-	this_cpu_write(lru_add.nr, nr);
 }
 
 /* Takes a page off its list (PG_lru cleared); nothing if it is on none. */
@@ -149,6 +155,11 @@ struct page *page_list_pop(struct page_list *l);
  * Returns how many were taken.
  */
 uint64_t isolate_lru_pages(enum lru_list lru, uint64_t nr, struct page_list *out);
+
+/* Linux's isolate_lru_page (folio_isolate_lru): takes page off its LRU list
+ * with a reference of the caller's (putback_lru_page returns both); false
+ * if it is on no list or its last reference is going. */
+bool isolate_lru_page(struct page *page);
 
 /* Puts an isolated page back at the head of the list its flags name and
  * drops the isolation's reference (which may free it). */

@@ -132,3 +132,17 @@ int64_t do_madvise(struct mm_struct *mm, uint64_t addr, uint64_t len, uint64_t a
 	return ret;
 }
 
+/* See paging/mm.h. */
+bool madvise_need_mmap_write(uint64_t advice)
+{
+	switch (advice) {
+	case MADV_WILLNEED:
+	case MADV_COLD:
+	case MADV_PAGEOUT:
+	case MADV_POPULATE_READ:
+	case MADV_POPULATE_WRITE:
+		return false;
+	default:
+		return true;
+	}
+}

@@ -36,6 +36,15 @@
  * path counts and signals nothing: fault/fault.c turns the result into one
  * response and accounts it. (populate_range, MAP_POPULATE's faulting-in,
  * counts its faults as minor faults of the task, as Linux's GUP does.)
+ *
+ * SMP (paging/ptlock.h, docs/ARCHITECTURE.md "Locking"): the caller holds
+ * the mm's mmap_lock (for reading, from the fault path), so the VMA and
+ * the page tables on the path stay. Each case reads the entry unlocked,
+ * allocates what it needs, then takes the pte table's lock and acts only if
+ * the entry is still the one it read (pte_same); otherwise another CPU
+ * resolved the fault first: what was allocated goes back, and the result is
+ * 0 with VMF_DONE_SPURIOUS (the access is retried). pmd-level work (THP,
+ * hugetlb, the huge zero page, a new table) is under mm->page_table_lock.
  */
 #include "paging/memory.h"
 #include "paging/filemap.h"
@@ -44,6 +53,7 @@
 #include "paging/hugetlb.h"
 #include "paging/init.h"
 #include "paging/page.h"
+#include "paging/ptlock.h"
 #include "paging/swap.h"
 #include "paging/tlb.h"
 #include "paging/vma.h"
@@ -130,7 +140,9 @@ int install_anon_page(struct vm_area_struct *vma, uint64_t addr, struct page *pa
 	if (!(page->flags & PG_memcg) && mem_cgroup_charge(page, 0))
 		return -ENOMEM;
 	SetPageAnon(page);
+	spinlock_t *ptl = pte_lock(pte);
 	set_anon_pte(vma, addr, pte, page);
+	pte_unmap_unlock(ptl);
 	return 0;
 }
 
@@ -143,59 +155,87 @@ static __always_inline vm_fault_t do_anonymous_page(struct vm_fault *vmf)
 	/* Read of private memory: the shared zero page, read-only. */
 	if (!(vmf->flags & FAULT_FLAG_WRITE) && !(vma->vm_flags & VM_SHARED)) {
 		pte_t entry = pte_mkspecial(pfn_pte(zero_pfn, vma->vm_page_prot));
-		set_pte_at(mm, vmf->address, vmf->pte, entry);
-		vmf->done = VMF_DONE_ZERO_PAGE;
+		spinlock_t *ptl = pte_lock(vmf->pte);
+		if (likely(pte_none(ptep_get(vmf->pte)))) {
+			set_pte_at(mm, vmf->address, vmf->pte, entry);
+			vmf->done = VMF_DONE_ZERO_PAGE;
+		}
+		pte_unmap_unlock(ptl);
 		return 0;
 	}
 
 	struct page *page = alloc_zeroed_user_page(vmf);
 	if (!page)
 		return VM_FAULT_OOM;
+	spinlock_t *ptl = pte_lock(vmf->pte);
+	if (unlikely(!pte_none(ptep_get(vmf->pte)))) {
+		pte_unmap_unlock(ptl);   /* someone else faulted it in */
+		put_page(page);
+		return 0;
+	}
 	set_anon_pte(vma, vmf->address, vmf->pte, page);
+	pte_unmap_unlock(ptl);
 	vmf->done = (vma->vm_flags & VM_SHARED) ? VMF_DONE_NEW_SHARED : VMF_DONE_NEW_ANON;
 	return 0;
 }
 
 /*
+ * A frame for user memory while the pte lock ptl is held (wp_page_copy):
+ * the charge's slow path may reclaim, which takes pte locks, so it runs with
+ * ptl dropped (hold, if any, kept by a reference meanwhile) and the entry is
+ * checked again after: if it changed, the frame goes back and *moved is set.
+ * NULL (and ptl held) if out of memory.
+ */
+static __always_inline struct page *alloc_user_page_ptl(struct vm_fault *vmf, spinlock_t *ptl, struct page *hold,
+							 bool *moved)
+{
+	struct page *page = alloc_page();
+	*moved = false;
+	if (likely(page) && unlikely(!charge_user_page_fast(page))) {
+		if (hold)
+			get_page(hold);
+		pte_unmap_unlock(ptl);
+		int err = mem_cgroup_charge(page, 0);
+		spin_lock(ptl);
+		*moved = !pte_same_at(vmf->pte, vmf->orig_pte);
+		if (hold)
+			put_page(hold);   /* the entry still holds it, unless moved */
+		if (err || *moved) {
+			put_page(page);
+			page = NULL;
+		}
+	}
+	return page;
+}
+
+/*
  * wp_page_copy: a new frame for a write to a read-only entry - zeroed when
  * old is NULL (the zero page was mapped), else a copy of old, whose map
- * count and reference the entry gives up. Inlined at both of do_wp_page's
- * calls, so each path ends with its own vmf->done.
+ * count and reference the entry gives up. Entered with the pte lock ptl
+ * held and the entry checked (pte_same); returns with it dropped. Inlined
+ * at both of do_wp_page's calls, so each path ends with its own vmf->done.
  */
-static __always_inline vm_fault_t wp_page_copy(struct vm_fault *vmf, struct page *old)
+static __always_inline vm_fault_t wp_page_copy(struct vm_fault *vmf, struct page *old, spinlock_t *ptl)
 {
 	struct vm_area_struct *vma = vmf->vma;
 	struct mm_struct *mm = vma->vm_mm;
-	struct page *page;
-	if (!old) {
-		page = alloc_zeroed_user_page(vmf);
-	} else {
-		page = alloc_page();
-		if (likely(page) && unlikely(!charge_user_page_fast(page))) {
-			/* The charge may reclaim: old is held meanwhile, and if
-			 * reclaim unmapped it the access is retried. */
-			get_page(old);
-			int err = mem_cgroup_charge(page, 0);
-			bool moved = pte_val(ptep_get(vmf->pte)) != pte_val(vmf->orig_pte);
-			put_page(old);   /* the entry still holds it, unless moved */
-			if (err) {
-				put_page(page);
-				page = NULL;
-			} else if (moved) {
-				put_page(page);
-				vmf->done = VMF_DONE_SPURIOUS;
-				return 0;
-			}
+	bool moved;
+	struct page *page = alloc_user_page_ptl(vmf, ptl, old, &moved);
+	if (unlikely(!page)) {
+		pte_unmap_unlock(ptl);
+		if (moved) {
+			vmf->done = VMF_DONE_SPURIOUS;
+			return 0;
 		}
-		if (page) {
-			uint64_t t0 = rdtsc_ordered();
-			copy_page(page_address(page), page_address(old));
-			vmf->clear_cycles += rdtsc_ordered() - t0;   /* filling the frame, timed apart */
-			SetPageAnon(page);
-		}
-	}
-	if (!page)
 		return VM_FAULT_OOM;
+	}
+	uint64_t t0 = rdtsc_ordered();
+	if (!old)
+		clear_page(page_address(page));
+	else
+		copy_page(page_address(page), page_address(old));
+	vmf->clear_cycles += rdtsc_ordered() - t0;   /* filling the frame, timed apart */
+	SetPageAnon(page);
 	pte_t entry = pte_mkyoung(pte_mkwrite(pte_mkdirty(mk_pte(page, vma->vm_page_prot))));
 	bool reclaimable = likely(!(vma->vm_flags & VM_SHARED));
 	if (reclaimable)
@@ -205,6 +245,7 @@ static __always_inline vm_fault_t wp_page_copy(struct vm_fault *vmf, struct page
 	flush_tlb_fault_page(mm, vmf->address);   /* every CPU of mm before old can go: one INVLPG if only here */
 	if (!old) {
 		inc_mm_counter(mm, MM_ANONPAGES);
+		pte_unmap_unlock(ptl);
 		vmf->done = VMF_DONE_COW_ZERO;
 	} else {
 		if (unlikely(!PageAnon(old))) {   /* a file page: the copy is anonymous */
@@ -212,6 +253,7 @@ static __always_inline vm_fault_t wp_page_copy(struct vm_fault *vmf, struct page
 			inc_mm_counter(mm, MM_ANONPAGES);
 		}
 		page_mapcount_dec(old);
+		pte_unmap_unlock(ptl);
 		put_page_fast(old);   /* the entry's reference (old is its frame) */
 		vmf->done = VMF_DONE_COPY;
 	}
@@ -221,14 +263,16 @@ static __always_inline vm_fault_t wp_page_copy(struct vm_fault *vmf, struct page
 	return 0;
 }
 
-/* Write to a present read-only entry of a writable VMA: copy-on-write. */
-static vm_fault_t do_wp_page(struct vm_fault *vmf)
+/* Write to a present read-only entry of a writable VMA: copy-on-write.
+ * Entered with the pte lock ptl held (the entry is vmf->orig_pte); returns
+ * with it dropped. */
+static vm_fault_t do_wp_page(struct vm_fault *vmf, spinlock_t *ptl)
 {
 	struct vm_area_struct *vma = vmf->vma;
 	uint64_t pfn = pte_pfn(vmf->orig_pte);
 
 	if (is_zero_pfn(pfn))
-		return wp_page_copy(vmf, NULL);
+		return wp_page_copy(vmf, NULL, ptl);
 	struct page *old = pfn_to_page(pfn);
 	if (unlikely(old->mapping) && (vma->vm_flags & VM_SHARED)) {
 		/* wp_page_shared: the first write to a clean page-cache page. */
@@ -236,6 +280,7 @@ static vm_fault_t do_wp_page(struct vm_fault *vmf)
 		pte_t entry = pte_mkyoung(pte_mkdirty(pte_mkwrite(vmf->orig_pte)));
 		set_pte_at(vma->vm_mm, vmf->address, vmf->pte, entry);
 		flush_tlb_page(vmf->address);
+		pte_unmap_unlock(ptl);
 		vmf->done = VMF_DONE_FILE_SHARED_WRITE;
 		return 0;
 	}
@@ -257,11 +302,12 @@ static vm_fault_t do_wp_page(struct vm_fault *vmf)
 			pte_t entry = pte_mkyoung(pte_mkdirty(pte_mkwrite(vmf->orig_pte)));
 			set_pte_at(vma->vm_mm, vmf->address, vmf->pte, entry);
 			flush_tlb_page(vmf->address);
+			pte_unmap_unlock(ptl);
 			vmf->done = VMF_DONE_REUSE;
 			return 0;
 		}
 	}
-	return wp_page_copy(vmf, old);
+	return wp_page_copy(vmf, old, ptl);
 }
 
 /* The pte of a page-cache page at addr (the caller holds the reference the
@@ -313,6 +359,9 @@ static uint64_t do_fault_around(struct vm_fault *vmf, uint64_t nr_file_pages)
 	uint64_t last = first + ((end - start) >> PAGE_SHIFT) - 1;
 	if (last >= nr_file_pages)
 		last = nr_file_pages - 1;   /* the faulting page is below it: first <= last */
+	/* The caller holds the pte lock; the cache's lock keeps its nodes
+	 * and pages while they are read (Linux: RCU). */
+	spin_lock(&mapping->i_pages_lock);
 	for (uint64_t index = first; index <= last;) {
 		const struct xa_node *leaf = xa_leaf(&mapping->i_pages, index);
 		uint64_t leaf_last = index | (XA_CHUNK_SIZE - 1);
@@ -328,6 +377,7 @@ static uint64_t do_fault_around(struct vm_fault *vmf, uint64_t nr_file_pages)
 		}
 		index = stop + 1;
 	}
+	spin_unlock(&mapping->i_pages_lock);
 	return mapped;
 }
 
@@ -360,6 +410,13 @@ static __attribute__((noinline)) struct page *fault_read_page(struct vm_fault *v
 	vmf->clear_cycles += rdtsc_ordered() - t0;
 	if (!err)
 		err = add_to_page_cache(page, mapping, index);
+	if (err == -EEXIST) {   /* another CPU cached it meanwhile: that one */
+		put_page(page);
+		page = find_get_page(mapping, index);
+		if (!page)   /* and it went again (truncated) */
+			vmf->why = "the file's page could not be read";
+		return page;
+	}
 	if (err) {
 		put_page(page);
 		if (err != -ENOMEM)
@@ -416,6 +473,7 @@ static __always_inline vm_fault_t __do_fault(struct vm_fault *vmf)
 			return err == PT_ERR_LEAF ? VM_FAULT_SIGBUS : VM_FAULT_OOM;
 		vmf->pte = pte_offset_map(vmf->pmd, vmf->address);
 	}
+	spinlock_t *ptl;
 	uint64_t nr_file_pages = (mapping->i_size + PAGE_SIZE - 1) >> PAGE_SHIFT;
 	if (fault_pgoff(vmf) >= nr_file_pages) {
 		vmf->why = "access past the end of the mapped file";
@@ -427,7 +485,13 @@ static __always_inline vm_fault_t __do_fault(struct vm_fault *vmf)
 	if (!(vmf->flags & FAULT_FLAG_WRITE)) {
 		/* do_read_fault */
 		if (fault_around_bytes > PAGE_SIZE) {
+			ptl = pte_lock(vmf->pte);
+			if (!pte_none(ptep_get(vmf->pte))) {
+				pte_unmap_unlock(ptl);   /* someone else faulted it in */
+				return 0;
+			}
 			vmf->around = do_fault_around(vmf, nr_file_pages);
+			pte_unmap_unlock(ptl);
 			if (!pte_none(ptep_get(vmf->pte))) {
 				vmf->around--;   /* the faulting page was cached: a minor fault */
 				vmf->done = VMF_DONE_FILE_READ;
@@ -437,7 +501,14 @@ static __always_inline vm_fault_t __do_fault(struct vm_fault *vmf)
 		page = fault_get_page(vmf, &ret, &fresh);
 		if (!page)
 			return ret;
+		ptl = pte_lock(vmf->pte);
+		if (unlikely(!pte_none(ptep_get(vmf->pte)))) {
+			pte_unmap_unlock(ptl);
+			put_page(page);
+			return ret & ~VM_FAULT_MAJOR;
+		}
 		set_file_pte(vma, vmf->address, vmf->pte, page, false);
+		pte_unmap_unlock(ptl);
 		vmf->done = file_fault_done(vmf, fresh,
 					    (ret & VM_FAULT_MAJOR) ? VMF_DONE_FILE_READ_MAJOR : VMF_DONE_FILE_READ);
 		return ret;
@@ -455,13 +526,27 @@ static __always_inline vm_fault_t __do_fault(struct vm_fault *vmf)
 		copy_page(page_address(copy), page_address(page));
 		put_page(page);
 		SetPageAnon(copy);
+		ptl = pte_lock(vmf->pte);
+		if (unlikely(!pte_none(ptep_get(vmf->pte)))) {
+			pte_unmap_unlock(ptl);
+			put_page(copy);
+			return ret & ~VM_FAULT_MAJOR;
+		}
 		set_anon_pte(vma, vmf->address, vmf->pte, copy);
+		pte_unmap_unlock(ptl);
 		vmf->done = VMF_DONE_FILE_COW;
 		return ret;
 	}
 	/* do_shared_fault: page_mkwrite, then the page dirty and writable. */
+	ptl = pte_lock(vmf->pte);
+	if (unlikely(!pte_none(ptep_get(vmf->pte)))) {
+		pte_unmap_unlock(ptl);
+		put_page(page);
+		return ret & ~VM_FAULT_MAJOR;
+	}
 	set_page_dirty(page);
 	set_file_pte(vma, vmf->address, vmf->pte, page, true);
+	pte_unmap_unlock(ptl);
 	vmf->done = file_fault_done(vmf, fresh, VMF_DONE_FILE_SHARED_WRITE);
 	return ret;
 }
@@ -542,6 +627,9 @@ static __attribute__((noinline)) vm_fault_t do_swap_page(struct vm_fault *vmf)
 		int r = swap_readpage(page, entry, &vmf->clear_cycles);
 		if (r < 0) {
 			put_page(page);
+			/* Another CPU may have swapped it in and freed the slot first. */
+			if (!pte_same_at(vmf->pte, vmf->orig_pte))
+				return 0;
 			vmf->why = "the swap slot's data could not be read back (corrupt compressed page)";
 			return VM_FAULT_SIGBUS;
 		}
@@ -559,6 +647,13 @@ static __attribute__((noinline)) vm_fault_t do_swap_page(struct vm_fault *vmf)
 		}
 		vmf->done = r == 1 ? VMF_DONE_SWAP_IN_SAME : VMF_DONE_SWAP_IN;
 		ret = VM_FAULT_MAJOR;
+	}
+	spinlock_t *ptl = pte_lock(vmf->pte);
+	if (unlikely(!pte_same_at(vmf->pte, vmf->orig_pte))) {
+		pte_unmap_unlock(ptl);   /* someone else swapped it in */
+		put_page(page);
+		vmf->done = VMF_DONE_SPURIOUS;
+		return 0;
 	}
 	swap_free(entry);
 	if (PageSwapCache(page) && (vm_swap_full() || ((vmf->flags & FAULT_FLAG_WRITE) && page_ref_count(page) == 2)))
@@ -580,9 +675,11 @@ static __attribute__((noinline)) vm_fault_t do_swap_page(struct vm_fault *vmf)
 	if (vmf->flags & FAULT_FLAG_WRITE) {
 		enum vm_fault_done done = vmf->done;
 		vmf->orig_pte = pte;
-		vm_fault_t wp = do_wp_page(vmf);
+		vm_fault_t wp = do_wp_page(vmf, ptl);   /* drops ptl */
 		vmf->done = done;
 		ret |= wp;
+	} else {
+		pte_unmap_unlock(ptl);
 	}
 	return ret;
 }
@@ -605,13 +702,19 @@ static __always_inline vm_fault_t handle_pte_fault(struct vm_fault *vmf, enum vm
 		return do_none_entry(vmf, files);
 	if (unlikely(!pte_present(vmf->orig_pte)))
 		return do_swap_page_out_of_line(vmf);
+	spinlock_t *ptl = pte_lock(vmf->pte);
+	if (unlikely(!pte_same_at(vmf->pte, vmf->orig_pte))) {
+		pte_unmap_unlock(ptl);   /* changed meanwhile: retry the access */
+		return 0;
+	}
 	if ((vmf->flags & FAULT_FLAG_WRITE) && !pte_write(vmf->orig_pte))
-		return do_wp_page(vmf);
+		return do_wp_page(vmf, ptl);
 	/* The entry allows the access already: a stale TLB entry. */
 	pte_t entry = pte_mkyoung(vmf->orig_pte);
 	if (vmf->flags & FAULT_FLAG_WRITE)
 		entry = pte_mkdirty(entry);
 	set_pte_at(vmf->vma->vm_mm, vmf->address, vmf->pte, entry);
+	pte_unmap_unlock(ptl);
 	flush_tlb_page(vmf->address);
 	vmf->done = VMF_DONE_SPURIOUS;
 	return 0;
@@ -625,25 +728,33 @@ static __always_inline vm_fault_t handle_pte_fault(struct vm_fault *vmf, enum vm
 static __attribute__((noinline)) vm_fault_t handle_pmd_fault(struct vm_fault *vmf, pmd_t orig)
 {
 	struct vm_area_struct *vma = vmf->vma;
-	if (unlikely(vma->vm_flags & VM_HUGETLB))
-		return hugetlb_fault(vmf);
+	spinlock_t *pmd_ptl = &vma->vm_mm->page_table_lock;   /* Linux's pmd_lock */
+	if (unlikely(vma->vm_flags & VM_HUGETLB)) {
+		spin_lock(pmd_ptl);
+		vm_fault_t ret = hugetlb_fault(vmf);
+		spin_unlock(pmd_ptl);
+		return ret;
+	}
 	uint64_t fallbacks = thp_events.fault_fallback;
-	if (pmd_none(orig)) {
-		if (thp_vma_allowable(vma, vmf->address)) {
-			vm_fault_t ret = do_huge_pmd_anonymous_page(vmf);
+	if (pmd_none(orig) || pmd_trans_huge(orig)) {
+		vm_fault_t ret = VM_FAULT_FALLBACK;
+		if (!pmd_none(orig) || thp_vma_allowable(vma, vmf->address)) {
+			spin_lock(pmd_ptl);
+			if (pmd_val(pmdp_get(vmf->pmd)) != pmd_val(orig))
+				ret = 0;   /* someone else changed it: retry the access */
+			else if (pmd_none(orig))
+				ret = do_huge_pmd_anonymous_page(vmf);
+			else
+				ret = huge_pmd_fault(vmf, orig);
+			spin_unlock(pmd_ptl);
 			if (!(ret & VM_FAULT_FALLBACK))
 				return ret;
 		}
+		/* No THP, or a dropped huge zero page left it none. A leaf found
+		 * now was put there by another CPU: the access is retried. */
 		int err = pte_alloc(vma->vm_mm, vmf->pmd);
 		if (err)
-			return err == PT_ERR_LEAF ? VM_FAULT_SIGBUS : VM_FAULT_OOM;
-	} else if (pmd_trans_huge(orig)) {
-		vm_fault_t ret = huge_pmd_fault(vmf, orig);
-		if (!(ret & VM_FAULT_FALLBACK))
-			return ret;
-		int err = pte_alloc(vma->vm_mm, vmf->pmd);   /* a dropped huge zero page left it none */
-		if (err)
-			return err == PT_ERR_LEAF ? VM_FAULT_SIGBUS : VM_FAULT_OOM;
+			return err == PT_ERR_LEAF ? 0 : VM_FAULT_OOM;
 	} else {
 		return VM_FAULT_SIGBUS;   /* not present but not none */
 	}
@@ -655,17 +766,24 @@ static __attribute__((noinline)) vm_fault_t handle_pmd_fault(struct vm_fault *vm
 }
 
 /* Maps the huge zero page at the none pmd of address in vma if a THP may be
- * there; false (nothing done) if not. Out of line, and given no vm_fault, so
- * the 4 KiB path keeps its registers. */
-static __attribute__((noinline)) bool map_huge_zero_pmd(struct vm_area_struct *vma, pmd_t *pmd, uint64_t address)
+ * there: VMF_DONE_THP_ZERO, or VMF_DONE_SPURIOUS if another CPU filled the
+ * pmd first; 0 (nothing done) if no THP may be there. Out of line, and
+ * given no vm_fault, so the 4 KiB path keeps its registers. */
+static __attribute__((noinline)) int map_huge_zero_pmd(struct vm_area_struct *vma, pmd_t *pmd, uint64_t address)
 {
 	if (!huge_zero_pfn || !thp_vma_allowable(vma, address))
-		return false;
+		return 0;
 	/* set_huge_zero_pmd's entry, shorter: a VMA's protection never has the
 	 * 4 KiB PAT bit (vm_get_page_prot), so it needs no moving. */
 	pmdval_t prot = pgprot_val(vma->vm_page_prot) & __supported_pte_mask & ~(pmdval_t)_PAGE_RW;
-	set_pmd(pmd, __pmd((huge_zero_pfn << PAGE_SHIFT) | _PAGE_PSE | _PAGE_SPECIAL | prot));
-	return true;
+	int done = VMF_DONE_SPURIOUS;
+	spin_lock(&vma->vm_mm->page_table_lock);
+	if (pmd_none(pmdp_get(pmd))) {
+		set_pmd(pmd, __pmd((huge_zero_pfn << PAGE_SHIFT) | _PAGE_PSE | _PAGE_SPECIAL | prot));
+		done = VMF_DONE_THP_ZERO;
+	}
+	spin_unlock(&vma->vm_mm->page_table_lock);
+	return done;
 }
 
 /*
@@ -690,9 +808,12 @@ static __always_inline vm_fault_t handle_pmd(struct vm_fault *vmf, enum vma_kind
 	}
 	/* The read of a none pmd where a THP may be: the huge zero page, without
 	 * handle_pmd_fault's copy of the vm_fault. */
-	if (v == 0 && !(vmf->flags & FAULT_FLAG_WRITE) && map_huge_zero_pmd(vmf->vma, vmf->pmd, vmf->address)) {
-		vmf->done = VMF_DONE_THP_ZERO;
-		return 0;
+	if (v == 0 && !(vmf->flags & FAULT_FLAG_WRITE)) {
+		int done = map_huge_zero_pmd(vmf->vma, vmf->pmd, vmf->address);
+		if (done) {
+			vmf->done = (enum vm_fault_done)done;
+			return 0;
+		}
 	}
 	return call_out_of_line(handle_pmd_fault, vmf, __pmd(v));
 }
@@ -709,6 +830,15 @@ static __always_inline vm_fault_t handle_pmd(struct vm_fault *vmf, enum vma_kind
  */
 #define last_pmd this_cpu_read(last_pmd)   /* per CPU: struct last_pmd_cache, cpu/percpu.h */
 
+/* hugetlb_fault under the mm's page_table_lock (the pud and pmd leaves). */
+static __attribute__((noinline)) vm_fault_t hugetlb_fault_locked(struct vm_fault *vmf)
+{
+	spin_lock(&vmf->vma->vm_mm->page_table_lock);
+	vm_fault_t ret = hugetlb_fault(vmf);
+	spin_unlock(&vmf->vma->vm_mm->page_table_lock);
+	return ret;
+}
+
 /* Why an allocating step refused: a leaf in the entry (PT_ERR_LEAF, paging/memory.h), else no memory. */
 static vm_fault_t alloc_failed(uint64_t entry)
 {
@@ -720,16 +850,16 @@ static __always_inline vm_fault_t __handle_mm_fault(struct vm_fault *vmf, enum v
 {
 	struct mm_struct *mm = vmf->vma->vm_mm;
 	uint64_t pmd_base = vmf->address & PMD_MASK, pud_base = vmf->address & PUD_MASK;
-	if (likely(last_pmd.pmd_base == pmd_base && last_pmd.mm == mm && last_pmd.freed == pgtable_pages_freed)) {
+	if (likely(last_pmd.pmd_base == pmd_base && last_pmd.mm == mm && last_pmd.freed == __atomic_load_n(&pgtable_pages_freed, __ATOMIC_ACQUIRE))) {
 		vmf->pmd = last_pmd.pmd;
 		return handle_pmd(vmf, files);
 	}
-	if (last_pmd.pud_base == pud_base && last_pmd.mm == mm && last_pmd.freed == pgtable_pages_freed) {
+	if (last_pmd.pud_base == pud_base && last_pmd.mm == mm && last_pmd.freed == __atomic_load_n(&pgtable_pages_freed, __ATOMIC_ACQUIRE)) {
 		vmf->pmd = (pmd_t *)last_pmd.pmd_table + pmd_index(vmf->address);
 	} else {
 		/* A 1 GiB hugetlb page goes where pmd_alloc would put a table. */
 		if (unlikely(vmf->vma->vm_flags & VM_HUGETLB))
-			return call_out_of_line(hugetlb_fault, vmf);
+			return call_out_of_line(hugetlb_fault_locked, vmf);
 		pgd_t *pgd = pgd_offset(mm, vmf->address);
 		p4d_t *p4d = p4d_alloc(mm, pgd, vmf->address);
 		if (!p4d)
@@ -741,7 +871,7 @@ static __always_inline vm_fault_t __handle_mm_fault(struct vm_fault *vmf, enum v
 		if (!vmf->pmd)
 			return alloc_failed(pud_val(pudp_get(pud)));
 		last_pmd.mm = mm;
-		last_pmd.freed = pgtable_pages_freed;
+		last_pmd.freed = __atomic_load_n(&pgtable_pages_freed, __ATOMIC_ACQUIRE);
 		last_pmd.pud_base = pud_base;
 		last_pmd.pmd_table = vmf->pmd - pmd_index(vmf->address);
 	}
@@ -754,7 +884,7 @@ static __always_inline vm_fault_t __handle_mm_fault(struct vm_fault *vmf, enum v
 static __always_inline vm_fault_t handle_fault(struct vm_area_struct *vma, uint64_t address, uint32_t flags,
 					       struct vm_fault *vmf, enum vma_kind files)
 {
-	uint64_t pgtables_before = pgtable_pages_allocated;
+	uint64_t pgtables_before = this_cpu_read(pgtables_allocated);   /* this CPU's: others allocate too */
 	*vmf = (struct vm_fault){
 		.vma = vma,
 		.address = address & PAGE_MASK,
@@ -762,7 +892,7 @@ static __always_inline vm_fault_t handle_fault(struct vm_area_struct *vma, uint6
 		.done = VMF_DONE_SPURIOUS,
 	};
 	vm_fault_t ret = __handle_mm_fault(vmf, files);
-	vmf->pgtables = pgtable_pages_allocated - pgtables_before;
+	vmf->pgtables = this_cpu_read(pgtables_allocated) - pgtables_before;
 	return ret;
 }
 
@@ -821,22 +951,41 @@ static int zap_huge_leaf(struct zap_ctx *z, uint64_t va, int level, uint64_t *en
 	return 0;
 }
 
-/* walk_leaves callback: drops the page behind one entry. */
+/* zap_one's body, under the pte's lock. */
+static void zap_pte_locked(struct zap_ctx *z, uint64_t va, int level, uint64_t *entry);
+
+/* walk_leaves callback: drops the page behind one entry. A 4 KiB entry is
+ * changed under its table's lock (reclaim may be at it from another CPU);
+ * a huge leaf under the mm's page_table_lock. */
 static int zap_one(void *ctx, uint64_t va, int level, uint64_t *entry)
 {
 	struct zap_ctx *z = ctx;
-	pte_t pte = __pte(*entry);
-	if (unlikely(level != PG_LEVEL_4K))
-		return zap_huge_leaf(z, va, level, entry);
-	if (pte_none(pte))
+	if (unlikely(level != PG_LEVEL_4K)) {
+		spin_lock(&z->mm->page_table_lock);
+		zap_huge_leaf(z, va, level, entry);
+		spin_unlock(&z->mm->page_table_lock);
 		return 0;
+	}
+	if (pte_none(__pte(*entry)))
+		return 0;
+	spinlock_t *ptl = pte_lock((pte_t *)entry);
+	zap_pte_locked(z, va, level, entry);
+	pte_unmap_unlock(ptl);
+	return 0;
+}
+
+static void zap_pte_locked(struct zap_ctx *z, uint64_t va, int level, uint64_t *entry)
+{
+	pte_t pte = __pte(__atomic_load_n(entry, __ATOMIC_RELAXED));
+	if (pte_none(pte))
+		return;
 	/* A swap entry gives up its count of the slot (Linux's zap_pte_range:
 	 * free_swap_and_cache); a corrupt one is counted and cleared. */
 	if (unlikely(!pte_present(pte))) {
 		free_swap_and_cache(pte_to_swp_entry(pte));
 		dec_mm_counter(z->mm, MM_SWAPENTS);
 		pte_clear(z->mm, va, leaf_pte(entry, level));
-		return 0;
+		return;
 	}
 	/* The zero page (special: no map count) and any entry that maps no page
 	 * go too: unmap_page_range keeps the tables, so a stale entry left here
@@ -844,7 +993,7 @@ static int zap_one(void *ctx, uint64_t va, int level, uint64_t *entry)
 	if (pte_special(pte)) {
 		pte_clear(z->mm, va, leaf_pte(entry, level));
 		tlb_remove_tlb_entry(z->tlb, va, PG_LEVEL_4K);
-		return 0;
+		return;
 	}
 	struct page *page = pfn_to_page(pte_pfn(pte));
 	page_mapcount_dec(page);
@@ -856,7 +1005,6 @@ static int zap_one(void *ctx, uint64_t va, int level, uint64_t *entry)
 	if (unlikely(PageSwapCache(page)) && page_mapcount(page) == 0)
 		try_to_free_swap(page);
 	tlb_remove_page(z->tlb, page);   /* the frame goes after the flush */
-	return 0;
 }
 
 /* Clears the leaves of [start, end) of mm into tlb (THPs cut by the ends split first). */
@@ -905,19 +1053,26 @@ struct protect_ctx {
 static int protect_one(void *ctx, uint64_t va, int level, uint64_t *entry)
 {
 	struct protect_ctx *p = ctx;
-	pte_t pte = __pte(*entry);
 	if (unlikely(level != PG_LEVEL_4K)) {
 		if (!leaf_inside(va, level, p->start, p->end))
 			huge_leaf_cut("protect_one", va, level);
+		spin_lock(&p->vma->vm_mm->page_table_lock);
 		if (level == PG_LEVEL_2M && !leaf_is_hugetlb(*entry, level))
 			change_huge_pmd(p->vma, (pmd_t *)entry, va);
 		else
 			hugetlb_change_leaf(p->vma, entry, level, va);
+		spin_unlock(&p->vma->vm_mm->page_table_lock);
 		tlb_remove_tlb_entry(p->tlb, va, level);
 		return 0;
 	}
-	if (!pte_present(pte))
+	if (!pte_present(__pte(*entry)))
 		return 0;
+	spinlock_t *ptl = pte_lock((pte_t *)entry);   /* reclaim may change it from another CPU */
+	pte_t pte = __pte(__atomic_load_n(entry, __ATOMIC_RELAXED));
+	if (!pte_present(pte)) {
+		pte_unmap_unlock(ptl);
+		return 0;
+	}
 	pte_t newpte = pte_modify(pte, p->vma->vm_page_prot);
 	if ((p->vma->vm_flags & VM_WRITE) && !pte_special(pte)) {
 		struct page *page = pfn_to_page(pte_pfn(pte));
@@ -926,9 +1081,12 @@ static int protect_one(void *ctx, uint64_t va, int level, uint64_t *entry)
 						   : (PageAnon(page) && page_mapcount(page) == 1))
 			newpte = pte_mkwrite(newpte);
 	}
-	if (pte_val(newpte) == pte_val(pte))
+	if (pte_val(newpte) == pte_val(pte)) {
+		pte_unmap_unlock(ptl);
 		return 0;
+	}
 	set_pte(leaf_pte(entry, level), newpte);
+	pte_unmap_unlock(ptl);
 	tlb_remove_tlb_entry(p->tlb, va, PG_LEVEL_4K);
 	return 0;
 }
@@ -974,6 +1132,7 @@ vm_fault_t faultin_page_range(struct vm_area_struct *vma, uint64_t start, uint64
 void page_mkclean(struct page *page)
 {
 	struct address_space *mapping = page->mapping;
+	spin_lock(&rmap_lock);   /* the i_mmap list */
 	for (struct vm_area_struct *vma = mapping->i_mmap; vma; vma = vma->vm_mapping_next) {
 		if (page->index < vma->vm_pgoff || page->index - vma->vm_pgoff >= vma_pages(vma))
 			continue;
@@ -981,17 +1140,28 @@ void page_mkclean(struct page *page)
 		pte_t *pte = walk_pte(vma->vm_mm->pgd, addr, false, NULL);
 		if (!pte)
 			continue;
+		spinlock_t *ptl = pte_lock(pte);
 		pte_t entry = ptep_get(pte);
-		if (!pte_present(entry) || pte_pfn(entry) != page_to_pfn(page) || !pte_write(entry))
+		if (!pte_present(entry) || pte_pfn(entry) != page_to_pfn(page) || !pte_write(entry)) {
+			pte_unmap_unlock(ptl);
 			continue;
+		}
 		set_pte(pte, pte_mkclean(pte_wrprotect(entry)));
-		flush_tlb_mm_page(vma->vm_mm, addr);   /* every CPU of that mm: a write now must fault */
+		/* Every CPU of that mm, before the pte lock goes (Linux's
+		 * page_mkclean_one flushes under it): a write now must fault. */
+		flush_tlb_mm_page(vma->vm_mm, addr);
+		pte_unmap_unlock(ptl);
 	}
+	spin_unlock(&rmap_lock);
 }
 
 /* See paging/memory.h. */
 void unmap_mapping_range(struct address_space *mapping, uint64_t first, uint64_t end)
 {
+	/* Under rmap_lock (the i_mmap list); the mms' tables stay because
+	 * their munmap and exit are syscalls, serialised with this one
+	 * (truncation) by the kernel's syscall lock, and faults free none. */
+	spin_lock(&rmap_lock);
 	for (struct vm_area_struct *vma = mapping->i_mmap; vma; vma = vma->vm_mapping_next) {
 		uint64_t vfirst = vma->vm_pgoff, vend = vma->vm_pgoff + vma_pages(vma);
 		uint64_t f = first > vfirst ? first : vfirst, e = end < vend ? end : vend;
@@ -1005,4 +1175,5 @@ void unmap_mapping_range(struct address_space *mapping, uint64_t first, uint64_t
 		walk_leaves(vma->vm_mm->pgd, start, stop, zap_one, &z);
 		tlb_finish_mmu(&tlb);
 	}
+	spin_unlock(&rmap_lock);
 }

@@ -67,13 +67,17 @@ void unmap_pages(void *ctx, uint64_t start, uint64_t end)
 /* See paging/mm.h. */
 void exit_mmap(struct mm_struct *mm)
 {
+	/* For writing, as Linux 6.1: reclaim (rmap_walk's read_trylock) must
+	 * not walk the tables while they go. */
+	mmap_write_lock(mm);
 	mm_release_vmas(mm, unmap_pages, mm);
+	mmap_write_unlock(mm);
 }
 
 /* See paging/mm.h. */
 void mmput(struct mm_struct *mm)
 {
-	if (--mm->mm_users > 0)
+	if (__atomic_sub_fetch(&mm->mm_users, 1, __ATOMIC_ACQ_REL) > 0)
 		return;
 	exit_mmap(mm);
 	/* A CPU that still borrows mm in lazy TLB mode (a kernel thread ran
@@ -310,6 +314,12 @@ struct mm_struct *dup_mm(struct mm_struct *old)
 	struct mm_struct *mm = mm_alloc();
 	if (!mm)
 		return NULL;
+	/* Linux's dup_mmap: the parent's lock for writing (no fault of its
+	 * threads changes what is copied), the child's too (reclaim may find it
+	 * in the family before its tables are complete; nobody else can wait
+	 * for it, so the order parent -> child cannot deadlock). */
+	mmap_write_lock(old);
+	mmap_write_lock(mm);
 	anon_vma_detach(mm);   /* the child's anonymous pages are the parent's family's */
 	anon_vma_attach(mm, old);
 	mm->task_size = old->task_size;
@@ -354,9 +364,13 @@ struct mm_struct *dup_mm(struct mm_struct *old)
 	/* The parent's entries just made read-only, on every CPU that runs it
 	 * (Linux's flush_tlb_mm(oldmm) in dup_mmap). */
 	flush_tlb_mm_range(old, 0, TLB_FLUSH_ALL, PAGE_SHIFT, false);
+	mmap_write_unlock(mm);
+	mmap_write_unlock(old);
 	return mm;
 fail:
 	flush_tlb_mm_range(old, 0, TLB_FLUSH_ALL, PAGE_SHIFT, false);
+	mmap_write_unlock(mm);
+	mmap_write_unlock(old);
 	mmput(mm);
 	return NULL;
 }

@@ -54,7 +54,7 @@ void exit_mmap(struct mm_struct *mm);
 void mmput(struct mm_struct *mm);
 
 /* Takes one more user of mm (a thread, a vfork child sharing it). */
-static inline void mmget(struct mm_struct *mm) { mm->mm_users++; }
+static inline void mmget(struct mm_struct *mm) { __atomic_fetch_add(&mm->mm_users, 1, __ATOMIC_RELAXED); }
 
 /*
  * fork's address space (Linux's dup_mm + dup_mmap): a new mm with a copy of
@@ -97,6 +97,13 @@ int64_t do_msync(struct mm_struct *mm, uint64_t start, uint64_t len, uint64_t fl
 int64_t do_mprotect(struct mm_struct *mm, uint64_t addr, uint64_t len, uint64_t prot);
 int64_t do_brk(struct mm_struct *mm, uint64_t brk);
 int64_t do_madvise(struct mm_struct *mm, uint64_t addr, uint64_t len, uint64_t advice);
+
+/* Linux's madvise_need_mmap_write: whether do_madvise(advice) must run
+ * with the mmap_lock held for writing (it changes VMAs or frees page
+ * tables); the others (WILLNEED, COLD, PAGEOUT, POPULATE_*) need it for
+ * reading only, so that reclaim (paging/rmap.h) can still reach the mm. */
+bool madvise_need_mmap_write(uint64_t advice);
+
 int64_t do_mremap(struct mm_struct *mm, uint64_t addr, uint64_t old_len, uint64_t new_len, uint64_t flags,
 		  uint64_t new_addr);
 

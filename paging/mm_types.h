@@ -22,6 +22,7 @@
 
 #include "paging/pgtable_types.h"
 #include "cpu/cpumask.h"
+#include "cpu/spinlock.h"
 
 /* ---- vm_flags ------------------------------------------------------------ */
 
@@ -190,6 +191,18 @@ struct mm_struct {
 	 * can map its anonymous pages, and this mm's place on its list. */
 	struct anon_vma *anon_vma;
 	struct mm_struct *anon_next, *anon_prev;
+	/* ---- SMP locking (issue 16, s4-faultlock; docs/ARCHITECTURE.md,
+	 * "Locking") ----
+	 * mmap_lock: the VMAs (tree, list, bounds, flags) and which page
+	 * tables may be freed: read by the page-fault path, written by every
+	 * call that changes them (mmap, munmap, mprotect, mremap, brk, madvise,
+	 * mlockall, exec's setup, fork's dup_mmap, exit_mmap). A spinning
+	 * reader-writer lock (cpu/spinlock.h): paging/ cannot sleep.
+	 * page_table_lock: populating an empty p4d/pud/pmd entry and a pmd
+	 * leaf (THP, hugetlb, the huge zero page), as Linux's. The pte tables
+	 * have their own lock (struct page's ptl: paging/pgtable.h). */
+	rwlock_t mmap_lock;
+	spinlock_t page_table_lock;
 };
 
 #define mm_cpumask(mm) (&(mm)->cpu_bitmap)
@@ -199,8 +212,28 @@ struct mm_struct {
 
 /* ---- Resident-set counters (Linux's helpers) ------------------------------- */
 
-static inline void inc_mm_counter(struct mm_struct *mm, int member) { mm->rss_stat[member]++; }
-static inline void dec_mm_counter(struct mm_struct *mm, int member) { mm->rss_stat[member]--; }
+/* Atomic: faults on several CPUs count into one mm at once. */
+static inline void inc_mm_counter(struct mm_struct *mm, int member)
+{
+	__atomic_fetch_add(&mm->rss_stat[member], 1, __ATOMIC_RELAXED);
+}
+static inline void dec_mm_counter(struct mm_struct *mm, int member)
+{
+	__atomic_fetch_sub(&mm->rss_stat[member], 1, __ATOMIC_RELAXED);
+}
+static inline void add_mm_counter(struct mm_struct *mm, int member, int64_t value)
+{
+	__atomic_fetch_add(&mm->rss_stat[member], value, __ATOMIC_RELAXED);
+}
+
+/* ---- mmap_lock (Linux's include/linux/mmap_lock.h) ---------------------------- */
+
+static inline void mmap_read_lock(struct mm_struct *mm) { read_lock(&mm->mmap_lock); }
+static inline void mmap_read_unlock(struct mm_struct *mm) { read_unlock(&mm->mmap_lock); }
+static inline void mmap_write_lock(struct mm_struct *mm) { write_lock(&mm->mmap_lock); }
+static inline void mmap_write_unlock(struct mm_struct *mm) { write_unlock(&mm->mmap_lock); }
+/* True while a writer holds it (assertions of the callers that need it). */
+static inline bool mmap_write_locked(const struct mm_struct *mm) { return rwlock_is_write_locked(&mm->mmap_lock); }
 
 /* Resident pages: file + anonymous + shared anonymous. */
 static inline uint64_t get_mm_rss(const struct mm_struct *mm)

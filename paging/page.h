@@ -30,6 +30,7 @@
 #include <stdint.h>
 
 #include "base/page_types.h"
+#include "cpu/spinlock.h"
 
 struct address_space;
 struct anon_vma;
@@ -80,7 +81,14 @@ struct page {
 	uint32_t lru_link_prev;          /* PG_lru: the previous one, PFN_NONE at the head */
 	struct anon_vma *anon_vma;       /* anonymous: the family of mms that may map it (paging/rmap.h) */
 	uint64_t anon_addr;              /* anonymous: the user address it was first mapped at */
-	uint64_t reclaim_pad;            /* keeps the descriptor a power of two: 64 bytes, as Linux's */
+	/* ---- SMP (issue 16, s4-faultlock) ----
+	 * PG_pgtable: Linux's split page-table lock (ptl) of the table in this
+	 * frame, taken by pte_offset_map_lock (paging/pgtable.h); it guards the
+	 * table's entries. Otherwise unused: the descriptor stays 64 bytes. */
+	union {
+		uint64_t reclaim_pad;    /* keeps the descriptor a power of two: 64 bytes, as Linux's */
+		spinlock_t ptl;
+	};
 };
 
 _Static_assert(sizeof(struct page) == 64, "struct page must stay 64 bytes");
@@ -129,18 +137,33 @@ static inline int PageDirty(const struct page *p) { return (p->flags & PG_dirty)
 static inline void SetPageDirty(struct page *p) { p->flags |= PG_dirty; }
 static inline void ClearPageDirty(struct page *p) { p->flags &= ~PG_dirty; }
 
-/* Reference counting. */
-static inline int32_t page_ref_count(const struct page *page) { return page->_refcount; }
+/* Reference counting. _refcount and _mapcount change with atomic
+ * read-modify-writes (several CPUs map and unmap one page at once); plain
+ * stores only where the frame is the caller's alone (allocation, freeing). */
+static inline int32_t page_ref_count(const struct page *page) { return __atomic_load_n(&page->_refcount, __ATOMIC_RELAXED); }
 
 /* Takes a reference on an allocated page. A free page is reported (bad_page)
  * and left unchanged. */
 static inline void get_page(struct page *page)
 {
-	if (page->_refcount <= 0) {
+	if (page_ref_count(page) <= 0) {
 		bad_page(page, "get_page on a free page");
 		return;
 	}
-	page->_refcount++;
+	__atomic_fetch_add(&page->_refcount, 1, __ATOMIC_RELAXED);
+}
+
+/* Takes a reference unless the page is free (its last reference went):
+ * true when taken (Linux's get_page_unless_zero, for lookups that race
+ * with the last put_page). */
+static inline int get_page_unless_zero(struct page *page)
+{
+	int32_t c = page_ref_count(page);
+	do {
+		if (c <= 0)
+			return 0;
+	} while (!__atomic_compare_exchange_n(&page->_refcount, &c, c + 1, 1, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED));
+	return 1;
 }
 
 /* Drops a reference; the last one frees the block (of the order it was
@@ -155,32 +178,39 @@ void put_page(struct page *page);
  */
 static inline void put_page_fast(struct page *page)
 {
-	if (__builtin_expect(page->_refcount > 1, 1))
-		page->_refcount--;
-	else
-		put_page(page);
+	/* Atomic (another CPU may drop its reference at once): the decrement
+	 * happens only from a count above 1, so the last one always goes
+	 * through put_page. */
+	int32_t c = page_ref_count(page);
+	while (__builtin_expect(c > 1, 1))
+		if (__atomic_compare_exchange_n(&page->_refcount, &c, c - 1, 1, __ATOMIC_RELEASE, __ATOMIC_RELAXED))
+			return;
+	put_page(page);
 }
 
 /* Mappings (Linux: _mapcount starts at -1). */
-static inline int32_t page_mapcount(const struct page *page) { return page->_mapcount + 1; }
+static inline int32_t page_mapcount(const struct page *page)
+{
+	return __atomic_load_n(&page->_mapcount, __ATOMIC_RELAXED) + 1;
+}
 
 /* Records one more page-table entry mapping the page; returns the new count. */
 static inline int32_t page_mapcount_inc(struct page *page)
 {
-	page->_mapcount++;
-	return page->_mapcount + 1;
+	return __atomic_add_fetch(&page->_mapcount, 1, __ATOMIC_RELAXED) + 1;
 }
 
 /* Records one mapping fewer; returns the new count. Going below zero is
  * reported (bad_page) and the count stays at zero. */
 static inline int32_t page_mapcount_dec(struct page *page)
 {
-	if (page->_mapcount < 0) {
+	int32_t m = __atomic_sub_fetch(&page->_mapcount, 1, __ATOMIC_RELAXED);
+	if (m < -1) {
+		__atomic_fetch_add(&page->_mapcount, 1, __ATOMIC_RELAXED);
 		bad_page(page, "page_mapcount_dec on an unmapped page");
 		return 0;
 	}
-	page->_mapcount--;
-	return page->_mapcount + 1;
+	return m + 1;
 }
 
 #endif

@@ -17,6 +17,7 @@
  * the host test runs all of this against simulated physical memory.
  */
 #include "paging/pgtable.h"
+#include "paging/mm_types.h"
 #include "base/string.h"
 
 bool pgtable_l5_enabled_flag;
@@ -86,8 +87,16 @@ static const struct pt_ops *ops_or_default(const struct pt_ops *ops)
 /*
  * Points the empty entry at a new zeroed table. Returns 0, -ENOMEM if the
  * allocator has nothing, -EINVAL if it handed out an unusable address.
+ *
+ * SMP: the entry is set with one compare-and-exchange from none, so two
+ * CPUs populating the same entry at once (faults in one mm under the
+ * shared mmap_lock) leave exactly one table there; the loser frees its
+ * table, which nobody ever saw, and returns 0 with *lost set (Linux's
+ * __pte_alloc does the same under the pmd lock). A pmd leaf (THP, hugetlb,
+ * the huge zero page) is installed the same way (paging/huge_memory.c),
+ * so whatever won is what the caller finds in the entry afterwards.
  */
-static int populate_table(uint64_t *entry, bool user, const struct pt_ops *ops)
+static int populate_table(uint64_t *entry, bool user, const struct pt_ops *ops, bool *lost)
 {
 	if (!ops->alloc_table)
 		return -ENOMEM;
@@ -100,7 +109,11 @@ static int populate_table(uint64_t *entry, bool user, const struct pt_ops *ops)
 		return -EINVAL;
 	}
 	memset(__va(phys), 0, PAGE_SIZE);   /* the table is not reachable yet: plain stores */
-	write_entry(entry, phys | (user ? _PAGE_TABLE : _KERNPG_TABLE));
+	uint64_t none = 0;
+	*lost = !__atomic_compare_exchange_n(entry, &none, phys | (user ? _PAGE_TABLE : _KERNPG_TABLE), false,
+					     __ATOMIC_RELEASE, __ATOMIC_ACQUIRE);
+	if (*lost && ops->free_table)
+		ops->free_table(ops->ctx, phys);
 	return 0;
 }
 
@@ -143,11 +156,16 @@ static uint64_t *walk_next(uint64_t *entry, int level, uint64_t addr, bool user,
 			*err = -ENOENT;
 			return NULL;
 		}
-		*err = populate_table(entry, user, ops);
+		bool lost;
+		*err = populate_table(entry, user, ops, &lost);
 		if (*err)
 			return NULL;
-		*created = true;
+		*created = !lost;
 		e = read_entry(entry);
+		if (entry_kind(e, level) != ENTRY_TABLE) {   /* another CPU put a leaf there */
+			*err = PT_ERR_LEAF;
+			return NULL;
+		}
 		break;
 	case ENTRY_LEAF:
 		*err = PT_ERR_LEAF;
@@ -222,48 +240,55 @@ pte_t *walk_pte(pgd_t *pgd, uint64_t addr, bool alloc, const struct pt_ops *ops)
 
 /* ---- Linux's allocating steps ------------------------------------------ */
 
-/* One allocating step with the default ops; NULL with *err on failure. */
-static uint64_t *alloc_step(uint64_t *entry, int level, uint64_t addr, bool user, int *err)
+/*
+ * One allocating step with the default ops; NULL with *err on failure.
+ * With an mm, under its page_table_lock (Linux's __pud_alloc .. __pte_alloc
+ * take mm->page_table_lock / the pmd lock): whoever installs a pmd leaf
+ * (THP, hugetlb, the huge zero page) checks the entry is none under the same
+ * lock, so a table and a leaf never both go into one entry.
+ */
+static uint64_t *alloc_step(struct mm_struct *mm, uint64_t *entry, int level, uint64_t addr, bool user, int *err)
 {
 	bool made;
-	return walk_next(entry, level, addr, user, true, &pt_default_ops, err, &made);
+	if (!mm)
+		return walk_next(entry, level, addr, user, true, &pt_default_ops, err, &made);
+	spin_lock(&mm->page_table_lock);
+	uint64_t *next = walk_next(entry, level, addr, user, true, &pt_default_ops, err, &made);
+	spin_unlock(&mm->page_table_lock);
+	return next;
 }
 
 p4d_t *__p4d_alloc(struct mm_struct *mm, pgd_t *pgd, uint64_t addr)
 {
 	int err;
-	(void)mm;
 	if (!pgtable_l5_enabled())
 		return p4d_offset(pgd, addr);   /* folded: the pgd entry is the p4d entry */
-	return (p4d_t *)alloc_step(&pgd->pgd, PG_LEVEL_256T, addr, addr_in_user_half(addr), &err);
+	return (p4d_t *)alloc_step(mm, &pgd->pgd, PG_LEVEL_256T, addr, addr_in_user_half(addr), &err);
 }
 
 pud_t *__pud_alloc(struct mm_struct *mm, p4d_t *p4d, uint64_t addr)
 {
 	int err;
-	(void)mm;
-	return (pud_t *)alloc_step(&p4d->p4d, PG_LEVEL_512G, addr, addr_in_user_half(addr), &err);
+	return (pud_t *)alloc_step(mm, &p4d->p4d, PG_LEVEL_512G, addr, addr_in_user_half(addr), &err);
 }
 
 pmd_t *__pmd_alloc(struct mm_struct *mm, pud_t *pud, uint64_t addr)
 {
 	int err;
-	(void)mm;
-	return (pmd_t *)alloc_step(&pud->pud, PG_LEVEL_1G, addr, addr_in_user_half(addr), &err);
+	return (pmd_t *)alloc_step(mm, &pud->pud, PG_LEVEL_1G, addr, addr_in_user_half(addr), &err);
 }
 
 int pte_alloc(struct mm_struct *mm, pmd_t *pmd)
 {
 	int err;
-	(void)mm;
-	alloc_step(&pmd->pmd, PG_LEVEL_2M, 0, true, &err);
+	alloc_step(mm, &pmd->pmd, PG_LEVEL_2M, 0, true, &err);
 	return err;
 }
 
 pte_t *pte_alloc_kernel(pmd_t *pmd, uint64_t addr)
 {
 	int err;
-	return (pte_t *)alloc_step(&pmd->pmd, PG_LEVEL_2M, addr, addr_in_user_half(addr), &err);
+	return (pte_t *)alloc_step(NULL, &pmd->pmd, PG_LEVEL_2M, addr, addr_in_user_half(addr), &err);
 }
 
 /* ---- Lookup ------------------------------------------------------------- */

@@ -2,6 +2,7 @@
 #include "paging/rmap.h"
 #include "paging/filemap.h"
 #include "paging/slab.h"
+#include "paging/ptlock.h"
 #include "paging/swap.h"
 #include "paging/tlb.h"
 #include "paging/vma.h"
@@ -20,6 +21,7 @@ int anon_vma_attach(struct mm_struct *mm, struct mm_struct *parent)
 		if (!av)
 			return -ENOMEM;
 	}
+	spin_lock(&rmap_lock);
 	mm->anon_vma = av;
 	mm->anon_prev = NULL;
 	mm->anon_next = av->mms;
@@ -27,6 +29,7 @@ int anon_vma_attach(struct mm_struct *mm, struct mm_struct *parent)
 		av->mms->anon_prev = mm;
 	av->mms = mm;
 	av->nr_mms++;
+	spin_unlock(&rmap_lock);
 	return 0;
 }
 
@@ -36,6 +39,7 @@ void anon_vma_detach(struct mm_struct *mm)
 	struct anon_vma *av = mm->anon_vma;
 	if (!av)
 		return;
+	spin_lock(&rmap_lock);
 	if (mm->anon_prev)
 		mm->anon_prev->anon_next = mm->anon_next;
 	else
@@ -44,7 +48,9 @@ void anon_vma_detach(struct mm_struct *mm)
 		mm->anon_next->anon_prev = mm->anon_prev;
 	mm->anon_vma = NULL;
 	mm->anon_next = mm->anon_prev = NULL;
-	if (--av->nr_mms == 0)
+	bool last = --av->nr_mms == 0;
+	spin_unlock(&rmap_lock);
+	if (last)
 		kmem_cache_free(anon_vma_cachep, av);
 }
 
@@ -60,42 +66,58 @@ static pte_t *page_pte_at(struct mm_struct *mm, uint64_t addr, const struct page
 	return pte;
 }
 
+/*
+ * one() on the pte of page at addr of mm, if mm can be looked at now (its
+ * mmap_lock free of writers: its tables stay) and the pte maps the page,
+ * under the pte's lock. Returns 0 (not mapped there, or skipped), 1 and
+ * *go = one's verdict.
+ */
+static uint32_t rmap_one_locked(struct page *page, struct mm_struct *mm, uint64_t addr, rmap_one_fn one, void *arg,
+				bool *go)
+{
+	if (!read_trylock(&mm->mmap_lock))
+		return 0;
+	uint32_t found = 0;
+	pte_t *pte = page_pte_at(mm, addr, page);
+	if (pte) {
+		spinlock_t *ptl = pte_lock(pte);
+		if (page_pte_at(mm, addr, page) == pte) {   /* still, now that it cannot change */
+			found = 1;
+			*go = one(page, mm, addr, pte, arg);
+		}
+		pte_unmap_unlock(ptl);
+	}
+	read_unlock(&mm->mmap_lock);
+	return found;
+}
+
 /* See paging/rmap.h. */
 uint32_t rmap_walk(struct page *page, rmap_one_fn one, void *arg)
 {
 	uint32_t found = 0;
-	if (page_mapcount(page) <= 0)
+	bool go = true;
+	spin_lock(&rmap_lock);
+	if (page_mapcount(page) <= 0) {
+		spin_unlock(&rmap_lock);
 		return 0;
+	}
 	if (PageAnon(page)) {
 		struct anon_vma *av = page->anon_vma;
-		if (!av)
-			return 0;
-		for (struct mm_struct *mm = av->mms; mm; mm = mm->anon_next) {
-			pte_t *pte = page_pte_at(mm, page->anon_addr, page);
-			if (!pte)
-				continue;
-			found++;
-			if (!one(page, mm, page->anon_addr, pte, arg))
-				break;
-		}
+		for (struct mm_struct *mm = av ? av->mms : NULL; mm && go; mm = mm->anon_next)
+			found += rmap_one_locked(page, mm, page->anon_addr, one, arg, &go);
+		spin_unlock(&rmap_lock);
 		return found;
 	}
 	struct address_space *mapping = page->mapping;
-	if (!mapping)
-		return 0;
 	struct vm_area_struct *next;
-	for (struct vm_area_struct *vma = mapping->i_mmap; vma; vma = next) {
+	for (struct vm_area_struct *vma = mapping ? mapping->i_mmap : NULL; vma && go; vma = next) {
 		next = vma->vm_mapping_next;
 		if (page->index < vma->vm_pgoff || page->index - vma->vm_pgoff >= vma_pages(vma))
 			continue;
 		uint64_t addr = vma->vm_start + ((page->index - vma->vm_pgoff) << PAGE_SHIFT);
-		pte_t *pte = page_pte_at(vma->vm_mm, addr, page);
-		if (!pte)
-			continue;
-		found++;
-		if (!one(page, vma->vm_mm, addr, pte, arg))
-			break;
+		found += rmap_one_locked(page, vma->vm_mm, addr, one, arg, &go);
 	}
+	spin_unlock(&rmap_lock);
 	return found;
 }
 

@@ -40,6 +40,16 @@
 #include "paging/page.h"
 #include "paging/pgtable.h"
 
+/*
+ * SMP (issue 16): rmap_lock guards every anon_vma family list and every
+ * file's i_mmap list (Linux's anon_vma->rwsem and i_mmap_rwsem, as one
+ * spinlock). rmap_walk holds it, takes each mm's mmap_lock only with
+ * read_trylock (an mm being changed is skipped: the page stays mapped
+ * there) and the pte's lock around each callback. Lock order: rmap_lock,
+ * mmap_lock, page_table_lock, a pte lock, then the LRU, swap and zone locks.
+ */
+extern spinlock_t rmap_lock;
+
 struct anon_vma {
 	struct mm_struct *mms;   /* the family's mms (mm->anon_next/anon_prev), NULL-terminated */
 	uint32_t nr_mms;

@@ -22,6 +22,7 @@
  *   - the stats' slab and object counts match the lists.
  */
 #include "paging/slab.h"
+#include "cpu/spinlock.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -63,6 +64,12 @@ struct kmem_cache {
 };
 
 static struct kmem_cache kmem_caches[KMEM_CACHE_MAX];
+
+/* SMP (issue 16): one lock for every cache's lists and counts (VMAs,
+ * anon_vma families, xarray nodes are allocated from the fault path and
+ * the syscalls on several CPUs). Inside the pte, page-cache and swap locks;
+ * it takes the zone lock (a new slab). */
+static DEFINE_SPINLOCK(slab_lock);
 
 static uint64_t slab_align_up(uint64_t x, uint64_t a) { return (x + a - 1) & ~(a - 1); }
 
@@ -297,7 +304,7 @@ int kmem_cache_destroy(struct kmem_cache *c)
 
 /* ---- Allocation and freeing --------------------------------------------- */
 
-void *kmem_cache_alloc(struct kmem_cache *c)
+static void *__kmem_cache_alloc(struct kmem_cache *c)
 {
 	uint64_t pfn;
 	struct slab *s;
@@ -373,7 +380,7 @@ static uint64_t slab_find_object(const struct kmem_cache *c, const void *obj, ui
 	return head;
 }
 
-void kmem_cache_free(struct kmem_cache *c, void *obj)
+static void __kmem_cache_free(struct kmem_cache *c, void *obj)
 {
 	uint64_t pfn;
 	uint32_t idx = 0;
@@ -407,7 +414,7 @@ void kmem_cache_free(struct kmem_cache *c, void *obj)
 
 /* ---- Shrinking and reporting --------------------------------------------- */
 
-void kmem_cache_shrink(struct kmem_cache *c)
+static void __kmem_cache_shrink(struct kmem_cache *c)
 {
 	if (!kmem_cache_valid(c))
 		return;
@@ -578,4 +585,29 @@ uint64_t kmem_cache_check_all(struct check_result *out)
 		if (kmem_caches[i].in_use)
 			kmem_cache_check_into(&kmem_caches[i], r);
 	return r->problems;
+}
+
+/* See paging/slab.h (under slab_lock). */
+void *kmem_cache_alloc(struct kmem_cache *c)
+{
+	spin_lock(&slab_lock);
+	void *ret = __kmem_cache_alloc(c);
+	spin_unlock(&slab_lock);
+	return ret;
+}
+
+/* See paging/slab.h (under slab_lock). */
+void kmem_cache_free(struct kmem_cache *c, void *obj)
+{
+	spin_lock(&slab_lock);
+	__kmem_cache_free(c, obj);
+	spin_unlock(&slab_lock);
+}
+
+/* See paging/slab.h (under slab_lock). */
+void kmem_cache_shrink(struct kmem_cache *c)
+{
+	spin_lock(&slab_lock);
+	__kmem_cache_shrink(c);
+	spin_unlock(&slab_lock);
 }

@@ -15,6 +15,8 @@
 #include "paging/tlb.h"
 #include "paging/xarray.h"
 #include "paging/zram.h"
+#include "cpu/percpu.h"
+#include "cpu/spinlock.h"
 #include "base/errno.h"
 #include "base/string.h"
 
@@ -27,6 +29,37 @@ static uint64_t cluster_next = 1;    /* where the next free-slot search starts *
 static struct xarray swap_cache;     /* slot -> page */
 
 #define SWAP_SLOT_BITS 24            /* struct page's swap_slot */
+
+
+/* ---- The swap lock (SMP, issue 16) -----------------------------------------
+ * One lock for the slot counts, the swap cache and the zram device (its
+ * one compression buffer): every exported call that changes or reads them
+ * takes it. Recursive on one CPU, since those calls call each other; taken
+ * inside a pte lock (the fault path, reclaim's unmap), never the other way
+ * round. */
+static spinlock_t swap_spin;
+static volatile int32_t swap_owner = -1;
+static uint32_t swap_depth;
+
+static void swap_lock(void)
+{
+	int32_t me = (int32_t)this_cpu_read(cpu);
+	if (__atomic_load_n(&swap_owner, __ATOMIC_RELAXED) == me) {
+		swap_depth++;
+		return;
+	}
+	spin_lock(&swap_spin);
+	swap_owner = me;
+	swap_depth = 1;
+}
+
+static void swap_unlock(void)
+{
+	if (--swap_depth)
+		return;
+	__atomic_store_n(&swap_owner, -1, __ATOMIC_RELAXED);
+	spin_unlock(&swap_spin);
+}
 
 /* ---- The page's slot link ------------------------------------------------- */
 
@@ -118,14 +151,14 @@ uint64_t swap_count_total(void)
 }
 
 /* See paging/swap.h. */
-uint32_t swap_count(swp_entry_t entry)
+static uint32_t __swap_count(swp_entry_t entry)
 {
 	uint64_t s = entry_slot(entry);
 	return s ? swap_map[s] & ~SWAP_HAS_CACHE : 0;
 }
 
 /* See paging/swap.h. */
-swp_entry_t get_swap_page(void)
+static swp_entry_t __get_swap_page(void)
 {
 	if (!swap_map || inuse_slots + 1 >= nr_slots)
 		return (swp_entry_t){ 0 };
@@ -149,7 +182,7 @@ static void swap_slot_free(uint64_t s)
 }
 
 /* See paging/swap.h. */
-int swapcache_prepare(swp_entry_t entry)
+static int __swapcache_prepare(swp_entry_t entry)
 {
 	uint64_t s = entry_slot(entry);
 	if (!s || (swap_map[s] & ~SWAP_HAS_CACHE) == 0)
@@ -161,7 +194,7 @@ int swapcache_prepare(swp_entry_t entry)
 }
 
 /* See paging/swap.h. */
-void put_swap_page(swp_entry_t entry)
+static void __put_swap_page(swp_entry_t entry)
 {
 	uint64_t s = entry_slot(entry);
 	if (!s || !(swap_map[s] & SWAP_HAS_CACHE))
@@ -172,7 +205,7 @@ void put_swap_page(swp_entry_t entry)
 }
 
 /* See paging/swap.h. */
-int swap_duplicate(swp_entry_t entry)
+static int __swap_duplicate(swp_entry_t entry)
 {
 	uint64_t s = entry_slot(entry);
 	if (!s || swap_map[s] == 0)
@@ -192,7 +225,7 @@ static void swap_entry_put(uint64_t s)
 }
 
 /* See paging/swap.h. */
-void swap_free(swp_entry_t entry)
+static void __swap_free(swp_entry_t entry)
 {
 	uint64_t s = entry_slot(entry);
 	if (!s || (swap_map[s] & ~SWAP_HAS_CACHE) == 0) {
@@ -203,7 +236,7 @@ void swap_free(swp_entry_t entry)
 }
 
 /* See paging/swap.h. */
-void free_swap_and_cache(swp_entry_t entry)
+static void __free_swap_and_cache(swp_entry_t entry)
 {
 	uint64_t s = entry_slot(entry);
 	if (!s || (swap_map[s] & ~SWAP_HAS_CACHE) == 0) {
@@ -221,7 +254,7 @@ void free_swap_and_cache(swp_entry_t entry)
 /* ---- The swap cache -------------------------------------------------------- */
 
 /* See paging/swap.h. */
-struct page *lookup_swap_cache(swp_entry_t entry)
+static struct page *__lookup_swap_cache(swp_entry_t entry)
 {
 	uint64_t s = entry_slot(entry);
 	if (!s)
@@ -233,7 +266,7 @@ struct page *lookup_swap_cache(swp_entry_t entry)
 }
 
 /* See paging/swap.h. */
-int add_to_swap_cache(struct page *page, swp_entry_t entry)
+static int __add_to_swap_cache(struct page *page, swp_entry_t entry)
 {
 	uint64_t s = entry_slot(entry);
 	if (!s || PageSwapCache(page))
@@ -248,7 +281,7 @@ int add_to_swap_cache(struct page *page, swp_entry_t entry)
 }
 
 /* See paging/swap.h. */
-void delete_from_swap_cache(struct page *page)
+static void __delete_from_swap_cache(struct page *page)
 {
 	uint64_t s = page_slot(page);
 	xa_erase(&swap_cache, s);
@@ -261,7 +294,7 @@ void delete_from_swap_cache(struct page *page)
 }
 
 /* See paging/swap.h. */
-bool try_to_free_swap(struct page *page)
+static bool __try_to_free_swap(struct page *page)
 {
 	if (!PageSwapCache(page))
 		return false;
@@ -277,7 +310,7 @@ uint64_t swap_cache_pages(void) { return swap_cache.nr; }
 /* ---- Out and in ------------------------------------------------------------- */
 
 /* See paging/swap.h. */
-int add_to_swap(struct page *page)
+static int __add_to_swap(struct page *page)
 {
 	if (!PageAnon(page) || PageSwapCache(page) || PageHuge(page) || page->order != 0)
 		return -EINVAL;
@@ -291,7 +324,7 @@ int add_to_swap(struct page *page)
 }
 
 /* See paging/swap.h. */
-int try_to_unmap_swap_pte(struct mm_struct *mm, uint64_t addr, pte_t *ptep, struct page *page)
+static int __try_to_unmap_swap_pte(struct mm_struct *mm, uint64_t addr, pte_t *ptep, struct page *page)
 {
 	swp_entry_t entry = page_swap_entry(page);
 	pte_t old = ptep_get(ptep);
@@ -313,7 +346,7 @@ int try_to_unmap_swap_pte(struct mm_struct *mm, uint64_t addr, pte_t *ptep, stru
 }
 
 /* See paging/swap.h. */
-int swap_writepage(struct page *page)
+static int __swap_writepage(struct page *page)
 {
 	if (!PageSwapCache(page))
 		return -EINVAL;
@@ -324,7 +357,7 @@ int swap_writepage(struct page *page)
 }
 
 /* See paging/swap.h. */
-int swap_readpage(struct page *page, swp_entry_t entry, uint64_t *cycles)
+static int __swap_readpage(struct page *page, swp_entry_t entry, uint64_t *cycles)
 {
 	uint64_t s = entry_slot(entry);
 	if (!s)
@@ -333,5 +366,138 @@ int swap_readpage(struct page *page, swp_entry_t entry, uint64_t *cycles)
 	if (ret < 0)
 		return -EIO;
 	swap_stats.pswpin++;
+	return ret;
+}
+
+/* ---- The locked entry points ---- */
+
+/* See paging/swap.h (under the swap lock). */
+uint32_t swap_count(swp_entry_t entry)
+{
+	swap_lock();
+	uint32_t ret = __swap_count(entry);
+	swap_unlock();
+	return ret;
+}
+
+/* See paging/swap.h (under the swap lock). */
+swp_entry_t get_swap_page(void)
+{
+	swap_lock();
+	swp_entry_t ret = __get_swap_page();
+	swap_unlock();
+	return ret;
+}
+
+/* See paging/swap.h (under the swap lock). */
+int swapcache_prepare(swp_entry_t entry)
+{
+	swap_lock();
+	int ret = __swapcache_prepare(entry);
+	swap_unlock();
+	return ret;
+}
+
+/* See paging/swap.h (under the swap lock). */
+void put_swap_page(swp_entry_t entry)
+{
+	swap_lock();
+	__put_swap_page(entry);
+	swap_unlock();
+}
+
+/* See paging/swap.h (under the swap lock). */
+int swap_duplicate(swp_entry_t entry)
+{
+	swap_lock();
+	int ret = __swap_duplicate(entry);
+	swap_unlock();
+	return ret;
+}
+
+/* See paging/swap.h (under the swap lock). */
+void swap_free(swp_entry_t entry)
+{
+	swap_lock();
+	__swap_free(entry);
+	swap_unlock();
+}
+
+/* See paging/swap.h (under the swap lock). */
+void free_swap_and_cache(swp_entry_t entry)
+{
+	swap_lock();
+	__free_swap_and_cache(entry);
+	swap_unlock();
+}
+
+/* See paging/swap.h (under the swap lock). */
+struct page *lookup_swap_cache(swp_entry_t entry)
+{
+	swap_lock();
+	struct page * ret = __lookup_swap_cache(entry);
+	swap_unlock();
+	return ret;
+}
+
+/* See paging/swap.h (under the swap lock). */
+int add_to_swap_cache(struct page *page, swp_entry_t entry)
+{
+	swap_lock();
+	int ret = __add_to_swap_cache(page, entry);
+	swap_unlock();
+	return ret;
+}
+
+/* See paging/swap.h (under the swap lock). */
+void delete_from_swap_cache(struct page *page)
+{
+	swap_lock();
+	__delete_from_swap_cache(page);
+	swap_unlock();
+}
+
+/* See paging/swap.h (under the swap lock). */
+bool try_to_free_swap(struct page *page)
+{
+	swap_lock();
+	bool ret = __try_to_free_swap(page);
+	swap_unlock();
+	return ret;
+}
+
+/* See paging/swap.h (under the swap lock). */
+int add_to_swap(struct page *page)
+{
+	swap_lock();
+	int ret = __add_to_swap(page);
+	swap_unlock();
+	return ret;
+}
+
+/* See paging/swap.h (under the swap lock). */
+int try_to_unmap_swap_pte(struct mm_struct *mm, uint64_t addr, pte_t *ptep, struct page *page)
+{
+	swap_lock();
+	int ret = __try_to_unmap_swap_pte(mm, addr, ptep, page);
+	swap_unlock();
+	return ret;
+}
+
+/* See paging/swap.h (under the swap lock). */
+int swap_writepage(struct page *page)
+{
+	swap_lock();
+	int ret = __swap_writepage(page);
+	swap_unlock();
+	return ret;
+}
+
+/* See paging/swap.h (under the swap lock). */
+int swap_readpage(struct page *page, swp_entry_t entry, uint64_t *cycles)
+{
+	swap_lock();
+	int ret = __swap_readpage(page, entry, cycles);
+	swap_unlock();
 	return ret;
 }

@@ -25,6 +25,7 @@
 #include "paging/mm.h"
 #include "paging/mm_account.h"
 #include "paging/range.h"
+#include "paging/rmap.h"
 #include "paging/slab.h"
 
 static struct kmem_cache *vm_area_cachep;
@@ -614,21 +615,28 @@ int vma_map_range(struct mm_struct *mm, uint64_t start, uint64_t len, uint64_t v
 	return insert_vm_struct(mm, vma);   /* cannot fail: the range was checked */
 }
 
+/* The rmap lock (paging/rmap.h): defined here, with the i_mmap lists it
+ * guards, so every program that links VMAs has it. */
+DEFINE_SPINLOCK(rmap_lock);
+
 /* See paging/vma.h. */
 void vma_link_file(struct vm_area_struct *vma)
 {
 	struct address_space *mapping = vma->vm_mapping;
+	spin_lock(&rmap_lock);   /* the i_mmap lists (paging/rmap.h) */
 	vma->vm_mapping_prev = NULL;
 	vma->vm_mapping_next = mapping->i_mmap;
 	if (mapping->i_mmap)
 		mapping->i_mmap->vm_mapping_prev = vma;
 	mapping->i_mmap = vma;
+	spin_unlock(&rmap_lock);
 }
 
 /* See paging/vma.h. */
 void vma_unlink_file(struct vm_area_struct *vma)
 {
 	struct address_space *mapping = vma->vm_mapping;
+	spin_lock(&rmap_lock);
 	if (vma->vm_mapping_prev)
 		vma->vm_mapping_prev->vm_mapping_next = vma->vm_mapping_next;
 	else if (mapping->i_mmap == vma)
@@ -636,6 +644,7 @@ void vma_unlink_file(struct vm_area_struct *vma)
 	if (vma->vm_mapping_next)
 		vma->vm_mapping_next->vm_mapping_prev = vma->vm_mapping_prev;
 	vma->vm_mapping_next = vma->vm_mapping_prev = NULL;
+	spin_unlock(&rmap_lock);
 }
 
 /* See paging/vma.h. */

@@ -4,6 +4,7 @@
 #include "paging/filemap.h"
 #include "paging/huge_memory.h"
 #include "paging/lru.h"
+#include "paging/ptlock.h"
 #include "paging/rmap.h"
 #include "paging/swap.h"
 #include "paging/tlb.h"
@@ -18,6 +19,18 @@ struct mem_cgroup root_mem_cgroup;
 uint32_t vm_swappiness = 60;
 
 static void (*kswapd_waker)(void);
+
+/*
+ * reclaim_lock (issue 16): one reclaimer at a time - a page fault's direct
+ * reclaim (no big kernel lock), kswapd, MADV_PAGEOUT/COLD. It keeps the
+ * global counters (vm_events, the per-program reclaim figures) and the
+ * scan's view of the lists consistent; Linux lets reclaimers run in
+ * parallel. Taken under the faulting mm's mmap_lock, before rmap_lock, any
+ * other mm's mmap_lock (only tried), the pte locks, lru_lock and the swap
+ * lock. Its holder sends TLB shootdowns: its waiters answer them
+ * (cpu/spinlock.h's spin_wait_relax, or interrupts on in a fault).
+ */
+static DEFINE_SPINLOCK(reclaim_lock);
 
 struct scan_control {
 	uint64_t nr_to_reclaim;
@@ -50,8 +63,7 @@ static void reclaim_page_released(struct page *page, uint32_t order)
 	if (page->flags & PG_lru)
 		lru_page_freed(page);
 	if (page->flags & PG_memcg) {
-		uint64_t n = 1ull << order;
-		root_mem_cgroup.usage = root_mem_cgroup.usage >= n ? root_mem_cgroup.usage - n : 0;
+		__atomic_fetch_sub(&root_mem_cgroup.usage, 1ull << order, __ATOMIC_RELAXED);
 		page->flags &= ~PG_memcg;
 	}
 }
@@ -328,7 +340,10 @@ uint64_t try_to_free_pages(uint64_t nr, bool direct)
 		.may_swap = can_swap(),
 		.direct = direct,
 	};
-	return do_try_to_free_pages(&sc);
+	spin_lock(&reclaim_lock);
+	uint64_t freed = do_try_to_free_pages(&sc);
+	spin_unlock(&reclaim_lock);
+	return freed;
 }
 
 /* See paging/vmscan.h. */
@@ -344,9 +359,9 @@ uint64_t kswapd_shrink_batch(bool *done)
 static void commit_charge(struct page *page, uint32_t order)
 {
 	page->flags |= PG_memcg;
-	root_mem_cgroup.usage += 1ull << order;
-	if (root_mem_cgroup.usage > root_mem_cgroup.peak)
-		root_mem_cgroup.peak = root_mem_cgroup.usage;
+	uint64_t usage = __atomic_add_fetch(&root_mem_cgroup.usage, 1ull << order, __ATOMIC_RELAXED);
+	if (usage > root_mem_cgroup.peak)
+		root_mem_cgroup.peak = usage;
 }
 
 /* See paging/vmscan.h. */
@@ -400,18 +415,30 @@ int mem_cgroup_charge_thp(struct page *page)
 
 /* ---- MADV_PAGEOUT / MADV_COLD ---- */
 
-/* The page of a present, ordinary 4 KiB pte at addr of mm that reclaim may
- * take (on an LRU list), or NULL. */
-static struct page *lru_page_at(struct mm_struct *mm, uint64_t addr)
+/* The page of a present, ordinary 4 KiB pte at addr of mm that this mm
+ * alone maps and that is on an LRU list, isolated (off its list, with a
+ * reference of the caller's), or NULL. Under the pte lock: faults of the
+ * mm's other threads run at once on other CPUs and may unmap it. If old,
+ * the entry's Accessed bit is cleared too (MADV_COLD) and *pte set for the
+ * caller's flush. */
+static struct page *isolate_page_at(struct mm_struct *mm, uint64_t addr, bool old)
 {
 	pte_t *pte = walk_pte(mm->pgd, addr, false, NULL);
 	if (!pte)
 		return NULL;
+	spinlock_t *ptl = pte_lock(pte);
 	pte_t entry = ptep_get(pte);
-	if (!pte_present(entry) || pte_special(entry))
-		return NULL;
-	struct page *page = pfn_to_page(pte_pfn(entry));
-	return PageLRU(page) ? page : NULL;
+	struct page *page = NULL;
+	if (pte_present(entry) && !pte_special(entry)) {
+		page = pfn_to_page(pte_pfn(entry));
+		/* Linux's madvise_cold_or_pageout_pte_range: only pages this mm alone maps. */
+		if (page_mapcount(page) != 1 || !isolate_lru_page(page))
+			page = NULL;
+		else if (old)
+			set_pte(pte, pte_mkold(entry));
+	}
+	pte_unmap_unlock(ptl);
+	return page;
 }
 
 /* See paging/vmscan.h. */
@@ -420,14 +447,12 @@ uint64_t reclaim_range(struct vm_area_struct *vma, uint64_t start, uint64_t end)
 	struct scan_control sc = { .nr_to_reclaim = UINT64_MAX, .may_swap = can_swap(), .direct = true, .force = true };
 	struct page_list list;
 	page_list_init(&list);
-	lru_add_drain();   /* this CPU's new pages onto the lists, where lru_page_at looks (Linux's madvise_pageout) */
+	lru_add_drain();   /* this CPU's new pages onto the lists, where isolate_page_at looks (Linux's madvise_pageout) */
+	spin_lock(&reclaim_lock);
 	for (uint64_t a = start; a < end; a += PAGE_SIZE) {
-		struct page *page = lru_page_at(vma->vm_mm, a);
-		/* Linux's madvise_cold_or_pageout_pte_range: only pages this mm alone maps. */
-		if (!page || page_mapcount(page) != 1)
+		struct page *page = isolate_page_at(vma->vm_mm, a, false);
+		if (!page)
 			continue;
-		del_page_from_lru_list(page);
-		get_page(page);
 		page_list_add_tail(&list, page);
 		if (list.nr == SWAP_CLUSTER_MAX) {
 			shrink_page_list(&list, &sc);
@@ -436,6 +461,7 @@ uint64_t reclaim_range(struct vm_area_struct *vma, uint64_t start, uint64_t end)
 	}
 	shrink_page_list(&list, &sc);
 	vm_events.pageout += sc.nr_reclaimed;
+	spin_unlock(&reclaim_lock);
 	return sc.nr_reclaimed;
 }
 
@@ -443,14 +469,15 @@ uint64_t reclaim_range(struct vm_area_struct *vma, uint64_t start, uint64_t end)
 void deactivate_range(struct vm_area_struct *vma, uint64_t start, uint64_t end)
 {
 	lru_add_drain();   /* as reclaim_range */
+	spin_lock(&reclaim_lock);
 	for (uint64_t a = start; a < end; a += PAGE_SIZE) {
-		struct page *page = lru_page_at(vma->vm_mm, a);
-		if (!page || page_mapcount(page) != 1)
+		struct page *page = isolate_page_at(vma->vm_mm, a, true);
+		if (!page)
 			continue;
-		pte_t *pte = walk_pte(vma->vm_mm->pgd, a, false, NULL);
-		set_pte(pte, pte_mkold(ptep_get(pte)));
 		flush_tlb_mm_page(vma->vm_mm, a);
-		deactivate_page(page);
+		page->flags &= ~(PG_active | PG_referenced);   /* isolated: no one else changes them */
 		vm_events.pgdeactivate++;
+		putback_lru_page(page);   /* the head of its inactive list, as deactivate_page */
 	}
+	spin_unlock(&reclaim_lock);
 }

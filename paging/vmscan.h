@@ -131,8 +131,11 @@ static inline bool charge_user_page_fast(struct page *page)
 {
 	if (__builtin_expect(!root_mem_cgroup.max && nr_free_pages() >= wmark.low, 1)) {
 		page->flags |= PG_memcg;
-		if (++root_mem_cgroup.usage > root_mem_cgroup.peak)
-			root_mem_cgroup.peak = root_mem_cgroup.usage;
+		/* Atomic: every CPU's faults charge the one counter (the peak is
+		 * a statistic: a racing update may keep the lower of two). */
+		uint64_t usage = __atomic_add_fetch(&root_mem_cgroup.usage, 1, __ATOMIC_RELAXED);
+		if (usage > root_mem_cgroup.peak)
+			root_mem_cgroup.peak = usage;
 		return true;
 	}
 	return false;

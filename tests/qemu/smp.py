@@ -309,6 +309,33 @@ def smp_off_programs_on_the_boot_cpu():
     cpus = {r.get("cpu") for r in run.of_type("exit") + run.of_type("kill")}
     if cpus != {0}:
         problems.append("exit/kill records name CPUs %s, want only 0" % sorted(map(str, cpus)))
+FAULT_SMP_TESTS = ["same_addresses", "distinct_addresses", "cow_after_dup", "against_munmap"]
+
+
+@case
+def smp_fault_path_every_cpu_at_once():
+    """test = fault_smp at -smp 4 (MTTCG): handle_mm_fault on every CPU at once
+    in one mm (kernel/fault_smp_test.h): each scenario passes with 4 CPUs, its
+    tables verify, and every frame comes back."""
+    run = qemu_run.boot(base_config("checks = none", "test = fault_smp", "paging = 4"), smp=4, timeout=600)
+    problems = []
+    expect_clean_run(run, problems)
+    tests = {r.get("name"): r for r in run.of_type("test")}
+    checks = tests   # record_check writes test records too
+    for name in FAULT_SMP_TESTS:
+        r = tests.get("fault_smp." + name)
+        if not r:
+            problems.append("no record fault_smp.%s" % name)
+        elif r.get("result") != "pass":
+            problems.append("fault_smp.%s: %s" % (name, r.get("detail")))
+        elif not r.get("detail", "").startswith("4 CPUs at once"):
+            problems.append("fault_smp.%s did not run on 4 CPUs: %s" % (name, r.get("detail")))
+        v = checks.get("fault_smp.%s.verify" % name)
+        if not v or v.get("result") != "pass":
+            problems.append("fault_smp.%s.verify: %s" % (name, v))
+    leak = checks.get("fault_smp.no_frame_leaked")
+    if not leak or leak.get("result") != "pass":
+        problems.append("fault_smp.no_frame_leaked: %s" % leak)
     return problems
 
 

@@ -72,7 +72,9 @@ uint64_t pgtable_alloc_page(void *ctx)
 	if (!page)
 		return 0;
 	pgtable_pages_allocated++;
+	this_cpu_read(pgtables_allocated)++;   /* as paging/init.c: the fault path's vmf->pgtables */
 	__SetPageTable(page);
+	spin_lock_init(&page->ptl);
 	return page_to_phys(page);
 }
 

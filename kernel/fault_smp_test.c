@@ -1,0 +1,407 @@
+/*
+ * The fault path on every CPU at once (kernel/fault_smp_test.h). Each
+ * worker faults as exc_page_fault does - the mm's mmap_lock for reading,
+ * find_vma, the VMA's rights, handle_mm_fault - and retries while the
+ * entry does not allow the access yet (a fault that lost a race returns 0
+ * having done nothing: the access is retried, as ring 3's would be).
+ * Marks are written through the direct map into the frame the entry maps
+ * once the access is allowed.
+ */
+#include "kernel/fault_smp_test.h"
+#include "base/format.h"
+#include "base/string.h"
+#include "cpu/percpu.h"
+#include "cpu/smp.h"
+#include "cpu/x86.h"
+#include "lib/record.h"
+#include "lib/tsc.h"
+#include "paging/lru.h"
+#include "paging/buddy.h"
+#include "paging/efi_map.h"
+#include "paging/memory.h"
+#include "paging/mm.h"
+#include "paging/mman.h"
+#include "paging/page.h"
+#include "paging/slab.h"
+#include "paging/verify.h"
+#include "paging/vma.h"
+
+#define PG PAGE_SIZE
+#define RW (PROT_READ | PROT_WRITE)
+#define ANON_FIXED (MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED)
+
+#define SAME_BASE 0x10000000ull       /* every CPU faults every page of one pte table */
+#define SAME_PAGES 512u
+#define DIST_BASE 0x20000000ull       /* each CPU its own slice */
+#define DIST_PAGES_PER_CPU 128u
+#define COW_BASE 0x30000000ull        /* written, then duplicated, then written by all */
+#define COW_PAGES 256u
+#define CHURN_BASE 0x40000000ull      /* mprotect / munmap / mmap by the boot CPU, faults by the rest */
+#define CHURN_PAGES 64u
+#define CHURN_ROUNDS 300u
+#define MAX_RETRIES 100000u
+
+/* The mark CPU cpu leaves in the page of index idx (never 0, never a pattern). */
+static uint64_t mark(uint32_t cpu, uint32_t idx) { return 0x5a00000000000000ull | (uint64_t)cpu << 32 | idx; }
+/* What the cow region's page idx holds before the CPUs write to it. */
+static uint64_t pattern(uint32_t idx) { return 0x0101010101010101ull * ((idx & 0x7f) + 1); }
+
+enum scenario { SAME, DISTINCT, COW, CHURN };
+
+struct smp_ctx {
+	struct mm_struct *mm, *child;
+	enum scenario scenario;
+	uint32_t ncpu;                    /* CPUs taking part (the boot CPU included) */
+	uint32_t order[NR_CPUS];          /* a CPU's number -> its place among them */
+	volatile uint32_t done;           /* workers finished */
+	volatile uint32_t stop;           /* CHURN: the boot CPU has finished its loop */
+	volatile uint64_t faults;         /* handle_mm_fault calls, all CPUs */
+	volatile uint64_t raced;          /* of which returned having done nothing (VMF_DONE_SPURIOUS) */
+	volatile uint32_t failed;         /* set by the first problem */
+	char why[160];
+};
+
+/* Notes the first problem a worker met. */
+static void fail(struct smp_ctx *c, const char *what, uint64_t addr)
+{
+	uint32_t zero = 0;
+	if (__atomic_compare_exchange_n(&c->failed, &zero, 1, false, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
+		format(c->why, sizeof(c->why), "cpu %u at 0x%llx: %s", (uint32_t)smp_processor_id(), addr, what);
+}
+
+/* The frame mapped at addr if the entry allows the access (writable for a
+ * write), else NULL. Caller holds the mmap_lock. */
+static uint64_t *mapped_page(struct mm_struct *mm, uint64_t addr, bool write)
+{
+	struct walk_result w;
+	if (follow_addr(mm->pgd, addr, &w) != 0 || (write && !(*w.entry & _PAGE_RW)))
+		return NULL;
+	return (uint64_t *)__va(w.phys & PAGE_MASK);
+}
+
+/*
+ * Faults addr in as the fault path does, until the access is allowed; then,
+ * if slot < 512, stores value in that word of the page (under the same
+ * mmap_lock hold, so munmap cannot take the page meanwhile). Returns 0,
+ * 1 if the VMA does not allow the access (none there, or its rights), -1 on
+ * a fault error or no progress.
+ */
+static int touch(struct smp_ctx *c, struct mm_struct *mm, uint64_t addr, bool write, uint32_t slot, uint64_t value)
+{
+	for (uint32_t tries = 0; tries < MAX_RETRIES; tries++) {
+		mmap_read_lock(mm);
+		struct vm_area_struct *vma = find_vma(mm, addr);
+		if (!vma || vma->vm_start > addr || !(vma->vm_flags & (write ? VM_WRITE : VM_READ))) {
+			mmap_read_unlock(mm);
+			return 1;
+		}
+		uint64_t *page = mapped_page(mm, addr, write);
+		if (page) {
+			if (slot < PAGE_SIZE / 8)
+				__atomic_store_n(&page[slot], value, __ATOMIC_RELAXED);
+			mmap_read_unlock(mm);
+			return 0;
+		}
+		struct vm_fault vmf;
+		vm_fault_t ret = handle_mm_fault(vma, addr, FAULT_FLAG_USER | (write ? FAULT_FLAG_WRITE : 0), &vmf);
+		mmap_read_unlock(mm);
+		__atomic_fetch_add(&c->faults, 1, __ATOMIC_RELAXED);
+		if (ret & VM_FAULT_ERROR) {
+			fail(c, "handle_mm_fault failed", addr);
+			return -1;
+		}
+		if (vmf.done == VMF_DONE_SPURIOUS)
+			__atomic_fetch_add(&c->raced, 1, __ATOMIC_RELAXED);
+	}
+	fail(c, "the access is still not allowed after many faults", addr);
+	return -1;
+}
+
+/* One CPU's share of the scenario. */
+static void work(struct smp_ctx *c)
+{
+	uint32_t cpu = smp_processor_id(), me = c->order[cpu];
+	switch (c->scenario) {
+	case SAME:
+		/* Reads, then writes, every CPU starting somewhere else. */
+		for (uint32_t pass = 0; pass < 2 && !c->failed; pass++)
+			for (uint32_t p = 0; p < SAME_PAGES && !c->failed; p++) {
+				uint32_t idx = (p + me * 61) % SAME_PAGES;
+				touch(c, c->mm, SAME_BASE + (uint64_t)idx * PG, pass == 1, pass == 1 ? cpu : ~0u,
+				      mark(cpu, idx));
+			}
+		break;
+	case DISTINCT:
+		for (uint32_t p = 0; p < DIST_PAGES_PER_CPU && !c->failed; p++) {
+			uint32_t idx = me * DIST_PAGES_PER_CPU + p;
+			touch(c, c->mm, DIST_BASE + (uint64_t)idx * PG, true, 0, mark(cpu, idx));
+		}
+		break;
+	case COW:
+		/* Odd CPUs write the child, even ones the parent (alone: both). */
+		for (uint32_t side = 0; side < 2; side++) {
+			if (c->ncpu > 1 && side != (me & 1))
+				continue;
+			struct mm_struct *mm = side ? c->child : c->mm;
+			for (uint32_t p = 0; p < COW_PAGES && !c->failed; p++) {
+				uint32_t idx = (p + me * 29) % COW_PAGES;
+				touch(c, mm, COW_BASE + (uint64_t)idx * PG, true, cpu, mark(cpu, idx));
+			}
+		}
+		break;
+	case CHURN:
+		if (cpu == 0 && c->ncpu > 1)
+			return;   /* the boot CPU changes the region (run_churn) */
+		for (uint32_t round = 0; !c->stop && !c->failed; round++)
+			for (uint32_t p = 0; p < CHURN_PAGES && !c->failed; p++)
+				if (touch(c, c->mm, CHURN_BASE + (uint64_t)p * PG, (round + p) & 1, ~0u, 0) < 0)
+					return;
+		break;
+	}
+}
+
+/* smp_call_function_many's function: the share, then counted done. */
+static void worker(void *arg)
+{
+	struct smp_ctx *c = arg;
+	work(c);
+	__atomic_fetch_add(&c->done, 1, __ATOMIC_RELEASE);
+}
+
+/* The boot CPU's loop of CHURN: the region read-only, writable again, half
+ * of it unmapped and mapped again, under the mmap_lock held for writing. */
+static void churn(struct smp_ctx *c)
+{
+	for (uint32_t round = 0; round < CHURN_ROUNDS && !c->failed; round++) {
+		int64_t r = 0;
+		mmap_write_lock(c->mm);
+		switch (round % 3) {
+		case 0: r = do_mprotect(c->mm, CHURN_BASE, CHURN_PAGES * PG, PROT_READ); break;
+		case 1: r = do_mprotect(c->mm, CHURN_BASE, CHURN_PAGES * PG, RW); break;
+		case 2:
+			r = do_munmap(c->mm, CHURN_BASE + CHURN_PAGES / 4 * PG, CHURN_PAGES / 2 * PG);
+			if (r == 0)
+				r = do_mmap(c->mm, CHURN_BASE + CHURN_PAGES / 4 * PG, CHURN_PAGES / 2 * PG, RW, ANON_FIXED,
+					    (uint64_t)-1, 0) < 0;
+			break;
+		}
+		mmap_write_unlock(c->mm);
+		if (r)
+			fail(c, "mprotect / munmap / mmap of the churn region failed", CHURN_BASE);
+		if (c->ncpu == 1)   /* alone: some faults between the changes */
+			for (uint32_t p = 0; p < 8; p++)
+				touch(c, c->mm, CHURN_BASE + (uint64_t)((round * 8 + p) % CHURN_PAGES) * PG, p & 1, ~0u, 0);
+	}
+	c->stop = 1;
+}
+
+/* Runs the scenario on every online CPU at once and waits for all. */
+static void run_everywhere(struct smp_ctx *c)
+{
+	struct cpumask all = { { 0 } };
+	for (uint32_t cpu = 0; cpu < nr_cpu_ids; cpu++)
+		if (cpu_online(cpu))
+			cpumask_set_cpu(cpu, &all);
+	c->done = 0;
+	c->stop = 0;
+	uint32_t sent = smp_call_function_many(&all, worker, c, false);
+	if (c->scenario == CHURN)
+		churn(c);
+	worker(c);
+	while (__atomic_load_n(&c->done, __ATOMIC_ACQUIRE) < sent + 1)
+		cpu_relax();
+}
+
+/* The page of the region page idx in mm, writable and mapped once, or NULL with why. */
+static uint64_t *check_page(struct mm_struct *mm, uint64_t addr, char *why, uint32_t n)
+{
+	uint64_t *page = mapped_page(mm, addr, true);
+	if (!page) {
+		format(why, n, "0x%llx is not mapped writable", addr);
+		return NULL;
+	}
+	int32_t maps = page_mapcount(virt_to_page(page));
+	if (maps != 1) {
+		format(why, n, "0x%llx: its page is mapped %d times", addr, maps);
+		return NULL;
+	}
+	return page;
+}
+
+/* Checks the result of scenario c->scenario; "" if all is well. */
+static void check_result(struct smp_ctx *c, char *why, uint32_t n)
+{
+	why[0] = 0;
+	if (c->failed) {
+		format(why, n, "%s", c->why);
+		return;
+	}
+	switch (c->scenario) {
+	case SAME:
+		for (uint32_t idx = 0; idx < SAME_PAGES; idx++) {
+			uint64_t *page = check_page(c->mm, SAME_BASE + (uint64_t)idx * PG, why, n);
+			if (!page)
+				return;
+			for (uint32_t cpu = 0; cpu < nr_cpu_ids; cpu++)
+				if (cpu_online(cpu) && page[cpu] != mark(cpu, idx)) {
+					format(why, n, "page %u lacks cpu %u's mark (0x%llx): it wrote to a page that lost the race",
+					       idx, cpu, page[cpu]);
+					return;
+				}
+		}
+		break;
+	case DISTINCT:
+		for (uint32_t idx = 0; idx < c->ncpu * DIST_PAGES_PER_CPU; idx++) {
+			uint64_t *page = check_page(c->mm, DIST_BASE + (uint64_t)idx * PG, why, n);
+			if (!page)
+				return;
+			uint32_t writer = idx / DIST_PAGES_PER_CPU, cpu = 0;
+			while (cpu < nr_cpu_ids && !(cpu_online(cpu) && c->order[cpu] == writer))
+				cpu++;
+			if (page[0] != mark(cpu, idx)) {
+				format(why, n, "page %u holds 0x%llx, not cpu %u's mark", idx, page[0], cpu);
+				return;
+			}
+		}
+		break;
+	case COW:
+		for (uint32_t idx = 0; idx < COW_PAGES; idx++) {
+			uint64_t addr = COW_BASE + (uint64_t)idx * PG;
+			uint64_t *mine = check_page(c->mm, addr, why, n), *theirs = mine ? check_page(c->child, addr, why, n) : NULL;
+			if (!theirs)
+				return;
+			if (mine == theirs) {
+				format(why, n, "page %u: parent and child map one frame after both wrote", idx);
+				return;
+			}
+			for (uint32_t side = 0; side < 2; side++) {
+				const uint64_t *page = side ? theirs : mine;
+				if (page[PAGE_SIZE / 8 - 1] != pattern(idx)) {
+					format(why, n, "page %u of the %s lost its contents", idx, side ? "child" : "parent");
+					return;
+				}
+				for (uint32_t cpu = 0; cpu < nr_cpu_ids; cpu++) {
+					if (!cpu_online(cpu))
+						continue;
+					bool wrote = c->ncpu == 1 || (c->order[cpu] & 1) == side;
+					if (page[cpu] != (wrote ? mark(cpu, idx) : pattern(idx))) {
+						format(why, n, "page %u of the %s: cpu %u's word is 0x%llx", idx,
+						       side ? "child" : "parent", cpu, page[cpu]);
+						return;
+					}
+				}
+			}
+		}
+		break;
+	case CHURN:
+		break;   /* the tables and the frames tell */
+	}
+}
+
+/* Verifies the test's mms' tables with the kernel's; records name.verify. */
+static void verify(struct smp_ctx *c, const char *name)
+{
+	pgd_t *roots[4];
+	uint32_t nroots = 0;
+	roots[nroots++] = c->mm->pgd;
+	if (c->child)
+		roots[nroots++] = c->child->pgd;
+	nroots += kernel_page_table_roots(roots + nroots);
+	struct pgtable_verify v;
+	uint64_t problems = verify_page_tables(roots, nroots, &v);
+	char test[64];
+	format(test, sizeof(test), "fault_smp.%s.verify", name);
+	record_check(test, problems == 0, "%llu tables, %llu leaves; %llu problems%s%s", v.tables, v.leaves, problems,
+		     problems ? ": " : "", v.first_problem);
+}
+
+/* One scenario on a fresh mm: setup, the run, its record, the verifier. */
+static void run_scenario(enum scenario s, const char *name, uint32_t ncpu, const uint32_t *order)
+{
+	static struct smp_ctx ctx;
+	struct smp_ctx *c = &ctx;
+	memset(c, 0, sizeof(*c));
+	c->scenario = s;
+	c->ncpu = ncpu;
+	memcpy(c->order, order, sizeof(c->order));
+	char test[64], why[200];
+	format(test, sizeof(test), "fault_smp.%s", name);
+	c->mm = mm_alloc();
+	if (!c->mm) {
+		record_test(test, TEST_FAIL, "no memory for the test mm");
+		return;
+	}
+	int64_t r = 0;
+	switch (s) {
+	case SAME: r = do_mmap(c->mm, SAME_BASE, SAME_PAGES * PG, RW, ANON_FIXED, (uint64_t)-1, 0); break;
+	case DISTINCT:
+		r = do_mmap(c->mm, DIST_BASE, ncpu * DIST_PAGES_PER_CPU * PG, RW, ANON_FIXED, (uint64_t)-1, 0);
+		break;
+	case COW:
+		r = do_mmap(c->mm, COW_BASE, COW_PAGES * PG, RW, ANON_FIXED, (uint64_t)-1, 0);
+		if (r >= 0)
+			r = do_madvise(c->mm, COW_BASE, COW_PAGES * PG, MADV_NOHUGEPAGE);
+		if (r >= 0)
+			r = do_madvise(c->mm, COW_BASE, COW_PAGES * PG, MADV_POPULATE_WRITE);
+		for (uint32_t idx = 0; r >= 0 && idx < COW_PAGES; idx++) {
+			uint64_t *page = mapped_page(c->mm, COW_BASE + (uint64_t)idx * PG, true);
+			if (!page) {
+				r = -1;
+				break;
+			}
+			for (uint32_t w = 0; w < PAGE_SIZE / 8; w++)
+				page[w] = pattern(idx);
+		}
+		if (r >= 0 && !(c->child = dup_mm(c->mm)))
+			r = -1;
+		break;
+	case CHURN: r = do_mmap(c->mm, CHURN_BASE, CHURN_PAGES * PG, RW, ANON_FIXED, (uint64_t)-1, 0); break;
+	}
+	/* 4 KiB pages: the pte path and its locks (a THP is one pmd leaf under
+	 * the mm's page_table_lock; its tail pages have no map count). */
+	uint64_t base = s == SAME ? SAME_BASE : s == DISTINCT ? DIST_BASE : s == COW ? COW_BASE : CHURN_BASE;
+	if (r >= 0 && s != COW)
+		r = do_madvise(c->mm, base, s == DISTINCT ? ncpu * DIST_PAGES_PER_CPU * PG : s == SAME ? SAME_PAGES * PG
+									: CHURN_PAGES * PG, MADV_NOHUGEPAGE);
+	if (r < 0) {
+		record_test(test, TEST_FAIL, "setup failed (%lld)", r);
+	} else {
+		uint64_t t0 = rdtsc_ordered();
+		run_everywhere(c);
+		uint64_t us = (rdtsc_ordered() - t0) * 1000000 / (tsc_hz ? tsc_hz : 1);
+		check_result(c, why, sizeof(why));
+		if (why[0])
+			record_test(test, TEST_FAIL, "%s", why);
+		else
+			record_test(test, TEST_PASS,
+				    "%u CPUs at once: %llu faults handled, %llu of them found the entry changed by another CPU "
+				    "and did nothing; %llu us",
+				    ncpu, (uint64_t)c->faults, (uint64_t)c->raced, us);
+		verify(c, name);
+	}
+	if (c->child)
+		mmput(c->child);
+	mmput(c->mm);
+}
+
+/* See kernel/fault_smp_test.h. */
+void run_fault_smp_test(void)
+{
+	uint32_t order[NR_CPUS] = { 0 }, ncpu = 0;
+	for (uint32_t cpu = 0; cpu < nr_cpu_ids; cpu++)
+		if (cpu_online(cpu))
+			order[cpu] = ncpu++;
+	lru_add_drain_all();   /* every CPU's LRU batch holds references to freed mms' pages */
+	kmem_cache_shrink_all();
+	uint64_t free_at_start = nr_free_pages();
+	run_scenario(SAME, "same_addresses", ncpu, order);
+	run_scenario(DISTINCT, "distinct_addresses", ncpu, order);
+	run_scenario(COW, "cow_after_dup", ncpu, order);
+	run_scenario(CHURN, "against_munmap", ncpu, order);
+	lru_add_drain_all();
+	kmem_cache_shrink_all();
+	uint64_t free_at_end = nr_free_pages();
+	record_check("fault_smp.no_frame_leaked", free_at_end == free_at_start,
+		     "%llu free frames before the scenarios, %llu after (every CPU's page list counted)", free_at_start,
+		     free_at_end);
+}

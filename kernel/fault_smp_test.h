@@ -1,0 +1,42 @@
+/*
+ * The fault path on every CPU at once (issue 16, `test = fault_smp`): an
+ * mm of its own, handle_mm_fault driven from every online CPU together
+ * (cpu/smp.h's smp_call_function_many; the boot CPU takes part), in four
+ * scenarios, one test record each:
+ *
+ *   fault_smp.same_addresses      every CPU reads then writes every page of
+ *                                 one region: each page ends up mapped once,
+ *                                 holding every CPU's mark (no CPU wrote to
+ *                                 a page that lost the race)
+ *   fault_smp.distinct_addresses  each CPU writes its own slice: each page
+ *                                 mapped once with its writer's mark
+ *   fault_smp.cow_after_dup       the mm duplicated (fork's dup_mm), then the
+ *                                 CPUs write the same pages in parent and
+ *                                 child at once: every page copied once per
+ *                                 side, the original contents kept, the marks
+ *                                 of that side's CPUs only
+ *   fault_smp.against_munmap      the boot CPU mprotects, munmaps and maps
+ *                                 again one region in a loop (mmap_lock for
+ *                                 writing) while the others fault in it
+ *
+ * and after each: fault_smp.<scenario>.verify (paging/verify.c over the
+ * test's mms and the kernel's tables), and at the end
+ * fault_smp.no_frame_leaked (every frame back once the mms are gone; every
+ * CPU's LRU batch drained first).
+ *
+ * It can fail: with the pte locks taken out (pte_lock and pte_unmap_unlock
+ * made no-ops) a -smp 4 boot failed same_addresses ("page 390 lacks cpu 3's
+ * mark"), cow_after_dup ("page 130 of the child lost its contents"; its
+ * verify: a frame mapped twice, map count differs) and no_frame_leaked (82
+ * frames). The ring-3 side of the same locks (page faults from several
+ * threads of one process at once, no big kernel lock) is smp_parallel's
+ * memory check in the smp_N_programs_on_every_cpu cases.
+ */
+#ifndef FAULTLINE_FAULT_SMP_TEST_H
+#define FAULTLINE_FAULT_SMP_TEST_H
+
+/* Runs the scenarios on the online CPUs (with one CPU they still run, on it
+ * alone, and say so in their details). */
+void run_fault_smp_test(void);
+
+#endif
