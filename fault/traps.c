@@ -104,8 +104,7 @@ static void dispatch_vector(struct pt_regs *regs)
 		return;
 	}
 	if (v == RESCHEDULE_VECTOR) {
-		this_cpu_read(resched_ipis)++;
-		lapic_eoi();
+		this_cpu_read(resched_ipis)++;   /* acknowledged by exception_dispatch */
 		if (resched_handler)
 			resched_handler(regs);
 		return;
@@ -140,7 +139,13 @@ static void dispatch_vector(struct pt_regs *regs)
  * here to the return (a #PF takes it through page_fault_lock, the fault
  * path's one place); NMI, #DF and #MC never take it. A function-call IPI
  * runs first and without it, wherever it lands: the lock's holder may be
- * the CPU waiting for it (a TLB shootdown).
+ * the CPU waiting for it (a TLB shootdown). For the same reason
+ * RESCHEDULE_VECTOR is acknowledged (EOI) before the wait for the lock, as
+ * Linux acknowledges a system vector first: while 0xfd is in service the
+ * local APIC holds back every vector of its priority class, 0xf0..0xff
+ * (SDM 11.8.3.1), CALL_FUNCTION_VECTOR among them, and the holder waiting
+ * for this CPU's answer to its shootdown would wait for ever (seen under
+ * -smp 2 and 4: the lock's holder in csd_wait, the other CPU in lock_kernel).
  */
 void exception_dispatch(struct pt_regs *regs)
 {
@@ -155,6 +160,8 @@ void exception_dispatch(struct pt_regs *regs)
 	 * takes none. */
 	bool from_user = user_mode(regs) && !fault_probe_handler && v != X86_TRAP_NMI &&
 			 v != X86_TRAP_DF && v != X86_TRAP_MC;
+	if (v == RESCHEDULE_VECTOR)
+		lapic_eoi();
 	if (from_user) {
 		if (v == X86_TRAP_PF)
 			page_fault_lock();
