@@ -44,9 +44,15 @@ void lock_kernel(void)
 	__atomic_store_n(&kernel_flag_owner, me, __ATOMIC_RELAXED);
 }
 
-/* See cpu/kernel_lock.h. */
+/* See cpu/kernel_lock.h. A release by a CPU that does not hold it would
+ * let two CPUs in, and their two releases, racing on the owner field,
+ * could lose one and leave every CPU waiting for ever: a panic here. */
 void unlock_kernel(void)
 {
+	uint32_t me = this_cpu_read(cpu) + 1, holder = __atomic_load_n(&kernel_flag_owner, __ATOMIC_RELAXED);
+	if (holder != me)
+		panic("CPU %u releases the big kernel lock, which it does not hold (holder: CPU number + 1 = %u)",
+		      me - 1, holder);
 	__atomic_store_n(&kernel_flag_owner, 0, __ATOMIC_RELAXED);
 	spin_unlock(&kernel_flag);
 }
