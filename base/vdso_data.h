@@ -14,11 +14,14 @@
 struct vdso_data {
 	uint64_t tsc_hz;      /* the TSC's frequency: ns since boot = cycles_to_ns(rdtsc, tsc_hz) */
 	uint64_t boot_tsc;    /* the TSC at boot time 0 (0: the TSC counts from reset) */
-	uint32_t cpu;         /* getcpu without RDTSCP: the boot CPU's number */
-	uint32_t node;        /* getcpu: its NUMA node */
 	/* ---- Programs on every CPU (issue 16) ---- */
 	uint32_t getcpu_rdtscp;  /* 1: RDTSCP's TSC_AUX holds the CPU number (Linux's
-				  * encoding: cpu | node << 12); getcpu reads it there */
+				  * encoding: cpu | node << 12); getcpu reads it there;
+				  * 0: getcpu reads it with LSL from VDSO_CPUNODE_SEG */
 };
+
+/* The selector of every CPU's CPUNODE segment (cpu/gdt.h's __CPUNODE_SEG,
+ * checked in kernel/vdso.c): its limit is cpu | node << 12, as Linux's __CPUNODE_SEG. */
+#define VDSO_CPUNODE_SEG 0x43
 
 #endif

@@ -27,6 +27,7 @@
 /* Register offsets (SDM Vol. 3A, Table 11-1). */
 #define APIC_ID      0x020
 #define APIC_TASKPRI 0x080
+#define APIC_PROCPRI 0x0a0     /* the processor priority: bits 7..4 its class (SDM 11.8.3.1) */
 #define APIC_EOI     0x0b0
 #define APIC_SPIV    0x0f0
 #define APIC_SPIV_APIC_ENABLED (1u << 8)

@@ -28,7 +28,7 @@ static const uint64_t gdt_template[GDT_ENTRIES] = {
 	[GDT_USER_DS / 8]     = SEG(0xf2, 0xc),  /* present, ring 3, data read/write */
 	[GDT_USER_CS / 8]     = SEG(0xfa, 0xa),  /* present, ring 3, code, L=1 */
 	[GDT_KERNEL32_CS / 8] = SEG(0x9a, 0xc),  /* present, ring 0, code, D=1 (32-bit) */
-	/* [6], [7]: the TSS, filled at run time */
+	/* [6], [7]: the TSS, [8]: CPUNODE, filled at run time */
 };
 
 struct __attribute__((packed)) descriptor_pointer {
@@ -76,6 +76,11 @@ void gdt_init(struct pcpu *p)
 	gdt[GDT_TSS / 8] = (limit & 0xffff) | ((base & 0xffffff) << 16) | (0x89ull << 40) |
 			   (((limit >> 16) & 0xf) << 48) | (((base >> 24) & 0xff) << 56);
 	gdt[GDT_TSS / 8 + 1] = base >> 32;
+	/* This CPU's number (node 0) in the limit of a ring-3 read-only data
+	 * segment (type 5, D=1, byte granular), as Linux's setup_getcpu: LSL
+	 * gives it to ring 3 on any CPU, with or without RDTSCP/RDPID. */
+	uint64_t cpunode = p->cpu & 0xfff;
+	gdt[GDT_CPUNODE / 8] = (cpunode & 0xffff) | (0xf5ull << 40) | (((cpunode >> 16) & 0xf) << 48) | (0x4ull << 52);
 
 	struct descriptor_pointer gdtr = { sizeof(p->gdt) - 1, (uint64_t)(uintptr_t)gdt };
 	__asm__ volatile("lgdt %0" : : "m"(gdtr) : "memory");

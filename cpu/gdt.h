@@ -12,11 +12,14 @@
 #define GDT_USER_CS     0x20   /* used with RPL 3: 0x23 */
 #define GDT_KERNEL32_CS 0x28   /* 32-bit code, for the LA57 trampoline */
 #define GDT_TSS         0x30   /* 16-byte system descriptor */
-#define GDT_ENTRIES     8
+#define GDT_CPUNODE     0x40   /* Linux's GDT_ENTRY_CPUNODE: limit = cpu | node << 12, DPL 3;
+				* the vDSO's getcpu reads it with LSL (base/vdso_data.h) */
+#define GDT_ENTRIES     9
 #define __KERNEL_CS GDT_KERNEL_CS
 #define __KERNEL_DS GDT_KERNEL_DS
 #define __USER_DS   (GDT_USER_DS | 3)
 #define __USER_CS   (GDT_USER_CS | 3)
+#define __CPUNODE_SEG (GDT_CPUNODE | 3)
 
 /* Interrupt stack table slots (1-based, as in the IDT gate's IST field). */
 #define IST_DOUBLE_FAULT 1

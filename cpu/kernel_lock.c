@@ -1,6 +1,7 @@
 /* The big kernel lock (cpu/kernel_lock.h). */
 #include "cpu/kernel_lock.h"
 #include "base/panic.h"
+#include "cpu/apic.h"
 #include "cpu/percpu.h"
 #include "cpu/spinlock.h"
 #include "cpu/x86.h"
@@ -16,7 +17,12 @@ bool kernel_locked(void)
 }
 
 /* See cpu/kernel_lock.h. A ticket lock taken by hand: the wait has
- * interrupts on (an IPI from the holder must get through). */
+ * interrupts on (an IPI from the holder must get through). A wait while
+ * the local APIC holds CALL_FUNCTION_VECTOR back (an interrupt of its
+ * priority class still in service, not acknowledged) could last for ever,
+ * the holder waiting for this CPU's answer to a TLB shootdown: it is the
+ * kernel's bug, a panic, found on the first contended wait rather than on
+ * the rare one that meets a shootdown. */
 void lock_kernel(void)
 {
 	uint32_t me = this_cpu_read(cpu) + 1;
@@ -25,6 +31,11 @@ void lock_kernel(void)
 	uint16_t ticket = __atomic_fetch_add(&kernel_flag.next, 1, __ATOMIC_RELAXED);
 	if (__atomic_load_n(&kernel_flag.owner, __ATOMIC_ACQUIRE) != ticket) {
 		kernel_lock_contended++;   /* racy, a statistic */
+		uint32_t ppr = apic_read(APIC_PROCPRI);
+		if ((ppr & 0xf0) >= (CALL_FUNCTION_VECTOR & 0xf0))
+			panic("CPU %u waits for the big kernel lock with the processor priority at 0x%x: "
+			      "CALL_FUNCTION_VECTOR 0x%x cannot get through (an interrupt not acknowledged)",
+			      me - 1, ppr, CALL_FUNCTION_VECTOR);
 		__asm__ volatile("sti" ::: "memory");
 		while (__atomic_load_n(&kernel_flag.owner, __ATOMIC_ACQUIRE) != ticket)
 			cpu_relax();
@@ -33,9 +44,15 @@ void lock_kernel(void)
 	__atomic_store_n(&kernel_flag_owner, me, __ATOMIC_RELAXED);
 }
 
-/* See cpu/kernel_lock.h. */
+/* See cpu/kernel_lock.h. A release by a CPU that does not hold it would
+ * let two CPUs in, and their two releases, racing on the owner field,
+ * could lose one and leave every CPU waiting for ever: a panic here. */
 void unlock_kernel(void)
 {
+	uint32_t me = this_cpu_read(cpu) + 1, holder = __atomic_load_n(&kernel_flag_owner, __ATOMIC_RELAXED);
+	if (holder != me)
+		panic("CPU %u releases the big kernel lock, which it does not hold (holder: CPU number + 1 = %u)",
+		      me - 1, holder);
 	__atomic_store_n(&kernel_flag_owner, 0, __ATOMIC_RELAXED);
 	spin_unlock(&kernel_flag);
 }

@@ -35,7 +35,7 @@ static void check_descriptor_tables(void)
 	uint16_t tr, cs, ss, ds;
 	__asm__ volatile("sgdt %0; sidt %1; str %2" : "=m"(gdtr), "=m"(idtr), "=r"(tr));
 	__asm__ volatile("mov %%cs, %0; mov %%ss, %1; mov %%ds, %2" : "=r"(cs), "=r"(ss), "=r"(ds));
-	record_check("takeover.gdt", gdtr.limit == 8 * 8 - 1 && cs == GDT_KERNEL_CS && ss == GDT_KERNEL_DS &&
+	record_check("takeover.gdt", gdtr.limit == GDT_ENTRIES * 8 - 1 && cs == GDT_KERNEL_CS && ss == GDT_KERNEL_DS &&
 		     ds == GDT_KERNEL_DS, "gdtr limit %u, cs 0x%x ss 0x%x ds 0x%x", gdtr.limit, cs, ss, ds);
 	record_check("takeover.tss", tr == GDT_TSS && tss->ist[0] && tss->ist[1] && tss->ist[2] &&
 		     tss->rsp[0], "tr 0x%x, rsp0 0x%llx, ist1-3 set", tr, tss->rsp[0]);

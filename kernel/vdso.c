@@ -4,6 +4,7 @@
 #include "base/string.h"
 #include "base/vdso_data.h"
 #include "cpu/cpufeature.h"
+#include "cpu/gdt.h"
 #include "cpu/percpu.h"
 #include "lib/tsc.h"
 #include "paging/buddy.h"
@@ -40,6 +41,8 @@ static int map_copy(struct mm_struct *mm, uint64_t addr, uint64_t len, uint64_t 
 	return 0;
 }
 
+_Static_assert(VDSO_CPUNODE_SEG == __CPUNODE_SEG, "the vDSO reads the CPU number from the GDT's CPUNODE entry");
+
 /* See kernel/vdso.h. */
 int64_t vdso_map(struct mm_struct *mm)
 {
@@ -52,8 +55,6 @@ int64_t vdso_map(struct mm_struct *mm)
 	memset(&data, 0, sizeof(data));
 	data.tsc_hz = tsc_hz;
 	data.boot_tsc = 0;                       /* the kernel's clocks count the TSC from reset */
-	data.cpu = this_cpu_read(cpu);
-	data.node = 0;
 	data.getcpu_rdtscp = boot_cpu_has(X86_FEATURE_RDTSCP);   /* TSC_AUX: kernel/run.c */
 	int err = map_copy(mm, base, VDSO_VVAR_SIZE, VVAR_FLAGS, &data, sizeof(data));
 	if (!err)

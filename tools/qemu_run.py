@@ -88,6 +88,18 @@ def default_smp():
     return os.environ.get("FAULTLINE_SMP") or 1
 
 
+def timeout_scale():
+    """The factor every boot's timeout is multiplied by: FAULTLINE_TIMEOUT_SCALE
+    if set, else 3 when FAULTLINE_SMP boots the cases with more than one CPU
+    (make test-smp4: MTTCG with four virtual CPUs on a loaded two-core host
+    runs a case two to four times slower; a case keeps every check and gets
+    more time), else 1."""
+    if os.environ.get("FAULTLINE_TIMEOUT_SCALE"):
+        return float(os.environ["FAULTLINE_TIMEOUT_SCALE"])
+    smp = os.environ.get("FAULTLINE_SMP")
+    return 3.0 if smp and int(smp.split(",")[0]) > 1 else 1.0
+
+
 def default_qemu():
     """The QEMU of a run that names none: FAULTLINE_QEMU (a QEMUS name), else
     the system's."""
@@ -319,7 +331,10 @@ def boot(config_text=None, cpu="max", mem="1G", timeout=300, icount=False, extra
 
     until: a compiled regular expression; as soon as serial matches it QEMU
     is stopped (Run.stopped_on holds the match's text, Run.status is -1, not
-    a timeout): for runs that end in the firmware, never reaching faultline."""
+    a timeout): for runs that end in the firmware, never reaching faultline.
+
+    timeout is in seconds at one CPU, multiplied by timeout_scale()."""
+    timeout = timeout * timeout_scale()
     with tempfile.TemporaryDirectory(prefix="faultline-") as wd:
         if screendump:
             config_text = with_halt(config_text)

@@ -24,7 +24,7 @@ sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(ROOT, "tools"))
 
 import qemu_run  # noqa: E402
-from integration import case, base_config, expect_clean_run  # noqa: E402
+from integration import case, base_config, expect_clean_run, one_cpu_only  # noqa: E402
 
 PROGRAM = os.path.join(ROOT, "build", "user", "mm_fuzz")
 
@@ -90,6 +90,7 @@ def fuzz_mm_faultline():
 
 
 @case
+@one_cpu_only("only the Linux reference boots (one CPU, whatever FAULTLINE_SMP says)")
 def fuzz_mm_linux_reference():
     """The model agrees with Linux: the fuzzer with every shape passes on Debian's kernel."""
     import linux_ref

@@ -21,6 +21,23 @@ def case(fn):
     return fn
 
 
+def one_cpu_only(reason):
+    """Marks a case that make test-smp4 (FAULTLINE_SMP above 1) leaves out,
+    reported as skipped with reason: one that boots no faultline whose CPU
+    count FAULTLINE_SMP could change (a Linux-reference-only run, which keeps
+    its one CPU), so that at -smp 4 it would only repeat make test-qemu."""
+    def mark(fn):
+        fn.one_cpu_only = reason
+        return fn
+    return mark
+
+
+def smp_run():
+    """Whether FAULTLINE_SMP boots the cases with more than one CPU (make test-smp4)."""
+    smp = os.environ.get("FAULTLINE_SMP")
+    return bool(smp) and int(smp.split(",")[0]) > 1
+
+
 def base_config(*lines):
     return "\n".join(("exit = qemu",) + lines) + "\n"
 
@@ -298,6 +315,8 @@ def run_case(fn):
     start = time.time()
     skipped = None
     try:
+        if smp_run() and getattr(fn, "one_cpu_only", None):
+            raise Skip("not at FAULTLINE_SMP=%s: %s" % (os.environ.get("FAULTLINE_SMP"), fn.one_cpu_only))
         problems = fn()
     except (Skip, qemu_run.QemuUnavailable) as e:
         problems, skipped = [], str(e)

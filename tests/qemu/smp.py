@@ -293,6 +293,23 @@ smp_programs_case(4)
 
 
 @case
+def smp_2_getcpu_without_rdtscp():
+    """-smp 2 with -cpu qemu64 (no RDTSCP, no RDPID): the vDSO's getcpu reads
+    each CPU's number from the limit of its GDT's CPUNODE segment (LSL, as
+    Linux without RDPID), so it agrees with the getcpu syscall on every CPU;
+    it once answered the boot CPU's number everywhere (smp_parallel.getcpu
+    failed and its threads never looked to run together)."""
+    names = ["smp_parallel", "vdso_clock"]
+    run = qemu_run.boot(base_config("checks = none", *("run = " + p for p in names)), cpu="qemu64", smp=2,
+                        timeout=300)
+    problems = []
+    expect_clean_run(run, problems)
+    from ring3 import check_faultline_run
+    check_faultline_run(run, names, problems)
+    return problems
+
+
+@case
 def smp_off_programs_on_the_boot_cpu():
     """smp = off on a 2-CPU machine: smp_parallel runs one thread on CPU 0 (one
     CPU allowed: no "together" record), every record says CPU 0."""

@@ -27,17 +27,27 @@ int main(int argc, char **argv, char **envp)
 {
 	(void)argc, (void)argv, (void)envp;
 	static volatile int never;
+	/* The child says in a shared page when its memory is filled. */
+	long shared = sys_mmap(0, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (shared < 0) {
+		rt_check("shared_page", 0, "mmap of a shared page failed: %ld", shared);
+		return 0;
+	}
+	volatile int *child_full = (volatile int *)shared;
 	long pid = syscall6(SYS_fork, 0, 0, 0, 0, 0, 0);
 	if (pid == 0) {
 		touch_new(CHILD_BYTES);
+		*child_full = 1;
 		never = 0;
 		for (;;)   /* sleeps until killed */
 			syscall6(SYS_futex, (long)&never, 0 /* FUTEX_WAIT */, 0, 0, 0, 0);
 	}
-	/* Let the child fill its memory first: yield until it is asleep with it
-	 * (its minflt would tell, but a fixed number of yields is enough on one CPU
-	 * and on Linux the child runs in parallel). */
-	for (int i = 0; i < 2000; i++)
+	/* Let the child fill its memory first: yield until it says so. A fixed
+	 * number of yields was enough on one CPU only: with the child on another
+	 * CPU (faultline with several, Linux) the parent's yields return at once
+	 * and its writes raced the child's, which then was the smaller process
+	 * when memory ran out (seen under -smp 4: the parent was chosen). */
+	while (!*child_full)
 		sys_sched_yield();
 	long p = touch_new(PARENT_BYTES);
 	int status = -1;

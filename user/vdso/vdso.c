@@ -112,10 +112,14 @@ EXPORT long __vdso_getcpu(unsigned *cpu, unsigned *node, void *unused)
 			*node = aux >> 12;
 		return 0;
 	}
+	/* Without RDTSCP: the limit of this CPU's CPUNODE segment (cpu/gdt.c),
+	 * Linux's vdso_read_cpunode without RDPID. */
+	uint32_t p;
+	__asm__ volatile("lsl %1, %0" : "=r"(p) : "r"((uint32_t)VDSO_CPUNODE_SEG));
 	if (cpu)
-		*cpu = d->cpu;
+		*cpu = p & 0xfff;
 	if (node)
-		*node = d->node;
+		*node = p >> 12;
 	return 0;
 }
 
