@@ -263,6 +263,20 @@ static __always_inline vm_fault_t wp_page_copy(struct vm_fault *vmf, struct page
 	return 0;
 }
 
+/* Linux's wp_page_reuse: the faulting entry made writable, dirty and young
+ * in place (no copy), the local TLB entry dropped (other CPUs' read-only
+ * entries only fault again), the pte lock ptl dropped; done says which
+ * class it was. Cannot fail. */
+static inline vm_fault_t wp_page_reuse(struct vm_fault *vmf, spinlock_t *ptl, enum vm_fault_done done)
+{
+	pte_t entry = pte_mkyoung(pte_mkdirty(pte_mkwrite(vmf->orig_pte)));
+	set_pte_at(vmf->vma->vm_mm, vmf->address, vmf->pte, entry);
+	flush_tlb_page(vmf->address);
+	pte_unmap_unlock(ptl);
+	vmf->done = done;
+	return 0;
+}
+
 /* Write to a present read-only entry of a writable VMA: copy-on-write.
  * Entered with the pte lock ptl held (the entry is vmf->orig_pte); returns
  * with it dropped. */
@@ -277,12 +291,7 @@ static vm_fault_t do_wp_page(struct vm_fault *vmf, spinlock_t *ptl)
 	if (unlikely(old->mapping) && (vma->vm_flags & VM_SHARED)) {
 		/* wp_page_shared: the first write to a clean page-cache page. */
 		set_page_dirty(old);
-		pte_t entry = pte_mkyoung(pte_mkdirty(pte_mkwrite(vmf->orig_pte)));
-		set_pte_at(vma->vm_mm, vmf->address, vmf->pte, entry);
-		flush_tlb_page(vmf->address);
-		pte_unmap_unlock(ptl);
-		vmf->done = VMF_DONE_FILE_SHARED_WRITE;
-		return 0;
+		return wp_page_reuse(vmf, ptl, VMF_DONE_FILE_SHARED_WRITE);
 	}
 	/* A swapped-in page still in the swap cache, mapped here only: its slot
 	 * goes if no swap pte holds it, then it may be reused (Linux's
@@ -297,15 +306,8 @@ static vm_fault_t do_wp_page(struct vm_fault *vmf, spinlock_t *ptl)
 			lru_add_drain();
 			refs = page_ref_count(old);
 		}
-		if (refs == 1) {
-			/* wp_page_reuse: we are the only user, make it writable in place. */
-			pte_t entry = pte_mkyoung(pte_mkdirty(pte_mkwrite(vmf->orig_pte)));
-			set_pte_at(vma->vm_mm, vmf->address, vmf->pte, entry);
-			flush_tlb_page(vmf->address);
-			pte_unmap_unlock(ptl);
-			vmf->done = VMF_DONE_REUSE;
-			return 0;
-		}
+		if (refs == 1)
+			return wp_page_reuse(vmf, ptl, VMF_DONE_REUSE);   /* we are the only user */
 	}
 	return wp_page_copy(vmf, old, ptl);
 }
