@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""make test: the layering check, the host unit tests, then the QEMU integration tests.
+"""make test: the layering check, the host unit tests (with the differential's
+verdict rules, tests/qemu/test_verdicts.py), then the QEMU integration tests.
 
 Prints every failure with its reason and closes with one line
 "N passed, N failed" (folders of the layering check, unit-test checks,
@@ -86,6 +87,9 @@ def main():
     lp = lf = 0
     if only in ("", "unit", "layers"):   # one result per folder: no include from a layer above
         lp, lf = run_python_suite("tools/check_layers.py")
+    if only in ("", "unit"):   # the differential's verdict rules (tests/qemu/ring3.py)
+        vp, vf = run_python_suite("tests/qemu/test_verdicts.py")
+        lp, lf = lp + vp, lf + vf
     up, uf = (0, 0) if only in ("qemu", "layers", "hw-variety", "smp") else run_unit_tests()
     qp = qf = qs = 0
     if only not in ("unit", "layers"):

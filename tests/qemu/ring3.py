@@ -19,6 +19,7 @@ test record must pass on faultline; on Linux a faultline-only check says "skip".
 """
 import glob
 import os
+import re
 
 import qemu_run
 from integration import case, base_config, expect_clean_run, smp_run
@@ -365,6 +366,36 @@ def ring3_differential_against_linux():
     return problems
 
 
+# Fault counts Linux 6.1 sometimes overshoots by one fault that does nothing:
+# in about 2 % of fork_thp_cow runs under TCG, the write after the one that
+# broke CoW on a THP takes one minor fault more (per-write counts "12111111"
+# for "11111111", "11000000" for "10000000"). With /proc/vmstat read around
+# the step only pgfault and pgreuse moved: no split, migration, compaction or
+# NUMA hint, so a fault that changed nothing visible. The program prints
+# each write's faults; the Linux side of these checks is accepted when every
+# per-write count is the expected one and exactly one write took one more.
+# faultline must make the exact count.
+LINUX_SPURIOUS_FAULT_CHECKS = {
+    "ring3.fork_thp_cow.cow_fault_per_4k_page": ["11111111", "11111111", "11111111"],
+    "ring3.fork_thp_cow.alone_reuses_whole_thp": ["10000000"],
+    "ring3.fork_thp_cow.split_side_faults_per_page": ["11111111"],
+}
+
+
+def linux_one_spurious_fault(lrun, name):
+    """True when Linux's failing `name` (of LINUX_SPURIOUS_FAULT_CHECKS) shows
+    its expected per-write fault counts with exactly one write one fault over."""
+    want = LINUX_SPURIOUS_FAULT_CHECKS.get(name)
+    m = re.search(r"per write: ([0-9+, ]+)\)", ring3_detail(lrun, name))
+    if not want or not m:
+        return False
+    got = [w.strip() for w in m.group(1).split(",")]
+    if len(got) != len(want) or any(len(g) != len(w) or not g.isdigit() for g, w in zip(got, want)):
+        return False
+    over = [int(a) - int(b) for g, w in zip(got, want) for a, b in zip(g, w)]
+    return min(over) == 0 and sorted(over)[-1] == 1 and sum(over) == 1
+
+
 HUGE_PROGRAMS = ["thp_fault_count", "thp_partial", "thp_prctl", "hugetlb_mmap", "fork_thp", "fork_thp_cow", "hugetlb_fork"]
 HUGE_MEM = "4G"     # room for a 1 GiB hugetlb page (Linux: one at 4..5 GiB); THP needs >= 512 MiB
 
@@ -393,13 +424,14 @@ def ring3_huge_pages_against_linux():
         l, f = lres.get(name), fres.get(name)
         if f != "pass":
             problems.append("%s: %s on faultline" % (name, f))
-        elif l not in ("skip", "pass"):
+        elif l not in ("skip", "pass") and not (l == "fail" and linux_one_spurious_fault(lrun, name)):
             problems.append(verdict_mismatch(name, lrun, l, frun, f))
     for want in ("ring3.hugetlb_mmap.1g_fault", "ring3.hugetlb_mmap.2m_fault", "ring3.thp_fault_count.one_fault_per_2mib",
                  "ring3.fork_thp_cow.cow_fault_per_4k_page", "ring3.fork_thp_cow.alone_reuses_whole_thp",
                  "ring3.hugetlb_fork.shared_both_ways", "ring3.hugetlb_fork.private_cow_isolated",
                  "ring3.hugetlb_fork.child_cow_sigbus", "ring3.hugetlb_fork.owner_takes_page_back"):
-        if lres.get(want) != "pass" or fres.get(want) != "pass":
+        linux_ok = lres.get(want) == "pass" or (lres.get(want) == "fail" and linux_one_spurious_fault(lrun, want))
+        if not linux_ok or fres.get(want) != "pass":
             problems.append(verdict_mismatch(want, lrun, lres.get(want), frun, fres.get(want), " (both must make it)"))
     return problems
 

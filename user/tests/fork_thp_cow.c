@@ -28,22 +28,35 @@ RT_PROGRAM(fork_thp_cow);
 #define N 8                      /* pages written per step */
 #define SYS_pipe 22
 
+/* Faults each write of one step took, as digits ("11111111"), for the
+ * details: a count that is off says which write took it. */
+struct step_faults {
+	char per_write[N + 1];
+};
+
 /* What the child measured, in a shared page. */
 struct child_report {
 	volatile int64_t read_faults, a_faults, b_faults, bad;
 	volatile uint64_t a_pfn, a_flags;
+	struct step_faults a_writes, b_writes;
 };
 
 /* Page i of a 2 MiB chunk that step s writes (spread over the chunk). */
 static uintptr_t page_of(uintptr_t chunk, int s, int i) { return chunk + ((uintptr_t)(i * 61 + s * 7) % 512) * PAGE_SIZE; }
 
-/* Writes salt + page number into the first word of the N pages of step s; the faults taken. */
-static int64_t write_step(uintptr_t chunk, int s, uint64_t salt)
+/* Writes salt + page number into the first word of the N pages of step s; the
+ * faults taken, and each write's in *sf. */
+static int64_t write_step(uintptr_t chunk, int s, uint64_t salt, struct step_faults *sf)
 {
-	int64_t before = rt_minflt();
-	for (int i = 0; i < N; i++)
+	int64_t first = rt_minflt(), before = first;
+	for (int i = 0; i < N; i++) {
 		poke64(page_of(chunk, s, i), salt + i);
-	return rt_minflt() - before;
+		int64_t now = rt_minflt(), d = now - before;
+		sf->per_write[i] = (char)(d >= 0 && d <= 9 ? '0' + d : '+');
+		before = now;
+	}
+	sf->per_write[N] = 0;
+	return before - first;
 }
 
 /* One write to p, and to the 12 KiB of stack below this frame (more than
@@ -114,8 +127,8 @@ int main(int argc, char **argv, char **envp)
 		for (uintptr_t q = c; q < c + 2 * MB; q += PAGE_SIZE)
 			bad += peek64(q) != 0;
 		int64_t m1 = rt_minflt();
-		int64_t fa = write_step(a, 1, 5000);
-		int64_t fb = write_step(b, 2, 6000);
+		int64_t fa = write_step(a, 1, 5000, &r->a_writes);
+		int64_t fb = write_step(b, 2, 6000, &r->b_writes);
 		poke64(c + 3 * PAGE_SIZE, 77);
 		bad += count_wrong(a, 1000, 1, 5000) + count_wrong(b, 1000, 2, 6000);
 		for (uintptr_t q = c; q < c + 2 * MB; q += PAGE_SIZE)
@@ -129,15 +142,16 @@ int main(int argc, char **argv, char **envp)
 	/* The parent: its leaf of A as the fork left it, then 8 writes to B before the child runs on. */
 	intro = fl_describe_va((void *)(a + 5 * PAGE_SIZE), &pinfo);
 	warm_up((uintptr_t)warm);
-	int64_t parent_b = write_step(b, 0, 3000);
+	struct step_faults pb_writes, pa_writes, pb2_writes;
+	int64_t parent_b = write_step(b, 0, 3000, &pb_writes);
 	sys_write(go[1], "g", 1);
 	int st = -1;
 	long w = syscall6(SYS_wait4, pid, (long)&st, 0, 0, 0, 0);
 	uint64_t parent_bad = count_wrong(a, 1000, -1, 0) + count_wrong(b, 1000, 0, 3000);
 	for (uintptr_t q = c; q < c + 2 * MB; q += PAGE_SIZE)
 		parent_bad += peek64(q) != 0;
-	int64_t parent_a = write_step(a, 3, 7000);
-	int64_t parent_b2 = write_step(b, 4, 8000);
+	int64_t parent_a = write_step(a, 3, 7000, &pa_writes);
+	int64_t parent_b2 = write_step(b, 4, 8000, &pb2_writes);
 	parent_bad += count_wrong(a, 1000, 3, 7000);
 
 	rt_check("child_ran", pid > 0 && w == pid && st == 0 && r->bad >= 0 && zeros == 512,
@@ -152,14 +166,15 @@ int main(int argc, char **argv, char **envp)
 			 (long long)r->read_faults);
 		rt_check("cow_fault_per_4k_page", parent_b == N && r->a_faults == N && r->b_faults == N,
 			 "%d pages written in a shared THP: parent %lld faults, child %lld (A) and %lld (B) (expected "
-			 "%d each: the first splits and copies 4 KiB, each further page one more)", N,
-			 (long long)parent_b, (long long)r->a_faults, (long long)r->b_faults, N);
+			 "%d each: the first splits and copies 4 KiB, each further page one more; per write: %s, %s, %s)",
+			 N, (long long)parent_b, (long long)r->a_faults, (long long)r->b_faults, N, pb_writes.per_write,
+			 r->a_writes.per_write, r->b_writes.per_write);
 		rt_check("alone_reuses_whole_thp", parent_a == 1,
 			 "after the child exited, %d pages of A written by the parent: %lld faults (expected 1: "
-			 "the THP is its alone again)", N, (long long)parent_a);
+			 "the THP is its alone again; per write: %s)", N, (long long)parent_a, pa_writes.per_write);
 		rt_check("split_side_faults_per_page", parent_b2 == N,
-			 "%d more pages of B, whose leaf the parent split: %lld faults (expected %d)", N,
-			 (long long)parent_b2, N);
+			 "%d more pages of B, whose leaf the parent split: %lld faults (expected %d; per write: %s)", N,
+			 (long long)parent_b2, N, pb2_writes.per_write);
 	} else {
 		rt_test("child_reads_free", RT_SKIP, "THP is off here (%d)", thp);
 		rt_test("cow_fault_per_4k_page", RT_SKIP, "THP is off here (%d)", thp);
