@@ -6,13 +6,13 @@
 #include "paging/swap.h"
 #include "paging/zram.h"
 
-/* The swap side's counters (paging/swap.h) once it is merged, else zero. */
+/* The swap side's counters (paging/swap.h, zram, and s->ev's swap-out bytes). */
 static void swap_counters(struct reclaim_snapshot *s)
 {
 	s->pswpin = swap_stats.pswpin;
 	s->pswpout = swap_stats.pswpout;
-	s->orig_bytes = vm_events.swapout_orig_bytes;
-	s->compr_bytes = vm_events.swapout_compr_bytes;
+	s->orig_bytes = s->ev.swapout_orig_bytes;
+	s->compr_bytes = s->ev.swapout_compr_bytes;
 	struct zram_stats z;
 	zram_get_stats(&z);
 	s->comp_cycles = z.comp_cycles;
@@ -33,7 +33,7 @@ static void json_per_page(struct json *j, const char *key, uint64_t total, uint6
 /* See kernel/reclaim_record.h. */
 void reclaim_snapshot_take(struct reclaim_snapshot *s)
 {
-	s->ev = vm_events;
+	all_vm_events(&s->ev);
 	swap_counters(s);
 	s->kswapd_runs = kswapd_stats.runs;
 	root_mem_cgroup.peak = root_mem_cgroup.usage;
@@ -43,7 +43,7 @@ void reclaim_snapshot_take(struct reclaim_snapshot *s)
 void reclaim_record_program(const char *program, const struct reclaim_snapshot *before)
 {
 	struct reclaim_snapshot now;
-	now.ev = vm_events;
+	all_vm_events(&now.ev);
 	swap_counters(&now);
 	const struct vm_event_stats *a = &before->ev, *b = &now.ev;
 	uint64_t pgscan = (b->pgscan_kswapd - a->pgscan_kswapd) + (b->pgscan_direct - a->pgscan_direct);

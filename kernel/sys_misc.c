@@ -233,9 +233,10 @@ int64_t sys_faultline_introspect(uint64_t op, uint64_t arg, uint64_t buf, uint64
 	case FL_INTROSPECT_SYSCALLS:
 		return (int64_t)(current->syscall_count - 1);
 	case FL_INTROSPECT_THP_EVENTS: {
+		struct thp_events thp;
+		all_thp_events(&thp);
 		struct fl_thp_events ev = {
-			thp_events.fault_alloc, thp_events.fault_fallback, thp_events.zero_page_alloc,
-			thp_events.split_pmd, pgtable_deposited,
+			thp.fault_alloc, thp.fault_fallback, thp.zero_page_alloc, thp.split_pmd, pgtable_deposited,
 			hstates[HSTATE_2M].nr_huge_pages, hstates[HSTATE_2M].free_huge_pages,
 			hstates[HSTATE_1G].nr_huge_pages, hstates[HSTATE_1G].free_huge_pages,
 			(uint64_t)transparent_hugepage_mode,

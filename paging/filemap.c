@@ -70,7 +70,7 @@ struct page *filemap_get_page(struct address_space *mapping, uint64_t index, boo
 		page->index = index;
 		ret = mapping->a_ops->readpage(mapping, page);
 		page->mapping = NULL;
-		filemap_stats.reads++;
+		__atomic_fetch_add(&filemap_stats.reads, 1, __ATOMIC_RELAXED);
 		*major = true;
 	}
 	if (!ret)
@@ -94,7 +94,7 @@ static int write_one(struct address_space *mapping, struct page *page)
 		return 0;
 	page_mkclean(page);
 	int err = mapping->a_ops->writepage(mapping, page);
-	filemap_stats.writebacks++;
+	__atomic_fetch_add(&filemap_stats.writebacks, 1, __ATOMIC_RELAXED);
 	if (err)
 		return err;
 	ClearPageDirty(page);

@@ -17,7 +17,6 @@
 #include "cpu/x86.h"
 
 enum thp_mode transparent_hugepage_mode;
-struct thp_events thp_events;
 uint64_t pgtable_deposited;
 uint64_t huge_zero_pfn;
 
@@ -34,7 +33,7 @@ int huge_zero_page_init(void)
 		clear_page(p + (uint64_t)i * PAGE_SIZE);
 	SetPageZero(page);
 	huge_zero_pfn = page_to_pfn(page);
-	thp_events.zero_page_alloc++;
+	count_thp_event(zero_page_alloc);
 	return 0;
 }
 
@@ -165,7 +164,8 @@ vm_fault_t do_huge_pmd_anonymous_page(struct vm_fault *vmf)
 
 	if (!(vmf->flags & FAULT_FLAG_WRITE)) {
 		if (!huge_zero_pfn) {
-			thp_events.fault_fallback++;
+			count_thp_event(fault_fallback);
+			vmf->done = VMF_DONE_THP_FALLBACK;
 			return VM_FAULT_FALLBACK;
 		}
 		set_huge_zero_pmd(vmf);
@@ -173,7 +173,8 @@ vm_fault_t do_huge_pmd_anonymous_page(struct vm_fault *vmf)
 	}
 	struct page *page = alloc_thp(mm);
 	if (!page) {
-		thp_events.fault_fallback++;
+		count_thp_event(fault_fallback);
+		vmf->done = VMF_DONE_THP_FALLBACK;
 		return VM_FAULT_FALLBACK;
 	}
 	uint64_t table = pgtable_alloc_page(NULL);
@@ -184,7 +185,7 @@ vm_fault_t do_huge_pmd_anonymous_page(struct vm_fault *vmf)
 	clear_huge_page(page, vmf);
 	pgtable_trans_huge_deposit(mm, table);
 	set_huge_anon_pmd(vma, vmf->pmd, page);
-	thp_events.fault_alloc++;
+	count_thp_event(fault_alloc);
 	vmf->done = VMF_DONE_THP_NEW;
 	return 0;
 }
@@ -207,7 +208,8 @@ static vm_fault_t do_huge_pmd_wp_page(struct vm_fault *vmf, pmd_t orig)
 	if (is_huge_zero_pmd(orig)) {
 		struct page *page = alloc_thp(mm);
 		if (!page) {
-			thp_events.fault_fallback++;
+			count_thp_event(fault_fallback);
+			vmf->done = VMF_DONE_THP_FALLBACK;
 			split_huge_pmd(mm, vmf->pmd, haddr);   /* the huge zero page's: dropped */
 			return VM_FAULT_FALLBACK;
 		}
@@ -221,7 +223,7 @@ static vm_fault_t do_huge_pmd_wp_page(struct vm_fault *vmf, pmd_t orig)
 		set_huge_anon_pmd(vma, vmf->pmd, page);
 		/* Another CPU may still read the huge zero page here (Linux's pmdp_huge_clear_flush). */
 		flush_tlb_mm_range(mm, haddr, haddr + HPAGE_PMD_SIZE, PMD_SHIFT, false);
-		thp_events.fault_alloc++;
+		count_thp_event(fault_alloc);
 		vmf->done = VMF_DONE_THP_COW_ZERO;
 		return 0;
 	}
@@ -290,7 +292,7 @@ void split_huge_pmd(struct mm_struct *mm, pmd_t *pmd, uint64_t haddr)
 		 * again. Linux fills a deposited table with the small zero page. */
 		pmdp_get_and_clear(pmd);
 		flush_tlb_mm_range(mm, haddr, haddr + HPAGE_PMD_SIZE, PMD_SHIFT, false);
-		thp_events.split_pmd++;
+		count_thp_event(split_pmd);
 		return;
 	}
 	uint64_t table = pgtable_trans_huge_withdraw(mm);
@@ -326,7 +328,7 @@ void split_huge_pmd(struct mm_struct *mm, pmd_t *pmd, uint64_t haddr)
 	set_pmd(pmd, __pmd(table | _PAGE_TABLE));
 	/* The 2 MiB translation goes on every CPU of the mm (Linux's pmdp_invalidate). */
 	flush_tlb_mm_range(mm, haddr, haddr + HPAGE_PMD_SIZE, PMD_SHIFT, false);
-	thp_events.split_pmd++;
+	count_thp_event(split_pmd);
 }
 
 /* See paging/huge_memory.h. */

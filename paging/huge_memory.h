@@ -72,6 +72,7 @@
 #include "paging/memory.h"
 #include "paging/mm_types.h"
 #include "paging/pgtable.h"
+#include "paging/vmstat.h"
 
 struct vm_area_struct;
 
@@ -84,14 +85,7 @@ struct vm_area_struct;
 enum thp_mode { THP_NEVER = 0, THP_MADVISE, THP_ALWAYS };
 extern enum thp_mode transparent_hugepage_mode;   /* THP_NEVER until the kernel sets the config's */
 
-/* Linux's THP vm events (/proc/vmstat thp_*), since boot. */
-struct thp_events {
-	uint64_t fault_alloc;       /* THPs made by faults (new or CoW of the huge zero page) */
-	uint64_t fault_fallback;    /* faults that wanted a THP and mapped 4 KiB pages */
-	uint64_t zero_page_alloc;   /* the huge zero page allocated (once) */
-	uint64_t split_pmd;         /* pmd leaves split into 512 ptes */
-};
-extern struct thp_events thp_events;
+/* The THP events (thp_*) are per CPU: paging/vmstat.h (count_thp_event, all_thp_events). */
 
 /* Page-table pages deposited for THP leaves, in all mms together. */
 extern uint64_t pgtable_deposited;

@@ -407,7 +407,7 @@ static __attribute__((noinline)) struct page *fault_read_page(struct vm_fault *v
 		page->index = index;
 		err = mapping->a_ops->readpage(mapping, page);
 		page->mapping = NULL;
-		filemap_stats.reads++;
+		__atomic_fetch_add(&filemap_stats.reads, 1, __ATOMIC_RELAXED);
 	}
 	vmf->clear_cycles += rdtsc_ordered() - t0;
 	if (!err)
@@ -612,7 +612,7 @@ static __attribute__((noinline)) vm_fault_t do_swap_page(struct vm_fault *vmf)
 	struct mm_struct *mm = vma->vm_mm;
 	swp_entry_t entry = pte_to_swp_entry(vmf->orig_pte);
 	if (unlikely(!swap_entry_valid(entry) || swap_count(entry) == 0)) {
-		swap_stats.bad_entries++;
+		__atomic_fetch_add(&swap_stats.bad_entries, 1, __ATOMIC_RELAXED);   /* no swap lock here */
 		vmf->why = "corrupt swap entry: the pte names no swap slot in use";
 		return VM_FAULT_SIGBUS;
 	}
@@ -620,7 +620,7 @@ static __attribute__((noinline)) vm_fault_t do_swap_page(struct vm_fault *vmf)
 	bool exclusive = pte_swp_exclusive(vmf->orig_pte);
 	struct page *page = lookup_swap_cache(entry);
 	if (page) {
-		swap_stats.swapcache_hits++;
+		__atomic_fetch_add(&swap_stats.swapcache_hits, 1, __ATOMIC_RELAXED);
 		vmf->done = VMF_DONE_SWAP_CACHE;
 	} else {
 		page = alloc_user_page();   /* charged: reclaim may run first (the pte stays this swap entry) */
@@ -737,10 +737,11 @@ static __attribute__((noinline)) vm_fault_t handle_pmd_fault(struct vm_fault *vm
 		spin_unlock(pmd_ptl);
 		return ret;
 	}
-	uint64_t fallbacks = thp_events.fault_fallback;
+	bool thp_fell_back = false;   /* the huge path counted a fault_fallback */
 	if (pmd_none(orig) || pmd_trans_huge(orig)) {
 		vm_fault_t ret = VM_FAULT_FALLBACK;
 		if (!pmd_none(orig) || thp_vma_allowable(vma, vmf->address)) {
+			vmf->done = VMF_DONE_SPURIOUS;
 			spin_lock(pmd_ptl);
 			if (pmd_val(pmdp_get(vmf->pmd)) != pmd_val(orig))
 				ret = 0;   /* someone else changed it: retry the access */
@@ -751,6 +752,7 @@ static __attribute__((noinline)) vm_fault_t handle_pmd_fault(struct vm_fault *vm
 			spin_unlock(pmd_ptl);
 			if (!(ret & VM_FAULT_FALLBACK))
 				return ret;
+			thp_fell_back = vmf->done == VMF_DONE_THP_FALLBACK;
 		}
 		/* No THP, or a dropped huge zero page left it none. A leaf found
 		 * now was put there by another CPU: the access is retried. */
@@ -762,7 +764,7 @@ static __attribute__((noinline)) vm_fault_t handle_pmd_fault(struct vm_fault *vm
 	}
 	vmf->pte = pte_offset_map(vmf->pmd, vmf->address);
 	vm_fault_t ret = handle_pte_fault(vmf, VMA_ANY);
-	if (!ret && thp_events.fault_fallback != fallbacks)
+	if (!ret && thp_fell_back)
 		vmf->done = VMF_DONE_THP_FALLBACK;
 	return ret;
 }

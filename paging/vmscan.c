@@ -13,7 +13,6 @@
 #include "base/errno.h"
 
 
-struct vm_event_stats vm_events;
 struct watermarks wmark;
 struct mem_cgroup root_mem_cgroup;
 uint32_t vm_swappiness = 60;
@@ -21,9 +20,9 @@ uint32_t vm_swappiness = 60;
 static void (*kswapd_waker)(void);
 
 /*
- * reclaim_lock (issue 16): one reclaimer at a time - a page fault's direct
+ * reclaim_lock: one reclaimer at a time - a page fault's direct
  * reclaim (no big kernel lock), kswapd, MADV_PAGEOUT/COLD. It keeps the
- * global counters (vm_events, the per-program reclaim figures) and the
+ * per-program reclaim figures and the
  * scan's view of the lists consistent; Linux lets reclaimers run in
  * parallel. Taken under the faulting mm's mmap_lock, before rmap_lock, any
  * other mm's mmap_lock (only tried), the pte locks, lru_lock and the swap
@@ -121,25 +120,25 @@ static void count_scan(struct scan_control *sc)
 {
 	sc->nr_scanned++;
 	if (sc->direct)
-		vm_events.pgscan_direct++;
+		count_vm_event(pgscan_direct);
 	else
-		vm_events.pgscan_kswapd++;
+		count_vm_event(pgscan_kswapd);
 }
 
 static void count_steal(struct scan_control *sc)
 {
 	sc->nr_reclaimed++;
 	if (sc->direct)
-		vm_events.pgsteal_direct++;
+		count_vm_event(pgsteal_direct);
 	else
-		vm_events.pgsteal_kswapd++;
+		count_vm_event(pgsteal_kswapd);
 }
 
 /* An isolated page goes back to the head of the active list. */
 static void putback_active(struct page *page)
 {
 	page->flags |= PG_active | PG_workingset;
-	vm_events.pgactivate++;
+	count_vm_event(pgactivate);
 	putback_lru_page(page);
 }
 
@@ -147,7 +146,7 @@ static void putback_active(struct page *page)
 static void putback_inactive(struct page *page)
 {
 	page->flags &= ~PG_active;
-	vm_events.pgrotated++;
+	count_vm_event(pgrotated);
 	putback_lru_page(page);
 }
 
@@ -174,9 +173,9 @@ static bool reclaim_anon_page(struct page *page, struct scan_control *sc)
 	zram_get_stats(&z1);
 	if (z1.same_writes == z0.same_writes) {
 		/* What this page cost in the pool (raw pages count 4096). */
-		vm_events.swapout_orig_bytes += PAGE_SIZE;
+		count_vm_events(swapout_orig_bytes, PAGE_SIZE);
 		if (z1.compr_data_size > z0.compr_data_size)
-			vm_events.swapout_compr_bytes += z1.compr_data_size - z0.compr_data_size;
+			count_vm_events(swapout_compr_bytes, z1.compr_data_size - z0.compr_data_size);
 	}
 	if (page_ref_count(page) != 2)   /* the swap cache's and ours: anyone else uses it */
 		return false;
@@ -197,7 +196,7 @@ static bool reclaim_file_page(struct page *page, struct scan_control *sc)
 	if (PageDirty(page)) {
 		if (filemap_writeback_page(page))
 			return false;
-		vm_events.file_writeback++;
+		count_vm_event(file_writeback);
 	}
 	if (page_ref_count(page) != 2)   /* the cache's and ours */
 		return false;
@@ -274,7 +273,7 @@ static void shrink_active_list(enum lru_list lru, uint64_t nr, struct scan_contr
 			continue;
 		}
 		page->flags &= ~PG_active;
-		vm_events.pgdeactivate++;
+		count_vm_event(pgdeactivate);
 		putback_lru_page(page);
 	}
 }
@@ -370,10 +369,10 @@ int mem_cgroup_charge(struct page *page, uint32_t order)
 	uint64_t n = 1ull << order;
 	uint64_t free = nr_free_pages();
 	if (free < wmark.low) {
-		vm_events.kswapd_wakeups++;
+		count_vm_event(kswapd_wakeups);
 		wakeup_kswapd();
 		if (free < wmark.min) {
-			vm_events.allocstall++;
+			count_vm_event(allocstall);
 			try_to_free_pages(wmark.min - free + n, true);
 		}
 	}
@@ -381,7 +380,7 @@ int mem_cgroup_charge(struct page *page, uint32_t order)
 		uint32_t retries = MAX_RECLAIM_RETRIES;
 		bool drained = false;
 		while (root_mem_cgroup.usage + n > root_mem_cgroup.max) {
-			vm_events.memcg_reclaims++;
+			count_vm_event(memcg_reclaims);
 			uint64_t want = root_mem_cgroup.usage + n - root_mem_cgroup.max;
 			if (try_to_free_pages(want, true))
 				continue;
@@ -395,7 +394,7 @@ int mem_cgroup_charge(struct page *page, uint32_t order)
 			}
 			if (!--retries) {
 				root_mem_cgroup.failcnt++;
-				vm_events.memcg_oom++;
+				count_vm_event(memcg_oom);
 				return -ENOMEM;
 			}
 		}
@@ -460,7 +459,7 @@ uint64_t reclaim_range(struct vm_area_struct *vma, uint64_t start, uint64_t end)
 		}
 	}
 	shrink_page_list(&list, &sc);
-	vm_events.pageout += sc.nr_reclaimed;
+	count_vm_events(pageout, sc.nr_reclaimed);
 	spin_unlock(&reclaim_lock);
 	return sc.nr_reclaimed;
 }
@@ -476,7 +475,7 @@ void deactivate_range(struct vm_area_struct *vma, uint64_t start, uint64_t end)
 			continue;
 		flush_tlb_mm_page(vma->vm_mm, a);
 		page->flags &= ~(PG_active | PG_referenced);   /* isolated: no one else changes them */
-		vm_events.pgdeactivate++;
+		count_vm_event(pgdeactivate);
 		putback_lru_page(page);   /* the head of its inactive list, as deactivate_page */
 	}
 	spin_unlock(&reclaim_lock);

@@ -53,6 +53,7 @@
 
 #include "paging/buddy.h"
 #include "paging/lru.h"
+#include "paging/vmstat.h"
 
 struct page;
 struct mm_struct;
@@ -62,24 +63,7 @@ struct vm_area_struct;
 #define DEF_PRIORITY       12       /* scan 1/4096 of a list first, Linux's */
 #define MAX_RECLAIM_RETRIES 16      /* charge attempts without progress before OOM, Linux's */
 
-/* Counters since boot (Linux's /proc/vmstat names); a program's share is
- * the difference across it. */
-struct vm_event_stats {
-	uint64_t pgscan_kswapd, pgscan_direct;     /* inactive pages looked at */
-	uint64_t pgsteal_kswapd, pgsteal_direct;   /* of those, freed */
-	uint64_t pgactivate, pgdeactivate, pgrotated;
-	uint64_t workingset_refault;               /* pages read back soon after eviction */
-	uint64_t workingset_activate;              /* of those, put on the active list */
-	uint64_t kswapd_wakeups;                   /* kswapd woken below the low watermark */
-	uint64_t allocstall;                       /* direct reclaims below the min watermark */
-	uint64_t memcg_reclaims;                   /* direct reclaims at mem_limit */
-	uint64_t memcg_oom;                        /* charges that failed: the OOM killer's */
-	uint64_t file_writeback;                   /* dirty file pages written back by reclaim */
-	uint64_t pageout;                          /* pages reclaimed by MADV_PAGEOUT */
-	uint64_t swapout_orig_bytes;               /* pages swapped out (not same-filled), in bytes */
-	uint64_t swapout_compr_bytes;              /* what they took in the zram pool */
-};
-extern struct vm_event_stats vm_events;
+/* The reclaim counters are per CPU: paging/vmstat.h (count_vm_event, all_vm_events). */
 
 /* The watermarks on the allocator's free frames (Linux's min_free_kbytes
  * rule: min = sqrt(16 * lowmem in KiB) KiB, 128 KiB .. 64 MiB; low = min

@@ -64,7 +64,7 @@ bool workingset_refault(uint64_t key)
 				   : lruvec.nr[LRU_ACTIVE_FILE] + lruvec.nr[LRU_INACTIVE_ANON] + lruvec.nr[LRU_ACTIVE_ANON];
 	if (distance > workingset)
 		return false;
-	vm_events.workingset_refault++;
-	vm_events.workingset_activate++;
+	count_vm_event(workingset_refault);
+	count_vm_event(workingset_activate);
 	return true;
 }

@@ -120,6 +120,7 @@ void pgd_copy_kernel_half(pgd_t *pgd) { memset(pgd + PTRS_PER_PGD / 2, 0, PTRS_P
 #include "../../paging/swap.c"
 #include "../../paging/lru.c"
 #include "../../paging/rmap.c"
+#include "../../paging/vmstat.c"
 #include "../../paging/vmscan.c"
 #include "../../paging/workingset.c"
 

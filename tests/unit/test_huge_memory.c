@@ -16,6 +16,14 @@
 #define ANON   (MAP_PRIVATE | MAP_ANONYMOUS)
 #define HPG    (2 * MiB)
 
+/* The THP events of every CPU together (paging/vmstat.h). */
+static struct thp_events host_thp_events(void)
+{
+	struct thp_events e;
+	all_thp_events(&e);
+	return e;
+}
+
 static vm_fault_t fault(struct mm_struct *mm, uint64_t va, int write, struct vm_fault *vmf)
 {
 	struct vm_area_struct *vma = find_vma(mm, va);
@@ -78,11 +86,11 @@ TEST(thp_write_maps_one_pmd_leaf)
 		struct mm_struct *mm = thp_mm(i ? 5 : 4, &before);
 		struct vm_fault vmf;
 		CHECK(map_at(mm, BASE, 2 * HPG, RW, ANON));
-		uint64_t allocs = thp_events.fault_alloc;
+		uint64_t allocs = host_thp_events().fault_alloc;
 		CHECK_EQ_U64(fault(mm, BASE + 12345, 1, &vmf), 0);
 		CHECK_EQ_U64(vmf.done, VMF_DONE_THP_NEW);
 		CHECK(vmf.clear_cycles > 0);
-		CHECK_EQ_U64(thp_events.fault_alloc, allocs + 1);
+		CHECK_EQ_U64(host_thp_events().fault_alloc, allocs + 1);
 		pmd_t pmd = __pmd(pmd_of(mm, BASE));
 		CHECK(pmd_trans_huge(pmd) && pmd_write(pmd) && pmd_dirty(pmd) && !pmd_special(pmd));
 		struct page *head = pfn_to_page(pmd_pfn(pmd));
@@ -160,6 +168,32 @@ TEST(thp_only_where_allowed)
 	CHECK(sim_done(mm, before));
 }
 
+/* A fallback counted on another CPU lands in that CPU's set and in the sum;
+ * the fault's own class comes from the fault, not from the counter. */
+TEST(thp_events_counted_per_cpu)
+{
+	uint64_t before;
+	struct mm_struct *mm = thp_mm(4, &before);
+	struct vm_fault vmf;
+	CHECK(map_at(mm, BASE, 2 * HPG, RW, ANON));
+	mm->flags |= 1ull << MMF_THP_FAIL_ALLOC;
+	uint64_t fb = host_thp_events().fault_fallback, on5 = vm_event_states[5].thp.fault_fallback;
+	host_pcpu.cpu = 5;
+	CHECK_EQ_U64(fault(mm, BASE, 1, &vmf), 0);
+	host_pcpu.cpu = 0;
+	CHECK_EQ_U64(vmf.done, VMF_DONE_THP_FALLBACK);
+	CHECK_EQ_U64(vm_event_states[5].thp.fault_fallback, on5 + 1);
+	CHECK_EQ_U64(host_thp_events().fault_fallback, fb + 1);
+	/* Another CPU's count moving does not make this CPU's fault a fallback. */
+	mm->flags = 0;
+	vm_event_states[7].thp.fault_fallback++;
+	CHECK_EQ_U64(fault(mm, BASE + HPG + PG, 1, &vmf), 0);
+	CHECK_EQ_U64(vmf.done, VMF_DONE_THP_NEW);
+	CHECK_EQ_U64(host_thp_events().fault_fallback, fb + 2);
+	vm_event_states[7].thp.fault_fallback--;
+	CHECK(sim_done(mm, before));
+}
+
 TEST(thp_fallback_maps_4k_and_counts)
 {
 	uint64_t before;
@@ -167,10 +201,10 @@ TEST(thp_fallback_maps_4k_and_counts)
 	struct vm_fault vmf;
 	CHECK(map_at(mm, BASE, 2 * HPG, RW, ANON));
 	mm->flags |= 1ull << MMF_THP_FAIL_ALLOC;
-	uint64_t fb = thp_events.fault_fallback;
+	uint64_t fb = host_thp_events().fault_fallback;
 	CHECK_EQ_U64(fault(mm, BASE, 1, &vmf), 0);
 	CHECK_EQ_U64(vmf.done, VMF_DONE_THP_FALLBACK);
-	CHECK_EQ_U64(thp_events.fault_fallback, fb + 1);
+	CHECK_EQ_U64(host_thp_events().fault_fallback, fb + 1);
 	CHECK(entry_is_table(pmd_of(mm, BASE)));
 	/* The next page of that 2 MiB: an ordinary 4 KiB fault. */
 	CHECK_EQ_U64(fault(mm, BASE + PG, 1, &vmf), 0);
@@ -201,10 +235,10 @@ TEST(partial_munmap_mprotect_dontneed_split_and_keep_data)
 		for (uint64_t h = 0; h < 3; h++)
 			CHECK(pmd_trans_huge(__pmd(pmd_of(mm, BASE + h * HPG))));
 		fill(mm, BASE, 3 * HPG);
-		uint64_t splits = thp_events.split_pmd;
+		uint64_t splits = host_thp_events().split_pmd;
 		/* munmap of 4 pages in the middle of the first THP. */
 		CHECK_EQ_U64(do_munmap(mm, BASE + 100 * PG, 4 * PG), 0);
-		CHECK_EQ_U64(thp_events.split_pmd, splits + 1);
+		CHECK_EQ_U64(host_thp_events().split_pmd, splits + 1);
 		CHECK_EQ_U64(intact(mm, BASE, 100 * PG, 0), 100);
 		CHECK_EQ_U64(intact(mm, BASE + 104 * PG, HPG - 104 * PG, 104 * PG), 408);
 		CHECK(byte_at(mm, BASE + 101 * PG) == NULL);
@@ -238,9 +272,9 @@ TEST(whole_thp_unmap_and_mremap_keep_accounts)
 	struct mm_struct *mm = thp_mm(4, &before);
 	CHECK(map_at(mm, BASE, 2 * HPG, RW, ANON | MAP_POPULATE));
 	fill(mm, BASE, 2 * HPG);
-	uint64_t splits = thp_events.split_pmd;
+	uint64_t splits = host_thp_events().split_pmd;
 	CHECK_EQ_U64(do_munmap(mm, BASE + HPG, HPG), 0);   /* a whole leaf: no split */
-	CHECK_EQ_U64(thp_events.split_pmd, splits);
+	CHECK_EQ_U64(host_thp_events().split_pmd, splits);
 	CHECK_EQ_U64(get_mm_rss(mm), HPAGE_PMD_NR);
 	CHECK_EQ_U64(mm->nr_deposited, 1);
 	CHECK(tables_ok(mm));
@@ -626,6 +660,7 @@ UNIT_MAIN(
 	UNIT(thp_write_maps_one_pmd_leaf),
 	UNIT(thp_read_maps_the_huge_zero_page_and_a_write_replaces_it),
 	UNIT(thp_only_where_allowed),
+	UNIT(thp_events_counted_per_cpu),
 	UNIT(thp_fallback_maps_4k_and_counts),
 	UNIT(partial_munmap_mprotect_dontneed_split_and_keep_data),
 	UNIT(whole_thp_unmap_and_mremap_keep_accounts),
