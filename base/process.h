@@ -121,6 +121,9 @@ struct task_struct {
 	struct mm_struct *mm;          /* shared by the threads of a process and by a vfork child */
 	uint64_t min_flt, maj_flt;     /* getrusage: counted as Linux's mm_account_fault */
 	uint64_t cmin_flt, cmaj_flt;   /* of reaped children (RUSAGE_CHILDREN) */
+	uint64_t dead_min_flt, dead_maj_flt; /* leader: of the process's threads that have exited (Linux
+	                                        keeps them in signal_struct); written only by the exiting
+	                                        thread under the big lock, never by a fault */
 	uint64_t nvcsw, nivcsw;        /* voluntary / involuntary context switches */
 	uint64_t start_tsc;
 	uint64_t tid_address;          /* clear_child_tid (set_tid_address, CLONE_CHILD_CLEARTID) */

@@ -27,13 +27,13 @@
 /* read, write and writev go through the descriptor table: kernel/sys_file.c. */
 
 /* The faults of current's whole process, as Linux's RUSAGE_SELF: the
- * leader's counts (which hold those of the threads that have exited) and
- * every live thread's. */
+ * leader's own, those of the threads that have exited (kept apart, so that
+ * RUSAGE_THREAD in the leader is its own alone) and every live thread's. */
 static void process_faults(uint64_t *min_flt, uint64_t *maj_flt)
 {
 	struct task_struct *l = current->group_leader ? current->group_leader : current, *t;
-	*min_flt = l->min_flt;
-	*maj_flt = l->maj_flt;
+	*min_flt = l->min_flt + l->dead_min_flt;
+	*maj_flt = l->maj_flt + l->dead_maj_flt;
 	list_for_each_entry(t, &l->thread_group, thread_node) {
 		*min_flt += t->min_flt;
 		*maj_flt += t->maj_flt;

@@ -172,8 +172,8 @@ static void __attribute__((noreturn)) do_task_exit(void)
 		 * which sums the leader's and the listed threads' counts, never
 		 * misses it, and the parent reaping the leader finds them there. */
 		list_del_init(&t->thread_node);
-		leader->min_flt += t->min_flt;
-		leader->maj_flt += t->maj_flt;
+		leader->dead_min_flt += t->min_flt;
+		leader->dead_maj_flt += t->maj_flt;
 	}
 	if (leader->nr_threads == 0) {
 		exit_notify(leader);
@@ -304,13 +304,13 @@ void release_task(struct task_struct *t)
 	if (t == t->group_leader) {
 		struct task_struct *p = t->real_parent;
 		if (p) {
-			p->group_leader->cmin_flt += t->min_flt + t->cmin_flt;
-			p->group_leader->cmaj_flt += t->maj_flt + t->cmaj_flt;
+			p->group_leader->cmin_flt += t->min_flt + t->dead_min_flt + t->cmin_flt;
+			p->group_leader->cmaj_flt += t->maj_flt + t->dead_maj_flt + t->cmaj_flt;
 		}
 		list_del_init(&t->sibling);
 	}
-	/* A thread's counts went into its leader's when it left the thread
-	 * list (do_task_exit). */
+	/* A thread's counts went into its leader's dead_* counts when it left
+	 * the thread list (do_task_exit). */
 	sched_detach_task(t);
 	free_task(t);
 }
@@ -346,8 +346,8 @@ static bool wait_matches(const struct task_struct *c, int idtype, int64_t id)
 static void child_rusage(const struct task_struct *c, uint64_t r[18])
 {
 	memset(r, 0, 18 * sizeof(uint64_t));
-	r[8] = c->min_flt + c->cmin_flt;
-	r[9] = c->maj_flt + c->cmaj_flt;
+	r[8] = c->min_flt + c->dead_min_flt + c->cmin_flt;
+	r[9] = c->maj_flt + c->dead_maj_flt + c->cmaj_flt;
 	r[16] = c->nvcsw;
 	r[17] = c->nivcsw;
 }
