@@ -267,5 +267,17 @@ void force_sig_fault(int sig, int code, const char *reason, uint64_t addr, const
  */
 void exit_to_user_mode(struct pt_regs *regs);
 
+/*
+ * Whether a return of t to ring 3 has work for exit_to_user_mode: a fatal
+ * signal, or a pending signal t does not block (Linux's exit work flags). A
+ * page fault resolved without the big lock reads it unlocked on its way
+ * back: a signal sent after the read is seen at the next entry.
+ */
+static inline bool exit_to_user_mode_work(const struct task_struct *t)
+{
+	return t && (__atomic_load_n(&t->fatal_signal, __ATOMIC_RELAXED) ||
+		     (__atomic_load_n(&t->pending.signal.sig, __ATOMIC_RELAXED) & ~t->blocked.sig));
+}
+
 #endif /* !__ASSEMBLER__ */
 #endif

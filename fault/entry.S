@@ -120,6 +120,7 @@ exception_common_dispatch:            /* asm_exc_page_fault joins here with a wh
 	movq %rsp, %rcx
 	subq $SHADOW_SPACE_BYTES, %rsp
 	call exception_dispatch
+exception_common_return:              /* and exception_exit_work's return, shadow space still reserved */
 	addq $SHADOW_SPACE_BYTES, %rsp
 	POP_REGS
 	addq $VECTOR_AND_ERROR_BYTES, %rsp
@@ -199,7 +200,12 @@ paranoid_common:
 	iretq
 1:	addq $SHADOW_SPACE_BYTES, %rsp
 	STORE_CALLEE_SAVED_REGS
-	jmp exception_common_dispatch
+	cmpl $2, %eax              /* PF_RESOLVED_EXIT_WORK (fault/fault.h): a signal waits */
+	jne exception_common_dispatch
+	movq %rsp, %rcx
+	subq $SHADOW_SPACE_BYTES, %rsp
+	call exception_exit_work
+	jmp exception_common_return
 .endm
 
 	PAGE_FAULT_ENTRY asm_exc_page_fault, exc_page_fault_fast

@@ -434,6 +434,8 @@ int exc_page_fault_fast_smp(struct pt_regs *regs)
 	local_irq_enable();
 	int ret = page_fault_fast(regs, t0, address);
 	local_irq_disable();
+	if (!ret && unlikely(exit_to_user_mode_work(current)))
+		return PF_RESOLVED_EXIT_WORK;
 	return ret;
 }
 

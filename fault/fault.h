@@ -22,7 +22,12 @@ int exc_page_fault_fast(struct pt_regs *regs);
 /* exc_page_fault_fast for several CPUs (IDT vector 14 while programs run on
  * them, fault/fault_lock.h): the same, with interrupts on from the read of
  * CR2 to the return (a fault waiting for a lock answers IPIs), and no
- * global lock. */
+ * global lock. A resolved fault whose task has a signal waiting
+ * (exit_to_user_mode_work: another thread's kill, the OOM killer) returns
+ * PF_RESOLVED_EXIT_WORK: the entry completes the frame and
+ * exception_exit_work delivers it before the return, as Linux's
+ * irqentry_exit_to_user_mode does after every fault. */
+#define PF_RESOLVED_EXIT_WORK 2   /* = fault/entry.S's literal */
 int exc_page_fault_fast_smp(struct pt_regs *regs);
 
 /* Vector 14, with the whole frame: every case of the table in fault/fault.c.

@@ -128,6 +128,14 @@ static void dispatch_vector(struct pt_regs *regs)
 	die(exception_name(v), regs);
 }
 
+/* See fault/traps.h. */
+void exception_exit_work(struct pt_regs *regs)
+{
+	lock_kernel();
+	exit_to_user_mode(regs);
+	unlock_kernel();
+}
+
 /*
  * Called from exception_common with interrupts off. Returns to resume regs;
  * on the way back to ring 3 pending signals are delivered (not after NMI,
@@ -137,8 +145,9 @@ static void dispatch_vector(struct pt_regs *regs)
  * here to the return; NMI, #DF and #MC never take it. A #PF from ring 3
  * while programs run on several CPUs takes it only for a slow half
  * (exc_page_fault calls page_fault_lock, the fault path's one place): a
- * resolved fault goes back to ring 3 without it, as the fast path does
- * (pending signals wait for the next entry). A function-call IPI runs
+ * resolved fault goes back to ring 3 without it, unless a signal waits
+ * (another thread's kill, the OOM killer): then it takes the lock to deliver
+ * it on the way out, as every other return does. A function-call IPI runs
  * first and without it, wherever it lands: the lock's holder may be the CPU
  * waiting for it (a TLB shootdown).
  */
@@ -168,6 +177,8 @@ void exception_dispatch(struct pt_regs *regs)
 	if (from_user && !(v == X86_TRAP_PF && page_fault_smp))
 		lock_kernel();   /* on one CPU also for a #PF: exc_page_fault finds it held */
 	dispatch_vector(regs);
+	if (from_user && !kernel_locked() && exit_to_user_mode_work(current))
+		lock_kernel();
 	if (from_user && kernel_locked()) {
 		exit_to_user_mode(regs);
 		unlock_kernel();

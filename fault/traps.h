@@ -10,6 +10,12 @@ extern uint64_t spurious_interrupts;
 
 void exception_dispatch(struct pt_regs *regs);
 
+/* The return of a ring-3 page fault resolved without the big lock while its
+ * task has a signal waiting (fault/fault.h, PF_RESOLVED_EXIT_WORK): takes
+ * the lock, delivers (exit_to_user_mode), releases it. Interrupts off; may
+ * not return (a fatal signal). */
+void exception_exit_work(struct pt_regs *regs);
+
 /*
  * Handlers the layers above register; the fault path calls them through these
  * pointers and knows nothing else of who they are.

@@ -259,7 +259,8 @@ def smp_8_x2apic():
 # Programs on every CPU (issue 16, docs/ARCHITECTURE.md "Every CPU"): threads
 # and processes of one run spread over the CPUs under the big kernel lock.
 SMP_PROGRAMS = ["smp_parallel", "threads_futex", "fork_cow", "pipe_fork", "fork_wait", "signal_mask",
-                "signal_segv_handler", "musl_signal_siglongjmp", "sched_affinity", "oom_victim"]
+                "signal_segv_handler", "musl_signal_siglongjmp", "sched_affinity", "oom_victim",
+                "signal_while_faulting"]
 
 
 def smp_programs_case(n):
