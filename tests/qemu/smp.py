@@ -13,7 +13,8 @@ one CPU at APIC id 256 (OVMF then hands over in x2APIC mode and the MADT
 lists that CPU in a type 9 entry), and a CPU model without x2APIC on the
 QEMU that could emulate it (xAPIC). Those are skipped, with the reason,
 where that QEMU could not be fetched. BIG_CASES (make test-smp4) add -smp 8
-in xAPIC (QEMU 7.2) and in x2APIC (QEMU 10).
+in xAPIC (QEMU 7.2) and in x2APIC (QEMU 10). -icount with -smp 2 runs under
+QEMU 10 without x2APIC (docs/qemu.md, "-icount with several CPUs").
 """
 import qemu_run
 from integration import case, base_config, expect_clean_run
