@@ -32,6 +32,7 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from qemu_run import parse_records, program_records  # noqa: E402  (one record parser for both machines)
+import qemu_run  # noqa: E402  (the QEMU of an -icount run with several CPUs)
 
 SOURCE_DIR = os.path.join(ROOT, "tests", "linux_ref")
 BUILD_DIR = os.path.join(ROOT, "build", "linux_ref")
@@ -228,9 +229,16 @@ def qemu_command(kernel, initrd, log_path, cpu="max", mem="512M", append=KERNEL_
                  icount=False):
     """Returns the QEMU argv: q35 under TCG (never KVM), smp CPUs (more than one
     run under MTTCG, a host thread each, as faultline's qemu_run does; -icount
-    is single-threaded whatever smp says), serial to log_path."""
+    is single-threaded whatever smp says, and with more than one CPU runs, as
+    faultline's, under the backports QEMU with a CPU model without x2APIC:
+    docs/qemu.md, "-icount with several CPUs"), serial to log_path. Raises
+    qemu_run.QemuUnavailable when that QEMU is not there."""
     accel = "tcg,thread=multi" if int(smp) > 1 and not icount else "tcg"
-    return ["qemu-system-x86_64", "-machine", "q35", "-accel", accel, "-cpu", cpu,
+    binary = ["qemu-system-x86_64"]
+    if icount and int(smp) > 1:
+        binary = qemu_run.qemu_binary("backports")
+        cpu = qemu_run.icount_cpu_model(cpu)
+    return binary + ["-machine", "q35", "-accel", accel, "-cpu", cpu,
             "-m", str(mem), "-smp", str(smp), "-nodefaults", "-no-reboot",
             "-display", "none", "-monitor", "none", "-serial", "file:" + log_path,
             "-kernel", kernel, "-initrd", initrd, "-append", append] + \

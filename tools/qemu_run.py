@@ -145,6 +145,21 @@ def prepare_image(workdir, config_text=None, extra_files=(), source=IMAGE):
     return img
 
 
+def icount_cpu_model(cpu):
+    """The -cpu value of an -icount run under QEMU 10: cpu without x2APIC, so
+    that faultline drives its local APIC through the memory-mapped registers.
+    QEMU translates RDMSR and WRMSR without marking them as I/O, yet its
+    x2APIC timer registers (current count, initial count, LVT timer) read the
+    virtual clock, which under -icount only the last instruction of a block
+    may do: the first such access aborts QEMU with "Bad icount read". A
+    memory-mapped access is I/O, which QEMU handles by ending the block there.
+    Raises ValueError for a model that asks for x2APIC explicitly."""
+    if "+x2apic" in cpu.split(","):
+        raise ValueError("-cpu %s: x2APIC under -icount aborts QEMU (\"Bad icount read\", its timer MSRs); "
+                         "drop +x2apic" % cpu)
+    return cpu if "-x2apic" in cpu.split(",") else cpu + ",-x2apic"
+
+
 def qemu_command(img, vars_fd, cpu="max", mem="1G", icount=False, gdb=False, serial="stdio",
                  monitor="none", machine="q35", smp=None, firmware="ovmf", qemu=None,
                  extra_args=()):
@@ -152,13 +167,24 @@ def qemu_command(img, vars_fd, cpu="max", mem="1G", icount=False, gdb=False, ser
     copy of the firmware's template). machine is q35 or pc (i440fx); firmware
     a FIRMWARE name; qemu a QEMUS name; smp a CPU count or a full -smp value
     ("8,sockets=2,cores=4"); None for either is default_smp() and
-    default_qemu(). Raises ValueError for a combination QEMU cannot
-    boot (a Secure Boot build needs q35's SMM), QemuUnavailable when qemu is
-    not there (qemu_binary). extra_args go at the end (a -device cold-plugging
+    default_qemu(), but for icount with several CPUs, whose default QEMU is
+    backports (QEMU 7.2 starves every CPU but the first under -icount). Under
+    -icount, QEMU 10 gets the CPU model without x2APIC (icount_cpu_model).
+    Raises ValueError for a combination QEMU cannot boot (a Secure Boot build
+    needs q35's SMM; -icount with several CPUs on QEMU 7.2), QemuUnavailable
+    when qemu is not there (qemu_binary). extra_args go at the end (a -device cold-plugging
     one more CPU, say)."""
     fw = FIRMWARE[firmware]
     smp = default_smp() if smp is None else smp
-    qemu = default_qemu() if qemu is None else qemu
+    several = int(str(smp).split(",")[0]) > 1
+    if qemu is None:
+        qemu = "backports" if icount and several else default_qemu()
+    elif icount and several and qemu == "system":
+        raise ValueError("-icount with more than one CPU needs QEMU 8.1 or later (--qemu backports): "
+                         "QEMU 7.2's round robin gives the first CPU the whole budget up to the next "
+                         "timer and leaves the others none while it never halts (docs/qemu.md, -icount)")
+    if icount and qemu == "backports":
+        cpu = icount_cpu_model(cpu)
     if machine not in MACHINES:
         raise ValueError("machine %r: want one of %s" % (machine, ", ".join(MACHINES)))
     if fw.secure and machine != "q35":
@@ -166,7 +192,7 @@ def qemu_command(img, vars_fd, cpu="max", mem="1G", icount=False, gdb=False, ser
     cmd = qemu_binary(qemu) + ["-machine", machine + (",smm=on" if fw.secure else ""),
            "-cpu", cpu, "-m", str(mem),
            "-smp", str(smp), "-display", "none", "-no-reboot", "-net", "none"]
-    if int(str(smp).split(",")[0]) > 1 and not icount:
+    if several and not icount:
         cmd += ["-accel", "tcg,thread=multi"]   # MTTCG: every CPU its own host thread (as on hardware)
     if fw.secure:
         cmd += ["-global", "driver=cfi.pflash01,property=secure,value=on"]
@@ -432,7 +458,8 @@ def main():
     ap.add_argument("--log", help="also write the serial log to this file")
     ap.add_argument("--gdb", action="store_true", help="wait for gdb on localhost:1234")
     ap.add_argument("--icount", action="store_true",
-                    help="deterministic: -icount shift=0,sleep=off (TSC counts instructions)")
+                    help="deterministic: -icount shift=0,sleep=off (TSC counts instructions; with several CPUs "
+                         "QEMU 10 (backports) and a CPU model without x2APIC, docs/qemu.md)")
     ap.add_argument("--timeout", type=int, default=0, help="kill QEMU after this many seconds")
     ap.add_argument("--screendump", metavar="FILE.png",
                     help="when the run has finished, save the screen as a PNG and quit (runs with exit = halt)")

@@ -13,7 +13,8 @@ one CPU at APIC id 256 (OVMF then hands over in x2APIC mode and the MADT
 lists that CPU in a type 9 entry), and a CPU model without x2APIC on the
 QEMU that could emulate it (xAPIC). Those are skipped, with the reason,
 where that QEMU could not be fetched. BIG_CASES (make test-smp4) add -smp 8
-in xAPIC (QEMU 7.2) and in x2APIC (QEMU 10).
+in xAPIC (QEMU 7.2) and in x2APIC (QEMU 10). -icount with -smp 2 runs under
+QEMU 10 without x2APIC (docs/qemu.md, "-icount with several CPUs").
 """
 import qemu_run
 from integration import case, base_config, expect_clean_run
@@ -291,6 +292,63 @@ def smp_programs_case(n):
 
 smp_programs_case(2)
 smp_programs_case(4)
+
+
+# -icount with several CPUs (docs/qemu.md "-icount with several CPUs"): one
+# host thread runs the CPUs in turn. QEMU 7.2 gives the first CPU the whole
+# budget up to the next timer and the others none while it never halts (a
+# program's tasks on CPU 1 never run); QEMU 10 aborts at the first x2APIC
+# timer MSR access ("Bad icount read"). qemu_command takes QEMU 10 and hides
+# x2APIC: the scaling workload then runs on both CPUs to its end.
+ICOUNT_SMP_RUN = "bench_page_fault1 --tasks 2 --ms 5 --warmup-ms 1 --mib 1"
+
+
+@case
+def smp_2_icount_tasks_on_both_cpus():
+    """-icount shift=0,sleep=off with -smp 2: the QEMU command is QEMU 10's
+    with a CPU model without x2APIC (QEMU 7.2 is refused), and
+    bench_page_fault1 runs threads and processes at 1 and 2 tasks to its
+    end, the 2-task points with a task faulting on each CPU and every write
+    a fault."""
+    problems = []
+    cmd = qemu_run.qemu_command("img", "vars", smp=2, icount=True)
+    cpu = cmd[cmd.index("-cpu") + 1]
+    if cpu != "max,-x2apic" or "-icount" not in cmd or "-accel" in cmd or \
+            not cmd[0].startswith(qemu_run.QEMU_CACHE):
+        problems.append("-icount -smp 2 command: want QEMU 10's, -cpu max,-x2apic, no MTTCG: %s" % cmd)
+    try:
+        qemu_run.qemu_command("img", "vars", smp=2, icount=True, qemu="system")
+        problems.append("-icount -smp 2 on QEMU 7.2 was not refused")
+    except ValueError:
+        pass
+    run = qemu_run.boot(base_config("checks = none", "run = " + ICOUNT_SMP_RUN), smp=2, icount=True,
+                        timeout=600)
+    expect_clean_run(run, problems)
+    exits = {r.get("program"): r.get("status") for r in run.of_type("exit")}
+    if exits.get("bench_page_fault1") != 0:
+        problems.append("bench_page_fault1: exit %s, want 0" % exits.get("bench_page_fault1"))
+    smp = run.first("smp") or {}
+    if smp.get("online") != 2 or smp.get("apic_mode") != "xapic":
+        problems.append("smp record %s: want 2 online in xAPIC mode" % smp)
+    points = {(r.get("mode"), r.get("tasks")): r for r in run.program_records("bench_scale")}
+    for mode in ("threads", "processes"):
+        for k in (1, 2):
+            r = points.get((mode, k))
+            if not r:
+                problems.append("no bench_scale point %s at %d tasks" % (mode, k))
+                continue
+            if len(r.get("per_task", [])) != k or not all(n > 0 for n in r["per_task"]):
+                problems.append("%s, %d tasks: a task did not fault in the window: %s" % (mode, k, r.get("per_task")))
+            if k == 2 and (r.get("cpus_used") != 2 or sorted(r.get("task_cpu", [])) != [0, 1]):
+                problems.append("%s, 2 tasks: want one on each CPU: cpus_used %s, task_cpu %s" %
+                                (mode, r.get("cpus_used"), r.get("task_cpu")))
+            if mode == "threads" and r.get("minflt_run") != r.get("writes_run"):
+                problems.append("%s, %d tasks: minflt_run %s != writes_run %s" %
+                                (mode, k, r.get("minflt_run"), r.get("writes_run")))
+    errors = run.program_records("bench_error")
+    if errors:
+        problems.append("bench_error records: %s" % errors[:2])
+    return problems
 
 
 @case
