@@ -58,7 +58,8 @@ int64_t sys_mprotect(uint64_t addr, uint64_t len, uint64_t prot)
 
 /* See fault/syscall.h. The range between the old and the new break (a
  * shrink unmaps it; a grow maps it, and fails on any VMA there), and the
- * page above, which a grow must find free. */
+ * page above, which a grow must find free; none for a break below the
+ * heap's start (brk(0): do_brk changes nothing). */
 int64_t sys_brk(uint64_t brk)
 {
 	struct mm_struct *mm = current->mm;
@@ -66,6 +67,8 @@ int64_t sys_brk(uint64_t brk)
 	/* Read under the lock: another thread's brk moves the break. */
 	uint64_t lo = brk < mm->brk ? brk : mm->brk, hi = brk < mm->brk ? mm->brk : brk;
 	struct mm_syscall_range r = { lo, hi - lo + 2 * PAGE_SIZE };   /* past the top: to the end */
+	if (brk < mm->start_brk)
+		r.len = 0;   /* brk(0) and the like: nothing changes */
 	if (!kernel_locked()) {
 		if (mm_ranges_private_anon(mm, &r, 1)) {
 			current->mm_syscalls_unlocked++;

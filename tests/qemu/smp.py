@@ -405,7 +405,7 @@ pcid_case(2, "off")
 # shared and private file pages, and munmap/mprotect/MADV_DONTNEED while other
 # threads fault. Every check is one any correct kernel passes, so faultline must
 # pass them all and Linux 6.1 with several CPUs must agree record by record.
-THREADRACE_PROGRAMS = ["threadrace_anon", "threadrace_file", "threadrace_cow", "threadrace_unmap"]
+THREADRACE_PROGRAMS = ["threadrace_anon", "threadrace_file", "threadrace_cow", "threadrace_unmap", "threadrace_mmsys"]
 
 
 def threadrace_faultline_run(n, problems):
