@@ -194,6 +194,13 @@ struct task_struct {
 	struct inode *cwd;             /* the working directory (getcwd, chdir, relative paths) */
 	/* ---- Programs on every CPU (issue 16, smprun): kernel/sched.c ---- */
 	uint32_t cpu;                  /* the CPU it runs on, or whose queue it waits on, or last ran on */
+	/* ---- Memory syscalls off the big kernel lock (issue 16, mmsys):
+	 * kernel/mm_syscall_lock.c counts this task's mmap, munmap, mprotect,
+	 * madvise, brk and mremap while programs run on several CPUs; a thread's
+	 * go into its leader's when it ends (task_exit.c), the process's sums
+	 * into its exit record. Only the task itself writes its own. ---- */
+	uint64_t mm_syscalls_unlocked;   /* run under the mm's mmap_lock alone */
+	uint64_t mm_syscalls_locked;     /* took the big kernel lock (a file, shmem or hugetlb range) */
 };
 
 /*

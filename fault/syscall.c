@@ -13,6 +13,7 @@
 #include "base/process.h"
 #include "cpu/kernel_lock.h"
 #include "cpu/percpu.h"
+#include "fault/fault_lock.h"
 #include "lib/record.h"
 
 /* The -ENOSYS answer, with its bounded warnings (see above). */
@@ -33,6 +34,25 @@ static int64_t sys_ni_syscall(uint32_t nr)
 	return -ENOSYS;
 }
 
+/* The memory syscalls that arrive without the big kernel lock while
+ * programs run on several CPUs (page_fault_smp, as the page fault): they
+ * serialise on their mm's mmap_lock and take the big lock themselves only
+ * for a file, shmem or hugetlb range (kernel/mm_syscall_lock.h). */
+static bool mm_syscall_nr(uint32_t nr)
+{
+	switch (nr) {
+	case __NR_mmap:
+	case __NR_munmap:
+	case __NR_mprotect:
+	case __NR_brk:
+	case __NR_madvise:
+	case __NR_mremap:
+		return true;
+	default:
+		return false;
+	}
+}
+
 /* See fault/syscall.h. */
 void do_syscall_64(struct pt_regs *regs)
 {
@@ -40,8 +60,11 @@ void do_syscall_64(struct pt_regs *regs)
 	uint64_t a0 = regs->di, a1 = regs->si, a2 = regs->dx, a3 = regs->r10, a4 = regs->r8, a5 = regs->r9;
 	int64_t ret;
 
-	lock_kernel();   /* every syscall body runs under the big kernel lock (cpu/kernel_lock.h) */
-	current->syscall_count++;
+	/* Every syscall body runs under the big kernel lock (cpu/kernel_lock.h)
+	 * but the memory syscalls on several CPUs (mm_syscall_nr). */
+	if (!page_fault_smp || !mm_syscall_nr(nr))
+		lock_kernel();
+	current->syscall_count++;   /* the task's own count: no lock needed */
 	switch (nr) {
 	case __NR_read:            ret = sys_read(a0, a1, a2); break;
 	case __NR_write:           ret = sys_write(a0, a1, a2); break;
@@ -176,6 +199,16 @@ void do_syscall_64(struct pt_regs *regs)
 	default:                   ret = sys_ni_syscall(nr); break;
 	}
 	regs->ax = (uint64_t)ret;
+	if (!kernel_locked()) {
+		/* A memory syscall that did not need the big lock: no mmap_lock is
+		 * held any more, so the lock may be taken for a signal. One sent
+		 * after this look kicks this CPU (kick_process's reschedule IPI,
+		 * held back until the return to ring 3 turns interrupts on), and
+		 * that entry delivers it. */
+		if (!exit_to_user_mode_work(current))
+			return;
+		lock_kernel();
+	}
 	exit_to_user_mode(regs);   /* signals (kernel/signal.c) */
 	unlock_kernel();
 }

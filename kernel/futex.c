@@ -40,12 +40,17 @@ static struct futex_key get_futex_key(uint64_t uaddr, bool private)
 	struct futex_key key = { mm, uaddr };
 	if (private)
 		return key;
+	/* The VMA and the tables stay under the mmap_lock: other threads'
+	 * munmap runs without the big kernel lock (kernel/mm_syscall_lock.h). */
+	mmap_read_lock(mm);
 	struct vm_area_struct *vma = find_vma(mm, uaddr);
-	if (!vma || vma->vm_start > uaddr || !(vma->vm_flags & VM_SHARED))
-		return key;
-	pte_t *pte = walk_pte(mm->pgd, uaddr, false, NULL);
-	if (pte && pte_present(ptep_get(pte)))
-		key = (struct futex_key){ NULL, (pte_pfn(ptep_get(pte)) << PAGE_SHIFT) | (uaddr & (PAGE_SIZE - 1)) };
+	if (vma && vma->vm_start <= uaddr && (vma->vm_flags & VM_SHARED)) {
+		pte_t *pte = walk_pte(mm->pgd, uaddr, false, NULL);
+		pte_t entry = pte ? ptep_get(pte) : __pte(0);
+		if (pte_present(entry))
+			key = (struct futex_key){ NULL, (pte_pfn(entry) << PAGE_SHIFT) | (uaddr & (PAGE_SIZE - 1)) };
+	}
+	mmap_read_unlock(mm);
 	return key;
 }
 

@@ -171,6 +171,16 @@ static int proc_text_fill(struct proc_text *t, struct mm_struct *mm, bool smaps)
 	return 0;
 }
 
+/* proc_text_fill under mm's mmap_lock for reading: other threads change
+ * their VMAs without the big kernel lock (kernel/mm_syscall_lock.h). */
+static int proc_text_fill_locked(struct proc_text *t, struct mm_struct *mm, bool smaps)
+{
+	mmap_read_lock(mm);
+	int err = proc_text_fill(t, mm, smaps);
+	mmap_read_unlock(mm);
+	return err;
+}
+
 /* ---- pagemap ------------------------------------------------------------- */
 
 /* Linux's pte_to_pagemap_entry / pagemap_pmd_range for the page at addr. */
@@ -286,7 +296,9 @@ static int64_t pagemap_read(struct file *f, uint64_t ubuf, uint64_t count, int64
 		uint64_t addr = ((uint64_t)*pos / PM_ENTRY_BYTES) << PAGE_SHIFT;
 		if (addr >= TASK_SIZE_MAX + PAGE_SIZE || ((uint64_t)*pos / PM_ENTRY_BYTES) >> (64 - PAGE_SHIFT))
 			break;
+		mmap_read_lock(mm);   /* the VMA and tables stay; not across the copy, which may fault */
 		uint64_t e = pagemap_entry(mm, addr);
+		mmap_read_unlock(mm);
 		if (copy_to_user(ubuf + done, &e, PM_ENTRY_BYTES))
 			return done ? (int64_t)done : -EFAULT;
 		done += PM_ENTRY_BYTES;
@@ -318,8 +330,11 @@ static int64_t clear_refs_write(struct file *f, uint64_t ubuf, uint64_t count, i
 		return -EINVAL;
 	if (v < 1 || v > 5)
 		return -EINVAL;
-	if (v == 4)
+	if (v == 4) {
+		mmap_write_lock(current->mm);   /* vm_flags change; other threads' memory syscalls run unlocked */
 		clear_soft_dirty(current->mm);
+		mmap_write_unlock(current->mm);
+	}
 	return (int64_t)count;
 }
 
@@ -388,7 +403,7 @@ int proc_self_open(const char *path, uint32_t flags, struct file **out)
 			return -ENOMEM;
 		struct proc_text *t = page_address(hold);
 		t->self = hold;
-		if (proc_text_fill(t, current->mm, kind == PROC_SMAPS)) {
+		if (proc_text_fill_locked(t, current->mm, kind == PROC_SMAPS)) {
 			__free_page(hold);
 			return -ENOMEM;
 		}

@@ -7,6 +7,7 @@
 #include "kernel/pipe.h"
 #include "fault/syscall.h"
 #include "kernel/proc_self.h"
+#include "kernel/mm_syscall_lock.h"
 #include "fault/uaccess.h"
 #include "fs/fcntl.h"
 #include "fs/fdtable.h"
@@ -468,14 +469,18 @@ int64_t sys_chdir(uint64_t upath)
 	return 0;
 }
 
-/* do_mmap_file on current->mm under its mmap_lock, held for writing. */
+/* do_mmap_file on current->mm under its mmap_lock, held for writing. A
+ * private anonymous mapping that replaces (MAP_FIXED) a file, shmem or
+ * hugetlb VMA takes the big kernel lock first (kernel/mm_syscall_lock.h);
+ * the callers with a file hold it already. */
 static int64_t mmap_locked(uint64_t addr, uint64_t len, uint64_t prot, uint64_t flags, struct mmap_file *mf,
 			   uint64_t off)
 {
 	struct mm_struct *mm = current->mm;
-	mmap_write_lock(mm);
+	struct mm_syscall_range r = { addr, (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) ? len : 0 };
+	mm_syscall_lock(mm, true, &r, 1);
 	int64_t ret = do_mmap_file(mm, addr, len, prot, flags, mf, off);
-	mmap_write_unlock(mm);
+	mm_syscall_unlock(mm, true);
 	return ret;
 }
 
@@ -483,13 +488,19 @@ static int64_t mmap_locked(uint64_t addr, uint64_t len, uint64_t prot, uint64_t 
  * An anonymous mmap. A shared one (not hugetlb) is a mapping of a new shmem
  * object of the mapping's length at offset 0 (Linux's shmem_zero_setup, off
  * ignored), so that fork shares its pages, also those first touched after
- * the fork; the VMA takes its own reference on the object, ours goes.
+ * the fork; the VMA takes its own reference on the object, ours goes. A
+ * private one needs no big kernel lock (on several CPUs: kernel/mm_syscall_lock.h);
+ * a shared one (the shmem object, fs/) and a hugetlb one (the pools'
+ * reservations) take it.
  */
 static int64_t mmap_anonymous(uint64_t addr, uint64_t len, uint64_t prot, uint64_t flags, uint64_t off)
 {
 	uint64_t type = flags & MAP_TYPE;
+	if (flags & MAP_HUGETLB)
+		mm_syscall_lock_kernel();
 	if ((type != MAP_SHARED && type != MAP_SHARED_VALIDATE) || (flags & MAP_HUGETLB))
 		return mmap_locked(addr, len, prot, flags, NULL, off);
+	mm_syscall_lock_kernel();
 	struct file *f = shmem_file_setup((len + PAGE_SIZE - 1) & PAGE_MASK, 0);
 	if (!f)
 		return -ENOMEM;
@@ -501,13 +512,15 @@ static int64_t mmap_anonymous(uint64_t addr, uint64_t len, uint64_t prot, uint64
 	return ret;
 }
 
-/* See fault/syscall.h. */
+/* See fault/syscall.h. A file mapping runs under the big kernel lock (the
+ * fd table, the file's references: kernel/mm_syscall_lock.h). */
 int64_t sys_mmap(uint64_t addr, uint64_t len, uint64_t prot, uint64_t flags, uint64_t fd, uint64_t off)
 {
 	if (off & ~PAGE_MASK)
 		return -EINVAL;
 	if (flags & MAP_ANONYMOUS)
 		return mmap_anonymous(addr, len, prot, flags, off);
+	mm_syscall_lock_kernel();
 	struct file *f = fget_files(current->files, fd);
 	if (!f)
 		return -EBADF;

@@ -221,7 +221,9 @@ int64_t sys_faultline_introspect(uint64_t op, uint64_t arg, uint64_t buf, uint64
 		struct fl_pte_info info;
 		if (arg >= TASK_SIZE_MAX || len < sizeof(info))
 			return -EINVAL;
+		mmap_read_lock(current->mm);   /* its tables stay: other threads' munmap runs unlocked */
 		describe_va(arg, &info);
+		mmap_read_unlock(current->mm);
 		return copy_to_user(buf, &info, sizeof(info)) ? -EFAULT : 0;
 	}
 	case FL_INTROSPECT_FAULT_STATS: {

@@ -85,6 +85,10 @@ static void record_process_end(struct task_struct *leader)
 	json_u64(j, "ppid", task_ppid(leader));
 	json_i64(j, "status", leader->group_exit_code);
 	json_u64(j, "cpu", this_cpu_read(cpu));   /* the CPU its last thread ended on (issue 16) */
+	if (leader->mm_syscalls_unlocked || leader->mm_syscalls_locked) {   /* several CPUs only (mmsys) */
+		json_u64(j, "mm_syscalls_unlocked", leader->mm_syscalls_unlocked);
+		json_u64(j, "mm_syscalls_locked", leader->mm_syscalls_locked);
+	}
 	record_end();
 }
 
@@ -174,6 +178,9 @@ static void __attribute__((noreturn)) do_task_exit(void)
 		list_del_init(&t->thread_node);
 		leader->dead_min_flt += t->min_flt;
 		leader->dead_maj_flt += t->maj_flt;
+		/* atomic: the leader may be counting its own lock-free calls now */
+		__atomic_fetch_add(&leader->mm_syscalls_unlocked, t->mm_syscalls_unlocked, __ATOMIC_RELAXED);
+		__atomic_fetch_add(&leader->mm_syscalls_locked, t->mm_syscalls_locked, __ATOMIC_RELAXED);
 	}
 	if (leader->nr_threads == 0) {
 		exit_notify(leader);

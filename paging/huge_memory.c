@@ -43,7 +43,7 @@ void pgtable_trans_huge_deposit(struct mm_struct *mm, uint64_t table_phys)
 	phys_to_page(table_phys)->private = mm->pmd_huge_pte;
 	mm->pmd_huge_pte = table_phys;
 	mm->nr_deposited++;
-	pgtable_deposited++;
+	__atomic_fetch_add(&pgtable_deposited, 1, __ATOMIC_RELAXED);   /* every mm's: THP faults and zaps on several CPUs */
 }
 
 /* See paging/huge_memory.h. */
@@ -57,7 +57,7 @@ uint64_t pgtable_trans_huge_withdraw(struct mm_struct *mm)
 	mm->pmd_huge_pte = page->private;
 	page->private = 0;
 	mm->nr_deposited--;
-	pgtable_deposited--;
+	__atomic_fetch_sub(&pgtable_deposited, 1, __ATOMIC_RELAXED);
 	return table;
 }
 

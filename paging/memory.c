@@ -1162,9 +1162,12 @@ void page_mkclean(struct page *page)
 /* See paging/memory.h. */
 void unmap_mapping_range(struct address_space *mapping, uint64_t first, uint64_t end)
 {
-	/* Under rmap_lock (the i_mmap list); the mms' tables stay because
-	 * their munmap and exit are syscalls, serialised with this one
-	 * (truncation) by the kernel's syscall lock, and faults free none. */
+	/* Under rmap_lock (the i_mmap list); the mms' tables stay: a munmap
+	 * or exit of these file VMAs is a syscall under the big kernel lock,
+	 * as this one (truncation) is, faults free none, and a table freed by
+	 * another range's munmap without the big lock (private anonymous
+	 * memory sharing the table) waits for rmap_lock first
+	 * (tlb_flush_mmu, paging/mmu_gather.c). */
 	spin_lock(&rmap_lock);
 	for (struct vm_area_struct *vma = mapping->i_mmap; vma; vma = vma->vm_mapping_next) {
 		uint64_t vfirst = vma->vm_pgoff, vend = vma->vm_pgoff + vma_pages(vma);

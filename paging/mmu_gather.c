@@ -1,6 +1,7 @@
 /* Gathering a teardown's pages and tables until the TLB flush (paging/mmu_gather.h). */
 #include "paging/mmu_gather.h"
 #include "paging/page.h"
+#include "paging/rmap.h"
 #include "paging/tlb.h"
 
 /* pt_ops.free_table of a gather: the table waits for the flush. */
@@ -71,10 +72,21 @@ void tlb_flush_mmu_tlbonly(struct mmu_gather *tlb)
 	tlb_reset_range(tlb);
 }
 
-/* See paging/mmu_gather.h. */
+/* See paging/mmu_gather.h. Tables are unlinked from mm's tree already, but
+ * a walk that read their entry before may still be in them: the rmap
+ * walks that reach another mm's tables without its mmap_lock
+ * (page_mkclean, unmap_mapping_range: paging/memory.c) hold rmap_lock
+ * throughout, so taking and dropping it once waits for every such walk
+ * that can still see them (Linux frees tables after unlink_file_vma, under
+ * i_mmap_rwsem). Never called with rmap_lock held when tables were
+ * gathered: only the mm's owner frees tables, under its mmap_lock. */
 void tlb_flush_mmu(struct mmu_gather *tlb)
 {
 	tlb_flush_mmu_tlbonly(tlb);
+	if (tlb->nr_tables) {
+		spin_lock(&rmap_lock);
+		spin_unlock(&rmap_lock);
+	}
 	for (uint32_t i = 0; i < tlb->nr_pages; i++)
 		put_page(tlb->pages[i]);
 	for (uint32_t i = 0; i < tlb->nr_tables; i++)

@@ -33,28 +33,33 @@ struct move_ctx {
 	uint64_t delta;            /* destination - source, mod 2^64 */
 	uint64_t start, end;       /* the source range */
 	struct pt_ops ops;         /* prepare_move's: tables marked with this call's number */
+	uint64_t generation;       /* that number */
 	struct mmu_gather *tlb;    /* move_one's: the source entries moved, flushed once */
 };
 
 /* Tables prepare_move() makes carry the number of the call in page->private
- * (unused for table pages), so a failed call frees exactly its own. */
+ * (unused for table pages), so a failed call frees exactly its own. Calls
+ * in other mms run at once on other CPUs (no big kernel lock): each takes
+ * its own number. */
 static uint64_t prepare_generation;
 
-/* pt_ops alloc_table: a page-table page, marked as this prepare_move()'s. */
+/* pt_ops alloc_table (ctx: the move_ctx): a page-table page, marked as
+ * this prepare_move()'s. */
 static uint64_t prepared_table_alloc(void *ctx)
 {
-	(void)ctx;
+	const struct move_ctx *m = ctx;
 	uint64_t phys = pgtable_alloc_page(NULL);
 	if (phys)
-		phys_to_page(phys)->private = prepare_generation;
+		phys_to_page(phys)->private = m->generation;
 	return phys;
 }
 
-/* pt_table_pred: was this empty table made by the current prepare_move()? */
+/* pt_table_pred (ctx: the move_ctx): was this empty table made by its
+ * prepare_move()? */
 static bool prepared_now(void *ctx, uint64_t phys)
 {
-	(void)ctx;
-	return phys_to_page(phys)->private == prepare_generation;
+	const struct move_ctx *m = ctx;
+	return phys_to_page(phys)->private == m->generation;
 }
 
 /* walk_leaves callback: makes the table for one entry's destination exist;
@@ -76,13 +81,15 @@ static int prepare_one(void *ctx, uint64_t va, int level, uint64_t *entry)
 	return 0;
 }
 
-/* free_empty_tables of mm's [start, end), each table freed only after a
- * flush on every CPU of mm (their paging-structure caches may hold it). */
-static void free_empty_tables_flushed(struct mm_struct *mm, uint64_t start, uint64_t end, pt_table_pred may_free)
+/* free_empty_tables of mm's [start, end) (may_free given ctx), each table
+ * freed only after a flush on every CPU of mm (their paging-structure
+ * caches may hold it). */
+static void free_empty_tables_flushed(struct mm_struct *mm, uint64_t start, uint64_t end, pt_table_pred may_free,
+				      void *ctx)
 {
 	struct mmu_gather tlb;
 	tlb_gather_mmu(&tlb, mm);
-	free_empty_tables_ops(mm->pgd, start, end, may_free, NULL, &tlb.table_ops);
+	free_empty_tables_ops(mm->pgd, start, end, may_free, ctx, &tlb.table_ops);
 	tlb_finish_mmu(&tlb);
 }
 
@@ -94,11 +101,12 @@ static void free_empty_tables_flushed(struct mm_struct *mm, uint64_t start, uint
 static int prepare_move(struct mm_struct *mm, uint64_t addr, uint64_t len, uint64_t dst)
 {
 	/* The ops are filled in at run time: the kernel runs at another address than it was linked for. */
-	struct move_ctx m = { mm, dst - addr, addr, addr + len, { prepared_table_alloc, pgtable_free_page, NULL }, NULL };
-	prepare_generation++;
+	struct move_ctx m = { mm, dst - addr, addr, addr + len, { prepared_table_alloc, pgtable_free_page, NULL },
+			      __atomic_add_fetch(&prepare_generation, 1, __ATOMIC_RELAXED), NULL };
+	m.ops.ctx = &m;
 	if (walk_leaves(mm->pgd, addr, addr + len, prepare_one, &m) == 0)
 		return 0;
-	free_empty_tables_flushed(mm, dst, dst + len, prepared_now);
+	free_empty_tables_flushed(mm, dst, dst + len, prepared_now, &m);
 	return -ENOMEM;
 }
 
@@ -182,14 +190,14 @@ static int64_t move_vma(struct mm_struct *mm, struct vm_area_struct *vma, uint64
 		walk_leaves(mm->pgd, addr, addr + len, move_one, &m);
 		tlb_finish_mmu(&tlb);   /* no CPU reaches a page through its old address any more */
 		if (dontunmap)
-			free_empty_tables_flushed(mm, addr, addr + len, NULL);   /* the source keeps its VMA, no entries */
+			free_empty_tables_flushed(mm, addr, addr + len, NULL, NULL);   /* the source keeps its VMA, no entries */
 		else if (vma_unmap_range(mm, addr, len, unmap_pages, mm))
 			panic("move_vma: unmap of the source failed with VMAs reserved");
 	}
 	if (fixed)
-		free_empty_tables_flushed(mm, dst, dst + new_len, NULL);
+		free_empty_tables_flushed(mm, dst, dst + new_len, NULL, NULL);
 	if (len < old_len)
-		free_empty_tables_flushed(mm, addr + len, addr + old_len, NULL);
+		free_empty_tables_flushed(mm, addr + len, addr + old_len, NULL, NULL);
 	vma_unreserve(mm);
 	return (int64_t)dst;
 }

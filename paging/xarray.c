@@ -16,14 +16,14 @@ static struct xa_node *xa_node_alloc(struct xa_node *parent, uint32_t offset)
 		return NULL;
 	n->parent = parent;
 	n->offset = offset;
-	nodes_alive++;
+	__atomic_fetch_add(&nodes_alive, 1, __ATOMIC_RELAXED);   /* xarrays of different locks at once */
 	return n;
 }
 
 static void xa_node_free(struct xa_node *n)
 {
 	kmem_cache_free(xa_node_cache, n);
-	nodes_alive--;
+	__atomic_fetch_sub(&nodes_alive, 1, __ATOMIC_RELAXED);
 }
 
 /* See paging/xarray.h. */

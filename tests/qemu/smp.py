@@ -464,7 +464,7 @@ pcid_case(2, "off")
 # shared and private file pages, and munmap/mprotect/MADV_DONTNEED while other
 # threads fault. Every check is one any correct kernel passes, so faultline must
 # pass them all and Linux 6.1 with several CPUs must agree record by record.
-THREADRACE_PROGRAMS = ["threadrace_anon", "threadrace_file", "threadrace_cow", "threadrace_unmap"]
+THREADRACE_PROGRAMS = ["threadrace_anon", "threadrace_file", "threadrace_cow", "threadrace_unmap", "threadrace_mmsys"]
 
 
 def threadrace_faultline_run(n, problems):
@@ -479,6 +479,13 @@ def threadrace_faultline_run(n, problems):
     smp = run.first("smp") or {}
     if smp.get("online") != n:
         problems.append("smp record %s: want %d online" % (smp, n))
+    # threadrace_mmsys maps only private anonymous memory: on several CPUs
+    # every memory syscall of it runs without the big kernel lock
+    # (kernel/mm_syscall_lock.h), which its exit record counts.
+    ex = [r for r in run.of_type("exit") if r.get("program") == "threadrace_mmsys"]
+    if not ex or not ex[0].get("mm_syscalls_unlocked") or ex[0].get("mm_syscalls_locked", 0) != 0:
+        problems.append("threadrace_mmsys exit record %s: want mm_syscalls_unlocked > 0 and "
+                        "mm_syscalls_locked 0 (its memory syscalls off the big kernel lock)" % (ex[:1],))
     return run
 
 
