@@ -187,6 +187,7 @@ static struct page *ap_prepare(uint32_t cpu, uint32_t apic_id)
 	/* An empty page list with the boot CPU's batch (paging/buddy.h): the
 	 * faults an AP handles pop frames from its own list. */
 	p->pcp = (struct per_cpu_pages){ .head = PFN_NONE, .batch = PCP_BATCH, .high = PCP_HIGH };
+	pcp_high_elsewhere += PCP_HIGH;
 	for (int i = 0; i < 3; i++)
 		p->ist_top[i] = b + (uint64_t)(i + 1) * IST_STACK_BYTES;
 	p->entry_top = b + 3 * IST_STACK_BYTES + ENTRY_STACK_BYTES;

@@ -530,6 +530,26 @@ void free_page(uint64_t addr)
 }
 
 uint64_t nr_free_pages(void) { return zone.stats.free_pages; }
+
+uint64_t pcp_high_elsewhere;
+
+/* See paging/buddy.h. */
+uint64_t nr_free_pages_allocatable(void)
+{
+	uint64_t free = zone.stats.free_pages;
+#ifndef HOST_TEST
+	if (!pcp_high_elsewhere)
+		return free;
+	uint32_t self = smp_processor_id();
+	for (uint32_t cpu = 0; cpu < nr_cpu_ids; cpu++) {
+		if (cpu == self)
+			continue;
+		uint64_t held = __atomic_load_n(&pcpu_area[cpu].pcp.count, __ATOMIC_RELAXED);
+		free = free > held ? free - held : 0;
+	}
+#endif
+	return free;
+}
 uint64_t totalram_pages(void) { return zone.stats.managed_pages; }
 
 void buddy_get_stats(struct buddy_stats *out)

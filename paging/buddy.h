@@ -108,6 +108,20 @@ void free_page(uint64_t addr);
 uint64_t nr_free_pages(void);
 uint64_t totalram_pages(void);
 
+/* The most frames the other CPUs' pcp lists may hold: PCP_HIGH for each
+ * application processor given a list (kernel/smpboot.c adds it); 0 with one
+ * CPU. The watermark fast path (paging/vmscan.h) allows for it. */
+extern uint64_t pcp_high_elsewhere;
+
+/* Free frames this CPU can allocate: nr_free_pages less those on the other
+ * CPUs' pcp lists (read without their owners' order: an estimate, exact with
+ * one CPU). Linux's NR_FREE_PAGES leaves pcp frames out; the watermarks
+ * (paging/vmscan.c) compare against this, or with four CPUs holding up to
+ * 4 x PCP_HIGH frames the count stays above min while the buddy lists and
+ * this CPU's list are empty, and a fault's allocation fails with no
+ * reclaim tried (reclaim_kswapd_under_real_pressure at -smp 4: OOM). */
+uint64_t nr_free_pages_allocatable(void);
+
 /* Copies the allocator's counters into out. */
 void buddy_get_stats(struct buddy_stats *out);
 

@@ -107,7 +107,7 @@ void wakeup_kswapd(void)
 /* See paging/vmscan.h. */
 bool kswapd_needed(void)
 {
-	return nr_free_pages() < wmark.low;
+	return nr_free_pages_allocatable() < wmark.low;
 }
 
 /* True if anonymous pages can go to swap now. */
@@ -348,7 +348,7 @@ uint64_t try_to_free_pages(uint64_t nr, bool direct)
 /* See paging/vmscan.h. */
 uint64_t kswapd_shrink_batch(bool *done)
 {
-	*done = nr_free_pages() >= wmark.high;
+	*done = nr_free_pages_allocatable() >= wmark.high;
 	if (*done)
 		return 0;
 	return try_to_free_pages(SWAP_CLUSTER_MAX, false);
@@ -367,7 +367,7 @@ static void commit_charge(struct page *page, uint32_t order)
 int mem_cgroup_charge(struct page *page, uint32_t order)
 {
 	uint64_t n = 1ull << order;
-	uint64_t free = nr_free_pages();
+	uint64_t free = nr_free_pages_allocatable();
 	if (free < wmark.low) {
 		count_vm_event(kswapd_wakeups);
 		wakeup_kswapd();

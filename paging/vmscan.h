@@ -113,7 +113,7 @@ int mem_cgroup_charge_thp(struct page *page);
  * otherwise: then mem_cgroup_charge, which may reclaim. */
 static inline bool charge_user_page_fast(struct page *page)
 {
-	if (__builtin_expect(!root_mem_cgroup.max && nr_free_pages() >= wmark.low, 1)) {
+	if (__builtin_expect(!root_mem_cgroup.max && nr_free_pages() >= wmark.low + pcp_high_elsewhere, 1)) {
 		page->flags |= PG_memcg;
 		/* Atomic: every CPU's faults charge the one counter (the peak is
 		 * a statistic: a racing update may keep the lower of two). */
