@@ -273,7 +273,7 @@ static void skip_lazy_cpus(struct cpumask *mask)
 /* Every online CPU. */
 static void online_mask(struct cpumask *m)
 {
-	*m = (struct cpumask){ { 0 } };
+	cpumask_clear(m);
 	for (uint32_t cpu = 0; cpu < nr_cpu_ids; cpu++)
 		if (cpu_online(cpu))
 			cpumask_set_cpu(cpu, m);
@@ -288,8 +288,7 @@ void flush_tlb_mm_range(struct mm_struct *mm, uint64_t start, uint64_t end, uint
 	 * the new generation in switch_mm; one that left keeps its entries
 	 * (PCID) but its slot is behind, so it flushes when it comes back. */
 	struct cpumask mask;
-	for (uint32_t i = 0; i < sizeof(mask.bits) / sizeof(mask.bits[0]); i++)
-		mask.bits[i] = __atomic_load_n(&mm_cpumask(mm)->bits[i], __ATOMIC_SEQ_CST);
+	cpumask_copy(&mask, mm_cpumask(mm));
 	cpumask_clear_cpu(smp_processor_id(), &mask);
 	if (!freed_tables && !cpumask_empty(&mask))
 		skip_lazy_cpus(&mask);

@@ -182,8 +182,8 @@ static inline void invpcid_flush_one(uint64_t pcid, uint64_t addr)
  */
 static __attribute__((always_inline)) inline void flush_tlb_fault_page(struct mm_struct *mm, uint64_t addr)
 {
-	_Static_assert(NR_CPUS <= 64, "one cpumask word");
-	if (__builtin_expect(mm_cpumask(mm)->bits[0] == this_cpu_read(cpu_mask_bit) && !tlb_use_pcid, 1))
+	if (__builtin_expect(cpumask_only_cpu(mm_cpumask(mm), this_cpu_read(cpu), this_cpu_read(cpu_mask_bit)) &&
+			     !tlb_use_pcid, 1))
 		flush_tlb_page(addr);
 	else
 		flush_tlb_mm_range(mm, addr, addr + 4096, 12, false);

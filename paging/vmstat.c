@@ -9,7 +9,7 @@ static void sum_counters(uint64_t *out, uint64_t offset, uint64_t len)
 {
 	for (uint64_t w = 0; w < len / sizeof(uint64_t); w++)
 		out[w] = 0;
-	for (uint32_t cpu = 0; cpu < NR_CPUS; cpu++) {
+	for (uint32_t cpu = 0; cpu < nr_cpu_ids; cpu++) {   /* the others' never counted */
 		const uint64_t *in = (const uint64_t *)((const char *)&vm_event_states[cpu] + offset);
 		for (uint64_t w = 0; w < len / sizeof(uint64_t); w++)
 			out[w] += in[w];
