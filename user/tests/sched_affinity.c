@@ -6,8 +6,11 @@
  * -ESRCH, a bad pointer -EFAULT. sched_setaffinity to one allowed CPU (in
  * whichever word holds it, CPUs above 63 included) is read back exactly; a
  * mask shorter than the kernel's counts its missing CPUs as absent (a 4-byte
- * mask of CPU 0 is CPU 0); a mask with no CPU that exists is -EINVAL and
- * changes nothing.
+ * mask of the first allowed CPU is that CPU alone); a mask with no CPU that
+ * exists is -EINVAL and changes nothing. Then it pins itself to every
+ * allowed CPU in turn and getcpu must name each (every_cpu: "ran on N of the
+ * N allowed CPUs, the highest H", which tests/qemu/smp.py reads on a machine
+ * of more than 64 CPUs).
  */
 #include "user/rt/rt.h"
 
@@ -75,13 +78,21 @@ int main(int argc, char **argv, char **envp)
 	long g = getaff(0, sizeof(m), m);
 	rt_check("set_one", s == 0 && g == n && memcmp(m, want, sizeof(m)) == 0,
 		 "set CPU %u alone (%ld bytes): %ld; get %ld: word %u 0x%lx", last, n, s, g, last / 64, m[last / 64]);
-	uint32_t cpu0 = 1;         /* a 4-byte mask: shorter than the kernel's, CPU 0 only */
-	long s4 = setaff(0, 4, &cpu0);
-	memset(m, 0, sizeof(m));
-	long g4 = getaff(0, sizeof(m), m);
-	rt_check("set_short", s4 == 0 && g4 == n && m[0] == 1 && (n < 16 || m[1] == 0),
-		 "set CPU 0 by a 4-byte mask: %ld; get %ld: 0x%lx", s4, g4, m[0]);
-	uint64_t one = 1;
+	unsigned first = 0;
+	while (first < last && !(orig[first / 64] >> (first % 64) & 1))
+		first++;
+	uint64_t one = 1ul << first;
+	if (first < 32) {
+		uint32_t four = 1u << first;   /* a 4-byte mask: shorter than the kernel's */
+		long s4 = setaff(0, 4, &four);
+		memset(m, 0, sizeof(m));
+		long g4 = getaff(0, sizeof(m), m);
+		rt_check("set_short", s4 == 0 && g4 == n && m[0] == one && (n < 16 || m[1] == 0),
+			 "set CPU %u by a 4-byte mask: %ld; get %ld: 0x%lx", first, s4, g4, m[0]);
+	} else {
+		rt_test("set_short", RT_SKIP, "the first allowed CPU, %u, is past a 4-byte mask", first);
+		setaff(0, 8, &one);
+	}
 	uint64_t none[16];
 	memset(none, 0, sizeof(none));
 	none[15] = 1ul << 63;          /* CPU 1023 */
@@ -89,6 +100,26 @@ int main(int argc, char **argv, char **envp)
 	long g2 = getaff(0, sizeof(m), m);
 	rt_check("set_none", s2 == -EINVAL && g2 >= 8 && m[0] == one,
 		 "a mask of CPU 1023 only: %ld (want -EINVAL); mask then 0x%lx (want 0x%lx)", s2, m[0], one);
+	/* Every allowed CPU in turn: pinned there alone, getcpu names it. */
+	unsigned allowed = 0, ran = 0, highest = 0, wrong = 0, wrong_cpu = 0, wrong_got = 0;
+	for (unsigned c = 0; c <= last; c++) {
+		if (!(orig[c / 64] >> (c % 64) & 1))
+			continue;
+		allowed++;
+		memset(want, 0, sizeof(want));
+		want[c / 64] = 1ul << (c % 64);
+		unsigned now = 9999;
+		if (setaff(0, n, want) == 0 && syscall6(NR_getcpu, (long)&now, 0, 0, 0, 0, 0) == 0 && now == c) {
+			ran++;
+			highest = c;
+		} else if (!wrong++) {
+			wrong_cpu = c;
+			wrong_got = now;
+		}
+	}
+	rt_check("every_cpu", ran == allowed && allowed > 0,
+		 "ran on %u of the %u allowed CPUs, the highest %u (first miss: pinned to %u, getcpu %u)", ran, allowed,
+		 highest, wrong ? wrong_cpu : 0, wrong ? wrong_got : 0);
 	long r = setaff(0, n, orig);
 	rt_check("restore", r == 0, "setting the first mask back returned %ld", r);
 	return 0;
