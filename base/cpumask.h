@@ -71,12 +71,14 @@ static inline void cpumask_setall_below(struct cpumask *m, uint32_t n)
 	}
 }
 
-/* *dst = *src, each word read atomically (src may change meanwhile: the copy
- * is a snapshot of each word); the words past nr_cpumask_words are zero. */
+/* *dst = *src in the first nr_cpumask_words words, each read atomically (src
+ * may change meanwhile: the copy is a snapshot of each word). The words past
+ * them are not written (Linux's cpumask_copy: nr_cpumask_bits): no CPU is
+ * there, and no scan here reads them. */
 static inline void cpumask_copy(struct cpumask *dst, const struct cpumask *src)
 {
-	for (uint32_t i = 0; i < CPUMASK_WORDS; i++)
-		dst->bits[i] = i < nr_cpumask_words ? __atomic_load_n(&src->bits[i], __ATOMIC_SEQ_CST) : 0;
+	for (uint32_t i = 0; i < nr_cpumask_words; i++)
+		dst->bits[i] = __atomic_load_n(&src->bits[i], __ATOMIC_SEQ_CST);
 }
 
 /* *dst = *a & *b; returns whether the result holds a CPU (Linux's cpumask_and). */

@@ -295,6 +295,15 @@ void flush_tlb_mm_range(struct mm_struct *mm, uint64_t start, uint64_t end, uint
 	flush_on(&mask, &f, this_cpu_read(loaded_mm) == mm);
 }
 
+/* See paging/tlb.h: the machines of more than 64 CPUs and the PCID case. */
+void flush_tlb_fault_page_slow(struct mm_struct *mm, uint64_t addr)
+{
+	if (!tlb_use_pcid && cpumask_only_cpu(mm_cpumask(mm), this_cpu_read(cpu), this_cpu_read(cpu_mask_bit)))
+		flush_tlb_page(addr);
+	else
+		flush_tlb_mm_range(mm, addr, addr + 4096, 12, false);
+}
+
 /* See paging/tlb.h. */
 void flush_tlb_kernel_range(uint64_t start, uint64_t end)
 {

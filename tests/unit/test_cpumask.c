@@ -58,9 +58,11 @@ TEST(scans_stop_at_nr_cpumask_words)
 	CHECK(!cpumask_empty(&m));
 	CHECK_EQ_U64(cpumask_weight(&m), 1);
 	struct cpumask c;
+	memset(&c, 0xa5, sizeof(c));
 	cpumask_copy(&c, &m);
 	CHECK_EQ_U64(c.bits[1], 2);
-	CHECK_EQ_U64(c.bits[3], 0);      /* the words past nr_cpumask_words copy as zero */
+	CHECK_EQ_U64(c.bits[0], 0);
+	CHECK_EQ_U64(c.bits[3], 0xa5a5a5a5a5a5a5a5ull);   /* past nr_cpumask_words: not written */
 	nr_cpumask_words = CPUMASK_WORDS;
 	CHECK_EQ_U64(cpumask_weight(&m), 2);
 }
