@@ -61,6 +61,14 @@ static inline void cpumask_clear(struct cpumask *m)
 		m->bits[i] = 0;
 }
 
+/* Sets every CPU of m, all CPUMASK_BITS (Linux's cpumask_setall): a task's
+ * cpus_allowed at first, as Linux's all possible CPUs. */
+static inline void cpumask_setall(struct cpumask *m)
+{
+	for (uint32_t i = 0; i < CPUMASK_WORDS; i++)
+		m->bits[i] = ~0ull;
+}
+
 /* Sets CPUs 0 .. n - 1 in m and clears the others (n <= CPUMASK_BITS):
  * Linux's cpumask_setall for n = nr_cpu_ids. */
 static inline void cpumask_setall_below(struct cpumask *m, uint32_t n)

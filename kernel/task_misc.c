@@ -44,7 +44,7 @@ void task_misc_init(struct task_struct *t)
 	t->rlim[RLIMIT_RTPRIO]     = (struct rlimit){ 0, 0 };
 	t->pgid = t->sid = 0;
 	t->pdeath_signal = 0;
-	cpumask_setall_below(&t->cpus_allowed, NR_CPUS);
+	cpumask_setall(&t->cpus_allowed);
 	t->robust_list_head = 0;
 	t->syscall_count = 0;
 	strlcpy(t->prctl_comm, t->comm, sizeof(t->prctl_comm));

@@ -102,6 +102,9 @@ TEST(setall_below_and_and)
 		for (uint32_t cpu = 0; cpu < CPUMASK_BITS; cpu++)
 			CHECK_EQ_U64(cpumask_test_cpu(cpu, &m), cpu < counts[i]);
 	}
+	struct cpumask all;
+	cpumask_setall(&all);
+	CHECK_EQ_U64(cpumask_weight(&all), CPUMASK_BITS);
 	int a_list[] = { 0, 63, 64, 71, 300, -1 }, b_list[] = { 1, 64, 300, 511, -1 }, c_list[] = { 2, 65, -1 };
 	struct cpumask a = mask_of(a_list), b = mask_of(b_list), c = mask_of(c_list), r;
 	CHECK(cpumask_and(&r, &a, &b));
