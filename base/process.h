@@ -20,6 +20,7 @@
 #define KCTX_RSP 64
 
 #ifndef __ASSEMBLER__
+#include "base/cpumask.h"
 #include "base/list.h"
 #include "base/resource.h"
 #include "base/signal.h"
@@ -184,7 +185,7 @@ struct task_struct {
 	uint32_t pgid, sid;                     /* process group and session; a session leader has sid == pid */
 	int32_t pdeath_signal;                  /* prctl(PR_SET_PDEATHSIG), 0: none */
 	char prctl_comm[TASK_PRCTL_COMM_LEN];   /* prctl(PR_SET_NAME/PR_GET_NAME): Linux's 16-byte comm */
-	uint64_t cpus_allowed;                  /* sched_setaffinity: bit n = CPU n */
+	struct cpumask cpus_allowed;            /* sched_setaffinity (issue 16, ncpus: a cpumask of NR_CPUS bits) */
 	uint64_t robust_list_head;              /* set_robust_list/get_robust_list */
 	char exe_path[TASK_EXE_PATH_LEN];       /* readlink("/proc/self/exe"); exec sets it */
 	uint64_t syscall_count;                 /* syscalls made (FL_INTROSPECT_SYSCALLS: the vDSO makes none) */

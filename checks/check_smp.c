@@ -147,7 +147,7 @@ static void wait_ipis(const uint64_t *want)
  */
 static void check_ipi(void)
 {
-	uint64_t before[NR_CPUS], want[NR_CPUS];
+	static uint64_t before[NR_CPUS], want[NR_CPUS], first[NR_CPUS];   /* 12 KiB at 512: off the stack */
 	for (uint32_t c = 1; c < nr_cpu_ids; c++) {
 		before[c] = ipi_count(c);
 		want[c] = before[c] + 1;
@@ -156,7 +156,6 @@ static void check_ipi(void)
 	for (uint32_t c = 1; c < nr_cpu_ids; c++)
 		sent &= smp_send_ipi(c);
 	wait_ipis(want);
-	uint64_t first[NR_CPUS];
 	for (uint32_t c = 1; c < nr_cpu_ids; c++) {
 		first[c] = ipi_count(c) - before[c];
 		want[c] = before[c] + 2;
@@ -695,7 +694,7 @@ static void check_tlb_coherence(uint32_t cpu)
 	check_switch_back(cpu);
 	smp_call_function_single(cpu, remote_unload, NULL, true);
 	switch_mm(NULL);
-	bool left = test_mm.cpu_bitmap.bits[0] != 0 || other_mm.cpu_bitmap.bits[0] != 0;
+	bool left = !cpumask_empty(&test_mm.cpu_bitmap) || !cpumask_empty(&other_mm.cpu_bitmap);
 	test_mm_teardown();
 	if (left)
 		smp_record("smp.tlb_shootdown", TEST_FAIL, cpu, "mm_cpumask not empty after every CPU left the test space");

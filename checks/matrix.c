@@ -498,7 +498,8 @@ static void run_slice(void *arg)
  */
 static uint32_t wait_for_slices(bool lost[NR_CPUS])
 {
-	uint64_t seen[NR_CPUS], since[NR_CPUS], limit = (tsc_hz ? tsc_hz : 1000000000ull) / 1000 * MATRIX_SLICE_STALL_MS;
+	static uint64_t seen[NR_CPUS], since[NR_CPUS];   /* 8 KiB at 512 CPUs: off the stack (one run at a time) */
+	uint64_t limit = (tsc_hz ? tsc_hz : 1000000000ull) / 1000 * MATRIX_SLICE_STALL_MS;
 	uint32_t left, nlost = 0;
 
 	for (uint32_t i = 0; i < plan.slices; i++) {
@@ -647,13 +648,17 @@ void run_access_matrix(enum config_checks level, uint32_t sample, bool parallel)
 	struct access_space space;
 	uint64_t free_before, start, wall, ms, space_total, runnable, cases = 0;
 	uint64_t other[PG_LEVEL_1G + 1][2];
-	uint32_t cpus[NR_CPUS], n, nlost = 0, nonx_pages;
-	bool lost[NR_CPUS] = { false }, state_ok = true, moved[NR_CPUS] = { false };
+	static uint32_t cpus[NR_CPUS];             /* static: 3 KiB at 512 CPUs, one run at a time */
+	static bool lost[NR_CPUS], moved[NR_CPUS];
+	uint32_t n, nlost = 0, nonx_pages;
+	bool state_ok = true;
 	char detail[400];
 	int levels = pgtable_levels();
 
 	if (level == CHECKS_NONE)
 		return;
+	memset(lost, 0, sizeof(lost));
+	memset(moved, 0, sizeof(moved));
 	plan = (struct matrix_plan){ 0 };
 	memset(totals, 0, sizeof(totals));
 	plan.known_deviations = matrix_known_deviations();

@@ -20,9 +20,10 @@
 
 #include "cpu/gdt.h"
 
-/* The CPUs the per-CPU array has room for; the MADT may list more (they are
- * reported and left out, kernel/smpboot.c). */
-#define NR_CPUS 64
+/* The CPUs the per-CPU array has room for (real machines have 4 to 512
+ * logical CPUs); the MADT may list more (they are reported and left out,
+ * kernel/smpboot.c). */
+#define NR_CPUS 512
 
 /* struct pcpu offsets used by assembly. */
 #define PCPU_SELF          0
@@ -37,7 +38,7 @@
 #include "base/list.h"
 #include "base/process.h"
 #include "cpu/topology.h"
-#include "cpu/cpumask.h"
+#include "base/cpumask.h"
 #include "cpu/spinlock.h"
 struct mm_struct;     /* paging/mm_types.h */
 struct page;          /* paging/page.h */

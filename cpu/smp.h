@@ -23,7 +23,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
-#include "cpu/cpumask.h"
+#include "base/cpumask.h"
 #include "cpu/percpu.h"
 
 /* CPUs with a struct pcpu in use (0 .. nr_cpu_ids - 1): the boot CPU and every AP tried. */

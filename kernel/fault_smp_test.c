@@ -198,7 +198,8 @@ static void churn(struct smp_ctx *c)
 /* Runs the scenario on every online CPU at once and waits for all. */
 static void run_everywhere(struct smp_ctx *c)
 {
-	struct cpumask all = { { 0 } };
+	struct cpumask all;
+	cpumask_clear(&all);
 	for (uint32_t cpu = 0; cpu < nr_cpu_ids; cpu++)
 		if (cpu_online(cpu))
 			cpumask_set_cpu(cpu, &all);
@@ -387,7 +388,8 @@ static void run_scenario(enum scenario s, const char *name, uint32_t ncpu, const
 /* See kernel/fault_smp_test.h. */
 void run_fault_smp_test(void)
 {
-	uint32_t order[NR_CPUS] = { 0 }, ncpu = 0;
+	static uint32_t order[NR_CPUS];   /* 2 KiB at 512 CPUs: off the stack */
+	uint32_t ncpu = 0;
 	for (uint32_t cpu = 0; cpu < nr_cpu_ids; cpu++)
 		if (cpu_online(cpu))
 			order[cpu] = ncpu++;

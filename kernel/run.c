@@ -360,8 +360,7 @@ void run_programs(const struct faultline_config *cfg, const struct boot_info *bi
 		record_warning("smp", "no memory for the other CPUs' idle tasks: programs run on the boot CPU only");
 	cpu_prepare_programs(NULL);
 	if (sched_smp) {
-		struct cpumask all = { { sched_cpus() } };
-		smp_call_function_many(&all, cpu_prepare_programs, NULL, true);
+		smp_call_function_many(sched_cpus(), cpu_prepare_programs, NULL, true);
 	}
 	idt_set_page_fault_entry(sched_smp);
 	lock_kernel();   /* the run loop holds it but while it halts (cpu/kernel_lock.h) */

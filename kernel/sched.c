@@ -54,7 +54,7 @@ static struct list_head all_tasks = LIST_HEAD_INIT(all_tasks);
 static uint32_t nr_tasks;
 uint64_t jiffies;
 bool sched_smp;
-static uint64_t sched_cpu_mask = 1;   /* the CPUs that run tasks: bit n = CPU n */
+static struct cpumask sched_cpu_mask = { { 1 } };   /* the CPUs that run tasks */
 
 /* See kernel/sched.h. */
 struct task_struct *sched_reaper(void)
@@ -63,9 +63,9 @@ struct task_struct *sched_reaper(void)
 }
 
 /* See kernel/sched.h. */
-uint64_t sched_cpus(void)
+const struct cpumask *sched_cpus(void)
 {
-	return sched_cpu_mask;
+	return &sched_cpu_mask;
 }
 
 /* How busy cpu is: the tasks on its queue and the one it runs. */
@@ -82,12 +82,12 @@ static uint32_t select_task_rq(const struct task_struct *t, uint32_t prefer)
 	uint32_t here = smp_processor_id();
 	if (!sched_smp)
 		return here;
-	uint64_t allowed = t->cpus_allowed & sched_cpu_mask;
-	if (!allowed)
+	struct cpumask allowed;
+	if (!cpumask_and(&allowed, &t->cpus_allowed, &sched_cpu_mask))
 		allowed = sched_cpu_mask;   /* as Linux's select_fallback_rq: any CPU that runs tasks */
 	uint32_t best = here, best_load = UINT32_MAX;
 	for (uint32_t cpu = 0; cpu < nr_cpu_ids; cpu++) {
-		if (!((allowed >> cpu) & 1))
+		if (!cpumask_test_cpu(cpu, &allowed))
 			continue;
 		uint32_t load = cpu_load(cpu);
 		if (load < best_load || (load == best_load && cpu == prefer)) {
@@ -120,7 +120,7 @@ static struct task_struct *dequeue_first(struct pcpu *p, uint32_t allowed_cpu)
 	uint64_t flags;
 	spin_lock_irqsave(&p->rq_lock, flags);
 	list_for_each_entry(t, &p->runqueue, run_list) {
-		if (allowed_cpu >= NR_CPUS || ((t->cpus_allowed >> allowed_cpu) & 1)) {
+		if (allowed_cpu >= NR_CPUS || cpumask_test_cpu(allowed_cpu, &t->cpus_allowed)) {
 			found = t;
 			break;
 		}
@@ -138,7 +138,7 @@ static struct task_struct *idle_balance(struct pcpu *here)
 {
 	uint32_t busiest = NR_CPUS, most = 0;
 	for (uint32_t cpu = 0; cpu < nr_cpu_ids; cpu++) {
-		if (cpu == here->cpu || !((sched_cpu_mask >> cpu) & 1))
+		if (cpu == here->cpu || !cpumask_test_cpu(cpu, &sched_cpu_mask))
 			continue;
 		uint32_t n = __atomic_load_n(&pcpu_area[cpu].nr_queued, __ATOMIC_RELAXED);
 		if (n > most) {
@@ -175,7 +175,7 @@ static bool need_resched(void)
 	if (p->nr_queued)
 		return true;
 	struct task_struct *t = p->current_task;
-	return sched_smp && t && !((t->cpus_allowed >> p->cpu) & 1);
+	return sched_smp && t && !cpumask_test_cpu(p->cpu, &t->cpus_allowed);
 }
 
 /* The task this CPU runs: current, or its idle task between programs. */
@@ -302,12 +302,12 @@ bool sched_init_smp(void)
 		p->nr_queued = 0;
 		p->idle = t;
 	}
-	uint64_t mask = 1;
+	struct cpumask mask = { { 1 } };
 	for (uint32_t cpu = 1; cpu < nr_cpu_ids; cpu++)
 		if (cpu_online(cpu) && pcpu_area[cpu].idle)
-			mask |= UINT64_C(1) << cpu;
+			cpumask_set_cpu(cpu, &mask);
 	sched_cpu_mask = mask;
-	sched_smp = mask != 1;
+	sched_smp = cpumask_weight(&mask) > 1;
 	smp_set_idle_hook(sched_smp ? sched_idle_hook : NULL);
 	return true;
 }
@@ -455,7 +455,7 @@ void schedule(void)
 	struct pcpu *p = this_cpu_ptr();
 	struct task_struct *prev = rq_curr(), *next;
 	if (prev != p->idle && prev->state == TASK_RUNNING && list_empty(&prev->run_list)) {
-		if (!sched_smp || ((prev->cpus_allowed >> p->cpu) & 1))
+		if (!sched_smp || cpumask_test_cpu(p->cpu, &prev->cpus_allowed))
 			enqueue_task(prev, p->cpu);
 		else
 			enqueue_task(prev, select_task_rq(prev, p->cpu));   /* sched_setaffinity moved it */

@@ -51,9 +51,9 @@ bool sched_init_smp(void);
 /* Whether tasks run on more than one CPU (set by sched_init_smp). */
 extern bool sched_smp;
 
-/* The CPUs that run tasks, bit n = CPU n (the boot CPU only before
- * sched_init_smp or with one CPU): sched_getaffinity's online mask. */
-uint64_t sched_cpus(void);
+/* The CPUs that run tasks (the boot CPU only before sched_init_smp or with
+ * one CPU): sched_getaffinity's online mask. Never NULL; do not write it. */
+const struct cpumask *sched_cpus(void);
 
 /* The reaper: the boot CPU's idle task, the run loop, parent of every
  * tree's first process and of orphans (as init). */

@@ -317,6 +317,9 @@ static enum ap_outcome start_one(const struct madt_cpu *m, bool refuse, bool che
 	struct pcpu *p = &pcpu_area[cpu];
 	tr_hdr->refuse = refuse;
 	nr_cpu_ids++;
+	/* Before the CPU can set its bit in a mask: the scans of base/cpumask.h
+	 * reach its word from now on. */
+	__atomic_store_n(&nr_cpumask_words, (nr_cpu_ids + 63) / 64, __ATOMIC_SEQ_CST);
 	uint64_t start = rdtsc(), us = 0;
 	bool sent = wakeup_secondary_cpu(m->apic_id);
 	uint32_t v = sent ? wait_callin(p, start, &us) : 0;

@@ -44,7 +44,7 @@ void task_misc_init(struct task_struct *t)
 	t->rlim[RLIMIT_RTPRIO]     = (struct rlimit){ 0, 0 };
 	t->pgid = t->sid = 0;
 	t->pdeath_signal = 0;
-	t->cpus_allowed = NR_CPUS >= 64 ? ~UINT64_C(0) : (UINT64_C(1) << NR_CPUS) - 1;
+	cpumask_setall(&t->cpus_allowed);
 	t->robust_list_head = 0;
 	t->syscall_count = 0;
 	strlcpy(t->prctl_comm, t->comm, sizeof(t->prctl_comm));

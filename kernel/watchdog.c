@@ -57,8 +57,7 @@ static void lapic_tick_others(bool start)
 {
 	if (!sched_smp)
 		return;
-	struct cpumask m = { { sched_cpus() } };
-	smp_call_function_many(&m, lapic_tick_here, start ? (void *)1 : NULL, true);
+	smp_call_function_many(sched_cpus(), lapic_tick_here, start ? (void *)1 : NULL, true);
 }
 
 /* See kernel/watchdog.h. */

@@ -707,6 +707,17 @@ int buddy_init(const struct memmap *mm)
 
 /* ---- consistency check ---- */
 
+/* CPU cpu's per-CPU page list (host tests: the one CPU's). */
+static const struct per_cpu_pages *pcp_of(uint32_t cpu)
+{
+#ifdef HOST_TEST
+	(void)cpu;
+	return &host_pcpu.pcp;
+#else
+	return cpu == smp_processor_id() ? &this_cpu_ptr()->pcp : &pcpu_area[cpu].pcp;
+#endif
+}
+
 /* Checks one free block listed on list `order`; counts what is wrong in r. */
 static void check_free_block(struct check_result *r, uint64_t pfn, uint32_t order)
 {
@@ -775,17 +786,14 @@ uint64_t buddy_check(struct check_result *out)
 	/* Every CPU's pcp list (the others' are read while they stand still:
 	 * the check runs between programs, the APs idle). */
 #ifdef HOST_TEST
-	const struct per_cpu_pages *lists[1] = { &host_pcpu.pcp };
 	uint32_t nlists = 1;
 #else
-	const struct per_cpu_pages *lists[NR_CPUS];
-	uint32_t nlists = 0;
-	for (uint32_t cpu = 0; cpu < nr_cpu_ids; cpu++)
-		lists[nlists++] = cpu == smp_processor_id() ? &this_cpu_ptr()->pcp : &pcpu_area[cpu].pcp;
+	uint32_t nlists = nr_cpu_ids;
 #endif
 	for (uint32_t l = 0; l < nlists; l++) {
+		const struct per_cpu_pages *pl = pcp_of(l);
 		uint64_t pcp_pages = 0;
-		for (uint32_t pfn = lists[l]->head; pfn != PFN_NONE && pfn != 0; pfn = pfn_to_page(pfn)->lru_next) {
+		for (uint32_t pfn = pl->head; pfn != PFN_NONE && pfn != 0; pfn = pfn_to_page(pfn)->lru_next) {
 			if (pfn >= max_mapnr || pcp_pages >= max_mapnr) {
 				check_problem(r, "pcp list: link 0x%llx out of bounds, or a cycle", (uint64_t)pfn);
 				break;
@@ -796,9 +804,9 @@ uint64_t buddy_check(struct check_result *out)
 					      (uint64_t)p->flags);
 			pcp_pages++;
 		}
-		if (pcp_pages != lists[l]->count)
+		if (pcp_pages != pl->count)
 			check_problem(r, "pcp list %llu holds %llu frames, pcp.count says %llu", (uint64_t)l, pcp_pages,
-				      (uint64_t)lists[l]->count);
+				      (uint64_t)pl->count);
 		listed_pages += pcp_pages;
 	}
 	if (listed_pages != zone.stats.free_pages || zone.stats.free_pages > zone.stats.managed_pages)

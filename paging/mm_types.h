@@ -21,7 +21,7 @@
 #include <stdint.h>
 
 #include "paging/pgtable_types.h"
-#include "cpu/cpumask.h"
+#include "base/cpumask.h"
 #include "cpu/spinlock.h"
 
 /* ---- vm_flags ------------------------------------------------------------ */

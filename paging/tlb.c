@@ -273,7 +273,7 @@ static void skip_lazy_cpus(struct cpumask *mask)
 /* Every online CPU. */
 static void online_mask(struct cpumask *m)
 {
-	*m = (struct cpumask){ { 0 } };
+	cpumask_clear(m);
 	for (uint32_t cpu = 0; cpu < nr_cpu_ids; cpu++)
 		if (cpu_online(cpu))
 			cpumask_set_cpu(cpu, m);
@@ -288,12 +288,20 @@ void flush_tlb_mm_range(struct mm_struct *mm, uint64_t start, uint64_t end, uint
 	 * the new generation in switch_mm; one that left keeps its entries
 	 * (PCID) but its slot is behind, so it flushes when it comes back. */
 	struct cpumask mask;
-	for (uint32_t i = 0; i < sizeof(mask.bits) / sizeof(mask.bits[0]); i++)
-		mask.bits[i] = __atomic_load_n(&mm_cpumask(mm)->bits[i], __ATOMIC_SEQ_CST);
+	cpumask_copy(&mask, mm_cpumask(mm));
 	cpumask_clear_cpu(smp_processor_id(), &mask);
 	if (!freed_tables && !cpumask_empty(&mask))
 		skip_lazy_cpus(&mask);
 	flush_on(&mask, &f, this_cpu_read(loaded_mm) == mm);
+}
+
+/* See paging/tlb.h: the machines of more than 64 CPUs and the PCID case. */
+void flush_tlb_fault_page_slow(struct mm_struct *mm, uint64_t addr)
+{
+	if (!tlb_use_pcid && cpumask_only_cpu(mm_cpumask(mm), this_cpu_read(cpu), this_cpu_read(cpu_mask_bit)))
+		flush_tlb_page(addr);
+	else
+		flush_tlb_mm_range(mm, addr, addr + 4096, 12, false);
 }
 
 /* See paging/tlb.h. */

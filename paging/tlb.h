@@ -172,6 +172,9 @@ static inline void invpcid_flush_one(uint64_t pcid, uint64_t addr)
 		flush_tlb_all();
 }
 
+/* flush_tlb_fault_page's other cases, out of line (paging/tlb.c). */
+void flush_tlb_fault_page_slow(struct mm_struct *mm, uint64_t addr);
+
 /*
  * flush_tlb_mm_page for the fault path, which runs in mm (loaded here): one
  * INVLPG when mm is live on this CPU only - the instructions of the
@@ -179,14 +182,17 @@ static inline void invpcid_flush_one(uint64_t pcid, uint64_t addr)
  * flush_tlb_mm_range. (A lazy CPU keeps its bit, so it is not "only here".)
  * With PCIDs other CPUs may hold mm's entries under its PCID without being
  * in the mask: then the generation must move, through flush_tlb_mm_range.
+ * Inline only the one-word test (a machine of up to 64 CPUs: two
+ * instructions more than before NR_CPUS grew); with more words,
+ * flush_tlb_fault_page_slow reads them all.
  */
 static __attribute__((always_inline)) inline void flush_tlb_fault_page(struct mm_struct *mm, uint64_t addr)
 {
-	_Static_assert(NR_CPUS <= 64, "one cpumask word");
-	if (__builtin_expect(mm_cpumask(mm)->bits[0] == this_cpu_read(cpu_mask_bit) && !tlb_use_pcid, 1))
+	if (__builtin_expect(mm_cpumask(mm)->bits[0] == this_cpu_read(cpu_mask_bit) && !tlb_use_pcid &&
+			     nr_cpumask_words == 1, 1))
 		flush_tlb_page(addr);
 	else
-		flush_tlb_mm_range(mm, addr, addr + 4096, 12, false);
+		flush_tlb_fault_page_slow(mm, addr);
 }
 
 /* Shootdown counts since boot (for the records). */

@@ -13,7 +13,8 @@ one CPU at APIC id 256 (OVMF then hands over in x2APIC mode and the MADT
 lists that CPU in a type 9 entry), and a CPU model without x2APIC on the
 QEMU that could emulate it (xAPIC). Those are skipped, with the reason,
 where that QEMU could not be fetched. BIG_CASES (make test-smp4) add -smp 8
-in xAPIC (QEMU 7.2) and in x2APIC (QEMU 10). -icount with -smp 2 runs under
+in xAPIC (QEMU 7.2) and in x2APIC (QEMU 10), and -smp 72 (more CPUs than one
+cpumask word: programs on CPUs above 63). -icount with -smp 2 runs under
 QEMU 10 without x2APIC (docs/qemu.md, "-icount with several CPUs").
 """
 import qemu_run
@@ -255,6 +256,50 @@ def smp_8_x2apic():
     """-smp 8 with -cpu max,+x2apic under QEMU 10: all 8 CPUs up in x2APIC mode, per-core checks on each."""
     run = qemu_run.boot(x2apic_programs_config(), cpu="max,+x2apic", smp=8, qemu="backports", timeout=1500)
     return smp_problems(run, 8, want_mode="x2apic")
+
+
+BEYOND_64 = 72   # more CPUs than one cpumask word; QEMU 7.2's q35 takes up to 288 (xAPIC ids up to 254)
+
+
+@big_case
+def smp_72_cpus_beyond_one_mask_word():
+    """-smp 72 under Debian 12's QEMU 7.2 (MTTCG, xAPIC), checks = none:
+    NR_CPUS is 512, so every CPU comes up and none is left out; programs
+    run on CPUs above 63: sched_affinity pins itself to each of the 72 in
+    turn (getcpu names each, its masks are 16 bytes: CPUs 64..71 in the
+    second word) and ends on CPU 71, smp_parallel's threads run at once.
+    About 5 minutes on 2 host cores (most of it OVMF and the bring-up of 72
+    virtual CPUs), so it is in make test-smp4, not make test."""
+    from ring3 import check_faultline_run
+    n = BEYOND_64
+    names = ["sched_affinity", "smp_parallel"]
+    problems = []
+    run = qemu_run.boot(base_config("checks = none", *("run = " + p for p in names)), cpu="max", smp=n,
+                        mem="512M", timeout=1500)
+    expect_clean_run(run, problems)
+    check_faultline_run(run, names, problems)
+    smp = run.first("smp") or {}
+    if smp.get("online") != n or smp.get("left_out") != 0 or smp.get("failed") != 0 or smp.get("madt_enabled") != n:
+        problems.append("smp record %s: want %d online, none failed or left out" % (smp, n))
+    online = sorted(c.get("cpu") for c in run.of_type("cpu") if c.get("online"))
+    if online != list(range(n)):
+        problems.append("online cpu records %s, want CPUs 0..%d" % (online, n - 1))
+    tests = {r.get("name"): r for r in run.program_records("test")}
+    tour = tests.get("ring3.sched_affinity.every_cpu") or {}
+    want = "ran on %d of the %d allowed CPUs, the highest %d" % (n, n, n - 1)
+    if tour.get("result") != "pass" or not tour.get("detail", "").startswith(want):
+        problems.append("sched_affinity.every_cpu %s, want pass with %r" % (tour, want))
+    online_cpus = tests.get("ring3.sched_affinity.online_cpus") or {}
+    if online_cpus.get("result") != "pass" or "16 bytes, %d CPUs" % n not in online_cpus.get("detail", ""):
+        problems.append("sched_affinity.online_cpus %s, want a 16-byte mask of %d CPUs" % (online_cpus, n))
+    high_exits = [r for r in run.of_type("exit") if (r.get("cpu") or 0) >= 64]
+    if not high_exits:
+        problems.append("no exit record on a CPU above 63: %s" % [(r.get("program"), r.get("cpu"))
+                                                                   for r in run.of_type("exit")])
+    together = tests.get("ring3.smp_parallel.together") or {}
+    if together.get("result") != "pass":
+        problems.append("smp_parallel.together %s, want pass" % together)
+    return problems
 
 
 # Programs on every CPU (issue 16, docs/ARCHITECTURE.md "Every CPU"): threads
