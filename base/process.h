@@ -177,7 +177,7 @@ struct task_struct {
 	uint32_t sas_ss_flags;              /* SS_DISABLE, or the flags it was set with */
 	struct signal_archinfo fault_info;  /* for the next signal frame's sigcontext */
 	bool warned_stop_signal;            /* the one warning for a stop signal's default given */
-	/* ---- The small process attributes (issue 12's small syscalls). Set by
+	/* ---- The small process attributes (small syscalls). Set by
 	 * task_misc_init() (kernel/task_misc.c) where a task is set up; fork
 	 * copies them all, as Linux's copy_creds/copy_signal do. ---- */
 	struct task_cred cred;                  /* getuid, setuid, getgroups, ... (root: 0) */
@@ -185,7 +185,7 @@ struct task_struct {
 	uint32_t pgid, sid;                     /* process group and session; a session leader has sid == pid */
 	int32_t pdeath_signal;                  /* prctl(PR_SET_PDEATHSIG), 0: none */
 	char prctl_comm[TASK_PRCTL_COMM_LEN];   /* prctl(PR_SET_NAME/PR_GET_NAME): Linux's 16-byte comm */
-	struct cpumask cpus_allowed;            /* sched_setaffinity (issue 16, ncpus: a cpumask of NR_CPUS bits) */
+	struct cpumask cpus_allowed;            /* sched_setaffinity (a cpumask of NR_CPUS bits) */
 	uint64_t robust_list_head;              /* set_robust_list/get_robust_list */
 	char exe_path[TASK_EXE_PATH_LEN];       /* readlink("/proc/self/exe"); exec sets it */
 	uint64_t syscall_count;                 /* syscalls made (FL_INTROSPECT_SYSCALLS: the vDSO makes none) */
@@ -193,9 +193,9 @@ struct task_struct {
 	 * descriptors 0, 1, 2 on the console; fork: dup_fd, exit: exit_files. */
 	struct files_struct *files;    /* the descriptor table */
 	struct inode *cwd;             /* the working directory (getcwd, chdir, relative paths) */
-	/* ---- Programs on every CPU (issue 16, smprun): kernel/sched.c ---- */
+	/* ---- Programs on every CPU: kernel/sched.c ---- */
 	uint32_t cpu;                  /* the CPU it runs on, or whose queue it waits on, or last ran on */
-	/* ---- Memory syscalls off the big kernel lock (issue 16, mmsys):
+	/* ---- Memory syscalls off the big kernel lock:
 	 * kernel/mm_syscall_lock.c counts this task's mmap, munmap, mprotect,
 	 * madvise, brk and mremap while programs run on several CPUs; a thread's
 	 * go into its leader's when it ends (task_exit.c), the process's sums

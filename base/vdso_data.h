@@ -14,7 +14,7 @@
 struct vdso_data {
 	uint64_t tsc_hz;      /* the TSC's frequency: ns since boot = cycles_to_ns(rdtsc, tsc_hz) */
 	uint64_t boot_tsc;    /* the TSC at boot time 0 (0: the TSC counts from reset) */
-	/* ---- Programs on every CPU (issue 16) ---- */
+	/* ---- Programs on every CPU ---- */
 	uint32_t getcpu_rdtscp;  /* 1: RDTSCP's TSC_AUX holds the CPU number (Linux's
 				  * encoding: cpu | node << 12); getcpu reads it there;
 				  * 0: getcpu reads it with LSL from VDSO_CPUNODE_SEG */

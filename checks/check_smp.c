@@ -718,7 +718,7 @@ void run_smp_checks(enum config_checks level)
 			kprintf("checks on CPU %u:\n", c);
 			smp_call_function_single(c, run_checks_here, &level, true);
 		}
-		run_matrix_sample_on_cpus(level);   /* matrix (issue 16): checks/matrix_sample.h */
+		run_matrix_sample_on_cpus(level);   /* matrix: checks/matrix_sample.h */
 		for (uint32_t c = 1; c < nr_cpu_ids; c++)
 			if (cpu_online(c))
 				check_tlb_coherence(c);

@@ -1,5 +1,5 @@
 /*
- * Bring-up checks on every core (issue 16; docs/checks.md, "Every core"),
+ * Bring-up checks on every core (docs/checks.md, "Every core"),
  * run from the boot CPU once the others are up (kernel/smpboot.h):
  *
  * (record names "smp.NAME"; the targeted checks keep theirs, with the CPU in "cpu")

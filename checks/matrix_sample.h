@@ -1,5 +1,5 @@
 /*
- * The conformance matrix's sample on every CPU (issue 16, "Bring-up checks
+ * The conformance matrix's sample on every CPU ("Bring-up checks
  * on every core"; docs/checks.md, "Every core"): a fixed sample of the
  * default space -- every k-th case, k the smallest prime >= the cases this
  * CPU can do / MATRIX_SAMPLE_CASES, so it meets every combination of the

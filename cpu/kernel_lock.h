@@ -1,5 +1,5 @@
 /*
- * The big kernel lock (issue 16; Linux 2.0-2.6's lock_kernel): one lock that
+ * The big kernel lock (Linux 2.0-2.6's lock_kernel): one lock that
  * makes every syscall body, every exception from ring 3 and the scheduler run
  * on one CPU at a time, so that the kernel written for one CPU stays correct
  * while programs run on every CPU.

@@ -76,7 +76,7 @@ struct last_pmd_cache {
 #define LRU_ADD_BATCH 15
 struct lru_add_batch {
 	uint32_t nr;                          /* pages in it, 0 .. LRU_ADD_BATCH - 1 between calls */
-	spinlock_t lock;                      /* nr and pages: this CPU adds, any CPU drains (issue 16) */
+	spinlock_t lock;                      /* nr and pages: this CPU adds, any CPU drains */
 	struct page *pages[LRU_ADD_BATCH];
 };
 
@@ -102,7 +102,7 @@ struct call_single_data {
 	void *volatile arg;
 	volatile uint32_t pending;       /* 1 from the request until func has returned */
 	volatile uint32_t lock;          /* 1 while a caller owns this slot */
-	volatile uint32_t running;       /* this CPU runs func now: a lock wait inside it must not run it again (issue 16, faultmerge) */
+	volatile uint32_t running;       /* this CPU runs func now: a lock wait inside it must not run it again */
 };
 
 struct pcpu {
@@ -119,7 +119,7 @@ struct pcpu {
 	struct list_head runqueue;       /* TASK_RUNNING tasks waiting for this CPU, in order */
 	struct mm_struct *loaded_mm;     /* whose page tables CR3 holds (NULL: the kernel's) */
 	uint64_t nr_switches;
-	/* ---- SMP (issue 16): kernel/smpboot.c and cpu/smp.c ---- */
+	/* ---- SMP: kernel/smpboot.c and cpu/smp.c ---- */
 	uint32_t apic_id;                /* this CPU's local APIC id (MADT, = its CPUID's) */
 	volatile uint32_t online;        /* 1 once the CPU runs its idle loop (the BSP: from boot) */
 	uint64_t ist_top[3];             /* IST stacks (#DF, NMI, #MC) for gdt_init; 0: the static ones */
@@ -128,27 +128,27 @@ struct pcpu {
 	struct cpu_topology topo;
 	struct call_single_data csd;     /* the pending smp_call_function_single request */
 	uint64_t ipis_received;          /* CALL_FUNCTION_VECTOR interrupts taken */
-	/* ---- TLB (issue 16, paging/tlb.c) ---- */
+	/* ---- TLB (paging/tlb.c) ---- */
 	volatile uint32_t tlb_is_lazy;   /* a kernel thread borrows loaded_mm (Linux's cpu_tlbstate_shared.is_lazy) */
 	uint64_t tlb_flushes_received;   /* flush_tlb_func runs asked by another CPU */
 	uint64_t cpu_mask_bit;           /* 1 << cpu: this CPU's bit in a cpumask word (flush_tlb_fault_page) */
-	/* ---- PCID (issue 16, pcid): paging/tlb.c, Linux's cpu_tlbstate ---- */
+	/* ---- PCID: paging/tlb.c, Linux's cpu_tlbstate ---- */
 	uint16_t loaded_mm_asid;         /* the ASID slot loaded_mm runs under (PCID kern_pcid(asid)) */
 	uint16_t next_asid;              /* the slot choose_new_asid takes next (round robin) */
 	uint32_t pcid_on;                /* CR4.PCIDE is set on this CPU: CR3 carries a PCID */
 	struct tlb_context tlb_ctxs[TLB_NR_DYN_ASIDS];
-	/* ---- cowfast (issue 12): paging/lru.c ---- */
+	/* ---- the CoW fast path: paging/lru.c ---- */
 	struct lru_add_batch lru_add;    /* pages on their way to the LRU lists */
-	/* ---- Programs on every CPU (issue 16, smprun): kernel/sched.c ---- */
+	/* ---- Programs on every CPU: kernel/sched.c ---- */
 	spinlock_t rq_lock;              /* runqueue and nr_queued (taken with interrupts off) */
 	uint32_t nr_queued;              /* tasks on runqueue */
 	volatile uint32_t in_idle_loop;  /* 1 while cpu_idle_loop halts: it runs call requests itself */
 	uint64_t resched_ipis;           /* RESCHEDULE_VECTOR interrupts taken */
 	uint64_t nr_pulled;              /* tasks this CPU took from another's queue when idle */
-	/* ---- Probes of checks/ on every CPU at once (issue 16, matrix): checks/probe.c ---- */
+	/* ---- Probes of checks/ on every CPU at once: checks/probe.c ---- */
 	void (*probe_handler)(struct pt_regs *regs);  /* fault_probe_handler (fault/traps.h): armed around a probe here */
 	void *probe_frame;               /* the armed probe's saved context and result (checks/probe.c) */
-	/* ---- fault-path locking (issue 16, s4-faultlock) ---- */
+	/* ---- fault-path locking ---- */
 	uint64_t pgtables_allocated;     /* page-table pages this CPU allocated (paging/init.c): vmf->pgtables */
 	struct fault_stats *fault_stats; /* this CPU's fault counters (paging/fault_stats.c), NULL until its first fault */
 	uint64_t gdt[GDT_ENTRIES] __attribute__((aligned(16)));  /* this CPU's GDT (cpu/gdt.c) */

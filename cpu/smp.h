@@ -1,5 +1,5 @@
 /*
- * The CPUs once they run (issue 16): which are online, inter-processor
+ * The CPUs once they run: which are online, inter-processor
  * interrupts, running a function on another CPU (Linux's
  * smp_call_function_single / _many) and the idle loop the other CPUs wait
  * in. Bringing them up is kernel/smpboot.c's.
@@ -13,7 +13,7 @@
  * the kernel lock) the handler runs it at once, without the kernel lock, so
  * that a TLB shootdown from the lock's holder is never left waiting.
  *
- * While programs run (issue 16) the idle loop also calls the scheduler's
+ * While programs run the idle loop also calls the scheduler's
  * idle hook (smp_set_idle_hook), which runs tasks queued for the CPU; a
  * RESCHEDULE_VECTOR IPI (smp_send_reschedule) wakes it for them. A csd slot
  * has a lock, so two senders queue (docs/ARCHITECTURE.md, "Every CPU").

@@ -1,5 +1,5 @@
 /*
- * The page-fault path and the big kernel lock (issue 16): the ONE place the
+ * The page-fault path and the big kernel lock: the ONE place the
  * #PF path takes a global lock, so that what it takes is an edit here, not
  * in the entry code or the fault handler.
  *

@@ -101,7 +101,7 @@ void do_syscall_64(struct pt_regs *regs)
 	case __NR_pipe2:           ret = sys_pipe2(a0, a1); break;
 	case __NR_poll:            ret = sys_poll(a0, a1, a2); break;
 	case __NR_ppoll:           ret = sys_ppoll(a0, a1, a2, a3, a4); break;
-	/* The small syscalls of issue 12 (sysmisc). */
+	/* The small syscalls (sysmisc). */
 	case __NR_getuid:          ret = sys_getuid(); break;
 	case __NR_geteuid:         ret = sys_geteuid(); break;
 	case __NR_getgid:          ret = sys_getgid(); break;

@@ -70,7 +70,7 @@
 #define __NR_clone3        435
 #define __NR_pipe2         293
 #define __NR_ppoll         271
-/* The small syscalls of issue 12 (kernel/sys_creds.c, sys_pgrp.c, sys_rlimit.c, ...). */
+/* The small syscalls (kernel/sys_creds.c, sys_pgrp.c, sys_rlimit.c, ...). */
 #define __NR_nanosleep      35
 #define __NR_getrlimit      97
 #define __NR_sysinfo        99
@@ -171,7 +171,7 @@ int64_t sys_gettimeofday(uint64_t tv, uint64_t tz);
 int64_t sys_uname(uint64_t buf);
 int64_t sys_getrandom(uint64_t buf, uint64_t len, uint64_t flags);
 int64_t sys_arch_prctl(uint64_t code, uint64_t addr);
-/* The small syscalls of issue 12: ids (kernel/sys_creds.c), process groups
+/* The small syscalls: ids (kernel/sys_creds.c), process groups
  * (sys_pgrp.c), limits (sys_rlimit.c), prctl, affinity, sysinfo, readlink,
  * robust lists, sleeps and time (sys_time.c). */
 int64_t sys_getuid(void);

@@ -17,7 +17,7 @@ static uint64_t next_ino = 2;
 static uint64_t objects_alive;
 
 /*
- * block_lock (issue 16): every inode's block map (i_blockmap) and the RAM
+ * block_lock: every inode's block map (i_blockmap) and the RAM
  * disk's block allocator (fs/brd.c). The syscalls hold the big kernel lock,
  * but a page fault reads a file's blocks (readpage) and reclaim from a
  * fault writes them back (writepage) without it, on any CPU. A leaf but for

@@ -1,5 +1,5 @@
 /*
- * The fault path on every CPU at once (issue 16, `test = fault_smp`): an
+ * The fault path on every CPU at once (`test = fault_smp`): an
  * mm of its own, handle_mm_fault driven from every online CPU together
  * (cpu/smp.h's smp_call_function_many; the boot CPU takes part), in four
  * scenarios, one test record each:

@@ -1,5 +1,5 @@
 /*
- * The memory syscalls and the big kernel lock (issue 16). While programs
+ * The memory syscalls and the big kernel lock. While programs
  * run on several CPUs (page_fault_smp), do_syscall_64 enters mmap, munmap,
  * mprotect, madvise, brk and mremap without the big kernel lock
  * (cpu/kernel_lock.h): like a page fault, a call that changes only private

@@ -89,7 +89,7 @@ static void oom_evaluate_task(struct task_struct *t, void *arg)
  * __oom_reap_task_mm); the VMAs stay until it exits. The victim may run on
  * another CPU (kill_process kicked it into the kernel, where it waits for
  * the big lock): its TLB is flushed there too, before the freed frames can
- * be handed out again (issue 16). Under the victim's mmap_lock for
+ * be handed out again. Under the victim's mmap_lock for
  * writing: its other threads may be in page faults on other CPUs, which
  * take no big lock, and zap_page_range frees page tables. (Called with the
  * big lock and no mmap_lock held: the slow half of a fault.) */

@@ -354,7 +354,7 @@ void run_programs(const struct faultline_config *cfg, const struct boot_info *bi
 		return;
 	syscall_init();
 	sched_init();
-	/* Every other online CPU runs programs too (issue 16): its idle task,
+	/* Every other online CPU runs programs too: its idle task,
 	 * its SYSCALL set-up and the page-fault entry that takes the lock. */
 	if (num_online_cpus() > 1 && !sched_init_smp())
 		record_warning("smp", "no memory for the other CPUs' idle tasks: programs run on the boot CPU only");

@@ -307,7 +307,7 @@ void run_test_hooks(const struct faultline_config *cfg)
 		} else if (strcmp(t, "fail_alloc") == 0) {
 			run_mm_atomic_test();   /* ~0.1 s under TCG: not at every boot */
 		} else if (strcmp(t, "fault_smp") == 0) {
-			run_fault_smp_test();   /* the fault path on every CPU at once (issue 16) */
+			run_fault_smp_test();   /* the fault path on every CPU at once */
 		} else if (strcmp(t, "panic") == 0) {
 			panic("test hook: deliberate panic");
 		} else if (!hook_acted_on_elsewhere(t)) {

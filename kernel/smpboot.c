@@ -174,7 +174,7 @@ static struct page *ap_prepare(uint32_t cpu, uint32_t apic_id)
 	if (!stacks)
 		return NULL;
 	uint64_t b = (uint64_t)(uintptr_t)page_address(stacks);
-	/* Written once in full (matrix, issue 16): under QEMU TCG a frame the
+	/* Written once in full (matrix): under QEMU TCG a frame the
 	 * firmware ran code from keeps those stale translations until a store
 	 * overlaps them, and until then every store to its page takes QEMU's slow
 	 * self-modifying-code path -- an AP whose idle stack sat on such a frame

@@ -1,5 +1,5 @@
 /*
- * Bringing up the other CPUs (issue 16; Linux's arch/x86/kernel/smpboot.c):
+ * Bringing up the other CPUs (Linux's arch/x86/kernel/smpboot.c):
  * the CPUs the ACPI MADT lists as enabled, started one at a time with
  * INIT-SIPI-SIPI through the real-mode trampoline (cpu/trampoline.h), each
  * given its struct pcpu (GDT, TSS, IST and entry stacks, GS base), the IDT,

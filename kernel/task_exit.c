@@ -59,7 +59,7 @@ static void record_kill(const struct task_struct *leader, int sig, int code, uin
 	json_hex(j, "error_code", regs->error_code);
 	json_u64(j, "vector", regs->vector);
 	json_str(j, "reason", reason);
-	json_u64(j, "cpu", this_cpu_read(cpu));   /* the CPU it died on (issue 16) */
+	json_u64(j, "cpu", this_cpu_read(cpu));   /* the CPU it died on */
 	record_end();
 }
 
@@ -84,7 +84,7 @@ static void record_process_end(struct task_struct *leader)
 	json_u64(j, "pid", leader->tgid);
 	json_u64(j, "ppid", task_ppid(leader));
 	json_i64(j, "status", leader->group_exit_code);
-	json_u64(j, "cpu", this_cpu_read(cpu));   /* the CPU its last thread ended on (issue 16) */
+	json_u64(j, "cpu", this_cpu_read(cpu));   /* the CPU its last thread ended on */
 	if (leader->mm_syscalls_unlocked || leader->mm_syscalls_locked) {   /* several CPUs only (mmsys) */
 		json_u64(j, "mm_syscalls_unlocked", leader->mm_syscalls_unlocked);
 		json_u64(j, "mm_syscalls_locked", leader->mm_syscalls_locked);

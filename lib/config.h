@@ -57,7 +57,7 @@ enum config_report_nvram { REPORT_NVRAM_AUTO = 0, REPORT_NVRAM_OFF };
 enum config_thp    { CONFIG_THP_NEVER = 0, CONFIG_THP_MADVISE, CONFIG_THP_ALWAYS };
 /* Linux's vm.overcommit_memory values (paging/mm_account.h); 2 (never) is not provided. */
 enum config_overcommit { CONFIG_OVERCOMMIT_GUESS = 0, CONFIG_OVERCOMMIT_ALWAYS = 1 };
-/* matrix_parallel (issue 16, matrix): whether the conformance matrix runs on every CPU at once. */
+/* matrix_parallel: whether the conformance matrix runs on every CPU at once. */
 enum config_matrix_parallel { MATRIX_PARALLEL_AUTO = 0, MATRIX_PARALLEL_ON, MATRIX_PARALLEL_OFF };
 #define CONFIG_MAX_HUGEPAGES_2M 65536   /* 128 GiB */
 #define CONFIG_MAX_HUGEPAGES_1G 1024
@@ -96,13 +96,13 @@ struct faultline_config {
 	enum config_overcommit overcommit_memory;    /* default: guess (Linux's default heuristic) */
 	uint64_t mem_limit;                          /* mem_limit = SIZE: bytes user programs may hold; 0 none */
 	uint64_t swap_bytes;                         /* swap = SIZE: the zram swap device; 0: none */
-	enum config_pcid pcid;                       /* pcid (issue 16): default auto */
+	enum config_pcid pcid;                       /* pcid: default auto */
 	uint32_t run_count;
 	int32_t oom_score_adj;                       /* for the run lines that follow (-1000..1000) */
 	struct config_run runs[CONFIG_MAX_RUNS];
 	uint32_t test_count;
 	char tests[CONFIG_MAX_TESTS][CONFIG_TEST_LEN];
-	/* ---- matrix (issue 16): the parallel conformance matrix ---- */
+	/* ---- matrix: the parallel conformance matrix ---- */
 	enum config_matrix_parallel matrix_parallel; /* auto: parallel with checks = full */
 	uint32_t warning_count;
 	uint32_t warnings_dropped;                   /* warnings past CONFIG_MAX_WARNINGS */

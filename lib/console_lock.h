@@ -1,5 +1,5 @@
 /*
- * The console's lock (issue 16): the serial line and the screen are written
+ * The console's lock: the serial line and the screen are written
  * whole lines at a time by one CPU at a time, so that records from several
  * CPUs (a check on an AP, a kill record while another CPU prints) never
  * interleave. It nests on one CPU (a kprintf inside a record being built)

@@ -31,7 +31,7 @@ uint64_t max_mapnr;
  * stats.free_pages, in the free state (refcount 0, no flags), linked through
  * lru_next. batch 0: not used.
  *
- * Locking (SMP, issue 16): zone.lock (a spinlock taken with interrupts
+ * Locking (SMP): zone.lock (a spinlock taken with interrupts
  * off, as Linux's zone->lock) guards the buddy lists and their counts. A
  * pcp list is its CPU's alone: only that CPU pushes and pops, never from an
  * interrupt (the IPI handler only acknowledges; cpu/smp.h), so the

@@ -8,7 +8,7 @@
 
 struct fault_stats fault_stats;   /* the merged view (fault_stats_sync) */
 
-/* SMP (issue 16): each CPU accounts into its own table, reached through its
+/* SMP: each CPU accounts into its own table, reached through its
  * struct pcpu (fault_stats), so faults on different CPUs never write one
  * cache line; the boot CPU's is here, the others' come from the allocator. */
 static struct fault_stats boot_cpu_stats, spare_stats;

@@ -47,7 +47,7 @@ struct address_space {
 	uint64_t nrpages;                        /* pages cached */
 	uint64_t nrdirty;                        /* of which PG_dirty */
 	uint32_t flags;                          /* AS_* (shmem's, below) */
-	/* SMP (issue 16): guards i_pages and the counts above against the
+	/* SMP: guards i_pages and the counts above against the
 	 * fault path on other CPUs (Linux's xa_lock; readers there use RCU). */
 	spinlock_t i_pages_lock;
 };

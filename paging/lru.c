@@ -56,7 +56,7 @@ static void unlink_page(uint32_t *head, uint32_t *tail, struct page *page)
 	page->lru_link_next = page->lru_link_prev = PFN_NONE;
 }
 
-/* The lists' lock (SMP, issue 16): every change of a list, of its counts
+/* The lists' lock (SMP): every change of a list, of its counts
  * and of a listed page's PG_lru / PG_active / PG_referenced is made under
  * it. Taken inside a pte lock (the fault path's lru_cache_add), never the
  * other way round. */

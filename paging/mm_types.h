@@ -168,7 +168,7 @@ struct mm_struct {
 	 * this mm's tables (switch_mm sets and clears them, paging/tlb.h), the
 	 * ones flush_tlb_mm_range must reach. */
 	struct cpumask cpu_bitmap;
-	/* ---- PCID (issue 16, pcid): Linux's mm->context, paging/tlb.h ----
+	/* ---- PCID: Linux's mm->context, paging/tlb.h ----
 	 * ctx_id: this mm's identity in every CPU's ASID slots, unique and
 	 * never reused (0 until switch_mm first loads it); tlb_gen: bumped by
 	 * every flush of its translations, so a CPU whose slot holds an older
@@ -191,7 +191,7 @@ struct mm_struct {
 	 * can map its anonymous pages, and this mm's place on its list. */
 	struct anon_vma *anon_vma;
 	struct mm_struct *anon_next, *anon_prev;
-	/* ---- SMP locking (issue 16, s4-faultlock; docs/ARCHITECTURE.md,
+	/* ---- SMP locking (docs/ARCHITECTURE.md,
 	 * "Locking") ----
 	 * mmap_lock: the VMAs (tree, list, bounds, flags) and which page
 	 * tables may be freed: read by the page-fault path, written by every

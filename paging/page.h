@@ -47,7 +47,7 @@ struct anon_vma;
 
 #define PFN_NONE 0xffffffffu    /* "no frame" in a 32-bit PFN link */
 
-/* Reclaim's flags (issue 15, paging/lru.h and paging/vmscan.c); high bits,
+/* Reclaim's flags (paging/lru.h and paging/vmscan.c); high bits,
  * so other additions from the low end do not collide. */
 #define PG_lru        (1u << 16)  /* on an LRU list (lru_link_*) */
 #define PG_active     (1u << 17)  /* on the active list of its kind, else the inactive one */
@@ -76,12 +76,12 @@ struct page {
 		                            for every other page, as allocation resets private */
 	};
 
-	/* ---- reclaim (issue 15, s3-reclaim): the LRU lists and the reverse map ---- */
+	/* ---- reclaim: the LRU lists and the reverse map ---- */
 	uint32_t lru_link_next;          /* PG_lru: the next page (PFN) of its LRU list, PFN_NONE ends */
 	uint32_t lru_link_prev;          /* PG_lru: the previous one, PFN_NONE at the head */
 	struct anon_vma *anon_vma;       /* anonymous: the family of mms that may map it (paging/rmap.h) */
 	uint64_t anon_addr;              /* anonymous: the user address it was first mapped at */
-	/* ---- SMP (issue 16, s4-faultlock) ----
+	/* ---- SMP ----
 	 * PG_pgtable: Linux's split page-table lock (ptl) of the table in this
 	 * frame, taken by pte_offset_map_lock (paging/pgtable.h); it guards the
 	 * table's entries. Otherwise unused: the descriptor stays 64 bytes. */

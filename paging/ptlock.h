@@ -1,5 +1,5 @@
 /*
- * Page-table locks (issue 16), Linux's split pte locks: every pte table has
+ * Page-table locks, Linux's split pte locks: every pte table has
  * its own spinlock, in the struct page of the frame that holds it
  * (page->ptl, paging/page.h), so faults on different 2 MiB of one mm never
  * wait for each other; the levels above and the pmd leaves (THP, hugetlb,

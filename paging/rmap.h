@@ -41,7 +41,7 @@
 #include "paging/pgtable.h"
 
 /*
- * SMP (issue 16): rmap_lock guards every anon_vma family list and every
+ * SMP: rmap_lock guards every anon_vma family list and every
  * file's i_mmap list (Linux's anon_vma->rwsem and i_mmap_rwsem, as one
  * spinlock). rmap_walk holds it, takes each mm's mmap_lock only with
  * read_trylock (an mm being changed is skipped: the page stays mapped

@@ -65,7 +65,7 @@ struct kmem_cache {
 
 static struct kmem_cache kmem_caches[KMEM_CACHE_MAX];
 
-/* SMP (issue 16): one lock for every cache's lists and counts (VMAs,
+/* SMP: one lock for every cache's lists and counts (VMAs,
  * anon_vma families, xarray nodes are allocated from the fault path and
  * the syscalls on several CPUs). Inside the pte, page-cache and swap locks;
  * it takes the zone lock (a new slab). */

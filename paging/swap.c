@@ -31,7 +31,7 @@ static struct xarray swap_cache;     /* slot -> page */
 #define SWAP_SLOT_BITS 24            /* struct page's swap_slot */
 
 
-/* ---- The swap lock (SMP, issue 16) -----------------------------------------
+/* ---- The swap lock (SMP) -----------------------------------------
  * One lock for the slot counts, the swap cache and the zram device (its
  * one compression buffer): every exported call that changes or reads them
  * takes it. Recursive on one CPU, since those calls call each other; taken

@@ -13,7 +13,7 @@
  * INVLPG and CR3 loads also invalidate the paging-structure caches, so after
  * freeing page-table pages a flush that covers the freed range is enough.
  *
- * Every CPU (issue 16), as Linux's arch/x86/mm/tlb.c:
+ * Every CPU, as Linux's arch/x86/mm/tlb.c:
  *
  *   switch_mm(next)               load next's tables (NULL: the kernel's) on this CPU,
  *                                 keeping mm_cpumask: this CPU's bit set in next, cleared in prev
@@ -34,7 +34,7 @@
  * flush_tlb_fix_spurious_fault (a stale, less permissive entry under
  * another PCID only costs another spurious fault).
  *
- * PCID (issue 16; paging/tlb_asid.h has the decisions): where the CPU has
+ * PCID (paging/tlb_asid.h has the decisions): where the CPU has
  * PCID and `pcid = auto`, CR4.PCIDE is set on every CPU and each mm runs
  * under one of TLB_NR_DYN_ASIDS dynamic PCIDs per CPU (Linux's dynamic
  * ASIDs), so switching between a few processes keeps their translations.

@@ -12,7 +12,7 @@
 #   build/linux_ref/zram/            zram.ko, the LZ4 and LZO-RLE crypto modules and every module they
 #                                    need, uncompressed, with order (one file name a line, dependencies
 #                                    first): tools/linux_ref.py --zram puts them in the initramfs and
-#                                    tests/linux_ref/init.c loads them (the swap reference, issue 15)
+#                                    tests/linux_ref/init.c loads them (the swap reference)
 #
 # Cached: when build/linux_ref/vmlinuz exists nothing is done. FORCE=1 (or
 # --force) fetches again, e.g. after Debian published a newer kernel.

@@ -535,7 +535,7 @@ static void report_machine(void)
 }
 
 
-/* ---- the swap reference: zram (issue 15) ---- */
+/* ---- the swap reference: zram ---- */
 
 /* The value of faultline.zram= on the kernel command line (e.g. "256M"), or "". */
 static void zram_size_asked(char *out, size_t size)

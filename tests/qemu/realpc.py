@@ -1,4 +1,4 @@
-"""QEMU cases for running on real PCs (issue 17): the NVRAM report's guard,
+"""QEMU cases for running on real PCs: the NVRAM report's guard,
 the console UART from ACPI SPCR, a machine without UART or GOP, and the
 reset at the end of a run (docs/config.md, README "On a real PC").
 

@@ -1,4 +1,4 @@
-"""Reclaim under memory pressure (issue 15; docs/ring3.md "Memory pressure").
+"""Reclaim under memory pressure (docs/ring3.md "Memory pressure").
 
 Each case boots faultline with a `mem_limit` (the user group's memory.max,
 paging/vmscan.h) and runs ring-3 programs that hold more than it: their
@@ -173,7 +173,7 @@ def reclaim_hotcold_against_linux():
     """The hot/cold workload under the same 8 MiB limit and 64 MiB of zram
     on Linux 6.1 (tests/linux_ref/init.c: a cgroup v2 group with memory.max
     8M; tools/linux_ref.py --zram): faultline's major faults are no more
-    than Linux's (issue 15: "no worse than Linux's"; no margin). Both
+    than Linux's ("no worse than Linux's"; no margin). Both
     counts are ru_majflt: swap-ins and the program's text read back alike
     (Linux's text sits in its initramfs, unevictable; faultline's in a page
     cache reclaim may drop)."""

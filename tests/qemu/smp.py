@@ -1,4 +1,4 @@
-"""Integration tests of every core (issue 16; kernel/smpboot.h, checks/check_smp.h,
+"""Integration tests of every core (kernel/smpboot.h, checks/check_smp.h,
 docs/checks.md "Every core"): QEMU with several CPUs under MTTCG must bring
 them all up (or report the one a test hook refuses and go on), in the APIC
 mode the CPU model allows, and run the per-core checks on each: the targeted
@@ -302,7 +302,7 @@ def smp_72_cpus_beyond_one_mask_word():
     return problems
 
 
-# Programs on every CPU (issue 16, docs/ARCHITECTURE.md "Every CPU"): threads
+# Programs on every CPU (docs/ARCHITECTURE.md "Every CPU"): threads
 # and processes of one run spread over the CPUs under the big kernel lock.
 SMP_PROGRAMS = ["smp_parallel", "threads_futex", "fork_cow", "pipe_fork", "fork_wait", "signal_mask",
                 "signal_segv_handler", "musl_signal_siglongjmp", "sched_affinity", "oom_victim",
@@ -460,7 +460,7 @@ def smp_fault_path_every_cpu_at_once():
     return problems
 
 
-# PCID (issue 16, paging/tlb.h): dynamic ASIDs and per-mm TLB generations.
+# PCID (paging/tlb.h): dynamic ASIDs and per-mm TLB generations.
 # QEMU's TCG (7.2 and 10.0 alike) implements neither PCID nor INVPCID
 # ("TCG doesn't support requested feature: CPUID.01H:ECX.pcid"), so under
 # QEMU these runs take the generation path with one ASID slot (the CR3 load
@@ -503,7 +503,7 @@ def pcid_case(n, pcid):
 pcid_case(1, "auto")
 pcid_case(4, "auto")
 pcid_case(2, "off")
-# Threads of one process faulting at once (issue 16 tests; user/musl/threadrace_*.c,
+# Threads of one process faulting at once (user/musl/threadrace_*.c,
 # docs/ring3.md "Threads faulting at once"): first touches of disjoint and of the
 # same anonymous pages, THP regions, CoW after fork with threads on both sides,
 # shared and private file pages, and munmap/mprotect/MADV_DONTNEED while other

@@ -1,4 +1,4 @@
-"""Swap to compressed RAM (issue 15; docs/ring3.md "Swap").
+"""Swap to compressed RAM (docs/ring3.md "Swap").
 
 Each case boots faultline with `swap =` (the zram device, paging/zram.h):
 the boot-time self-check swaps pages of a test address space out by hand

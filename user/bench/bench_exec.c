@@ -1,6 +1,5 @@
 /*
- * bench_exec: what it costs to start a program (docs/bench.md, issues 12
- * and 14). Each repetition forks; the child reads its fault counts and the
+ * bench_exec: what it costs to start a program (docs/bench.md). Each repetition forks; the child reads its fault counts and the
  * TSC and execve()s this same binary with them in its arguments ("--probe
  * FD T0 MINFLT MAJFLT"); the new image, first thing in main, reads the TSC
  * and its fault counts and writes the differences into the pipe FD, then

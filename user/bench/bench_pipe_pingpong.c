@@ -1,6 +1,6 @@
 /*
  * bench_pipe_pingpong: what an address-space switch costs (docs/bench.md,
- * issue 16 "PCID"). A parent and a forked child pass one byte back and
+ * "PCID"). A parent and a forked child pass one byte back and
  * forth through two pipes; each round trip is two switches between the
  * processes (on one CPU). Timed in the parent, one sample per round trip:
  *

@@ -1,6 +1,6 @@
 /*
  * smp_parallel: threads of one process run at the same time on different
- * CPUs (issue 16). N threads, N the CPUs sched_getaffinity allows (at most
+ * CPUs. N threads, N the CPUs sched_getaffinity allows (at most
  * 8), first fault in interleaved pages of one shared mapping (neighbouring
  * pages, one page table, touched concurrently), then spin: each counts its
  * own heartbeat and publishes the CPU getcpu names. A thread that sees every

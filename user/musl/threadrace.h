@@ -1,5 +1,5 @@
 /*
- * threadrace.h: what the threadrace_* programs (issue 16: concurrent page
+ * threadrace.h: what the threadrace_* programs (concurrent page
  * faults of several threads of one process, compared with Linux) share.
  * Plain musl C, header-only (each user/musl/X.c is built alone):
  *

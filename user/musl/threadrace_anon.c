@@ -1,7 +1,7 @@
 /*
  * threadrace_anon: TR_THREADS threads of one process first-touch anonymous
  * memory at the same moment (a spinning barrier releases them together), so
- * that on a kernel whose page faults run in parallel (issue 16: mmap_lock
+ * that on a kernel whose page faults run in parallel (mmap_lock
  * for read, split page-table locks) their faults overlap in one mm, in one
  * page table. What must hold on any correct kernel:
  *
