@@ -255,15 +255,15 @@ static int point_error(const struct scale_run *r, enum bench_mode mode, uint32_t
 static long emit_scale(const struct scale_run *r, enum bench_mode mode, uint32_t k, uint64_t ns, uint64_t cycles)
 {
 	const struct scale_shared *sh = r->sh;
-	uint64_t faults = 0, used = 0, seen = 0, writes = 0;
+	uint64_t faults = 0, used = 0, seen[512 / 64] = { 0 }, writes = 0;   /* seen: CPUs 0..511 */
 	int64_t minflt = 0;
 	for (uint32_t i = 0; i < k; i++) {
 		faults += sh->slot[i].faults;
 		writes += sh->slot[i].writes_run;
 		minflt = minflt < 0 || sh->slot[i].minflt < 0 ? -1 : minflt + sh->slot[i].minflt;
 		int32_t c = sh->slot[i].cpu_start;
-		if (c >= 0 && c < 64 && !(seen >> c & 1)) {
-			seen |= 1ull << c;
+		if (c >= 0 && c < 512 && !(seen[c / 64] >> (c % 64) & 1)) {
+			seen[c / 64] |= 1ull << (c % 64);
 			used++;
 		}
 	}
