@@ -167,6 +167,7 @@ static void check_after_program(const char *name, uint64_t free_before, uint64_t
 
 #define LIVE_ROOTS_MAX 4096
 static pgd_t *live_roots[LIVE_ROOTS_MAX + 3];
+static struct mm_struct *live_mms[LIVE_ROOTS_MAX];
 static uint32_t live_root_count;
 static bool live_roots_overflow;
 
@@ -183,7 +184,30 @@ static void collect_live_root(struct task_struct *t, void *arg)
 		live_roots_overflow = true;
 		return;
 	}
+	live_mms[live_root_count] = t->mm;
 	live_roots[live_root_count++] = t->mm->pgd;
+}
+
+/*
+ * Holds (lock) or releases every collected address space's mmap_lock for
+ * writing. The root may go while other processes of its tree still run -
+ * orphans, or every process killed at once by the time limit or SIGKILL -
+ * and on several CPUs their page faults, reclaim in those faults and the
+ * memory syscalls run without the big kernel lock: without these locks the
+ * verifier's passes would see ptes, map counts and swap counts change
+ * between them (a page mapped after the counting pass shows its allocator's
+ * PFN_NONE as its count). Reclaim's rmap walk only trylocks an mm, so it
+ * skips these; fork, the only path taking two mmap_locks, needs the big
+ * kernel lock, which the caller holds (order: big lock, then mmap_lock).
+ */
+static void live_mms_write_lock(bool lock)
+{
+	for (uint32_t i = 0; i < live_root_count; i++) {
+		if (lock)
+			mmap_write_lock(live_mms[i]);
+		else
+			mmap_write_unlock(live_mms[i]);
+	}
 }
 
 /* See kernel/run.h. The verifier counts every page-table page and every map
@@ -204,7 +228,9 @@ void run_mm_last_use(struct task_struct *t, struct mm_struct *mm)
 		struct pgtable_verify v;
 		uint32_t n = live_root_count;
 		n += kernel_page_table_roots(live_roots + n);
+		live_mms_write_lock(true);
 		uint64_t problems = verify_page_tables(live_roots, n, &v);
+		live_mms_write_lock(false);
 		record_check(test, problems == 0, "%llu address spaces, %llu tables, %llu leaves; %llu problems%s%s",
 			     (uint64_t)live_root_count, v.tables, v.leaves, problems, problems ? ": " : "",
 			     v.first_problem);

@@ -458,6 +458,17 @@ void delete_from_swap_cache(struct page *page)
 }
 
 /* See paging/swap.h (under the swap lock). */
+bool remove_swap_cache_if_unused(struct page *page)
+{
+	swap_lock();
+	bool ret = PageSwapCache(page) && page_ref_count(page) == 2;
+	if (ret)
+		__delete_from_swap_cache(page);
+	swap_unlock();
+	return ret;
+}
+
+/* See paging/swap.h (under the swap lock). */
 bool try_to_free_swap(struct page *page)
 {
 	swap_lock();

@@ -32,8 +32,9 @@
  *   swap_writepage(page)             the contents compressed into the slot
  *                                    (pswpout counted)
  *   if page_mapcount(page) == 0 and only the cache's and the reclaimer's
- *   references are left: delete_from_swap_cache(page), then the reclaimer
- *   drops its own reference: the frame is free.
+ *   references are left: remove_swap_cache_if_unused(page) (the check and
+ *   the removal in one swap-lock section), then the reclaimer drops its own
+ *   reference: the frame is free.
  *
  * A page already in the swap cache (swapped in and still shared with a
  * swap pte elsewhere) skips add_to_swap; it is written again all the same
@@ -178,6 +179,15 @@ int add_to_swap_cache(struct page *page, swp_entry_t entry);
  * dropped from its slot (freeing it if no pte holds it), the cache's
  * reference put. The page must be in the cache. */
 void delete_from_swap_cache(struct page *page);
+
+/* Reclaim's last step for a swap-cache page (Linux's __remove_mapping, whose
+ * page_ref_freeze(page, 2) runs under the cache's lock): under the swap
+ * lock, where lookup_swap_cache takes its references, the page leaves the
+ * cache only if it is still there and the cache's and the caller's are its
+ * only references. Returns false, changing nothing, when a fault found it
+ * meanwhile (it may be mapped again): the check and the removal in two lock
+ * sections would drop a page a fault has just mapped. */
+bool remove_swap_cache_if_unused(struct page *page);
 
 /* Frees the slot of a page in the swap cache if no pte holds it any more
  * (Linux's try_to_free_swap): the page leaves the cache. Returns true if it

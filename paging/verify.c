@@ -14,10 +14,15 @@ struct verify_walk {
 	int pass;                      /* 0: reset scratch counters, 1: count, 2: compare */
 };
 
-static void problem(struct pgtable_verify *out, const char *fmt, uint64_t a, uint64_t b)
+static void problem3(struct pgtable_verify *out, const char *fmt, uint64_t a, uint64_t b, uint64_t c)
 {
 	if (out->problems++ == 0)
-		format(out->first_problem, sizeof(out->first_problem), fmt, a, b);
+		format(out->first_problem, sizeof(out->first_problem), fmt, a, b, c);
+}
+
+static void problem(struct pgtable_verify *out, const char *fmt, uint64_t a, uint64_t b)
+{
+	problem3(out, fmt, a, b, 0);
 }
 
 /* Sign-extends a virtual address built from table indices. */
@@ -69,7 +74,8 @@ static void visit_user_frame(struct verify_walk *w, uint64_t pfn)
 	} else if (page->lru_prev) {
 		if ((int64_t)page->lru_prev != page_mapcount(page)) {
 			w->out->mapcount_mismatch++;
-			problem(w->out, "pfn 0x%llx is mapped %llu times, page_mapcount differs", pfn, (uint64_t)page->lru_prev);
+			problem3(w->out, "pfn 0x%llx is mapped %llu times, page_mapcount differs (%lld)", pfn,
+				 (uint64_t)page->lru_prev, (uint64_t)(int64_t)page_mapcount(page));
 		}
 		page->lru_prev = 0; /* compared once; the scratch word is left clear */
 	}

@@ -177,10 +177,10 @@ static bool reclaim_anon_page(struct page *page, struct scan_control *sc)
 		if (z1.compr_data_size > z0.compr_data_size)
 			count_vm_events(swapout_compr_bytes, z1.compr_data_size - z0.compr_data_size);
 	}
-	if (page_ref_count(page) != 2)   /* the swap cache's and ours: anyone else uses it */
+	uint64_t key = workingset_key_swap(page_swap_entry(page).val);
+	if (!remove_swap_cache_if_unused(page))   /* the swap cache's and ours only, or anyone else uses it */
 		return false;
-	workingset_eviction(workingset_key_swap(page_swap_entry(page).val));
-	delete_from_swap_cache(page);
+	workingset_eviction(key);
 	return true;
 }
 

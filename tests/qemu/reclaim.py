@@ -130,6 +130,33 @@ def reclaim_kswapd_under_real_pressure():
 
 
 @case
+def reclaim_killed_tree_verifies_live():
+    """The time limit kills the root and its four children at once while
+    they fault and reclaim (the run of reclaim_kswapd_under_real_pressure,
+    cut at 20 s). The root's exit runs the verifier over every address space
+    still alive; with several CPUs the children's faults run without the big
+    kernel lock, and verify_live must hold their mmap_locks so that its
+    passes see one state (without: 'pfn ... is mapped 4294967295 times', a
+    page mapped after the counting pass)."""
+    problems = []
+    run = qemu_run.boot(base_config("checks = none", "swap = 512M", "time_limit = 20",
+                                    "run = reclaim_anon_integrity 224 4 1 z"), mem="192M", timeout=600)
+    if run.timed_out:
+        return ["timed out after %.0f s" % run.seconds]
+    kill = next((r for r in run.of_type("kill") if r.get("program") == "reclaim_anon_integrity"), None)
+    if not kill:
+        problems.append("reclaim_anon_integrity was not killed by the time limit (20 s): nothing raced")
+    for check in ("verify_live", "verify", "buddy", "lru"):
+        key = "kernel.reclaim_anon_integrity.%s" % check
+        rec = next((r for r in run.of_type("test") if r.get("name") == key), None)
+        if not rec or rec.get("result") != "pass":
+            problems.append("%s: %s" % (key, rec))
+    if run.of_type("panic"):
+        problems.append("panic: %s" % run.first("panic"))
+    return problems
+
+
+@case
 def reclaim_hotcold_keeps_the_hot_set():
     """4 MiB hot (16 passes a round) and 8 MiB cold (one sweep a round),
     4 rounds, under an 8 MiB limit with swap: reclaim by the Accessed bits
