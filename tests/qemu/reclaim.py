@@ -129,23 +129,28 @@ def reclaim_kswapd_under_real_pressure():
     return problems
 
 
+KILLED_TREE_LIMIT = 3
+
+
 @case
 def reclaim_killed_tree_verifies_live():
     """The time limit kills the root and its four children at once while
-    they fault and reclaim (the run of reclaim_kswapd_under_real_pressure,
-    cut at 20 s). The root's exit runs the verifier over every address space
+    they fault and reclaim (the run of reclaim_kswapd_under_real_pressure at
+    -smp 2, whatever FAULTLINE_SMP says, cut at KILLED_TREE_LIMIT s: about
+    half of its run at one CPU, much less than at two). The root's exit runs the verifier over every address space
     still alive; with several CPUs the children's faults run without the big
     kernel lock, and verify_live must hold their mmap_locks so that its
     passes see one state (without: 'pfn ... is mapped 4294967295 times', a
     page mapped after the counting pass)."""
     problems = []
-    run = qemu_run.boot(base_config("checks = none", "swap = 512M", "time_limit = 20",
-                                    "run = reclaim_anon_integrity 224 4 1 z"), mem="192M", timeout=600)
+    run = qemu_run.boot(base_config("checks = none", "swap = 512M", "time_limit = %d" % KILLED_TREE_LIMIT,
+                                    "run = reclaim_anon_integrity 224 4 1 z"), mem="192M", smp=2, timeout=600)
     if run.timed_out:
         return ["timed out after %.0f s" % run.seconds]
     kill = next((r for r in run.of_type("kill") if r.get("program") == "reclaim_anon_integrity"), None)
     if not kill:
-        problems.append("reclaim_anon_integrity was not killed by the time limit (20 s): nothing raced")
+        problems.append("reclaim_anon_integrity was not killed by the time limit (%d s): nothing raced" %
+                        KILLED_TREE_LIMIT)
     for check in ("verify_live", "verify", "buddy", "lru"):
         key = "kernel.reclaim_anon_integrity.%s" % check
         rec = next((r for r in run.of_type("test") if r.get("name") == key), None)
