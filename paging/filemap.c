@@ -131,10 +131,10 @@ int filemap_writeback_page(struct page *page)
 	return write_one(page->mapping, page);
 }
 
-/* Takes page out of mapping's cache and drops the cache's reference. */
-static void remove_from_cache(struct address_space *mapping, struct page *page)
+/* Takes page out of mapping's cache (i_pages_lock held); the caller drops
+ * the cache's reference after the lock. */
+static void __remove_from_cache(struct address_space *mapping, struct page *page)
 {
-	spin_lock(&mapping->i_pages_lock);
 	xa_erase(&mapping->i_pages, page->index);
 	if (PageDirty(page)) {
 		ClearPageDirty(page);
@@ -145,14 +145,28 @@ static void remove_from_cache(struct address_space *mapping, struct page *page)
 	__atomic_fetch_sub(&filemap_stats.pages, 1, __ATOMIC_RELAXED);
 	if (mapping_is_shmem(mapping))
 		__atomic_fetch_sub(&filemap_stats.shmem_pages, 1, __ATOMIC_RELAXED);
+}
+
+/* Takes page out of mapping's cache and drops the cache's reference. */
+static void remove_from_cache(struct address_space *mapping, struct page *page)
+{
+	spin_lock(&mapping->i_pages_lock);
+	__remove_from_cache(mapping, page);
 	spin_unlock(&mapping->i_pages_lock);
 	put_page(page);   /* the cache's reference; a mapping may hold others until unmapped */
 }
 
 /* See paging/filemap.h. */
-void delete_from_page_cache(struct page *page)
+bool remove_mapping(struct address_space *mapping, struct page *page)
 {
-	remove_from_cache(page->mapping, page);
+	spin_lock(&mapping->i_pages_lock);
+	bool unused = page->mapping == mapping && page_ref_count(page) == 2 && !PageDirty(page);
+	if (unused)
+		__remove_from_cache(mapping, page);
+	spin_unlock(&mapping->i_pages_lock);
+	if (unused)
+		put_page(page);
+	return unused;
 }
 
 /* See paging/filemap.h. */

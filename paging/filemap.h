@@ -123,10 +123,12 @@ int filemap_write_range(struct address_space *mapping, uint64_t start, uint64_t 
  * writepage's error (the page stays dirty). */
 int filemap_writeback_page(struct page *page);
 
-/* Takes a cached page out of its page cache (Linux's
- * delete_from_page_cache): the cache's reference is dropped, PG_dirty
- * cleared. The caller unmapped it and wrote it back first. */
-void delete_from_page_cache(struct page *page);
+/* Reclaim's removal (Linux's remove_mapping): takes page out of mapping's
+ * cache only if the cache and the caller hold its only references and it
+ * is clean, checked and done in one i_pages_lock section, so that a lookup
+ * on another CPU either took its reference before (the page stays) or
+ * finds the page gone. Returns whether it was removed. */
+bool remove_mapping(struct address_space *mapping, struct page *page);
 
 /*
  * Drops the cached pages with index >= start (truncation, or the file is

@@ -198,10 +198,10 @@ static bool reclaim_file_page(struct page *page, struct scan_control *sc)
 			return false;
 		count_vm_event(file_writeback);
 	}
-	if (page_ref_count(page) != 2)   /* the cache's and ours */
+	uint64_t key = workingset_key_file(mapping, page->index);
+	if (!remove_mapping(mapping, page))   /* only the cache's reference and ours, clean */
 		return false;
-	workingset_eviction(workingset_key_file(mapping, page->index));
-	delete_from_page_cache(page);
+	workingset_eviction(key);
 	return true;
 }
 
