@@ -59,6 +59,12 @@ void mm_syscall_lock_kernel(void)
 void mm_syscall_lock(struct mm_struct *mm, bool write, const struct mm_syscall_range *r, uint32_t n)
 {
 	mm_lock(mm, write);
+	mm_syscall_lock_ranges(mm, write, r, n);
+}
+
+/* See kernel/mm_syscall_lock.h. */
+void mm_syscall_lock_ranges(struct mm_struct *mm, bool write, const struct mm_syscall_range *r, uint32_t n)
+{
 	if (kernel_locked())
 		return;   /* one CPU, or a call that took it already (counted there) */
 	if (mm_ranges_private_anon(mm, r, n)) {

@@ -46,6 +46,12 @@ struct mm_syscall_range {
  * mmap_lock held. */
 bool mm_ranges_private_anon(struct mm_struct *mm, const struct mm_syscall_range *r, uint32_t n);
 
+/* mm_syscall_lock's second half, for a call that must read mm under its
+ * mmap_lock to know its ranges (brk: the break): called with the mmap_lock
+ * held (write or read, as taken), returns with it held and the big lock
+ * taken in order if the ranges need it. */
+void mm_syscall_lock_ranges(struct mm_struct *mm, bool write, const struct mm_syscall_range *r, uint32_t n);
+
 /* Takes mm's mmap_lock for writing (write) or reading, and the big kernel
  * lock before it unless this CPU holds it already or the n ranges meet
  * only private anonymous memory (mm_ranges_private_anon). Returns with the

@@ -17,7 +17,6 @@
 #include "fault/syscall.h"
 #include "base/process.h"
 #include "kernel/mm_syscall_lock.h"
-#include "cpu/kernel_lock.h"
 #include "paging/mm.h"
 #include "paging/mman.h"
 #include "cpu/percpu.h"
@@ -69,15 +68,7 @@ int64_t sys_brk(uint64_t brk)
 	struct mm_syscall_range r = { lo, hi - lo + 2 * PAGE_SIZE };   /* past the top: to the end */
 	if (brk < mm->start_brk)
 		r.len = 0;   /* brk(0) and the like: nothing changes */
-	if (!kernel_locked()) {
-		if (mm_ranges_private_anon(mm, &r, 1)) {
-			__atomic_fetch_add(&current->mm_syscalls_unlocked, 1, __ATOMIC_RELAXED);
-		} else {
-			mmap_write_unlock(mm);
-			mm_syscall_lock_kernel();   /* in order; with both held the break may be another */
-			mmap_write_lock(mm);
-		}
-	}
+	mm_syscall_lock_ranges(mm, true, &r, 1);   /* with both locks the break may be another: do_brk reads it */
 	int64_t ret = do_brk(mm, brk);
 	mm_syscall_unlock(mm, true);
 	return ret;
