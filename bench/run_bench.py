@@ -287,8 +287,13 @@ def main():
     threads = [threading.Thread(target=run_faultline)]
     if a.linux:
         threads.append(threading.Thread(target=run_linux))
+    # --smp measures how the kernels use every CPU: each machine has the
+    # host's cores to itself (one after the other), else each would see the
+    # other's load. The other runs go side by side (one CPU each).
     for t in threads:
         t.start()
+        if a.smp:
+            t.join()
     for t in threads:
         t.join()
 
