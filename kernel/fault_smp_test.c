@@ -24,6 +24,7 @@
 #include "paging/page.h"
 #include "paging/slab.h"
 #include "paging/verify.h"
+#include "paging/huge_memory.h"
 #include "paging/vma.h"
 
 #define PG PAGE_SIZE
@@ -40,16 +41,26 @@
 #define CHURN_PAGES 64u
 #define CHURN_ROUNDS 300u
 #define MAX_RETRIES 100000u
+#define THP_BASE 0x80000000ull        /* 2 MiB THPs shared by one mm per CPU after fork */
+#define THP_COUNT 8u
+#define THP_ROUNDS 12u
+#define THP_WRITES 4u                 /* 4 KiB pages written in a THP (its first write splits it) */
 
 /* The mark CPU cpu leaves in the page of index idx (never 0, never a pattern). */
 static uint64_t mark(uint32_t cpu, uint32_t idx) { return 0x5a00000000000000ull | (uint64_t)cpu << 32 | idx; }
 /* What the cow region's page idx holds before the CPUs write to it. */
 static uint64_t pattern(uint32_t idx) { return 0x0101010101010101ull * ((idx & 0x7f) + 1); }
 
-enum scenario { SAME, DISTINCT, COW, CHURN };
+enum scenario { SAME, DISTINCT, COW, CHURN, THP_SHARED };
+
+/* What a CPU does to THP j of its mm in a round of THP_SHARED: its three
+ * pmd-level uses by one mm while other mms use the same THP. */
+enum thp_op { THP_WRITE, THP_UNMAP, THP_FORK };
 
 struct smp_ctx {
 	struct mm_struct *mm, *child;
+	struct mm_struct *sharer[NR_CPUS];   /* THP_SHARED: each CPU's mm, by place (0: mm) */
+	uint32_t round;                   /* THP_SHARED: the round being run */
 	enum scenario scenario;
 	uint32_t ncpu;                    /* CPUs taking part (the boot CPU included) */
 	uint32_t order[NR_CPUS];          /* a CPU's number -> its place among them */
@@ -117,6 +128,49 @@ static int touch(struct smp_ctx *c, struct mm_struct *mm, uint64_t addr, bool wr
 	return -1;
 }
 
+/* Which op the CPU at place me applies to THP j in round: CPUs next to each
+ * other do different ones to the same THP at about the same time. */
+static enum thp_op thp_op_of(uint32_t me, uint32_t j, uint32_t round) { return (enum thp_op)((me + j + round) % 3); }
+
+/* The word a CPU at place me writes into page p of THP j in round. */
+static uint64_t thp_mark(uint32_t me, uint32_t j, uint32_t p) { return mark(me, j << 16 | p); }
+
+/* The page of THP j that write number w goes to (its first splits the leaf). */
+static uint32_t thp_written_page(uint32_t j, uint32_t w) { return (j * 37 + w * 131) % HPAGE_PMD_NR; }
+
+/* THP_SHARED's share of the CPU at place me: in its own mm, each THP written
+ * (a split, then 4 KiB CoW), unmapped (the leaf zapped), or its whole mm
+ * forked and the copy dropped (every leaf taken and dropped again). */
+static void thp_shared_work(struct smp_ctx *c, uint32_t me)
+{
+	struct mm_struct *mm = c->sharer[me];
+	for (uint32_t j = 0; j < THP_COUNT && !c->failed; j++) {
+		uint64_t base = THP_BASE + (uint64_t)j * HPAGE_PMD_SIZE;
+		switch (thp_op_of(me, j, c->round)) {
+		case THP_WRITE:
+			for (uint32_t w = 0; w < THP_WRITES && !c->failed; w++) {
+				uint32_t p = thp_written_page(j, w);
+				touch(c, mm, base + (uint64_t)p * PG, true, me, thp_mark(me, j, p));
+			}
+			break;
+		case THP_UNMAP:
+			mmap_write_lock(mm);
+			if (do_munmap(mm, base, HPAGE_PMD_SIZE))
+				fail(c, "munmap of a shared THP failed", base);
+			mmap_write_unlock(mm);
+			break;
+		case THP_FORK: {
+			struct mm_struct *copy = dup_mm(mm);
+			if (!copy)
+				fail(c, "dup_mm of an mm sharing THPs failed", base);
+			else
+				mmput(copy);
+			break;
+		}
+		}
+	}
+}
+
 /* One CPU's share of the scenario. */
 static void work(struct smp_ctx *c)
 {
@@ -148,6 +202,9 @@ static void work(struct smp_ctx *c)
 				touch(c, mm, COW_BASE + (uint64_t)idx * PG, true, cpu, mark(cpu, idx));
 			}
 		}
+		break;
+	case THP_SHARED:
+		thp_shared_work(c, me);
 		break;
 	case CHURN:
 		if (cpu == 0 && c->ncpu > 1)
@@ -296,20 +353,52 @@ static void check_result(struct smp_ctx *c, char *why, uint32_t n)
 		break;
 	case CHURN:
 		break;   /* the tables and the frames tell */
+	case THP_SHARED:
+		for (uint32_t me = 0; me < c->ncpu; me++)
+			for (uint32_t j = 0; j < THP_COUNT; j++) {
+				uint64_t base = THP_BASE + (uint64_t)j * HPAGE_PMD_SIZE;
+				enum thp_op op = thp_op_of(me, j, c->round);
+				uint64_t *page = mapped_page(c->sharer[me], base, false);
+				if ((op == THP_UNMAP) != !page) {
+					format(why, n, "round %u, mm %u: THP %u is %s", c->round, me, j,
+					       page ? "still mapped after munmap" : "gone");
+					return;
+				}
+				for (uint32_t w = 0; page && w < THP_WRITES; w++) {
+					uint32_t p = thp_written_page(j, w);
+					const uint64_t *words = mapped_page(c->sharer[me], base + (uint64_t)p * PG, false);
+					uint64_t want = op == THP_WRITE ? thp_mark(me, j, p) : pattern(j << 9 | p);
+					if (words[me] != want || words[PAGE_SIZE / 8 - 1] != pattern(j << 9 | p)) {
+						format(why, n, "round %u, mm %u, THP %u page %u holds 0x%llx (want 0x%llx)",
+						       c->round, me, j, p, words[me], want);
+						return;
+					}
+				}
+			}
+		break;
 	}
+}
+
+/* Verifies the tables of the test's mms (every one at once: a frame they
+ * share is counted in all) with the kernel's; returns the problems. */
+static uint64_t verify_ctx(struct smp_ctx *c, struct pgtable_verify *v)
+{
+	static pgd_t *roots[NR_CPUS + 8];   /* 4 KiB at 512 CPUs: off the stack */
+	uint32_t nroots = 0;
+	roots[nroots++] = c->mm->pgd;
+	if (c->child)
+		roots[nroots++] = c->child->pgd;
+	for (uint32_t me = 1; c->scenario == THP_SHARED && me < c->ncpu; me++)
+		roots[nroots++] = c->sharer[me]->pgd;
+	nroots += kernel_page_table_roots(roots + nroots);
+	return verify_page_tables(roots, nroots, v);
 }
 
 /* Verifies the test's mms' tables with the kernel's; records name.verify. */
 static void verify(struct smp_ctx *c, const char *name)
 {
-	pgd_t *roots[4];
-	uint32_t nroots = 0;
-	roots[nroots++] = c->mm->pgd;
-	if (c->child)
-		roots[nroots++] = c->child->pgd;
-	nroots += kernel_page_table_roots(roots + nroots);
 	struct pgtable_verify v;
-	uint64_t problems = verify_page_tables(roots, nroots, &v);
+	uint64_t problems = verify_ctx(c, &v);
 	char test[64];
 	format(test, sizeof(test), "fault_smp.%s.verify", name);
 	record_check(test, problems == 0, "%llu tables, %llu leaves; %llu problems%s%s", v.tables, v.leaves, problems,
@@ -357,6 +446,7 @@ static void run_scenario(enum scenario s, const char *name, uint32_t ncpu, const
 			r = -1;
 		break;
 	case CHURN: r = do_mmap(c->mm, CHURN_BASE, CHURN_PAGES * PG, RW, ANON_FIXED, (uint64_t)-1, 0); break;
+	case THP_SHARED: r = -1; break;   /* rounds of its own: run_thp_shared */
 	}
 	/* 4 KiB pages: the pte path and its locks (a THP is one pmd leaf under
 	 * the mm's page_table_lock; its tail pages have no map count). */
@@ -385,6 +475,103 @@ static void run_scenario(enum scenario s, const char *name, uint32_t ncpu, const
 	mmput(c->mm);
 }
 
+/* THP_SHARED's mms for one round: mm with THP_COUNT THPs, each page's
+ * words filled with its pattern, and one copy (dup_mm) per other CPU.
+ * Returns 0, or -1 with why (nothing left allocated). */
+static int thp_shared_setup(struct smp_ctx *c, char *why, uint32_t n)
+{
+	c->mm = mm_alloc();
+	if (!c->mm) {
+		format(why, n, "no memory for the test mm");
+		return -1;
+	}
+	uint64_t len = (uint64_t)THP_COUNT * HPAGE_PMD_SIZE;
+	int64_t r = do_mmap(c->mm, THP_BASE, len, RW, ANON_FIXED, (uint64_t)-1, 0);
+	if (r >= 0)
+		r = do_madvise(c->mm, THP_BASE, len, MADV_POPULATE_WRITE);
+	for (uint32_t j = 0; r >= 0 && j < THP_COUNT; j++) {
+		struct walk_result w;
+		uint64_t base = THP_BASE + (uint64_t)j * HPAGE_PMD_SIZE;
+		if (follow_addr(c->mm->pgd, base, &w) != 0 || w.level != PG_LEVEL_2M) {
+			format(why, n, "0x%llx is not a THP (thp = never, or no 2 MiB frame)", base);
+			mmput(c->mm);
+			return -1;
+		}
+		for (uint32_t p = 0; p < HPAGE_PMD_NR; p++) {
+			uint64_t *words = (uint64_t *)__va((w.phys & HPAGE_PMD_MASK) + (uint64_t)p * PG);
+			for (uint32_t me = 0; me < c->ncpu; me++)
+				words[me] = pattern(j << 9 | p);
+			words[PAGE_SIZE / 8 - 1] = pattern(j << 9 | p);
+		}
+	}
+	c->sharer[0] = c->mm;
+	uint32_t made = 1;
+	while (r >= 0 && made < c->ncpu && (c->sharer[made] = dup_mm(c->mm)))
+		made++;
+	if (r < 0 || made < c->ncpu) {
+		format(why, n, "setup failed (%lld, %u of %u mms)", r, made, c->ncpu);
+		for (uint32_t me = 1; me < made; me++)
+			mmput(c->sharer[me]);
+		mmput(c->mm);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * THP_SHARED: THPs that every CPU's mm shares after fork, each CPU at once
+ * writing some (a split of the shared leaf, then 4 KiB copies), unmapping
+ * some and forking its mm (every leaf taken and dropped again), so that the
+ * pmd-level changes of one THP's counts by several mms meet
+ * (paging/huge_memory.c, thp_share_lock). Rounds of fresh mms, each checked
+ * (contents, then the verifier over every mm: each frame's map count
+ * against the entries mapping it) before all are dropped.
+ */
+static void run_thp_shared(uint32_t ncpu, const uint32_t *order)
+{
+	static struct smp_ctx ctx;
+	struct smp_ctx *c = &ctx;
+	memset(c, 0, sizeof(*c));
+	c->scenario = THP_SHARED;
+	c->ncpu = ncpu;
+	memcpy(c->order, order, sizeof(c->order));
+	char why[200] = "";
+	struct thp_events ev;
+	all_thp_events(&ev);
+	uint64_t splits0 = ev.split_pmd, faults = 0, raced = 0, problems = 0;
+	struct pgtable_verify v, first = { 0 };
+	uint64_t t0 = rdtsc_ordered();
+	for (uint32_t round = 0; round < THP_ROUNDS && !why[0]; round++) {
+		c->round = round;
+		if (thp_shared_setup(c, why, sizeof(why)))
+			break;
+		run_everywhere(c);
+		check_result(c, why, sizeof(why));
+		uint64_t p = verify_ctx(c, &v);
+		if (p && !problems)
+			first = v;
+		problems += p;
+		faults += c->faults;
+		raced += c->raced;
+		c->faults = c->raced = 0;
+		for (uint32_t me = 1; me < ncpu; me++)
+			mmput(c->sharer[me]);
+		mmput(c->mm);
+	}
+	uint64_t us = (rdtsc_ordered() - t0) * 1000000 / (tsc_hz ? tsc_hz : 1);
+	all_thp_events(&ev);
+	uint64_t splits = ev.split_pmd - splits0;
+	if (why[0])
+		record_test("fault_smp.thp_shared_after_fork", TEST_FAIL, "%s", why);
+	else
+		record_test("fault_smp.thp_shared_after_fork", TEST_PASS,
+			    "%u CPUs at once, %u rounds of %u THPs shared by %u mms: %llu leaves split, %llu faults "
+			    "handled (%llu found the entry changed and did nothing); %llu us",
+			    ncpu, THP_ROUNDS, THP_COUNT, ncpu, splits, faults, raced, us);
+	record_check("fault_smp.thp_shared_after_fork.verify", problems == 0, "%u rounds; %llu problems%s%s", THP_ROUNDS,
+		     problems, problems ? ": " : "", first.first_problem);
+}
+
 /* See kernel/fault_smp_test.h. */
 void run_fault_smp_test(void)
 {
@@ -400,6 +587,7 @@ void run_fault_smp_test(void)
 	run_scenario(DISTINCT, "distinct_addresses", ncpu, order);
 	run_scenario(COW, "cow_after_dup", ncpu, order);
 	run_scenario(CHURN, "against_munmap", ncpu, order);
+	run_thp_shared(ncpu, order);
 	lru_add_drain_all();
 	kmem_cache_shrink_all();
 	uint64_t free_at_end = nr_free_pages();

@@ -14,6 +14,7 @@
 #include "base/errno.h"
 #include "base/panic.h"
 #include "base/string.h"
+#include "cpu/spinlock.h"
 #include "cpu/x86.h"
 
 enum thp_mode transparent_hugepage_mode;
@@ -84,28 +85,55 @@ static struct page *alloc_thp(struct mm_struct *mm)
  */
 static bool thp_compound(const struct page *head) { return head->order == HPAGE_PMD_ORDER; }
 
+/*
+ * thp_share_lock: the counts of an anonymous THP that several mms' pmd
+ * leaves share after fork (the head's while compound, all 512 frames' once
+ * split) and which of the two states it is in. Each mm changes its own
+ * leaves under its own page_table_lock, so two mms on two CPUs can change
+ * one THP's counts at once: a split copying the head's counts into 512
+ * frames while another mm's zap or fork changes them would lose the change
+ * (a frame freed while mapped, or never freed), and a leaf taken or dropped
+ * frame by frame must not meet a block half split. So every pmd-level
+ * change or test of a shared THP's counts - copy_huge_pmd, zap_huge_pmd,
+ * the reuse test of do_huge_pmd_wp_page and thp_make_compound,
+ * change_huge_pmd's, and split_huge_pmd's copy - holds it, inside the mm's
+ * page_table_lock. Under it only the allocator frees (the last put of a
+ * frame). Linux freezes the reference count and holds the anon_vma lock
+ * for a split; one lock suffices here: its holders run once per 2 MiB, and
+ * a THP never shared (the fault path's) never takes it. The 4 KiB paths
+ * need it not: they reach only split frames, whose counts they change
+ * atomically, and a frame mapped by a pte is never made compound again
+ * (thp_exclusive).
+ */
+static DEFINE_SPINLOCK(thp_share_lock);
+
 /* One more pmd leaf maps the THP at head (copy_huge_pmd). */
 static void thp_get_pmd_mapping(struct page *head)
 {
+	spin_lock(&thp_share_lock);
 	uint32_t n = thp_compound(head) ? 1 : HPAGE_PMD_NR;
 	for (uint32_t i = 0; i < n; i++) {
 		get_page(head + i);
 		page_mapcount_inc(head + i);
 	}
+	spin_unlock(&thp_share_lock);
 }
 
 /* One pmd leaf fewer maps the THP at head; the last mapping frees it. */
 static void thp_put_pmd_mapping(struct page *head)
 {
+	spin_lock(&thp_share_lock);
 	uint32_t n = thp_compound(head) ? 1 : HPAGE_PMD_NR;
 	for (uint32_t i = 0; i < n; i++) {
 		page_mapcount_dec(head + i);
 		put_page(head + i);
 	}
+	spin_unlock(&thp_share_lock);
 }
 
 /* True if the one pmd leaf being asked about is all that maps the THP at
- * head (Linux's page_count(page) == 1 of do_huge_pmd_wp_page). */
+ * head (Linux's page_count(page) == 1 of do_huge_pmd_wp_page). Caller holds
+ * thp_share_lock. */
 static bool thp_exclusive(const struct page *head)
 {
 	uint32_t n = thp_compound(head) ? 1 : HPAGE_PMD_NR;
@@ -116,7 +144,8 @@ static bool thp_exclusive(const struct page *head)
 }
 
 /* Makes the split frames at head, mapped by one pmd leaf alone
- * (thp_exclusive), one compound THP again: the state a THP never shared has. */
+ * (thp_exclusive), one compound THP again: the state a THP never shared has.
+ * Caller holds thp_share_lock. */
 static void thp_make_compound(struct page *head)
 {
 	if (thp_compound(head))
@@ -228,8 +257,15 @@ static vm_fault_t do_huge_pmd_wp_page(struct vm_fault *vmf, pmd_t orig)
 		return 0;
 	}
 	struct page *page = pfn_to_page(pmd_pfn(orig));
-	if (PageAnon(page) && thp_exclusive(page)) {
-		thp_make_compound(page);
+	bool reuse = false;
+	if (PageAnon(page)) {
+		spin_lock(&thp_share_lock);
+		reuse = thp_exclusive(page);
+		if (reuse)
+			thp_make_compound(page);
+		spin_unlock(&thp_share_lock);
+	}
+	if (reuse) {
 		set_pmd(vmf->pmd, pmd_mkyoung(pmd_mkdirty(pmd_mkwrite(orig))));
 		flush_tlb_page(haddr);
 		vmf->done = VMF_DONE_REUSE;
@@ -299,6 +335,8 @@ void split_huge_pmd(struct mm_struct *mm, pmd_t *pmd, uint64_t haddr)
 	pte_t *ptes = (pte_t *)__va(table);
 	pgprotval_t flags = pmd_pte_flags(old);
 	struct page *head = pfn_to_page(pfn);
+	bool alone = false;   /* this leaf was the THP's only mapping */
+	spin_lock(&thp_share_lock);
 	if (thp_compound(head)) {
 		/* Split frames: each is mapped (and referenced) by this leaf's pte
 		 * and by every other mm's leaf, as often as the block was. */
@@ -308,19 +346,24 @@ void split_huge_pmd(struct mm_struct *mm, pmd_t *pmd, uint64_t haddr)
 		for (uint32_t i = 0; i < HPAGE_PMD_NR; i++) {
 			head[i]._mapcount = mapcount;
 			head[i]._refcount = refcount;
-			/* A THP this leaf alone mapped: reclaimable as 4 KiB pages from
-			 * now on (paging/lru.h, rmap.h). Frames still mapped by other
-			 * mms' leaves stay off the LRU lists (thp_make_compound may make
-			 * them one THP again), so reclaim never sees them. */
-			if (mapcount == 0 && PageAnon(&head[i]) && !PageLRU(&head[i])) {
-				head[i].anon_vma = mm->anon_vma;
-				head[i].anon_addr = haddr + (uint64_t)i * PAGE_SIZE;
-				/* Straight onto the inactive list, not through the
-				 * batch (Linux's lru_add_page_tail): a zap that split
-				 * the leaf frees them at once. */
-				head[i].flags &= ~(PG_active | PG_referenced);
-				add_page_to_lru_list(&head[i]);
-			}
+		}
+		alone = mapcount == 0;
+	}
+	spin_unlock(&thp_share_lock);
+	/* A THP this leaf alone mapped: reclaimable as 4 KiB pages from now on
+	 * (paging/lru.h, rmap.h); no other mm can reach its frames, so this
+	 * needs the share lock no more. Frames still mapped by other mms'
+	 * leaves stay off the LRU lists (thp_make_compound may make them one
+	 * THP again), so reclaim never sees them. */
+	for (uint32_t i = 0; alone && i < HPAGE_PMD_NR; i++) {
+		if (PageAnon(&head[i]) && !PageLRU(&head[i])) {
+			head[i].anon_vma = mm->anon_vma;
+			head[i].anon_addr = haddr + (uint64_t)i * PAGE_SIZE;
+			/* Straight onto the inactive list, not through the batch
+			 * (Linux's lru_add_page_tail): a zap that split the leaf
+			 * frees them at once. */
+			head[i].flags &= ~(PG_active | PG_referenced);
+			add_page_to_lru_list(&head[i]);
 		}
 	}
 	for (uint32_t i = 0; i < HPAGE_PMD_NR; i++)
@@ -366,8 +409,10 @@ void change_huge_pmd(struct vm_area_struct *vma, pmd_t *pmd, uint64_t haddr)
 	pmd_t entry = pmd_modify(old, vma->vm_page_prot);
 	if ((vma->vm_flags & VM_WRITE) && !is_huge_zero_pmd(old)) {
 		struct page *page = pfn_to_page(pmd_pfn(old));
+		spin_lock(&thp_share_lock);
 		if (PageAnon(page) && thp_compound(page) && page_mapcount(page) == 1 && page_ref_count(page) == 1)
 			entry = pmd_mkwrite(entry);
+		spin_unlock(&thp_share_lock);
 	}
 	set_pmd(pmd, entry);   /* the caller's gather flushes (change_protection) */
 	(void)haddr;

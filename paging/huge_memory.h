@@ -61,7 +61,9 @@
  * need no compound pages, and a leaf over split frames is taken or dropped
  * frame by frame (512 steps, only after such a split). A leaf left the
  * only mapper of its split frames makes them one compound THP again when
- * it is reused.
+ * it is reused. Two mms may do these steps to one THP on two CPUs at once:
+ * every pmd-level change of a THP's counts holds thp_share_lock
+ * (huge_memory.c) inside the mm's page_table_lock.
  */
 #ifndef FAULTLINE_HUGE_MEMORY_H
 #define FAULTLINE_HUGE_MEMORY_H

@@ -190,8 +190,11 @@ static __attribute__((always_inline)) inline int copy_ptes(struct mm_struct *dst
 				ptep_set_wrprotect(vma->vm_mm, 0, src + i);
 				v &= ~_PAGE_RW;
 			}
-			if (likely(page->_refcount > 0))   /* get_page, its report deferred */
-				page->_refcount++;
+			/* get_page, its report deferred. Atomic: the page may be
+			 * shared with an mm that drops or takes a reference on
+			 * another CPU right now (its fault, munmap, own fork). */
+			if (likely(page->_refcount > 0))
+				__atomic_fetch_add(&page->_refcount, 1, __ATOMIC_RELAXED);
 			else
 				free_page = true;
 			page_mapcount_inc(page);

@@ -430,7 +430,7 @@ def smp_off_programs_on_the_boot_cpu():
     cpus = {r.get("cpu") for r in run.of_type("exit") + run.of_type("kill")}
     if cpus != {0}:
         problems.append("exit/kill records name CPUs %s, want only 0" % sorted(map(str, cpus)))
-FAULT_SMP_TESTS = ["same_addresses", "distinct_addresses", "cow_after_dup", "against_munmap"]
+FAULT_SMP_TESTS = ["same_addresses", "distinct_addresses", "cow_after_dup", "against_munmap", "thp_shared_after_fork"]
 
 
 @case
