@@ -163,23 +163,49 @@ static void copy_huge_page(struct page *to, struct page *from, const struct hsta
  * own); those VMAs are marked VM_HUGETLB_UNMAPPED: their faults on a none
  * entry are SIGBUS from now on, as Linux kills such a child. Their TLB
  * entries go on every CPU that runs them (hugetlb_zap_leaf's flush).
+ * The other mms run on other CPUs meanwhile: the walk holds mmlist_lock (no
+ * mm goes while it looks), each mm's mmap_lock for reading (its VMAs hold
+ * still) and its page_table_lock (its hugetlb leaves), the last two only
+ * tried: the caller holds its own page_table_lock, and Linux's order puts
+ * mmap_lock first. Returns false if an mm could not be locked (a munmap or
+ * fault of it in progress): the caller lets the fault be retried.
  */
-static void unmap_ref_private(struct mm_struct *owner, int level, struct page *page, uint64_t haddr)
+static bool unmap_ref_private(struct mm_struct *owner, int level, struct page *page, uint64_t haddr)
 {
+	bool all = true;
+	spin_lock(&mmlist_lock);
 	for (struct mm_struct *m = mm_list; m; m = m->mmlist_next) {
-		struct vm_area_struct *v = m == owner ? NULL : vma_lookup(m, haddr);
-		if (!v || (v->vm_flags & (VM_HUGETLB | VM_SHARED | VM_NORESERVE)) != (VM_HUGETLB | VM_NORESERVE))
+		if (m == owner)
 			continue;
+		if (!read_trylock(&m->mmap_lock)) {
+			all = false;
+			continue;
+		}
+		struct vm_area_struct *v = vma_lookup(m, haddr);
 		uint64_t *entry;
-		if (walk_to_entry(m->pgd, haddr, level, false, NULL, &entry) || !(*entry & (_PAGE_PRESENT | _PAGE_PROTNONE)) ||
-		    !(*entry & _PAGE_PSE) || leaf_pfn(*entry, level) != page_to_pfn(page))
+		if (!v || (v->vm_flags & (VM_HUGETLB | VM_SHARED | VM_NORESERVE)) != (VM_HUGETLB | VM_NORESERVE) ||
+		    walk_to_entry(m->pgd, haddr, level, false, NULL, &entry)) {
+			read_unlock(&m->mmap_lock);
 			continue;
-		struct mmu_gather tlb;
-		tlb_gather_mmu(&tlb, m);
-		hugetlb_zap_leaf(&tlb, entry, level, haddr);
-		tlb_finish_mmu(&tlb);
-		v->vm_flags |= VM_HUGETLB_UNMAPPED;
+		}
+		if (!spin_trylock(&m->page_table_lock)) {
+			read_unlock(&m->mmap_lock);
+			all = false;
+			continue;
+		}
+		uint64_t e = __atomic_load_n(entry, __ATOMIC_RELAXED);
+		if ((e & (_PAGE_PRESENT | _PAGE_PROTNONE)) && (e & _PAGE_PSE) && leaf_pfn(e, level) == page_to_pfn(page)) {
+			struct mmu_gather tlb;
+			tlb_gather_mmu(&tlb, m);
+			hugetlb_zap_leaf(&tlb, entry, level, haddr);
+			tlb_finish_mmu(&tlb);
+			__atomic_fetch_or(&v->vm_flags, VM_HUGETLB_UNMAPPED, __ATOMIC_RELAXED);
+		}
+		spin_unlock(&m->page_table_lock);
+		read_unlock(&m->mmap_lock);
 	}
+	spin_unlock(&mmlist_lock);
+	return all;
 }
 
 /*
@@ -203,7 +229,10 @@ static vm_fault_t hugetlb_wp(struct vm_fault *vmf, struct hstate *h, int level, 
 	}
 	struct page *page = alloc_huge_page(h, mm, false);
 	if (!page && vma_resv_owner(vmf->vma)) {
-		unmap_ref_private(mm, level, old, haddr);
+		if (!unmap_ref_private(mm, level, old, haddr) && page_mapcount(old) != 1) {
+			vmf->done = VMF_DONE_SPURIOUS;   /* another mm was busy: the access is retried */
+			return 0;
+		}
 		if (page_mapcount(old) == 1)
 			return hugetlb_wp(vmf, h, level, entry, e, haddr);
 	}

@@ -21,6 +21,7 @@
 
 static struct kmem_cache *mm_cachep;
 struct mm_struct *mm_list;
+DEFINE_SPINLOCK(mmlist_lock);
 
 /* See paging/mm.h. */
 struct mm_struct *mm_alloc(void)
@@ -51,10 +52,12 @@ struct mm_struct *mm_alloc(void)
 	pgd_copy_kernel_half(mm->pgd);
 	mm->mmap_base = STACK_TOP - STACK_LIMIT_BYTES - MMAP_MIN_GAP;
 	mm->mm_users = 1;
+	spin_lock(&mmlist_lock);
 	mm->mmlist_next = mm_list;
 	if (mm_list)
 		mm_list->mmlist_prev = mm;
 	mm_list = mm;
+	spin_unlock(&mmlist_lock);
 	return mm;
 }
 
@@ -88,15 +91,17 @@ void mmput(struct mm_struct *mm)
 	anon_vma_detach(mm);   /* its pages are unmapped: the family may go */
 	if (mm->nr_deposited)
 		panic("mmput: %llu page tables still deposited for THPs after exit_mmap", mm->nr_deposited);
-	for (uint32_t i = 0; i < PTRS_PER_PGD / 2; i++)
-		mm->pgd[i] = __pgd(0);
-	pgtable_free_page(NULL, __pa(mm->pgd));
+	spin_lock(&mmlist_lock);   /* off the list before its root goes */
 	if (mm->mmlist_prev)
 		mm->mmlist_prev->mmlist_next = mm->mmlist_next;
 	else
 		mm_list = mm->mmlist_next;
 	if (mm->mmlist_next)
 		mm->mmlist_next->mmlist_prev = mm->mmlist_prev;
+	spin_unlock(&mmlist_lock);
+	for (uint32_t i = 0; i < PTRS_PER_PGD / 2; i++)
+		mm->pgd[i] = __pgd(0);
+	pgtable_free_page(NULL, __pa(mm->pgd));
 	kmem_cache_free(mm_cachep, mm);
 }
 

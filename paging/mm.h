@@ -37,8 +37,13 @@
 #define STACK_LIMIT_BYTES (8ull << 20)
 
 /* Every mm that mm_alloc made and mmput has not freed, linked through
- * mmlist_next (newest first). */
+ * mmlist_next (newest first), under mmlist_lock (Linux's name, for its
+ * swapoff list): mms are made and dropped on several CPUs at once, and a
+ * walker (hugetlb's unmap_ref_private) must not meet one half gone. A
+ * walker holding it sees every mm whole: mmput takes an mm off the list
+ * before its root table and the mm itself go. */
 extern struct mm_struct *mm_list;
+extern spinlock_t mmlist_lock;
 
 /* A new empty address space: no VMAs, a pgd sharing the kernel half, the
  * mmap layout of a program. NULL if out of memory. */
