@@ -25,6 +25,7 @@
 #include "paging/slab.h"
 #include "paging/verify.h"
 #include "paging/huge_memory.h"
+#include "paging/hugetlb.h"
 #include "paging/vma.h"
 
 #define PG PAGE_SIZE
@@ -45,13 +46,16 @@
 #define THP_COUNT 8u
 #define THP_ROUNDS 12u
 #define THP_WRITES 4u                 /* 4 KiB pages written in a THP (its first write splits it) */
+#define HUGETLB_BASE 0xc0000000ull    /* 2 MiB hugetlb pages, an mm per CPU */
+#define HUGETLB_PER_CPU 2u
+#define HUGETLB_ROUNDS 40u
 
 /* The mark CPU cpu leaves in the page of index idx (never 0, never a pattern). */
 static uint64_t mark(uint32_t cpu, uint32_t idx) { return 0x5a00000000000000ull | (uint64_t)cpu << 32 | idx; }
 /* What the cow region's page idx holds before the CPUs write to it. */
 static uint64_t pattern(uint32_t idx) { return 0x0101010101010101ull * ((idx & 0x7f) + 1); }
 
-enum scenario { SAME, DISTINCT, COW, CHURN, THP_SHARED };
+enum scenario { SAME, DISTINCT, COW, CHURN, THP_SHARED, HUGETLB };
 
 /* What a CPU does to THP j of its mm in a round of THP_SHARED: its three
  * pmd-level uses by one mm while other mms use the same THP. */
@@ -171,6 +175,31 @@ static void thp_shared_work(struct smp_ctx *c, uint32_t me)
 	}
 }
 
+/* HUGETLB's share of the CPU at place me: in its own mm, its pages written
+ * (each fault takes a page from the shared pool), marked, checked and given
+ * back (MADV_DONTNEED), round after round. */
+static void hugetlb_work(struct smp_ctx *c, uint32_t me)
+{
+	struct mm_struct *mm = c->sharer[me];
+	for (uint32_t round = 0; round < HUGETLB_ROUNDS && !c->failed; round++) {
+		for (uint32_t i = 0; i < HUGETLB_PER_CPU && !c->failed; i++)
+			touch(c, mm, HUGETLB_BASE + (uint64_t)i * HPAGE_PMD_SIZE + (uint64_t)me * PG, true, 0,
+			      mark(me, round << 8 | i));
+		for (uint32_t i = 0; i < HUGETLB_PER_CPU && !c->failed; i++) {
+			uint64_t addr = HUGETLB_BASE + (uint64_t)i * HPAGE_PMD_SIZE + (uint64_t)me * PG;
+			mmap_read_lock(mm);
+			const uint64_t *page = mapped_page(mm, addr, false);
+			if (!page || page[0] != mark(me, round << 8 | i))
+				fail(c, "a hugetlb page lost its mark: another CPU was given it too", addr);
+			mmap_read_unlock(mm);
+		}
+		mmap_write_lock(mm);
+		if (do_madvise(mm, HUGETLB_BASE, HUGETLB_PER_CPU * HPAGE_PMD_SIZE, MADV_DONTNEED))
+			fail(c, "MADV_DONTNEED of the hugetlb pages failed", HUGETLB_BASE);
+		mmap_write_unlock(mm);
+	}
+}
+
 /* One CPU's share of the scenario. */
 static void work(struct smp_ctx *c)
 {
@@ -205,6 +234,9 @@ static void work(struct smp_ctx *c)
 		break;
 	case THP_SHARED:
 		thp_shared_work(c, me);
+		break;
+	case HUGETLB:
+		hugetlb_work(c, me);
 		break;
 	case CHURN:
 		if (cpu == 0 && c->ncpu > 1)
@@ -353,6 +385,8 @@ static void check_result(struct smp_ctx *c, char *why, uint32_t n)
 		break;
 	case CHURN:
 		break;   /* the tables and the frames tell */
+	case HUGETLB:
+		break;   /* each CPU checked its marks; the pool's counts tell the rest */
 	case THP_SHARED:
 		for (uint32_t me = 0; me < c->ncpu; me++)
 			for (uint32_t j = 0; j < THP_COUNT; j++) {
@@ -388,7 +422,7 @@ static uint64_t verify_ctx(struct smp_ctx *c, struct pgtable_verify *v)
 	roots[nroots++] = c->mm->pgd;
 	if (c->child)
 		roots[nroots++] = c->child->pgd;
-	for (uint32_t me = 1; c->scenario == THP_SHARED && me < c->ncpu; me++)
+	for (uint32_t me = 1; (c->scenario == THP_SHARED || c->scenario == HUGETLB) && me < c->ncpu; me++)
 		roots[nroots++] = c->sharer[me]->pgd;
 	nroots += kernel_page_table_roots(roots + nroots);
 	return verify_page_tables(roots, nroots, v);
@@ -446,7 +480,8 @@ static void run_scenario(enum scenario s, const char *name, uint32_t ncpu, const
 			r = -1;
 		break;
 	case CHURN: r = do_mmap(c->mm, CHURN_BASE, CHURN_PAGES * PG, RW, ANON_FIXED, (uint64_t)-1, 0); break;
-	case THP_SHARED: r = -1; break;   /* rounds of its own: run_thp_shared */
+	case THP_SHARED:
+	case HUGETLB: r = -1; break;   /* their own runs: run_thp_shared, run_hugetlb */
 	}
 	/* 4 KiB pages: the pte path and its locks (a THP is one pmd leaf under
 	 * the mm's page_table_lock; its tail pages have no map count). */
@@ -572,6 +607,79 @@ static void run_thp_shared(uint32_t ncpu, const uint32_t *order)
 		     problems, problems ? ": " : "", first.first_problem);
 }
 
+/* The pages on h's free list, counted by walking it (at most limit). */
+static uint64_t hugetlb_free_list_length(const struct hstate *h, uint64_t limit)
+{
+	uint64_t n = 0;
+	for (uint32_t pfn = h->free_head; pfn != PFN_NONE && n <= limit; pfn = pfn_to_page(pfn)->lru_next)
+		n++;
+	return n;
+}
+
+/*
+ * HUGETLB: one mm per CPU with a private hugetlb mapping, every CPU at once
+ * taking pages from the 2 MiB pool by its faults and giving them back
+ * (MADV_DONTNEED), round after round: each page holds its writer's mark
+ * (none was given to two CPUs), and afterwards the pool has every page
+ * back on its free list and no reservation left consumed. Skipped without
+ * a pool big enough (hugepages_2m below HUGETLB_PER_CPU per CPU).
+ */
+static void run_hugetlb(uint32_t ncpu, const uint32_t *order)
+{
+	static struct smp_ctx ctx;
+	struct smp_ctx *c = &ctx;
+	memset(c, 0, sizeof(*c));
+	c->scenario = HUGETLB;
+	c->ncpu = ncpu;
+	memcpy(c->order, order, sizeof(c->order));
+	const char *name = "fault_smp.hugetlb_pool";
+	struct hstate *h = &hstates[HSTATE_2M];
+	uint64_t free0 = h->free_huge_pages, consumed0 = h->resv_consumed;
+	if (free0 < (uint64_t)ncpu * HUGETLB_PER_CPU) {
+		record_test(name, TEST_SKIP, "%llu free 2 MiB hugetlb pages, %u wanted (hugepages_2m)", free0,
+			    ncpu * HUGETLB_PER_CPU);
+		return;
+	}
+	uint32_t made = 0;
+	int64_t r = 0;
+	for (; made < ncpu; made++) {
+		if (!(c->sharer[made] = mm_alloc()))
+			break;
+		r = do_mmap(c->sharer[made], HUGETLB_BASE, HUGETLB_PER_CPU * HPAGE_PMD_SIZE, RW,
+			    ANON_FIXED | MAP_HUGETLB, (uint64_t)-1, 0);
+		if (r < 0) {
+			made++;
+			break;
+		}
+	}
+	c->mm = c->sharer[0];
+	char why[200] = "";
+	uint64_t t0 = rdtsc_ordered();
+	if (made < ncpu || r < 0)
+		format(why, sizeof(why), "setup failed (%lld, %u of %u mms)", r, made, ncpu);
+	else
+		run_everywhere(c);
+	uint64_t us = (rdtsc_ordered() - t0) * 1000000 / (tsc_hz ? tsc_hz : 1);
+	if (!why[0] && c->failed)
+		format(why, sizeof(why), "%s", c->why);
+	if (made == ncpu && r >= 0)
+		verify(c, "hugetlb_pool");
+	for (uint32_t me = 0; me < made; me++)
+		if (c->sharer[me])
+			mmput(c->sharer[me]);
+	uint64_t listed = hugetlb_free_list_length(h, h->nr_huge_pages);
+	if (!why[0] && (h->free_huge_pages != free0 || listed != free0 || h->resv_consumed != consumed0))
+		format(why, sizeof(why), "the pool after: %llu free (%llu on its list), %llu reservations consumed; "
+			    "before: %llu free, %llu consumed", h->free_huge_pages, listed, h->resv_consumed, free0, consumed0);
+	if (why[0])
+		record_test(name, TEST_FAIL, "%s", why);
+	else
+		record_test(name, TEST_PASS,
+			    "%u CPUs at once, %u rounds of %u pool pages each taken and given back: %llu faults handled, "
+			    "every page its writer's alone, the pool whole after (%llu free); %llu us",
+			    ncpu, HUGETLB_ROUNDS, HUGETLB_PER_CPU, (uint64_t)c->faults, free0, us);
+}
+
 /* See kernel/fault_smp_test.h. */
 void run_fault_smp_test(void)
 {
@@ -588,6 +696,7 @@ void run_fault_smp_test(void)
 	run_scenario(COW, "cow_after_dup", ncpu, order);
 	run_scenario(CHURN, "against_munmap", ncpu, order);
 	run_thp_shared(ncpu, order);
+	run_hugetlb(ncpu, order);
 	lru_add_drain_all();
 	kmem_cache_shrink_all();
 	uint64_t free_at_end = nr_free_pages();

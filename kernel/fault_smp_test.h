@@ -27,6 +27,12 @@
  *                                 its .verify over all the mms at once
  *                                 (each frame's map count against every
  *                                 entry mapping it)
+ *   fault_smp.hugetlb_pool        one mm per CPU with a private hugetlb
+ *                                 mapping, every CPU taking 2 MiB pages
+ *                                 from the pool by faults and giving them
+ *                                 back (MADV_DONTNEED), 40 rounds: each page
+ *                                 its writer's alone, the pool whole after
+ *                                 (skipped without hugepages_2m >= 2 per CPU)
  *
  * and after each: fault_smp.<scenario>.verify (paging/verify.c over the
  * test's mms and the kernel's tables), and at the end
@@ -44,7 +50,9 @@
  * with it but fork's copy_ptes taking each page's reference with a plain
  * increment, 4 of 5 boots leaked 1 to 8 frames (no_frame_leaked: another
  * mm's atomic put between the increment's read and write was lost); 5 of
- * 5 clean with both. The ring-3 side of the same locks (page faults from several
+ * 5 clean with both. hugetlb_pool, with paging/hugetlb.c's hugetlb_lock
+ * taken out, failed 2 of 3 -smp 4 boots (a fault found no pool page: the
+ * free list lost one). The ring-3 side of the same locks (page faults from several
  * threads of one process at once, no big kernel lock) is smp_parallel's
  * memory check in the smp_N_programs_on_every_cpu cases.
  */

@@ -12,6 +12,7 @@
 #include "base/compiler.h"
 #include "base/errno.h"
 #include "base/string.h"
+#include "cpu/spinlock.h"
 #include "cpu/x86.h"
 
 struct hstate hstates[HUGE_MAX_HSTATE] = {
@@ -19,7 +20,16 @@ struct hstate hstates[HUGE_MAX_HSTATE] = {
 	[HSTATE_1G] = { .name = "1g", .order = 18, .supported = false, .free_head = PFN_NONE },
 };
 
-/* Puts the pool page page (mapped nowhere) on h's free list. */
+/*
+ * hugetlb_lock (Linux's): the pools' free lists and counts (free pages,
+ * consumed reservations) and the decision whether a fault may take a page.
+ * Faults and zaps of different mms run on several CPUs at once, each under
+ * its own mm's page_table_lock only. Nothing is taken under it.
+ */
+static DEFINE_SPINLOCK(hugetlb_lock);
+
+/* Puts the pool page page (mapped nowhere) on h's free list. Caller holds
+ * hugetlb_lock (or is alone: hugetlb_init). */
 static void enqueue_huge_page(struct hstate *h, struct page *page)
 {
 	page->lru_next = h->free_head;
@@ -27,7 +37,7 @@ static void enqueue_huge_page(struct hstate *h, struct page *page)
 	h->free_huge_pages++;
 }
 
-/* Takes a page off h's free list; NULL if it is empty. */
+/* Takes a page off h's free list; NULL if it is empty. Caller holds hugetlb_lock. */
 static struct page *dequeue_huge_page(struct hstate *h)
 {
 	if (h->free_head == PFN_NONE)
@@ -71,7 +81,8 @@ struct hstate *hstate_sizelog(uint32_t log)
 }
 
 /* Huge pages reserved by owner VMAs (paging/vma.c's count) and not yet
- * backed by a page: what the pool must keep free for their faults. */
+ * backed by a page: what the pool must keep free for their faults. Caller
+ * holds hugetlb_lock. */
 static uint64_t unconsumed_reservations(const struct hstate *h)
 {
 	uint64_t committed = vm_hugetlb_committed[h == &hstates[HSTATE_1G] ? 1 : 0] >> h->order;
@@ -81,8 +92,11 @@ static uint64_t unconsumed_reservations(const struct hstate *h)
 /* See paging/hugetlb.h. */
 bool hugetlb_may_reserve(const struct hstate *h, uint64_t bytes)
 {
+	spin_lock(&hugetlb_lock);
 	uint64_t pages = bytes >> (PAGE_SHIFT + h->order), resv = unconsumed_reservations(h);
-	return resv <= h->free_huge_pages && pages <= h->free_huge_pages - resv;
+	bool ok = resv <= h->free_huge_pages && pages <= h->free_huge_pages - resv;
+	spin_unlock(&hugetlb_lock);
+	return ok;
 }
 
 /* See paging/hugetlb.h. */
@@ -115,13 +129,15 @@ static struct hstate *hstate_level(int level)
  */
 static struct page *alloc_huge_page(struct hstate *h, struct mm_struct *mm, bool owner)
 {
-	if (!owner && h->free_huge_pages <= unconsumed_reservations(h))
-		return NULL;
-	struct page *page = dequeue_huge_page(h);
+	struct page *page = NULL;
+	spin_lock(&hugetlb_lock);
+	if (owner || h->free_huge_pages > unconsumed_reservations(h))
+		page = dequeue_huge_page(h);
 	if (page && owner) {
 		page->private = (uint64_t)(uintptr_t)mm;
 		h->resv_consumed++;
 	}
+	spin_unlock(&hugetlb_lock);
 	return page;
 }
 
@@ -137,12 +153,14 @@ static bool vma_resv_owner(const struct vm_area_struct *vma)
  * mapped nowhere goes back to the pool. */
 static void put_huge_page_mapping(struct hstate *h, struct mm_struct *mm, struct page *page)
 {
+	spin_lock(&hugetlb_lock);
 	if (page->private == (uint64_t)(uintptr_t)mm) {
 		page->private = 0;
 		h->resv_consumed--;
 	}
 	if (page_mapcount_dec(page) == 0)
 		enqueue_huge_page(h, page);
+	spin_unlock(&hugetlb_lock);
 }
 
 /* Copies the size bytes of huge page from into to; the time to vmf->clear_cycles. */
@@ -241,17 +259,22 @@ static vm_fault_t hugetlb_wp(struct vm_fault *vmf, struct hstate *h, int level, 
 		return VM_FAULT_SIGBUS;
 	}
 	copy_huge_page(page, old, h, vmf);
-	if (old->private == (uint64_t)(uintptr_t)mm) {
-		/* The owner's reservation moves with its slot to the copy. */
-		old->private = 0;
-		page->private = (uint64_t)(uintptr_t)mm;
-	}
 	uint64_t frame_mask = level == PG_LEVEL_1G ? PHYSICAL_PUD_PAGE_MASK : PHYSICAL_PMD_PAGE_MASK;
 	uint64_t leaf = (e & ~frame_mask) | (page_to_pfn(page) << PAGE_SHIFT) | _PAGE_RW | _PAGE_DIRTY | _PAGE_ACCESSED;
 	page_mapcount_inc(page);
 	__atomic_store_n(entry, leaf, __ATOMIC_RELEASE);
 	flush_tlb_mm_range(mm, haddr, haddr + page_level_size(level), page_level_shift(level), false);
-	page_mapcount_dec(old);   /* mapped elsewhere: it stays out of the pool */
+	spin_lock(&hugetlb_lock);
+	if (old->private == (uint64_t)(uintptr_t)mm) {
+		/* The owner's reservation moves with its slot to the copy. */
+		old->private = 0;
+		page->private = (uint64_t)(uintptr_t)mm;
+	}
+	/* Mapped elsewhere when the copy began; the other mapper may have
+	 * gone on another CPU meanwhile, and then the last drop is this one. */
+	if (page_mapcount_dec(old) == 0)
+		enqueue_huge_page(h, old);
+	spin_unlock(&hugetlb_lock);
 	vmf->done = VMF_DONE_COPY;
 	return 0;
 }

@@ -430,7 +430,8 @@ def smp_off_programs_on_the_boot_cpu():
     cpus = {r.get("cpu") for r in run.of_type("exit") + run.of_type("kill")}
     if cpus != {0}:
         problems.append("exit/kill records name CPUs %s, want only 0" % sorted(map(str, cpus)))
-FAULT_SMP_TESTS = ["same_addresses", "distinct_addresses", "cow_after_dup", "against_munmap", "thp_shared_after_fork"]
+FAULT_SMP_TESTS = ["same_addresses", "distinct_addresses", "cow_after_dup", "against_munmap", "thp_shared_after_fork",
+                   "hugetlb_pool"]
 
 
 @case
@@ -438,7 +439,8 @@ def smp_fault_path_every_cpu_at_once():
     """test = fault_smp at -smp 4 (MTTCG): handle_mm_fault on every CPU at once
     in one mm (kernel/fault_smp_test.h): each scenario passes with 4 CPUs, its
     tables verify, and every frame comes back."""
-    run = qemu_run.boot(base_config("checks = none", "test = fault_smp", "paging = 4"), smp=4, timeout=600)
+    run = qemu_run.boot(base_config("checks = none", "test = fault_smp", "paging = 4", "hugepages_2m = 8"), smp=4,
+                        timeout=600)
     problems = []
     expect_clean_run(run, problems)
     tests = {r.get("name"): r for r in run.of_type("test")}
