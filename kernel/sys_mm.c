@@ -17,6 +17,7 @@
 #include "fault/syscall.h"
 #include "base/process.h"
 #include "kernel/mm_syscall_lock.h"
+#include "cpu/kernel_lock.h"
 #include "paging/mm.h"
 #include "paging/mman.h"
 #include "cpu/percpu.h"
@@ -39,8 +40,16 @@ int64_t sys_munmap(uint64_t addr, uint64_t len)
 	struct mm_struct *mm = current->mm;
 	struct mm_syscall_range r = { addr, len };
 	mm_syscall_lock(mm, true, &r, 1);
-	int64_t ret = do_munmap(mm, addr, len);
-	mm_syscall_unlock(mm, true);
+	/* Private anonymous memory on several CPUs: the pages go under a read
+	 * hold, other threads' faults go on meanwhile. Else (one CPU, or the
+	 * big lock taken for a file range) all under the write hold. */
+	int64_t ret;
+	if (!kernel_locked()) {
+		ret = do_munmap_unlock(mm, addr, len);
+	} else {
+		ret = do_munmap(mm, addr, len);
+		mm_syscall_unlock(mm, true);
+	}
 	return ret;
 }
 
