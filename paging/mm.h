@@ -101,8 +101,9 @@ int64_t do_munmap(struct mm_struct *mm, uint64_t addr, uint64_t len);
  * no fault can reach a range without a VMA, and no writer can map it again
  * until the read hold goes. The tables left empty are freed last under the
  * write lock taken again (a fault elsewhere in mm may be walking a table
- * the range shares, and reclaim walks tables under the read lock). Returns
- * what do_munmap returns.
+ * the range shares, and reclaim walks tables under the read lock). A range
+ * that meets a hugetlb VMA goes all under the write hold. Returns what
+ * do_munmap returns.
  */
 int64_t do_munmap_unlock(struct mm_struct *mm, uint64_t addr, uint64_t len);
 /* msync (paging/msync.c): -EINVAL for bad flags or an unaligned start,

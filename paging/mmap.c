@@ -245,6 +245,14 @@ int64_t do_munmap_unlock(struct mm_struct *mm, uint64_t addr, uint64_t len)
 		mmap_write_unlock(mm);
 		return -EINVAL;
 	}
+	/* A hugetlb range keeps the write hold (its pool's accounting). */
+	uint64_t end = addr + PAGE_ALIGN(len);
+	for (struct vm_area_struct *v = find_vma(mm, addr); v && v->vm_start < end; v = v->vm_next)
+		if (v->vm_flags & VM_HUGETLB) {
+			int64_t r = do_munmap(mm, addr, len);
+			mmap_write_unlock(mm);
+			return r;
+		}
 	struct munmap_later l = { .mm = mm, .n = 0 };
 	int64_t ret = vma_unmap_range(mm, addr, PAGE_ALIGN(len), unmap_later, &l);
 	if (!l.n) {
