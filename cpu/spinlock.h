@@ -220,6 +220,15 @@ static inline void write_lock(rwlock_t *lock)
 		queued_write_lock_slowpath(lock);
 }
 
+/* Turns this CPU's exclusive hold into a shared one in one step (Linux's
+ * downgrade_write): no writer can get in between, readers waiting for the
+ * writer go on at once, a writer waiting keeps its place (its waiting bit
+ * stays) and gets the lock when the readers are gone. */
+static inline void write_downgrade(rwlock_t *lock)
+{
+	__atomic_fetch_add(&lock->cnts, _QR_BIAS - _QW_LOCKED, __ATOMIC_RELEASE);
+}
+
 /* Takes the lock exclusive only if nobody holds it; true when taken. */
 static inline bool write_trylock(rwlock_t *lock)
 {

@@ -6,7 +6,9 @@
  *
  * Each holds the mm's mmap_lock around its do_*: for writing where VMAs or
  * page tables change, for reading otherwise (msync, some madvise), as
- * Linux (docs/ARCHITECTURE.md, "Locking"). A do_* never touches user
+ * Linux (docs/ARCHITECTURE.md, "Locking"); on several CPUs munmap turns
+ * its write hold into a read hold for the pages' teardown, as Linux's
+ * (do_munmap_unlock). A do_* never touches user
  * memory, so no user copy faults while the lock is held.
  *
  * On several CPUs mmap..mremap arrive without the big kernel lock and take
@@ -17,6 +19,7 @@
 #include "fault/syscall.h"
 #include "base/process.h"
 #include "kernel/mm_syscall_lock.h"
+#include "fault/fault_lock.h"
 #include "paging/mm.h"
 #include "paging/mman.h"
 #include "cpu/percpu.h"
@@ -39,8 +42,17 @@ int64_t sys_munmap(uint64_t addr, uint64_t len)
 	struct mm_struct *mm = current->mm;
 	struct mm_syscall_range r = { addr, len };
 	mm_syscall_lock(mm, true, &r, 1);
-	int64_t ret = do_munmap(mm, addr, len);
-	mm_syscall_unlock(mm, true);
+	/* On several CPUs the pages go under a read hold, other threads'
+	 * faults going on meanwhile (a file range keeps the big lock to the
+	 * end: no truncation or msync meets the teardown). One CPU: all under
+	 * the write hold. */
+	int64_t ret;
+	if (page_fault_smp) {
+		ret = do_munmap_unlock(mm, addr, len);
+	} else {
+		ret = do_munmap(mm, addr, len);
+		mm_syscall_unlock(mm, true);
+	}
 	return ret;
 }
 

@@ -194,6 +194,16 @@ static void __del_page_from_lru_list(struct page *page)
 }
 
 /* See paging/lru.h. */
+void lru_release_unused(struct page *const *pages, uint32_t n)
+{
+	spin_lock(&lru_lock);
+	for (uint32_t i = 0; i < n; i++)
+		if (PageLRU(pages[i]) && page_ref_count(pages[i]) == 1)
+			__del_page_from_lru_list(pages[i]);
+	spin_unlock(&lru_lock);
+}
+
+/* See paging/lru.h. */
 void del_page_from_lru_list(struct page *page)
 {
 	spin_lock(&lru_lock);

@@ -94,6 +94,18 @@ void lru_init(void);
  * A page already on a list is reported (bad_page) and left there. */
 void lru_add_drain(void);
 
+/*
+ * The first half of Linux's release_pages for n pages each held by the
+ * caller, who is about to drop that reference (put_page): those of which it
+ * is the last come off their lists, all under one hold of the lists' lock
+ * (a teardown frees thousands of pages, and one lock round per page would
+ * meet every other CPU's batch drain). Nobody else can find such a page
+ * (unmapped, flushed, cached nowhere): only reclaim through the lists,
+ * which takes its reference under the same lock. The others stay listed;
+ * their last put_page takes them off as before. Cannot fail.
+ */
+void lru_release_unused(struct page *const *pages, uint32_t n);
+
 /* Linux's lru_add_drain_all: every CPU's batch, drained from this CPU
  * under each batch's lock (no IPI); returns when all are on the lists.
  * Cannot fail. */

@@ -1033,6 +1033,17 @@ void unmap_page_range(struct mm_struct *mm, uint64_t start, uint64_t end)
 }
 
 /* See paging/memory.h. */
+void free_pgtables_range(struct mm_struct *mm, uint64_t start, uint64_t end)
+{
+	struct mmu_gather tlb;
+	if (start >= end)
+		return;
+	tlb_gather_mmu(&tlb, mm);
+	free_empty_tables_ops(mm->pgd, start, end, NULL, NULL, &tlb.table_ops);
+	tlb_finish_mmu(&tlb);
+}
+
+/* See paging/memory.h. */
 void zap_page_range(struct mm_struct *mm, uint64_t start, uint64_t end)
 {
 	struct mmu_gather tlb;

@@ -143,6 +143,12 @@ void zap_page_range(struct mm_struct *mm, uint64_t start, uint64_t end);
  * again whose tables were allocated ahead (mremap over a mapping). */
 void unmap_page_range(struct mm_struct *mm, uint64_t start, uint64_t end);
 
+/* Frees the page-table pages of [start, end) of mm that are empty (a
+ * leaf keeps its tables), after a flush that reaches lazy CPUs too: the
+ * second half of a zap_page_range split in two (munmap's, paging/mmap.c).
+ * Call with the mmap_lock held for writing (no fault may be walking them). */
+void free_pgtables_range(struct mm_struct *mm, uint64_t start, uint64_t end);
+
 /* Re-applies vma's vm_page_prot to the present entries in [start, end)
  * (mprotect). Linux's change_protection. A THP reaching over either end is
  * split first; a leaf inside is changed whole. */

@@ -96,6 +96,21 @@ struct mmap_file {
 int64_t do_mmap_file(struct mm_struct *mm, uint64_t addr, uint64_t len, uint64_t prot, uint64_t flags,
 		     const struct mmap_file *mf, uint64_t off);
 int64_t do_munmap(struct mm_struct *mm, uint64_t addr, uint64_t len);
+
+/*
+ * do_munmap for a caller holding mm's mmap_lock for writing, which it
+ * drops: faults and readers elsewhere in mm go on while the pages go (as
+ * Linux's munmap, __do_munmap with downgrade). The VMAs leave the tree
+ * under the write hold (the THPs cut by the ends split there too), which
+ * then becomes a read hold (mmap_write_downgrade) for the pages' teardown:
+ * no fault can reach a range without a VMA, and no writer can map it again
+ * until the read hold goes. The tables left empty are freed last under the
+ * write lock taken again (a fault elsewhere in mm may be walking a table
+ * the range shares, and reclaim walks tables under the read lock). A range
+ * that meets a hugetlb VMA goes all under the write hold. Returns what
+ * do_munmap returns.
+ */
+int64_t do_munmap_unlock(struct mm_struct *mm, uint64_t addr, uint64_t len);
 /* msync (paging/msync.c): -EINVAL for bad flags or an unaligned start,
  * -ENOMEM if part of the range is unmapped, -EIO/-ENOSPC if writeback failed. */
 int64_t do_msync(struct mm_struct *mm, uint64_t start, uint64_t len, uint64_t flags);

@@ -232,6 +232,9 @@ static inline void mmap_read_lock(struct mm_struct *mm) { read_lock(&mm->mmap_lo
 static inline void mmap_read_unlock(struct mm_struct *mm) { read_unlock(&mm->mmap_lock); }
 static inline void mmap_write_lock(struct mm_struct *mm) { write_lock(&mm->mmap_lock); }
 static inline void mmap_write_unlock(struct mm_struct *mm) { write_unlock(&mm->mmap_lock); }
+/* The writer's hold becomes a reader's, no writer in between (munmap's
+ * teardown of what it took out of the tree: Linux's mmap_write_downgrade). */
+static inline void mmap_write_downgrade(struct mm_struct *mm) { write_downgrade(&mm->mmap_lock); }
 /* True while a writer holds it (assertions of the callers that need it). */
 static inline bool mmap_write_locked(const struct mm_struct *mm) { return rwlock_is_write_locked(&mm->mmap_lock); }
 

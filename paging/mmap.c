@@ -15,6 +15,7 @@
 #include "paging/mlock.h"
 #include "paging/mman.h"
 #include "paging/hugetlb.h"
+#include "paging/huge_memory.h"
 #include "paging/memory.h"
 #include "paging/range.h"
 #include "paging/vma.h"
@@ -210,6 +211,63 @@ int64_t do_munmap(struct mm_struct *mm, uint64_t addr, uint64_t len)
 	if (!plen)
 		return -EINVAL;
 	return vma_unmap_range(mm, addr, plen, unmap_pages, mm);
+}
+
+/* The ranges do_munmap_unlock took out of the tree, torn down after the
+ * downgrade; past MUNMAP_LATER_MAX of them (a call across many VMAs) the
+ * rest go at once, under the write hold. */
+#define MUNMAP_LATER_MAX 8
+struct munmap_later {
+	struct mm_struct *mm;
+	uint32_t n;
+	uint64_t start[MUNMAP_LATER_MAX], end[MUNMAP_LATER_MAX];
+};
+
+/* vma_range_fn of do_munmap_unlock: notes the range (the THPs its ends cut
+ * split now, while no fault runs), or drops it at once when the list is full. */
+static void unmap_later(void *ctx, uint64_t start, uint64_t end)
+{
+	struct munmap_later *l = ctx;
+	if (l->n == MUNMAP_LATER_MAX) {
+		unmap_pages(l->mm, start, end);
+		return;
+	}
+	split_huge_pmd_address(l->mm, start);
+	split_huge_pmd_address(l->mm, end);
+	l->start[l->n] = start;
+	l->end[l->n++] = end;
+}
+
+/* See paging/mm.h. */
+int64_t do_munmap_unlock(struct mm_struct *mm, uint64_t addr, uint64_t len)
+{
+	if ((addr & ~PAGE_MASK) || !range_in_user(addr, len, TASK_SIZE_MAX) || !PAGE_ALIGN(len)) {
+		mmap_write_unlock(mm);
+		return -EINVAL;
+	}
+	/* A hugetlb range keeps the write hold (its pool's accounting). */
+	uint64_t end = addr + PAGE_ALIGN(len);
+	for (struct vm_area_struct *v = find_vma(mm, addr); v && v->vm_start < end; v = v->vm_next)
+		if (v->vm_flags & VM_HUGETLB) {
+			int64_t r = do_munmap(mm, addr, len);
+			mmap_write_unlock(mm);
+			return r;
+		}
+	struct munmap_later l = { .mm = mm, .n = 0 };
+	int64_t ret = vma_unmap_range(mm, addr, PAGE_ALIGN(len), unmap_later, &l);
+	if (!l.n) {
+		mmap_write_unlock(mm);
+		return ret;
+	}
+	mmap_write_downgrade(mm);
+	for (uint32_t i = 0; i < l.n; i++)
+		unmap_page_range(mm, l.start[i], l.end[i]);
+	mmap_read_unlock(mm);
+	mmap_write_lock(mm);
+	for (uint32_t i = 0; i < l.n; i++)
+		free_pgtables_range(mm, l.start[i], l.end[i]);
+	mmap_write_unlock(mm);
+	return ret;
 }
 
 /*

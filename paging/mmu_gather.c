@@ -1,5 +1,7 @@
 /* Gathering a teardown's pages and tables until the TLB flush (paging/mmu_gather.h). */
 #include "paging/mmu_gather.h"
+#include "paging/buddy.h"
+#include "paging/lru.h"
 #include "paging/page.h"
 #include "paging/rmap.h"
 #include "paging/tlb.h"
@@ -25,6 +27,7 @@ void tlb_gather_mmu(struct mmu_gather *tlb, struct mm_struct *mm)
 	tlb->mm = mm;
 	tlb->nr_pages = tlb->nr_tables = 0;
 	tlb->flushes = 0;
+	tlb->nr_extra = 0;
 	tlb->table_ops = (struct pt_ops){ NULL, gather_free_table, tlb };
 	tlb_reset_range(tlb);
 }
@@ -72,6 +75,19 @@ void tlb_flush_mmu_tlbonly(struct mmu_gather *tlb)
 	tlb_reset_range(tlb);
 }
 
+#define MMU_GATHER_RELEASE 32   /* pages taken off the LRU lists per lock hold */
+_Static_assert(MMU_GATHER_BATCH % MMU_GATHER_RELEASE == 0 && MMU_GATHER_PAGE_SLOTS % MMU_GATHER_RELEASE == 0,
+	       "a release group must not straddle two arrays");
+
+/* The slot of the i-th page gathered: the stack's batch, then the extra frames'. */
+static struct page **gathered_page(struct mmu_gather *tlb, uint32_t i)
+{
+	if (i < MMU_GATHER_BATCH)
+		return &tlb->pages[i];
+	i -= MMU_GATHER_BATCH;
+	return &tlb->extra[i / MMU_GATHER_PAGE_SLOTS][i % MMU_GATHER_PAGE_SLOTS];
+}
+
 /* See paging/mmu_gather.h. Tables are unlinked from mm's tree already, but
  * a walk that read their entry before may still be in them: the rmap
  * walks that reach another mm's tables without its mmap_lock
@@ -87,8 +103,15 @@ void tlb_flush_mmu(struct mmu_gather *tlb)
 		spin_lock(&rmap_lock);
 		spin_unlock(&rmap_lock);
 	}
-	for (uint32_t i = 0; i < tlb->nr_pages; i++)
-		put_page(tlb->pages[i]);
+	/* 32 at a time (Linux's SWAP_CLUSTER_MAX): they leave the LRU lists
+	 * under one lock hold, then go; 32 divides both batch sizes, so each
+	 * group lies in one array. */
+	for (uint32_t i = 0; i < tlb->nr_pages; i += MMU_GATHER_RELEASE) {
+		uint32_t n = tlb->nr_pages - i < MMU_GATHER_RELEASE ? tlb->nr_pages - i : MMU_GATHER_RELEASE;
+		lru_release_unused(gathered_page(tlb, i), n);
+		for (uint32_t j = 0; j < n; j++)
+			put_page(*gathered_page(tlb, i + j));
+	}
 	for (uint32_t i = 0; i < tlb->nr_tables; i++)
 		pt_default_ops.free_table(pt_default_ops.ctx, tlb->tables[i]);
 	tlb->nr_pages = tlb->nr_tables = 0;
@@ -97,9 +120,14 @@ void tlb_flush_mmu(struct mmu_gather *tlb)
 /* See paging/mmu_gather.h. */
 void tlb_remove_page(struct mmu_gather *tlb, struct page *page)
 {
-	if (tlb->nr_pages == MMU_GATHER_BATCH)
-		tlb_flush_mmu(tlb);
-	tlb->pages[tlb->nr_pages++] = page;
+	if (tlb->nr_pages == MMU_GATHER_BATCH + tlb->nr_extra * MMU_GATHER_PAGE_SLOTS) {
+		struct page *frame = tlb->nr_extra < MMU_GATHER_MAX_EXTRA ? alloc_page() : NULL;
+		if (frame)
+			tlb->extra[tlb->nr_extra++] = page_address(frame);
+		else
+			tlb_flush_mmu(tlb);
+	}
+	*gathered_page(tlb, tlb->nr_pages++) = page;
 }
 
 /* See paging/mmu_gather.h. */
@@ -117,4 +145,7 @@ void tlb_remove_table(struct mmu_gather *tlb, uint64_t phys)
 void tlb_finish_mmu(struct mmu_gather *tlb)
 {
 	tlb_flush_mmu(tlb);
+	for (uint32_t i = 0; i < tlb->nr_extra; i++)
+		__free_page(virt_to_page(tlb->extra[i]));
+	tlb->nr_extra = 0;
 }

@@ -17,8 +17,14 @@
  * paging-structure caches.
  *
  * The batch is bounded (MMU_GATHER_BATCH pages, MMU_GATHER_TABLES tables,
- * on the caller's stack): when one is full, tlb_flush_mmu flushes what was
- * gathered so far and releases it, and the gather goes on. The flush covers
+ * on the caller's stack); when the pages' one is full, the gather takes a
+ * free frame for MMU_GATHER_PAGE_SLOTS more, up to MMU_GATHER_MAX_EXTRA of
+ * them (Linux's tlb_next_batch: a page of pointers, GFP_NOWAIT, about
+ * 10 000 pages in all), so that a large teardown flushes - and shoots
+ * down the mm's other CPUs - once per thousands of pages rather than per
+ * 128. When no frame is free, or they are all full, tlb_flush_mmu flushes
+ * what was gathered so far and releases it, and the gather goes on; the
+ * frames go back at tlb_finish_mmu. The flush covers
  * [lowest, highest) of the entries cleared, so its cost follows
  * TLB_SINGLE_PAGE_FLUSH_CEILING (paging/tlb.h): one INVLPG per page up to
  * 33 pages, one full flush beyond. Its stride is the smallest leaf cleared
@@ -41,6 +47,8 @@ struct page;
 
 #define MMU_GATHER_BATCH  128   /* pages held back per flush (1 KiB of the stack) */
 #define MMU_GATHER_TABLES 32    /* page-table pages held back per flush */
+#define MMU_GATHER_PAGE_SLOTS 512   /* pages held back by one frame of pointers */
+#define MMU_GATHER_MAX_EXTRA  16    /* such frames per gather: 8 192 pages more */
 
 struct mmu_gather {
 	struct mm_struct *mm;
@@ -49,6 +57,8 @@ struct mmu_gather {
 	bool freed_tables;
 	uint32_t nr_pages, nr_tables;
 	uint32_t flushes;             /* flush_tlb_mm_range calls made (for tests) */
+	uint32_t nr_extra;            /* frames of extra[] taken (kept until tlb_finish_mmu) */
+	struct page **extra[MMU_GATHER_MAX_EXTRA];   /* their pointer slots */
 	struct page *pages[MMU_GATHER_BATCH];
 	uint64_t tables[MMU_GATHER_TABLES];
 	struct pt_ops table_ops;      /* unmap_range_ops: frees go to tlb_remove_table */
@@ -76,7 +86,7 @@ void tlb_flush_mmu_tlbonly(struct mmu_gather *tlb);
 /* tlb_flush_mmu_tlbonly, then releases the pages and tables held. */
 void tlb_flush_mmu(struct mmu_gather *tlb);
 
-/* Ends the gather: tlb_flush_mmu. */
+/* Ends the gather: tlb_flush_mmu, and the frames of extra slots go back. */
 void tlb_finish_mmu(struct mmu_gather *tlb);
 
 #endif

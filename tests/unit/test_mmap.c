@@ -103,6 +103,88 @@ TEST(mmap_fixed_replaces_what_was_there)
 	CHECK(sim_done(mm, before));
 }
 
+TEST(mmap_write_downgrade_turns_the_writer_into_a_reader)
+{
+	uint64_t before;
+	struct mm_struct *mm = sim_mm(4, &before);
+	mmap_write_lock(mm);
+	CHECK(!read_trylock(&mm->mmap_lock));
+	mmap_write_downgrade(mm);
+	CHECK(!mmap_write_locked(mm));
+	CHECK(rwlock_is_locked(&mm->mmap_lock));
+	CHECK(!write_trylock(&mm->mmap_lock));   /* a reader holds it */
+	CHECK(read_trylock(&mm->mmap_lock));     /* other readers get in */
+	read_unlock(&mm->mmap_lock);
+	/* A writer waiting keeps its bit: new readers stay out until it has been. */
+	__atomic_fetch_or(&mm->mmap_lock.cnts, _QW_WAITING, __ATOMIC_RELAXED);
+	CHECK(!read_trylock(&mm->mmap_lock));
+	__atomic_fetch_and(&mm->mmap_lock.cnts, ~_QW_WAITING, __ATOMIC_RELAXED);
+	mmap_read_unlock(mm);
+	CHECK(!rwlock_is_locked(&mm->mmap_lock));
+	CHECK(write_trylock(&mm->mmap_lock));
+	write_unlock(&mm->mmap_lock);
+	CHECK(sim_done(mm, before));
+}
+
+TEST(munmap_unlock_tears_down_as_munmap_and_drops_the_lock)
+{
+	uint64_t before;
+	struct mm_struct *mm = sim_mm(4, &before);
+	CHECK_EQ_U64(do_mmap(mm, BASE, 8 * PG, RW, ANON | MAP_FIXED | MAP_POPULATE, NOFD, 0), BASE);
+	fill(mm, BASE, 8, 0x20);
+	mmap_write_lock(mm);
+	CHECK_EQ_U64(do_munmap_unlock(mm, BASE + 3 * PG, 2 * PG), 0);
+	CHECK(!rwlock_is_locked(&mm->mmap_lock));
+	const uint64_t want[][3] = { { BASE, BASE + 3 * PG, F_RW }, { BASE + 5 * PG, BASE + 8 * PG, F_RW } };
+	CHECK(layout_is(mm, 2, want));
+	CHECK_EQ_U64(pte_of(mm, BASE + 3 * PG), 0);
+	CHECK_EQ_U64(pte_of(mm, BASE + 4 * PG), 0);
+	CHECK(holds(mm, BASE, 3, 0x20));
+	CHECK(holds(mm, BASE + 5 * PG, 3, 0x25));
+	CHECK_EQ_U64(mm->rss_stat[MM_ANONPAGES], 6);
+	mmap_write_lock(mm);
+	CHECK_EQ_U64(do_munmap_unlock(mm, BASE + 1, PG), -EINVAL);
+	CHECK(!rwlock_is_locked(&mm->mmap_lock));
+	mmap_write_lock(mm);
+	CHECK_EQ_U64(do_munmap_unlock(mm, BASE + 64 * PG, PG), 0);   /* nothing mapped there */
+	CHECK(!rwlock_is_locked(&mm->mmap_lock));
+	/* Both pieces in one call: their pages, then their tables. */
+	uint64_t freed = pgtable_pages_freed;
+	mmap_write_lock(mm);
+	CHECK_EQ_U64(do_munmap_unlock(mm, BASE, 8 * PG), 0);
+	CHECK(!rwlock_is_locked(&mm->mmap_lock));
+	CHECK(pgtable_pages_freed > freed);
+	CHECK_EQ_U64(walk_pte(mm->pgd, BASE, false, NULL) == NULL, 1);
+	CHECK(layout_is(mm, 0, want));
+	CHECK_EQ_U64(mm->rss_stat[MM_ANONPAGES], 0);
+	CHECK(tables_ok(mm));
+	CHECK(sim_done(mm, before));
+}
+
+TEST(munmap_unlock_across_more_vmas_than_it_defers)
+{
+	uint64_t before;
+	struct mm_struct *mm = sim_mm(4, &before);
+	/* 12 one-page VMAs with gaps between them: the first 8 pieces wait
+	 * for the downgrade, the rest go at once. */
+	for (uint64_t i = 0; i < 12; i++)
+		CHECK_EQ_U64(do_mmap(mm, BASE + 2 * i * PG, PG, RW, ANON | MAP_FIXED | MAP_POPULATE, NOFD, 0),
+			     BASE + 2 * i * PG);
+	CHECK_EQ_U64(mm->map_count, 12);
+	CHECK_EQ_U64(mm->rss_stat[MM_ANONPAGES], 12);
+	uint64_t freed = pgtable_pages_freed;
+	mmap_write_lock(mm);
+	CHECK_EQ_U64(do_munmap_unlock(mm, BASE, 24 * PG), 0);
+	CHECK(!rwlock_is_locked(&mm->mmap_lock));
+	CHECK_EQ_U64(mm->map_count, 0);
+	CHECK_EQ_U64(mm->rss_stat[MM_ANONPAGES], 0);
+	CHECK(pgtable_pages_freed > freed);
+	for (uint64_t i = 0; i < 12; i++)
+		CHECK_EQ_U64(pte_of(mm, BASE + 2 * i * PG), 0);
+	CHECK(tables_ok(mm));
+	CHECK(sim_done(mm, before));
+}
+
 TEST(munmap_cuts_vmas_and_drops_pages_and_tables)
 {
 	uint64_t before;
@@ -327,6 +409,9 @@ TEST(overcommit_and_address_space_limits)
 UNIT_MAIN(
 	UNIT(overcommit_and_address_space_limits),
 	UNIT(mmap_places_validates_and_populates),
+	UNIT(mmap_write_downgrade_turns_the_writer_into_a_reader),
+	UNIT(munmap_unlock_tears_down_as_munmap_and_drops_the_lock),
+	UNIT(munmap_unlock_across_more_vmas_than_it_defers),
 	UNIT(mmap_fixed_replaces_what_was_there),
 	UNIT(munmap_cuts_vmas_and_drops_pages_and_tables),
 	UNIT(mprotect_changes_vmas_and_entries),

@@ -93,12 +93,13 @@ TEST(munmap_flushes_once_over_the_pages_mapped_then_frees)
 	CHECK(sim_done(mm, before));
 }
 
-TEST(a_large_munmap_takes_full_flushes_per_batch)
+TEST(a_large_munmap_takes_one_full_flush_with_a_frame_of_slots)
 {
 	uint64_t before;
 	struct mm_struct *mm = sim_mm(5, &before);
-	/* 300 pages: the gather holds 128 at a time, so 3 shootdowns, each of
-	 * more than 33 pages (full); every page back afterwards. */
+	/* 300 pages: past the stack's 128 the gather takes a frame for 512
+	 * more, so one shootdown of more than 33 pages (full) for all of them;
+	 * every page (and the frame) back afterwards. */
 	CHECK_EQ_U64(do_mmap(mm, BASE, 300 * PG, RW, ANON | MAP_FIXED | MAP_POPULATE, NOFD, 0), BASE);
 	drain_local_pages();
 	uint64_t free_before = nr_free_pages();
@@ -107,8 +108,32 @@ TEST(a_large_munmap_takes_full_flushes_per_batch)
 	at_flush = photograph;
 	CHECK_EQ_U64(do_munmap(mm, BASE, 300 * PG), 0);
 	at_flush = NULL;
-	CHECK(flushed(c, 3, 0, 3));
-	CHECK_EQ_U64(free_at_flush, free_before);   /* the first batch's pages waited for it */
+	CHECK(flushed(c, 1, 0, 1));
+	CHECK_EQ_U64(free_at_flush, free_before - 1);   /* every page waited for it; the frame of slots taken */
+	drain_local_pages();
+	CHECK(nr_free_pages() >= free_before + 300);
+	CHECK(sim_done(mm, before));
+}
+
+TEST(a_large_munmap_without_a_free_frame_flushes_per_batch)
+{
+	uint64_t before;
+	struct mm_struct *mm = sim_mm(5, &before);
+	/* The first frame for more slots cannot be had: the 128 gathered go
+	 * with a shootdown; the next try gets one, so the other 172 go with a
+	 * second: 2 shootdowns, each full. */
+	CHECK_EQ_U64(do_mmap(mm, BASE, 300 * PG, RW, ANON | MAP_FIXED | MAP_POPULATE, NOFD, 0), BASE);
+	drain_local_pages();
+	uint64_t free_before = nr_free_pages();
+	struct flush_counts c = counts_now();
+	flushes_seen = 0;
+	at_flush = photograph;
+	fail_alloc_arm(1);
+	CHECK_EQ_U64(do_munmap(mm, BASE, 300 * PG), 0);
+	CHECK(fail_alloc_disarm());
+	at_flush = NULL;
+	CHECK(flushed(c, 2, 0, 2));
+	CHECK_EQ_U64(free_at_flush, free_before);   /* the first batch's pages waited for it, no frame taken */
 	drain_local_pages();
 	CHECK(nr_free_pages() >= free_before + 300);
 	CHECK(sim_done(mm, before));
@@ -208,7 +233,8 @@ TEST(gather_batches_and_flushes_in_order)
 UNIT_MAIN(
 	UNIT(the_ceiling_is_linuxs_33_pages),
 	UNIT(munmap_flushes_once_over_the_pages_mapped_then_frees),
-	UNIT(a_large_munmap_takes_full_flushes_per_batch),
+	UNIT(a_large_munmap_takes_one_full_flush_with_a_frame_of_slots),
+	UNIT(a_large_munmap_without_a_free_frame_flushes_per_batch),
 	UNIT(a_small_munmap_flushes_page_by_page),
 	UNIT(mprotect_flushes_once_for_the_entries_it_changed),
 	UNIT(fork_flushes_the_parent_once),
