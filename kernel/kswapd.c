@@ -4,6 +4,7 @@
 #include "fault/fault_lock.h"
 #include "kernel/sched.h"
 #include "base/errno.h"
+#include "cpu/spinlock.h"
 #include "paging/vmscan.h"
 
 struct kswapd_stats kswapd_stats;
@@ -53,6 +54,26 @@ static void kswapd_try_to_sleep(bool progress)
 	finish_wait(&kswapd_wait, &w);
 }
 
+/* One batch of reclaim (kswapd_shrink_batch). While page faults run without
+ * the big kernel lock (several CPUs), kswapd reclaims without it too, with
+ * interrupts on, as a fault's direct reclaim does (Linux's kswapd holds no
+ * global lock): held through a batch - 32 pages unmapped with a TLB
+ * shootdown each, compressed, and the wait for reclaim_lock before - it
+ * stopped every other CPU's tick, syscall and scheduling from ring 3 for
+ * as long. The thread's own state (the wait queue, its counters) stays
+ * under the lock. */
+static uint64_t kswapd_batch(bool *done)
+{
+	if (!page_fault_smp)
+		return kswapd_shrink_batch(done);
+	unlock_kernel();
+	local_irq_enable();
+	uint64_t freed = kswapd_shrink_batch(done);
+	local_irq_disable();   /* as lock_kernel expects (it turns them on only to wait) */
+	lock_kernel();
+	return freed;
+}
+
 /* The thread: balance_pgdat a batch at a time, yielding between batches. */
 static void kswapd(void *arg)
 {
@@ -66,7 +87,7 @@ static void kswapd(void *arg)
 		progress = false;
 		for (;;) {
 			bool done = false;
-			uint64_t freed = kswapd_shrink_batch(&done);
+			uint64_t freed = kswapd_batch(&done);
 			if (freed)
 				progress = true;
 			if (done || !freed)
