@@ -1,5 +1,5 @@
 /*
- * A ticket lock for long holds whose waiters halt instead of spinning (the
+ * A spinlock for long holds whose waiters halt instead of spinning (the
  * shape of Linux's paravirt spinlock: a waiter that cannot have the lock
  * soon halts its CPU, pv_wait, and the releaser wakes it, pv_kick).
  *
@@ -12,7 +12,7 @@
  * shootdown then costs a host time slice. A halted CPU gives its core back.
  *
  * A waiter with interrupts on marks itself in `halted`, checks its ticket
- * again with interrupts off and halts (`sti; hlt`: an interrupt that
+ * (or the lock) again with interrupts off and halts (`sti; hlt`: an interrupt that
  * arrives from here on ends the halt); it answers function-call IPIs while
  * halted (interrupts are on). The release clears `halted` and sends each
  * CPU that was in it CALL_FUNCTION_VECTOR with no request (a wakeup). A
@@ -40,8 +40,9 @@ struct halt_spinlock {
 static inline void halt_spin_lock(struct halt_spinlock *l) { spin_lock(&l->lock); }
 static inline void halt_spin_unlock(struct halt_spinlock *l) { spin_unlock(&l->lock); }
 #else
-/* Takes the lock in ticket order; with interrupts on the wait halts this
- * CPU between wakeups (above). Interrupts are as they were on return. */
+/* Takes the lock (in ticket order, or test-and-set under a hypervisor as
+ * spin_lock); with interrupts on the wait halts this CPU between wakeups
+ * (above). Interrupts are as they were on return. */
 void halt_spin_lock(struct halt_spinlock *l);
 
 /* Releases the lock and wakes every CPU halted waiting for it. */
