@@ -24,8 +24,11 @@ static bool halt_spin_must_wait(struct halt_spinlock *l, int32_t ticket)
 void halt_spin_lock(struct halt_spinlock *l)
 {
 	int32_t ticket = virt_spin_lock_on ? -1 : __atomic_fetch_add(&l->lock.next, 1, __ATOMIC_RELAXED);
-	if (halt_spin_try(l, ticket))
-		return;
+	for (uint32_t i = 0; i < HALT_SPIN_THRESHOLD; i++) {
+		if (!halt_spin_must_wait(l, ticket) && halt_spin_try(l, ticket))
+			return;
+		spin_wait_relax();
+	}
 	uint32_t cpu = smp_processor_id();
 	do {
 		if (!(read_rflags() & X86_EFLAGS_IF)) {

@@ -11,7 +11,9 @@
  * holds a host core while the holder's IPI target waits for one, and each
  * shootdown then costs a host time slice. A halted CPU gives its core back.
  *
- * A waiter with interrupts on marks itself in `halted`, checks its ticket
+ * A waiter spins HALT_SPIN_THRESHOLD times first (a short hold ends
+ * sooner than a halt and its wakeup; Linux's pv_wait_node spins
+ * SPIN_THRESHOLD times before it halts). Then, with interrupts on, it marks itself in `halted`, checks its ticket
  * (or the lock) again with interrupts off and halts (`sti; hlt`: an interrupt that
  * arrives from here on ends the halt); it answers function-call IPIs while
  * halted (interrupts are on). The release clears `halted` and sends each
@@ -28,6 +30,8 @@
 
 #include "base/cpumask.h"
 #include "cpu/spinlock.h"
+
+#define HALT_SPIN_THRESHOLD 256
 
 struct halt_spinlock {
 	spinlock_t lock;
