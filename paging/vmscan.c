@@ -185,8 +185,17 @@ static bool reclaim_anon_page(struct page *page, struct scan_control *sc)
 			count_vm_events(swapout_compr_bytes, z1.compr_data_size - z0.compr_data_size);
 	}
 	uint64_t key = workingset_key_swap(page_swap_entry(page).val);
-	if (!remove_swap_cache_if_unused(page))   /* the swap cache's and ours only, or anyone else uses it */
+	if (!remove_swap_cache_if_unused(page)) {   /* the swap cache's and ours only, or anyone else uses it */
+		/* Another reference: a fault that found the page in the cache (its
+		 * swap pte holds the slot), or the zap of an exiting or unmapping
+		 * process that cleared the last pte before add_to_swap and drops
+		 * the frame after its flush. The slot goes if no pte holds it: in
+		 * the second case nothing else would ever take the page out of the
+		 * cache (Linux leaves it to a later reclaim; seen at -smp 2 and 4 as
+		 * swap-cache pages left after the program). */
+		try_to_free_swap(page);
 		return false;
+	}
 	workingset_eviction(key);
 	return true;
 }
