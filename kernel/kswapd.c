@@ -62,16 +62,27 @@ static void kswapd_try_to_sleep(bool progress)
  * stopped every other CPU's tick, syscall and scheduling from ring 3 for
  * as long. The thread's own state (the wait queue, its counters) stays
  * under the lock. */
+static volatile uint32_t kswapd_in_batch;   /* 1 while a batch runs without the big lock */
+
 static uint64_t kswapd_batch(bool *done)
 {
 	if (!page_fault_smp)
 		return kswapd_shrink_batch(done);
+	__atomic_store_n(&kswapd_in_batch, 1, __ATOMIC_SEQ_CST);
 	unlock_kernel();
 	local_irq_enable();
 	uint64_t freed = kswapd_shrink_batch(done);
 	local_irq_disable();   /* as lock_kernel expects (it turns them on only to wait) */
+	__atomic_store_n(&kswapd_in_batch, 0, __ATOMIC_RELEASE);
 	lock_kernel();
 	return freed;
+}
+
+/* See kernel/kswapd.h. */
+void kswapd_wait_batch(void)
+{
+	while (__atomic_load_n(&kswapd_in_batch, __ATOMIC_ACQUIRE))
+		spin_wait_relax();   /* its shootdowns reach this CPU */
 }
 
 /* The thread: balance_pgdat a batch at a time, yielding between batches. */
