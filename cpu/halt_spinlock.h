@@ -13,15 +13,16 @@
  *
  * A waiter spins HALT_SPIN_THRESHOLD times first (a short hold ends
  * sooner than a halt and its wakeup; Linux's pv_wait_node spins
- * SPIN_THRESHOLD times before it halts). Then, with interrupts on, it marks itself in `halted`, checks its ticket
- * (or the lock) again with interrupts off and halts (`sti; hlt`: an interrupt that
- * arrives from here on ends the halt); it answers function-call IPIs while
- * halted (interrupts are on). The release clears `halted` and sends each
- * CPU that was in it CALL_FUNCTION_VECTOR with no request (a wakeup). A
- * waiter with interrupts off spins as spin_lock does (spin_wait_relax
- * answers the holder's shootdowns). Either the releaser sees the waiter's
- * mark or the waiter sees the new owner: both write, then read the other's
- * word, with a full barrier between.
+ * SPIN_THRESHOLD times before it halts). Then, with interrupts on, it marks
+ * itself in `halted`, checks its ticket (or the lock) again with
+ * interrupts off and halts (`sti; hlt`: an interrupt that arrives from
+ * here on ends the halt); it answers function-call IPIs while halted
+ * (interrupts are on). The release clears `halted` and sends each CPU
+ * that was in it CALL_FUNCTION_VECTOR with no request (a wakeup); the tick
+ * ends a halt too. A waiter with interrupts off spins as spin_lock does
+ * (spin_wait_relax answers the holder's shootdowns). Either the releaser
+ * sees the waiter's mark or the waiter sees the release: both write, then
+ * read the other's word, with a full barrier between.
  *
  * In the host unit tests (HOST_TEST) it is a plain spinlock_t.
  */

@@ -5,9 +5,10 @@
  * spinlock_t is a ticket lock: CPUs take a ticket with one locked xadd and
  * spin (pause) until the owner field reaches it, so waiters are served in
  * order and a lock held on one CPU cannot starve another. Under a
- * hypervisor it is taken test-and-set instead (virt_spin_lock, below). The _irqsave forms
- * also disable interrupts on this CPU for as long as the lock is held: use
- * them for any lock an interrupt handler (the tick, an IPI) may take.
+ * hypervisor it is taken test-and-set instead (virt_spin_lock, below).
+ * The _irqsave forms also disable interrupts on this CPU for as long as
+ * the lock is held: use them for any lock an interrupt handler (the tick,
+ * an IPI) may take.
  *
  * In the host unit tests (HOST_TEST) the same code runs single-threaded in
  * user mode, so the interrupt flag is not touched there.
