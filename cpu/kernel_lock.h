@@ -29,7 +29,8 @@
  * what they touch (a run queue, a call request, the console).
  *
  * While it waits for the lock a CPU has interrupts on, so that it still
- * answers function-call IPIs (TLB shootdowns) from the holder.
+ * answers function-call IPIs (TLB shootdowns) from the holder. Under a
+ * hypervisor it is taken test-and-set, as every spinlock_t (cpu/spinlock.h).
  *
  * Lock order: kernel_lock -> mmap_lock and the memory locks
  * (docs/ARCHITECTURE.md, "Locking") -> rq_lock (one at a time;

@@ -4,9 +4,11 @@
  *
  * spinlock_t is a ticket lock: CPUs take a ticket with one locked xadd and
  * spin (pause) until the owner field reaches it, so waiters are served in
- * order and a lock held on one CPU cannot starve another. The _irqsave forms
- * also disable interrupts on this CPU for as long as the lock is held: use
- * them for any lock an interrupt handler (the tick, an IPI) may take.
+ * order and a lock held on one CPU cannot starve another. Under a
+ * hypervisor it is taken test-and-set instead (virt_spin_lock, below).
+ * The _irqsave forms also disable interrupts on this CPU for as long as
+ * the lock is held: use them for any lock an interrupt handler (the tick,
+ * an IPI) may take.
  *
  * In the host unit tests (HOST_TEST) the same code runs single-threaded in
  * user mode, so the interrupt flag is not touched there.
@@ -54,13 +56,28 @@ static inline void spin_wait_relax(void)
 #endif
 }
 
-/* Takes the lock, spinning until it is this caller's turn. */
-static inline void spin_lock(spinlock_t *lock)
-{
-	uint16_t ticket = __atomic_fetch_add(&lock->next, 1, __ATOMIC_RELAXED);
-	while (__atomic_load_n(&lock->owner, __ATOMIC_ACQUIRE) != ticket)
-		spin_wait_relax();
-}
+/*
+ * Under a hypervisor the locks are taken test-and-set instead of in ticket
+ * order (Linux's virt_spin_lock, for a guest without paravirt spinlocks):
+ * a fair lock hands itself to the next waiter, and when that waiter's
+ * virtual CPU is not running on a host core, every CPU waits for the host
+ * to run it - one host time slice per hand-over, a convoy whenever virtual
+ * CPUs outnumber host cores (QEMU's MTTCG with -smp 4 on two cores).
+ * Test-and-set lets whichever running CPU comes first take it; the price is
+ * fairness. Set once at boot, before a second CPU runs (cpu/spinlock.c);
+ * the big kernel lock follows it too (cpu/kernel_lock.c).
+ */
+#ifdef HOST_TEST
+static const bool virt_spin_lock_on = false;
+#else
+extern bool virt_spin_lock_on;
+
+/* Chooses test-and-set when the boot CPU reports a hypervisor (CPUID.1:ECX
+ * bit 31, as Linux's native_pv_lock_init keeps virt_spin_lock_key on). Only
+ * while one CPU runs: a lock taken in one mode is released in either, but
+ * a ticket waiter and a test-and-set taker must never meet. */
+void virt_spin_lock_init(bool hypervisor);
+#endif
 
 /* Takes the lock only if nobody holds or waits for it; true when taken. */
 static inline bool spin_trylock(spinlock_t *lock)
@@ -71,17 +88,40 @@ static inline bool spin_trylock(spinlock_t *lock)
 					   __ATOMIC_ACQUIRE, __ATOMIC_RELAXED);
 }
 
-/* Releases the lock: the next ticket holder may go. */
-static inline void spin_unlock(spinlock_t *lock)
-{
-	__atomic_store_n(&lock->owner, (uint16_t)(lock->owner + 1), __ATOMIC_RELEASE);
-}
-
 /* True while someone holds the lock (for assertions). */
 static inline bool spin_is_locked(spinlock_t *lock)
 {
 	return __atomic_load_n(&lock->owner, __ATOMIC_RELAXED) !=
 	       __atomic_load_n(&lock->next, __ATOMIC_RELAXED);
+}
+
+/* spin_lock under a hypervisor: a trylock whenever the lock looks free. */
+static inline void virt_spin_lock(spinlock_t *lock)
+{
+	while (!spin_trylock(lock)) {
+		do
+			spin_wait_relax();
+		while (spin_is_locked(lock));
+	}
+}
+
+/* Takes the lock, spinning until it is this caller's turn (or, under a
+ * hypervisor, until it finds the lock free first). */
+static inline void spin_lock(spinlock_t *lock)
+{
+	if (virt_spin_lock_on) {
+		virt_spin_lock(lock);
+		return;
+	}
+	uint16_t ticket = __atomic_fetch_add(&lock->next, 1, __ATOMIC_RELAXED);
+	while (__atomic_load_n(&lock->owner, __ATOMIC_ACQUIRE) != ticket)
+		spin_wait_relax();
+}
+
+/* Releases the lock: the next ticket holder may go. */
+static inline void spin_unlock(spinlock_t *lock)
+{
+	__atomic_store_n(&lock->owner, (uint16_t)(lock->owner + 1), __ATOMIC_RELEASE);
 }
 
 /* Interrupts off on this CPU; returns the previous RFLAGS to restore. */

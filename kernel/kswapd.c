@@ -4,6 +4,7 @@
 #include "fault/fault_lock.h"
 #include "kernel/sched.h"
 #include "base/errno.h"
+#include "cpu/spinlock.h"
 #include "paging/vmscan.h"
 
 struct kswapd_stats kswapd_stats;
@@ -53,6 +54,37 @@ static void kswapd_try_to_sleep(bool progress)
 	finish_wait(&kswapd_wait, &w);
 }
 
+/* One batch of reclaim (kswapd_shrink_batch). While page faults run without
+ * the big kernel lock (several CPUs), kswapd reclaims without it too, with
+ * interrupts on, as a fault's direct reclaim does (Linux's kswapd holds no
+ * global lock): held through a batch - 32 pages unmapped with a TLB
+ * shootdown each, compressed, and the wait for reclaim_lock before - it
+ * stopped every other CPU's tick, syscall and scheduling from ring 3 for
+ * as long. The thread's own state (the wait queue, its counters) stays
+ * under the lock. */
+static volatile uint32_t kswapd_in_batch;   /* 1 while a batch runs without the big lock */
+
+static uint64_t kswapd_batch(bool *done)
+{
+	if (!page_fault_smp)
+		return kswapd_shrink_batch(done);
+	__atomic_store_n(&kswapd_in_batch, 1, __ATOMIC_SEQ_CST);
+	unlock_kernel();
+	local_irq_enable();
+	uint64_t freed = kswapd_shrink_batch(done);
+	local_irq_disable();   /* as lock_kernel expects (it turns them on only to wait) */
+	__atomic_store_n(&kswapd_in_batch, 0, __ATOMIC_RELEASE);
+	lock_kernel();
+	return freed;
+}
+
+/* See kernel/kswapd.h. */
+void kswapd_wait_batch(void)
+{
+	while (__atomic_load_n(&kswapd_in_batch, __ATOMIC_ACQUIRE))
+		spin_wait_relax();   /* its shootdowns reach this CPU */
+}
+
 /* The thread: balance_pgdat a batch at a time, yielding between batches. */
 static void kswapd(void *arg)
 {
@@ -66,7 +98,7 @@ static void kswapd(void *arg)
 		progress = false;
 		for (;;) {
 			bool done = false;
-			uint64_t freed = kswapd_shrink_batch(&done);
+			uint64_t freed = kswapd_batch(&done);
 			if (freed)
 				progress = true;
 			if (done || !freed)

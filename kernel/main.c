@@ -33,6 +33,7 @@
 #include "cpu/spcr.h"
 #include "cpu/cpufeature.h"
 #include "cpu/percpu.h"
+#include "cpu/spinlock.h"
 #include "cpu/x86.h"
 #include "fault/idt.h"
 #include "base/panic.h"
@@ -271,6 +272,7 @@ void kernel_main(struct boot_info *bi)
 	kernel_image_base = bi->image_base;
 	kernel_image_size = bi->image_size;
 	cpu_detect(&boot_cpu_data);
+	virt_spin_lock_init(cpu_has(&boot_cpu_data, X86_FEATURE_HYPERVISOR));   /* one CPU runs yet */
 	read_config(bi);
 	machine_exit_set_mode(&boot_config, cpu_has(&boot_cpu_data, X86_FEATURE_HYPERVISOR));
 

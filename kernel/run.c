@@ -369,6 +369,7 @@ static void run_one(const struct config_run *run, const struct boot_info *bi)
 	user_output_end();
 	tree_root = NULL;
 	switch_mm(NULL);
+	kswapd_wait_batch();   /* kswapd's batches run without the big lock: none during the checks */
 	reclaim_record_program(name, &reclaim_before);
 	check_after_program(name, free_before, fs_before);
 }

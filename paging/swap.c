@@ -16,6 +16,7 @@
 #include "paging/xarray.h"
 #include "paging/zram.h"
 #include "cpu/percpu.h"
+#include "cpu/halt_spinlock.h"
 #include "cpu/spinlock.h"
 #include "base/errno.h"
 #include "base/string.h"
@@ -37,7 +38,7 @@ static struct xarray swap_cache;     /* slot -> page */
  * takes it. Recursive on one CPU, since those calls call each other; taken
  * inside a pte lock (the fault path, reclaim's unmap), never the other way
  * round. */
-static spinlock_t swap_spin;
+static DEFINE_HALT_SPINLOCK(swap_spin);
 static volatile int32_t swap_owner = -1;
 static uint32_t swap_depth;
 
@@ -48,7 +49,7 @@ static void swap_lock(void)
 		swap_depth++;
 		return;
 	}
-	spin_lock(&swap_spin);
+	halt_spin_lock(&swap_spin);
 	swap_owner = me;
 	swap_depth = 1;
 }
@@ -58,7 +59,7 @@ static void swap_unlock(void)
 	if (--swap_depth)
 		return;
 	__atomic_store_n(&swap_owner, -1, __ATOMIC_RELAXED);
-	spin_unlock(&swap_spin);
+	halt_spin_unlock(&swap_spin);
 }
 
 /* ---- The page's slot link ------------------------------------------------- */

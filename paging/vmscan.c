@@ -11,6 +11,7 @@
 #include "paging/zram.h"
 #include "paging/vma.h"
 #include "base/errno.h"
+#include "cpu/halt_spinlock.h"
 
 
 struct watermarks wmark;
@@ -27,9 +28,15 @@ static void (*kswapd_waker)(void);
  * parallel. Taken under the faulting mm's mmap_lock, before rmap_lock, any
  * other mm's mmap_lock (only tried), the pte locks, lru_lock and the swap
  * lock. Its holder sends TLB shootdowns: its waiters answer them
- * (cpu/spinlock.h's spin_wait_relax, or interrupts on in a fault).
+ * (cpu/spinlock.h's spin_wait_relax, or interrupts on in a fault). A hold
+ * lasts a reclaim (tens of pages or more, a shootdown and a compression
+ * each), so a waiter with interrupts on - a fault's direct reclaim, kswapd
+ * - halts until the release rather than spinning (cpu/halt_spinlock.h, as
+ * Linux's direct reclaimers sleep in reclaim_throttle): several CPUs
+ * spinning here kept the holder's shootdown targets from running where
+ * virtual CPUs outnumber host cores.
  */
-static DEFINE_SPINLOCK(reclaim_lock);
+static DEFINE_HALT_SPINLOCK(reclaim_lock);
 
 struct scan_control {
 	uint64_t nr_to_reclaim;
@@ -178,8 +185,17 @@ static bool reclaim_anon_page(struct page *page, struct scan_control *sc)
 			count_vm_events(swapout_compr_bytes, z1.compr_data_size - z0.compr_data_size);
 	}
 	uint64_t key = workingset_key_swap(page_swap_entry(page).val);
-	if (!remove_swap_cache_if_unused(page))   /* the swap cache's and ours only, or anyone else uses it */
+	if (!remove_swap_cache_if_unused(page)) {   /* the swap cache's and ours only, or anyone else uses it */
+		/* Another reference: a fault that found the page in the cache (its
+		 * swap pte holds the slot), or the zap of an exiting or unmapping
+		 * process that cleared the last pte before add_to_swap and drops
+		 * the frame after its flush. The slot goes if no pte holds it: in
+		 * the second case nothing else would ever take the page out of the
+		 * cache (Linux leaves it to a later reclaim; seen at -smp 2 and 4 as
+		 * swap-cache pages left after the program). */
+		try_to_free_swap(page);
 		return false;
+	}
 	workingset_eviction(key);
 	return true;
 }
@@ -339,9 +355,9 @@ uint64_t try_to_free_pages(uint64_t nr, bool direct)
 		.may_swap = can_swap(),
 		.direct = direct,
 	};
-	spin_lock(&reclaim_lock);
+	halt_spin_lock(&reclaim_lock);
 	uint64_t freed = do_try_to_free_pages(&sc);
-	spin_unlock(&reclaim_lock);
+	halt_spin_unlock(&reclaim_lock);
 	return freed;
 }
 
@@ -447,7 +463,7 @@ uint64_t reclaim_range(struct vm_area_struct *vma, uint64_t start, uint64_t end)
 	struct page_list list;
 	page_list_init(&list);
 	lru_add_drain();   /* this CPU's new pages onto the lists, where isolate_page_at looks (Linux's madvise_pageout) */
-	spin_lock(&reclaim_lock);
+	halt_spin_lock(&reclaim_lock);
 	for (uint64_t a = start; a < end; a += PAGE_SIZE) {
 		struct page *page = isolate_page_at(vma->vm_mm, a, false);
 		if (!page)
@@ -460,7 +476,7 @@ uint64_t reclaim_range(struct vm_area_struct *vma, uint64_t start, uint64_t end)
 	}
 	shrink_page_list(&list, &sc);
 	count_vm_events(pageout, sc.nr_reclaimed);
-	spin_unlock(&reclaim_lock);
+	halt_spin_unlock(&reclaim_lock);
 	return sc.nr_reclaimed;
 }
 
@@ -468,7 +484,7 @@ uint64_t reclaim_range(struct vm_area_struct *vma, uint64_t start, uint64_t end)
 void deactivate_range(struct vm_area_struct *vma, uint64_t start, uint64_t end)
 {
 	lru_add_drain();   /* as reclaim_range */
-	spin_lock(&reclaim_lock);
+	halt_spin_lock(&reclaim_lock);
 	for (uint64_t a = start; a < end; a += PAGE_SIZE) {
 		struct page *page = isolate_page_at(vma->vm_mm, a, true);
 		if (!page)
@@ -478,5 +494,5 @@ void deactivate_range(struct vm_area_struct *vma, uint64_t start, uint64_t end)
 		count_vm_event(pgdeactivate);
 		putback_lru_page(page);   /* the head of its inactive list, as deactivate_page */
 	}
-	spin_unlock(&reclaim_lock);
+	halt_spin_unlock(&reclaim_lock);
 }

@@ -12,7 +12,10 @@
  * each page repeats a run of 8 random words (compressible 8:1 or better), so
  * more data than RAM fits in compressed swap: the watermarks and kswapd
  * are then what reclaims (tests/qemu/reclaim.py, a machine with less RAM
- * than MIB).
+ * than MIB). The processes hold all their memory at once: each waits after
+ * its first fill until every one has filled (or one has ended: died before
+ * it got there), so the pressure is MIB whatever the number of CPUs - on
+ * several, a process that started late used to find the first ones gone.
  */
 #include "user/rt/rt.h"
 
@@ -86,12 +89,39 @@ static bool page_ok(const volatile uint64_t *p, uint64_t who, uint64_t round, ui
 	return p[WORDS - 1] == sum;
 }
 
+/* Where the processes meet after their first fill (a MAP_SHARED page). */
+struct fill_barrier {
+	uint32_t filled;   /* processes that have filled their memory */
+	uint32_t open;     /* 1: go on (every one filled, or one ended) */
+};
+
+#define FUTEX_WAIT 0
+#define FUTEX_WAKE 1
+
+/* Opens the barrier and wakes whoever waits at it. */
+static void barrier_open(struct fill_barrier *b)
+{
+	__atomic_store_n(&b->open, 1, __ATOMIC_SEQ_CST);
+	syscall6(SYS_futex, (long)&b->open, FUTEX_WAKE, 1 << 30, 0, 0, 0);
+}
+
+/* Counts this process filled and waits until the barrier opens. */
+static void barrier_wait(struct fill_barrier *b, uint64_t procs)
+{
+	if (__atomic_add_fetch(&b->filled, 1, __ATOMIC_SEQ_CST) >= procs)
+		barrier_open(b);
+	while (!__atomic_load_n(&b->open, __ATOMIC_SEQ_CST))
+		syscall6(SYS_futex, (long)&b->open, FUTEX_WAIT, 0, 0, 0, 0);
+}
+
 /* One process's work; returns the pages found damaged. */
-static uint64_t cycle(uintptr_t own, uint64_t pages, uintptr_t shared, uint64_t who, uint64_t rounds)
+static uint64_t cycle(uintptr_t own, uint64_t pages, uintptr_t shared, uint64_t who, uint64_t rounds,
+		      struct fill_barrier *b, uint64_t procs)
 {
 	uint64_t bad = 0;
 	for (uint64_t i = 0; i < pages; i++)
 		fill_page((volatile uint64_t *)(own + i * PAGE_SIZE), who, 0, i);
+	barrier_wait(b, procs);
 	for (uint64_t r = 1; r <= rounds; r++) {
 		for (uint64_t i = 0; i < pages; i++) {
 			volatile uint64_t *p = (volatile uint64_t *)(own + i * PAGE_SIZE);
@@ -130,6 +160,12 @@ int main(int argc, char **argv, char **envp)
 	}
 	for (uint64_t i = 0; i < SHARED_PAGES; i++)
 		fill_page((volatile uint64_t *)(shared + i * PAGE_SIZE), 0, 0, i);
+	long bpage = sys_mmap(0, PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (bpage < 0) {
+		rt_test("map", RT_FAIL, "mmap of the barrier's shared page failed: %ld", bpage);
+		return 1;
+	}
+	struct fill_barrier *b = (struct fill_barrier *)bpage;
 	long pids[64];
 	uint64_t started = 0;
 	for (uint64_t k = 0; k < procs; k++) {
@@ -138,18 +174,26 @@ int main(int argc, char **argv, char **envp)
 			long own = map_anon(pages * PAGE_SIZE);
 			if (own < 0)
 				sys_exit_group(2);
-			uint64_t bad = cycle((uintptr_t)own, pages, (uintptr_t)shared, k + 1, rounds);
+			uint64_t bad = cycle((uintptr_t)own, pages, (uintptr_t)shared, k + 1, rounds, b, procs);
 			sys_exit_group(bad ? 1 : 0);
 		}
 		if (pid < 0)
 			break;
 		pids[started++] = pid;
 	}
+	if (started < procs)
+		barrier_open(b);   /* nobody waits for the processes that did not start */
+	/* The first to end opens the barrier: it passed it, or died before (the
+	 * OOM killer, a failed mmap) and the others must not wait for it. */
 	uint64_t failed = 0;
 	for (uint64_t k = 0; k < started; k++) {
 		int status = -1;
-		long w = syscall6(SYS_wait4, pids[k], (long)&status, 0, 0, 0, 0);
-		if (w != pids[k] || status != 0)
+		long w = syscall6(SYS_wait4, -1, (long)&status, 0, 0, 0, 0);
+		barrier_open(b);
+		bool ours = false;
+		for (uint64_t j = 0; j < started; j++)
+			ours |= w == pids[j];
+		if (!ours || status != 0)
 			failed++;
 	}
 	uint64_t shared_bad = 0;
