@@ -417,6 +417,7 @@ void smp_boot_cpus(const struct faultline_config *cfg, const struct boot_info *b
 		json_str(j, "not_started_because", why_not);
 	if (bi->ap_trampoline_phys)
 		json_hex(j, "trampoline", bi->ap_trampoline_phys);
+	json_str(j, "spinlocks", virt_spin_lock_on ? "test_and_set" : "ticket");   /* cpu/spinlock.h */
 	record_end();
 	kprintf("smp: %u of %u CPUs online (%s)\n", num_online_cpus(), enabled ? enabled : 1,
 		apic_mode == APIC_MODE_X2APIC ? "x2APIC" : "xAPIC");

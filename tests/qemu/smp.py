@@ -514,13 +514,14 @@ pcid_case(2, "off")
 THREADRACE_PROGRAMS = ["threadrace_anon", "threadrace_file", "threadrace_cow", "threadrace_unmap", "threadrace_mmsys"]
 
 
-def threadrace_faultline_run(n, problems):
-    """Boots faultline with n CPUs running THREADRACE_PROGRAMS; adds to problems
-    what is wrong with it (a clean run, every ring3 record pass, exit 0, the
-    kernel's checks after each program, n CPUs online). Returns the run."""
+def threadrace_faultline_run(n, problems, cpu="max", extra=()):
+    """Boots faultline with n CPUs (QEMU model cpu, more config lines extra)
+    running THREADRACE_PROGRAMS; adds to problems what is wrong with it (a
+    clean run, every ring3 record pass, exit 0, the kernel's checks after each
+    program, n CPUs online). Returns the run."""
     from ring3 import check_faultline_run
-    run = qemu_run.boot(base_config("checks = none", *("run = " + p for p in THREADRACE_PROGRAMS)),
-                        smp=n, mem="512M", timeout=1500)
+    run = qemu_run.boot(base_config("checks = none", *extra, *("run = " + p for p in THREADRACE_PROGRAMS)),
+                        smp=n, mem="512M", timeout=1500, cpu=cpu)
     expect_clean_run(run, problems)
     check_faultline_run(run, THREADRACE_PROGRAMS, problems)
     smp = run.first("smp") or {}
@@ -534,6 +535,30 @@ def threadrace_faultline_run(n, problems):
         problems.append("threadrace_mmsys exit record %s: want mm_syscalls_unlocked > 0 and "
                         "mm_syscalls_locked 0 (its memory syscalls off the big kernel lock)" % (ex[:1],))
     return run
+
+
+@case
+def smp_4_ticket_spinlocks_without_hypervisor_bit():
+    """-smp 4, -cpu max,-hypervisor: with no hypervisor bit in CPUID the
+    spinlocks and the big kernel lock are ticket locks (as on hardware; under a
+    hypervisor they are taken test-and-set, cpu/spinlock.h), and the locking
+    tests pass that way too: test = fault_smp and the threadrace programs."""
+    problems = []
+    run = threadrace_faultline_run(4, problems, cpu="max,-hypervisor",
+                                   extra=("test = fault_smp", "hugepages_2m = 8"))
+    smp = run.first("smp") or {}
+    if smp.get("spinlocks") != "ticket":
+        problems.append("smp record says spinlocks %s, want ticket" % smp.get("spinlocks"))
+    tests = {r.get("name"): r for r in run.of_type("test")}
+    for name in FAULT_SMP_TESTS:
+        for rec in ("fault_smp." + name, "fault_smp.%s.verify" % name):
+            r = tests.get(rec)
+            if not r or r.get("result") != "pass":
+                problems.append("%s: %s" % (rec, r))
+    leak = tests.get("fault_smp.no_frame_leaked")
+    if not leak or leak.get("result") != "pass":
+        problems.append("fault_smp.no_frame_leaked: %s" % leak)
+    return problems
 
 
 @case
