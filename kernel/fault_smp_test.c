@@ -439,15 +439,22 @@ static void verify(struct smp_ctx *c, const char *name)
 		     problems ? ": " : "", v.first_problem);
 }
 
+/* The context of a scenario's run, cleared (one for all: a scenario runs
+ * at a time; static, as its per-CPU arrays are large at 512 CPUs). */
+static struct smp_ctx *new_ctx(enum scenario s, uint32_t ncpu, const uint32_t *order)
+{
+	static struct smp_ctx ctx;
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.scenario = s;
+	ctx.ncpu = ncpu;
+	memcpy(ctx.order, order, sizeof(ctx.order));
+	return &ctx;
+}
+
 /* One scenario on a fresh mm: setup, the run, its record, the verifier. */
 static void run_scenario(enum scenario s, const char *name, uint32_t ncpu, const uint32_t *order)
 {
-	static struct smp_ctx ctx;
-	struct smp_ctx *c = &ctx;
-	memset(c, 0, sizeof(*c));
-	c->scenario = s;
-	c->ncpu = ncpu;
-	memcpy(c->order, order, sizeof(c->order));
+	struct smp_ctx *c = new_ctx(s, ncpu, order);
 	char test[64], why[200];
 	format(test, sizeof(test), "fault_smp.%s", name);
 	c->mm = mm_alloc();
@@ -564,12 +571,7 @@ static int thp_shared_setup(struct smp_ctx *c, char *why, uint32_t n)
  */
 static void run_thp_shared(uint32_t ncpu, const uint32_t *order)
 {
-	static struct smp_ctx ctx;
-	struct smp_ctx *c = &ctx;
-	memset(c, 0, sizeof(*c));
-	c->scenario = THP_SHARED;
-	c->ncpu = ncpu;
-	memcpy(c->order, order, sizeof(c->order));
+	struct smp_ctx *c = new_ctx(THP_SHARED, ncpu, order);
 	char why[200] = "";
 	struct thp_events ev;
 	all_thp_events(&ev);
@@ -626,12 +628,7 @@ static uint64_t hugetlb_free_list_length(const struct hstate *h, uint64_t limit)
  */
 static void run_hugetlb(uint32_t ncpu, const uint32_t *order)
 {
-	static struct smp_ctx ctx;
-	struct smp_ctx *c = &ctx;
-	memset(c, 0, sizeof(*c));
-	c->scenario = HUGETLB;
-	c->ncpu = ncpu;
-	memcpy(c->order, order, sizeof(c->order));
+	struct smp_ctx *c = new_ctx(HUGETLB, ncpu, order);
 	const char *name = "fault_smp.hugetlb_pool";
 	struct hstate *h = &hstates[HSTATE_2M];
 	uint64_t free0 = h->free_huge_pages, consumed0 = h->resv_consumed;

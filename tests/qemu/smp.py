@@ -443,23 +443,29 @@ def smp_fault_path_every_cpu_at_once():
                         timeout=600)
     problems = []
     expect_clean_run(run, problems)
-    tests = {r.get("name"): r for r in run.of_type("test")}
-    checks = tests   # record_check writes test records too
+    fault_smp_problems(run, 4, problems)
+    return problems
+
+
+def fault_smp_problems(run, n, problems):
+    """Adds to problems what test = fault_smp's records in run say is wrong:
+    a scenario missing, failed or not run on n CPUs, a verifier record not
+    passing, frames leaked."""
+    tests = {r.get("name"): r for r in run.of_type("test")}   # record_check writes test records too
     for name in FAULT_SMP_TESTS:
         r = tests.get("fault_smp." + name)
         if not r:
             problems.append("no record fault_smp.%s" % name)
         elif r.get("result") != "pass":
             problems.append("fault_smp.%s: %s" % (name, r.get("detail")))
-        elif not r.get("detail", "").startswith("4 CPUs at once"):
-            problems.append("fault_smp.%s did not run on 4 CPUs: %s" % (name, r.get("detail")))
-        v = checks.get("fault_smp.%s.verify" % name)
+        elif not r.get("detail", "").startswith("%d CPUs at once" % n):
+            problems.append("fault_smp.%s did not run on %d CPUs: %s" % (name, n, r.get("detail")))
+        v = tests.get("fault_smp.%s.verify" % name)
         if not v or v.get("result") != "pass":
             problems.append("fault_smp.%s.verify: %s" % (name, v))
-    leak = checks.get("fault_smp.no_frame_leaked")
+    leak = tests.get("fault_smp.no_frame_leaked")
     if not leak or leak.get("result") != "pass":
         problems.append("fault_smp.no_frame_leaked: %s" % leak)
-    return problems
 
 
 # PCID (paging/tlb.h): dynamic ASIDs and per-mm TLB generations.
@@ -549,15 +555,7 @@ def smp_4_ticket_spinlocks_without_hypervisor_bit():
     smp = run.first("smp") or {}
     if smp.get("spinlocks") != "ticket":
         problems.append("smp record says spinlocks %s, want ticket" % smp.get("spinlocks"))
-    tests = {r.get("name"): r for r in run.of_type("test")}
-    for name in FAULT_SMP_TESTS:
-        for rec in ("fault_smp." + name, "fault_smp.%s.verify" % name):
-            r = tests.get(rec)
-            if not r or r.get("result") != "pass":
-                problems.append("%s: %s" % (rec, r))
-    leak = tests.get("fault_smp.no_frame_leaked")
-    if not leak or leak.get("result") != "pass":
-        problems.append("fault_smp.no_frame_leaked: %s" % leak)
+    fault_smp_problems(run, 4, problems)
     return problems
 
 
