@@ -126,15 +126,27 @@ TEST(mmap_write_downgrade_turns_the_writer_into_a_reader)
 	CHECK(sim_done(mm, before));
 }
 
-TEST(munmap_unlock_tears_down_as_munmap_and_drops_the_lock)
+/* munmap of [addr, addr + len) in mm: do_munmap, or (unlocked) the
+ * several-CPU form, entered with the write hold, which must be gone after. */
+static int64_t munmap_as(struct mm_struct *mm, uint64_t addr, uint64_t len, bool unlocked)
+{
+	if (!unlocked)
+		return do_munmap(mm, addr, len);
+	mmap_write_lock(mm);
+	int64_t r = do_munmap_unlock(mm, addr, len);
+	CHECK(!rwlock_is_locked(&mm->mmap_lock));
+	return r;
+}
+
+/* Cuts two pages out of eight, then unmaps the rest, through either form of
+ * munmap: the VMAs cut, the pages and their tables gone, the lock dropped. */
+static void munmap_cut_then_all(bool unlocked)
 {
 	uint64_t before;
 	struct mm_struct *mm = sim_mm(4, &before);
 	CHECK_EQ_U64(do_mmap(mm, BASE, 8 * PG, RW, ANON | MAP_FIXED | MAP_POPULATE, NOFD, 0), BASE);
 	fill(mm, BASE, 8, 0x20);
-	mmap_write_lock(mm);
-	CHECK_EQ_U64(do_munmap_unlock(mm, BASE + 3 * PG, 2 * PG), 0);
-	CHECK(!rwlock_is_locked(&mm->mmap_lock));
+	CHECK_EQ_U64(munmap_as(mm, BASE + 3 * PG, 2 * PG, unlocked), 0);
 	const uint64_t want[][3] = { { BASE, BASE + 3 * PG, F_RW }, { BASE + 5 * PG, BASE + 8 * PG, F_RW } };
 	CHECK(layout_is(mm, 2, want));
 	CHECK_EQ_U64(pte_of(mm, BASE + 3 * PG), 0);
@@ -142,23 +154,24 @@ TEST(munmap_unlock_tears_down_as_munmap_and_drops_the_lock)
 	CHECK(holds(mm, BASE, 3, 0x20));
 	CHECK(holds(mm, BASE + 5 * PG, 3, 0x25));
 	CHECK_EQ_U64(mm->rss_stat[MM_ANONPAGES], 6);
-	mmap_write_lock(mm);
-	CHECK_EQ_U64(do_munmap_unlock(mm, BASE + 1, PG), -EINVAL);
-	CHECK(!rwlock_is_locked(&mm->mmap_lock));
-	mmap_write_lock(mm);
-	CHECK_EQ_U64(do_munmap_unlock(mm, BASE + 64 * PG, PG), 0);   /* nothing mapped there */
-	CHECK(!rwlock_is_locked(&mm->mmap_lock));
-	/* Both pieces in one call: their pages, then their tables. */
+	CHECK_EQ_U64(munmap_as(mm, BASE + 1, PG, unlocked), -EINVAL);
+	CHECK_EQ_U64(munmap_as(mm, BASE, 0, unlocked), -EINVAL);
+	CHECK_EQ_U64(munmap_as(mm, BASE + 64 * PG, PG, unlocked), 0);   /* nothing mapped there */
+	/* The rest, both pieces in one call: their pages, then the page-table
+	 * pages under them. */
 	uint64_t freed = pgtable_pages_freed;
-	mmap_write_lock(mm);
-	CHECK_EQ_U64(do_munmap_unlock(mm, BASE, 8 * PG), 0);
-	CHECK(!rwlock_is_locked(&mm->mmap_lock));
+	CHECK_EQ_U64(munmap_as(mm, BASE, 8 * PG, unlocked), 0);
 	CHECK(pgtable_pages_freed > freed);
 	CHECK_EQ_U64(walk_pte(mm->pgd, BASE, false, NULL) == NULL, 1);
 	CHECK(layout_is(mm, 0, want));
 	CHECK_EQ_U64(mm->rss_stat[MM_ANONPAGES], 0);
 	CHECK(tables_ok(mm));
 	CHECK(sim_done(mm, before));
+}
+
+TEST(munmap_unlock_tears_down_as_munmap_and_drops_the_lock)
+{
+	munmap_cut_then_all(true);
 }
 
 TEST(munmap_unlock_across_more_vmas_than_it_defers)
@@ -187,28 +200,7 @@ TEST(munmap_unlock_across_more_vmas_than_it_defers)
 
 TEST(munmap_cuts_vmas_and_drops_pages_and_tables)
 {
-	uint64_t before;
-	struct mm_struct *mm = sim_mm(4, &before);
-	CHECK_EQ_U64(do_mmap(mm, BASE, 8 * PG, RW, ANON | MAP_FIXED | MAP_POPULATE, NOFD, 0), BASE);
-	fill(mm, BASE, 8, 0x20);
-	CHECK_EQ_U64(do_munmap(mm, BASE + 3 * PG, 2 * PG), 0);
-	const uint64_t want[][3] = { { BASE, BASE + 3 * PG, F_RW }, { BASE + 5 * PG, BASE + 8 * PG, F_RW } };
-	CHECK(layout_is(mm, 2, want));
-	CHECK_EQ_U64(pte_of(mm, BASE + 3 * PG), 0);
-	CHECK_EQ_U64(pte_of(mm, BASE + 4 * PG), 0);
-	CHECK(holds(mm, BASE, 3, 0x20));
-	CHECK(holds(mm, BASE + 5 * PG, 3, 0x25));
-	CHECK_EQ_U64(do_munmap(mm, BASE + 1, PG), -EINVAL);
-	CHECK_EQ_U64(do_munmap(mm, BASE, 0), -EINVAL);
-	/* The rest: the page-table pages under it go too. */
-	uint64_t freed = pgtable_pages_freed;
-	CHECK_EQ_U64(do_munmap(mm, BASE, 8 * PG), 0);
-	CHECK(pgtable_pages_freed > freed);
-	CHECK_EQ_U64(walk_pte(mm->pgd, BASE, false, NULL) == NULL, 1);
-	CHECK(layout_is(mm, 0, want));
-	CHECK_EQ_U64(mm->rss_stat[MM_ANONPAGES], 0);
-	CHECK(tables_ok(mm));
-	CHECK(sim_done(mm, before));
+	munmap_cut_then_all(false);
 }
 
 TEST(mprotect_changes_vmas_and_entries)
